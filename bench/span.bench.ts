@@ -1,0 +1,35 @@
+// Span lifecycle: startSpan(4 attributes) + setAttribute x2 + setStatus + end, under each library's batch
+// processor with a no-op exporter; root and child; plus an unsampled child (the no-op path).
+import { runTasks, sink, check } from './util.js';
+import { makeOtel, otelSpan } from './otel-setup.js';
+import { makeTw, twSpan } from './tw-setup.js';
+import { parentBased, alwaysOff, type Span } from '../src/index.js';
+
+const otel = makeOtel();
+const tw = makeTw();
+const twOff = makeTw({ sampler: parentBased(alwaysOff) });
+
+{ // preflight: children are children, spans reach the exporter path
+  const c = twSpan(tw.tracer, tw.parent) as Span;
+  check(c.parentSpanId === tw.parent.spanId && c.traceId === tw.parent.traceId, 'tracewire child');
+  const o = otelSpan(otel.tracer, otel.parentCtx) as any;
+  check(o.parentSpanContext?.spanId === otel.parent.spanContext().spanId, 'otel child');
+  check(twOff.tracer.startSpan('x', { parent: twOff.parent }) === twOff.parent, 'unsampled child reuses parent');
+}
+
+const B = 100;
+await runTasks('span', [
+  { name: 'tracewire root span: start(4 attrs)+2 setAttribute+setStatus+end', group: 'root', impl: 'tracewire', batch: B, fn() { let s; for (let i = 0; i < B; i++) s = twSpan(tw.tracer); sink.v = s; } },
+  { name: 'otel root span: same work', group: 'root', impl: 'otel', batch: B, fn() { let s; for (let i = 0; i < B; i++) s = otelSpan(otel.tracer); sink.v = s; } },
+  { name: 'tracewire child span (explicit parent)', group: 'child', impl: 'tracewire', batch: B, fn() { let s; for (let i = 0; i < B; i++) s = twSpan(tw.tracer, tw.parent); sink.v = s; } },
+  { name: 'otel child span (explicit parent ctx)', group: 'child', impl: 'otel', batch: B, fn() { let s; for (let i = 0; i < B; i++) s = otelSpan(otel.tracer, otel.parentCtx); sink.v = s; } },
+  { name: 'tracewire unsampled child: same calls', group: 'unsampled', impl: 'tracewire', batch: 1000, fn() { let s; for (let i = 0; i < 1000; i++) s = twSpan(twOff.tracer, twOff.parent); sink.v = s; } },
+  { name: 'ref: an empty function call with the same arguments', group: 'unsampled', impl: 'ref', batch: 1000, fn() { let s; for (let i = 0; i < 1000; i++) s = empty(twOff.tracer, twOff.parent); sink.v = s; } },
+], {
+  get check() {
+    const st = tw.tracer.stats();
+    return { twEnded: st.ended, twExported: st.exported, twQueued: st.queued, twDropped: st.dropped, otelExported: otel.exporter.exportedSpans };
+  },
+});
+
+function empty(a: unknown, b: unknown): unknown { sink.n++; return a ?? b; }

@@ -1,0 +1,24 @@
+// tracewire set up like the OTel baseline: default batcher (queue 2048, batch 512, 5 s) + a no-op exporter.
+import { createTracer, SpanStatusCode, type SpanExporter, type Tracer, type AnySpan, type SpanContextLike } from '../src/index.js';
+import { ATTRS } from './otel-setup.js';
+
+export class NoopExporter implements SpanExporter {
+  exportedSpans = 0;
+  async export(spans: readonly unknown[]) { this.exportedSpans += spans.length; return { ok: true }; }
+}
+
+export function makeTw(opts: Parameters<typeof createTracer>[0] = {}) {
+  const exporter = new NoopExporter();
+  const tracer = createTracer({ service: 'tw-bench', exporter, ...opts });
+  const parent = tracer.startSpan('parent', { root: true });
+  return { tracer, exporter, parent };
+}
+
+export function twSpan(tracer: Tracer, parent?: SpanContextLike): AnySpan {
+  const span = tracer.startSpan('op', parent === undefined ? { attributes: ATTRS } : { attributes: ATTRS, parent });
+  span.setAttribute('app.user_id', 'u-1234');
+  span.setAttribute('app.cache_hit', true);
+  span.setStatus(SpanStatusCode.OK);
+  span.end();
+  return span;
+}

@@ -1,0 +1,105 @@
+// Attribute policy, resolved once per tracer: count and length limits with counted drops, and an
+// allowlist so only operational metadata is recorded (AC-007: sensitive data excluded by construction).
+
+export type AttributeScalar = string | number | boolean;
+export type AttributeValue = AttributeScalar | ReadonlyArray<AttributeScalar | null | undefined> | Uint8Array;
+export type Attributes = Record<string, AttributeValue | null | undefined>;
+
+export interface AttributeLimitsOptions {
+  /** Max attributes per span (OTel default 128); extra ones are dropped and counted. */
+  maxCount?: number;
+  /** Max string length per value (and per array element); longer ones are truncated and counted. Default 4096. */
+  maxValueLength?: number;
+  /**
+   * Which keys may be recorded: exact keys or `prefix.*` patterns, or a predicate. null/undefined = all keys.
+   * Rejected keys are counted, never stored.
+   */
+  allow?: readonly string[] | ((key: string) => boolean) | null;
+}
+
+export type KeyFilter = (key: string) => boolean;
+
+/** Build a key filter from exact keys and `prefix.*` patterns; decided once, a Set lookup per call. */
+export function compileAllowlist(patterns: readonly string[]): KeyFilter {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const p of patterns) {
+    if (typeof p !== 'string' || p.length === 0) continue;
+    if (p === '*') return () => true;
+    if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
+    else exact.add(p);
+  }
+  if (prefixes.length === 0) return (k) => exact.has(k);
+  return (k) => {
+    if (exact.has(k)) return true;
+    for (let i = 0; i < prefixes.length; i++) if (k.startsWith(prefixes[i]!)) return true;
+    return false;
+  };
+}
+
+export class AttributePolicy {
+  readonly maxCount: number;
+  readonly maxValueLength: number;
+  readonly allow: KeyFilter | null;
+
+  constructor(o: AttributeLimitsOptions = {}) {
+    this.maxCount = positiveInt(o.maxCount, 128);
+    this.maxValueLength = positiveInt(o.maxValueLength, 4096);
+    const a = o.allow;
+    this.allow = a == null ? null : typeof a === 'function' ? a : compileAllowlist(a);
+  }
+}
+
+function positiveInt(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
+}
+
+/** Counters shared by all spans of a tracer. */
+export class AttributeStats {
+  dropped = 0; // over maxCount
+  truncated = 0; // string longer than maxValueLength
+  rejected = 0; // key not in the allowlist
+  invalid = 0; // value of an unsupported type, or an empty key
+}
+
+/**
+ * Normalise a value for storage: returns the value to store, or undefined to drop it.
+ * Strings longer than the limit are truncated (counted); arrays are copied (they may be mutated by the caller).
+ */
+export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: AttributeStats): AttributeValue | undefined {
+  switch (typeof v) {
+    case 'string':
+      if (v.length > policy.maxValueLength) {
+        stats.truncated++;
+        return v.slice(0, policy.maxValueLength);
+      }
+      return v;
+    case 'number':
+    case 'boolean':
+      return v;
+    case 'bigint':
+      // OTLP int64: keep exact when it fits, as a decimal string otherwise would change the type.
+      return v >= -9223372036854775808n && v <= 9223372036854775807n ? Number(v) : (stats.invalid++, undefined);
+    case 'object':
+      if (v === null) return undefined;
+      if (Array.isArray(v)) return sanitizeArray(v, policy, stats);
+      if (v instanceof Uint8Array) return v.length > policy.maxValueLength ? (stats.truncated++, v.slice(0, policy.maxValueLength)) : v.slice();
+  }
+  stats.invalid++;
+  return undefined;
+}
+
+function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: AttributeStats): AttributeScalar[] | undefined {
+  const out: AttributeScalar[] = [];
+  const n = Math.min(a.length, policy.maxCount);
+  if (a.length > n) stats.truncated++;
+  for (let i = 0; i < n; i++) {
+    const e = a[i];
+    if (typeof e === 'string') {
+      if (e.length > policy.maxValueLength) { stats.truncated++; out.push(e.slice(0, policy.maxValueLength)); } else out.push(e);
+    } else if (typeof e === 'number' || typeof e === 'boolean') out.push(e);
+    else if (e == null) out.push(null as unknown as AttributeScalar); // OTel allows null holes in arrays
+    else { stats.invalid++; return undefined; }
+  }
+  return out;
+}

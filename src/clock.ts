@@ -1,0 +1,50 @@
+// Monotonic clock anchored to wall time once: performance.timeOrigin is the wall-clock ms at process
+// start, performance.now() a monotonic offset, so spans never see NTP jumps and cost no Date.now().
+// Spans store times as (seconds, nanoseconds) since timeOrigin: two Smis, no boxed doubles (-32 B/span).
+import { performance } from 'node:perf_hooks';
+
+export const ORIGIN_MS = performance.timeOrigin;
+const ORIGIN_SEC = Math.floor(ORIGIN_MS / 1000);
+const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_SEC * 1000) * 1e6);
+
+/** Wall-clock milliseconds since the epoch, with sub-millisecond (µs) resolution, monotonic. */
+export function now(): number {
+  return ORIGIN_MS + performance.now();
+}
+
+/** Milliseconds since timeOrigin (monotonic). */
+export function sinceOrigin(): number {
+  return performance.now();
+}
+
+/** Accepts a user time (ms since epoch as number, or Date) and returns ms, or NaN when unusable. */
+export function toMillis(t: number | Date | undefined): number {
+  if (t === undefined) return NaN;
+  const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : NaN;
+}
+
+/** Whole seconds part of a time in ms since timeOrigin (may be negative for times before start). */
+export function secOf(rel: number): number {
+  return Math.floor(rel / 1000) | 0;
+}
+
+/** Nanoseconds within the second, given the ms since origin and its secOf(). */
+export function nsOf(rel: number, sec: number): number {
+  return Math.floor((rel - sec * 1000) * 1e6) | 0;
+}
+
+/** ms since epoch from (sec, ns) since timeOrigin. */
+export function toEpochMs(sec: number, ns: number): number {
+  return ORIGIN_MS + sec * 1000 + ns / 1e6;
+}
+
+/** Exact unix time in ns as a decimal string (OTLP fixed64 in JSON), from (sec, ns) since timeOrigin. */
+export function unixNanoString(sec: number, ns: number): string {
+  let s = ORIGIN_SEC + sec;
+  let n = ORIGIN_NS + ns;
+  if (n >= 1e9) { n -= 1e9; s++; }
+  if (s <= 0) return s < 0 ? '0' : String(n);
+  const frac = String(n);
+  return String(s) + '000000000'.slice(frac.length) + frac;
+}

@@ -1,0 +1,39 @@
+// The contract between the tracer and whatever takes ended spans (the batcher, tests, bridges).
+import type { Span } from './span.js';
+
+export interface DropCounts {
+  /** ring full when the span ended */
+  queueFull: number;
+  /** the exporter failed for good (non-retryable, retries exhausted, timeout) or rejected them (partial success) */
+  exportFailed: number;
+  /** ended after shutdown, or still queued when the shutdown deadline passed */
+  shutdown: number;
+  /** no exporter configured */
+  noExporter: number;
+}
+
+export interface ProcessorStats {
+  enqueued: number;
+  exported: number;
+  /** waiting in the ring or in an export in flight */
+  queued: number;
+  dropped: DropCounts;
+  [extra: string]: unknown;
+}
+
+export interface ShutdownOptions {
+  /** Give up waiting for the backend after this many ms (default 5000); whatever is left is dropped and counted. */
+  deadlineMs?: number;
+}
+
+/** onEnd must not throw and must not block: it runs inside the host's request path. */
+export interface SpanProcessor {
+  onEnd(span: Span): void;
+  forceFlush(): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  stats(): ProcessorStats;
+}
+
+export function emptyDrops(): DropCounts {
+  return { queueFull: 0, exportFailed: 0, shutdown: 0, noExporter: 0 };
+}

@@ -1,0 +1,147 @@
+// Samplers, decided per root or per span at start. Probability sampling is consistent across services:
+// it compares the trace ID's 56 random bits (W3C Level 2 random flag) with a threshold, as the
+// OpenTelemetry ProbabilitySampler does, and records the threshold in tracestate as `ot=th:<hex>`.
+import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
+import type { TraceIdWords } from './ids.js';
+import type { Attributes } from './attributes.js';
+import { TraceState } from './tracestate.js';
+
+export interface Sampler {
+  readonly description: string;
+  /** true = record and export. `parent` is null for a new trace. */
+  shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean;
+  /** Tracestate for a span this sampler sampled (the OTel `th` threshold), given the parent's; undefined = unchanged. */
+  traceStateFor?(parentState: TraceState | null): TraceState | null | undefined;
+  /** True when children of an unsampled parent are never sampled (lets the tracer skip all work). */
+  readonly followsParent: boolean;
+}
+
+export const alwaysOn: Sampler = { description: 'AlwaysOn', followsParent: false, shouldSample: () => true };
+export const alwaysOff: Sampler = { description: 'AlwaysOff', followsParent: true, shouldSample: () => false };
+
+const TWO_24 = 0x1000000;
+const TWO_32 = 0x100000000;
+
+/** Consistent probability sampler (OTel ProbabilitySampler): sampled iff R >= T, T = (1 - p) * 2^56. */
+export class ProbabilitySampler implements Sampler {
+  readonly description: string;
+  readonly followsParent = false;
+  readonly probability: number;
+  /** Threshold split in the trace ID's layout: high 24 bits (low bytes of t2) and low 32 bits (t3). */
+  private readonly hi: number;
+  private readonly lo: number;
+  private readonly never: boolean;
+  /** `th` sub-key value: 14 hex digits, trailing zeros removed ('0' = always). */
+  readonly th: string;
+  private readonly rootState: TraceState;
+
+  constructor(probability: number) {
+    const p = typeof probability === 'number' && probability >= 0 && probability <= 1 ? probability : 1;
+    this.probability = p;
+    this.never = p === 0;
+    const t = Math.round((1 - p) * TWO_24 * TWO_32);
+    let hi = Math.floor(t / TWO_32);
+    let lo = t - hi * TWO_32;
+    if (hi >= TWO_24) { hi = TWO_24 - 1; lo = TWO_32 - 1; } // p so small that T rounds to 2^56
+    this.hi = hi;
+    this.lo = lo;
+    const hex = (hi.toString(16).padStart(6, '0') + lo.toString(16).padStart(8, '0')).replace(/0+$/, '');
+    this.th = hex === '' ? '0' : hex;
+    this.description = `ProbabilitySampler{${p}}`;
+    this.rootState = new TraceState().set('ot', 'th:' + this.th);
+  }
+
+  shouldSample(parent: SpanContextLike | null, trace: TraceIdWords): boolean {
+    if (this.never) return false;
+    let rHi = trace.t2 & 0xffffff;
+    let rLo = trace.t3 >>> 0;
+    const rv = parent !== null && parent.traceState !== null ? otSubKey(parent.traceState.get('ot'), 'rv') : undefined;
+    if (rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv)) { // explicit randomness wins (OTel tracestate §rv)
+      rHi = parseInt(rv.slice(0, 6), 16);
+      rLo = parseInt(rv.slice(6), 16);
+    }
+    return rHi > this.hi || (rHi === this.hi && rLo >= this.lo);
+  }
+
+  traceStateFor(parentState: TraceState | null): TraceState | null {
+    if (parentState === null) return this.rootState;
+    return parentState.set('ot', setOtSubKey(parentState.get('ot'), 'th', this.th));
+  }
+}
+
+/** Follow the parent's sampled flag; use `root` for new traces. */
+export class ParentBasedSampler implements Sampler {
+  readonly description: string;
+  readonly followsParent = true;
+  constructor(readonly root: Sampler) {
+    this.description = `ParentBased{root=${root.description}}`;
+  }
+  shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
+    if (parent !== null) return (parent.traceFlags & FLAG_SAMPLED) !== 0;
+    return this.root.shouldSample(null, trace, name, kind, attributes);
+  }
+  traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
+    return parentState === null && this.root.traceStateFor ? this.root.traceStateFor(null) : undefined;
+  }
+}
+
+/** Per-tenant samplers chosen by an attribute (default `tenant.id`) given at span start. */
+export class TenantSampler implements Sampler {
+  readonly description: string;
+  readonly followsParent: boolean;
+  private readonly byTenant: Map<string, Sampler>;
+  constructor(readonly fallback: Sampler, tenants: Record<string, Sampler>, readonly key = 'tenant.id') {
+    this.byTenant = new Map(Object.entries(tenants));
+    this.followsParent = fallback.followsParent && [...this.byTenant.values()].every((s) => s.followsParent);
+    this.description = `TenantSampler{${key}}`;
+  }
+  private pick(attributes: Attributes | undefined): Sampler {
+    const t = attributes?.[this.key];
+    return (typeof t === 'string' && this.byTenant.get(t)) || this.fallback;
+  }
+  shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
+    return this.pick(attributes).shouldSample(parent, trace, name, kind, attributes);
+  }
+}
+
+export function parentBased(root: Sampler = alwaysOn): Sampler { return new ParentBasedSampler(root); }
+export function probability(p: number): Sampler { return new ProbabilitySampler(p); }
+
+/** The `ot` tracestate value is `k:v;k:v` (OTel tracestate handling spec). */
+export function otSubKey(ot: string | undefined, key: string): string | undefined {
+  if (!ot) return undefined;
+  for (const part of ot.split(';')) {
+    const i = part.indexOf(':');
+    if (i > 0 && part.slice(0, i) === key) return part.slice(i + 1);
+  }
+  return undefined;
+}
+
+export function setOtSubKey(ot: string | undefined, key: string, value: string): string {
+  const parts = ot ? ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')) : [];
+  parts.unshift(key + ':' + value);
+  return parts.join(';');
+}
+
+/** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK env spec); unknown values warn and fall back to the default. */
+export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = () => {}): Sampler {
+  const name = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase();
+  const argRaw = (env.OTEL_TRACES_SAMPLER_ARG ?? '').trim();
+  let arg = 1;
+  if (argRaw !== '') {
+    const n = Number(argRaw);
+    if (Number.isFinite(n) && n >= 0 && n <= 1) arg = n;
+    else warn(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(argRaw)} is not a probability in [0, 1]; using 1`);
+  }
+  switch (name) {
+    case '': case 'parentbased_always_on': return parentBased(alwaysOn);
+    case 'always_on': return alwaysOn;
+    case 'always_off': return alwaysOff;
+    case 'traceidratio': return probability(arg);
+    case 'parentbased_always_off': return parentBased(alwaysOff);
+    case 'parentbased_traceidratio': return parentBased(probability(arg));
+    default:
+      warn(`OTEL_TRACES_SAMPLER=${JSON.stringify(name)} is not supported; using parentbased_always_on`);
+      return parentBased(alwaysOn);
+  }
+}

@@ -1,0 +1,312 @@
+// Span: one monomorphic class, every field assigned in the constructor; IDs as int32 words, times as
+// ms doubles, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
+import { hex8 } from './hex.js';
+import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, ORIGIN_MS } from './clock.js';
+import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
+import type { TraceState } from './tracestate.js';
+import { sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
+import type { Tracer } from './tracer.js';
+
+/** OTLP span kinds (trace.proto), used as-is in the encoder. */
+export const SpanKind = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+export type SpanKindValue = (typeof SpanKind)[keyof typeof SpanKind];
+/** OTLP status codes. */
+export const SpanStatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+
+const KIND_SHIFT = 8;
+const STATUS_SHIFT = 11;
+const PARENT_REMOTE = 1 << 13;
+const HAS_PARENT = 1 << 14;
+const ENDED = 1 << 15;
+/** Attribute pair count lives in bits 16..30 (max 32767, far above any sane maxCount). */
+const NATTR_SHIFT = 16;
+const LOW_BITS = (1 << NATTR_SHIFT) - 1;
+
+/** A link to another span context, with its own attributes (flat [k, v, ...]). */
+export class SpanLink {
+  t0: number; t1: number; t2: number; t3: number; s0: number; s1: number;
+  traceFlags: number; isRemote: boolean; traceState: TraceState | null; attrs: unknown[] | null; nAttr: number;
+  constructor(c: SpanContextLike, attrs: unknown[] | null, nAttr: number) {
+    this.t0 = c.t0; this.t1 = c.t1; this.t2 = c.t2; this.t3 = c.t3; this.s0 = c.s0; this.s1 = c.s1;
+    this.traceFlags = c.traceFlags; this.isRemote = c.isRemote; this.traceState = c.traceState;
+    this.attrs = attrs; this.nAttr = nAttr;
+  }
+  get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
+  get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+}
+
+export class SpanEvent {
+  constructor(public name: string, public time: number, public attrs: unknown[] | null, public nAttr: number) {}
+}
+
+/** What few spans need: kept out of Span so the common span stays small. */
+export class SpanRare {
+  traceState: TraceState | null = null;
+  links: SpanLink[] | null = null;
+  events: SpanEvent[] | null = null;
+  statusMessage: string | null = null;
+  droppedLinks = 0;
+  droppedEvents = 0;
+  droppedAttrs = 0;
+}
+
+export interface SpanOptions {
+  kind?: SpanKindValue | number;
+  /** Parent span or span context; defaults to the active span. `null` or `root: true` starts a new trace. */
+  parent?: SpanContextLike | null;
+  root?: boolean;
+  attributes?: Attributes;
+  /** ms since epoch (number or Date). */
+  startTime?: number | Date;
+  links?: ReadonlyArray<SpanContextLike | { context: SpanContextLike; attributes?: Attributes }>;
+}
+
+/**
+ * 17 fields, all Smis or pointers (160 B on x64): IDs as int32 words, times as (sec, ns) since
+ * timeOrigin, attribute count packed into `bits`, rarely used data behind `rare`.
+ */
+export class Span implements SpanContextLike {
+  tracer: Tracer;
+  name: string;
+  t0: number; t1: number; t2: number; t3: number;
+  s0: number; s1: number;
+  p0: number; p1: number;
+  /** trace flags (bits 0-7) | kind | status | remote parent | has parent | ended | attribute count. */
+  bits: number;
+  startSec: number; startNs: number;
+  endSec: number; endNs: number;
+  /** Flat [key, value, key, value, ...]; nAttr pairs are used. Recycled after export (see release()). */
+  attrs: unknown[] | null;
+  rare: SpanRare | null;
+
+  /** `start` is ms since timeOrigin (clock.sinceOrigin()). */
+  constructor(tracer: Tracer, name: string, kind: number, traceFlags: number, parent: SpanContextLike | null, traceState: TraceState | null, start: number) {
+    this.tracer = tracer;
+    this.name = name;
+    this.t0 = 0; this.t1 = 0; this.t2 = 0; this.t3 = 0;
+    this.s0 = 0; this.s1 = 0;
+    this.p0 = 0; this.p1 = 0;
+    let bits = (traceFlags & 0xff) | ((kind & 7) << KIND_SHIFT);
+    if (parent !== null) {
+      bits |= HAS_PARENT;
+      if (parent.isRemote) bits |= PARENT_REMOTE;
+      this.p0 = parent.s0; this.p1 = parent.s1;
+    }
+    this.bits = bits;
+    const sec = secOf(start);
+    this.startSec = sec;
+    this.startNs = nsOf(start, sec);
+    this.endSec = 0;
+    this.endNs = 0;
+    this.attrs = null;
+    this.rare = null;
+    if (traceState !== null) (this.rare = new SpanRare()).traceState = traceState;
+  }
+
+  // --- SpanContextLike ---
+  get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
+  get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+  get traceFlags(): number { return this.bits & 0xff; }
+  get isRemote(): boolean { return false; }
+  spanContext(): this { return this; }
+
+  // --- read side (exporters, tests) ---
+  get kind(): number { return (this.bits >> KIND_SHIFT) & 7; }
+  get status(): number { return (this.bits >> STATUS_SHIFT) & 3; }
+  get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }
+  get ended(): boolean { return (this.bits & ENDED) !== 0; }
+  get hasParent(): boolean { return (this.bits & HAS_PARENT) !== 0; }
+  get parentIsRemote(): boolean { return (this.bits & PARENT_REMOTE) !== 0; }
+  /** 16 hex chars, or '' for a root span. */
+  get parentSpanId(): string { return (this.bits & HAS_PARENT) === 0 ? '' : hex8(this.p0) + hex8(this.p1); }
+  get traceState(): TraceState | null { return this.rare === null ? null : this.rare.traceState; }
+  /** Number of attributes recorded. */
+  get nAttr(): number { return this.bits >>> NATTR_SHIFT; }
+  /** Start, ms since epoch (sub-ms fraction; use startUnixNano for exact ns). */
+  get startTime(): number { return toEpochMs(this.startSec, this.startNs); }
+  /** End, ms since epoch (0 until ended). */
+  get endTime(): number { return (this.bits & ENDED) === 0 ? 0 : toEpochMs(this.endSec, this.endNs); }
+  get startUnixNano(): string { return unixNanoString(this.startSec, this.startNs); }
+  get endUnixNano(): string { return unixNanoString(this.endSec, this.endNs); }
+  /** Duration in ms (0 until ended). */
+  get duration(): number { return (this.bits & ENDED) === 0 ? 0 : (this.endSec - this.startSec) * 1000 + (this.endNs - this.startNs) / 1e6; }
+  get sampled(): boolean { return (this.bits & FLAG_SAMPLED) !== 0; }
+  /** The attributes as a fresh object (for tests and views; the encoder reads `attrs` directly). */
+  get attributes(): Record<string, AttributeValue> {
+    const o: Record<string, AttributeValue> = {};
+    const a = this.attrs;
+    for (let i = 0, n = this.bits >>> NATTR_SHIFT; i < n; i++) o[a![2 * i] as string] = a![2 * i + 1] as AttributeValue;
+    return o;
+  }
+  getAttribute(key: string): AttributeValue | undefined {
+    const a = this.attrs;
+    for (let i = 0, n = this.bits >>> NATTR_SHIFT; i < n; i++) if (a![2 * i] === key) return a![2 * i + 1] as AttributeValue;
+    return undefined;
+  }
+  get links(): readonly SpanLink[] { return this.rare?.links ?? []; }
+  get events(): readonly SpanEvent[] { return this.rare?.events ?? []; }
+
+  isRecording(): boolean { return (this.bits & ENDED) === 0; }
+
+  // --- write side ---
+  setAttribute(key: string, value: AttributeValue | null | undefined): this {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
+    if (value === undefined || value === null) return this;
+    const t = this.tracer;
+    const allow = t.attrPolicy.allow;
+    if (typeof key !== 'string' || key.length === 0) { t.attrStats.invalid++; return this; }
+    if (allow !== null && !allow(key)) { t.attrStats.rejected++; return this; }
+    const v = typeof value === 'string' && value.length <= t.attrPolicy.maxValueLength ? value : sanitizeValue(value, t.attrPolicy, t.attrStats);
+    if (v === undefined) return this;
+    let a = this.attrs;
+    const n = this.bits >>> NATTR_SHIFT;
+    if (a === null) a = this.attrs = t.takeAttrArray();
+    else for (let i = 0; i < n; i++) if (a[2 * i] === key) { a[2 * i + 1] = v; return this; }
+    if (n >= t.attrPolicy.maxCount) { t.attrStats.dropped++; (this.rare ??= new SpanRare()).droppedAttrs++; return this; }
+    a[2 * n] = key;
+    a[2 * n + 1] = v;
+    this.bits += 1 << NATTR_SHIFT;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes | null | undefined): this {
+    if (attributes == null) return this;
+    for (const k in attributes) this.setAttribute(k, attributes[k]);
+    return this;
+  }
+
+  /** setStatus(SpanStatusCode.ERROR, 'why') or OTel style setStatus({ code, message }). */
+  setStatus(code: number | { code: number; message?: string }, message?: string): this {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
+    if (typeof code === 'object' && code !== null) { message = code.message; code = code.code; }
+    if (code !== 0 && code !== 1 && code !== 2) return this;
+    const cur = (this.bits >> STATUS_SHIFT) & 3;
+    if (cur === SpanStatusCode.OK) return this; // OTel: OK is final
+    this.bits = (this.bits & ~(3 << STATUS_SHIFT)) | (code << STATUS_SHIFT);
+    if (code === SpanStatusCode.ERROR && typeof message === 'string' && message.length > 0) {
+      (this.rare ??= new SpanRare()).statusMessage = message.length > this.tracer.attrPolicy.maxValueLength ? message.slice(0, this.tracer.attrPolicy.maxValueLength) : message;
+    }
+    return this;
+  }
+
+  /**
+   * Records `error.type` (the error's code or class name) and sets status ERROR. The message is recorded
+   * (as exception.message and the status description) only when the tracer has `recordErrorMessages: true`:
+   * error messages often carry PII.
+   */
+  recordError(err: unknown): this {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
+    this.setAttribute('error.type', errorType(err));
+    const withMessage = this.tracer.recordErrorMessages && err instanceof Error && typeof err.message === 'string';
+    if (withMessage) this.setAttribute('exception.message', (err as Error).message);
+    return this.setStatus(SpanStatusCode.ERROR, withMessage ? (err as Error).message : undefined);
+  }
+
+  updateName(name: string): this {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
+    if (typeof name === 'string') this.name = name;
+    return this;
+  }
+
+  addLink(ctx: SpanContextLike, attributes?: Attributes): this {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
+    if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0)) return this;
+    const r = (this.rare ??= new SpanRare());
+    const links = (r.links ??= []);
+    if (links.length >= this.tracer.attrPolicy.maxCount) { r.droppedLinks++; this.tracer.counters.linksDropped++; return this; }
+    const flat = attributes ? this.tracer.flatten(attributes) : null;
+    links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1));
+    return this;
+  }
+
+  addEvent(name: string, attributes?: Attributes, time?: number | Date): this {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
+    const r = (this.rare ??= new SpanRare());
+    const events = (r.events ??= []);
+    if (events.length >= this.tracer.attrPolicy.maxCount) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
+    const flat = attributes ? this.tracer.flatten(attributes) : null;
+    const t = toMillis(time);
+    events.push(new SpanEvent(String(name), t === t ? t : now(), flat, flat === null ? 0 : flat.length >> 1));
+    return this;
+  }
+
+  /** Ends the span once; later calls are counted and ignored. */
+  end(endTime?: number | Date): void {
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.endedTwice++; return; }
+    this.bits |= ENDED;
+    let t: number;
+    if (endTime === undefined) t = sinceOrigin();
+    else { t = toMillis(endTime) - ORIGIN_MS; if (t !== t) t = sinceOrigin(); }
+    let sec = secOf(t);
+    let ns = nsOf(t, sec);
+    if (sec < this.startSec || (sec === this.startSec && ns < this.startNs)) { sec = this.startSec; ns = this.startNs; } // end before start: clamp
+    this.endSec = sec;
+    this.endNs = ns;
+    this.tracer.onEnd(this);
+  }
+
+  /**
+   * Called by the processor once no exporter needs the span any more: its attribute array goes back to the
+   * tracer's pool (no allocation per span in steady state). Afterwards the span reads as having no attributes.
+   */
+  release(): void {
+    const a = this.attrs;
+    if (a === null) return;
+    const n = this.bits >>> NATTR_SHIFT;
+    this.attrs = null;
+    this.bits &= LOW_BITS;
+    this.tracer.recycleAttrArray(a, n);
+  }
+
+  /** Internal: set by the tracer when it copies the initial attributes. */
+  setAttrs(a: unknown[] | null, n: number): void {
+    this.attrs = a;
+    this.bits = (this.bits & LOW_BITS) | (n << NATTR_SHIFT);
+  }
+}
+
+/** error.type per the semantic conventions: a low-cardinality identifier, never the message. */
+export function errorType(err: unknown): string {
+  if (err !== null && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
+    const name = (err as { name?: unknown }).name;
+    if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
+    const ctor = (err as object).constructor?.name;
+    if (ctor) return ctor;
+  }
+  return '_OTHER';
+}
+
+/**
+ * A span that records nothing but carries a context, so unsampled requests still propagate and still
+ * return a trace ID (AC-001). Children of an unsampled span reuse it: no allocation at all.
+ */
+export class NonRecordingSpan implements SpanContextLike {
+  t0: number; t1: number; t2: number; t3: number;
+  s0: number; s1: number;
+  traceFlags: number;
+  traceState: TraceState | null;
+  constructor(t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, traceFlags: number, traceState: TraceState | null) {
+    this.t0 = t0; this.t1 = t1; this.t2 = t2; this.t3 = t3; this.s0 = s0; this.s1 = s1;
+    this.traceFlags = traceFlags; this.traceState = traceState;
+  }
+  get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
+  get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+  get isRemote(): boolean { return false; }
+  get name(): string { return ''; }
+  get ended(): boolean { return false; }
+  spanContext(): this { return this; }
+  isRecording(): boolean { return false; }
+  setAttribute(_k: string, _v: unknown): this { return this; }
+  setAttributes(_a: unknown): this { return this; }
+  setStatus(_c: unknown, _m?: string): this { return this; }
+  recordError(_e: unknown): this { return this; }
+  updateName(_n: string): this { return this; }
+  addLink(_c: unknown, _a?: unknown): this { return this; }
+  addEvent(_n: string, _a?: unknown, _t?: unknown): this { return this; }
+  getAttribute(_k: string): undefined { return undefined; }
+  end(_t?: unknown): void {}
+}
+
+export type AnySpan = Span | NonRecordingSpan;

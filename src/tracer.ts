@@ -1,0 +1,267 @@
+// The tracer: resolves every option once at construction; startSpan does a sampling decision, one
+// allocation (the span) and, for sampled spans, copies attributes into the span's flat array.
+import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
+import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
+import { sinceOrigin, toMillis, ORIGIN_MS } from './clock.js';
+import { storage } from './context.js';
+import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
+import { NonRecordingSpan, Span, type AnySpan, type SpanOptions } from './span.js';
+import { parentBased, alwaysOn, type Sampler } from './sampler.js';
+import { buildResource } from './resource.js';
+import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
+import type { SpanExporter } from './exporter.js';
+import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
+import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
+import type { SpanContext } from './span-context.js';
+
+export interface TracerOptions {
+  /** service.name (overrides OTEL_SERVICE_NAME). */
+  service?: string;
+  serviceVersion?: string;
+  /** Extra resource attributes (override OTEL_RESOURCE_ATTRIBUTES). */
+  resource?: Attributes;
+  /** Instrumentation scope written into OTLP (default tracewire). */
+  scope?: { name: string; version?: string };
+  /** One exporter or several (fan-out); wrapped in the batcher. */
+  exporter?: SpanExporter | SpanExporter[];
+  /** Or a processor of your own (replaces exporter + batch). */
+  processor?: SpanProcessor;
+  batch?: BatchOptions;
+  /** Default: parent-based, always on for new traces. */
+  sampler?: Sampler;
+  attributes?: AttributeLimitsOptions;
+  /** Record error messages (exception.message, status description). Off by default: messages can hold PII. */
+  recordErrorMessages?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Where tracewire reports problems (rate-limited by each component). Default: console.warn with a prefix. */
+  logger?: (msg: string) => void;
+}
+
+/** Counters of the span API itself; processor and propagation counters are merged in stats(). */
+export class TracerCounters {
+  started = 0; // recording spans started
+  ended = 0; // recording spans ended
+  unsampled = 0; // non-recording spans handed out
+  endedTwice = 0;
+  afterEnd = 0; // calls on an ended span, ignored
+  linksDropped = 0;
+  eventsDropped = 0;
+  processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
+}
+
+export interface TracerStats extends ProcessorStats {
+  dropped: ProcessorStats['dropped'] & { processorError: number };
+  started: number;
+  ended: number;
+  unsampled: number;
+  endedTwice: number;
+  afterEnd: number;
+  linksDropped: number;
+  eventsDropped: number;
+  processorErrors: number;
+  attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
+  propagation: PropagationStats;
+}
+
+const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
+/** Pooled attribute arrays per tracer: 1024 x 16 slots bounds the pool at ~150 KB. */
+const ATTR_POOL_MAX = 1024;
+const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
+
+export class Tracer {
+  readonly service: string;
+  readonly resource: Readonly<Record<string, AttributeValue>>;
+  readonly scope: { name: string; version: string };
+  readonly sampler: Sampler;
+  readonly attrPolicy: AttributePolicy;
+  readonly attrStats = new AttributeStats();
+  readonly counters = new TracerCounters();
+  readonly propagationStats: PropagationStats = createPropagationStats();
+  readonly recordErrorMessages: boolean;
+  readonly logger: (msg: string) => void;
+  processor: SpanProcessor | null;
+  private readonly followsParent: boolean;
+  private noExporterDrops = 0;
+  private readonly attrPool: unknown[][] = [];
+
+  constructor(o: TracerOptions = {}) {
+    this.logger = o.logger ?? defaultLogger;
+    this.resource = Object.freeze(buildResource({ service: o.service, serviceVersion: o.serviceVersion, attributes: o.resource, env: o.env, warn: this.logger }));
+    this.service = String(this.resource['service.name']);
+    this.scope = { name: o.scope?.name ?? 'tracewire', version: o.scope?.version ?? '' };
+    this.sampler = o.sampler ?? parentBased(alwaysOn);
+    this.followsParent = this.sampler.followsParent;
+    this.attrPolicy = new AttributePolicy(o.attributes);
+    this.recordErrorMessages = o.recordErrorMessages === true;
+    this.processor = o.processor ?? (o.exporter ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
+  }
+
+  /**
+   * Start a span. Parent: `options.parent` if given (null = new trace), else the active span.
+   * Returns a recording Span, or a NonRecordingSpan that still carries the context when unsampled.
+   */
+  startSpan(name: string, options?: SpanOptions): AnySpan {
+    let parent: SpanContextLike | null | undefined;
+    let kind = 1;
+    let attributes: Attributes | undefined;
+    if (options !== undefined) {
+      parent = options.root === true ? null : options.parent;
+      if (options.kind !== undefined) kind = options.kind;
+      attributes = options.attributes;
+    }
+    if (parent === undefined) parent = storage.getStore() ?? null;
+    else if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null; // not a valid context
+    // Children of an unsampled span under a parent-based sampler: reuse it, no work at all.
+    if (parent !== null && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && parent instanceof NonRecordingSpan) {
+      this.counters.unsampled++;
+      return parent;
+    }
+    const ids: TraceIdWords = parent !== null ? parent : scratch;
+    if (parent === null) fillTraceId(scratch);
+    const sampled = this.sampler.shouldSample(parent, ids, name, kind, attributes);
+    // W3C L2: random flag set on trace IDs we generate, passed on unchanged when continuing a trace.
+    let flags = parent !== null ? parent.traceFlags & (KNOWN_FLAGS & ~FLAG_SAMPLED) : FLAG_RANDOM;
+    if (sampled) flags |= FLAG_SAMPLED;
+    let traceState = parent !== null ? parent.traceState : null;
+    if (sampled && this.sampler.traceStateFor !== undefined) {
+      const ts = this.sampler.traceStateFor(traceState);
+      if (ts !== undefined) traceState = ts;
+    }
+    if (!sampled) {
+      this.counters.unsampled++;
+      const nr = new NonRecordingSpan(ids.t0, ids.t1, ids.t2, ids.t3, 0, 0, flags, traceState);
+      fillSpanId(nr);
+      return nr;
+    }
+    let start: number;
+    if (options !== undefined && options.startTime !== undefined) { start = toMillis(options.startTime) - ORIGIN_MS; if (start !== start) start = sinceOrigin(); }
+    else start = sinceOrigin();
+    const span = new Span(this, name, kind, flags, parent, traceState, start);
+    span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
+    fillSpanId(span);
+    if (attributes !== undefined) this.copyInitial(span, attributes);
+    if (options !== undefined && options.links !== undefined) {
+      for (const l of options.links) {
+        if (l == null) continue;
+        if ('context' in l && l.context) span.addLink(l.context, l.attributes);
+        else span.addLink(l as SpanContextLike);
+      }
+    }
+    this.counters.started++;
+    return span;
+  }
+
+  /** A flat attribute array from the pool (arrays come back from exported spans via Span.release()). */
+  takeAttrArray(): unknown[] {
+    const p = this.attrPool;
+    return p.length > 0 ? p.pop()! : new Array(16);
+  }
+
+  /** Back into the pool, cleared so it holds no references to old values; oversized ones are left to GC. */
+  recycleAttrArray(a: unknown[], n: number): void {
+    if (this.attrPool.length >= ATTR_POOL_MAX || a.length > 64) return;
+    for (let i = 0, m = 2 * n; i < m; i++) a[i] = undefined; // drop references to old values (a loop beats fill() here)
+    this.attrPool.push(a);
+  }
+
+  /** Copy initial attributes into a pooled flat array. */
+  private copyInitial(span: Span, attributes: Attributes): void {
+    const policy = this.attrPolicy;
+    const allow = policy.allow;
+    let a: unknown[] | null = null;
+    let n = 0;
+    for (const k in attributes) {
+      const v0 = attributes[k];
+      if (v0 === undefined || v0 === null) continue;
+      if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
+      const v = typeof v0 === 'string' && v0.length <= policy.maxValueLength ? v0 : sanitizeValue(v0, policy, this.attrStats);
+      if (v === undefined) continue;
+      if (n >= policy.maxCount) { this.attrStats.dropped++; continue; }
+      if (a === null) a = this.takeAttrArray();
+      a[2 * n] = k;
+      a[2 * n + 1] = v;
+      n++;
+    }
+    span.setAttrs(a, n);
+  }
+
+  /** Attributes for links and events: same policy as span attributes. */
+  flatten(attributes: Attributes): unknown[] | null {
+    const out: unknown[] = [];
+    const allow = this.attrPolicy.allow;
+    for (const k in attributes) {
+      if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
+      const v = sanitizeValue(attributes[k], this.attrPolicy, this.attrStats);
+      if (v === undefined) continue;
+      if (out.length >= 2 * this.attrPolicy.maxCount) { this.attrStats.dropped++; continue; }
+      out.push(k, v);
+    }
+    return out.length ? out : null;
+  }
+
+  /** Called by Span.end(): hand the span to the processor, never letting a failure reach the caller. */
+  onEnd(span: Span): void {
+    this.counters.ended++;
+    const p = this.processor;
+    if (p === null) { this.noExporterDrops++; span.release(); return; }
+    try {
+      p.onEnd(span);
+    } catch (err) {
+      this.counters.processorErrors++;
+      if (this.counters.processorErrors === 1) this.logger(`span processor threw from onEnd (${(err as Error)?.message ?? err}); spans are dropped and counted`);
+    }
+  }
+
+  /** Start a span, make it active while fn runs, and pass it to fn. The caller ends it. */
+  startActiveSpan<R>(name: string, options: SpanOptions | undefined, fn: (span: AnySpan) => R): R {
+    const span = this.startSpan(name, options);
+    return storage.run(span, fn, span);
+  }
+
+  /** Run fn(...args) with `span` (or a remote context) active. */
+  withSpan<A extends unknown[], R>(span: SpanContextLike | undefined, fn: (...args: A) => R, ...args: A): R {
+    return storage.run(span, fn, ...args);
+  }
+
+  /** The active span or context, if any. */
+  activeSpan(): SpanContextLike | undefined {
+    return storage.getStore();
+  }
+
+  /** W3C extract from request headers, counting rejected headers in this tracer's stats. */
+  extract(headers: Record<string, string | string[] | undefined>): SpanContext | null {
+    return extractContext(headers, this.propagationStats);
+  }
+
+  /** W3C inject of `ctx` (default: the active span) into a carrier of headers. */
+  inject(carrier: Record<string, unknown>, ctx: SpanContextLike | undefined = storage.getStore()): void {
+    if (ctx !== undefined) injectContext(ctx, carrier);
+  }
+
+  stats(): TracerStats {
+    const c = this.counters;
+    const p: ProcessorStats = this.processor?.stats() ?? { enqueued: 0, exported: 0, queued: 0, dropped: emptyDrops() };
+    const dropped = { ...p.dropped, noExporter: (p.dropped.noExporter ?? 0) + this.noExporterDrops, processorError: c.processorErrors };
+    return {
+      ...p,
+      started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
+      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors,
+      dropped,
+      attributes: { dropped: this.attrStats.dropped, truncated: this.attrStats.truncated, rejected: this.attrStats.rejected, invalid: this.attrStats.invalid },
+      propagation: { ...this.propagationStats },
+    };
+  }
+
+  forceFlush(): Promise<void> {
+    return this.processor ? this.processor.forceFlush().catch(() => {}) : Promise.resolve();
+  }
+
+  /** Drain what can be exported before the deadline, then return whatever the backend does. */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    return this.processor ? this.processor.shutdown(options).catch(() => {}) : Promise.resolve();
+  }
+}
+
+export function createTracer(options?: TracerOptions): Tracer {
+  return new Tracer(options);
+}

@@ -1,0 +1,82 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, compileAllowlist, type Span } from '../src/index.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const mk = (attributes: Parameters<typeof createTracer>[0] extends infer O ? O extends { attributes?: infer A } ? A : never : never) =>
+  createTracer({ service: 't', processor: new CaptureProcessor(), attributes });
+
+test('count limit drops extra attributes and counts them', () => {
+  const t = mk({ maxCount: 3 });
+  const s = t.startSpan('x', { attributes: { a: 1, b: 2, c: 3, d: 4 } }) as Span;
+  s.setAttribute('e', 5);
+  s.setAttribute('a', 10); // overwrite of an existing key is not a new attribute
+  assert.equal(s.attributes, { a: 10, b: 2, c: 3 });
+  assert.is(t.stats().attributes.dropped, 2);
+});
+
+test('value length limit truncates strings and array elements, counted', () => {
+  const t = mk({ maxValueLength: 4 });
+  const s = t.startSpan('x', { attributes: { s: 'abcdefgh' } }) as Span;
+  s.setAttribute('arr', ['abcdef', 'ab', 1, true]);
+  s.setAttribute('bytes', new Uint8Array([1, 2, 3, 4, 5, 6]));
+  assert.is(s.getAttribute('s'), 'abcd');
+  assert.equal(s.getAttribute('arr'), ['abcd', 'ab', 1, true]);
+  assert.is((s.getAttribute('bytes') as Uint8Array).length, 4);
+  assert.is(t.stats().attributes.truncated, 3);
+});
+
+test('AC-007 allowlist: keys outside it are never stored and are counted', () => {
+  const t = mk({ allow: ['http.request.method', 'http.response.status_code', 'url.path', 'server.*'] });
+  const s = t.startSpan('x', { attributes: { 'http.request.method': 'GET', 'http.request.header.authorization': 'Bearer secret', 'server.address': 'api' } }) as Span;
+  s.setAttribute('url.query', 'token=abc');
+  s.setAttribute('url.path', '/orders');
+  s.setAttributes({ 'user.email': 'bob@example.com', 'server.port': 443 });
+  assert.equal(s.attributes, { 'http.request.method': 'GET', 'server.address': 'api', 'url.path': '/orders', 'server.port': 443 });
+  assert.is(t.stats().attributes.rejected, 3);
+  assert.not.ok(JSON.stringify(s.attributes).includes('secret'));
+});
+
+test('allowlist as a predicate; compileAllowlist handles exact, prefix and *', () => {
+  const t = mk({ allow: (k) => k.startsWith('ok.') });
+  const s = t.startSpan('x', { attributes: { 'ok.a': 1, 'no.b': 2 } }) as Span;
+  assert.equal(s.attributes, { 'ok.a': 1 });
+  const f = compileAllowlist(['a', 'b.*', '', 5 as never]);
+  assert.ok(f('a')); assert.ok(f('b.c')); assert.not.ok(f('ab')); assert.not.ok(f('c'));
+  assert.ok(compileAllowlist(['x', '*'])('anything'));
+  assert.ok(compileAllowlist(['x'])('x'));
+});
+
+test('invalid values are counted and ignored; null/undefined ignored silently', () => {
+  const t = mk({});
+  const s = t.startSpan('x') as Span;
+  s.setAttribute('obj', { a: 1 } as never);
+  s.setAttribute('fn', (() => 1) as never);
+  s.setAttribute('arr', [{}] as never);
+  s.setAttribute('', 'empty key');
+  s.setAttribute('n', null);
+  s.setAttribute('u', undefined);
+  s.setAttribute('big', 12n as never);
+  s.setAttribute('huge', (2n ** 70n) as never);
+  s.setAttribute('holes', ['a', null, 'b']);
+  assert.equal(s.attributes, { big: 12, holes: ['a', null, 'b'] } as never);
+  assert.is(t.stats().attributes.invalid, 5);
+});
+
+test('arrays are copied: mutating the caller array later does not change the span', () => {
+  const t = mk({});
+  const arr = ['a', 'b'];
+  const s = t.startSpan('x', { attributes: { arr } }) as Span;
+  arr.push('c');
+  assert.equal(s.getAttribute('arr'), ['a', 'b']);
+});
+
+test('initial attributes are copied: mutating the object after startSpan does not change the span', () => {
+  const t = mk({});
+  const attrs: Record<string, string> = { a: '1' };
+  const s = t.startSpan('x', { attributes: attrs }) as Span;
+  attrs.a = '2'; attrs.b = '3';
+  assert.equal(s.attributes, { a: '1' });
+});
+
+test.run();

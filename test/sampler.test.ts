@@ -1,0 +1,95 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, probability, parentBased, alwaysOn, alwaysOff, samplerFromEnv, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, FLAG_SAMPLED, type Span } from '../src/index.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+test('threshold encoding follows the OTel th rule (trailing zeros removed)', () => {
+  assert.is((probability(1) as ProbabilitySampler).th, '0');
+  assert.is((probability(0.5) as ProbabilitySampler).th, '8');
+  assert.is((probability(0.25) as ProbabilitySampler).th, 'c');
+  assert.is((probability(0.75) as ProbabilitySampler).th, '4');
+  assert.ok((probability(0.1) as ProbabilitySampler).th.startsWith('e666666'));
+});
+
+test('decision compares the 56 random bits of the trace ID with the threshold', () => {
+  const s = probability(0.5);
+  const words = (t2: number, t3: number) => ({ t0: 1, t1: 2, t2, t3 });
+  assert.ok(s.shouldSample(null, words(0x00800000, 0), 'x', 1, undefined)); // R = 2^55 exactly = T: sampled
+  assert.not.ok(s.shouldSample(null, words(0x007fffff, -1), 'x', 1, undefined)); // R = T - 1
+  assert.ok(s.shouldSample(null, words(0x7fffffff | 0, 0), 'x', 1, undefined)); // R hi = 0xffffff > T hi
+  assert.not.ok(s.shouldSample(null, words(0x7f000000, 0), 'x', 1, undefined), 'only the low 7 bytes count');
+  assert.not.ok(probability(0).shouldSample(null, words(-1, -1), 'x', 1, undefined));
+  assert.ok(probability(1).shouldSample(null, words(0, 0), 'x', 1, undefined));
+});
+
+test('probability sampling is consistent across services: lower rates sample a subset of higher ones', () => {
+  const lo = createTracer({ sampler: probability(0.25), processor: new CaptureProcessor() });
+  const hi = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() });
+  let nLo = 0, nHi = 0;
+  for (let i = 0; i < 20000; i++) {
+    const root = lo.startSpan('root', { root: true });
+    const sLo = (root.traceFlags & FLAG_SAMPLED) !== 0;
+    // service B sees the same trace id (as a remote parent), decides on its own with its own rate
+    const remote = parseTraceparent(`00-${root.traceId}-${root.spanId}-02`)!;
+    const b = hi.startSpan('b', { parent: remote });
+    const sHi = (b.traceFlags & FLAG_SAMPLED) !== 0;
+    if (sLo && !sHi) assert.unreachable('sampled at 25% but not at 50% for ' + root.traceId);
+    nLo += +sLo; nHi += +sHi;
+  }
+  assert.ok(nLo > 4400 && nLo < 5600, 'rate 0.25 -> ' + nLo);
+  assert.ok(nHi > 9400 && nHi < 10600, 'rate 0.5 -> ' + nHi);
+});
+
+test('a sampled root records ot=th in tracestate; parent-based children inherit decision and tracestate', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ sampler: parentBased(probability(1)), processor: cap });
+  const root = t.startSpan('root') as Span;
+  assert.is(root.traceState?.get('ot'), 'th:0');
+  const child = t.startSpan('child', { parent: root }) as Span;
+  assert.is(child.traceState, root.traceState);
+  const unsampledRemote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02')!;
+  assert.is(t.startSpan('x', { parent: unsampledRemote }).traceFlags & FLAG_SAMPLED, 0);
+});
+
+test('probability sampler with a parent updates th and keeps other ot sub-keys', () => {
+  const t = createTracer({ sampler: probability(1), processor: new CaptureProcessor() });
+  const remote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02')!;
+  remote.traceState = parseTracestate('ot=rv:ffffffffffffff;th:8,other=1');
+  const s = t.startSpan('x', { parent: remote }) as Span;
+  assert.is(s.traceState?.get('ot'), 'th:0;rv:ffffffffffffff');
+  assert.is(s.traceState?.get('other'), '1');
+});
+
+test('explicit randomness rv in tracestate overrides the trace ID bits', () => {
+  const s = probability(0.5);
+  const parent = parseTraceparent('00-4bf92f3577b34da6a300000000000000-00f067aa0ba902b7-02')!; // R = 0: never at 0.5
+  assert.not.ok(s.shouldSample(parent, parent, 'x', 1, undefined));
+  parent.traceState = parseTracestate('ot=rv:ffffffffffffff');
+  assert.ok(s.shouldSample(parent, parent, 'x', 1, undefined));
+});
+
+test('OTEL_TRACES_SAMPLER / _ARG, with warnings for bad values', () => {
+  const w: string[] = [];
+  const warn = (m: string) => w.push(m);
+  assert.is(samplerFromEnv({}, warn).description, 'ParentBased{root=AlwaysOn}');
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'ALWAYS_OFF' }, warn), alwaysOff);
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_on' }, warn), alwaysOn);
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, warn).description, 'ProbabilitySampler{0.25}');
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' }, warn).description, 'ParentBased{root=ProbabilitySampler{0.5}}');
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, warn).description, 'ParentBased{root=AlwaysOff}');
+  assert.is(w.length, 0);
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }, warn).description, 'ProbabilitySampler{1}');
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }, warn).description, 'ParentBased{root=AlwaysOn}');
+  assert.is(w.length, 2);
+});
+
+test('per-tenant sampling picks the sampler by the tenant attribute', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ sampler: new TenantSampler(alwaysOff, { gold: alwaysOn }), processor: cap });
+  t.startSpan('a', { attributes: { 'tenant.id': 'gold' } }).end();
+  t.startSpan('b', { attributes: { 'tenant.id': 'free' } }).end();
+  t.startSpan('c').end();
+  assert.equal(cap.spans.map((s) => s.name), ['a']);
+});
+
+test.run();

@@ -1,0 +1,252 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, Span, NonRecordingSpan, SpanKind, SpanStatusCode, parseTraceparent, alwaysOff, parentBased, FLAG_RANDOM, FLAG_SAMPLED } from '../src/index.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+function setup(opts: Parameters<typeof createTracer>[0] = {}) {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'svc-a', processor: cap, ...opts });
+  return { cap, tracer };
+}
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+test('AC-003 a span carries trace/span/parent IDs, service, operation, timestamps, duration, status, HTTP code', () => {
+  const { cap, tracer } = setup();
+  const parent = tracer.startSpan('GET /orders/{id}', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET' } }) as Span;
+  const child = tracer.startSpan('SELECT orders', { parent, kind: SpanKind.CLIENT }) as Span;
+  child.setAttribute('http.response.status_code', 503);
+  child.setStatus(SpanStatusCode.ERROR);
+  child.end();
+  parent.setAttribute('http.response.status_code', 200);
+  parent.end();
+  assert.is(cap.spans.length, 2);
+  const [c, p] = cap.spans as [Span, Span];
+  assert.match(c.traceId, HEX32);
+  assert.match(c.spanId, HEX16);
+  assert.is(c.traceId, p.traceId);
+  assert.is(c.parentSpanId, p.spanId);
+  assert.is(p.parentSpanId, '');
+  assert.is(p.tracer.resource['service.name'], 'svc-a');
+  assert.is(p.name, 'GET /orders/{id}');
+  assert.is(p.kind, SpanKind.SERVER);
+  assert.is(c.kind, SpanKind.CLIENT);
+  assert.ok(p.startTime > Date.now() - 60_000 && p.startTime <= Date.now() + 1);
+  assert.ok(p.endTime >= p.startTime);
+  assert.ok(Math.abs(p.duration - (p.endTime - p.startTime)) < 1e-3, 'duration matches end - start');
+  assert.is(c.status, SpanStatusCode.ERROR);
+  assert.is(c.getAttribute('http.response.status_code'), 503);
+  assert.is(p.getAttribute('http.response.status_code'), 200);
+  assert.equal(p.attributes, { 'http.request.method': 'GET', 'http.response.status_code': 200 });
+});
+
+test('AC-002 each unit of work gets its own span ID under the same trace; active span is the default parent', async () => {
+  const { cap, tracer } = setup();
+  const root = tracer.startSpan('ingress', { kind: SpanKind.SERVER });
+  await tracer.withSpan(root, async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    const a = tracer.startSpan('attempt 1', { kind: SpanKind.CLIENT });
+    a.end();
+    await Promise.resolve();
+    const b = tracer.startSpan('attempt 2', { kind: SpanKind.CLIENT });
+    b.end();
+    assert.is(tracer.activeSpan(), root);
+  });
+  root.end();
+  assert.is(tracer.activeSpan(), undefined);
+  const [a, b, r] = cap.spans as [Span, Span, Span];
+  assert.is(a.traceId, r.traceId);
+  assert.is(b.traceId, r.traceId);
+  assert.is(a.parentSpanId, r.spanId);
+  assert.is(b.parentSpanId, r.spanId);
+  assert.is.not(a.spanId, b.spanId);
+  assert.is.not(a.spanId, r.spanId);
+});
+
+test('AC-001 a remote parent keeps its trace ID and random flag; the child records the remote parent', () => {
+  const { cap, tracer } = setup();
+  const remote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03')!;
+  const s = tracer.startSpan('server', { parent: remote, kind: SpanKind.SERVER }) as Span;
+  s.end();
+  assert.is(s.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.is(s.parentSpanId, '00f067aa0ba902b7');
+  assert.ok(s.parentIsRemote);
+  assert.is(s.traceFlags, FLAG_SAMPLED | FLAG_RANDOM);
+  const noRandom = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')!;
+  const s2 = tracer.startSpan('server', { parent: noRandom });
+  assert.is(s2.traceFlags & FLAG_RANDOM, 0, 'random flag must be passed on unchanged, not added');
+  assert.is(cap.spans.length, 1);
+});
+
+test('new traces get the W3C Level 2 random flag; root: true and parent: null ignore the active span', () => {
+  const { tracer } = setup();
+  const a = tracer.startSpan('a');
+  assert.is(a.traceFlags, FLAG_SAMPLED | FLAG_RANDOM);
+  tracer.withSpan(a, () => {
+    const r1 = tracer.startSpan('r1', { root: true }) as Span;
+    const r2 = tracer.startSpan('r2', { parent: null }) as Span;
+    const c = tracer.startSpan('c') as Span;
+    assert.is.not(r1.traceId, a.traceId);
+    assert.is(r1.hasParent, false);
+    assert.is.not(r2.traceId, a.traceId);
+    assert.is(c.traceId, a.traceId);
+  });
+});
+
+test('end is idempotent and everything after end is a counted no-op', () => {
+  const { cap, tracer } = setup();
+  const s = tracer.startSpan('x') as Span;
+  s.end();
+  const end1 = s.endTime;
+  s.end();
+  s.setAttribute('k', 'v').setStatus(SpanStatusCode.ERROR).updateName('y').addEvent('e');
+  assert.is(cap.spans.length, 1);
+  assert.is(s.endTime, end1);
+  assert.is(s.name, 'x');
+  assert.is(s.status, SpanStatusCode.UNSET);
+  assert.is(s.getAttribute('k'), undefined);
+  const st = tracer.stats();
+  assert.is(st.endedTwice, 1);
+  assert.is(st.afterEnd, 4);
+  assert.is(st.ended, 1);
+});
+
+test('explicit times: startTime and end(time) as ms or Date; end before start clamps to start', () => {
+  const { tracer } = setup();
+  const s = tracer.startSpan('x', { startTime: new Date(1_700_000_000_000) }) as Span;
+  s.end(1_700_000_000_250.5);
+  assert.is(s.startTime, 1_700_000_000_000);
+  assert.is(s.duration, 250.5);
+  const t = tracer.startSpan('y', { startTime: 1_700_000_000_000 }) as Span;
+  t.end(1_600_000_000_000);
+  assert.is(t.duration, 0);
+});
+
+test('durations come from a monotonic clock, not Date.now()', async () => {
+  const { tracer } = setup();
+  const realNow = Date.now;
+  Date.now = () => 0; // a wall clock jump must not affect span times
+  try {
+    const s = tracer.startSpan('x') as Span;
+    await new Promise((r) => setTimeout(r, 5));
+    s.end();
+    assert.ok(s.duration >= 4, 'duration ' + s.duration);
+    assert.ok(s.startTime > 1_600_000_000_000);
+  } finally { Date.now = realNow; }
+});
+
+test('recordError records error.type and, by default, never the message', () => {
+  const { tracer } = setup();
+  const s = tracer.startSpan('x') as Span;
+  const err = Object.assign(new Error('card 4111-1111-1111-1111 declined for bob@example.com'), { code: 'ECONNRESET' });
+  s.recordError(err);
+  assert.is(s.getAttribute('error.type'), 'ECONNRESET');
+  assert.is(s.status, SpanStatusCode.ERROR);
+  assert.is(s.statusMessage, null);
+  assert.not.ok(JSON.stringify(s.attributes).includes('4111'));
+  s.recordError(new TypeError('x'));
+  assert.is(s.getAttribute('error.type'), 'TypeError');
+  const { tracer: t2 } = setup({ recordErrorMessages: true });
+  const s2 = t2.startSpan('x') as Span;
+  s2.recordError(new RangeError('too big'));
+  assert.is(s2.getAttribute('exception.message'), 'too big');
+  assert.is(s2.statusMessage, 'too big');
+});
+
+test('status OK is final; ERROR after OK is ignored (OTel span status rule)', () => {
+  const { tracer } = setup();
+  const s = tracer.startSpan('x') as Span;
+  s.setStatus({ code: SpanStatusCode.OK });
+  s.setStatus(SpanStatusCode.ERROR, 'late');
+  assert.is(s.status, SpanStatusCode.OK);
+  s.setStatus(7 as never);
+  assert.is(s.status, SpanStatusCode.OK);
+});
+
+test('a throwing processor never reaches the caller; the span is counted', () => {
+  const logs: string[] = [];
+  const { cap, tracer } = setup({ logger: (m) => logs.push(m) });
+  cap.throwOnEnd = true;
+  for (let i = 0; i < 3; i++) tracer.startSpan('x').end();
+  const st = tracer.stats();
+  assert.is(st.processorErrors, 3);
+  assert.is(st.dropped.processorError, 3);
+  assert.is(logs.length, 1, 'reported once, not per span');
+});
+
+test('without exporter spans are counted as dropped (noExporter)', () => {
+  const tracer = createTracer({ service: 'x' });
+  tracer.startSpan('a').end();
+  tracer.startSpan('b').end();
+  const st = tracer.stats();
+  assert.is(st.ended, 2);
+  assert.is(st.dropped.noExporter, 2);
+  assert.is(st.exported + st.queued + st.dropped.noExporter, st.ended);
+});
+
+test('unsampled: context still propagates with a new span ID; children reuse the non-recording span', () => {
+  const { cap, tracer } = setup({ sampler: parentBased(alwaysOff) });
+  const root = tracer.startSpan('root');
+  assert.instance(root, NonRecordingSpan);
+  assert.match(root.traceId, HEX32);
+  assert.match(root.spanId, HEX16);
+  assert.is(root.traceFlags & FLAG_SAMPLED, 0);
+  assert.is(root.traceFlags & FLAG_RANDOM, FLAG_RANDOM);
+  const child = tracer.withSpan(root, () => tracer.startSpan('child'));
+  assert.is(child, root, 'no allocation for children of unsampled spans');
+  root.setAttribute('k', 'v');
+  root.end();
+  assert.is(cap.spans.length, 0);
+  assert.is(tracer.stats().unsampled, 2);
+  // An unsampled remote parent gets its own span ID (for the response header), same trace.
+  const remote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00')!;
+  const srv = tracer.startSpan('srv', { parent: remote });
+  assert.is(srv.traceId, remote.traceId);
+  assert.is.not(srv.spanId, remote.spanId);
+});
+
+test('links from options and addLink; invalid contexts ignored', () => {
+  const { tracer } = setup();
+  const other = tracer.startSpan('other', { root: true }) as Span;
+  const s = tracer.startSpan('batch', { links: [other, { context: other, attributes: { 'messaging.message.id': 'm1' } }] }) as Span;
+  s.addLink({ t0: 0, t1: 0, t2: 0, t3: 0, s0: 1, s1: 1 } as never);
+  assert.is(s.links.length, 2);
+  assert.is(s.links[0]!.traceId, other.traceId);
+  assert.is(s.links[1]!.spanId, other.spanId);
+  assert.equal(s.links[1]!.attrs, ['messaging.message.id', 'm1']);
+});
+
+test('events are bounded and counted', () => {
+  const { tracer } = setup({ attributes: { maxCount: 2 } });
+  const s = tracer.startSpan('x') as Span;
+  s.addEvent('a'); s.addEvent('b', { k: 1 }, 1_700_000_000_000); s.addEvent('c');
+  assert.is(s.events.length, 2);
+  assert.is(s.events[1]!.time, 1_700_000_000_000);
+  assert.is(tracer.stats().eventsDropped, 1);
+});
+
+test('startActiveSpan makes the span active inside fn only', () => {
+  const { tracer } = setup();
+  const out = tracer.startActiveSpan('op', undefined, (span) => {
+    assert.is(tracer.activeSpan(), span);
+    span.end();
+    return 42;
+  });
+  assert.is(out, 42);
+  assert.is(tracer.activeSpan(), undefined);
+});
+
+test('resource: explicit service wins over OTEL_SERVICE_NAME, which wins over OTEL_RESOURCE_ATTRIBUTES', () => {
+  const env = { OTEL_SERVICE_NAME: 'from-env', OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs,deployment.environment=prod%2Ceu' };
+  assert.is(createTracer({ env }).service, 'from-env');
+  assert.is(createTracer({ env, service: 'code' }).service, 'code');
+  assert.is(createTracer({ env: { OTEL_RESOURCE_ATTRIBUTES: env.OTEL_RESOURCE_ATTRIBUTES } }).service, 'from-attrs');
+  assert.is(createTracer({ env }).resource['deployment.environment'], 'prod,eu');
+  const warnings: string[] = [];
+  const t = createTracer({ env: { OTEL_RESOURCE_ATTRIBUTES: 'a=1,broken' }, logger: (m) => warnings.push(m) });
+  assert.is(t.resource['a'], undefined, 'a decode error discards the whole variable');
+  assert.is(warnings.length, 1);
+  assert.is(createTracer({ env: {} }).service, 'unknown_service:node');
+});
+
+test.run();

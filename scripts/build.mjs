@@ -18,16 +18,22 @@ const walk = (d, out = []) => {
   return out;
 };
 const entryPoints = ['src', 'adapters', 'cli'].flatMap((d) => walk(d));
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-const common = { entryPoints, absWorkingDir: root, outbase: '.', platform: 'node', target: 'node20', sourcemap: true, bundle: false, logLevel: 'warning' };
-await build({ ...common, outdir: join(root, 'dist/esm'), format: 'esm' });
+const dist = process.env.TW_DIST ?? join(root, 'dist'); // TW_DIST: build elsewhere (tests)
+rmSync(dist, { recursive: true, force: true });
+// bundle: true only so the plugin sees every import: each module stays its own file (all imports external).
+const external = (ext) => ({ name: 'per-file', setup(b) {
+  b.onResolve({ filter: /.*/ }, (a) => a.kind === 'entry-point' ? undefined : ({ path: /^\.\.?\//.test(a.path) ? a.path.replace(/\.js$/, ext) : a.path, external: true }));
+} });
+const common = { entryPoints, absWorkingDir: root, outbase: '.', platform: 'node', target: 'node20', sourcemap: true, bundle: true, logLevel: 'warning' };
+await build({ ...common, outdir: join(dist, 'esm'), format: 'esm', plugins: [external('.js')] });
+// relative './x.js' imports point at the .cjs siblings in the CJS build
 await build({
-  ...common, outdir: join(root, 'dist/cjs'), format: 'cjs', outExtension: { '.js': '.cjs' },
-  // relative './x.js' imports must point at the .cjs siblings in the CJS build
-  plugins: [{ name: 'cjs-ext', setup(b) { b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) => ({ path: a.path.replace(/\.js$/, '.cjs'), external: true })); } }],
+  ...common, outdir: join(dist, 'cjs'), format: 'cjs', outExtension: { '.js': '.cjs' }, plugins: [external('.cjs')],
+  define: { 'import.meta.url': '__tw_import_meta_url' }, // a few modules locate siblings (worker entry) by URL
+  banner: { js: 'var __tw_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
-mkdirSync(join(root, 'dist/cjs'), { recursive: true });
-writeFileSync(join(root, 'dist/cjs/package.json'), '{"type":"commonjs"}\n');
+mkdirSync(join(dist, 'cjs'), { recursive: true });
+writeFileSync(join(dist, 'cjs/package.json'), '{"type":"commonjs"}\n');
 if (!process.argv.includes('--no-types')) {
   const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

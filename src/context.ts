@@ -11,7 +11,8 @@ export const storage: Store = (g[KEY] ??= new AsyncLocalStorage<SpanContextLike 
 
 /** The span (or remote context) active in the current async context, if any. */
 export function activeContext(): SpanContextLike | undefined {
-  return storage.getStore();
+  const c = storage.getStore();
+  return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0 ? c : undefined; // bridge contexts may hold no span
 }
 
 /** Run fn with `ctx` active; no closure is created. */

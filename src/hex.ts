@@ -57,3 +57,25 @@ export function writeHex8(buf: Uint8Array, pos: number, x: number): number {
   buf[pos + 6] = HEX_CODES[b]!; buf[pos + 7] = HEX_CODES[b + 1]!;
   return pos + 8;
 }
+
+type Slice = (this: Buffer, start: number, end: number) => string;
+/** Buffer#latin1Slice skips toString()'s encoding dispatch; fall back if a runtime lacks it. */
+const latin1Slice: Slice = (Buffer.prototype as unknown as { latin1Slice?: Slice }).latin1Slice ?? function (this: Buffer, s: number, e: number) { return this.toString('latin1', s, e); };
+/** Bytes [start, end) of `buf` as a one-byte string. */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  return latin1Slice.call(buf, start, end);
+}
+
+const SCRATCH = Buffer.alloc(32);
+
+/** Four words -> 32 hex chars as one flat string (one slice instead of 16 concatenations). */
+export function hex32(a: number, b: number, c: number, d: number): string {
+  writeHex8(SCRATCH, 0, a); writeHex8(SCRATCH, 8, b); writeHex8(SCRATCH, 16, c); writeHex8(SCRATCH, 24, d);
+  return latin1Slice.call(SCRATCH, 0, 32);
+}
+
+/** Two words -> 16 hex chars. */
+export function hex16(a: number, b: number): string {
+  writeHex8(SCRATCH, 0, a); writeHex8(SCRATCH, 8, b);
+  return latin1Slice.call(SCRATCH, 0, 16);
+}

@@ -10,6 +10,8 @@ export interface DropCounts {
   shutdown: number;
   /** no exporter configured */
   noExporter: number;
+  /** other reasons a processor reports (e.g. the export thread's) */
+  [reason: string]: number;
 }
 
 export interface ProcessorStats {

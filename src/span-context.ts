@@ -1,5 +1,5 @@
 // The W3C span context with IDs kept as int32 words; hex strings are made (and cached) only when read.
-import { hex8 } from './hex.js';
+import { hex16, hex32 } from './hex.js';
 import type { TraceState } from './tracestate.js';
 
 /** W3C trace-flags bits (Trace Context §3.2.2.5; random is Level 2). */
@@ -40,12 +40,12 @@ export class SpanContext implements SpanContextLike {
 
   /** 32 lowercase hex chars. */
   get traceId(): string {
-    return this._traceId ??= hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3);
+    return this._traceId ??= hex32(this.t0, this.t1, this.t2, this.t3);
   }
 
   /** 16 lowercase hex chars. */
   get spanId(): string {
-    return this._spanId ??= hex8(this.s0) + hex8(this.s1);
+    return this._spanId ??= hex16(this.s0, this.s1);
   }
 
   get sampled(): boolean {
@@ -54,11 +54,11 @@ export class SpanContext implements SpanContextLike {
 }
 
 export function traceIdOf(c: SpanContextLike): string {
-  return hex8(c.t0) + hex8(c.t1) + hex8(c.t2) + hex8(c.t3);
+  return hex32(c.t0, c.t1, c.t2, c.t3);
 }
 
 export function spanIdOf(c: SpanContextLike): string {
-  return hex8(c.s0) + hex8(c.s1);
+  return hex16(c.s0, c.s1);
 }
 
 /** Same trace? Compares the words, no strings. */

@@ -1,6 +1,6 @@
 // Span: one monomorphic class, every field assigned in the constructor; IDs as int32 words, times as
 // ms doubles, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
-import { hex8 } from './hex.js';
+import { hex16, hex32 } from './hex.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, ORIGIN_MS } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
@@ -31,8 +31,8 @@ export class SpanLink {
     this.traceFlags = c.traceFlags; this.isRemote = c.isRemote; this.traceState = c.traceState;
     this.attrs = attrs; this.nAttr = nAttr;
   }
-  get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
-  get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+  get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
+  get spanId(): string { return hex16(this.s0, this.s1); }
 }
 
 export class SpanEvent {
@@ -104,8 +104,8 @@ export class Span implements SpanContextLike {
   }
 
   // --- SpanContextLike ---
-  get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
-  get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+  get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
+  get spanId(): string { return hex16(this.s0, this.s1); }
   get traceFlags(): number { return this.bits & 0xff; }
   get isRemote(): boolean { return false; }
   spanContext(): this { return this; }
@@ -118,7 +118,7 @@ export class Span implements SpanContextLike {
   get hasParent(): boolean { return (this.bits & HAS_PARENT) !== 0; }
   get parentIsRemote(): boolean { return (this.bits & PARENT_REMOTE) !== 0; }
   /** 16 hex chars, or '' for a root span. */
-  get parentSpanId(): string { return (this.bits & HAS_PARENT) === 0 ? '' : hex8(this.p0) + hex8(this.p1); }
+  get parentSpanId(): string { return (this.bits & HAS_PARENT) === 0 ? '' : hex16(this.p0, this.p1); }
   get traceState(): TraceState | null { return this.rare === null ? null : this.rare.traceState; }
   /** Number of attributes recorded. */
   get nAttr(): number { return this.bits >>> NATTR_SHIFT; }
@@ -291,8 +291,8 @@ export class NonRecordingSpan implements SpanContextLike {
     this.t0 = t0; this.t1 = t1; this.t2 = t2; this.t3 = t3; this.s0 = s0; this.s1 = s1;
     this.traceFlags = traceFlags; this.traceState = traceState;
   }
-  get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
-  get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+  get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
+  get spanId(): string { return hex16(this.s0, this.s1); }
   get isRemote(): boolean { return false; }
   get name(): string { return ''; }
   get ended(): boolean { return false; }

@@ -110,7 +110,8 @@ export class Tracer {
       attributes = options.attributes;
     }
     if (parent === undefined) parent = storage.getStore() ?? null;
-    else if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null; // not a valid context
+    // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent.
+    if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;
     // Children of an unsampled span under a parent-based sampler: reuse it, no work at all.
     if (parent !== null && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && parent instanceof NonRecordingSpan) {
       this.counters.unsampled++;
@@ -225,7 +226,8 @@ export class Tracer {
 
   /** The active span or context, if any. */
   activeSpan(): SpanContextLike | undefined {
-    return storage.getStore();
+    const c = storage.getStore();
+    return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0 ? c : undefined;
   }
 
   /** W3C extract from request headers, counting rejected headers in this tracer's stats. */
@@ -234,7 +236,7 @@ export class Tracer {
   }
 
   /** W3C inject of `ctx` (default: the active span) into a carrier of headers. */
-  inject(carrier: Record<string, unknown>, ctx: SpanContextLike | undefined = storage.getStore()): void {
+  inject(carrier: Record<string, unknown>, ctx: SpanContextLike | undefined = this.activeSpan()): void {
     if (ctx !== undefined) injectContext(ctx, carrier);
   }
 

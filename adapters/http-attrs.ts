@@ -1,0 +1,216 @@
+// HTTP semantic-convention helpers shared by the server, client and fetch adapters: method
+// normalisation, path/host extraction without regex or URL parsing, header allowlists, counters.
+import type { AnySpan } from '../src/span.js';
+
+/** Semconv HTTP known methods (RFC 9110 §9 + PATCH); anything else is `_OTHER`. */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** `http.request.method` value: the method if known, else `_OTHER` (semconv http-spans §method). */
+export function normalizeMethod(method: string | undefined): string {
+  if (method === undefined) return 'GET'; // node:http default for requests without a method
+  return KNOWN_METHODS.has(method) ? method : '_OTHER';
+}
+
+/** Span name prefix: the method, or `HTTP` for unknown methods (semconv: name MUST NOT be `_OTHER`). */
+export function nameOfMethod(normalized: string): string {
+  return normalized === '_OTHER' ? 'HTTP' : normalized;
+}
+
+const QUESTION = 63;
+const HASH = 35;
+const SLASH = 47;
+
+/**
+ * `url.path` of a request target: origin-form `/a/b?q` → `/a/b`; absolute-form `http://h/p?q` → `/p`;
+ * `*` stays. The query and fragment never leave this function (AC-007).
+ */
+export function pathOf(target: string | undefined): string {
+  if (target === undefined || target.length === 0) return '/';
+  let start = 0;
+  if (target.charCodeAt(0) !== SLASH && target !== '*') {
+    const scheme = target.indexOf('://');
+    if (scheme < 0) return '/';
+    const p = target.indexOf('/', scheme + 3);
+    if (p < 0) return '/';
+    start = p;
+  }
+  let end = target.length;
+  for (let i = start; i < end; i++) {
+    const c = target.charCodeAt(i);
+    if (c === QUESTION || c === HASH) { end = i; break; }
+  }
+  return start === 0 && end === target.length ? target : target.slice(start, end);
+}
+
+// Bounded identifiers (tenant IDs, host names): letters, digits and `._-:@` only.
+const ID_CHAR = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) ID_CHAR[c] = 1;
+for (let c = 65; c <= 90; c++) ID_CHAR[c] = 1;
+for (let c = 97; c <= 122; c++) ID_CHAR[c] = 1;
+for (const ch of '._-:@') ID_CHAR[ch.charCodeAt(0)] = 1;
+
+/** True when `v` is 1..maxLength chars of `[A-Za-z0-9._:@-]`. */
+export function isBoundedId(v: string, maxLength: number): boolean {
+  const n = v.length;
+  if (n === 0 || n > maxLength) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 128 || ID_CHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+const HOST_CHAR = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) HOST_CHAR[c] = 1;
+for (let c = 65; c <= 90; c++) HOST_CHAR[c] = 1;
+for (let c = 97; c <= 122; c++) HOST_CHAR[c] = 1;
+for (const ch of '.-_[]:') HOST_CHAR[ch.charCodeAt(0)] = 1;
+const COLON = 58;
+const RBRACKET = 93;
+
+/** Where the port starts in a Host value (`h:80`, `[::1]:80`), or -1. */
+function portColon(host: string): number {
+  const i = host.lastIndexOf(':');
+  if (i < 0) return -1;
+  if (host.charCodeAt(0) === 91) return host.charCodeAt(i - 1) === RBRACKET ? i : -1; // IPv6 literal
+  return host.indexOf(':') === i ? i : -1;
+}
+
+/** Host name of a Host header (no port), or null when absent or not a plausible host (≤ 255 chars). */
+export function hostOf(host: string | undefined): string | null {
+  if (host === undefined || host.length === 0 || host.length > 255) return null;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c >= 128 || HOST_CHAR[c] === 0) return null;
+  }
+  const p = portColon(host);
+  if (p === 0) return null;
+  let name = p < 0 ? host : host.slice(0, p);
+  if (name.charCodeAt(0) === 91 && name.charCodeAt(name.length - 1) === RBRACKET) name = name.slice(1, -1);
+  return name.length === 0 ? null : name;
+}
+
+/** Port of a Host header, or -1 when it has none (or a bad one). */
+export function hostPortOf(host: string | undefined): number {
+  if (host === undefined) return -1;
+  const p = portColon(host);
+  if (p < 0 || p === host.length - 1 || host.length - p > 6) return -1;
+  let n = 0;
+  for (let i = p + 1; i < host.length; i++) {
+    const c = host.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n > 0 && n < 65536 ? n : -1;
+}
+
+/** Never recorded, even when allowlisted: credentials and session material (AC-007). */
+const NEVER_RECORD = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token']);
+
+/** An allowlist of header names resolved once: lower-case names and their attribute keys. */
+export class HeaderAllowlist {
+  readonly names: string[];
+  readonly keys: string[];
+  constructor(names: readonly string[] | undefined, prefix: string, warn: (m: string) => void) {
+    this.names = [];
+    this.keys = [];
+    if (names === undefined) return;
+    for (const raw of names) {
+      if (typeof raw !== 'string' || raw.length === 0) continue;
+      const n = raw.toLowerCase();
+      if (NEVER_RECORD.has(n)) { warn(`header ${JSON.stringify(n)} carries credentials and is never recorded, even when allowlisted`); continue; }
+      this.names.push(n);
+      this.keys.push(prefix + n);
+    }
+  }
+  /** Record allowlisted headers as string arrays (semconv `http.*.header.<name>`). */
+  record(span: AnySpan, headers: Record<string, unknown>): void {
+    for (let i = 0; i < this.names.length; i++) {
+      const v = headers[this.names[i]!];
+      if (typeof v === 'string') span.setAttribute(this.keys[i]!, [v]);
+      else if (typeof v === 'number') span.setAttribute(this.keys[i]!, [String(v)]);
+      else if (Array.isArray(v)) span.setAttribute(this.keys[i]!, v.map(String));
+    }
+  }
+}
+
+/** Counters of the HTTP/fetch adapters (process-wide; every drop or skip is counted here). */
+export class HttpAdapterStats {
+  /** tenant values that failed validation and were dropped */
+  tenantRejected = 0;
+  /** errors inside the adapters themselves, caught; the request went on untraced */
+  internalErrors = 0;
+  /** outgoing requests whose headers were already sent, so traceparent could not be added */
+  injectSkipped = 0;
+  /** outgoing requests skipped because they carry the no-trace brand (the exporter's own) */
+  noTraceSkipped = 0;
+  /** fetch requests that already carried a traceparent (the explicit wrapper, or the caller's own) */
+  alreadyPropagated = 0;
+  /** duplicate `undici:request:create` events for a request already handled */
+  duplicateCreate = 0;
+  /** handlers that threw or rejected */
+  handlerErrors = 0;
+}
+
+export const httpStats = new HttpAdapterStats();
+
+/** Snapshot of the adapters' counters. */
+export function adapterStats(): HttpAdapterStats {
+  return { ...httpStats };
+}
+
+let lastReport = 0;
+/** Report an internal adapter error: counted always, logged at most once a minute. */
+export function reportInternal(logger: (m: string) => void, where: string, err: unknown): void {
+  httpStats.internalErrors++;
+  const t = Date.now();
+  if (t - lastReport < 60_000) return;
+  lastReport = t;
+  try { logger(`${where}: ${(err as Error)?.message ?? String(err)} (request continued untraced; count in adapterStats().internalErrors)`); } catch { /* never throw into the host */ }
+}
+
+/** Default port of a URL scheme. */
+export function defaultPort(scheme: string): number {
+  return scheme === 'https' || scheme === 'https:' ? 443 : 80;
+}
+
+/**
+ * `url.full` without user info, query or fragment: `scheme://host[:port]/path`. The whole query is
+ * dropped, not just the semconv's signature keys: any value in it can be a token (AC-007).
+ */
+export function urlFull(scheme: string, host: string, port: number, path: string): string {
+  const h = host.indexOf(':') >= 0 && host.charCodeAt(0) !== 91 ? '[' + host + ']' : host;
+  return scheme + '://' + h + (port === defaultPort(scheme) || port <= 0 ? '' : ':' + port) + pathOf(path);
+}
+
+// Header values built flat in one scratch buffer: `formatTraceparent` concatenates ~30 pieces into a rope
+// that Node's header validation regex must flatten first; 558 vs 676 ns to set both response headers
+// (bench/http/header-cost.ts). Layout: `trace;desc=00-<32 hex>-<16 hex>-<2 hex>`.
+const TIMING_PREFIX = 'trace;desc=';
+const TP_AT = TIMING_PREFIX.length; // 11: where the traceparent starts
+const scratch = Buffer.alloc(TP_AT + 55);
+scratch.write(TIMING_PREFIX + '00-', 0, 'latin1');
+scratch[TP_AT + 35] = 45; // '-'
+scratch[TP_AT + 52] = 45;
+scratch[TP_AT + 53] = 48; // flags high digit: only sampled/random (0-3) are ever sent (W3C §3.2.2.5)
+const HEX = '0123456789abcdef';
+const HEX_BYTE = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX_BYTE[i] = HEX.charCodeAt(i);
+const latin1 = (Buffer.prototype as unknown as { latin1Slice?: (s: number, e: number) => string }).latin1Slice;
+
+function putWord(w: number, off: number): void {
+  for (let i = 0; i < 8; i++) scratch[off + i] = HEX_BYTE[(w >>> (28 - 4 * i)) & 15]!;
+}
+
+interface Ids { t0: number; t1: number; t2: number; t3: number; s0: number; s1: number; traceFlags: number }
+
+/** `trace;desc=00-<trace>-<span>-<flags>`, a flat string; the traceparent is `.slice(TRACEPARENT_AT)`. */
+export function serverTimingValue(c: Ids): string {
+  putWord(c.t0, TP_AT + 3); putWord(c.t1, TP_AT + 11); putWord(c.t2, TP_AT + 19); putWord(c.t3, TP_AT + 27);
+  putWord(c.s0, TP_AT + 36); putWord(c.s1, TP_AT + 44);
+  scratch[TP_AT + 54] = HEX_BYTE[c.traceFlags & 3]!;
+  return latin1 !== undefined ? latin1.call(scratch, 0, scratch.length) : scratch.toString('latin1');
+}
+export const TRACEPARENT_AT = TP_AT;
+/** Offsets of the trace ID inside serverTimingValue(). */
+export const TRACE_ID_AT = TP_AT + 3;

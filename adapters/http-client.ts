@@ -1,0 +1,187 @@
+// Outgoing node:http / node:https requests: a CLIENT span per request on the wire, traceparent and
+// tracestate injected, never for requests branded no-trace (the exporter's own). Patches http.request,
+// http.get, https.request and https.get; the returned undo puts the originals back exactly.
+// `url.full` is `scheme://host[:port]/path`: user info is never recorded and the query string is dropped
+// entirely (not only the semconv's signature keys: any query value can be a token).
+import http from 'node:http';
+import https from 'node:https';
+import { errorMonitor } from 'node:events';
+import { syncBuiltinESMExports } from 'node:module';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Tracer } from '../src/tracer.js';
+import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
+import { storage } from '../src/context.js';
+import { isNoTrace } from '../src/suppress.js';
+import { defaultPort, HeaderAllowlist, hostPortOf, httpStats, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACEPARENT_AT, urlFull } from './http-attrs.js';
+import { resendCountOf, tracerOf } from './retry.js';
+
+export interface ClientTracingOptions {
+  /** Trace only requests made while a span is active (default false: a request with no parent starts a trace). */
+  requireParent?: boolean;
+  /** Request headers to record as `http.request.header.<name>` (credentials refused). */
+  requestHeaders?: readonly string[];
+  /** Response headers to record as `http.response.header.<name>`. */
+  responseHeaders?: readonly string[];
+  /** Hosts never traced (exact `server.address` match), e.g. a collector reached without the no-trace brand. */
+  ignoreHosts?: readonly string[];
+}
+
+const kSpan = Symbol.for('tracewire.httpClient.span');
+type Req = ClientRequest & { [kSpan]?: AnySpan; res?: IncomingMessage | null; host?: string; protocol?: string };
+
+class StartAttrs {
+  [key: string]: string | number | undefined;
+  'http.request.method' = '';
+  'http.request.method_original': string | undefined = undefined;
+  'server.address' = '';
+  'server.port' = 0;
+  'url.full' = '';
+  'http.request.resend_count': number | undefined = undefined;
+}
+
+export class ClientConfig {
+  readonly tracer: Tracer;
+  readonly requireParent: boolean;
+  readonly reqHeaders: HeaderAllowlist;
+  readonly resHeaders: HeaderAllowlist;
+  readonly ignoreHosts: Set<string> | null;
+  readonly attrs = new StartAttrs();
+  readonly opts: SpanOptions;
+  readonly onClose: (this: Req) => void;
+  readonly onError: (this: Req, err: unknown) => void;
+  constructor(tracer: Tracer, o: ClientTracingOptions = {}) {
+    this.tracer = tracer;
+    const warn = (m: string): void => tracer.logger(m);
+    this.requireParent = o.requireParent === true;
+    this.reqHeaders = new HeaderAllowlist(o.requestHeaders, 'http.request.header.', warn);
+    this.resHeaders = new HeaderAllowlist(o.responseHeaders, 'http.response.header.', warn);
+    this.ignoreHosts = o.ignoreHosts && o.ignoreHosts.length > 0 ? new Set(o.ignoreHosts) : null;
+    this.opts = { kind: SpanKind.CLIENT, attributes: this.attrs };
+    const cfg = this;
+    this.onClose = function onClose(this: Req): void { finish(cfg, this); };
+    this.onError = function onError(this: Req, err: unknown): void { failed(this, err); };
+  }
+}
+
+/** Start the CLIENT span of a request just created, inject the context. */
+export function traceRequest(cfg: ClientConfig, req: Req): void {
+  try {
+    if (req[kSpan] !== undefined) return;
+    if (isNoTrace(req)) { httpStats.noTraceSkipped++; return; }
+    const active = storage.getStore();
+    if (active === undefined && cfg.requireParent) return;
+    const host = req.host ?? 'localhost';
+    if (cfg.ignoreHosts !== null && cfg.ignoreHosts.has(host)) return;
+    const scheme = req.protocol === 'https:' ? 'https' : 'http';
+    const hostHeader = req.getHeader('host');
+    const hp = typeof hostHeader === 'string' ? hostPortOf(hostHeader) : -1;
+    const port = hp > 0 ? hp : defaultPort(scheme);
+    const method = normalizeMethod(req.method);
+    const a = cfg.attrs;
+    a['http.request.method'] = method;
+    a['http.request.method_original'] = method === '_OTHER' ? req.method : undefined;
+    a['server.address'] = host;
+    a['server.port'] = port;
+    a['url.full'] = urlFull(scheme, host, port, req.path);
+    const resend = resendCountOf(active);
+    a['http.request.resend_count'] = resend > 0 ? resend : undefined;
+    const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
+    req[kSpan] = span;
+    if (req.headersSent) httpStats.injectSkipped++; // raw-array headers are flushed in the constructor
+    else {
+      // setHeader replaces: never two traceparent headers, whatever the caller set.
+      req.setHeader('traceparent', serverTimingValue(span).slice(TRACEPARENT_AT)); // flat string: see serverTimingValue
+      const ts = span.traceState;
+      if (ts !== null && ts.size > 0) req.setHeader('tracestate', ts.toString());
+      else if (req.hasHeader('tracestate')) req.removeHeader('tracestate');
+    }
+    if (cfg.reqHeaders.names.length > 0 && span.isRecording()) cfg.reqHeaders.record(span, req.getHeaders());
+    req.on(errorMonitor, cfg.onError); // errorMonitor: observe errors without handling them for the caller
+    req.on('close', cfg.onClose);
+  } catch (err) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http client', err);
+  }
+}
+
+function failed(req: Req, err: unknown): void {
+  const span = req[kSpan];
+  if (span !== undefined && span.isRecording()) span.recordError(err);
+}
+
+function finish(cfg: ClientConfig, req: Req): void {
+  const span = req[kSpan];
+  if (span === undefined) return;
+  if (span.isRecording()) {
+    try {
+      const res = req.res;
+      if (res !== null && res !== undefined && typeof res.statusCode === 'number') {
+        const code = res.statusCode;
+        span.setAttribute('http.response.status_code', code);
+        // Semconv: on a client span 4xx and 5xx are errors; error.type is the status code.
+        if (code >= 400) { span.setAttribute('error.type', String(code)); span.setStatus(SpanStatusCode.ERROR); }
+        if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.headers);
+      } else if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
+    } catch (err) {
+      reportInternal(cfg.tracer.logger, 'tracewire/http client finish', err);
+    }
+  }
+  span.end();
+}
+
+type RequestFn = (...args: unknown[]) => ClientRequest;
+interface Patch { mod: Record<string, unknown>; key: string; orig: RequestFn; wrapped: RequestFn }
+
+let active: { cfg: ClientConfig; patches: Patch[] } | null = null;
+
+function wrapRequest(cfg: ClientConfig, orig: RequestFn): RequestFn {
+  return function tracedRequest(this: unknown, ...args: unknown[]): ClientRequest {
+    // The brand may sit on the options (or URL) object, which the ClientRequest does not keep.
+    const branded = isNoTrace(args[0]) || isNoTrace(args[1]);
+    const req = orig.apply(this, args);
+    if (branded) httpStats.noTraceSkipped++;
+    else if (active !== null && active.cfg === cfg) traceRequest(cfg, req as Req);
+    return req;
+  };
+}
+
+/** http.get is request() + end(); ours must inject between the two, so it cannot call the original get. */
+function wrapGet(request: RequestFn): RequestFn {
+  return function tracedGet(this: unknown, ...args: unknown[]): ClientRequest {
+    const req = request.apply(this, args);
+    req.end();
+    return req;
+  };
+}
+
+/**
+ * Trace outgoing requests of node:http and node:https. Spans are made by the tracer of the active span
+ * when there is one (several services in one process keep their own), else by `tracer`. Installing
+ * again replaces the previous installation. Returns the undo function.
+ */
+export function traceHttpClient(tracer: Tracer, options?: ClientTracingOptions): () => void {
+  if (active !== null) untraceHttpClient();
+  const cfg = new ClientConfig(tracer, options);
+  const patches: Patch[] = [];
+  for (const mod of [http, https] as unknown as Record<string, unknown>[]) {
+    const request = wrapRequest(cfg, mod.request as RequestFn);
+    patches.push({ mod, key: 'request', orig: mod.request as RequestFn, wrapped: request });
+    patches.push({ mod, key: 'get', orig: mod.get as RequestFn, wrapped: wrapGet(request) });
+  }
+  for (const p of patches) p.mod[p.key] = p.wrapped;
+  active = { cfg, patches };
+  syncBuiltinESMExports(); // so `import { request } from 'node:http'` sees the patch too
+  const mine = active;
+  return () => { if (active === mine) untraceHttpClient(); };
+}
+
+/** Put http.request/get and https.request/get back as they were. */
+export function untraceHttpClient(): void {
+  const a = active;
+  if (a === null) return;
+  active = null;
+  for (const p of a.patches) {
+    // Someone wrapped on top of us: leave their wrapper; ours is now a pass-through (active !== cfg).
+    if (p.mod[p.key] === p.wrapped) p.mod[p.key] = p.orig;
+  }
+  syncBuiltinESMExports();
+}

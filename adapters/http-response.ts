@@ -1,0 +1,156 @@
+// Response side of the ingress adapter: the trace headers (set at request start, re-applied in
+// writeHead if the handler replaced Server-Timing), and the end of the SERVER span when the response
+// closes (status, route, error.type). Listeners are shared per ServerConfig, never made per request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SpanStatusCode, type AnySpan } from '../src/span.js';
+import type { ServerConfig } from './http-server.js';
+import { nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
+
+export const kSpan = Symbol.for('tracewire.http.span');
+export const kRoute = Symbol.for('tracewire.http.route');
+export type Req = IncomingMessage & { [kSpan]?: AnySpan; [kRoute]?: string };
+export type Res = ServerResponse & { req: Req };
+
+export function setResponseHeaders(cfg: ServerConfig, req: Req, res: Res, span: AnySpan): void {
+  req[kSpan] = span;
+  if (cfg.anyHeader) {
+    // The headers go in when the head is written (every path, implicit ones included, calls res.writeHead).
+    // Not setHeader here: that forces Node's progressive-header path, 1.45 vs 0.84 µs (bench/http/header-cost.ts).
+    res.writeHead = cfg.writeHead as ServerResponse['writeHead'];
+  }
+  res.on('close', cfg.onClose);
+}
+
+/** Append our entry to an existing Server-Timing value (a list header, RFC 9110 §5.3). */
+function mergeTiming(cur: unknown, entry: string): string | string[] {
+  if (Array.isArray(cur)) return cur.includes(entry) ? cur.map(String) : [...cur.map(String), entry];
+  const s = String(cur);
+  if (s.length === 0) return entry;
+  return s.includes(entry) ? s : s + ', ' + entry;
+}
+
+/** Our three headers; null = off or already given by the handler. */
+class Ours {
+  timing: string | null = null;
+  traceId: string | null = null;
+  traceResponse: string | null = null;
+}
+const ours = new Ours(); // synchronous use only
+
+function fillOurs(cfg: ServerConfig, timing: string): void {
+  ours.timing = cfg.timingHeader !== null ? timing : null;
+  ours.traceId = cfg.traceIdHeader !== null ? timing.slice(TRACE_ID_AT, TRACE_ID_AT + 32) : null;
+  ours.traceResponse = cfg.traceResponseHeader !== null ? timing.slice(TRACEPARENT_AT) : null;
+}
+
+/** Copy one handler header into `out`, merging Server-Timing; a handler's own trace-ID header wins over ours. */
+function pushHeader(cfg: ServerConfig, out: unknown[], k: unknown, v: unknown): void {
+  if (ours.timing !== null && isName(k, cfg.timingHeader!)) { v = mergeTiming(v, ours.timing); ours.timing = null; }
+  else if (ours.traceId !== null && isName(k, cfg.traceIdHeader!)) ours.traceId = null;
+  else if (ours.traceResponse !== null && isName(k, cfg.traceResponseHeader!)) ours.traceResponse = null;
+  out.push(k, v);
+}
+
+/** Handler headers (object, flat or nested array, or none) plus ours, as one flat array: Node's cheapest form. */
+function flatHeaders(cfg: ServerConfig, h: unknown): unknown[] {
+  const out: unknown[] = [];
+  if (Array.isArray(h)) {
+    if (h.length > 0 && Array.isArray(h[0])) for (const e of h as unknown[][]) pushHeader(cfg, out, e[0], e[1]);
+    else for (let i = 0; i + 1 < h.length; i += 2) pushHeader(cfg, out, h[i], h[i + 1]);
+  } else if (h !== null && typeof h === 'object') {
+    for (const k in h as Record<string, unknown>) if (Object.prototype.hasOwnProperty.call(h, k)) pushHeader(cfg, out, k, (h as Record<string, unknown>)[k]);
+  }
+  if (ours.timing !== null) out.push(cfg.timingHeader, ours.timing);
+  if (ours.traceId !== null) out.push(cfg.traceIdHeader, ours.traceId);
+  if (ours.traceResponse !== null) out.push(cfg.traceResponseHeader, ours.traceResponse);
+  return out;
+}
+
+/** The handler used setHeader (Node's progressive path): set ours the same way, merging Server-Timing. */
+function setOurs(cfg: ServerConfig, res: Res, h: unknown): unknown {
+  if (ours.timing !== null) {
+    const name = cfg.timingHeader!;
+    let inArgs = false;
+    if (Array.isArray(h)) {
+      for (let i = 0; i < h.length; i += 2) if (isName(h[i], name)) { const c = h.slice(); c[i + 1] = mergeTiming(c[i + 1], ours.timing); h = c; inArgs = true; break; }
+    } else if (h !== null && typeof h === 'object') {
+      for (const k in h as Record<string, unknown>) {
+        // Copy: the handler's object may be a shared constant.
+        if (isName(k, name)) { const c = { ...(h as Record<string, unknown>) }; c[k] = mergeTiming(c[k], ours.timing); h = c; inArgs = true; break; }
+      }
+    }
+    if (!inArgs) { const cur = res.getHeader(name); res.setHeader(name, cur === undefined ? ours.timing : mergeTiming(cur, ours.timing)); }
+  }
+  if (ours.traceId !== null && !res.hasHeader(cfg.traceIdHeader!)) res.setHeader(cfg.traceIdHeader!, ours.traceId);
+  if (ours.traceResponse !== null && !res.hasHeader(cfg.traceResponseHeader!)) res.setHeader(cfg.traceResponseHeader!, ours.traceResponse);
+  return h;
+}
+
+/** writeHead(status, [reason], [headers]) with the trace headers added; Server-Timing merged with the handler's. */
+export function tracedWriteHead(cfg: ServerConfig, res: Res, statusCode: number, reason: unknown, headers: unknown): ServerResponse {
+  const span = res.req?.[kSpan];
+  if (span !== undefined && !res.headersSent) {
+    try {
+      fillOurs(cfg, serverTimingValue(span)); // flat `trace;desc=<traceparent>`: the other values are slices of it
+      const withReason = typeof reason === 'string';
+      const h = withReason ? headers : reason;
+      const out = res.getHeaderNames().length === 0 ? flatHeaders(cfg, h) : setOurs(cfg, res, h);
+      if (withReason) headers = out; else reason = out;
+    } catch (err) {
+      reportInternal(cfg.tracer.logger, 'tracewire/http writeHead', err);
+    }
+  }
+  // The prototype's writeHead (what `res.writeHead` was before our own property); undefined extra arguments are what Node's own overloads see.
+  return ((Object.getPrototypeOf(res) as ServerResponse).writeHead as (this: Res, ...a: unknown[]) => ServerResponse).call(res, statusCode, reason, headers);
+}
+
+function isName(k: unknown, name: string): boolean {
+  return typeof k === 'string' && k.length === name.length && (k === name || k.toLowerCase() === name);
+}
+
+/** Response closed (finished or aborted): status, route, end. */
+export function finish(cfg: ServerConfig, res: Res): void {
+  const req = res.req;
+  const span = req?.[kSpan];
+  if (span === undefined) return;
+  try {
+    if (span.isRecording()) {
+      const route = req[kRoute] ?? (cfg.routeOf !== null ? cfg.routeOf!(req, res) : undefined);
+      if (typeof route === 'string' && route.length > 0) applyRoute(span, req, route);
+      if (res.headersSent) {
+        const code = res.statusCode;
+        span.setAttribute('http.response.status_code', code);
+        // Semconv: 5xx is an error on a server span, 4xx is the client's.
+        if (code >= 500) {
+          if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', String(code)); // a recorded exception type wins
+          span.setStatus(SpanStatusCode.ERROR);
+        }
+        if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.getHeaders());
+      }
+      // The client went away before the response completed: not a server failure, but not a response either.
+      if (!res.writableFinished && span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
+    }
+  } catch (err) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http finish', err);
+  }
+  span.end();
+}
+
+function applyRoute(span: AnySpan, req: IncomingMessage, route: string): void {
+  span.setAttribute('http.route', route);
+  span.updateName(nameOfMethod(normalizeMethod(req.method)) + ' ' + route);
+}
+
+/** For routers: the matched route template (`/orders/:id`), never the raw path. Names the span `{method} {route}`. */
+export function setRoute(req: IncomingMessage, route: string): void {
+  if (typeof route !== 'string' || route.length === 0) return;
+  const r = req as Req;
+  r[kRoute] = route;
+  const span = r[kSpan];
+  if (span !== undefined && span.isRecording()) applyRoute(span, req, route);
+}
+
+/** The SERVER span of a request (to add attributes), if it is traced. */
+export function getRequestSpan(req: IncomingMessage): AnySpan | undefined {
+  return (req as Req)[kSpan];
+}

@@ -1,0 +1,268 @@
+// node:http / node:https ingress: one SERVER span per request, generate-or-preserve of the W3C context
+// under a trust policy, the trace ID sent back on every response. Options are resolved once into a
+// ServerConfig; per request: one span, one scratch-reused attribute object, listeners shared per config.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Tracer } from '../src/tracer.js';
+import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
+import { FLAG_SAMPLED, type SpanContext } from '../src/span-context.js';
+import { storage } from '../src/context.js';
+import { finish, kSpan, setResponseHeaders, tracedWriteHead, type Req, type Res } from './http-response.js';
+export { setRoute, getRequestSpan } from './http-response.js';
+import { HeaderAllowlist, hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
+
+/**
+ * What to do with an incoming W3C context:
+ * - `preserve` (default): continue the caller's trace, honour its sampled flag;
+ * - `preserve-ids`: continue the trace (same trace ID, caller as parent, tracestate kept) but let this
+ *   tracer's root sampler decide, so an untrusted caller cannot force 100% sampling;
+ * - `link`: start a new trace, keep the caller's context as a span link;
+ * - `restart`: ignore the incoming headers.
+ */
+export type TrustPolicy = 'preserve' | 'preserve-ids' | 'link' | 'restart';
+
+export interface ServerTracingOptions {
+  /** Static policy, or a function of the request (e.g. trust only the mesh's internal callers). */
+  trust?: TrustPolicy | ((req: IncomingMessage) => TrustPolicy);
+  /** Tenant: a request header set by the platform gateway (e.g. `x-tenant-id`), or a function. Recorded as `tenant.id` at span start. */
+  tenant?: string | ((req: IncomingMessage) => string | undefined | null);
+  /** Longest accepted tenant ID (default 64); longer values or other chars than `[A-Za-z0-9._:@-]` are dropped and counted. */
+  tenantMaxLength?: number;
+  /** Response header with `trace;desc=00-<trace>-<span>-<flags>` (W3C Trace Context Level 3 draft); false = off. Default `server-timing`. */
+  serverTimingHeader?: string | false;
+  /** Response header with the plain trace ID; false = off. Default `x-trace-id`. */
+  traceIdHeader?: string | false;
+  /** Also send the older draft `traceresponse: 00-<trace>-<span>-<flags>` (true, or a header name). Default off. */
+  traceResponseHeader?: string | boolean;
+  /** Record `url.path` (default true). Paths can hold IDs (`/users/42`): set false to omit it. */
+  recordPath?: boolean;
+  /** Route template of a request, read when it ends (for routers that keep it elsewhere, e.g. `res.locals.route`). */
+  routeOf?: (req: IncomingMessage, res: ServerResponse) => string | undefined | null;
+  /** Request headers to record as `http.request.header.<name>`; credentials are refused even here. */
+  requestHeaders?: readonly string[];
+  /** Response headers to record as `http.response.header.<name>`. */
+  responseHeaders?: readonly string[];
+  /** When a handler throws or rejects: answer 500 (if nothing was sent) and swallow the error. Default false: record it, rethrow. */
+  respondOnThrow?: boolean;
+  /** Fixed `server.address` (skips the Host header). */
+  serverAddress?: string;
+  /** Requests not to trace at all (no span, no response headers), e.g. health probes. */
+  ignore?: (req: IncomingMessage) => boolean;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+const kOrigEmit = Symbol.for('tracewire.http.origEmit');
+
+const POLICY: Record<TrustPolicy, number> = { preserve: 0, 'preserve-ids': 1, link: 2, restart: 3 };
+
+/** Start attributes, one reused object per config: startSpan copies them synchronously. */
+class StartAttrs {
+  [key: string]: string | number | undefined;
+  'http.request.method' = '';
+  'http.request.method_original': string | undefined = undefined;
+  'url.path': string | undefined = undefined;
+  'url.scheme' = '';
+  'server.address' = '';
+  'server.port' = 0;
+  'tenant.id': string | undefined = undefined;
+}
+
+export class ServerConfig {
+  readonly tracer: Tracer;
+  readonly trust: number;
+  readonly trustFn: ((req: IncomingMessage) => TrustPolicy) | null;
+  readonly tenantHeader: string | null;
+  readonly tenantFn: ((req: IncomingMessage) => string | undefined | null) | null;
+  readonly tenantMax: number;
+  readonly timingHeader: string | null;
+  readonly traceIdHeader: string | null;
+  readonly traceResponseHeader: string | null;
+  readonly anyHeader: boolean;
+  readonly recordPath: boolean;
+  readonly routeOf: ServerTracingOptions['routeOf'] | null;
+  readonly reqHeaders: HeaderAllowlist;
+  readonly resHeaders: HeaderAllowlist;
+  readonly respondOnThrow: boolean;
+  readonly serverAddress: string | null;
+  readonly ignore: ((req: IncomingMessage) => boolean) | null;
+  readonly attrs = new StartAttrs();
+  readonly opts: SpanOptions;
+  /** Last Host header seen and what it parsed to. */
+  lastHost: string | undefined = undefined;
+  lastAddress: string | null = null;
+  lastPort = -1;
+  /** Per-config listeners (not per request): `this` is the response. */
+  readonly onClose: (this: Res) => void;
+  readonly writeHead: (this: Res, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse;
+
+  constructor(tracer: Tracer, o: ServerTracingOptions = {}) {
+    this.tracer = tracer;
+    const warn = (m: string): void => tracer.logger(m);
+    this.trust = typeof o.trust === 'string' ? (POLICY[o.trust] ?? badPolicy(o.trust)) : 0;
+    this.trustFn = typeof o.trust === 'function' ? o.trust : null;
+    this.tenantHeader = typeof o.tenant === 'string' ? o.tenant.toLowerCase() : null;
+    this.tenantFn = typeof o.tenant === 'function' ? o.tenant : null;
+    this.tenantMax = typeof o.tenantMaxLength === 'number' && o.tenantMaxLength > 0 ? o.tenantMaxLength : 64;
+    this.timingHeader = o.serverTimingHeader === false ? null : (o.serverTimingHeader ?? 'server-timing').toLowerCase();
+    this.traceIdHeader = o.traceIdHeader === false ? null : (o.traceIdHeader ?? 'x-trace-id').toLowerCase();
+    this.traceResponseHeader = o.traceResponseHeader === true ? 'traceresponse' : typeof o.traceResponseHeader === 'string' ? o.traceResponseHeader.toLowerCase() : null;
+    this.anyHeader = this.timingHeader !== null || this.traceIdHeader !== null || this.traceResponseHeader !== null;
+    this.recordPath = o.recordPath !== false;
+    this.routeOf = o.routeOf ?? null;
+    this.reqHeaders = new HeaderAllowlist(o.requestHeaders, 'http.request.header.', warn);
+    this.resHeaders = new HeaderAllowlist(o.responseHeaders, 'http.response.header.', warn);
+    this.respondOnThrow = o.respondOnThrow === true;
+    this.serverAddress = o.serverAddress ?? null;
+    this.ignore = o.ignore ?? null;
+    this.opts = { kind: SpanKind.SERVER, parent: null, attributes: this.attrs, links: undefined };
+    const cfg = this;
+    this.onClose = function onClose(this: Res): void { finish(cfg, this); };
+    this.writeHead = function writeHead(this: Res, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse { return tracedWriteHead(cfg, this, statusCode, reason, headers); };
+  }
+}
+
+function badPolicy(p: unknown): never {
+  throw new TypeError(`tracewire/http: unknown trust policy ${JSON.stringify(p)} (preserve | preserve-ids | link | restart)`);
+}
+
+/** Start the SERVER span and set the response headers; undefined when the request is not traced. */
+export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | undefined {
+  try {
+    if (req[kSpan] !== undefined) return undefined; // already traced (a wrapped handler on a traced server): one span per request
+    if (cfg.ignore !== null && cfg.ignore(req)) return undefined;
+    const tracer = cfg.tracer;
+    const policy = cfg.trustFn === null ? cfg.trust : (POLICY[cfg.trustFn(req)] ?? 0);
+    const incoming: SpanContext | null = policy === 3 ? null : tracer.extract(req.headers);
+    const method = normalizeMethod(req.method);
+    const name = nameOfMethod(method);
+    const a = cfg.attrs;
+    a['http.request.method'] = method;
+    a['http.request.method_original'] = method === '_OTHER' ? req.method : undefined;
+    a['url.path'] = cfg.recordPath ? pathOf(req.url) : undefined;
+    const socket = req.socket;
+    a['url.scheme'] = socket !== null && (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+    const host = req.headers.host;
+    if (host === undefined || host !== cfg.lastHost) resolveHost(cfg, host);
+    a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? socket?.localAddress ?? '';
+    a['server.port'] = cfg.lastPort > 0 ? cfg.lastPort : socket?.localPort ?? 0;
+    a['tenant.id'] = cfg.tenantHeader === null && cfg.tenantFn === null ? undefined : tenantOf(cfg, req);
+    const opts = cfg.opts;
+    opts.parent = null;
+    opts.links = undefined;
+    if (incoming !== null) {
+      if (policy === 0) opts.parent = incoming;
+      else if (policy === 1) {
+        // Same trace, but the decision is this tracer's root sampler's, not the caller's flag.
+        const sampled = tracer.sampler.shouldSample(null, incoming, name, SpanKind.SERVER, a);
+        incoming.traceFlags = sampled ? incoming.traceFlags | FLAG_SAMPLED : incoming.traceFlags & ~FLAG_SAMPLED;
+        opts.parent = incoming;
+      } else opts.links = [incoming];
+    }
+    const span = tracer.startSpan(name, opts);
+    if (cfg.reqHeaders.names.length > 0 && span.isRecording()) cfg.reqHeaders.record(span, req.headers);
+    setResponseHeaders(cfg, req, res, span);
+    return span;
+  } catch (err) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http server', err);
+    return undefined;
+  }
+}
+
+/** Parse a Host header once; a server mostly sees the same value, so the last one is kept. */
+function resolveHost(cfg: ServerConfig, host: string | undefined): void {
+  cfg.lastHost = host;
+  cfg.lastAddress = hostOf(host);
+  cfg.lastPort = hostPortOf(host);
+}
+
+function tenantOf(cfg: ServerConfig, req: IncomingMessage): string | undefined {
+  const v = cfg.tenantFn !== null ? cfg.tenantFn(req) : req.headers[cfg.tenantHeader!];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && isBoundedId(v, cfg.tenantMax)) return v;
+  httpStats.tenantRejected++;
+  return undefined;
+}
+
+/** A handler threw or its promise rejected: record it; answer 500 only when asked to. */
+function handlerFailed(cfg: ServerConfig, span: AnySpan, res: Res, err: unknown): boolean {
+  httpStats.handlerErrors++;
+  span.recordError(err);
+  if (!cfg.respondOnThrow) return false;
+  try {
+    if (!res.headersSent) { res.statusCode = 500; res.end(); } else res.destroy();
+  } catch { /* the socket is gone */ }
+  return true;
+}
+
+function callHandler(cfg: ServerConfig, span: AnySpan, handler: RequestHandler, self: unknown, req: Req, res: Res): unknown {
+  let r: unknown;
+  try {
+    r = handler.call(self, req, res);
+  } catch (err) {
+    if (handlerFailed(cfg, span, res, err)) return undefined;
+    throw err;
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+    // Async handlers only: one closure to know which request failed.
+    return (r as Promise<unknown>).then(undefined, (err: unknown) => {
+      if (handlerFailed(cfg, span, res, err)) return undefined;
+      throw err;
+    });
+  }
+  return r;
+}
+
+/**
+ * Wrap a `(req, res)` handler for `http.createServer` / `https.createServer`. The span is active while the
+ * handler runs and in its request-body listeners.
+ */
+export function withTracing(tracer: Tracer, handler: RequestHandler, options?: ServerTracingOptions): RequestHandler;
+export function withTracing<S extends Server>(tracer: Tracer, server: S, options?: ServerTracingOptions): S;
+export function withTracing(tracer: Tracer, target: RequestHandler | Server, options?: ServerTracingOptions): RequestHandler | Server {
+  if (typeof target !== 'function') return traceServer(tracer, target, options);
+  const cfg = new ServerConfig(tracer, options);
+  return function tracedHandler(this: unknown, req: IncomingMessage, res: ServerResponse): unknown {
+    const span = startRequest(cfg, req as Req, res as Res);
+    if (span === undefined) return target.call(this, req, res);
+    // run() would lose the span in req 'data'/'end' listeners (emitted from the connection's parser
+    // resource); enterWith sets it on that resource for the rest of this request.
+    storage.enterWith(span);
+    return callHandler(cfg, span, target, this, req as Req, res as Res);
+  };
+}
+
+/** Trace every request of an existing `http.Server` / `https.Server` (its 'request' listeners run in the span). Returns the server. */
+export function traceServer<S extends Server>(tracer: Tracer, server: S, options?: ServerTracingOptions): S {
+  const s = server as unknown as Patched;
+  if (s[kOrigEmit] !== undefined) untraceServer(server);
+  const cfg = new ServerConfig(tracer, options);
+  const own = Object.prototype.hasOwnProperty.call(s, 'emit');
+  const orig = s.emit as (...a: unknown[]) => boolean;
+  s[kOrigEmit] = own ? (orig as Server['emit']) : null;
+  s.emit = function tracedEmit(this: Server, event: string | symbol, req: Req, res: Res): boolean {
+    if (event !== 'request') return orig.apply(this, arguments as unknown as unknown[]);
+    const span = startRequest(cfg, req, res);
+    if (span === undefined) return orig.call(this, event, req, res);
+    storage.enterWith(span);
+    try {
+      return orig.call(this, event, req, res);
+    } catch (err) {
+      // Listeners' return values are dropped by emit, so only synchronous throws are seen here.
+      if (handlerFailed(cfg, span, res, err)) return true;
+      throw err;
+    }
+  } as Server['emit'];
+  return server;
+}
+
+type Patched = { emit: Server['emit']; [kOrigEmit]?: Server['emit'] | null };
+
+/** Undo traceServer: the server's emit is exactly what it was. */
+export function untraceServer(server: Server): void {
+  const s = server as unknown as Patched;
+  const orig = s[kOrigEmit];
+  if (orig === undefined) return;
+  if (orig === null) delete (s as Partial<Patched>).emit;
+  else s.emit = orig;
+  delete s[kOrigEmit];
+}

@@ -1,0 +1,8 @@
+// tracewire/http: node:http / node:https server (ingress) and client instrumentation, plus retry().
+export {
+  withTracing, traceServer, untraceServer, setRoute, getRequestSpan, startRequest, ServerConfig,
+  type ServerTracingOptions, type TrustPolicy, type RequestHandler,
+} from './http-server.js';
+export { traceHttpClient, untraceHttpClient, traceRequest, ClientConfig, type ClientTracingOptions } from './http-client.js';
+export { retry, AttemptContext, resendCountOf, type RetryPolicy } from './retry.js';
+export { adapterStats, pathOf, normalizeMethod, type HttpAdapterStats } from './http-attrs.js';

@@ -1,0 +1,138 @@
+// Redaction of attributes arriving through the OpenTelemetry bridge (the table is in adapters/otel.ts).
+// A key's rule is decided once and cached, so the per-attribute cost is one Map lookup.
+import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
+import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from './otel-sql.js';
+
+export interface RedactionOptions {
+  /** `db.query.text` / `db.statement`: 'sanitize' (default: literals become `?`), 'drop', or 'keep' (as sent). */
+  dbQuery?: 'sanitize' | 'drop' | 'keep';
+  /** `url.full`, `http.url`, `url.original`, `http.target`: 'strip' (default: no query, fragment or user info) or 'keep'. */
+  url?: 'strip' | 'keep';
+  /** More keys to drop: exact keys or `prefix.*` patterns. */
+  drop?: readonly string[];
+  /** Keys exempt from every rule here (e.g. `http.request.header.x-request-id`); the tracer's allowlist still applies. */
+  keep?: readonly string[];
+}
+
+/** What happens to a key. */
+export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5 } as const;
+type RuleValue = (typeof Rule)[keyof typeof Rule];
+
+/** Dropped outright by default: credentials, payloads, parameter values, PII. */
+const DROP_EXACT = [
+  'db.connection_string', 'db.postgresql.values', 'db.postgresql.plan', 'url.query', 'url.fragment', 'http.request.body',
+  'http.response.body', 'messaging.message.body', 'messaging.kafka.message.key', 'exception.stacktrace',
+  'http.request.header', 'http.response.header',
+];
+const DROP_PREFIXES = [
+  'http.request.header.', 'http.response.header.', 'rpc.request.metadata.', 'rpc.response.metadata.',
+  'rpc.grpc.request.metadata.', 'rpc.grpc.response.metadata.', 'rpc.connect_rpc.request.metadata.',
+  'rpc.connect_rpc.response.metadata.', 'db.query.parameter.', 'db.operation.parameter.', 'messaging.message.body.',
+  'enduser.', 'user.',
+];
+const URL_KEYS = ['url.full', 'http.url', 'url.original'];
+const TARGET_KEYS = ['http.target'];
+const QUERY_KEYS = ['db.query.text', 'db.statement'];
+const CACHE_LIMIT = 4096; // distinct keys remembered; instrumentations use a few dozen
+const SLOTS = 256; // direct-mapped front cache: ~3 ns a hit vs ~8 ns for Map.get (bench/otel-bridge, 6 keys a span)
+
+export class RedactionStats {
+  /** attributes removed by a rule */
+  dropped = 0;
+  /** values rewritten (literals, query strings, user info removed) */
+  sanitized = 0;
+  /** error status messages not recorded (recordErrorMessages off) */
+  statusMessages = 0;
+}
+
+export class Redactor {
+  readonly stats = new RedactionStats();
+  private readonly cache = new Map<string, RuleValue>();
+  private readonly slotKeys: string[] = new Array<string>(SLOTS).fill('\0');
+  private readonly slotRules = new Uint8Array(SLOTS);
+  private readonly keep: KeyFilter | null;
+  private readonly drop: KeyFilter | null;
+  private readonly dbQuery: RuleValue;
+  private readonly url: boolean;
+  private readonly messages: boolean;
+  /** Span names get the literal stripper too (only when queries are sanitized). */
+  readonly sanitizesNames: boolean;
+
+  constructor(o: RedactionOptions = {}, recordErrorMessages = false) {
+    this.keep = o.keep && o.keep.length ? compileAllowlist(o.keep) : null;
+    this.drop = o.drop && o.drop.length ? compileAllowlist(o.drop) : null;
+    this.dbQuery = o.dbQuery === 'keep' ? Rule.KEEP : o.dbQuery === 'drop' ? Rule.DROP : Rule.QUERY;
+    this.url = o.url !== 'keep';
+    this.messages = recordErrorMessages;
+    this.sanitizesNames = this.dbQuery === Rule.QUERY;
+  }
+
+
+  rule(key: string): RuleValue {
+    const n = key.length;
+    const i = (n * 31 + key.charCodeAt(n - 1) + key.charCodeAt(n >> 1)) & (SLOTS - 1);
+    if (this.slotKeys[i] === key) return this.slotRules[i] as RuleValue;
+    const r = this.ruleSlow(key);
+    this.slotKeys[i] = key;
+    this.slotRules[i] = r;
+    return r;
+  }
+
+  private ruleSlow(key: string): RuleValue {
+    let r = this.cache.get(key);
+    if (r === undefined) {
+      r = this.classify(key);
+      if (this.cache.size < CACHE_LIMIT) this.cache.set(key, r);
+    }
+    return r;
+  }
+
+  private classify(key: string): RuleValue {
+    if (this.keep !== null && this.keep(key)) return Rule.KEEP;
+    if (this.drop !== null && this.drop(key)) return Rule.DROP;
+    if (DROP_EXACT.includes(key)) return Rule.DROP;
+    if (key === 'exception.message' && !this.messages) return Rule.DROP; // messages carry PII unless the tracer opts in
+    for (let i = 0; i < DROP_PREFIXES.length; i++) if (key.startsWith(DROP_PREFIXES[i]!)) return Rule.DROP;
+    if (QUERY_KEYS.includes(key)) return this.dbQuery;
+    if (key === 'graphql.document') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL : this.dbQuery;
+    if (this.url && URL_KEYS.includes(key)) return Rule.URL;
+    if (this.url && TARGET_KEYS.includes(key)) return Rule.TARGET;
+    return Rule.KEEP;
+  }
+
+  /**
+   * The value to record for `key` under rule `r` (not KEEP), or undefined to drop it. `system` is the
+   * span's db.system(.name), which picks the query dialect.
+   */
+  apply(r: RuleValue, value: unknown, system: unknown): unknown {
+    if (r === Rule.DROP || typeof value !== 'string') { this.stats.dropped++; return undefined; } // non-string query/URL: unknown shape
+    let v: string;
+    switch (r) {
+      case Rule.URL: v = stripUrl(value); break;
+      case Rule.TARGET: v = stripQuery(value); break;
+      case Rule.QUERY: v = sanitizeQuery(value, dialectFor(system)); break;
+      default: v = sanitizeQuery(value, QueryDialect.DQ_STRING as QueryDialectValue); break; // GraphQL: "..." are strings
+    }
+    if (v !== value) this.stats.sanitized++;
+    return v;
+  }
+}
+
+/** Cut at the first `?` or `#`. */
+export function stripQuery(s: string): string {
+  const q = s.indexOf('?');
+  const h = s.indexOf('#');
+  const cut = q < 0 ? h : h < 0 ? q : Math.min(q, h);
+  return cut < 0 ? s : s.slice(0, cut);
+}
+
+/** `scheme://user:pass@host/path?q#f` → `scheme://host/path`: user info, query and fragment removed. */
+export function stripUrl(s: string): string {
+  const u = stripQuery(s);
+  const sep = u.indexOf('://');
+  const from = sep < 0 ? 0 : sep + 3;
+  let slash = u.indexOf('/', from);
+  if (slash < 0) slash = u.length;
+  const at = u.lastIndexOf('@', slash - 1);
+  return at < from ? u : u.slice(0, from) + u.slice(at + 1);
+}

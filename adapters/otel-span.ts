@@ -1,0 +1,254 @@
+// The OpenTelemetry API Span, implemented over a tracewire span: a thin monomorphic wrapper (4 fields)
+// that applies the bridge's redaction before anything reaches the core; unsampled = non-recording.
+import type {
+  Attributes as ApiAttributes, Exception, Link, Span as ApiSpan, SpanAttributeValue, SpanContext as ApiSpanContextShape,
+  SpanStatus, TimeInput, TraceState as ApiTraceState,
+} from '@opentelemetry/api';
+import { performance } from 'node:perf_hooks';
+import { Span, errorType } from '../src/span.js';
+import { SpanContext, type SpanContextLike } from '../src/span-context.js';
+import { parseTracestate, type TraceState } from '../src/tracestate.js';
+import { readHex8 } from '../src/hex.js';
+import type { Attributes, AttributeValue } from '../src/attributes.js';
+import type { Tracer } from '../src/tracer.js';
+import { Redactor, Rule, type RedactionOptions } from './otel-redact.js';
+import { sanitizeName } from './otel-sql.js';
+
+const ORIGIN = performance.timeOrigin;
+
+/** Counters of the bridge itself (redaction counters live in `redaction`). */
+export class BridgeCounters {
+  /** spans asked for under suppressTracing: a shared non-recording span was returned */
+  suppressed = 0;
+  /** span contexts from other OpenTelemetry implementations that were invalid and ignored */
+  invalidContexts = 0;
+  /** a foreign span or context threw when read; treated as absent */
+  foreignErrors = 0;
+  /** tracer.startSpan threw (a user sampler); a non-recording span was returned */
+  startErrors = 0;
+}
+
+/** Everything a bridge span needs, resolved once at registration. */
+export class Bridge {
+  readonly tracer: Tracer;
+  readonly redactor: Redactor;
+  /** tracer.recordErrorMessages: status and exception messages are recorded only when true */
+  readonly messages: boolean;
+  readonly counters = new BridgeCounters();
+  constructor(tracer: Tracer, redaction: RedactionOptions | undefined) {
+    this.tracer = tracer;
+    this.messages = tracer.recordErrorMessages;
+    this.redactor = new Redactor(redaction, this.messages);
+  }
+}
+
+/** OTel SpanKind 0..4 (INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER) → OTLP 1..5; anything else INTERNAL. */
+export function kindOf(k: unknown): number {
+  return typeof k === 'number' && k >= 0 && k <= 4 && (k | 0) === k ? k + 1 : 1;
+}
+
+/**
+ * OTel TimeInput → ms since epoch: HrTime [s, ns], Date, or a number that is epoch ms, or (below
+ * performance.timeOrigin) a performance.now() reading, as the OTel SDK reads it. NaN: unusable (core uses now).
+ */
+export function timeToMs(t: TimeInput | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t === 'number') return t < ORIGIN ? ORIGIN + t : t;
+  if (Array.isArray(t)) return typeof t[0] === 'number' && typeof t[1] === 'number' ? t[0] * 1e3 + t[1] / 1e6 : NaN;
+  if (t instanceof Date) return t.getTime();
+  return NaN;
+}
+
+/** The OTel API TraceState over tracewire's immutable TraceState. */
+export class OtelTraceState implements ApiTraceState {
+  readonly state: TraceState;
+  constructor(state: TraceState) { this.state = state; }
+  get(key: string): string | undefined { return this.state.get(key); }
+  set(key: string, value: string): OtelTraceState {
+    const s = this.state.set(key, value);
+    return s === this.state ? this : new OtelTraceState(s);
+  }
+  unset(key: string): OtelTraceState {
+    const s = this.state.delete(key);
+    return s === this.state ? this : new OtelTraceState(s);
+  }
+  serialize(): string { return this.state.toString(); }
+}
+
+/** Plain data, as OTel's own SpanContext objects are (safe to spread, log or JSON.stringify). */
+export class ApiSpanContext implements ApiSpanContextShape {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote: boolean;
+  traceState: OtelTraceState | undefined;
+  constructor(c: SpanContextLike) {
+    this.traceId = c.traceId;
+    this.spanId = c.spanId;
+    this.traceFlags = c.traceFlags;
+    this.isRemote = c.isRemote;
+    this.traceState = c.traceState === null || c.traceState === undefined ? undefined : new OtelTraceState(c.traceState);
+  }
+}
+
+function hexWord(s: string, off: number): number {
+  const w = readHex8(s, off);
+  return w === w ? w : readHex8(s.toLowerCase(), off); // the API accepts upper-case hex; W3C output is lower-case
+}
+
+/** An OTel API SpanContext (hex strings) as a tracewire context, or null when it is not a valid one. */
+export function coreContextOf(sc: ApiSpanContextShape | null | undefined): SpanContextLike | null {
+  if (sc == null) return null;
+  const tid = sc.traceId;
+  const sid = sc.spanId;
+  if (typeof tid !== 'string' || tid.length !== 32 || typeof sid !== 'string' || sid.length !== 16) return null;
+  const t0 = hexWord(tid, 0), t1 = hexWord(tid, 8), t2 = hexWord(tid, 16), t3 = hexWord(tid, 24);
+  const s0 = hexWord(sid, 0), s1 = hexWord(sid, 8);
+  if (t0 !== t0 || t1 !== t1 || t2 !== t2 || t3 !== t3 || s0 !== s0 || s1 !== s1) return null;
+  if ((t0 | t1 | t2 | t3) === 0 || (s0 | s1) === 0) return null;
+  const flags = typeof sc.traceFlags === 'number' ? sc.traceFlags & 0xff : 0;
+  return new SpanContext(t0, t1, t2, t3, s0, s1, flags, sc.isRemote === true, coreTraceState(sc.traceState));
+}
+
+function coreTraceState(ts: ApiTraceState | undefined): TraceState | null {
+  if (ts == null) return null;
+  if (ts instanceof OtelTraceState) return ts.state;
+  if (typeof ts.serialize !== 'function') return null;
+  const s = parseTracestate(ts.serialize());
+  return s === null || s.size === 0 ? null : s;
+}
+
+/** Span attributes after the bridge's rules: `attrs` itself when no key has a rule (the common case). */
+export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): Attributes | undefined {
+  if (attrs == null || typeof attrs !== 'object') return undefined;
+  const red = b.redactor;
+  let hit = false;
+  for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
+  if (!hit) return attrs as Attributes;
+  const out: Attributes = {};
+  const system = attrs['db.system.name'] ?? attrs['db.system'];
+  for (const k in attrs) {
+    const v = attrs[k];
+    const r = red.rule(k);
+    if (r === Rule.KEEP) out[k] = v as AttributeValue;
+    else if (v != null) {
+      const w = red.apply(r, v, system);
+      if (w !== undefined) out[k] = w as AttributeValue;
+    }
+  }
+  return out;
+}
+
+function isTimeInput(x: unknown): x is TimeInput {
+  return typeof x === 'number' || Array.isArray(x) || x instanceof Date;
+}
+
+export class BridgeSpan implements ApiSpan {
+  readonly b: Bridge;
+  /** The tracewire span or context this stands for (read by the context manager and the tracer). */
+  readonly core: SpanContextLike;
+  /** The recording tracewire span, or null (unsampled, remote or invalid). */
+  readonly rec: Span | null;
+  private sc: ApiSpanContext | null;
+
+  constructor(b: Bridge, core: SpanContextLike) {
+    this.b = b;
+    this.core = core;
+    this.rec = core instanceof Span ? core : null;
+    this.sc = null;
+  }
+
+  spanContext(): ApiSpanContext {
+    return (this.sc ??= new ApiSpanContext(this.core));
+  }
+
+  setAttribute(key: string, value: SpanAttributeValue): this {
+    const rec = this.rec;
+    if (rec === null) return this;
+    if (typeof key !== 'string') { rec.setAttribute(key, value as AttributeValue); return this; } // core counts it invalid
+    const r = this.b.redactor.rule(key);
+    if (r === Rule.KEEP) rec.setAttribute(key, value as AttributeValue);
+    else if (value != null) {
+      const v = this.b.redactor.apply(r, value, rec.getAttribute('db.system.name') ?? rec.getAttribute('db.system'));
+      if (v !== undefined) rec.setAttribute(key, v as AttributeValue);
+    }
+    return this;
+  }
+
+  setAttributes(attributes: ApiAttributes): this {
+    if (this.rec === null || attributes == null) return this;
+    for (const k in attributes) this.setAttribute(k, attributes[k] as SpanAttributeValue);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrStartTime?: ApiAttributes | TimeInput, startTime?: TimeInput): this {
+    const rec = this.rec;
+    if (rec === null) return this;
+    let attrs: ApiAttributes | undefined;
+    if (isTimeInput(attributesOrStartTime)) startTime = attributesOrStartTime;
+    else attrs = attributesOrStartTime;
+    rec.addEvent(String(name), redactAttributes(this.b, attrs), timeToMs(startTime));
+    return this;
+  }
+
+  addLink(link: Link): this {
+    const rec = this.rec;
+    if (rec === null || link == null) return this;
+    const c = coreContextOf(link.context);
+    if (c === null) { this.b.counters.invalidContexts++; return this; }
+    rec.addLink(c, redactAttributes(this.b, link.attributes));
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    if (this.rec === null || !Array.isArray(links)) return this;
+    for (let i = 0; i < links.length; i++) this.addLink(links[i]!);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    const rec = this.rec;
+    if (rec === null || status == null) return this;
+    const msg = status.message;
+    if (status.code === 2 && typeof msg === 'string' && msg.length > 0) {
+      // Error messages often quote data (pg: `invalid input syntax for type integer: "..."`).
+      if (this.b.messages) rec.setStatus(2, msg);
+      else { this.b.redactor.stats.statusMessages++; rec.setStatus(2); }
+    } else rec.setStatus(status.code);
+    return this;
+  }
+
+  updateName(name: string): this {
+    const rec = this.rec;
+    if (rec !== null) rec.updateName(this.b.redactor.sanitizesNames ? spanName(name) : String(name));
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    const rec = this.rec;
+    if (rec !== null) rec.end(endTime === undefined ? undefined : timeToMs(endTime));
+  }
+
+  isRecording(): boolean {
+    return this.rec !== null && this.rec.isRecording();
+  }
+
+  /** error.type on the span and an `exception` event with exception.type; the message only if the tracer records messages. */
+  recordException(exception: Exception, time?: TimeInput): void {
+    const rec = this.rec;
+    if (rec === null || !rec.isRecording()) return;
+    const type = typeof exception === 'string' ? '_OTHER' : errorType(exception);
+    rec.setAttribute('error.type', type);
+    const attrs: Attributes = { 'exception.type': type };
+    if (this.b.messages) {
+      const m = typeof exception === 'string' ? exception : exception?.message;
+      if (typeof m === 'string' && m.length > 0) attrs['exception.message'] = m;
+    }
+    rec.addEvent('exception', attrs, timeToMs(time));
+  }
+}
+
+/** Span names: strings only, SQL literals stripped (some instrumentations name spans by their query). */
+export function spanName(name: unknown): string {
+  return typeof name === 'string' ? sanitizeName(name) : String(name);
+}

@@ -1,0 +1,176 @@
+// Literal stripping for db.query.text / db.statement arriving from OpenTelemetry instrumentations: one
+// charCode pass that copies everything except literals (replaced by `?`) and comments (removed), as the
+// DB semantic conventions ask ("sanitize: replace literals with ?"). No regex.
+
+/** How double-quoted tokens and arguments are read. */
+export const QueryDialect = {
+  /** Standard SQL (PostgreSQL, SQLite, Oracle...): "x" is an identifier and is kept. */
+  SQL: 0,
+  /** MySQL, MariaDB, GraphQL, N1QL: "x" is a string literal. */
+  DQ_STRING: 1,
+  /** JSON documents (MongoDB, Elasticsearch): string values stripped, object keys kept. */
+  JSON: 2,
+  /** Key-value commands (Redis, Memcached): every argument is data; only the command name is kept. */
+  COMMAND: 3,
+} as const;
+export type QueryDialectValue = (typeof QueryDialect)[keyof typeof QueryDialect];
+
+const SQ = 39; // '
+const DQ = 34; // "
+const BT = 96; // `
+const BS = 92; // backslash
+const DOLLAR = 36;
+const DASH = 45;
+const SLASH = 47;
+const STAR = 42;
+const DOT = 46;
+const COLON = 58;
+const AMP = 38;
+const PLUS = 43;
+
+function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
+/** Identifier characters: letters, digits, `_`, `$` and anything non-ASCII (Unicode identifiers). */
+function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === DOLLAR || c >= 128;
+}
+function isSpace(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
+
+/**
+ * End of a quoted run starting at `i` (the opening quote): doubled quotes and backslash escapes both
+ * continue it, so MySQL `'a\'b'` and standard `'it''s'` are each one literal. Unterminated: the end.
+ * Treating backslash as an escape even where SQL does not only ever widens the stripped range.
+ */
+function skipQuoted(s: string, i: number, q: number): number {
+  const n = s.length;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c === BS) { j++; continue; }
+    if (c === q) {
+      if (j + 1 < n && s.charCodeAt(j + 1) === q) { j++; continue; }
+      return j + 1;
+    }
+  }
+  return n;
+}
+
+/** `$$...$$` or `$tag$...$tag$` (PostgreSQL dollar quoting) at i; returns its end, or -1 if i is not one. */
+function skipDollarQuoted(s: string, i: number): number {
+  let j = i + 1;
+  const n = s.length;
+  while (j < n && s.charCodeAt(j) !== DOLLAR) {
+    const c = s.charCodeAt(j);
+    if (!isWord(c) || isDigit(c) && j === i + 1) return -1; // `$1` is a parameter, not a tag
+    j++;
+  }
+  if (j >= n) return -1;
+  const tag = s.slice(i, j + 1);
+  const end = s.indexOf(tag, j + 1);
+  return end < 0 ? n : end + tag.length;
+}
+
+/** After a JSON string ending at `end`: is the next significant char ':' (so the string is a key)? */
+function isJsonKey(s: string, end: number): boolean {
+  const n = s.length;
+  while (end < n && isSpace(s.charCodeAt(end))) end++;
+  return end < n && s.charCodeAt(end) === COLON;
+}
+
+/** Command dialect: the first word, then ` ?` if anything followed it. */
+function commandOnly(s: string): string {
+  let i = 0;
+  const n = s.length;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  const start = i;
+  while (i < n && !isSpace(s.charCodeAt(i))) i++;
+  const cmd = s.slice(start, i);
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  return i < n ? cmd + ' ?' : cmd;
+}
+
+/**
+ * Replace string, numeric, hex/bit and dollar-quoted literals with `?` and remove comments; identifiers,
+ * keywords, operators and placeholders (`$1`, `?`, `:name`, `@p`) are kept. Returns `s` itself when
+ * nothing had to change (no allocation on already-parameterised queries).
+ */
+export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDialect.SQL): string {
+  if (dialect === QueryDialect.COMMAND) return commandOnly(s);
+  const n = s.length;
+  let i = 0;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 123 || c0 === 91) dialect = QueryDialect.JSON; // '{' or '[': a JSON document whatever the system
+  const dqString = dialect !== QueryDialect.SQL;
+  let out = '';
+  let last = 0; // s[last, i) not yet copied to out
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    let start = i; // what gets replaced: [start, end)
+    let end = -1;
+    let replacement = '?';
+    if (c === SQ) end = skipQuoted(s, i, SQ);
+    else if (c === DQ) {
+      const e = skipQuoted(s, i, DQ);
+      if (dqString && !(dialect === QueryDialect.JSON && isJsonKey(s, e))) end = e;
+      else { i = e; continue; } // an identifier or a JSON key
+    } else if (c === BT) { i = skipQuoted(s, i, BT); continue; } // MySQL quoted identifier
+    else if (c === DASH && s.charCodeAt(i + 1) === DASH) { // -- line comment
+      const e = s.indexOf('\n', i);
+      end = e < 0 ? n : e;
+      replacement = '';
+    } else if (c === SLASH && s.charCodeAt(i + 1) === STAR) { // /* block comment */ (sqlcommenter, hints)
+      const e = s.indexOf('*/', i + 2);
+      end = e < 0 ? n : e + 2;
+      replacement = '';
+    } else if (c === DOLLAR) {
+      end = skipDollarQuoted(s, i);
+      if (end < 0) { i++; while (i < n && isWord(s.charCodeAt(i))) i++; continue; } // $1 placeholder
+    } else if (isDigit(c) || (c === DOT && isDigit(s.charCodeAt(i + 1)))) {
+      // number: digits, '.', exponent with sign, 0x.., and any word chars glued to it
+      let j = i + 1;
+      while (j < n) {
+        const d = s.charCodeAt(j);
+        if (isWord(d) || d === DOT) j++;
+        else if ((d === PLUS || d === DASH) && (s.charCodeAt(j - 1) | 32) === 101 && isDigit(s.charCodeAt(i)) && !isHexPrefix(s, i)) j++;
+        else break;
+      }
+      end = j;
+    } else if (isWord(c)) {
+      let j = i + 1;
+      while (j < n && isWord(s.charCodeAt(j))) j++;
+      // E'..', N'..', X'..', B'..' and U&'..': the prefix belongs to the literal
+      const d = s.charCodeAt(j);
+      if (j === i + 1 && d === SQ && isLiteralPrefix(c)) { start = i; end = skipQuoted(s, j, SQ); }
+      else if (j === i + 1 && (c | 32) === 117 && d === AMP && s.charCodeAt(j + 1) === SQ) { start = i; end = skipQuoted(s, j + 1, SQ); }
+      else { i = j; continue; }
+    } else if (c === COLON && s.charCodeAt(i + 1) === COLON) { i += 2; continue; } // PostgreSQL cast ::type
+    else { i++; continue; }
+    out += s.slice(last, start) + replacement;
+    last = i = end;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+function isLiteralPrefix(c: number): boolean {
+  const l = c | 32;
+  return l === 101 /* e */ || l === 110 /* n */ || l === 120 /* x */ || l === 98; /* b */
+}
+
+function isHexPrefix(s: string, i: number): boolean {
+  return s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120;
+}
+
+/** Strip string literals from a span name that carries SQL (some instrumentations name spans by the query). */
+export function sanitizeName(name: string): string {
+  return name.indexOf("'") < 0 ? name : sanitizeQuery(name, QueryDialect.SQL);
+}
+
+/** The dialect for a `db.system.name` / `db.system` value. */
+export function dialectFor(system: unknown): QueryDialectValue {
+  switch (system) {
+    case 'redis': case 'memcached': case 'valkey': return QueryDialect.COMMAND;
+    case 'mysql': case 'mariadb': case 'tidb': case 'couchbase': return QueryDialect.DQ_STRING;
+    case 'mongodb': case 'elasticsearch': case 'opensearch': case 'couchdb': case 'cosmosdb': case 'azure.cosmosdb': case 'aws.dynamodb': case 'dynamodb':
+      return QueryDialect.JSON;
+    default: return QueryDialect.SQL;
+  }
+}

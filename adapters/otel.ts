@@ -1,0 +1,145 @@
+// tracewire/otel: existing OpenTelemetry instrumentations (pg, ioredis, grpc, ORMs...) emit into tracewire.
+// registerOpenTelemetry(tracer, api) installs, through the user's own @opentelemetry/api, a TracerProvider,
+// a ContextManager and a TextMapPropagator implemented here; their spans get tracewire's sampling,
+// limits, allowlist, export and counters. No runtime import of @opentelemetry/api (types only).
+//
+// Context: one AsyncLocalStorage (src/context.ts) for both; spans nest in either direction.
+// Propagation: W3C traceparent/tracestate by the core's rules (no baggage: it carries user data).
+// Scope: every instrumentation's spans are exported under the tracewire tracer's scope.
+//
+// Redaction defaults for attributes arriving through the bridge (before the tracer's own allowlist and
+// limits; `redaction.keep` exempts keys, `redaction.drop` adds keys; counted in stats().redaction):
+//
+// | attribute(s)                                              | default                                        |
+// |-----------------------------------------------------------|------------------------------------------------|
+// | db.query.text, db.statement                               | literals → `?`, comments removed (tokenizer;   |
+// |                                                           | dialect from db.system(.name): SQL keeps "id", |
+// |                                                           | mysql/mariadb strip "..", JSON keeps keys only,|
+// |                                                           | redis/memcached keep the command name only)    |
+// | graphql.document                                          | string and number literals → `?`               |
+// | span names (startSpan, updateName) containing `'`         | literals → `?` (names built from raw SQL)      |
+// | url.full, http.url, url.original                          | user info, query and fragment removed          |
+// | http.target                                               | query and fragment removed                     |
+// | url.query, url.fragment                                   | dropped                                        |
+// | db.connection_string, db.postgresql.values/plan           | dropped                                        |
+// | db.query.parameter.*, db.operation.parameter.*            | dropped (bound values)                         |
+// | http.request.header.*, http.response.header.*             | dropped (cookies, tokens)                      |
+// | rpc.{,grpc.,connect_rpc.}{request,response}.metadata.*    | dropped                                        |
+// | messaging.message.body(.*), messaging.kafka.message.key   | dropped (payload)                              |
+// | http.request.body, http.response.body                     | dropped (payload)                              |
+// | enduser.*, user.*                                         | dropped (PII)                                  |
+// | exception.message, error status message                   | dropped unless tracer recordErrorMessages      |
+// | exception.stacktrace                                      | dropped (paths and messages)                   |
+// | non-string value for a rewritten key (query, URL)         | dropped                                        |
+//
+// `dbQuery: 'drop' | 'keep'` and `url: 'keep'` change the first rows; 'keep' is an explicit opt-out.
+import type { Context, ContextManager, TextMapGetter, TextMapPropagator, TextMapSetter, TracerProvider } from '@opentelemetry/api';
+import type { Tracer } from '../src/tracer.js';
+import { Bridge } from './otel-span.js';
+import { BridgeContextManager } from './otel-context.js';
+import { BridgePropagator, BridgeTracer, BridgeTracerProvider } from './otel-tracer.js';
+import type { RedactionOptions } from './otel-redact.js';
+
+export type { RedactionOptions } from './otel-redact.js';
+export { sanitizeQuery, QueryDialect, type QueryDialectValue } from './otel-sql.js';
+export { stripUrl, stripQuery } from './otel-redact.js';
+export type { BridgeTracer, BridgeTracerProvider, BridgePropagator } from './otel-tracer.js';
+export type { BridgeContextManager, BridgeContext } from './otel-context.js';
+export type { BridgeSpan, OtelTraceState } from './otel-span.js';
+
+/** The parts of `@opentelemetry/api` (1.x) the bridge uses: pass the module object itself. */
+export interface OtelApiLike {
+  trace: { setGlobalTracerProvider(p: TracerProvider): boolean; disable(): void };
+  context: { setGlobalContextManager(m: ContextManager): boolean; disable(): void };
+  propagation: { setGlobalPropagator(p: TextMapPropagator): boolean; disable(): void };
+  ROOT_CONTEXT: Context;
+  defaultTextMapGetter?: TextMapGetter;
+  defaultTextMapSetter?: TextMapSetter;
+}
+
+export interface OtelBridgeOptions {
+  api: OtelApiLike;
+  redaction?: RedactionOptions;
+  /** Install the W3C propagator (default true); false keeps whatever propagator is registered. */
+  propagator?: boolean;
+  /** Unregister whatever provider/context manager/propagator is registered first (default false: that is an error). */
+  override?: boolean;
+}
+
+export interface OtelBridgeStats {
+  suppressed: number;
+  invalidContexts: number;
+  foreignErrors: number;
+  startErrors: number;
+  redaction: { dropped: number; sanitized: number; statusMessages: number };
+}
+
+/** Call it to unregister (idempotent); also carries the bridge's counters and parts. */
+export interface OtelRegistration {
+  (): void;
+  stats(): OtelBridgeStats;
+  readonly tracerProvider: BridgeTracerProvider;
+  readonly contextManager: BridgeContextManager;
+  readonly propagator: BridgePropagator;
+}
+
+export class OtelRegistrationError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'OtelRegistrationError';
+    this.code = code;
+  }
+}
+
+function isApi(x: unknown): x is OtelApiLike {
+  const a = x as OtelApiLike | null;
+  return a != null && typeof a.trace?.setGlobalTracerProvider === 'function' && typeof a.context?.setGlobalContextManager === 'function'
+    && typeof a.propagation?.setGlobalPropagator === 'function' && a.ROOT_CONTEXT != null;
+}
+
+/**
+ * Make `tracer` the OpenTelemetry API's tracer provider, context manager and propagator. Throws
+ * OtelRegistrationError (at startup, never later) when `api` is not the API module or another
+ * implementation is already registered and `override` is not set.
+ */
+export function registerOpenTelemetry(tracer: Tracer, apiOrOptions: OtelApiLike | OtelBridgeOptions): OtelRegistration {
+  const o: OtelBridgeOptions = isApi(apiOrOptions) ? { api: apiOrOptions } : (apiOrOptions as OtelBridgeOptions);
+  const api = o?.api;
+  if (!isApi(api)) throw new OtelRegistrationError('TW_ERR_OTEL_API', 'registerOpenTelemetry(tracer, api): pass the @opentelemetry/api module object (or { api })');
+  const withPropagator = o.propagator !== false;
+  const b = new Bridge(tracer, o.redaction);
+  const cm = new BridgeContextManager(b, api.ROOT_CONTEXT);
+  const provider = new BridgeTracerProvider(new BridgeTracer(b, cm));
+  const propagator = new BridgePropagator(b, cm, api.defaultTextMapGetter, api.defaultTextMapSetter);
+  if (o.override === true) {
+    api.trace.disable();
+    api.context.disable();
+    if (withPropagator) api.propagation.disable();
+  }
+  // setGlobal* return false (and log through diag) when another implementation holds the slot.
+  const okTrace = api.trace.setGlobalTracerProvider(provider) !== false;
+  const okContext = api.context.setGlobalContextManager(cm) !== false;
+  const okProp = !withPropagator || api.propagation.setGlobalPropagator(propagator) !== false;
+  if (!okTrace || !okContext || !okProp) {
+    if (okTrace) api.trace.disable();
+    if (okContext) api.context.disable();
+    if (okProp && withPropagator) api.propagation.disable();
+    const taken = [!okTrace && 'TracerProvider', !okContext && 'ContextManager', !okProp && 'propagator'].filter(Boolean).join(', ');
+    throw new OtelRegistrationError('TW_ERR_OTEL_REGISTERED', `an OpenTelemetry ${taken} is already registered; disable it first or pass { override: true }`);
+  }
+  let registered = true;
+  const unregister = (): void => {
+    if (!registered) return;
+    registered = false;
+    api.trace.disable();
+    api.context.disable();
+    if (withPropagator) api.propagation.disable();
+  };
+  return Object.assign(unregister, {
+    stats: (): OtelBridgeStats => ({ ...b.counters, redaction: { ...b.redactor.stats } }),
+    tracerProvider: provider,
+    contextManager: cm,
+    propagator,
+  });
+}

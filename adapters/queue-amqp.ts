@@ -1,0 +1,70 @@
+// RabbitMQ recipe for amqplib: context in the message properties' `headers` table. Takes the channel
+// object, imports no broker library.
+import type { Tracer } from '../src/tracer.js';
+import type { AnySpan } from '../src/span.js';
+import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
+
+export interface AmqpPublishOptions { headers?: Record<string, unknown>; messageId?: string; [option: string]: unknown }
+export interface AmqpMessageLike {
+  content: Buffer;
+  fields: { exchange: string; routingKey: string; [k: string]: unknown };
+  properties: { headers?: Record<string, unknown>; messageId?: string; [k: string]: unknown };
+}
+/** The amqplib (promise API) channel methods the recipe uses. */
+export interface AmqpChannelLike {
+  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions): boolean;
+  consume(queue: string, onMessage: (msg: AmqpMessageLike | null) => void, options?: Record<string, unknown>): Promise<{ consumerTag: string }>;
+}
+
+const SYSTEM = 'rabbitmq';
+
+/**
+ * `channel.publish` under a PRODUCER span `publish <exchange>` (the queue name for the default exchange),
+ * with traceparent/tracestate added to a copy of `options.headers`.
+ */
+export function publishAmqp(tracer: Tracer, channel: AmqpChannelLike, exchange: string, routingKey: string, content: Buffer, options: AmqpPublishOptions = {}): boolean {
+  const headers: Record<string, unknown> = { ...options.headers };
+  const span = startPublish(tracer, headers, {
+    system: SYSTEM,
+    destination: exchange === '' ? routingKey : exchange,
+    messageId: options.messageId,
+    attributes: { 'messaging.rabbitmq.destination.routing_key': routingKey },
+  });
+  try {
+    return channel.publish(exchange, routingKey, content, { ...options, headers });
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** `channel.sendToQueue` equivalent: publish to the default exchange. */
+export function sendToQueueAmqp(tracer: Tracer, channel: AmqpChannelLike, queue: string, content: Buffer, options?: AmqpPublishOptions): boolean {
+  return publishAmqp(tracer, channel, '', queue, content, options);
+}
+
+export interface AmqpConsumeOptions {
+  mode?: ConsumeOptions['mode'];
+  /** Passed to channel.consume (noAck, consumerTag, ...). */
+  consumeOptions?: Record<string, unknown>;
+  /** Called when the handler throws or rejects (after it is recorded on the span); default: rethrow. */
+  onError?: (err: unknown, msg: AmqpMessageLike) => void;
+}
+
+/** `channel.consume` with a CONSUMER span `process <queue>` per message, active while the handler runs. */
+export function consumeAmqp(tracer: Tracer, channel: AmqpChannelLike, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions = {}): Promise<{ consumerTag: string }> {
+  const onError = options.onError;
+  return channel.consume(queue, (msg) => {
+    if (msg === null) return; // the broker cancelled the consumer
+    const p = consumeMessage(tracer, msg.properties.headers, {
+      system: SYSTEM,
+      destination: queue,
+      mode: options.mode,
+      messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
+      attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
+    }, (span) => handler(msg, span));
+    if (onError !== undefined) p.catch((err: unknown) => onError(err, msg));
+  }, options.consumeOptions);
+}

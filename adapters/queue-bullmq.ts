@@ -1,0 +1,53 @@
+// BullMQ recipe: the context rides in the job options' `telemetry.metadata` string (BullMQ's own field
+// for context propagation, stored with the job), so the job's data stays the caller's. Takes the
+// Queue object and wraps the Worker's processor; imports no broker library.
+import type { Tracer } from '../src/tracer.js';
+import type { AnySpan } from '../src/span.js';
+import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
+
+export interface BullQueueLike<J = { id?: string | undefined }> { name: string; add(name: string, data: unknown, opts?: Record<string, unknown>): Promise<J> }
+export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; opts?: { telemetry?: { metadata?: string } } }
+
+const SYSTEM = 'bullmq';
+/** A W3C carrier is two short headers; anything longer is not ours and is not parsed. */
+const MAX_METADATA = 1024;
+
+/** `queue.add` under a PRODUCER span `publish <queue>`; the job ID becomes `messaging.message.id`. */
+export async function addJob<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, name: string, data: unknown, opts: Record<string, unknown> = {}): Promise<J> {
+  const carrier: Record<string, string> = {};
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: queue.name, attributes: { 'messaging.bullmq.job.name': name } });
+  const telemetry = { ...(opts.telemetry as object | undefined), metadata: JSON.stringify(carrier) };
+  try {
+    const job = await queue.add(name, data, { ...opts, telemetry });
+    if (job?.id !== undefined) span.setAttribute('messaging.message.id', String(job.id));
+    return job;
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** The carrier stored by addJob, or null when absent or not ours. */
+export function jobCarrier(job: BullJobLike): Carrier | null {
+  const m = job.opts?.telemetry?.metadata;
+  if (typeof m !== 'string' || m.length > MAX_METADATA || m.charCodeAt(0) !== 123) return null;
+  try {
+    const v: unknown = JSON.parse(m);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Carrier) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wrap a Worker processor: a CONSUMER span `process <queue>` per job, active while it runs. */
+export function processJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => Promise<R> | R, options: { mode?: ConsumeOptions['mode'] } = {}): (job: J, token?: string) => Promise<R> {
+  return (job, token) => consumeMessage(tracer, jobCarrier(job), {
+    system: SYSTEM,
+    destination: job.queueName,
+    mode: options.mode,
+    messageId: job.id === undefined ? undefined : String(job.id),
+    attributes: { 'messaging.bullmq.job.name': job.name, 'messaging.bullmq.job.attempts_made': job.attemptsMade ?? 0 },
+  }, (span) => processor(job, token, span));
+}

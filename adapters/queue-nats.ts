@@ -1,0 +1,75 @@
+// NATS recipe (nats.js v2): context in the message headers. Takes the connection object and the
+// `headers` factory of the nats module, so it imports no broker library.
+import type { Tracer } from '../src/tracer.js';
+import type { AnySpan } from '../src/span.js';
+import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
+
+export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void }
+export interface NatsMsgLike { subject: string; reply?: string; data: Uint8Array; headers?: NatsHeadersLike }
+export interface NatsConnectionLike {
+  publish(subject: string, payload?: Uint8Array | string, options?: { headers?: NatsHeadersLike; reply?: string }): void;
+  subscribe(subject: string, options?: { queue?: string; callback?: (err: Error | null, msg: NatsMsgLike) => void; [k: string]: unknown }): unknown;
+}
+
+const SYSTEM = 'nats';
+
+export interface NatsPublishOptions {
+  /** Headers to send (the context is added to them)... */
+  headers?: NatsHeadersLike;
+  /** ...or the nats module's `headers` factory to make them. One of the two is required. */
+  createHeaders?: () => NatsHeadersLike;
+  reply?: string;
+}
+
+/** `nc.publish` under a PRODUCER span `publish <subject>`, context in the message headers. */
+export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, payload?: Uint8Array | string, options: NatsPublishOptions = {}): void {
+  const h = options.headers ?? options.createHeaders?.();
+  if (h === undefined) throw new TypeError('tracewire/queue-nats: publishNats needs options.headers or options.createHeaders (the nats `headers` function)');
+  const carrier: Record<string, string> = {};
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject });
+  try {
+    for (const k in carrier) h.set(k, carrier[k]!);
+    nc.publish(subject, payload, options.reply === undefined ? { headers: h } : { headers: h, reply: options.reply });
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** The W3C carrier in a NATS message's headers (get() returns '' for a missing header). */
+export function natsCarrier(msg: NatsMsgLike): Carrier | null {
+  const h = msg.headers;
+  if (h === undefined) return null;
+  const tp = h.get('traceparent');
+  if (!tp) return null;
+  const ts = h.get('tracestate');
+  return ts ? { traceparent: tp, tracestate: ts } : { traceparent: tp };
+}
+
+export interface NatsConsumeOptions {
+  mode?: ConsumeOptions['mode'];
+  /** Queue group. */
+  queue?: string;
+  /** Called when the handler throws or rejects (after it is recorded on the span); default: rethrow. */
+  onError?: (err: unknown, msg: NatsMsgLike) => void;
+}
+
+/** Process one message under a CONSUMER span `process <subject>`. */
+export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R | Promise<R>, options: NatsConsumeOptions = {}): Promise<R> {
+  return consumeMessage(tracer, natsCarrier(msg), { system: SYSTEM, destination: msg.subject, mode: options.mode }, (span) => handler(msg, span));
+}
+
+/** `nc.subscribe` with a callback that processes each message under its CONSUMER span. */
+export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, handler: (msg: NatsMsgLike, span: AnySpan) => unknown, options: NatsConsumeOptions = {}): unknown {
+  const onError = options.onError;
+  return nc.subscribe(subject, {
+    queue: options.queue,
+    callback: (err, msg) => {
+      if (err !== null) { onError?.(err, msg); return; }
+      const p = processNats(tracer, msg, handler, options);
+      if (onError !== undefined) p.catch((e: unknown) => onError(e, msg));
+    },
+  });
+}

@@ -1,0 +1,159 @@
+// tracewire/queue: W3C context across async hops. The producer injects its span's context into the
+// message's metadata (headers, attributes, a properties map: a plain object of strings); the consumer
+// extracts it. Span names and attributes follow the messaging semantic conventions; never the body.
+import type { Tracer } from '../src/tracer.js';
+import type { Attributes } from '../src/attributes.js';
+import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
+import type { SpanContext, SpanContextLike } from '../src/span-context.js';
+import { extractContext as extractHeaders, injectContext as injectHeaders } from '../src/propagation.js';
+import { storage } from '../src/context.js';
+import { tracerOf } from './retry.js';
+
+/** A message's metadata map. Values may arrive as strings, Buffers (AMQP) or string arrays. */
+export type Carrier = Record<string, unknown>;
+
+export interface PublishOptions {
+  /** `messaging.system`: rabbitmq, redis, nats, kafka, aws_sqs, ... */
+  system: string;
+  /** `messaging.destination.name`: queue, topic, exchange or subject. */
+  destination: string;
+  /** `messaging.operation.name` (default `publish`); `create` makes a creation span for batch sends. */
+  operation?: 'publish' | 'send' | 'create';
+  /** `messaging.message.id`, when the producer knows it up front. */
+  messageId?: string;
+  /** Extra operational attributes (e.g. `messaging.rabbitmq.destination.routing_key`). */
+  attributes?: Attributes;
+}
+
+export interface ConsumeOptions {
+  system: string;
+  destination: string;
+  /**
+   * `parent` (default): the message's creation context is the parent; an ambient span, if any, becomes a
+   * link. `link`: the ambient span (if any) is the parent and the creation context a link, as the
+   * messaging conventions recommend when spans from different traces meet.
+   */
+  mode?: 'parent' | 'link';
+  /** `process` (default, CONSUMER) or `receive`. */
+  operation?: 'process' | 'receive';
+  messageId?: string;
+  attributes?: Attributes;
+}
+
+const OPERATION_TYPE: Record<string, string> = { publish: 'send', send: 'send', create: 'create', process: 'process', receive: 'receive' };
+
+function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attributes {
+  const a: Attributes = {
+    'messaging.system': o.system,
+    'messaging.destination.name': o.destination,
+    'messaging.operation.name': op,
+    'messaging.operation.type': OPERATION_TYPE[op] ?? op,
+  };
+  if (o.messageId !== undefined) a['messaging.message.id'] = o.messageId;
+  if (o.attributes !== undefined) for (const k in o.attributes) a[k] = o.attributes[k];
+  return a;
+}
+
+/** Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier. */
+export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore()): Carrier {
+  if (ctx !== undefined) injectHeaders(ctx, carrier);
+  return carrier;
+}
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
+  if (Array.isArray(v) && v.length === 1) return text(v[0]);
+  return undefined; // several values: a repeated traceparent restarts the trace (W3C)
+}
+
+/** The creation context a producer put into `carrier`, or null (rejections counted on the tracer). */
+export function extractMessageContext(carrier: Carrier | null | undefined, tracer?: Tracer): SpanContext | null {
+  if (carrier === null || carrier === undefined) return null;
+  let tp = carrier.traceparent;
+  let ts = carrier.tracestate;
+  if (tp === undefined) { tp = carrier.Traceparent ?? carrier.TRACEPARENT; ts = carrier.Tracestate ?? carrier.TRACESTATE ?? ts; }
+  const headers = { traceparent: text(tp), tracestate: text(ts) };
+  return tracer !== undefined ? tracer.extract(headers) : extractHeaders(headers);
+}
+
+/** Start a PRODUCER span `{operation} {destination}` and inject it into `carrier`. The caller ends it. */
+export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions): AnySpan {
+  const op = o.operation ?? 'publish';
+  const active = storage.getStore();
+  const span = tracerOf(active, tracer).startSpan(op + ' ' + o.destination, { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
+  injectHeaders(span, carrier);
+  return span;
+}
+
+/** Publish under a PRODUCER span: `fn(carrier)` sends the message with the carrier as its metadata. */
+export async function publish<T>(tracer: Tracer, carrier: Carrier, o: PublishOptions, fn: (carrier: Carrier, span: AnySpan) => T | Promise<T>): Promise<T> {
+  const span = startPublish(tracer, carrier, o);
+  try {
+    return await storage.run(span, fn, carrier, span);
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** Start the CONSUMER span for one message (parent or link per `mode`). The caller ends it. */
+export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions): AnySpan {
+  const op = o.operation ?? 'process';
+  const ambient = storage.getStore();
+  // The given tracer, not the ambient span's: a consumer callback's ambient context is often stale (js#4001).
+  const t = tracer;
+  const creation = extractMessageContext(carrier, t);
+  const opts: SpanOptions = { kind: op === 'receive' ? SpanKind.CLIENT : SpanKind.CONSUMER, attributes: baseAttributes(o, op) };
+  if (o.mode === 'link') {
+    opts.parent = ambient ?? null;
+    if (creation !== null) opts.links = [creation];
+  } else {
+    opts.parent = creation;
+    if (ambient !== undefined && creation !== null) opts.links = [ambient]; // semconv: keep the ambient context as a link
+    else if (ambient !== undefined) opts.parent = ambient;
+  }
+  return t.startSpan(op + ' ' + o.destination, opts);
+}
+
+async function runIn<T>(span: AnySpan, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+  try {
+    return await storage.run(span, fn, span);
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** Process one message under a CONSUMER span (active while `fn` runs); errors are recorded and rethrown. */
+export function consumeMessage<T>(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+  return runIn(startConsume(tracer, carrier, o), fn);
+}
+
+/** Process a batch under one CONSUMER span with a link per message's creation context. */
+export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier | null | undefined>, o: ConsumeOptions, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+  const op = o.operation ?? 'process';
+  const ambient = storage.getStore();
+  const t = tracer;
+  const links: SpanContext[] = [];
+  for (const c of carriers) {
+    const ctx = extractMessageContext(c, t);
+    if (ctx !== null) links.push(ctx);
+  }
+  const attributes = baseAttributes(o, op);
+  attributes['messaging.batch.message_count'] = carriers.length;
+  const span = t.startSpan(op + ' ' + o.destination, { kind: SpanKind.CONSUMER, parent: ambient ?? null, attributes, links });
+  return runIn(span, fn);
+}
+
+/** Aliases matching the issue's names. */
+export { injectMessageContext as injectContext, extractMessageContext as extractContext };
+
+// The broker recipes (they take the client objects; no broker library is imported).
+export { publishAmqp, sendToQueueAmqp, consumeAmqp, type AmqpChannelLike, type AmqpMessageLike, type AmqpPublishOptions, type AmqpConsumeOptions } from './queue-amqp.js';
+export { addJob, processJob, jobCarrier, type BullQueueLike, type BullJobLike } from './queue-bullmq.js';
+export { publishNats, processNats, subscribeNats, natsCarrier, type NatsConnectionLike, type NatsMsgLike, type NatsHeadersLike, type NatsPublishOptions, type NatsConsumeOptions } from './queue-nats.js';

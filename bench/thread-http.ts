@@ -1,0 +1,171 @@
+// Off-thread export under HTTP load (run by hand: node --import ./scripts/register.mjs bench/thread-http.ts).
+// Method of /work/shared/otel-baseline/bench/06-http-overhead.mjs: per round and mode a fresh server process
+// (this file, ROLE=server), warm-up, then autocannon from this process on 127.0.0.1; client req/s and
+// per-response latency; in the server: CPU per request and event-loop delay (monitorEventLoopDelay).
+// Modes: plain · export-off (withTracing, spans ended and dropped: tracing without export) · in-thread
+// (batcher + OTLP/HTTP JSON to a sink process, encoding on the event loop) · off-thread (threadProcessor,
+// same exporter in the export thread) · otel (instrumentation-http, BatchSpanProcessor, no-op exporter, as
+// the baseline). The sink is bench/http/sink.ts (its own process).
+// env: ROUNDS (2), DURATION_S (6), WARMUP_S (2), CONNECTIONS (10), MODES (all of the above)
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type * as Http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+if (process.env.ROLE === 'server') await server();
+else await driver();
+
+/** CPU time of the main thread alone, µs (Linux /proc: utime + stime of the task whose tid is the pid, 100 Hz ticks). */
+function mainThreadCpuUs(): number {
+  try {
+    const st = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch { return NaN; }
+}
+
+async function server(): Promise<void> {
+  const MODE = process.env.SERVER_MODE ?? 'plain';
+  setTimeout(() => process.exit(3), 300_000).unref();
+  process.on('disconnect', () => process.exit(0));
+  type Handler = (req: Http.IncomingMessage, res: Http.ServerResponse) => void;
+  let wrap = (h: Handler): Handler => h;
+  let stats = (): { exported: number; dropped: number } => ({ exported: 0, dropped: 0 });
+  let shutdown = (): Promise<void> => Promise.resolve();
+  if (MODE === 'otel') {
+    const p = './http/otel-register.mjs';
+    const otel = (await import(p)) as { exporter: { exportedSpans: number }; provider: { shutdown(): Promise<void> } };
+    stats = () => ({ exported: otel.exporter.exportedSpans, dropped: 0 });
+    shutdown = () => otel.provider.shutdown();
+  } else if (MODE !== 'plain') {
+    const { createTracer } = await import('../src/index.js');
+    const { withTracing } = await import('../adapters/http.js');
+    const url = `http://127.0.0.1:${process.env.SINK_PORT}/v1/traces`;
+    let processor;
+    if (MODE === 'off-thread') {
+      const { threadProcessor } = await import('../src/thread/index.js');
+      processor = threadProcessor({ exporter: { type: 'otlp', url } });
+    } else if (MODE === 'in-thread') {
+      const { BatchSpanProcessor } = await import('../src/batcher.js');
+      const { otlpExporter } = await import('../src/otlp-http.js');
+      processor = new BatchSpanProcessor(otlpExporter({ url }));
+    } else {
+      processor = { onEnd(s: { release(): void }) { s.release(); }, async forceFlush() {}, async shutdown() {}, stats: () => ({ enqueued: 0, exported: 0, queued: 0, dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, noExporter: 0 } }) };
+    }
+    const tracer = createTracer({ service: 'thread-http-bench', processor: processor as never });
+    stats = () => { const s = tracer.stats(); return { exported: s.exported, dropped: s.dropped.queueFull + s.dropped.exportFailed + s.dropped.shutdown }; };
+    shutdown = () => tracer.shutdown({ deadlineMs: 2000 });
+    wrap = (h) => withTracing(tracer, h) as Handler;
+  }
+  const http = createRequire(import.meta.url)('http') as typeof Http;
+  let requests = 0;
+  const srv = http.createServer(wrap((_req, res) => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+    res.end('ok');
+  }));
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  let mark = { cpu: process.cpuUsage(), requests: 0, exported: 0, elu: performance.eventLoopUtilization(), main: mainThreadCpuUs() };
+  process.on('message', (m: { cmd: string }) => {
+    if (m.cmd === 'mark') {
+      mark = { cpu: process.cpuUsage(), requests, exported: stats().exported, elu: performance.eventLoopUtilization(), main: mainThreadCpuUs() };
+      eld.reset(); eld.enable();
+      process.send!({ type: 'marked' });
+    } else if (m.cmd === 'report') {
+      eld.disable();
+      const cpu = process.cpuUsage(mark.cpu);
+      const s = stats();
+      const elu = performance.eventLoopUtilization(mark.elu); // the main thread alone: what the host's requests compete with
+      process.send!({ type: 'report', requests: requests - mark.requests, exported: s.exported - mark.exported, dropped: s.dropped, loopUs: elu.active * 1000, mainUs: mainThreadCpuUs() - mark.main,
+        cpuUs: cpu.user + cpu.system, eldP50Ms: eld.percentile(50) / 1e6, eldP99Ms: eld.percentile(99) / 1e6, eldMaxMs: eld.max / 1e6 });
+    } else if (m.cmd === 'stop') {
+      srv.close(); srv.closeAllConnections();
+      const done = (): never => process.exit(0);
+      shutdown().then(done, done);
+    }
+  });
+  srv.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (srv.address() as AddressInfo).port }));
+}
+
+async function driver(): Promise<void> {
+  const ROUNDS = Number(process.env.ROUNDS ?? 2);
+  const DURATION_S = Number(process.env.DURATION_S ?? 6);
+  const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
+  const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
+  const MODES = (process.env.MODES ?? 'plain,export-off,in-thread,off-thread,otel').split(',');
+  const register = here('../scripts/register.mjs');
+  const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<{ requests: { average: number }; errors: number; non2xx: number }> & { on(e: string, f: (...a: unknown[]) => void): void };
+  const pids = new Set<number>();
+  setTimeout(() => { for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } process.exit(2); }, ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000).unref();
+
+  const start = (file: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } => {
+    const child = fork(file, [], { execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    pids.add(child.pid!);
+    return { child, exited: new Promise((r) => child.once('exit', r)) };
+  };
+  const waitFor = <T>(c: ChildProcess, type: string): Promise<T> => new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout waiting for ' + type)), 15_000);
+    const on = (m: { type?: string }): void => { if (m?.type === type) { clearTimeout(t); c.off('message', on); resolve(m as T); } };
+    c.on('message', on);
+  });
+  const stop = async (p: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> => {
+    if (p.child.connected) p.child.send({ cmd: 'stop' });
+    const t = setTimeout(() => { try { process.kill(p.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    await p.exited; clearTimeout(t); pids.delete(p.child.pid!);
+  };
+  const load = async (port: number, s: number, record: boolean) => {
+    const lat = new Float64Array(4_000_000);
+    let n = 0;
+    const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, pipelining: 1, duration: s, timeout: 10, renderProgressBar: false, renderResultsTable: false });
+    if (record) inst.on('response', (_c, _s, _b, ms) => { if (n < lat.length) lat[n++] = ms as number; });
+    const res = await inst;
+    const sorted = lat.subarray(0, n).sort();
+    const pct = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+    return { rps: res.requests.average, p50: pct(50), p99: pct(99), errors: res.errors + res.non2xx };
+  };
+
+  const sink = start(here('./http/sink.ts'), {});
+  const sinkPort = (await waitFor<{ port: number }>(sink.child, 'ready')).port;
+  const runs: { round: number; mode: string; rps: number; p50: number; p99: number; errors: number; cpuPerReq: number; loopPerReq: number; mainPerReq: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number; exported: number; requests: number; load: number }[] = [];
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (let k = 0; k < MODES.length; k++) {
+        const mode = MODES[(k + round - 1) % MODES.length]!;
+        const srv = start(here('./thread-http.ts'), { ROLE: 'server', SERVER_MODE: mode, SINK_PORT: String(sinkPort) });
+        try {
+          const { port } = await waitFor<{ port: number }>(srv.child, 'ready');
+          await load(port, WARMUP_S, false);
+          srv.child.send({ cmd: 'mark' }); await waitFor(srv.child, 'marked');
+          const c = await load(port, DURATION_S, true);
+          srv.child.send({ cmd: 'report' });
+          const r = await waitFor<{ requests: number; exported: number; cpuUs: number; loopUs: number; mainUs: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number }>(srv.child, 'report');
+          const run = { round, mode, ...c, cpuPerReq: r.cpuUs / r.requests, loopPerReq: r.loopUs / r.requests, mainPerReq: r.mainUs / r.requests, eldP50Ms: r.eldP50Ms, eldP99Ms: r.eldP99Ms, eldMaxMs: r.eldMaxMs, exported: r.exported, requests: r.requests, load: os.loadavg()[0]! };
+          runs.push(run);
+          console.error(`round ${round} ${mode.padEnd(11)} ${c.rps.toFixed(0).padStart(6)} req/s  p50 ${c.p50.toFixed(3)}  p99 ${c.p99.toFixed(3)} ms  loop delay p99 ${r.eldP99Ms.toFixed(2)} max ${r.eldMaxMs.toFixed(2)} ms  CPU ${run.mainPerReq.toFixed(1)} µs/req main thread, ${run.cpuPerReq.toFixed(1)} all threads  exported ${r.exported}/${r.requests}  load ${run.load.toFixed(1)}`);
+        } finally { await stop(srv); }
+      }
+    }
+  } finally { await stop(sink); }
+
+  const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+  const pairedTo = (ref: string, mode: string, k: 'rps' | 'p99'): number => med(Array.from({ length: ROUNDS }, (_, i) => {
+    const a = runs.find((r) => r.round === i + 1 && r.mode === mode)!, b = runs.find((r) => r.round === i + 1 && r.mode === ref)!;
+    return a[k] / b[k];
+  }));
+  console.log(`\n${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} connections, node ${process.version}, ${os.cpus().length} cores`);
+  console.log('| mode | req/s | ×plain | p50 ms | p99 ms | p99 ×export-off | loop delay p99 / max ms | main-thread CPU µs/req | CPU µs/req (all threads) | exported/req |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const mode of MODES) {
+    const rs = runs.filter((r) => r.mode === mode);
+    const m = (k: keyof (typeof rs)[number]): number => med(rs.map((r) => r[k] as number));
+    const vsOff = MODES.includes('export-off') ? pairedTo('export-off', mode, 'p99').toFixed(2) : '-';
+    console.log(`| ${mode} | ${m('rps').toFixed(0)} | ${pairedTo('plain', mode, 'rps').toFixed(3)} | ${m('p50').toFixed(3)} | ${m('p99').toFixed(3)} | ${vsOff} | ${m('eldP99Ms').toFixed(2)} / ${m('eldMaxMs').toFixed(2)} | ${m('mainPerReq').toFixed(1)} | ${m('cpuPerReq').toFixed(1)} | ${(rs.reduce((a, r) => a + r.exported, 0) / rs.reduce((a, r) => a + r.requests, 0)).toFixed(3)} |`);
+  }
+  console.log('RESULT ' + JSON.stringify({ file: 'thread-http', config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, MODES }, runs }));
+}

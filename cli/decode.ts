@@ -1,0 +1,168 @@
+// OTLP/JSON ExportTraceServiceRequest → SpanInput → Model. The input is untrusted: every field is
+// type-checked, a span without valid trace and span IDs is skipped and counted, never guessed.
+import { readHex8 } from '../src/hex.js';
+import { Model, SpanInput, MISS_END, MISS_HTTP_CODE, MISS_NAME, MISS_SERVICE, MISS_START, KIND_CLIENT, KIND_SERVER } from './model.js';
+
+export interface DecodeResult { spans: number; bad: number; why: string; error: string | null }
+
+const scratch = new SpanInput();
+const KIND_BY_NAME: Record<string, number> = { SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5 };
+const STATUS_BY_NAME: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** OTLP AnyValue → plain JS value (int64 as a number: exact below 2^53, enough for codes and counts). */
+export function anyValue(v: unknown, depth = 0): unknown {
+  if (!isObj(v) || depth > 8) return null;
+  if (typeof v.stringValue === 'string') return v.stringValue;
+  if (v.intValue !== undefined) { const n = Number(v.intValue); return Number.isFinite(n) ? n : String(v.intValue); }
+  if (typeof v.boolValue === 'boolean') return v.boolValue;
+  if (v.doubleValue !== undefined) return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
+  if (isObj(v.arrayValue)) { const a = v.arrayValue.values; return Array.isArray(a) ? a.map((x) => anyValue(x, depth + 1)) : []; }
+  if (isObj(v.kvlistValue)) {
+    const o: Obj = {};
+    const a = v.kvlistValue.values;
+    if (Array.isArray(a)) for (const kv of a) if (isObj(kv) && typeof kv.key === 'string') o[kv.key] = anyValue(kv.value, depth + 1);
+    return o;
+  }
+  if (typeof v.bytesValue === 'string') return v.bytesValue;
+  return null;
+}
+
+/** OTLP unix-nano (decimal string or number) → ms since epoch; NaN when absent or not a number. */
+export function nanosToMs(v: unknown): number {
+  if (typeof v === 'number') return v > 0 ? v / 1e6 : NaN;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 20) return NaN;
+  // split so the µs digits keep their precision (a 19-digit nano count is past 2^53)
+  const n = v.length;
+  const hi = n > 6 ? Number(v.slice(0, n - 6)) : 0;
+  const lo = Number(n > 6 ? v.slice(n - 6) : v);
+  const ms = hi + lo / 1e6;
+  return Number.isFinite(ms) && ms > 0 ? ms : NaN;
+}
+
+function enumValue(v: unknown, names: Record<string, number>, max: number): number {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= max ? v : 0;
+  if (typeof v === 'string') return names[v] ?? 0;
+  return 0;
+}
+
+function hexWords(s: unknown, chars: number, out: number[]): boolean {
+  if (typeof s !== 'string' || s.length !== chars) return false;
+  const l = s.toLowerCase();
+  for (let i = 0; i < chars; i += 8) {
+    const w = readHex8(l, i);
+    if (w !== w) return false;
+    out[i >> 3] = w;
+  }
+  return true;
+}
+
+const words: number[] = [0, 0, 0, 0];
+
+/**
+ * Decode one request into the model. With `onlyTrace`, spans of other traces are skipped silently
+ * (the line passed the substring prefilter but holds other traces too).
+ */
+export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): DecodeResult {
+  const r: DecodeResult = { spans: 0, bad: 0, why: '', error: null };
+  if (!isObj(req) || !Array.isArray(req.resourceSpans)) {
+    r.error = 'not an OTLP ExportTraceServiceRequest (no resourceSpans array)';
+    return r;
+  }
+  const keep = model.attrs !== null;
+  for (const rs of req.resourceSpans) {
+    if (!isObj(rs)) continue;
+    let service = '';
+    if (isObj(rs.resource) && Array.isArray(rs.resource.attributes)) {
+      for (const kv of rs.resource.attributes) {
+        if (isObj(kv) && kv.key === 'service.name') { const v = anyValue(kv.value); if (typeof v === 'string') service = v; }
+      }
+    }
+    if (!Array.isArray(rs.scopeSpans)) continue;
+    for (const ss of rs.scopeSpans) {
+      if (!isObj(ss) || !Array.isArray(ss.spans)) continue;
+      for (const sp of ss.spans) {
+        if (!isObj(sp)) { bad(r, 'not an object'); continue; }
+        const s = scratch;
+        const tid = typeof sp.traceId === 'string' ? sp.traceId.toLowerCase() : '';
+        if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) { bad(r, 'traceId is not 32 hex digits'); continue; }
+        if (onlyTrace !== undefined && tid !== onlyTrace) continue;
+        s.traceId = tid;
+        if (!hexWords(sp.spanId, 16, words) || (words[0]! | words[1]!) === 0) { bad(r, 'spanId is not 16 hex digits'); continue; }
+        s.sHi = words[0]!; s.sLo = words[1]!;
+        const pid = sp.parentSpanId;
+        if (pid === undefined || pid === null || pid === '') { s.hasParent = false; s.pHi = 0; s.pLo = 0; }
+        else if (!hexWords(pid, 16, words)) { bad(r, 'parentSpanId is not 16 hex digits'); continue; }
+        else if ((words[0]! | words[1]!) === 0) { s.hasParent = false; s.pHi = 0; s.pLo = 0; }
+        else { s.hasParent = true; s.pHi = words[0]!; s.pLo = words[1]!; }
+        s.service = service;
+        s.name = typeof sp.name === 'string' ? sp.name : '';
+        s.kind = enumValue(sp.kind, KIND_BY_NAME, 5);
+        s.status = isObj(sp.status) ? enumValue(sp.status.code, STATUS_BY_NAME, 2) : 0;
+        s.start = nanosToMs(sp.startTimeUnixNano);
+        s.end = nanosToMs(sp.endTimeUnixNano);
+        decodeAttributes(s, sp, keep);
+        let miss = 0;
+        if (s.name === '') miss |= MISS_NAME;
+        if (service === '' || service.startsWith('unknown_service')) miss |= MISS_SERVICE;
+        if (s.start !== s.start) miss |= MISS_START;
+        if (s.end !== s.end || s.end < s.start) miss |= MISS_END;
+        // an HTTP span must say how it ended: a code, or an error status (connection failed: no code)
+        if (s.httpSpan && s.http === 0 && s.status !== 2 && (s.kind === KIND_SERVER || s.kind === KIND_CLIENT)) miss |= MISS_HTTP_CODE;
+        s.missing = miss;
+        s.links = Array.isArray(sp.links) ? sp.links.length : 0;
+        model.add(s);
+        r.spans++;
+      }
+    }
+  }
+  return r;
+}
+
+function bad(r: DecodeResult, why: string): void {
+  r.bad++;
+  if (r.why === '') r.why = why;
+}
+
+function decodeAttributes(s: SpanInput, sp: Obj, keep: boolean): void {
+  s.http = 0; s.resend = 0; s.peer = ''; s.external = false; s.httpSpan = false; s.keys = '';
+  let server = '';
+  let keys = '';
+  const o: Obj | null = keep ? {} : null;
+  const list = sp.attributes;
+  if (Array.isArray(list)) {
+    for (const kv of list) {
+      if (!isObj(kv) || typeof kv.key !== 'string') continue;
+      const k = kv.key;
+      keys = keys === '' ? k : keys + '\n' + k;
+      if (o !== null) o[k] = anyValue(kv.value);
+      switch (k) {
+        case 'http.response.status_code': case 'http.status_code': {
+          const n = Number(anyValue(kv.value));
+          if (Number.isInteger(n) && n > 0 && n < 1000) s.http = n;
+          s.httpSpan = true;
+          break;
+        }
+        case 'http.request.method': case 'http.method': s.httpSpan = true; break;
+        case 'http.request.resend_count': { const n = Number(anyValue(kv.value)); if (n > 0) s.resend = n; break; }
+        case 'peer.service': { const v = anyValue(kv.value); if (typeof v === 'string') s.peer = v; break; }
+        case 'server.address': { const v = anyValue(kv.value); if (typeof v === 'string') server = v; break; }
+        case 'messaging.destination.name': { const v = anyValue(kv.value); if (typeof v === 'string' && server === '') server = v; break; }
+        case 'db.system': case 'db.system.name': s.external = true; break;
+        default: break;
+      }
+    }
+  }
+  if (s.peer === '') s.peer = server;
+  // event attribute keys are checked against the allowlist too (exception.message lives there)
+  if (Array.isArray(sp.events)) {
+    for (const ev of sp.events) {
+      if (!isObj(ev) || !Array.isArray(ev.attributes)) continue;
+      for (const kv of ev.attributes) if (isObj(kv) && typeof kv.key === 'string') keys = keys === '' ? kv.key : keys + '\n' + kv.key;
+    }
+  }
+  s.keys = keys;
+  s.attrs = o;
+}

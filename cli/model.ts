@@ -1,0 +1,308 @@
+// The trace index: one column per span field (typed arrays, ~70 bytes per span, strings interned), so a
+// file of a million spans fits in memory; spans are grouped by trace with one counting sort.
+
+export const KIND_NAMES = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+export const KIND_SERVER = 2;
+export const KIND_CLIENT = 3;
+export const KIND_PRODUCER = 4;
+export const KIND_CONSUMER = 5;
+export const STATUS_NAMES = ['unset', 'ok', 'error'];
+export const STATUS_ERROR = 2;
+
+/** AC-003 fields a span can lack (bit per field; trace and span IDs are checked at decode: without them there is no span). */
+export const MISS_NAME = 1;
+export const MISS_SERVICE = 2;
+export const MISS_START = 4;
+export const MISS_END = 8;
+export const MISS_HTTP_CODE = 16;
+export const MISSING_FIELDS: ReadonlyArray<[number, string]> = [
+  [MISS_NAME, 'operation name'], [MISS_SERVICE, 'service.name'], [MISS_START, 'start time'],
+  [MISS_END, 'end time (or end before start)'], [MISS_HTTP_CODE, 'http.response.status_code'],
+];
+
+/** flags column */
+export const F_PARENT = 1;
+/** a call to something that never runs our tracer (database, broker): no child span expected */
+export const F_EXTERNAL = 2;
+
+/** Decoded span, reused for every span of a file (one object, fixed shape). */
+export class SpanInput {
+  traceId = '';
+  sHi = 0; sLo = 0; pHi = 0; pLo = 0;
+  hasParent = false;
+  name = '';
+  service = '';
+  kind = 0;
+  status = 0;
+  start = NaN;
+  end = NaN;
+  http = 0;
+  resend = 0;
+  peer = '';
+  external = false;
+  /** has http.* method or status code attributes */
+  httpSpan = false;
+  missing = 0;
+  keys = '';
+  links = 0;
+  attrs: Record<string, unknown> | null = null;
+}
+
+export class Interner {
+  readonly list: string[] = [''];
+  private readonly ids = new Map<string, number>([['', 0]]);
+  id(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) { i = this.list.length; this.list.push(s); this.ids.set(s, i); }
+    return i;
+  }
+  get(i: number): string { return this.list[i] ?? ''; }
+}
+
+function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+export class Model {
+  n = 0;
+  private cap: number;
+  trace: Int32Array; sHi: Int32Array; sLo: Int32Array; pHi: Int32Array; pLo: Int32Array;
+  start: Float64Array; end: Float64Array;
+  service: Int32Array; name: Int32Array; peer: Int32Array; keyset: Int32Array;
+  kind: Uint8Array; status: Uint8Array; flags: Uint8Array; missing: Uint8Array;
+  http: Uint16Array; resend: Uint16Array; links: Uint16Array;
+  readonly strings = new Interner();
+  readonly keysets = new Interner();
+  readonly traceIds: string[] = [];
+  private readonly traceMap = new Map<string, number>();
+  /** Attribute objects per span, only when asked for (one trace in `view`). */
+  readonly attrs: Array<Record<string, unknown> | null> | null;
+  /** After index(): spans grouped by trace (order[offsets[t]] .. order[offsets[t+1]-1]). */
+  order: Int32Array = new Int32Array(0);
+  offsets: Int32Array = new Int32Array(1);
+
+  constructor(o: { keepAttributes?: boolean; capacity?: number } = {}) {
+    const c = (this.cap = Math.max(16, o.capacity ?? 1024));
+    this.trace = new Int32Array(c); this.sHi = new Int32Array(c); this.sLo = new Int32Array(c); this.pHi = new Int32Array(c); this.pLo = new Int32Array(c);
+    this.start = new Float64Array(c); this.end = new Float64Array(c);
+    this.service = new Int32Array(c); this.name = new Int32Array(c); this.peer = new Int32Array(c); this.keyset = new Int32Array(c);
+    this.kind = new Uint8Array(c); this.status = new Uint8Array(c); this.flags = new Uint8Array(c); this.missing = new Uint8Array(c);
+    this.http = new Uint16Array(c); this.resend = new Uint16Array(c); this.links = new Uint16Array(c);
+    this.attrs = o.keepAttributes === true ? [] : null;
+  }
+
+  private growTo(c: number): void {
+    this.cap = c;
+    this.trace = grow(this.trace, c); this.sHi = grow(this.sHi, c); this.sLo = grow(this.sLo, c); this.pHi = grow(this.pHi, c); this.pLo = grow(this.pLo, c);
+    this.start = grow(this.start, c); this.end = grow(this.end, c);
+    this.service = grow(this.service, c); this.name = grow(this.name, c); this.peer = grow(this.peer, c); this.keyset = grow(this.keyset, c);
+    this.kind = grow(this.kind, c); this.status = grow(this.status, c); this.flags = grow(this.flags, c); this.missing = grow(this.missing, c);
+    this.http = grow(this.http, c); this.resend = grow(this.resend, c); this.links = grow(this.links, c);
+  }
+
+  get traceCount(): number { return this.traceIds.length; }
+
+  traceNumber(id: string): number {
+    return this.traceMap.get(id) ?? -1;
+  }
+
+  add(s: SpanInput): void {
+    if (this.n === this.cap) this.growTo(this.cap * 2);
+    const i = this.n++;
+    let t = this.traceMap.get(s.traceId);
+    if (t === undefined) { t = this.traceIds.length; this.traceIds.push(s.traceId); this.traceMap.set(s.traceId, t); }
+    this.trace[i] = t;
+    this.sHi[i] = s.sHi; this.sLo[i] = s.sLo; this.pHi[i] = s.pHi; this.pLo[i] = s.pLo;
+    this.start[i] = s.start; this.end[i] = s.end;
+    this.service[i] = this.strings.id(s.service); this.name[i] = this.strings.id(s.name); this.peer[i] = this.strings.id(s.peer);
+    this.keyset[i] = this.keysets.id(s.keys);
+    this.kind[i] = s.kind; this.status[i] = s.status; this.missing[i] = s.missing;
+    this.flags[i] = (s.hasParent ? F_PARENT : 0) | (s.external ? F_EXTERNAL : 0);
+    this.http[i] = s.http; this.resend[i] = Math.min(s.resend, 65535); this.links[i] = Math.min(s.links, 65535);
+    if (this.attrs !== null) this.attrs.push(s.attrs);
+  }
+
+  duration(i: number): number {
+    const d = this.end[i]! - this.start[i]!;
+    return d >= 0 ? d : NaN;
+  }
+
+  spanId(i: number): string { return hex8(this.sHi[i]!) + hex8(this.sLo[i]!); }
+  parentId(i: number): string { return (this.flags[i]! & F_PARENT) !== 0 ? hex8(this.pHi[i]!) + hex8(this.pLo[i]!) : ''; }
+  serviceName(i: number): string { return this.strings.get(this.service[i]!); }
+  opName(i: number): string { return this.strings.get(this.name[i]!); }
+
+  /** Group spans by trace: a counting sort, O(spans). */
+  index(): void {
+    const nt = this.traceIds.length;
+    const off = new Int32Array(nt + 1);
+    for (let i = 0; i < this.n; i++) off[this.trace[i]! + 1]!++;
+    for (let t = 0; t < nt; t++) off[t + 1]! += off[t]!;
+    const pos = off.slice(0, nt);
+    const order = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[pos[this.trace[i]!]!++] = i;
+    this.order = order;
+    this.offsets = off;
+  }
+
+  spansOf(t: number): Int32Array { return this.order.subarray(this.offsets[t]!, this.offsets[t + 1]!); }
+}
+
+function hex8(x: number): string { return (x >>> 0).toString(16).padStart(8, '0'); }
+
+/** One trace as a tree: local indices into `spans` (sorted by start), parents, children (CSR, by start). */
+export class TraceTree {
+  constructor(
+    readonly spans: Int32Array,
+    /** local parent index, ROOT (no parent ID) or ORPHAN (parent ID not in the trace) */
+    readonly parent: Int32Array,
+    readonly childOff: Int32Array,
+    readonly childList: Int32Array,
+    readonly roots: number[],
+    readonly duplicates: number,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+  get size(): number { return this.spans.length; }
+  children(i: number): Int32Array { return this.childList.subarray(this.childOff[i]!, this.childOff[i + 1]!); }
+}
+export const ROOT = -1;
+export const ORPHAN = -2;
+
+const key53 = (hi: number, lo: number): number => (hi & 0x1fffff) * 4294967296 + (lo >>> 0);
+
+export function buildTree(m: Model, t: number): TraceTree {
+  const all = Array.from(m.spansOf(t));
+  all.sort((a, b) => m.start[a]! - m.start[b]! || a - b);
+  const byId = new Map<number, number>();
+  const spans: number[] = [];
+  let duplicates = 0;
+  let collided: number[] | null = null; // same 53-bit key, different span ID: astronomically rare, kept correct
+  for (const g of all) {
+    const k = key53(m.sHi[g]!, m.sLo[g]!);
+    const prev = byId.get(k);
+    if (prev !== undefined) {
+      const p = spans[prev]!;
+      if (m.sHi[p] === m.sHi[g] && m.sLo[p] === m.sLo[g]) { duplicates++; continue; }
+      (collided ??= []).push(spans.length);
+    } else byId.set(k, spans.length);
+    spans.push(g);
+  }
+  const n = spans.length;
+  const parent = new Int32Array(n);
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const g = spans[i]!;
+    if (m.start[g]! < t0) t0 = m.start[g]!;
+    if (m.end[g]! > t1) t1 = m.end[g]!;
+    if ((m.flags[g]! & F_PARENT) === 0) { parent[i] = ROOT; continue; }
+    const ph = m.pHi[g]!;
+    const pl = m.pLo[g]!;
+    let p = byId.get(key53(ph, pl));
+    if (p !== undefined && (m.sHi[spans[p]!] !== ph || m.sLo[spans[p]!] !== pl)) {
+      p = collided?.find((c) => m.sHi[spans[c]!] === ph && m.sLo[spans[c]!] === pl);
+    }
+    parent[i] = p === undefined || p === i ? ORPHAN : p;
+  }
+  breakCycles(parent);
+  const roots: number[] = [];
+  const childOff = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) { const p = parent[i]!; if (p < 0) roots.push(i); else childOff[p + 1]!++; }
+  for (let i = 0; i < n; i++) childOff[i + 1]! += childOff[i]!;
+  const fill = childOff.slice(0, n);
+  const childList = new Int32Array(n - roots.length);
+  for (let i = 0; i < n; i++) { const p = parent[i]!; if (p >= 0) childList[fill[p]!++] = i; }
+  return new TraceTree(Int32Array.from(spans), parent, childOff, childList, roots, duplicates, t0, t1);
+}
+
+/** Corrupt or hostile input can make parent links loop (a → b → a): the span where a loop closes becomes an orphan root. */
+function breakCycles(parent: Int32Array): void {
+  const state = new Uint8Array(parent.length); // 0 new, 1 on the current path, 2 done
+  const path: number[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    let j = i;
+    while (j >= 0 && state[j] === 0) { state[j] = 1; path.push(j); j = parent[j]!; }
+    if (j >= 0 && state[j] === 1) parent[j] = ORPHAN;
+    for (const k of path) state[k] = 2;
+    path.length = 0;
+  }
+}
+
+/** Self time per span: duration minus the union of its children's intervals (clipped to the span). */
+export function selfTimes(m: Model, tr: TraceTree): Float64Array {
+  const out = new Float64Array(tr.size);
+  for (let i = 0; i < tr.size; i++) {
+    const g = tr.spans[i]!;
+    const s = m.start[g]!;
+    const e = m.end[g]!;
+    if (!(e >= s)) { out[i] = NaN; continue; }
+    let covered = 0;
+    let cs = 0;
+    let ce = -Infinity;
+    for (let k = tr.childOff[i]!; k < tr.childOff[i + 1]!; k++) {
+      const c = tr.spans[tr.childList[k]!]!;
+      const a = Math.max(m.start[c]!, s);
+      const b = Math.min(m.end[c]!, e);
+      if (!(b > a)) continue;
+      if (a > ce) { if (ce > cs) covered += ce - cs; cs = a; ce = b; }
+      else if (b > ce) ce = b;
+    }
+    if (ce > cs) covered += ce - cs;
+    out[i] = Math.max(0, e - s - covered);
+  }
+  return out;
+}
+
+/**
+ * Critical path (as Jaeger computes it): from a span's end walk back through the child that finished
+ * last, then the child that finished before that one started, and so on, recursively. 1 = on the path.
+ */
+export function criticalPath(m: Model, tr: TraceTree): Uint8Array {
+  const on = new Uint8Array(tr.size);
+  // from the trace's real roots; orphan fragments only when the real root is missing
+  const real = tr.roots.filter((r) => tr.parent[r] === ROOT);
+  const stack = real.length > 0 ? real : tr.roots.slice();
+  while (stack.length) {
+    const i = stack.pop()!;
+    on[i] = 1;
+    const g = tr.spans[i]!;
+    const s = m.start[g]!;
+    const e = m.end[g]!;
+    const kids = Array.from(tr.children(i));
+    if (kids.length === 0) continue;
+    const endOf = (k: number): number => Math.min(m.end[tr.spans[k]!]!, e);
+    kids.sort((a, b) => endOf(b) - endOf(a));
+    let t = e;
+    for (const k of kids) {
+      const ke = endOf(k);
+      if (ke > t) continue; // overlaps the child already on the path
+      stack.push(k);
+      t = Math.max(m.start[tr.spans[k]!]!, s);
+      if (t <= s) break;
+    }
+  }
+  return on;
+}
+
+/** Depth-first order (children by start) with depths; iterative, so a 10,000-deep chain is fine. */
+export function walk(tr: TraceTree): { order: Int32Array; depth: Int32Array } {
+  const order = new Int32Array(tr.size);
+  const depth = new Int32Array(tr.size);
+  let n = 0;
+  const stack: number[] = [];
+  for (let r = tr.roots.length - 1; r >= 0; r--) stack.push(tr.roots[r]!);
+  const d = new Int32Array(tr.size);
+  while (stack.length) {
+    const i = stack.pop()!;
+    order[n] = i; depth[n] = d[i]!; n++;
+    for (let k = tr.childOff[i + 1]! - 1; k >= tr.childOff[i]!; k--) {
+      const c = tr.childList[k]!;
+      d[c] = d[i]! + 1;
+      stack.push(c);
+    }
+  }
+  return { order, depth };
+}

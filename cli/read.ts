@@ -1,0 +1,186 @@
+// Streaming reader for OTLP/JSON lines (one ExportTraceServiceRequest per line, as the file exporter
+// writes): lines are cut from the byte stream, so memory is bounded by the longest line, never the file.
+import { createReadStream, statSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { decodeRequest } from './decode.js';
+import type { Model } from './model.js';
+
+/** The OTLP client MUST NOT send more than 64 MiB (specification.md): a longer line is not ours. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+const MAX_WARNINGS = 10;
+
+export interface ReadOptions {
+  /** Only lines containing this (lowercase) trace ID are parsed: `view` skips JSON.parse on the rest. */
+  traceId?: string;
+  /** Progress on stderr (the caller decides: TTY or --progress). */
+  progress?: boolean;
+  /** Where warnings go (malformed lines); default stderr. */
+  warn?: (msg: string) => void;
+  maxLineBytes?: number;
+}
+
+export class ReadStats {
+  files = 0;
+  bytes = 0;
+  lines = 0;
+  /** lines skipped by the trace-ID prefilter */
+  filtered = 0;
+  malformed = 0;
+  oversize = 0;
+  spans = 0;
+  badSpans = 0;
+  warnings = 0;
+}
+
+/**
+ * Expand the user's --file list: each file plus its rotated siblings (`f.1`, `f.2`, ...), oldest first.
+ * Missing siblings are fine; a missing named file is an error for the caller to report.
+ */
+export function expandFiles(files: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const f of files) {
+    const dir = dirname(f);
+    const base = basename(f);
+    let rotated: Array<[number, string]> = [];
+    try {
+      for (const e of readdirSync(dir)) {
+        if (e.length <= base.length + 1 || !e.startsWith(base + '.')) continue;
+        const suffix = e.slice(base.length + 1);
+        if (/^\d+$/.test(suffix)) rotated.push([Number(suffix), join(dir, e)]);
+      }
+    } catch { rotated = []; }
+    rotated.sort((a, b) => b[0] - a[0]);
+    for (const [, p] of rotated) if (!seen.has(p)) { seen.add(p); out.push(p); }
+    if (!seen.has(f)) { seen.add(f); out.push(f); }
+  }
+  return out;
+}
+
+export class InputError extends Error {
+  readonly code = 'TW_ERR_INPUT';
+}
+
+/** Read every file into the model. Throws InputError for a file that can't be opened; bad lines are warned and counted. */
+export async function readFiles(files: readonly string[], model: Model, o: ReadOptions = {}): Promise<ReadStats> {
+  const stats = new ReadStats();
+  const warn = o.warn ?? ((m: string) => process.stderr.write(m + '\n'));
+  const sizes = files.map((f) => {
+    try {
+      const st = statSync(f);
+      if (st.isDirectory()) throw new InputError(`cannot read ${f}: it is a directory`);
+      return st.size;
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(`cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+    }
+  });
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const progress = o.progress === true ? new Progress(total) : null;
+  for (const f of files) {
+    await readOne(f, model, stats, o, warn, progress);
+    stats.files++;
+  }
+  progress?.done();
+  if (stats.warnings > MAX_WARNINGS) warn(`tracewire: ${stats.warnings - MAX_WARNINGS} more warnings not shown (${stats.malformed} malformed lines, ${stats.badSpans} bad spans in all)`);
+  return stats;
+}
+
+function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<void> {
+  const maxLine = o.maxLineBytes ?? MAX_LINE_BYTES;
+  const needle = o.traceId !== undefined ? [Buffer.from(o.traceId), Buffer.from(o.traceId.toUpperCase())] : null;
+  const report = (line: number, msg: string): void => {
+    if (++stats.warnings <= MAX_WARNINGS) warn(`${file}:${line}: ${msg}`);
+  };
+  let lineNo = 0;
+  let parts: Buffer[] = [];
+  let partLen = 0;
+  let skipping = false; // inside an over-long line: drop bytes until its newline
+
+  const onLine = (buf: Buffer, a: number, b: number): void => {
+    lineNo++;
+    if (b > a && buf[b - 1] === 13) b--; // CRLF
+    if (lineNo === 1 && b - a >= 3 && buf[a] === 0xef && buf[a + 1] === 0xbb && buf[a + 2] === 0xbf) a += 3; // BOM
+    if (b <= a) return;
+    stats.lines++;
+    if (b - a > maxLine) { stats.oversize++; report(lineNo, `line longer than ${maxLine} bytes skipped`); return; }
+    if (needle !== null) {
+      const view = buf.subarray(a, b);
+      if (view.indexOf(needle[0]!) < 0 && view.indexOf(needle[1]!) < 0) { stats.filtered++; return; }
+    }
+    let obj: unknown;
+    try {
+      obj = JSON.parse(buf.toString('utf8', a, b));
+    } catch (e) {
+      stats.malformed++;
+      report(lineNo, `malformed JSON line skipped (${(e as Error).message.slice(0, 120)})`);
+      return;
+    }
+    const r = decodeRequest(obj, model, o.traceId);
+    stats.spans += r.spans;
+    if (r.error !== null) {
+      stats.malformed++;
+      report(lineNo, r.error);
+    } else if (r.bad > 0) {
+      stats.badSpans += r.bad;
+      report(lineNo, `${r.bad} span(s) skipped: ${r.why}`);
+    }
+  };
+
+  return new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    stream.on('error', (e: NodeJS.ErrnoException) => reject(new InputError(`cannot read ${file}: ${e.code ?? e.message}`)));
+    stream.on('data', (chunk: Buffer | string) => {
+      const buf = chunk as Buffer;
+      stats.bytes += buf.length;
+      progress?.add(buf.length);
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl < 0) break;
+        if (skipping) { skipping = false; lineNo++; start = nl + 1; continue; }
+        if (partLen > 0) {
+          parts.push(buf.subarray(start, nl));
+          const whole = Buffer.concat(parts);
+          parts = []; partLen = 0;
+          onLine(whole, 0, whole.length);
+        } else onLine(buf, start, nl);
+        start = nl + 1;
+      }
+      if (start < buf.length && !skipping) {
+        partLen += buf.length - start;
+        if (partLen > maxLine) {
+          parts = []; partLen = 0; skipping = true;
+          stats.oversize++;
+          report(lineNo + 1, `line longer than ${maxLine} bytes skipped`);
+        } else parts.push(Buffer.from(buf.subarray(start))); // copy: the stream may reuse its chunk
+      }
+    });
+    stream.on('end', () => {
+      if (partLen > 0) { const whole = Buffer.concat(parts); onLine(whole, 0, whole.length); }
+      else if (skipping) lineNo++;
+      resolve();
+    });
+  });
+}
+
+/** Bytes-read progress on stderr, at most every 200 ms; `\r`-rewritten on a TTY, one line per second otherwise. */
+class Progress {
+  private read = 0;
+  private last = 0;
+  private readonly tty = process.stderr.isTTY === true;
+  constructor(private readonly total: number) {}
+  add(n: number): void {
+    this.read += n;
+    const t = Date.now();
+    if (t - this.last < (this.tty ? 200 : 1000)) return;
+    this.last = t;
+    const pct = this.total > 0 ? Math.floor((this.read / this.total) * 100) : 100;
+    const msg = `reading spans: ${pct}% (${(this.read / 1048576).toFixed(0)} of ${(this.total / 1048576).toFixed(0)} MiB)`;
+    process.stderr.write(this.tty ? `\r${msg}\x1b[K` : msg + '\n');
+  }
+  done(): void {
+    if (this.tty) process.stderr.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,132 @@
+// `tracewire view <trace-id>`: one trace as a waterfall (AC-004): service, operation, offset, duration
+// bar, status, HTTP code, retries; the critical path marked with `*` (and coloured on a terminal).
+import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, UsageError, load, out, styleFor, traceIdArg, num, type Command, type Values } from './args.js';
+import { buildTree, criticalPath, selfTimes, walk, KIND_NAMES, ORPHAN, STATUS_ERROR, STATUS_NAMES, type Model, type TraceTree } from './model.js';
+import { bar, clean, fmtMs, fmtPct, padEnd, padStart, table, type Style } from './term.js';
+
+export interface TraceRow {
+  spanId: string; parentSpanId: string; service: string; name: string; kind: string; depth: number;
+  startOffsetMs: number; durationMs: number | null; selfMs: number | null; status: string; httpStatusCode: number | null;
+  retries: number; critical: boolean; orphan: boolean; links: number; attributes?: Record<string, unknown> | null;
+}
+
+export interface TraceSummary {
+  traceId: string; spanCount: number; durationMs: number; errors: number; roots: number; orphans: number; duplicates: number;
+  services: Array<{ service: string; spans: number; selfMs: number; share: number }>;
+  spans: TraceRow[];
+}
+
+/** Everything a view needs about one trace, in waterfall order (shared by view and report). */
+export function summarize(m: Model, tr: TraceTree, traceId: string, withAttributes: boolean): TraceSummary {
+  const crit = criticalPath(m, tr);
+  const self = selfTimes(m, tr);
+  const { order, depth } = walk(tr);
+  const spans: TraceRow[] = [];
+  let errors = 0;
+  let orphans = 0;
+  const perService = new Map<string, { spans: number; selfMs: number }>();
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const g = tr.spans[i]!;
+    const d = m.duration(g);
+    const status = m.status[g]!;
+    if (status === STATUS_ERROR) errors++;
+    if (tr.parent[i] === ORPHAN) orphans++;
+    const service = m.serviceName(g);
+    const ps = perService.get(service) ?? { spans: 0, selfMs: 0 };
+    ps.spans++;
+    if (Number.isFinite(self[i]!)) ps.selfMs += self[i]!;
+    perService.set(service, ps);
+    const row: TraceRow = {
+      spanId: m.spanId(g), parentSpanId: m.parentId(g), service, name: m.opName(g), kind: KIND_NAMES[m.kind[g]!] ?? 'unspecified',
+      depth: depth[k]!, startOffsetMs: round(m.start[g]! - tr.start), durationMs: Number.isFinite(d) ? round(d) : null,
+      selfMs: Number.isFinite(self[i]!) ? round(self[i]!) : null, status: STATUS_NAMES[status] ?? 'unset',
+      httpStatusCode: m.http[g]! || null, retries: m.resend[g]!, critical: crit[i] === 1, orphan: tr.parent[i] === ORPHAN, links: m.links[g]!,
+    };
+    if (withAttributes && m.attrs !== null) row.attributes = m.attrs[g] ?? null;
+    spans.push(row);
+  }
+  const total = tr.end - tr.start;
+  const services = [...perService].map(([service, v]) => ({ service, spans: v.spans, selfMs: round(v.selfMs), share: total > 0 ? v.selfMs / total : 0 }))
+    .sort((a, b) => b.selfMs - a.selfMs);
+  return {
+    traceId, spanCount: tr.size, durationMs: round(Number.isFinite(total) ? total : 0), errors, roots: tr.roots.length - orphans, orphans,
+    duplicates: tr.duplicates, services, spans,
+  };
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+const MAX_INDENT = 16;
+
+export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string {
+  const lines: string[] = [];
+  const svcs = s.services.length;
+  lines.push(st.bold(`Trace ${s.traceId}`) + `  ${s.spanCount} spans · ${svcs} service${svcs === 1 ? '' : 's'} · ${fmtMs(s.durationMs)}` +
+    (s.errors ? ' · ' + st.red(`${s.errors} error${s.errors === 1 ? '' : 's'}`) : '') +
+    (s.orphans ? ' · ' + st.yellow(`${s.orphans} orphan span${s.orphans === 1 ? '' : 's'} (uninstrumented hop?)`) : '') +
+    (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : ''));
+  const svcW = Math.min(20, Math.max(7, ...s.spans.map((r) => clean(r.service, 20).length)));
+  const nameW = Math.max(24, Math.min(60, Math.floor(cols * 0.35)));
+  const barW = Math.max(10, Math.min(50, cols - svcW - nameW - 42));
+  lines.push(st.dim(`  ${padEnd('service', svcW)} ${padEnd('operation', nameW)} ${padStart('start', 8)} ${padStart('duration', 9)} ${padEnd('', barW + 2)} status  http`));
+  const total = s.durationMs > 0 ? s.durationMs : 1;
+  for (const r of s.spans) {
+    const deep = r.depth > MAX_INDENT;
+    // past MAX_INDENT the depth is printed as a number, so deep chains keep room for the name
+    const indent = deep ? '  '.repeat(MAX_INDENT / 2) + `[${r.depth}] └ ` : '  '.repeat(r.depth) + (r.depth > 0 ? '└ ' : '');
+    let name = indent + clean(r.name || '(no name)', nameW);
+    if (name.length > nameW) name = name.slice(0, nameW - 1) + '…';
+    const dur = r.durationMs ?? 0;
+    const b = bar(r.startOffsetMs / total, (r.startOffsetMs + dur) / total, barW);
+    const err = r.status === 'error';
+    const mark = r.critical ? '*' : ' ';
+    const http = r.httpStatusCode === null ? '' : r.httpStatusCode >= 500 ? st.red(String(r.httpStatusCode)) : String(r.httpStatusCode);
+    let tail = '';
+    if (r.retries > 0) tail += ' ' + st.yellow(`↻ retry #${r.retries}`);
+    if (r.orphan) tail += ' ' + st.yellow(`⚠ parent ${r.parentSpanId} not in trace`);
+    const line = `${r.critical ? st.bold(st.yellow(mark)) : mark} ${padEnd(clean(r.service || '?', svcW), svcW)} ${padEnd(r.critical ? st.bold(name) : name, nameW)} ` +
+      `${padStart(fmtMs(r.startOffsetMs), 8)} ${padStart(r.durationMs === null ? '?' : fmtMs(dur), 9)} │${r.critical ? st.yellow(b) : err ? st.red(b) : st.cyan(b)}│ ` +
+      `${padEnd(err ? st.red('ERROR') : r.status === 'ok' ? 'ok' : '', 6)}  ${padEnd(http, 4)}${tail}`;
+    lines.push(line.trimEnd());
+  }
+  lines.push(st.dim('  * critical path (the spans that determined the trace\'s end-to-end latency)'));
+  lines.push('');
+  lines.push(table(['service', 'spans', 'self time', 'share'],
+    s.services.map((x) => [clean(x.service || '?', 40), String(x.spans), fmtMs(x.selfMs), fmtPct(x.share)]), [false, true, true, true], st));
+  return lines.join('\n');
+}
+
+export const viewCommand: Command = {
+  name: 'view',
+  summary: 'show one trace as a waterfall (service, operation, timing, status, HTTP code, retries, critical path)',
+  usage: `Usage: tracewire view <trace-id> [options]
+
+Look a trace up by its ID and show the whole path as a waterfall tree. The ID may be given as 32 hex
+digits, as a traceparent, or as a server-timing value (trace;desc=00-<trace-id>-<span-id>-01).
+Exit code 1 when the trace is not in the files.
+
+Options:
+${FILE_HELP}
+${OUTPUT_HELP}
+  --width <n>         terminal width to lay out for (default: the terminal's, or 120)
+  -h, --help          this help`,
+  options: { ...FILE_OPTIONS, width: { type: 'string' } },
+  positionals: 1,
+  async run(v: Values, pos: string[]): Promise<number> {
+    if (pos.length === 0) throw new UsageError('view needs a trace ID: tracewire view <trace-id>');
+    const id = traceIdArg(pos[0]);
+    if (id === null) throw new UsageError(`'${clean(pos[0], 80)}' is not a trace ID (32 hex digits, not all zero)`);
+    const cols = num(v, 'width', process.stdout.columns || 120, 60, 1000);
+    const { model, stats, files } = await load(v, { traceId: id, keepAttributes: v.json === true });
+    const t = model.traceNumber(id);
+    if (t < 0) {
+      const msg = `trace ${id} not found in ${files.join(', ')} (${stats.lines} lines read, ${stats.filtered} without that ID)`;
+      if (v.json === true) out(JSON.stringify({ traceId: id, found: false, error: msg }));
+      else process.stderr.write(`tracewire: ${msg}\n`);
+      return EXIT_FINDING;
+    }
+    const s = summarize(model, buildTree(model, t), id, v.json === true);
+    out(v.json === true ? JSON.stringify({ found: true, ...s }, null, 2) : renderWaterfall(s, styleFor(v), cols));
+    return EXIT_OK;
+  },
+};

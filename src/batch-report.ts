@@ -1,0 +1,53 @@
+// Drops and export failures become at most one log line per destination per interval (users of
+// OTel SDKs asked for exactly this: opentelemetry-java#7103, opentelemetry-python#3152), never one per span.
+import { describeError } from './exporter.js';
+
+export type DropReason = 'queueFull' | 'exportFailed' | 'shutdown';
+
+export class Reporter {
+  private queueFull = 0;
+  private exportFailed = 0;
+  private shutdown = 0;
+  private lastError: string | null = null;
+  private lastAt = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
+  /** Lines written so far (tests assert the rate limit with it). */
+  lines = 0;
+
+  constructor(readonly name: string, readonly intervalMs: number, private readonly log: (msg: string) => void) {}
+
+  /** Cheap on the hot path: a counter bump, and a clock read only when no line is pending. */
+  note(reason: DropReason, n: number, err: unknown): void {
+    this[reason] += n;
+    if (err !== null && err !== undefined) this.lastError = describeError(err);
+    if (this.timer !== null) return;
+    const wait = this.lastAt + this.intervalMs - Date.now();
+    if (wait <= 0) { this.flush(); return; }
+    this.timer = setTimeout(flushReporter, wait, this);
+    this.timer.unref();
+  }
+
+  /** Writes the pending line now, if there is one (also called at shutdown so nothing goes unsaid). */
+  flush(): void {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    const total = this.queueFull + this.exportFailed + this.shutdown;
+    if (total === 0) return;
+    const parts: string[] = [];
+    if (this.queueFull > 0) parts.push(`queue full ${this.queueFull}`);
+    if (this.exportFailed > 0) parts.push(`export failed ${this.exportFailed}`);
+    if (this.shutdown > 0) parts.push(`shutdown ${this.shutdown}`);
+    const since = this.lastAt === -Infinity ? '' : ` in the last ${Math.round((Date.now() - this.lastAt) / 1000)}s`;
+    const err = this.lastError !== null && this.exportFailed > 0 ? `; last error: ${this.lastError}` : '';
+    this.queueFull = this.exportFailed = this.shutdown = 0;
+    this.lastError = null;
+    this.lastAt = Date.now();
+    this.lines++;
+    try {
+      this.log(`${this.name}: dropped ${total} span${total === 1 ? '' : 's'}${since} (${parts.join(', ')})${err}; see tracer.stats()`);
+    } catch { /* a throwing logger must not reach the host */ }
+  }
+}
+
+function flushReporter(r: Reporter): void {
+  r.flush();
+}

@@ -1,0 +1,173 @@
+// tracerFromConfig: one Tracer from code options, the config file, OTEL_* and defaults, in that order of
+// precedence, with exporters, routes and the sampler reloaded live from the file. A missing or invalid
+// file never stops the host (unless strict): one log line, then tracing on OTEL_* and defaults.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Tracer, type TracerOptions, type TracerStats } from '../tracer.js';
+import { samplerFromEnv, type Sampler } from '../sampler.js';
+import { compileAllowlist, type AttributeLimitsOptions } from '../attributes.js';
+import { intVar } from '../otlp-env.js';
+import type { ShutdownOptions } from '../processor.js';
+import type { DestinationStats } from '../batcher.js';
+import { ConfigError, ConfigErrorCode } from './errors.js';
+import { isFailed, readSnapshotSync, resolveConfigPath, type FailedSnapshot } from './load.js';
+import { emptyConfig } from './normalize.js';
+import { RoutingProcessor } from './routing.js';
+import { destinationsFromConfig, type ExporterFactories } from './exporters.js';
+import { defaultExporterFactories } from './factories.js';
+import { ReloadableSampler, samplerFromSettings } from './sampling.js';
+import { ConfigReloader, describeConfig, type ConfigStats, type ReloadEvent } from './reload.js';
+import { detectSubPath } from './subpath.js';
+import type { TracewireConfig } from './types.js';
+
+export interface ConfigOptions extends TracerOptions {
+  /** Config file (default: TRACEWIRE_CONFIG, then /etc/tracewire/config.json). */
+  path?: string;
+  /** Throw a ConfigError at startup instead of logging and running on defaults. */
+  strict?: boolean;
+  /** Reload when the file or its secret files change (default true). */
+  watch?: boolean;
+  debounceMs?: number;
+  pollMs?: number;
+  /** Called after every reload attempt that changed something or failed (never for unchanged content). */
+  onReload?: (event: ReloadEvent) => void;
+  /** Replace how exporters are built (tests, custom transports). */
+  exporterFactories?: Partial<ExporterFactories>;
+  /** How long a destination removed by a reload may take to export what it holds (default 30 s). */
+  drainDeadlineMs?: number;
+}
+
+/** Settings the tracer reads once at construction: a changed value needs a restart. */
+const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages'] as const;
+
+const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)) ?? 'undefined';
+
+export class ConfiguredTracer extends Tracer {
+  constructor(options: TracerOptions, readonly routing: RoutingProcessor | null, private readonly reloader: ConfigReloader) {
+    super(options);
+  }
+  /** The config in effect (the last good one); `config.http` is for the http adapter. */
+  get config(): TracewireConfig { return this.reloader.current; }
+  configStats(): ConfigStats { return this.reloader.stats(); }
+  /** Check the file now instead of waiting for the watcher. */
+  reload(): Promise<ReloadEvent | null> { return this.reloader.check(); }
+  /** Tracer stats plus `config` (reloads, failures, last error) and `destinations` (one entry per exporter). */
+  override stats(): TracerStats & { config: ConfigStats; destinations: DestinationStats[] } {
+    return { destinations: [], ...super.stats(), config: this.reloader.stats() } as TracerStats & { config: ConfigStats; destinations: DestinationStats[] };
+  }
+  override shutdown(options?: ShutdownOptions): Promise<void> {
+    this.reloader.close();
+    return super.shutdown(options);
+  }
+}
+
+const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
+
+/** File additions to the application's allowlist; with no allowlist in effect there is nothing to add to. */
+function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string[], log: (m: string) => void): AttributeLimitsOptions['allow'] {
+  if (file.length === 0) return code;
+  if (code == null) { log('attributes.allow in the config file has no effect: the application records every attribute key (no allowlist to add to)'); return code; }
+  if (typeof code === 'function') { const extra = compileAllowlist(file); return (k: string) => code(k) || extra(k); }
+  return [...code, ...file];
+}
+
+/** Per setting: code > file > OTEL_SPAN_ATTRIBUTE_*_LIMIT / OTEL_ATTRIBUTE_*_LIMIT > the tracer's defaults. */
+function attributeOptions(code: AttributeLimitsOptions | undefined, config: TracewireConfig, env: NodeJS.ProcessEnv, logger: (m: string) => void): AttributeLimitsOptions {
+  const l = config.limits;
+  return {
+    maxCount: code?.maxCount ?? l.maxAttributes ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', logger) ?? intVar(env, 'OTEL_ATTRIBUTE_COUNT_LIMIT', logger),
+    maxValueLength: code?.maxValueLength ?? l.maxAttributeValueLength ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger) ?? intVar(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger),
+    allow: mergeAllow(code?.allow, config.attributes.allow, logger),
+  };
+}
+
+/** One line per file that Kubernetes will never update (subPath.ts has the heuristic). */
+function warnSubPath(files: readonly string[], logger: (m: string) => void): boolean {
+  let found = false;
+  for (const f of files) {
+    const c = detectSubPath(f);
+    if (!c.subPath) continue;
+    found = true;
+    logger(`${f} is mounted with subPath (${c.reason}): Kubernetes never updates subPath mounts, so edits will not reach this pod; mount the volume as a directory (see k8s-examples/README.md)`);
+  }
+  return found;
+}
+
+export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer {
+  const { path: pathOpt, strict, watch, debounceMs, pollMs, onReload, exporterFactories, drainDeadlineMs, ...code } = options;
+  const env = code.env ?? process.env;
+  const logger = code.logger ?? defaultLogger;
+  const { path, explicit } = resolveConfigPath(pathOpt, env);
+
+  let config: TracewireConfig;
+  let failure: FailedSnapshot | null = null;
+  let fingerprint: string | null = null;
+  let secretFiles: string[] = [];
+  const snap = readSnapshotSync(path);
+  if (isFailed(snap)) {
+    const quiet = !explicit && snap.error.code === ConfigErrorCode.NOT_FOUND; // no config at the default place: normal
+    if (strict === true && !quiet) throw snap.error;
+    if (!quiet) logger(`config not applied (${snap.error.code}): ${snap.error.message}; tracing continues with OTEL_* and defaults`);
+    failure = snap;
+    config = emptyConfig();
+  } else {
+    ({ config, fingerprint, secretFiles } = snap);
+  }
+
+  const codeOwnsExport = code.processor !== undefined || code.exporter !== undefined;
+  if (codeOwnsExport && config.exporters !== null) logger(`config ${path}: exporters and routes ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
+  const factories: ExporterFactories = { ...defaultExporterFactories, ...exporterFactories };
+  const routing = codeOwnsExport ? null : new RoutingProcessor({ logger, env, drainDeadlineMs });
+  const install = (c: TracewireConfig): void => {
+    if (routing === null) return;
+    const d = destinationsFromConfig(c, factories, code.batch, env, logger);
+    routing.apply(d.destinations, d.plan);
+  };
+  try {
+    install(config);
+  } catch (e) {
+    if (strict === true) throw e;
+    logger(`config not applied (${(e as ConfigError).code ?? ConfigErrorCode.EXPORTER}): ${(e as Error).message}; tracing continues with OTEL_* and defaults`);
+    failure = { error: e as ConfigError, fingerprint: fingerprint ?? '', secretFiles };
+    fingerprint = null;
+    config = emptyConfig();
+    try { install(config); } catch (e2) { logger(`no exporter from OTEL_* either (${(e2 as Error).message}); spans are counted as dropped`); }
+  }
+
+  const envSampler: Sampler = samplerFromEnv(env, logger);
+  const reloadable = code.sampler === undefined ? new ReloadableSampler(config.sampler ? samplerFromSettings(config.sampler, config.tenantAttribute) : envSampler) : null;
+  const startup = config;
+  const apply = (next: TracewireConfig): string[] => {
+    install(next); // throws ConfigError: the reload is refused and nothing changed
+    const restart: string[] = RESTART_ONLY.filter((k) => canon(startup[k]) !== canon(next[k]));
+    if (reloadable !== null && !reloadable.swap(next.sampler ? samplerFromSettings(next.sampler, next.tenantAttribute) : envSampler)) restart.push('sampler.parentBased');
+    return restart;
+  };
+
+  const attributes = attributeOptions(code.attributes, config, env, logger);
+
+  let subPath = false;
+  if (fingerprint !== null) {
+    subPath = warnSubPath([path, ...secretFiles], logger);
+    logger(`config loaded from ${path}: ${describeConfig(config)}`);
+  }
+
+  const reloader = new ConfigReloader({
+    path, logger, apply, onReload, config, fingerprint, secretFiles, startupFailure: failure, subPath,
+    watch: watch !== false && (explicit || existsSync(dirname(path))),
+    watchOptions: { debounceMs, pollMs, onWarn: logger },
+  });
+  const tracerOptions: TracerOptions = {
+    ...code,
+    service: code.service ?? config.service.name,
+    serviceVersion: code.serviceVersion ?? config.service.version,
+    resource: { ...config.service.attributes, ...code.resource },
+    sampler: code.sampler ?? reloadable!,
+    attributes,
+    recordErrorMessages: code.recordErrorMessages ?? config.recordErrorMessages,
+    processor: code.processor ?? routing ?? undefined,
+    env,
+    logger,
+  };
+  return new ConfiguredTracer(tracerOptions, routing, reloader);
+}

@@ -1,0 +1,109 @@
+// From exporter settings to destinations: the exporter factory per type, the settings key that decides
+// whether a reload may keep an exporter instance (and its connections), and per-destination batch settings.
+import { createHash } from 'node:crypto';
+import type { SpanExporter } from '../exporter.js';
+import type { BatchOptions } from '../batcher.js';
+import { bspFromEnv, DEFAULT_OTLP_BASE, otlpFromEnv, tracesUrlFromBase, type Env, type Warn } from '../otlp-env.js';
+import { Secret } from './secrets.js';
+import type { Destination, RoutePlan } from './routing.js';
+import type { BatchSettings, ExporterSettings, TracewireConfig } from './types.js';
+
+export interface OtlpFactoryOptions { url: string; headers: Record<string, string>; timeoutMs?: number; compression?: 'gzip' | 'none'; logger?: (msg: string) => void }
+
+/** How each exporter type is built; tests and custom transports may replace any of them. */
+export interface ExporterFactories {
+  otlp(o: OtlpFactoryOptions): SpanExporter;
+  file(o: { path: string }): SpanExporter;
+  console(o: Record<string, never>): SpanExporter;
+}
+
+/** A plain, key-sorted copy with secret values revealed (JSON.stringify would call Secret.toJSON first). */
+function plain(v: unknown): unknown {
+  if (v instanceof Secret) return { secret: v.reveal() };
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) o[k] = plain((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return v;
+}
+
+/**
+ * sha256 of the settings that shape the exporter (batch settings excluded: they belong to the lane).
+ * Secret values are inside the hash so a rotated token gives a new exporter; the key is never logged.
+ */
+export function exporterKey(s: ExporterSettings): string {
+  const { batch: _batch, ...rest } = s;
+  return createHash('sha256').update(JSON.stringify(plain(rest))).digest('hex');
+}
+
+function makeExporter(s: ExporterSettings, f: ExporterFactories, logger: Warn): SpanExporter {
+  switch (s.type) {
+    case 'otlp': {
+      const headers: Record<string, string> = {};
+      for (const k of Object.keys(s.headers)) headers[k] = s.headers[k]!.reveal();
+      const o: OtlpFactoryOptions = { url: s.url, headers, logger };
+      if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
+      if (s.compression !== undefined) o.compression = s.compression;
+      return f.otlp(o);
+    }
+    case 'file': return f.file({ path: s.path });
+    case 'console': return f.console({});
+  }
+}
+
+const BATCH_KEYS = ['maxQueueSize', 'maxExportBatchSize', 'scheduledDelayMs', 'exportTimeoutMs'] as const;
+
+/** Per field: code > the exporter's batch > the file's batch > OTEL_BSP_* > (the batcher's defaults). */
+export function resolveBatch(code: BatchOptions | undefined, own: BatchSettings, file: BatchSettings, env: Env, warn: Warn): BatchOptions {
+  const e = bspFromEnv(env, warn);
+  const fromEnv: BatchSettings = { maxQueueSize: e.maxQueueSize, maxExportBatchSize: e.maxExportBatchSize, scheduledDelayMs: e.scheduledDelayMillis, exportTimeoutMs: e.exportTimeoutMillis };
+  const out: BatchOptions = {};
+  for (const k of BATCH_KEYS) {
+    const v = code?.[k] ?? own[k] ?? file[k] ?? fromEnv[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+export interface DestinationPlan { destinations: Destination[]; plan: RoutePlan; names: string[] }
+
+/** The file's exporters and routes; without `exporters` in the file, the OTEL_* environment's. */
+export function destinationsFromConfig(cfg: TracewireConfig, f: ExporterFactories, codeBatch: BatchOptions | undefined, env: Env, warn: Warn): DestinationPlan {
+  const dest = (name: string, s: ExporterSettings): Destination => ({
+    name,
+    exporterKey: exporterKey(s),
+    createExporter: () => makeExporter(s, f, warn),
+    batch: resolveBatch(codeBatch, s.batch, cfg.batch, env, warn),
+  });
+  if (cfg.exporters !== null) {
+    const names = Object.keys(cfg.exporters);
+    const r = cfg.routes;
+    return { destinations: names.map((n) => dest(n, cfg.exporters![n]!)), plan: { tenantAttribute: cfg.tenantAttribute, tenants: r.tenants, default: r.default, all: r.all }, names };
+  }
+  const fromEnv = envExporters(env, warn);
+  const names = Object.keys(fromEnv);
+  return { destinations: names.map((n) => dest(n, fromEnv[n]!)), plan: { tenantAttribute: cfg.tenantAttribute, tenants: {}, default: names, all: [] }, names };
+}
+
+/** OTEL_TRACES_EXPORTER (default otlp; `none`, `console`; a comma list) with OTEL_EXPORTER_OTLP_* settings. */
+export function envExporters(env: Env, warn: Warn): Record<string, ExporterSettings> {
+  const raw = (env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase();
+  const list = raw === '' ? ['otlp'] : raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const out: Record<string, ExporterSettings> = {};
+  for (const n of list) {
+    if (n === 'none') return {};
+    if (n === 'console') out.console = { type: 'console', batch: {} };
+    else if (n === 'otlp') {
+      const o = otlpFromEnv(env, warn);
+      const headers: Record<string, Secret> = {};
+      for (const k of Object.keys(o.headers ?? {})) headers[k] = new Secret(o.headers![k]!, 'OTEL_EXPORTER_OTLP_HEADERS');
+      const s: ExporterSettings = { type: 'otlp', url: o.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE), headers, batch: {} };
+      if (o.timeoutMs !== undefined) s.timeoutMs = o.timeoutMs;
+      if (o.compression !== undefined) s.compression = o.compression;
+      out.otlp = s;
+    } else warn(`OTEL_TRACES_EXPORTER: ${JSON.stringify(n.slice(0, 40))} is not supported (otlp, console, none); ignored`);
+  }
+  return out;
+}

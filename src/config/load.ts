@@ -1,0 +1,144 @@
+// Reading the config file: path resolution, size cap, JSON parse with line/column, validation, secret
+// files, and a fingerprint of everything read (the reloader compares content, never mtime).
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { ConfigError, ConfigErrorCode, errnoCode, invalidConfig } from './errors.js';
+import { readSecret, readSecretSync, type SecretContent } from './secrets.js';
+import { validateConfig } from './validate.js';
+import { normalizeConfig, resolveConfig, secretFiles, type PendingConfig } from './normalize.js';
+import type { TracewireConfig } from './types.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/tracewire/config.json';
+export const CONFIG_PATH_ENV = 'TRACEWIRE_CONFIG';
+/** A real config is a few KB; anything near this is a wrong mount. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Explicit path > TRACEWIRE_CONFIG > /etc/tracewire/config.json. `explicit` = someone asked for this file. */
+export function resolveConfigPath(path?: string, env: Record<string, string | undefined> = process.env): { path: string; explicit: boolean } {
+  if (path !== undefined && path !== '') return { path, explicit: true };
+  const e = env[CONFIG_PATH_ENV]?.trim();
+  if (e) return { path: e, explicit: true };
+  return { path: DEFAULT_CONFIG_PATH, explicit: false };
+}
+
+/** Everything one read produced; `fingerprint` covers the file text and every secret file's content. */
+export interface ConfigSnapshot {
+  config: TracewireConfig;
+  fingerprint: string;
+  /** Secret files read, for the watcher (their directories are watched too). */
+  secretFiles: string[];
+}
+
+/** A failed read, with the fingerprint of what was read (so an unchanged bad file is reported once). */
+export interface FailedSnapshot { error: ConfigError; fingerprint: string; secretFiles: string[] }
+
+/** JSON.parse, with V8's message replaced by line/column only: its excerpt could show a token. */
+export function parseConfigText(text: string, file: string | null): unknown {
+  const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (t.trim() === '') throw new ConfigError(ConfigErrorCode.PARSE, `${file ?? 'config'}: empty file; expected a JSON object`, file);
+  try {
+    return JSON.parse(t);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String((e as Error)?.message));
+    let where = 'unexpected end of input';
+    if (m) {
+      const pos = Math.min(Number(m[1]), t.length);
+      let line = 1, col = 1;
+      for (let i = 0; i < pos; i++) { if (t.charCodeAt(i) === 10) { line++; col = 1; } else col++; }
+      where = `line ${line} column ${col}`;
+    }
+    throw new ConfigError(ConfigErrorCode.PARSE, `${file ?? 'config'}: not valid JSON (${where}); the config file is JSON, see schema/tracewire-config.schema.json`, file);
+  }
+}
+
+/** Parse + validate + normalise text (no I/O): throws TW_CONFIG_PARSE / TW_CONFIG_INVALID. */
+export function parseConfig(text: string, file: string | null = null): PendingConfig {
+  const raw = parseConfigText(text, file);
+  const problems = validateConfig(raw);
+  if (problems.length > 0) throw invalidConfig(file, problems);
+  return normalizeConfig(raw as Record<string, unknown>, file);
+}
+
+function readError(e: unknown, file: string): ConfigError {
+  const c = errnoCode(e);
+  if (c === 'ENOENT' || c === 'ENOTDIR') return new ConfigError(ConfigErrorCode.NOT_FOUND, `${file}: no such file (set ${CONFIG_PATH_ENV} or mount the ConfigMap there)`, file);
+  return new ConfigError(ConfigErrorCode.UNREADABLE, `${file}: cannot read (${c})`, file);
+}
+
+function tooLarge(file: string, size: number): ConfigError {
+  return new ConfigError(ConfigErrorCode.TOO_LARGE, `${file}: ${size} bytes, more than the ${MAX_CONFIG_BYTES} allowed`, file);
+}
+
+function fingerprintOf(text: string, files: string[], contents: ReadonlyMap<string, SecretContent>): string {
+  const h = createHash('sha256').update(text);
+  for (const f of files) {
+    const c = contents.get(f);
+    h.update('\0' + f + '\0' + (c === undefined ? '?' : c.ok ? 'v' + c.value : 'e' + c.reason));
+  }
+  return h.digest('hex');
+}
+
+function finish(text: string, file: string, read: (files: string[]) => Map<string, SecretContent>): ConfigSnapshot | FailedSnapshot;
+function finish(text: string, file: string, read: (files: string[]) => Promise<Map<string, SecretContent>>): Promise<ConfigSnapshot | FailedSnapshot>;
+function finish(text: string, file: string, read: (files: string[]) => Map<string, SecretContent> | Promise<Map<string, SecretContent>>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
+  let pending: PendingConfig;
+  try {
+    pending = parseConfig(text, file);
+  } catch (e) {
+    return { error: e as ConfigError, fingerprint: fingerprintOf(text, [], new Map()), secretFiles: [] };
+  }
+  const files = secretFiles(pending);
+  const done = (contents: Map<string, SecretContent>): ConfigSnapshot | FailedSnapshot => {
+    const fingerprint = fingerprintOf(text, files, contents);
+    try {
+      return { config: resolveConfig(pending, contents), fingerprint, secretFiles: files };
+    } catch (e) {
+      return { error: e as ConfigError, fingerprint, secretFiles: files };
+    }
+  };
+  const c = read(files);
+  return c instanceof Promise ? c.then(done) : done(c);
+}
+
+/** Synchronous read (startup). Never throws: a failure is returned with its code. */
+export function readSnapshotSync(file: string): ConfigSnapshot | FailedSnapshot {
+  let text: string;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) return { error: tooLarge(file, size), fingerprint: 'too-large:' + size, secretFiles: [] };
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const error = readError(e, file);
+    return { error, fingerprint: error.code, secretFiles: [] };
+  }
+  return finish(text, file, (files) => new Map(files.map((f) => [f, readSecretSync(f)])));
+}
+
+/** Asynchronous read (reloads: the event loop is never blocked on a slow volume). */
+export async function readSnapshot(file: string): Promise<ConfigSnapshot | FailedSnapshot> {
+  let text: string;
+  try {
+    const size = (await stat(file)).size;
+    if (size > MAX_CONFIG_BYTES) return { error: tooLarge(file, size), fingerprint: 'too-large:' + size, secretFiles: [] };
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const error = readError(e, file);
+    return { error, fingerprint: error.code, secretFiles: [] };
+  }
+  return finish(text, file, async (files) => new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))));
+}
+
+export function isFailed(s: ConfigSnapshot | FailedSnapshot): s is FailedSnapshot {
+  return (s as FailedSnapshot).error !== undefined;
+}
+
+/**
+ * Read, validate and return the config at `path` (default: TRACEWIRE_CONFIG, then /etc/tracewire/config.json).
+ * Throws a ConfigError (code TW_CONFIG_*) on any problem; tracerFromConfig() catches it instead.
+ */
+export function loadConfig(path?: string, env?: Record<string, string | undefined>): TracewireConfig {
+  const s = readSnapshotSync(resolveConfigPath(path, env).path);
+  if (isFailed(s)) throw s.error;
+  return s.config;
+}

@@ -1,0 +1,106 @@
+// From a validated JSON value to a TracewireConfig: fill defaults, resolve `endpoint` to a traces URL,
+// lower-case header names, and turn header values into Secrets (file references are read by load.ts).
+import { tracesUrlFromBase } from '../otlp-env.js';
+import { Secret, secretFromRef, type SecretContent, type SecretRef } from './secrets.js';
+import { childPath } from './validate.js';
+import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
+import { httpConfig } from './http-config.js';
+
+type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated shape
+
+interface PendingHeader { ref: SecretRef; target: Record<string, Secret>; key: string }
+
+/** A normalised config whose file-backed header values are still to be read. */
+export interface PendingConfig {
+  config: TracewireConfig;
+  secrets: PendingHeader[];
+}
+
+const batchOf = (b: Raw | undefined): BatchSettings => {
+  const o: BatchSettings = {};
+  if (b === undefined) return o;
+  if (b.maxQueueSize !== undefined) o.maxQueueSize = b.maxQueueSize;
+  if (b.maxExportBatchSize !== undefined) o.maxExportBatchSize = b.maxExportBatchSize;
+  if (b.scheduledDelayMs !== undefined) o.scheduledDelayMs = b.scheduledDelayMs;
+  if (b.exportTimeoutMs !== undefined) o.exportTimeoutMs = b.exportTimeoutMs;
+  return o;
+};
+
+/** Only call with a value validateConfig() accepted. */
+export function normalizeConfig(raw: Raw, source: string | null): PendingConfig {
+  const secrets: PendingHeader[] = [];
+  let exporters: Record<string, ExporterSettings> | null = null;
+  if (raw.exporters !== undefined) {
+    exporters = {};
+    for (const name of Object.keys(raw.exporters)) {
+      const e = raw.exporters[name] as Raw;
+      const batch = batchOf(e.batch);
+      if (e.type === 'otlp') {
+        const headers: Record<string, Secret> = {};
+        const hp = childPath(childPath('$.exporters', name), 'headers');
+        for (const h of Object.keys(e.headers ?? {})) {
+          const v = e.headers[h];
+          const key = h.toLowerCase();
+          if (typeof v === 'string') headers[key] = new Secret(v);
+          else {
+            headers[key] = new Secret('', v.valueFrom.file);
+            secrets.push({ ref: { file: v.valueFrom.file, prefix: v.valueFrom.prefix ?? '', at: childPath(hp, h) }, target: headers, key });
+          }
+        }
+        const o: ExporterSettings = { type: 'otlp', url: e.url !== undefined ? new URL(e.url).href : tracesUrlFromBase(e.endpoint), headers, batch };
+        if (e.timeoutMs !== undefined) o.timeoutMs = e.timeoutMs;
+        if (e.compression !== undefined) o.compression = e.compression;
+        exporters[name] = o;
+      } else if (e.type === 'file') exporters[name] = { type: 'file', path: e.path, batch };
+      else exporters[name] = { type: 'console', batch };
+    }
+  }
+  const r = raw.routes as Raw | undefined;
+  const routes: RoutesConfig = r === undefined
+    ? { tenants: {}, default: exporters ? Object.keys(exporters) : [], all: [] }
+    : { tenants: { ...(r.tenants ?? {}) }, default: r.default ?? [], all: r.all ?? [] };
+  const s = raw.sampler as Raw | undefined;
+  const http = httpConfig(raw.http);
+  const limits: TracewireConfig['limits'] = {};
+  if (raw.limits?.maxAttributes !== undefined) limits.maxAttributes = raw.limits.maxAttributes;
+  if (raw.limits?.maxAttributeValueLength !== undefined) limits.maxAttributeValueLength = raw.limits.maxAttributeValueLength;
+  const service: TracewireConfig['service'] = { attributes: { ...(raw.service?.attributes ?? {}) } };
+  if (raw.service?.name !== undefined) service.name = raw.service.name;
+  if (raw.service?.version !== undefined) service.version = raw.service.version;
+  const config: TracewireConfig = {
+    source,
+    service,
+    tenantAttribute: raw.tenantAttribute ?? DEFAULT_TENANT_ATTRIBUTE,
+    sampler: s === undefined ? null : { parentBased: s.parentBased ?? true, probability: s.probability ?? 1, tenants: { ...(s.tenants ?? {}) } },
+    batch: batchOf(raw.batch),
+    exporters,
+    routes,
+    http,
+    attributes: { allow: raw.attributes?.allow ?? [] },
+    limits,
+  };
+  if (raw.recordErrorMessages !== undefined) config.recordErrorMessages = raw.recordErrorMessages;
+  return { config, secrets };
+}
+
+/** The secret files a pending config needs (each once). */
+export function secretFiles(p: PendingConfig): string[] {
+  return [...new Set(p.secrets.map((s) => s.ref.file))];
+}
+
+/** Fill in file-backed header values and freeze; throws TW_CONFIG_SECRET_UNREADABLE. */
+export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>): TracewireConfig {
+  for (const s of p.secrets) s.target[s.key] = secretFromRef(s.ref, contents.get(s.ref.file), p.config.source);
+  return deepFreeze(p.config);
+}
+
+export function deepFreeze<T>(o: T): T {
+  if (o === null || typeof o !== 'object' || Object.isFrozen(o) || o instanceof Secret) return o;
+  for (const k of Object.keys(o as object)) deepFreeze((o as Record<string, unknown>)[k]);
+  return Object.freeze(o);
+}
+
+/** The config in effect without a file: everything from code, OTEL_* and defaults. */
+export function emptyConfig(): TracewireConfig {
+  return resolveConfig(normalizeConfig({}, null), new Map());
+}

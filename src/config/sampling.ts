@@ -1,0 +1,45 @@
+// Sampler from the config file, and a wrapper that lets a reload swap it: one extra call per span start.
+import { alwaysOn, parentBased, probability, TenantSampler, type Sampler } from '../sampler.js';
+import type { SpanContextLike } from '../span-context.js';
+import type { TraceIdWords } from '../ids.js';
+import type { Attributes } from '../attributes.js';
+import type { TraceState } from '../tracestate.js';
+import type { SamplerSettings } from './types.js';
+
+const ratio = (p: number): Sampler => (p >= 1 ? alwaysOn : probability(p));
+
+/** probability for new traces, per-tenant overrides by `tenantAttribute` at span start, parent-based by default. */
+export function samplerFromSettings(s: SamplerSettings, tenantAttribute: string): Sampler {
+  const tenants = Object.keys(s.tenants);
+  let root = ratio(s.probability);
+  if (tenants.length > 0) root = new TenantSampler(root, Object.fromEntries(tenants.map((t) => [t, ratio(s.tenants[t]!)])), tenantAttribute);
+  return s.parentBased ? parentBased(root) : root;
+}
+
+/**
+ * Delegates to the current sampler. `followsParent` is fixed at construction (the tracer reads it once),
+ * so a swap to a sampler that does not follow the parent is refused while it is true.
+ */
+export class ReloadableSampler implements Sampler {
+  readonly followsParent: boolean;
+  private current: Sampler;
+  constructor(initial: Sampler) {
+    this.current = initial;
+    this.followsParent = initial.followsParent;
+  }
+  get description(): string { return this.current.description; }
+  get sampler(): Sampler { return this.current; }
+  /** false: refused (parent-based on/off needs a restart). */
+  swap(next: Sampler): boolean {
+    if (this.followsParent && !next.followsParent) return false;
+    this.current = next;
+    return true;
+  }
+  shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
+    return this.current.shouldSample(parent, trace, name, kind, attributes);
+  }
+  traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
+    const c = this.current;
+    return c.traceStateFor !== undefined ? c.traceStateFor(parentState) : undefined;
+  }
+}

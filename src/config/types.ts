@@ -1,0 +1,87 @@
+// The loaded config: validated, normalised (defaults that the file may omit are filled in here),
+// deep-frozen. Header values are Secret instances, so JSON.stringify(config) never shows one.
+import type { Secret } from './secrets.js';
+
+export type ScalarValue = string | number | boolean;
+
+export interface BatchSettings {
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  scheduledDelayMs?: number;
+  exportTimeoutMs?: number;
+}
+
+export interface OtlpExporterSettings {
+  type: 'otlp';
+  /** Full traces URL (from `url`, or `endpoint` + `/v1/traces`). */
+  url: string;
+  /** Lower-case header names; every value is a Secret (inline values too). */
+  headers: Readonly<Record<string, Secret>>;
+  timeoutMs?: number;
+  compression?: 'gzip' | 'none';
+  batch: BatchSettings;
+}
+export interface FileExporterSettings { type: 'file'; path: string; batch: BatchSettings }
+export interface ConsoleExporterSettings { type: 'console'; batch: BatchSettings }
+export type ExporterSettings = OtlpExporterSettings | FileExporterSettings | ConsoleExporterSettings;
+
+/**
+ * Where each span goes: its tenant's list (`tenants[tenant]`, or `default` when the tenant is absent or
+ * not listed), plus every exporter in `all`. Each exporter gets a span at most once.
+ */
+export interface RoutesConfig {
+  tenants: Readonly<Record<string, readonly string[]>>;
+  default: readonly string[];
+  all: readonly string[];
+}
+
+export interface SamplerSettings {
+  /** Follow the parent's sampled flag (default true). */
+  parentBased: boolean;
+  /** For new traces whose tenant has no entry (default 1). */
+  probability: number;
+  tenants: Readonly<Record<string, number>>;
+}
+
+export type TrustPolicyName = 'preserve' | 'preserve-ids' | 'link' | 'restart';
+/** The request as far as a trust function needs it (structurally an http.IncomingMessage). */
+export interface PeerRequest { socket?: { remoteAddress?: string | undefined } | null }
+
+/**
+ * Options for the http adapter, with its option names: `withTracing(tracer, handler, tracer.config.http)`.
+ * Only what the file sets is present; the adapter's defaults apply to the rest.
+ */
+export interface HttpConfig {
+  /** A policy, or (from `{ networks, inside, outside }`) a function of the peer address. */
+  trust?: TrustPolicyName | ((req: PeerRequest) => TrustPolicyName);
+  /** Request header holding the tenant (recorded as tenant.id). */
+  tenant?: string;
+  tenantMaxLength?: number;
+  serverTimingHeader?: string | false;
+  traceIdHeader?: string | false;
+  traceResponseHeader?: string | boolean;
+  recordPath?: boolean;
+  requestHeaders?: readonly string[];
+  responseHeaders?: readonly string[];
+}
+
+export interface TracewireConfig {
+  /** The file it was read from; null for the built-in defaults (no file, or an invalid one at startup). */
+  source: string | null;
+  service: { name?: string; version?: string; attributes: Readonly<Record<string, ScalarValue>> };
+  /** Span attribute holding the tenant, for routing and per-tenant sampling (default `tenant.id`). */
+  tenantAttribute: string;
+  /** null: not set in the file (OTEL_TRACES_SAMPLER or the default applies). */
+  sampler: SamplerSettings | null;
+  batch: BatchSettings;
+  /** null: not set in the file (OTEL_EXPORTER_OTLP_* or the default applies). */
+  exporters: Readonly<Record<string, ExporterSettings>> | null;
+  /** Without `routes` in the file: every span to every exporter (default = all exporter names). */
+  routes: RoutesConfig;
+  http: HttpConfig;
+  attributes: { allow: readonly string[] };
+  limits: { maxAttributes?: number; maxAttributeValueLength?: number };
+  recordErrorMessages?: boolean;
+}
+
+export const DEFAULT_TENANT_ATTRIBUTE = 'tenant.id';

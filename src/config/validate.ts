@@ -1,0 +1,295 @@
+// Validator: walks a parsed JSON value against the tables in schema-keys.ts, then checks what tables
+// cannot say (references between sections). Collects every problem with its JSON path; never throws.
+import { isIP } from 'node:net';
+import type { ConfigProblem } from './errors.js';
+import { redactUrl } from '../otlp-env.js';
+import { FORMAT_PATTERNS, FORMAT_TEXT, rootSpec, type ArraySpec, type Format, type MapSpec, type ObjectSpec, type Spec, type StringSpec, type TaggedSpec, type UnionSpec } from './schema-keys.js';
+
+/** Enough to fix a file in one go; more is noise (and bounds the work on garbage input). */
+export const MAX_PROBLEMS = 50;
+
+const patterns: Partial<Record<Format, RegExp>> = {};
+for (const k of Object.keys(FORMAT_PATTERNS) as Format[]) patterns[k] = new RegExp(FORMAT_PATTERNS[k]!);
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `$.a.b["x-y"][0]`: dotted when the key is an identifier, bracketed (JSON string) otherwise. */
+export function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  let ident = key.length > 0 && key.length <= 64;
+  for (let i = 0; ident && i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const alpha = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+    ident = alpha || (i > 0 && c >= 48 && c <= 57);
+  }
+  return ident ? `${path}.${key}` : `${path}[${JSON.stringify(key.length > 64 ? key.slice(0, 64) + '…' : key)}]`;
+}
+
+/** Optimal-string-alignment distance (a transposition costs 1: "endpiont" → "endpoint"). */
+export function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return 99;
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) { d.push([i]); }
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest candidate, if close enough to be a plausible typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lw = word.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = c.toLowerCase() === lw ? 0 : editDistance(lw, c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3))) return best;
+  // "otlphttp" → "otlp", "traceId" → "traceIdHeader": one contains the other
+  if (lw.length >= 3) for (const c of candidates) if (lw.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lw)) return c;
+  return undefined;
+}
+
+export function suggest(word: string, candidates: readonly string[]): string {
+  const c = closest(word, candidates);
+  return c !== undefined ? `; did you mean "${c}"?` : '';
+}
+
+const listOf = (xs: readonly string[]): string => (xs.length ? xs.map((x) => JSON.stringify(x)).join(', ') : '(none)');
+
+/** What the value is, for "got ..." (a sensitive value is described by its type only). */
+export function describeValue(v: unknown, sensitive = false): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  switch (typeof v) {
+    case 'string': return sensitive ? 'a string' : `${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)} (a string)`;
+    case 'number': return sensitive ? 'a number' : String(v);
+    case 'boolean': return sensitive ? 'a boolean' : String(v);
+    case 'object': return 'an object';
+    default: return typeof v;
+  }
+}
+
+export function expectation(s: Spec): string {
+  switch (s.t) {
+    case 'object': return s.hint ?? 'an object';
+    case 'map': case 'tagged': return 'an object';
+    case 'boolean': return s.const !== undefined ? String(s.const) : 'true or false';
+    case 'integer': return `an integer from ${s.min} to ${s.max}`;
+    case 'number': return s.min !== undefined && s.max !== undefined ? `a number from ${s.min} to ${s.max}` : 'a number';
+    case 'array': return `a list (each ${expectation(s.items)})`;
+    case 'union': return s.of.map(expectation).join(' or ');
+    case 'string': {
+      let e = s.enum ? `one of ${listOf(s.enum)}` : s.format ? FORMAT_TEXT[s.format] : 'a string';
+      if (s.nullable) e += ' or null';
+      return e;
+    }
+  }
+}
+
+const jsonKind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+const specKind = (s: Spec): string => (s.t === 'object' || s.t === 'map' || s.t === 'tagged' ? 'object' : s.t === 'integer' ? 'number' : s.t === 'array' ? 'array' : s.t === 'union' ? 'union' : s.t);
+
+export class Walker {
+  readonly problems: ConfigProblem[] = [];
+
+  add(path: string, message: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ path, message });
+  }
+
+  check(v: unknown, s: Spec, path: string, sensitive = false): void {
+    switch (s.t) {
+      case 'object': return this.object(v, s, path);
+      case 'map': return this.map(v, s, path);
+      case 'tagged': return this.tagged(v, s, path);
+      case 'union': return this.union(v, s, path, sensitive);
+      case 'array': return this.array(v, s, path);
+      case 'string': return this.string(v, s, path, sensitive || s.sensitive === true);
+      case 'boolean':
+        if (typeof v !== 'boolean' || (s.const !== undefined && v !== s.const)) this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`);
+        return;
+      case 'integer': case 'number': {
+        const ok = typeof v === 'number' && Number.isFinite(v) && (s.t === 'number' || Number.isInteger(v)) && (s.min === undefined || v >= s.min) && (s.max === undefined || v <= s.max);
+        if (!ok) this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`);
+      }
+    }
+  }
+
+  object(v: unknown, s: ObjectSpec, path: string): void {
+    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v)}`); return; }
+    const known = Object.keys(s.keys);
+    for (const k of Object.keys(v)) {
+      if (hasOwn(s.keys, k)) this.check(v[k], s.keys[k]!, childPath(path, k));
+      else this.add(childPath(path, k), `unknown key${suggest(k, known)} (allowed here: ${known.join(', ')})`);
+    }
+    for (const r of s.required ?? []) if (!hasOwn(v, r)) this.add(path, `missing required key "${r}" (${expectation(s.keys[r]!)})`);
+  }
+
+  map(v: unknown, s: MapSpec, path: string): void {
+    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v)}`); return; }
+    const keys = Object.keys(v);
+    if (keys.length > s.maxKeys) { this.add(path, `too many entries: ${keys.length}, at most ${s.maxKeys} allowed`); return; }
+    for (const k of keys) {
+      const p = childPath(path, k);
+      const problem = stringProblem(k, s.key);
+      if (problem !== null) this.add(p, `invalid key: ${problem}`);
+      this.check(v[k], s.value, p);
+    }
+  }
+
+  tagged(v: unknown, s: TaggedSpec, path: string): void {
+    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v)}`); return; }
+    const names = Object.keys(s.variants);
+    const tag = v[s.tag];
+    if (!hasOwn(v, s.tag)) { this.add(path, `missing required key "${s.tag}" (one of ${listOf(names)})`); return; }
+    if (typeof tag !== 'string' || !hasOwn(s.variants, tag)) {
+      const hint = typeof tag === 'string' ? suggest(tag, names) : '';
+      this.add(childPath(path, s.tag), `unknown ${s.tag} ${describeValue(tag)}${hint} (allowed: ${listOf(names)})`);
+      return;
+    }
+    this.object(v, s.variants[tag]!, path);
+  }
+
+  union(v: unknown, s: UnionSpec, path: string, sensitive: boolean): void {
+    const k = jsonKind(v);
+    for (const alt of s.of) {
+      const ak = specKind(alt);
+      if (ak === k) return this.check(v, alt, path, sensitive || s.sensitive === true);
+      if (alt.t === 'string' && alt.nullable && k === 'null') return;
+    }
+    this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive || s.sensitive === true)}`);
+  }
+
+  array(v: unknown, s: ArraySpec, path: string): void {
+    if (!Array.isArray(v)) { this.add(path, `expected ${expectation(s)}, got ${describeValue(v)}`); return; }
+    if (v.length > s.maxItems) { this.add(path, `too many items: ${v.length}, at most ${s.maxItems} allowed`); return; }
+    if (s.minItems !== undefined && v.length < s.minItems) this.add(path, `expected at least ${s.minItems} item(s), got none`);
+    const seen = new Map<unknown, number>();
+    for (let i = 0; i < v.length; i++) {
+      this.check(v[i], s.items, childPath(path, i));
+      if (!s.unique || typeof v[i] === 'object') continue;
+      const first = seen.get(v[i]);
+      if (first !== undefined) this.add(childPath(path, i), `duplicate ${describeValue(v[i])} (already at [${first}])`);
+      else seen.set(v[i], i);
+    }
+  }
+
+  string(v: unknown, s: StringSpec, path: string, sensitive: boolean): void {
+    if (v === null && s.nullable) return;
+    if (typeof v !== 'string') { this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`); return; }
+    const problem = stringProblem(v, s);
+    if (problem !== null) this.add(path, sensitive ? problem.replace(/, got .*$/, '') : problem);
+  }
+}
+
+/** Why a string does not fit its spec, or null. */
+export function stringProblem(v: string, s: StringSpec): string | null {
+  // A URL may carry user:password@ or a token in its query: show only origin + path.
+  const got = s.format === 'url' ? `, got ${JSON.stringify(redactUrl(v))}` : `, got ${describeValue(v, s.sensitive === true)}`;
+  if (s.enum && !s.enum.includes(v)) return `expected one of ${listOf(s.enum)}${suggest(v, s.enum)}${got}`;
+  if (s.minLength !== undefined && v.length < s.minLength) return `expected at least ${s.minLength} character(s)${got}`;
+  if (s.maxLength !== undefined && v.length > s.maxLength) return `expected at most ${s.maxLength} characters, got ${v.length}`;
+  if (s.format === 'url') { const u = urlProblem(v); if (u !== null) return `expected ${FORMAT_TEXT.url}: ${u}`; }
+  if (s.format !== undefined && !formatOk(v, s.format)) return `expected ${FORMAT_TEXT[s.format]}${got}`;
+  return null;
+}
+
+/** What is wrong with a URL, without repeating it (it may hold credentials). */
+export function urlProblem(v: string): string | null {
+  let u: URL;
+  try { u = new URL(v); } catch { return 'not a valid absolute URL'; }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `scheme ${JSON.stringify(u.protocol.slice(0, 20))} is not supported`;
+  if (u.username !== '' || u.password !== '') return 'it contains user:password@ (put credentials in headers, with valueFrom a Secret file)';
+  if (!v.startsWith(u.protocol + '//')) return 'write the scheme in lower case';
+  return null;
+}
+
+function noControl(v: string, allowTab: boolean): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && !(allowTab && c === 9)) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+export function formatOk(v: string, f: Format): boolean {
+  const re = patterns[f];
+  if (re !== undefined && !re.test(v)) return false;
+  switch (f) {
+    case 'url': return urlProblem(v) === null;
+    case 'cidr': {
+      const i = v.indexOf('/');
+      if (i <= 0) return false;
+      const ip = isIP(v.slice(0, i));
+      const bits = v.slice(i + 1);
+      const n = bits.length > 0 && bits.length <= 3 && /^[0-9]+$/.test(bits) ? Number(bits) : -1;
+      return ip !== 0 && n >= 0 && n <= (ip === 4 ? 32 : 128);
+    }
+    case 'attr-key': return v.length > 0 && noControl(v, false);
+    case 'attr-pattern': { const star = v.indexOf('*'); return v.length > 0 && noControl(v, false) && (star === -1 || star === v.length - 1); }
+    case 'header-value': return noControl(v, true);
+    default: return true;
+  }
+}
+
+/** Structure (tables) then cross-references; problems in document order per pass. */
+export function validateConfig(value: unknown): ConfigProblem[] {
+  const w = new Walker();
+  try {
+    w.check(value, rootSpec, '$');
+    if (w.problems.length === 0) crossChecks(value as Record<string, unknown>, w);
+  } catch (e) {
+    // A bug here must not take the host down: report it as a problem at the root.
+    w.add('$', `validator error: ${(e as Error)?.message ?? String(e)}`);
+  }
+  return w.problems;
+}
+
+function crossChecks(root: Record<string, unknown>, w: Walker): void {
+  const exporters = (root.exporters ?? {}) as Record<string, Record<string, unknown>>;
+  const names = Object.keys(exporters);
+  const globalBatch = (root.batch ?? {}) as Record<string, number>;
+  checkBatch(globalBatch, {}, '$.batch', w);
+  for (const name of names) {
+    const e = exporters[name]!;
+    const p = childPath('$.exporters', name);
+    if (e.type === 'otlp') {
+      if (e.url !== undefined && e.endpoint !== undefined) w.add(p, 'set either "url" (the full traces URL, used as-is) or "endpoint" (a base URL; /v1/traces is appended), not both');
+      else if (e.url === undefined && e.endpoint === undefined) w.add(p, 'missing "url" (the full traces URL, e.g. http://collector:4318/v1/traces) or "endpoint" (a base URL, e.g. http://collector:4318)');
+      const seen = new Map<string, string>();
+      for (const h of Object.keys((e.headers ?? {}) as object)) {
+        const prev = seen.get(h.toLowerCase());
+        if (prev !== undefined) w.add(childPath(childPath(p, 'headers'), h), `same header as "${prev}" (header names are case-insensitive)`);
+        else seen.set(h.toLowerCase(), h);
+      }
+    }
+    checkBatch((e.batch ?? {}) as Record<string, number>, globalBatch, childPath(p, 'batch'), w);
+  }
+  const routes = root.routes as Record<string, unknown> | undefined;
+  if (routes !== undefined) {
+    const ref = (list: unknown, path: string): void => {
+      (list as string[]).forEach((n, i) => {
+        if (!hasOwn(exporters, n)) w.add(childPath(path, i), `unknown exporter "${n}"${suggest(n, names)} (defined in $.exporters: ${listOf(names)})`);
+      });
+    };
+    const tenants = (routes.tenants ?? {}) as Record<string, unknown>;
+    for (const t of Object.keys(tenants)) ref(tenants[t], childPath('$.routes.tenants', t));
+    if (routes.default !== undefined) ref(routes.default, '$.routes.default');
+    if (routes.all !== undefined) ref(routes.all, '$.routes.all');
+  }
+}
+
+/** OTEL_BSP rule: the export batch is at most the queue (OTel SDK env spec). */
+function checkBatch(b: Record<string, number>, parent: Record<string, number>, path: string, w: Walker): void {
+  const q = b.maxQueueSize ?? parent.maxQueueSize;
+  const n = b.maxExportBatchSize ?? parent.maxExportBatchSize;
+  if (q !== undefined && n !== undefined && n > q) w.add(childPath(path, 'maxExportBatchSize'), `must not exceed maxQueueSize (${q}), got ${n}`);
+}

@@ -1,0 +1,56 @@
+// The exporter contract: small, async, allowed to fail. The batcher calls export() with at most one
+// call in flight per destination, bounds it with the export timeout (aborting `signal`), and turns any
+// throw, rejection or hang into a counted failure: nothing an exporter does can reach the host.
+import type { Span } from './span.js';
+
+export interface ExportResult {
+  /** true: the backend took the batch (some spans may still be rejected: see `rejected`). */
+  ok: boolean;
+  /** Spans the backend refused although ok is true (OTLP partialSuccess.rejectedSpans); counted as exportFailed. */
+  rejected?: number;
+  /** Why it failed or what the backend said; logged rate-limited. Must not carry secrets (header values). */
+  error?: unknown;
+}
+
+/**
+ * A destination for ended spans.
+ * - `export` gets a fresh array it may keep; the spans are shared with other destinations, so treat them as read-only.
+ * - `signal` aborts when the export timeout or the shutdown deadline passes: stop work and settle soon after.
+ * - Resolving `undefined` counts as success; throwing or rejecting counts as failure for the whole batch.
+ */
+export interface SpanExporter {
+  /** Shown in stats and log lines (e.g. `otlp http://collector:4318/v1/traces`); never includes credentials. */
+  readonly name?: string;
+  /** true when the exporter keeps the span objects after export settles (memory exporter): the batcher then never recycles their attribute arrays. */
+  readonly keepsSpans?: boolean;
+  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult | void>;
+  /** Flush anything the exporter buffers itself (e.g. a file stream). */
+  forceFlush?(): Promise<void>;
+  /** Release sockets, files and timers; bounded by the caller's deadline. */
+  shutdown?(): Promise<void>;
+  /** Exporter-specific counters (requests, retries, bytes...), merged into tracer.stats().destinations. */
+  stats?(): Record<string, unknown>;
+}
+
+/** An export failure with a stable code (TW_ERR_*) so counters and tests need not parse messages. */
+export class ExportError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ExportError';
+    this.code = code;
+  }
+}
+
+/** Short text for a failure reason, safe for logs (no stack; message capped at 200 chars). */
+export function describeError(err: unknown): string {
+  if (err == null) return 'unknown error';
+  if (typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    const msg = (err as { message?: unknown }).message;
+    const m = typeof msg === 'string' ? msg.slice(0, 200) : '';
+    if (typeof code === 'string' && code && !m.includes(code)) return m ? `${code}: ${m}` : code;
+    return m || Object.prototype.toString.call(err);
+  }
+  return String(err).slice(0, 200);
+}

@@ -1,0 +1,233 @@
+// Exporters that need no backend: JSON-lines files (read by the tracewire CLI), the console, memory (tests).
+import fs from 'node:fs';
+import type { Span } from './span.js';
+import { ExportError, describeError, type ExportResult, type SpanExporter } from './exporter.js';
+import { OtlpJsonEncoder } from './otlp-json.js';
+
+const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const STATUS = ['UNSET', 'OK', 'ERROR'];
+const NL = Buffer.from('\n');
+
+export interface FileExporterOptions {
+  /** File to append to; rotated files are `path.1` (newest) … `path.(maxFiles - 1)`. */
+  path: string;
+  /** Rotate before a write would make the file larger than this (default 10 MiB). */
+  maxBytes?: number;
+  /** Files kept in total, the live one included (default 5; 1 = truncate on rotation). */
+  maxFiles?: number;
+}
+
+/** One OTLP JSON ExportTraceServiceRequest per line, appended through a non-blocking write stream. */
+export class FileExporter implements SpanExporter {
+  readonly name: string;
+  readonly path: string;
+  private readonly maxBytes: number;
+  private readonly maxFiles: number;
+  private readonly encoder = new OtlpJsonEncoder();
+  private stream: fs.WriteStream | null = null;
+  private size = 0;
+  private streamError: unknown = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly counters = { lines: 0, bytes: 0, rotations: 0, writeErrors: 0 };
+
+  constructor(o: FileExporterOptions) {
+    if (!o || typeof o.path !== 'string' || o.path === '') throw new ExportError('TW_ERR_CONFIG', 'fileExporter: `path` is required');
+    this.path = o.path;
+    this.name = 'file ' + o.path;
+    this.maxBytes = o.maxBytes !== undefined && o.maxBytes > 0 ? o.maxBytes : 10 * 1024 * 1024;
+    this.maxFiles = o.maxFiles !== undefined && o.maxFiles >= 1 ? Math.floor(o.maxFiles) : 5;
+  }
+
+  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
+    if (spans.length === 0) return Promise.resolve({ ok: true });
+    // Copy now: the stream keeps the chunk until it is written, and the encoder reuses its buffer.
+    const view = this.encoder.encode(spans);
+    const cut = spans.length - this.encoder.count;
+    const line = Buffer.concat([view, NL]);
+    const run = (): Promise<ExportResult> => (signal.aborted ? Promise.resolve({ ok: false, error: new ExportError('TW_ERR_FILE_ABORTED', 'aborted') }) : this.append(line, cut));
+    const p = this.tail.then(run, run); // appends stay in order even if an earlier one was abandoned
+    this.tail = p;
+    return p;
+  }
+
+  private async append(line: Buffer, cut: number): Promise<ExportResult> {
+    try {
+      if (this.stream === null) await this.open();
+      if (this.size > 0 && this.size + line.length > this.maxBytes) await this.rotate();
+      await new Promise<void>((resolve, reject) => this.stream!.write(line, (e) => (e ? reject(e) : resolve())));
+      this.size += line.length;
+      this.counters.lines++;
+      this.counters.bytes += line.length;
+      return cut > 0 ? { ok: true, rejected: cut, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${cut} spans over the line size cap`) } : { ok: true };
+    } catch (e) {
+      this.counters.writeErrors++;
+      this.close();
+      return { ok: false, error: new ExportError('TW_ERR_FILE_WRITE', `${this.name}: ${describeError(e)}`) };
+    }
+  }
+
+  private async open(): Promise<void> {
+    try { this.size = (await fs.promises.stat(this.path)).size; } catch { this.size = 0; }
+    const s = fs.createWriteStream(this.path, { flags: 'a' });
+    s.on('error', (e) => { this.streamError = e; }); // surfaced through the write callback; never an unhandled 'error'
+    this.stream = s;
+    this.streamError = null;
+  }
+
+  private close(): Promise<void> {
+    const s = this.stream;
+    this.stream = null;
+    if (s === null) return Promise.resolve();
+    return new Promise((resolve) => { s.end(() => resolve()); s.once('error', () => resolve()); });
+  }
+
+  private async rotate(): Promise<void> {
+    await this.close();
+    const p = this.path;
+    const rm = async (f: string): Promise<void> => { await fs.promises.rm(f, { force: true }); };
+    if (this.maxFiles <= 1) await rm(p);
+    else {
+      await rm(`${p}.${this.maxFiles - 1}`);
+      for (let i = this.maxFiles - 2; i >= 1; i--) await fs.promises.rename(`${p}.${i}`, `${p}.${i + 1}`).catch(() => {});
+      await fs.promises.rename(p, `${p}.1`);
+    }
+    this.counters.rotations++;
+    await this.open();
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.tail.catch(() => {});
+  }
+
+  async shutdown(): Promise<void> {
+    await this.tail.catch(() => {});
+    await this.close();
+  }
+
+  stats(): Record<string, unknown> {
+    return { path: this.path, ...this.counters, lastStreamError: this.streamError ? describeError(this.streamError) : null };
+  }
+}
+
+export interface ConsoleExporterOptions {
+  /** Where lines go (default process.stdout.write). One call per batch. */
+  write?: (text: string) => void;
+}
+
+/** One readable line per span: time, kind, name, duration, status, IDs, attributes. */
+export class ConsoleExporter implements SpanExporter {
+  readonly name = 'console';
+  private readonly write: (text: string) => void;
+  constructor(o: ConsoleExporterOptions = {}) {
+    this.write = o.write ?? ((t: string) => { process.stdout.write(t); });
+  }
+  async export(spans: readonly Span[], _signal?: AbortSignal): Promise<ExportResult> {
+    let out = '';
+    for (const s of spans) out += formatSpan(s) + '\n';
+    this.write(out);
+    return { ok: true };
+  }
+}
+
+/** `2026-01-02T03:04:05.678Z SERVER "GET /x" 12.345ms ERROR "msg" trace=… span=… parent=… service=… k=v …` */
+export function formatSpan(s: Span): string {
+  let line = `${new Date(s.startTime).toISOString()} ${KIND[s.kind] ?? s.kind} ${JSON.stringify(s.name)} ${s.duration.toFixed(3)}ms ${STATUS[s.status] ?? s.status}`;
+  if (s.statusMessage) line += ' ' + JSON.stringify(s.statusMessage);
+  line += ` trace=${s.traceId} span=${s.spanId} parent=${s.parentSpanId || '-'} service=${String(s.tracer.resource['service.name'])}`;
+  const a = s.attrs;
+  for (let i = 0, n = s.nAttr; i < n; i++) line += ` ${String(a![2 * i])}=${formatValue(a![2 * i + 1])}`;
+  for (const e of s.events) line += ` event=${JSON.stringify(e.name)}`;
+  if (s.links.length > 0) line += ` links=${s.links.length}`;
+  return line;
+}
+
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return /^[\w./:@-]*$/.test(v) ? v : JSON.stringify(v);
+  if (v instanceof Uint8Array) return 'base64:' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (Array.isArray(v)) return JSON.stringify(v);
+  return String(v);
+}
+
+/** How the memory exporter misbehaves on purpose (tests of the batcher's isolation). */
+export type MemoryFailure = 'result' | 'reject' | 'throw' | 'hang' | 'never' | 'partial';
+
+export interface MemoryExporterOptions {
+  /** Fail every export this way until `fail(null)`. */
+  fail?: MemoryFailure | null;
+  /** Spans rejected per batch in 'partial' mode (default 1). */
+  rejected?: number;
+  /** Answer after this many ms (honours the abort signal). */
+  delayMs?: number;
+}
+
+/** Keeps exported spans in `spans` (for tests); can fail on demand. */
+export class MemoryExporter implements SpanExporter {
+  readonly name = 'memory';
+  readonly keepsSpans = true;
+  spans: Span[] = [];
+  /** export() calls, and how many overlapped at most (the batcher allows one per destination). */
+  calls = 0;
+  concurrent = 0;
+  maxConcurrent = 0;
+  failure: MemoryFailure | null;
+  rejected: number;
+  delayMs: number;
+  shutdownCalled = false;
+
+  constructor(o: MemoryExporterOptions = {}) {
+    this.failure = o.fail ?? null;
+    this.rejected = o.rejected ?? 1;
+    this.delayMs = o.delayMs ?? 0;
+  }
+
+  /** Set (or clear with null) the forced failure mode. */
+  fail(mode: MemoryFailure | null): this {
+    this.failure = mode;
+    return this;
+  }
+
+  reset(): void {
+    this.spans = [];
+    this.calls = 0;
+    this.maxConcurrent = 0;
+  }
+
+  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
+    this.calls++;
+    const mode = this.failure;
+    if (mode === 'throw') throw new Error('memory exporter: forced throw');
+    this.concurrent++;
+    if (this.concurrent > this.maxConcurrent) this.maxConcurrent = this.concurrent;
+    const done = <T>(v: T): T => { this.concurrent--; return v; };
+    if (mode === 'never') return new Promise<ExportResult>(() => {}); // a callback never called: ignores the signal too
+    if (mode === 'hang') return new Promise<ExportResult>((resolve) => signal.addEventListener('abort', () => resolve(done({ ok: false, error: new Error('aborted') })), { once: true }));
+    const answer = (): Promise<ExportResult> => {
+      if (mode === 'reject') return Promise.reject(done(new Error('memory exporter: forced rejection')));
+      if (mode === 'result') return Promise.resolve(done({ ok: false, error: new Error('memory exporter: forced failure') }));
+      this.spans.push(...spans);
+      return Promise.resolve(done(mode === 'partial' ? { ok: true, rejected: this.rejected } : { ok: true }));
+    };
+    if (this.delayMs <= 0) return answer();
+    return new Promise<ExportResult>((resolve, reject) => {
+      const onAbort = (): void => { clearTimeout(t); resolve(done({ ok: false, error: new Error('aborted') })); };
+      const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); answer().then(resolve, reject); }, this.delayMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    this.shutdownCalled = true;
+  }
+}
+
+export function fileExporter(options: FileExporterOptions): FileExporter {
+  return new FileExporter(options);
+}
+
+export function consoleExporter(options?: ConsoleExporterOptions): ConsoleExporter {
+  return new ConsoleExporter(options);
+}
+
+export function memoryExporter(options?: MemoryExporterOptions): MemoryExporter {
+  return new MemoryExporter(options);
+}

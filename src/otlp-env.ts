@@ -1,0 +1,151 @@
+// OTEL_BSP_* and OTEL_EXPORTER_OTLP_* parsing (configuration/sdk-environment-variables.md,
+// protocol/exporter.md). Rules: empty = unset; unparsable = warn and ignore; per-signal (TRACES_)
+// variables win over the generic ones; explicit options win over both (resolved by the callers).
+// Warnings name the variable, never a header value.
+
+export type Env = Record<string, string | undefined>;
+export type Warn = (msg: string) => void;
+
+/** BSP settings under the OpenTelemetry names. */
+export interface BspEnvConfig {
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  scheduledDelayMillis?: number;
+  exportTimeoutMillis?: number;
+}
+
+export interface OtlpEnvConfig {
+  url?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  compression?: 'gzip' | 'none';
+}
+
+export const DEFAULT_OTLP_BASE = 'http://localhost:4318/';
+export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
+
+function value(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t; // spec: an empty value means unset
+}
+
+/** A non-negative (or positive) integer variable; undefined when unset or invalid (warned). */
+export function intVar(env: Env, name: string, warn: Warn, allowZero = false): number | undefined {
+  const v = value(env, name);
+  if (v === undefined) return undefined;
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || (!allowZero && n === 0)) {
+    warn(`${name}=${JSON.stringify(v.slice(0, 40))} is not a ${allowZero ? 'non-negative' : 'positive'} integer; ignored`);
+    return undefined;
+  }
+  return n;
+}
+
+/** Explicit option (validated, warned when invalid) > environment value > default. */
+export function pickSetting(name: string, explicit: unknown, fromEnv: number | undefined, dflt: number, warn: Warn, allowZero = false): number {
+  if (explicit !== undefined && explicit !== null) {
+    if (typeof explicit === 'number' && Number.isInteger(explicit) && (explicit > 0 || (allowZero && explicit === 0))) return explicit;
+    warn(`option ${name}=${String(explicit).slice(0, 40)} is not a ${allowZero ? 'non-negative' : 'positive'} integer; ignored`);
+  }
+  return fromEnv ?? dflt;
+}
+
+export function bspFromEnv(env: Env, warn: Warn): BspEnvConfig {
+  const o: BspEnvConfig = {};
+  const q = intVar(env, 'OTEL_BSP_MAX_QUEUE_SIZE', warn);
+  const b = intVar(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', warn);
+  const d = intVar(env, 'OTEL_BSP_SCHEDULE_DELAY', warn, true);
+  const t = intVar(env, 'OTEL_BSP_EXPORT_TIMEOUT', warn);
+  if (q !== undefined) o.maxQueueSize = q;
+  if (b !== undefined) o.maxExportBatchSize = b;
+  if (d !== undefined) o.scheduledDelayMillis = d;
+  if (t !== undefined) o.exportTimeoutMillis = t;
+  return o;
+}
+
+/** Traces endpoint from a base URL: ensure a trailing '/', then append 'v1/traces' (exporter.md). */
+export function tracesUrlFromBase(base: string): string {
+  return (base.endsWith('/') ? base : base + '/') + 'v1/traces';
+}
+
+/** URL without userinfo, query or fragment: what logs and stats may show. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.origin + u.pathname;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+function urlVar(env: Env, name: string, warn: Warn): string | undefined {
+  const v = value(env, name);
+  if (v === undefined) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    return v;
+  } catch {
+    warn(`${name} is not an http(s) URL; ignored`);
+    return undefined;
+  }
+}
+
+/**
+ * `k1=v1,k2=v2` (W3C-baggage-like, percent-decoded). A bad member is skipped and named by position,
+ * never by value: header values are usually credentials.
+ */
+export function parseHeaders(v: string | undefined, name: string, warn: Warn): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v === undefined) return out;
+  const parts = v.split(',');
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.trim() === '') continue;
+    const eq = p.indexOf('=');
+    let k: string, val: string;
+    try {
+      if (eq <= 0) throw new Error();
+      k = decodeURIComponent(p.slice(0, eq).trim());
+      val = decodeURIComponent(p.slice(eq + 1).trim());
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n\0]/.test(val)) throw new Error();
+    } catch {
+      warn(`${name}: member #${i + 1} is not a valid key=value pair; ignored`);
+      continue;
+    }
+    out[k.toLowerCase()] = val;
+  }
+  return out;
+}
+
+function compressionVar(env: Env, name: string, warn: Warn): 'gzip' | 'none' | undefined {
+  const v = value(env, name);
+  if (v === undefined) return undefined;
+  const l = v.toLowerCase();
+  if (l === 'gzip' || l === 'none') return l;
+  warn(`${name}=${JSON.stringify(v.slice(0, 40))} is not gzip or none; ignored`);
+  return undefined;
+}
+
+/** OTLP exporter settings from the environment (TRACES_ variants first). */
+export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
+  const o: OtlpEnvConfig = {};
+  const tracesUrl = urlVar(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', warn);
+  const base = tracesUrl === undefined ? urlVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', warn) : undefined;
+  // TRACES_ENDPOINT is used as-is (URL parsing adds the '/' of an empty path, as the spec asks).
+  if (tracesUrl !== undefined) o.url = new URL(tracesUrl).href;
+  else if (base !== undefined) o.url = tracesUrlFromBase(base);
+  const h = parseHeaders(value(env, 'OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS', warn);
+  const th = parseHeaders(value(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'), 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', warn);
+  const headers = { ...h, ...th }; // per key: the signal-specific value wins
+  if (Object.keys(headers).length > 0) o.headers = headers;
+  const t = intVar(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', warn) ?? intVar(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', warn);
+  if (t !== undefined) o.timeoutMs = t;
+  const c = compressionVar(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', warn) ?? compressionVar(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', warn);
+  if (c !== undefined) o.compression = c;
+  const proto = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (proto !== undefined && proto.toLowerCase() !== 'http/json') warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(proto.slice(0, 40))}: tracewire sends OTLP http/json`);
+  return o;
+}

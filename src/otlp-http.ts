@@ -1,0 +1,307 @@
+// OTLP/HTTP JSON exporter: encode (in slices, yielding to the event loop), optional async gzip, POST
+// over a keep-alive agent, retry exactly as opentelemetry-proto specification.md says (429/502/503/504
+// and network errors, exponential backoff with jitter, Retry-After honoured), all inside one time budget.
+// Its own requests carry the markNoTrace brand, so no adapter ever traces them (no export loops).
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import type { Span } from './span.js';
+import { ExportError, type ExportResult, type SpanExporter } from './exporter.js';
+import { OtlpJsonEncoder, groupSpans, OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
+import { otlpFromEnv, redactUrl, tracesUrlFromBase, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
+import { markNoTrace } from './suppress.js';
+
+export interface RetryOptions {
+  /** Total attempts including the first (default 5, as OTel JS). */
+  maxAttempts?: number;
+  /** First backoff (default 1000 ms), times 1.5 per attempt, at most maxBackoffMs (default 5000), ±20% jitter. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Longest Retry-After we honour (default 30000 ms); longer values are cut to this. */
+  maxRetryAfterMs?: number;
+}
+
+export interface OtlpExporterOptions {
+  /** Full traces URL. Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + v1/traces, or http://localhost:4318/v1/traces. */
+  url?: string;
+  /** Extra request headers (e.g. authorization); merged over OTEL_EXPORTER_OTLP_(TRACES_)HEADERS. Values never appear in errors, logs or stats. */
+  headers?: Record<string, string>;
+  /** 'gzip' or 'none' (default: OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION, else none). */
+  compression?: 'gzip' | 'none';
+  /** Budget of one export, every attempt and backoff included (default: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, else 10000 ms). */
+  timeoutMs?: number;
+  /** Retry policy, or false for a single attempt. */
+  retry?: RetryOptions | false;
+  /** Hard cap of one request body (default 64 MiB); spans past it are dropped and counted. */
+  maxRequestBytes?: number;
+  /** Spans encoded per event-loop turn (default 128; measured in bench/export-e2e.bench.ts). */
+  sliceSize?: number;
+  /** Your own agent (it gets the no-trace brand); default: a keep-alive agent per exporter. */
+  agent?: http.Agent;
+  env?: Env;
+  /** For configuration warnings; export failures are reported by the batcher. */
+  logger?: (msg: string) => void;
+}
+
+const RETRYABLE = new Set([429, 502, 503, 504]); // specification.md "Failures": only these are retried
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024; // specification.md: responses are capped at 4 MiB
+const SLICE_SIZE = 128;
+
+interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown }
+
+export class OtlpHttpExporter implements SpanExporter {
+  readonly name: string;
+  readonly url: string;
+  private readonly target: URL;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
+  private readonly gzip: boolean;
+  private readonly timeoutMs: number;
+  private readonly retry: Required<RetryOptions>;
+  private readonly agent: http.Agent;
+  private readonly ownAgent: boolean;
+  private readonly sliceSize: number;
+  private readonly maxBytes: number;
+  private readonly encoder: OtlpJsonEncoder;
+  private encoderBusy = false;
+  private closed = false;
+  private readonly counters = { requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+
+  constructor(o: OtlpExporterOptions = {}) {
+    const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
+    const warn = (m: string): void => { try { logger(m); } catch { /* ignore */ } };
+    const env = otlpFromEnv(o.env ?? process.env, warn);
+    const url = o.url ?? env.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE);
+    let target: URL;
+    try { target = new URL(url); if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(); }
+    catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: url ${JSON.stringify(redactUrl(url))} is not an http(s) URL`); }
+    this.target = target;
+    this.url = target.href;
+    this.name = 'otlp ' + redactUrl(this.url);
+    const user: Record<string, string> = {};
+    for (const k in o.headers ?? {}) {
+      const v = o.headers![k];
+      if (typeof v !== 'string') continue;
+      // Checked here, not per request: a bad header is a config error, not something to retry. No value in the message.
+      try { http.validateHeaderName(k); http.validateHeaderValue(k, v); }
+      catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: header ${JSON.stringify(k.slice(0, 64))} has an invalid name or value`); }
+      user[k.toLowerCase()] = v;
+    }
+    this.headers = { ...env.headers, ...user, 'content-type': 'application/json', 'user-agent': 'tracewire-otlp-json' };
+    this.secrets = Object.values({ ...env.headers, ...user }).filter((v) => v.length >= 3);
+    if (target.username || target.password) this.secrets.push(decodeURIComponent(target.password), decodeURIComponent(target.username));
+    this.gzip = (o.compression ?? env.compression) === 'gzip';
+    this.timeoutMs = positive(o.timeoutMs) ?? env.timeoutMs ?? DEFAULT_OTLP_TIMEOUT_MS;
+    const r = o.retry === false ? { maxAttempts: 1 } : o.retry ?? {};
+    this.retry = {
+      maxAttempts: positive(r.maxAttempts) ?? 5,
+      initialBackoffMs: positive(r.initialBackoffMs) ?? 1000,
+      maxBackoffMs: positive(r.maxBackoffMs) ?? 5000,
+      maxRetryAfterMs: positive(r.maxRetryAfterMs) ?? 30000,
+    };
+    const secure = target.protocol === 'https:';
+    this.ownAgent = o.agent === undefined;
+    this.agent = markNoTrace(o.agent ?? (secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 })));
+    this.sliceSize = positive(o.sliceSize) ?? SLICE_SIZE;
+    this.maxBytes = positive(o.maxRequestBytes) ?? OTLP_MAX_REQUEST_BYTES;
+    this.encoder = new OtlpJsonEncoder({ maxBytes: this.maxBytes });
+  }
+
+  /** Never rejects: every failure is an { ok: false } result with an ExportError (stable `code`, no secrets). */
+  async export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
+    if (this.closed) return { ok: false, error: new ExportError('TW_ERR_OTLP_SHUTDOWN', 'exporter is shut down') };
+    if (spans.length === 0) return { ok: true }; // specification: SHOULD NOT send empty envelopes
+    const deadline = Date.now() + this.timeoutMs;
+    // A timed-out export may still hold the shared encoder's buffer: the next one gets its own.
+    const enc = this.encoderBusy ? new OtlpJsonEncoder({ maxBytes: this.maxBytes }) : this.encoder;
+    if (enc === this.encoder) this.encoderBusy = true;
+    try {
+      const grouped = groupSpans(spans);
+      enc.begin();
+      let written = 0;
+      for (let i = 0; i < grouped.length; i += this.sliceSize) {
+        if (i > 0) await new Promise(setImmediate); // yield between slices: ~0.1 ms of encoding at a time
+        if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
+        const end = Math.min(i + this.sliceSize, grouped.length);
+        written = enc.add(grouped, i, end);
+        if (written < end) break;
+      }
+      const cut = grouped.length - enc.count;
+      if (cut > 0) this.counters.tooLarge += cut;
+      if (enc.count === 0) return { ok: false, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `request over ${this.maxBytes} bytes; not sent`) };
+      let body: Buffer = enc.end();
+      if (this.gzip) {
+        body = await gzip(body);
+        if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
+      }
+      const r = await this.send(body, signal, deadline);
+      if (r.ok && cut > 0) return { ok: true, rejected: (r.rejected ?? 0) + cut, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${cut} spans over the ${this.maxBytes}-byte request cap`) };
+      return r;
+    } catch (e) {
+      return { ok: false, error: new ExportError('TW_ERR_OTLP_INTERNAL', this.scrub(String((e as Error)?.message ?? e))) };
+    } finally {
+      if (enc === this.encoder) this.encoderBusy = false;
+    }
+  }
+
+  private async send(body: Buffer, signal: AbortSignal, deadline: number): Promise<ExportResult> {
+    const c = this.counters;
+    for (let attempt = 1; ; attempt++) {
+      const a = await this.attempt(body, signal, deadline);
+      if (a.kind === 'ok') { c.ok++; return this.success(a.body); }
+      let why: string;
+      if (a.kind === 'status') { c.failedStatus++; why = `HTTP ${a.status}${statusDetail(a.body)}`; }
+      else if (a.kind === 'network') { c.failedNetwork++; why = describeNet(a.error); }
+      else if (a.kind === 'timeout') { c.timeouts++; return this.fail('TW_ERR_OTLP_TIMEOUT', `no response within the ${this.timeoutMs} ms export budget (attempt ${attempt})`); }
+      else { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
+      const retryable = a.kind === 'network' || RETRYABLE.has(a.status);
+      if (!retryable) return this.fail('TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
+      if (attempt >= this.retry.maxAttempts) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why} after ${attempt} attempts`);
+      let wait = retryAfterMs(a.retryAfter);
+      if (wait === null) wait = backoff(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
+      else wait = Math.min(wait, this.retry.maxRetryAfterMs);
+      if (Date.now() + wait >= deadline) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why}; next retry (in ${wait} ms) would pass the ${this.timeoutMs} ms export budget`);
+      if (!(await sleep(wait, signal))) { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
+      c.retries++;
+    }
+  }
+
+  /** 2xx: read partialSuccess (rejected spans count as failed; a message alone is a warning). */
+  private success(body: Buffer | null): ExportResult {
+    if (body === null || body.length === 0) return { ok: true };
+    let j: { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } } | null;
+    try { j = JSON.parse(body.toString('utf8')); } catch { this.counters.invalidResponses++; return { ok: true }; }
+    const ps = j !== null && typeof j === 'object' ? j.partialSuccess : undefined;
+    if (ps == null || typeof ps !== 'object') return { ok: true };
+    const n = Number(ps.rejectedSpans ?? 0);
+    const msg = typeof ps.errorMessage === 'string' ? this.scrub(ps.errorMessage.slice(0, 200)) : '';
+    if (Number.isFinite(n) && n > 0) {
+      this.counters.partialRejected += n;
+      return { ok: true, rejected: n, error: new ExportError('TW_ERR_OTLP_PARTIAL', `backend rejected ${n} spans${msg ? ': ' + msg : ''}`) };
+    }
+    return msg ? { ok: true, error: new ExportError('TW_ERR_OTLP_PARTIAL', 'backend warning: ' + msg) } : { ok: true };
+  }
+
+  private fail(code: string, msg: string): ExportResult {
+    return { ok: false, error: new ExportError(code, this.scrub(`${this.name}: ${msg}`)) };
+  }
+
+  /** Header values (usually credentials) never leave in a message, even if a server echoes them. */
+  private scrub(s: string): string {
+    for (const v of this.secrets) if (v && s.includes(v)) s = s.split(v).join('[redacted]');
+    return s;
+  }
+
+  private attempt(body: Buffer, signal: AbortSignal, deadline: number): Promise<Attempt> {
+    return new Promise<Attempt>((resolve) => {
+      let done = false;
+      let req: http.ClientRequest | null = null;
+      const finish = (a: Attempt): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(a);
+      };
+      const onAbort = (): void => { req?.destroy(); finish({ kind: 'aborted', status: 0, body: null, retryAfter: undefined, error: null }); };
+      const timer = setTimeout(() => { req?.destroy(); finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null }); }, Math.max(1, deadline - Date.now()));
+      timer.unref();
+      if (signal.aborted) { onAbort(); return; }
+      signal.addEventListener('abort', onAbort, { once: true });
+      const headers: Record<string, string | number> = { ...this.headers, 'content-length': body.length };
+      if (this.gzip) headers['content-encoding'] = 'gzip';
+      const t = this.target;
+      const opts = markNoTrace({ protocol: t.protocol, hostname: t.hostname.replace(/^\[|\]$/g, ''), port: t.port || undefined, path: t.pathname + t.search, method: 'POST', headers, agent: this.agent, auth: t.username ? `${decodeURIComponent(t.username)}:${decodeURIComponent(t.password)}` : undefined });
+      try {
+        req = (t.protocol === 'https:' ? https : http).request(opts, (res) => {
+          const status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (d: Buffer) => {
+            size += d.length;
+            if (size > MAX_RESPONSE_BYTES) { res.destroy(); finish({ kind: status >= 200 && status < 300 ? 'ok' : 'status', status, body: null, retryAfter: header(res.headers['retry-after']), error: null }); return; }
+            chunks.push(d);
+          });
+          res.on('end', () => finish({ kind: status >= 200 && status < 300 ? 'ok' : 'status', status, body: Buffer.concat(chunks), retryAfter: header(res.headers['retry-after']), error: null }));
+          res.on('error', (e) => finish({ kind: 'network', status, body: null, retryAfter: undefined, error: e }));
+          res.on('close', () => { if (!res.complete) finish({ kind: 'network', status, body: null, retryAfter: undefined, error: new Error('response cut short') }); });
+        });
+        req.on('error', (e) => finish({ kind: 'network', status: 0, body: null, retryAfter: undefined, error: e }));
+        this.counters.requests++;
+        this.counters.bytesSent += body.length;
+        req.end(body);
+      } catch (e) {
+        finish({ kind: 'network', status: 0, body: null, retryAfter: undefined, error: e });
+      }
+    }).then((a) => { this.counters.lastStatus = a.status; return a; });
+  }
+
+  async forceFlush(): Promise<void> {}
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    if (this.ownAgent) this.agent.destroy();
+  }
+
+  /** Counters only: no URL credentials, no header values. */
+  stats(): Record<string, unknown> {
+    return { url: redactUrl(this.url), compression: this.gzip ? 'gzip' : 'none', ...this.counters };
+  }
+}
+
+function positive(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined;
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Exponential backoff with ±20% jitter (exporter.md: jitter is a MUST); attempt 1 → initial. */
+export function backoff(attempt: number, initial: number, max: number): number {
+  const base = Math.min(max, initial * 1.5 ** (attempt - 1));
+  return Math.max(0, Math.round(base * (0.8 + 0.4 * Math.random())));
+}
+
+/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unusable. */
+export function retryAfterMs(v: string | undefined, now = Date.now()): number | null {
+  if (v === undefined) return null;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s) * 1000;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+/** A short hint from a google.rpc.Status error body (message only). */
+function statusDetail(body: Buffer | null): string {
+  if (body === null || body.length === 0 || body.length > 65536) return '';
+  try {
+    const j = JSON.parse(body.toString('utf8'));
+    return typeof j?.message === 'string' && j.message ? `: ${j.message.slice(0, 200)}` : '';
+  } catch { return ''; }
+}
+
+function describeNet(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  const msg = (e as { message?: unknown })?.message;
+  return typeof code === 'string' ? `network error ${code}` : `network error: ${String(msg ?? e).slice(0, 200)}`;
+}
+
+function gzip(b: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => zlib.gzip(b, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) { resolve(false); return; }
+    const onAbort = (): void => { clearTimeout(t); resolve(false); };
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
+    t.unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** An OTLP/HTTP JSON exporter; see OtlpExporterOptions. */
+export function otlpExporter(options?: OtlpExporterOptions): OtlpHttpExporter {
+  return new OtlpHttpExporter(options);
+}

@@ -1,0 +1,123 @@
+// W3C Trace Context extract/inject over header carriers; rejection reasons are counted only on the
+// slow path, after a parse has already returned null.
+import { parseTraceparent, traceparentRejection, formatTraceparent, type TraceparentRejection } from './traceparent.js';
+import { parseTracestate, tracestateRejection, truncateTracestate, MAX_TRACESTATE_CHARS, type TraceState } from './tracestate.js';
+import type { SpanContext, SpanContextLike } from './span-context.js';
+
+export const TRACEPARENT = 'traceparent';
+export const TRACESTATE = 'tracestate';
+
+/** Plain numeric counters (every field set in the constructor, so `{ ...stats }` snapshots them). */
+export class PropagationStats {
+  /** traceparent rejected, by reason (see TraceparentRejection). */
+  traceparentMissing: number;
+  traceparentDuplicate: number;
+  traceparentLength: number;
+  traceparentVersion: number;
+  traceparentHex: number;
+  traceparentZeroTraceId: number;
+  traceparentZeroSpanId: number;
+  traceparentFormat: number;
+  traceparentTrailingData: number;
+  /** tracestate discarded: an invalid member (§4.3), or more than 32 members (§3.3.1.2). */
+  tracestateInvalid: number;
+  tracestateTooManyMembers: number;
+  /** tracestate longer than 512 chars, cut by whole entries (§3.3.1.5). */
+  tracestateTruncated: number;
+
+  constructor() {
+    this.traceparentMissing = 0;
+    this.traceparentDuplicate = 0;
+    this.traceparentLength = 0;
+    this.traceparentVersion = 0;
+    this.traceparentHex = 0;
+    this.traceparentZeroTraceId = 0;
+    this.traceparentZeroSpanId = 0;
+    this.traceparentFormat = 0;
+    this.traceparentTrailingData = 0;
+    this.tracestateInvalid = 0;
+    this.tracestateTooManyMembers = 0;
+    this.tracestateTruncated = 0;
+  }
+}
+
+export function createPropagationStats(): PropagationStats {
+  return new PropagationStats();
+}
+
+/** Headers as Node gives them (IncomingHttpHeaders: lower-case names, repeated headers as arrays or joined). */
+export type HeaderRecord = Record<string, string | string[] | undefined>;
+
+/**
+ * Extract the remote parent from lower-case request headers. Null when traceparent is missing or invalid
+ * (then tracestate is ignored too, §3.3: "MUST NOT attempt to parse tracestate"). An invalid tracestate
+ * is dropped without affecting traceparent (§3.3).
+ */
+export function extractContext(headers: HeaderRecord, stats?: PropagationStats): SpanContext | null {
+  const tp = headers[TRACEPARENT];
+  const ctx = parseTraceparent(tp);
+  if (ctx === null) {
+    if (stats !== undefined) countTraceparent(stats, traceparentRejection(tp));
+    return null;
+  }
+  const ts = headers[TRACESTATE];
+  if (ts !== undefined) ctx.traceState = tracestateOf(ts, stats);
+  return ctx;
+}
+
+/** Same as extractContext for a `Headers`-like carrier: `extractFromGetter((n) => headers.get(n))`. */
+export function extractFromGetter(get: (name: string) => string | string[] | null | undefined, stats?: PropagationStats): SpanContext | null {
+  const tp = get(TRACEPARENT);
+  const ctx = parseTraceparent(tp);
+  if (ctx === null) {
+    if (stats !== undefined) countTraceparent(stats, traceparentRejection(tp));
+    return null;
+  }
+  const ts = get(TRACESTATE);
+  if (ts !== undefined && ts !== null) ctx.traceState = tracestateOf(ts, stats);
+  return ctx;
+}
+
+function tracestateOf(value: string | string[], stats: PropagationStats | undefined): TraceState | null {
+  const state = parseTracestate(value);
+  if (state === null) {
+    if (stats !== undefined) {
+      const why = tracestateRejection(value);
+      if (why === 'too-many-members') stats.tracestateTooManyMembers++;
+      else if (why === 'invalid') stats.tracestateInvalid++;
+    }
+    return null;
+  }
+  if (state.size === 0) return null; // empty header: valid, nothing to keep (§3.3.1.2)
+  if (state.toString().length <= MAX_TRACESTATE_CHARS) return state;
+  if (stats !== undefined) stats.tracestateTruncated++;
+  return truncateTracestate(state, MAX_TRACESTATE_CHARS);
+}
+
+function countTraceparent(stats: PropagationStats, why: TraceparentRejection): void {
+  switch (why) {
+    case 'missing': stats.traceparentMissing++; break;
+    case 'duplicate': stats.traceparentDuplicate++; break;
+    case 'length': stats.traceparentLength++; break;
+    case 'version': stats.traceparentVersion++; break;
+    case 'hex': stats.traceparentHex++; break;
+    case 'zero-trace-id': stats.traceparentZeroTraceId++; break;
+    case 'zero-span-id': stats.traceparentZeroSpanId++; break;
+    case 'format': stats.traceparentFormat++; break;
+    case 'trailing-data': stats.traceparentTrailingData++; break;
+    default: break; // 'none': the value was valid after all
+  }
+}
+
+/**
+ * Write `traceparent` (always version 00) and, when non-empty, `tracestate` into `carrier`. A context with
+ * an all-zero trace or span ID is not propagated (§3.2.2.3/§3.2.2.4: the receiver would discard it).
+ */
+export function injectContext(ctx: SpanContextLike, carrier: Record<string, unknown>): void {
+  if ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0 || (ctx.s0 | ctx.s1) === 0) return;
+  carrier[TRACEPARENT] = formatTraceparent(ctx);
+  const ts = ctx.traceState;
+  if (ts === null || ts === undefined || ts.size === 0) return;
+  const h = ts.toString();
+  carrier[TRACESTATE] = h.length <= MAX_TRACESTATE_CHARS ? h : truncateTracestate(ts, MAX_TRACESTATE_CHARS).toString();
+}

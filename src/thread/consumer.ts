@@ -1,0 +1,203 @@
+// The exporter thread's side of the ring: takes committed records in order, decodes them into ThreadSpans
+// and hands them to the ordinary batcher (so OTLP, retries and compression are the in-thread code),
+// publishes the totals, then frees the space. Runs in the exporter worker; tests drive it directly.
+import { performance } from 'node:perf_hooks';
+import type { Span } from '../span.js';
+import type { ProcessorStats, SpanProcessor } from '../processor.js';
+import { ByteReader } from './codec.js';
+import { DictReader } from './dict.js';
+import { decodeSpan } from './thread-span.js';
+import { RingReader } from './ring.js';
+import { ConsumerTotals, readConsumer } from './stats.js';
+import * as L from './layout.js';
+
+export interface ConsumerOptions {
+  /** Spans the batcher may hold (its maxQueueSize): the consumer leaves the rest in the ring. */
+  maxQueue?: number;
+  /** A reserved record not committed after this long belongs to a dead thread and is skipped (default 5000 ms). */
+  stallMs?: number;
+  /** Longest sleep between two looks at the ring (default 100 ms); producers ring the doorbell when it is half full. */
+  pollMs?: number;
+}
+
+type Batcher = SpanProcessor & { stats(): ProcessorStats };
+/** Records moved per pass before yielding to the event loop (exports, timers). */
+const PASS = 1024;
+
+export class Consumer {
+  readonly l: L.Layout;
+  readonly reader: RingReader;
+  readonly batcher: Batcher;
+  private readonly dict: DictReader;
+  private readonly br: ByteReader;
+  private readonly base: ConsumerTotals;
+  private readonly totals = new ConsumerTotals();
+  private readonly maxQueue: number;
+  private readonly pollMs: number;
+  private taken = 0;
+  private decodeErrors = 0;
+  private sinceStart = 0;
+  private stopping = false;
+  private shutdownAsked: Promise<unknown> | null = null;
+
+  constructor(l: L.Layout, batcher: Batcher, o: ConsumerOptions = {}) {
+    this.l = l;
+    this.batcher = batcher;
+    this.maxQueue = o.maxQueue ?? 2048;
+    this.pollMs = o.pollMs ?? 100;
+    if ((Atomics.load(l.i32, L.SEQ) & 1) !== 0) Atomics.add(l.i32, L.SEQ, 1); // a predecessor died mid-publish
+    // Take over the predecessor's totals; what it held in memory died with it.
+    this.base = readConsumer(l);
+    this.base.lost += this.base.queued;
+    this.base.queued = 0;
+    this.reader = new RingReader(l, o.stallMs ?? 5000);
+    this.dict = new DictReader(l);
+    this.br = new ByteReader(Buffer.from(l.sab));
+    Atomics.add(l.i32, L.GEN, 1);
+    this.publish();
+  }
+
+  /** Moves up to `max` committed records into the batcher (no more than it has room for); returns how many. */
+  drain(max = PASS): number {
+    const room = Math.min(max, this.maxQueue - held(this.batcher.stats()));
+    const crashAfter = Atomics.load(this.l.i32, L.CRASH_AFTER);
+    const { reader, l } = this;
+    const abandoned = reader.abandoned;
+    const start = reader.pos;
+    let n = 0;
+    while (n < room) {
+      const at = reader.next();
+      if (at < 0) break;
+      n++;
+      // A record that cannot be decoded or handed over is counted, never retried: a poison record must not
+      // crash-loop the exporter thread.
+      try { this.batcher.onEnd(decodeSpan(l.i32, this.br, at, this.dict) as unknown as Span); }
+      catch { this.decodeErrors++; continue; }
+      this.taken++;
+      if (crashAfter > 0 && ++this.sinceStart >= crashAfter) this.crash();
+    }
+    if (reader.pos !== start || reader.abandoned !== abandoned) {
+      this.publish(); // counters first, then free: a crash in between leaves CK ahead of READ, never behind
+      reader.free();
+    }
+    return n;
+  }
+
+  /** Test hook (CRASH_AFTER / CRASH_MODE): die mid-batch, after spans were taken but before they were published. */
+  private crash(): never {
+    Atomics.store(this.l.i32, L.CRASH_AFTER, 0);
+    if (Atomics.load(this.l.i32, L.CRASH_MODE) === 2) process.exit(1);
+    throw new Error('tracewire test hook: exporter thread crash');
+  }
+
+  publish(): void {
+    const s = this.batcher.stats();
+    const b = this.base, t = this.totals, r = this.reader;
+    t.consumed = b.consumed + this.taken + this.decodeErrors + r.abandoned;
+    t.exported = b.exported + s.exported;
+    t.queueFull = b.queueFull + s.dropped.queueFull;
+    t.exportFailed = b.exportFailed + s.dropped.exportFailed;
+    t.shutdown = b.shutdown + s.dropped.shutdown;
+    t.noExporter = b.noExporter + s.dropped.noExporter;
+    t.abandoned = b.abandoned + r.abandoned;
+    t.decodeError = b.decodeError + this.decodeErrors;
+    t.lost = b.lost;
+    t.queued = s.queued;
+    t.publish(this.l, r.pos);
+  }
+
+  /** Drains everything committed before the call into the batcher and exports it, within `deadline` (performance.now()). */
+  async drainAll(deadline: number): Promise<void> {
+    const target = Atomics.load(this.l.i32, L.WRITE);
+    // A flush gives way to a shutdown (which has its own deadline); the shutdown's own drain does not.
+    const interrupt = this.stopping ? null : this.onShutdown();
+    while (((this.reader.pos - target) | 0) < 0 && performance.now() < deadline && !this.interrupted()) {
+      const n = this.drain();
+      if (n > 0 || held(this.batcher.stats()) > 0) await race(this.batcher.forceFlush(), deadline, interrupt);
+      else await this.sleep(Math.min(5, Math.max(0, deadline - performance.now()))); // a writer mid-record
+    }
+    if (!this.interrupted()) await race(this.batcher.forceFlush(), deadline, interrupt);
+    this.publish();
+  }
+
+  /** Serves flush tickets taken up to now (requestFlush in any thread). */
+  async serveFlush(timeoutMs: number): Promise<void> {
+    const i32 = this.l.i32;
+    const req = Atomics.load(i32, L.FLUSH_REQ);
+    await this.drainAll(performance.now() + timeoutMs);
+    Atomics.store(i32, L.FLUSH_DONE, req);
+    Atomics.notify(i32, L.FLUSH_DONE);
+  }
+
+  /** Shutdown: drain and export what is there within the owner's deadline, then stop the batcher. */
+  async stop(): Promise<void> {
+    const i32 = this.l.i32;
+    this.stopping = true;
+    const deadline = performance.now() + Math.max(0, Atomics.load(i32, L.SHUTDOWN_MS));
+    await this.drainAll(deadline);
+    await this.batcher.shutdown({ deadlineMs: Math.max(0, deadline - performance.now()) });
+    this.publish();
+    Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
+    Atomics.store(i32, L.STOPPED, 1);
+    Atomics.notify(i32, L.FLUSH_DONE);
+    Atomics.notify(i32, L.STOPPED);
+  }
+
+  /** The exporter thread's life: drain, serve flushes, sleep on the doorbell; returns after stop(). */
+  async run(flushTimeoutMs = 30_000): Promise<void> {
+    const i32 = this.l.i32;
+    // A pending Atomics.waitAsync does not keep a worker's event loop alive (Node 20): this handle does.
+    const keepAlive = setInterval(noop, 1 << 30);
+    try { await this.loop(i32, flushTimeoutMs); } finally { clearInterval(keepAlive); }
+  }
+
+  private async loop(i32: Int32Array, flushTimeoutMs: number): Promise<void> {
+    for (;;) {
+      if (Atomics.load(i32, L.SHUTDOWN) !== 0) { await this.stop(); return; }
+      const bell = Atomics.load(i32, L.DOORBELL);
+      const n = this.drain();
+      if (Atomics.load(i32, L.FLUSH_REQ) !== Atomics.load(i32, L.FLUSH_DONE)) { await this.serveFlush(flushTimeoutMs); continue; }
+      this.publish(); // exports settle between passes: keep exported/queued current for stats() readers
+      if (n === PASS) { await new Promise<void>((r) => setImmediate(r)); continue; }
+      const w = L.waitAsync(i32, L.DOORBELL, bell, this.pollMs);
+      if (w.async) await w.value;
+    }
+  }
+
+  private interrupted(): boolean {
+    return !this.stopping && Atomics.load(this.l.i32, L.SHUTDOWN) !== 0;
+  }
+
+  /** Settles when shutdown is asked (the owner notifies SHUTDOWN), so a long flush wait ends at once. */
+  private onShutdown(): Promise<unknown> {
+    if (this.shutdownAsked === null) {
+      const w = L.waitAsync(this.l.i32, L.SHUTDOWN, 0);
+      this.shutdownAsked = w.async ? w.value : Promise.resolve();
+    }
+    return this.shutdownAsked;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    const w = L.waitAsync(this.l.i32, L.DOORBELL, Atomics.load(this.l.i32, L.DOORBELL), ms);
+    if (w.async) await w.value;
+  }
+}
+
+function noop(): void {}
+
+/** Spans the batcher holds in its busiest destination's queue (in-flight exports have left the queue). */
+function held(s: ProcessorStats): number {
+  const d = s.destinations;
+  if (!Array.isArray(d)) return s.queued;
+  let max = 0;
+  for (const x of d as { queued: number; inFlight?: number }[]) max = Math.max(max, x.queued - (x.inFlight ?? 0));
+  return max;
+}
+
+function race(p: Promise<unknown>, deadline: number, interrupt: Promise<unknown> | null): Promise<unknown> {
+  const ms = deadline - performance.now();
+  if (ms <= 0) return Promise.resolve();
+  let t: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => { t = setTimeout(r, ms); });
+  return Promise.race(interrupt === null ? [p, late] : [p, late, interrupt]).finally(() => clearTimeout(t));
+}

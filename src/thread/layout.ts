@@ -1,0 +1,124 @@
+// Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
+// [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
+// [512, 512 + dict): append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
+
+export const MAGIC = 0x74777231; // 'twr1'
+export const CTRL_BYTES = 256;
+export const COUNTER_BYTES = 256;
+export const DICT_OFFSET = CTRL_BYTES + COUNTER_BYTES;
+
+// Int32 indexes. Line 0: contended by every producer (the reservation CAS and the enqueue count share it anyway).
+export const WRITE = 0; // next byte to reserve, absolute, wraps at 2^32
+export const ENQ = 1; // span records reserved, mod 2^32 (only differences are read)
+// Line 1: written by the consumer only.
+export const READ = 16; // next byte to read; everything before it is zeroed and free
+export const CK = 17; // position the published consumer counters account for (always >= READ)
+export const SEQ = 18; // seqlock over the consumer counters: odd while they are being written
+// Line 2: configuration and control, rarely written.
+export const MAGIC_I = 32;
+export const RING_BYTES_I = 33;
+export const DICT_BYTES_I = 34;
+export const DICT_TOP = 35; // bump pointer of the dictionary, bytes used
+export const DOORBELL = 36; // bumped + notified when producers want the consumer awake
+export const SHUTDOWN = 37; // 1: producers drop (counted), the consumer drains and stops
+export const FLUSH_REQ = 38; // flush tickets taken
+export const FLUSH_DONE = 39; // flush tickets served
+export const STOPPED = 40; // 1: the consumer finished its shutdown
+export const GEN = 41; // exporter thread incarnation (restarts = GEN - 1)
+export const CRASH_AFTER = 42; // test hook: the consumer throws after reading this many records (0 = off)
+export const PRODUCERS = 43; // threads attached (the owner included)
+export const CRASH_MODE = 44; // test hook: 1 throw, 2 process.exit inside the exporter thread
+export const TRACER_IDS = 45; // tracer dictionary entries written
+export const SHUTDOWN_MS = 46; // the shutdown deadline the exporter thread works to
+export const RESTARTS = 47; // exporter threads started again after one died
+export const FLUSH_MS = 48; // forceFlush() timeout chosen by the owner, for every thread
+
+// BigInt64 indexes (from byte CTRL_BYTES). Producer-side counters, Atomics.add from any thread (cold: drops only).
+export const C_RING_FULL = 0;
+export const C_TOO_LARGE = 1;
+export const C_AFTER_SHUTDOWN = 2;
+export const C_DICT_FULL = 3;
+export const C_TRUNCATED = 4; // records trimmed to fit (attributes, events or links dropped and counted in the span)
+// Consumer-side counters (line 1 of the block), single writer, published under SEQ.
+export const C_CONSUMED = 8; // span records taken off the ring
+export const C_EXPORTED = 9;
+export const C_W_QUEUE_FULL = 10;
+export const C_EXPORT_FAILED = 11;
+export const C_W_SHUTDOWN = 12;
+export const C_NO_EXPORTER = 13;
+export const C_ABANDONED = 14; // reserved by a thread that died before committing: skipped after the stall timeout
+export const C_DECODE_ERR = 15;
+export const C_LOST = 16; // held in memory by an exporter thread that died
+export const C_W_QUEUED = 17; // held by the exporter thread (batcher queue or export in flight)
+
+// Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written.
+export const T_SPAN = 1;
+export const T_PAD = 2;
+export const TYPE_MASK = 7;
+export const ALIGN = 8;
+
+export const DEFAULT_RING_BYTES = 8 << 20;
+export const MIN_RING_BYTES = 4096;
+export const MAX_RING_BYTES = 1 << 30; // positions are uint32: the ring size must divide 2^32
+export const DEFAULT_DICT_BYTES = 64 << 10;
+
+/** What a producer thread needs to write into the ring: structured-clone safe (pass it in workerData). */
+export interface ThreadHandle {
+  readonly kind: 'tracewire.thread';
+  readonly version: 1;
+  readonly sab: SharedArrayBuffer;
+}
+
+export interface Layout {
+  readonly sab: SharedArrayBuffer;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+  readonly u8: Uint8Array;
+  /** Byte offset of the ring data in the SAB. */
+  readonly base: number;
+  readonly ringBytes: number;
+  readonly dictBytes: number;
+}
+
+/** Smallest power of two >= n within [MIN_RING_BYTES, MAX_RING_BYTES]. */
+export function ringSize(n: number | undefined): number {
+  const want = typeof n === 'number' && n > 0 ? n : DEFAULT_RING_BYTES;
+  let s = MIN_RING_BYTES;
+  while (s < want && s < MAX_RING_BYTES) s *= 2;
+  return s;
+}
+
+export function createLayout(ringBytes?: number, dictBytes?: number): Layout {
+  const ring = ringSize(ringBytes);
+  const dict = Math.max(1024, Math.ceil((dictBytes ?? DEFAULT_DICT_BYTES) / ALIGN) * ALIGN);
+  const sab = new SharedArrayBuffer(DICT_OFFSET + dict + ring);
+  const l = viewLayout(sab, ring, dict);
+  l.i32[MAGIC_I] = MAGIC;
+  l.i32[RING_BYTES_I] = ring;
+  l.i32[DICT_BYTES_I] = dict;
+  return l;
+}
+
+/** Views over a SAB made by createLayout (in another thread); throws on anything else. */
+export function openLayout(sab: unknown): Layout {
+  if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < DICT_OFFSET) throw new TypeError('tracewire/thread: not a thread handle (expected the SharedArrayBuffer from processor.handle())');
+  const i32 = new Int32Array(sab, 0, CTRL_BYTES >> 2);
+  if (Atomics.load(i32, MAGIC_I) !== MAGIC) throw new TypeError('tracewire/thread: thread handle of an unknown version');
+  return viewLayout(sab, Atomics.load(i32, RING_BYTES_I), Atomics.load(i32, DICT_BYTES_I));
+}
+
+function viewLayout(sab: SharedArrayBuffer, ring: number, dict: number): Layout {
+  return {
+    sab,
+    i32: new Int32Array(sab),
+    i64: new BigInt64Array(sab, CTRL_BYTES, COUNTER_BYTES >> 3),
+    u8: new Uint8Array(sab),
+    base: DICT_OFFSET + dict,
+    ringBytes: ring,
+    dictBytes: dict,
+  };
+}
+
+type WaitResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+/** Atomics.waitAsync (Node >= 16; typed here because the project's lib is ES2022): never blocks the caller. */
+export const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, timeoutMs?: number) => WaitResult }).waitAsync;

@@ -1,0 +1,209 @@
+// Span <-> binary record. Layout (little-endian, 8-aligned, 88-byte fixed part as int32 words):
+//  0 header (len | type, written by the ring) · 4 tracer entry · 8..40 t0 t1 t2 t3 s0 s1 p0 p1 · 40 bits
+//  (flags | kind | status | parent bits, as Span.bits) · 44 start unix sec (uint32) · 48 start ns · 52 end
+//  unix sec · 56 end ns · 60 nAttr · 64 droppedAttrs · 68 nEvents · 72 droppedEvents · 76 nLinks ·
+//  80 droppedLinks · 84 flags (1 status message, 2 tracestate) · 88.. name, [status message], [tracestate],
+//  attributes (key id | 0 + inline key, tagged value), events (f64 epoch ms, name, n, attributes), links
+//  (6 words, flags, remote, tracestate, n, attributes). Strings: LEB128 byte length + UTF-8.
+// Times are absolute (unix): every thread has its own performance.timeOrigin.
+import { ORIGIN_MS } from '../clock.js';
+import type { Span, SpanEvent, SpanLink } from '../span.js';
+import { ByteWriter, OVERFLOW, V_FALSE, V_STR, V_TRUE, V_UINT } from './codec.js';
+import type { DictWriter } from './dict.js';
+
+/** Same split as clock.ts / otlp-json.ts, so absolute <-> relative conversions are exact to the ns. */
+export const ORIGIN_SEC = Math.floor(ORIGIN_MS / 1000);
+export const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_SEC * 1000) * 1e6);
+export const FIXED = 88;
+export const SPAN_BITS = (1 << 15) - 1; // flags, kind, status, parent-remote, has-parent; not ENDED or the count
+
+export const HAS_MESSAGE = 1;
+export const HAS_TRACESTATE = 2;
+const SLOTS = 32; // attribute positions remembered: the same call site sets the same keys in the same order
+
+export class RecordWriter {
+  readonly w: ByteWriter;
+  /** Int32 view of the scratch buffer (refreshed when it grows): the fixed part, and the word copy into the ring. */
+  words: Int32Array;
+  /** The last encode() had to leave attributes, events or links out to fit (counted in the span's dropped counts). */
+  trimmed: boolean;
+  private readonly dict: DictWriter;
+  private readonly slotKey: (string | null)[];
+  private readonly slotId: Int32Array;
+  private maxLen: number;
+  private grown: number;
+
+  constructor(dict: DictWriter) {
+    this.w = new ByteWriter(4096);
+    this.words = new Int32Array(this.w.buf.buffer, this.w.buf.byteOffset, this.w.buf.length >> 2);
+    this.trimmed = false;
+    this.dict = dict;
+    this.slotKey = new Array<string | null>(SLOTS).fill(null);
+    this.slotId = new Int32Array(SLOTS);
+    this.maxLen = 4096;
+    this.grown = 0;
+  }
+
+  /** Encodes into the scratch buffer; returns the aligned record size, or -1 when even the fixed part and name do not fit. */
+  encode(span: Span, tracerRef: number, maxBytes: number): number {
+    const w = this.w;
+    const maxLen = (this.maxLen = span.tracer.attrPolicy.maxValueLength);
+    w.limit = maxBytes;
+    w.pos = FIXED;
+    this.trimmed = false;
+    const r = span.rare;
+    let name = span.name;
+    if (name.length > maxLen) { name = name.slice(0, maxLen); span.tracer.attrStats.truncated++; }
+    let flags = 0;
+    try {
+      w.str(name);
+      if (r !== null) {
+        if (r.statusMessage !== null) { flags |= HAS_MESSAGE; w.str(r.statusMessage); }
+        if (r.traceState !== null) { flags |= HAS_TRACESTATE; w.str(r.traceState.toString()); }
+      }
+    } catch (e) {
+      if (e === OVERFLOW) return -1;
+      throw e;
+    }
+    const nA = span.nAttr;
+    let nAttr = 0;
+    if (nA > 0) nAttr = this.attributes(span.attrs!, nA);
+    let nEv = 0, nEvAll = 0, nLink = 0, nLinkAll = 0;
+    if (r !== null) {
+      if (r.events !== null) { nEvAll = r.events.length; nEv = this.events(r.events); }
+      if (r.links !== null) { nLinkAll = r.links.length; nLink = this.links(r.links); }
+    }
+    if (w.grown !== this.grown) { this.grown = w.grown; this.words = new Int32Array(w.buf.buffer, w.buf.byteOffset, w.buf.length >> 2); }
+    const q = this.words;
+    q[0] = 0;
+    q[1] = tracerRef;
+    q[2] = span.t0; q[3] = span.t1; q[4] = span.t2; q[5] = span.t3;
+    q[6] = span.s0; q[7] = span.s1; q[8] = span.p0; q[9] = span.p1;
+    q[10] = span.bits & SPAN_BITS;
+    absTime(q, 11, span.startSec, span.startNs);
+    absTime(q, 13, span.endSec, span.endNs);
+    q[15] = nAttr;
+    q[16] = (r === null ? 0 : r.droppedAttrs) + (nA - nAttr);
+    q[17] = nEv;
+    q[18] = (r === null ? 0 : r.droppedEvents) + (nEvAll - nEv);
+    q[19] = nLink;
+    q[20] = (r === null ? 0 : r.droppedLinks) + (nLinkAll - nLink);
+    q[21] = flags;
+    return (w.pos + 7) & ~7;
+  }
+
+  /**
+   * The span's attributes; returns how many fit the budget. Hot loop: the common shapes (remembered key,
+   * short ASCII string, small integer, boolean) are written inline; anything else goes through ByteWriter.
+   */
+  private attributes(a: readonly unknown[], nA: number): number {
+    const w = this.w;
+    const slotKey = this.slotKey, slotId = this.slotId;
+    let i = 0;
+    let mark = w.pos;
+    try {
+      for (; i < nA; i++) {
+        const k = a[2 * i] as string;
+        const v = a[2 * i + 1];
+        let p = w.pos;
+        const b = w.buf;
+        if (i < SLOTS && slotKey[i] === k && p + 136 <= w.end) { // key id (2) + tag + length + 127 chars
+          const id = slotId[i]!;
+          if (id > 0 && id < 16384) { // ids of a 64 KiB dictionary always take 1 or 2 bytes
+            if (id < 128) b[p++] = id; else { b[p++] = (id & 0x7f) | 0x80; b[p++] = id >>> 7; }
+            if (typeof v === 'string') {
+              const n = v.length;
+              if (n < 128) {
+                let j = 0;
+                for (; j < n; j++) { const c = v.charCodeAt(j); if (c >= 0x80) break; b[p + 2 + j] = c; }
+                if (j === n) { b[p] = V_STR; b[p + 1] = n; w.pos = p + 2 + n; mark = w.pos; continue; }
+              }
+            } else if (typeof v === 'number') {
+              if (v >= 0 && v < 16384 && (v | 0) === v && (v !== 0 || 1 / v > 0)) {
+                b[p++] = V_UINT;
+                if (v < 128) b[p++] = v; else { b[p++] = (v & 0x7f) | 0x80; b[p++] = v >>> 7; }
+                w.pos = p; mark = p; continue;
+              }
+            } else if (typeof v === 'boolean') { b[p++] = v ? V_TRUE : V_FALSE; w.pos = p; mark = p; continue; }
+            w.pos = p;
+          } else w.uvar(id);
+          if (id === 0) w.str(k.length > this.maxLen ? k.slice(0, this.maxLen) : k);
+        } else this.slot(k, i);
+        w.value(v);
+        mark = w.pos;
+      }
+    } catch (e) { if (e !== OVERFLOW) throw e; w.pos = mark; this.trimmed = true; }
+    return i;
+  }
+
+  /** Key for attribute position i, remembered for the next span from the same call site. */
+  private slot(k: string, i: number): void {
+    const id = this.dict.key(String(k));
+    if (i < SLOTS) { this.slotKey[i] = k; this.slotId[i] = id; }
+    this.keyOut(k, id);
+  }
+
+  /** A dictionary key id, or 0 and the key inline. */
+  private keyOut(k: string, id: number): void {
+    this.w.uvar(id);
+    if (id === 0) { k = String(k); this.w.str(k.length > this.maxLen ? k.slice(0, this.maxLen) : k); }
+  }
+
+  private attrs(a: readonly unknown[], n: number): void {
+    for (let i = 0; i < n; i++) {
+      const k = String(a[2 * i]);
+      this.keyOut(k, this.dict.key(k));
+      this.w.value(a[2 * i + 1]);
+    }
+  }
+
+  /** Writes events until the budget runs out; returns how many fit. */
+  private events(list: readonly SpanEvent[]): number {
+    const w = this.w;
+    const maxLen = this.maxLen;
+    let i = 0;
+    let mark = w.pos;
+    try {
+      for (; i < list.length; i++) {
+        const e = list[i]!;
+        w.f64(e.time);
+        w.str(e.name.length > maxLen ? e.name.slice(0, maxLen) : e.name);
+        const n = e.attrs === null ? 0 : e.nAttr;
+        w.uvar(n);
+        if (n > 0) this.attrs(e.attrs!, n);
+        mark = w.pos;
+      }
+    } catch (err) { if (err !== OVERFLOW) throw err; w.pos = mark; this.trimmed = true; }
+    return i;
+  }
+
+  private links(list: readonly SpanLink[]): number {
+    const w = this.w;
+    let i = 0;
+    let mark = w.pos;
+    try {
+      for (; i < list.length; i++) {
+        const l = list[i]!;
+        w.i32(l.t0); w.i32(l.t1); w.i32(l.t2); w.i32(l.t3); w.i32(l.s0); w.i32(l.s1);
+        w.u8(l.traceFlags & 0xff);
+        w.u8(l.isRemote ? 1 : 0);
+        w.str(l.traceState === null ? '' : l.traceState.toString());
+        const n = l.attrs === null ? 0 : l.nAttr;
+        w.uvar(n);
+        if (n > 0) this.attrs(l.attrs!, n);
+        mark = w.pos;
+      }
+    } catch (err) { if (err !== OVERFLOW) throw err; w.pos = mark; this.trimmed = true; }
+    return i;
+  }
+}
+
+/** (sec, ns) since this thread's timeOrigin -> absolute unix (sec as uint32 bits, ns), clamped at the epoch. */
+function absTime(q: Int32Array, i: number, sec: number, ns: number): void {
+  let s = ORIGIN_SEC + sec;
+  let n = ORIGIN_NS + ns;
+  if (n >= 1e9) { n -= 1e9; s++; }
+  if (s < 0) { s = 0; n = 0; }
+  q[i] = s;
+  q[i + 1] = n;
+}

@@ -1,0 +1,139 @@
+// The exporter thread's view of a record: ThreadSpan, shaped like Span where the OTLP encoder and the
+// exporters read it, decoded straight from the SAB (layout: record.ts).
+import { toEpochMs, unixNanoString } from '../clock.js';
+import { SpanEvent, SpanLink, SpanRare } from '../span.js';
+import type { SpanContextLike } from '../span-context.js';
+import type { ByteReader } from './codec.js';
+import type { DictReader, ThreadTracer } from './dict.js';
+import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, ORIGIN_NS, ORIGIN_SEC, SPAN_BITS } from './record.js';
+
+/**
+ * A decoded span, shaped like Span where the OTLP encoder and exporters read it. Times are stored relative
+ * to THIS thread's timeOrigin, so the encoder's (ORIGIN + rel) arithmetic yields the producer's exact unix ns.
+ */
+export class ThreadSpan {
+  tracer: ThreadTracer;
+  name: string;
+  t0: number; t1: number; t2: number; t3: number;
+  s0: number; s1: number;
+  p0: number; p1: number;
+  bits: number;
+  startSec: number; startNs: number;
+  endSec: number; endNs: number;
+  attrs: unknown[] | null;
+  nAttr: number;
+  traceState: string | null;
+  rare: SpanRare | null;
+
+  constructor(tracer: ThreadTracer, name: string) {
+    this.tracer = tracer;
+    this.name = name;
+    this.t0 = 0; this.t1 = 0; this.t2 = 0; this.t3 = 0;
+    this.s0 = 0; this.s1 = 0; this.p0 = 0; this.p1 = 0;
+    this.bits = 0;
+    this.startSec = 0; this.startNs = 0; this.endSec = 0; this.endNs = 0;
+    this.attrs = null;
+    this.nAttr = 0;
+    this.traceState = null;
+    this.rare = null;
+  }
+
+  get traceFlags(): number { return this.bits & 0xff; }
+  get kind(): number { return (this.bits >> 8) & 7; }
+  get status(): number { return (this.bits >> 11) & 3; }
+  get parentIsRemote(): boolean { return (this.bits & (1 << 13)) !== 0; }
+  get hasParent(): boolean { return (this.bits & (1 << 14)) !== 0; }
+  get isRemote(): boolean { return false; }
+  get ended(): boolean { return true; }
+  get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }
+  get traceId(): string { return hex(this.t0) + hex(this.t1) + hex(this.t2) + hex(this.t3); }
+  get spanId(): string { return hex(this.s0) + hex(this.s1); }
+  get parentSpanId(): string { return this.hasParent ? hex(this.p0) + hex(this.p1) : ''; }
+  get startTime(): number { return toEpochMs(this.startSec, this.startNs); }
+  get endTime(): number { return toEpochMs(this.endSec, this.endNs); }
+  get startUnixNano(): string { return unixNanoString(this.startSec, this.startNs); }
+  get endUnixNano(): string { return unixNanoString(this.endSec, this.endNs); }
+  get duration(): number { return (this.endSec - this.startSec) * 1000 + (this.endNs - this.startNs) / 1e6; }
+  get attributes(): Record<string, unknown> {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < this.nAttr; i++) o[this.attrs![2 * i] as string] = this.attrs![2 * i + 1];
+    return o;
+  }
+  get links(): readonly SpanLink[] { return this.rare?.links ?? []; }
+  get events(): readonly SpanEvent[] { return this.rare?.events ?? []; }
+  /** Nothing pooled here: decoded spans are plain garbage once exported. */
+  release(): void {}
+}
+
+function hex(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Scratch context for SpanLink's constructor (it copies the fields); its tracestate is the string form. */
+const linkCtx = { t0: 0, t1: 0, t2: 0, t3: 0, s0: 0, s1: 0, traceFlags: 0, isRemote: false, traceState: null as string | null };
+
+/** Decodes the committed record at SAB byte offset `at`. Throws RangeError on a malformed record. */
+export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: DictReader): ThreadSpan {
+  const b = at >> 2;
+  r.pos = at + FIXED;
+  const s = new ThreadSpan(dict.get(i32[b + 1]!), r.str());
+  s.t0 = i32[b + 2]!; s.t1 = i32[b + 3]!; s.t2 = i32[b + 4]!; s.t3 = i32[b + 5]!;
+  s.s0 = i32[b + 6]!; s.s1 = i32[b + 7]!; s.p0 = i32[b + 8]!; s.p1 = i32[b + 9]!;
+  s.bits = i32[b + 10]! & SPAN_BITS;
+  relTime(s, true, i32[b + 11]! >>> 0, i32[b + 12]!);
+  relTime(s, false, i32[b + 13]! >>> 0, i32[b + 14]!);
+  const flags = i32[b + 21]!;
+  const msg = (flags & HAS_MESSAGE) !== 0 ? r.str() : '';
+  const ts = (flags & HAS_TRACESTATE) !== 0 ? r.str() : '';
+  if (ts !== '') s.traceState = ts;
+  const nAttr = i32[b + 15]!, dAttr = i32[b + 16]!, nEv = i32[b + 17]!, dEv = i32[b + 18]!, nLink = i32[b + 19]!, dLink = i32[b + 20]!;
+  if (nAttr > 0) { s.attrs = readAttrs(r, dict, nAttr); s.nAttr = nAttr; }
+  if (msg !== '' || ts !== '' || dAttr > 0 || nEv > 0 || dEv > 0 || nLink > 0 || dLink > 0) {
+    const rare = (s.rare = new SpanRare());
+    if (msg !== '') rare.statusMessage = msg;
+    if (ts !== '') rare.traceState = ts as never;
+    rare.droppedAttrs = dAttr; rare.droppedEvents = dEv; rare.droppedLinks = dLink;
+    if (nEv > 0) {
+      const ev: SpanEvent[] = (rare.events = []);
+      for (let i = 0; i < nEv; i++) {
+        const time = r.f64();
+        const name = r.str();
+        const n = r.uvar();
+        ev.push(new SpanEvent(name, time, n > 0 ? readAttrs(r, dict, n) : null, n));
+      }
+    }
+    if (nLink > 0) {
+      const links: SpanLink[] = (rare.links = []);
+      for (let i = 0; i < nLink; i++) {
+        const c = linkCtx;
+        c.t0 = r.i32(); c.t1 = r.i32(); c.t2 = r.i32(); c.t3 = r.i32(); c.s0 = r.i32(); c.s1 = r.i32();
+        c.traceFlags = r.u8();
+        c.isRemote = r.u8() === 1;
+        const lts = r.str();
+        c.traceState = lts === '' ? null : lts;
+        const n = r.uvar();
+        links.push(new SpanLink(c as unknown as SpanContextLike, n > 0 ? readAttrs(r, dict, n) : null, n));
+      }
+    }
+  }
+  return s;
+}
+
+/** n (key id or inline key, tagged value) pairs into a fresh flat [k, v, ...] array. */
+function readAttrs(r: ByteReader, dict: DictReader, n: number): unknown[] {
+  const out = new Array<unknown>(2 * n);
+  for (let i = 0; i < n; i++) {
+    const id = r.uvar();
+    out[2 * i] = id === 0 ? r.str() : dict.key(id);
+    out[2 * i + 1] = r.value();
+  }
+  return out;
+}
+
+/** Absolute unix (sec, ns) -> (sec, ns) since this thread's timeOrigin, ns kept in [0, 1e9). */
+function relTime(s: ThreadSpan, start: boolean, absSec: number, absNs: number): void {
+  let sec = absSec - ORIGIN_SEC;
+  let ns = absNs - ORIGIN_NS;
+  if (ns < 0) { ns += 1e9; sec--; }
+  if (start) { s.startSec = sec; s.startNs = ns; } else { s.endSec = sec; s.endNs = ns; }
+}

@@ -1,0 +1,73 @@
+// Entry of the exporter worker_thread: builds the exporters named in workerData (exporter objects cannot
+// cross threads, their options can), wraps them in the ordinary batcher and runs the ring consumer until
+// shutdown. Everything network-bound (encoding, gzip, HTTP, retries) happens here, off the event loop.
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import os from 'node:os';
+import { BatchSpanProcessor, type BatchOptions } from '../batcher.js';
+import { describeError, type SpanExporter } from '../exporter.js';
+import { otlpExporter, type OtlpExporterOptions } from '../otlp-http.js';
+import { consoleExporter, fileExporter, type FileExporterOptions } from '../exporters-local.js';
+import { Consumer } from './consumer.js';
+import { openLayout } from './layout.js';
+
+/** An exporter described by its options (functions and agents cannot be sent to a thread). */
+export type ThreadExporterSpec =
+  | ({ type: 'otlp' } & Omit<OtlpExporterOptions, 'agent' | 'logger' | 'env'>)
+  | ({ type: 'file' } & FileExporterOptions)
+  | { type: 'console' }
+  /** Your own exporter, built in the exporter thread: `module` is a URL or absolute path, `export` names a factory called with `options`. */
+  | { type: 'module'; module: string; export?: string; options?: unknown };
+
+export interface WorkerConfig {
+  kind: 'tracewire.thread.worker';
+  sab: SharedArrayBuffer;
+  exporters: ThreadExporterSpec[];
+  batch: Omit<BatchOptions, 'logger' | 'env'>;
+  env: Record<string, string | undefined> | undefined;
+  pollMs: number;
+  stallMs: number;
+  flushTimeoutMs: number;
+  niceness: number;
+}
+
+function log(msg: string): void {
+  parentPort?.postMessage({ type: 'log', msg });
+}
+
+export async function buildExporters(specs: readonly ThreadExporterSpec[], env: WorkerConfig['env'], logger: (m: string) => void): Promise<SpanExporter[]> {
+  const out: SpanExporter[] = [];
+  for (const spec of specs) {
+    try {
+      if (spec.type === 'otlp') { const { type: _t, ...o } = spec; out.push(otlpExporter({ ...o, env, logger })); }
+      else if (spec.type === 'file') { const { type: _t, ...o } = spec; out.push(fileExporter(o)); }
+      else if (spec.type === 'console') out.push(consoleExporter());
+      else if (spec.type === 'module') {
+        const url = spec.module.startsWith('/') ? 'file://' + spec.module : spec.module;
+        const m = (await import(url)) as Record<string, unknown>;
+        const make = m[spec.export ?? 'default'];
+        if (typeof make !== 'function') throw new TypeError(`${spec.export ?? 'default'} is not a function in ${spec.module}`);
+        out.push(await (make as (o: unknown) => SpanExporter | Promise<SpanExporter>)(spec.options));
+      } else throw new TypeError(`unknown exporter type ${JSON.stringify((spec as { type?: unknown }).type)}`);
+    } catch (e) {
+      logger(`exporter thread: cannot build the ${String((spec as { type?: unknown }).type)} exporter (${describeError(e)}); its spans are not exported`);
+    }
+  }
+  return out;
+}
+
+export async function main(cfg: WorkerConfig): Promise<void> {
+  // Linux nice values are per thread (NPTL) and setpriority(0) means the calling thread: only this thread
+  // yields to the host's when CPUs are short. Elsewhere it would renice the whole process: not done.
+  if (cfg.niceness > 0 && process.platform === 'linux') { try { os.setPriority(Math.min(19, cfg.niceness)); } catch { /* not permitted: run as is */ } }
+  const l = openLayout(cfg.sab);
+  const exporters = await buildExporters(cfg.exporters, cfg.env, log);
+  const batcher = new BatchSpanProcessor(exporters, { ...cfg.batch, env: cfg.env, logger: log });
+  const consumer = new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize, pollMs: cfg.pollMs, stallMs: cfg.stallMs });
+  await consumer.run(cfg.flushTimeoutMs);
+}
+
+const cfg = workerData as WorkerConfig | undefined;
+if (!isMainThread && cfg?.kind === 'tracewire.thread.worker') {
+  // Exit explicitly once stopped: keep-alive sockets or a file stream must not hold the thread open.
+  main(cfg).then(() => process.exit(0));
+}

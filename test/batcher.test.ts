@@ -1,0 +1,362 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, type Tracer } from '../src/index.js';
+import type { Span } from '../src/span.js';
+import { BatchSpanProcessor, type BatchOptions, type DestinationStats } from '../src/batcher.js';
+import { memoryExporter, type MemoryExporter } from '../src/exporters-local.js';
+import type { SpanExporter } from '../src/exporter.js';
+import { spawn } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import { startReceiver } from './helpers/otlp-receiver.js';
+
+const unhandled: unknown[] = [];
+process.on('unhandledRejection', (e) => unhandled.push(e));
+
+function setup(exporter: SpanExporter | SpanExporter[], batch: BatchOptions = {}, env: Record<string, string> = {}) {
+  const logs: string[] = [];
+  const tracer = createTracer({ service: 'batch-test', exporter, batch: { scheduledDelayMillis: 60_000, reportIntervalMs: 60_000, ...batch }, env, logger: (m) => logs.push(m) });
+  return { tracer, logs, proc: tracer.processor as BatchSpanProcessor };
+}
+
+function endSpans(t: Tracer, n: number, attrs = true): void {
+  for (let i = 0; i < n; i++) t.startSpan('op ' + (i % 3), { root: true, attributes: attrs ? { i, k: 'v' } : undefined }).end();
+}
+
+const dests = (s: object) => (s as { destinations: DestinationStats[] }).destinations;
+
+/** ended = exported + dropped (every reason) + queued, checked on the tracer's merged stats. */
+function balanced(t: Tracer, where = ''): ReturnType<Tracer['stats']> {
+  const s = t.stats();
+  const d = s.dropped as Record<string, number>;
+  const dropped = Object.values(d).reduce((a, b) => a + b, 0);
+  assert.is(s.ended, s.exported + dropped + s.queued, `${where} ${JSON.stringify({ ended: s.ended, exported: s.exported, queued: s.queued, dropped: d })}`);
+  return s;
+}
+
+async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+test('defaults follow OpenTelemetry (queue 2048, batch 512, delay 5000, timeout 30000)', () => {
+  const p = new BatchSpanProcessor(memoryExporter(), { env: {} });
+  assert.equal([p.maxQueueSize, p.maxExportBatchSize, p.scheduledDelayMillis, p.exportTimeoutMillis], [2048, 512, 5000, 30000]);
+});
+
+test('OTEL_BSP_*: read, empty = unset, unparsable warned and ignored, batch clamped to queue, options win', () => {
+  const logs: string[] = [];
+  const logger = (m: string) => logs.push(m);
+  let p = new BatchSpanProcessor(memoryExporter(), { logger, env: { OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_BSP_SCHEDULE_DELAY: '250', OTEL_BSP_EXPORT_TIMEOUT: '999' } });
+  assert.equal([p.maxQueueSize, p.maxExportBatchSize, p.scheduledDelayMillis, p.exportTimeoutMillis], [100, 10, 250, 999]);
+  assert.is(logs.length, 0);
+  p = new BatchSpanProcessor(memoryExporter(), { logger, env: { OTEL_BSP_MAX_QUEUE_SIZE: '', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '  ', OTEL_BSP_SCHEDULE_DELAY: 'soon', OTEL_BSP_EXPORT_TIMEOUT: '-5' } });
+  assert.equal([p.maxQueueSize, p.maxExportBatchSize, p.scheduledDelayMillis, p.exportTimeoutMillis], [2048, 512, 5000, 30000]);
+  assert.is(logs.length, 2, logs.join('\n'));
+  assert.match(logs[0]!, 'OTEL_BSP_SCHEDULE_DELAY');
+  assert.match(logs[1]!, 'OTEL_BSP_EXPORT_TIMEOUT');
+  logs.length = 0;
+  p = new BatchSpanProcessor(memoryExporter(), { logger, env: { OTEL_BSP_MAX_QUEUE_SIZE: '64', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' } });
+  assert.is(p.maxExportBatchSize, 64);
+  assert.match(logs.join(), 'above maxQueueSize');
+  p = new BatchSpanProcessor(memoryExporter(), { logger, maxQueueSize: 32, maxExportBatchSize: 8, scheduledDelayMillis: 0, env: { OTEL_BSP_MAX_QUEUE_SIZE: '64', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '16', OTEL_BSP_SCHEDULE_DELAY: '7' } });
+  assert.equal([p.maxQueueSize, p.maxExportBatchSize, p.scheduledDelayMillis], [32, 8, 0]);
+  logs.length = 0;
+  p = new BatchSpanProcessor(memoryExporter(), { logger, maxQueueSize: -1 as number, env: {} });
+  assert.is(p.maxQueueSize, 2048);
+  assert.match(logs.join(), 'maxQueueSize');
+});
+
+test('a full batch is exported without waiting for the timer; export never runs inside span.end()', async () => {
+  const mem = memoryExporter();
+  const { tracer } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 4 });
+  endSpans(tracer, 8);
+  assert.is(mem.calls, 0, 'nothing exported synchronously from end()');
+  balanced(tracer, 'after end');
+  await waitFor(() => mem.spans.length === 8, 'two batches');
+  assert.is(mem.calls, 2);
+  const s = balanced(tracer, 'after export');
+  assert.is(s.exported, 8);
+  assert.is(s.queued, 0);
+  await tracer.shutdown({ deadlineMs: 100 });
+});
+
+test('the scheduled delay exports a partial batch (unref\'d timer)', async () => {
+  const mem = memoryExporter();
+  const { tracer } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 32, scheduledDelayMillis: 10 });
+  endSpans(tracer, 3);
+  await waitFor(() => mem.spans.length === 3, 'timer export');
+  assert.is(mem.calls, 1);
+  endSpans(tracer, 2);
+  await waitFor(() => mem.spans.length === 5, 'timer re-armed');
+  balanced(tracer);
+  await tracer.shutdown({ deadlineMs: 100 });
+});
+
+test('forceFlush exports everything queued, in batches, and resolves after it settled', async () => {
+  const mem = memoryExporter({ delayMs: 1 });
+  const { tracer } = setup(mem, { maxQueueSize: 100, maxExportBatchSize: 8 });
+  endSpans(tracer, 20);
+  await tracer.forceFlush();
+  assert.is(mem.spans.length, 20);
+  assert.is(mem.calls, 3);
+  const s = balanced(tracer);
+  assert.is(s.exported, 20);
+  await tracer.forceFlush(); // nothing queued: resolves at once
+  await tracer.shutdown({ deadlineMs: 100 });
+});
+
+test('one export in flight per destination; the ring keeps filling meanwhile', async () => {
+  const mem = memoryExporter({ delayMs: 15 });
+  const { tracer } = setup(mem, { maxQueueSize: 1000, maxExportBatchSize: 5 });
+  endSpans(tracer, 5);
+  await waitFor(() => mem.concurrent === 1, 'first export started');
+  endSpans(tracer, 30);
+  const s = balanced(tracer, 'while in flight');
+  assert.is(s.inFlight as number, 5);
+  assert.is(s.queued, 35);
+  await tracer.forceFlush();
+  assert.is(mem.maxConcurrent, 1);
+  assert.is(mem.spans.length, 35);
+  balanced(tracer);
+  await tracer.shutdown({ deadlineMs: 100 });
+});
+
+test('a full ring drops, counts by reason and logs one rate-limited line, not one per span', async () => {
+  const mem = memoryExporter({ fail: 'never' });
+  const { tracer, logs, proc } = setup(mem, { maxQueueSize: 16, maxExportBatchSize: 8, reportIntervalMs: 40, exportTimeoutMillis: 60_000 });
+  endSpans(tracer, 1000);
+  let s = balanced(tracer, 'flood');
+  assert.is(s.dropped.queueFull, 1000 - 16);
+  assert.is(s.queued, 16);
+  assert.is(logs.length, 1, 'first drop reported at once');
+  assert.match(logs[0]!, 'memory: dropped 1 span');
+  endSpans(tracer, 500);
+  assert.is(logs.length, 1, 'later drops wait for the interval');
+  await waitFor(() => logs.length === 2, 'the interval line');
+  assert.match(logs[1]!, 'dropped 1483 spans in the last'); // 983 left from the flood + 500
+  assert.match(logs[1]!, 'queue full 1483');
+  s = balanced(tracer);
+  assert.ok(s.queued <= proc.maxQueueSize + proc.maxExportBatchSize, 'memory bounded by the ring');
+  await tracer.shutdown({ deadlineMs: 20 });
+  s = balanced(tracer, 'after shutdown');
+  assert.is(s.queued, 0);
+});
+
+for (const mode of ['throw', 'reject', 'result'] as const) {
+  test(`an exporter that fails by '${mode}' is isolated: counted exportFailed, nothing reaches the host`, async () => {
+    const mem = memoryExporter({ fail: mode });
+    const { tracer, logs } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 4 });
+    endSpans(tracer, 10);
+    await tracer.forceFlush();
+    const s = balanced(tracer);
+    assert.is(s.dropped.exportFailed, 10);
+    assert.is(s.exported, 0);
+    assert.is(dests(s)[0]!.exports.failed, 3);
+    assert.match(logs.join('\n'), 'memory: dropped 4 spans (export failed 4); last error: memory exporter: forced');
+    mem.fail(null);
+    endSpans(tracer, 4);
+    await tracer.forceFlush();
+    assert.is(balanced(tracer).exported, 4, 'recovers when the exporter does');
+    await tracer.shutdown({ deadlineMs: 100 });
+    assert.equal(unhandled, []);
+  });
+}
+
+test('partial success: rejected spans count as exportFailed, the rest as exported', async () => {
+  const mem = memoryExporter({ fail: 'partial', rejected: 3 });
+  const { tracer } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 10 });
+  endSpans(tracer, 10);
+  await tracer.forceFlush();
+  const s = balanced(tracer);
+  assert.is(s.exported, 7);
+  assert.is(s.dropped.exportFailed, 3);
+  await tracer.shutdown({ deadlineMs: 100 });
+});
+
+for (const mode of ['hang', 'never'] as const) {
+  test(`an export that ${mode === 'hang' ? 'hangs until aborted' : 'never settles (callback never called)'} times out, is counted, and the next batch goes out`, async () => {
+    const mem = memoryExporter({ fail: mode });
+    const { tracer } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 4, exportTimeoutMillis: 20 });
+    endSpans(tracer, 4);
+    await tracer.forceFlush();
+    let s = balanced(tracer);
+    assert.is(s.dropped.exportFailed, 4);
+    assert.is(dests(s)[0]!.exports.timedOut, 1);
+    assert.is(dests(s)[0]!.exports.abandoned, mode === 'never' ? 1 : 0);
+    mem.fail(null);
+    endSpans(tracer, 4);
+    await tracer.forceFlush();
+    s = balanced(tracer);
+    assert.is(s.exported, 4);
+    await tracer.shutdown({ deadlineMs: 50 });
+    assert.equal(unhandled, []);
+  });
+}
+
+test('an export that never settles does not pin its spans: memory stays at the ring plus one batch', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // Keeps every pending promise (as a hung HTTP client keeps its requests) but not the spans.
+  const pending: Promise<never>[] = [];
+  const stuck: SpanExporter = { name: 'stuck', export: () => { const p = new Promise<never>(() => {}); pending.push(p); return p; } };
+  const { tracer } = setup(stuck, { maxQueueSize: 8, maxExportBatchSize: 4, exportTimeoutMillis: 10 });
+  const refs = ((): WeakRef<object>[] => {
+    const out: WeakRef<object>[] = [];
+    for (let i = 0; i < 4; i++) { const s = tracer.startSpan('leak?', { root: true }); out.push(new WeakRef(s)); s.end(); }
+    return out;
+  })();
+  await tracer.forceFlush();
+  assert.is(dests(tracer.stats())[0]!.exports.abandoned, 1);
+  for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 0)); gc(); }
+  assert.ok(refs.every((r) => r.deref() === undefined), 'spans of the abandoned export were collected');
+  assert.is(pending.length, 1);
+  await tracer.shutdown({ deadlineMs: 20 });
+});
+
+test('shutdown({ deadlineMs }) returns by the deadline whatever the exporter does, and drops what is left', async () => {
+  const mem = memoryExporter({ fail: 'never' });
+  const { tracer, proc } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 4 });
+  endSpans(tracer, 10);
+  const t0 = Date.now();
+  const p = proc.shutdown({ deadlineMs: 30 });
+  assert.is(proc.shutdown({ deadlineMs: 30_000 }), p, 'idempotent');
+  await p;
+  assert.ok(Date.now() - t0 < 5000);
+  let s = balanced(tracer, 'after shutdown');
+  assert.is(s.queued, 0);
+  assert.is(s.dropped.shutdown, 10);
+  endSpans(tracer, 3);
+  s = balanced(tracer, 'ended after shutdown');
+  assert.is(s.dropped.shutdown, 13);
+  await tracer.forceFlush();
+  assert.ok(mem.shutdownCalled, 'exporter.shutdown() called');
+});
+
+test('shutdown drains everything when the backend keeps up', async () => {
+  const mem = memoryExporter({ delayMs: 1 });
+  const { tracer } = setup(mem, { maxQueueSize: 256, maxExportBatchSize: 16 });
+  endSpans(tracer, 100);
+  await tracer.shutdown({ deadlineMs: 5000 });
+  const s = balanced(tracer);
+  assert.is(s.exported, 100);
+  assert.is(mem.spans.length, 100);
+});
+
+test('fan-out: each destination has its own queue; a stuck one never delays the other', async () => {
+  const slow = memoryExporter({ fail: 'never' });
+  const fast = memoryExporter();
+  const { tracer } = setup([slow, fast], { maxQueueSize: 32, maxExportBatchSize: 8, exportTimeoutMillis: 60_000 });
+  endSpans(tracer, 100);
+  await waitFor(() => fast.spans.length >= 32, 'fast destination');
+  const s = tracer.stats();
+  assert.is(dests(s).length, 2);
+  for (const d of dests(s)) assert.is(d.ended, d.exported + d.queued + d.dropped.queueFull + d.dropped.exportFailed + d.dropped.shutdown, d.name);
+  assert.is(dests(s)[0]!.exported, 0);
+  assert.is(dests(s)[0]!.inFlight, 8);
+  assert.ok(dests(s)[1]!.exported >= 32);
+  assert.is(fast.spans[0], slow.calls > 0 ? fast.spans[0] : undefined, 'span objects shared');
+  await tracer.shutdown({ deadlineMs: 30 });
+  for (const d of dests(tracer.stats())) assert.is(d.queued, 0);
+});
+
+test('attribute arrays are recycled after a settled export (single destination), kept for memory exporters', async () => {
+  const seen: number[] = [];
+  const custom: SpanExporter = { name: 'custom', async export(spans) { for (const s of spans) seen.push(s.nAttr); } };
+  const { tracer } = setup(custom, { maxQueueSize: 16, maxExportBatchSize: 4 });
+  const spans: Span[] = [];
+  for (let i = 0; i < 4; i++) { const s = tracer.startSpan('x', { root: true, attributes: { a: 1, b: 'two' } }) as Span; spans.push(s); s.end(); }
+  await tracer.forceFlush();
+  assert.equal(seen, [2, 2, 2, 2], 'the exporter saw the attributes');
+  assert.ok(spans.every((s) => s.attrs === null), 'released afterwards');
+  const mem = memoryExporter();
+  const t2 = setup(mem, { maxQueueSize: 16, maxExportBatchSize: 4 }).tracer;
+  endSpans(t2, 4);
+  await t2.forceFlush();
+  assert.ok(mem.spans.every((s) => s.nAttr === 2), 'memory exporter spans keep their attributes');
+  await tracer.shutdown({ deadlineMs: 50 });
+  await t2.shutdown({ deadlineMs: 50 });
+});
+
+test('an exporter resolving undefined counts as success; a throwing logger is contained', async () => {
+  const exp: SpanExporter = { export: async () => undefined };
+  const tracer = createTracer({ exporter: [exp], batch: { maxQueueSize: 4, maxExportBatchSize: 4, reportIntervalMs: 0 }, env: {}, logger: () => { throw new Error('logger down'); } });
+  endSpans(tracer, 10);
+  await tracer.forceFlush();
+  const s = balanced(tracer);
+  assert.ok(s.exported >= 4);
+  assert.is(dests(s)[0]!.name, 'exporter#0');
+  await tracer.shutdown({ deadlineMs: 50 });
+});
+
+test('no exporter in the list: spans are counted as noExporter', async () => {
+  const tracer = createTracer({ exporter: [], env: {} });
+  endSpans(tracer, 3);
+  const s = balanced(tracer);
+  assert.is(s.dropped.noExporter, 3);
+  await tracer.shutdown({ deadlineMs: 10 });
+});
+
+// ---- installShutdownHook: SIGTERM in a child process ------------------------------------------
+const root = fileURLToPath(new URL('..', import.meta.url));
+function child(url: string, ownListener: boolean): Promise<{ code: number | null; signal: string | null; out: string }> {
+  const src = `
+    import { createTracer } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+    import { otlpExporter } from ${JSON.stringify(new URL('../src/otlp-http.ts', import.meta.url).href)};
+    import { installShutdownHook } from ${JSON.stringify(new URL('../src/shutdown-hook.ts', import.meta.url).href)};
+    const tracer = createTracer({ service: 'hook', exporter: otlpExporter({ url: ${JSON.stringify(url)}, env: {} }), env: {} });
+    installShutdownHook(tracer, { deadlineMs: 3000, logger: (m) => console.log(m) });
+    ${ownListener ? "process.on('SIGTERM', () => setTimeout(() => process.exit(7), 300));" : ''}
+    for (let i = 0; i < 25; i++) tracer.startSpan('work ' + i, { root: true }).end();
+    setInterval(() => {}, 1000);
+    console.log('ready');`;
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', fileURLToPath(new URL('../scripts/register.mjs', import.meta.url)), '--input-type=module', '-e', src], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; if (out.includes('ready') && !p.killed) p.kill('SIGTERM'); });
+    p.on('exit', (code, signal) => resolve({ code, signal, out }));
+  });
+}
+
+test('installShutdownHook: SIGTERM flushes the spans, then the process dies of SIGTERM as before', async () => {
+  const r = await startReceiver();
+  const res = await child(r.url, false);
+  assert.is(res.signal, 'SIGTERM', JSON.stringify(res));
+  assert.match(res.out, 'SIGTERM: spans flushed');
+  assert.is(r.spans().length, 25);
+  await r.close();
+});
+
+test('installShutdownHook: with the app\'s own SIGTERM listener it only flushes; the app decides the exit', async () => {
+  const r = await startReceiver();
+  const res = await child(r.url, true);
+  assert.is(res.code, 7, JSON.stringify(res));
+  assert.is(r.spans().length, 25);
+  await r.close();
+});
+
+test('installShutdownHook returns an uninstaller; the hook flushes through tracer.shutdown', async () => {
+  const { installShutdownHook } = await import('../src/shutdown-hook.js');
+  const before = process.listenerCount('SIGUSR2');
+  let calls = 0;
+  const off = installShutdownHook({ shutdown: async () => { calls++; } }, { signals: ['SIGUSR2'] });
+  assert.is(process.listenerCount('SIGUSR2'), before + 1);
+  const mine = () => {}; // an app listener too, so the hook does not re-raise in this process
+  process.on('SIGUSR2', mine);
+  process.emit('SIGUSR2', 'SIGUSR2');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.is(calls, 1);
+  off();
+  process.off('SIGUSR2', mine);
+  assert.is(process.listenerCount('SIGUSR2'), before);
+});
+
+test('no unhandled rejections anywhere in this file', () => {
+  assert.equal(unhandled, []);
+});
+
+test.run();

@@ -1,0 +1,132 @@
+// AC-002 / AC-003 / AC-007 coverage audit: `tracewire audit` finds where propagation breaks (orphans, split
+// traces, calls whose callee never appears, services that never propagate), missing AC-003 fields and
+// attributes outside the allowlist, and gates CI with --min-score / --strict exit codes.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
+import { cli } from './helpers/cli-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tw-cli-audit-'));
+const file = join(dir, 'spans.jsonl');
+const T1 = id32(1, 0xa0);
+const T2 = id32(2, 0xa0);
+const T3 = id32(3, 0xa0);
+const T4 = id32(4, 0xa0);
+const s = (n: number): string => id16(n, 0xa0);
+
+const good: SynthSpan[] = [
+  { trace: T1, id: s(1), service: 'gateway', name: 'GET /a', kind: 2, start: 0, dur: 50, http: 200 },
+  { trace: T1, id: s(2), parent: s(1), service: 'gateway', name: 'GET', kind: 3, start: 5, dur: 20, http: 200 },
+  { trace: T1, id: s(3), parent: s(2), service: 'orders', name: 'GET /orders', kind: 2, start: 6, dur: 18, http: 200, attrs: { 'user.email': 'a@b.c' } },
+];
+// an uninstrumented proxy between gateway and orders: orders' parent span was never exported
+const orphaned: SynthSpan[] = [
+  { trace: T2, id: s(4), service: 'gateway', name: 'GET /b', kind: 2, start: 0, dur: 50, http: 200 },
+  { trace: T2, id: s(5), parent: s(99), service: 'orders', name: 'GET /orders', kind: 2, start: 6, dur: 18, http: 200, attrs: { 'url.query': 'token=secret' } },
+];
+// legacy receives a propagated call but its two outgoing calls never show up downstream
+const legacy: SynthSpan[] = [
+  { trace: T3, id: s(6), service: 'gateway', name: 'GET /c', kind: 2, start: 0, dur: 50, http: 200 },
+  { trace: T3, id: s(7), parent: s(6), service: 'gateway', name: 'GET', kind: 3, start: 1, dur: 40, http: 200 },
+  { trace: T3, id: s(8), parent: s(7), service: 'legacy', name: 'GET /l', kind: 2, start: 2, dur: 38, http: 200 },
+  { trace: T3, id: s(9), parent: s(8), service: 'legacy', name: 'GET', kind: 3, start: 3, dur: 10, http: 200, attrs: { 'server.address': 'billing' } },
+  { trace: T3, id: s(10), parent: s(8), service: 'legacy', name: 'GET', kind: 3, start: 15, dur: 10, http: 200, attrs: { 'server.address': 'billing' } },
+];
+// AC-003 gaps: no service.name, no operation name, an HTTP server span without its status code
+const gaps: SynthSpan[] = [
+  { trace: T4, id: s(11), service: '', name: 'GET /d', kind: 2, start: 0, dur: 5, http: 200 },
+  { trace: T4, id: s(12), parent: s(11), service: 'orders', name: '', kind: 1, start: 1, dur: 1 },
+  { trace: T4, id: s(13), parent: s(11), service: 'orders', name: 'GET /e', kind: 2, start: 2, dur: 1, attrs: { 'http.request.method': 'GET' } },
+];
+writeFileSync(file, [good, orphaned, legacy, gaps].map((t) => otlpLine(t)).join('\n') + '\n');
+
+test('AC-002 audit: orphans, split traces and calls whose callee never appears are found and located', async () => {
+  const r = await cli(['audit', '--file', file, '--json']);
+  assert.is(r.code, 0, r.err); // no gate asked for
+  const a = JSON.parse(r.out);
+  assert.is(a.spans, 13);
+  assert.is(a.orphanSpans, 1);
+  assert.equal([a.orphans[0].traceId, a.orphans[0].spanId, a.orphans[0].service], [T2, s(5), 'orders']);
+  assert.match(a.orphans[0].detail, `parent ${s(99)} is not in the trace`);
+  assert.is(a.splitTraces, 1);
+  assert.equal(a.deadEnds.map((e: { spanId: string }) => e.spanId), [s(9), s(10)]);
+  assert.equal(a.neverPropagate, ['legacy']);
+  const svc = (n: string) => a.services.find((x: { service: string }) => x.service === n);
+  assert.equal([svc('legacy').inboundOk, svc('legacy').inbound, svc('legacy').outboundOk, svc('legacy').outbound], [1, 1, 0, 2]);
+  assert.is(Math.round(svc('legacy').score * 1000), 333);
+  assert.equal(svc('legacy').noDownstream, { billing: 2 });
+  assert.equal([svc('orders').inboundOk, svc('orders').inbound], [2, 3]); // T1 and T4 found their parent, T2 did not
+  assert.equal([svc('gateway').outboundOk, svc('gateway').outbound, svc('gateway').rootEntries, svc('gateway').score], [2, 2, 3, 1]);
+  assert.is(a.services[0].service, 'legacy', 'worst score first');
+});
+
+test('AC-003 audit: spans missing required fields are counted per field, with examples', async () => {
+  const a = JSON.parse((await cli(['audit', '--file', file, '--json'])).out);
+  assert.equal(a.missingFields, { 'operation name': 1, 'service.name': 1, 'http.response.status_code': 1 });
+  assert.equal(a.missingExamples.map((e: { spanId: string }) => e.spanId).sort(), [s(11), s(12), s(13)]);
+});
+
+test('AC-007 audit: attribute keys outside the operational allowlist are listed; --allow extends it', async () => {
+  const a = JSON.parse((await cli(['audit', '--file', file, '--json'])).out);
+  assert.equal(a.disallowedAttributes, [{ key: 'user.email', spans: 1, services: ['orders'] }, { key: 'url.query', spans: 1, services: ['orders'] }].sort((x, y) => y.spans - x.spans || 0));
+  const b = JSON.parse((await cli(['audit', '--file', file, '--json', '--allow', 'user.*'])).out);
+  assert.equal(b.disallowedAttributes.map((d: { key: string }) => d.key), ['url.query']);
+  const c = JSON.parse((await cli(['audit', '--file', file, '--json', '--allow', 'user.email,url.query'])).out);
+  assert.equal(c.disallowedAttributes, []);
+});
+
+test('AC-002 audit: --min-score gates CI with the exit code; --strict also fails on AC-003 gaps and disallowed keys', async () => {
+  const fail = await cli(['audit', '--file', file, '--min-score', '90']);
+  assert.is(fail.code, 1);
+  assert.match(fail.out, 'FAIL: legacy: propagation score 33.3% < 90%');
+  assert.match(fail.out, 'FAIL: orders: propagation score 66.7% < 90%');
+  const pass = await cli(['audit', '--file', file, '--min-score', '30']);
+  assert.is(pass.code, 0, pass.out);
+  assert.match(pass.out, 'PASS: every service scores ≥ 30%');
+  const strict = await cli(['audit', '--file', file, '--min-score', '30', '--strict']);
+  assert.is(strict.code, 1);
+  assert.match(strict.out, 'FAIL: 3 missing AC-003 field(s)');
+  assert.match(strict.out, 'FAIL: 2 attribute key(s) outside the allowlist');
+  const okFile = join(dir, 'ok.jsonl');
+  writeFileSync(okFile, otlpLine(good.map((x) => ({ ...x, attrs: {} }))) + '\n');
+  const clean = await cli(['audit', '--file', okFile, '--min-score', '100', '--strict']);
+  assert.is(clean.code, 0, clean.out);
+  const bad = await cli(['audit', '--file', file, '--min-score', '101']);
+  assert.is(bad.code, 2);
+  assert.match(bad.err, '--min-score expects a number between 0 and 100');
+});
+
+test('AC-002 audit: the text report names the broken hops and the scores', async () => {
+  const r = await cli(['audit', '--file', file]);
+  assert.match(r.out, 'Propagation audit: 13 spans in 4 traces');
+  assert.match(r.out, 'orphan spans (parent not in the trace: an uninstrumented hop): 1');
+  assert.match(r.out, `trace ${T2} span ${s(5)} orders "GET /orders": parent ${s(99)} is not in the trace`);
+  assert.match(r.out, 'traces split in several roots: 1');
+  assert.match(r.out, 'calls whose callee never appears (client/producer spans with no span downstream): 2');
+  assert.match(r.out, 'services that receive calls but never propagate: legacy');
+  assert.match(r.out, /legacy\s+33\.3%\s+1\/1\s+0\/2\s+0\s+billing ×2/);
+  assert.match(r.out, 'user.email on 1 span(s) of orders');
+  assert.match(r.out, 'audit done (no --min-score gate)');
+});
+
+test('AC-002 audit: a parent-link cycle in corrupt input neither hangs nor crashes', async () => {
+  const f = join(dir, 'cycle.jsonl');
+  const t = id32(9, 0xa0);
+  writeFileSync(f, otlpLine([
+    { trace: t, id: s(20), parent: s(21), service: 'a', name: 'x', kind: 2, start: 0, dur: 1 },
+    { trace: t, id: s(21), parent: s(20), service: 'b', name: 'y', kind: 2, start: 0, dur: 1 },
+    { trace: t, id: s(22), parent: s(22), service: 'b', name: 'self', kind: 1, start: 0, dur: 1 },
+  ]) + '\n');
+  const r = await cli(['audit', '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).orphanSpans, 2); // the self-parented span, and one span to break the loop
+  const v = await cli(['view', t, '--file', f, '--json']);
+  assert.is(v.code, 0, v.err);
+  assert.is(JSON.parse(v.out).spans.length, 3);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();

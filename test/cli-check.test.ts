@@ -1,0 +1,101 @@
+// AC-001 / AC-007 contract checker: `tracewire check <url>` against services on 127.0.0.1 — one traced
+// with tracewire/http (must pass), and broken ones (must fail on exactly the broken rules).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createTracer } from '../src/index.js';
+import { withTracing } from '../adapters/http.js';
+import { cli } from './helpers/cli-run.js';
+
+const servers: Server[] = [];
+function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const s = createServer(handler);
+  servers.push(s);
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}/`)));
+}
+
+const tracer = createTracer({ service: 'checked', env: {}, logger: () => {} });
+let seen = 0;
+const good = serve(withTracing(tracer, (req, res) => { seen++; res.statusCode = req.headers['x-key'] === 'k1' ? 200 : 401; res.end('ok'); }));
+// trusts whatever follows "00-" in traceparent: no grammar check at all
+const naive = serve((req, res) => {
+  const tp = req.headers.traceparent;
+  const id = typeof tp === 'string' && tp.length >= 35 ? tp.slice(3, 35) : randomBytes(16).toString('hex');
+  res.setHeader('x-trace-id', id);
+  res.end();
+});
+const silent = serve((_req, res) => res.end('no trace headers'));
+// dies on a big tracestate
+const fragile = serve(withTracing(tracer, (req, res) => { res.statusCode = String(req.headers.tracestate ?? '').length > 1000 ? 500 : 200; res.end(); }));
+
+interface Row { ac: string; name: string; result: string; detail: string }
+const rows = (out: string): Row[] => JSON.parse(out).results;
+const failed = (out: string): string[] => rows(out).filter((r) => r.result === 'fail').map((r) => r.name);
+
+test('AC-001 check: a service traced by tracewire/http passes the whole contract (exit 0)', async () => {
+  const url = await good;
+  const r = await cli(['check', url, '-H', 'x-key: k1', '--json']);
+  assert.is(r.code, 0, r.out + r.err);
+  const j = JSON.parse(r.out);
+  assert.is(j.pass, true);
+  assert.is(j.failed, 0);
+  const names = j.results.map((x: Row) => x.name).join('\n');
+  for (const rule of ['uppercase hex', 'version ff', 'all-zero trace-id', 'all-zero parent-id', 'one digit short', 'trailing data', 'underscores for dashes', 'two traceparent headers', 'huge tracestate', 'keeps answering']) {
+    assert.match(names, rule);
+  }
+  assert.ok(j.results.length >= 20);
+  assert.ok(j.results.every((x: Row) => x.result === 'pass'), JSON.stringify(j.results.filter((x: Row) => x.result !== 'pass')));
+  assert.match(j.results[0].detail, 'HTTP 200'); // the -H header reached the service
+  assert.ok(seen >= j.results.length - 2);
+  const text = await cli(['check', url, '-H', 'x-key: k1']);
+  assert.is(text.code, 0);
+  assert.match(text.out, /AC-001\s+PASS\s+valid traceparent: its trace ID is preserved/);
+  assert.match(text.out, /AC-002\s+PASS\s+valid traceparent: the service answers with its own span ID/);
+  assert.match(text.out, 'all passed');
+});
+
+test('AC-001 check: a service that trusts any traceparent fails the restart rules, and only those (exit 1)', async () => {
+  const r = await cli(['check', await naive, '--json']);
+  assert.is(r.code, 1, r.out + r.err);
+  const f = failed(r.out);
+  for (const rule of ['uppercase hex', 'version ff', 'all-zero trace-id', 'all-zero parent-id', 'trace-id one digit long', 'parent-id one digit short', 'trailing data', 'a trailing dot', 'flags one digit', 'two traceparent headers']) {
+    assert.ok(f.some((n) => n.includes(rule)), `expected a failure for ${rule}: ${f.join(' | ')}`);
+  }
+  assert.not.ok(f.some((n) => n.includes('its trace ID is preserved')), 'valid IDs are preserved by this service');
+  const skip = rows(r.out).find((x) => x.ac === 'AC-002')!;
+  assert.is(skip.result, 'skip');
+  assert.match(skip.detail, 'x-trace-id only');
+});
+
+test('AC-001 check: no trace ID in the responses fails AC-001; a 500 on a huge tracestate fails that rule', async () => {
+  const r = await cli(['check', await silent, '--json']);
+  assert.is(r.code, 1);
+  assert.ok(failed(r.out).includes('no traceparent: the response carries a trace ID'));
+  const txt = await cli(['check', await silent]);
+  assert.match(txt.out, /AC-001\s+FAIL\s+no traceparent: the response carries a trace ID\s+HTTP 200, trace none via none/);
+  assert.match(txt.out, / failed: \d+ passed, \d+ failed, \d+ skipped/);
+  const g = await cli(['check', await fragile, '--json']);
+  assert.is(g.code, 1);
+  assert.equal(failed(g.out).map((n) => n.replace(/\(\d+ members, \d+ chars\)/, '(...)')), ['huge tracestate (...): traceparent still honoured']);
+});
+
+test('AC-007 check: an unreachable service and bad arguments are clear errors (exit 2)', async () => {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  const r = await cli(['check', `http://127.0.0.1:${port}/`]);
+  assert.is(r.code, 2);
+  assert.match(r.err, `cannot reach http://127.0.0.1:${port}/: ECONNREFUSED`);
+  for (const [args, msg] of [[['check'], 'check needs a URL'], [['check', 'not a url'], 'is not a URL'], [['check', 'ftp://127.0.0.1/'], 'only http: and https:'],
+    [['check', 'http://127.0.0.1:1/', '-H', 'novalue'], "--header expects 'name: value'"], [['check', 'http://127.0.0.1:1/', '--timeout', '0'], '--timeout expects']] as Array<[string[], string]>) {
+    const x = await cli(args);
+    assert.is(x.code, 2, args.join(' '));
+    assert.match(x.err, msg);
+  }
+});
+
+test.after(() => { for (const s of servers) { s.close(); s.closeAllConnections(); } });
+test.run();

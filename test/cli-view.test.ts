@@ -1,0 +1,218 @@
+// AC-004: look a trace up by its ID in the span files and see the whole path — driven as a user does:
+// `node bin/tracewire.mjs view ...` in a child process, real files in a tmp dir, output and exit codes.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
+
+import { cli as run, ROOT } from './helpers/cli-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tw-cli-view-'));
+const cli = (args: string[], o: { cwd?: string; env?: Record<string, string | undefined> } = {}) => run(args, { cwd: dir, ...o });
+
+const T = id32(1, 0xabc);
+const [ROOTID, C1, S1, C2, S2, DB, ORPH] = [0, 1, 2, 3, 4, 5, 6].map((i) => id16(i, 0x77));
+const trace: SynthSpan[] = [
+  { trace: T, id: ROOTID!, service: 'gateway', name: 'GET /checkout', kind: 2, start: 0, dur: 100, http: 200 },
+  { trace: T, id: C1!, parent: ROOTID, service: 'gateway', name: 'POST', kind: 3, start: 5, dur: 35, http: 503, status: 2 },
+  { trace: T, id: S1!, parent: C1, service: 'orders', name: 'POST /orders', kind: 2, start: 6, dur: 32, http: 503, status: 2 },
+  { trace: T, id: C2!, parent: ROOTID, service: 'gateway', name: 'POST', kind: 3, start: 45, dur: 50, http: 200, resend: 1 },
+  { trace: T, id: S2!, parent: C2, service: 'orders', name: 'POST /orders', kind: 2, start: 46, dur: 48, http: 200 },
+  { trace: T, id: DB!, parent: S2, service: 'orders', name: 'SELECT orders', kind: 3, start: 50, dur: 40, attrs: { 'db.system.name': 'postgresql' } },
+  { trace: T, id: ORPH!, parent: id16(99, 0x77), service: 'orders', name: 'POST /callback', kind: 2, start: 10, dur: 5, http: 200 },
+];
+const other: SynthSpan[] = [{ trace: id32(2, 0xabc), id: id16(0, 0x88), service: 'gateway', name: 'GET /other', kind: 2, start: 0, dur: 3, http: 200 }];
+const file = join(dir, 'spans.jsonl');
+writeFileSync(file, otlpLine(trace.slice(0, 4)) + '\n' + otlpLine(other) + '\n' + otlpLine(trace.slice(4)) + '\n');
+
+test('AC-004 view: the whole path as a waterfall tree, parents before children, with HTTP codes, retries, errors', async () => {
+  const r = await cli(['view', T, '--file', file]);
+  assert.is(r.code, 0, r.err);
+  const lines = r.out.split('\n');
+  assert.match(lines[0]!, `Trace ${T}`);
+  assert.match(lines[0]!, '7 spans · 2 services · 100.0ms · 2 errors');
+  assert.match(lines[0]!, '1 orphan span');
+  const idx = (s: string, from = 0): number => lines.findIndex((l, i) => i >= from && l.includes(s));
+  const root = idx('GET /checkout');
+  const first = idx('POST /orders');
+  const retry = idx('↻ retry #1');
+  const second = idx('POST /orders', first + 1);
+  const db = idx('SELECT orders');
+  assert.ok(root > 0 && root < first && first < retry && retry < second && second < db, lines.join('\n'));
+  assert.match(lines[first - 1]!, /503/);
+  assert.match(lines[first]!, /ERROR\s+503/);
+  assert.match(lines[retry]!, /gateway\s+└ POST/);
+  assert.match(lines[second]!, /orders\s+└ POST \/orders/); // depth shown by indentation: under the retried call
+  assert.ok(lines[db]!.indexOf('└ SELECT') > lines[second]!.indexOf('└ POST'));
+  assert.match(r.out, /POST \/callback.*parent 0077000000000064 not in trace/);
+  // the self-time table by service
+  assert.match(r.out, /gateway\s+3\s+/);
+});
+
+test('AC-004 view: the critical path is marked (root → retried call → its server span → db), the overlapped orphan is not', async () => {
+  const r = await cli(['view', T, '--file', file]);
+  const line = (s: string, nth = 0): string => r.out.split('\n').filter((l) => l.includes(s))[nth]!;
+  assert.ok(line('GET /checkout').startsWith('*'));
+  assert.ok(line('↻ retry').startsWith('*'));
+  assert.ok(line('POST /orders', 1).startsWith('*'));
+  assert.ok(line('SELECT orders').startsWith('*'));
+  assert.ok(line('POST /orders', 0).startsWith('*'), 'the failed first attempt ran before the retry: it is on the path too');
+  assert.ok(line('POST /callback').startsWith(' '));
+});
+
+test('AC-004 view --json: spans in tree order with depth, offsets, durations, self time, status, HTTP code, retries', async () => {
+  const r = await cli(['view', T, '--file', file, '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.is(j.found, true);
+  assert.is(j.traceId, T);
+  assert.is(j.spanCount, 7);
+  assert.is(j.durationMs, 100);
+  const names = j.spans.map((s: { name: string; depth: number }) => `${s.depth}:${s.name}`);
+  assert.equal(names, ['0:GET /checkout', '1:POST', '2:POST /orders', '1:POST', '2:POST /orders', '3:SELECT orders', '0:POST /callback']);
+  const root = j.spans[0];
+  assert.is(root.selfMs, 15); // 100 ms minus the union of [5,40] and [45,95]
+  assert.is(root.httpStatusCode, 200);
+  assert.is(j.spans[3].retries, 1);
+  assert.is(j.spans[2].status, 'error');
+  assert.is(j.spans[5].startOffsetMs, 50);
+  assert.is(j.spans[6].orphan, true);
+  assert.is(j.spans[6].critical, false);
+  assert.equal(j.spans.map((s: { critical: boolean }) => s.critical), [true, true, true, true, true, true, false]);
+  assert.is(j.spans[5].attributes['db.system.name'], 'postgresql');
+  assert.equal(j.services.map((s: { service: string }) => s.service).sort(), ['gateway', 'orders']);
+});
+
+test('AC-004 view: the ID may be a traceparent or a server-timing value; upper case works', async () => {
+  for (const arg of [`00-${T}-${C1}-01`, `trace;desc=00-${T}-${C1}-01`, T.toUpperCase()]) {
+    const r = await cli(['view', arg, '--file', file, '--json']);
+    assert.is(r.code, 0, `${arg}: ${r.err}`);
+    assert.is(JSON.parse(r.out).traceId, T);
+  }
+});
+
+test('AC-004 view: an unknown ID is a clear message and exit 1; a malformed ID is a usage error (exit 2)', async () => {
+  const r = await cli(['view', 'f'.repeat(32), '--file', file]);
+  assert.is(r.code, 1);
+  assert.match(r.err, `trace ${'f'.repeat(32)} not found in ${file}`);
+  assert.is(r.out, '');
+  const j = await cli(['view', 'f'.repeat(32), '--file', file, '--json']);
+  assert.is(j.code, 1);
+  assert.is(JSON.parse(j.out).found, false);
+  for (const bad of ['xyz', '0'.repeat(32), '123']) {
+    const b = await cli(['view', bad, '--file', file]);
+    assert.is(b.code, 2, bad);
+    assert.match(b.err, 'is not a trace ID');
+  }
+  const none = await cli(['view', '--file', file]);
+  assert.is(none.code, 2);
+  assert.match(none.err, 'view needs a trace ID');
+});
+
+test('AC-004 view: hostile span names cannot drive the terminal (escape and control sequences shown, not sent)', async () => {
+  const tid = id32(3, 0xabc);
+  const f = join(dir, 'hostile.jsonl');
+  const evil = 'GET \x1b]0;pwned\x07 \x1b[2J\x1b[31mred \u202eevil\u202c \x9b31m \r\nnext';
+  writeFileSync(f, otlpLine([{ trace: tid, id: id16(0, 1), service: 'svc\x1b[1A', name: evil, kind: 2, start: 0, dur: 1, http: 200 }]) + '\n');
+  for (const color of ['--no-color', '--color']) {
+    const r = await cli(['view', tid, '--file', f, color, '--width', '200']);
+    assert.is(r.code, 0, r.err);
+    assert.not.ok(r.out.includes('\x1b]'), 'no OSC sequence');
+    assert.not.ok(r.out.includes('\x1b[2J') || r.out.includes('\x1b[1A') || r.out.includes('\x1b[31mred'), 'no CSI from the input');
+    assert.not.ok(/[\u202e\u009b\r\x07]/.test(r.out), 'no bidi override, C1 CSI, CR or BEL');
+    assert.match(r.out, '\\x1b]0;pwned\\x07');
+    assert.match(r.out, '\\u202e');
+    if (color === '--no-color') assert.not.ok(r.out.includes('\x1b'));
+    else assert.ok(r.out.includes('\x1b[1m'), 'our own colours are on');
+  }
+});
+
+test('AC-004 view: malformed lines are reported with their line number and the rest is still read', async () => {
+  const f = join(dir, 'mixed.jsonl');
+  const badSpan = otlpLine([{ ...trace[0]!, trace: 'nothex' }]);
+  writeFileSync(f, '\ufeff' + otlpLine(trace.slice(0, 3)) + '\r\n{"resourceSpans": [ broken\n{"hello":1}\n' + badSpan + '\n\n' + otlpLine(trace.slice(3)) + '\n');
+  const r = await cli(['view', T, '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spanCount, 7);
+  const v = await cli(['services', '--file', f, '--json']);
+  assert.match(v.err, `${f}:2: malformed JSON line skipped`);
+  assert.match(v.err, `${f}:3: not an OTLP ExportTraceServiceRequest`);
+  assert.match(v.err, `${f}:4: 1 span(s) skipped: traceId is not 32 hex digits`);
+  assert.is(JSON.parse(v.out).spans, 7);
+});
+
+test('AC-004 view: the default file and its rotated siblings are read; a missing file is a clear error (exit 2)', async () => {
+  const d = join(dir, 'rotated');
+  mkdirSync(d);
+  writeFileSync(join(d, 'tracewire-spans.jsonl.2'), otlpLine(trace.slice(0, 2)) + '\n');
+  writeFileSync(join(d, 'tracewire-spans.jsonl.1'), otlpLine(trace.slice(2, 5)) + '\n');
+  writeFileSync(join(d, 'tracewire-spans.jsonl'), otlpLine(trace.slice(5)) + '\n');
+  writeFileSync(join(d, 'tracewire-spans.jsonl.bak'), 'not read\n');
+  const r = await cli(['view', T, '--json'], { cwd: d });
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spanCount, 7);
+  assert.is(r.err, '');
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const m = await cli(['view', T], { cwd: empty });
+  assert.is(m.code, 2);
+  assert.match(m.err, 'cannot read tracewire-spans.jsonl: no such file');
+  assert.match(m.err, 'npx tracewire demo');
+  const x = await cli(['audit', '--file', join(dir, 'nope.jsonl')]);
+  assert.is(x.code, 2);
+  assert.match(x.err, 'nope.jsonl: no such file');
+  const y = await cli(['services', '--file', dir]);
+  assert.is(y.code, 2);
+  assert.match(y.err, 'is a directory');
+});
+
+test('AC-004 view: several --file options are merged; --progress reports on stderr', async () => {
+  const a = join(dir, 'a.jsonl');
+  const b = join(dir, 'b.jsonl');
+  writeFileSync(a, otlpLine(trace.slice(0, 3)) + '\n');
+  writeFileSync(b, otlpLine(trace.slice(3)) + '\n');
+  const r = await cli(['view', T, '-f', a, '--file', b, '--json', '--progress']);
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spanCount, 7);
+  assert.match(r.err, 'reading spans:');
+  const q = await cli(['view', T, '-f', a, '--file', b, '--json']);
+  assert.is(q.err, '', 'no progress when stderr is not a terminal');
+});
+
+test('every command has --help; bad usage exits 2 with the reason', async () => {
+  for (const c of ['demo', 'view', 'services', 'audit', 'check', 'report']) {
+    const r = await cli([c, '--help']);
+    assert.is(r.code, 0);
+    assert.match(r.out, `Usage: tracewire ${c}`);
+  }
+  const top = await cli(['--help']);
+  assert.is(top.code, 0);
+  for (const c of ['demo', 'view', 'services', 'audit', 'check', 'report']) assert.match(top.out, new RegExp(`\\n  ${c}\\s`));
+  const none = await cli([]);
+  assert.is(none.code, 2);
+  const unknown = await cli(['frobnicate']);
+  assert.is(unknown.code, 2);
+  assert.match(unknown.err, "unknown command 'frobnicate'");
+  const opt = await cli(['services', '--bogus']);
+  assert.is(opt.code, 2);
+  assert.match(opt.err, "Unknown option '--bogus'");
+  const extra = await cli(['services', 'x']);
+  assert.is(extra.code, 2);
+  const n = await cli(['services', '--top', 'many', '--file', file]);
+  assert.is(n.code, 2);
+  assert.match(n.err, '--top expects a number');
+  const h = await cli(['help', 'audit']);
+  assert.match(h.out, 'Usage: tracewire audit');
+});
+
+test('bin/tracewire.mjs runs without TRACEWIRE_CLI_SOURCE (built dist/ when present, else the sources)', async () => {
+  const r = await cli(['--version'], { env: { TRACEWIRE_CLI_SOURCE: undefined } });
+  assert.is(r.code, 0, r.err);
+  const pkg = JSON.parse((await import('node:fs')).readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.is(r.out.trim(), pkg.version);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,290 @@
+// AC-005: SREs change destinations, credentials and routes by editing the ConfigMap/Secret; the running
+// service picks it up with no restart. The tests build the directory the kubelet's atomic writer builds
+// (..<timestamp> dir, ..data symlink, key symlinks into ..data) and swap it the same way.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync, renameSync, readlinkSync, existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tracerFromConfig, type ReloadEvent, type ConfiguredTracer, type ConfigOptions } from '../src/config/index.js';
+import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
+import type { Span } from '../src/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tw-config-reload-'));
+const WAIT_MS = 15_000; // generous: machines are noisy; we wait for events, never for time
+
+/** pkg/volume/util/atomic_writer.go, step by step. */
+class KubeletVolume {
+  private seq = 0;
+  constructor(readonly dir: string) { mkdirSync(dir, { recursive: true }); }
+  private tsName(): string {
+    const s = String(this.seq++).padStart(2, '0');
+    return `..2026_11_21_08_30_${s}.123456789`;
+  }
+  write(files: Record<string, string>): void {
+    const old = existsSync(join(this.dir, '..data')) ? readlinkSync(join(this.dir, '..data')) : null;
+    const ts = this.tsName();
+    mkdirSync(join(this.dir, ts));
+    for (const [k, v] of Object.entries(files)) writeFileSync(join(this.dir, ts, k), v);
+    symlinkSync(ts, join(this.dir, '..data_tmp'));
+    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data')); // the atomic step
+    for (const k of Object.keys(files)) if (!existsSync(join(this.dir, k))) symlinkSync(join('..data', k), join(this.dir, k));
+    if (old !== null) rmSync(join(this.dir, old), { recursive: true, force: true });
+    for (const e of readdirSync(this.dir)) if (!e.startsWith('..') && !(e in files)) unlinkSync(join(this.dir, e)); // keys no longer in the ConfigMap
+  }
+}
+
+/** Reload events as a queue the test awaits, with a generous timeout. */
+function events() {
+  const q: ReloadEvent[] = [];
+  const waiters: Array<(e: ReloadEvent) => void> = [];
+  return {
+    onReload: (e: ReloadEvent) => { const w = waiters.shift(); if (w) w(e); else q.push(e); },
+    next(what: string): Promise<ReloadEvent> {
+      const e = q.shift();
+      if (e) return Promise.resolve(e);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no reload event within ${WAIT_MS} ms: ${what}`)), WAIT_MS);
+        waiters.push((ev) => { clearTimeout(t); resolve(ev); });
+      });
+    },
+    get pending() { return q.length; },
+  };
+}
+
+const otlp = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'otlp', url, ...extra });
+const cfg = (o: Record<string, unknown>) => JSON.stringify({ batch: { scheduledDelayMs: 5 }, ...o });
+
+async function send(t: ConfiguredTracer, tenant: string | null, n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) (t.startSpan('op', { attributes: tenant ? { 'tenant.id': tenant } : {} }) as Span).end();
+  await t.forceFlush();
+}
+const names = (r: Receiver): string[] => r.spans().map((s) => s.name);
+
+function balanced(t: ConfiguredTracer): void {
+  const s = t.stats();
+  const dropped = Object.values(s.dropped).reduce((a, b) => a + b, 0);
+  assert.is(s.ended, s.exported + dropped + s.queued, JSON.stringify(s));
+}
+
+test('AC-005 kubelet swaps: new route applied, broken version rejected once, deletion keeps the last good config, re-armed after', async () => {
+  const [a, b, c] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
+  const vol = new KubeletVolume(join(root, 'seq'));
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url), b: otlp(b.url), c: otlp(c.url) }, routes: { default: ['a'] } }) });
+  const ev = events();
+  const logs: string[] = [];
+  // pollMs 0: every reload below must come from fs.watch events on the directory
+  const t = tracerFromConfig({ path: join(vol.dir, 'config.json'), env: {}, logger: (m) => logs.push(m), onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+  assert.equal(t.configStats().watching, [vol.dir]);
+  await send(t, null);
+  assert.is(a.spans().length, 1);
+
+  // 1. a new version routes to b
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url), b: otlp(b.url), c: otlp(c.url) }, routes: { default: ['b'] } }) });
+  let e = await ev.next('v2');
+  assert.ok(e.ok);
+  assert.equal(e.config.routes.default, ['b']);
+  await send(t, null);
+  assert.is(b.spans().length, 1);
+  assert.is(a.spans().length, 1);
+  assert.match(logs.join('\n'), /config reloaded from .*config\.json: exporters a \(otlp .*\), b \(otlp .*\), c \(otlp .*\); routes default→\[b\], all→\[\]/);
+
+  // 2. a broken version: rejected, counted, the last good config stays
+  vol.write({ 'config.json': '{"exporters": {' });
+  e = await ev.next('broken');
+  assert.is(e.ok, false);
+  assert.is(e.error!.code, 'TW_CONFIG_PARSE');
+  assert.equal(e.config.routes.default, ['b']);
+  await send(t, null);
+  assert.is(b.spans().length, 2);
+  assert.is(await t.reload(), null); // the same bad content again: not re-reported
+  let st = t.configStats();
+  assert.equal([st.reloads, st.reloadFailures, st.lastError], [1, 1, 'TW_CONFIG_PARSE']);
+  assert.is(logs.filter((l) => /reload rejected/.test(l)).length, 1);
+
+  // 3. fixed: route to c
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url), b: otlp(b.url), c: otlp(c.url) }, routes: { default: ['c'] } }) });
+  e = await ev.next('v3');
+  assert.ok(e.ok);
+  await send(t, null);
+  assert.is(c.spans().length, 1);
+
+  // 4. the key is removed from the ConfigMap: NOT_FOUND, the last good config stays
+  vol.write({ 'other.json': '{}' });
+  e = await ev.next('deleted');
+  assert.is(e.ok, false);
+  assert.is(e.error!.code, 'TW_CONFIG_NOT_FOUND');
+  await send(t, null);
+  assert.is(c.spans().length, 2);
+
+  // 5. it comes back: the watcher is still armed on the directory
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url) }, routes: { default: ['a'] } }) });
+  e = await ev.next('restored');
+  assert.ok(e.ok);
+  await send(t, null);
+  assert.is(a.spans().length, 2);
+
+  // 6. the same content in a new timestamp directory: nothing to apply, no event
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url) }, routes: { default: ['a'] } }) });
+  assert.is(await t.reload(), null);
+  st = t.configStats();
+  assert.equal([st.reloads, st.reloadFailures, st.lastError], [3, 2, 'TW_CONFIG_NOT_FOUND']);
+  assert.ok(st.unchanged >= 1);
+  assert.equal([a.spans().length, b.spans().length, c.spans().length], [2, 2, 2]);
+  balanced(t);
+  await t.shutdown();
+  await Promise.all([a.close(), b.close(), c.close()]);
+});
+
+test('AC-005 the watched directory itself is removed and recreated: the watcher re-arms and applies the new file', async () => {
+  const [a, b] = await Promise.all([startReceiver(), startReceiver()]);
+  const dir = join(root, 'replaced');
+  let vol = new KubeletVolume(dir);
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url) } }) });
+  const ev = events();
+  const t = tracerFromConfig({ path: join(dir, 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 50 });
+  rmSync(dir, { recursive: true, force: true });
+  let e = await ev.next('dir removed');
+  assert.is(e.error!.code, 'TW_CONFIG_NOT_FOUND');
+  vol = new KubeletVolume(dir);
+  vol.write({ 'config.json': cfg({ exporters: { b: otlp(b.url) } }) });
+  e = await ev.next('dir recreated');
+  assert.ok(e.ok);
+  await send(t, null, 2);
+  assert.is(b.spans().length, 2);
+  // re-armed on the new directory: the next swap is seen too
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url) } }) });
+  e = await ev.next('swap after re-arm');
+  assert.ok(e.ok);
+  assert.equal(t.configStats().watching, [dir]);
+  await t.shutdown();
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('AC-005 Secret rotation: the new token is used after the Secret volume swaps; unchanged exporters keep their instance and connections', async () => {
+  const [a, b] = await Promise.all([startReceiver(), startReceiver()]);
+  const conf = new KubeletVolume(join(root, 'rot', 'config'));
+  const sec = new KubeletVolume(join(root, 'rot', 'secrets'));
+  sec.write({ token: 'token-one\n' });
+  const tokenFile = join(sec.dir, 'token');
+  conf.write({ 'config.json': cfg({ exporters: { a: otlp(a.url, { headers: { authorization: { valueFrom: { file: tokenFile, prefix: 'Bearer ' } } } }), b: otlp(b.url) }, routes: { all: ['a', 'b'] } }) });
+  const ev = events();
+  const t = tracerFromConfig({ path: join(conf.dir, 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+  assert.equal(t.configStats().watching.sort(), [conf.dir, sec.dir].sort());
+  await send(t, null);
+  await a.waitForRequests(1, WAIT_MS);
+  assert.is(a.requests.at(-1)!.headers.authorization, 'Bearer token-one');
+  const bExporter = t.routing!.exporterOf('b');
+  const aExporter = t.routing!.exporterOf('a');
+  const bConnections = b.connections;
+
+  sec.write({ token: 'token-two\n' }); // only the Secret changes
+  const e = await ev.next('secret rotated');
+  assert.ok(e.ok);
+  await send(t, null);
+  assert.is(a.requests.at(-1)!.headers.authorization, 'Bearer token-two');
+  assert.is(t.routing!.exporterOf('b'), bExporter, 'b unchanged: same exporter instance');
+  assert.is.not(t.routing!.exporterOf('a'), aExporter, 'a: new credentials, new exporter');
+  assert.is(b.connections, bConnections, 'b kept its keep-alive connection');
+  assert.equal([a.spans().length, b.spans().length], [2, 2]);
+  // the secret file disappears: the reload is refused, the rotated token stays in use
+  sec.write({ other: 'x' });
+  const e2 = await ev.next('secret removed');
+  assert.is(e2.error!.code, 'TW_CONFIG_SECRET_UNREADABLE');
+  assert.not.ok(JSON.stringify(e2).includes('token-two'));
+  await send(t, null);
+  assert.is(a.requests.at(-1)!.headers.authorization, 'Bearer token-two');
+  await t.shutdown();
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('AC-005 spans buffered when a reload moves the route are still exported by the old destination', async () => {
+  const [a, b] = await Promise.all([startReceiver(), startReceiver()]);
+  const vol = new KubeletVolume(join(root, 'buffered'));
+  // a long schedule delay: spans wait in a's queue until something flushes them
+  const v = (route: string) => JSON.stringify({ batch: { scheduledDelayMs: 600_000, maxExportBatchSize: 1000, maxQueueSize: 1000 }, exporters: { a: otlp(a.url), b: otlp(b.url) }, routes: { default: [route] } });
+  vol.write({ 'config.json': v('a') });
+  const ev = events();
+  const t = tracerFromConfig({ path: join(vol.dir, 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0 } satisfies ConfigOptions);
+  for (let i = 0; i < 25; i++) (t.startSpan('before-' + i) as Span).end();
+  assert.is(t.stats().queued, 25);
+  vol.write({ 'config.json': v('b') });
+  assert.ok((await ev.next('route moved')).ok);
+  for (let i = 0; i < 5; i++) (t.startSpan('after-' + i) as Span).end();
+  await a.waitForRequests(1, WAIT_MS); // the retired lane drains on its own
+  await t.forceFlush();
+  assert.is(a.spans().length, 25);
+  assert.ok(names(a).every((n) => n.startsWith('before-')));
+  assert.equal(names(b).sort(), ['after-0', 'after-1', 'after-2', 'after-3', 'after-4']);
+  const s = t.stats();
+  assert.equal([s.ended, s.exported, s.queued], [30, 30, 0]);
+  balanced(t);
+  const per = Object.fromEntries(s.destinations.map((d) => [d.name, d.exported]));
+  assert.equal(per, { a: 25, b: 5 });
+  await t.shutdown();
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('AC-005 sampler probabilities reload live; a switch of parentBased is reported as needing a restart', async () => {
+  const vol = new KubeletVolume(join(root, 'sampler'));
+  vol.write({ 'config.json': JSON.stringify({ exporters: {}, sampler: { probability: 0 } }) });
+  const ev = events();
+  const t = tracerFromConfig({ path: join(vol.dir, 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+  const sampled = () => { let n = 0; for (let i = 0; i < 20; i++) if (t.startSpan('x', { root: true }).isRecording()) n++; return n; };
+  assert.is(sampled(), 0);
+  vol.write({ 'config.json': JSON.stringify({ exporters: {}, sampler: { probability: 1 }, service: { name: 'renamed' } }) });
+  let e = await ev.next('probability 1');
+  assert.equal(e.restartRequired, ['service']);
+  assert.is(sampled(), 20);
+  assert.is(t.service, 'unknown_service:node'); // fixed at startup
+  vol.write({ 'config.json': JSON.stringify({ exporters: {}, sampler: { probability: 0, parentBased: false } }) });
+  e = await ev.next('parentBased off');
+  assert.equal(e.restartRequired, ['sampler.parentBased']);
+  assert.is(sampled(), 20); // refused: still the previous sampler
+  assert.equal(t.configStats().restartRequired, ['sampler.parentBased']);
+  await t.shutdown();
+});
+
+test('AC-005 a plain file replaced by rename (non-Kubernetes) is picked up too', async () => {
+  const [a, b] = await Promise.all([startReceiver(), startReceiver()]);
+  const dir = join(root, 'plain');
+  mkdirSync(dir);
+  const p = join(dir, 'tracewire.json');
+  writeFileSync(p, cfg({ exporters: { a: otlp(a.url) } }));
+  const ev = events();
+  const t = tracerFromConfig({ path: p, env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+  writeFileSync(join(dir, '.tracewire.json.tmp'), cfg({ exporters: { b: otlp(b.url) } }));
+  renameSync(join(dir, '.tracewire.json.tmp'), p);
+  assert.ok((await ev.next('renamed over')).ok);
+  await send(t, null);
+  assert.is(b.spans().length, 1);
+  writeFileSync(p, cfg({ exporters: { a: otlp(a.url) } })); // in-place write, as an editor does
+  assert.ok((await ev.next('written in place')).ok);
+  await send(t, null);
+  assert.is(a.spans().length, 1);
+  await t.shutdown();
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('AC-005 a reload whose exporter cannot be built is refused (TW_CONFIG_EXPORTER), the running routes stay', async () => {
+  const a = await startReceiver();
+  const vol = new KubeletVolume(join(root, 'exporter-fails'));
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url) } }) });
+  const ev = events();
+  const t = tracerFromConfig({
+    path: join(vol.dir, 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0,
+    exporterFactories: { console: () => { throw new Error('console unavailable'); } },
+  });
+  vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url), c: { type: 'console' } }, routes: { default: ['c'] } }) });
+  const e = await ev.next('exporter fails');
+  assert.is(e.error!.code, 'TW_CONFIG_EXPORTER');
+  assert.match(e.error!.message, /exporter "c" could not be created: console unavailable/);
+  await send(t, null);
+  assert.is(a.spans().length, 1);
+  assert.equal(t.routing!.describe().default, ['a']);
+  await t.shutdown();
+  await a.close();
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,89 @@
+// AC-007 (with AC-005): credentials read from a mounted Secret reach the backend's request and nothing
+// else: not errors, log lines, stats, spans, JSON.stringify(config) or util.inspect(config).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect, format } from 'node:util';
+import { Secret, REDACTED, loadConfig, tracerFromConfig, type ConfigError } from '../src/config/index.js';
+import { startReceiver } from './helpers/otlp-receiver.js';
+import type { Span } from '../src/index.js';
+
+const TOKEN = 'tw-secret-7f3a9c1e5b'; // distinctive, to search every output for it
+const root = mkdtempSync(join(tmpdir(), 'tw-config-secrets-'));
+const secretsDir = join(root, 'secrets');
+mkdirSync(secretsDir);
+const tokenFile = join(secretsDir, 'token');
+writeFileSync(tokenFile, TOKEN + '\n'); // kubectl create secret --from-file keeps the newline
+
+test('AC-007 Secret redacts on all four paths: JSON.stringify, util.inspect, String()/template, + concatenation', () => {
+  const s = new Secret(TOKEN, '/x');
+  assert.is(JSON.stringify({ s }), `{"s":"${REDACTED}"}`);
+  assert.is(inspect(s), `Secret(${REDACTED})`);
+  assert.is(inspect({ nested: { s } }, { depth: 5, showHidden: true }).includes(TOKEN), false);
+  assert.is(format('%s %o %O %j', s, s, s, s).includes(TOKEN), false);
+  assert.is(String(s), REDACTED);
+  assert.is(`${s}`, REDACTED);
+  assert.is('x' + s, 'x' + REDACTED);
+  assert.is(s.reveal(), TOKEN);
+  assert.is(s.source, '/x');
+});
+
+test('AC-007 a loaded config with secret headers never shows them: JSON, inspect, String', () => {
+  const p = join(root, 'c1.json');
+  writeFileSync(p, JSON.stringify({ exporters: { p: { type: 'otlp', url: 'http://x:4318/v1/traces', headers: { authorization: { valueFrom: { file: tokenFile, prefix: 'Bearer ' } }, 'x-inline': TOKEN + '-inline' } } } }));
+  const c = loadConfig(p);
+  const h = (c.exporters!.p as { headers: Record<string, Secret> }).headers;
+  assert.is(h.authorization!.reveal(), 'Bearer ' + TOKEN); // trimmed, prefixed
+  assert.is(h['x-inline']!.reveal(), TOKEN + '-inline');
+  for (const out of [JSON.stringify(c), inspect(c, { depth: null, showHidden: true }), format('%o', c), String(Object.values(h))]) assert.not.ok(out.includes(TOKEN), out);
+});
+
+test('AC-007 secret file problems name the file and the JSON path, never the content', () => {
+  const bad = join(secretsDir, 'two-lines');
+  writeFileSync(bad, `${TOKEN}\nsecond-line-${TOKEN}`);
+  const empty = join(secretsDir, 'empty');
+  writeFileSync(empty, '\n');
+  for (const [f, why] of [[bad, /line break/], [empty, /empty/], [join(secretsDir, 'missing'), /ENOENT/]] as const) {
+    const p = join(root, 'c2.json');
+    writeFileSync(p, JSON.stringify({ exporters: { 'acme-backend': { type: 'otlp', url: 'http://x/v1/traces', headers: { 'x-api-key': { valueFrom: { file: f } } } } } }));
+    try { loadConfig(p); assert.unreachable(); } catch (e) {
+      const err = e as ConfigError;
+      assert.is(err.code, 'TW_CONFIG_SECRET_UNREADABLE');
+      assert.match(err.message, /\$\.exporters\["acme-backend"\]\.headers\["x-api-key"\]: secret file .* is unusable/);
+      assert.ok(err.message.includes(f));
+      assert.match(err.message, why);
+      assert.not.ok(err.message.includes(TOKEN) || JSON.stringify(err.problems).includes(TOKEN));
+    }
+  }
+});
+
+test('AC-007 end to end: the token reaches the backend in the header, and no log, stat, span or config dump', async () => {
+  const rx = await startReceiver();
+  const logs: string[] = [];
+  const p = join(root, 'c3.json');
+  writeFileSync(p, JSON.stringify({
+    service: { name: 'secret-test' },
+    exporters: { platform: { type: 'otlp', url: rx.url, headers: { authorization: { valueFrom: { file: tokenFile, prefix: 'Bearer ' } } } } },
+    batch: { scheduledDelayMs: 10 },
+  }));
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: (m) => logs.push(m) });
+  const s = t.startSpan('op', { attributes: { 'tenant.id': 'acme' } }) as Span;
+  s.end();
+  await t.forceFlush();
+  await rx.waitForRequests(1);
+  assert.is(rx.requests[0]!.headers.authorization, 'Bearer ' + TOKEN);
+  const everything = [
+    logs.join('\n'), JSON.stringify(t.stats()), inspect(t.stats(), { depth: null }), JSON.stringify(t.configStats()), JSON.stringify(t.config),
+    inspect(t.config, { depth: null, showHidden: true }), JSON.stringify(rx.requests[0]!.json), inspect(t.routing!.describe(), { depth: null }),
+    inspect(t, { depth: null }), // a tracer dumped by a debugging host: the exporter (which holds the header) is not descended into
+  ].join('\n');
+  assert.not.ok(everything.includes(TOKEN), 'token leaked');
+  assert.match(logs.join('\n'), /config loaded from .*c3\.json: exporters platform \(otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces\)/);
+  await t.shutdown();
+  await rx.close();
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();

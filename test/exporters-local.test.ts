@@ -1,0 +1,125 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTracer, SpanKind } from '../src/index.js';
+import type { Span } from '../src/span.js';
+import { fileExporter, consoleExporter, memoryExporter, formatSpan } from '../src/exporters-local.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-exporters-'));
+const cap = new CaptureProcessor();
+const tracer = createTracer({ service: 'local-test', processor: cap, env: {} });
+const signal = new AbortController().signal;
+function spans(n: number, pad = 0): Span[] {
+  cap.spans.length = 0;
+  for (let i = 0; i < n; i++) tracer.startSpan('op-' + i, { root: true, attributes: { i, pad: 'x'.repeat(pad) } }).end();
+  return cap.spans.slice() as Span[];
+}
+const lines = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean);
+const spanCount = (line: string) => JSON.parse(line).resourceSpans[0].scopeSpans[0].spans.length;
+
+test('file: one OTLP JSON ExportTraceServiceRequest per line, appended', async () => {
+  const f = path.join(dir, 'a.jsonl');
+  const e = fileExporter({ path: f });
+  assert.equal(await e.export(spans(3), signal), { ok: true });
+  assert.equal(await e.export(spans(2), signal), { ok: true });
+  await e.shutdown();
+  const l = lines(f);
+  assert.is(l.length, 2);
+  assert.equal(l.map(spanCount), [3, 2]);
+  const again = fileExporter({ path: f });
+  await again.export(spans(1), signal);
+  await again.shutdown();
+  assert.is(lines(f).length, 3, 'appends to an existing file');
+});
+
+test('file: rotated by size into path.1 (newest) … path.(maxFiles-1); nothing older is kept', async () => {
+  const f = path.join(dir, 'rot.jsonl');
+  const e = fileExporter({ path: f, maxBytes: 3000, maxFiles: 3 });
+  for (let i = 0; i < 12; i++) assert.equal(await e.export(spans(2, 500), signal), { ok: true });
+  await e.shutdown();
+  const files = fs.readdirSync(dir).filter((x) => x.startsWith('rot.jsonl')).sort();
+  assert.equal(files, ['rot.jsonl', 'rot.jsonl.1', 'rot.jsonl.2']);
+  for (const x of files) assert.ok(fs.statSync(path.join(dir, x)).size <= 3000, x);
+  for (const x of files) for (const l of lines(path.join(dir, x))) assert.is(spanCount(l), 2);
+  assert.ok((e.stats() as { rotations: number }).rotations >= 4);
+  const one = fileExporter({ path: path.join(dir, 'one.jsonl'), maxBytes: 1500, maxFiles: 1 });
+  for (let i = 0; i < 4; i++) await one.export(spans(2, 500), signal);
+  await one.shutdown();
+  assert.equal(fs.readdirSync(dir).filter((x) => x.startsWith('one.jsonl')), ['one.jsonl']);
+});
+
+test('file: a write error is a counted failure, never an unhandled stream error', async () => {
+  const e = fileExporter({ path: path.join(dir, 'no-such-dir', 'x.jsonl') });
+  const r = await e.export(spans(1), signal);
+  assert.is(r.ok, false);
+  assert.is((r.error as { code?: string }).code, 'TW_ERR_FILE_WRITE');
+  assert.is((e.stats() as { writeErrors: number }).writeErrors, 1);
+  await e.shutdown();
+  assert.throws(() => fileExporter({} as never), /path/);
+});
+
+test('file: through the tracer and batcher, shutdown leaves every span on disk', async () => {
+  const f = path.join(dir, 'tracer.jsonl');
+  const t = createTracer({ service: 'file-e2e', exporter: fileExporter({ path: f }), env: {}, batch: { maxExportBatchSize: 16 } });
+  for (let i = 0; i < 40; i++) t.startSpan('s', { root: true }).end();
+  await t.shutdown({ deadlineMs: 5000 });
+  assert.is(lines(f).map(spanCount).reduce((a, b) => a + b, 0), 40);
+  assert.is(t.stats().exported, 40);
+});
+
+test('console: one readable line per span', async () => {
+  let out = '';
+  const e = consoleExporter({ write: (s) => { out += s; } });
+  cap.spans.length = 0;
+  const p = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER, root: true, attributes: { 'http.request.method': 'GET', note: 'two words', n: 3 } }) as Span;
+  const c = tracer.startSpan('SELECT', { kind: SpanKind.CLIENT, parent: p }) as Span;
+  c.setStatus(2, 'boom');
+  c.addEvent('retry');
+  c.end(); p.end();
+  await e.export(cap.spans, signal);
+  const l = out.split('\n').filter(Boolean);
+  assert.is(l.length, 2);
+  assert.match(l[0]!, /^\d{4}-\d\d-\d\dT.*Z CLIENT "SELECT" \d+\.\d{3}ms ERROR "boom" trace=[0-9a-f]{32} span=[0-9a-f]{16} parent=[0-9a-f]{16} service=local-test event="retry"$/);
+  assert.match(l[1]!, 'SERVER "GET /items/:id"');
+  assert.match(l[1]!, 'parent=- service=local-test http.request.method=GET note="two words" n=3');
+  assert.is(formatSpan(p), l[1]);
+  let wrote = '';
+  const orig = process.stdout.write;
+  process.stdout.write = ((s: string) => { wrote += s; return true; }) as never;
+  try { await consoleExporter().export([p], signal); } finally { process.stdout.write = orig; }
+  assert.is(wrote, l[1] + '\n');
+});
+
+test('memory: keeps spans, reset(), forced failures on demand', async () => {
+  const m = memoryExporter();
+  assert.ok(m.keepsSpans);
+  await m.export(spans(2), signal);
+  assert.is(m.spans.length, 2);
+  m.reset();
+  assert.is(m.spans.length, 0);
+  m.fail('result');
+  assert.is((await m.export(spans(1), signal)).ok, false);
+  m.fail('reject');
+  await m.export(spans(1), signal).then(() => assert.unreachable(), (e) => assert.match(String(e), 'forced rejection'));
+  m.fail('throw');
+  assert.throws(() => m.export(spans(1), signal), /forced throw/);
+  m.fail('partial');
+  assert.equal(await m.export(spans(3), signal), { ok: true, rejected: 1 });
+  m.fail('hang');
+  const ac = new AbortController();
+  const p = m.export(spans(1), ac.signal);
+  ac.abort();
+  assert.is((await p).ok, false);
+  m.fail(null);
+  const slow = memoryExporter({ delayMs: 5 });
+  assert.equal(await slow.export(spans(1), signal), { ok: true });
+  assert.is(slow.spans.length, 1);
+  assert.is(m.concurrent, 0);
+});
+
+test('(cleanup)', () => fs.rmSync(dir, { recursive: true, force: true }));
+
+test.run();

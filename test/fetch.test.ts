@@ -1,0 +1,237 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import http from 'node:http';
+import diagnostics from 'node:diagnostics_channel';
+import type { AddressInfo } from 'node:net';
+import { createTracer, markNoTrace, SpanContext, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
+import { traceFetch, tracedFetch, hasTraceparent } from '../adapters/fetch.js';
+import { adapterStats, retry, withTracing } from '../adapters/http.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+async function settle(cap: CaptureProcessor, n: number): Promise<void> {
+  for (let i = 0; i < 200 && cap.spans.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+}
+const countRaw = (req: http.IncomingMessage, name: string) => req.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === name).length;
+
+/** Downstream: /redirect → 302 to /final; /status/N → N; /slow never answers; else 200. */
+async function downstream(tracer?: ReturnType<typeof createTracer>) {
+  const seen: http.IncomingMessage[] = [];
+  const h: http.RequestListener = (req, res) => {
+    seen.push(req);
+    const url = req.url!;
+    if (url.startsWith('/redirect')) { res.writeHead(302, { location: '/final' }); res.end(); }
+    else if (url.startsWith('/status/')) { res.statusCode = Number(url.slice(8, 11)); res.end(); }
+    else if (url.startsWith('/slow')) { /* never answers */ }
+    else res.end('ok');
+  };
+  const server = http.createServer(tracer ? (withTracing(tracer, h) as http.RequestListener) : h);
+  const port = await listen(server);
+  return { seen, server, port };
+}
+
+test('AC-002 global fetch is traced without replacing it: one CLIENT span, one traceparent, the callee\'s parent', async () => {
+  const capA = new CaptureProcessor();
+  const capB = new CaptureProcessor();
+  const a = createTracer({ service: 'caller', processor: capA });
+  const b = createTracer({ service: 'callee', processor: capB });
+  const { seen, server, port } = await downstream(b);
+  const fetchBefore = globalThis.fetch;
+  const undo = traceFetch(a);
+  assert.is(globalThis.fetch, fetchBefore);
+  const parent = a.startSpan('job') as Span;
+  const res = await a.withSpan(parent, () => fetch(`http://127.0.0.1:${port}/items?api_key=k3y`, { headers: { authorization: 'Bearer t0k' } }));
+  assert.is(await res.text(), 'ok');
+  parent.end();
+  await settle(capA, 2);
+  await settle(capB, 1);
+  undo();
+  await close(server);
+  const client = capA.spans.find((s) => s.kind === SpanKind.CLIENT)!;
+  assert.is(client.name, 'GET');
+  assert.is(client.parentSpanId, parent.spanId);
+  assert.equal(client.attributes, {
+    'http.request.method': 'GET', 'server.address': '127.0.0.1', 'server.port': port,
+    'url.full': `http://127.0.0.1:${port}/items`, 'http.response.status_code': 200,
+  });
+  assert.is(countRaw(seen[0]!, 'traceparent'), 1);
+  assert.is(capB.spans[0]!.parentSpanId, client.spanId);
+  assert.is(capB.spans[0]!.traceId, parent.traceId);
+  const dump = JSON.stringify(capA.spans.map((s) => s.attributes));
+  for (const secret of ['k3y', 't0k', 'api_key']) assert.not.ok(dump.includes(secret), secret);
+});
+
+test('AC-002 a redirect: exactly one span per request on the wire, each the parent of its hop', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const creates: unknown[] = [];
+  const count = (m: unknown) => creates.push((m as { request: unknown }).request);
+  diagnostics.subscribe('undici:request:create', count);
+  const undo = traceFetch(tracer);
+  const parent = tracer.startSpan('page') as Span;
+  const res = await tracer.withSpan(parent, () => fetch(`http://127.0.0.1:${port}/redirect`));
+  await res.text();
+  parent.end();
+  await settle(cap, 3);
+  cap.spans.splice(cap.spans.indexOf(parent), 1);
+  undo();
+  diagnostics.unsubscribe('undici:request:create', count);
+  await close(server);
+  assert.is(seen.length, 2, 'two requests on the wire');
+  assert.is(creates.length, 2, 'request:create fired once per wire request');
+  assert.is(cap.spans.length, 2);
+  assert.equal(cap.spans.map((s) => s.getAttribute('http.response.status_code')), [302, 200]);
+  assert.is(cap.spans[0]!.status, SpanStatusCode.UNSET);
+  for (let i = 0; i < 2; i++) {
+    assert.is(countRaw(seen[i]!, 'traceparent'), 1);
+    assert.match(String(seen[i]!.headers.traceparent), new RegExp(`-${cap.spans[i]!.spanId}-`));
+  }
+  for (const s of cap.spans) { assert.is(s.traceId, parent.traceId); assert.is(s.parentSpanId, parent.spanId); }
+});
+
+test('AC-002 a second request:create for the same request is ignored and counted (no duplicate span)', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream();
+  const before = adapterStats().duplicateCreate;
+  const undo = traceFetch(tracer);
+  // Re-publish each create once more, as a second undici copy or a retrying dispatcher would.
+  const channel = diagnostics.channel('undici:request:create');
+  let replaying = false;
+  const replay = (m: unknown) => { if (!replaying) { replaying = true; channel.publish(m); replaying = false; } };
+  diagnostics.subscribe('undici:request:create', replay);
+  await (await fetch(`http://127.0.0.1:${port}/`)).text();
+  await settle(cap, 1);
+  diagnostics.unsubscribe('undici:request:create', replay);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 1);
+  assert.is(adapterStats().duplicateCreate - before, 1);
+});
+
+test('AC-002 wrapper and channel together: one span and one traceparent per request', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const before = adapterStats().alreadyPropagated;
+  const undo = traceFetch(tracer);
+  const f = tracedFetch(tracer);
+  const res = await f(new Request(`http://127.0.0.1:${port}/w?q=1`, { method: 'POST', body: 'payload', headers: { 'x-keep': 'yes' } }));
+  await res.text();
+  const res2 = await f(`http://127.0.0.1:${port}/status/404`, { headers: { 'x-keep': 'again' } });
+  await res2.text();
+  await settle(cap, 2);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 2);
+  assert.is(adapterStats().alreadyPropagated - before, 2);
+  assert.is(seen[0]!.headers['x-keep'], 'yes');
+  assert.is(seen[1]!.headers['x-keep'], 'again');
+  for (let i = 0; i < 2; i++) {
+    assert.is(countRaw(seen[i]!, 'traceparent'), 1);
+    assert.match(String(seen[i]!.headers.traceparent), new RegExp(`-${cap.spans[i]!.spanId}-`));
+  }
+  assert.is(cap.spans[0]!.name, 'POST');
+  assert.is(cap.spans[0]!.getAttribute('url.full'), `http://127.0.0.1:${port}/w`);
+  assert.is(cap.spans[1]!.getAttribute('error.type'), '404');
+  assert.is(cap.spans[1]!.status, SpanStatusCode.ERROR);
+});
+
+test('AC-003 fetch errors: 5xx and network errors are errors; an abort is not', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream();
+  const undo = traceFetch(tracer);
+  await (await fetch(`http://127.0.0.1:${port}/status/503`)).text();
+  const ac = new AbortController();
+  const slow = fetch(`http://127.0.0.1:${port}/slow`, { signal: ac.signal }).catch((e: Error) => e.name);
+  await new Promise((r) => setTimeout(r, 20));
+  ac.abort();
+  assert.is(await slow, 'AbortError');
+  await close(server);
+  const probe = http.createServer();
+  const closedPort = await listen(probe);
+  await close(probe); // a port nobody listens on (not the pooled keep-alive one)
+  const refused = await fetch(`http://127.0.0.1:${closedPort}/gone`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code);
+  assert.is(refused, 'ECONNREFUSED');
+  await settle(cap, 3);
+  undo();
+  const [s503, aborted, down] = cap.spans as [Span, Span, Span];
+  assert.is(s503.getAttribute('error.type'), '503');
+  assert.is(s503.status, SpanStatusCode.ERROR);
+  assert.is(aborted.getAttribute('error.type'), 'aborted');
+  assert.is(aborted.status, SpanStatusCode.UNSET);
+  assert.is(down.getAttribute('error.type'), 'ECONNREFUSED');
+  assert.is(down.status, SpanStatusCode.ERROR);
+});
+
+test('AC-002 fetch retries under retry(): one span per attempt, resend_count from the second on', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  let n = 0;
+  const server = http.createServer((_req, res) => { res.statusCode = ++n === 1 ? 503 : 200; res.end(); });
+  const port = await listen(server);
+  const undo = traceFetch(tracer);
+  const res = await retry(tracer, async () => { const r = await fetch(`http://127.0.0.1:${port}/`); await r.arrayBuffer(); return r; }, { name: 'fetch stock', minDelayMs: 1 });
+  await settle(cap, 3);
+  undo();
+  await close(server);
+  assert.is(res.status, 200);
+  const logical = cap.spans.find((s) => s.name === 'fetch stock')!;
+  const attempts = cap.spans.filter((s) => s.kind === SpanKind.CLIENT);
+  assert.is(attempts.length, 2);
+  for (const s of attempts) assert.is(s.parentSpanId, logical.spanId);
+  assert.equal(attempts.map((s) => s.getAttribute('http.request.resend_count')), [undefined, 1]);
+});
+
+test('AC-007 no-trace contexts, ignored origins and requireParent: no span, no header; undo unsubscribes', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  let undo = traceFetch(tracer, { ignoreOrigins: [`http://127.0.0.1:${port}`] });
+  await (await fetch(`http://127.0.0.1:${port}/a`)).text();
+  undo = traceFetch(tracer, { requireParent: true });
+  await (await fetch(`http://127.0.0.1:${port}/b`)).text();
+  const branded = markNoTrace(new SpanContext(1, 2, 3, 4, 5, 6, 1, false, null));
+  await tracer.withSpan(branded, async () => (await fetch(`http://127.0.0.1:${port}/c`)).text());
+  await tracer.withSpan(branded, async () => (await tracedFetch(tracer)(`http://127.0.0.1:${port}/d`)).text());
+  undo();
+  undo();
+  await (await fetch(`http://127.0.0.1:${port}/e`)).text();
+  await close(server);
+  assert.is(cap.spans.length, 0);
+  for (const r of seen) assert.is(r.headers.traceparent, undefined, r.url);
+});
+
+test('AC-002 tracestate rides along with the fetch traceparent', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const undo = traceFetch(tracer);
+  const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'v=1' })!;
+  await tracer.withSpan(remote, async () => (await fetch(`http://127.0.0.1:${port}/`)).text());
+  await tracer.withSpan(remote, async () => (await tracedFetch(tracer)(`http://127.0.0.1:${port}/`)).text());
+  await settle(cap, 2);
+  undo();
+  await close(server);
+  for (const r of seen) {
+    assert.is(r.headers.tracestate, 'v=1');
+    assert.ok(String(r.headers.traceparent).startsWith('00-0af7651916cd43dd8448eb211c80319c-'));
+  }
+});
+
+test('hasTraceparent reads both undici header shapes', () => {
+  assert.ok(hasTraceparent(['a', 'b', 'TraceParent', 'x']));
+  assert.not.ok(hasTraceparent(['a', 'traceparent-x', 'tracestate', 'y']));
+  assert.ok(hasTraceparent('host: x\r\ntraceparent: 00-x\r\n'));
+  assert.not.ok(hasTraceparent(undefined));
+});
+
+test.run();

@@ -1,0 +1,322 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import http from 'node:http';
+import https from 'node:https';
+import { request as namedRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTracer, markNoTrace, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
+import { traceHttpClient, untraceHttpClient, withTracing, retry, adapterStats } from '../adapters/http.js';
+import { CaptureProcessor } from './helpers/capture.js';
+import { startReceiver } from './helpers/otlp-receiver.js';
+import { otlpExporter } from '../src/otlp-http.js';
+import { traceFetch } from '../adapters/fetch.js';
+
+const HEX16 = /^[0-9a-f]{16}$/;
+const orig = { hr: http.request, hg: http.get, sr: https.request, sg: https.get, named: namedRequest };
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+interface Reply { status: number; body: string }
+function get(url: string | http.RequestOptions, headers?: http.OutgoingHttpHeaders): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const opts = typeof url === 'string' ? { headers, agent: false as const } : { agent: false as const, ...url, headers: headers ?? url.headers };
+    const req = typeof url === 'string' ? http.get(url, opts, onRes) : http.request(opts, onRes);
+    function onRes(res: http.IncomingMessage) {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }
+    req.on('error', reject);
+    if (typeof url !== 'string') req.end();
+  });
+}
+async function settle(cap: CaptureProcessor, n: number): Promise<void> {
+  for (let i = 0; i < 200 && cap.spans.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** A downstream that records the headers it received (raw, to count duplicates). */
+async function downstream(status = (_n: number, _req: http.IncomingMessage) => 200) {
+  const seen: http.IncomingMessage[] = [];
+  const server = http.createServer((req, res) => { seen.push(req); res.statusCode = status(seen.length, req); res.end('ok'); });
+  const port = await listen(server);
+  return { seen, server, port };
+}
+const countRaw = (req: http.IncomingMessage, name: string) => req.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === name).length;
+
+test('AC-002 an outgoing request gets its own CLIENT span under the active span; the callee sees it as parent', async () => {
+  const capA = new CaptureProcessor();
+  const capB = new CaptureProcessor();
+  const a = createTracer({ service: 'caller', processor: capA });
+  const b = createTracer({ service: 'callee', processor: capB });
+  const callee = http.createServer(withTracing(b, (_req, res) => res.end('hi')) as http.RequestListener);
+  const port = await listen(callee);
+  const undo = traceHttpClient(a);
+  const parent = a.startSpan('job') as Span;
+  const r = await a.withSpan(parent, () => get(`http://127.0.0.1:${port}/greet?who=secret`));
+  parent.end();
+  await settle(capB, 1);
+  await settle(capA, 2);
+  undo();
+  await close(callee);
+  assert.is(r.body, 'hi');
+  const client = capA.spans.find((s) => s.kind === SpanKind.CLIENT)!;
+  const server = capB.spans[0]!;
+  assert.is(client.traceId, parent.traceId);
+  assert.is(client.parentSpanId, parent.spanId);
+  assert.is(server.traceId, parent.traceId);
+  assert.is(server.parentSpanId, client.spanId, 'the callee parent is the CLIENT span');
+  assert.is(client.name, 'GET');
+  assert.equal(client.attributes, {
+    'http.request.method': 'GET', 'server.address': '127.0.0.1', 'server.port': port,
+    'url.full': `http://127.0.0.1:${port}/greet`, 'http.response.status_code': 200,
+  });
+  assert.is(client.status, SpanStatusCode.UNSET);
+});
+
+test('AC-007 url.full drops user info and the whole query; 4xx/5xx and network errors are errors on clients', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream((_n, req) => (req.url!.startsWith('/404') ? 404 : 500));
+  const undo = traceHttpClient(tracer);
+  await get(`http://user:pa55word@127.0.0.1:${port}/404?sig=abc#frag`);
+  await get({ host: '127.0.0.1', port, path: '/500?token=t0k' });
+  await close(server);
+  const err = await get({ host: '127.0.0.1', port, path: '/down' }).then(() => null, (e: NodeJS.ErrnoException) => e);
+  await settle(cap, 3);
+  undo();
+  assert.is(err?.code, 'ECONNREFUSED', 'the caller still gets its error');
+  const [s404, s500, sErr] = cap.spans as [Span, Span, Span];
+  assert.is(s404.getAttribute('url.full'), `http://127.0.0.1:${port}/404`);
+  assert.is(s404.status, SpanStatusCode.ERROR);
+  assert.is(s404.getAttribute('error.type'), '404');
+  assert.is(s500.getAttribute('error.type'), '500');
+  assert.is(s500.getAttribute('url.full'), `http://127.0.0.1:${port}/500`);
+  assert.is(sErr.status, SpanStatusCode.ERROR);
+  assert.is(sErr.getAttribute('error.type'), 'ECONNREFUSED');
+  assert.is(sErr.getAttribute('http.response.status_code'), undefined);
+  const dump = JSON.stringify(cap.spans.map((s) => s.attributes));
+  for (const secret of ['pa55word', 'user', 'sig=', 'abc', 't0k', 'frag']) assert.not.ok(dump.includes(secret), secret);
+});
+
+test('AC-002 exactly one traceparent on the wire, even when the caller set one; tracestate follows the span', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const undo = traceHttpClient(tracer);
+  const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'v=1' })!;
+  await tracer.withSpan(remote, () => get({ host: '127.0.0.1', port, path: '/' }, { traceparent: '00-11111111111111111111111111111111-2222222222222222-01', tracestate: 'stale=1' }));
+  await settle(cap, 1);
+  undo();
+  await close(server);
+  const req = seen[0]!;
+  assert.is(countRaw(req, 'traceparent'), 1);
+  assert.is(req.headers.traceparent, `00-0af7651916cd43dd8448eb211c80319c-${cap.spans[0]!.spanId}-01`);
+  assert.is(req.headers.tracestate, 'v=1');
+});
+
+test('AC-002 no active span: a root CLIENT span by default, nothing at all with requireParent', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  let undo = traceHttpClient(tracer);
+  await get({ host: '127.0.0.1', port });
+  undo = traceHttpClient(tracer, { requireParent: true }); // reinstall replaces
+  await get({ host: '127.0.0.1', port });
+  await settle(cap, 1);
+  undo();
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 1, 'one span: the reinstall did not double-wrap, requireParent skipped the second');
+  assert.is(cap.spans[0]!.parentSpanId, '');
+  assert.match(String(seen[0]!.headers.traceparent), new RegExp(`-${cap.spans[0]!.spanId}-`));
+  assert.is(seen[1]!.headers.traceparent, undefined);
+});
+
+test('AC-007 requests branded no-trace (the exporter\'s) are never traced nor given headers', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const before = adapterStats().noTraceSkipped;
+  const undo = traceHttpClient(tracer);
+  const parent = tracer.startSpan('export-ish') as Span;
+  await tracer.withSpan(parent, async () => {
+    await get(markNoTrace({ host: '127.0.0.1', port, path: '/v1/traces' }));
+    await get({ host: '127.0.0.1', port, path: '/v1/traces', agent: markNoTrace(new http.Agent()) } as http.RequestOptions);
+  });
+  parent.end();
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 1, 'only the parent');
+  assert.is(seen.length, 2);
+  for (const r of seen) assert.is(r.headers.traceparent, undefined);
+  assert.is(adapterStats().noTraceSkipped - before, 2, 'brand on the options and on the agent');
+});
+
+test('undo restores http.request/get and https.request/get exactly, named ESM imports included', async () => {
+  const tracer = createTracer({ service: 'caller', processor: new CaptureProcessor() });
+  const undo = traceHttpClient(tracer);
+  const named = await import('node:http');
+  assert.is.not(http.request, orig.hr);
+  assert.is.not(https.get, orig.sg);
+  assert.is(named.request, http.request, 'syncBuiltinESMExports applied');
+  undo();
+  assert.is(http.request, orig.hr);
+  assert.is(http.get, orig.hg);
+  assert.is(https.request, orig.sr);
+  assert.is(https.get, orig.sg);
+  assert.is((await import('node:http')).request, orig.named);
+  // Someone wrapped on top of us: undo leaves their wrapper, ours turns into a pass-through.
+  const undo2 = traceHttpClient(tracer);
+  const ours = http.request;
+  const theirs = function (this: unknown, ...args: unknown[]) { return (ours as (...a: unknown[]) => http.ClientRequest).apply(this, args); };
+  (http as { request: unknown }).request = theirs;
+  undo2();
+  assert.is(http.request, theirs as unknown as typeof http.request);
+  (http as { request: unknown }).request = orig.hr;
+});
+
+test('AC-003 https.request and http.get: scheme, default port and method in the span', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const probe = http.createServer();
+  const port = await listen(probe);
+  await close(probe); // a closed port: the TLS request fails fast
+  const undo = traceHttpClient(tracer);
+  await new Promise<void>((resolve) => https.request({ host: '127.0.0.1', port, method: 'PUT', path: '/x?y=1', agent: false }).on('error', () => resolve()).end());
+  await new Promise<void>((resolve) => https.get(`https://127.0.0.1:${port}/y`, { agent: false }).on('error', () => resolve()));
+  await new Promise<void>((resolve) => http.get({ host: 'localhost', port, path: '/z' }).on('error', () => resolve()));
+  await settle(cap, 3);
+  undo();
+  const [put, getS, getH] = cap.spans as [Span, Span, Span];
+  assert.is(put.name, 'PUT');
+  assert.is(put.getAttribute('url.full'), `https://127.0.0.1:${port}/x`);
+  assert.is(getS.getAttribute('url.full'), `https://127.0.0.1:${port}/y`);
+  assert.is(getH.getAttribute('server.address'), 'localhost');
+  assert.is(getH.getAttribute('http.request.method'), 'GET');
+  for (const s of cap.spans) assert.is(s.status, SpanStatusCode.ERROR);
+});
+
+test('AC-002 retries: one CLIENT span per attempt under the logical span, resend_count from the second on', async () => {
+  const capA = new CaptureProcessor();
+  const capB = new CaptureProcessor();
+  const a = createTracer({ service: 'orchestrator', processor: capA });
+  const b = createTracer({ service: 'inventory', processor: capB });
+  let n = 0;
+  const flaky = http.createServer(withTracing(b, (_req, res) => { res.statusCode = ++n === 1 ? 503 : 200; res.end(); }) as http.RequestListener);
+  const port = await listen(flaky);
+  const undo = traceHttpClient(a);
+  const root = a.startSpan('checkout') as Span;
+  const out = await a.withSpan(root, () => retry(a, () => get({ host: '127.0.0.1', port, path: '/stock' }), { name: 'GET inventory', minDelayMs: 1 }));
+  root.end();
+  await settle(capB, 2);
+  await settle(capA, 4);
+  undo();
+  await close(flaky);
+  assert.is(out.status, 200);
+  const logical = capA.spans.find((s) => s.name === 'GET inventory')!;
+  const attempts = capA.spans.filter((s) => s.kind === SpanKind.CLIENT);
+  assert.is(attempts.length, 2);
+  assert.is(logical.parentSpanId, root.spanId);
+  assert.is(logical.getAttribute('tracewire.retry.attempts'), 2);
+  for (const s of attempts) { assert.is(s.traceId, root.traceId); assert.is(s.parentSpanId, logical.spanId); }
+  assert.is(attempts[0]!.getAttribute('http.request.resend_count'), undefined);
+  assert.is(attempts[1]!.getAttribute('http.request.resend_count'), 1);
+  assert.is(attempts[0]!.getAttribute('error.type'), '503');
+  assert.equal(capB.spans.map((s) => s.parentSpanId), attempts.map((s) => s.spanId), 'each server span is the child of its attempt');
+});
+
+test('retry(): gives up after the retries with the last error, recorded on the logical span', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'x', processor: cap });
+  const delays: number[] = [];
+  let calls = 0;
+  const err = await retry(tracer, () => { calls++; throw new RangeError('down'); }, { retries: 3, minDelayMs: 10, maxDelayMs: 20, sleep: async (ms) => { delays.push(ms); } }).catch((e) => e);
+  assert.instance(err, RangeError);
+  assert.is(calls, 4);
+  assert.is(delays.length, 3);
+  for (const d of delays) assert.ok(d >= 0 && d < 20);
+  const s = cap.spans[0]!;
+  assert.is(s.getAttribute('error.type'), 'RangeError');
+  assert.is(s.getAttribute('tracewire.retry.attempts'), 4);
+  const ok = await retry(tracer, (i) => ({ status: i === 0 ? 429 : 204 }), { sleep: async () => {} });
+  assert.is(ok.status, 204);
+  const no = await retry(tracer, () => ({ status: 500 }), { sleep: async () => {} });
+  assert.is(no.status, 500, '500 is not retried by default (not idempotent-safe)');
+});
+
+test('AC-002 several services in one process: the active span\'s tracer makes the CLIENT span', async () => {
+  const capA = new CaptureProcessor();
+  const capB = new CaptureProcessor();
+  const a = createTracer({ service: 'a', processor: capA });
+  const b = createTracer({ service: 'b', processor: capB });
+  const { server, port } = await downstream();
+  const undo = traceHttpClient(a);
+  const sb = b.startSpan('in-b') as Span;
+  await b.withSpan(sb, () => get({ host: '127.0.0.1', port }));
+  sb.end();
+  await settle(capB, 2);
+  undo();
+  await close(server);
+  assert.is(capA.spans.length, 0);
+  assert.is(capB.spans.length, 2);
+  const client = capB.spans.find((s) => s.kind === SpanKind.CLIENT)!;
+  assert.is(client.parentSpanId, sb.spanId);
+  assert.is(client.tracer.service, 'b');
+});
+
+test('AC-007 raw-array headers (flushed at construction) are counted as not injectable, never a crash', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'x', processor: cap });
+  const { seen, server, port } = await downstream();
+  const before = adapterStats().injectSkipped;
+  const undo = traceHttpClient(tracer, { responseHeaders: ['content-length'], requestHeaders: ['x-req'] });
+  await get({ host: '127.0.0.1', port, headers: ['host', `127.0.0.1:${port}`, 'x-req', 'r1'] as unknown as http.OutgoingHttpHeaders });
+  await get({ host: '127.0.0.1', port, headers: { 'x-req': 'r2' } });
+  await settle(cap, 2);
+  undo();
+  await close(server);
+  assert.is(adapterStats().injectSkipped - before, 1);
+  assert.is(seen[0]!.headers.traceparent, undefined);
+  assert.is(cap.spans.length, 2);
+  assert.equal(cap.spans[1]!.getAttribute('http.request.header.x-req'), ['r2']);
+  assert.equal(cap.spans[1]!.getAttribute('http.response.header.content-length'), ['2']);
+  assert.match(cap.spans[1]!.spanId, HEX16);
+  untraceHttpClient();
+});
+
+test('AC-007 with client and fetch instrumentation installed, the OTLP exporter\'s own requests produce no spans', async () => {
+  const receiver = await startReceiver();
+  const fallback = new CaptureProcessor();
+  const undoHttp = traceHttpClient(createTracer({ service: 'fallback', processor: fallback }));
+  const undoFetch = traceFetch(createTracer({ service: 'fallback', processor: fallback }));
+  const tracer = createTracer({ service: 'app', exporter: otlpExporter({ url: receiver.url, retry: false }), batch: { scheduledDelayMs: 60_000 } });
+  try {
+    for (let round = 0; round < 3; round++) {
+      const parent = tracer.startSpan('work-' + round) as Span;
+      parent.end();
+      // Flush from inside an active span: an unbranded export request would become its CLIENT child.
+      const active = tracer.startSpan('active') as Span;
+      await tracer.withSpan(active, () => tracer.forceFlush());
+      active.end();
+    }
+    await tracer.forceFlush();
+    await receiver.waitForRequests(1);
+    const names = receiver.spans().map((s: { name: string }) => s.name);
+    assert.equal(names.filter((n: string) => n.startsWith('work-')).length, 3);
+    assert.is(names.filter((n: string) => n !== 'active' && !n.startsWith('work-')).length, 0, 'no CLIENT span of an export request');
+    assert.is(fallback.spans.length, 0);
+    assert.is(tracer.stats().started, 6);
+  } finally {
+    undoHttp();
+    undoFetch();
+    await tracer.shutdown({ deadlineMs: 1000 });
+    await receiver.close();
+  }
+});
+
+test.run();

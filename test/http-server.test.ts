@@ -1,0 +1,505 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import http from 'node:http';
+import https from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createTracer, parentBased, alwaysOff, alwaysOn, TenantSampler, SpanKind, SpanStatusCode, type Span, type Tracer } from '../src/index.js';
+import { withTracing, traceServer, untraceServer, setRoute, getRequestSpan, adapterStats, pathOf, normalizeMethod, type ServerTracingOptions } from '../adapters/http.js';
+import { hostOf, hostPortOf, isBoundedId, serverTimingValue, TRACEPARENT_AT } from '../adapters/http-attrs.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const TID = '0af7651916cd43dd8448eb211c80319c';
+const SID = 'b7ad6b7169203331';
+const HEX32 = /^[0-9a-f]{32}$/;
+
+interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+function send(port: number, o: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders | string[]; body?: string; agent?: http.Agent } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers as http.OutgoingHttpHeaders, agent: o.agent ?? false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+/** Spans end on the response's 'close', a tick after the client has its answer. */
+async function settle(cap: CaptureProcessor, n: number): Promise<void> {
+  for (let i = 0; i < 200 && cap.spans.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function serve(handler: http.RequestListener, opts?: ServerTracingOptions, tracerOpts: Parameters<typeof createTracer>[0] = {}) {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap, ...tracerOpts });
+  const server = http.createServer(withTracing(tracer, handler, opts) as http.RequestListener);
+  const port = await listen(server);
+  return { cap, tracer, server, port };
+}
+
+function timingOf(h: http.IncomingHttpHeaders): string {
+  return String(h['server-timing']);
+}
+
+test('AC-001 no traceparent: a new trace, and its trace ID and span ID come back on the response', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end('ok'));
+  const r = await send(port);
+  await settle(cap, 1);
+  await close(server);
+  assert.is(cap.spans.length, 1);
+  const s = cap.spans[0]!;
+  assert.is(s.kind, SpanKind.SERVER);
+  assert.is(s.parentSpanId, '');
+  assert.is(r.headers['x-trace-id'], s.traceId);
+  assert.match(s.traceId, HEX32);
+  assert.is(timingOf(r.headers), `trace;desc=00-${s.traceId}-${s.spanId}-03`); // sampled + random (new trace ID)
+});
+
+test('AC-001 a valid incoming traceparent keeps its trace ID, random flag and tracestate; the server span is its child', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end());
+  const a = await send(port, { headers: { traceparent: `00-${TID}-${SID}-01`, tracestate: 'vendor=abc,other=x' } });
+  const b = await send(port, { headers: { traceparent: `00-${TID}-${SID}-03` } });
+  await settle(cap, 2);
+  await close(server);
+  const [sa, sb] = cap.spans as [Span, Span];
+  for (const s of [sa, sb]) {
+    assert.is(s.traceId, TID);
+    assert.is(s.parentSpanId, SID);
+    assert.ok(s.parentIsRemote);
+  }
+  assert.is(sa.traceFlags, 0x01, 'random flag not invented for a caller without it');
+  assert.is(sb.traceFlags, 0x03, 'random flag passed on');
+  assert.is(sa.traceState?.toString(), 'vendor=abc,other=x');
+  assert.is(a.headers['x-trace-id'], TID);
+  assert.is(timingOf(a.headers), `trace;desc=00-${TID}-${sa.spanId}-01`);
+  assert.is(timingOf(b.headers), `trace;desc=00-${TID}-${sb.spanId}-03`);
+});
+
+test('AC-001 invalid, duplicated or missing traceparent: a new trace, rejections counted', async () => {
+  const { cap, tracer, server, port } = await serve((_req, res) => res.end());
+  const bad = [
+    { traceparent: `00-${TID.toUpperCase()}-${SID}-01`, tracestate: 'vendor=abc' },
+    { traceparent: `00-${'0'.repeat(32)}-${SID}-01` },
+    ['host', '127.0.0.1', 'traceparent', `00-${TID}-${SID}-01`, 'traceparent', `00-${TID}-${SID}-01`], // raw form: Host is not added
+    {},
+  ];
+  for (const headers of bad) await send(port, { headers: headers as http.OutgoingHttpHeaders });
+  await settle(cap, bad.length);
+  await close(server);
+  assert.is(cap.spans.length, bad.length);
+  for (const s of cap.spans) {
+    assert.is.not(s.traceId, TID);
+    assert.is(s.parentSpanId, '');
+    assert.is(s.traceState, null, 'tracestate dropped with an invalid traceparent');
+  }
+  const p = tracer.stats().propagation;
+  assert.is(p.traceparentHex, 1);
+  assert.is(p.traceparentZeroTraceId, 1);
+  assert.is(p.traceparentTrailingData + p.traceparentDuplicate + p.traceparentFormat, 1, 'two headers folded into one value');
+  assert.is(p.traceparentMissing, 1);
+});
+
+test('AC-001 AC-003 error responses: trace headers on 500 and 404; 5xx is an error on a server span, 4xx is not', async () => {
+  const { cap, server, port } = await serve((req, res) => {
+    res.statusCode = req.url === '/missing' ? 404 : 500;
+    res.end();
+  });
+  const r500 = await send(port, { path: '/boom' });
+  const r404 = await send(port, { path: '/missing' });
+  await settle(cap, 2);
+  await close(server);
+  const [s500, s404] = cap.spans as [Span, Span];
+  assert.is(r500.status, 500);
+  assert.is(r500.headers['x-trace-id'], s500.traceId);
+  assert.is(r404.headers['x-trace-id'], s404.traceId);
+  assert.is(s500.status, SpanStatusCode.ERROR);
+  assert.is(s500.getAttribute('error.type'), '500');
+  assert.is(s500.getAttribute('http.response.status_code'), 500);
+  assert.is(s404.status, SpanStatusCode.UNSET);
+  assert.is(s404.getAttribute('error.type'), undefined);
+  assert.is(s404.getAttribute('http.response.status_code'), 404);
+});
+
+test('AC-001 a thrown handler (respondOnThrow): 500 with the trace headers, error.type recorded', async () => {
+  const before = adapterStats().handlerErrors;
+  const { cap, server, port } = await serve((req) => {
+    if (req.url === '/async') return Promise.reject(new RangeError('nope')) as never;
+    throw new TypeError('bad input');
+  }, { respondOnThrow: true });
+  const r = await send(port);
+  const ra = await send(port, { path: '/async' });
+  await settle(cap, 2);
+  await close(server);
+  assert.is(r.status, 500);
+  assert.is(ra.status, 500);
+  const [s, sa] = cap.spans as [Span, Span];
+  assert.is(r.headers['x-trace-id'], s.traceId);
+  assert.ok(timingOf(r.headers).endsWith(`${s.spanId}-03`));
+  assert.is(s.getAttribute('error.type'), 'TypeError');
+  assert.is(s.status, SpanStatusCode.ERROR);
+  assert.is(sa.getAttribute('error.type'), 'RangeError');
+  assert.is(adapterStats().handlerErrors - before, 2);
+});
+
+test('AC-001 a thrown handler without respondOnThrow: recorded, then rethrown to the host unchanged', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const boom = new Error('host bug');
+  const traced = withTracing(tracer, () => { throw boom; });
+  let caught: unknown;
+  const server = http.createServer((req, res) => {
+    try { traced(req, res); } catch (e) { caught = e; res.statusCode = 503; res.end(); }
+  });
+  const port = await listen(server);
+  const r = await send(port);
+  await settle(cap, 1);
+  await close(server);
+  assert.is(caught, boom);
+  assert.is(r.status, 503);
+  assert.is(r.headers['x-trace-id'], cap.spans[0]!.traceId, 'headers set before the handler ran');
+  assert.is(cap.spans[0]!.getAttribute('error.type'), 'Error');
+});
+
+test('AC-001 an aborted request: the span ends once with error.type=aborted; a late response still gets the trace headers', async () => {
+  let resRef: http.ServerResponse | undefined;
+  let arrived!: () => void;
+  const got = new Promise<void>((r) => (arrived = r));
+  const { cap, server, port } = await serve((_req, res) => { res.setHeader('x-app', '1'); resRef = res; arrived(); });
+  const req = http.request({ host: '127.0.0.1', port, agent: false });
+  req.on('error', () => {});
+  req.end();
+  await got;
+  req.destroy();
+  await settle(cap, 1);
+  resRef!.writeHead(503); // the handler answers after the client left
+  await close(server);
+  assert.is(cap.spans.length, 1);
+  const s = cap.spans[0]!;
+  assert.is(s.getAttribute('error.type'), 'aborted');
+  assert.is(s.getAttribute('http.response.status_code'), undefined);
+  assert.is(resRef!.getHeader('x-trace-id'), s.traceId);
+  assert.is(resRef!.getHeader('server-timing'), `trace;desc=00-${s.traceId}-${s.spanId}-03`);
+  assert.is(s.endTime > 0 && (s as unknown as { ended: boolean }).ended, true);
+});
+
+test('AC-001 trace headers with and without handler headers set earlier: no duplicates, the handler\'s own x-trace-id wins', async () => {
+  const { cap, server, port } = await serve((req, res) => {
+    if (req.url === '/implicit') { res.end('x'); return; }
+    if (req.url === '/nested') { res.writeHead(200, [['content-type', 'text/plain']] as unknown as string[]); res.end(); return; }
+    if (req.url === '/own') { res.writeHead(200, { 'X-Trace-Id': 'mine' }); res.end(); return; }
+    res.setHeader('x-trace-id', 'mine-too');
+    res.end();
+  });
+  const imp = await send(port, { path: '/implicit' });
+  const nested = await send(port, { path: '/nested' });
+  const own = await send(port, { path: '/own' });
+  const set = await send(port, { path: '/set' });
+  await settle(cap, 4);
+  await close(server);
+  assert.is(imp.headers['x-trace-id'], cap.spans[0]!.traceId);
+  assert.is(nested.headers['content-type'], 'text/plain');
+  assert.is(nested.headers['x-trace-id'], cap.spans[1]!.traceId);
+  assert.is(own.headers['x-trace-id'], 'mine');
+  assert.is(set.headers['x-trace-id'], 'mine-too');
+  for (const r of [imp, nested, own, set]) assert.match(timingOf(r.headers), /^trace;desc=00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
+});
+
+test('AC-001 Server-Timing set by the handler (setHeader, writeHead object or array) is merged, not lost', async () => {
+  const shared = Object.freeze({ 'Server-Timing': 'db;dur=5', 'content-type': 'text/plain' });
+  const { cap, server, port } = await serve((req, res) => {
+    if (req.url === '/set') { res.setHeader('Server-Timing', 'cache;desc=hit'); res.end(); }
+    else if (req.url === '/obj') res.writeHead(200, 'OK', shared).end();
+    else if (req.url === '/arr') res.writeHead(201, ['server-timing', 'app;dur=1', 'x-a', '1']).end();
+    else res.writeHead(202, { 'x-plain': '1' }).end();
+  });
+  const rs = await send(port, { path: '/set' });
+  const ro = await send(port, { path: '/obj' });
+  const ra = await send(port, { path: '/arr' });
+  const rp = await send(port, { path: '/plain' });
+  await settle(cap, 4);
+  await close(server);
+  const entry = (i: number) => `trace;desc=00-${cap.spans[i]!.traceId}-${cap.spans[i]!.spanId}-03`;
+  assert.is(timingOf(rs.headers), `cache;desc=hit, ${entry(0)}`);
+  assert.is(timingOf(ro.headers), `db;dur=5, ${entry(1)}`);
+  assert.is(ro.headers['content-type'], 'text/plain');
+  assert.equal(shared, { 'Server-Timing': 'db;dur=5', 'content-type': 'text/plain' }, 'caller object untouched');
+  assert.is(timingOf(ra.headers), `app;dur=1, ${entry(2)}`);
+  assert.is(ra.status, 201);
+  assert.is(timingOf(rp.headers), entry(3));
+  assert.is(rp.headers['x-plain'], '1');
+});
+
+test('AC-001 header names are configurable: traceresponse on, x-trace-id renamed, server-timing off', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end(), { traceResponseHeader: true, traceIdHeader: 'x-request-trace', serverTimingHeader: false });
+  const r = await send(port, { headers: { traceparent: `00-${TID}-${SID}-01` } });
+  await settle(cap, 1);
+  await close(server);
+  const s = cap.spans[0]!;
+  assert.is(r.headers['traceresponse'], `00-${TID}-${s.spanId}-01`);
+  assert.is(r.headers['x-request-trace'], TID);
+  assert.is(r.headers['x-trace-id'], undefined);
+  assert.is(r.headers['server-timing'], undefined);
+});
+
+test('AC-001 trust policy: preserve-ids keeps the trace ID but the root sampler decides (no forced sampling)', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end(), { trust: 'preserve-ids' }, { sampler: parentBased(alwaysOff) });
+  const r = await send(port, { headers: { traceparent: `00-${TID}-${SID}-03` } });
+  await settle(cap, 0);
+  await close(server);
+  assert.is(cap.spans.length, 0, 'incoming sampled flag not honoured');
+  assert.is(r.headers['x-trace-id'], TID, 'trace ID still kept');
+  assert.match(timingOf(r.headers), new RegExp(`^trace;desc=00-${TID}-[0-9a-f]{16}-02$`));
+  assert.not.match(timingOf(r.headers), SID);
+
+  const trusted = await serve((_req, res) => res.end(), { trust: 'preserve' }, { sampler: parentBased(alwaysOff) });
+  await send(trusted.port, { headers: { traceparent: `00-${TID}-${SID}-01` } });
+  await settle(trusted.cap, 1);
+  await close(trusted.server);
+  assert.is(trusted.cap.spans.length, 1, 'preserve honours the caller flag');
+});
+
+test('AC-001 trust policy per request: link restarts the trace with the caller as a link; restart ignores it', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end(), {
+    trust: (req) => (req.headers['x-internal'] === '1' ? 'preserve' : req.url === '/restart' ? 'restart' : 'link'),
+  });
+  await send(port, { headers: { traceparent: `00-${TID}-${SID}-01`, 'x-internal': '1' } });
+  await send(port, { headers: { traceparent: `00-${TID}-${SID}-01` } });
+  await send(port, { path: '/restart', headers: { traceparent: `00-${TID}-${SID}-01` } });
+  await settle(cap, 3);
+  await close(server);
+  const [kept, linked, restarted] = cap.spans as [Span, Span, Span];
+  assert.is(kept.traceId, TID);
+  assert.is(kept.links.length, 0);
+  assert.is.not(linked.traceId, TID);
+  assert.is(linked.parentSpanId, '');
+  assert.is(linked.links.length, 1);
+  assert.is(linked.links[0]!.traceId, TID);
+  assert.is(linked.links[0]!.spanId, SID);
+  assert.is.not(restarted.traceId, TID);
+  assert.is(restarted.links.length, 0);
+});
+
+test('unknown trust policy is a clear error at construction', () => {
+  const tracer = createTracer({ service: 'x', processor: new CaptureProcessor() });
+  assert.throws(() => withTracing(tracer, () => {}, { trust: 'maybe' as never }), /unknown trust policy/);
+});
+
+test('AC-005 tenant from a gateway header is on the span at start (the sampler sees it); bad values dropped and counted', async () => {
+  const sampler = new TenantSampler(alwaysOn, { noisy: alwaysOff });
+  const before = adapterStats().tenantRejected;
+  const { cap, server, port } = await serve((_req, res) => res.end(), { tenant: 'X-Tenant-Id' }, { sampler });
+  await send(port, { headers: { 'x-tenant-id': 'acme' } });
+  const rn = await send(port, { headers: { 'x-tenant-id': 'noisy' } });
+  await send(port, { headers: { 'x-tenant-id': 'a b<script>' } });
+  await send(port, { headers: { 'x-tenant-id': 'x'.repeat(65) } });
+  await settle(cap, 3);
+  await close(server);
+  assert.is(cap.spans.length, 3, 'noisy tenant not sampled');
+  assert.match(String(rn.headers['x-trace-id']), HEX32, 'unsampled requests still get their trace ID');
+  assert.is(cap.spans[0]!.getAttribute('tenant.id'), 'acme');
+  assert.is(cap.spans[1]!.getAttribute('tenant.id'), undefined);
+  assert.is(cap.spans[2]!.getAttribute('tenant.id'), undefined);
+  assert.is(adapterStats().tenantRejected - before, 2);
+
+  const fn = await serve((_req, res) => res.end(), { tenant: (req) => (req.url === '/t/blue' ? 'blue' : undefined) });
+  await send(fn.port, { path: '/t/blue' });
+  await settle(fn.cap, 1);
+  await close(fn.server);
+  assert.is(fn.cap.spans[0]!.getAttribute('tenant.id'), 'blue');
+});
+
+test('AC-007 url.path never keeps the query or fragment, whatever the request-target form', () => {
+  assert.is(pathOf('/a/b?token=x#f'), '/a/b');
+  assert.is(pathOf('/a#frag'), '/a');
+  assert.is(pathOf('http://user:pw@h:8080/p/q?s=1'), '/p/q');
+  assert.is(pathOf('http://h'), '/');
+  assert.is(pathOf('*'), '*');
+  assert.is(pathOf('garbage'), '/');
+  assert.is(pathOf(undefined), '/');
+  assert.is(normalizeMethod(undefined), 'GET');
+  assert.is(hostOf('[::1]:8080'), '::1');
+  assert.is(hostPortOf('[::1]:8080'), 8080);
+  assert.is(hostOf('bad host'), null);
+  assert.is(hostOf(':80'), null);
+  assert.is(hostPortOf('h:99999'), -1);
+  assert.is(hostPortOf('h:8x'), -1);
+  assert.not.ok(isBoundedId('ténant', 64));
+  const v = serverTimingValue({ t0: 0x0af76519, t1: 0x16cd43dd, t2: -2075333887, t3: 0x1c80319c, s0: -1213371535, s1: 0x69203331, traceFlags: 0xff });
+  assert.is(v.slice(TRACEPARENT_AT), '00-0af7651916cd43dd844ceb011c80319c-b7ad6b7169203331-03', 'negative words as unsigned hex; unknown flag bits sent as 0');
+});
+
+test('AC-003 AC-007 span data: semconv attributes, no query string, no header values; url.path can be omitted', async () => {
+  const warnings: string[] = [];
+  const { cap, server, port } = await serve((_req, res) => { res.statusCode = 201; res.end(); }, { requestHeaders: ['X-Request-Id', 'authorization'] }, { logger: (m) => warnings.push(m) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /authorization/);
+  await send(port, { method: 'POST', path: '/orders/42?token=s3cret&card=4111', headers: { host: 'api.example.com:8443', authorization: 'Bearer tok-123', cookie: 'sid=abc', 'x-request-id': 'r-1' }, body: 'secret-body' });
+  await send(port, { method: 'PROPFIND', path: '/dav' });
+  const quiet = await serve((_req, res) => res.end(), { recordPath: false });
+  await send(quiet.port, { path: '/users/42' });
+  await settle(cap, 2);
+  await settle(quiet.cap, 1);
+  await close(server);
+  await close(quiet.server);
+  const s = cap.spans[0]!;
+  assert.is(s.name, 'POST', 'no route known: the method alone, never the raw path');
+  assert.equal(s.attributes, {
+    'http.request.method': 'POST', 'url.path': '/orders/42', 'url.scheme': 'http', 'server.address': 'api.example.com', 'server.port': 8443,
+    'http.request.header.x-request-id': ['r-1'], 'http.response.status_code': 201,
+  });
+  assert.is(s.tracer.service, 'orders');
+  assert.ok(s.endTime >= s.startTime && s.duration >= 0);
+  const dump = JSON.stringify(cap.spans.map((x) => [x.name, x.attributes]));
+  for (const secret of ['s3cret', '4111', 'tok-123', 'sid=abc', 'secret-body', 'token=']) assert.not.ok(dump.includes(secret), secret);
+  const other = cap.spans[1]!;
+  assert.is(other.name, 'HTTP');
+  assert.is(other.getAttribute('http.request.method'), '_OTHER');
+  assert.is(other.getAttribute('http.request.method_original'), 'PROPFIND');
+  assert.is(other.getAttribute('server.address'), '127.0.0.1');
+  assert.is(other.getAttribute('server.port'), port);
+  assert.is(quiet.cap.spans[0]!.getAttribute('url.path'), undefined);
+});
+
+test('AC-003 a router sets the route: span named {method} {route}; a res.locals-style hook works too', async () => {
+  // A tiny router, the way frameworks on node:http match routes.
+  const routes: Array<[string, RegExp, (req: http.IncomingMessage, res: http.ServerResponse) => void]> = [
+    ['/orders/:id', /^\/orders\/[^/]+$/, (_req, res) => res.end('order')],
+  ];
+  const router = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    for (const [template, re, h] of routes) if (re.test(req.url!.split('?')[0]!)) { setRoute(req, template); return h(req, res); }
+    res.statusCode = 404;
+    res.end();
+  };
+  const { cap, server, port } = await serve(router);
+  await send(port, { path: '/orders/42?x=1' });
+  await send(port, { path: '/nope' });
+  const hooked = await serve((_req, res) => { (res as unknown as { locals: { route: string } }).locals = { route: '/items/{sku}' }; res.end(); }, {
+    routeOf: (_req, res) => (res as unknown as { locals?: { route?: string } }).locals?.route,
+  });
+  await send(hooked.port, { method: 'DELETE', path: '/items/abc' });
+  await settle(cap, 2);
+  await settle(hooked.cap, 1);
+  await close(server);
+  await close(hooked.server);
+  assert.is(cap.spans[0]!.name, 'GET /orders/:id');
+  assert.is(cap.spans[0]!.getAttribute('http.route'), '/orders/:id');
+  assert.is(cap.spans[1]!.name, 'GET');
+  assert.is(cap.spans[1]!.getAttribute('http.route'), undefined);
+  assert.is(hooked.cap.spans[0]!.name, 'DELETE /items/{sku}');
+});
+
+test('AC-002 the server span is active in the handler and in request-body listeners, per request on a keep-alive connection', async () => {
+  let tracer!: Tracer;
+  const seen: Array<[string | undefined, string | undefined]> = [];
+  const { cap, server, port, tracer: t } = await serve((req, res) => {
+    const inHandler = tracer.activeSpan()?.spanId;
+    req.on('data', () => {});
+    req.on('end', () => {
+      seen.push([inHandler, tracer.activeSpan()?.spanId]);
+      setTimeout(() => res.end(), 1);
+    });
+  });
+  tracer = t;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  await send(port, { method: 'POST', body: 'a', agent });
+  await send(port, { method: 'POST', body: 'b', agent });
+  agent.destroy();
+  await settle(cap, 2);
+  await close(server);
+  assert.is(seen.length, 2);
+  for (let i = 0; i < 2; i++) {
+    assert.is(seen[i]![0], cap.spans[i]!.spanId);
+    assert.is(seen[i]![1], cap.spans[i]!.spanId, 'body listener sees its own request span');
+  }
+  assert.is(getRequestSpan({} as http.IncomingMessage), undefined);
+});
+
+test('AC-001 traceServer wraps a whole http.Server (all request listeners in the span); untraceServer restores emit', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = http.createServer();
+  const active: Array<string | undefined> = [];
+  server.on('request', () => active.push(tracer.activeSpan()?.spanId));
+  server.on('request', (_req, res) => { active.push(tracer.activeSpan()?.spanId); res.end(); });
+  assert.is(withTracing(tracer, server), server);
+  traceServer(tracer, server); // twice: still one span per request
+  server.on('request', withTracing(tracer, (_req, _res) => {}) as http.RequestListener); // and a wrapped handler on it
+  const port = await listen(server);
+  const r = await send(port);
+  await settle(cap, 1);
+  assert.is(cap.spans.length, 1);
+  assert.is(r.headers['x-trace-id'], cap.spans[0]!.traceId);
+  assert.equal(active, [cap.spans[0]!.spanId, cap.spans[0]!.spanId]);
+  server.removeAllListeners('request');
+  server.on('request', (_req, res) => res.end());
+  untraceServer(server);
+  assert.not.ok(Object.prototype.hasOwnProperty.call(server, 'emit'));
+  assert.is(server.emit, http.Server.prototype.emit);
+  const r2 = await send(port);
+  await close(server);
+  assert.is(r2.headers['x-trace-id'], undefined);
+  assert.is(cap.spans.length, 1);
+});
+
+test('AC-001 ignore(): probes get no span and no headers', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end(), { ignore: (req) => req.url === '/healthz' });
+  const r = await send(port, { path: '/healthz' });
+  await send(port, { path: '/x' });
+  await settle(cap, 1);
+  await close(server);
+  assert.is(r.headers['x-trace-id'], undefined);
+  assert.is(cap.spans.length, 1);
+});
+
+test('AC-007 a failing tracer internals never break the request: counted, request served untraced', async () => {
+  const before = adapterStats().internalErrors;
+  const logs: string[] = [];
+  const { cap, server, port } = await serve((_req, res) => res.end('fine'), { tenant: () => { throw new Error('tenant rule bug'); } }, { logger: (m) => logs.push(m) });
+  const r = await send(port);
+  await close(server);
+  assert.is(r.status, 200);
+  assert.is(r.body, 'fine');
+  assert.is(cap.spans.length, 0);
+  assert.is(adapterStats().internalErrors - before, 1);
+  assert.ok(logs.length <= 1);
+});
+
+test('AC-003 https server: url.scheme https', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-tls-'));
+  try {
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { encoding: 'utf8' });
+    if (gen.status !== 0) {
+      // Needs the openssl CLI to make a throwaway certificate.
+      console.log('SKIP: openssl not available to create a test certificate');
+      return;
+    }
+    const cap = new CaptureProcessor();
+    const tracer = createTracer({ service: 'tls', processor: cap });
+    const server = https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, withTracing(tracer, (_req, res) => res.end()) as http.RequestListener);
+    const port = await listen(server as unknown as http.Server);
+    const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, path: '/s?q=1', rejectUnauthorized: false, agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.headers)); }).on('error', reject);
+    });
+    await settle(cap, 1);
+    await close(server as unknown as http.Server);
+    assert.is(cap.spans[0]!.getAttribute('url.scheme'), 'https');
+    assert.is(headers['x-trace-id'], cap.spans[0]!.traceId);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,0 +1,310 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import http from 'node:http';
+import { createTracer } from '../src/index.js';
+import type { Span } from '../src/span.js';
+import { otlpExporter, retryAfterMs, backoff, type OtlpExporterOptions } from '../src/otlp-http.js';
+import { otlpFromEnv, bspFromEnv, parseHeaders, redactUrl } from '../src/otlp-env.js';
+import { isNoTrace } from '../src/suppress.js';
+import type { ExportResult } from '../src/exporter.js';
+import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+// The exporter's own timers are unref'd (the batcher decides what keeps a process alive); tests that call
+// export() directly keep the loop alive themselves.
+const keepAlive = setInterval(() => {}, 1000);
+const SECRET = 'Bearer s3cr3t-t0ken-XYZ';
+const ENV_SECRET = 'env-api-key-987';
+const cap = new CaptureProcessor();
+const tracer = createTracer({ service: 'http-test', processor: cap, env: {} });
+function spans(n: number, attrs: Record<string, string> = {}): Span[] {
+  cap.spans.length = 0;
+  for (let i = 0; i < n; i++) tracer.startSpan('op-' + i, { root: true, attributes: { i, ...attrs } }).end();
+  return cap.spans.slice() as Span[];
+}
+const fast = { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 };
+const make = (r: Receiver, o: OtlpExporterOptions = {}) => otlpExporter({ url: r.url, env: {}, retry: fast, timeoutMs: 2000, ...o });
+const run = (e: ReturnType<typeof otlpExporter>, s: Span[], signal = new AbortController().signal) => e.export(s, signal);
+const code = (r: ExportResult) => (r.error as { code?: string } | undefined)?.code;
+
+// ---- environment -------------------------------------------------------------------------------
+test('endpoint: default, OTEL_EXPORTER_OTLP_ENDPOINT + v1/traces, TRACES_ENDPOINT as-is, explicit url wins', () => {
+  const warn: string[] = [];
+  const w = (m: string) => warn.push(m);
+  assert.is(otlpExporter({ env: {} }).url, 'http://localhost:4318/v1/traces');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, w).url, 'http://collector:4318/v1/traces');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, w).url, 'http://collector:4318/v1/traces');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gw.example.com/otlp' }, w).url, 'https://gw.example.com/otlp/v1/traces');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://x:1234/custom/path' }, w).url, 'http://x:1234/custom/path');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://x:1234' }, w).url, 'http://x:1234/');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t/v1/traces', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g' }, w).url, 'http://t/v1/traces');
+  assert.is(otlpExporter({ url: 'http://explicit:1/x', env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t/v1/traces' } }).url, 'http://explicit:1/x');
+  assert.is(warn.length, 0);
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }, w).url, undefined);
+  assert.is(warn.length, 1);
+  assert.match(warn[0]!, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+});
+
+test('headers: k=v list, percent-decoded, TRACES_ overrides per key, explicit wins, bad members warned without values', () => {
+  const warn: string[] = [];
+  const env = { OTEL_EXPORTER_OTLP_HEADERS: `api-key=${ENV_SECRET},x-team=core%20infra, bad-member ,=nokey,x-dup=generic`, OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-dup=traces' };
+  const o = otlpFromEnv(env, (m) => warn.push(m));
+  assert.equal(o.headers, { 'api-key': ENV_SECRET, 'x-team': 'core infra', 'x-dup': 'traces' });
+  assert.is(warn.length, 2);
+  assert.match(warn[0]!, 'member #3');
+  assert.ok(warn.every((m) => !m.includes(ENV_SECRET) && !m.includes('nokey')));
+  assert.equal(parseHeaders('a=%ZZ', 'X', () => {}), {}, 'bad percent-encoding skipped');
+});
+
+test('timeout, compression, protocol; BSP variables', () => {
+  const warn: string[] = [];
+  const w = (m: string) => warn.push(m);
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'GZIP' }, w), { timeoutMs: 2500, compression: 'gzip' });
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '700', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' }, w), { timeoutMs: 700, compression: 'none' });
+  assert.is(warn.length, 0);
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '10s', OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, w), {});
+  assert.is(warn.length, 3);
+  assert.equal(bspFromEnv({ OTEL_BSP_SCHEDULE_DELAY: '0' }, w), { scheduledDelayMillis: 0 });
+  assert.is(redactUrl('https://user:pw@h:1/p?api_key=k#f'), 'https://h:1/p');
+});
+
+test('explicit config errors throw at construction, never naming a header value', () => {
+  assert.throws(() => otlpExporter({ url: 'ftp://x', env: {} }), /not an http\(s\) URL/);
+  try { otlpExporter({ env: {}, headers: { authorization: 'Bearer a\r\nb' + SECRET } }); assert.unreachable(); }
+  catch (e) { assert.is((e as { code?: string }).code, 'TW_ERR_CONFIG'); assert.not.match(String((e as Error).message), SECRET); }
+});
+
+test('retry helpers: Retry-After seconds or HTTP-date; backoff grows, capped, jittered ±20%', () => {
+  assert.is(retryAfterMs('3'), 3000);
+  assert.is(retryAfterMs(undefined), null);
+  assert.is(retryAfterMs('soon'), null);
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  assert.is(retryAfterMs('Thu, 01 Jan 2026 00:00:05 GMT', now), 5000);
+  assert.is(retryAfterMs('Thu, 01 Jan 2025 00:00:05 GMT', now), 0);
+  for (let i = 0; i < 50; i++) {
+    const b1 = backoff(1, 1000, 5000), b3 = backoff(3, 1000, 5000), b9 = backoff(9, 1000, 5000);
+    assert.ok(b1 >= 800 && b1 <= 1200, String(b1));
+    assert.ok(b3 >= 1800 && b3 <= 2700, String(b3));
+    assert.ok(b9 >= 4000 && b9 <= 6000, String(b9));
+  }
+});
+
+// ---- against a loopback receiver ---------------------------------------------------------------
+test('ok: POST /v1/traces, application/json, user headers, all spans; keep-alive reuses the connection', async () => {
+  const r = await startReceiver();
+  const e = make(r, { headers: { authorization: SECRET } });
+  assert.equal(await run(e, spans(3)), { ok: true });
+  assert.equal(await run(e, spans(2)), { ok: true });
+  assert.is(r.requests.length, 2);
+  const q = r.requests[0]!;
+  assert.is(q.method, 'POST');
+  assert.is(q.path, '/v1/traces');
+  assert.is(q.headers['content-type'], 'application/json');
+  assert.is(q.headers.authorization, SECRET);
+  assert.is(r.spans().length, 5);
+  assert.is(r.connections, 1);
+  assert.equal(await run(e, []), { ok: true });
+  assert.is(r.requests.length, 2, 'no empty envelope sent');
+  await e.shutdown();
+  assert.is(code(await run(e, spans(1))), 'TW_ERR_OTLP_SHUTDOWN');
+  await r.close();
+});
+
+test('gzip: Content-Encoding gzip, the receiver decodes the same spans', async () => {
+  const r = await startReceiver();
+  const e = make(r, { compression: 'gzip' });
+  const s = spans(50, { note: 'repetitive '.repeat(20) });
+  assert.equal(await run(e, s), { ok: true });
+  const q = r.requests[0]!;
+  assert.is(q.headers['content-encoding'], 'gzip');
+  assert.is(r.spans().length, 50);
+  assert.ok(q.bytes < 50 * 200, 'compressed');
+  await e.shutdown(); await r.close();
+});
+
+for (const status of [400, 401, 404, 413, 500, 501]) {
+  test(`HTTP ${status} is a counted failure, not retried`, async () => {
+    const r = await startReceiver({ mode: 'status', status });
+    const e = make(r);
+    const res = await run(e, spans(2));
+    assert.is(res.ok, false);
+    assert.is(code(res), 'TW_ERR_OTLP_HTTP_STATUS');
+    assert.match(String((res.error as Error).message), `HTTP ${status}`);
+    assert.is(r.requests.length, 1);
+    await e.shutdown(); await r.close();
+  });
+}
+
+for (const status of [429, 502, 503, 504]) {
+  test(`HTTP ${status} is retried with backoff, then succeeds`, async () => {
+    const r = await startReceiver();
+    r.respondNext([{ mode: 'status', status }, { mode: 'status', status }]);
+    const e = make(r);
+    assert.equal(await run(e, spans(2)), { ok: true });
+    assert.is(r.requests.length, 3);
+    assert.is((e.stats() as { retries: number }).retries, 2);
+    await e.shutdown(); await r.close();
+  });
+}
+
+test('retries are bounded: maxAttempts, then a counted failure', async () => {
+  const r = await startReceiver({ mode: 'status', status: 503 });
+  const e = make(r);
+  const res = await run(e, spans(1));
+  assert.is(code(res), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  assert.match(String((res.error as Error).message), 'after 3 attempts');
+  assert.is(r.requests.length, 3);
+  await e.shutdown(); await r.close();
+});
+
+test('Retry-After (seconds) is honoured instead of the backoff; it is capped by maxRetryAfterMs', async () => {
+  const r = await startReceiver();
+  r.respondNext([{ mode: 'status', status: 429, retryAfter: '3600' }]);
+  // the backoff alone would pass the budget; the capped Retry-After (30 ms) fits
+  const e = make(r, { timeoutMs: 3000, retry: { maxAttempts: 2, initialBackoffMs: 60_000, maxRetryAfterMs: 30 } });
+  assert.equal(await run(e, spans(1)), { ok: true });
+  assert.is(r.requests.length, 2);
+  await e.shutdown(); await r.close();
+});
+
+test('Retry-After as an HTTP-date in the past retries at once; one beyond the budget fails without waiting', async () => {
+  const r = await startReceiver();
+  r.respondNext([{ mode: 'status', status: 503, retryAfter: new Date(Date.now() - 5000).toUTCString() }]);
+  const e = make(r, { retry: { maxAttempts: 2, initialBackoffMs: 60_000 } });
+  assert.equal(await run(e, spans(1)), { ok: true });
+  r.respondNext([{ mode: 'status', status: 429, retryAfter: '20' }]);
+  const e2 = make(r, { timeoutMs: 500, retry: { maxAttempts: 5, maxRetryAfterMs: 60_000 } });
+  const t0 = Date.now();
+  const res = await run(e2, spans(1));
+  assert.is(code(res), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  assert.match(String((res.error as Error).message), 'would pass the 500 ms export budget');
+  assert.ok(Date.now() - t0 < 5000);
+  assert.is(r.requests.length, 3);
+  await e.shutdown(); await e2.shutdown(); await r.close();
+});
+
+test('connection refused is retried (network error), bounded, then a failure', async () => {
+  const r = await startReceiver({ mode: 'refuse' });
+  const e = make(r);
+  const res = await run(e, spans(1));
+  assert.is(code(res), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  assert.match(String((res.error as Error).message), 'ECONNREFUSED');
+  assert.is((e.stats() as { failedNetwork: number }).failedNetwork, 3);
+  await r.setMode('ok');
+  assert.equal(await run(e, spans(1)), { ok: true }, 'recovers when the collector is back');
+  await e.shutdown(); await r.close();
+});
+
+test('a receiver that never answers: the export fails at its time budget', async () => {
+  const r = await startReceiver({ mode: 'hang' });
+  const e = make(r, { timeoutMs: 150 });
+  const res = await run(e, spans(1));
+  assert.is(code(res), 'TW_ERR_OTLP_TIMEOUT');
+  assert.is(r.requests.length, 1);
+  await e.shutdown(); await r.close();
+});
+
+for (const mode of ['reset', 'truncate'] as const) {
+  test(`a connection ${mode === 'reset' ? 'reset mid-body' : 'cut mid-response'} is a network error, retried`, async () => {
+    const r = await startReceiver({ mode });
+    const e = make(r, { retry: { maxAttempts: 2, initialBackoffMs: 5 } });
+    const res = await run(e, spans(20, { pad: 'p'.repeat(2000) }));
+    assert.is(res.ok, false);
+    assert.is(code(res), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+    assert.is(r.requests.length, 2);
+    await e.shutdown(); await r.close();
+  });
+}
+
+test('2xx with invalid JSON is a success (body ignored, counted); slow answers inside the budget succeed', async () => {
+  const r = await startReceiver({ mode: 'invalid-json' });
+  const e = make(r);
+  assert.equal(await run(e, spans(2)), { ok: true });
+  assert.is((e.stats() as { invalidResponses: number }).invalidResponses, 1);
+  await r.setMode('slow', { delayMs: 50 });
+  assert.equal(await run(e, spans(2)), { ok: true });
+  await e.shutdown(); await r.close();
+});
+
+test('a response body over 4 MiB is cut off and ignored; the 2xx still counts', async () => {
+  const r = await startReceiver({ mode: 'status', status: 200, body: JSON.stringify({ partialSuccess: { rejectedSpans: '1', errorMessage: 'x'.repeat(5 * 1024 * 1024) } }) });
+  const e = make(r);
+  assert.equal(await run(e, spans(2)), { ok: true });
+  await e.shutdown(); await r.close();
+});
+
+test('partialSuccess: rejectedSpans reported (not retried), a message alone is a warning', async () => {
+  const r = await startReceiver({ mode: 'partial', rejectedSpans: 2, errorMessage: 'attribute too long' });
+  const e = make(r);
+  const res = await run(e, spans(5));
+  assert.is(res.ok, true);
+  assert.is(res.rejected, 2);
+  assert.match(String((res.error as Error).message), 'attribute too long');
+  assert.is(r.requests.length, 1);
+  await r.setMode('partial', { rejectedSpans: 0, errorMessage: 'just so you know' });
+  const w = await run(e, spans(1));
+  assert.is(w.ok, true);
+  assert.is(w.rejected, undefined);
+  await e.shutdown(); await r.close();
+});
+
+test('an abort signal ends the export at once (batcher timeout / shutdown deadline)', async () => {
+  const r = await startReceiver({ mode: 'hang' });
+  const e = make(r, { timeoutMs: 60_000 });
+  const ac = new AbortController();
+  const p = run(e, spans(1), ac.signal);
+  await r.waitForRequests(1);
+  ac.abort();
+  assert.is(code(await p), 'TW_ERR_OTLP_ABORTED');
+  const pre = new AbortController(); pre.abort();
+  assert.is(code(await run(e, spans(1), pre.signal)), 'TW_ERR_OTLP_ABORTED');
+  await e.shutdown(); await r.close();
+});
+
+test('request size cap: spans over it are not sent and are counted; a lone oversize span sends nothing', async () => {
+  const r = await startReceiver();
+  const e = make(r, { maxRequestBytes: 8192 });
+  const res = await run(e, spans(40, { pad: 'q'.repeat(400) }));
+  assert.is(res.ok, true);
+  const sent = r.spans().length;
+  assert.ok(sent > 0 && sent < 40);
+  assert.is(res.rejected, 40 - sent);
+  assert.ok(r.requests[0]!.bytes <= 8192);
+  const lone = await run(e, spans(1, { a: 'q'.repeat(4000), b: 'r'.repeat(4000), c: 's'.repeat(4000) }));
+  assert.is(code(lone), 'TW_ERR_OTLP_TOO_LARGE');
+  assert.is(r.requests.length, 1);
+  await e.shutdown(); await r.close();
+});
+
+test('header values never appear in errors, logs or stats, even when the server echoes them', async () => {
+  const r = await startReceiver({ mode: 'status', status: 400, body: JSON.stringify({ code: 3, message: `bad auth header ${SECRET} / ${ENV_SECRET}` }) });
+  const logs: string[] = [];
+  const e = otlpExporter({ url: r.url.replace('http://', 'http://user:pa55word@'), headers: { authorization: SECRET }, env: { OTEL_EXPORTER_OTLP_HEADERS: `x-api-key=${ENV_SECRET}` }, retry: fast, logger: (m) => logs.push(m) });
+  const t = createTracer({ service: 'secret-test', exporter: e, env: {}, logger: (m) => logs.push(m), batch: { maxExportBatchSize: 4, reportIntervalMs: 0 } });
+  for (let i = 0; i < 4; i++) t.startSpan('x', { root: true }).end();
+  await t.forceFlush();
+  const res = await run(e, spans(1));
+  const everything = [String((res.error as Error).message), JSON.stringify(e.stats()), JSON.stringify(t.stats()), e.name, ...logs].join('\n');
+  assert.ok(r.requests[0]!.headers['x-api-key'] === ENV_SECRET && r.requests[0]!.headers.authorization === SECRET, 'headers were sent');
+  assert.ok(logs.length > 0, 'the failure was logged');
+  for (const s of [SECRET, ENV_SECRET, 'pa55word', 's3cr3t']) assert.not.ok(everything.includes(s), `leaked ${s}: ${everything}`);
+  assert.match(everything, '[redacted]');
+  await t.shutdown({ deadlineMs: 100 }); await r.close();
+});
+
+test('its own requests carry the no-trace brand (agent and request options)', async () => {
+  const r = await startReceiver();
+  const e = make(r);
+  const seen: unknown[] = [];
+  const orig = http.request;
+  (http as { request: unknown }).request = (...args: unknown[]) => { seen.push(args[0]); return (orig as (...a: unknown[]) => unknown)(...args); };
+  try { assert.equal(await run(e, spans(1)), { ok: true }); } finally { (http as { request: unknown }).request = orig; }
+  assert.is(seen.length, 1);
+  assert.ok(isNoTrace(seen[0]), 'options branded');
+  assert.ok(isNoTrace({ agent: (seen[0] as { agent: unknown }).agent }), 'agent branded');
+  await e.shutdown(); await r.close();
+});
+
+test('(cleanup)', () => clearInterval(keepAlive));
+
+test.run();

@@ -1,0 +1,146 @@
+// The queue recipes against the real brokers on 127.0.0.1 (RabbitMQ 5672, Redis 6379, NATS 4222).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { createTracer, SpanKind, type Span } from '../src/index.js';
+import { consumeAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
+import { addJob, processJob } from '../adapters/queue-bullmq.js';
+import { publishNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const REQUIRE = process.env.TRACEWIRE_REQUIRE_SERVICES === '1';
+const SECRET_BODY = 'ssn=123-45-6789';
+const require = createRequire(import.meta.url);
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    const t = setTimeout(() => { s.destroy(); resolve(false); }, 1000);
+    s.once('connect', () => { clearTimeout(t); s.end(); resolve(true); });
+    s.once('error', () => { clearTimeout(t); resolve(false); });
+  });
+}
+/** true = go on; false = skipped (printed). With TRACEWIRE_REQUIRE_SERVICES=1 a missing broker fails. */
+async function need(name: string, port: number): Promise<boolean> {
+  if (await reachable(port)) return true;
+  if (REQUIRE) throw new Error(`${name} on 127.0.0.1:${port} is required (TRACEWIRE_REQUIRE_SERVICES=1) but does not answer`);
+  console.log(`SKIP: ${name} not reachable on 127.0.0.1:${port}`);
+  return false;
+}
+function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => { t = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms); })]).finally(() => clearTimeout(t));
+}
+function pair() {
+  const pc = new CaptureProcessor();
+  const cc = new CaptureProcessor();
+  return { pc, cc, producer: createTracer({ service: 'producer', processor: pc }), consumer: createTracer({ service: 'consumer', processor: cc }) };
+}
+function assertHop(pc: CaptureProcessor, cc: CaptureProcessor, root: Span, system: string, destination: string) {
+  const prod = pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+  const cons = cc.spans.find((s) => s.kind === SpanKind.CONSUMER)!;
+  assert.ok(prod, 'producer span');
+  assert.ok(cons, 'consumer span');
+  assert.is(prod.parentSpanId, root.spanId);
+  assert.is(cons.traceId, root.traceId, 'one trace across the queue');
+  assert.is(cons.parentSpanId, prod.spanId, 'consumer is the child of the producer');
+  assert.is(prod.getAttribute('messaging.system'), system);
+  assert.is(cons.getAttribute('messaging.destination.name'), destination);
+  assert.is(cons.name, `process ${destination}`);
+  const dump = JSON.stringify([...pc.spans, ...cc.spans].map((s) => [s.name, s.attributes]));
+  assert.not.ok(dump.includes('123-45-6789'), 'never the message body');
+}
+
+test('AC-002 RabbitMQ (amqplib): context in the message headers, consumer under the producer', async () => {
+  // Needs RabbitMQ on 127.0.0.1:5672 (guest/guest).
+  if (!(await need('RabbitMQ', 5672))) return;
+  const amqp = require('amqplib') as { connect(url: string): Promise<{ createChannel(): Promise<AmqpChannelLike & { assertQueue(q: string, o: object): Promise<unknown>; deleteQueue(q: string): Promise<unknown>; ack(m: AmqpMessageLike): void; close(): Promise<void> }>; close(): Promise<void> }> };
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const ch = await conn.createChannel();
+  const queue = 'tracewire-test-' + randomUUID();
+  try {
+    await ch.assertQueue(queue, { exclusive: true, autoDelete: true });
+    const { pc, cc, producer, consumer } = pair();
+    let got!: (m: AmqpMessageLike) => void;
+    const received = new Promise<AmqpMessageLike>((r) => (got = r));
+    await consumeAmqp(consumer, ch, queue, (msg, span) => {
+      assert.is(consumer.activeSpan(), span);
+      ch.ack(msg);
+      got(msg);
+    });
+    const root = producer.startSpan('place-order') as Span;
+    producer.withSpan(root, () => publishAmqp(producer, ch, '', queue, Buffer.from(SECRET_BODY), { headers: { 'x-app': '1' }, messageId: 'm-42' }));
+    root.end();
+    const msg = await deadline(received, 5000, 'amqp message');
+    for (let i = 0; i < 50 && cc.spans.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is(msg.content.toString(), SECRET_BODY);
+    assert.is(msg.properties.headers!['x-app'], '1');
+    assertHop(pc, cc, root, 'rabbitmq', queue);
+    assert.is(cc.spans[0]!.getAttribute('messaging.message.id'), 'm-42');
+  } finally {
+    await ch.deleteQueue(queue).catch(() => {});
+    await ch.close().catch(() => {});
+    await conn.close().catch(() => {});
+  }
+});
+
+test('AC-002 Redis (bullmq): context in the job options, worker span under the producer, job data untouched', async () => {
+  // Needs Redis on 127.0.0.1:6379.
+  if (!(await need('Redis', 6379))) return;
+  const { Queue, Worker } = await import('bullmq');
+  const name = 'tracewire-test-' + randomUUID();
+  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  const queue = new Queue(name, { connection });
+  const { pc, cc, producer, consumer } = pair();
+  let got!: (d: unknown) => void;
+  const processed = new Promise<unknown>((r) => (got = r));
+  const worker = new Worker(name, processJob(consumer, async (job, _token, span) => {
+    assert.is(consumer.activeSpan(), span);
+    got(job.data);
+    return 'done';
+  }), { connection });
+  try {
+    const root = producer.startSpan('signup') as Span;
+    const job = await producer.withSpan(root, () => addJob(producer, queue, 'welcome', { body: SECRET_BODY }));
+    root.end();
+    const data = await deadline(processed, 10000, 'bullmq job');
+    for (let i = 0; i < 50 && cc.spans.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(data, { body: SECRET_BODY }, 'job data is the caller\'s, nothing added');
+    assertHop(pc, cc, root, 'bullmq', name);
+    assert.is(pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!.getAttribute('messaging.message.id'), String(job.id));
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+  }
+});
+
+test('AC-002 NATS: context in the message headers, subscriber span under the publisher', async () => {
+  // Needs NATS on 127.0.0.1:4222.
+  if (!(await need('NATS', 4222))) return;
+  const { connect, headers } = await import('nats');
+  const nc = await connect({ servers: '127.0.0.1:4222' });
+  try {
+    const subject = 'tracewire.test.' + randomUUID();
+    const { pc, cc, producer, consumer } = pair();
+    let got!: (s: string) => void;
+    const received = new Promise<string>((r) => (got = r));
+    subscribeNats(consumer, nc as unknown as NatsConnectionLike, subject, (msg, span) => {
+      assert.is(consumer.activeSpan(), span);
+      got(new TextDecoder().decode(msg.data));
+    });
+    await nc.flush();
+    const root = producer.startSpan('notify') as Span;
+    producer.withSpan(root, () => publishNats(producer, nc as unknown as NatsConnectionLike, subject, SECRET_BODY, { createHeaders: headers }));
+    root.end();
+    assert.is(await deadline(received, 5000, 'nats message'), SECRET_BODY);
+    for (let i = 0; i < 50 && cc.spans.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assertHop(pc, cc, root, 'nats', subject);
+  } finally {
+    await nc.close();
+  }
+});
+
+test.run();

@@ -1,0 +1,174 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
+import { consumeBatch, consumeMessage, extractMessageContext, injectContext, injectMessageContext, publish, startConsume, startPublish, type Carrier } from '../adapters/queue.js';
+import { jobCarrier, processJob, addJob } from '../adapters/queue-bullmq.js';
+import { natsCarrier, publishNats } from '../adapters/queue-nats.js';
+import { publishAmqp } from '../adapters/queue-amqp.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const TID = '0af7651916cd43dd8448eb211c80319c';
+const SID = 'b7ad6b7169203331';
+const BODY = 'card=4111-1111-1111-1111';
+
+function setup(service = 'svc') {
+  const cap = new CaptureProcessor();
+  return { cap, tracer: createTracer({ service, processor: cap }) };
+}
+
+test('AC-002 publish → consume through a plain carrier: PRODUCER then CONSUMER, same trace, producer is the parent', async () => {
+  const p = setup('producer');
+  const c = setup('consumer');
+  const message: { headers: Carrier; body: string } = { headers: { 'x-app': 'keep' }, body: BODY };
+  const root = p.tracer.startSpan('checkout') as Span;
+  await p.tracer.withSpan(root, () => publish(p.tracer, message.headers, { system: 'rabbitmq', destination: 'orders', messageId: 'm-1' }, () => 'sent'));
+  root.end();
+  const out = await consumeMessage(c.tracer, message.headers, { system: 'rabbitmq', destination: 'orders' }, (span) => {
+    assert.is(c.tracer.activeSpan(), span, 'active while the handler runs');
+    return 42;
+  });
+  assert.is(out, 42);
+  const producer = p.cap.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+  const consumer = c.cap.spans[0]!;
+  assert.is(producer.name, 'publish orders');
+  assert.is(producer.parentSpanId, root.spanId);
+  assert.equal(producer.attributes, {
+    'messaging.system': 'rabbitmq', 'messaging.destination.name': 'orders', 'messaging.operation.name': 'publish',
+    'messaging.operation.type': 'send', 'messaging.message.id': 'm-1',
+  });
+  assert.is(message.headers.traceparent, `00-${root.traceId}-${producer.spanId}-03`);
+  assert.is(message.headers['x-app'], 'keep');
+  assert.is(consumer.name, 'process orders');
+  assert.is(consumer.kind, SpanKind.CONSUMER);
+  assert.is(consumer.traceId, root.traceId);
+  assert.is(consumer.parentSpanId, producer.spanId);
+  assert.ok(consumer.parentIsRemote);
+  assert.is(consumer.getAttribute('messaging.operation.type'), 'process');
+  assert.not.ok(JSON.stringify([...p.cap.spans, ...c.cap.spans].map((s) => s.attributes)).includes('4111'), 'never the body');
+});
+
+test('AC-002 parent mode with an ambient span: creation context is the parent, the ambient one a link', async () => {
+  const { cap, tracer } = setup();
+  const carrier = injectMessageContext({}, tracer.extract({ traceparent: `00-${TID}-${SID}-01` })!);
+  const poll = tracer.startSpan('poll') as Span;
+  await tracer.withSpan(poll, () => consumeMessage(tracer, carrier, { system: 'nats', destination: 'jobs' }, () => {}));
+  poll.end();
+  const s = cap.spans[0]!;
+  assert.is(s.traceId, TID);
+  assert.is(s.parentSpanId, SID);
+  assert.is(s.links.length, 1);
+  assert.is(s.links[0]!.spanId, poll.spanId);
+});
+
+test('AC-002 link mode: the ambient span (or none) is the parent, the creation context a link', async () => {
+  const { cap, tracer } = setup();
+  const carrier = injectContext({}, tracer.extract({ traceparent: `00-${TID}-${SID}-01` })!);
+  await consumeMessage(tracer, carrier, { system: 'nats', destination: 'jobs', mode: 'link' }, () => {});
+  const poll = tracer.startSpan('poll') as Span;
+  await tracer.withSpan(poll, () => consumeMessage(tracer, carrier, { system: 'nats', destination: 'jobs', mode: 'link' }, () => {}));
+  poll.end();
+  const [rootLinked, underPoll] = cap.spans as [Span, Span];
+  assert.is(rootLinked.parentSpanId, '');
+  assert.is.not(rootLinked.traceId, TID);
+  assert.is(rootLinked.links[0]!.traceId, TID);
+  assert.is(rootLinked.links[0]!.spanId, SID);
+  assert.is(underPoll.parentSpanId, poll.spanId);
+  assert.is(underPoll.links[0]!.spanId, SID);
+});
+
+test('AC-002 batch consume: one CONSUMER span, a link per message context, messaging.batch.message_count', async () => {
+  const { cap, tracer } = setup();
+  const carriers: Array<Carrier | null> = [];
+  for (let i = 0; i < 3; i++) {
+    const s = tracer.startSpan('produce-' + i) as Span;
+    carriers.push(injectMessageContext({}, s));
+    s.end();
+  }
+  carriers.push({}, null);
+  await consumeBatch(tracer, carriers, { system: 'kafka', destination: 'events' }, () => {});
+  const batch = cap.spans[3]!;
+  assert.is(batch.name, 'process events');
+  assert.is(batch.kind, SpanKind.CONSUMER);
+  assert.is(batch.getAttribute('messaging.batch.message_count'), 5);
+  assert.equal(batch.links.map((l) => l.spanId), cap.spans.slice(0, 3).map((s) => s.spanId));
+  assert.is(batch.parentSpanId, '');
+});
+
+test('AC-003 handler and publish errors: recorded on the span (ERROR, error.type) and rethrown', async () => {
+  const { cap, tracer } = setup();
+  const carrier: Carrier = {};
+  const e1 = await publish(tracer, carrier, { system: 'nats', destination: 'x', operation: 'send' }, () => { throw new TypeError('broker down'); }).catch((e) => e);
+  const e2 = await consumeMessage(tracer, carrier, { system: 'nats', destination: 'x' }, async () => { throw new RangeError('bad message'); }).catch((e) => e);
+  assert.instance(e1, TypeError);
+  assert.instance(e2, RangeError);
+  const [prod, cons] = cap.spans as [Span, Span];
+  assert.is(prod.name, 'send x');
+  assert.is(prod.status, SpanStatusCode.ERROR);
+  assert.is(prod.getAttribute('error.type'), 'TypeError');
+  assert.is(cons.getAttribute('error.type'), 'RangeError');
+  assert.is(cons.parentSpanId, prod.spanId);
+});
+
+test('AC-001 carriers from brokers: Buffers and one-element arrays read; duplicates and garbage restart (counted)', () => {
+  const { tracer } = setup();
+  const fromBuf = extractMessageContext({ traceparent: Buffer.from(`00-${TID}-${SID}-01`), tracestate: [Buffer.from('a=1')] }, tracer);
+  assert.is(fromBuf?.traceId, TID);
+  assert.is(fromBuf?.traceState?.toString(), 'a=1');
+  assert.is(extractMessageContext({ Traceparent: `00-${TID}-${SID}-01` })?.spanId, SID);
+  assert.is(extractMessageContext({ traceparent: [`00-${TID}-${SID}-01`, `00-${TID}-${SID}-01`] }, tracer), null);
+  assert.is(extractMessageContext({ traceparent: 'garbage' }, tracer), null);
+  assert.is(extractMessageContext(null), null);
+  assert.is(tracer.stats().propagation.traceparentLength, 1);
+  assert.is(injectMessageContext({ keep: '1' }).traceparent, undefined, 'no active span: nothing injected');
+});
+
+test('AC-002 create and receive operations: kinds and names per the messaging conventions', () => {
+  const { tracer } = setup();
+  const carrier: Carrier = {};
+  const create = startPublish(tracer, carrier, { system: 'aws_sqs', destination: 'q', operation: 'create', attributes: { 'messaging.batch.message_count': 2 } }) as Span;
+  const recv = startConsume(tracer, carrier, { system: 'aws_sqs', destination: 'q', operation: 'receive' }) as Span;
+  assert.is(create.kind, SpanKind.PRODUCER);
+  assert.is(create.getAttribute('messaging.operation.type'), 'create');
+  assert.is(create.getAttribute('messaging.batch.message_count'), 2);
+  assert.is(recv.kind, SpanKind.CLIENT);
+  assert.is(recv.name, 'receive q');
+  assert.is(recv.parentSpanId, create.spanId);
+});
+
+test('AC-002 recipes with stub clients: AMQP headers copied, BullMQ metadata, NATS headers', async () => {
+  const { cap, tracer } = setup();
+  // AMQP: the caller's headers object is not mutated.
+  const callerHeaders = { 'x-a': '1' };
+  let sent: { headers?: Record<string, unknown> } | undefined;
+  publishAmqp(tracer, { publish: (_e, _k, _c, o) => { sent = o; return true; }, consume: async () => ({ consumerTag: 't' }) }, 'ex', 'rk', Buffer.from(BODY), { headers: callerHeaders });
+  assert.equal(callerHeaders, { 'x-a': '1' });
+  assert.is(sent!.headers!['x-a'], '1');
+  assert.match(String(sent!.headers!.traceparent), /^00-/);
+  assert.is(cap.spans[0]!.name, 'publish ex');
+  // BullMQ: metadata string in opts.telemetry, parsed back with bounds.
+  let opts: Record<string, unknown> = {};
+  const job = await addJob(tracer, { name: 'emails', add: async (_n, _d, o) => { opts = o!; return { id: '7' }; } }, 'welcome', { to: 'x' }, { attempts: 3 });
+  assert.is(job.id, '7');
+  assert.is(opts.attempts, 3);
+  const jobLike = { id: '7', name: 'welcome', queueName: 'emails', opts: opts as { telemetry: { metadata: string } } };
+  assert.match(String(jobCarrier(jobLike)!.traceparent), /^00-/);
+  assert.is(jobCarrier({ ...jobLike, opts: { telemetry: { metadata: '{bad' } } }), null);
+  assert.is(jobCarrier({ ...jobLike, opts: { telemetry: { metadata: '{"a":' + '1'.repeat(2000) + '}' } } }), null);
+  assert.is(jobCarrier({ ...jobLike, opts: {} }), null);
+  await processJob(tracer, async (_j, _t, span) => { assert.ok(span.isRecording()); })(jobLike);
+  const producer = cap.spans.find((s) => s.name === 'publish emails')!;
+  const consumer = cap.spans.find((s) => s.name === 'process emails')!;
+  assert.is(producer.getAttribute('messaging.message.id'), '7');
+  assert.is(consumer.parentSpanId, producer.spanId);
+  // NATS: headers factory required, context written into the headers.
+  const h = new Map<string, string>();
+  const hdrs = { get: (k: string) => h.get(k) ?? '', set: (k: string, v: string) => void h.set(k, v) };
+  const nc = { publish: () => {}, subscribe: () => ({}) };
+  assert.throws(() => publishNats(tracer, nc, 'subj', 'x'), /createHeaders/);
+  publishNats(tracer, nc, 'subj', 'x', { createHeaders: () => hdrs });
+  assert.match(h.get('traceparent')!, /^00-/);
+  assert.equal(natsCarrier({ subject: 's', data: new Uint8Array(), headers: hdrs }), { traceparent: h.get('traceparent') });
+  assert.is(natsCarrier({ subject: 's', data: new Uint8Array() }), null);
+});
+
+test.run();

@@ -1,0 +1,244 @@
+// Off-thread export end to end: the real exporter worker_thread, the real batcher and OTLP/HTTP exporter,
+// a loopback OTLP receiver; host worker threads attached to the same ring; crashes, a dead backend,
+// shutdown under load, and a process that must exit on its own.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createTracer, SpanKind, type Span, type SpanProcessor, type Tracer, type TracerStats } from '../src/index.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import { threadProcessor, workerEntry, type ThreadProcessor, type ThreadStats } from '../src/thread/index.js';
+import { startReceiver } from './helpers/otlp-receiver.js';
+
+const src = new URL('../src/', import.meta.url).href;
+const register = new URL('../scripts/register.mjs', import.meta.url).href;
+
+// A host application's worker thread: attaches to the ring through the handle it got in workerData.
+const HOST_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  await import(workerData.register);
+  const { createTracer } = await import(workerData.src + 'index.ts');
+  const { attachThreadProcessor } = await import(workerData.src + 'thread/index.ts');
+  const tracer = createTracer({ service: workerData.service, processor: attachThreadProcessor(workerData.tracing) });
+  let stop = false;
+  parentPort.on('message', (m) => { if (m === 'stop') stop = true; });
+  let n = 0;
+  while (workerData.count === undefined ? !stop : n < workerData.count) {
+    tracer.startSpan('worker-op', { root: true, attributes: { i: n, thread: workerData.id } }).end();
+    if ((++n & 15) === 0) await new Promise((r) => setTimeout(r, workerData.count === undefined ? 1 : 0));
+  }
+  if (workerData.count !== undefined) await tracer.forceFlush();
+  const st = tracer.stats();
+  parentPort.postMessage({ ended: st.ended, producers: st.thread.producers, exported: st.exported });
+  await tracer.shutdown();
+})().catch((e) => { console.error(e); process.exit(1); });`;
+
+function hostWorker(p: ThreadProcessor, data: Record<string, unknown>): Worker {
+  return new Worker(HOST_WORKER, { eval: true, execArgv: [], workerData: { src, register, tracing: p.handle(), ...data } });
+}
+
+function reply(w: Worker): Promise<{ ended: number; producers: number; exported: number }> {
+  return new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`host worker exited (${code}) without answering`)));
+  });
+}
+
+/** tracer.stats() with the thread processor's fields. */
+function stats(t: Tracer): TracerStats & ThreadStats {
+  return t.stats() as TracerStats & ThreadStats;
+}
+
+function dropsOf(st: { dropped: object }): number {
+  let n = 0;
+  for (const v of Object.values(st.dropped)) n += v as number;
+  return n;
+}
+
+/** Keeps the in-thread OTLP encoding of every span, then hands it on. */
+function tee(next: SpanProcessor, out: Map<string, unknown>): SpanProcessor {
+  const enc = new OtlpJsonEncoder();
+  return {
+    onEnd(span: Span) { out.set(span.spanId, JSON.parse(enc.encode([span]).toString()).resourceSpans[0].scopeSpans[0].spans[0]); next.onEnd(span); },
+    forceFlush: () => next.forceFlush(), shutdown: (o) => next.shutdown(o), stats: () => next.stats(),
+  };
+}
+
+test('AC-005 the main thread and a host worker thread share one exporter thread: every span reaches the receiver once, as the in-thread encoder would write it', async () => {
+  const r = await startReceiver();
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 } });
+  const mine = new Map<string, unknown>();
+  const tracer = createTracer({ service: 'api', processor: tee(p, mine), recordErrorMessages: true });
+  try {
+    const w = hostWorker(p, { service: 'api', id: 1, count: 300 });
+    const answer = reply(w);
+    for (let i = 0; i < 300; i++) {
+      const s = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER, root: true, attributes: { 'http.response.status_code': 200 + (i % 3), i, 'url.path': '/items/' + i } });
+      if (i % 10 === 0) { s.addEvent('cache-miss', { key: 'k' + i }); s.recordError(new Error('boom ' + i)); }
+      s.end();
+    }
+    const fromWorker = await answer;
+    await tracer.forceFlush();
+    const got = r.spans();
+    const ids = new Set(got.map((s) => s.spanId));
+    assert.is(got.length, 600, 'every span once');
+    assert.is(ids.size, 600, 'no duplicates');
+    for (const s of got) if (s.name !== 'worker-op') assert.equal(s, mine.get(s.spanId), 'same OTLP as the in-thread encoder');
+    assert.is(fromWorker.ended, 300);
+    assert.is(fromWorker.producers, 2);
+    for (const req of r.requests) assert.is(req.json.resourceSpans.length, 1, 'one resource for one service, whichever thread');
+    const st = stats(tracer);
+    assert.is(st.exported, 600);
+    assert.is(st.thread.ended, 600);
+    assert.is(st.ended + fromWorker.ended, st.exported + dropsOf(st) + st.queued);
+    await w.terminate();
+  } finally {
+    await tracer.shutdown({ deadlineMs: 2000 });
+    await r.close();
+  }
+});
+
+test('AC-007 the exporter thread dying mid-batch (throw, then process.exit) is restarted: nothing duplicated, every span exported or counted', async () => {
+  const r = await startReceiver();
+  const logs: string[] = [];
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20, maxExportBatchSize: 16 }, restartDelayMs: 20, logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'crashy', processor: p });
+  try {
+    await tracer.forceFlush(); // the first exporter thread is up
+    p.crashExporterForTest(40, 'throw');
+    for (let i = 0; i < 200; i++) tracer.startSpan('a', { root: true, attributes: { i } }).end();
+    await tracer.forceFlush();
+    p.crashExporterForTest(25, 'exit');
+    for (let i = 0; i < 100; i++) tracer.startSpan('b', { root: true, attributes: { i } }).end();
+    await tracer.forceFlush();
+    const st = stats(tracer);
+    const got = r.spans();
+    assert.is(new Set(got.map((s) => s.spanId)).size, got.length, 'no span exported twice');
+    assert.is(st.thread.restarts, 2);
+    assert.is(st.exported, got.length);
+    assert.is(st.ended, 300);
+    assert.is(st.ended, st.exported + dropsOf(st) + st.queued);
+    assert.is(st.queued, 0);
+    assert.ok(st.exported >= 300 - 2 * 40, `most spans still exported (${st.exported}, lost ${st.dropped.exporterLost})`);
+    assert.ok(logs.some((m) => m.includes('export thread stopped') && m.includes('test hook')), logs.join('\n'));
+  } finally {
+    await tracer.shutdown({ deadlineMs: 2000 });
+    await r.close();
+  }
+});
+
+test('AC-007 non-blocking when the backend is down: end() never throws, failures are counted, shutdown cuts a hung flush at its deadline', async () => {
+  const r = await startReceiver({ mode: 'refuse' });
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 }, batch: { scheduledDelayMillis: 10, maxExportBatchSize: 50 }, logger: () => {} });
+  const tracer = createTracer({ service: 'down', processor: p });
+  try {
+    for (let i = 0; i < 50; i++) tracer.startSpan('refused', { root: true }).end();
+    await tracer.forceFlush();
+    let st = stats(tracer);
+    assert.is(st.dropped.exportFailed, 50, 'connection refused: counted, not thrown');
+    await r.setMode('hang'); // accepts the request, never answers: only the deadline ends this
+    for (let i = 0; i < 100; i++) tracer.startSpan('hung', { root: true }).end();
+    const flushing = tracer.forceFlush();
+    await r.waitForRequests(1);
+    const t0 = Date.now();
+    await tracer.shutdown({ deadlineMs: 300 });
+    await flushing;
+    assert.ok(Date.now() - t0 < 3000, `shutdown and the pending flush end by the deadline (${Date.now() - t0} ms)`);
+    tracer.startSpan('late', { root: true }).end();
+    st = stats(tracer);
+    assert.is(st.thread.stopped, true);
+    assert.is(st.queued, 0);
+    assert.is(st.exported, 0);
+    assert.is(st.dropped.shutdown, 101, 'the hung batch and the late span');
+    assert.is(st.ended, 151);
+    assert.is(st.ended, st.exported + dropsOf(st) + st.queued);
+  } finally {
+    await r.close();
+  }
+});
+
+test('AC-007 shutdown while worker threads are still writing: the ring is drained, later spans are counted, totals add up across threads', async () => {
+  const r = await startReceiver();
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, ringBytes: 1 << 16 });
+  const tracer = createTracer({ service: 'busy', processor: p });
+  const workers = [1, 2].map((id) => hostWorker(p, { service: 'busy', id }));
+  try {
+    await tracer.forceFlush();
+    for (let i = 0; i < 100; i++) tracer.startSpan('main', { root: true }).end();
+    await new Promise((res) => setTimeout(res, 150)); // the workers are producing
+    await tracer.shutdown({ deadlineMs: 2000 });
+    const answers = workers.map(reply);
+    for (const w of workers) w.postMessage('stop');
+    const ended = (await Promise.all(answers)).reduce((n, a) => n + a.ended, 0) + tracer.stats().ended;
+    const st = stats(tracer);
+    assert.ok(ended > 100, 'the workers produced');
+    assert.is(st.thread.ended, ended, 'every span of every thread is accounted');
+    assert.is(st.queued, 0);
+    assert.is(st.exported, r.spans().length);
+    assert.ok(st.dropped.shutdown > 0, 'spans ended after shutdown are counted');
+    assert.is(st.exported + dropsOf(st), ended);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await r.close();
+  }
+});
+
+test('AC-007 a custom exporter runs in the exporter thread; a broken exporter spec is reported and its spans counted', async () => {
+  const mod = 'data:text/javascript,' + encodeURIComponent(`export default (o) => { const bc = new BroadcastChannel(o.channel);
+    return { name: 'bc', export: async (spans) => { bc.postMessage(spans.map((s) => s.name + ':' + s.attributes.n + ':' + s.tracer.resource['service.name'])); return { ok: true }; }, shutdown: async () => bc.close() }; }`);
+  const bc = new BroadcastChannel('tw-thread-test');
+  const seen: string[] = [];
+  bc.onmessage = (e) => seen.push(...(e as MessageEvent).data);
+  const logs: string[] = [];
+  const file = join(mkdtempSync(join(tmpdir(), 'tw-thread-')), 'spans.jsonl');
+  const good = threadProcessor({ exporter: [{ type: 'module', module: mod, options: { channel: 'tw-thread-test' } }, { type: 'file', path: file }], batch: { scheduledDelayMillis: 10 } });
+  const bad = threadProcessor({ exporter: [{ type: 'module', module: 'data:text/javascript,export default 42' }, { type: 'carrier-pigeon' } as never], logger: (m) => logs.push(m) });
+  const t1 = createTracer({ service: 'custom', processor: good });
+  const t2 = createTracer({ service: 'broken', processor: bad });
+  try {
+    for (let n = 0; n < 5; n++) t1.startSpan('c', { root: true, attributes: { n } }).end();
+    t2.startSpan('lost', { root: true }).end();
+    await Promise.all([t1.forceFlush(), t2.forceFlush()]);
+    for (let i = 0; i < 100 && seen.length < 5; i++) await new Promise((res) => setTimeout(res, 10));
+    assert.equal(seen.sort(), ['c:0:custom', 'c:1:custom', 'c:2:custom', 'c:3:custom', 'c:4:custom']);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(lines.flatMap((l) => l.resourceSpans[0].scopeSpans[0].spans).length, 5, 'the file exporter got the same spans');
+    assert.is(t2.stats().dropped.noExporter, 1);
+    assert.ok(logs.some((m) => m.includes('cannot build the module exporter')), logs.join('\n'));
+    assert.ok(logs.some((m) => m.includes('unknown exporter type "carrier-pigeon"')), logs.join('\n'));
+  } finally {
+    bc.close();
+    await Promise.all([t1.shutdown({ deadlineMs: 1000 }), t2.shutdown({ deadlineMs: 1000 })]);
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+});
+
+test('AC-007 the exporter thread never keeps the process alive', () => {
+  const code = `import { createTracer } from '${fileURLToPath(src)}index.ts';
+    import { threadProcessor } from '${fileURLToPath(src)}thread/index.ts';
+    const tracer = createTracer({ service: 'exit', processor: threadProcessor({ exporter: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces' } }) });
+    for (let i = 0; i < 10; i++) tracer.startSpan('x', { root: true }).end();
+    console.log('ended', tracer.stats().ended);`;
+  const res = spawnSync(process.execPath, ['--import', fileURLToPath(register), '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+  assert.is(res.signal, null, 'exited by itself, not killed by the timeout');
+  assert.is(res.status, 0, res.stderr);
+  assert.match(res.stdout, /ended 10/);
+});
+
+test('the exporter thread entry is found in dev (TypeScript + loader) and in both builds', () => {
+  const dev = workerEntry('file:///app/node_modules/tracewire/src/thread/supervisor.ts');
+  assert.is(dev.url.href, 'file:///app/node_modules/tracewire/src/thread/worker.ts');
+  assert.equal(dev.execArgv, ['--import', '/app/node_modules/tracewire/scripts/register.mjs']);
+  const esm = workerEntry('file:///app/node_modules/tracewire/dist/esm/src/thread/supervisor.js');
+  assert.is(esm.url.href, 'file:///app/node_modules/tracewire/dist/esm/src/thread/worker.js');
+  assert.is(esm.execArgv, undefined);
+  assert.is(workerEntry('file:///x/dist/cjs/src/thread/supervisor.cjs').url.href, 'file:///x/dist/cjs/src/thread/worker.cjs');
+});
+
+test.run();

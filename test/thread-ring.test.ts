@@ -1,0 +1,326 @@
+// The SharedArrayBuffer ring and its records on their own, with a direct consumer (no exporter thread,
+// no network): records decode to the same OTLP as the original spans, wrap, drop, trim, recover.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Worker } from 'node:worker_threads';
+import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import { BatchSpanProcessor } from '../src/batcher.js';
+import { memoryExporter } from '../src/exporters-local.js';
+import type { SpanProcessor } from '../src/processor.js';
+import { RingProcessor, attachThreadProcessor } from '../src/thread/processor.js';
+import { Consumer } from '../src/thread/consumer.js';
+import { RingReader, RingWriter, FULL } from '../src/thread/ring.js';
+import { DictReader } from '../src/thread/dict.js';
+import { ByteReader } from '../src/thread/codec.js';
+import { decodeSpan, type ThreadSpan } from '../src/thread/thread-span.js';
+import { readStats } from '../src/thread/stats.js';
+import * as L from '../src/thread/layout.js';
+
+/** Hands each span to the ring processor after recording its in-thread OTLP encoding. */
+class Tee implements SpanProcessor {
+  readonly enc = new OtlpJsonEncoder();
+  readonly json = new Map<string, string>();
+  constructor(readonly next: RingProcessor) {}
+  onEnd(span: Span): void { this.json.set(span.spanId, this.enc.encode([span]).toString()); this.next.onEnd(span); }
+  forceFlush() { return this.next.forceFlush(); }
+  shutdown() { return this.next.shutdown(); }
+  stats() { return this.next.stats(); }
+}
+
+/** Direct consumer: every committed record, decoded, then freed. */
+function drainAll(l: L.Layout, reader = new RingReader(l, 5000), dict = new DictReader(l)): ThreadSpan[] {
+  const br = new ByteReader(Buffer.from(l.sab));
+  const out: ThreadSpan[] = [];
+  for (let at = reader.next(); at >= 0; at = reader.next()) out.push(decodeSpan(l.i32, br, at, dict));
+  reader.free();
+  return out;
+}
+
+function sumDrops(d: object): number {
+  let n = 0;
+  for (const v of Object.values(d)) n += v as number;
+  return n;
+}
+
+test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, status, attributes, events, links', () => {
+  const l = L.createLayout(1 << 16);
+  const tee = new Tee(new RingProcessor(l));
+  const tracer = createTracer({ service: 'svc-ring', serviceVersion: '1.2.3', processor: tee, recordErrorMessages: true, attributes: { maxCount: 5 }, scope: { name: 'scope-a', version: '9' } });
+  const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=abc,other=x:y' })!;
+  const server = tracer.startSpan('GET /orders/{id}', { kind: SpanKind.SERVER, parent: remote, attributes: {
+    s: 'plain', u: 'héllo ✓ 🚀', i: 200, neg: -7, f: 1.25, big: 2 ** 40, z: -0, nan: NaN, inf: -Infinity, t: true, no: false,
+  } }) as Span;
+  server.setAttribute('extra', 'over maxCount: dropped and counted');
+  const child = tracer.startSpan('SELECT orders', { kind: SpanKind.CLIENT, parent: server, startTime: new Date(Date.now() - 1500),
+    attributes: { arr: ['a', null, 'b'], nums: [1, 2.5, -3], bools: [true, false], bytes: new Uint8Array([0, 1, 254, 255]), long: 'x'.repeat(300) } }) as Span;
+  child.addEvent('retry', { attempt: 2, reason: 'timeout' }, Date.now() - 1000.123);
+  child.addEvent('bare');
+  child.addLink(remote, { 'link.kind': 'follows', n: 1 });
+  child.addLink(server);
+  child.recordError(Object.assign(new Error('connection refused by upstream'), { code: 'ECONNREFUSED' }));
+  child.end(Date.now() - 250.5);
+  server.setStatus(SpanStatusCode.OK);
+  server.end();
+  const internal = tracer.startSpan('internal', { root: true }) as Span;
+  internal.end();
+
+  const got = drainAll(l);
+  assert.is(got.length, 3);
+  const enc = new OtlpJsonEncoder();
+  for (const s of got) assert.is(enc.encode([s as unknown as Span]).toString(), tee.json.get(s.spanId), `span ${s.name}`);
+  // spot checks on the decoded objects themselves (what exporters other than OTLP read)
+  const c = got.find((s) => s.name === 'SELECT orders')!;
+  assert.is(c.parentSpanId, server.spanId);
+  assert.is(c.traceId, '0af7651916cd43dd8448eb211c80319c');
+  assert.is(c.status, SpanStatusCode.ERROR);
+  assert.is(c.statusMessage, 'connection refused by upstream');
+  assert.is(c.events.length, 2);
+  assert.is(c.links.length, 2);
+  assert.is(c.links[0]!.traceState?.toString(), 'vendor=abc,other=x:y');
+  assert.equal(c.attributes.bytes, new Uint8Array([0, 1, 254, 255]));
+  const sv = got.find((s) => s.name === 'GET /orders/{id}')!;
+  assert.ok(sv.parentIsRemote && sv.hasParent);
+  assert.is(sv.traceState, 'vendor=abc,other=x:y');
+  assert.is(sv.rare!.droppedAttrs, 1); // setAttribute past maxCount (initial attributes past it are counted in tracer stats only)
+  assert.is(got.find((s) => s.name === 'internal')!.parentSpanId, '');
+  assert.is(sv.tracer.scope.name, 'scope-a');
+  assert.is(sv.tracer.resource['service.version'], '1.2.3');
+  assert.ok(Math.abs(c.duration - child.duration) < 1e-3 && c.startTime === child.startTime, 'times survive the trip (to the ns)');
+  assert.is(c.endUnixNano, child.endUnixNano);
+});
+
+test('AC-007 records never straddle the wrap: a small ring wraps many times, every record read once, in order, intact', () => {
+  const l = L.createLayout(4096);
+  const tracer = createTracer({ service: 'wrap', processor: new RingProcessor(l) });
+  const reader = new RingReader(l, 5000);
+  const dict = new DictReader(l);
+  let rnd = 12345;
+  const rand = (n: number): number => ((rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0) % n);
+  let sent = 0, next = 0, pads = 0;
+  const seen: number[] = [];
+  for (let round = 0; round < 400; round++) {
+    const burst = 1 + rand(8);
+    for (let k = 0; k < burst; k++) {
+      const before = readStats(l).dropped.queueFull;
+      tracer.startSpan('w', { root: true, attributes: { i: next, payload: 'p'.repeat(rand(700)) + (next % 5 === 0 ? 'é' : '') } }).end();
+      if (readStats(l).dropped.queueFull === before) sent++; else seen.push(-next); // dropped, counted
+      next++;
+    }
+    const w = Atomics.load(l.i32, L.WRITE);
+    if ((w & (l.ringBytes - 1)) < 8 * 100) pads++;
+    for (const s of drainAll(l, reader, dict)) {
+      const i = s.attributes.i as number;
+      const payload = s.attributes.payload as string;
+      assert.ok(/^p*é?$/.test(payload) && payload.endsWith('é') === (i % 5 === 0), `payload intact: ${i} ${JSON.stringify(payload.slice(-20))}`);
+      seen.push(i);
+    }
+  }
+  const received = seen.filter((x) => x >= 0);
+  assert.is(received.length, sent);
+  for (let k = 1; k < received.length; k++) assert.ok(received[k]! > received[k - 1]!, 'in order, no duplicate');
+  const st = readStats(l);
+  assert.is(received.length + st.dropped.queueFull, next, 'every span received or counted as dropped');
+  assert.ok((Atomics.load(l.i32, L.WRITE) >>> 0) / l.ringBytes > 20, 'wrapped more than 20 times');
+  assert.ok(st.dropped.queueFull > 0, 'the burst sizes overflow the ring sometimes');
+});
+
+test('AC-007 a full ring drops and counts, never blocks; ended = exported + dropped + queued holds before and after export', async () => {
+  const l = L.createLayout(4096);
+  const mem = memoryExporter();
+  const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+  const tracer = createTracer({ service: 'full', processor: new RingProcessor(l) });
+  for (let i = 0; i < 200; i++) tracer.startSpan('x', { root: true, attributes: { pad: 'y'.repeat(100) } }).end();
+  let st = tracer.stats();
+  assert.ok(st.dropped.queueFull > 0 && st.enqueued > 0);
+  assert.is(st.enqueued + st.dropped.queueFull, 200);
+  assert.is(st.ended, st.exported + sumDrops(st.dropped) + st.queued);
+  const consumer = new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize });
+  await consumer.drainAll(performance.now() + 2000);
+  st = tracer.stats();
+  assert.is(mem.spans.length, st.exported);
+  assert.is(st.exported, st.enqueued);
+  assert.is(st.queued, 0);
+  assert.is(st.ended, st.exported + sumDrops(st.dropped) + st.queued);
+  assert.is((st as unknown as { thread: { ended: number } }).thread.ended, 200);
+  await batcher.shutdown();
+});
+
+test('AC-007 a record whose thread died mid-write is skipped after stallMs and counted; the ring keeps flowing', async () => {
+  const l = L.createLayout(8192);
+  const mem = memoryExporter();
+  const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+  const consumer = new Consumer(l, batcher, { stallMs: 30 });
+  const tracer = createTracer({ service: 'stall', processor: new RingProcessor(l) });
+  const w = new RingWriter(l);
+  tracer.startSpan('before', { root: true }).end();
+  assert.ok(w.reserve(64) !== FULL); // reserved, length marked, never committed
+  tracer.startSpan('after-marked', { root: true }).end();
+  Atomics.add(l.i32, L.ENQ, 1); Atomics.add(l.i32, L.WRITE, 48); // reserved, died before even marking the length (all zero)
+  tracer.startSpan('after-unmarked', { root: true }).end();
+  assert.is(consumer.drain(), 1, 'stops at the uncommitted record');
+  await new Promise((r) => setTimeout(r, 40));
+  consumer.drain();
+  await new Promise((r) => setTimeout(r, 40));
+  consumer.drain();
+  await consumer.drainAll(performance.now() + 1000);
+  assert.equal(mem.spans.map((s) => s.name), ['before', 'after-marked', 'after-unmarked']);
+  const st = tracer.stats();
+  assert.is((st.dropped as unknown as Record<string, number>).abandoned, 2);
+  assert.ok(consumer.reader.empty);
+  assert.is(readStats(l).thread.inRing, 0);
+  await batcher.shutdown();
+});
+
+test('AC-003 an oversized span is trimmed to fit (attributes dropped and counted in the span); a hopeless one is dropped as tooLarge', () => {
+  const l = L.createLayout(16384); // records up to 4 KiB
+  const tracer = createTracer({ service: 'big', processor: new RingProcessor(l), attributes: { maxValueLength: 8192 } });
+  const attrs: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) attrs['k' + i] = String(i).repeat(400);
+  const s = tracer.startSpan('big', { root: true, attributes: attrs }) as Span;
+  for (let i = 0; i < 10; i++) s.addEvent('e' + i, { blob: 'e'.repeat(300) });
+  s.end();
+  tracer.startSpan('n'.repeat(5000), { root: true }).end(); // the name alone is past the record limit
+  const got = drainAll(l);
+  assert.is(got.length, 1);
+  const d = got[0]!;
+  assert.ok(d.nAttr > 0 && d.nAttr < 20);
+  assert.is(d.rare!.droppedAttrs, 20 - d.nAttr);
+  assert.ok(d.events.length < 10, 'not every event fits');
+  assert.is(d.events.length + d.rare!.droppedEvents, 10, 'the rest are counted');
+  for (let i = 0; i < d.nAttr; i++) assert.is(d.attrs![2 * i + 1], String(i).repeat(400));
+  const st = readStats(l);
+  assert.is(st.thread.trimmed, 1);
+  assert.is(st.dropped.tooLarge, 1);
+});
+
+test('AC-007 a new exporter thread resumes where the dead one stopped: nothing re-read, what it held counted as exporterLost', async () => {
+  const l = L.createLayout(1 << 16);
+  const hung = memoryExporter({ fail: 'never' });
+  const b1 = new BatchSpanProcessor(hung, { scheduledDelayMillis: 1, exportTimeoutMillis: 60_000, logger: () => {} });
+  const tracer = createTracer({ service: 'restart', processor: new RingProcessor(l) });
+  for (let i = 0; i < 10; i++) tracer.startSpan('first', { root: true }).end();
+  const c1 = new Consumer(l, b1);
+  // Die between publishing and freeing: the records are accounted (CK) but READ was not moved.
+  c1.reader.free = () => {};
+  assert.is(c1.drain(), 10);
+  assert.is.not(Atomics.load(l.i32, L.CK), Atomics.load(l.i32, L.READ));
+  for (let i = 0; i < 5; i++) tracer.startSpan('second', { root: true }).end();
+  const mem = memoryExporter();
+  const b2 = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+  const c2 = new Consumer(l, b2);
+  await c2.drainAll(performance.now() + 2000);
+  assert.equal(mem.spans.map((s) => s.name), ['second', 'second', 'second', 'second', 'second']);
+  const st = tracer.stats();
+  assert.is((st.dropped as unknown as Record<string, number>).exporterLost, 10);
+  assert.is(st.exported, 5);
+  assert.is(st.ended, st.exported + sumDrops(st.dropped) + st.queued);
+  await b2.shutdown();
+});
+
+test('AC-002 tracers are sent once: equal resources share one entry across tracers, distinct scopes get their own', () => {
+  const l = L.createLayout(8192, 4096);
+  const p = new RingProcessor(l);
+  const a1 = createTracer({ service: 'same', processor: p });
+  const a2 = createTracer({ service: 'same', processor: p });
+  const b = createTracer({ service: 'same', processor: p, scope: { name: 'other' } });
+  for (const t of [a1, a2, b, a1]) t.startSpan('x', { root: true, attributes: { 'http.route': '/a' } }).end();
+  const got = drainAll(l);
+  assert.is(got.length, 4);
+  assert.is(readStats(l).thread.tracers, 2);
+  assert.is(got[0]!.tracer, got[1]!.tracer, 'same entry: same group in OTLP');
+  assert.is.not(got[0]!.tracer, got[2]!.tracer);
+  assert.is(got[0]!.tracer.resource, got[2]!.tracer.resource, 'one resource object: one resourceSpans entry');
+  // A flood of distinct resources fills the dictionary: spans of new tracers are dropped and counted.
+  for (let i = 0; i < 200; i++) createTracer({ service: 'svc-' + i + 'x'.repeat(40), processor: p }).startSpan('y', { root: true }).end();
+  const st = readStats(l);
+  assert.ok(st.dropped.tracerTableFull > 0);
+  assert.is(drainAll(l).length + st.dropped.tracerTableFull + st.dropped.queueFull, 200);
+});
+
+test('AC-003 keys past the dictionary budget travel inline and still decode', () => {
+  const l = L.createLayout(1 << 16, 1024);
+  const tracer = createTracer({ service: 'keys', processor: new RingProcessor(l) });
+  const attrs: Record<string, number> = {};
+  for (let i = 0; i < 60; i++) attrs['a.rather.long.attribute.key.number.' + i] = i;
+  tracer.startSpan('k', { root: true, attributes: attrs }).end();
+  tracer.startSpan('k', { root: true, attributes: attrs }).end();
+  for (const s of drainAll(l)) assert.equal(s.attributes, attrs);
+});
+
+test('attachThreadProcessor refuses anything but a thread handle, with a clear error', () => {
+  assert.throws(() => attachThreadProcessor({} as never), /not a thread handle/);
+  assert.throws(() => attachThreadProcessor(new SharedArrayBuffer(4096)), /unknown version/);
+  const p = new RingProcessor(L.createLayout());
+  const h = p.handle();
+  assert.is(h.kind, 'tracewire.thread');
+  assert.is(attachThreadProcessor(h).layout.ringBytes, p.layout.ringBytes);
+  assert.is(L.ringSize(5000), 8192);
+  assert.is(L.ringSize(1), L.MIN_RING_BYTES);
+});
+
+// Producer threads (eval workers: they register the TypeScript loader themselves).
+const PRODUCER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  await import(workerData.register);
+  const { createTracer } = await import(workerData.src + 'index.ts');
+  const { attachThreadProcessor } = await import(workerData.src + 'thread/processor.ts');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  parentPort.on('message', (job) => {
+    const tracer = createTracer({ service: 'producers', processor: attachThreadProcessor(job.handle) });
+    let rnd = job.seed >>> 0;
+    const rand = (n) => ((rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0) % n);
+    for (let i = 0; i < job.count; i++) {
+      const len = rand(job.maxPayload);
+      const ch = String.fromCharCode(97 + job.producer);
+      tracer.startSpan('p' + job.producer, { root: true, attributes: { p: job.producer, i, len, payload: ch.repeat(len) + (i % 3 === 0 ? 'ü' : '') } }).end();
+      if (rand(32) === 0) Atomics.wait(nap, 0, 0, 1); // let the consumer catch up now and then
+    }
+    parentPort.postMessage({ done: job.producer });
+  });
+  parentPort.postMessage({ ready: true });
+})().catch((e) => { console.error(e); process.exit(1); });`;
+
+test('AC-007 several producer threads write at once: every record read exactly once and intact, or counted as dropped', async () => {
+  const l = L.createLayout(8192);
+  const N = 3, M = 3000;
+  const src = new URL('../src/', import.meta.url).href;
+  const register = new URL('../scripts/register.mjs', import.meta.url).href;
+  const workers = Array.from({ length: N }, () => new Worker(PRODUCER, { eval: true, workerData: { src, register }, execArgv: [] }));
+  try {
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+    let done = 0;
+    const finished = Promise.all(workers.map((w) => new Promise<void>((r) => w.once('message', () => { done++; r(); }))));
+    const handle = { kind: 'tracewire.thread', version: 1, sab: l.sab };
+    workers.forEach((w, p) => w.postMessage({ handle, producer: p, count: M, seed: 99 + p, maxPayload: 400 }));
+    const reader = new RingReader(l, 5000);
+    const dict = new DictReader(l);
+    const last = new Array(N).fill(-1);
+    let received = 0;
+    for (;;) {
+      const allDone = done === N;
+      for (const s of drainAll(l, reader, dict)) {
+        const p = s.attributes.p as number, i = s.attributes.i as number, len = s.attributes.len as number;
+        const payload = s.attributes.payload as string;
+        assert.is(s.name, 'p' + p);
+        assert.ok(i > last[p], `producer ${p}: ${i} after ${last[p]} (duplicate or reordered)`);
+        last[p] = i;
+        assert.is(payload, String.fromCharCode(97 + p).repeat(len) + (i % 3 === 0 ? 'ü' : ''), 'not torn');
+        received++;
+      }
+      if (allDone && reader.empty) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    await finished;
+    const st = readStats(l);
+    assert.is(received + st.dropped.queueFull, N * M, 'received + dropped = produced');
+    assert.is(st.enqueued, received);
+    assert.ok(received >= 500, `records got through (${received})`);
+    assert.ok((Atomics.load(l.i32, L.WRITE) >>> 0) / l.ringBytes > 50, 'the ring wrapped many times');
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+});
+
+test.run();

@@ -10,7 +10,7 @@ import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src
 import { formatTraceparent } from '../src/traceparent.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, hostOf, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
+import { defaultPort, hostOf, StartAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface FetchTracingOptions {
@@ -33,15 +33,6 @@ const kSpan = Symbol.for('tracewire.fetch.span');
 const SKIPPED = 0;
 type Marked = UndiciRequest & { [kSpan]?: AnySpan | typeof SKIPPED };
 
-class StartAttrs {
-  [key: string]: string | number | undefined;
-  'http.request.method' = '';
-  'http.request.method_original': string | undefined = undefined;
-  'server.address' = '';
-  'server.port' = 0;
-  'url.full' = '';
-  'http.request.resend_count': number | undefined = undefined;
-}
 
 class FetchConfig {
   readonly tracer: Tracer;

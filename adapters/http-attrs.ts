@@ -214,3 +214,14 @@ export function serverTimingValue(c: Ids): string {
 export const TRACEPARENT_AT = TP_AT;
 /** Offsets of the trace ID inside serverTimingValue(). */
 export const TRACE_ID_AT = TP_AT + 3;
+
+/** Start attributes of a CLIENT span (fetch and node:http), one reusable object per config: every key present. */
+export class StartAttrs {
+  [key: string]: string | number | undefined;
+  'http.request.method' = '';
+  'http.request.method_original': string | undefined = undefined;
+  'server.address' = '';
+  'server.port' = 0;
+  'url.full' = '';
+  'http.request.resend_count': number | undefined = undefined;
+}

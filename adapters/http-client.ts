@@ -12,7 +12,7 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, HeaderAllowlist, hostPortOf, httpStats, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACEPARENT_AT, urlFull } from './http-attrs.js';
+import { defaultPort, HeaderAllowlist, StartAttrs, hostPortOf, httpStats, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACEPARENT_AT, urlFull } from './http-attrs.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface ClientTracingOptions {
@@ -29,15 +29,6 @@ export interface ClientTracingOptions {
 const kSpan = Symbol.for('tracewire.httpClient.span');
 type Req = ClientRequest & { [kSpan]?: AnySpan; res?: IncomingMessage | null; host?: string; protocol?: string };
 
-class StartAttrs {
-  [key: string]: string | number | undefined;
-  'http.request.method' = '';
-  'http.request.method_original': string | undefined = undefined;
-  'server.address' = '';
-  'server.port' = 0;
-  'url.full' = '';
-  'http.request.resend_count': number | undefined = undefined;
-}
 
 export class ClientConfig {
   readonly tracer: Tracer;

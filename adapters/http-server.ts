@@ -114,7 +114,7 @@ export class ServerConfig {
     this.respondOnThrow = o.respondOnThrow === true;
     this.serverAddress = o.serverAddress ?? null;
     this.ignore = o.ignore ?? null;
-    this.opts = { kind: SpanKind.SERVER, parent: null, attributes: this.attrs, links: undefined };
+    this.opts = { kind: SpanKind.SERVER, parent: null, attributes: this.attrs, links: undefined, sampleAsRoot: false };
     const cfg = this;
     this.onClose = function onClose(this: Res): void { finish(cfg, this); };
     this.writeHead = function writeHead(this: Res, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse { return tracedWriteHead(cfg, this, statusCode, reason, headers); };
@@ -149,13 +149,13 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     const opts = cfg.opts;
     opts.parent = null;
     opts.links = undefined;
+    opts.sampleAsRoot = false;
     if (incoming !== null) {
       if (policy === 0) opts.parent = incoming;
       else if (policy === 1) {
         // Same trace, but the decision is this tracer's root sampler's, not the caller's flag.
-        const sampled = tracer.sampler.shouldSample(null, incoming, name, SpanKind.SERVER, a);
-        incoming.traceFlags = sampled ? incoming.traceFlags | FLAG_SAMPLED : incoming.traceFlags & ~FLAG_SAMPLED;
         opts.parent = incoming;
+        opts.sampleAsRoot = true;
       } else opts.links = [incoming];
     }
     const span = tracer.startSpan(name, opts);

@@ -2,8 +2,8 @@
 //  - throughput: each op = 1024 spans (512 request pairs) started, ended, batched, encoded, POSTed, then
 //    forceFlush; reported per span (spans/s = 1e9 / ns).
 //  - event-loop delay: perf_hooks.monitorEventLoopDelay p99/max while a producer makes ~20k spans/s for
-//    LOAD_MS, exporting under load; tracewire with sliced encoding (default, 128 spans per turn) and
-//    unsliced, and OTel.
+//    LOAD_MS, exporting under load: a baseline with no tracing, tracewire with its default slice (512 spans,
+//    i.e. one slice per default batch) and with 128-span slices, and OTel.
 // OTel side: BasicTracerProvider + BatchSpanProcessor (sdk-trace-base) + an exporter written here that
 // calls JsonTraceSerializer.serializeRequest and POSTs with node:http on a keep-alive agent, because
 // @opentelemetry/exporter-trace-otlp-http is not installed. Both use the same receiver and batch settings.
@@ -116,13 +116,14 @@ async function loopDelay(produce: (i: number) => void, flush: () => Promise<void
   return { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6, spansPerSec: (2 * made) / ((Date.now() - t0) / 1000) };
 }
 const twSliced = twTracer(128);
-const twWhole = twTracer(1_000_000);
+const twWhole = twTracer();
 const delay = {
+  baselineNoTracing: await loopDelay(() => {}, async () => {}),
+  tracewireDefault: await loopDelay((i) => twPair(twWhole, i), () => twWhole.forceFlush()),
   tracewireSliced128: await loopDelay((i) => twPair(twSliced, i), () => twSliced.forceFlush()),
-  tracewireUnsliced: await loopDelay((i) => twPair(twWhole, i), () => twWhole.forceFlush()),
   otel: await loopDelay((i) => otelPair(otel.tracer, i), () => otel.provider.forceFlush()),
 };
-const dropped = { tracewire: tw.stats().dropped, tracewireSliced: twSliced.stats().dropped, tracewireUnsliced: twWhole.stats().dropped };
+const dropped = { tracewire: tw.stats().dropped, tracewireSliced128: twSliced.stats().dropped, tracewireDefault: twWhole.stats().dropped };
 
 await runTasks('export-e2e', [
   { name: 'tracewire startSpan→OTLP bytes acked, per span (1024/op)', group: 'e2e', impl: 'tracewire', batch: 2 * PAIRS_PER_OP,

@@ -36,7 +36,7 @@ const { workerData } = require('node:worker_threads');
   }
 })().catch((e) => { console.error('bench drainer:', e); process.exit(1); });`;
 
-const layout = createLayout(64 << 20); // ~400k records: the drainer catches up between samples
+const layout = createLayout(Number(process.env.RING_BYTES ?? 64 << 20)); // ~400k records: the drainer catches up between samples
 const ringProc = new RingProcessor(layout);
 const drainer = new Worker(FREE_ONLY, { eval: true, workerData: { dir, sab: layout.sab, register }, execArgv: [] });
 const threaded = createTracer({ service: 'tw-bench', processor: ringProc });

@@ -222,14 +222,7 @@ class Destination {
       this.wake();
     }
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    if (typeof this.exporter.shutdown === 'function') {
-      let t2: NodeJS.Timeout | undefined;
-      const stop = new Promise<void>((r) => { t2 = setTimeout(r, Math.max(0, deadline - performance.now())); });
-      let p: Promise<unknown>;
-      try { p = Promise.resolve(this.exporter.shutdown()).catch(noop); } catch { p = Promise.resolve(); }
-      await Promise.race([p, stop]);
-      clearTimeout(t2);
-    }
+    await callBounded(this.exporter, 'shutdown', Math.max(0, deadline - performance.now()));
     this.reporter.flush();
   }
 
@@ -249,6 +242,17 @@ function fromResult(n: number, r: ExportResult | void): Settle {
   if (r.ok === false) return { n, kind: 'failed', rejected: 0, error: r.error ?? 'exporter reported failure' };
   const rej = typeof r.rejected === 'number' && r.rejected > 0 ? Math.min(n, Math.floor(r.rejected)) : 0;
   return { n, kind: 'ok', rejected: rej, error: r.error ?? null };
+}
+
+/** Calls exporter.forceFlush/shutdown if it has one; never throws, never waits past `ms` (a ref'd timer: the caller awaits). */
+async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', ms: number): Promise<void> {
+  if (typeof e[method] !== 'function') return;
+  let t: NodeJS.Timeout | undefined;
+  const stop = new Promise<void>((r) => { t = setTimeout(r, ms); });
+  let p: Promise<unknown>;
+  try { p = Promise.resolve(e[method]!()).catch(noop); } catch { p = Promise.resolve(); }
+  await Promise.race([p, stop]);
+  clearTimeout(t);
 }
 
 function releaseAll(spans: Span[]): void {
@@ -299,9 +303,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     for (let i = 0; i < this.dests.length; i++) this.dests[i]!.offer(span);
   }
 
+  /** Exports everything queued so far, then lets each exporter flush its own buffers (each step bounded by the export timeout). */
   forceFlush(): Promise<void> {
     if (this.closing !== null) return Promise.resolve();
-    return Promise.all(this.dests.map((d) => d.flush())).then(noop, noop);
+    return Promise.all(this.dests.map((d) => d.flush().then(() => callBounded(d.exporter, 'forceFlush', this.exportTimeoutMillis)))).then(noop, noop);
   }
 
   /** Drains every destination in parallel until `deadlineMs` (default 5000), then returns regardless. */
@@ -314,16 +319,16 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.closing;
   }
 
-  /** Totals over destinations (with one destination, exactly its numbers) plus each destination's own. */
+  /**
+   * Top-level counts are the first (primary) destination's, so `ended = exported + dropped + queued` holds
+   * for the tracer as a whole; with fan-out every destination is also in `destinations`, each balanced on
+   * its own (sums would count a span once per destination).
+   */
   stats(): ProcessorStats & { inFlight: number; destinations: DestinationStats[] } {
     const per = this.dests.map((d) => d.stats());
-    const dropped = emptyDrops();
-    dropped.noExporter = this.noExporter;
-    let enqueued = 0, exported = 0, queued = 0, inFlight = 0;
-    for (const s of per) {
-      enqueued += s.enqueued; exported += s.exported; queued += s.queued; inFlight += s.inFlight;
-      dropped.queueFull += s.dropped.queueFull; dropped.exportFailed += s.dropped.exportFailed; dropped.shutdown += s.dropped.shutdown;
-    }
-    return { enqueued, exported, queued, inFlight, dropped, destinations: per };
+    const p = per[0];
+    const dropped = p === undefined ? emptyDrops() : { ...p.dropped };
+    dropped.noExporter += this.noExporter;
+    return { enqueued: p?.enqueued ?? 0, exported: p?.exported ?? 0, queued: p?.queued ?? 0, inFlight: p?.inFlight ?? 0, dropped, destinations: per };
   }
 }

@@ -4,8 +4,9 @@
 import { performance } from 'node:perf_hooks';
 
 export const ORIGIN_MS = performance.timeOrigin;
-const ORIGIN_SEC = Math.floor(ORIGIN_MS / 1000);
-const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_SEC * 1000) * 1e6);
+/** timeOrigin split into whole unix seconds and ns: every (sec, ns) span time is relative to this. */
+export const ORIGIN_SEC = Math.floor(ORIGIN_MS / 1000);
+export const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_SEC * 1000) * 1e6);
 
 /** Wall-clock milliseconds since the epoch, with sub-millisecond (µs) resolution, monotonic. */
 export function now(): number {

@@ -7,8 +7,13 @@ export { compileAllowlist, type Attributes, type AttributeValue, type AttributeL
 export { activeContext, runWithContext } from './context.js';
 export { now } from './clock.js';
 export type { SpanProcessor, ProcessorStats, DropCounts, ShutdownOptions } from './processor.js';
-export type { SpanExporter, ExportResult } from './exporter.js';
+export { ExportError, type SpanExporter, type ExportResult } from './exporter.js';
+export { otlpExporter, OtlpHttpExporter, type OtlpExporterOptions, type RetryOptions } from './otlp-http.js';
+export { fileExporter, consoleExporter, memoryExporter, FileExporter, ConsoleExporter, MemoryExporter, formatSpan, type FileExporterOptions, type ConsoleExporterOptions, type MemoryExporterOptions, type MemoryFailure } from './exporters-local.js';
+export { installShutdownHook, type ShutdownHookOptions } from './shutdown-hook.js';
+export { BatchSpanProcessor, type BatchOptions, type DestinationStats } from './batcher.js';
+export { OtlpJsonEncoder, groupSpans } from './otlp-json.js';
 export { markNoTrace, isNoTrace } from './suppress.js';
 export { parseTraceparent, formatTraceparent, traceparentRejection } from './traceparent.js';
-export { parseTracestate, formatTracestate, TraceState } from './tracestate.js';
-export { extractContext, injectContext, createPropagationStats, type PropagationStats } from './propagation.js';
+export { parseTracestate, formatTracestate, truncateTracestate, TraceState } from './tracestate.js';
+export { extractContext, extractFromGetter, injectContext, createPropagationStats, type PropagationStats } from './propagation.js';

@@ -4,7 +4,7 @@
 // IDs as lowercase hex, enums as integers, int64 as decimal strings, bytes as base64; fields at their
 // proto3 default (empty arrays, zero counts, empty strings) are omitted, as proto3 JSON allows.
 // Non-finite doubles use the proto3 JSON strings "NaN", "Infinity", "-Infinity"; -0 is intValue "0".
-import { ORIGIN_MS } from './clock.js';
+import { ORIGIN_SEC, ORIGIN_NS } from './clock.js';
 import { OVERFLOW, CLOSE_RESERVE, ascii } from './json-writer.js';
 import { OtlpValueWriter, K_ATTRS, KEY_CACHE_MAX } from './otlp-attrs.js';
 import type { Span } from './span.js';
@@ -14,8 +14,6 @@ export const OTLP_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 const INITIAL_BYTES = 64 * 1024; // 512 realistic spans take ~320 KB: a few doublings on the first batch only
 const SPAN_FIXED = 320; // worst case of every fixed-size part of a span (IDs, flags, kind, times, keys)
 // Span times are (sec, ns) since performance.timeOrigin (clock.ts); the origin split the same way.
-const ORIGIN_SEC = Math.floor(ORIGIN_MS / 1000);
-const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_SEC * 1000) * 1e6);
 // Bits 8 and 9 of Span.flags / Link.flags: "has is_remote" and "is_remote" (trace.proto SpanFlags).
 const FLAG_HAS_IS_REMOTE = 0x100;
 const FLAG_IS_REMOTE = 0x200;

@@ -1,5 +1,6 @@
 // The contract between the tracer and whatever takes ended spans (the batcher, tests, bridges).
 import type { Span } from './span.js';
+import type { DestinationStats } from './batcher.js';
 
 export interface DropCounts {
   /** ring full when the span ended */
@@ -19,7 +20,11 @@ export interface ProcessorStats {
   exported: number;
   /** waiting in the ring or in an export in flight */
   queued: number;
+  /** part of queued: handed to an exporter that has not settled yet */
+  inFlight?: number;
   dropped: DropCounts;
+  /** per destination, when a processor exports to several */
+  destinations?: readonly DestinationStats[];
   [extra: string]: unknown;
 }
 

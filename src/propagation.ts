@@ -9,8 +9,9 @@ export const TRACESTATE = 'tracestate';
 
 /** Plain numeric counters (every field set in the constructor, so `{ ...stats }` snapshots them). */
 export class PropagationStats {
-  /** traceparent rejected, by reason (see TraceparentRejection). */
+  /** requests without a traceparent (not a rejection: a new trace starts) */
   traceparentMissing: number;
+  /** traceparent rejected, by reason (see TraceparentRejection). */
   traceparentDuplicate: number;
   traceparentLength: number;
   traceparentVersion: number;
@@ -55,6 +56,10 @@ export type HeaderRecord = Record<string, string | string[] | undefined>;
  */
 export function extractContext(headers: HeaderRecord, stats?: PropagationStats): SpanContext | null {
   const tp = headers[TRACEPARENT];
+  if (tp === undefined) { // the common case at an ingress: a new trace, not a rejection
+    if (stats !== undefined) stats.traceparentMissing++;
+    return null;
+  }
   const ctx = parseTraceparent(tp);
   if (ctx === null) {
     if (stats !== undefined) countTraceparent(stats, traceparentRejection(tp));

@@ -13,10 +13,11 @@ export type SpanKindValue = (typeof SpanKind)[keyof typeof SpanKind];
 /** OTLP status codes. */
 export const SpanStatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 
-const KIND_SHIFT = 8;
-const STATUS_SHIFT = 11;
-const PARENT_REMOTE = 1 << 13;
-const HAS_PARENT = 1 << 14;
+/** Layout of Span.bits (the export thread's records copy bits & 0x7fff). */
+export const KIND_SHIFT = 8;
+export const STATUS_SHIFT = 11;
+export const PARENT_REMOTE = 1 << 13;
+export const HAS_PARENT = 1 << 14;
 const ENDED = 1 << 15;
 /** Attribute pair count lives in bits 16..30 (max 32767, far above any sane maxCount). */
 const NATTR_SHIFT = 16;
@@ -55,6 +56,11 @@ export interface SpanOptions {
   /** Parent span or span context; defaults to the active span. `null` or `root: true` starts a new trace. */
   parent?: SpanContextLike | null;
   root?: boolean;
+  /**
+   * Keep the parent's trace ID and parent link, but let the tracer's root sampler decide instead of the
+   * parent's sampled flag (an ingress that must not let untrusted callers force sampling).
+   */
+  sampleAsRoot?: boolean;
   attributes?: Attributes;
   /** ms since epoch (number or Date). */
   startTime?: number | Date;

@@ -6,7 +6,7 @@ import { sinceOrigin, toMillis, ORIGIN_MS } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, type AnySpan, type SpanOptions } from './span.js';
-import { parentBased, alwaysOn, type Sampler } from './sampler.js';
+import { parentBased, alwaysOn, ParentBasedSampler, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import type { SpanExporter } from './exporter.js';
@@ -73,6 +73,8 @@ export class Tracer {
   readonly resource: Readonly<Record<string, AttributeValue>>;
   readonly scope: { name: string; version: string };
   readonly sampler: Sampler;
+  /** The sampler for new traces (the root of a parent-based sampler), used by `sampleAsRoot`. */
+  readonly rootSampler: Sampler;
   readonly attrPolicy: AttributePolicy;
   readonly attrStats = new AttributeStats();
   readonly counters = new TracerCounters();
@@ -91,6 +93,7 @@ export class Tracer {
     this.scope = { name: o.scope?.name ?? 'tracewire', version: o.scope?.version ?? '' };
     this.sampler = o.sampler ?? parentBased(alwaysOn);
     this.followsParent = this.sampler.followsParent;
+    this.rootSampler = this.sampler instanceof ParentBasedSampler ? this.sampler.root : this.sampler;
     this.attrPolicy = new AttributePolicy(o.attributes);
     this.recordErrorMessages = o.recordErrorMessages === true;
     this.processor = o.processor ?? (o.exporter ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
@@ -104,28 +107,31 @@ export class Tracer {
     let parent: SpanContextLike | null | undefined;
     let kind = 1;
     let attributes: Attributes | undefined;
+    let sampler = this.sampler;
+    let followsParent = this.followsParent;
     if (options !== undefined) {
       parent = options.root === true ? null : options.parent;
       if (options.kind !== undefined) kind = options.kind;
       attributes = options.attributes;
+      if (options.sampleAsRoot === true) { sampler = this.rootSampler; followsParent = false; }
     }
     if (parent === undefined) parent = storage.getStore() ?? null;
     // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent.
     if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;
     // Children of an unsampled span under a parent-based sampler: reuse it, no work at all.
-    if (parent !== null && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && parent instanceof NonRecordingSpan) {
+    if (parent !== null && followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && parent instanceof NonRecordingSpan) {
       this.counters.unsampled++;
       return parent;
     }
     const ids: TraceIdWords = parent !== null ? parent : scratch;
     if (parent === null) fillTraceId(scratch);
-    const sampled = this.sampler.shouldSample(parent, ids, name, kind, attributes);
+    const sampled = sampler === this.sampler ? sampler.shouldSample(parent, ids, name, kind, attributes) : sampler.shouldSample(null, ids, name, kind, attributes);
     // W3C L2: random flag set on trace IDs we generate, passed on unchanged when continuing a trace.
     let flags = parent !== null ? parent.traceFlags & (KNOWN_FLAGS & ~FLAG_SAMPLED) : FLAG_RANDOM;
     if (sampled) flags |= FLAG_SAMPLED;
     let traceState = parent !== null ? parent.traceState : null;
-    if (sampled && this.sampler.traceStateFor !== undefined) {
-      const ts = this.sampler.traceStateFor(traceState);
+    if (sampled && sampler.traceStateFor !== undefined) {
+      const ts = sampler.traceStateFor(traceState);
       if (ts !== undefined) traceState = ts;
     }
     if (!sampled) {

@@ -256,12 +256,14 @@ test('fan-out: each destination has its own queue; a stuck one never delays the 
   const s = tracer.stats();
   assert.is(dests(s).length, 2);
   for (const d of dests(s)) assert.is(d.ended, d.exported + d.queued + d.dropped.queueFull + d.dropped.exportFailed + d.dropped.shutdown, d.name);
+  balanced(tracer, 'top level = the primary destination');
   assert.is(dests(s)[0]!.exported, 0);
   assert.is(dests(s)[0]!.inFlight, 8);
   assert.ok(dests(s)[1]!.exported >= 32);
   assert.is(fast.spans[0], slow.calls > 0 ? fast.spans[0] : undefined, 'span objects shared');
   await tracer.shutdown({ deadlineMs: 30 });
   for (const d of dests(tracer.stats())) assert.is(d.queued, 0);
+  balanced(tracer, 'after shutdown');
 });
 
 test('attribute arrays are recycled after a settled export (single destination), kept for memory exporters', async () => {
@@ -291,6 +293,21 @@ test('an exporter resolving undefined counts as success; a throwing logger is co
   assert.ok(s.exported >= 4);
   assert.is(dests(s)[0]!.name, 'exporter#0');
   await tracer.shutdown({ deadlineMs: 50 });
+});
+
+test('exporter.forceFlush/shutdown are called, and one that throws or hangs cannot block or break ours', async () => {
+  const calls: string[] = [];
+  const bad: SpanExporter = {
+    name: 'bad', export: async () => ({ ok: true }),
+    forceFlush: () => { calls.push('flush'); return new Promise(() => {}); },
+    shutdown: () => { calls.push('shutdown'); throw new Error('boom'); },
+  };
+  const { tracer } = setup(bad, { maxQueueSize: 16, maxExportBatchSize: 4, exportTimeoutMillis: 20 });
+  endSpans(tracer, 3);
+  await tracer.forceFlush();
+  assert.is(balanced(tracer).exported, 3);
+  await tracer.shutdown({ deadlineMs: 50 });
+  assert.equal(calls, ['flush', 'shutdown']);
 });
 
 test('no exporter in the list: spans are counted as noExporter', async () => {

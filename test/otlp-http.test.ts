@@ -110,6 +110,19 @@ test('ok: POST /v1/traces, application/json, user headers, all spans; keep-alive
   await r.close();
 });
 
+test('sliced encoding (sliceSize) yields between slices and sends the same spans; an abort between slices stops it', async () => {
+  const r = await startReceiver();
+  const e = make(r, { sliceSize: 2 });
+  assert.equal(await run(e, spans(5)), { ok: true });
+  assert.equal(r.spans().map((s: { name: string }) => s.name), ['op-0', 'op-1', 'op-2', 'op-3', 'op-4']);
+  const ac = new AbortController();
+  const p = run(e, spans(5), ac.signal);
+  ac.abort(); // lands while the first slice waits for setImmediate
+  assert.is(code(await p), 'TW_ERR_OTLP_ABORTED');
+  assert.is(r.requests.length, 1);
+  await e.shutdown(); await r.close();
+});
+
 test('gzip: Content-Encoding gzip, the receiver decodes the same spans', async () => {
   const r = await startReceiver();
   const e = make(r, { compression: 'gzip' });

@@ -92,4 +92,21 @@ test('per-tenant sampling picks the sampler by the tenant attribute', () => {
   assert.equal(cap.spans.map((s) => s.name), ['a']);
 });
 
+test('sampleAsRoot: keeps the remote trace and parent but the root sampler decides (untrusted callers cannot force sampling)', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ sampler: parentBased(probability(0)), processor: cap });
+  const sampledRemote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03')!;
+  const obeyed = t.startSpan('x', { parent: sampledRemote });
+  assert.is(obeyed.traceFlags & FLAG_SAMPLED, FLAG_SAMPLED, 'parent-based follows the caller by default');
+  const s = t.startSpan('y', { parent: sampledRemote, sampleAsRoot: true });
+  assert.is(s.traceFlags & FLAG_SAMPLED, 0);
+  assert.is(s.traceId, sampledRemote.traceId);
+  const t2 = createTracer({ sampler: parentBased(probability(1)), processor: cap });
+  const unsampledRemote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02')!;
+  const s2 = t2.startSpan('z', { parent: unsampledRemote, sampleAsRoot: true }) as Span;
+  assert.is(s2.traceFlags & FLAG_SAMPLED, FLAG_SAMPLED);
+  assert.is(s2.parentSpanId, '00f067aa0ba902b7');
+  assert.is(s2.traceState?.get('ot'), 'th:0');
+});
+
 test.run();

@@ -14,6 +14,8 @@ import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { threadProcessor, workerEntry, type ThreadProcessor, type ThreadStats } from '../src/thread/index.js';
 import { startReceiver } from './helpers/otlp-receiver.js';
 
+// A flush that cannot complete fails the test in seconds instead of the 30 s default (a loaded machine can be slow).
+const FLUSH_MS = 10_000;
 const src = new URL('../src/', import.meta.url).href;
 const register = new URL('../scripts/register.mjs', import.meta.url).href;
 
@@ -72,7 +74,7 @@ function tee(next: SpanProcessor, out: Map<string, unknown>): SpanProcessor {
 
 test('AC-005 the main thread and a host worker thread share one exporter thread: every span reaches the receiver once, as the in-thread encoder would write it', async () => {
   const r = await startReceiver();
-  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 } });
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, flushTimeoutMs: FLUSH_MS });
   const mine = new Map<string, unknown>();
   const tracer = createTracer({ service: 'api', processor: tee(p, mine), recordErrorMessages: true });
   try {
@@ -107,7 +109,7 @@ test('AC-005 the main thread and a host worker thread share one exporter thread:
 test('AC-007 the exporter thread dying mid-batch (throw, then process.exit) is restarted: nothing duplicated, every span exported or counted', async () => {
   const r = await startReceiver();
   const logs: string[] = [];
-  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20, maxExportBatchSize: 16 }, restartDelayMs: 20, logger: (m) => logs.push(m) });
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20, maxExportBatchSize: 16 }, restartDelayMs: 20, flushTimeoutMs: FLUSH_MS, logger: (m) => logs.push(m) });
   const tracer = createTracer({ service: 'crashy', processor: p });
   try {
     await tracer.forceFlush(); // the first exporter thread is up
@@ -135,7 +137,7 @@ test('AC-007 the exporter thread dying mid-batch (throw, then process.exit) is r
 
 test('AC-007 non-blocking when the backend is down: end() never throws, failures are counted, shutdown cuts a hung flush at its deadline', async () => {
   const r = await startReceiver({ mode: 'refuse' });
-  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 }, batch: { scheduledDelayMillis: 10, maxExportBatchSize: 50 }, logger: () => {} });
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 }, batch: { scheduledDelayMillis: 10, maxExportBatchSize: 50 }, flushTimeoutMs: FLUSH_MS, logger: () => {} });
   const tracer = createTracer({ service: 'down', processor: p });
   try {
     for (let i = 0; i < 50; i++) tracer.startSpan('refused', { root: true }).end();
@@ -165,7 +167,7 @@ test('AC-007 non-blocking when the backend is down: end() never throws, failures
 
 test('AC-007 shutdown while worker threads are still writing: the ring is drained, later spans are counted, totals add up across threads', async () => {
   const r = await startReceiver();
-  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, ringBytes: 1 << 16 });
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, ringBytes: 1 << 16, flushTimeoutMs: FLUSH_MS });
   const tracer = createTracer({ service: 'busy', processor: p });
   const workers = [1, 2].map((id) => hostWorker(p, { service: 'busy', id }));
   try {
@@ -197,8 +199,8 @@ test('AC-007 a custom exporter runs in the exporter thread; a broken exporter sp
   bc.onmessage = (e) => seen.push(...(e as MessageEvent).data);
   const logs: string[] = [];
   const file = join(mkdtempSync(join(tmpdir(), 'tw-thread-')), 'spans.jsonl');
-  const good = threadProcessor({ exporter: [{ type: 'module', module: mod, options: { channel: 'tw-thread-test' } }, { type: 'file', path: file }], batch: { scheduledDelayMillis: 10 } });
-  const bad = threadProcessor({ exporter: [{ type: 'module', module: 'data:text/javascript,export default 42' }, { type: 'carrier-pigeon' } as never], logger: (m) => logs.push(m) });
+  const good = threadProcessor({ exporter: [{ type: 'module', module: mod, options: { channel: 'tw-thread-test' } }, { type: 'file', path: file }], batch: { scheduledDelayMillis: 10 }, flushTimeoutMs: FLUSH_MS });
+  const bad = threadProcessor({ exporter: [{ type: 'module', module: 'data:text/javascript,export default 42' }, { type: 'carrier-pigeon' } as never], flushTimeoutMs: FLUSH_MS, logger: (m) => logs.push(m) });
   const t1 = createTracer({ service: 'custom', processor: good });
   const t2 = createTracer({ service: 'broken', processor: bad });
   try {

@@ -86,22 +86,22 @@ export class ByteWriter {
   }
 
   /**
-   * Short ASCII (keys, most values: the common case) in one tight loop, after an optional tag byte (0 = none).
-   * False, with nothing written, when the string is long, not ASCII or near the budget: use the slow path.
+   * ASCII (keys, most values: the common case) in one tight loop, after an optional tag byte (0 = none).
+   * False, with nothing written, when the string is not ASCII, very long or near the budget: use strUtf8.
    */
   private ascii(s: string, tag: number): boolean {
     const n = s.length;
-    const t = tag === 0 ? 0 : 1;
-    const p = this.pos + t + 1;
-    if (n >= 128 || p + n > this.end) return false;
+    const k = n < 128 ? 1 : 2; // LEB128 length: 1 byte below 128, 2 below 16384
+    const p = this.pos + (tag === 0 ? 0 : 1) + k;
+    if (n >= 16384 || p + n > this.end) return false;
     const b = this.buf;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) return false;
       b[p + i] = c;
     }
-    if (t !== 0) b[p - 2] = tag;
-    b[p - 1] = n;
+    if (tag !== 0) b[this.pos] = tag;
+    if (k === 1) b[p - 1] = n; else { b[p - 2] = (n & 0x7f) | 0x80; b[p - 1] = n >>> 7; }
     this.pos = p + n;
     return true;
   }

@@ -6,14 +6,13 @@
 //  attributes (key id | 0 + inline key, tagged value), events (f64 epoch ms, name, n, attributes), links
 //  (6 words, flags, remote, tracestate, n, attributes). Strings: LEB128 byte length + UTF-8.
 // Times are absolute (unix): every thread has its own performance.timeOrigin.
-import { ORIGIN_MS } from '../clock.js';
+import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
 import type { Span, SpanEvent, SpanLink } from '../span.js';
 import { ByteWriter, OVERFLOW, V_FALSE, V_STR, V_TRUE, V_UINT } from './codec.js';
 import type { DictWriter } from './dict.js';
 
 /** Same split as clock.ts / otlp-json.ts, so absolute <-> relative conversions are exact to the ns. */
-export const ORIGIN_SEC = Math.floor(ORIGIN_MS / 1000);
-export const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_SEC * 1000) * 1e6);
+export { ORIGIN_SEC, ORIGIN_NS };
 export const FIXED = 88;
 export const SPAN_BITS = (1 << 15) - 1; // flags, kind, status, parent-remote, has-parent; not ENDED or the count
 
@@ -119,9 +118,11 @@ export class RecordWriter {
                 if (j === n) { b[p] = V_STR; b[p + 1] = n; w.pos = p + 2 + n; mark = w.pos; continue; }
               }
             } else if (typeof v === 'number') {
-              if (v >= 0 && v < 16384 && (v | 0) === v && (v !== 0 || 1 / v > 0)) {
+              if (v >= 0 && v < 2147483648 && (v | 0) === v && (v !== 0 || 1 / v > 0)) { // -0 keeps the f64 path
                 b[p++] = V_UINT;
-                if (v < 128) b[p++] = v; else { b[p++] = (v & 0x7f) | 0x80; b[p++] = v >>> 7; }
+                let u = v;
+                while (u >= 0x80) { b[p++] = (u & 0x7f) | 0x80; u >>>= 7; }
+                b[p++] = u;
                 w.pos = p; mark = p; continue;
               }
             } else if (typeof v === 'boolean') { b[p++] = v ? V_TRUE : V_FALSE; w.pos = p; mark = p; continue; }

@@ -5,6 +5,7 @@ import { SpanEvent, SpanLink, SpanRare } from '../span.js';
 import type { SpanContextLike } from '../span-context.js';
 import type { ByteReader } from './codec.js';
 import type { DictReader, ThreadTracer } from './dict.js';
+import { PARENT_REMOTE, HAS_PARENT, KIND_SHIFT, STATUS_SHIFT } from '../span.js';
 import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, ORIGIN_NS, ORIGIN_SEC, SPAN_BITS } from './record.js';
 
 /**
@@ -39,10 +40,10 @@ export class ThreadSpan {
   }
 
   get traceFlags(): number { return this.bits & 0xff; }
-  get kind(): number { return (this.bits >> 8) & 7; }
-  get status(): number { return (this.bits >> 11) & 3; }
-  get parentIsRemote(): boolean { return (this.bits & (1 << 13)) !== 0; }
-  get hasParent(): boolean { return (this.bits & (1 << 14)) !== 0; }
+  get kind(): number { return (this.bits >> KIND_SHIFT) & 7; }
+  get status(): number { return (this.bits >> STATUS_SHIFT) & 3; }
+  get parentIsRemote(): boolean { return (this.bits & PARENT_REMOTE) !== 0; }
+  get hasParent(): boolean { return (this.bits & HAS_PARENT) !== 0; }
   get isRemote(): boolean { return false; }
   get ended(): boolean { return true; }
   get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { inspect } from 'node:util';
 import type { Span } from './span.js';
 import { ExportError, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder, groupSpans, OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
@@ -68,6 +69,15 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly encoder: OtlpJsonEncoder;
   private encoderBusy = false;
   private closed = false;
+
+  /** Dumps show the endpoint and header names only: header values are credentials. */
+  toJSON(): { name: string; url: string; headers: string[] } {
+    return { name: this.name, url: redactUrl(this.url), headers: Object.keys(this.headers) };
+  }
+
+  [inspect.custom](): string {
+    return `OtlpHttpExporter ${inspect(this.toJSON())}`;
+  }
   private readonly counters = { requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {

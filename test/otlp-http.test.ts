@@ -320,4 +320,15 @@ test('its own requests carry the no-trace brand (agent and request options)', as
 
 test('(cleanup)', () => clearInterval(keepAlive));
 
+test('AC-007 dumping the exporter never shows header values', async () => {
+  const { inspect } = await import('node:util');
+  const e = otlpExporter({ url: 'http://user:pw@127.0.0.1:9/v1/traces', headers: { authorization: 'Bearer sekret-token-123' } });
+  for (const dump of [inspect(e, { depth: 5, showHidden: true }), JSON.stringify(e), String(e)]) {
+    assert.not.ok(dump.includes('sekret-token-123'), dump);
+    assert.not.ok(dump.includes(':pw@'), dump);
+  }
+  assert.ok(inspect(e).includes('authorization'));
+  await e.shutdown?.();
+});
+
 test.run();

@@ -1,6 +1,7 @@
 // tracerFromConfig: one Tracer from code options, the config file, OTEL_* and defaults, in that order of
-// precedence, with exporters, routes and the sampler reloaded live from the file. A missing or invalid
-// file never stops the host (unless strict): one log line, then tracing on OTEL_* and defaults.
+// precedence, with exporters, routes and the sampler reloaded live from the file (exporters are fixed at
+// startup with exportThread). A missing or invalid file never stops the host (unless strict): one log line,
+// then tracing on OTEL_* and defaults.
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Tracer, type TracerOptions, type TracerStats } from '../tracer.js';
@@ -18,6 +19,7 @@ import { defaultExporterFactories } from './factories.js';
 import { ReloadableSampler, samplerFromSettings } from './sampling.js';
 import { ConfigReloader, describeConfig, type ConfigStats, type ReloadEvent } from './reload.js';
 import { detectSubPath } from './subpath.js';
+import { ConfigThreadProcessor, threadKey, threadPlan, threadRestart } from './thread-export.js';
 import type { TracewireConfig } from './types.js';
 
 export interface ConfigOptions extends TracerOptions {
@@ -38,12 +40,14 @@ export interface ConfigOptions extends TracerOptions {
 }
 
 /** Settings the tracer reads once at construction: a changed value needs a restart. */
-const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages'] as const;
+const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages', 'exportThread'] as const;
 
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)) ?? 'undefined';
 
 export class ConfiguredTracer extends Tracer {
-  constructor(options: TracerOptions, readonly routing: RoutingProcessor | null, private readonly reloader: ConfigReloader) {
+  constructor(options: TracerOptions, readonly routing: RoutingProcessor | null, private readonly reloader: ConfigReloader,
+    /** The export thread's processor when the file sets exportThread (then `routing` is null). */
+    readonly thread: ConfigThreadProcessor | null = null) {
     super(options);
   }
   /** The config in effect (the last good one); `config.http` is for the http adapter. */
@@ -117,7 +121,9 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const codeOwnsExport = code.processor !== undefined || code.exporter !== undefined;
   if (codeOwnsExport && config.exporters !== null) logger(`config ${path}: exporters and routes ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
   const factories: ExporterFactories = { ...defaultExporterFactories, ...exporterFactories };
-  const routing = codeOwnsExport ? null : new RoutingProcessor({ logger, env, drainDeadlineMs });
+  if (codeOwnsExport && config.exportThread !== null) logger(`config ${path}: exportThread ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
+  const thread = codeOwnsExport || config.exportThread === null ? null : startThread(config, code.batch, env, logger, strict === true, exporterFactories !== undefined);
+  const routing = codeOwnsExport || thread !== null ? null : new RoutingProcessor({ logger, env, drainDeadlineMs });
   const install = (c: TracewireConfig): void => {
     if (routing === null) return;
     const d = destinationsFromConfig(c, factories, code.batch, env, logger);
@@ -137,9 +143,19 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const envSampler: Sampler = samplerFromEnv(env, logger);
   const reloadable = code.sampler === undefined ? new ReloadableSampler(config.sampler ? samplerFromSettings(config.sampler, config.tenantAttribute) : envSampler) : null;
   const startup = config;
+  const threadStart = thread === null ? null : threadKey(config, code.batch, env);
+  let threadNoted = false;
   const apply = (next: TracewireConfig): string[] => {
     install(next); // throws ConfigError: the reload is refused and nothing changed
     const restart: string[] = RESTART_ONLY.filter((k) => canon(startup[k]) !== canon(next[k]));
+    if (threadStart !== null) {
+      const t = threadRestart(threadStart, next, code.batch, env);
+      if (t.length > 0 && !threadNoted) {
+        threadNoted = true;
+        logger(`exportThread: the export thread keeps the exporters and batch settings it started with (secret files included); changed ${t.join(', ')} take effect at the next restart, see configStats().restartRequired`);
+      }
+      restart.push(...t);
+    }
     if (reloadable !== null && !reloadable.swap(next.sampler ? samplerFromSettings(next.sampler, next.tenantAttribute) : envSampler)) restart.push('sampler.parentBased');
     return restart;
   };
@@ -165,9 +181,22 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     sampler: code.sampler ?? reloadable!,
     attributes,
     recordErrorMessages: code.recordErrorMessages ?? config.recordErrorMessages,
-    processor: code.processor ?? routing ?? undefined,
+    processor: code.processor ?? thread ?? routing ?? undefined,
     env,
     logger,
   };
-  return new ConfiguredTracer(tracerOptions, routing, reloader);
+  return new ConfiguredTracer(tracerOptions, routing, reloader, thread);
+}
+
+/** The export thread for a config with exportThread; null (main-thread export, logged) if it cannot start. */
+function startThread(config: TracewireConfig, batch: TracerOptions['batch'], env: NodeJS.ProcessEnv, logger: (m: string) => void, strict: boolean, customFactories: boolean): ConfigThreadProcessor | null {
+  if (customFactories) logger('exportThread: exporterFactories are not used (the export thread builds its exporters from the file\'s settings)');
+  try {
+    return new ConfigThreadProcessor(threadPlan(config, batch, env, logger), config, logger);
+  } catch (e) {
+    const err = new ConfigError(ConfigErrorCode.EXPORTER, `exportThread: the export thread could not be started: ${(e as Error)?.message ?? e}`, config.source);
+    if (strict) throw err;
+    logger(`${err.message}; exporting on the main thread instead`);
+    return null;
+  }
 }

@@ -5,8 +5,9 @@ export { loadConfig, resolveConfigPath, DEFAULT_CONFIG_PATH, CONFIG_PATH_ENV, MA
 export { validateConfig } from './validate.js';
 export { ConfigError, ConfigErrorCode, isConfigError, type ConfigErrorCodeValue, type ConfigProblem } from './errors.js';
 export { Secret, REDACTED } from './secrets.js';
+export { ConfigThreadProcessor } from './thread-export.js';
 export { RoutingProcessor, type Destination, type RoutePlan, type RoutingOptions } from './routing.js';
 export { detectSubPath, type SubPathCheck } from './subpath.js';
 export type { ConfigStats, ReloadEvent } from './reload.js';
 export type { ExporterFactories, OtlpFactoryOptions } from './exporters.js';
-export type { TracewireConfig, ExporterSettings, OtlpExporterSettings, FileExporterSettings, ConsoleExporterSettings, RoutesConfig, SamplerSettings, HttpConfig, TrustPolicyName, BatchSettings } from './types.js';
+export type { TracewireConfig, ExportThreadSettings, ExporterSettings, OtlpExporterSettings, FileExporterSettings, ConsoleExporterSettings, RoutesConfig, SamplerSettings, HttpConfig, TrustPolicyName, BatchSettings } from './types.js';

@@ -5,6 +5,7 @@ import { Secret, secretFromRef, type SecretContent, type SecretRef } from './sec
 import { childPath } from './validate.js';
 import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
 import { httpConfig } from './http-config.js';
+import { threadSettings } from './thread-settings.js';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated shape
 
@@ -75,6 +76,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
     batch: batchOf(raw.batch),
     exporters,
     routes,
+    exportThread: threadSettings(raw.exportThread),
     http,
     attributes: { allow: raw.attributes?.allow ?? [] },
     limits,

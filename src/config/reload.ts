@@ -52,10 +52,11 @@ export interface ReloaderOptions {
 
 /** One line describing what a config installs: exporter names and kinds, routes (never header values). */
 export function describeConfig(c: TracewireConfig): string {
-  if (c.exporters === null) return 'exporters from OTEL_* environment';
+  const thread = c.exportThread === null ? '' : '; exportThread on (every span to every routed exporter, off the event loop)';
+  if (c.exporters === null) return 'exporters from OTEL_* environment' + thread;
   const ex = Object.entries(c.exporters).map(([n, e]) => `${n} (${e.type}${e.type === 'otlp' ? ' ' + redactUrl(e.url) : e.type === 'file' ? ' ' + e.path : ''})`);
   const t = Object.entries(c.routes.tenants).map(([k, v]) => `${k}→[${v.join(',')}]`);
-  const line = `exporters ${ex.join(', ') || '(none)'}; routes ${t.length ? 'tenants ' + t.join(' ') + ', ' : ''}default→[${c.routes.default.join(',')}], all→[${c.routes.all.join(',')}]`;
+  const line = `exporters ${ex.join(', ') || '(none)'}; routes ${t.length ? 'tenants ' + t.join(' ') + ', ' : ''}default→[${c.routes.default.join(',')}], all→[${c.routes.all.join(',')}]${thread}`;
   return line.length > 600 ? line.slice(0, 600) + '…' : line;
 }
 

@@ -1,5 +1,6 @@
 // The config format as data: one table per object, read by the validator (validate.ts) and compared
 // key by key with schema/tracewire-config.schema.json by test/config-schema.test.ts, so the two cannot drift.
+import { MAX_RING_BYTES, MIN_RING_BYTES } from '../thread/layout.js';
 
 export type Spec = ObjectSpec | MapSpec | TaggedSpec | StringSpec | IntegerSpec | NumberSpec | BooleanSpec | ArraySpec | UnionSpec;
 
@@ -83,6 +84,15 @@ export const exporterSpec: TaggedSpec = {
   },
 };
 
+/** `true` or the thread's settings (src/thread/supervisor.ts has their defaults); thread-settings.ts reads it. */
+export const exportThreadSpec: UnionSpec = {
+  t: 'union',
+  of: [bool, {
+    ...obj({ enabled: bool, ringBytes: int(MIN_RING_BYTES, MAX_RING_BYTES), niceness: int(0, 19), flushTimeoutMs: int(1, MAX_TIMEOUT_MS) }),
+    hint: 'an object like { "enabled": true, "ringBytes": 8388608 }',
+  }],
+};
+
 const headerNameSpec = str({ format: 'header-name', maxLength: 256 });
 const trustPolicySpec = str({ enum: ['preserve', 'preserve-ids', 'link', 'restart'] });
 const probabilitySpec: NumberSpec = { t: 'number', min: 0, max: 1 };
@@ -107,6 +117,7 @@ export const rootSpec: ObjectSpec = obj({
     default: list(exporterNameSpec, 64),
     all: list(exporterNameSpec, 64),
   }),
+  exportThread: exportThreadSpec,
   http: obj({
     trust: { t: 'union', of: [trustPolicySpec, obj({ networks: { t: 'array', items: str({ format: 'cidr', maxLength: 64 }), maxItems: 256, unique: true, minItems: 1 }, inside: trustPolicySpec, outside: trustPolicySpec }, ['networks'])] },
     tenant: str({ format: 'header-name', maxLength: 256 }),

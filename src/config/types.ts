@@ -43,6 +43,23 @@ export interface SamplerSettings {
   tenants: Readonly<Record<string, number>>;
 }
 
+/**
+ * `"exportThread": true` or `{ "ringBytes", "niceness", "flushTimeoutMs" }` (an object turns it on unless
+ * `"enabled": false`): ended spans go through a SharedArrayBuffer ring to one exporter worker_thread
+ * (tracewire/thread) that encodes and sends them off the event loop. Every span goes to every exporter of the
+ * route (`all` + `default`): tenant routes that differ and per-exporter `batch` are validation errors, one
+ * batcher uses `$.batch`. Exporter objects cannot cross threads: they are sent as specs, header values as
+ * plain strings, once, at startup, so exporters, routes, batch and secret files need a restart in this mode.
+ */
+export interface ExportThreadSettings {
+  /** Ring size in bytes, rounded up to a power of two (default 8 MiB: ~25k typical spans). */
+  ringBytes?: number;
+  /** Linux nice value of the exporter thread alone (default 10; 0 keeps the host's priority). */
+  niceness?: number;
+  /** forceFlush() gives up after this long (default 30000 ms). */
+  flushTimeoutMs?: number;
+}
+
 export type TrustPolicyName = 'preserve' | 'preserve-ids' | 'link' | 'restart';
 /** The request as far as a trust function needs it (structurally an http.IncomingMessage). */
 export interface PeerRequest { socket?: { remoteAddress?: string | undefined } | null }
@@ -78,6 +95,8 @@ export interface TracewireConfig {
   exporters: Readonly<Record<string, ExporterSettings>> | null;
   /** Without `routes` in the file: every span to every exporter (default = all exporter names). */
   routes: RoutesConfig;
+  /** null: off (the default): spans are exported on the main thread, routed per tenant. */
+  exportThread: ExportThreadSettings | null;
   http: HttpConfig;
   attributes: { allow: readonly string[] };
   limits: { maxAttributes?: number; maxAttributeValueLength?: number };

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import type { ConfigProblem } from './errors.js';
 import { redactUrl } from '../otlp-env.js';
+import { routeConflict, threadSettings } from './thread-settings.js';
 import { FORMAT_PATTERNS, FORMAT_TEXT, rootSpec, type ArraySpec, type Format, type MapSpec, type ObjectSpec, type Spec, type StringSpec, type TaggedSpec, type UnionSpec } from './schema-keys.js';
 
 /** Enough to fix a file in one go; more is noise (and bounds the work on garbage input). */
@@ -285,6 +286,16 @@ function crossChecks(root: Record<string, unknown>, w: Walker): void {
     if (routes.default !== undefined) ref(routes.default, '$.routes.default');
     if (routes.all !== undefined) ref(routes.all, '$.routes.all');
   }
+  if (threadSettings(root.exportThread) !== null) threadChecks(exporters, routes, w);
+}
+
+/** The export thread has one batcher ($.batch) and sends every span to every exporter of its route. */
+function threadChecks(exporters: Record<string, Record<string, unknown>>, routes: Record<string, unknown> | undefined, w: Walker): void {
+  for (const n of Object.keys(exporters)) {
+    if (exporters[n]!.batch !== undefined) w.add(childPath(childPath('$.exporters', n), 'batch'), 'a per-exporter batch is not supported with exportThread (one batcher in the export thread serves every exporter): set $.batch instead');
+  }
+  const c = routes === undefined ? null : routeConflict({ tenants: (routes.tenants ?? {}) as Record<string, string[]>, default: (routes.default ?? []) as string[], all: (routes.all ?? []) as string[] });
+  if (c !== null) w.add(childPath('$.routes.tenants', c.tenant), `routes that send tenants to different exporters are not supported with exportThread (the export thread sends every span to every exporter): tenant ${JSON.stringify(c.tenant)} → [${c.route.join(', ')}], other spans → [${c.fallback.join(', ')}]; route every tenant to the same exporters, or set "exportThread": false`);
 }
 
 /** OTEL_BSP rule: the export batch is at most the queue (OTel SDK env spec). */

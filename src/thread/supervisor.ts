@@ -2,6 +2,7 @@
 // and, besides, runs the one exporter worker_thread: unref'd (never keeps the process alive), started
 // again with backoff if it dies (the ring and its spans survive), asked to drain on shutdown.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { inspect } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BatchOptions } from '../batcher.js';
 import type { ShutdownOptions } from '../processor.js';
@@ -63,6 +64,15 @@ export class ThreadProcessor extends RingProcessor {
   private lastLog = -Infinity;
   /** Last reason the exporter thread died (for stats and tests). */
   lastError: string | null = null;
+
+  /** Dumps name the exporter types only: specs hold header values (credentials) for restarts. */
+  toJSON(): { exporters: string[] } {
+    return { exporters: this.cfg.exporters.map((s) => String((s as { type?: unknown }).type)) };
+  }
+
+  [inspect.custom](): string {
+    return `ThreadProcessor ${inspect(this.toJSON())}`;
+  }
 
   constructor(o: ThreadProcessorOptions = {}) {
     super(L.createLayout(o.ringBytes, o.dictBytes));

@@ -1,0 +1,2 @@
+// See package.json: no native extractor, so msgpackr uses its pure-JS path.
+module.exports = null;

@@ -68,6 +68,6 @@ export class ConfigThreadProcessor extends ThreadProcessor {
     super({ exporter: plan.specs, batch: plan.batch, ringBytes: t.ringBytes, niceness: t.niceness, flushTimeoutMs: t.flushTimeoutMs, env: {}, logger });
     this.exporterNames = plan.names;
   }
-  [inspect.custom](): string { return `ThreadProcessor(${this.exporterNames.join(', ')})`; }
-  toJSON(): string { return `ThreadProcessor(${this.exporterNames.join(', ')})`; }
+  override [inspect.custom](): string { return `ThreadProcessor(${this.exporterNames.join(', ')})`; }
+  override toJSON(): { exporters: string[] } { return { exporters: [...this.exporterNames] }; }
 }

@@ -162,7 +162,8 @@ export class Span implements SpanContextLike {
     const allow = t.attrPolicy.allow;
     if (typeof key !== 'string' || key.length === 0) { t.attrStats.invalid++; return this; }
     if (allow !== null && !allow(key)) { t.attrStats.rejected++; return this; }
-    const v = typeof value === 'string' && value.length <= t.attrPolicy.maxValueLength ? value : sanitizeValue(value, t.attrPolicy, t.attrStats);
+    const ty = typeof value;
+    const v = (ty === 'string' && (value as string).length <= t.attrPolicy.maxValueLength) || ty === 'number' || ty === 'boolean' ? value : sanitizeValue(value, t.attrPolicy, t.attrStats);
     if (v === undefined) return this;
     let a = this.attrs;
     const n = this.bits >>> NATTR_SHIFT;

@@ -83,6 +83,7 @@ export class Tracer {
   readonly logger: (msg: string) => void;
   processor: SpanProcessor | null;
   private readonly followsParent: boolean;
+  private readonly samplerSetsState: boolean;
   private noExporterDrops = 0;
   private readonly attrPool: unknown[][] = [];
 
@@ -94,6 +95,8 @@ export class Tracer {
     this.sampler = o.sampler ?? parentBased(alwaysOn);
     this.followsParent = this.sampler.followsParent;
     this.rootSampler = this.sampler instanceof ParentBasedSampler ? this.sampler.root : this.sampler;
+    // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
+    this.samplerSetsState = this.sampler.traceStateFor !== undefined && (this.rootSampler === this.sampler || this.rootSampler.traceStateFor !== undefined);
     this.attrPolicy = new AttributePolicy(o.attributes);
     this.recordErrorMessages = o.recordErrorMessages === true;
     this.processor = o.processor ?? (o.exporter ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
@@ -130,8 +133,8 @@ export class Tracer {
     let flags = parent !== null ? parent.traceFlags & (KNOWN_FLAGS & ~FLAG_SAMPLED) : FLAG_RANDOM;
     if (sampled) flags |= FLAG_SAMPLED;
     let traceState = parent !== null ? parent.traceState : null;
-    if (sampled && sampler.traceStateFor !== undefined) {
-      const ts = sampler.traceStateFor(traceState);
+    if (sampled && (sampler === this.sampler ? this.samplerSetsState : sampler.traceStateFor !== undefined)) {
+      const ts = sampler.traceStateFor!(traceState);
       if (ts !== undefined) traceState = ts;
     }
     if (!sampled) {
@@ -181,7 +184,8 @@ export class Tracer {
       const v0 = attributes[k];
       if (v0 === undefined || v0 === null) continue;
       if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-      const v = typeof v0 === 'string' && v0.length <= policy.maxValueLength ? v0 : sanitizeValue(v0, policy, this.attrStats);
+      const t = typeof v0;
+      const v = (t === 'string' && (v0 as string).length <= policy.maxValueLength) || t === 'number' || t === 'boolean' ? v0 : sanitizeValue(v0, policy, this.attrStats);
       if (v === undefined) continue;
       if (n >= policy.maxCount) { this.attrStats.dropped++; continue; }
       if (a === null) a = this.takeAttrArray();

@@ -1,5 +1,5 @@
 // HTTP overhead on loopback (npm run bench:http; not part of npm run bench), the method of
-// /work/shared/otel-baseline/bench/06-http-overhead.mjs: per round and per mode a fresh server process
+// ../shared/otel-baseline/bench/06-http-overhead.mjs: per round and per mode a fresh server process
 // (bench/http/server.ts), a warm-up, then autocannon from THIS process; client req/s and per-response
 // latency (hrtime, as the baseline: autocannon's histogram has 1 ms resolution), server CPU per request
 // from process.cpuUsage() in the server. Modes alternate within each round (order rotated per round).

@@ -1,4 +1,4 @@
-// The same span work through @opentelemetry/api, as /work/shared/otel-baseline/lib/otel-setup.mjs
+// The same span work through @opentelemetry/api, as ../shared/otel-baseline/lib/otel-setup.mjs
 // `oneSpan` does it: tracer.startSpan('op', {attributes: 4}) + setAttribute x2 + setStatus + end, with
 // tracewire's bridge vs with OpenTelemetry's SDK (NodeTracerProvider.register() + BatchSpanProcessor
 // (defaults) + an exporter that only calls back), in the same run.

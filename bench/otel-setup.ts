@@ -1,4 +1,4 @@
-// OpenTelemetry JS set up exactly as /work/shared/otel-baseline/lib/otel-setup.mjs measured it:
+// OpenTelemetry JS set up exactly as ../shared/otel-baseline/lib/otel-setup.mjs measured it:
 // NodeTracerProvider.register() (AsyncLocalStorage) + default BatchSpanProcessor + a no-op exporter.
 import { context, trace, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';

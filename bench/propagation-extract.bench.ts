@@ -1,5 +1,5 @@
 // W3C extract: tracewire extractContext vs OTel W3CTraceContextPropagator, the cases of
-// /work/shared/otel-baseline/bench/01-propagator-extract.mjs, in one process. Fixtures rotate among 4
+// ../shared/otel-baseline/bench/01-propagator-extract.mjs, in one process. Fixtures rotate among 4
 // headers (flat strings, as the HTTP parser makes them) so V8 cannot constant-fold a single input.
 import { propagation, trace, ROOT_CONTEXT, defaultTextMapGetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';

@@ -1,5 +1,5 @@
 // W3C inject: tracewire injectContext vs OTel W3CTraceContextPropagator, the cases of
-// /work/shared/otel-baseline/bench/02-propagator-inject.mjs, in one process. Contexts rotate among 4.
+// ../shared/otel-baseline/bench/02-propagator-inject.mjs, in one process. Contexts rotate among 4.
 import { propagation, trace, ROOT_CONTEXT, TraceFlags, defaultTextMapSetter, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, TraceState as OtelTraceState } from '@opentelemetry/core';
 import { runTasks, sink, check } from './util.js';

@@ -1,5 +1,5 @@
 // Heap bytes allocated per span, tracewire vs OTel in the same process, with the OTel baseline's method
-// (/work/shared/otel-baseline/bench/04b-span-alloc.mjs): 'windows' of 10,000 spans, each started after a
+// (../shared/otel-baseline/bench/04b-span-alloc.mjs): 'windows' of 10,000 spans, each started after a
 // forced minor GC and kept only if v8.GCProfiler saw no GC inside it, so used_heap_size growth is exactly
 // what was allocated; minus the same loop doing no span work. Needs --expose-gc (scripts/bench.mjs adds it)
 // and runs with large semi-spaces so a window fits in new space (the script re-execs itself with them).

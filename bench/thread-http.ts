@@ -1,5 +1,5 @@
 // Off-thread export under HTTP load (run by hand: node --import ./scripts/register.mjs bench/thread-http.ts).
-// Method of /work/shared/otel-baseline/bench/06-http-overhead.mjs: per round and mode a fresh server process
+// Method of ../shared/otel-baseline/bench/06-http-overhead.mjs: per round and mode a fresh server process
 // (this file, ROLE=server), warm-up, then autocannon from this process on 127.0.0.1; client req/s and
 // per-response latency; in the server: CPU per request and event-loop delay (monitorEventLoopDelay).
 // Modes: plain · export-off (withTracing, spans ended and dropped: tracing without export) · in-thread

@@ -1,4 +1,4 @@
-// Copied from /work/shared/otel-baseline/lib/otel-setup.mjs (the reference method): NodeTracerProvider
+// Copied from ../shared/otel-baseline/lib/otel-setup.mjs (the reference method): NodeTracerProvider
 // (AsyncLocalStorage context manager, W3C propagators) + a default BatchSpanProcessor + an exporter that
 // only calls back SUCCESS and counts what it was given (so spans are proven exported, not dropped).
 import { ExportResultCode } from '@opentelemetry/core';

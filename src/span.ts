@@ -1,6 +1,7 @@
 // Span: one monomorphic class, every field assigned in the constructor; IDs as int32 words, times as
 // ms doubles, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
 import { hex16, hex32 } from './hex.js';
+import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, ORIGIN_MS } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
@@ -23,33 +24,7 @@ const ENDED = 1 << 15;
 const NATTR_SHIFT = 16;
 const LOW_BITS = (1 << NATTR_SHIFT) - 1;
 
-/** A link to another span context, with its own attributes (flat [k, v, ...]). */
-export class SpanLink {
-  t0: number; t1: number; t2: number; t3: number; s0: number; s1: number;
-  traceFlags: number; isRemote: boolean; traceState: TraceState | null; attrs: unknown[] | null; nAttr: number;
-  constructor(c: SpanContextLike, attrs: unknown[] | null, nAttr: number) {
-    this.t0 = c.t0; this.t1 = c.t1; this.t2 = c.t2; this.t3 = c.t3; this.s0 = c.s0; this.s1 = c.s1;
-    this.traceFlags = c.traceFlags; this.isRemote = c.isRemote; this.traceState = c.traceState;
-    this.attrs = attrs; this.nAttr = nAttr;
-  }
-  get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
-  get spanId(): string { return hex16(this.s0, this.s1); }
-}
-
-export class SpanEvent {
-  constructor(public name: string, public time: number, public attrs: unknown[] | null, public nAttr: number) {}
-}
-
-/** What few spans need: kept out of Span so the common span stays small. */
-export class SpanRare {
-  traceState: TraceState | null = null;
-  links: SpanLink[] | null = null;
-  events: SpanEvent[] | null = null;
-  statusMessage: string | null = null;
-  droppedLinks = 0;
-  droppedEvents = 0;
-  droppedAttrs = 0;
-}
+export { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 
 export interface SpanOptions {
   kind?: SpanKindValue | number;

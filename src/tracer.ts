@@ -47,6 +47,7 @@ export class TracerCounters {
   linksDropped = 0;
   eventsDropped = 0;
   processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
+  samplerErrors = 0; // a sampler threw: the span was started unsampled
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -59,6 +60,7 @@ export interface TracerStats extends ProcessorStats {
   linksDropped: number;
   eventsDropped: number;
   processorErrors: number;
+  samplerErrors: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
 }
@@ -128,14 +130,22 @@ export class Tracer {
     }
     const ids: TraceIdWords = parent !== null ? parent : scratch;
     if (parent === null) fillTraceId(scratch);
-    const sampled = sampler === this.sampler ? sampler.shouldSample(parent, ids, name, kind, attributes) : sampler.shouldSample(null, ids, name, kind, attributes);
+    let sampled: boolean;
+    try {
+      sampled = sampler === this.sampler ? sampler.shouldSample(parent, ids, name, kind, attributes) === true : sampler.shouldSample(null, ids, name, kind, attributes) === true;
+    } catch (err) {
+      sampled = false; // a user sampler that throws must not fail the request: the span is unsampled, counted
+      this.samplerFailed(err);
+    }
     // W3C L2: random flag set on trace IDs we generate, passed on unchanged when continuing a trace.
     let flags = parent !== null ? parent.traceFlags & (KNOWN_FLAGS & ~FLAG_SAMPLED) : FLAG_RANDOM;
     if (sampled) flags |= FLAG_SAMPLED;
     let traceState = parent !== null ? parent.traceState : null;
     if (sampled && (sampler === this.sampler ? this.samplerSetsState : sampler.traceStateFor !== undefined)) {
-      const ts = sampler.traceStateFor!(traceState);
-      if (ts !== undefined) traceState = ts;
+      try {
+        const ts = sampler.traceStateFor!(traceState);
+        if (ts !== undefined) traceState = ts;
+      } catch (err) { this.samplerFailed(err); }
     }
     if (!sampled) {
       this.counters.unsampled++;
@@ -159,6 +169,10 @@ export class Tracer {
     }
     this.counters.started++;
     return span;
+  }
+
+  private samplerFailed(err: unknown): void {
+    if (this.counters.samplerErrors++ === 0) this.logger(`sampler threw (${(err as Error)?.message ?? err}); those spans are unsampled and counted (samplerErrors)`);
   }
 
   /** A flat attribute array from the pool (arrays come back from exported spans via Span.release()). */
@@ -257,7 +271,7 @@ export class Tracer {
     return {
       ...p,
       started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
-      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors,
+      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors,
       dropped,
       attributes: { dropped: this.attrStats.dropped, truncated: this.attrStats.truncated, rejected: this.attrStats.rejected, invalid: this.attrStats.invalid },
       propagation: { ...this.propagationStats },

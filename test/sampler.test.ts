@@ -109,4 +109,17 @@ test('sampleAsRoot: keeps the remote trace and parent but the root sampler decid
   assert.is(s2.traceState?.get('ot'), 'th:0');
 });
 
+test('a sampler that throws never reaches the caller: the span is unsampled, counted, reported once', () => {
+  const logs: string[] = [];
+  const boom = { description: 'boom', followsParent: false, shouldSample: () => { throw new Error('sampler bug'); } };
+  const t = createTracer({ sampler: boom, processor: new CaptureProcessor(), logger: (m) => logs.push(m) });
+  const a = t.startSpan('a');
+  const b = t.startSpan('b');
+  assert.is(a.traceFlags & FLAG_SAMPLED, 0);
+  assert.is(a.traceId.length, 32, 'still carries a context (AC-001)');
+  assert.is(b.isRecording(), false);
+  assert.is(t.stats().samplerErrors, 2);
+  assert.is(logs.length, 1);
+});
+
 test.run();

@@ -15,6 +15,7 @@ import { publish, consumeMessage, type Carrier } from '../adapters/queue.js';
 import { publishNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
 import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import { listen, close, reachable } from './helpers/net.js';
 
 const TID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER = '00f067aa0ba902b7';
@@ -27,13 +28,6 @@ const FORBIDDEN = [TOKEN, 'Bearer', 'COOKIE-789', QUERY_SECRET, 'secret_query', 
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => { let b = ''; req.setEncoding('utf8'); req.on('data', (d) => (b += d)); req.on('end', () => resolve(b)); });
 }
@@ -49,14 +43,6 @@ function call(port: number, path: string, o: { method?: string; headers?: http.O
     });
     req.on('error', reject);
     req.end(o.body);
-  });
-}
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    const t = setTimeout(() => { s.destroy(); resolve(false); }, 1000);
-    s.once('connect', () => { clearTimeout(t); s.end(); resolve(true); });
-    s.once('error', () => { clearTimeout(t); resolve(false); });
   });
 }
 

@@ -7,14 +7,8 @@ import { createTracer, markNoTrace, SpanContext, SpanKind, SpanStatusCode, type 
 import { traceFetch, tracedFetch, hasTraceparent } from '../adapters/fetch.js';
 import { adapterStats, retry, withTracing } from '../adapters/http.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import { listen, close } from './helpers/net.js';
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 async function settle(cap: CaptureProcessor, n: number): Promise<void> {
   for (let i = 0; i < 200 && cap.spans.length < n; i++) await new Promise((r) => setTimeout(r, 5));
 }

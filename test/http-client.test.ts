@@ -10,17 +10,11 @@ import { CaptureProcessor } from './helpers/capture.js';
 import { startReceiver } from './helpers/otlp-receiver.js';
 import { otlpExporter } from '../src/otlp-http.js';
 import { traceFetch } from '../adapters/fetch.js';
+import { listen, close } from './helpers/net.js';
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const orig = { hr: http.request, hg: http.get, sr: https.request, sg: https.get, named: namedRequest };
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 interface Reply { status: number; body: string }
 function get(url: string | http.RequestOptions, headers?: http.OutgoingHttpHeaders): Promise<Reply> {
   return new Promise((resolve, reject) => {

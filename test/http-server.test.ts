@@ -11,6 +11,7 @@ import { createTracer, parentBased, alwaysOff, alwaysOn, TenantSampler, SpanKind
 import { withTracing, traceServer, untraceServer, setRoute, getRequestSpan, adapterStats, pathOf, normalizeMethod, type ServerTracingOptions } from '../adapters/http.js';
 import { hostOf, hostPortOf, isBoundedId, serverTimingValue, TRACEPARENT_AT } from '../adapters/http-attrs.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import { listen, close } from './helpers/net.js';
 
 const TID = '0af7651916cd43dd8448eb211c80319c';
 const SID = 'b7ad6b7169203331';
@@ -18,13 +19,6 @@ const HEX32 = /^[0-9a-f]{32}$/;
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 function send(port: number, o: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders | string[]; body?: string; agent?: http.Agent } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers as http.OutgoingHttpHeaders, agent: o.agent ?? false }, (res) => {

@@ -9,19 +9,12 @@ import { consumeAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } 
 import { addJob, processJob } from '../adapters/queue-bullmq.js';
 import { publishNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import { reachable } from './helpers/net.js';
 
 const REQUIRE = process.env.TRACEWIRE_REQUIRE_SERVICES === '1';
 const SECRET_BODY = 'ssn=123-45-6789';
 const require = createRequire(import.meta.url);
 
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    const t = setTimeout(() => { s.destroy(); resolve(false); }, 1000);
-    s.once('connect', () => { clearTimeout(t); s.end(); resolve(true); });
-    s.once('error', () => { clearTimeout(t); resolve(false); });
-  });
-}
 /** true = go on; false = skipped (printed). With TRACEWIRE_REQUIRE_SERVICES=1 a missing broker fails. */
 async function need(name: string, port: number): Promise<boolean> {
   if (await reachable(port)) return true;

@@ -10,7 +10,7 @@ import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src
 import { formatTraceparent } from '../src/traceparent.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, hostOf, StartAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
+import { defaultPort, hostOf, StartAttrs, fillClientAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface FetchTracingOptions {
@@ -77,15 +77,7 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   const host = hostOf(authority) ?? authority;
   const p = authority.lastIndexOf(':');
   const port = p > 0 && authority.charCodeAt(authority.length - 1) !== 93 ? Number(authority.slice(p + 1)) || defaultPort(scheme) : defaultPort(scheme);
-  const method = normalizeMethod(request.method);
-  const a = cfg.attrs;
-  a['http.request.method'] = method;
-  a['http.request.method_original'] = method === '_OTHER' ? request.method : undefined;
-  a['server.address'] = host;
-  a['server.port'] = port;
-  a['url.full'] = urlFull(scheme, host, port, request.path ?? '/');
-  const resend = resendCountOf(active);
-  a['http.request.resend_count'] = resend > 0 ? resend : undefined;
+  const method = fillClientAttrs(cfg.attrs, request.method, scheme, host, port, request.path ?? '/', resendCountOf(active));
   const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
   request[kSpan] = span;
   if (typeof request.addHeader === 'function') {

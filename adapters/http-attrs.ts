@@ -225,3 +225,15 @@ export class StartAttrs {
   'url.full' = '';
   'http.request.resend_count': number | undefined = undefined;
 }
+
+/** Fill a CLIENT span's start attributes (node:http and fetch alike); returns the normalized method for the span name. */
+export function fillClientAttrs(a: StartAttrs, rawMethod: string | undefined, scheme: string, host: string, port: number, path: string, resend: number): string {
+  const method = normalizeMethod(rawMethod);
+  a['http.request.method'] = method;
+  a['http.request.method_original'] = method === '_OTHER' ? rawMethod : undefined;
+  a['server.address'] = host;
+  a['server.port'] = port;
+  a['url.full'] = urlFull(scheme, host, port, path);
+  a['http.request.resend_count'] = resend > 0 ? resend : undefined;
+  return method;
+}

@@ -12,7 +12,7 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, HeaderAllowlist, StartAttrs, hostPortOf, httpStats, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACEPARENT_AT, urlFull } from './http-attrs.js';
+import { defaultPort, HeaderAllowlist, StartAttrs, fillClientAttrs, hostPortOf, httpStats, nameOfMethod, reportInternal, serverTimingValue, TRACEPARENT_AT } from './http-attrs.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface ClientTracingOptions {
@@ -67,15 +67,7 @@ export function traceRequest(cfg: ClientConfig, req: Req): void {
     const hostHeader = req.getHeader('host');
     const hp = typeof hostHeader === 'string' ? hostPortOf(hostHeader) : -1;
     const port = hp > 0 ? hp : defaultPort(scheme);
-    const method = normalizeMethod(req.method);
-    const a = cfg.attrs;
-    a['http.request.method'] = method;
-    a['http.request.method_original'] = method === '_OTHER' ? req.method : undefined;
-    a['server.address'] = host;
-    a['server.port'] = port;
-    a['url.full'] = urlFull(scheme, host, port, req.path);
-    const resend = resendCountOf(active);
-    a['http.request.resend_count'] = resend > 0 ? resend : undefined;
+    const method = fillClientAttrs(cfg.attrs, req.method, scheme, host, port, req.path, resendCountOf(active));
     const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
     req[kSpan] = span;
     if (req.headersSent) httpStats.injectSkipped++; // raw-array headers are flushed in the constructor

@@ -25,13 +25,13 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, runs: RUNS, files: {} };
 for (const [f, runs] of Object.entries(all)) {
   const byName = {};
-  for (const r of runs) for (const t of r.tasks ?? []) (byName[t.name] ??= { ...t, medians: [] }).medians.push(t.medianNs);
-  summary.files[f] = { tasks: Object.values(byName).map((t) => ({ name: t.name, group: t.group, impl: t.impl, medianNs: median(t.medians), min: Math.min(...t.medians), max: Math.max(...t.medians) })), extra: runs.map((r) => { const { tasks, ...rest } = r; return rest; }) };
+  for (const r of runs) for (const t of r.tasks ?? []) { const b = (byName[t.name] ??= { ...t, medians: [], paired: [] }); b.medians.push(t.medianNs); if (t.pairedRatio) b.paired.push(t.pairedRatio); }
+  summary.files[f] = { tasks: Object.values(byName).map((t) => ({ name: t.name, group: t.group, impl: t.impl, medianNs: median(t.medians), min: Math.min(...t.medians), max: Math.max(...t.medians), ...(t.paired.length ? { pairedRatio: median(t.paired), pairedMin: Math.min(...t.paired), pairedMax: Math.max(...t.paired) } : {}) })), extra: runs.map((r) => { const { tasks, ...rest } = r; return rest; }) };
   console.log(`\n## ${f}`);
   const tasks = summary.files[f].tasks;
   for (const t of tasks) {
     let ratio = '';
-    if (t.impl === 'tracewire' && t.group) { const o = tasks.find((x) => x.group === t.group && x.impl === 'otel'); if (o) ratio = `  ${(o.medianNs / t.medianNs).toFixed(1)}x faster than OTel`; }
+    if (t.impl === 'tracewire' && t.group) { const o = tasks.find((x) => x.group === t.group && x.impl === 'otel'); if (o) ratio = `  ${(o.medianNs / t.medianNs).toFixed(1)}x faster than OTel` + (t.pairedRatio ? ` (paired within rounds: ${t.pairedRatio.toFixed(2)}x [${t.pairedMin.toFixed(2)}–${t.pairedMax.toFixed(2)}])` : ''); }
     console.log(`${t.name.padEnd(64)} ${t.medianNs.toFixed(1).padStart(9)} ns [${t.min.toFixed(1)}–${t.max.toFixed(1)}]${ratio}`);
   }
 }

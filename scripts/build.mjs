@@ -25,6 +25,7 @@ const external = (ext) => ({ name: 'per-file', setup(b) {
   b.onResolve({ filter: /.*/ }, (a) => a.kind === 'entry-point' ? undefined : ({ path: /^\.\.?\//.test(a.path) ? a.path.replace(/\.js$/, ext) : a.path, external: true }));
 } });
 const common = { entryPoints, absWorkingDir: root, outbase: '.', platform: 'node', target: 'node20', sourcemap: true, bundle: true, logLevel: 'warning',
+  tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } }, // as scripts/ts-hooks.mjs: fields assigned in constructors
   logOverride: { 'empty-import-meta': 'silent' } }; // CJS modules locate siblings through __filename instead
 await build({ ...common, outdir: join(dist, 'esm'), format: 'esm', plugins: [external('.js')] });
 // relative './x.js' imports point at the .cjs siblings in the CJS build

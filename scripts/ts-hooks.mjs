@@ -14,11 +14,15 @@ export async function resolve(specifier, context, next) {
   return next(specifier, context);
 }
 
+// Class fields as constructor assignments (tsconfig useDefineForClassFields: false): with [[Define]] semantics every
+// `new Span` first defined its 17 fields as undefined in a separate initializer (measured 1.2% of the span bench profile).
+const TSCONFIG = { compilerOptions: { useDefineForClassFields: false } };
+
 export async function load(url, context, next) {
   if (url.startsWith('file:') && url.endsWith('.ts')) {
     const path = fileURLToPath(url);
     const src = await readFile(path, 'utf8');
-    const out = await transform(src, { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: path });
+    const out = await transform(src, { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: path, tsconfigRaw: TSCONFIG });
     return { format: 'module', source: out.code, shortCircuit: true };
   }
   return next(url, context);

@@ -1,7 +1,7 @@
 // node:http / node:https ingress: one SERVER span per request, generate-or-preserve of the W3C context
 // under a trust policy, the trace ID sent back on every response. Options are resolved once into a
 // ServerConfig; per request: one span, one scratch-reused attribute object, listeners shared per config.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
 import { FLAG_SAMPLED, type SpanContext } from '../src/span-context.js';
@@ -213,6 +213,23 @@ function callHandler(cfg: ServerConfig, span: AnySpan, handler: RequestHandler, 
 }
 
 /**
+ * Node >= 24 keeps async context in AsyncContextFrame (its AsyncLocalStorage has no async_hooks `_propagate`):
+ * `req` 'data'/'end' events are emitted from the socket's frame, which enterWith in the handler no longer
+ * reaches (on Node 20 it set the store on the parser's resource). There, `req` gets an own `emit` (one
+ * shared function, no closure per request) that emits its events inside the request's span.
+ */
+const FRAME_CONTEXT = typeof (storage as unknown as { _propagate?: unknown })._propagate !== 'function';
+const emitOf = IncomingMessage.prototype.emit;
+
+function emitInRequestSpan(this: Req, event: string | symbol, ...args: unknown[]): boolean {
+  const span = this[kSpan];
+  return span === undefined ? emitOf.call(this, event, ...args) : storage.run(span, emitOn, this, event, args);
+}
+function emitOn(req: Req, event: string | symbol, args: unknown[]): boolean {
+  return emitOf.call(req, event, ...args);
+}
+
+/**
  * Wrap a `(req, res)` handler for `http.createServer` / `https.createServer`. The span is active while the
  * handler runs and in its request-body listeners.
  */
@@ -227,6 +244,7 @@ export function withTracing(tracer: Tracer, target: RequestHandler | Server, opt
     // run() would lose the span in req 'data'/'end' listeners (emitted from the connection's parser
     // resource); enterWith sets it on that resource for the rest of this request.
     storage.enterWith(span);
+    if (FRAME_CONTEXT) (req as Req).emit = emitInRequestSpan;
     return callHandler(cfg, span, target, this, req as Req, res as Res);
   };
 }
@@ -244,6 +262,7 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
     const span = startRequest(cfg, req, res);
     if (span === undefined) return orig.call(this, event, req, res);
     storage.enterWith(span);
+    if (FRAME_CONTEXT) req.emit = emitInRequestSpan;
     try {
       return orig.call(this, event, req, res);
     } catch (err) {

@@ -5,10 +5,15 @@
 // from process.cpuUsage() in the server. Modes alternate within each round (order rotated per round).
 //
 // env: ROUNDS (3), DURATION_S (8), WARMUP_S (2), CONNECTIONS (10), MODES (plain,tracewire,otel; also
-// tracewire-otlp: OTLP/JSON to a sink process; als: AsyncLocalStorage entered per request, no span)
+// tracewire-otlp: OTLP/JSON to a sink process; tracewire-bare: no trace response headers; als: AsyncLocalStorage
+// entered per request, no span),
+// NODE_BIN (the node binary of the server and sink processes, default this one's; another major version
+// for benchmarks: NODE_BIN=$(node scripts/bench-node.mjs 24) npm run bench:http), OUT (JSON results file,
+// default bench/results/http.json)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 
@@ -18,6 +23,7 @@ const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
 const MODES = (process.env.MODES ?? 'plain,tracewire,otel').split(',').map((s) => s.trim()).filter(Boolean);
 const HOST = '127.0.0.1';
+const NODE_BIN = process.env.NODE_BIN || process.execPath;
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const register = here('../scripts/register.mjs');
 const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<AutocannonResult> & { on(e: string, f: (...a: unknown[]) => void): void };
@@ -59,7 +65,7 @@ async function load(port: number, durationS: number, recordLatency: boolean) {
 }
 
 function start(path: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } {
-  const child = fork(path, [], { execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path, [], { execPath: NODE_BIN, execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   started.add(child.pid!);
   return { child, exited: new Promise((r) => child.once('exit', r)) };
 }
@@ -71,7 +77,7 @@ async function stop(p: { child: ChildProcess; exited: Promise<unknown> }): Promi
   started.delete(p.child.pid!);
 }
 
-interface ServerReport { requests: number; spans: number; dropped: number; cpuUserUs: number; cpuSystemUs: number; wallMs: number; rssMiB: number }
+interface ServerReport { node: string; requests: number; spans: number; dropped: number; cpuUserUs: number; cpuSystemUs: number; wallMs: number; rssMiB: number }
 interface Run { round: number; mode: string; loadavg: number; rps: number; total: number; non2xx: number; errors: number; timeouts: number; p50Ms: number; p99Ms: number; cpuUsPerReq: number; server: ServerReport; sink?: unknown }
 
 async function oneRun(mode: string, round: number): Promise<Run> {
@@ -83,7 +89,8 @@ async function oneRun(mode: string, round: number): Promise<Run> {
   }
   const srv = start(here('./http/server.ts'), env);
   try {
-    const ready = await waitFor<{ port: number }>(srv.child, 'ready', 15_000);
+    const ready = await waitFor<{ port: number; node: string }>(srv.child, 'ready', 15_000);
+    serverNode.add(ready.node);
     await load(ready.port, WARMUP_S, false);
     srv.child.send({ cmd: 'mark' });
     await waitFor(srv.child, 'marked', 5000);
@@ -102,6 +109,7 @@ async function oneRun(mode: string, round: number): Promise<Run> {
   }
 }
 
+const serverNode = new Set<string>(); // the servers' node version(s): NODE_BIN may differ from this process's
 const runs: Run[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const order = MODES.map((_, i) => MODES[(i + round - 1) % MODES.length]!); // rotate: no mode always runs first
@@ -131,7 +139,7 @@ for (const mode of MODES) {
 }
 
 const f = (x: number, d = 0): string => x.toFixed(d);
-console.log(`\nHTTP overhead, ${ROUNDS} rounds × ${DURATION_S} s (+${WARMUP_S} s warm-up), ${CONNECTIONS} connections, ${HOST}, node ${process.version}, ${os.cpus().length} cores`);
+console.log(`\nHTTP overhead, ${ROUNDS} rounds × ${DURATION_S} s (+${WARMUP_S} s warm-up), ${CONNECTIONS} connections, ${HOST}, server node ${[...serverNode].join(',')} (load generator node ${process.version}), ${os.cpus().length} cores`);
 console.log('| mode | req/s median [min–max] | ×plain (paired) | p50 ms | p99 ms | p99 ×plain (paired) | server CPU µs/req | CPU ×plain | spans/req | dropped |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const mode of MODES) {
@@ -145,7 +153,8 @@ if (paired.tracewire) {
   const tw = paired.tracewire;
   console.log(`\ngoal: tracewire keeps ≥95% of plain throughput: ${tw.rps >= 0.95 ? 'met' : 'NOT met'} (${f(tw.rps * 100, 1)}%); adds <10% to p99: ${tw.p99 < 1.1 ? 'met' : 'NOT met'} (+${f((tw.p99 - 1) * 100, 1)}%)`);
 }
-const out = { file: 'http-overhead', date: new Date().toISOString(), node: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model, config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, MODES, HOST, pipelining: 1 }, summary, paired, runs };
-mkdirSync(here('./results/'), { recursive: true });
-writeFileSync(here('./results/http.json'), JSON.stringify(out, null, 2) + '\n');
+const out = { file: 'http-overhead', date: new Date().toISOString(), node: [...serverNode].join(','), driverNode: process.version, cores: os.cpus().length, cpu: os.cpus()[0]?.model, config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, MODES, HOST, pipelining: 1 }, summary, paired, runs };
+const outFile = process.env.OUT || here('./results/http.json');
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(out, null, 2) + '\n');
 console.log('RESULT ' + JSON.stringify({ ...out, runs: undefined }));

@@ -9,7 +9,9 @@
 // that encodes and discards (where encoding runs, without the cost of the export traffic).
 // env: ROUNDS (2), DURATION_S (6), WARMUP_S (2), CONNECTIONS (10), MODES (all of the above), TW_NICE (export
 // thread nice value, default 10), PIN=1 (Linux, 2+ cores: the server's main thread alone on CPU 0; autocannon,
-// the sink and the export thread (found by its nice value) on CPU 1: a machine with a core to spare for export).
+// the sink and the export thread (found by its nice value) on CPU 1: a machine with a core to spare for export),
+// NODE_BIN (node binary of the server and sink processes, default this one's; another major version for
+// benchmarks: NODE_BIN=$(node scripts/bench-node.mjs 24) node --import ./scripts/register.mjs bench/thread-http.ts).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +104,7 @@ async function server(): Promise<void> {
       shutdown().then(done, done);
     }
   });
-  srv.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (srv.address() as AddressInfo).port }));
+  srv.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (srv.address() as AddressInfo).port, node: process.version }));
 }
 
 /** sched_setaffinity for one thread (a tid) or process; bench only. */
@@ -129,12 +131,14 @@ async function driver(): Promise<void> {
   const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
   const MODES = (process.env.MODES ?? 'plain,export-off,in-thread,off-thread,otel').split(',');
   const register = here('../scripts/register.mjs');
+  const NODE_BIN = process.env.NODE_BIN || process.execPath;
+  const serverNode = new Set<string>(); // NODE_BIN's version, as the servers report it
   const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<{ requests: { average: number }; errors: number; non2xx: number }> & { on(e: string, f: (...a: unknown[]) => void): void };
   const pids = new Set<number>();
   setTimeout(() => { for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } process.exit(2); }, ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000).unref();
 
   const start = (file: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } => {
-    const child = fork(file, [], { execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, [], { execPath: NODE_BIN, execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     pids.add(child.pid!);
     return { child, exited: new Promise((r) => child.once('exit', r)) };
   };
@@ -171,7 +175,8 @@ async function driver(): Promise<void> {
         const mode = MODES[(k + round - 1) % MODES.length]!;
         const srv = start(here('./thread-http.ts'), { ROLE: 'server', SERVER_MODE: mode, SINK_PORT: String(sinkPort) });
         try {
-          const { port } = await waitFor<{ port: number }>(srv.child, 'ready');
+          const { port, node } = await waitFor<{ port: number; node: string }>(srv.child, 'ready');
+          serverNode.add(node);
           await load(port, WARMUP_S, false);
           if (PIN) {
             pin(srv.child.pid!, 0); // the main thread only: affinity is per thread
@@ -194,7 +199,7 @@ async function driver(): Promise<void> {
     const a = runs.find((r) => r.round === i + 1 && r.mode === mode)!, b = runs.find((r) => r.round === i + 1 && r.mode === ref)!;
     return a[k] / b[k];
   }));
-  console.log(`\n${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} connections, node ${process.version}, ${os.cpus().length} cores`);
+  console.log(`\n${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} connections, server node ${[...serverNode].join(',')} (load generator node ${process.version}), ${os.cpus().length} cores`);
   console.log('| mode | req/s | ×plain | p50 ms | p99 ms | p99 ×export-off | loop delay p99 / max ms | main-thread CPU µs/req | CPU µs/req (all threads) | spans/req |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const mode of MODES) {
@@ -204,5 +209,5 @@ async function driver(): Promise<void> {
     const vsPlain = MODES.includes('plain') ? pairedTo('plain', mode, 'rps').toFixed(3) : '-';
     console.log(`| ${mode} | ${m('rps').toFixed(0)} | ${vsPlain} | ${m('p50').toFixed(3)} | ${m('p99').toFixed(3)} | ${vsOff} | ${m('eldP99Ms').toFixed(2)} / ${m('eldMaxMs').toFixed(2)} | ${m('mainPerReq').toFixed(1)} | ${m('cpuPerReq').toFixed(1)} | ${(rs.reduce((a, r) => a + r.exported, 0) / rs.reduce((a, r) => a + r.requests, 0)).toFixed(3)} |`);
   }
-  console.log('RESULT ' + JSON.stringify({ file: 'thread-http', config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, MODES }, runs }));
+  console.log('RESULT ' + JSON.stringify({ file: 'thread-http', node: [...serverNode].join(','), driverNode: process.version, config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, MODES }, runs }));
 }

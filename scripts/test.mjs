@@ -46,7 +46,8 @@ const covDir = join(root, 'coverage', 'tmp');
 const withCoverage = !fuzzOnly && filters.length === 0 && process.env.TEST_COVERAGE !== '0';
 if (withCoverage) { rmSync(join(root, 'coverage'), { recursive: true, force: true }); mkdirSync(covDir, { recursive: true }); }
 
-const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.FORCE_COLOR; // with NO_COLOR also set, Node 24 prints a warning on every child's stderr
 if (withCoverage) env.NODE_V8_COVERAGE = covDir;
 if (fuzzOnly && !env.FUZZ_RUNS) env.FUZZ_RUNS = '200000';
 

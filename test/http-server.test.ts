@@ -421,6 +421,22 @@ test('AC-002 the server span is active in the handler and in request-body listen
   assert.is(getRequestSpan({} as http.IncomingMessage), undefined);
 });
 
+test('AC-002 traceServer: request-body listeners see the request span (Node 20 resource store and Node >= 24 AsyncContextFrame alike)', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const seen: Array<string | undefined> = [];
+  const server = http.createServer((req, res) => {
+    req.on('data', () => seen.push(tracer.activeSpan()?.spanId));
+    req.on('end', () => { seen.push(tracer.activeSpan()?.spanId); res.end(); });
+  });
+  traceServer(tracer, server);
+  const port = await listen(server);
+  await send(port, { method: 'POST', body: 'x' });
+  await settle(cap, 1);
+  await close(server);
+  assert.equal(seen, [cap.spans[0]!.spanId, cap.spans[0]!.spanId]);
+});
+
 test('AC-001 traceServer wraps a whole http.Server (all request listeners in the span); untraceServer restores emit', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'orders', processor: cap });

@@ -1,5 +1,6 @@
 // node:http server answering 200 'ok' to every request, on 127.0.0.1 only (the baseline's server.mjs,
-// plus tracewire modes). SERVER_MODE = plain | tracewire | tracewire-otlp | otel. Driven over IPC by
+// plus tracewire modes). SERVER_MODE = plain | tracewire | tracewire-otlp | otel (also tracewire-bare: no trace
+// response headers, which OTel does not send either; attribution only). Driven over IPC by
 // ../http-overhead.ts (also `als`: the context cost alone); reports requests, spans and process.cpuUsage() between 'mark' and 'report'.
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
@@ -25,12 +26,12 @@ if (MODE === 'otel') {
   const { storage } = await import('../../src/context.js');
   const ctx = { t0: 1, t1: 0, t2: 0, t3: 0, s0: 1, s1: 0, traceFlags: 1, isRemote: false, traceState: null, traceId: '', spanId: '' };
   wrap = (h) => (req, res) => { storage.enterWith(ctx); h(req, res); };
-} else if (MODE === 'tracewire' || MODE === 'tracewire-otlp') {
+} else if (MODE === 'tracewire' || MODE === 'tracewire-otlp' || MODE === 'tracewire-bare') {
   const { createTracer } = await import('../../src/index.js');
   const { withTracing } = await import('../../adapters/http.js');
   let exporter;
   let counted = { n: 0 };
-  if (MODE === 'tracewire') {
+  if (MODE !== 'tracewire-otlp') {
     // Same as the OTel setup: a batcher in front of an exporter that only counts and succeeds.
     const c = { n: 0 };
     counted = c;
@@ -44,8 +45,8 @@ if (MODE === 'otel') {
   const { alwaysOff } = await import('../../src/index.js');
   const drop = { onEnd() {}, async forceFlush() {}, async shutdown() {}, stats: () => ({ enqueued: 0, exported: 0, queued: 0, dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, noExporter: 0 } }) };
   const tracer = createTracer({ service: 'tracewire-bench', exporter, sampler: process.env.TW_SAMPLER === 'off' ? alwaysOff : undefined, processor: process.env.TW_PROCESSOR === 'drop' ? drop : undefined });
-  const twOpts = process.env.TW_OPTS ? JSON.parse(process.env.TW_OPTS) : undefined;
-  spans = () => { const s = tracer.stats(); return (MODE === 'tracewire' ? counted.n : s.exported) + s.queued; };
+  const twOpts = process.env.TW_OPTS ? JSON.parse(process.env.TW_OPTS) : MODE === 'tracewire-bare' ? { serverTimingHeader: false, traceIdHeader: false } : undefined;
+  spans = () => { const s = tracer.stats(); return (MODE !== 'tracewire-otlp' ? counted.n : s.exported) + s.queued; };
   dropped = () => { const d = tracer.stats().dropped; return d.queueFull + d.exportFailed + d.shutdown + d.noExporter; };
   shutdown = () => tracer.shutdown({ deadlineMs: 2000 });
   wrap = (h) => withTracing(tracer, h, twOpts) as Handler;
@@ -69,7 +70,7 @@ process.on('message', (m: { cmd: string }) => {
   } else if (m.cmd === 'report') {
     const cpu = process.cpuUsage(mark.cpu);
     process.send!({
-      type: 'report', mode: MODE, requests: requests - mark.requests, spans: spans() - mark.spans, dropped: dropped() - mark.dropped,
+      type: 'report', mode: MODE, node: process.version, requests: requests - mark.requests, spans: spans() - mark.spans, dropped: dropped() - mark.dropped,
       cpuUserUs: cpu.user, cpuSystemUs: cpu.system, wallMs: Number(process.hrtime.bigint() - mark.t) / 1e6, rssMiB: process.memoryUsage().rss / 2 ** 20,
     });
   } else if (m.cmd === 'stop') {
@@ -79,4 +80,4 @@ process.on('message', (m: { cmd: string }) => {
     shutdown().then(done, done);
   }
 });
-server.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (server.address() as AddressInfo).port, pid: process.pid, mode: MODE }));
+server.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (server.address() as AddressInfo).port, pid: process.pid, mode: MODE, node: process.version }));

@@ -10,7 +10,7 @@ export interface CliResult { code: number | null; out: string; err: string }
 
 export function cli(args: string[], o: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const env: Record<string, string | undefined> = { ...process.env, TRACEWIRE_CLI_SOURCE: '1', NO_COLOR: '1', FORCE_COLOR: '', ...o.env };
+    const env: Record<string, string | undefined> = { ...process.env, TRACEWIRE_CLI_SOURCE: '1', NO_COLOR: '1', FORCE_COLOR: undefined, ...o.env }; // Node 24 warns on stderr when both are set
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     const child = spawn(process.execPath, [join(ROOT, 'bin/tracewire.mjs'), ...args], { cwd: o.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

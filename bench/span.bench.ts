@@ -3,7 +3,8 @@
 import { runTasks, sink, check } from './util.js';
 import { makeOtel, otelSpan } from './otel-setup.js';
 import { makeTw, twSpan } from './tw-setup.js';
-import { parentBased, alwaysOff, type Span } from '../src/index.js';
+import { parentBased, alwaysOff, SpanStatusCode, type Span } from '../src/index.js';
+import { ATTRS } from './otel-setup.js';
 
 const otel = makeOtel();
 const tw = makeTw();
@@ -24,6 +25,7 @@ await runTasks('span', [
   { name: 'tracewire child span (explicit parent)', group: 'child', impl: 'tracewire', batch: B, fn() { let s; for (let i = 0; i < B; i++) s = twSpan(tw.tracer, tw.parent); sink.v = s; } },
   { name: 'otel child span (explicit parent ctx)', group: 'child', impl: 'otel', batch: B, fn() { let s; for (let i = 0; i < B; i++) s = otelSpan(otel.tracer, otel.parentCtx); sink.v = s; } },
   { name: 'tracewire unsampled child: same calls', group: 'unsampled', impl: 'tracewire', batch: 1000, fn() { let s; for (let i = 0; i < 1000; i++) s = twSpan(twOff.tracer, twOff.parent); sink.v = s; } },
+  { name: 'tracewire unsampled child, a call site that sees only unsampled spans', group: 'unsampled-mono', impl: 'tracewire', batch: 1000, fn() { let s; for (let i = 0; i < 1000; i++) s = unsampledOnly(twOff.tracer, twOff.parent); sink.v = s; } },
   { name: 'ref: an empty function call with the same arguments', group: 'unsampled', impl: 'ref', batch: 1000, fn() { let s; for (let i = 0; i < 1000; i++) s = empty(twOff.tracer, twOff.parent); sink.v = s; } },
 ], {
   get check() {
@@ -33,3 +35,16 @@ await runTasks('span', [
 });
 
 function empty(a: unknown, b: unknown): unknown { sink.n++; return a ?? b; }
+
+/**
+ * twSpan's calls in a function of their own: twSpan's call sites also see recording spans and the sampled
+ * tracer (polymorphic, as in an app sampling a fraction); these see only the no-op span (a fully unsampled path).
+ */
+function unsampledOnly(tracer: typeof twOff.tracer, parent: typeof twOff.parent) {
+  const span = tracer.startSpan('op', { attributes: ATTRS, parent });
+  span.setAttribute('app.user_id', 'u-1234');
+  span.setAttribute('app.cache_hit', true);
+  span.setStatus(SpanStatusCode.OK);
+  span.end();
+  return span;
+}

@@ -1,5 +1,5 @@
 // Span: one monomorphic class, every field assigned in the constructor; IDs as int32 words, times as
-// ms doubles, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
+// (sec, ns) Smis, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
 import { hex16, hex32 } from './hex.js';
 import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, ORIGIN_MS } from './clock.js';

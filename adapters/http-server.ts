@@ -1,7 +1,7 @@
 // node:http / node:https ingress: one SERVER span per request, generate-or-preserve of the W3C context
 // under a trust policy, the trace ID sent back on every response. Options are resolved once into a
 // ServerConfig; per request: one span, one scratch-reused attribute object, listeners shared per config.
-import { IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
 import { FLAG_SAMPLED, type SpanContext } from '../src/span-context.js';
@@ -219,8 +219,6 @@ function callHandler(cfg: ServerConfig, span: AnySpan, handler: RequestHandler, 
  * shared function, no closure per request) that emits its events inside the request's span.
  */
 const FRAME_CONTEXT = typeof (storage as unknown as { _propagate?: unknown })._propagate !== 'function';
-const emitOf = IncomingMessage.prototype.emit;
-
 /**
  * The span is active for the rest of this request: the handler, its continuations and its `req` events.
  * Not run(): on Node 20 it would lose the span in req 'data'/'end' listeners (emitted from the connection's
@@ -233,10 +231,11 @@ function enterRequest(req: Req, span: AnySpan): void {
 
 function emitInRequestSpan(this: Req, event: string | symbol, ...args: unknown[]): boolean {
   const span = this[kSpan];
-  return span === undefined ? emitOf.call(this, event, ...args) : storage.run(span, emitOn, this, event, args);
+  return span === undefined ? emitOn(this, event, args) : storage.run(span, emitOn, this, event, args);
 }
+/** The inherited emit, looked up per call: a custom IncomingMessage class or a later patch of it is honoured. */
 function emitOn(req: Req, event: string | symbol, args: unknown[]): boolean {
-  return emitOf.call(req, event, ...args);
+  return (Object.getPrototypeOf(req) as IncomingMessage).emit.call(req, event, ...args);
 }
 
 /**

@@ -425,7 +425,11 @@ test('AC-002 traceServer: request-body listeners see the request span (Node 20 r
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'orders', processor: cap });
   const seen: Array<string | undefined> = [];
-  const server = http.createServer((req, res) => {
+  let ownEmits = 0; // a custom IncomingMessage's own emit still runs under the adapter
+  class CountingMessage extends http.IncomingMessage {
+    override emit(event: string | symbol, ...args: unknown[]): boolean { if (event === 'end') ownEmits++; return super.emit(event, ...args); }
+  }
+  const server = http.createServer({ IncomingMessage: CountingMessage }, (req, res) => {
     req.on('data', () => seen.push(tracer.activeSpan()?.spanId));
     req.on('end', () => { seen.push(tracer.activeSpan()?.spanId); res.end(); });
   });
@@ -435,6 +439,7 @@ test('AC-002 traceServer: request-body listeners see the request span (Node 20 r
   await settle(cap, 1);
   await close(server);
   assert.equal(seen, [cap.spans[0]!.spanId, cap.spans[0]!.spanId]);
+  assert.is(ownEmits, 1);
 });
 
 test('AC-001 traceServer wraps a whole http.Server (all request listeners in the span); untraceServer restores emit', async () => {

@@ -15,7 +15,7 @@ import { publish, consumeMessage, type Carrier } from '../adapters/queue.js';
 import { publishNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
 import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
 import { CaptureProcessor } from './helpers/capture.js';
-import { listen, close, reachable } from './helpers/net.js';
+import { listen, close, reachable, request, type Reply } from './helpers/net.js';
 
 const TID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER = '00f067aa0ba902b7';
@@ -26,24 +26,13 @@ const CARD = '4111 1111 1111 1111';
 const BODY = JSON.stringify({ card: CARD, qty: 2 });
 const FORBIDDEN = [TOKEN, 'Bearer', 'COOKIE-789', QUERY_SECRET, 'secret_query', CARD, '"qty"'];
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
-
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => { let b = ''; req.setEncoding('utf8'); req.on('data', (d) => (b += d)); req.on('end', () => resolve(b)); });
 }
 /** Plain node:http call; `brand` marks the test driver's own requests so the client adapter leaves them alone. */
 function call(port: number, path: string, o: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string; brand?: boolean } = {}): Promise<Reply> {
   const opts: http.RequestOptions = { host: '127.0.0.1', port, path, method: o.method ?? 'GET', headers: o.headers, agent: false };
-  return new Promise((resolve, reject) => {
-    const req = http.request(o.brand ? markNoTrace(opts) : opts, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return request(o.brand ? markNoTrace(opts) : opts, o.body);
 }
 
 /** A queue hop: NATS when it answers, else (printed) an in-process queue through the same carrier API. */

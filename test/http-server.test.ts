@@ -11,25 +11,15 @@ import { createTracer, parentBased, alwaysOff, alwaysOn, TenantSampler, SpanKind
 import { withTracing, traceServer, untraceServer, setRoute, getRequestSpan, adapterStats, pathOf, normalizeMethod, type ServerTracingOptions } from '../adapters/http.js';
 import { hostOf, hostPortOf, isBoundedId, serverTimingValue, TRACEPARENT_AT } from '../adapters/http-attrs.js';
 import { CaptureProcessor } from './helpers/capture.js';
-import { listen, close } from './helpers/net.js';
+import { listen, close, request, type Reply } from './helpers/net.js';
 
 const TID = '0af7651916cd43dd8448eb211c80319c';
 const SID = 'b7ad6b7169203331';
 const HEX32 = /^[0-9a-f]{32}$/;
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
 function send(port: number, o: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders | string[]; body?: string; agent?: http.Agent } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers as http.OutgoingHttpHeaders, agent: o.agent ?? false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers as http.OutgoingHttpHeaders, agent: o.agent ?? false }, o.body);
 }
 /** Spans end on the response's 'close', a tick after the client has its answer. */
 async function settle(cap: CaptureProcessor, n: number): Promise<void> {

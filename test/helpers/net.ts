@@ -1,5 +1,6 @@
-// Loopback plumbing shared by the adapter tests: ephemeral-port servers and a TCP reachability probe.
-import type http from 'node:http';
+// Loopback plumbing shared by the adapter tests: ephemeral-port servers, one request helper and a TCP
+// reachability probe.
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 
 /** Listen on 127.0.0.1 with an ephemeral port; resolves the port. */
@@ -20,5 +21,21 @@ export function reachable(port: number): Promise<boolean> {
     const t = setTimeout(() => { s.destroy(); resolve(false); }, 1000);
     s.once('connect', () => { clearTimeout(t); s.end(); resolve(true); });
     s.once('error', () => { clearTimeout(t); resolve(false); });
+  });
+}
+
+export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+/** One http.request with `body` sent, the whole response read as text. */
+export function request(opts: http.RequestOptions, body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(opts, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

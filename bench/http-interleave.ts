@@ -6,37 +6,24 @@
 // env: K (12), SLICE_S (1), CONNECTIONS (10), MODES (plain,tracewire,tracewire-bare,als; plain required),
 // SERVER=thread (bench/thread-http.ts servers: plain,export-off,in-thread,off-thread,otel), NODE_BIN (server
 // and sink binary, e.g. $(node scripts/bench-node.mjs 24)), OUT (JSON file, default bench/results/http-interleave.json)
-import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import os from 'node:os';
+import { hardTimeLimit, load, median as med, NODE_BIN as BIN, startChild, waitFor as wait } from './http/driver.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<{ requests: { average: number } }> & { on(e: string, f: (...a: unknown[]) => void): void };
 const THREAD = process.env.SERVER === 'thread';
 const MODES = (process.env.MODES ?? (THREAD ? 'plain,export-off,in-thread,off-thread,otel' : 'plain,tracewire,tracewire-bare,als')).split(',').map((s) => s.trim()).filter(Boolean);
 const K = Number(process.env.K ?? 12);
 const SLICE = Number(process.env.SLICE_S ?? 1);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
-const BIN = process.env.NODE_BIN || process.execPath;
 const OUT = process.env.OUT ?? here('./results/http-interleave.json');
 if (!MODES.includes('plain')) throw new Error('MODES must include plain (the reference)');
 const ref = THREAD ? 'export-off' : 'plain';
 
-const started: ChildProcess[] = [];
-const hardStop = setTimeout(() => { for (const c of started) c.kill('SIGKILL'); console.error('hard time limit reached'); process.exit(2); }, (K * MODES.length * (SLICE + 2) + 60) * 1000);
-hardStop.unref();
-const wait = <T>(c: ChildProcess, type: string): Promise<T> => new Promise((resolve, reject) => {
-  const t = setTimeout(() => reject(new Error('timeout waiting for ' + type)), 15_000);
-  const on = (m: { type?: string }): void => { if (m?.type === type) { clearTimeout(t); c.off('message', on); resolve(m as T); } };
-  c.on('message', on);
-});
-const spawnTs = (file: string, env: Record<string, string>): ChildProcess => {
-  const c = fork(file, [], { execPath: BIN, execArgv: ['--import', here('../scripts/register.mjs')], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  started.push(c);
-  return c;
-};
+hardTimeLimit((K * MODES.length * (SLICE + 2) + 60) * 1000);
+const spawnTs = (file: string, env: Record<string, string>): ChildProcess => startChild(file, env).child;
 
 let sink: ChildProcess | null = null;
 if (THREAD || MODES.includes('tracewire-otlp')) sink = spawnTs(here('./http/sink.ts'), {});
@@ -49,12 +36,8 @@ for (const m of MODES) {
 const serverNode = execFileSync(BIN, ['-v'], { encoding: 'utf8' }).trim();
 
 async function slice(m: string, s: number, rec: boolean): Promise<{ rps: number; p99: number }> {
-  const lat: number[] = [];
-  const inst = autocannon({ url: `http://127.0.0.1:${srv[m]!.port}/`, connections: CONNECTIONS, duration: s, renderProgressBar: false, renderResultsTable: false });
-  if (rec) inst.on('response', (_c, _s, _b, ms) => lat.push(ms as number));
-  const res = await inst;
-  lat.sort((a, b) => a - b);
-  return { rps: res.requests.average, p99: lat[Math.max(0, Math.ceil(0.99 * lat.length) - 1)] ?? NaN };
+  const r = await load(srv[m]!.port, s, CONNECTIONS, rec);
+  return { rps: r.rps, p99: r.p99Ms };
 }
 
 interface Row { rps: number; p99: number; cpu: number; spans: number; main?: number; eldP99?: number }
@@ -76,7 +59,6 @@ for (let k = 0; k < K; k++) {
 for (const m of MODES) srv[m]!.c.send({ cmd: 'stop' });
 sink?.send({ cmd: 'stop' });
 
-const med = (x: number[]): number => { const s = [...x].sort((a, b) => a - b); const h = s.length >> 1; return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2; };
 const p = data.plain!;
 const q = data[ref] ?? p;
 const summary = Object.fromEntries(MODES.map((m) => {

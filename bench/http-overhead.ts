@@ -10,12 +10,11 @@
 // NODE_BIN (the node binary of the server and sink processes, default this one's; another major version
 // for benchmarks: NODE_BIN=$(node scripts/bench-node.mjs 24) npm run bench:http), OUT (JSON results file,
 // default bench/results/http.json)
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
-import { createRequire } from 'node:module';
 import os from 'node:os';
+import { hardTimeLimit, load as loadFor, median, startChild as start, stopChild as stop, waitFor, type Child } from './http/driver.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION_S = Number(process.env.DURATION_S ?? 8);
@@ -23,66 +22,18 @@ const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
 const MODES = (process.env.MODES ?? 'plain,tracewire,otel').split(',').map((s) => s.trim()).filter(Boolean);
 const HOST = '127.0.0.1';
-const NODE_BIN = process.env.NODE_BIN || process.execPath;
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-const register = here('../scripts/register.mjs');
-const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<AutocannonResult> & { on(e: string, f: (...a: unknown[]) => void): void };
-interface AutocannonResult { requests: { average: number; total: number }; non2xx: number; errors: number; timeouts: number; latency: { p50: number; p99: number } }
+const load = (port: number, durationS: number, recordLatency: boolean) => loadFor(port, durationS, CONNECTIONS, recordLatency);
 
 if (!MODES.includes('plain')) throw new Error('MODES must include plain (the reference)');
-const started = new Set<number>();
-// Hard bound on the whole run, whatever hangs.
-const hardStop = setTimeout(() => {
-  console.error('hard time limit reached, stopping');
-  for (const pid of started) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  process.exit(2);
-}, ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000);
-hardStop.unref();
-
-function waitFor<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timeout waiting for ${type}`)), timeoutMs);
-    const on = (m: { type?: string }): void => {
-      if (m && m.type === type) { clearTimeout(t); child.off('message', on); resolve(m as T); }
-    };
-    child.on('message', on);
-  });
-}
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
-
-async function load(port: number, durationS: number, recordLatency: boolean) {
-  const lat = new Float64Array(4_000_000);
-  let n = 0;
-  const inst = autocannon({ url: `http://${HOST}:${port}/`, connections: CONNECTIONS, pipelining: 1, duration: durationS, timeout: 10, renderProgressBar: false, renderResultsTable: false });
-  if (recordLatency) inst.on('response', (_c, _s, _b, ms) => { if (n < lat.length) lat[n++] = ms as number; });
-  const res = await inst;
-  const sorted = lat.subarray(0, n).sort();
-  return { rps: res.requests.average, total: res.requests.total, non2xx: res.non2xx, errors: res.errors, timeouts: res.timeouts, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
-}
-
-function start(path: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } {
-  const child = fork(path, [], { execPath: NODE_BIN, execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  started.add(child.pid!);
-  return { child, exited: new Promise((r) => child.once('exit', r)) };
-}
-async function stop(p: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> {
-  if (p.child.connected) p.child.send({ cmd: 'stop' });
-  const t = setTimeout(() => { try { process.kill(p.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-  await p.exited;
-  clearTimeout(t);
-  started.delete(p.child.pid!);
-}
+hardTimeLimit(ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000);
 
 interface ServerReport { node: string; requests: number; spans: number; dropped: number; cpuUserUs: number; cpuSystemUs: number; wallMs: number; rssMiB: number }
 interface Run { round: number; mode: string; loadavg: number; rps: number; total: number; non2xx: number; errors: number; timeouts: number; p50Ms: number; p99Ms: number; cpuUsPerReq: number; server: ServerReport; sink?: unknown }
 
 async function oneRun(mode: string, round: number): Promise<Run> {
   const env: Record<string, string> = { SERVER_MODE: mode };
-  let sink: { child: ChildProcess; exited: Promise<unknown> } | null = null;
+  let sink: Child | null = null;
   if (mode === 'tracewire-otlp') {
     sink = start(here('./http/sink.ts'), {});
     env.SINK_PORT = String((await waitFor<{ port: number }>(sink.child, 'ready', 15_000)).port);

@@ -12,7 +12,7 @@
 // the sink and the export thread (found by its nice value) on CPU 1: a machine with a core to spare for export),
 // NODE_BIN (node binary of the server and sink processes, default this one's; another major version for
 // benchmarks: NODE_BIN=$(node scripts/bench-node.mjs 24) node --import ./scripts/register.mjs bench/thread-http.ts).
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import type * as Http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
+import { hardTimeLimit, load as loadFor, median, startChild, stopChild, waitFor } from './http/driver.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -130,37 +131,13 @@ async function driver(): Promise<void> {
   const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
   const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
   const MODES = (process.env.MODES ?? 'plain,export-off,in-thread,off-thread,otel').split(',');
-  const register = here('../scripts/register.mjs');
-  const NODE_BIN = process.env.NODE_BIN || process.execPath;
   const serverNode = new Set<string>(); // NODE_BIN's version, as the servers report it
-  const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<{ requests: { average: number }; errors: number; non2xx: number }> & { on(e: string, f: (...a: unknown[]) => void): void };
-  const pids = new Set<number>();
-  setTimeout(() => { for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } process.exit(2); }, ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000).unref();
-
-  const start = (file: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } => {
-    const child = fork(file, [], { execPath: NODE_BIN, execArgv: ['--import', register], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    pids.add(child.pid!);
-    return { child, exited: new Promise((r) => child.once('exit', r)) };
-  };
-  const waitFor = <T>(c: ChildProcess, type: string): Promise<T> => new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout waiting for ' + type)), 15_000);
-    const on = (m: { type?: string }): void => { if (m?.type === type) { clearTimeout(t); c.off('message', on); resolve(m as T); } };
-    c.on('message', on);
-  });
-  const stop = async (p: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> => {
-    if (p.child.connected) p.child.send({ cmd: 'stop' });
-    const t = setTimeout(() => { try { process.kill(p.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-    await p.exited; clearTimeout(t); pids.delete(p.child.pid!);
-  };
+  hardTimeLimit(ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000);
+  const start = startChild;
+  const stop = stopChild;
   const load = async (port: number, s: number, record: boolean) => {
-    const lat = new Float64Array(4_000_000);
-    let n = 0;
-    const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, pipelining: 1, duration: s, timeout: 10, renderProgressBar: false, renderResultsTable: false });
-    if (record) inst.on('response', (_c, _s, _b, ms) => { if (n < lat.length) lat[n++] = ms as number; });
-    const res = await inst;
-    const sorted = lat.subarray(0, n).sort();
-    const pct = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
-    return { rps: res.requests.average, p50: pct(50), p99: pct(99), errors: res.errors + res.non2xx };
+    const r = await loadFor(port, s, CONNECTIONS, record);
+    return { rps: r.rps, p50: r.p50Ms, p99: r.p99Ms, errors: r.errors + r.non2xx };
   };
 
   const PIN = process.env.PIN === '1';
@@ -194,7 +171,7 @@ async function driver(): Promise<void> {
     }
   } finally { await stop(sink); }
 
-  const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+  const med = median;
   const pairedTo = (ref: string, mode: string, k: 'rps' | 'p99'): number => med(Array.from({ length: ROUNDS }, (_, i) => {
     const a = runs.find((r) => r.round === i + 1 && r.mode === mode)!, b = runs.find((r) => r.round === i + 1 && r.mode === ref)!;
     return a[k] / b[k];

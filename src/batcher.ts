@@ -59,6 +59,8 @@ class Destination {
   private abortCurrent: (() => void) | null = null;
   private exportTimer: NodeJS.Timeout | null = null;
   private waiters: { target: number; resolve: () => void }[] = [];
+  /** A full batch's array, back from a settled export: the next full batch reuses it (4 KiB, 8 B/span). */
+  private spare: Span[] | null = null;
   closed = false;
 
   constructor(readonly exporter: SpanExporter, readonly name: string, queue: number, private readonly batchSize: number,
@@ -117,7 +119,10 @@ class Destination {
   }
 
   private exportOne(): Promise<void> {
-    let batch: Span[] | null = this.ring.take(this.batchSize);
+    const spare = this.spare;
+    let batch: Span[] | null;
+    if (spare !== null && this.ring.length >= this.batchSize) { this.spare = null; batch = this.ring.takeInto(spare); }
+    else batch = this.ring.take(this.batchSize);
     const n = batch.length;
     this.taken += n;
     this.inFlight += n;
@@ -177,8 +182,12 @@ class Destination {
       this.lastError = describeError(err);
       this.reporter.note('exportFailed', n, err);
     }
-    // Recycle attribute arrays only once the exporter has settled: a timed-out one may still be reading them.
-    if (this.release && (s.kind === 'ok' || s.kind === 'failed')) releaseAll(batch);
+    // Recycle attribute arrays and the batch array only once the exporter has settled: a timed-out one may
+    // still be reading them. release = one destination whose exporter does not keep spans (exporter.ts).
+    if (this.release && (s.kind === 'ok' || s.kind === 'failed')) {
+      releaseAll(batch);
+      if (batch.length === this.batchSize) { clearAll(batch); this.spare = batch; }
+    }
   }
 
   /** Resolves once everything enqueued before the call has settled (exported or dropped). */
@@ -253,6 +262,11 @@ async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', m
   try { p = Promise.resolve(e[method]!()).catch(noop); } catch { p = Promise.resolve(); }
   await Promise.race([p, stop]);
   clearTimeout(t);
+}
+
+/** A spare batch array must not pin the spans of the export it carried. */
+function clearAll(spans: Span[]): void {
+  for (let i = 0; i < spans.length; i++) (spans as unknown[])[i] = undefined;
 }
 
 function releaseAll(spans: Span[]): void {

@@ -14,14 +14,16 @@ export interface ExportResult {
 
 /**
  * A destination for ended spans.
- * - `export` gets a fresh array it may keep; the spans are shared with other destinations, so treat them as read-only.
+ * - `export` gets an array of spans that is valid until the returned promise settles: afterwards the batcher
+ *   reuses the array and recycles the spans' attribute arrays (no garbage per batch). Copy what you keep, or
+ *   declare `keepsSpans: true` and both are yours. Spans may be shared with other destinations: read-only.
  * - `signal` aborts when the export timeout or the shutdown deadline passes: stop work and settle soon after.
  * - Resolving `undefined` counts as success; throwing or rejecting counts as failure for the whole batch.
  */
 export interface SpanExporter {
   /** Shown in stats and log lines (e.g. `otlp http://collector:4318/v1/traces`); never includes credentials. */
   readonly name?: string;
-  /** true when the exporter keeps the span objects after export settles (memory exporter): the batcher then never recycles their attribute arrays. */
+  /** true when the exporter keeps the spans or the array after export settles (memory exporter): the batcher then never recycles either. */
   readonly keepsSpans?: boolean;
   export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult | void>;
   /** Flush anything the exporter buffers itself (e.g. a file stream). */

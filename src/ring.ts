@@ -66,6 +66,12 @@ export class Ring<T> {
     return out;
   }
 
+  /** Moves `out.length` items (at most `length`) from the head into a reused array. */
+  takeInto(out: T[]): T[] {
+    for (let k = 0, n = out.length; k < n; k++) out[k] = this.shift() as T;
+    return out;
+  }
+
   /** Empties the ring, clearing every slot; returns how many items were removed. */
   clear(): number {
     const n = this.length;

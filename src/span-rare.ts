@@ -1,5 +1,5 @@
 // What few spans carry (links, events, a status message, a tracestate, dropped counts), kept out of Span
-// so the common span stays at 17 fields.
+// so the common span stays at 16 fields.
 import { hex16, hex32 } from './hex.js';
 import type { SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
@@ -30,4 +30,7 @@ export class SpanRare {
   droppedLinks = 0;
   droppedEvents = 0;
   droppedAttrs = 0;
+  /** End of a span that lasted 2.1 s or more (Span.dur is then LONG), (sec, ns) since timeOrigin. */
+  endSec = 0;
+  endNs = 0;
 }

@@ -23,6 +23,8 @@ const ENDED = 1 << 15;
 /** Attribute pair count lives in bits 16..30 (max 32767, far above any sane maxCount). */
 const NATTR_SHIFT = 16;
 const LOW_BITS = (1 << NATTR_SHIFT) - 1;
+/** Span.dur value meaning "2^31 - 1 ns (2.1 s) or longer: the end is in rare.endSec/endNs". */
+const LONG = 0x7fffffff;
 
 export { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 
@@ -43,8 +45,9 @@ export interface SpanOptions {
 }
 
 /**
- * 17 fields, all Smis or pointers (160 B on x64): IDs as int32 words, times as (sec, ns) since
- * timeOrigin, attribute count packed into `bits`, rarely used data behind `rare`.
+ * 16 fields, all Smis or pointers (152 B on x64): IDs as int32 words, start as (sec, ns) since timeOrigin,
+ * end as one int32 ns duration (spans over 2.1 s keep their end in `rare`), attribute count packed into
+ * `bits`, rarely used data behind `rare`.
  */
 export class Span implements SpanContextLike {
   tracer: Tracer;
@@ -55,7 +58,8 @@ export class Span implements SpanContextLike {
   /** trace flags (bits 0-7) | kind | status | remote parent | has parent | ended | attribute count. */
   bits: number;
   startSec: number; startNs: number;
-  endSec: number; endNs: number;
+  /** ns from start to end (int32, so a Smi: one field, no boxed double); LONG = the end is in rare. 0 until ended. */
+  dur: number;
   /** Flat [key, value, key, value, ...]; nAttr pairs are used. Recycled after export (see release()). */
   attrs: unknown[] | null;
   rare: SpanRare | null;
@@ -77,8 +81,7 @@ export class Span implements SpanContextLike {
     const sec = secOf(start);
     this.startSec = sec;
     this.startNs = nsOf(start, sec);
-    this.endSec = 0;
-    this.endNs = 0;
+    this.dur = 0;
     this.attrs = null;
     this.rare = null;
     if (traceState !== null) (this.rare = new SpanRare()).traceState = traceState;
@@ -109,6 +112,18 @@ export class Span implements SpanContextLike {
   get endTime(): number { return (this.bits & ENDED) === 0 ? 0 : toEpochMs(this.endSec, this.endNs); }
   get startUnixNano(): string { return unixNanoString(this.startSec, this.startNs); }
   get endUnixNano(): string { return unixNanoString(this.endSec, this.endNs); }
+  /** End, whole seconds since timeOrigin (with endNs; 0 until ended). */
+  get endSec(): number {
+    const d = this.dur;
+    if (d === LONG) return this.rare!.endSec;
+    return (this.bits & ENDED) === 0 ? 0 : this.startSec + Math.floor((this.startNs + d) / 1e9);
+  }
+  /** End, ns within endSec. */
+  get endNs(): number {
+    const d = this.dur;
+    if (d === LONG) return this.rare!.endNs;
+    return (this.bits & ENDED) === 0 ? 0 : (this.startNs + d) % 1e9;
+  }
   /** Duration in ms (0 until ended). */
   get duration(): number { return (this.bits & ENDED) === 0 ? 0 : (this.endSec - this.startSec) * 1000 + (this.endNs - this.startNs) / 1e6; }
   get sampled(): boolean { return (this.bits & FLAG_SAMPLED) !== 0; }
@@ -223,11 +238,12 @@ export class Span implements SpanContextLike {
     let t: number;
     if (endTime === undefined) t = sinceOrigin();
     else { t = toMillis(endTime) - ORIGIN_MS; if (t !== t) t = sinceOrigin(); }
-    let sec = secOf(t);
-    let ns = nsOf(t, sec);
-    if (sec < this.startSec || (sec === this.startSec && ns < this.startNs)) { sec = this.startSec; ns = this.startNs; } // end before start: clamp
-    this.endSec = sec;
-    this.endNs = ns;
+    const sec = secOf(t);
+    const ns = nsOf(t, sec);
+    const d = (sec - this.startSec) * 1e9 + (ns - this.startNs);
+    if (d <= 0) this.dur = 0; // end before start: clamp
+    else if (d < LONG) this.dur = d | 0;
+    else { const r = (this.rare ??= new SpanRare()); r.endSec = sec; r.endNs = ns; this.dur = LONG; }
     this.tracer.onEnd(this);
   }
 

@@ -284,6 +284,46 @@ test('attribute arrays are recycled after a settled export (single destination),
   await t2.shutdown({ deadlineMs: 50 });
 });
 
+test('full batch arrays are reused after a settled export (no 4 KiB garbage per batch), never while an export may still read them', async () => {
+  const arrays: (readonly Span[])[] = [];
+  const names: string[][] = [];
+  let mode: 'ok' | 'hang' = 'ok';
+  const custom: SpanExporter = {
+    name: 'custom',
+    export(spans, signal) {
+      arrays.push(spans);
+      names.push(spans.map((x) => x.name));
+      if (mode === 'hang') return new Promise((r) => signal.addEventListener('abort', () => r({ ok: false }), { once: true }));
+      return Promise.resolve({ ok: true });
+    },
+  };
+  const { tracer } = setup(custom, { maxQueueSize: 16, maxExportBatchSize: 4, exportTimeoutMillis: 30 });
+  const batch = async (tag: string, n = 4) => { for (let i = 0; i < n; i++) tracer.startSpan(tag + i, { root: true }).end(); await tracer.forceFlush(); };
+  await batch('a');
+  await batch('b');
+  assert.is(arrays.length, 2);
+  assert.ok(arrays[1] === arrays[0], 'the second full batch travels in the first one\'s array');
+  assert.equal(names[1], ['b0', 'b1', 'b2', 'b3'], 'with the new spans in it');
+  assert.ok(arrays[0]!.every((x) => x === undefined), 'a spare array pins no spans once settled');
+  await batch('c', 3); // a partial batch gets an array of its own length
+  assert.is(arrays[2]!.length, 3);
+  assert.ok(arrays[2] !== arrays[0]);
+  mode = 'hang';
+  await batch('d'); // times out: the exporter may still be reading that array
+  mode = 'ok';
+  await batch('e');
+  assert.ok(arrays[4] !== arrays[3], 'an abandoned export\'s array is never handed out again');
+  assert.equal(names[4], ['e0', 'e1', 'e2', 'e3']);
+  assert.equal(arrays[3]!.map((x) => x.name), ['d0', 'd1', 'd2', 'd3'], 'and is left as the exporter saw it');
+  await tracer.shutdown({ deadlineMs: 50 });
+  // keepsSpans: every batch is the exporter's to keep
+  const kept: (readonly Span[])[] = [];
+  const t2 = setup({ keepsSpans: true, async export(spans) { kept.push(spans); } }, { maxQueueSize: 16, maxExportBatchSize: 4 }).tracer;
+  for (let k = 0; k < 2; k++) { endSpans(t2, 4); await t2.forceFlush(); }
+  assert.ok(kept.length === 2 && kept[0] !== kept[1] && kept[0]!.every((x) => x !== undefined));
+  await t2.shutdown({ deadlineMs: 50 });
+});
+
 test('an exporter resolving undefined counts as success; a throwing logger is contained', async () => {
   const exp: SpanExporter = { export: async () => undefined };
   const tracer = createTracer({ exporter: [exp], batch: { maxQueueSize: 4, maxExportBatchSize: 4, reportIntervalMs: 0 }, env: {}, logger: () => { throw new Error('logger down'); } });

@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, Span, NonRecordingSpan, SpanKind, SpanStatusCode, parseTraceparent, alwaysOff, parentBased, FLAG_RANDOM, FLAG_SAMPLED } from '../src/index.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import fc from 'fast-check';
+import { ORIGIN_MS, secOf, nsOf } from '../src/clock.js';
 
 function setup(opts: Parameters<typeof createTracer>[0] = {}) {
   const cap = new CaptureProcessor();
@@ -120,6 +122,27 @@ test('explicit times: startTime and end(time) as ms or Date; end before start cl
   const t = tracer.startSpan('y', { startTime: 1_700_000_000_000 }) as Span;
   t.end(1_600_000_000_000);
   assert.is(t.duration, 0);
+});
+
+test('AC-003 end times are exact for short and long spans (one int32 ns duration, long ends kept aside)', () => {
+  const { tracer } = setup();
+  // What the span must reproduce: the end as (sec, ns) since timeOrigin, converted the way start times are.
+  const expectEnd = (endMs: number) => { const rel = endMs - ORIGIN_MS; const sec = secOf(rel); return [sec, nsOf(rel, sec)]; };
+  const start = ORIGIN_MS + 1234.567891;
+  fc.assert(fc.property(fc.oneof(fc.double({ min: 0, max: 2200, noNaN: true }), fc.double({ min: 2100, max: 2200, noNaN: true }), fc.double({ min: 0, max: 40 * 86400e3, noNaN: true })), (durMs) => {
+    const s = tracer.startSpan('x', { startTime: start }) as Span;
+    const end = start + durMs;
+    s.end(end);
+    const [sec, ns] = expectEnd(end);
+    assert.is(s.endSec, sec);
+    assert.is(s.endNs, ns);
+    assert.ok(s.endNs >= 0 && s.endNs < 1e9);
+    // ms since epoch as a double resolves ~0.24 µs near 1.7e12, so the input itself is only that exact
+    assert.ok(Math.abs(s.duration - durMs) < 1e-3, `duration ${s.duration} vs ${durMs}`);
+    const nanos = BigInt(s.endUnixNano) - BigInt(s.startUnixNano);
+    assert.ok(nanos >= 0n && Math.abs(Number(nanos) / 1e6 - durMs) < 1e-3);
+    return true;
+  }), { numRuns: 2000 });
 });
 
 test('durations come from a monotonic clock, not Date.now()', async () => {

@@ -109,25 +109,35 @@ export class Tracer {
    * Returns a recording Span, or a NonRecordingSpan that still carries the context when unsampled.
    */
   startSpan(name: string, options?: SpanOptions): AnySpan {
+    // Small on purpose: V8 inlines it into hot call sites, so an options literal written at the call site is
+    // scalar-replaced (no allocation) and an unsampled child costs a few checks. begin() gets scalars only.
     let parent: SpanContextLike | null | undefined;
     let kind = 1;
     let attributes: Attributes | undefined;
-    let sampler = this.sampler;
-    let followsParent = this.followsParent;
+    let asRoot = false;
+    let startTime: number | Date | undefined;
+    let links: SpanOptions['links'];
     if (options !== undefined) {
       parent = options.root === true ? null : options.parent;
       if (options.kind !== undefined) kind = options.kind;
       attributes = options.attributes;
-      if (options.sampleAsRoot === true) { sampler = this.rootSampler; followsParent = false; }
+      asRoot = options.sampleAsRoot === true;
+      startTime = options.startTime;
+      links = options.links;
     }
     if (parent === undefined) parent = storage.getStore() ?? null;
-    // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent.
-    if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;
     // Children of an unsampled span under a parent-based sampler: reuse it, no work at all.
-    if (parent !== null && followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && parent instanceof NonRecordingSpan) {
+    if (parent instanceof NonRecordingSpan && !asRoot && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && (parent.t0 | parent.t1 | parent.t2 | parent.t3) !== 0) {
       this.counters.unsampled++;
       return parent;
     }
+    return this.begin(name, parent, kind, attributes, asRoot, startTime, links);
+  }
+
+  private begin(name: string, parent: SpanContextLike | null, kind: number, attributes: Attributes | undefined, asRoot: boolean, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {
+    const sampler = asRoot ? this.rootSampler : this.sampler;
+    // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent.
+    if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;
     const ids: TraceIdWords = parent !== null ? parent : scratch;
     if (parent === null) fillTraceId(scratch);
     let sampled: boolean;
@@ -154,14 +164,14 @@ export class Tracer {
       return nr;
     }
     let start: number;
-    if (options !== undefined && options.startTime !== undefined) { start = toMillis(options.startTime) - ORIGIN_MS; if (start !== start) start = sinceOrigin(); }
+    if (startTime !== undefined) { start = toMillis(startTime) - ORIGIN_MS; if (start !== start) start = sinceOrigin(); }
     else start = sinceOrigin();
     const span = new Span(this, name, kind, flags, parent, traceState, start);
     span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
     fillSpanId(span);
     if (attributes !== undefined) this.copyInitial(span, attributes);
-    if (options !== undefined && options.links !== undefined) {
-      for (const l of options.links) {
+    if (links !== undefined) {
+      for (const l of links) {
         if (l == null) continue;
         if ('context' in l && l.context) span.addLink(l.context, l.attributes);
         else span.addLink(l as SpanContextLike);

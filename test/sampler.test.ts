@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, probability, parentBased, alwaysOn, alwaysOff, samplerFromEnv, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, FLAG_SAMPLED, type Span } from '../src/index.js';
+import { createTracer, probability, parentBased, alwaysOn, alwaysOff, samplerFromEnv, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, FLAG_SAMPLED, Span, NonRecordingSpan } from '../src/index.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
 test('threshold encoding follows the OTel th rule (trailing zeros removed)', () => {
@@ -107,6 +107,21 @@ test('sampleAsRoot: keeps the remote trace and parent but the root sampler decid
   assert.is(s2.traceFlags & FLAG_SAMPLED, FLAG_SAMPLED);
   assert.is(s2.parentSpanId, '00f067aa0ba902b7');
   assert.is(s2.traceState?.get('ot'), 'th:0');
+});
+
+test('an unsampled local parent: children reuse it unless sampleAsRoot asks the root sampler; an all-zero one is no parent', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ sampler: parentBased(probability(1)), processor: cap });
+  const unsampled = createTracer({ sampler: alwaysOff, processor: cap }).startSpan('u', { root: true });
+  assert.ok(unsampled instanceof NonRecordingSpan);
+  assert.ok(t.startSpan('c', { parent: unsampled }) === unsampled, 'no new object for a child of an unsampled span');
+  const before = t.stats().unsampled;
+  const own = t.startSpan('r', { parent: unsampled, sampleAsRoot: true }) as Span;
+  assert.ok(own instanceof Span && own.traceId === unsampled.traceId && own.parentSpanId === unsampled.spanId, 'same trace, root sampler said yes');
+  assert.is(t.stats().unsampled, before);
+  const zero = new NonRecordingSpan(0, 0, 0, 0, 1, 2, 0, null);
+  const fresh = t.startSpan('z', { parent: zero });
+  assert.ok(fresh instanceof Span && fresh.traceId !== '0'.repeat(32) && !(fresh as Span).hasParent, 'a zero trace ID starts a new trace');
 });
 
 test('a sampler that throws never reaches the caller: the span is unsampled, counted, reported once', () => {

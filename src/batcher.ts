@@ -185,8 +185,9 @@ class Destination {
     // Recycle attribute arrays and the batch array only once the exporter has settled: a timed-out one may
     // still be reading them. release = one destination whose exporter does not keep spans (exporter.ts).
     if (this.release && (s.kind === 'ok' || s.kind === 'failed')) {
-      releaseAll(batch);
-      if (batch.length === this.batchSize) { clearAll(batch); this.spare = batch; }
+      const reuse = batch.length === this.batchSize;
+      releaseAll(batch, reuse);
+      if (reuse) this.spare = batch;
     }
   }
 
@@ -264,13 +265,13 @@ async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', m
   clearTimeout(t);
 }
 
-/** A spare batch array must not pin the spans of the export it carried. */
-function clearAll(spans: Span[]): void {
-  for (let i = 0; i < spans.length; i++) (spans as unknown[])[i] = undefined;
-}
-
-function releaseAll(spans: Span[]): void {
-  for (let i = 0; i < spans.length; i++) { const s = spans[i]!; if (typeof s.release === 'function') s.release(); }
+/** `clear`: the array becomes a spare, which must not pin the spans of the export it carried. */
+function releaseAll(spans: Span[], clear = false): void {
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    if (typeof s.release === 'function') s.release();
+    if (clear) (spans as unknown[])[i] = undefined;
+  }
 }
 
 export class BatchSpanProcessor implements SpanProcessor {

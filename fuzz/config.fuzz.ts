@@ -62,7 +62,8 @@ const mutated = fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), fc.
     const last = i === picks.length - 1 || next === null || typeof next !== 'object';
     if (last) {
       if (op === 'delete') delete cur[k];
-      else if (op === 'add') cur[key] = value;
+      // An array gets an extra element: a stray key such as 'length' on an array would throw in this generator, not in the validator.
+      else if (op === 'add') { if (Array.isArray(cur)) (cur as unknown[]).push(value); else cur[key] = value; }
       else cur[k] = value;
       break;
     }

@@ -1,7 +1,7 @@
 // A reusable, growable byte buffer for writing JSON (after dd-trace msgpack/chunk.js): doubles on
 // demand up to a hard cap, shrinks after quiet use, and writes strings, integers and constant
 // fragments without intermediate strings. Numbers in comments are from a 2-core EPYC, Node 20.
-import { writeHex8 } from './hex.js';
+import { HEX_CODES, writeHex8 } from './hex.js';
 
 /** Thrown when a write would pass the cap; callers catch it (it never leaves the encoder). */
 export class JsonOverflowError extends Error {
@@ -18,14 +18,57 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
 /** Buffer's native one-byte and UTF-8 writers (present since Node 0.x, not in @types/node). */
 type NativeBuffer = Buffer & { latin1Write(s: string, offset: number): number; utf8Write(s: string, offset: number): number };
 
+/** byte -> its two hex digits as a little-endian 16-bit value (first digit in the low byte). */
+const HEX_LE16 = new Uint16Array(256);
+for (let i = 0; i < 256; i++) HEX_LE16[i] = HEX_CODES[2 * i]! | (HEX_CODES[2 * i + 1]! << 8);
+
+/** 0..99 -> its two decimal digits as a little-endian 16-bit value (tens in the low byte). */
+const DEC_LE16 = new Uint16Array(100);
+for (let i = 0; i < 100; i++) DEC_LE16[i] = (48 + ((i / 10) | 0)) | ((48 + (i % 10)) << 8);
+
 export function ascii(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'latin1'));
+}
+
+/** Byte order of this machine, for DataView writes of Float64Array words (both must agree). */
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Room past the end of the buffer for a word copy's last, partial word. */
+const SLACK = 8;
+
+/**
+ * Constant bytes that are copied often (cached attribute entries, span templates), also held as 8-byte
+ * words: a word loop of DataView writes beats TypedArray#set's flat cost (35-byte average: 7.7 vs 10.5 ns
+ * on Node 24, 15.6 vs 27 ns on Node 20). `w` is null when a word could read as a NaN (only possible with
+ * bytes 0x7f/0xff, never in ASCII or valid UTF-8 past a 0x7f): a NaN's payload need not survive the copy.
+ */
+export class Frag {
+  readonly bytes: Uint8Array;
+  readonly n: number;
+  readonly w: Float64Array | null;
+  /** Bytes [start, end) of `src` (default: all of it), copied once into word-aligned memory. */
+  constructor(src: Uint8Array, start = 0, end = src.length) {
+    const n = end - start;
+    const w = new Float64Array((n + 7) >> 3);
+    const bytes = new Uint8Array(w.buffer, 0, n);
+    for (let i = 0; i < n; i++) bytes[i] = src[start + i]!;
+    let ok = true;
+    for (let i = 0; i < w.length; i++) if (w[i] !== w[i]) ok = false;
+    this.bytes = bytes;
+    this.n = n;
+    this.w = ok ? w : null;
+  }
+}
+
+export function asciiFrag(s: string): Frag {
+  return new Frag(ascii(s));
 }
 
 export class JsonWriter {
   protected u8: Uint8Array;
   /** Buffer over the same memory, for the native string writes and the result. */
   protected view: NativeBuffer;
+  /** DataView over the same memory plus SLACK bytes, for word copies (rawF). */
+  protected dv: DataView;
   protected pos = 0;
   readonly maxBytes: number;
   private readonly initialBytes: number;
@@ -34,8 +77,10 @@ export class JsonWriter {
   constructor(maxBytes: number, initialBytes: number) {
     this.maxBytes = Math.max(1024, maxBytes);
     this.initialBytes = Math.min(this.maxBytes - CLOSE_RESERVE, Math.max(256, initialBytes));
-    this.u8 = new Uint8Array(this.initialBytes);
-    this.view = Buffer.from(this.u8.buffer, 0, this.u8.length) as NativeBuffer;
+    const ab = new ArrayBuffer(this.initialBytes + SLACK);
+    this.u8 = new Uint8Array(ab, 0, this.initialBytes);
+    this.view = Buffer.from(ab, 0, this.initialBytes) as NativeBuffer;
+    this.dv = new DataView(ab);
   }
 
   /** Bytes the buffer holds now (tests check growth and shrinking). */
@@ -56,6 +101,11 @@ export class JsonWriter {
     return this.view.subarray(0, this.pos);
   }
 
+  /** A private copy of bytes [start, end) as a Frag (for caches). */
+  protected fragOut(start: number, end: number): Frag {
+    return new Frag(this.u8, start, end);
+  }
+
   /** A private copy of bytes [start, end) (for caches). */
   protected copyOut(start: number, end: number): Uint8Array {
     return this.u8.slice(start, end);
@@ -73,10 +123,12 @@ export class JsonWriter {
   }
 
   private resize(size: number, keep: number): void {
-    const next = new Uint8Array(size);
+    const ab = new ArrayBuffer(size + SLACK);
+    const next = new Uint8Array(ab, 0, size);
     if (keep > 0) next.set(this.u8.subarray(0, keep));
     this.u8 = next;
-    this.view = Buffer.from(next.buffer, 0, size) as NativeBuffer;
+    this.view = Buffer.from(ab, 0, size) as NativeBuffer;
+    this.dv = new DataView(ab);
     this.lowUse = 0;
   }
 
@@ -88,6 +140,22 @@ export class JsonWriter {
     let p = this.pos;
     for (let i = 0; i < n; i++) b[p++] = frag[i]!;
     this.pos = p;
+  }
+
+  /** A Frag; the caller has reserved room (its last word may write up to 7 bytes past, into the slack or unwritten room). */
+  protected rawF(f: Frag): void {
+    const w = f.w;
+    if (w === null) { this.raw(f.bytes); return; }
+    const dv = this.dv;
+    let p = this.pos;
+    for (let i = 0; i < w.length; i++) { dv.setFloat64(p, w[i]!, LE); p += 8; }
+    this.pos += f.n;
+  }
+
+  /** A Frag, reserving room first. */
+  protected rawFR(f: Frag): void {
+    this.reserve(f.n);
+    this.rawF(f);
   }
 
   /** Constant bytes, reserving room first. */
@@ -169,26 +237,33 @@ export class JsonWriter {
     b[p] = 48 + h; b[p + 1] = 48 + t; b[p + 2] = 48 + v - h * 100 - t * 10;
   }
 
+  /** int32 word as 8 hex digits at `p` in two 32-bit stores (ID-heavy spans: 8 byte stores each before). */
+  private hexWord(p: number, x: number): void {
+    const dv = this.dv;
+    dv.setUint32(p, HEX_LE16[(x >>> 24) & 255]! | (HEX_LE16[(x >>> 16) & 255]! << 16), true);
+    dv.setUint32(p + 4, HEX_LE16[(x >>> 8) & 255]! | (HEX_LE16[x & 255]! << 16), true);
+  }
+
   /** Four words as 32 hex digits at `p` (already reserved). */
   protected hexAt(p: number, a: number, b: number, c: number, d: number): void {
-    const end = this.pos;
-    this.pos = p; this.hex8(a); this.hex8(b); this.hex8(c); this.hex8(d);
-    this.pos = end;
+    this.hexWord(p, a); this.hexWord(p + 8, b); this.hexWord(p + 16, c); this.hexWord(p + 24, d);
   }
 
   protected hexAt2(p: number, a: number, b: number): void {
-    const end = this.pos;
-    this.pos = p; this.hex8(a); this.hex8(b);
-    this.pos = end;
+    this.hexWord(p, a); this.hexWord(p + 8, b);
   }
 
-  /** 19 digits at `p`: 10 of seconds (in [1e9, 1e10)) then 9 of ns (carry applied here). */
+  /** 19 digits at `p`: 10 of seconds (in [1e9, 1e10)) then 9 of ns (carry applied here); a digit pair per division and store. */
   protected nanosAt(p: number, sec: number, ns: number): void {
     if (ns >= 1e9) { ns -= 1e9; sec++; }
-    const b = this.u8;
-    for (let k = 18; k >= 10; k--) { const q = (ns / 10) | 0; b[p + k] = 48 + ns - q * 10; ns = q; }
-    if (sec <= 2147483647) for (let k = 9; k >= 0; k--) { const q = (sec / 10) | 0; b[p + k] = 48 + sec - q * 10; sec = q; } // int32 math until 2038
-    else for (let k = 9; k >= 0; k--) { const q = Math.floor(sec / 10); b[p + k] = 48 + sec - q * 10; sec = q; }
+    const dv = this.dv;
+    let q = (ns / 10) | 0;
+    this.u8[p + 18] = 48 + ns - q * 10; // 9 ns digits: one, then four pairs
+    ns = q;
+    for (let k = 16; k >= 10; k -= 2) { q = (ns / 100) | 0; dv.setUint16(p + k, DEC_LE16[ns - q * 100]!, true); ns = q; }
+    if (sec <= 2147483647) { // int32 math until 2038
+      for (let k = 8; k >= 0; k -= 2) { q = (sec / 100) | 0; dv.setUint16(p + k, DEC_LE16[sec - q * 100]!, true); sec = q; }
+    } else for (let k = 9; k >= 0; k--) { const d = Math.floor(sec / 10); this.u8[p + k] = 48 + sec - d * 10; sec = d; }
   }
 
   /** ms since epoch (double) → unix ns: integer ms and the fraction apart, never ms * 1e6 in a double. */

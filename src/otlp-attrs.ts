@@ -2,7 +2,7 @@
 // within int64 → intValue as a decimal string (exact, also past 2^53), otherwise doubleValue; NaN and
 // ±Infinity → the proto3 JSON strings "NaN"/"Infinity"/"-Infinity"; -0 → intValue "0"; null, undefined
 // and anything unknown → {} (an empty AnyValue, as OTel's toAnyValue); bytes → base64.
-import { JsonWriter, ascii } from './json-writer.js';
+import { JsonWriter, Frag, ascii, asciiFrag } from './json-writer.js';
 
 /** Attribute keys and span names are low-cardinality (semconv); past this many distinct ones, no more caching. */
 export const KEY_CACHE_MAX = 4096;
@@ -14,7 +14,7 @@ export const K_ATTRS = ascii(',"attributes":[');
 const K_KEY = ascii('{"key":');
 const K_VALUE = ascii(',"value":');
 const END_ENTRY = ascii('},');
-const V_STRING = ascii('{"stringValue":');
+const V_STRING = asciiFrag('{"stringValue":');
 const V_INT = ascii('{"intValue":"');
 const V_DOUBLE = ascii('{"doubleValue":');
 const V_TRUE = ascii('{"boolValue":true}');
@@ -31,11 +31,11 @@ const V_NINF = ascii('{"doubleValue":"-Infinity"}');
  * encoded entry, matched by `===` (most attributes repeat: method, route, host; a hit is one copy).
  */
 class KeyEntry {
-  v0: unknown = undefined; b0: Uint8Array | null = null;
-  v1: unknown = undefined; b1: Uint8Array | null = null;
+  v0: unknown = undefined; b0: Frag | null = null;
+  v1: unknown = undefined; b1: Frag | null = null;
   slot = 0;
   misses = 0; // consecutive; unique-valued keys (url.path) stop paying for a copy after 2
-  constructor(readonly frag: Uint8Array) {}
+  constructor(readonly frag: Frag) {}
 }
 
 export class OtlpValueWriter extends JsonWriter {
@@ -74,16 +74,16 @@ export class OtlpValueWriter extends JsonWriter {
         }
       } else if (typeof k === 'string') e = this.keyEntry(k);
       if (e === null) { this.rawR(K_KEY); this.str(String(k)); this.rawR(K_VALUE); this.value(v); this.rawR(END_ENTRY); continue; }
-      if (v === e.v0 && e.b0 !== null) { this.rawR(e.b0); e.misses = 0; continue; }
-      if (v === e.v1 && e.b1 !== null) { this.rawR(e.b1); e.misses = 0; continue; }
+      if (v === e.v0 && e.b0 !== null) { this.rawFR(e.b0); e.misses = 0; continue; }
+      if (v === e.v1 && e.b1 !== null) { this.rawFR(e.b1); e.misses = 0; continue; }
       const start = this.pos;
-      this.rawR(e.frag);
+      this.rawFR(e.frag);
       this.value(v);
       this.rawR(END_ENTRY);
       // Remember it unless this key looks unique-valued; re-probe every 64th miss in case that changed.
       const m = e.misses++;
       if ((m < 2 || (m & 63) === 0) && (typeof v !== 'string' || v.length <= VALUE_CACHE_MAX_LEN) && typeof v !== 'object') {
-        const b = this.copyOut(start, this.pos);
+        const b = this.fragOut(start, this.pos);
         if (e.slot === 0) { e.v0 = v; e.b0 = b; e.slot = 1; } else { e.v1 = v; e.b1 = b; e.slot = 0; }
       }
     }
@@ -94,7 +94,7 @@ export class OtlpValueWriter extends JsonWriter {
     let e = this.keys.get(k);
     if (e === undefined) {
       if (this.keys.size >= KEY_CACHE_MAX) return null;
-      e = new KeyEntry(this.fragment(() => { this.rawR(K_KEY); this.str(k); this.rawR(K_VALUE); }));
+      e = new KeyEntry(new Frag(this.fragment(() => { this.rawR(K_KEY); this.str(k); this.rawR(K_VALUE); })));
       this.keys.set(k, e);
     }
     return e;
@@ -105,7 +105,7 @@ export class OtlpValueWriter extends JsonWriter {
     this.reserve(32);
     switch (typeof v) {
       case 'string':
-        this.raw(V_STRING); this.str(v); this.byte(125); return;
+        this.rawF(V_STRING); this.str(v); this.byte(125); return;
       case 'number':
         if (Number.isInteger(v) && v < TWO_63 && v >= -TWO_63) {
           this.raw(V_INT);

@@ -5,7 +5,7 @@
 // proto3 default (empty arrays, zero counts, empty strings) are omitted, as proto3 JSON allows.
 // Non-finite doubles use the proto3 JSON strings "NaN", "Infinity", "-Infinity"; -0 is intValue "0".
 import { ORIGIN_SEC, ORIGIN_NS } from './clock.js';
-import { OVERFLOW, CLOSE_RESERVE, ascii } from './json-writer.js';
+import { OVERFLOW, CLOSE_RESERVE, Frag, ascii, asciiFrag } from './json-writer.js';
 import { OtlpValueWriter, K_ATTRS, KEY_CACHE_MAX } from './otlp-attrs.js';
 import type { Span } from './span.js';
 
@@ -22,8 +22,8 @@ const HEAD = ascii('{"resourceSpans":[');
 const HEX32 = '0'.repeat(32), HEX16 = '0'.repeat(16), DIGITS19 = '0'.repeat(19);
 // Offsets used in span(): traceId digits at 12, spanId at 56, parentSpanId at 90, flags in the last 3 bytes;
 // in T_TIMES the start time is 23 and the end time 63 bytes after the kind digit.
-const T_HEAD = ascii(`{"traceId":"${HEX32}","spanId":"${HEX16}","flags":000`);
-const T_HEAD_PARENT = ascii(`{"traceId":"${HEX32}","spanId":"${HEX16}","parentSpanId":"${HEX16}","flags":000`);
+const T_HEAD = asciiFrag(`{"traceId":"${HEX32}","spanId":"${HEX16}","flags":000`);
+const T_HEAD_PARENT = asciiFrag(`{"traceId":"${HEX32}","spanId":"${HEX16}","parentSpanId":"${HEX16}","flags":000`);
 const T_TIMES = ascii(`,"kind":0,"startTimeUnixNano":"${DIGITS19}","endTimeUnixNano":"${DIGITS19}"`);
 const K_TRACE_ID = ascii('{"traceId":"');
 const K_SPAN_ID = ascii('","spanId":"');
@@ -38,8 +38,8 @@ const K_EVENTS = ascii(',"events":[');
 const K_DROPPED_EVENTS = ascii(',"droppedEventsCount":');
 const K_LINKS = ascii(',"links":[');
 const K_DROPPED_LINKS = ascii(',"droppedLinksCount":');
-const K_STATUS_UNSET = ascii(',"status":{}}');
-const K_STATUS_OK = ascii(',"status":{"code":1}}');
+const K_STATUS_UNSET = asciiFrag(',"status":{}}');
+const K_STATUS_OK = asciiFrag(',"status":{"code":1}}');
 const K_STATUS_ERROR = ascii(',"status":{"code":2');
 const K_MESSAGE = ascii(',"message":');
 const K_EVENT_TIME = ascii('{"timeUnixNano":"');
@@ -51,7 +51,7 @@ const CLOSE_GROUP = ascii(']}]}');
 const CLOSE_ALL = ascii(']}');
 
 interface Group { resource: object; scope: object; resourceFrag: Uint8Array; scopeFrag: Uint8Array }
-interface NameTemplate { bytes: Uint8Array; kindAt: number }
+interface NameTemplate { bytes: Frag; kindAt: number }
 
 /** Stable grouping by resource, then scope; the common single-tracer batch is returned as is. */
 export function groupSpans(spans: readonly Span[]): readonly Span[] {
@@ -192,12 +192,12 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     const p = this.pos;
     const flags = (bits & 0xff) | FLAG_HAS_IS_REMOTE | (s.parentIsRemote ? FLAG_IS_REMOTE : 0);
     if (s.hasParent) {
-      this.raw(T_HEAD_PARENT);
+      this.rawF(T_HEAD_PARENT);
       this.hexAt(p + 12, s.t0, s.t1, s.t2, s.t3);
       this.hexAt2(p + 56, s.s0, s.s1);
       this.hexAt2(p + 90, s.p0, s.p1);
     } else {
-      this.raw(T_HEAD);
+      this.rawF(T_HEAD);
       this.hexAt(p + 12, s.t0, s.t1, s.t2, s.t3);
       this.hexAt2(p + 56, s.s0, s.s1);
     }
@@ -210,9 +210,9 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     const t = ss >= 1e9 && es < 1e10 - 1 ? this.nameTemplate(name) : null; // 2001..2286: timestamps are exactly 19 digits
     if (t !== null) {
       // `,"name":"…","kind":K,"startTimeUnixNano":"…","endTimeUnixNano":"…","attributes":[` in one copy
-      this.reserve(t.bytes.length + SPAN_FIXED);
+      this.reserve(t.bytes.n + SPAN_FIXED);
       const k = this.pos + t.kindAt;
-      this.raw(t.bytes);
+      this.rawF(t.bytes);
       this.u8[k] = 48 + s.kind;
       this.nanosAt(k + 23, ss, ORIGIN_NS + s.startNs);
       this.nanosAt(k + 63, es, ORIGIN_NS + s.endNs);
@@ -240,8 +240,8 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     }
     this.reserve(32);
     const status = s.status;
-    if (status === 1) { this.raw(K_STATUS_OK); return; }
-    if (status === 0) { this.raw(K_STATUS_UNSET); return; }
+    if (status === 1) { this.rawF(K_STATUS_OK); return; }
+    if (status === 0) { this.rawF(K_STATUS_UNSET); return; }
     this.raw(K_STATUS_ERROR);
     const msg = r === null ? null : r.statusMessage;
     if (msg !== null && msg !== '') { this.raw(K_MESSAGE); this.str(msg); this.reserve(2); }
@@ -258,7 +258,7 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
       if (this.names.size >= KEY_CACHE_MAX) return null;
       let kindAt = 0;
       const bytes = this.fragment(() => { this.rawR(K_NAME); this.str(name); kindAt = this.pos + 8; this.rawR(T_TIMES); this.rawR(K_ATTRS); });
-      f = { bytes, kindAt: kindAt - (this.pos) };
+      f = { bytes: new Frag(bytes), kindAt: kindAt - (this.pos) };
       this.names.set(name, f);
     }
     this.n1 = this.n0; this.f1 = this.f0; this.n0 = name; this.f0 = f;

@@ -2,8 +2,8 @@
 //  - throughput: each op = 1024 spans (512 request pairs) started, ended, batched, encoded, POSTed, then
 //    forceFlush; reported per span (spans/s = 1e9 / ns).
 //  - event-loop delay: perf_hooks.monitorEventLoopDelay p99/max while a producer makes ~20k spans/s for
-//    LOAD_MS, exporting under load: a baseline with no tracing, tracewire with its default slice (512 spans,
-//    i.e. one slice per default batch) and with 128-span slices, and OTel.
+//    LOAD_MS, exporting under load: a baseline with no tracing, tracewire by default (encode turns of at most
+//    0.25 ms), with whole 512-span turns (the earlier default), with 128-span turns, and OTel.
 // OTel side: BasicTracerProvider + BatchSpanProcessor (sdk-trace-base) + an exporter written here that
 // calls JsonTraceSerializer.serializeRequest and POSTs with node:http on a keep-alive agent, because
 // @opentelemetry/exporter-trace-otlp-http is not installed. Both use the same receiver and batch settings.
@@ -34,8 +34,8 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces`;
 
 // ---- tracewire ----
-function twTracer(sliceSize?: number): Tracer {
-  return createTracer({ service: 'e2e', exporter: otlpExporter({ url, env: {}, sliceSize }), batch: BATCH, env: {}, logger: () => {} });
+function twTracer(sliceSize?: number, sliceBudgetMs?: number): Tracer {
+  return createTracer({ service: 'e2e', exporter: otlpExporter({ url, env: {}, sliceSize, sliceBudgetMs }), batch: BATCH, env: {}, logger: () => {} });
 }
 function twPair(t: Tracer, i: number): void {
   const server = t.startSpan('GET /api/items/:id', { kind: SpanKind.SERVER, root: true, attributes: {
@@ -115,15 +115,17 @@ async function loopDelay(produce: (i: number) => void, flush: () => Promise<void
   h.disable();
   return { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6, spansPerSec: (2 * made) / ((Date.now() - t0) / 1000) };
 }
-const twSliced = twTracer(128);
-const twWhole = twTracer();
+const twSliced = twTracer(128, 1e6);
+const twWhole = twTracer(512, 1e6);
+const twDefault = twTracer();
 const delay = {
   baselineNoTracing: await loopDelay(() => {}, async () => {}),
-  tracewireDefault: await loopDelay((i) => twPair(twWhole, i), () => twWhole.forceFlush()),
+  tracewireDefault: await loopDelay((i) => twPair(twDefault, i), () => twDefault.forceFlush()),
+  tracewireWhole512: await loopDelay((i) => twPair(twWhole, i), () => twWhole.forceFlush()),
   tracewireSliced128: await loopDelay((i) => twPair(twSliced, i), () => twSliced.forceFlush()),
   otel: await loopDelay((i) => otelPair(otel.tracer, i), () => otel.provider.forceFlush()),
 };
-const dropped = { tracewire: tw.stats().dropped, tracewireSliced128: twSliced.stats().dropped, tracewireDefault: twWhole.stats().dropped };
+const dropped = { tracewire: tw.stats().dropped, tracewireDefault: twDefault.stats().dropped, tracewireWhole512: twWhole.stats().dropped, tracewireSliced128: twSliced.stats().dropped };
 
 await runTasks('export-e2e', [
   { name: 'tracewire startSpan→OTLP bytes acked, per span (1024/op)', group: 'e2e', impl: 'tracewire', batch: 2 * PAIRS_PER_OP,
@@ -133,6 +135,6 @@ await runTasks('export-e2e', [
 ], { eventLoopDelayUnderLoad: delay, loadMs: LOAD_MS, receivedBytes: received, tracewireDrops: dropped, tracewireStats: { exported: tw.stats().exported, queued: tw.stats().queued } });
 for (const [k, v] of Object.entries(delay)) console.error(`event-loop delay ${k.padEnd(20)} p99 ${v.p99Ms.toFixed(2)} ms  max ${v.maxMs.toFixed(2)} ms  (${Math.round(v.spansPerSec)} spans/s produced)`);
 
-await Promise.all([tw.shutdown({ deadlineMs: 1000 }), twSliced.shutdown({ deadlineMs: 1000 }), twWhole.shutdown({ deadlineMs: 1000 }), otel.provider.shutdown()]);
+await Promise.all([tw.shutdown({ deadlineMs: 1000 }), twSliced.shutdown({ deadlineMs: 1000 }), twWhole.shutdown({ deadlineMs: 1000 }), twDefault.shutdown({ deadlineMs: 1000 }), otel.provider.shutdown()]);
 receiver.closeAllConnections();
 receiver.close();

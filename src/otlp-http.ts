@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
 import { inspect } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
 import { ExportError, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder, groupSpans, OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
@@ -35,8 +36,10 @@ export interface OtlpExporterOptions {
   retry?: RetryOptions | false;
   /** Hard cap of one request body (default 64 MiB); spans past it are dropped and counted. */
   maxRequestBytes?: number;
-  /** Spans encoded per event-loop turn (default 512; measured in bench/export-e2e.bench.ts). */
+  /** At most this many spans encoded per event-loop turn (default 512). */
   sliceSize?: number;
+  /** Encoding time per event-loop turn before yielding, checked every 32 spans (default 0.25 ms; measured in bench/export-e2e.bench.ts). */
+  sliceBudgetMs?: number;
   /** Your own agent (it gets the no-trace brand); default: a keep-alive agent per exporter. */
   agent?: http.Agent;
   env?: Env;
@@ -46,10 +49,12 @@ export interface OtlpExporterOptions {
 
 const RETRYABLE = new Set([429, 502, 503, 504]); // specification.md "Failures": only these are retried
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024; // specification.md: responses are capped at 4 MiB
-// Spans encoded per event-loop turn. 512 (one default batch, ~0.3 ms) measured the same event-loop p99
-// as 128-span slices (bench/export-e2e.bench.ts, medians of 3: 2.61 vs 2.65 ms; no tracing 1.46, OTel
-// 4.95 ms); batches above 512 are still cut into 512-span turns.
+// An export encodes for at most SLICE_BUDGET_MS (or SLICE_SIZE spans) per event-loop turn, then yields:
+// a count alone blocks for as long as the spans are big and the machine slow (a 512-span turn measured
+// event-loop p99 4.2-6.9 ms on a slow VM vs 2.2-3.1 ms in 128-span turns). The clock is read once per CHUNK.
 const SLICE_SIZE = 512;
+const SLICE_BUDGET_MS = 0.25;
+const CHUNK = 32;
 
 interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown }
 
@@ -65,6 +70,7 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly agent: http.Agent;
   private readonly ownAgent: boolean;
   private readonly sliceSize: number;
+  private readonly sliceBudgetMs: number;
   private readonly maxBytes: number;
   private readonly encoder: OtlpJsonEncoder;
   private encoderBusy = false;
@@ -116,6 +122,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.ownAgent = o.agent === undefined;
     this.agent = markNoTrace(o.agent ?? (secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 })));
     this.sliceSize = positive(o.sliceSize) ?? SLICE_SIZE;
+    this.sliceBudgetMs = positive(o.sliceBudgetMs) ?? SLICE_BUDGET_MS;
     this.maxBytes = positive(o.maxRequestBytes) ?? OTLP_MAX_REQUEST_BYTES;
     this.encoder = new OtlpJsonEncoder({ maxBytes: this.maxBytes });
   }
@@ -131,13 +138,20 @@ export class OtlpHttpExporter implements SpanExporter {
     try {
       const grouped = groupSpans(spans);
       enc.begin();
-      let written = 0;
-      for (let i = 0; i < grouped.length; i += this.sliceSize) {
-        if (i > 0) await new Promise(setImmediate); // yield between slices: at most ~0.3 ms of encoding at a time
-        if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
-        const end = Math.min(i + this.sliceSize, grouped.length);
-        written = enc.add(grouped, i, end);
+      let turnStart = performance.now();
+      let inTurn = 0;
+      for (let i = 0; i < grouped.length;) {
+        const end = Math.min(i + CHUNK, i + this.sliceSize - inTurn, grouped.length);
+        const written = enc.add(grouped, i, end);
         if (written < end) break;
+        inTurn += end - i;
+        i = end;
+        if (i < grouped.length && (inTurn >= this.sliceSize || performance.now() - turnStart >= this.sliceBudgetMs)) {
+          await new Promise(setImmediate); // let I/O and timers run between slices
+          if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
+          turnStart = performance.now();
+          inTurn = 0;
+        }
       }
       const cut = grouped.length - enc.count; // over the size cap, or (never expected) unreadable: enc.skipped
       if (cut > 0) this.counters.tooLarge += cut - enc.skipped;

@@ -123,6 +123,37 @@ test('sliced encoding (sliceSize) yields between slices and sends the same spans
   await e.shutdown(); await r.close();
 });
 
+test('time-bounded slices (sliceBudgetMs): a turn ends once its budget is spent, every 32 spans; the bytes are the same', async () => {
+  const r = await startReceiver();
+  const s = spans(200, { 'url.path': '/a/b' });
+  /** Times the export gave its turn away: setImmediate is wrapped for the length of the export. */
+  const yields = async (o: OtlpExporterOptions): Promise<number> => {
+    const e = make(r, o);
+    const orig = globalThis.setImmediate;
+    let n = 0;
+    globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => { n++; return orig(fn, ...a); }) as typeof setImmediate;
+    try {
+      assert.equal(await run(e, s), { ok: true });
+    } finally {
+      globalThis.setImmediate = orig;
+    }
+    await e.shutdown();
+    return n;
+  };
+  const bodies = (): string[] => r.requests.map((q) => JSON.stringify(q.json));
+  const whole = await yields({ sliceBudgetMs: 1e6 }); // never overrun, sliceSize 512 > 200: no yield of the encoder's own
+  const tiny = await yields({ sliceBudgetMs: 1e-6 }); // every 32-span chunk overruns it: 7 chunks, 6 yields
+  const capped = await yields({ sliceBudgetMs: 1e6, sliceSize: 50 }); // the count cap still applies: 4 turns, 3 yields
+  const b = bodies();
+  assert.is(b.length, 3);
+  assert.ok(b[0] === b[1] && b[1] === b[2], 'same request body however it was sliced');
+  assert.is(r.spans().length, 600);
+  // Node's http stack may call setImmediate too (the same in every run): compare differences.
+  assert.is(tiny - whole, 6, `tiny budget yields once per 32-span chunk (${tiny} vs ${whole})`);
+  assert.is(capped - whole, 3, `sliceSize caps a turn (${capped} vs ${whole})`);
+  await r.close();
+});
+
 test('gzip: Content-Encoding gzip, the receiver decodes the same spans', async () => {
   const r = await startReceiver();
   const e = make(r, { compression: 'gzip' });

@@ -174,143 +174,138 @@ function one(spans: Got[], service: string, kind: number, name: string, pick?: (
 }
 const SERVER = 2, CLIENT = 3, PRODUCER = 4, CONSUMER = 5, INTERNAL = 1;
 
-test('AC-001 AC-002 AC-003 AC-004 AC-007 four services, a retry, a queue hop and a failing path: one trace, the exact parent chain, nothing sensitive exported', async () => {
+/**
+ * Runs `body` against a fresh receiver, queue hop and topology, with the global http/fetch client patches
+ * installed (on a throwaway tracer) as an application would have them; tears all of it down afterwards.
+ */
+async function withTopology(body: (receiver: Receiver, hop: Hop, t: Topology) => Promise<void>): Promise<void> {
   const receiver = await startReceiver();
   const hop = await queueHop();
   const t = await topology(receiver, hop);
   const undoHttp = traceHttpClient(createTracer({ service: 'unused', processor: new CaptureProcessor() }));
   const undoFetch = traceFetch(createTracer({ service: 'unused', processor: new CaptureProcessor() }));
   try {
-    const consumed = waitConsumed(t, '42');
-    const ok = await call(t.ports.ingress, `/api/orders/42?secret_query=${QUERY_SECRET}`, {
-      method: 'POST', body: BODY, brand: true,
-      headers: { traceparent: `00-${TID}-${CALLER}-01`, authorization: `Bearer ${TOKEN}`, cookie: COOKIE, 'content-type': 'application/json' },
-    });
+    await body(receiver, hop, t);
+  } finally {
+    undoHttp();
+    undoFetch();
+    await t.stop();
+    await hop.close();
+    await receiver.close();
+  }
+}
+
+test('AC-001 AC-002 AC-003 AC-004 AC-007 four services, a retry, a queue hop and a failing path: one trace, the exact parent chain, nothing sensitive exported', () => withTopology(async (receiver, hop, t) => {
+  const consumed = waitConsumed(t, '42');
+  const ok = await call(t.ports.ingress, `/api/orders/42?secret_query=${QUERY_SECRET}`, {
+    method: 'POST', body: BODY, brand: true,
+    headers: { traceparent: `00-${TID}-${CALLER}-01`, authorization: `Bearer ${TOKEN}`, cookie: COOKIE, 'content-type': 'application/json' },
+  });
+  await consumed;
+  const bad = await call(t.ports.ingress, '/api/orders/fail', { method: 'POST', body: BODY, brand: true, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.is(ok.status, 200);
+  assert.equal(JSON.parse(ok.body), { order: '42', stock: 3 });
+  assert.is(bad.status, 500);
+  await new Promise((r) => setTimeout(r, 30)); // server spans end on the response's 'close'
+  await flushAll(t);
+  const all = received(receiver);
+
+  // AC-001: the caller's trace ID is kept everywhere and returned.
+  const spans = all.filter((s) => s.traceId === TID);
+  assert.is(spans.length, 12, 'ingress 2, auth 2, orchestration 5, data 3');
+  assert.is(ok.headers['x-trace-id'], TID);
+  const ing = one(spans, 'ingress', SERVER, 'POST /api/orders/:id');
+  assert.is(ok.headers['server-timing'], `trace;desc=00-${TID}-${ing.spanId}-01`);
+
+  // AC-002: the exact parent chain.
+  const ingC = one(spans, 'ingress', CLIENT, 'POST');
+  const auS = one(spans, 'auth', SERVER, 'POST /orders/:id');
+  const auC = one(spans, 'auth', CLIENT, 'POST');
+  const orS = one(spans, 'orchestration', SERVER, 'POST /orders/:id');
+  const logical = one(spans, 'orchestration', INTERNAL, 'GET data');
+  const att1 = one(spans, 'orchestration', CLIENT, 'GET', (s) => s.attrs['http.request.resend_count'] === undefined);
+  const att2 = one(spans, 'orchestration', CLIENT, 'GET', (s) => s.attrs['http.request.resend_count'] === 1);
+  const d1 = one(spans, 'data', SERVER, 'GET /items/:id', (s) => s.attrs['http.response.status_code'] === 503);
+  const d2 = one(spans, 'data', SERVER, 'GET /items/:id', (s) => s.attrs['http.response.status_code'] === 200);
+  const prod = one(spans, 'orchestration', PRODUCER, `publish ${t.subject}`);
+  const cons = one(spans, 'data', CONSUMER, `process ${t.subject}`);
+  const chain: Array<[Got, string]> = [
+    [ing, CALLER], [ingC, ing.spanId], [auS, ingC.spanId], [auC, auS.spanId], [orS, auC.spanId], [logical, orS.spanId],
+    [att1, logical.spanId], [att2, logical.spanId], [d1, att1.spanId], [d2, att2.spanId], [prod, orS.spanId], [cons, prod.spanId],
+  ];
+  for (const [s, parent] of chain) assert.is(s.parentSpanId, parent, `${s.service} ${s.name} parent`);
+  assert.is(new Set(spans.map((s) => s.spanId)).size, 12, 'span IDs unique');
+  // Retries: two attempts on the wire, the first an error (503 on a client), the second resend_count=1.
+  assert.is(att1.status, 2);
+  assert.is(att1.attrs['error.type'], '503');
+  assert.is(d1.status, 2);
+  assert.is(att2.status, 0);
+  assert.is(cons.attrs['messaging.system'], hop.system);
+
+  // AC-003: every span carries IDs, service, operation, timestamps, duration, status; HTTP spans their code.
+  for (const s of all) {
+    assert.match(s.traceId, /^[0-9a-f]{32}$/);
+    assert.match(s.spanId, /^[0-9a-f]{16}$/);
+    assert.match(s.parentSpanId, /^([0-9a-f]{16}|)$/);
+    assert.ok(['ingress', 'auth', 'orchestration', 'data'].includes(s.service), s.service);
+    assert.ok(s.name.length > 0 && !s.name.includes('?'));
+    assert.ok(s.start > 1_600_000_000_000_000_000n && s.end >= s.start, 'timestamps');
+    assert.ok([0, 2].includes(s.status));
+    if (s.kind === SERVER || s.kind === CLIENT) {
+      assert.type(s.attrs['http.response.status_code'], 'number', `${s.service} ${s.name} status code`);
+      assert.type(s.attrs['http.request.method'], 'string');
+    }
+    if (s.kind === SERVER) for (const k of ['url.path', 'url.scheme', 'server.address', 'server.port']) assert.ok(s.attrs[k] !== undefined, k);
+    if (s.kind === CLIENT) assert.ok(!String(s.attrs['url.full']).includes('?'), 'url.full without query');
+  }
+
+  assert.equal(all.filter((s) => s.parentSpanId === '').map((s) => s.name), ['POST /api/orders/fail'], 'the only root: the request sent without a traceparent');
+
+  // The failing path: its own trace, 500 on every server span on the way, error on the clients.
+  const failTrace = all.find((s) => s.service === 'ingress' && s.kind === SERVER && s.name === 'POST /api/orders/fail')!;
+  const failing = all.filter((s) => s.traceId === failTrace.traceId);
+  assert.is(failing.length, 7);
+  assert.is(bad.headers['x-trace-id'], failTrace.traceId);
+  for (const s of failing) {
+    assert.is(s.attrs['http.response.status_code'], 500, `${s.service} ${s.name}`);
+    assert.is(s.status, 2);
+    assert.is(s.attrs['error.type'], '500');
+  }
+
+  // AC-007: nothing sensitive in the exported bytes; the exporter's own requests were never traced.
+  const raw = receiver.requests.map((r) => JSON.stringify(r.json)).join('\n');
+  for (const secret of FORBIDDEN) assert.not.ok(raw.includes(secret), `exported data contains ${secret}`);
+  assert.not.ok(all.some((s) => s.attrs['server.port'] === receiver.port || String(s.attrs['url.full']).includes('/v1/traces')), 'exporter requests traced');
+  assert.is(all.length, 19, 'exactly the spans of the two requests, no exporter spans');
+}));
+
+test('AC-007 backend down: every request still gets its normal status; the drops are counted, nothing else', () => withTopology(async (receiver, hop, t) => {
+  await receiver.setMode('refuse'); // the collector is gone: connection refused
+  const before = Object.fromEntries(Object.entries(t.tracers).map(([k, tr]) => [k, tr.stats()]));
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const consumed = waitConsumed(t, String(100 + i));
+    const ok = await call(t.ports.ingress, `/api/orders/${100 + i}`, { method: 'POST', body: BODY, brand: true, headers: { authorization: `Bearer ${TOKEN}` } });
     await consumed;
     const bad = await call(t.ports.ingress, '/api/orders/fail', { method: 'POST', body: BODY, brand: true, headers: { authorization: `Bearer ${TOKEN}` } });
-    assert.is(ok.status, 200);
-    assert.equal(JSON.parse(ok.body), { order: '42', stock: 3 });
-    assert.is(bad.status, 500);
-    await new Promise((r) => setTimeout(r, 30)); // server spans end on the response's 'close'
-    await flushAll(t);
-    const all = received(receiver);
-
-    // AC-001: the caller's trace ID is kept everywhere and returned.
-    const spans = all.filter((s) => s.traceId === TID);
-    assert.is(spans.length, 12, 'ingress 2, auth 2, orchestration 5, data 3');
-    assert.is(ok.headers['x-trace-id'], TID);
-    const ing = one(spans, 'ingress', SERVER, 'POST /api/orders/:id');
-    assert.is(ok.headers['server-timing'], `trace;desc=00-${TID}-${ing.spanId}-01`);
-
-    // AC-002: the exact parent chain.
-    const ingC = one(spans, 'ingress', CLIENT, 'POST');
-    const auS = one(spans, 'auth', SERVER, 'POST /orders/:id');
-    const auC = one(spans, 'auth', CLIENT, 'POST');
-    const orS = one(spans, 'orchestration', SERVER, 'POST /orders/:id');
-    const logical = one(spans, 'orchestration', INTERNAL, 'GET data');
-    const att1 = one(spans, 'orchestration', CLIENT, 'GET', (s) => s.attrs['http.request.resend_count'] === undefined);
-    const att2 = one(spans, 'orchestration', CLIENT, 'GET', (s) => s.attrs['http.request.resend_count'] === 1);
-    const d1 = one(spans, 'data', SERVER, 'GET /items/:id', (s) => s.attrs['http.response.status_code'] === 503);
-    const d2 = one(spans, 'data', SERVER, 'GET /items/:id', (s) => s.attrs['http.response.status_code'] === 200);
-    const prod = one(spans, 'orchestration', PRODUCER, `publish ${t.subject}`);
-    const cons = one(spans, 'data', CONSUMER, `process ${t.subject}`);
-    const chain: Array<[Got, string]> = [
-      [ing, CALLER], [ingC, ing.spanId], [auS, ingC.spanId], [auC, auS.spanId], [orS, auC.spanId], [logical, orS.spanId],
-      [att1, logical.spanId], [att2, logical.spanId], [d1, att1.spanId], [d2, att2.spanId], [prod, orS.spanId], [cons, prod.spanId],
-    ];
-    for (const [s, parent] of chain) assert.is(s.parentSpanId, parent, `${s.service} ${s.name} parent`);
-    assert.is(new Set(spans.map((s) => s.spanId)).size, 12, 'span IDs unique');
-    // Retries: two attempts on the wire, the first an error (503 on a client), the second resend_count=1.
-    assert.is(att1.status, 2);
-    assert.is(att1.attrs['error.type'], '503');
-    assert.is(d1.status, 2);
-    assert.is(att2.status, 0);
-    assert.is(cons.attrs['messaging.system'], hop.system);
-
-    // AC-003: every span carries IDs, service, operation, timestamps, duration, status; HTTP spans their code.
-    for (const s of all) {
-      assert.match(s.traceId, /^[0-9a-f]{32}$/);
-      assert.match(s.spanId, /^[0-9a-f]{16}$/);
-      assert.match(s.parentSpanId, /^([0-9a-f]{16}|)$/);
-      assert.ok(['ingress', 'auth', 'orchestration', 'data'].includes(s.service), s.service);
-      assert.ok(s.name.length > 0 && !s.name.includes('?'));
-      assert.ok(s.start > 1_600_000_000_000_000_000n && s.end >= s.start, 'timestamps');
-      assert.ok([0, 2].includes(s.status));
-      if (s.kind === SERVER || s.kind === CLIENT) {
-        assert.type(s.attrs['http.response.status_code'], 'number', `${s.service} ${s.name} status code`);
-        assert.type(s.attrs['http.request.method'], 'string');
-      }
-      if (s.kind === SERVER) for (const k of ['url.path', 'url.scheme', 'server.address', 'server.port']) assert.ok(s.attrs[k] !== undefined, k);
-      if (s.kind === CLIENT) assert.ok(!String(s.attrs['url.full']).includes('?'), 'url.full without query');
-    }
-
-    assert.equal(all.filter((s) => s.parentSpanId === '').map((s) => s.name), ['POST /api/orders/fail'], 'the only root: the request sent without a traceparent');
-
-    // The failing path: its own trace, 500 on every server span on the way, error on the clients.
-    const failTrace = all.find((s) => s.service === 'ingress' && s.kind === SERVER && s.name === 'POST /api/orders/fail')!;
-    const failing = all.filter((s) => s.traceId === failTrace.traceId);
-    assert.is(failing.length, 7);
-    assert.is(bad.headers['x-trace-id'], failTrace.traceId);
-    for (const s of failing) {
-      assert.is(s.attrs['http.response.status_code'], 500, `${s.service} ${s.name}`);
-      assert.is(s.status, 2);
-      assert.is(s.attrs['error.type'], '500');
-    }
-
-    // AC-007: nothing sensitive in the exported bytes; the exporter's own requests were never traced.
-    const raw = receiver.requests.map((r) => JSON.stringify(r.json)).join('\n');
-    for (const secret of FORBIDDEN) assert.not.ok(raw.includes(secret), `exported data contains ${secret}`);
-    assert.not.ok(all.some((s) => s.attrs['server.port'] === receiver.port || String(s.attrs['url.full']).includes('/v1/traces')), 'exporter requests traced');
-    assert.is(all.length, 19, 'exactly the spans of the two requests, no exporter spans');
-  } finally {
-    undoHttp();
-    undoFetch();
-    await t.stop();
-    await hop.close();
-    await receiver.close();
+    statuses.push(ok.status, bad.status);
+    assert.match(String(ok.headers['x-trace-id']), /^[0-9a-f]{32}$/, 'the trace ID still comes back');
   }
-});
-
-test('AC-007 backend down: every request still gets its normal status; the drops are counted, nothing else', async () => {
-  const receiver = await startReceiver();
-  const hop = await queueHop();
-  const t = await topology(receiver, hop);
-  const undoHttp = traceHttpClient(createTracer({ service: 'unused', processor: new CaptureProcessor() }));
-  const undoFetch = traceFetch(createTracer({ service: 'unused', processor: new CaptureProcessor() }));
-  try {
-    await receiver.setMode('refuse'); // the collector is gone: connection refused
-    const before = Object.fromEntries(Object.entries(t.tracers).map(([k, tr]) => [k, tr.stats()]));
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const consumed = waitConsumed(t, String(100 + i));
-      const ok = await call(t.ports.ingress, `/api/orders/${100 + i}`, { method: 'POST', body: BODY, brand: true, headers: { authorization: `Bearer ${TOKEN}` } });
-      await consumed;
-      const bad = await call(t.ports.ingress, '/api/orders/fail', { method: 'POST', body: BODY, brand: true, headers: { authorization: `Bearer ${TOKEN}` } });
-      statuses.push(ok.status, bad.status);
-      assert.match(String(ok.headers['x-trace-id']), /^[0-9a-f]{32}$/, 'the trace ID still comes back');
-    }
-    assert.equal(statuses, [200, 500, 200, 500, 200, 500]);
-    await new Promise((r) => setTimeout(r, 30));
-    await flushAll(t);
-    let ended = 0;
-    let failed = 0;
-    for (const [k, tr] of Object.entries(t.tracers)) {
-      const s = tr.stats();
-      const b = before[k]!;
-      ended += s.ended - b.ended;
-      failed += s.dropped.exportFailed - b.dropped.exportFailed;
-      assert.is(s.queued, 0, `${k}: nothing left queued`);
-    }
-    assert.is(ended, 3 * 19, 'the same spans as with the backend up (no exporter spans either)');
-    assert.is(failed, ended, 'every span dropped while the backend is down is counted');
-    assert.is(receiver.requests.length, 0);
-  } finally {
-    undoHttp();
-    undoFetch();
-    await t.stop();
-    await hop.close();
-    await receiver.close();
+  assert.equal(statuses, [200, 500, 200, 500, 200, 500]);
+  await new Promise((r) => setTimeout(r, 30));
+  await flushAll(t);
+  let ended = 0;
+  let failed = 0;
+  for (const [k, tr] of Object.entries(t.tracers)) {
+    const s = tr.stats();
+    const b = before[k]!;
+    ended += s.ended - b.ended;
+    failed += s.dropped.exportFailed - b.dropped.exportFailed;
+    assert.is(s.queued, 0, `${k}: nothing left queued`);
   }
-});
+  assert.is(ended, 3 * 19, 'the same spans as with the backend up (no exporter spans either)');
+  assert.is(failed, ended, 'every span dropped while the backend is down is counted');
+  assert.is(receiver.requests.length, 0);
+}));
 
 test.run();

@@ -2,7 +2,6 @@
 // no network): records decode to the same OTLP as the original spans, wrap, drop, trim, recover.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Worker } from 'node:worker_threads';
 import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { BatchSpanProcessor } from '../src/batcher.js';
@@ -16,6 +15,7 @@ import { ByteReader } from '../src/thread/codec.js';
 import { decodeSpan, type ThreadSpan } from '../src/thread/thread-span.js';
 import { readStats } from '../src/thread/stats.js';
 import * as L from '../src/thread/layout.js';
+import { startProducers, produce, expectedPayload } from './helpers/ring-producer.js';
 
 /** Hands each span to the ring processor after recording its in-thread OTLP encoding. */
 class Tee implements SpanProcessor {
@@ -259,41 +259,17 @@ test('attachThreadProcessor refuses anything but a thread handle, with a clear e
   assert.is(L.ringSize(1), L.MIN_RING_BYTES);
 });
 
-// Producer threads (eval workers: they register the TypeScript loader themselves).
-const PRODUCER = `
-const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  await import(workerData.register);
-  const { createTracer } = await import(workerData.src + 'index.ts');
-  const { attachThreadProcessor } = await import(workerData.src + 'thread/processor.ts');
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  parentPort.on('message', (job) => {
-    const tracer = createTracer({ service: 'producers', processor: attachThreadProcessor(job.handle) });
-    let rnd = job.seed >>> 0;
-    const rand = (n) => ((rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0) % n);
-    for (let i = 0; i < job.count; i++) {
-      const len = rand(job.maxPayload);
-      const ch = String.fromCharCode(97 + job.producer);
-      tracer.startSpan('p' + job.producer, { root: true, attributes: { p: job.producer, i, len, payload: ch.repeat(len) + (i % 3 === 0 ? 'ü' : '') } }).end();
-      if (rand(16) === 0) Atomics.wait(nap, 0, 0, 1); // let the consumer catch up now and then
-    }
-    parentPort.postMessage({ done: job.producer });
-  });
-  parentPort.postMessage({ ready: true });
-})().catch((e) => { console.error(e); process.exit(1); });`;
-
 test('AC-007 several producer threads write at once: every record read exactly once and intact, or counted as dropped', async () => {
   const l = L.createLayout(8192);
-  const N = 3, M = 3000;
-  const src = new URL('../src/', import.meta.url).href;
-  const register = new URL('../scripts/register.mjs', import.meta.url).href;
-  const workers = Array.from({ length: N }, () => new Worker(PRODUCER, { eval: true, workerData: { src, register }, execArgv: [] }));
+  const N = 3, M = 3000, SUFFIX = 'ü';
+  const workers = await startProducers(N);
   try {
-    await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
     let done = 0;
-    const finished = Promise.all(workers.map((w) => new Promise<void>((r) => w.once('message', () => { done++; r(); }))));
     const handle = { kind: 'tracewire.thread', version: 1, sab: l.sab };
-    workers.forEach((w, p) => w.postMessage({ handle, producer: p, count: M, seed: 99 + p, maxPayload: 400 }));
+    const finished = Promise.all(workers.map((w, p) => produce(w, {
+      handle, producer: p, count: M, seed: 99 + p, maxPayload: 399, // payloads of 0..399 characters
+      service: 'producers', suffix: SUFFIX, payloadAtStart: true, eventsEvery: 0, napEvery: 16,
+    }).then(() => { done++; })));
     const reader = new RingReader(l, 5000);
     const dict = new DictReader(l);
     const last = new Array(N).fill(-1);
@@ -306,7 +282,7 @@ test('AC-007 several producer threads write at once: every record read exactly o
         assert.is(s.name, 'p' + p);
         assert.ok(i > last[p], `producer ${p}: ${i} after ${last[p]} (duplicate or reordered)`);
         last[p] = i;
-        assert.is(payload, String.fromCharCode(97 + p).repeat(len) + (i % 3 === 0 ? 'ü' : ''), 'not torn');
+        assert.is(payload, expectedPayload(p, i, len, SUFFIX), 'not torn');
         received++;
       }
       if (allDone && reader.empty) break;

@@ -29,6 +29,14 @@ export class RecordWriter {
   private readonly dict: DictWriter;
   private readonly slotKey: (string | null)[];
   private readonly slotId: Int32Array;
+  // Per position, the string/boolean value the previous record wrote there and where: a record from the same
+  // call site with the same value at the same offset finds its bytes still in the scratch buffer (no copy).
+  // Only the record just before (slotSeq === seq - 1) counts: any later one may have written over them.
+  private readonly slotVal: unknown[];
+  private readonly slotAt: Int32Array;
+  private readonly slotEnd: Int32Array;
+  private readonly slotSeq: Float64Array; // record numbers: exact up to 2^53, never wrap
+  private seq: number;
   private maxLen: number;
   private grown: number;
 
@@ -39,6 +47,11 @@ export class RecordWriter {
     this.dict = dict;
     this.slotKey = new Array<string | null>(SLOTS).fill(null);
     this.slotId = new Int32Array(SLOTS);
+    this.slotVal = new Array<unknown>(SLOTS).fill(undefined);
+    this.slotAt = new Int32Array(SLOTS);
+    this.slotEnd = new Int32Array(SLOTS);
+    this.slotSeq = new Float64Array(SLOTS).fill(-2);
+    this.seq = 0;
     this.maxLen = 4096;
     this.grown = 0;
   }
@@ -50,6 +63,7 @@ export class RecordWriter {
     w.limit = maxBytes;
     w.pos = FIXED;
     this.trimmed = false;
+    this.seq++;
     const r = span.rare;
     let name = span.name;
     if (name.length > maxLen) { name = name.slice(0, maxLen); span.tracer.attrStats.truncated++; }
@@ -72,7 +86,11 @@ export class RecordWriter {
       if (r.events !== null) { nEvAll = r.events.length; nEv = this.events(r.events); }
       if (r.links !== null) { nLinkAll = r.links.length; nLink = this.links(r.links); }
     }
-    if (w.grown !== this.grown) { this.grown = w.grown; this.words = new Int32Array(w.buf.buffer, w.buf.byteOffset, w.buf.length >> 2); }
+    if (w.grown !== this.grown) { // a new buffer: it kept only [0, pos) of the old one
+      this.grown = w.grown;
+      this.words = new Int32Array(w.buf.buffer, w.buf.byteOffset, w.buf.length >> 2);
+      this.seq++; // this record's slots are not in the next one's previous record
+    }
     const q = this.words;
     q[0] = 0;
     q[1] = tracerRef;
@@ -97,7 +115,8 @@ export class RecordWriter {
    */
   private attributes(a: readonly unknown[], nA: number): number {
     const w = this.w;
-    const slotKey = this.slotKey, slotId = this.slotId;
+    const slotKey = this.slotKey, slotId = this.slotId, slotVal = this.slotVal, slotAt = this.slotAt, slotEnd = this.slotEnd, slotSeq = this.slotSeq;
+    const seq = this.seq, prev = seq - 1;
     let i = 0;
     let mark = w.pos;
     try {
@@ -107,15 +126,19 @@ export class RecordWriter {
         let p = w.pos;
         const b = w.buf;
         if (i < SLOTS && slotKey[i] === k && p + 136 <= w.end) { // key id (2) + tag + length + 127 chars
+          if (slotSeq[i] === prev && slotAt[i] === p && slotVal[i] === v && w.grown === this.grown) { // bytes already there
+            w.pos = mark = slotEnd[i]!; slotSeq[i] = seq; continue;
+          }
           const id = slotId[i]!;
           if (id > 0 && id < 16384) { // ids of a 64 KiB dictionary always take 1 or 2 bytes
+            const at = p;
             if (id < 128) b[p++] = id; else { b[p++] = (id & 0x7f) | 0x80; b[p++] = id >>> 7; }
             if (typeof v === 'string') {
               const n = v.length;
               if (n < 128) {
                 let j = 0;
                 for (; j < n; j++) { const c = v.charCodeAt(j); if (c >= 0x80) break; b[p + 2 + j] = c; }
-                if (j === n) { b[p] = V_STR; b[p + 1] = n; w.pos = p + 2 + n; mark = w.pos; continue; }
+                if (j === n) { b[p] = V_STR; b[p + 1] = n; w.pos = mark = p + 2 + n; slotVal[i] = v; slotAt[i] = at; slotEnd[i] = w.pos; slotSeq[i] = seq; continue; }
               }
             } else if (typeof v === 'number') {
               if (v >= 0 && v < 2147483648 && (v | 0) === v && (v !== 0 || 1 / v > 0)) { // -0 keeps the f64 path
@@ -125,7 +148,7 @@ export class RecordWriter {
                 b[p++] = u;
                 w.pos = p; mark = p; continue;
               }
-            } else if (typeof v === 'boolean') { b[p++] = v ? V_TRUE : V_FALSE; w.pos = p; mark = p; continue; }
+            } else if (typeof v === 'boolean') { b[p++] = v ? V_TRUE : V_FALSE; w.pos = mark = p; slotVal[i] = v; slotAt[i] = at; slotEnd[i] = p; slotSeq[i] = seq; continue; }
             w.pos = p;
           } else w.uvar(id);
           if (id === 0) w.str(k.length > this.maxLen ? k.slice(0, this.maxLen) : k);

@@ -1,0 +1,71 @@
+// Property of the binary span record (src/thread/record.ts) over sequences of spans: the record writer keeps
+// per-position state between spans (remembered keys, and values whose bytes are still in its scratch
+// buffer), so what one span writes must never leak into the next. Spans drawn from small pools (names, keys,
+// values repeat, as from one call site) with varying shapes: every record decodes to the same OTLP JSON as
+// the span it came from. Runs: FUZZ_RUNS (default 200).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { createTracer, type Span } from '../src/index.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import type { SpanProcessor } from '../src/processor.js';
+import { RingProcessor } from '../src/thread/processor.js';
+import { RingReader } from '../src/thread/ring.js';
+import { DictReader } from '../src/thread/dict.js';
+import { ByteReader } from '../src/thread/codec.js';
+import { decodeSpan } from '../src/thread/thread-span.js';
+import * as L from '../src/thread/layout.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
+
+class Tee implements SpanProcessor {
+  readonly enc = new OtlpJsonEncoder();
+  readonly json: string[] = [];
+  constructor(readonly next: RingProcessor) {}
+  onEnd(span: Span): void { this.json.push(this.enc.encode([span]).toString()); this.next.onEnd(span); }
+  forceFlush() { return this.next.forceFlush(); }
+  shutdown() { return this.next.shutdown(); }
+  stats() { return this.next.stats(); }
+}
+
+const name = fc.constantFrom('a', 'op', 'GET /x', 'a-much-longer-span-name-here');
+const key = fc.constantFrom('k', 'http.route', 'url.path', 'x');
+const value = fc.oneof(
+  fc.constantFrom('v', 'GET', '/api/items', '', 'ü', true, false, 0, 7, 300, -0, 1.5),
+  fc.string({ maxLength: 8 }),
+  fc.string({ minLength: 120, maxLength: 140 }), // around the 128-char inline limit
+  fc.integer({ min: 2000, max: 9000 }).map((n) => 'y'.repeat(n)), // grows the writer's scratch buffer
+);
+const spanSpec = fc.record({
+  name,
+  attrs: fc.array(fc.tuple(key, value), { maxLength: 6 }),
+  later: fc.array(fc.tuple(key, value), { maxLength: 2 }),
+  events: fc.array(fc.tuple(name, fc.array(fc.tuple(key, value), { maxLength: 2 })), { maxLength: 2 }),
+});
+
+test('consecutive records from repeating call sites decode to the same OTLP as their spans', () => {
+  fc.assert(fc.property(fc.array(spanSpec, { minLength: 1, maxLength: 40 }), (specs) => {
+    const l = L.createLayout(1 << 20);
+    const tee = new Tee(new RingProcessor(l));
+    const tracer = createTracer({ service: 'rec', processor: tee, env: {}, attributes: { maxValueLength: 10000 } });
+    for (const sp of specs) {
+      const s = tracer.startSpan(sp.name, { root: true, attributes: Object.fromEntries(sp.attrs) });
+      for (const [k, v] of sp.later) s.setAttribute(k, v);
+      for (const [n, a] of sp.events) s.addEvent(n, Object.fromEntries(a));
+      s.end();
+    }
+    const reader = new RingReader(l, 5000);
+    const dict = new DictReader(l);
+    const br = new ByteReader(Buffer.from(l.sab));
+    const enc = new OtlpJsonEncoder();
+    let k = 0;
+    for (let at = reader.next(); at >= 0; at = reader.next(), k++) {
+      const got = enc.encode([decodeSpan(l.i32, br, at, dict) as unknown as Span]).toString();
+      assert.is(got, tee.json[k], `span ${k} of ${specs.length}`);
+    }
+    reader.free();
+    assert.is(k, specs.length);
+  }), { numRuns: RUNS });
+});
+
+test.run();

@@ -106,10 +106,7 @@ export class JsonWriter {
     return new Frag(this.u8, start, end);
   }
 
-  /** A private copy of bytes [start, end) (for caches). */
-  protected copyOut(start: number, end: number): Uint8Array {
-    return this.u8.slice(start, end);
-  }
+
 
   /** Makes room for n more bytes; past the cap (less CLOSE_RESERVE unless closing) throws OVERFLOW. */
   protected reserve(n: number, closing = false): void {

@@ -45,11 +45,11 @@ export class OtlpValueWriter extends JsonWriter {
   private readonly posKeys: (string | null)[] = new Array(2 * POS_CACHE).fill(null);
   private readonly posEntries: (KeyEntry | null)[] = new Array(2 * POS_CACHE).fill(null);
 
-  /** Runs a writer and returns a copy of what it wrote (cold path: cached fragments). */
-  protected fragment(write: () => void): Uint8Array {
+  /** Runs a writer and returns a copy of what it wrote as a Frag (cold path: cached fragments). */
+  protected fragment(write: () => void): Frag {
     const start = this.pos;
     write();
-    const out = this.copyOut(start, this.pos);
+    const out = this.fragOut(start, this.pos);
     this.pos = start;
     return out;
   }
@@ -94,7 +94,7 @@ export class OtlpValueWriter extends JsonWriter {
     let e = this.keys.get(k);
     if (e === undefined) {
       if (this.keys.size >= KEY_CACHE_MAX) return null;
-      e = new KeyEntry(new Frag(this.fragment(() => { this.rawR(K_KEY); this.str(k); this.rawR(K_VALUE); })));
+      e = new KeyEntry(this.fragment(() => { this.rawR(K_KEY); this.str(k); this.rawR(K_VALUE); }));
       this.keys.set(k, e);
     }
     return e;

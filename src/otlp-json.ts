@@ -50,7 +50,7 @@ const CLOSE_GROUP_OPEN = ascii(']}]},');
 const CLOSE_GROUP = ascii(']}]}');
 const CLOSE_ALL = ascii(']}');
 
-interface Group { resource: object; scope: object; resourceFrag: Uint8Array; scopeFrag: Uint8Array }
+interface Group { resource: object; scope: object; resourceFrag: Frag; scopeFrag: Frag }
 interface NameTemplate { bytes: Frag; kindAt: number }
 
 /** Stable grouping by resource, then scope; the common single-tracer batch is returned as is. */
@@ -174,12 +174,12 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
   }
 
   private openGroup(g: Group, prev: Group | null): void {
-    this.reserve(g.resourceFrag.length + g.scopeFrag.length + 8);
-    if (prev !== null && prev.resource === g.resource) { this.raw(CLOSE_SCOPE_OPEN); this.raw(g.scopeFrag); }
+    this.reserve(g.resourceFrag.n + g.scopeFrag.n + 8);
+    if (prev !== null && prev.resource === g.resource) { this.raw(CLOSE_SCOPE_OPEN); this.rawF(g.scopeFrag); }
     else {
       if (prev !== null) this.raw(CLOSE_GROUP_OPEN);
-      this.raw(g.resourceFrag);
-      this.raw(g.scopeFrag);
+      this.rawF(g.resourceFrag);
+      this.rawF(g.scopeFrag);
     }
     this.cur = g;
   }
@@ -258,7 +258,7 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
       if (this.names.size >= KEY_CACHE_MAX) return null;
       let kindAt = 0;
       const bytes = this.fragment(() => { this.rawR(K_NAME); this.str(name); kindAt = this.pos + 8; this.rawR(T_TIMES); this.rawR(K_ATTRS); });
-      f = { bytes: new Frag(bytes), kindAt: kindAt - (this.pos) };
+      f = { bytes, kindAt: kindAt - (this.pos) };
       this.names.set(name, f);
     }
     this.n1 = this.n0; this.f1 = this.f0; this.n0 = name; this.f0 = f;

@@ -10,7 +10,9 @@
 // env: ROUNDS (2), DURATION_S (6), WARMUP_S (2), CONNECTIONS (10), MODES (all of the above), TW_NICE (export
 // thread nice value, default 10), PIN=1 (Linux, 2+ cores: the server's main thread alone on CPU 0; autocannon,
 // the sink and the export thread (found by its nice value) on CPU 1: a machine with a core to spare for export),
-// NODE_BIN (node binary of the server and sink processes, default this one's; another major version for
+// IDLE=1 (Linux, with PIN=1: the sink and the export thread run SCHED_IDLE, so they only take CPU 1's cycles that the
+// load generator leaves: on 2 cores the nearest thing to a spare core for export and a backend on another machine),
+// TW_RING (export ring bytes), RATE (req/s offered over all connections; default: as many as the server takes), NODE_BIN (node binary of the server and sink processes, default this one's; another major version for
 // benchmarks: NODE_BIN=$(node scripts/bench-node.mjs 24) node --import ./scripts/register.mjs bench/thread-http.ts).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -62,7 +64,7 @@ async function server(): Promise<void> {
     if (MODE === 'off-thread') {
       const { threadProcessor } = await import('../src/thread/index.js');
       const exporter = encodeOnly ? { type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(ENCODE_ONLY) } : { type: 'otlp' as const, url };
-      processor = threadProcessor({ exporter, niceness: process.env.TW_NICE === undefined ? undefined : Number(process.env.TW_NICE) });
+      processor = threadProcessor({ exporter, niceness: process.env.TW_NICE === undefined ? undefined : Number(process.env.TW_NICE), ringBytes: process.env.TW_RING ? Number(process.env.TW_RING) : undefined });
     } else if (MODE === 'in-thread') {
       const { BatchSpanProcessor } = await import('../src/batcher.js');
       const { otlpExporter } = await import('../src/otlp-http.js');
@@ -113,6 +115,11 @@ function pin(tid: number, cpu: number): void {
   spawnSync('taskset', ['-pc', String(cpu), String(tid)], { stdio: 'ignore' });
 }
 
+/** SCHED_IDLE for one thread (`all` = every thread of a process); bench only. */
+function idle(id: number, all = false): void {
+  spawnSync('chrt', [...(all ? ['-a'] : []), '-i', '-p', '0', String(id)], { stdio: 'ignore' });
+}
+
 /** Threads of `pid` whose nice value is `nice` (the export thread renices itself; nothing else does). */
 function threadsWithNice(pid: number, nice: number): number[] {
   const out: number[] = [];
@@ -130,22 +137,25 @@ async function driver(): Promise<void> {
   const DURATION_S = Number(process.env.DURATION_S ?? 6);
   const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
   const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
+  const RATE = process.env.RATE ? Number(process.env.RATE) : undefined;
   const MODES = (process.env.MODES ?? 'plain,export-off,in-thread,off-thread,otel').split(',');
   const serverNode = new Set<string>(); // NODE_BIN's version, as the servers report it
   hardTimeLimit(ROUNDS * MODES.length * (DURATION_S + WARMUP_S + 20) * 1000);
   const start = startChild;
   const stop = stopChild;
   const load = async (port: number, s: number, record: boolean) => {
-    const r = await loadFor(port, s, CONNECTIONS, record);
-    return { rps: r.rps, p50: r.p50Ms, p99: r.p99Ms, errors: r.errors + r.non2xx };
+    const r = await loadFor(port, s, CONNECTIONS, record, RATE);
+    return { rps: r.rps, p50: r.p50Ms, p99: r.p99Ms, p999: r.p999Ms, errors: r.errors + r.non2xx };
   };
 
   const PIN = process.env.PIN === '1';
+  const IDLE = PIN && process.env.IDLE === '1';
   if (PIN) pin(process.pid, 1);
   const sink = start(here('./http/sink.ts'), {});
   if (PIN) pin(sink.child.pid!, 1);
+  if (IDLE) idle(sink.child.pid!, true);
   const sinkPort = (await waitFor<{ port: number }>(sink.child, 'ready')).port;
-  const runs: { round: number; mode: string; rps: number; p50: number; p99: number; errors: number; cpuPerReq: number; loopPerReq: number; mainPerReq: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number; exported: number; requests: number; load: number }[] = [];
+  const runs: { round: number; mode: string; rps: number; p50: number; p99: number; p999: number; errors: number; cpuPerReq: number; loopPerReq: number; mainPerReq: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number; exported: number; requests: number; load: number }[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (let k = 0; k < MODES.length; k++) {
@@ -157,7 +167,7 @@ async function driver(): Promise<void> {
           await load(port, WARMUP_S, false);
           if (PIN) {
             pin(srv.child.pid!, 0); // the main thread only: affinity is per thread
-            for (const tid of threadsWithNice(srv.child.pid!, Number(process.env.TW_NICE ?? 10))) pin(tid, 1);
+            for (const tid of threadsWithNice(srv.child.pid!, Number(process.env.TW_NICE ?? 10))) { pin(tid, 1); if (IDLE) idle(tid); }
           }
           srv.child.send({ cmd: 'mark' }); await waitFor(srv.child, 'marked');
           const c = await load(port, DURATION_S, true);
@@ -165,26 +175,27 @@ async function driver(): Promise<void> {
           const r = await waitFor<{ requests: number; exported: number; dropped: number; cpuUs: number; loopUs: number; mainUs: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number }>(srv.child, 'report');
           const run = { round, mode, ...c, cpuPerReq: r.cpuUs / r.requests, loopPerReq: r.loopUs / r.requests, mainPerReq: r.mainUs / r.requests, eldP50Ms: r.eldP50Ms, eldP99Ms: r.eldP99Ms, eldMaxMs: r.eldMaxMs, exported: r.exported, requests: r.requests, load: os.loadavg()[0]! };
           runs.push(run);
-          console.error(`round ${round} ${mode.padEnd(11)} ${c.rps.toFixed(0).padStart(6)} req/s  p50 ${c.p50.toFixed(3)}  p99 ${c.p99.toFixed(3)} ms  loop delay p99 ${r.eldP99Ms.toFixed(2)} max ${r.eldMaxMs.toFixed(2)} ms  CPU ${run.mainPerReq.toFixed(1)} µs/req main thread, ${run.cpuPerReq.toFixed(1)} all threads  exported ${r.exported}/${r.requests} (dropped ${r.dropped} in all)  load ${run.load.toFixed(1)}`);
+          console.error(`round ${round} ${mode.padEnd(11)} ${c.rps.toFixed(0).padStart(6)} req/s  p50 ${c.p50.toFixed(3)}  p99 ${c.p99.toFixed(3)}  p99.9 ${c.p999.toFixed(3)} ms  loop delay p99 ${r.eldP99Ms.toFixed(2)} max ${r.eldMaxMs.toFixed(2)} ms  CPU ${run.mainPerReq.toFixed(1)} µs/req main thread, ${run.cpuPerReq.toFixed(1)} all threads  exported ${r.exported}/${r.requests} (dropped ${r.dropped} in all)  load ${run.load.toFixed(1)}`);
         } finally { await stop(srv); }
       }
     }
   } finally { await stop(sink); }
 
   const med = median;
-  const pairedTo = (ref: string, mode: string, k: 'rps' | 'p99'): number => med(Array.from({ length: ROUNDS }, (_, i) => {
+  const pairedTo = (ref: string, mode: string, k: 'rps' | 'p99' | 'p999'): number => med(Array.from({ length: ROUNDS }, (_, i) => {
     const a = runs.find((r) => r.round === i + 1 && r.mode === mode)!, b = runs.find((r) => r.round === i + 1 && r.mode === ref)!;
     return a[k] / b[k];
   }));
-  console.log(`\n${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} connections, server node ${[...serverNode].join(',')} (load generator node ${process.version}), ${os.cpus().length} cores`);
-  console.log('| mode | req/s | ×plain | p50 ms | p99 ms | p99 ×export-off | loop delay p99 / max ms | main-thread CPU µs/req | CPU µs/req (all threads) | spans/req |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`\n${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} connections${RATE ? `, ${RATE} req/s offered` : ''}${PIN ? ', pinned' : ''}${IDLE ? ', sink and export thread SCHED_IDLE' : ''}, server node ${[...serverNode].join(',')} (load generator node ${process.version}), ${os.cpus().length} cores`);
+  console.log('| mode | req/s | ×plain | p50 ms | p99 ms | p99 ×export-off | p99.9 ms | p99.9 ×export-off | loop delay p99 / max ms | main-thread CPU µs/req | CPU µs/req (all threads) | spans/req |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const mode of MODES) {
     const rs = runs.filter((r) => r.mode === mode);
     const m = (k: keyof (typeof rs)[number]): number => med(rs.map((r) => r[k] as number));
     const vsOff = MODES.includes('export-off') ? pairedTo('export-off', mode, 'p99').toFixed(2) : '-';
+    const vsOff999 = MODES.includes('export-off') ? pairedTo('export-off', mode, 'p999').toFixed(2) : '-';
     const vsPlain = MODES.includes('plain') ? pairedTo('plain', mode, 'rps').toFixed(3) : '-';
-    console.log(`| ${mode} | ${m('rps').toFixed(0)} | ${vsPlain} | ${m('p50').toFixed(3)} | ${m('p99').toFixed(3)} | ${vsOff} | ${m('eldP99Ms').toFixed(2)} / ${m('eldMaxMs').toFixed(2)} | ${m('mainPerReq').toFixed(1)} | ${m('cpuPerReq').toFixed(1)} | ${(rs.reduce((a, r) => a + r.exported, 0) / rs.reduce((a, r) => a + r.requests, 0)).toFixed(3)} |`);
+    console.log(`| ${mode} | ${m('rps').toFixed(0)} | ${vsPlain} | ${m('p50').toFixed(3)} | ${m('p99').toFixed(3)} | ${vsOff} | ${m('p999').toFixed(3)} | ${vsOff999} | ${m('eldP99Ms').toFixed(2)} / ${m('eldMaxMs').toFixed(2)} | ${m('mainPerReq').toFixed(1)} | ${m('cpuPerReq').toFixed(1)} | ${(rs.reduce((a, r) => a + r.exported, 0) / rs.reduce((a, r) => a + r.requests, 0)).toFixed(3)} |`);
   }
-  console.log('RESULT ' + JSON.stringify({ file: 'thread-http', node: [...serverNode].join(','), driverNode: process.version, config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, MODES }, runs }));
+  console.log('RESULT ' + JSON.stringify({ file: 'thread-http', node: [...serverNode].join(','), driverNode: process.version, config: { ROUNDS, DURATION_S, WARMUP_S, CONNECTIONS, RATE, MODES, PIN, IDLE, EXPORT: process.env.EXPORT ?? 'sink' }, runs }));
 }

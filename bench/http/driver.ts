@@ -50,17 +50,20 @@ export function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 15_000
   });
 }
 
-export interface LoadResult { rps: number; total: number; non2xx: number; errors: number; timeouts: number; p50Ms: number; p99Ms: number }
+export interface LoadResult { rps: number; total: number; non2xx: number; errors: number; timeouts: number; p50Ms: number; p99Ms: number; p999Ms: number }
 
-/** autocannon against 127.0.0.1:port for `durationS`; latency percentiles only when `recordLatency`. */
-export async function load(port: number, durationS: number, connections: number, recordLatency: boolean): Promise<LoadResult> {
+/**
+ * autocannon against 127.0.0.1:port for `durationS`; latency percentiles only when `recordLatency`.
+ * `rate` (req/s over all connections) offers a fixed load instead of as many requests as the server takes.
+ */
+export async function load(port: number, durationS: number, connections: number, recordLatency: boolean, rate?: number): Promise<LoadResult> {
   const lat = new Float64Array(4_000_000);
   let n = 0;
-  const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, duration: durationS, timeout: 10, renderProgressBar: false, renderResultsTable: false });
+  const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, duration: durationS, timeout: 10, renderProgressBar: false, renderResultsTable: false, ...(rate ? { overallRate: rate } : {}) });
   if (recordLatency) inst.on('response', (_c, _s, _b, ms) => { if (n < lat.length) lat[n++] = ms as number; });
   const res = await inst;
   const sorted = lat.subarray(0, n).sort();
-  return { rps: res.requests.average, total: res.requests.total, non2xx: res.non2xx, errors: res.errors, timeouts: res.timeouts, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+  return { rps: res.requests.average, total: res.requests.total, non2xx: res.non2xx, errors: res.errors, timeouts: res.timeouts, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), p999Ms: percentile(sorted, 99.9) };
 }
 
 function percentile(sorted: Float64Array, p: number): number {

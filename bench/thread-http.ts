@@ -12,7 +12,8 @@
 // the sink and the export thread (found by its nice value) on CPU 1: a machine with a core to spare for export),
 // IDLE=1 (Linux, with PIN=1: the sink and the export thread run SCHED_IDLE, so they only take CPU 1's cycles that the
 // load generator leaves: on 2 cores the nearest thing to a spare core for export and a backend on another machine),
-// TW_RING (export ring bytes), RATE (req/s offered over all connections; default: as many as the server takes), NODE_BIN (node binary of the server and sink processes, default this one's; another major version for
+// TW_RING (export ring bytes), RATE (req/s offered over all connections; default: as many as the server takes),
+// NODE_BIN (node binary of the server and sink processes, default this one's; another major version for
 // benchmarks: NODE_BIN=$(node scripts/bench-node.mjs 24) node --import ./scripts/register.mjs bench/thread-http.ts).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

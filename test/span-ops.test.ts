@@ -1,0 +1,104 @@
+// Span's write side against a model written from its documented rules. setAttribute, setStatus and end each
+// have a small fast path and a full method (src/span.ts); any operation sequence must give the same
+// attributes, status, counters and end as the rules, whichever path each call took.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { createTracer, Span } from '../src/index.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
+const KEYS = ['a', 'b', 'bb', 'http.route', 'error.type', '', 'x.secret'];
+
+type Op =
+  | { op: 'attr'; key: unknown; value: unknown }
+  | { op: 'status'; code: unknown; message?: unknown; object: boolean }
+  | { op: 'end'; time?: number };
+
+const value = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(), fc.double(), fc.boolean(),
+  fc.constant(null), fc.constant(undefined),
+  fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.integer()), { maxLength: 3 }),
+  fc.constant({ nested: 1 }),
+);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('attr' as const), key: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.constant(7) }), value }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('status' as const), code: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(0, 1, 2) }, { weight: 1, arbitrary: fc.constantFrom(3, -1, '1') }), message: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }), object: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('end' as const), time: fc.option(fc.integer({ min: -2000, max: 5000 }), { nil: undefined }) }) },
+);
+const policyArb = fc.record({ maxCount: fc.integer({ min: 1, max: 5 }), maxValueLength: fc.integer({ min: 1, max: 8 }), allowlist: fc.boolean() });
+
+test('span write side (fast paths and full methods) follows the documented rules for any call sequence', () => {
+  fc.assert(fc.property(policyArb, fc.boolean(), fc.array(opArb, { maxLength: 25 }), (pol, withInitial, ops) => {
+    const cap = new CaptureProcessor();
+    const allow = pol.allowlist ? (k: string) => k !== 'x.secret' : undefined;
+    const tracer = createTracer({ service: 's', processor: cap, attributes: { maxCount: pol.maxCount, maxValueLength: pol.maxValueLength, allow } });
+    const span = tracer.startSpan('op', withInitial ? { attributes: { a: 'init' } } : undefined) as Span;
+    const startMs = span.startTime;
+    // the model
+    const attrs = new Map<string, unknown>();
+    const c = { dropped: 0, truncated: 0, rejected: 0, invalid: 0, afterEnd: 0, endedTwice: 0 };
+    let status = 0;
+    let statusMessage: string | null = null;
+    let ended = false;
+    let endAt: number | undefined;
+    const clip = (s: string): string => { if (s.length > pol.maxValueLength) { c.truncated++; return s.slice(0, pol.maxValueLength); } return s; };
+    if (withInitial) attrs.set('a', clip('init'));
+    for (const o of ops) {
+      if (o.op === 'attr') {
+        span.setAttribute(o.key as string, o.value as never);
+        if (ended) { c.afterEnd++; continue; }
+        if (o.value === undefined || o.value === null) continue;
+        if (typeof o.key !== 'string' || o.key === '') { c.invalid++; continue; }
+        if (allow && !allow(o.key)) { c.rejected++; continue; }
+        let v: unknown = o.value;
+        if (typeof v === 'string') v = clip(v);
+        else if (Array.isArray(v)) {
+          const n = Math.min(v.length, pol.maxCount);
+          if (v.length > n) c.truncated++;
+          v = v.slice(0, n).map((e) => (typeof e === 'string' ? clip(e) : e));
+        } else if (typeof v !== 'number' && typeof v !== 'boolean') { c.invalid++; continue; }
+        if (attrs.has(o.key)) { attrs.set(o.key, v); continue; }
+        if (attrs.size >= pol.maxCount) { c.dropped++; continue; }
+        attrs.set(o.key, v);
+      } else if (o.op === 'status') {
+        if (o.object) span.setStatus({ code: o.code as number, message: o.message as string | undefined });
+        else span.setStatus(o.code as number, o.message as string | undefined);
+        if (ended) { c.afterEnd++; continue; }
+        if (o.code !== 0 && o.code !== 1 && o.code !== 2) continue;
+        if (status === 1) continue; // OK is final
+        status = o.code;
+        if (o.code === 2 && typeof o.message === 'string' && o.message.length > 0) statusMessage = o.message.slice(0, pol.maxValueLength);
+      } else {
+        span.end(o.time === undefined ? undefined : startMs + o.time);
+        if (ended) { c.endedTwice++; continue; }
+        ended = true;
+        endAt = o.time === undefined ? undefined : Math.max(0, o.time); // an end before the start is clamped
+      }
+    }
+    assert.equal(span.attributes, Object.fromEntries(attrs));
+    assert.is(span.nAttr, attrs.size);
+    assert.is(span.status, status);
+    assert.is(span.statusMessage, statusMessage);
+    assert.is(span.ended, ended);
+    assert.is(cap.spans.length, ended ? 1 : 0);
+    if (endAt !== undefined) assert.ok(Math.abs(span.duration - endAt) < 0.001, `duration ${span.duration} vs ${endAt}`);
+    const st = tracer.stats();
+    assert.equal(
+      { dropped: st.attributes.dropped, truncated: st.attributes.truncated, rejected: st.attributes.rejected, invalid: st.attributes.invalid, afterEnd: st.afterEnd, endedTwice: st.endedTwice },
+      c,
+    );
+  }), { numRuns: RUNS });
+});
+
+test('a span ended without a time gets a non-negative duration from the clock', () => {
+  const tracer = createTracer({ service: 's', processor: new CaptureProcessor() });
+  const span = tracer.startSpan('op') as Span;
+  span.end();
+  assert.ok(span.ended);
+  assert.ok(span.duration >= 0 && span.duration < 60_000, String(span.duration));
+  assert.ok(span.endTime >= span.startTime);
+});
+
+test.run();

@@ -41,15 +41,15 @@ export class AttributePolicy {
   readonly maxCount: number;
   readonly maxValueLength: number;
   readonly allow: KeyFilter | null;
-  /** Span.setAttribute's fast path applies below this many attributes: maxCount, or 0 with an allowlist. */
-  readonly fastMax: number;
+  /** Span.setAttribute's fast path applies below this many attributes x 2: maxCount, or 0 with an allowlist. */
+  readonly fastMax2: number;
 
   constructor(o: AttributeLimitsOptions = {}) {
-    this.maxCount = positiveInt(o.maxCount, 128);
+    this.maxCount = Math.min(positiveInt(o.maxCount, 128), 16383); // the count's width in Span.bits
     this.maxValueLength = positiveInt(o.maxValueLength, 4096);
     const a = o.allow;
     this.allow = a == null ? null : typeof a === 'function' ? a : compileAllowlist(a);
-    this.fastMax = this.allow === null ? this.maxCount : 0;
+    this.fastMax2 = this.allow === null ? 2 * this.maxCount : 0;
   }
 }
 

@@ -19,10 +19,15 @@ export const KIND_SHIFT = 8;
 export const STATUS_SHIFT = 11;
 export const PARENT_REMOTE = 1 << 13;
 export const HAS_PARENT = 1 << 14;
-const ENDED = 1 << 15;
-/** Attribute pair count lives in bits 16..30 (max 32767, far above any sane maxCount). */
+/**
+ * Above the attribute count on purpose: `bits >>> NATTR_SHIFT` is the count on a live span and >= 16384 on
+ * an ended one, so setAttribute's fast path tests "live and under the limit" with one compare.
+ */
+const ENDED = 1 << 30;
+/** Attribute pair count lives in bits 16..29 (max 16383; AttributePolicy caps maxCount there). */
 const NATTR_SHIFT = 16;
-const LOW_BITS = (1 << NATTR_SHIFT) - 1;
+const NATTR_MASK = 0x3fff;
+const COUNT_BITS = NATTR_MASK << NATTR_SHIFT;
 /** Span.dur value meaning "2^31 - 1 ns (2.1 s) or longer: the end is in rare.endSec/endNs". */
 const LONG = 0x7fffffff;
 
@@ -105,7 +110,7 @@ export class Span implements SpanContextLike {
   get parentSpanId(): string { return (this.bits & HAS_PARENT) === 0 ? '' : hex16(this.p0, this.p1); }
   get traceState(): TraceState | null { return this.rare === null ? null : this.rare.traceState; }
   /** Number of attributes recorded. */
-  get nAttr(): number { return this.bits >>> NATTR_SHIFT; }
+  get nAttr(): number { return (this.bits >>> NATTR_SHIFT) & NATTR_MASK; }
   /** Start, ms since epoch (sub-ms fraction; use startUnixNano for exact ns). */
   get startTime(): number { return toEpochMs(this.startSec, this.startNs); }
   /** End, ms since epoch (0 until ended). */
@@ -131,12 +136,12 @@ export class Span implements SpanContextLike {
   get attributes(): Record<string, AttributeValue> {
     const o: Record<string, AttributeValue> = {};
     const a = this.attrs;
-    for (let i = 0, n = this.bits >>> NATTR_SHIFT; i < n; i++) o[a![2 * i] as string] = a![2 * i + 1] as AttributeValue;
+    for (let i = 0, n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK; i < n; i++) o[a![2 * i] as string] = a![2 * i + 1] as AttributeValue;
     return o;
   }
   getAttribute(key: string): AttributeValue | undefined {
     const a = this.attrs;
-    for (let i = 0, n = this.bits >>> NATTR_SHIFT; i < n; i++) if (a![2 * i] === key) return a![2 * i + 1] as AttributeValue;
+    for (let i = 0, n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK; i < n; i++) if (a![2 * i] === key) return a![2 * i + 1] as AttributeValue;
     return undefined;
   }
   get links(): readonly SpanLink[] { return this.rare?.links ?? []; }
@@ -151,14 +156,15 @@ export class Span implements SpanContextLike {
   setAttribute(key: string, value: AttributeValue | null | undefined): this {
     const a = this.attrs;
     const b = this.bits;
-    const n = b >>> 16; // NATTR_SHIFT
     const p = this.tracer.attrPolicy;
-    if (a !== null && n < p.fastMax && (b & ENDED) === 0 && typeof key === 'string' && key !== '' &&
+    // literals, not NATTR_SHIFT: a module constant costs a context load and a TDZ check in the bytecode
+    const m = (b >>> 16) * 2; // 2 x the count; >= 32768 once ended (see ENDED)
+    let len: number;
+    if (a !== null && m < p.fastMax2 && typeof key === 'string' && (len = key.length) !== 0 &&
       (typeof value === 'string' ? value.length <= p.maxValueLength : typeof value === 'number' || typeof value === 'boolean')) {
-      const len = key.length;
-      for (let i = 0; i < n; i++) { const k = a[2 * i] as string; if (k.length === len && k === key) { a[2 * i + 1] = value; return this; } }
-      a[2 * n] = key;
-      a[2 * n + 1] = value;
+      for (let i = 0; i < m; i += 2) { const k = a[i] as string; if (k.length === len && k === key) { a[i + 1] = value; return this; } }
+      a[m] = key;
+      a[m + 1] = value;
       this.bits = b + 65536; // one more pair (1 << NATTR_SHIFT)
       return this;
     }
@@ -176,7 +182,7 @@ export class Span implements SpanContextLike {
     const v = (ty === 'string' && (value as string).length <= t.attrPolicy.maxValueLength) || ty === 'number' || ty === 'boolean' ? value : sanitizeValue(value, t.attrPolicy, t.attrStats);
     if (v === undefined) return this;
     let a = this.attrs;
-    const n = this.bits >>> NATTR_SHIFT;
+    const n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK;
     if (a === null) a = this.attrs = t.takeAttrArray();
     else {
       // length first: a failing string === is a StringEqual call; with 4-5 keys to pass this cut ~10 ns per setAttribute
@@ -299,16 +305,16 @@ export class Span implements SpanContextLike {
   release(): void {
     const a = this.attrs;
     if (a === null) return;
-    const n = this.bits >>> NATTR_SHIFT;
+    const n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK;
     this.attrs = null;
-    this.bits &= LOW_BITS;
+    this.bits &= ~COUNT_BITS;
     this.tracer.recycleAttrArray(a, n);
   }
 
   /** Internal: set by the tracer when it copies the initial attributes. */
   setAttrs(a: unknown[] | null, n: number): void {
     this.attrs = a;
-    this.bits = (this.bits & LOW_BITS) | (n << NATTR_SHIFT);
+    this.bits = (this.bits & ~COUNT_BITS) | (n << NATTR_SHIFT);
   }
 }
 

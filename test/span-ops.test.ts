@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createTracer, Span } from '../src/index.js';
+import { createTracer, Span, NonRecordingSpan, parentBased, alwaysOn, alwaysOff, parseTraceparent, type SpanOptions } from '../src/index.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
@@ -90,6 +90,48 @@ test('span write side (fast paths and full methods) follows the documented rules
       c,
     );
   }), { numRuns: RUNS });
+});
+
+// startSpan reads the common options itself and hands the rarer ones (root, sampleAsRoot, startTime, links)
+// to a full path; `links: []` changes nothing but takes the full path, so both paths must decide alike.
+test('startSpan: the fast path and the full path take the same decisions for any parent, sampler and options', () => {
+  const tp = (flags: string) => parseTraceparent(`00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`)!;
+  fc.assert(fc.property(
+    fc.constantFrom('on', 'off', 'parent-on', 'parent-off'),
+    fc.constantFrom('none', 'sampled-span', 'unsampled-span', 'remote-sampled', 'remote-unsampled', 'null'),
+    fc.constantFrom('none', 'sampled-span', 'unsampled-span'),
+    fc.option(fc.constantFrom(1, 2, 3, 4, 5), { nil: undefined }),
+    fc.boolean(), fc.boolean(), fc.boolean(),
+    (samplerName, explicit, active, kind, withAttrs, root, asRoot) => {
+      const sampler = samplerName === 'on' ? alwaysOn : samplerName === 'off' ? alwaysOff : parentBased(samplerName === 'parent-on' ? alwaysOn : alwaysOff);
+      const tracer = createTracer({ service: 's', processor: { onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} } as never, sampler });
+      const sampledSpan = createTracer({ service: 's', processor: { onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} } as never }).startSpan('p');
+      const unsampledSpan = createTracer({ service: 's', sampler: alwaysOff }).startSpan('p');
+      const pick = (x: string) => x === 'sampled-span' ? sampledSpan : x === 'unsampled-span' ? unsampledSpan : x === 'remote-sampled' ? tp('01') : x === 'remote-unsampled' ? tp('00') : x === 'null' ? null : undefined;
+      const opts: SpanOptions = {};
+      const p = pick(explicit);
+      if (p !== undefined) opts.parent = p;
+      if (kind !== undefined) opts.kind = kind;
+      if (withAttrs) opts.attributes = { 'http.route': '/x' };
+      if (root) opts.root = true;
+      if (asRoot) opts.sampleAsRoot = true;
+      const run = (o: SpanOptions) => tracer.withSpan(pick(active) ?? undefined, () => tracer.startSpan('op', o));
+      const a = run(opts);
+      const b = run({ ...opts, links: [] });
+      assert.is(a instanceof NonRecordingSpan, b instanceof NonRecordingSpan, 'recording or not');
+      assert.is(a.traceFlags, b.traceFlags);
+      const reused = (s: unknown) => s === sampledSpan || s === unsampledSpan || s === p;
+      assert.is(reused(a), reused(b), 'reuses the parent');
+      if (reused(a)) assert.is(a, b);
+      if (a instanceof Span && b instanceof Span) {
+        assert.is(a.hasParent, b.hasParent);
+        assert.is(a.parentSpanId, b.parentSpanId);
+        if (a.hasParent) assert.is(a.traceId, b.traceId);
+        assert.is(a.kind, b.kind);
+        assert.equal(a.attributes, b.attributes);
+      }
+      assert.is(typeof a.traceId, 'string');
+    }), { numRuns: Math.min(RUNS, 300) });
 });
 
 test('a span ended without a time gets a non-negative duration from the clock', () => {

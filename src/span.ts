@@ -205,9 +205,9 @@ export class Span implements SpanContextLike {
   /** setStatus(SpanStatusCode.ERROR, 'why') or OTel style setStatus({ code, message }). */
   setStatus(code: number | { code: number; message?: string }, message?: string): this {
     const b = this.bits;
-    // a bare code on a live span whose status is not final (OK is final, as in OTel)
-    if ((code === 0 || code === 1 || code === 2) && message === undefined && (b & ENDED) === 0 && ((b >> STATUS_SHIFT) & 3) !== SpanStatusCode.OK) {
-      this.bits = (b & ~(3 << STATUS_SHIFT)) | (code << STATUS_SHIFT);
+    // OK or ERROR without a message on a live span whose status is still UNSET (literals: ENDED | 3 << STATUS_SHIFT)
+    if ((b & 0x40001800) === 0 && (code === 1 || code === 2) && message === undefined) {
+      this.bits = b | (code << 11);
       return this;
     }
     return this.setStatusFull(code, message);

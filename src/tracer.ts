@@ -114,7 +114,7 @@ export class Tracer {
     // one lets V8 remove the options literal written at the call site (32-40 B per span). start() gets the
     // common options as scalars; the rarer ones (root, sampleAsRoot, startTime, links) take startSpanFull.
     if (options === undefined) return this.start(name, undefined, 1, undefined);
-    if (options.root !== undefined || options.sampleAsRoot !== undefined || options.startTime !== undefined || options.links !== undefined) return this.startSpanFull(name, options);
+    if (options.root === true || options.sampleAsRoot === true || options.startTime !== undefined || options.links !== undefined) return this.startSpanFull(name, options);
     return this.start(name, options.parent, options.kind ?? 1, options.attributes);
   }
 

@@ -79,4 +79,21 @@ test('initial attributes are copied: mutating the object after startSpan does no
   assert.equal(s.attributes, { a: '1' });
 });
 
+test('maxCount is capped at 16383 (the width of the count in Span.bits): a span never holds more, the rest are counted', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ service: 's', processor: cap, attributes: { maxCount: 100_000 } });
+  assert.is(t.attrPolicy.maxCount, 16383);
+  const s = t.startSpan('x') as Span;
+  for (let i = 0; i < 16390; i++) s.setAttribute('k' + i, i);
+  assert.is(s.nAttr, 16383);
+  assert.is(s.getAttribute('k16382'), 16382);
+  assert.is(s.getAttribute('k16383'), undefined);
+  assert.is(t.stats().attributes.dropped, 7);
+  s.setAttribute('k0', 'again'); // an existing key is still overwritten at the limit
+  assert.is(s.getAttribute('k0'), 'again');
+  s.end();
+  assert.ok(s.ended && s.nAttr === 16383, 'the count survives end');
+  assert.is(cap.spans.length, 1);
+});
+
 test.run();

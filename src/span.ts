@@ -152,7 +152,7 @@ export class Span implements SpanContextLike {
   // --- write side ---
   // setAttribute, setStatus and end: a small fast path each, the full method for the rest, so that V8 can
   // inline them into the caller (its budget is ~920 bytes of bytecode per optimized function; setAttribute
-  // alone was 445 bytes, now 223; setStatus 284 -> 117, end 262 -> 175). Span bench: 3-15% faster.
+  // was 445 bytes, now 201; setStatus 284 -> 67, end 262 -> 173). BENCHMARKS.md, span lifecycle.
   setAttribute(key: string, value: AttributeValue | null | undefined): this {
     const a = this.attrs;
     const b = this.bits;

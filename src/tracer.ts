@@ -120,23 +120,23 @@ export class Tracer {
 
   private start(name: string, parent: SpanContextLike | null | undefined, kind: number, attributes: Attributes | undefined): AnySpan {
     if (parent === undefined) parent = storage.getStore() ?? null;
-    // Children of an unsampled span under a parent-based sampler: reuse it, no work at all.
+    return this.reused(parent) ?? this.begin(name, parent, kind, attributes, false, undefined, undefined);
+  }
+
+  /** Children of an unsampled span under a parent-based sampler reuse it (no work at all): that span, or null. */
+  private reused(parent: SpanContextLike | null): NonRecordingSpan | null {
     if (parent instanceof NonRecordingSpan && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && (parent.t0 | parent.t1 | parent.t2 | parent.t3) !== 0) {
       this.counters.unsampled++;
       return parent;
     }
-    return this.begin(name, parent, kind, attributes, false, undefined, undefined);
+    return null;
   }
 
   private startSpanFull(name: string, options: SpanOptions): AnySpan {
     let parent = options.root === true ? null : options.parent;
     const asRoot = options.sampleAsRoot === true;
     if (parent === undefined) parent = storage.getStore() ?? null;
-    if (parent instanceof NonRecordingSpan && !asRoot && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && (parent.t0 | parent.t1 | parent.t2 | parent.t3) !== 0) {
-      this.counters.unsampled++;
-      return parent;
-    }
-    return this.begin(name, parent, options.kind ?? 1, options.attributes, asRoot, options.startTime, options.links);
+    return (asRoot ? null : this.reused(parent)) ?? this.begin(name, parent, options.kind ?? 1, options.attributes, asRoot, options.startTime, options.links);
   }
 
   private begin(name: string, parent: SpanContextLike | null, kind: number, attributes: Attributes | undefined, asRoot: boolean, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {

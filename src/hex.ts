@@ -1,7 +1,10 @@
 // Hex at the edge only: IDs live as int32 words on the hot path and become hex through these tables.
 
-/** ASCII code -> 0..15 for lowercase hex digits, -1 otherwise (uppercase is invalid per W3C Trace Context §3.2.2). */
-export const HEX_VALUE = new Int8Array(128).fill(-1);
+/**
+ * UTF-16 code unit -> 0..15 for lowercase hex digits, -1 otherwise (uppercase is invalid per W3C Trace Context
+ * §3.2.2). 64 KiB so a parser indexes it with any charCodeAt() without a `c < 128` test per char.
+ */
+export const HEX_VALUE = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = 10 + i;
 

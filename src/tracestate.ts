@@ -23,7 +23,7 @@ const MAX_VALUE = 256;
 const KEY_START = 1; // lcalpha / DIGIT
 const KEY_CHAR = 2; // lcalpha / DIGIT / _ - * / @
 const VALUE_CHAR = 4; // chr = %x20-2B / %x2D-3C / %x3E-7E
-const CLASS = new Uint8Array(128);
+const CLASS = new Uint8Array(65536); // any UTF-16 code unit: the parse loops index it without a `c < 128` test
 for (let c = 0x20; c <= 0x7e; c++) if (c !== 0x2c && c !== 0x3d) CLASS[c] = VALUE_CHAR;
 for (let c = 0x61; c <= 0x7a; c++) CLASS[c]! |= KEY_START | KEY_CHAR;
 for (let c = 0x30; c <= 0x39; c++) CLASS[c]! |= KEY_START | KEY_CHAR;
@@ -216,11 +216,11 @@ function scan(s: string): number {
     }
     if (c === COMMA) { canonical = false; i++; continue; } // empty member
     const ks = i;
-    if (c >= 128 || (CLASS[c]! & KEY_START) === 0) return INVALID;
-    while (++i < n && (c = s.charCodeAt(i)) < 128 && (CLASS[c]! & KEY_CHAR) !== 0);
+    if ((CLASS[c]! & KEY_START) === 0) return INVALID;
+    while (++i < n && (CLASS[c = s.charCodeAt(i)]! & KEY_CHAR) !== 0);
     if (i === n || c !== EQ || i - ks > MAX_KEY) return INVALID;
     const eq = i;
-    while (++i < n && (c = s.charCodeAt(i)) < 128 && (CLASS[c]! & VALUE_CHAR) !== 0);
+    while (++i < n && (CLASS[c = s.charCodeAt(i)]! & VALUE_CHAR) !== 0);
     let ve = i; // trailing spaces are OWS, not value [§3.3.1.3.2: value ends with nblk-chr]
     while (ve > eq + 1 && s.charCodeAt(ve - 1) === SP) ve--;
     if (ve === eq + 1 || ve - eq - 1 > MAX_VALUE) return INVALID;

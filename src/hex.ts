@@ -29,6 +29,7 @@ export function hex8(x: number): string {
  * NaN (not -1) because every int32 is a valid word.
  */
 export function readHex8(s: string, off: number): number {
+  // `c < 128` is for reads past the end (NaN), which callers here do not rule out; HEX_VALUE covers every code unit
   let v = 0;
   for (let i = off, end = off + 8; i < end; i++) {
     const c = s.charCodeAt(i);

@@ -257,10 +257,10 @@ export function isValidKey(key: string): boolean {
   const n = key.length;
   if (n === 0 || n > MAX_KEY) return false;
   const c = key.charCodeAt(0);
-  if (c >= 128 || (CLASS[c]! & KEY_START) === 0) return false;
+  if ((CLASS[c]! & KEY_START) === 0) return false;
   for (let i = 1; i < n; i++) {
     const d = key.charCodeAt(i);
-    if (d >= 128 || (CLASS[d]! & KEY_CHAR) === 0) return false;
+    if ((CLASS[d]! & KEY_CHAR) === 0) return false;
   }
   return true;
 }
@@ -272,7 +272,7 @@ export function isValidValue(value: string): boolean {
   if (n === 0 || n > MAX_VALUE || value.charCodeAt(n - 1) === SP) return false;
   for (let i = 0; i < n; i++) {
     const d = value.charCodeAt(i);
-    if (d >= 128 || (CLASS[d]! & VALUE_CHAR) === 0) return false;
+    if ((CLASS[d]! & VALUE_CHAR) === 0) return false;
   }
   return true;
 }

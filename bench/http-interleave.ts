@@ -3,7 +3,8 @@
 // the median reported. This VM's speed drifts up to 2x over seconds, which a mode-after-mode run (bench/
 // http-overhead.ts) turns into ±10% ratio noise; here the drift hits every mode of a cycle alike.
 //
-// env: K (12), SLICE_S (1), CONNECTIONS (10), MODES (plain,tracewire,tracewire-bare,als; plain required),
+// env: K (12), SLICE_S (1), CONNECTIONS (10), MODES (plain,tracewire,tracewire-bare,als; also plain-headers,
+// tracewire-otlp, otel; plain required),
 // SERVER=thread (bench/thread-http.ts servers: plain,export-off,in-thread,off-thread,otel), NODE_BIN (server
 // and sink binary, e.g. $(node scripts/bench-node.mjs 24)), OUT (JSON file, default bench/results/http-interleave.json)
 import { execFileSync, type ChildProcess } from 'node:child_process';

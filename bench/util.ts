@@ -49,7 +49,8 @@ export async function runTasks(file: string, tasks: Task[], extra: Record<string
     meanNs: median(means[i]!), medianNs: median(perRound[i]!), rmePct: spreadPct(perRound[i]!), roundMediansNs: perRound[i]!,
   }));
   out.forEach((o, i) => {
-    if (o.impl !== 'tracewire' || o.group === undefined) return;
+    // ref rows too: OTel / a floor is the most any implementation doing that floor's work could reach
+    if ((o.impl !== 'tracewire' && o.impl !== 'ref') || o.group === undefined) return;
     const j = tasks.findIndex((t) => t.group === o.group && t.impl === 'otel');
     if (j >= 0) o.pairedRatio = median(perRound[j]!.map((x, r) => x / perRound[i]![r]!));
   });

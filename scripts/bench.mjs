@@ -31,7 +31,7 @@ for (const [f, runs] of Object.entries(all)) {
   const tasks = summary.files[f].tasks;
   for (const t of tasks) {
     let ratio = '';
-    if (t.impl === 'tracewire' && t.group) { const o = tasks.find((x) => x.group === t.group && x.impl === 'otel'); if (o) ratio = `  ${(o.medianNs / t.medianNs).toFixed(1)}x faster than OTel` + (t.pairedRatio ? ` (paired within rounds: ${t.pairedRatio.toFixed(2)}x [${t.pairedMin.toFixed(2)}–${t.pairedMax.toFixed(2)}])` : ''); }
+    if ((t.impl === 'tracewire' || t.impl === 'ref') && t.group) { const o = tasks.find((x) => x.group === t.group && x.impl === 'otel'); if (o) ratio = `  ${(o.medianNs / t.medianNs).toFixed(1)}x faster than OTel` + (t.pairedRatio ? ` (paired within rounds: ${t.pairedRatio.toFixed(2)}x [${t.pairedMin.toFixed(2)}–${t.pairedMax.toFixed(2)}])` : ''); }
     console.log(`${t.name.padEnd(64)} ${t.medianNs.toFixed(1).padStart(9)} ns [${t.min.toFixed(1)}–${t.max.toFixed(1)}]${ratio}`);
   }
 }

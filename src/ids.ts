@@ -6,13 +6,18 @@ const WORDS = 16384;
 const pool = new Int32Array(WORDS);
 let next = WORDS;
 
+/** Refill the pool; returns the index to read from (0). Kept out of the fill functions so they stay small. */
+function refill(): number {
+  randomFillSync(pool);
+  return 0;
+}
+
 /** One crypto-random int32 word. */
 export function randomWord(): number {
-  if (next === WORDS) {
-    randomFillSync(pool);
-    next = 0;
-  }
-  return pool[next++]!;
+  let i = next;
+  if (i === WORDS) i = refill();
+  next = i + 1;
+  return pool[i]!;
 }
 
 /** Anything that holds a trace ID as four int32 words (SpanContext, Span). */
@@ -20,16 +25,25 @@ export interface TraceIdWords { t0: number; t1: number; t2: number; t3: number }
 /** Anything that holds a span ID as two int32 words. */
 export interface SpanIdWords { s0: number; s1: number }
 
-/** Fill a fresh non-zero trace ID (all 128 bits random, so the W3C Level 2 random flag holds). */
+/**
+ * Fill a fresh non-zero trace ID (all 128 bits random, so the W3C Level 2 random flag holds). One bounds
+ * check for the four words instead of one per word (randomWord() x4 was not inlined into the tracer).
+ */
 export function fillTraceId(o: TraceIdWords): void {
-  do {
-    o.t0 = randomWord(); o.t1 = randomWord(); o.t2 = randomWord(); o.t3 = randomWord();
-  } while ((o.t0 | o.t1 | o.t2 | o.t3) === 0); // W3C §3.2.2.3: all-zero is invalid, so redraw
+  let i = next;
+  if (i > WORDS - 4) i = refill(); // the pool's tail (< 4 words) is skipped: still uniform, never reused
+  next = i + 4;
+  const a = pool[i]!, b = pool[i + 1]!, c = pool[i + 2]!, d = pool[i + 3]!;
+  if ((a | b | c | d) === 0) { fillTraceId(o); return; } // W3C §3.2.2.3: all-zero is invalid, so redraw
+  o.t0 = a; o.t1 = b; o.t2 = c; o.t3 = d;
 }
 
-/** Fill a fresh non-zero span ID. */
+/** Fill a fresh non-zero span ID (§3.2.2.4: all-zero is invalid, so redraw). */
 export function fillSpanId(o: SpanIdWords): void {
-  do {
-    o.s0 = randomWord(); o.s1 = randomWord();
-  } while ((o.s0 | o.s1) === 0);
+  let i = next;
+  if (i > WORDS - 2) i = refill();
+  next = i + 2;
+  const a = pool[i]!, b = pool[i + 1]!;
+  if ((a | b) === 0) { fillSpanId(o); return; }
+  o.s0 = a; o.s1 = b;
 }

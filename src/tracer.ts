@@ -66,6 +66,8 @@ export interface TracerStats extends ProcessorStats {
 }
 
 const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
+/** startSpan(name) reads its options from this (frozen: nothing can add a parent to every span). */
+const NO_OPTIONS: SpanOptions = Object.freeze({});
 /** Pooled attribute arrays per tracer: 1024 x 16 slots bounds the pool at ~150 KB. */
 const ATTR_POOL_MAX = 1024;
 const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
@@ -109,37 +111,31 @@ export class Tracer {
    * Returns a recording Span, or a NonRecordingSpan that still carries the context when unsampled.
    */
   startSpan(name: string, options?: SpanOptions): AnySpan {
-    // Tiny on purpose (102 bytes of bytecode): V8 spends a call site's inlining budget on the later calls
-    // first (setAttribute, setStatus, end), so only a small startSpan still gets inlined, and only an inlined
-    // one lets V8 remove the options literal written at the call site (32-40 B per span). start() gets the
-    // common options as scalars; the rarer ones (root, sampleAsRoot, startTime, links) take startSpanFull.
-    if (options === undefined) return this.start(name, undefined, 1, undefined);
-    if (options.root === true || options.sampleAsRoot === true || options.startTime !== undefined || options.links !== undefined) return this.startSpanFull(name, options);
-    return this.start(name, options.parent, options.kind ?? 1, options.attributes);
+    // Only reads the options (63 bytes of bytecode; begin() is too big to be inlined into it). V8 considers
+    // startSpan last among a call site's span calls, when most of the ~920-byte inlining budget is spent, and
+    // only an inlined startSpan lets it remove the options literal written at the call site (32-40 B per
+    // span; 104 bytes still missed the budget in 2 of 5 Node 20 processes). BENCHMARKS.md, span lifecycle.
+    const o = options ?? NO_OPTIONS;
+    return this.begin(name, o.parent, o.kind, o.attributes, o.root, o.sampleAsRoot, o.startTime, o.links);
   }
 
-  private start(name: string, parent: SpanContextLike | null | undefined, kind: number, attributes: Attributes | undefined): AnySpan {
-    if (parent === undefined) parent = storage.getStore() ?? null;
-    return this.reused(parent) ?? this.begin(name, parent, kind, attributes, false, undefined, undefined);
-  }
-
-  /** Children of an unsampled span under a parent-based sampler reuse it (no work at all): that span, or null. */
-  private reused(parent: SpanContextLike | null): NonRecordingSpan | null {
-    if (parent instanceof NonRecordingSpan && this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && (parent.t0 | parent.t1 | parent.t2 | parent.t3) !== 0) {
+  /** Children of an unsampled span under a parent-based sampler reuse it (no work at all; counted). */
+  private reusable(parent: NonRecordingSpan): boolean {
+    if (this.followsParent && (parent.traceFlags & FLAG_SAMPLED) === 0 && (parent.t0 | parent.t1 | parent.t2 | parent.t3) !== 0) {
       this.counters.unsampled++;
-      return parent;
+      return true;
     }
-    return null;
+    return false;
   }
 
-  private startSpanFull(name: string, options: SpanOptions): AnySpan {
-    let parent = options.root === true ? null : options.parent;
-    const asRoot = options.sampleAsRoot === true;
-    if (parent === undefined) parent = storage.getStore() ?? null;
-    return (asRoot ? null : this.reused(parent)) ?? this.begin(name, parent, options.kind ?? 1, options.attributes, asRoot, options.startTime, options.links);
-  }
-
-  private begin(name: string, parent: SpanContextLike | null, kind: number, attributes: Attributes | undefined, asRoot: boolean, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {
+  /** The options as startSpan read them: parent undefined = the active span, null (or root) = a new trace. */
+  private begin(name: string, parent: SpanContextLike | null | undefined, kindOpt: number | undefined, attributes: Attributes | undefined,
+    root: boolean | undefined, sampleAsRoot: boolean | undefined, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {
+    if (root === true) parent = null;
+    else if (parent === undefined) parent = storage.getStore() ?? null;
+    const kind = kindOpt ?? 1;
+    const asRoot = sampleAsRoot === true;
+    if (parent instanceof NonRecordingSpan && !asRoot && this.reusable(parent)) return parent;
     const sampler = asRoot ? this.rootSampler : this.sampler;
     // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent.
     if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;

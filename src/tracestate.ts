@@ -42,6 +42,8 @@ const TOO_MANY = -2;
 const spans = new Int32Array(3 * MAX_MEMBERS);
 /** Set by scan(): false when the header needs rewriting (OWS, empty members, duplicates). */
 let scanCanonical = true;
+/** Set by TraceState.find(): end of the member it found (saves get() a second indexOf). */
+let foundEnd = 0;
 
 /** An immutable tracestate list. The serialized header is cached, so injecting it costs nothing. */
 export class TraceState {
@@ -62,9 +64,7 @@ export class TraceState {
   /** Value of `key`, scanning the canonical header (no entry arrays needed). */
   get(key: string): string | undefined {
     const p = this.find(key);
-    if (p < 0) return undefined;
-    const e = this.header.indexOf(',', p);
-    return this.header.slice(p + key.length + 1, e < 0 ? this.header.length : e);
+    return p < 0 ? undefined : this.header.slice(p + key.length + 1, foundEnd);
   }
 
   has(key: string): boolean {
@@ -94,7 +94,7 @@ export class TraceState {
     return this.size === 1 ? EMPTY_TRACESTATE : new TraceState(this.without(p), this.size - 1, null, null);
   }
 
-  /** Start index of `key`'s member in the header, or -1. */
+  /** Start index of `key`'s member in the header (its end in foundEnd), or -1. */
   private find(key: string): number {
     const h = this.header;
     const k = key.length;
@@ -103,7 +103,7 @@ export class TraceState {
       let e = h.indexOf(',', p);
       if (e < 0) e = h.length;
       // a valid key has no ',' or '=', so '=' right after it inside this member proves it is the whole key
-      if (p + k < e && h.charCodeAt(p + k) === EQ && h.startsWith(key, p)) return p;
+      if (p + k < e && h.charCodeAt(p + k) === EQ && h.startsWith(key, p)) { foundEnd = e; return p; }
       p = e + 1;
     }
     return -1;

@@ -31,7 +31,7 @@ test('writeHex8 writes the same digits as hex8', () => {
 
 test('randomWord draws from crypto in bulk and varies', () => {
   const seen = new Set<number>();
-  for (let i = 0; i < 5000; i++) seen.add(randomWord()); // spans two pool refills
+  for (let i = 0; i < 5000; i++) seen.add(randomWord());
   assert.ok(seen.size > 4990, 'words repeat far more than chance allows: ' + seen.size);
 });
 
@@ -42,6 +42,21 @@ test('fillTraceId/fillSpanId give non-zero IDs', () => {
     assert.ok((o.t0 | o.t1 | o.t2 | o.t3) !== 0);
     assert.ok((o.s0 | o.s1) !== 0);
   }
+});
+
+test('fillTraceId/fillSpanId across pool refills: every word is an int32 from the pool, none handed out twice', () => {
+  // 4- and 2-word draws interleaved unevenly, so refills land mid-ID and the pool's tail gets skipped
+  const o = { t0: 0, t1: 0, t2: 0, t3: 0, s0: 0, s1: 0 };
+  const words: number[] = [];
+  for (let i = 0; i < 30000; i++) {
+    if (i % 3 !== 1) { fillTraceId(o); words.push(o.t0, o.t1, o.t2, o.t3); }
+    fillSpanId(o); words.push(o.s0, o.s1);
+    if (i % 7 === 0) words.push(randomWord());
+  }
+  assert.ok(words.length > 4 * 16384, 'several refills: ' + words.length);
+  for (const w of words) if (typeof w !== 'number' || w !== (w | 0)) assert.unreachable('not an int32 word: ' + w);
+  // ~145k random words in 2^32: ~2.5 equal pairs by chance; a reused slot or a stalled index gives thousands
+  assert.ok(new Set(words).size > words.length - 30, 'words repeat: ' + (words.length - new Set(words).size));
 });
 
 test('the generator never uses Math.random', () => {

@@ -92,18 +92,22 @@ test('span write side (fast paths and full methods) follows the documented rules
   }), { numRuns: RUNS });
 });
 
-// startSpan reads the common options itself and hands the rarer ones (root, sampleAsRoot, startTime, links)
-// to a full path; `links: []` changes nothing but takes the full path, so both paths must decide alike.
-test('startSpan: the fast path and the full path take the same decisions for any parent, sampler and options', () => {
+// startSpan against the documented rules, written out here as an oracle: which parent (root > explicit
+// parent, null included > active span), whether an unsampled parent is reused, what the sampler decides
+// (sampleAsRoot: the root sampler, without the parent's flag), and what the span inherits. `links: []`
+// must change nothing.
+test('startSpan: parent, reuse and sampling follow the documented rules for any parent, sampler and options', () => {
   const tp = (flags: string) => parseTraceparent(`00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`)!;
   fc.assert(fc.property(
     fc.constantFrom('on', 'off', 'parent-on', 'parent-off'),
     fc.constantFrom('none', 'sampled-span', 'unsampled-span', 'remote-sampled', 'remote-unsampled', 'null'),
     fc.constantFrom('none', 'sampled-span', 'unsampled-span'),
     fc.option(fc.constantFrom(1, 2, 3, 4, 5), { nil: undefined }),
-    fc.boolean(), fc.boolean(), fc.boolean(),
-    (samplerName, explicit, active, kind, withAttrs, root, asRoot) => {
-      const sampler = samplerName === 'on' ? alwaysOn : samplerName === 'off' ? alwaysOff : parentBased(samplerName === 'parent-on' ? alwaysOn : alwaysOff);
+    fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(),
+    (samplerName, explicit, active, kind, withAttrs, root, asRoot, withLinks) => {
+      const parentBasedSampler = samplerName.startsWith('parent-');
+      const rootOn = samplerName === 'on' || samplerName === 'parent-on';
+      const sampler = samplerName === 'on' ? alwaysOn : samplerName === 'off' ? alwaysOff : parentBased(rootOn ? alwaysOn : alwaysOff);
       const tracer = createTracer({ service: 's', processor: { onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} } as never, sampler });
       const sampledSpan = createTracer({ service: 's', processor: { onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} } as never }).startSpan('p');
       const unsampledSpan = createTracer({ service: 's', sampler: alwaysOff }).startSpan('p');
@@ -115,22 +119,34 @@ test('startSpan: the fast path and the full path take the same decisions for any
       if (withAttrs) opts.attributes = { 'http.route': '/x' };
       if (root) opts.root = true;
       if (asRoot) opts.sampleAsRoot = true;
+      if (withLinks) opts.links = [];
       const run = (o: SpanOptions) => tracer.withSpan(pick(active) ?? undefined, () => tracer.startSpan('op', o));
+      const before = tracer.counters.unsampled;
       const a = run(opts);
-      const b = run({ ...opts, links: [] });
-      assert.is(a instanceof NonRecordingSpan, b instanceof NonRecordingSpan, 'recording or not');
-      assert.is(a.traceFlags, b.traceFlags);
-      const reused = (s: unknown) => s === sampledSpan || s === unsampledSpan || s === p;
-      assert.is(reused(a), reused(b), 'reuses the parent');
-      if (reused(a)) assert.is(a, b);
-      if (a instanceof Span && b instanceof Span) {
-        assert.is(a.hasParent, b.hasParent);
-        assert.is(a.parentSpanId, b.parentSpanId);
-        if (a.hasParent) assert.is(a.traceId, b.traceId);
-        assert.is(a.kind, b.kind);
-        assert.equal(a.attributes, b.attributes);
+
+      // the oracle
+      const parent = root ? null : p !== undefined ? p : (pick(active) ?? null);
+      const parentSampled = parent !== null && (parent.traceFlags & 1) === 1;
+      // a sampler that follows the parent (parent-based, or one that never samples) would decide "unsampled" again
+      const reuse = parent !== null && parent === unsampledSpan && (parentBasedSampler || samplerName === 'off') && !asRoot;
+      const sampled = asRoot || parent === null ? rootOn : parentBasedSampler ? parentSampled : rootOn;
+      if (reuse) {
+        assert.is(a, parent, 'the unsampled parent is reused');
+        assert.is(tracer.counters.unsampled, before + 1, 'and counted');
+        return;
       }
-      assert.is(typeof a.traceId, 'string');
+      assert.is.not(a, parent);
+      assert.is(a instanceof Span, sampled, 'recording iff sampled');
+      assert.is((a.traceFlags & 1) === 1, sampled, 'sampled flag');
+      if (parent !== null) assert.is(a.traceId, parent.traceId, 'same trace as the parent');
+      else assert.is.not(a.traceId, sampledSpan.traceId);
+      if (a instanceof Span) {
+        assert.is(a.hasParent, parent !== null);
+        assert.is(a.parentSpanId, parent === null ? '' : parent.spanId);
+        assert.is(a.parentIsRemote, parent !== null && parent.isRemote);
+        assert.is(a.kind, kind ?? 1);
+        assert.equal(a.attributes, withAttrs ? { 'http.route': '/x' } : {});
+      } else assert.is(tracer.counters.unsampled, before + 1, 'a non-recording span is counted');
     }), { numRuns: Math.min(RUNS, 300) });
 });
 

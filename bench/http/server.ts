@@ -1,6 +1,7 @@
 // node:http server answering 200 'ok' to every request, on 127.0.0.1 only (the baseline's server.mjs,
 // plus tracewire modes). SERVER_MODE = plain | tracewire | tracewire-otlp | otel (also tracewire-bare: no trace
-// response headers, which OTel does not send either; attribution only). Driven over IPC by
+// response headers, which OTel does not send either; attribution only; plain-headers: plain plus those two
+// headers, no tracing). Driven over IPC by
 // ../http-overhead.ts (also `als`: the context cost alone); reports requests, spans and process.cpuUsage() between 'mark' and 'report'.
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
@@ -55,12 +56,22 @@ if (MODE === 'otel') {
 const http = createRequire(import.meta.url)('http') as typeof Http;
 if (MODE === 'otel' && !(http.Server.prototype.emit as { __wrapped?: boolean }).__wrapped) throw new Error('http is not instrumented');
 
+// plain-headers: the plain handler also writes the two AC-001 response headers tracewire adds by default,
+// same names and lengths, no tracing at all: what Node itself charges for them (a floor for the adapter).
+const TIMING = 'trace;desc=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 let requests = 0;
-const server = http.createServer(wrap((_req, res) => {
-  requests++;
-  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
-  res.end('ok');
-}));
+const server = http.createServer(MODE === 'plain-headers'
+  ? (_req, res) => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2', 'server-timing': TIMING, 'x-trace-id': TRACE_ID });
+    res.end('ok');
+  }
+  : wrap((_req, res) => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+    res.end('ok');
+  }));
 
 let mark = { cpu: process.cpuUsage(), requests: 0, spans: 0, dropped: 0, t: process.hrtime.bigint() };
 process.on('message', (m: { cmd: string }) => {

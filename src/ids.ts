@@ -6,18 +6,20 @@ const WORDS = 16384;
 const pool = new Int32Array(WORDS);
 let next = WORDS;
 
-/** Refill the pool; returns the index to read from (0). Kept out of the fill functions so they stay small. */
-function refill(): number {
-  randomFillSync(pool);
-  return 0;
+/**
+ * Index of `n` fresh words (n <= 4), refilling first if fewer are left: one bounds check per ID, not per word
+ * (randomWord() x4 was not inlined into the tracer). A tail shorter than n is skipped, never reused.
+ */
+function take(n: number): number {
+  let i = next;
+  if (i > WORDS - n) { randomFillSync(pool); i = 0; }
+  next = i + n;
+  return i;
 }
 
 /** One crypto-random int32 word. */
 export function randomWord(): number {
-  let i = next;
-  if (i === WORDS) i = refill();
-  next = i + 1;
-  return pool[i]!;
+  return pool[take(1)]!;
 }
 
 /** Anything that holds a trace ID as four int32 words (SpanContext, Span). */
@@ -25,14 +27,9 @@ export interface TraceIdWords { t0: number; t1: number; t2: number; t3: number }
 /** Anything that holds a span ID as two int32 words. */
 export interface SpanIdWords { s0: number; s1: number }
 
-/**
- * Fill a fresh non-zero trace ID (all 128 bits random, so the W3C Level 2 random flag holds). One bounds
- * check for the four words instead of one per word (randomWord() x4 was not inlined into the tracer).
- */
+/** Fill a fresh non-zero trace ID (all 128 bits random, so the W3C Level 2 random flag holds). */
 export function fillTraceId(o: TraceIdWords): void {
-  let i = next;
-  if (i > WORDS - 4) i = refill(); // the pool's tail (< 4 words) is skipped: still uniform, never reused
-  next = i + 4;
+  const i = take(4);
   const a = pool[i]!, b = pool[i + 1]!, c = pool[i + 2]!, d = pool[i + 3]!;
   if ((a | b | c | d) === 0) { fillTraceId(o); return; } // W3C §3.2.2.3: all-zero is invalid, so redraw
   o.t0 = a; o.t1 = b; o.t2 = c; o.t3 = d;
@@ -40,9 +37,7 @@ export function fillTraceId(o: TraceIdWords): void {
 
 /** Fill a fresh non-zero span ID (§3.2.2.4: all-zero is invalid, so redraw). */
 export function fillSpanId(o: SpanIdWords): void {
-  let i = next;
-  if (i > WORDS - 2) i = refill();
-  next = i + 2;
+  const i = take(2);
   const a = pool[i]!, b = pool[i + 1]!;
   if ((a | b) === 0) { fillSpanId(o); return; }
   o.s0 = a; o.s1 = b;

@@ -6,7 +6,8 @@
 // (batcher + OTLP/HTTP JSON to a sink process, encoding on the event loop) · off-thread (threadProcessor,
 // same exporter in the export thread) · otel (instrumentation-http, BatchSpanProcessor, no-op exporter, as
 // the baseline). The sink is bench/http/sink.ts (its own process); EXPORT=encode replaces it with an exporter
-// that encodes and discards (where encoding runs, without the cost of the export traffic).
+// that encodes and discards (where encoding runs, without the cost of the export traffic); EXPORT=discard
+// (off-thread) makes the export thread decode and drop each batch (the main thread's hand-off alone).
 // env: ROUNDS (2), DURATION_S (6), WARMUP_S (2), CONNECTIONS (10), MODES (all of the above), TW_NICE (export
 // thread nice value, default 10), PIN=1 (Linux, 2+ cores: the server's main thread alone on CPU 0; autocannon,
 // the sink and the export thread (found by its nice value) on CPU 1: a machine with a core to spare for export),
@@ -62,9 +63,13 @@ async function server(): Promise<void> {
     const encodeOnly = process.env.EXPORT === 'encode';
     const encoderUrl = new URL('../src/otlp-json.ts', import.meta.url).href;
     const ENCODE_ONLY = `import { OtlpJsonEncoder } from '${encoderUrl}'; export default () => { const e = new OtlpJsonEncoder(); return { name: 'encode-only', async export(spans) { e.encode(spans); return { ok: true }; } }; };`;
+    // EXPORT=discard (off-thread only): the export thread reads and decodes the ring, then drops the batch:
+    // almost no CPU on the other core, so what is left of off-thread's cost is the main thread's hand-off.
+    const DISCARD = `export default () => ({ name: 'discard', async export() { return { ok: true }; } });`;
     if (MODE === 'off-thread') {
       const { threadProcessor } = await import('../src/thread/index.js');
-      const exporter = encodeOnly ? { type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(ENCODE_ONLY) } : { type: 'otlp' as const, url };
+      const exporter = encodeOnly ? { type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(ENCODE_ONLY) }
+        : process.env.EXPORT === 'discard' ? { type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(DISCARD) } : { type: 'otlp' as const, url };
       processor = threadProcessor({ exporter, niceness: process.env.TW_NICE === undefined ? undefined : Number(process.env.TW_NICE), ringBytes: process.env.TW_RING ? Number(process.env.TW_RING) : undefined });
     } else if (MODE === 'in-thread') {
       const { BatchSpanProcessor } = await import('../src/batcher.js');

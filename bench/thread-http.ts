@@ -68,8 +68,8 @@ async function server(): Promise<void> {
     const DISCARD = `export default () => ({ name: 'discard', async export() { return { ok: true }; } });`;
     if (MODE === 'off-thread') {
       const { threadProcessor } = await import('../src/thread/index.js');
-      const exporter = encodeOnly ? { type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(ENCODE_ONLY) }
-        : process.env.EXPORT === 'discard' ? { type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(DISCARD) } : { type: 'otlp' as const, url };
+      const inline = (src: string) => ({ type: 'module' as const, module: 'data:text/javascript,' + encodeURIComponent(src) });
+      const exporter = encodeOnly ? inline(ENCODE_ONLY) : process.env.EXPORT === 'discard' ? inline(DISCARD) : { type: 'otlp' as const, url };
       processor = threadProcessor({ exporter, niceness: process.env.TW_NICE === undefined ? undefined : Number(process.env.TW_NICE), ringBytes: process.env.TW_RING ? Number(process.env.TW_RING) : undefined });
     } else if (MODE === 'in-thread') {
       const { BatchSpanProcessor } = await import('../src/batcher.js');

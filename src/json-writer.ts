@@ -106,8 +106,6 @@ export class JsonWriter {
     return new Frag(this.u8, start, end);
   }
 
-
-
   /** Makes room for n more bytes; past the cap (less CLOSE_RESERVE unless closing) throws OVERFLOW. */
   protected reserve(n: number, closing = false): void {
     const need = this.pos + n;

@@ -22,16 +22,19 @@ const SLASH = 47;
 
 /**
  * `url.path` of a request target: origin-form `/a/b?q` → `/a/b`; absolute-form `http://h/p?q` → `/p`;
- * `*` stays. The query and fragment never leave this function (AC-007).
+ * `*` stays; anything else → `/`. The query and fragment never leave this function (AC-007).
  */
 export function pathOf(target: string | undefined): string {
   if (target === undefined || target.length === 0) return '/';
   let start = 0;
   if (target.charCodeAt(0) !== SLASH && target !== '*') {
-    const scheme = target.indexOf('://');
-    if (scheme < 0) return '/';
-    const p = target.indexOf('/', scheme + 3);
-    if (p < 0) return '/';
+    // absolute-form: scheme "://" authority, the authority ending at the first '/', '?' or '#' (RFC 3986 §3.1,
+    // §3.2): `http://h?q=a/b` has path '/', and a '://' inside a query is no scheme.
+    let p = 0;
+    for (let c = 0; p < target.length && (c = target.charCodeAt(p)) < 128 && SCHEME_CHAR[c] === 1; p++);
+    if (p === 0 || !ALPHA(target.charCodeAt(0)) || !target.startsWith('://', p)) return '/';
+    for (p += 3; p < target.length; p++) { const c = target.charCodeAt(p); if (c === SLASH || c === QUESTION || c === HASH) break; }
+    if (p === target.length || target.charCodeAt(p) !== SLASH) return '/';
     start = p;
   }
   let end = target.length;
@@ -41,6 +44,13 @@ export function pathOf(target: string | undefined): string {
   }
   return start === 0 && end === target.length ? target : target.slice(start, end);
 }
+
+/** RFC 3986 §3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+const SCHEME_CHAR = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) SCHEME_CHAR[c] = 1;
+for (let c = 65; c <= 90; c++) SCHEME_CHAR[c] = SCHEME_CHAR[c + 32] = 1;
+for (const ch of '+-.') SCHEME_CHAR[ch.charCodeAt(0)] = 1;
+const ALPHA = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122;
 
 // Bounded identifiers (tenant IDs, host names): letters, digits and `._-:@` only.
 const ID_CHAR = new Uint8Array(128);
@@ -131,6 +141,19 @@ export class HeaderAllowlist {
       else if (typeof v === 'number') span.setAttribute(this.keys[i]!, [String(v)]);
       else if (Array.isArray(v)) span.setAttribute(this.keys[i]!, v.map(String));
     }
+  }
+  /** Same, from a flat [name, value, ...] list (what writeHead sends when no header was set before it). */
+  recordFlat(span: AnySpan, flat: readonly unknown[]): void {
+    const byName: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const k = flat[i];
+      if (typeof k !== 'string') continue;
+      const n = k.toLowerCase();
+      if (!this.names.includes(n)) continue;
+      const v = flat[i + 1], cur = byName[n];
+      byName[n] = cur === undefined ? v : ([] as unknown[]).concat(cur, v); // repeated names: one list, in order
+    }
+    this.record(span, byName);
   }
 }
 

@@ -55,6 +55,7 @@ function pushHeader(cfg: ServerConfig, out: unknown[], k: unknown, v: unknown): 
 function flatHeaders(cfg: ServerConfig, h: unknown): unknown[] {
   const out: unknown[] = [];
   if (Array.isArray(h)) {
+    if (h.length % 2 === 1 && !Array.isArray(h[0])) return h; // malformed: Node throws ERR_INVALID_ARG_VALUE, as without tracing
     if (h.length > 0 && Array.isArray(h[0])) for (const e of h as unknown[][]) pushHeader(cfg, out, e[0], e[1]);
     else for (let i = 0; i + 1 < h.length; i += 2) pushHeader(cfg, out, h[i], h[i + 1]);
   } else if (h !== null && typeof h === 'object') {
@@ -92,10 +93,19 @@ export function tracedWriteHead(cfg: ServerConfig, res: Res, statusCode: number,
   if (span !== undefined && !res.headersSent) {
     try {
       fillOurs(cfg, serverTimingValue(span)); // flat `trace;desc=<traceparent>`: the other values are slices of it
+      // Node's overloads: writeHead(status, reason?, headers?), where a non-string reason is the headers
+      // unless headers are given too (`obj ??= reason`): writeHead(200, undefined, h) sends h.
       const withReason = typeof reason === 'string';
-      const h = withReason ? headers : reason;
-      const out = res.getHeaderNames().length === 0 ? flatHeaders(cfg, h) : setOurs(cfg, res, h);
-      if (withReason) headers = out; else reason = out;
+      const h = withReason || headers != null ? headers : reason;
+      let out: unknown;
+      if (res.getHeaderNames().length === 0) {
+        const flat = flatHeaders(cfg, h);
+        // No progressive headers: these never reach res.getHeaders(), so the allowlist reads them here.
+        if (cfg.resHeaders.names.length > 0 && span.isRecording()) cfg.resHeaders.recordFlat(span, flat);
+        out = flat;
+      } else out = setOurs(cfg, res, h);
+      headers = out;
+      if (!withReason) reason = undefined;
     } catch (err) {
       reportInternal(cfg.tracer.logger, 'tracewire/http writeHead', err);
     }

@@ -41,7 +41,11 @@ export interface ServerTracingOptions {
   requestHeaders?: readonly string[];
   /** Response headers to record as `http.response.header.<name>`. */
   responseHeaders?: readonly string[];
-  /** When a handler throws or rejects: answer 500 (if nothing was sent) and swallow the error. Default false: record it, rethrow. */
+  /**
+   * When a handler throws or rejects: answer 500 (if nothing was sent) and swallow the error. Default false: record it,
+   * rethrow. Under `traceServer` only synchronous throws are seen (`emit` drops a listener's promise): wrap an
+   * async handler with `withTracing(tracer, handler)` to cover its rejections.
+   */
   respondOnThrow?: boolean;
   /** Fixed `server.address` (skips the Host header). */
   serverAddress?: string;
@@ -229,6 +233,14 @@ function enterRequest(req: Req, span: AnySpan): void {
   if (FRAME_CONTEXT) req.emit = emitInRequestSpan;
 }
 
+/**
+ * An untraced request (ignored, or the adapter failed) must not run in the span that enterWith left on this
+ * keep-alive connection for the request before it. A request already traced by an outer wrapper keeps its span.
+ */
+function leaveStale(req: Req): void {
+  if (req[kSpan] === undefined && storage.getStore() !== undefined) storage.enterWith(undefined as unknown as AnySpan);
+}
+
 function emitInRequestSpan(this: Req, event: string | symbol, ...args: unknown[]): boolean {
   const span = this[kSpan];
   return span === undefined ? emitOn(this, event, args) : storage.run(span, emitOn, this, event, args);
@@ -249,7 +261,7 @@ export function withTracing(tracer: Tracer, target: RequestHandler | Server, opt
   const cfg = new ServerConfig(tracer, options);
   return function tracedHandler(this: unknown, req: IncomingMessage, res: ServerResponse): unknown {
     const span = startRequest(cfg, req as Req, res as Res);
-    if (span === undefined) return target.call(this, req, res);
+    if (span === undefined) { leaveStale(req as Req); return target.call(this, req, res); }
     enterRequest(req as Req, span);
     return callHandler(cfg, span, target, this, req as Req, res as Res);
   };
@@ -266,7 +278,7 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   s.emit = function tracedEmit(this: Server, event: string | symbol, req: Req, res: Res): boolean {
     if (event !== 'request') return orig.apply(this, arguments as unknown as unknown[]);
     const span = startRequest(cfg, req, res);
-    if (span === undefined) return orig.call(this, event, req, res);
+    if (span === undefined) { leaveStale(req); return orig.call(this, event, req, res); }
     enterRequest(req, span);
     try {
       return orig.call(this, event, req, res);

@@ -226,6 +226,32 @@ test('AC-001 Server-Timing set by the handler (setHeader, writeHead object or ar
   assert.is(rp.headers['x-plain'], '1');
 });
 
+test('AC-001 writeHead(status, undefined | null, headers): Node sends the third argument, and so do we, with the trace headers', async () => {
+  const { cap, server, port } = await serve((req, res) => {
+    if (req.url === '/undef') res.writeHead(200, undefined as unknown as string, { 'content-type': 'text/plain', 'Server-Timing': 'db;dur=5' }).end();
+    else if (req.url === '/null') res.writeHead(203, null as unknown as string, ['content-type', 'text/plain']).end();
+    else {
+      try { res.writeHead(200, ['content-type', 'text/plain', 'x-dangling']); } catch (err) { res.writeHead(500, { 'x-err': (err as { code?: string }).code ?? '?' }); }
+      res.end();
+    }
+  });
+  const u = await send(port, { path: '/undef' });
+  const n = await send(port, { path: '/null' });
+  const odd = await send(port, { path: '/odd' });
+  await settle(cap, 3);
+  await close(server);
+  const entry = (i: number) => `trace;desc=00-${cap.spans[i]!.traceId}-${cap.spans[i]!.spanId}-03`;
+  assert.is(u.headers['content-type'], 'text/plain');
+  assert.is(timingOf(u.headers), `db;dur=5, ${entry(0)}`);
+  assert.is(u.headers['x-trace-id'], cap.spans[0]!.traceId);
+  assert.is(n.status, 203);
+  assert.is(n.headers['content-type'], 'text/plain');
+  assert.is(timingOf(n.headers), entry(1));
+  // An odd-length flat array throws as it does without tracing, and the answer still carries the trace headers.
+  assert.is(odd.headers['x-err'], 'ERR_INVALID_ARG_VALUE');
+  assert.is(timingOf(odd.headers), entry(2));
+});
+
 test('AC-001 header names are configurable: traceresponse on, x-trace-id renamed, server-timing off', async () => {
   const { cap, server, port } = await serve((_req, res) => res.end(), { traceResponseHeader: true, traceIdHeader: 'x-request-trace', serverTimingHeader: false });
   const r = await send(port, { headers: { traceparent: `00-${TID}-${SID}-01` } });
@@ -357,6 +383,24 @@ test('AC-003 AC-007 span data: semconv attributes, no query string, no header va
   assert.is(quiet.cap.spans[0]!.getAttribute('url.path'), undefined);
 });
 
+test('AC-003 responseHeaders allowlist reads headers given to writeHead (object or flat array) as well as setHeader', async () => {
+  const { cap, server, port } = await serve((req, res) => {
+    if (req.url === '/set') { res.setHeader('Content-Type', 'text/plain'); res.end(); }
+    else if (req.url === '/obj') res.writeHead(200, { 'Content-Type': 'text/html', 'x-other': 'no' }).end();
+    else res.writeHead(200, ['content-type', 'application/json', 'Vary', 'a', 'vary', 'b', 'set-cookie', 'sid=1']).end();
+  }, { responseHeaders: ['content-type', 'vary', 'set-cookie'] });
+  for (const path of ['/set', '/obj', '/arr']) await send(port, { path });
+  await settle(cap, 3);
+  await close(server);
+  const [set, obj, arr] = cap.spans as [Span, Span, Span];
+  assert.equal(set.getAttribute('http.response.header.content-type'), ['text/plain']);
+  assert.equal(obj.getAttribute('http.response.header.content-type'), ['text/html']);
+  assert.is(obj.getAttribute('http.response.header.x-other'), undefined);
+  assert.equal(arr.getAttribute('http.response.header.content-type'), ['application/json']);
+  assert.equal(arr.getAttribute('http.response.header.vary'), ['a', 'b']);
+  for (const sp of [set, obj, arr]) assert.is(sp.getAttribute('http.response.header.set-cookie'), undefined, 'credentials never recorded');
+});
+
 test('AC-003 a router sets the route: span named {method} {route}; a res.locals-style hook works too', async () => {
   // A tiny router, the way frameworks on node:http match routes.
   const routes: Array<[string, RegExp, (req: http.IncomingMessage, res: http.ServerResponse) => void]> = [
@@ -467,6 +511,26 @@ test('AC-001 ignore(): probes get no span and no headers', async () => {
   await close(server);
   assert.is(r.headers['x-trace-id'], undefined);
   assert.is(cap.spans.length, 1);
+});
+
+test('AC-002 an ignored request on a keep-alive connection does not run in the previous request\'s span (withTracing and traceServer)', async () => {
+  for (const whole of [false, true]) {
+    const cap = new CaptureProcessor();
+    const tracer = createTracer({ service: 'orders', processor: cap });
+    const seen: Array<string | undefined> = [];
+    const handler: http.RequestListener = (_req, res) => { seen.push(tracer.activeSpan()?.spanId); res.end(); };
+    const opts = { ignore: (req: http.IncomingMessage) => req.url === '/health' };
+    const server = whole ? traceServer(tracer, http.createServer(handler), opts) : http.createServer(withTracing(tracer, handler, opts) as http.RequestListener);
+    const port = await listen(server);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    await send(port, { path: '/work', agent });
+    await send(port, { path: '/health', agent });
+    agent.destroy();
+    await settle(cap, 1);
+    await close(server);
+    assert.is(cap.spans.length, 1);
+    assert.equal(seen, [cap.spans[0]!.spanId, undefined], whole ? 'traceServer' : 'withTracing');
+  }
 });
 
 test('AC-007 a failing tracer internals never break the request: counted, request served untraced', async () => {

@@ -1,7 +1,8 @@
 // Global fetch (undici) traced through its diagnostics channels, without replacing fetch: a CLIENT span
 // per request undici puts on the wire (a redirect hop is its own request), traceparent added with
-// request.addHeader. Requests that already carry a traceparent (the explicit wrapper's, or the
-// caller's own) get no second span and no second header. `url.full` drops the query string entirely.
+// request.addHeader. A request the explicit wrapper already traced gets no second span; a traceparent or
+// tracestate the caller set itself (e.g. forwarded from an incoming request) is replaced by the CLIENT
+// span's, as the node:http client does. `url.full` drops the query string entirely.
 // Node 20's bundled undici (6.x) publishes request:create, request:bodySent, request:headers,
 // request:trailers and request:error; the span ends at headers (a body never read must not hold it open).
 import diagnostics from 'node:diagnostics_channel';
@@ -49,17 +50,39 @@ class FetchConfig {
 }
 
 const TRACEPARENT = 'traceparent';
+const TRACESTATE = 'tracestate';
+/** traceparent values tracedFetch has put on requests still in flight: the channel leaves those alone. */
+const wrapperValues = new Set<string>();
+
+function isName(k: unknown, name: string): boolean {
+  return typeof k === 'string' && k.length === name.length && (k === name || k.toLowerCase() === name);
+}
 
 /** Does the outgoing request already carry a traceparent? */
 export function hasTraceparent(headers: string | unknown[] | undefined): boolean {
   if (Array.isArray(headers)) {
-    for (let i = 0; i < headers.length; i += 2) {
-      const k = headers[i];
-      if (typeof k === 'string' && k.length === 11 && (k === TRACEPARENT || k.toLowerCase() === TRACEPARENT)) return true;
-    }
+    for (let i = 0; i < headers.length; i += 2) if (isName(headers[i], TRACEPARENT)) return true;
     return false;
   }
   return typeof headers === 'string' && headers.toLowerCase().includes('traceparent:');
+}
+
+/** The request's traceparent value if the explicit wrapper set it (flat header array, undici >= 6). */
+function fromWrapper(headers: string | unknown[] | undefined): boolean {
+  if (!Array.isArray(headers) || wrapperValues.size === 0) return false;
+  for (let i = 0; i < headers.length; i += 2) if (isName(headers[i], TRACEPARENT)) return wrapperValues.has(String(headers[i + 1]));
+  return false;
+}
+
+/** Remove the caller's traceparent / tracestate entries from a flat header array, in place. */
+function dropTraceHeaders(headers: unknown[]): void {
+  let w = 0;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (isName(headers[i], TRACEPARENT) || isName(headers[i], TRACESTATE)) continue;
+    headers[w++] = headers[i];
+    headers[w++] = headers[i + 1];
+  }
+  headers.length = w;
 }
 
 function onCreate(cfg: FetchConfig, request: Marked): void {
@@ -68,7 +91,13 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   const active = storage.getStore();
   if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; }
   if (active === undefined && cfg.requireParent) return;
-  if (hasTraceparent(request.headers)) { httpStats.alreadyPropagated++; return; }
+  const headers = request.headers;
+  if (hasTraceparent(headers)) {
+    // The wrapper's own request (one span per fetch), or a header we cannot rewrite (undici 5's string form).
+    if (fromWrapper(headers) || !Array.isArray(headers)) { httpStats.alreadyPropagated++; return; }
+    dropTraceHeaders(headers); // the caller's own: the callee's parent is this CLIENT span, never a stale one
+    httpStats.traceHeadersReplaced++;
+  } else if (Array.isArray(headers) && headers.some((k, i) => i % 2 === 0 && isName(k, TRACESTATE))) dropTraceHeaders(headers);
   const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
   if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return;
   const sep = origin.indexOf('://');
@@ -80,10 +109,11 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   const method = fillClientAttrs(cfg.attrs, request.method, scheme, host, port, request.path ?? '/', resendCountOf(active));
   const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
   request[kSpan] = span;
+  inFlight++;
   if (typeof request.addHeader === 'function') {
     request.addHeader(TRACEPARENT, formatTraceparent(span));
     const ts = span.traceState;
-    if (ts !== null && ts.size > 0) request.addHeader('tracestate', ts.toString());
+    if (ts !== null && ts.size > 0) request.addHeader(TRACESTATE, ts.toString());
   } else httpStats.injectSkipped++;
 }
 
@@ -101,6 +131,7 @@ function onHeaders(request: Marked, statusCode: unknown): void {
     if (statusCode >= 400) { span.setAttribute('error.type', String(statusCode)); span.setStatus(SpanStatusCode.ERROR); }
   }
   span.end(); // at response headers: a body the caller never reads must not keep the span open
+  settled();
 }
 
 function onError(request: Marked, error: unknown): void {
@@ -111,9 +142,40 @@ function onError(request: Marked, error: unknown): void {
   if ((error as { name?: unknown })?.name === 'AbortError') span.setAttribute('error.type', 'aborted');
   else span.recordError(error);
   span.end();
+  settled();
 }
 
 let installed: { undo: () => void } | null = null;
+/** CLIENT spans started by the channel and not yet ended: undo() keeps the end subscribers until they are. */
+let inFlight = 0;
+let logger: (msg: string) => void = (m) => console.warn('[tracewire] ' + m);
+let endsSubscribed = false;
+
+function onHeadersMessage(m: unknown): void {
+  try { const x = m as { request: Marked; response?: { statusCode?: unknown } }; onHeaders(x.request, x.response?.statusCode); } catch (err) { reportInternal(logger, 'tracewire/fetch', err); }
+}
+function onErrorMessage(m: unknown): void {
+  try { const x = m as { request: Marked; error?: unknown }; onError(x.request, x.error); } catch (err) { reportInternal(logger, 'tracewire/fetch', err); }
+}
+
+function subscribeEnds(): void {
+  if (endsSubscribed) return;
+  endsSubscribed = true;
+  diagnostics.subscribe('undici:request:headers', onHeadersMessage);
+  diagnostics.subscribe('undici:request:error', onErrorMessage);
+}
+
+/** A span ended: once nothing is installed and nothing is in flight, the channels are left entirely. */
+function settled(): void {
+  if (--inFlight <= 0) {
+    inFlight = 0;
+    if (installed === null && endsSubscribed) {
+      endsSubscribed = false;
+      diagnostics.unsubscribe('undici:request:headers', onHeadersMessage);
+      diagnostics.unsubscribe('undici:request:error', onErrorMessage);
+    }
+  }
+}
 
 /**
  * Trace global fetch (and undici) via diagnostics_channel. Spans come from the tracer of the active span
@@ -122,26 +184,21 @@ let installed: { undo: () => void } | null = null;
 export function traceFetch(tracer: Tracer, options?: FetchTracingOptions): () => void {
   if (installed !== null) installed.undo();
   const cfg = new FetchConfig(tracer, options);
-  // One closure per channel per installation; subscribers must be fast and must not throw (undici docs).
+  logger = tracer.logger;
+  // One closure per installation (it holds the config); subscribers must be fast and must not throw (undici docs).
+  // The end subscribers are shared: a span in flight when undo() runs still ends.
   const create = (m: unknown): void => {
     try { onCreate(cfg, (m as { request: Marked }).request); } catch (err) { reportInternal(tracer.logger, 'tracewire/fetch', err); }
   };
-  const headers = (m: unknown): void => {
-    try { const x = m as { request: Marked; response?: { statusCode?: unknown } }; onHeaders(x.request, x.response?.statusCode); } catch (err) { reportInternal(tracer.logger, 'tracewire/fetch', err); }
-  };
-  const error = (m: unknown): void => {
-    try { const x = m as { request: Marked; error?: unknown }; onError(x.request, x.error); } catch (err) { reportInternal(tracer.logger, 'tracewire/fetch', err); }
-  };
+  subscribeEnds();
   diagnostics.subscribe('undici:request:create', create);
-  diagnostics.subscribe('undici:request:headers', headers);
-  diagnostics.subscribe('undici:request:error', error);
   const mine = {
     undo(): void {
       if (installed !== mine) return;
       installed = null;
       diagnostics.unsubscribe('undici:request:create', create);
-      diagnostics.unsubscribe('undici:request:headers', headers);
-      diagnostics.unsubscribe('undici:request:error', error);
+      inFlight++; // settled() below decides whether the end subscribers can go now
+      settled();
     },
   };
   installed = mine;
@@ -157,6 +214,7 @@ type FetchFn = typeof globalThis.fetch;
 export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetch): FetchFn {
   return async function fetchTraced(input: Parameters<FetchFn>[0], init?: Parameters<FetchFn>[1]): Promise<Response> {
     let span: AnySpan | undefined;
+    let tp = '';
     let args: [Parameters<FetchFn>[0], Parameters<FetchFn>[1]] = [input, init];
     try {
       const active = storage.getStore();
@@ -176,10 +234,11 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
           },
         });
         const headers = new Headers(init?.headers ?? (isReq ? (input as Request).headers : undefined));
-        headers.set(TRACEPARENT, formatTraceparent(span));
+        tp = formatTraceparent(span);
+        headers.set(TRACEPARENT, tp);
         const ts = span.traceState;
-        if (ts !== null && ts.size > 0) headers.set('tracestate', ts.toString());
-        else headers.delete('tracestate');
+        if (ts !== null && ts.size > 0) headers.set(TRACESTATE, ts.toString());
+        else headers.delete(TRACESTATE);
         args = [input, { ...init, headers }];
       }
     } catch (err) {
@@ -188,6 +247,7 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
       args = [input, init];
     }
     if (span === undefined) return fetchImpl(input, init);
+    wrapperValues.add(tp); // unique per span: the channel (traceFetch) sees it is ours, redirect hops included
     try {
       const res = await fetchImpl(args[0], args[1]);
       span.setAttribute('http.response.status_code', res.status);
@@ -198,6 +258,7 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
       else span.recordError((err as { cause?: unknown })?.cause ?? err);
       throw err;
     } finally {
+      wrapperValues.delete(tp);
       span.end();
     }
   };

@@ -167,8 +167,10 @@ export class HttpAdapterStats {
   injectSkipped = 0;
   /** outgoing requests skipped because they carry the no-trace brand (the exporter's own) */
   noTraceSkipped = 0;
-  /** fetch requests that already carried a traceparent (the explicit wrapper, or the caller's own) */
+  /** fetch requests the explicit wrapper had already traced (or, on undici 5, that carried any traceparent) */
   alreadyPropagated = 0;
+  /** fetch requests whose caller-set traceparent/tracestate was replaced by the CLIENT span's */
+  traceHeadersReplaced = 0;
   /** duplicate `undici:request:create` events for a request already handled */
   duplicateCreate = 0;
   /** handlers that threw or rejected */

@@ -54,8 +54,11 @@ export class ClientConfig {
   }
 }
 
-/** Start the CLIENT span of a request just created, inject the context. */
-export function traceRequest(cfg: ClientConfig, req: Req): void {
+/**
+ * Start the CLIENT span of a request just created, inject the context. `port` is the port connected to when
+ * the caller knows it (from http.request's arguments); without it, the Host header's port or the scheme's.
+ */
+export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
   try {
     if (req[kSpan] !== undefined) return;
     if (isNoTrace(req)) { httpStats.noTraceSkipped++; return; }
@@ -64,9 +67,11 @@ export function traceRequest(cfg: ClientConfig, req: Req): void {
     const host = req.host ?? 'localhost';
     if (cfg.ignoreHosts !== null && cfg.ignoreHosts.has(host)) return;
     const scheme = req.protocol === 'https:' ? 'https' : 'http';
-    const hostHeader = req.getHeader('host');
-    const hp = typeof hostHeader === 'string' ? hostPortOf(hostHeader) : -1;
-    const port = hp > 0 ? hp : defaultPort(scheme);
+    if (port <= 0) {
+      const hostHeader = req.getHeader('host');
+      port = typeof hostHeader === 'string' ? hostPortOf(hostHeader) : -1;
+      if (port <= 0) port = defaultPort(scheme);
+    }
     const method = fillClientAttrs(cfg.attrs, req.method, scheme, host, port, req.path, resendCountOf(active));
     const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
     req[kSpan] = span;
@@ -122,9 +127,45 @@ function wrapRequest(cfg: ClientConfig, orig: RequestFn): RequestFn {
     const branded = isNoTrace(args[0]) || isNoTrace(args[1]);
     const req = orig.apply(this, args);
     if (branded) httpStats.noTraceSkipped++;
-    else if (active !== null && active.cfg === cfg) traceRequest(cfg, req as Req);
+    else if (active !== null && active.cfg === cfg) traceRequest(cfg, req as Req, portOfArgs(args[0], args[1], req as Req));
     return req;
   };
+}
+
+type PortOptions = { port?: unknown; defaultPort?: unknown; agent?: { defaultPort?: unknown } | false | null };
+
+/**
+ * The port http.request connects to, resolved from its arguments as Node does (options over the URL, then
+ * defaultPort, the agent's, the scheme's): a Host header set by the caller may name another (semconv server.port).
+ */
+function portOfArgs(a0: unknown, a1: unknown, req: Req): number {
+  const o = a1 !== null && typeof a1 === 'object' && !(a1 instanceof URL) ? (a1 as PortOptions) : null;
+  let port = o?.port;
+  let def = o?.defaultPort;
+  if (typeof a0 === 'string' || a0 instanceof URL) {
+    if (port == null || port === '') port = urlPort(typeof a0 === 'string' ? a0 : a0.href);
+  } else if (a0 !== null && typeof a0 === 'object') {
+    const x = a0 as PortOptions;
+    if (port == null || port === '') port = x.port;
+    def ??= x.defaultPort;
+  }
+  let n = Number(port);
+  if (port == null || port === '' || !(n > 0)) {
+    const agent = (req as unknown as { agent?: PortOptions['agent'] }).agent;
+    n = Number(def ?? (agent ? agent.defaultPort : undefined));
+  }
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : -1;
+}
+
+/** The explicit port of an absolute URL string, or undefined (no URL object built per request). */
+function urlPort(url: string): number | undefined {
+  const s = url.indexOf('://');
+  if (s < 0) return undefined;
+  let e = s + 3;
+  for (let c = 0; e < url.length && (c = url.charCodeAt(e)) !== 47 && c !== 63 && c !== 35; e++);
+  const at = url.lastIndexOf('@', e - 1); // user info is not the authority's host:port
+  const p = hostPortOf(url.slice(at > s ? at + 1 : s + 3, e));
+  return p > 0 ? p : undefined;
 }
 
 /** http.get is request() + end(); ours must inject between the two, so it cannot call the original get. */

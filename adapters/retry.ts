@@ -16,7 +16,11 @@ export class AttemptContext extends SpanContext {
   }
 }
 
-/** Resend count of the attempt running in `ctx` (0 outside retry()). */
+/**
+ * Resend count of the attempt running in `ctx` (0 outside retry()). Only a request made directly in the
+ * attempt sees it: a span of the caller's own around the request is the active context there, and spans do
+ * not inherit the attempt number (README, fetch).
+ */
 export function resendCountOf(ctx: SpanContextLike | undefined): number {
   return ctx instanceof AttemptContext ? ctx.resendCount : 0;
 }

@@ -221,6 +221,56 @@ test('AC-002 tracestate rides along with the fetch traceparent', async () => {
   }
 });
 
+test('AC-002 a traceparent / tracestate the caller set itself (a proxy forwarding its request\'s headers) is replaced by the CLIENT span\'s', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'proxy', processor: cap });
+  const { seen, server, port } = await downstream();
+  const undo = traceFetch(tracer);
+  const before = adapterStats().traceHeadersReplaced;
+  const upstream = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'up=1' };
+  const incoming = tracer.extract({ ...upstream, tracestate: 'mine=2' })!;
+  const job = tracer.startSpan('proxy', { parent: incoming }) as Span;
+  await tracer.withSpan(job, async () => (await fetch(`http://127.0.0.1:${port}/f`, { headers: upstream })).text());
+  // No span tracestate: a stale one set by the caller does not ride along with our traceparent.
+  const bare = tracer.startSpan('bare', { root: true }) as Span;
+  await tracer.withSpan(bare, async () => (await fetch(`http://127.0.0.1:${port}/g`, { headers: { tracestate: 'stale=1' } })).text());
+  await settle(cap, 2);
+  undo();
+  await close(server);
+  const [f, g] = cap.spans as [Span, Span];
+  assert.is(f.parentSpanId, job.spanId);
+  assert.is(countRaw(seen[0]!, 'traceparent'), 1);
+  assert.is(seen[0]!.headers.traceparent, `00-${job.traceId}-${f.spanId}-01`);
+  assert.is(countRaw(seen[0]!, 'tracestate'), 1);
+  assert.is(seen[0]!.headers.tracestate, 'mine=2');
+  assert.is(seen[1]!.headers.traceparent, `00-${bare.traceId}-${g.spanId}-03`);
+  assert.is(seen[1]!.headers.tracestate, undefined);
+  assert.is(adapterStats().traceHeadersReplaced - before, 1);
+});
+
+test('AC-002 undo() while a fetch is in flight: its CLIENT span still ends; later fetches are not traced', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  let answer!: () => void;
+  const seen: http.IncomingMessage[] = [];
+  const server = http.createServer((req, res) => { seen.push(req); if (req.url === '/late') answer = () => res.end('late'); else res.end('ok'); });
+  const port = await listen(server);
+  const undo = traceFetch(tracer);
+  const pending = fetch(`http://127.0.0.1:${port}/late`);
+  for (let i = 0; i < 200 && answer === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+  undo();
+  answer();
+  assert.is(await (await pending).text(), 'late');
+  await (await fetch(`http://127.0.0.1:${port}/after`)).text();
+  await settle(cap, 1);
+  await close(server);
+  assert.is(cap.spans.length, 1);
+  assert.ok(cap.spans[0]!.ended);
+  assert.is(cap.spans[0]!.getAttribute('http.response.status_code'), 200);
+  assert.match(String(seen[0]!.headers.traceparent), new RegExp(`-${cap.spans[0]!.spanId}-`));
+  assert.is(seen[1]!.headers.traceparent, undefined);
+});
+
 test('hasTraceparent reads both undici header shapes', () => {
   assert.ok(hasTraceparent(['a', 'b', 'TraceParent', 'x']));
   assert.not.ok(hasTraceparent(['a', 'traceparent-x', 'tracestate', 'y']));

@@ -195,6 +195,25 @@ test('AC-003 https.request and http.get: scheme, default port and method in the 
   for (const s of cap.spans) assert.is(s.status, SpanStatusCode.ERROR);
 });
 
+test('AC-003 server.port and url.full name the port connected to, not a Host header the caller overrode', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream();
+  const undo = traceHttpClient(tracer);
+  await get({ host: '127.0.0.1', port, path: '/vhost', headers: { host: 'api.internal' } });
+  await get({ host: '127.0.0.1', port: String(port) as unknown as number, path: '/nohost', setHost: false });
+  await get(`http://user:p@127.0.0.1:${port}/url`, { host: 'api.internal:81' });
+  await new Promise<void>((resolve) => http.get(`http://127.0.0.1:1/x`, { port, agent: false }, (r) => { r.resume(); r.on('end', resolve); }));
+  await settle(cap, 4);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 4);
+  for (const sp of cap.spans) {
+    assert.is(sp.getAttribute('server.port'), port, String(sp.getAttribute('url.full')));
+    assert.match(String(sp.getAttribute('url.full')), new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
+  }
+});
+
 test('AC-002 retries: one CLIENT span per attempt under the logical span, resend_count from the second on', async () => {
   const capA = new CaptureProcessor();
   const capB = new CaptureProcessor();

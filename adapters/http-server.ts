@@ -23,8 +23,10 @@ export type TrustPolicy = 'preserve' | 'preserve-ids' | 'link' | 'restart';
 export interface ServerTracingOptions {
   /** Static policy, or a function of the request (e.g. trust only the mesh's internal callers). */
   trust?: TrustPolicy | ((req: IncomingMessage) => TrustPolicy);
-  /** Tenant: a request header set by the platform gateway (e.g. `x-tenant-id`), or a function. Recorded as `tenant.id` at span start. */
+  /** Tenant: a request header set by the platform gateway (e.g. `x-tenant-id`), or a function. Recorded as `tenantAttribute` at span start. */
   tenant?: string | ((req: IncomingMessage) => string | undefined | null);
+  /** The attribute the tenant is recorded as (default `tenant.id`); the config file passes its `tenantAttribute`. */
+  tenantAttribute?: string;
   /** Longest accepted tenant ID (default 64); longer values or other chars than `[A-Za-z0-9._:@-]` are dropped and counted. */
   tenantMaxLength?: number;
   /** Response header with `trace;desc=00-<trace>-<span>-<flags>` (W3C Trace Context Level 3 draft); false = off. Default `server-timing`. */
@@ -78,6 +80,7 @@ export class ServerConfig {
   readonly tenantHeader: string | null;
   readonly tenantFn: ((req: IncomingMessage) => string | undefined | null) | null;
   readonly tenantMax: number;
+  readonly tenantKey: string;
   readonly timingHeader: string | null;
   readonly traceIdHeader: string | null;
   readonly traceResponseHeader: string | null;
@@ -107,6 +110,8 @@ export class ServerConfig {
     this.tenantHeader = typeof o.tenant === 'string' ? o.tenant.toLowerCase() : null;
     this.tenantFn = typeof o.tenant === 'function' ? o.tenant : null;
     this.tenantMax = typeof o.tenantMaxLength === 'number' && o.tenantMaxLength > 0 ? o.tenantMaxLength : 64;
+    this.tenantKey = typeof o.tenantAttribute === 'string' && o.tenantAttribute.length > 0 ? o.tenantAttribute : 'tenant.id';
+    this.attrs[this.tenantKey] = undefined; // the start attributes' shape is fixed here, not at the first request
     this.timingHeader = o.serverTimingHeader === false ? null : (o.serverTimingHeader ?? 'server-timing').toLowerCase();
     this.traceIdHeader = o.traceIdHeader === false ? null : (o.traceIdHeader ?? 'x-trace-id').toLowerCase();
     this.traceResponseHeader = o.traceResponseHeader === true ? 'traceresponse' : typeof o.traceResponseHeader === 'string' ? o.traceResponseHeader.toLowerCase() : null;
@@ -149,7 +154,7 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     if (host === undefined || host !== cfg.lastHost) resolveHost(cfg, host);
     a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? socket?.localAddress ?? '';
     a['server.port'] = cfg.lastPort > 0 ? cfg.lastPort : socket?.localPort ?? 0;
-    a['tenant.id'] = cfg.tenantHeader === null && cfg.tenantFn === null ? undefined : tenantOf(cfg, req);
+    a[cfg.tenantKey] = cfg.tenantHeader === null && cfg.tenantFn === null ? undefined : tenantOf(cfg, req);
     const opts = cfg.opts;
     opts.parent = null;
     opts.links = undefined;

@@ -14,6 +14,8 @@ export interface Sampler {
   traceStateFor?(parentState: TraceState | null): TraceState | null | undefined;
   /** True when children of an unsampled parent are never sampled (lets the tracer skip all work). */
   readonly followsParent: boolean;
+  /** A parent-following sampler's sampler for new traces (what `sampleAsRoot` spans use); absent = this one. */
+  readonly root?: Sampler;
 }
 
 export const alwaysOn: Sampler = { description: 'AlwaysOn', followsParent: false, shouldSample: () => true };

@@ -6,7 +6,7 @@ import { sinceOrigin, toMillis, ORIGIN_MS } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, type AnySpan, type SpanOptions } from './span.js';
-import { parentBased, alwaysOn, ParentBasedSampler, type Sampler } from './sampler.js';
+import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import type { SpanExporter } from './exporter.js';
@@ -32,6 +32,12 @@ export interface TracerOptions {
   attributes?: AttributeLimitsOptions;
   /** Record error messages (exception.message, status description). Off by default: messages can hold PII. */
   recordErrorMessages?: boolean;
+  /**
+   * Attributes a span copies at start from a local parent span that has them and it does not, e.g. `tenant.id`,
+   * so every span of a tenant's request routes and samples as that tenant. Config-built tracers inherit their
+   * `tenantAttribute`. Default none (no per-span cost).
+   */
+  inheritAttributes?: readonly string[];
   env?: NodeJS.ProcessEnv;
   /** Where tracewire reports problems (rate-limited by each component). Default: console.warn with a prefix. */
   logger?: (msg: string) => void;
@@ -90,6 +96,7 @@ export class Tracer {
   private readonly samplerSetsState: boolean;
   private noExporterDrops = 0;
   private readonly attrPool: unknown[][] = [];
+  private readonly inherit: readonly string[] | null;
 
   constructor(o: TracerOptions = {}) {
     this.logger = o.logger ?? defaultLogger;
@@ -98,11 +105,13 @@ export class Tracer {
     this.scope = { name: o.scope?.name ?? 'tracewire', version: o.scope?.version ?? '' };
     this.sampler = o.sampler ?? parentBased(alwaysOn);
     this.followsParent = this.sampler.followsParent;
-    this.rootSampler = this.sampler instanceof ParentBasedSampler ? this.sampler.root : this.sampler;
+    this.rootSampler = this.sampler.root ?? this.sampler;
     // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
     this.samplerSetsState = this.sampler.traceStateFor !== undefined && (this.rootSampler === this.sampler || this.rootSampler.traceStateFor !== undefined);
     this.attrPolicy = new AttributePolicy(o.attributes);
     this.recordErrorMessages = o.recordErrorMessages === true;
+    const inherit = (o.inheritAttributes ?? []).filter((k) => typeof k === 'string' && k.length > 0);
+    this.inherit = inherit.length > 0 ? inherit : null;
     this.processor = o.processor ?? (o.exporter ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
   }
 
@@ -171,6 +180,7 @@ export class Tracer {
     span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
     fillSpanId(span);
     if (attributes !== undefined) this.copyInitial(span, attributes);
+    if (this.inherit !== null && parent instanceof Span) this.inheritFrom(span, parent);
     if (links !== undefined) {
       for (const l of links) {
         if (l == null) continue;
@@ -219,6 +229,15 @@ export class Tracer {
       n++;
     }
     span.setAttrs(a, n);
+  }
+
+  /** Copy `inheritAttributes` the parent has and the child was not given (the child's own value wins). */
+  private inheritFrom(span: Span, parent: Span): void {
+    const keys = this.inherit!;
+    for (let i = 0; i < keys.length; i++) {
+      const v = parent.getAttribute(keys[i]!);
+      if (v !== undefined && span.getAttribute(keys[i]!) === undefined) span.setAttribute(keys[i]!, v);
+    }
   }
 
   /** Attributes for links and events: same policy as span attributes. */

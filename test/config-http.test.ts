@@ -71,7 +71,7 @@ test('trust function: IPv4, IPv4-mapped IPv6, IPv6, missing peer; JSON shows its
 test('AC-005 header names in the http section are lower-cased; absent keys stay absent (adapter defaults)', () => {
   const p = join(root, 'h.json');
   writeFileSync(p, JSON.stringify({ http: { tenant: 'X-Tenant-ID', requestHeaders: ['X-Request-ID'] } }));
-  assert.equal(JSON.parse(JSON.stringify(loadConfig(p).http)), { tenant: 'x-tenant-id', requestHeaders: ['x-request-id'] });
+  assert.equal(JSON.parse(JSON.stringify(loadConfig(p).http)), { tenant: 'x-tenant-id', tenantAttribute: 'tenant.id', requestHeaders: ['x-request-id'] });
   writeFileSync(p, '{}');
   assert.equal(loadConfig(p).http, {});
 });

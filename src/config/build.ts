@@ -181,6 +181,8 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     sampler: code.sampler ?? reloadable!,
     attributes,
     recordErrorMessages: code.recordErrorMessages ?? config.recordErrorMessages,
+    // Children carry their request's tenant, so tenant routes and sampling see every span of it (AC-005).
+    inheritAttributes: code.inheritAttributes ?? [config.tenantAttribute],
     processor: code.processor ?? thread ?? routing ?? undefined,
     env,
     logger,

@@ -24,9 +24,11 @@ export function trustByNetwork(networks: readonly string[], inside: TrustPolicyN
   return Object.assign(fn, { toJSON: () => ({ networks, inside, outside }) });
 }
 
-export function httpConfig(h: Raw | undefined): HttpConfig {
+/** `tenantAttribute`: the file's top-level key, so the tenant the adapter records is the one routes and sampling read. */
+export function httpConfig(h: Raw | undefined, tenantAttribute?: string): HttpConfig {
   const out: HttpConfig = {};
   if (h === undefined) return out;
+  if (h.tenant !== undefined && tenantAttribute !== undefined) out.tenantAttribute = tenantAttribute;
   if (typeof h.trust === 'string') out.trust = h.trust as TrustPolicyName;
   else if (h.trust !== undefined) out.trust = trustByNetwork(h.trust.networks, h.trust.inside ?? 'preserve', h.trust.outside ?? 'link');
   const lower = (v: unknown): unknown => (typeof v === 'string' ? v.toLowerCase() : v);

@@ -61,7 +61,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
     ? { tenants: {}, default: exporters ? Object.keys(exporters) : [], all: [] }
     : { tenants: { ...(r.tenants ?? {}) }, default: r.default ?? [], all: r.all ?? [] };
   const s = raw.sampler as Raw | undefined;
-  const http = httpConfig(raw.http);
+  const http = httpConfig(raw.http, raw.tenantAttribute ?? DEFAULT_TENANT_ATTRIBUTE);
   const limits: TracewireConfig['limits'] = {};
   if (raw.limits?.maxAttributes !== undefined) limits.maxAttributes = raw.limits.maxAttributes;
   if (raw.limits?.maxAttributeValueLength !== undefined) limits.maxAttributeValueLength = raw.limits.maxAttributeValueLength;

@@ -22,10 +22,13 @@ export function samplerFromSettings(s: SamplerSettings, tenantAttribute: string)
  */
 export class ReloadableSampler implements Sampler {
   readonly followsParent: boolean;
+  /** The current sampler's root (for `sampleAsRoot` spans: an untrusted caller's flag must not decide). */
+  readonly root: Sampler;
   private current: Sampler;
   constructor(initial: Sampler) {
     this.current = initial;
     this.followsParent = initial.followsParent;
+    this.root = new CurrentRoot(this);
   }
   get description(): string { return this.current.description; }
   get sampler(): Sampler { return this.current; }
@@ -41,5 +44,20 @@ export class ReloadableSampler implements Sampler {
   traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
     const c = this.current;
     return c.traceStateFor !== undefined ? c.traceStateFor(parentState) : undefined;
+  }
+}
+
+/** Delegates to the root of whatever sampler the reloadable one holds now (itself when it has no root). */
+class CurrentRoot implements Sampler {
+  readonly followsParent = false;
+  constructor(private readonly of: ReloadableSampler) {}
+  private get target(): Sampler { const c = this.of.sampler; return c.root ?? c; }
+  get description(): string { return this.target.description; }
+  shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
+    return this.target.shouldSample(parent, trace, name, kind, attributes);
+  }
+  traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
+    const t = this.target;
+    return t.traceStateFor !== undefined ? t.traceStateFor(parentState) : undefined;
   }
 }

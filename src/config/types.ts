@@ -71,8 +71,10 @@ export interface PeerRequest { socket?: { remoteAddress?: string | undefined } |
 export interface HttpConfig {
   /** A policy, or (from `{ networks, inside, outside }`) a function of the peer address. */
   trust?: TrustPolicyName | ((req: PeerRequest) => TrustPolicyName);
-  /** Request header holding the tenant (recorded as tenant.id). */
+  /** Request header holding the tenant (recorded as `tenantAttribute`). */
   tenant?: string;
+  /** The config's top-level `tenantAttribute`, set whenever `tenant` is. */
+  tenantAttribute?: string;
   tenantMaxLength?: number;
   serverTimingHeader?: string | false;
   traceIdHeader?: string | false;

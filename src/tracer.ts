@@ -140,6 +140,7 @@ export class Tracer {
   /** The options as startSpan read them: parent undefined = the active span, null (or root) = a new trace. */
   private begin(name: string, parent: SpanContextLike | null | undefined, kindOpt: number | undefined, attributes: Attributes | undefined,
     root: boolean | undefined, sampleAsRoot: boolean | undefined, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {
+    if (typeof name !== 'string') name = nameOf(name); // JS callers: every exporter and the thread records read a string
     if (root === true) parent = null;
     else if (parent === undefined) parent = storage.getStore() ?? null;
     const kind = kindOpt ?? 1;
@@ -316,6 +317,11 @@ export class Tracer {
   shutdown(options?: ShutdownOptions): Promise<void> {
     return this.processor ? this.processor.shutdown(options).catch(() => {}) : Promise.resolve();
   }
+}
+
+/** A span name that is not a string: its String() form, or 'unknown' when even that throws (never into the host). */
+function nameOf(v: unknown): string {
+  try { return String(v); } catch { return 'unknown'; }
 }
 
 export function createTracer(options?: TracerOptions): Tracer {

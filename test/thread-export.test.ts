@@ -165,6 +165,21 @@ test('AC-007 non-blocking when the backend is down: end() never throws, failures
   }
 });
 
+test('AC-007 shutdown({ deadlineMs: Infinity }) waits for a slow backend instead of cutting the export at once', async () => {
+  const r = await startReceiver({ mode: 'slow', delayMs: 300 });
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url, retry: false }, batch: { scheduledDelayMillis: 10 }, flushTimeoutMs: FLUSH_MS, logger: () => {} });
+  const tracer = createTracer({ service: 'patient', processor: p });
+  try {
+    for (let i = 0; i < 20; i++) tracer.startSpan('slow', { root: true }).end();
+    await tracer.shutdown({ deadlineMs: Infinity });
+    const st = stats(tracer);
+    assert.is(st.exported, 20, JSON.stringify(st.dropped));
+    assert.is(r.spans().length, 20);
+  } finally {
+    await r.close();
+  }
+});
+
 test('AC-007 shutdown while worker threads are still writing: the ring is drained, later spans are counted, totals add up across threads', async () => {
   const r = await startReceiver();
   const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, ringBytes: 1 << 16, flushTimeoutMs: FLUSH_MS });
@@ -226,7 +241,7 @@ test('AC-007 the exporter thread never keeps the process alive', () => {
     import { threadProcessor } from '${fileURLToPath(src)}thread/index.ts';
     const tracer = createTracer({ service: 'exit', processor: threadProcessor({ exporter: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces' } }) });
     for (let i = 0; i < 10; i++) tracer.startSpan('x', { root: true }).end();
-    console.log('ended', tracer.stats().ended);`;
+    console.log('ended ' + tracer.stats().ended);`;
   const res = spawnSync(process.execPath, ['--import', fileURLToPath(register), '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
   assert.is(res.signal, null, 'exited by itself, not killed by the timeout');
   assert.is(res.status, 0, res.stderr);

@@ -16,6 +16,7 @@ import { decodeSpan, type ThreadSpan } from '../src/thread/thread-span.js';
 import { readStats } from '../src/thread/stats.js';
 import * as L from '../src/thread/layout.js';
 import { startProducers, produce, expectedPayload } from './helpers/ring-producer.js';
+import { CaptureProcessor } from './helpers/capture.js';
 
 /** Hands each span to the ring processor after recording its in-thread OTLP encoding. */
 class Tee implements SpanProcessor {
@@ -297,6 +298,67 @@ test('AC-007 several producer threads write at once: every record read exactly o
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+});
+
+test('AC-003 a span name that is not a string (JS callers) is its String() form, in-thread and off-thread alike; reserve() refuses non-record sizes', () => {
+  const l = L.createLayout(8192);
+  const cap = new CaptureProcessor();
+  const inThread = createTracer({ service: 'n', processor: cap });
+  const offThread = createTracer({ service: 'n', processor: new RingProcessor(l) });
+  const odd: unknown[] = [42, true, new URL('http://x/y'), undefined, { toString() { throw new Error('no'); } }];
+  for (const t of [inThread, offThread]) for (const name of odd) t.startSpan(name as string, { root: true }).end();
+  const expected = ['42', 'true', 'http://x/y', 'undefined', 'unknown'];
+  assert.equal(drainAll(l).map((s) => s.name), expected);
+  assert.equal(cap.spans.map((s) => s.name), expected);
+  assert.is(offThread.stats().processorErrors, 0);
+  const w = new RingWriter(l);
+  const at = Atomics.load(l.i32, L.WRITE);
+  for (const bad of [0, NaN, -8, 12]) assert.is(w.reserve(bad), FULL, String(bad));
+  assert.is(Atomics.load(l.i32, L.WRITE), at, 'nothing claimed');
+});
+
+test('AC-007 host workers terminated while they wait on a full ring leave no phantom record: inRing returns to 0', async () => {
+  const l = L.createLayout(4096);
+  const tracer = createTracer({ service: 'full', processor: new RingProcessor(l) });
+  // the smallest record (the workers' spans are the same shape), so no worker span fits in what is left
+  while (tracer.stats().dropped.queueFull === 0) tracer.startSpan('w', { root: true }).end();
+  const before = readStats(l).thread.inRing;
+  // White-box: a reserve() that gets no space never writes ENQ, so no point of it can leave a count behind.
+  const add = Atomics.add;
+  const touched: number[] = [];
+  (Atomics as { add: typeof Atomics.add }).add = ((a: Int32Array, i: number, v: number) => { if (a === l.i32) touched.push(i); return add(a, i, v); }) as typeof Atomics.add;
+  try { assert.is(new RingWriter(l).reserve(1024), FULL); } finally { (Atomics as { add: typeof Atomics.add }).add = add; }
+  assert.not.ok(touched.includes(L.ENQ), 'ENQ written by a reserve() that got no space');
+  // Every reserve() of these workers spins on the full ring, so terminate() lands inside it nearly every time.
+  const script = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  await import(workerData.register);
+  const { createTracer } = await import(workerData.src + 'index.ts');
+  const { attachThreadProcessor } = await import(workerData.src + 'thread/processor.ts');
+  const tracer = createTracer({ service: 'w', processor: attachThreadProcessor({ kind: 'tracewire.thread', version: 1, sab: workerData.sab }) });
+  parentPort.postMessage('ready');
+  for (;;) tracer.startSpan('w', { root: true }).end();
+})().catch((e) => { console.error(e); process.exit(1); });`;
+  const src = new URL('../src/', import.meta.url).href;
+  const register = new URL('../scripts/register.mjs', import.meta.url).href;
+  const { Worker } = await import('node:worker_threads');
+  for (let round = 0; round < 3; round++) { // a terminate lands inside reserve() in ~1 of 3 workers: several rounds
+    const workers = [0, 1, 2, 3].map(() => new Worker(script, { eval: true, execArgv: [], workerData: { src, register, sab: l.sab } }));
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+    await new Promise((r) => setTimeout(r, 10 + 10 * round));
+    await Promise.all(workers.map((w) => w.terminate()));
+    assert.is(readStats(l).thread.inRing, before, 'no reservation was counted by a thread that never got space');
+  }
+  const mem = memoryExporter();
+  const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+  await new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize }).drainAll(performance.now() + 2000);
+  await batcher.forceFlush();
+  const st = readStats(l);
+  assert.is(mem.spans.length, before);
+  assert.is(st.thread.inRing, 0);
+  assert.is(st.enqueued, before);
+  await batcher.shutdown();
 });
 
 test.run();

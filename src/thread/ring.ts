@@ -37,8 +37,9 @@ export class RingWriter {
   reserve(total: number): number {
     const i32 = this.i32;
     const cap = this.cap;
-    // Counted before the CAS: the record can be consumed only after this, so readers never see consumed > ENQ.
-    Atomics.add(i32, ENQ, 1);
+    // A record is at least its header and a word of body: a size of 0 (NaN from a broken encode) would claim
+    // nothing and then commit a header into space another producer owns.
+    if (!(total >= 8) || (total & 7) !== 0) return FULL;
     for (let spin = 0; spin < MAX_SPINS; spin++) {
       const r = Atomics.load(i32, READ); // READ first: READ <= WRITE at all times, so w - r >= 0
       const w = Atomics.load(i32, WRITE);
@@ -50,13 +51,16 @@ export class RingWriter {
         break;
       }
       if (Atomics.compareExchange(i32, WRITE, w, (w + pad + total) | 0) !== w) continue;
+      // Counted once the space is ours and before its header says so: the consumer reads a record only after
+      // that header store, so it never sees consumed > ENQ; and a thread terminated while it retried or
+      // waited on a full ring (worker.terminate() lands on loop back-edges) leaves no count behind.
+      Atomics.add(i32, ENQ, 1);
       this.used = ((w - r) >>> 0) + pad + total;
       let at = this.base + off;
       if (pad !== 0) { Atomics.store(i32, at >> 2, pad | T_PAD); at = this.base; }
       Atomics.store(i32, at >> 2, -total); // reserved: the consumer now knows the length even if we die
       return at;
     }
-    Atomics.sub(i32, ENQ, 1);
     return FULL;
   }
 

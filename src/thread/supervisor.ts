@@ -150,7 +150,8 @@ export class ThreadProcessor extends RingProcessor {
     w.ref(); // the host awaits this promise: keep the loop alive until the thread is done
     let timer: NodeJS.Timeout | undefined;
     const exited = new Promise<boolean>((r) => { if (this.worker !== w) r(true); else w.once('exit', () => r(true)); });
-    const late = new Promise<boolean>((r) => { timer = setTimeout(r, ms + 100, false); });
+    // Node runs a delay over 2^31-1 ms (Infinity included) after 1 ms: clamp, so a long deadline is not none.
+    const late = new Promise<boolean>((r) => { timer = setTimeout(r, Math.min(ms + 100, 0x7fffffff), false); });
     const clean = await Promise.race([exited, late]);
     clearTimeout(timer);
     if (!clean) { await w.terminate().catch(() => {}); }

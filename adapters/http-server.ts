@@ -281,7 +281,8 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   const orig = s.emit as (...a: unknown[]) => boolean;
   s[kOrigEmit] = own ? (orig as Server['emit']) : null;
   s.emit = function tracedEmit(this: Server, event: string | symbol, req: Req, res: Res): boolean {
-    if (event !== 'request') return orig.apply(this, arguments as unknown as unknown[]);
+    // checkContinue / checkExpectation replace 'request' for `Expect:` requests when the server listens for them.
+    if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') return orig.apply(this, arguments as unknown as unknown[]);
     const span = startRequest(cfg, req, res);
     if (span === undefined) { leaveStale(req); return orig.call(this, event, req, res); }
     enterRequest(req, span);

@@ -503,6 +503,30 @@ test('AC-001 traceServer wraps a whole http.Server (all request listeners in the
   assert.is(cap.spans.length, 1);
 });
 
+test('AC-001 traceServer: a request with Expect: 100-continue handled by a checkContinue listener is traced like any other', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = traceServer(tracer, http.createServer());
+  server.on('checkContinue', (req, res) => { res.writeContinue(); req.resume(); req.on('end', () => res.end('got it')); });
+  const port = await listen(server);
+  const r = await new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { expect: '100-continue' }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ headers: res.headers, body }));
+    });
+    req.on('continue', () => req.end('payload'));
+    req.on('error', reject);
+  });
+  await settle(cap, 1);
+  await close(server);
+  assert.is(r.body, 'got it');
+  assert.is(cap.spans.length, 1);
+  assert.is(r.headers['x-trace-id'], cap.spans[0]!.traceId);
+  assert.is(cap.spans[0]!.getAttribute('http.request.method'), 'POST');
+});
+
 test('AC-001 ignore(): probes get no span and no headers', async () => {
   const { cap, server, port } = await serve((_req, res) => res.end(), { ignore: (req) => req.url === '/healthz' });
   const r = await send(port, { path: '/healthz' });

@@ -87,7 +87,11 @@ export class ParentBasedSampler implements Sampler {
   }
 }
 
-/** Per-tenant samplers chosen by an attribute (default `tenant.id`) given at span start. */
+/**
+ * Per-tenant samplers chosen by an attribute (default `tenant.id`) given at span start. Tenant keys are
+ * strings (JSON object keys); a numeric attribute value matches too when it is a safe integer
+ * (`tenant.id: 42` picks tenant "42"); other numbers match no tenant.
+ */
 export class TenantSampler implements Sampler {
   readonly description: string;
   readonly followsParent: boolean;
@@ -99,7 +103,8 @@ export class TenantSampler implements Sampler {
   }
   private pick(attributes: Attributes | undefined): Sampler {
     const t = attributes?.[this.key];
-    return (typeof t === 'string' && this.byTenant.get(t)) || this.fallback;
+    const k = typeof t === 'string' ? t : Number.isSafeInteger(t) ? String(t) : undefined; // 42 → "42"
+    return (k !== undefined && this.byTenant.get(k)) || this.fallback;
   }
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
     return this.pick(attributes).shouldSample(parent, trace, name, kind, attributes);

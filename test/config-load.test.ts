@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolveConfigPath, tracerFromConfig, detectSubPath, ConfigError, DEFAULT_CONFIG_PATH, MAX_CONFIG_BYTES, type ConfigOptions, type ExporterFactories, type OtlpFactoryOptions } from '../src/config/index.js';
+import { mountTable } from '../src/config/subpath.js';
 import { memoryExporter, type MemoryExporter } from '../src/exporters-local.js';
 import { createTracer, parentBased, probability, type Span } from '../src/index.js';
 
@@ -238,6 +239,34 @@ test('AC-005 subPath detection: a file that is itself a mount point (and not a .
   writeFileSync(join(kv, 'plain.json'), '{}');
   assert.equal(detectSubPath(join(kv, 'plain.json'), mountinfo(join(kv, 'plain.json'))), { subPath: false, reason: 'projected volume directory' });
   assert.is(detectSubPath(f).subPath, false); // this machine's real /proc/self/mountinfo: a plain file in tmp
+});
+
+test('AC-005 a subPath mount is reported whether or not the startup file loads (a bad one\'s fix would never arrive)', () => {
+  const dir = join(root, 'subpath-startup');
+  mkdirSync(dir);
+  const emptySecret = join(dir, 'token');
+  writeFileSync(emptySecret, '\n');
+  const good = join(dir, 'good.json'), bad = join(dir, 'bad.json'), noKey = join(dir, 'no-key.json');
+  writeFileSync(good, '{"exporters": {}}');
+  writeFileSync(bad, '{"exporters": {');
+  writeFileSync(noKey, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces', headers: { authorization: { valueFrom: { file: emptySecret } } } } } }));
+  // each file is a single-file bind mount, as kubelet makes for subPath (a real one needs root: mountinfo is replaced)
+  const line = (p: string, i: number) => `${1400 + i} 22 253:1 /var/lib/kubelet/pods/x/volumes/kubernetes.io~configmap/cfg/..2026_11_21/k ${p} ro,relatime - ext4 /dev/sda1 rw`;
+  const saved = mountTable.read;
+  mountTable.read = () => ['22 1 0:21 / / rw,relatime - overlay overlay rw', ...[good, bad, emptySecret].map(line)].join('\n') + '\n';
+  try {
+    for (const [p, code, flagged] of [[good, null, [good]], [bad, 'TW_CONFIG_PARSE', [bad]], [noKey, 'TW_CONFIG_SECRET_UNREADABLE', [emptySecret]]] as const) {
+      const logs: string[] = [];
+      const t = tracerFromConfig({ watch: false, logger: (m) => logs.push(m), path: p, env: {}, exporterFactories: recording().factories });
+      assert.is(t.configStats().lastError, code);
+      assert.is(t.configStats().subPath, true, p);
+      const warned = logs.filter((l) => /is mounted with subPath .*Kubernetes never updates subPath mounts/.test(l));
+      assert.equal(warned.map((l) => l.slice(0, l.indexOf(' is mounted'))), [...flagged], logs.join('\n'));
+      void t.shutdown({ deadlineMs: 0 });
+    }
+  } finally {
+    mountTable.read = saved;
+  }
 });
 
 test('a plain createTracer is unaffected by the config module (nothing global)', () => {

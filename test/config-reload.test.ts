@@ -198,6 +198,30 @@ test('AC-005 Secret rotation: the new token is used after the Secret volume swap
   await Promise.all([a.close(), b.close()]);
 });
 
+test('AC-005 startup before the Secret has its key (TW_CONFIG_SECRET_UNREADABLE): the Secret\'s swap is watched and applies the file', async () => {
+  const a = await startReceiver();
+  const conf = new KubeletVolume(join(root, 'late-key', 'config'));
+  const sec = new KubeletVolume(join(root, 'late-key', 'secrets'));
+  sec.write({ other: 'x\n' }); // the config names a key the Secret does not have yet
+  const tokenFile = join(sec.dir, 'token');
+  conf.write({ 'config.json': cfg({ exporters: { a: otlp(a.url, { headers: { authorization: { valueFrom: { file: tokenFile, prefix: 'Bearer ' } } } }) } }) });
+  const ev = events();
+  // pollMs 0: only watcher events can bring the fix
+  const t = tracerFromConfig({ path: join(conf.dir, 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+  assert.is(t.configStats().lastError, 'TW_CONFIG_SECRET_UNREADABLE');
+  assert.is(t.configStats().loaded, false);
+  assert.equal(t.configStats().watching.sort(), [conf.dir, sec.dir].sort());
+  sec.write({ other: 'x\n', token: 'late-token\n' });
+  const e = await ev.next('secret key added');
+  assert.ok(e.ok, e.error?.message);
+  assert.ok(t.configStats().loaded);
+  await send(t, null);
+  await a.waitForRequests(1, WAIT_MS);
+  assert.is(a.requests.at(-1)!.headers.authorization, 'Bearer late-token');
+  await t.shutdown();
+  await a.close();
+});
+
 test('AC-005 spans buffered when a reload moves the route are still exported by the old destination', async () => {
   const [a, b] = await Promise.all([startReceiver(), startReceiver()]);
   const vol = new KubeletVolume(join(root, 'buffered'));

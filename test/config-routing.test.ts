@@ -88,6 +88,24 @@ test('AC-005 default route for spans without a listed tenant; a tenant may route
   await Promise.all([acme.close(), platform.close(), archive.close()]);
 });
 
+test('AC-005 an integer tenant id (tenant.id: 42) follows the route and the per-tenant rate of tenant "42"', async () => {
+  const [t42, platform] = await Promise.all([startReceiver(), startReceiver()]);
+  const t = start({
+    exporters: { t42: otlp(t42), platform: otlp(platform) },
+    routes: { tenants: { 42: ['t42'] }, default: ['platform'] },
+    sampler: { probability: 1, tenants: { 7: 0 } },
+  });
+  for (const [name, id] of [['number', 42], ['string', '42'], ['other', 43], ['fraction', 42.5], ['unsampled', 7]] as const) {
+    (t.startSpan(name, { attributes: { 'tenant.id': id } }) as Span).end();
+  }
+  await t.forceFlush();
+  assert.equal(t42.spans().map((s) => s.name).sort(), ['number', 'string']);
+  assert.equal(platform.spans().map((s) => s.name).sort(), ['fraction', 'other']); // tenant 7 sampled at 0
+  balanced(t);
+  await t.shutdown();
+  await Promise.all([t42.close(), platform.close()]);
+});
+
 test('AC-007 a hanging backend does not delay or drop the other destinations\' spans', async () => {
   const [slow, platform] = await Promise.all([startReceiver({ mode: 'hang' }), startReceiver()]);
   const t = start({

@@ -2,11 +2,12 @@
 // else: not errors, log lines, stats, spans, JSON.stringify(config) or util.inspect(config).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect, format } from 'node:util';
-import { Secret, REDACTED, loadConfig, tracerFromConfig, type ConfigError } from '../src/config/index.js';
+import { Secret, REDACTED, loadConfig, tracerFromConfig, type ConfigError, type ReloadEvent } from '../src/config/index.js';
+import { readSecret, readSecretSync, MAX_SECRET_BYTES } from '../src/config/secrets.js';
 import { startReceiver } from './helpers/otlp-receiver.js';
 import type { Span } from '../src/index.js';
 
@@ -59,6 +60,35 @@ test('AC-007 secret file problems name the file and the JSON path, never the con
   }
 });
 
+test('AC-007 a secret file over the cap or not a regular file is refused unread (sync at startup, async on reload)', async () => {
+  const huge = join(secretsDir, 'huge');
+  // sparse, 512 MiB: longer than V8's longest string, so a whole read would fail with ERR_STRING_TOO_LONG instead
+  const fd = openSync(huge, 'w');
+  ftruncateSync(fd, 2 ** 29);
+  closeSync(fd);
+  const atCap = join(secretsDir, 'at-cap');
+  writeFileSync(atCap, 'a'.repeat(MAX_SECRET_BYTES));
+  const overCap = join(secretsDir, 'over-cap');
+  writeFileSync(overCap, 'a'.repeat(MAX_SECRET_BYTES + 1));
+  // a character device (/dev/zero would never end) and a directory: not a secret file
+  const cases: Array<[string, string]> = [[huge, `larger than ${MAX_SECRET_BYTES} bytes`], [overCap, `larger than ${MAX_SECRET_BYTES} bytes`], ['/dev/null', 'not a regular file'], [secretsDir, 'not a regular file']];
+  for (const [f, reason] of cases) {
+    assert.equal(readSecretSync(f), { ok: false, reason }, f);
+    assert.equal(await readSecret(f), { ok: false, reason }, f);
+  }
+  assert.equal(readSecretSync(atCap), { ok: true, value: 'a'.repeat(MAX_SECRET_BYTES) });
+  assert.equal(await readSecret(atCap), { ok: true, value: 'a'.repeat(MAX_SECRET_BYTES) });
+  assert.equal(await readSecret(tokenFile), { ok: true, value: TOKEN });
+  // the same stable code as every other unusable secret file
+  const p = join(root, 'c5.json');
+  writeFileSync(p, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://x/v1/traces', headers: { authorization: { valueFrom: { file: huge } } } } } }));
+  try { loadConfig(p); assert.unreachable(); } catch (e) {
+    assert.is((e as ConfigError).code, 'TW_CONFIG_SECRET_UNREADABLE');
+    assert.match((e as Error).message, /is unusable \(larger than 16384 bytes\)/);
+  }
+  rmSync(huge);
+});
+
 test('AC-007 end to end: the token reaches the backend in the header, and no log, stat, span or config dump', async () => {
   const rx = await startReceiver();
   const logs: string[] = [];
@@ -83,6 +113,33 @@ test('AC-007 end to end: the token reaches the backend in the header, and no log
   assert.match(logs.join('\n'), /config loaded from .*c3\.json: exporters platform \(otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces\)/);
   await t.shutdown();
   await rx.close();
+});
+
+test('AC-007 a token pasted where the Secret reference belongs reaches no log line, configStats() or reload event', async () => {
+  const p = join(root, 'c4.json');
+  const put = (headers: unknown) => writeFileSync(p, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces', headers } } }));
+  put({});
+  const logs: string[] = [];
+  const events: ReloadEvent[] = [];
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: (m) => logs.push(m), onReload: (e) => events.push(e) });
+  const wrong = [
+    { authorization: { valueFrom: TOKEN } }, // the token instead of { "file": ... }
+    { authorization: { valueFrom: { file: '/etc/tracewire/secrets/token', prefix: `Bearer ${TOKEN}\n` } } }, // pasted with its newline
+    { authorization: { valueFrom: { file: TOKEN } } },
+  ];
+  for (const headers of wrong) {
+    put(headers);
+    const ev = await t.reload();
+    assert.is(ev?.ok, false);
+    assert.is(ev?.error?.code, 'TW_CONFIG_INVALID');
+    assert.match(ev!.error!.message, /\$\.exporters\.a\.headers\.authorization\.valueFrom/); // the path is named
+    assert.not.ok(JSON.stringify({ m: ev!.error!.message, p: ev!.error!.problems }).includes(TOKEN), ev!.error!.message);
+    assert.not.ok(String(t.configStats().lastErrorMessage).includes(TOKEN));
+  }
+  assert.is(events.length, 3);
+  assert.is(logs.filter((l) => l.startsWith('config reload rejected')).length, 3);
+  assert.not.ok(logs.join('\n').includes(TOKEN), logs.join('\n'));
+  await t.shutdown();
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

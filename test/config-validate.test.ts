@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { validateConfig, ConfigError, ConfigErrorCode, isConfigError } from '../src/config/index.js';
 import { parseConfig } from '../src/config/load.js';
 import { closest, childPath, editDistance } from '../src/config/validate.js';
+import { jsonErrorOffset } from '../src/config/json-scan.js';
 
 const problems = (v: unknown): string[] => validateConfig(v).map((p) => `${p.path}: ${p.message}`);
 const one = (v: unknown): string => {
@@ -103,17 +104,38 @@ test('AC-007 header values and URL credentials are never echoed in problems', ()
   assert.match(ps.join('\n'), /b\.url: .*contains user:password@/);
 });
 
+test('AC-007 nothing under a header value is echoed: valueFrom as a string or number, file, prefix, keys', () => {
+  const token = 'glc_eyJrIjoiTOPSECRET';
+  const cases: Array<[unknown, RegExp]> = [
+    [{ valueFrom: `Bearer ${token}` }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom: expected an object like \{ "file": .*\}, got a string$/],
+    [{ valueFrom: 31337 }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom: expected an object like .*, got a number$/],
+    [{ valueFrom: [token] }, /valueFrom: expected an object like .*, got a list$/],
+    [{ valueFrom: { file: token } }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom\.file: expected an absolute file path$/],
+    [{ valueFrom: { file: '/s/t', prefix: `Bearer ${token}\n` } }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom\.prefix: expected a header value on one line$/],
+    [{ valueFrom: { file: '/s/t', prefix: 31337 } }, /valueFrom\.prefix: expected a header value on one line, got a number$/],
+    [{ valueFrom: { file: '/s/t', prefix: token.repeat(20) } }, /valueFrom\.prefix: expected at most 256 characters$/],
+    [{ valueFrom: { file: '/s/t', [token]: 1 } }, /valueFrom: unknown key \(not shown: it is inside a header value\) \(allowed here: file, prefix\)$/],
+    [{ [token]: '/x', valueFrom: { file: '/s/t' } }, /authorization: unknown key \(not shown: it is inside a header value\) \(allowed here: valueFrom\)$/],
+  ];
+  for (const [value, want] of cases) {
+    const m = one({ exporters: { a: otlp({ headers: { authorization: value } }) } });
+    assert.not.ok(m.includes('TOPSECRET') || m.includes('31337'), m);
+    assert.match(m, want);
+  }
+});
+
 test('AC-005 header names are case-insensitive: a duplicate differing in case is an error', () => {
   assert.match(one({ exporters: { a: otlp({ headers: { Authorization: 'x', authorization: 'y' } }) } }), /headers\.authorization: same header as "Authorization"/);
 });
 
-test('AC-005 valueFrom needs an absolute file; unknown keys inside are errors too', () => {
-  assert.is(one({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { file: 'token' } } } }) } }), '$.exporters.a.headers.authorization.valueFrom.file: expected an absolute file path, got "token" (a string)');
+test('AC-005 valueFrom needs an absolute file; unknown keys inside are errors too (named by their parent only)', () => {
+  assert.is(one({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { file: 'token' } } } }) } }), '$.exporters.a.headers.authorization.valueFrom.file: expected an absolute file path');
   const ps = problems({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { path: '/x' } } } }) } });
-  assert.equal(ps, ['$.exporters.a.headers.authorization.valueFrom.path: unknown key (allowed here: file, prefix)', '$.exporters.a.headers.authorization.valueFrom: missing required key "file" (an absolute file path)']);
+  assert.equal(ps, ['$.exporters.a.headers.authorization.valueFrom: unknown key (not shown: it is inside a header value) (allowed here: file, prefix)', '$.exporters.a.headers.authorization.valueFrom: missing required key "file" (an absolute file path)']);
+  assert.match(problems({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { flie: '/x' } } } }) } })[0]!, /valueFrom: unknown key .*; did you mean "file"\?/);
   assert.match(problems({ exporters: { a: otlp({ headers: { authorization: { valueFrom: {} } } }) } }).join(), /valueFrom: missing required key "file"/);
   assert.equal(problems({ exporters: { a: otlp({ headers: { authorization: { secretRef: '/x' } } }) } }), [
-    '$.exporters.a.headers.authorization.secretRef: unknown key (allowed here: valueFrom)',
+    '$.exporters.a.headers.authorization: unknown key (not shown: it is inside a header value) (allowed here: valueFrom)',
     '$.exporters.a.headers.authorization: missing required key "valueFrom" (an object like { "file": "/etc/tracewire/secrets/token", "prefix": "Bearer " })',
   ]);
 });
@@ -156,6 +178,35 @@ test('AC-005 parse errors give line and column, never the surrounding text; code
     try { parseConfig(text, null); } catch (e) { got = (e as ConfigError).code; }
     assert.is(got, code, JSON.stringify(text));
   }
+});
+
+test('AC-005 parse errors that V8 reports without a position (Node 20 "Unexpected token") still give the line and column of the bad token', () => {
+  const where = (text: string): string => {
+    try { parseConfig(text, '/c.json'); } catch (e) {
+      assert.is((e as ConfigError).code, 'TW_CONFIG_PARSE');
+      return /not valid JSON \((.*?)\)/.exec((e as Error).message)![1]!;
+    }
+    throw new Error('parsed: ' + text);
+  };
+  assert.is(where('{"a": tru}'), 'line 1 column 7');
+  assert.is(where('{\n  "routes": {\n    "default": ["a",]\n  }\n}'), 'line 3 column 21');
+  assert.is(where('{\n  "recordErrorMessages": yes\n}'), 'line 2 column 26');
+  assert.is(where('{"a": 1'), 'unexpected end of input at line 1 column 8');
+  assert.is(where('{\n  "a": [1, 2'), 'unexpected end of input at line 2 column 13');
+});
+
+test('the JSON scanner agrees with V8 wherever V8 gives a position, and finds the others', () => {
+  const texts = ['{"a" 1}', '{"a": 01}', '{"a": "\\x"}', '[-]', '{,}', '{"a":1,}', '{"a": 1} x', '"abc', '{"a": 1.}', '[1e]', '{"a": "\\u12G4"}', '{a: 1}', '[1 2]', '[1,2]]', '{"a":1 "b":2}', '"\u0001"', '[tru', '[[[', '-', '0x1'];
+  for (const t of texts) {
+    let v8 = -2;
+    try { JSON.parse(t); } catch (e) { const m = /position (\d+)/.exec((e as Error).message); v8 = m ? Number(m[1]) : -3; }
+    if (v8 >= 0) assert.is(jsonErrorOffset(t), v8, t);
+    else assert.ok(jsonErrorOffset(t) >= 0, t);
+  }
+  assert.is(jsonErrorOffset('[1,]'), 3);
+  assert.is(jsonErrorOffset('nul'), 0);
+  for (const ok of ['{}', '[]', ' {"a" : [1, -0.5e+3, true, null, {"b": "\\u00e9\\n"}] } ', '0']) assert.is(jsonErrorOffset(ok), -1, ok);
+  assert.is(jsonErrorOffset('['.repeat(100_000)), 100_000); // iterative: deep nesting does not overflow the stack
 });
 
 test('AC-005 the invalid-config error lists problems in its message (capped) and all in .problems', () => {

@@ -92,6 +92,15 @@ test('per-tenant sampling picks the sampler by the tenant attribute', () => {
   assert.equal(cap.spans.map((s) => s.name), ['a']);
 });
 
+test('AC-005 per-tenant sampler: an integer tenant id matches its decimal key; other numbers and types do not', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ sampler: new TenantSampler(alwaysOff, { '42': alwaysOn, '-7': alwaysOn, '1.5': alwaysOn, true: alwaysOn }), processor: cap });
+  for (const [name, id] of [['int', 42], ['negative', -7], ['string', '42'], ['fraction', 1.5], ['unsafe', 2 ** 53 + 2], ['bool', true], ['nan', NaN]] as const) {
+    t.startSpan(name, { attributes: { 'tenant.id': id } }).end();
+  }
+  assert.equal(cap.spans.map((s) => s.name), ['int', 'negative', 'string']);
+});
+
 test('sampleAsRoot: keeps the remote trace and parent but the root sampler decides (untrusted callers cannot force sampling)', () => {
   const cap = new CaptureProcessor();
   const t = createTracer({ sampler: parentBased(probability(0)), processor: cap });

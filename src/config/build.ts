@@ -113,6 +113,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     if (strict === true && !quiet) throw snap.error;
     if (!quiet) logger(`config not applied (${snap.error.code}): ${snap.error.message}; tracing continues with OTEL_* and defaults`);
     failure = snap;
+    secretFiles = snap.secretFiles; // watched too: the missing key may arrive with the next Secret swap
     config = emptyConfig();
   } else {
     ({ config, fingerprint, secretFiles } = snap);
@@ -162,11 +163,9 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
 
   const attributes = attributeOptions(code.attributes, config, env, logger);
 
-  let subPath = false;
-  if (fingerprint !== null) {
-    subPath = warnSubPath([path, ...secretFiles], logger);
-    logger(`config loaded from ${path}: ${describeConfig(config)}`);
-  }
+  // Checked whether or not the file loaded: a bad file on a subPath mount is one whose fix never arrives.
+  const subPath = warnSubPath([path, ...secretFiles], logger);
+  if (fingerprint !== null) logger(`config loaded from ${path}: ${describeConfig(config)}`);
 
   const reloader = new ConfigReloader({
     path, logger, apply, onReload, config, fingerprint, secretFiles, startupFailure: failure, subPath,

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError, ConfigErrorCode, errnoCode, invalidConfig } from './errors.js';
 import { readSecret, readSecretSync, type SecretContent } from './secrets.js';
 import { validateConfig } from './validate.js';
+import { jsonErrorOffset } from './json-scan.js';
 import { normalizeConfig, resolveConfig, secretFiles, type PendingConfig } from './normalize.js';
 import type { TracewireConfig } from './types.js';
 
@@ -41,12 +42,13 @@ export function parseConfigText(text: string, file: string | null): unknown {
     return JSON.parse(t);
   } catch (e) {
     const m = /position (\d+)/.exec(String((e as Error)?.message));
-    let where = 'unexpected end of input';
-    if (m) {
-      const pos = Math.min(Number(m[1]), t.length);
+    // Node 20's "Unexpected token" messages have no position: the scanner finds the first bad token
+    const pos = m ? Math.min(Number(m[1]), t.length) : jsonErrorOffset(t);
+    let where = 'error not located';
+    if (pos >= 0) {
       let line = 1, col = 1;
       for (let i = 0; i < pos; i++) { if (t.charCodeAt(i) === 10) { line++; col = 1; } else col++; }
-      where = `line ${line} column ${col}`;
+      where = `${pos >= t.length ? 'unexpected end of input at ' : ''}line ${line} column ${col}`;
     }
     throw new ConfigError(ConfigErrorCode.PARSE, `${file ?? 'config'}: not valid JSON (${where}); the config file is JSON, see schema/tracewire-config.schema.json`, file);
   }

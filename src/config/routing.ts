@@ -120,7 +120,9 @@ export class RoutingProcessor implements SpanProcessor {
     let lanes = t.fallback;
     if (t.byTenant !== null) {
       const v = span.getAttribute(t.tenantAttribute);
-      if (typeof v === 'string') { const l = t.byTenant.get(v); if (l !== undefined) lanes = l; }
+      // route keys are strings (JSON object keys): a safe-integer tenant id 42 routes as "42"
+      const k = typeof v === 'string' ? v : Number.isSafeInteger(v) ? String(v) : undefined;
+      if (k !== undefined) { const l = t.byTenant.get(k); if (l !== undefined) lanes = l; }
     }
     if (lanes.length === 0) { if (this.closed) this.afterShutdown++; else this.noRoute++; return; }
     for (let i = 0; i < lanes.length; i++) {

@@ -56,8 +56,10 @@ export const batchSpec: ObjectSpec = obj({
   exportTimeoutMs: int(1, MAX_TIMEOUT_MS),
 });
 
+// Everything under a header value is checked as sensitive (validate.ts); `prefix` is marked too because it
+// is part of the header value itself ("Bearer <token>" pasted there is a common mistake).
 const secretRefSpec: ObjectSpec = {
-  ...obj({ valueFrom: { ...obj({ file: str({ format: 'abs-path', maxLength: 4096 }), prefix: str({ format: 'header-value', maxLength: 256 }) }, ['file']), hint: 'an object like { "file": "/etc/tracewire/secrets/token", "prefix": "Bearer " }' } }, ['valueFrom']),
+  ...obj({ valueFrom: { ...obj({ file: str({ format: 'abs-path', maxLength: 4096 }), prefix: str({ format: 'header-value', maxLength: 256, sensitive: true }) }, ['file']), hint: 'an object like { "file": "/etc/tracewire/secrets/token", "prefix": "Bearer " }' } }, ['valueFrom']),
   hint: 'an object like { "valueFrom": { "file": "/etc/tracewire/secrets/token" } }',
 };
 

@@ -25,6 +25,9 @@ export interface SubPathCheck {
   reason: string;
 }
 
+/** Where the mount table is read from; tests replace `read` (a real single-file bind mount needs root). */
+export const mountTable = { read: (): string => readFileSync('/proc/self/mountinfo', 'utf8') };
+
 /** `mountinfo`: the text of /proc/self/mountinfo (read when omitted; absent off Linux = not detected). */
 export function detectSubPath(file: string, mountinfo?: string): SubPathCheck {
   try {
@@ -36,7 +39,7 @@ export function detectSubPath(file: string, mountinfo?: string): SubPathCheck {
     if (existsSync(join(dirname(file), '..data'))) return { subPath: false, reason: 'projected volume directory' };
     let text = mountinfo;
     if (text === undefined) {
-      try { text = readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return { subPath: false, reason: 'no mountinfo' }; }
+      try { text = mountTable.read(); } catch { return { subPath: false, reason: 'no mountinfo' }; }
     }
     const points = mountPoints(text);
     let real = file;

@@ -106,13 +106,14 @@ export class Walker {
     if (this.problems.length < MAX_PROBLEMS) this.problems.push({ path, message });
   }
 
+  /** `sensitive`: `v` is (part of) a header value: messages give the path and the expected type, never the value. */
   check(v: unknown, s: Spec, path: string, sensitive = false): void {
     switch (s.t) {
-      case 'object': return this.object(v, s, path);
-      case 'map': return this.map(v, s, path);
-      case 'tagged': return this.tagged(v, s, path);
+      case 'object': return this.object(v, s, path, sensitive);
+      case 'map': return this.map(v, s, path, sensitive);
+      case 'tagged': return this.tagged(v, s, path, sensitive);
       case 'union': return this.union(v, s, path, sensitive);
-      case 'array': return this.array(v, s, path);
+      case 'array': return this.array(v, s, path, sensitive);
       case 'string': return this.string(v, s, path, sensitive || s.sensitive === true);
       case 'boolean':
         if (typeof v !== 'boolean' || (s.const !== undefined && v !== s.const)) this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`);
@@ -124,39 +125,41 @@ export class Walker {
     }
   }
 
-  object(v: unknown, s: ObjectSpec, path: string): void {
-    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v)}`); return; }
+  object(v: unknown, s: ObjectSpec, path: string, sensitive = false): void {
+    if (!isPlainObject(v)) { this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`); return; }
     const known = Object.keys(s.keys);
     for (const k of Object.keys(v)) {
-      if (hasOwn(s.keys, k)) this.check(v[k], s.keys[k]!, childPath(path, k));
+      if (hasOwn(s.keys, k)) this.check(v[k], s.keys[k]!, childPath(path, k), sensitive);
+      // inside a header value an unknown key may be a pasted token: reported at the parent, not named
+      else if (sensitive) this.add(path, `unknown key (not shown: it is inside a header value)${suggest(k, known)} (allowed here: ${known.join(', ')})`);
       else this.add(childPath(path, k), `unknown key${suggest(k, known)} (allowed here: ${known.join(', ')})`);
     }
     for (const r of s.required ?? []) if (!hasOwn(v, r)) this.add(path, `missing required key "${r}" (${expectation(s.keys[r]!)})`);
   }
 
-  map(v: unknown, s: MapSpec, path: string): void {
-    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v)}`); return; }
+  map(v: unknown, s: MapSpec, path: string, sensitive = false): void {
+    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v, sensitive)}`); return; }
     const keys = Object.keys(v);
     if (keys.length > s.maxKeys) { this.add(path, `too many entries: ${keys.length}, at most ${s.maxKeys} allowed`); return; }
     for (const k of keys) {
       const p = childPath(path, k);
-      const problem = stringProblem(k, s.key);
-      if (problem !== null) this.add(p, `invalid key: ${problem}`);
-      this.check(v[k], s.value, p);
+      const problem = stringProblem(k, s.key, sensitive);
+      if (problem !== null) this.add(sensitive ? path : p, `invalid key: ${problem}`);
+      this.check(v[k], s.value, sensitive ? path : p, sensitive);
     }
   }
 
-  tagged(v: unknown, s: TaggedSpec, path: string): void {
-    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v)}`); return; }
+  tagged(v: unknown, s: TaggedSpec, path: string, sensitive = false): void {
+    if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v, sensitive)}`); return; }
     const names = Object.keys(s.variants);
     const tag = v[s.tag];
     if (!hasOwn(v, s.tag)) { this.add(path, `missing required key "${s.tag}" (one of ${listOf(names)})`); return; }
     if (typeof tag !== 'string' || !hasOwn(s.variants, tag)) {
       const hint = typeof tag === 'string' ? suggest(tag, names) : '';
-      this.add(childPath(path, s.tag), `unknown ${s.tag} ${describeValue(tag)}${hint} (allowed: ${listOf(names)})`);
+      this.add(childPath(path, s.tag), `unknown ${s.tag} ${describeValue(tag, sensitive)}${hint} (allowed: ${listOf(names)})`);
       return;
     }
-    this.object(v, s.variants[tag]!, path);
+    this.object(v, s.variants[tag]!, path, sensitive);
   }
 
   union(v: unknown, s: UnionSpec, path: string, sensitive: boolean): void {
@@ -169,16 +172,16 @@ export class Walker {
     this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive || s.sensitive === true)}`);
   }
 
-  array(v: unknown, s: ArraySpec, path: string): void {
-    if (!Array.isArray(v)) { this.add(path, `expected ${expectation(s)}, got ${describeValue(v)}`); return; }
+  array(v: unknown, s: ArraySpec, path: string, sensitive = false): void {
+    if (!Array.isArray(v)) { this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`); return; }
     if (v.length > s.maxItems) { this.add(path, `too many items: ${v.length}, at most ${s.maxItems} allowed`); return; }
     if (s.minItems !== undefined && v.length < s.minItems) this.add(path, `expected at least ${s.minItems} item(s), got none`);
     const seen = new Map<unknown, number>();
     for (let i = 0; i < v.length; i++) {
-      this.check(v[i], s.items, childPath(path, i));
+      this.check(v[i], s.items, childPath(path, i), sensitive);
       if (!s.unique || typeof v[i] === 'object') continue;
       const first = seen.get(v[i]);
-      if (first !== undefined) this.add(childPath(path, i), `duplicate ${describeValue(v[i])} (already at [${first}])`);
+      if (first !== undefined) this.add(childPath(path, i), `duplicate ${describeValue(v[i], sensitive)} (already at [${first}])`);
       else seen.set(v[i], i);
     }
   }
@@ -186,18 +189,18 @@ export class Walker {
   string(v: unknown, s: StringSpec, path: string, sensitive: boolean): void {
     if (v === null && s.nullable) return;
     if (typeof v !== 'string') { this.add(path, `expected ${expectation(s)}, got ${describeValue(v, sensitive)}`); return; }
-    const problem = stringProblem(v, s);
-    if (problem !== null) this.add(path, sensitive ? problem.replace(/, got .*$/, '') : problem);
+    const problem = stringProblem(v, s, sensitive);
+    if (problem !== null) this.add(path, problem);
   }
 }
 
-/** Why a string does not fit its spec, or null. */
-export function stringProblem(v: string, s: StringSpec): string | null {
+/** Why a string does not fit its spec, or null. A sensitive string is never shown, not even its length. */
+export function stringProblem(v: string, s: StringSpec, sensitive = s.sensitive === true): string | null {
   // A URL may carry user:password@ or a token in its query: show only origin + path.
-  const got = s.format === 'url' ? `, got ${JSON.stringify(redactUrl(v))}` : `, got ${describeValue(v, s.sensitive === true)}`;
+  const got = sensitive ? '' : s.format === 'url' ? `, got ${JSON.stringify(redactUrl(v))}` : `, got ${describeValue(v)}`;
   if (s.enum && !s.enum.includes(v)) return `expected one of ${listOf(s.enum)}${suggest(v, s.enum)}${got}`;
   if (s.minLength !== undefined && v.length < s.minLength) return `expected at least ${s.minLength} character(s)${got}`;
-  if (s.maxLength !== undefined && v.length > s.maxLength) return `expected at most ${s.maxLength} characters, got ${v.length}`;
+  if (s.maxLength !== undefined && v.length > s.maxLength) return `expected at most ${s.maxLength} characters${sensitive ? '' : `, got ${v.length}`}`;
   if (s.format === 'url') { const u = urlProblem(v); if (u !== null) return `expected ${FORMAT_TEXT.url}: ${u}`; }
   if (s.format !== undefined && !formatOk(v, s.format)) return `expected ${FORMAT_TEXT[s.format]}${got}`;
   return null;

@@ -2,7 +2,8 @@
 // allowlist so only operational metadata is recorded (AC-007: sensitive data excluded by construction).
 
 export type AttributeScalar = string | number | boolean;
-export type AttributeValue = AttributeScalar | ReadonlyArray<AttributeScalar | null | undefined> | Uint8Array;
+/** A bigint is an OTLP int64: kept exact within int64, dropped (counted as invalid) outside it; not allowed in arrays. */
+export type AttributeValue = AttributeScalar | bigint | ReadonlyArray<AttributeScalar | null | undefined> | Uint8Array;
 export type Attributes = Record<string, AttributeValue | null | undefined>;
 
 export interface AttributeLimitsOptions {
@@ -81,8 +82,8 @@ export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: Attrib
     case 'boolean':
       return v;
     case 'bigint':
-      // OTLP int64: keep exact when it fits, as a decimal string otherwise would change the type.
-      return v >= -9223372036854775808n && v <= 9223372036854775807n ? Number(v) : (stats.invalid++, undefined);
+      // OTLP int64, stored as the bigint (Number() would round past 2^53); outside int64 no exact intValue exists: dropped, counted.
+      return v >= -9223372036854775808n && v <= 9223372036854775807n ? v : (stats.invalid++, undefined);
     case 'object':
       if (v === null) return undefined;
       if (Array.isArray(v)) return sanitizeArray(v, policy, stats);

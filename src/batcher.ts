@@ -8,7 +8,7 @@ import type { Span } from './span.js';
 import { describeError, type ExportResult, type SpanExporter } from './exporter.js';
 import { emptyDrops, type DropCounts, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { Ring } from './ring.js';
-import { bspFromEnv, pickSetting, type Env } from './otlp-env.js';
+import { bspFromEnv, pickSetting, timerMs, MAX_TIMER_MS, type Env } from './otlp-env.js';
 import { Reporter } from './batch-report.js';
 
 export interface BatchOptions {
@@ -16,9 +16,9 @@ export interface BatchOptions {
   maxQueueSize?: number;
   /** Spans per export, at most maxQueueSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, default 512). */
   maxExportBatchSize?: number;
-  /** Longest a span waits for a batch to fill (OTEL_BSP_SCHEDULE_DELAY, default 5000 ms). */
+  /** Longest a span waits for a batch to fill (OTEL_BSP_SCHEDULE_DELAY, default 5000 ms). At most 2^31-1 ms (setTimeout's limit): larger values, here or in the variable, are clamped to it with a warning. */
   scheduledDelayMillis?: number;
-  /** An export is aborted and counted as failed after this (OTEL_BSP_EXPORT_TIMEOUT, default 30000 ms). */
+  /** An export is aborted and counted as failed after this (OTEL_BSP_EXPORT_TIMEOUT, default 30000 ms). At most 2^31-1 ms: larger values are clamped with a warning. */
   exportTimeoutMillis?: number;
   /** Aliases of the two above. */
   scheduledDelayMs?: number;
@@ -216,7 +216,7 @@ class Destination {
     const drained = this.flush();
     let t: NodeJS.Timeout | undefined;
     // A ref'd timer: if the backend hangs, the process still lives to see shutdown() return.
-    const late = new Promise<boolean>((r) => { t = setTimeout(r, Math.max(0, deadline - performance.now()), true); });
+    const late = new Promise<boolean>((r) => { t = setTimeout(r, timerMs(deadline - performance.now()), true); });
     const timedOut = await Promise.race([drained.then(() => false), late]);
     clearTimeout(t);
     if (timedOut) {
@@ -232,7 +232,7 @@ class Destination {
       this.wake();
     }
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    await callBounded(this.exporter, 'shutdown', Math.max(0, deadline - performance.now()));
+    await callBounded(this.exporter, 'shutdown', deadline - performance.now());
     this.reporter.flush();
   }
 
@@ -258,7 +258,7 @@ function fromResult(n: number, r: ExportResult | void): Settle {
 async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', ms: number): Promise<void> {
   if (typeof e[method] !== 'function') return;
   let t: NodeJS.Timeout | undefined;
-  const stop = new Promise<void>((r) => { t = setTimeout(r, ms); });
+  const stop = new Promise<void>((r) => { t = setTimeout(r, timerMs(ms)); });
   let p: Promise<unknown>;
   try { p = Promise.resolve(e[method]!()).catch(noop); } catch { p = Promise.resolve(); }
   await Promise.race([p, stop]);
@@ -295,9 +295,9 @@ export class BatchSpanProcessor implements SpanProcessor {
       batch = this.maxQueueSize;
     }
     this.maxExportBatchSize = batch;
-    this.scheduledDelayMillis = pickSetting('scheduledDelayMillis', o.scheduledDelayMillis ?? o.scheduledDelayMs, env.scheduledDelayMillis, 5000, log, true);
-    this.exportTimeoutMillis = pickSetting('exportTimeoutMillis', o.exportTimeoutMillis ?? o.exportTimeoutMs, env.exportTimeoutMillis, 30000, log);
-    const interval = pickSetting('reportIntervalMs', o.reportIntervalMs, undefined, 10000, log, true);
+    this.scheduledDelayMillis = pickSetting('scheduledDelayMillis', o.scheduledDelayMillis ?? o.scheduledDelayMs, env.scheduledDelayMillis, 5000, log, true, MAX_TIMER_MS);
+    this.exportTimeoutMillis = pickSetting('exportTimeoutMillis', o.exportTimeoutMillis ?? o.exportTimeoutMs, env.exportTimeoutMillis, 30000, log, false, MAX_TIMER_MS);
+    const interval = pickSetting('reportIntervalMs', o.reportIntervalMs, undefined, 10000, log, true, MAX_TIMER_MS);
     const list = (Array.isArray(exporter) ? exporter : [exporter]).filter((e) => e != null && typeof e.export === 'function');
     // Spans are shared between destinations, so attribute arrays are recycled only with a single one.
     const release = list.length === 1 && list[0]!.keepsSpans !== true;
@@ -324,11 +324,11 @@ export class BatchSpanProcessor implements SpanProcessor {
     return Promise.all(this.dests.map((d) => d.flush().then(() => callBounded(d.exporter, 'forceFlush', this.exportTimeoutMillis)))).then(noop, noop);
   }
 
-  /** Drains every destination in parallel until `deadlineMs` (default 5000), then returns regardless. */
+  /** Drains every destination in parallel until `deadlineMs` (default 5000; Infinity or more than 2^31-1 ms = 2^31-1 ms, setTimeout's limit), then returns regardless. */
   shutdown(options?: ShutdownOptions): Promise<void> {
     if (this.closing !== null) return this.closing;
     const ms = options?.deadlineMs;
-    const deadline = performance.now() + (typeof ms === 'number' && ms >= 0 ? ms : 5000);
+    const deadline = performance.now() + (typeof ms === 'number' && ms >= 0 ? timerMs(ms) : 5000);
     for (const d of this.dests) d.closed = true;
     this.closing = Promise.all(this.dests.map((d) => d.shutdown(deadline).catch(noop))).then(noop, noop);
     return this.closing;

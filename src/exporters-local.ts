@@ -7,6 +7,12 @@ import { OtlpJsonEncoder } from './otlp-json.js';
 const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS = ['UNSET', 'OK', 'ERROR'];
 const NL = Buffer.from('\n');
+// Lines waiting behind the one being written are refused past this many bytes: a write that never completes
+// (a FIFO nobody reads, a hung mount) must not make every later batch pile up in memory.
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
+/** A line waiting for its turn; `line` is dropped (null) as soon as it is written, refused or aborted. */
+interface Pending { line: Buffer | null; cut: number; signal: AbortSignal; resolve: (r: ExportResult) => void; onAbort: () => void }
 
 export interface FileExporterOptions {
   /** File to append to; rotated files are `path.1` (newest) … `path.(maxFiles - 1)`. */
@@ -17,7 +23,11 @@ export interface FileExporterOptions {
   maxFiles?: number;
 }
 
-/** One OTLP JSON ExportTraceServiceRequest per line, appended through a non-blocking write stream. */
+/**
+ * One OTLP JSON ExportTraceServiceRequest per line, appended in order through a non-blocking write stream.
+ * Several tracers may share one (concurrent exports queue up); while a write is stuck, an aborted export
+ * lets go of its line at once, and past 16 MiB of waiting lines new exports fail at once (TW_ERR_FILE_BUSY).
+ */
 export class FileExporter implements SpanExporter {
   readonly name: string;
   readonly path: string;
@@ -27,8 +37,12 @@ export class FileExporter implements SpanExporter {
   private stream: fs.WriteStream | null = null;
   private size = 0;
   private streamError: unknown = null;
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly counters = { lines: 0, bytes: 0, rotations: 0, writeErrors: 0 };
+  private readonly queue: Pending[] = [];
+  private queuedBytes = 0;
+  /** The running write loop (resolved when idle): forceFlush and shutdown wait for it. */
+  private draining: Promise<void> = Promise.resolve();
+  private writing = false;
+  private readonly counters = { lines: 0, bytes: 0, rotations: 0, writeErrors: 0, refused: 0 };
 
   constructor(o: FileExporterOptions) {
     if (!o || typeof o.path !== 'string' || o.path === '') throw new ExportError('TW_ERR_CONFIG', 'fileExporter: `path` is required');
@@ -40,14 +54,48 @@ export class FileExporter implements SpanExporter {
 
   export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
     if (spans.length === 0) return Promise.resolve({ ok: true });
+    if (signal.aborted) return Promise.resolve(aborted());
+    if (this.queuedBytes >= MAX_QUEUED_BYTES) {
+      this.counters.refused++;
+      return Promise.resolve({ ok: false, error: new ExportError('TW_ERR_FILE_BUSY', `${this.name}: earlier writes have not completed; batch not written`) });
+    }
     // Copy now: the stream keeps the chunk until it is written, and the encoder reuses its buffer.
     const view = this.encoder.encode(spans);
     const cut = spans.length - this.encoder.count;
     const line = Buffer.concat([view, NL]);
-    const run = (): Promise<ExportResult> => (signal.aborted ? Promise.resolve({ ok: false, error: new ExportError('TW_ERR_FILE_ABORTED', 'aborted') }) : this.append(line, cut));
-    const p = this.tail.then(run, run); // appends stay in order even if an earlier one was abandoned
-    this.tail = p;
+    const job: Pending = { line, cut, signal, resolve: noop, onAbort: noop };
+    this.queue.push(job);
+    this.queuedBytes += line.length;
+    // The closures below see `job` only, never `line`: once written or abandoned, nothing here pins the bytes.
+    const p = new Promise<ExportResult>((resolve) => { job.resolve = resolve; job.onAbort = () => this.abandon(job); });
+    signal.addEventListener('abort', job.onAbort, { once: true });
+    if (!this.writing) this.draining = this.drain();
     return p;
+  }
+
+  /** The export timed out: answer now. A queued line is let go; one being written stays with the stream until it completes. */
+  private abandon(job: Pending): void {
+    const i = this.queue.indexOf(job);
+    if (i >= 0) { this.queue.splice(i, 1); this.queuedBytes -= job.line!.length; job.line = null; }
+    job.resolve(aborted());
+  }
+
+  /** Writes queued lines one at a time, in order; never rejects. */
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const job = this.queue.shift()!;
+        const line = job.line!;
+        job.line = null;
+        this.queuedBytes -= line.length;
+        const r = await this.append(line, job.cut);
+        job.signal.removeEventListener('abort', job.onAbort);
+        job.resolve(r);
+      }
+    } catch { /* append never throws */ } finally {
+      this.writing = false;
+    }
   }
 
   private async append(line: Buffer, cut: number): Promise<ExportResult> {
@@ -96,17 +144,23 @@ export class FileExporter implements SpanExporter {
   }
 
   async forceFlush(): Promise<void> {
-    await this.tail.catch(() => {});
+    await this.draining;
   }
 
   async shutdown(): Promise<void> {
-    await this.tail.catch(() => {});
+    await this.draining;
     await this.close();
   }
 
   stats(): Record<string, unknown> {
-    return { path: this.path, ...this.counters, lastStreamError: this.streamError ? describeError(this.streamError) : null };
+    return { path: this.path, ...this.counters, queuedBytes: this.queuedBytes, lastStreamError: this.streamError ? describeError(this.streamError) : null };
   }
+}
+
+function noop(): void {}
+
+function aborted(): ExportResult {
+  return { ok: false, error: new ExportError('TW_ERR_FILE_ABORTED', 'aborted') };
 }
 
 export interface ConsoleExporterOptions {

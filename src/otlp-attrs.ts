@@ -1,12 +1,14 @@
 // OTLP/JSON KeyValue lists and AnyValues (common.proto), on top of JsonWriter. Numbers: integral and
 // within int64 → intValue as a decimal string (exact, also past 2^53), otherwise doubleValue; NaN and
 // ±Infinity → the proto3 JSON strings "NaN"/"Infinity"/"-Infinity"; -0 → intValue "0"; null, undefined
-// and anything unknown → {} (an empty AnyValue, as OTel's toAnyValue); bytes → base64.
+// and anything unknown → {} (an empty AnyValue, as OTel's toAnyValue); bytes → base64; a bigint (kept only
+// within int64 by attributes.ts) → intValue, its exact decimal digits.
 import { JsonWriter, Frag, ascii, asciiFrag } from './json-writer.js';
 
 /** Attribute keys and span names are low-cardinality (semconv); past this many distinct ones, no more caching. */
 export const KEY_CACHE_MAX = 4096;
-const VALUE_CACHE_MAX_LEN = 256;
+/** Longest string value (or span name) cached with its encoded bytes: past it, a unique value would pin its copy. */
+export const VALUE_CACHE_MAX_LEN = 256;
 const POS_CACHE = 32;
 const TWO_63 = 2 ** 63;
 
@@ -118,6 +120,10 @@ export class OtlpValueWriter extends JsonWriter {
         return;
       case 'boolean':
         this.raw(v ? V_TRUE : V_FALSE); return;
+      case 'bigint':
+        this.raw(V_INT); this.latin1(v.toString());
+        this.reserve(2); this.u8[this.pos++] = 34; this.u8[this.pos++] = 125;
+        return;
       case 'object':
         if (Array.isArray(v)) {
           this.raw(V_ARRAY);

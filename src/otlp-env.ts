@@ -2,6 +2,7 @@
 // protocol/exporter.md). Rules: empty = unset; unparsable = warn and ignore; per-signal (TRACES_)
 // variables win over the generic ones; explicit options win over both (resolved by the callers).
 // Warnings name the variable, never a header value.
+import http from 'node:http';
 
 export type Env = Record<string, string | undefined>;
 export type Warn = (msg: string) => void;
@@ -23,6 +24,13 @@ export interface OtlpEnvConfig {
 
 export const DEFAULT_OTLP_BASE = 'http://localhost:4318/';
 export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
+/** Longest delay setTimeout honours: Node fires anything longer (Infinity too) after 1 ms, with a TimeoutOverflowWarning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay safe to hand to setTimeout: NaN and negatives → 0, anything past MAX_TIMER_MS (Infinity too) → MAX_TIMER_MS. */
+export function timerMs(ms: number): number {
+  return ms > 0 ? (ms < MAX_TIMER_MS ? ms : MAX_TIMER_MS) : 0;
+}
 
 function value(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -31,11 +39,15 @@ function value(env: Env, name: string): string | undefined {
   return t === '' ? undefined : t; // spec: an empty value means unset
 }
 
-/** A non-negative (or positive) integer variable; undefined when unset or invalid (warned). */
-export function intVar(env: Env, name: string, warn: Warn, allowZero = false): number | undefined {
+/**
+ * A non-negative (or positive) integer variable; undefined when unset or invalid (warned).
+ * `max` (durations: MAX_TIMER_MS): a larger value is clamped to it with a warning, not ignored.
+ */
+export function intVar(env: Env, name: string, warn: Warn, allowZero = false, max = Infinity): number | undefined {
   const v = value(env, name);
   if (v === undefined) return undefined;
   const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (n > max) { warn(`${name}=${JSON.stringify(v.slice(0, 40))} is above ${max}; using ${max}`); return max; }
   if (!Number.isSafeInteger(n) || (!allowZero && n === 0)) {
     warn(`${name}=${JSON.stringify(v.slice(0, 40))} is not a ${allowZero ? 'non-negative' : 'positive'} integer; ignored`);
     return undefined;
@@ -43,9 +55,10 @@ export function intVar(env: Env, name: string, warn: Warn, allowZero = false): n
   return n;
 }
 
-/** Explicit option (validated, warned when invalid) > environment value > default. */
-export function pickSetting(name: string, explicit: unknown, fromEnv: number | undefined, dflt: number, warn: Warn, allowZero = false): number {
+/** Explicit option (validated, warned when invalid) > environment value > default. Past `max` (Infinity too): clamped, warned. */
+export function pickSetting(name: string, explicit: unknown, fromEnv: number | undefined, dflt: number, warn: Warn, allowZero = false, max = Infinity): number {
   if (explicit !== undefined && explicit !== null) {
+    if (typeof explicit === 'number' && explicit > max) { warn(`option ${name}=${String(explicit).slice(0, 40)} is above ${max}; using ${max}`); return max; }
     if (typeof explicit === 'number' && Number.isInteger(explicit) && (explicit > 0 || (allowZero && explicit === 0))) return explicit;
     warn(`option ${name}=${String(explicit).slice(0, 40)} is not a ${allowZero ? 'non-negative' : 'positive'} integer; ignored`);
   }
@@ -56,8 +69,8 @@ export function bspFromEnv(env: Env, warn: Warn): BspEnvConfig {
   const o: BspEnvConfig = {};
   const q = intVar(env, 'OTEL_BSP_MAX_QUEUE_SIZE', warn);
   const b = intVar(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', warn);
-  const d = intVar(env, 'OTEL_BSP_SCHEDULE_DELAY', warn, true);
-  const t = intVar(env, 'OTEL_BSP_EXPORT_TIMEOUT', warn);
+  const d = intVar(env, 'OTEL_BSP_SCHEDULE_DELAY', warn, true, MAX_TIMER_MS);
+  const t = intVar(env, 'OTEL_BSP_EXPORT_TIMEOUT', warn, false, MAX_TIMER_MS);
   if (q !== undefined) o.maxQueueSize = q;
   if (b !== undefined) o.maxExportBatchSize = b;
   if (d !== undefined) o.scheduledDelayMillis = d;
@@ -94,8 +107,8 @@ function urlVar(env: Env, name: string, warn: Warn): string | undefined {
 }
 
 /**
- * `k1=v1,k2=v2` (W3C-baggage-like, percent-decoded). A bad member is skipped and named by position,
- * never by value: header values are usually credentials.
+ * `k1=v1,k2=v2` (W3C-baggage-like, percent-decoded). A bad member (including a name or value node:http
+ * would refuse to send) is skipped and named by position, never by value: header values are usually credentials.
  */
 export function parseHeaders(v: string | undefined, name: string, warn: Warn): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,7 +123,9 @@ export function parseHeaders(v: string | undefined, name: string, warn: Warn): R
       if (eq <= 0) throw new Error();
       k = decodeURIComponent(p.slice(0, eq).trim());
       val = decodeURIComponent(p.slice(eq + 1).trim());
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n\0]/.test(val)) throw new Error();
+      // node:http's own checks, so a value it would refuse on every request is caught here (unparsable: warn, ignore)
+      http.validateHeaderName(k);
+      http.validateHeaderValue(k, val);
     } catch {
       warn(`${name}: member #${i + 1} is not a valid key=value pair; ignored`);
       continue;
@@ -141,7 +156,7 @@ export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
   const th = parseHeaders(value(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'), 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', warn);
   const headers = { ...h, ...th }; // per key: the signal-specific value wins
   if (Object.keys(headers).length > 0) o.headers = headers;
-  const t = intVar(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', warn) ?? intVar(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', warn);
+  const t = intVar(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', warn, false, MAX_TIMER_MS) ?? intVar(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', warn, false, MAX_TIMER_MS);
   if (t !== undefined) o.timeoutMs = t;
   const c = compressionVar(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', warn) ?? compressionVar(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', warn);
   if (c !== undefined) o.compression = c;

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
 import { ExportError, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder, groupSpans, OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
-import { otlpFromEnv, redactUrl, tracesUrlFromBase, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
+import { otlpFromEnv, redactUrl, tracesUrlFromBase, timerMs, MAX_TIMER_MS, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
 import { markNoTrace } from './suppress.js';
 
 export interface RetryOptions {
@@ -30,7 +30,7 @@ export interface OtlpExporterOptions {
   headers?: Record<string, string>;
   /** 'gzip' or 'none' (default: OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION, else none). */
   compression?: 'gzip' | 'none';
-  /** Budget of one export, every attempt and backoff included (default: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, else 10000 ms). */
+  /** Budget of one export, every attempt and backoff included (default: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, else 10000 ms). At most 2^31-1 ms (setTimeout's limit): larger values (Infinity too), here or in the variable, are clamped to it with a warning. */
   timeoutMs?: number;
   /** Retry policy, or false for a single attempt. */
   retry?: RetryOptions | false;
@@ -56,12 +56,15 @@ const SLICE_SIZE = 512;
 const SLICE_BUDGET_MS = 0.25;
 const CHUNK = 32;
 
-interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown }
+// 'request': node:http refused to build the request (it throws synchronously): the same request fails the same way, so no retry.
+interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted' | 'request'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown }
 
 export class OtlpHttpExporter implements SpanExporter {
   readonly name: string;
   readonly url: string;
   private readonly target: URL;
+  /** `user:password` for node:http's `auth`, decoded once (undefined without userinfo). */
+  private readonly auth: string | undefined;
   private readonly headers: Record<string, string>;
   private readonly secrets: string[];
   private readonly gzip: boolean;
@@ -84,7 +87,8 @@ export class OtlpHttpExporter implements SpanExporter {
   [inspect.custom](): string {
     return `OtlpHttpExporter ${inspect(this.toJSON())}`;
   }
-  private readonly counters = { requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+  /** invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted). */
+  private readonly counters = { requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
@@ -108,9 +112,14 @@ export class OtlpHttpExporter implements SpanExporter {
     }
     this.headers = { ...env.headers, ...user, 'content-type': 'application/json', 'user-agent': 'tracewire-otlp-json' };
     this.secrets = Object.values({ ...env.headers, ...user }).filter((v) => v.length >= 3);
-    if (target.username || target.password) this.secrets.push(decodeURIComponent(target.password), decodeURIComponent(target.username));
+    const uname = userinfo(target.username), pword = userinfo(target.password);
+    this.auth = target.username ? `${uname}:${pword}` : undefined;
+    if (target.username || target.password) this.secrets.push(pword, uname);
     this.gzip = (o.compression ?? env.compression) === 'gzip';
-    this.timeoutMs = positive(o.timeoutMs) ?? env.timeoutMs ?? DEFAULT_OTLP_TIMEOUT_MS;
+    const tm = o.timeoutMs;
+    const over = typeof tm === 'number' && tm > MAX_TIMER_MS; // Infinity too: Node would fire it after 1 ms
+    if (over) warn(`otlpExporter: timeoutMs ${tm} is above ${MAX_TIMER_MS}; using ${MAX_TIMER_MS}`);
+    this.timeoutMs = over ? MAX_TIMER_MS : timerMs(positive(tm) ?? env.timeoutMs ?? DEFAULT_OTLP_TIMEOUT_MS);
     const r = o.retry === false ? { maxAttempts: 1 } : o.retry ?? {};
     this.retry = {
       maxAttempts: positive(r.maxAttempts) ?? 5,
@@ -180,6 +189,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (a.kind === 'status') { c.failedStatus++; why = `HTTP ${a.status}${statusDetail(a.body)}`; }
       else if (a.kind === 'network') { c.failedNetwork++; why = describeNet(a.error); }
       else if (a.kind === 'timeout') { c.timeouts++; return this.fail('TW_ERR_OTLP_TIMEOUT', `no response within the ${this.timeoutMs} ms export budget (attempt ${attempt})`); }
+      else if (a.kind === 'request') { c.failedRequest++; return this.fail('TW_ERR_OTLP_REQUEST', `${describeNet(a.error, 'request refused by node:http')} (not retryable)`); }
       else { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
       const retryable = a.kind === 'network' || RETRYABLE.has(a.status);
       if (!retryable) return this.fail('TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
@@ -222,6 +232,7 @@ export class OtlpHttpExporter implements SpanExporter {
   private attempt(body: Buffer, signal: AbortSignal, deadline: number): Promise<Attempt> {
     return new Promise<Attempt>((resolve) => {
       let done = false;
+      let status = 0; // once a status line has arrived
       let req: http.ClientRequest | null = null;
       const finish = (a: Attempt): void => {
         if (done) return;
@@ -231,17 +242,24 @@ export class OtlpHttpExporter implements SpanExporter {
         resolve(a);
       };
       const onAbort = (): void => { req?.destroy(); finish({ kind: 'aborted', status: 0, body: null, retryAfter: undefined, error: null }); };
-      const timer = setTimeout(() => { req?.destroy(); finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null }); }, Math.max(1, deadline - Date.now()));
+      // The connection died. After a 2xx status line the batch was accepted (specification.md "Success"): re-sending it
+      // would store it twice, so it is a success with an unreadable body (counted); before one, a network error (retried).
+      const cut = (e: unknown): void => {
+        if (done) return;
+        if (status >= 200 && status < 300) { this.counters.invalidResponses++; finish({ kind: 'ok', status, body: null, retryAfter: undefined, error: null }); }
+        else finish({ kind: 'network', status, body: null, retryAfter: undefined, error: e });
+      };
+      const timer = setTimeout(() => { req?.destroy(); finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null }); }, timerMs(Math.max(1, deadline - Date.now())));
       timer.unref();
       if (signal.aborted) { onAbort(); return; }
       signal.addEventListener('abort', onAbort, { once: true });
       const headers: Record<string, string | number> = { ...this.headers, 'content-length': body.length };
       if (this.gzip) headers['content-encoding'] = 'gzip';
       const t = this.target;
-      const opts = markNoTrace({ protocol: t.protocol, hostname: t.hostname.replace(/^\[|\]$/g, ''), port: t.port || undefined, path: t.pathname + t.search, method: 'POST', headers, agent: this.agent, auth: t.username ? `${decodeURIComponent(t.username)}:${decodeURIComponent(t.password)}` : undefined });
+      const opts = markNoTrace({ protocol: t.protocol, hostname: t.hostname.replace(/^\[|\]$/g, ''), port: t.port || undefined, path: t.pathname + t.search, method: 'POST', headers, agent: this.agent, auth: this.auth });
       try {
         req = (t.protocol === 'https:' ? https : http).request(opts, (res) => {
-          const status = res.statusCode ?? 0;
+          status = res.statusCode ?? 0;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (d: Buffer) => {
@@ -250,15 +268,16 @@ export class OtlpHttpExporter implements SpanExporter {
             chunks.push(d);
           });
           res.on('end', () => finish({ kind: status >= 200 && status < 300 ? 'ok' : 'status', status, body: Buffer.concat(chunks), retryAfter: header(res.headers['retry-after']), error: null }));
-          res.on('error', (e) => finish({ kind: 'network', status, body: null, retryAfter: undefined, error: e }));
-          res.on('close', () => { if (!res.complete) finish({ kind: 'network', status, body: null, retryAfter: undefined, error: new Error('response cut short') }); });
+          res.on('error', (e) => cut(e));
+          res.on('close', () => { if (!res.complete) cut(new Error('response cut short')); });
         });
-        req.on('error', (e) => finish({ kind: 'network', status: 0, body: null, retryAfter: undefined, error: e }));
+        req.on('error', (e) => cut(e));
         this.counters.requests++;
         this.counters.bytesSent += body.length;
         req.end(body);
       } catch (e) {
-        finish({ kind: 'network', status: 0, body: null, retryAfter: undefined, error: e });
+        req?.destroy();
+        finish({ kind: 'request', status: 0, body: null, retryAfter: undefined, error: e });
       }
     }).then((a) => { this.counters.lastStatus = a.status; return a; });
   }
@@ -290,13 +309,48 @@ export function backoff(attempt: number, initial: number, max: number): number {
   return Math.max(0, Math.round(base * (0.8 + 0.4 * Math.random())));
 }
 
-/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unusable. */
+/**
+ * Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3, §5.6.7); null when absent or anything else
+ * ("1.5", "-1": V8's Date.parse would read those as dates in 2001, i.e. retry at once), so the caller backs off.
+ */
 export function retryAfterMs(v: string | undefined, now = Date.now()): number | null {
   if (v === undefined) return null;
   const s = v.trim();
   if (/^\d+$/.test(s)) return Number(s) * 1000;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? null : Math.max(0, t - now);
+  const t = httpDate(s, now);
+  return t === null ? null : Math.max(0, t - now);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/;
+const RFC850_DATE = /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d\d)-([A-Z][a-z]{2})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/;
+const ASCTIME_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/;
+
+/** An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete rfc850-date / asctime-date) as epoch ms; null otherwise. */
+export function httpDate(s: string, now = Date.now()): number | null {
+  let m = IMF_FIXDATE.exec(s);
+  if (m !== null) return utc(+m[3]!, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  if ((m = RFC850_DATE.exec(s)) !== null) {
+    // §5.6.7: a two-digit year more than 50 years in the future is the most recent past year with those digits
+    const thisYear = new Date(now).getUTCFullYear();
+    let y = Math.floor(thisYear / 100) * 100 + +m[3]!;
+    if (y > thisYear + 50) y -= 100;
+    return utc(y, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  }
+  if ((m = ASCTIME_DATE.exec(s)) !== null) return utc(+m[6]!, m[1]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!);
+  return null;
+}
+
+function utc(y: number, mon: string, d: number, h: number, mi: number, sec: number): number | null {
+  const mo = MONTHS.indexOf(mon);
+  // day 0 of the next month is this month's last day (no 31 Feb); second 60 is a leap second (§5.6.7)
+  if (mo < 0 || d < 1 || d > new Date(Date.UTC(y, mo + 1, 0)).getUTCDate() || h > 23 || mi > 59 || sec > 60) return null;
+  return Date.UTC(y, mo, d, h, mi, sec);
+}
+
+/** URL userinfo for `auth`: percent-decoded, or as written when it is not valid percent-encoding ("50%off"). */
+function userinfo(s: string): string {
+  try { return decodeURIComponent(s); } catch { return s; }
 }
 
 /** A short hint from a google.rpc.Status error body (message only). */
@@ -308,10 +362,10 @@ function statusDetail(body: Buffer | null): string {
   } catch { return ''; }
 }
 
-function describeNet(e: unknown): string {
+function describeNet(e: unknown, what = 'network error'): string {
   const code = (e as { code?: unknown })?.code;
   const msg = (e as { message?: unknown })?.message;
-  return typeof code === 'string' ? `network error ${code}` : `network error: ${String(msg ?? e).slice(0, 200)}`;
+  return typeof code === 'string' ? `${what} ${code}` : `${what}: ${String(msg ?? e).slice(0, 200)}`;
 }
 
 function gzip(b: Buffer): Promise<Buffer> {
@@ -322,7 +376,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) { resolve(false); return; }
     const onAbort = (): void => { clearTimeout(t); resolve(false); };
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, timerMs(ms));
     t.unref();
     signal.addEventListener('abort', onAbort, { once: true });
   });

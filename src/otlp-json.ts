@@ -6,7 +6,7 @@
 // Non-finite doubles use the proto3 JSON strings "NaN", "Infinity", "-Infinity"; -0 is intValue "0".
 import { ORIGIN_SEC, ORIGIN_NS } from './clock.js';
 import { OVERFLOW, CLOSE_RESERVE, Frag, ascii, asciiFrag } from './json-writer.js';
-import { OtlpValueWriter, K_ATTRS, KEY_CACHE_MAX } from './otlp-attrs.js';
+import { OtlpValueWriter, K_ATTRS, KEY_CACHE_MAX, VALUE_CACHE_MAX_LEN } from './otlp-attrs.js';
 import type { Span } from './span.js';
 
 /** The client SHOULD cap a request at 64 MiB and MUST NOT send more (OTLP specification.md, size limits). */
@@ -207,7 +207,8 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     const name = typeof s.name === 'string' ? s.name : String(s.name);
     const n = s.nAttr;
     const ss = ORIGIN_SEC + s.startSec, es = ORIGIN_SEC + s.endSec;
-    const t = ss >= 1e9 && es < 1e10 - 1 ? this.nameTemplate(name) : null; // 2001..2286: timestamps are exactly 19 digits
+    // 2001..2286: timestamps are exactly 19 digits. Long names (SQL text...) are usually unique: no template, it would pin them.
+    const t = ss >= 1e9 && es < 1e10 - 1 && name.length <= VALUE_CACHE_MAX_LEN ? this.nameTemplate(name) : null;
     if (t !== null) {
       // `,"name":"…","kind":K,"startTimeUnixNano":"…","endTimeUnixNano":"…","attributes":[` in one copy
       this.reserve(t.bytes.n + SPAN_FIXED);

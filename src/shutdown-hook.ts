@@ -6,21 +6,24 @@
 //   installShutdownHook(tracer, { deadlineMs: 5000 });
 //
 // Behaviour:
-// - If tracewire's listener is the only one for that signal, it runs tracer.shutdown({ deadlineMs }),
-//   removes itself and re-raises the signal, so the process dies of it as before (exit status 143 for
-//   SIGTERM, 130 for SIGINT: what Kubernetes and shells expect).
+// - Every hook in the process (one per tracer, any number) shares one listener per signal. On the signal
+//   it shuts down every hooked tracer in parallel, each within its own deadline.
+// - If that shared listener is the only one for the signal, once all are done it removes itself and
+//   re-raises the signal, so the process dies of it as before (exit status 143 for SIGTERM, 130 for
+//   SIGINT: what Kubernetes and shells expect).
 // - If the application has its own listener, the application owns the exit: tracewire only flushes
 //   (the app's handler runs too, as Node calls every listener) and never exits or re-raises.
 // - A second signal while flushing re-raises at once (an impatient Ctrl-C is obeyed).
 // - A ref'd timer keeps the process alive until the flush is done or the deadline passes, so a quiet event
 //   loop cannot end the process with status 0 in the middle of it.
+import { timerMs } from './otlp-env.js';
 
 export interface ShutdownTarget {
   shutdown(options?: { deadlineMs?: number }): Promise<void>;
 }
 
 export interface ShutdownHookOptions {
-  /** Longest time spent flushing (default 5000 ms). */
+  /** Longest time spent flushing (default 5000 ms; at most 2^31-1 ms, setTimeout's limit). */
   deadlineMs?: number;
   /** Signals to hook (default SIGTERM and SIGINT). */
   signals?: NodeJS.Signals[];
@@ -28,41 +31,77 @@ export interface ShutdownHookOptions {
   logger?: (msg: string) => void;
 }
 
-/** Installs the hook; returns a function that removes it. */
-export function installShutdownHook(tracer: ShutdownTarget, options: ShutdownHookOptions = {}): () => void {
-  const deadlineMs = typeof options.deadlineMs === 'number' && options.deadlineMs >= 0 ? options.deadlineMs : 5000;
-  const signals = options.signals && options.signals.length > 0 ? [...new Set(options.signals)] : (['SIGTERM', 'SIGINT'] as NodeJS.Signals[]);
-  const log = options.logger;
-  let running = false;
-  const handlers = new Map<NodeJS.Signals, () => void>();
+interface Hook { tracer: ShutdownTarget; deadlineMs: number; signals: NodeJS.Signals[]; log: ((msg: string) => void) | undefined }
 
-  const uninstall = (): void => {
-    for (const [sig, h] of handlers) process.removeListener(sig, h);
-    handlers.clear();
+/** One per process, shared by every copy of this module (ESM and CJS builds loaded together): a hook must never count another as the app's listener. */
+interface Registry { add(hook: Hook): () => void }
+const REGISTRY = Symbol.for('tracewire.shutdownHook.v1');
+
+function createRegistry(): Registry {
+  const hooks: Hook[] = [];
+  const listeners = new Map<NodeJS.Signals, () => void>();
+  let running = false;
+
+  const sync = (): void => { // one listener per signal some hook wants, none for the others
+    for (const [sig, l] of listeners) if (!hooks.some((h) => h.signals.includes(sig))) { process.removeListener(sig, l); listeners.delete(sig); }
+    for (const h of hooks) for (const sig of h.signals) {
+      if (listeners.has(sig)) continue;
+      const l = (): void => onSignal(sig);
+      listeners.set(sig, l);
+      process.on(sig, l);
+    }
+  };
+
+  const reraise = (sig: NodeJS.Signals): void => {
+    for (const [s, l] of listeners) process.removeListener(s, l);
+    listeners.clear();
+    hooks.length = 0;
+    process.kill(process.pid, sig);
   };
 
   const onSignal = (sig: NodeJS.Signals): void => {
     const others = process.listenerCount(sig) - 1; // the application's own listeners
     if (running) {
-      if (others === 0) { uninstall(); process.kill(process.pid, sig); }
+      if (others === 0) reraise(sig);
       return;
     }
     running = true;
-    const keepAlive = setTimeout(() => {}, deadlineMs + 1000); // ref'd on purpose (see above)
-    const started = Date.now();
-    let p: Promise<void>;
-    try { p = Promise.resolve(tracer.shutdown({ deadlineMs })); } catch { p = Promise.resolve(); }
-    p.catch(() => {}).then(() => {
+    const mine = hooks.filter((h) => h.signals.includes(sig));
+    const keepAlive = setTimeout(() => {}, timerMs(Math.max(0, ...mine.map((h) => h.deadlineMs)) + 1000)); // ref'd on purpose (see above)
+    Promise.all(mine.map((h) => flush(h, sig))).then(() => {
       clearTimeout(keepAlive);
-      try { log?.(`${sig}: spans flushed in ${Date.now() - started} ms`); } catch { /* ignore */ }
-      if (others === 0) { uninstall(); process.kill(process.pid, sig); }
+      running = false;
+      if (others === 0) reraise(sig);
     });
   };
 
-  for (const sig of signals) {
-    const h = (): void => onSignal(sig);
-    handlers.set(sig, h);
-    process.on(sig, h);
-  }
-  return uninstall;
+  return {
+    add(hook) {
+      hooks.push(hook);
+      sync();
+      return () => {
+        const i = hooks.indexOf(hook);
+        if (i >= 0) { hooks.splice(i, 1); sync(); }
+      };
+    },
+  };
+}
+
+/** One tracer's shutdown; never rejects, never throws. */
+function flush(h: Hook, sig: NodeJS.Signals): Promise<void> {
+  const started = Date.now();
+  let p: Promise<void>;
+  try { p = Promise.resolve(h.tracer.shutdown({ deadlineMs: h.deadlineMs })); } catch { p = Promise.resolve(); }
+  return p.catch(() => {}).then(() => {
+    try { h.log?.(`${sig}: spans flushed in ${Date.now() - started} ms`); } catch { /* ignore */ }
+  });
+}
+
+/** Installs the hook; returns a function that removes it. */
+export function installShutdownHook(tracer: ShutdownTarget, options: ShutdownHookOptions = {}): () => void {
+  const deadlineMs = typeof options.deadlineMs === 'number' && options.deadlineMs >= 0 ? timerMs(options.deadlineMs) : 5000;
+  const signals = options.signals && options.signals.length > 0 ? [...new Set(options.signals)] : (['SIGTERM', 'SIGINT'] as NodeJS.Signals[]);
+  const g = globalThis as { [REGISTRY]?: Registry };
+  const registry = (g[REGISTRY] ??= createRegistry());
+  return registry.add({ tracer, deadlineMs, signals, log: options.logger });
 }

@@ -1,6 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, compileAllowlist, type Span } from '../src/index.js';
+import type { SpanProcessor } from '../src/processor.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
+import { RingProcessor } from '../src/thread/processor.js';
+import { RingReader } from '../src/thread/ring.js';
+import { DictReader } from '../src/thread/dict.js';
+import { ByteReader, ByteWriter } from '../src/thread/codec.js';
+import { decodeSpan } from '../src/thread/thread-span.js';
+import * as L from '../src/thread/layout.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
 const mk = (attributes: Parameters<typeof createTracer>[0] extends infer O ? O extends { attributes?: infer A } ? A : never : never) =>
@@ -59,8 +67,39 @@ test('invalid values are counted and ignored; null/undefined ignored silently', 
   s.setAttribute('big', 12n as never);
   s.setAttribute('huge', (2n ** 70n) as never);
   s.setAttribute('holes', ['a', null, 'b']);
-  assert.equal(s.attributes, { big: 12, holes: ['a', null, 'b'] } as never);
+  assert.equal(s.attributes, { big: 12n, holes: ['a', null, 'b'] } as never);
   assert.is(t.stats().attributes.invalid, 5);
+});
+
+test('bigint attributes keep their exact int64 value (intValue past 2^53, INT64_MAX/MIN), in-thread and through the off-thread record codec', () => {
+  const MAX = 9223372036854775807n, MIN = -9223372036854775808n;
+  const l = L.createLayout(1 << 16);
+  const ring = new RingProcessor(l);
+  const inThread: string[] = [];
+  const enc = new OtlpJsonEncoder();
+  const tee: SpanProcessor = { onEnd(span: Span) { inThread.push(enc.encode([span]).toString()); ring.onEnd(span); }, forceFlush: () => ring.forceFlush(), shutdown: () => ring.shutdown(), stats: () => ring.stats() } as SpanProcessor;
+  const t = createTracer({ service: 'big', processor: tee, env: {} });
+  const s = t.startSpan('x', { root: true, attributes: { a: 9007199254740993n as never, max: MAX as never } }) as Span;
+  s.setAttribute('min', MIN as never);
+  s.setAttribute('neg', -9007199254740993n as never);
+  s.setAttribute('small', 12n as never);
+  s.setAttribute('over', (MAX + 1n) as never); // no exact int64: dropped, counted (as before)
+  s.end();
+  assert.is(t.stats().attributes.invalid, 1);
+  const want = [['a', '9007199254740993'], ['max', String(MAX)], ['min', String(MIN)], ['neg', '-9007199254740993'], ['small', '12']].map(([key, v]) => ({ key, value: { intValue: v } }));
+  const attrsOf = (json: string) => JSON.parse(json).resourceSpans[0].scopeSpans[0].spans[0].attributes;
+  assert.equal(attrsOf(inThread[0]!), want);
+  // the exporter thread's side: record -> ThreadSpan -> the same encoder, the same bytes
+  const reader = new RingReader(l, 5000);
+  const at = reader.next();
+  assert.ok(at >= 0, 'a record was written');
+  const decoded = decodeSpan(l.i32, new ByteReader(Buffer.from(l.sab)), at, new DictReader(l));
+  assert.is(decoded.attributes.max, MAX);
+  assert.is(new OtlpJsonEncoder().encode([decoded as never]).toString(), inThread[0]);
+  const w = new ByteWriter(64);
+  for (const v of [MAX, MIN, 0n, -1n]) w.value(v);
+  const r = new ByteReader(w.buf);
+  assert.equal([r.value(), r.value(), r.value(), r.value()], [MAX, MIN, 0n, -1n]);
 });
 
 test('arrays are copied: mutating the caller array later does not change the span', () => {

@@ -247,6 +247,38 @@ test('shutdown drains everything when the backend keeps up', async () => {
   assert.is(mem.spans.length, 100);
 });
 
+test('delays past setTimeout\'s 2^31-1 ms never fire after 1 ms: deadlineMs Infinity waits for the export; OTEL_BSP_* and options above it are clamped, warned', async () => {
+  const overflow: string[] = [];
+  const onWarning = (w: Error) => overflow.push(w.name);
+  process.on('warning', onWarning);
+  const MAX = 2 ** 31 - 1;
+  const slow = (): MemoryExporter => memoryExporter({ delayMs: 30 });
+  try {
+    const a = setup(slow(), { maxQueueSize: 64, maxExportBatchSize: 64 });
+    endSpans(a.tracer, 10);
+    await a.tracer.shutdown({ deadlineMs: Infinity });
+    let s = balanced(a.tracer, 'Infinity');
+    assert.equal([s.exported, s.dropped.shutdown], [10, 0]);
+    const b = setup(slow(), { scheduledDelayMillis: undefined }, { OTEL_BSP_EXPORT_TIMEOUT: '2147483648', OTEL_BSP_SCHEDULE_DELAY: '99999999999999999999' });
+    assert.equal([b.proc.exportTimeoutMillis, b.proc.scheduledDelayMillis], [MAX, MAX]);
+    assert.is(b.logs.length, 2, b.logs.join('\n'));
+    assert.match(b.logs.join(), 'OTEL_BSP_EXPORT_TIMEOUT');
+    endSpans(b.tracer, 10);
+    await b.tracer.forceFlush();
+    s = balanced(b.tracer, 'env');
+    assert.equal([s.exported, dests(s)[0]!.exports.timedOut], [10, 0]);
+    const c = setup(slow(), { exportTimeoutMillis: Infinity, reportIntervalMs: 2 ** 40 });
+    assert.is(c.proc.exportTimeoutMillis, MAX);
+    assert.match(c.logs.join(), 'exportTimeoutMillis');
+    endSpans(c.tracer, 10);
+    await c.tracer.forceFlush();
+    assert.is(balanced(c.tracer, 'option').exported, 10);
+    await b.tracer.shutdown({ deadlineMs: 1000 }); await c.tracer.shutdown({ deadlineMs: 1000 });
+    await new Promise(setImmediate);
+    assert.not.ok(overflow.includes('TimeoutOverflowWarning'), overflow.join());
+  } finally { process.off('warning', onWarning); }
+});
+
 test('fan-out: each destination has its own queue; a stuck one never delays the other', async () => {
   const slow = memoryExporter({ fail: 'never' });
   const fast = memoryExporter();

@@ -61,6 +61,52 @@ test('file: a write error is a counted failure, never an unhandled stream error'
   assert.throws(() => fileExporter({} as never), /path/);
 });
 
+test('file: concurrent exports (several tracers sharing one exporter) are all written, in call order', async () => {
+  const f = path.join(dir, 'shared.jsonl');
+  const e = fileExporter({ path: f });
+  const rs = await Promise.all([1, 2, 3, 4, 5].map((n) => e.export(spans(n), signal)));
+  assert.ok(rs.every((r) => r.ok), JSON.stringify(rs));
+  await e.shutdown();
+  assert.equal(lines(f).map(spanCount), [1, 2, 3, 4, 5]);
+});
+
+/** The result, or 'pending' if it has not settled within a second (a hang is the failure being tested). */
+const settle = <T>(p: Promise<T>): Promise<T | 'pending'> => new Promise((resolve) => { const t = setTimeout(() => resolve('pending'), 1000); p.then((v) => { clearTimeout(t); resolve(v); }); });
+const errCode = (r: unknown) => (r as { error?: { code?: string } }).error?.code;
+
+test('AC-007 file: a write that never completes (stuck FIFO, hung mount) pins one line at most; aborted exports let go at once; past 16 MiB waiting, new ones fail at once', async () => {
+  const e = fileExporter({ path: path.join(dir, 'stuck.jsonl') });
+  let writes = 0;
+  (e as unknown as { stream: unknown }).stream = { write: () => { writes++; }, end() {}, once() {}, on() {} }; // its callback never comes
+  const queued = () => (e.stats() as { queuedBytes: number }).queuedBytes;
+  const ac1 = new AbortController();
+  const p1 = e.export(spans(2), ac1.signal); // being written, forever
+  for (let i = 0; i < 5; i++) { // what the batcher does: each later export times out and is aborted
+    const ac = new AbortController();
+    const p = e.export(spans(2, 1000), ac.signal);
+    assert.ok(queued() > 0);
+    ac.abort();
+    assert.is(errCode(await settle(p)), 'TW_ERR_FILE_ABORTED', `export ${i} settles at its abort`);
+    assert.is(queued(), 0, 'its line is let go');
+  }
+  ac1.abort();
+  assert.is(errCode(await settle(p1)), 'TW_ERR_FILE_ABORTED');
+  assert.is(writes, 1);
+  // callers that never abort: lines wait up to 16 MiB, then new exports fail at once instead of piling up
+  const big = spans(512, 4000); // ~2.2 MB a line
+  const waiting: Promise<unknown>[] = [];
+  let refused: unknown = null;
+  for (let i = 0; i < 12 && refused === null; i++) {
+    const p = e.export(big, signal);
+    const r = await Promise.race([p, new Promise((res) => setImmediate(() => res('waiting')))]);
+    if (r === 'waiting') waiting.push(p); else refused = r;
+  }
+  assert.is(errCode(refused), 'TW_ERR_FILE_BUSY');
+  assert.ok(queued() >= 16 * 1024 * 1024 && queued() < 20 * 1024 * 1024, String(queued()));
+  assert.is((e.stats() as { refused: number }).refused, 1);
+  assert.is(writes, 1);
+});
+
 test('file: through the tracer and batcher, shutdown leaves every span on disk', async () => {
   const f = path.join(dir, 'tracer.jsonl');
   const t = createTracer({ service: 'file-e2e', exporter: fileExporter({ path: f }), env: {}, batch: { maxExportBatchSize: 16 } });

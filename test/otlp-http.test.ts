@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
+import https from 'node:https';
 import { createTracer } from '../src/index.js';
 import type { Span } from '../src/span.js';
-import { otlpExporter, retryAfterMs, backoff, type OtlpExporterOptions } from '../src/otlp-http.js';
+import { otlpExporter, retryAfterMs, httpDate, backoff, type OtlpExporterOptions } from '../src/otlp-http.js';
 import { otlpFromEnv, bspFromEnv, parseHeaders, redactUrl } from '../src/otlp-env.js';
 import { isNoTrace } from '../src/suppress.js';
 import type { ExportResult } from '../src/exporter.js';
@@ -248,17 +249,36 @@ test('a receiver that never answers: the export fails at its time budget', async
   await e.shutdown(); await r.close();
 });
 
-for (const mode of ['reset', 'truncate'] as const) {
-  test(`a connection ${mode === 'reset' ? 'reset mid-body' : 'cut mid-response'} is a network error, retried`, async () => {
-    const r = await startReceiver({ mode });
-    const e = make(r, { retry: { maxAttempts: 2, initialBackoffMs: 5 } });
+/** A receiver that reads each request whole, then closes the connection before any status line. */
+async function startCutter(): Promise<{ url: string; requests: number; close: () => Promise<void> }> {
+  const o = { url: '', requests: 0, close: () => new Promise<void>((res) => { server.closeAllConnections(); server.close(() => res()); }) };
+  const server = http.createServer((req) => { req.resume(); req.on('end', () => { o.requests++; req.socket.destroy(); }); });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  o.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`;
+  return o;
+}
+
+for (const mode of ['reset', 'cut'] as const) {
+  test(`a connection ${mode === 'reset' ? 'reset mid-body' : 'cut before the status line'} is a network error, retried`, async () => {
+    const r = mode === 'reset' ? await startReceiver({ mode }) : await startCutter();
+    const e = otlpExporter({ url: r.url, env: {}, timeoutMs: 2000, retry: { maxAttempts: 2, initialBackoffMs: 5 } });
     const res = await run(e, spans(20, { pad: 'p'.repeat(2000) }));
     assert.is(res.ok, false);
     assert.is(code(res), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
-    assert.is(r.requests.length, 2);
+    assert.is(Array.isArray(r.requests) ? r.requests.length : r.requests, 2);
     await e.shutdown(); await r.close();
   });
 }
+
+test('a 2xx whose body is cut short is a success, not re-sent (the backend has the batch); counted as an invalid response', async () => {
+  const r = await startReceiver({ mode: 'truncate' }); // 200 + half a body, then the socket dies
+  const e = make(r, { retry: { maxAttempts: 3, initialBackoffMs: 5 } });
+  assert.equal(await run(e, spans(5)), { ok: true });
+  assert.is(r.requests.length, 1, 'sent once: a retry would store the spans twice');
+  const st = e.stats() as { invalidResponses: number; retries: number; failedNetwork: number; ok: number };
+  assert.equal([st.ok, st.invalidResponses, st.retries, st.failedNetwork], [1, 1, 0, 0]);
+  await e.shutdown(); await r.close();
+});
 
 test('2xx with invalid JSON is a success (body ignored, counted); slow answers inside the budget succeed', async () => {
   const r = await startReceiver({ mode: 'invalid-json' });
@@ -347,6 +367,100 @@ test('its own requests carry the no-trace brand (agent and request options)', as
   assert.ok(isNoTrace(seen[0]), 'options branded');
   assert.ok(isNoTrace({ agent: (seen[0] as { agent: unknown }).agent }), 'agent branded');
   await e.shutdown(); await r.close();
+});
+
+test('Retry-After: only delay-seconds or a strict HTTP-date; "1.5", "-1" and other junk fall back to the backoff', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  for (const v of ['1.5', '-1', '0.5', '+3', '1e3', '0x10', '3 s', '', 'Thu, 01 Jan 2026 00:00:05', 'Thu, 01 Jan 2026 00:00:05 UTC',
+    '2026-01-01T00:00:05Z', 'Thu, 32 Jan 2026 00:00:05 GMT', 'Thu, 29 Feb 2026 00:00:05 GMT', 'Thu, 01 Foo 2026 00:00:05 GMT', 'Thu, 01 Jan 2026 24:00:00 GMT', 'Thu,01 Jan 2026 00:00:05 GMT']) {
+    assert.is(retryAfterMs(v, now), null, JSON.stringify(v));
+  }
+  assert.is(retryAfterMs(' 7 ', now), 7000);
+  assert.is(retryAfterMs('0', now), 0);
+  assert.is(retryAfterMs('Thu, 01 Jan 2026 00:00:05 GMT', now), 5000); // IMF-fixdate
+  assert.is(retryAfterMs('Thursday, 01-Jan-26 00:00:05 GMT', now), 5000); // obsolete rfc850-date
+  assert.is(retryAfterMs('Thu Jan  1 00:00:05 2026', now), 5000); // obsolete asctime-date
+  assert.is(httpDate('Sunday, 06-Nov-94 08:49:37 GMT', now), Date.UTC(1994, 10, 6, 8, 49, 37), 'a 2-digit year > 50 years ahead is in the past');
+  assert.is(httpDate('Sat, 29 Feb 2020 10:00:00 GMT', now), Date.UTC(2020, 1, 29, 10));
+});
+
+test('an unusable Retry-After ("1.5") means the backoff, not an immediate retry', async () => {
+  const r = await startReceiver({ mode: 'status', status: 503, retryAfter: '1.5' });
+  // the backoff (60 s) is past the 500 ms budget: with the header ignored the export gives up after one request
+  const e = make(r, { timeoutMs: 500, retry: { maxAttempts: 5, initialBackoffMs: 60_000, maxBackoffMs: 60_000 } });
+  const res = await run(e, spans(1));
+  assert.is(code(res), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  assert.match(String((res.error as Error).message), 'would pass the 500 ms export budget');
+  assert.is(r.requests.length, 1);
+  await e.shutdown(); await r.close();
+});
+
+test('env header names/values node:http would refuse are warned (by position, no value) and skipped; the export still works', async () => {
+  for (const bad of ['tok%01en', 'caf%E2%82%AC', 'a%7Fb']) {
+    const warn: string[] = [];
+    assert.equal(parseHeaders(`x-ok=1,api-key=${bad}`, 'OTEL_EXPORTER_OTLP_HEADERS', (m) => warn.push(m)), { 'x-ok': '1' }, bad);
+    assert.is(warn.length, 1);
+    assert.match(warn[0]!, 'member #2');
+    assert.not.match(warn[0]!, decodeURIComponent(bad));
+  }
+  assert.equal(parseHeaders('x%C3%A9=1', 'X', () => {}), {}, 'a non-token name is skipped too');
+  assert.equal(parseHeaders('x=caf%C3%A9', 'X', () => {}), { x: 'caf\u00e9' }, 'latin-1 values are valid header bytes');
+  const r = await startReceiver();
+  const e = otlpExporter({ url: r.url, env: { OTEL_EXPORTER_OTLP_HEADERS: 'api-key=tok%01en,x-team=core' }, retry: fast, logger: () => {} });
+  assert.equal(await run(e, spans(1)), { ok: true });
+  assert.is(r.requests[0]!.headers['x-team'], 'core');
+  assert.is(r.requests[0]!.headers['api-key'], undefined);
+  await e.shutdown(); await r.close();
+});
+
+test('a request node:http refuses synchronously is a non-retryable failure, not a network error retried', async () => {
+  const r = await startReceiver();
+  const agent = new https.Agent(); // an https agent for an http URL: http.request throws ERR_INVALID_PROTOCOL
+  const e = make(r, { agent, retry: { maxAttempts: 5, initialBackoffMs: 5 } });
+  const res = await run(e, spans(1));
+  assert.is(code(res), 'TW_ERR_OTLP_REQUEST');
+  assert.match(String((res.error as Error).message), 'ERR_INVALID_PROTOCOL');
+  const st = e.stats() as { failedRequest: number; failedNetwork: number; retries: number; requests: number };
+  assert.equal([st.failedRequest, st.failedNetwork, st.retries, st.requests], [1, 0, 0, 0]);
+  assert.is(r.requests.length, 0);
+  agent.destroy(); await e.shutdown(); await r.close();
+});
+
+test('timeouts past setTimeout\'s 2^31-1 ms are clamped (option and OTEL_EXPORTER_OTLP_TIMEOUT, warned), never fire after 1 ms', async () => {
+  const warn: string[] = [];
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '2147483648' }, (m) => warn.push(m)), { timeoutMs: 2 ** 31 - 1 });
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '99999999999999999999' }, (m) => warn.push(m)), { timeoutMs: 2 ** 31 - 1 });
+  assert.is(warn.length, 2);
+  assert.match(warn[0]!, 'OTEL_EXPORTER_OTLP_TIMEOUT');
+  const overflow: string[] = [];
+  const onWarning = (w: Error) => overflow.push(w.name);
+  process.on('warning', onWarning);
+  const r = await startReceiver({ mode: 'slow', delayMs: 30 });
+  try {
+    const optWarn: string[] = [];
+    for (const e of [make(r, { timeoutMs: 2 ** 32, logger: (m) => optWarn.push(m) }), make(r, { timeoutMs: Infinity, logger: (m) => optWarn.push(m) }), otlpExporter({ url: r.url, env: { OTEL_EXPORTER_OTLP_TIMEOUT: '2147483648' }, retry: fast, logger: () => {} })]) {
+      assert.equal(await run(e, spans(1)), { ok: true });
+      await e.shutdown();
+    }
+    assert.is(optWarn.length, 2, optWarn.join('\n'));
+    assert.match(optWarn[1]!, 'timeoutMs Infinity is above 2147483647');
+    await new Promise(setImmediate);
+    assert.not.ok(overflow.includes('TimeoutOverflowWarning'), overflow.join());
+  } finally { process.off('warning', onWarning); await r.close(); }
+});
+
+test('a literal % in URL userinfo ("50%off") is used as written, not a URIError at construction', async () => {
+  const r = await startReceiver();
+  const url = r.url.replace('http://', 'http://user:50%off@');
+  const e = otlpExporter({ url, env: {}, retry: fast });
+  assert.equal(await run(e, spans(1)), { ok: true });
+  assert.is(r.requests[0]!.headers.authorization, 'Basic ' + Buffer.from('user:50%off').toString('base64'));
+  const fromEnv = otlpExporter({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: url.replace('/v1/traces', '') }, retry: fast });
+  assert.equal(await run(fromEnv, spans(1)), { ok: true });
+  const enc = otlpExporter({ url: r.url.replace('http://', 'http://us%65r:p%40ss@'), env: {}, retry: fast });
+  assert.equal(await run(enc, spans(1)), { ok: true });
+  assert.is(r.requests[2]!.headers.authorization, 'Basic ' + Buffer.from('user:p@ss').toString('base64'), 'valid escapes are still decoded');
+  await e.shutdown(); await fromEnv.shutdown(); await enc.shutdown(); await r.close();
 });
 
 test('(cleanup)', () => clearInterval(keepAlive));

@@ -233,6 +233,26 @@ test('repeated values hit the per-key cache and still encode correctly when they
   }
 });
 
+test('AC-007 long span names (SQL text...) are not cached as name templates: distinct ones cannot pin memory; short ones still are', () => {
+  const { cap, t } = tracer();
+  const long = (i: number) => `SELECT /* ${i} */ ` + 'col, '.repeat(60); // > 256 chars, all distinct
+  for (let i = 0; i < 50; i++) t.startSpan(long(i), { root: true, kind: SpanKind.CLIENT, attributes: { i } }).end();
+  t.startSpan('GET /short', { root: true, kind: SpanKind.SERVER }).end();
+  const enc = new OtlpJsonEncoder();
+  const got = spansOf(parse(enc.encode(cap.spans)));
+  const names = (enc as unknown as { names: Map<string, unknown> }).names;
+  assert.equal([...names.keys()], ['GET /short']);
+  got.forEach((s: any, i: number) => {
+    const src = cap.spans[i] as Span;
+    assert.is(s.name, src.name);
+    assert.is(s.kind, src.kind);
+    assert.is(s.startTimeUnixNano, src.startUnixNano);
+    assert.is(s.endTimeUnixNano, src.endUnixNano);
+  });
+  assert.equal(got[0].attributes, [{ key: 'i', value: { intValue: '0' } }]);
+  assert.is(got[50].attributes, undefined);
+});
+
 test('timestamps outside 2001..2286 take the generic path and stay exact', () => {
   const { cap, t } = tracer();
   const start = Date.UTC(1995, 4, 17, 12, 0, 0) + 0.25;

@@ -11,6 +11,7 @@ export const V_TRUE = 4;
 export const V_FALSE = 5;
 export const V_BYTES = 6;
 export const V_ARRAY = 7;
+export const V_I64 = 8; // a bigint attribute (always within int64: attributes.ts), 8 bytes; the encoder writes it as intValue
 
 /** Thrown when a write would pass the record budget; callers roll back to a mark. Never leaves the module users. */
 export class Overflow extends Error {}
@@ -114,7 +115,7 @@ export class ByteWriter {
     this.pos += this.buf.write(s, this.pos, len, 'utf8');
   }
 
-  /** A tagged attribute value (as sanitized by the tracer: string, number, boolean, array of those, Uint8Array). */
+  /** A tagged attribute value (as sanitized by the tracer: string, number, boolean, int64 bigint, array of those, Uint8Array). */
   value(v: unknown): void {
     switch (typeof v) {
       case 'string': if (!this.ascii(v, V_STR)) { this.u8(V_STR); this.strUtf8(v); } return;
@@ -123,6 +124,7 @@ export class ByteWriter {
         if (v >= 0 && v < 2147483648 && (v | 0) === v && (v !== 0 || 1 / v > 0)) { this.u8(V_UINT); this.uvar(v); } else { this.u8(V_F64); this.f64(v); }
         return;
       case 'boolean': this.u8(v ? V_TRUE : V_FALSE); return;
+      case 'bigint': this.u8(V_I64); this.ensure(8); this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.pos); this.pos += 8; return;
       case 'object':
         if (Array.isArray(v)) {
           this.u8(V_ARRAY);
@@ -192,6 +194,7 @@ export class ByteReader {
       case V_UINT: return this.uvar();
       case V_TRUE: return true;
       case V_FALSE: return false;
+      case V_I64: { const v = this.buf.readBigInt64LE(this.pos); this.pos += 8; return v; }
       case V_EMPTY: return null;
       case V_BYTES: { const n = this.uvar(); const out = new Uint8Array(n); out.set(this.buf.subarray(this.pos, this.pos + n)); this.pos += n; return out; }
       case V_ARRAY: {

@@ -58,6 +58,8 @@ class Destination {
   private timer: NodeJS.Timeout | null = null;
   private abortCurrent: (() => void) | null = null;
   private exportTimer: NodeJS.Timeout | null = null;
+  /** false once shut down with keepAlive: false (nobody awaits the drain): no timer of it holds the process. */
+  private holdOpen = true;
   private waiters: { target: number; resolve: () => void }[] = [];
   /** A full batch's array, back from a settled export: the next full batch reuses it (4 KiB, 8 B/span). */
   private spare: Span[] | null = null;
@@ -148,7 +150,7 @@ class Destination {
         finish({ n, kind: 'timeout', rejected: 0, error: null });
       }, this.timeoutMs);
       // Unref'd unless someone awaits a flush: a hung exporter must not hold an idle process open.
-      if (this.waiters.length === 0) t.unref();
+      if (this.waiters.length === 0 || !this.holdOpen) t.unref();
       this.exportTimer = t;
       this.abortCurrent = () => { ac.abort(new Error('shutdown deadline passed')); finish({ n, kind: 'shutdown', rejected: 0, error: null }); };
       const settled = (s: Settle): void => { if (timedOut) this.exports.abandoned--; finish(s); };
@@ -197,7 +199,7 @@ class Destination {
     if (this.settled >= target) return Promise.resolve();
     if (target > this.flushTarget) this.flushTarget = target;
     const p = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
-    this.exportTimer?.ref(); // the caller waits on it: keep the process alive until it settles or times out
+    if (this.holdOpen) this.exportTimer?.ref(); // the caller waits on it: keep the process alive until it settles or times out
     void this.pump();
     return p;
   }
@@ -210,13 +212,16 @@ class Destination {
   }
 
   /** Drain until `deadline` (performance.now() ms), then drop what is left; never waits past it. */
-  async shutdown(deadline: number): Promise<void> {
+  async shutdown(deadline: number, keepAlive: boolean): Promise<void> {
     this.closed = true;
     this.armed = false;
+    this.holdOpen = keepAlive;
+    if (!keepAlive) this.exportTimer?.unref();
     const drained = this.flush();
     let t: NodeJS.Timeout | undefined;
-    // A ref'd timer: if the backend hangs, the process still lives to see shutdown() return.
+    // A ref'd timer: if the backend hangs, the process still lives to see shutdown() return (unless nobody waits).
     const late = new Promise<boolean>((r) => { t = setTimeout(r, timerMs(deadline - performance.now()), true); });
+    if (!keepAlive) t!.unref();
     const timedOut = await Promise.race([drained.then(() => false), late]);
     clearTimeout(t);
     if (timedOut) {
@@ -232,7 +237,7 @@ class Destination {
       this.wake();
     }
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    await callBounded(this.exporter, 'shutdown', deadline - performance.now());
+    await callBounded(this.exporter, 'shutdown', deadline - performance.now(), keepAlive);
     this.reporter.flush();
   }
 
@@ -255,10 +260,11 @@ function fromResult(n: number, r: ExportResult | void): Settle {
 }
 
 /** Calls exporter.forceFlush/shutdown if it has one; never throws, never waits past `ms` (a ref'd timer: the caller awaits). */
-async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', ms: number): Promise<void> {
+async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', ms: number, keepAlive = true): Promise<void> {
   if (typeof e[method] !== 'function') return;
   let t: NodeJS.Timeout | undefined;
   const stop = new Promise<void>((r) => { t = setTimeout(r, timerMs(ms)); });
+  if (!keepAlive) t!.unref();
   let p: Promise<unknown>;
   try { p = Promise.resolve(e[method]!()).catch(noop); } catch { p = Promise.resolve(); }
   await Promise.race([p, stop]);
@@ -330,7 +336,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     const ms = options?.deadlineMs;
     const deadline = performance.now() + (typeof ms === 'number' && ms >= 0 ? timerMs(ms) : 5000);
     for (const d of this.dests) d.closed = true;
-    this.closing = Promise.all(this.dests.map((d) => d.shutdown(deadline).catch(noop))).then(noop, noop);
+    const keepAlive = options?.keepAlive !== false;
+    this.closing = Promise.all(this.dests.map((d) => d.shutdown(deadline, keepAlive).catch(noop))).then(noop, noop);
     return this.closing;
   }
 

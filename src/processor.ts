@@ -31,6 +31,11 @@ export interface ProcessorStats {
 export interface ShutdownOptions {
   /** Give up waiting for the backend after this many ms (default 5000); whatever is left is dropped and counted. */
   deadlineMs?: number;
+  /**
+   * Default true: the drain keeps the process alive until it ends (the caller awaits it). false: a drain
+   * nobody waits for (a destination retired by a config reload) never delays the process's exit.
+   */
+  keepAlive?: boolean;
 }
 
 /** onEnd must not throw and must not block: it runs inside the host's request path. */

@@ -310,5 +310,32 @@ test('AC-005 a reload whose exporter cannot be built is refused (TW_CONFIG_EXPOR
   await a.close();
 });
 
+test('AC-007 a reload that retires a lane to a hung backend does not keep a finished process alive for the drain', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const dir = mkdtempSync(join(root, 'alive-'));
+  const src = (f: string) => JSON.stringify(fileURLToPath(new URL('../src/' + f, import.meta.url)));
+  const code = `
+    import { writeFileSync, renameSync } from 'node:fs';
+    import { tracerFromConfig } from ${src('config/index.ts')};
+    const p = ${JSON.stringify(join(dir, 'config.json'))};
+    const cfg = (route) => JSON.stringify({ batch: { scheduledDelayMs: 10 }, routes: { default: [route] }, exporters: {
+      dead: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces' }, local: { type: 'file', path: ${JSON.stringify(join(dir, 'out.jsonl'))} } } });
+    writeFileSync(p, cfg('dead'));
+    // 'otlp' here is a backend that never answers and holds no handle of its own: only tracewire's timers could keep the process up
+    const otlp = () => ({ export: () => new Promise(() => {}) });
+    const t = tracerFromConfig({ path: p, env: {}, logger: () => {}, watch: false, drainDeadlineMs: 60000, exporterFactories: { otlp } });
+    for (let i = 0; i < 3; i++) t.startSpan('s' + i).end();
+    await new Promise((r) => setTimeout(r, 100)); // the dead lane's export is in flight
+    writeFileSync(p + '.tmp', cfg('local')); renameSync(p + '.tmp', p);
+    console.log('reload ' + (await t.reload())?.ok);`;
+  // Before the fix the retired lane's drain held ref'd timers until the batch's 30 s export timeout: the 20 s
+  // limit killed it. Now nothing of the drain holds the process.
+  const r = spawnSync(process.execPath, ['--import', fileURLToPath(new URL('../scripts/register.mjs', import.meta.url)), '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+  assert.is(r.signal, null, 'exited by itself, not killed by the timeout');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /reload true/);
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

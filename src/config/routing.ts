@@ -10,6 +10,7 @@ import type { SpanExporter, ExportResult } from '../exporter.js';
 import { BatchSpanProcessor, type BatchOptions, type DestinationStats } from '../batcher.js';
 import { type ProcessorStats, type ShutdownOptions, type SpanProcessor } from '../processor.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
+import { timerMs } from '../otlp-env.js';
 import { addDestination, addTotals, emptyDestination, emptyTotals, type Totals } from './routing-stats.js';
 
 /** What a destination needs; `exporterKey` identifies equal settings (secret values included). */
@@ -180,11 +181,11 @@ export class RoutingProcessor implements SpanProcessor {
     this.lanes = next;
     this.table = table; // the swap: onEnd sees the old table or the new one, never a mix
     this.applies++;
-    for (const [k, l] of old) if (!next.has(k)) this.retire(l, this.drainDeadlineMs);
+    for (const [k, l] of old) if (!next.has(k)) this.retire(l, this.drainDeadlineMs, false);
   }
 
   /** Let a lane export what it holds (up to the deadline), then fold its final counters into the retired totals. */
-  private retire(l: Lane, deadlineMs: number): Promise<void> {
+  private retire(l: Lane, deadlineMs: number, keepAlive: boolean): Promise<void> {
     if (l.retiring !== null) return l.retiring;
     this.draining.add(l);
     const done = async (): Promise<void> => {
@@ -194,7 +195,9 @@ export class RoutingProcessor implements SpanProcessor {
       addDestination(this.byName(this.retiredByName, l.name), laneDestination(l, s));
       if (--l.shared.refs === 0) await this.closeExporter(l.shared);
     };
-    l.retiring = l.processor.shutdown({ deadlineMs }).then(done, done);
+    // keepAlive false for a lane a reload retired: nobody awaits that drain, and it must not keep a process
+    // that has finished its work alive for the drain deadline. shutdown() awaits its own (keepAlive true).
+    l.retiring = l.processor.shutdown({ deadlineMs, keepAlive }).then(done, done);
     return l.retiring;
   }
 
@@ -225,8 +228,9 @@ export class RoutingProcessor implements SpanProcessor {
     const deadline = typeof ms === 'number' && ms >= 0 ? ms : 5000;
     const earlier = [...this.draining].map((l) => l.retiring); // retiring since a reload, with their own deadline
     let timer: NodeJS.Timeout | undefined;
-    const cap = new Promise<void>((r) => { timer = setTimeout(r, deadline); timer.unref(); });
-    await Promise.all([...lanes.map((l) => this.retire(l, deadline)), Promise.race([Promise.all(earlier), cap])]);
+    // ref'd: the caller awaits this, so the process lives until the lanes a reload retired are done or the deadline
+    const cap = new Promise<void>((r) => { timer = setTimeout(r, timerMs(deadline)); });
+    await Promise.all([...lanes.map((l) => this.retire(l, deadline, true)), Promise.race([Promise.all(earlier), cap])]);
     clearTimeout(timer);
   }
 

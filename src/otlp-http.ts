@@ -40,7 +40,10 @@ export interface OtlpExporterOptions {
   sliceSize?: number;
   /** Encoding time per event-loop turn before yielding, checked every 32 spans (default 0.25 ms; measured in bench/export-e2e.bench.ts). */
   sliceBudgetMs?: number;
-  /** Your own agent (it gets the no-trace brand); default: a keep-alive agent per exporter. */
+  /**
+   * Your own agent; default: a keep-alive agent per exporter. The exporter's requests carry the no-trace brand
+   * themselves, so a shared agent (even http.globalAgent) is not branded: the app's requests through it stay traced.
+   */
   agent?: http.Agent;
   env?: Env;
   /** For configuration warnings; export failures are reported by the batcher. */
@@ -129,7 +132,7 @@ export class OtlpHttpExporter implements SpanExporter {
     };
     const secure = target.protocol === 'https:';
     this.ownAgent = o.agent === undefined;
-    this.agent = markNoTrace(o.agent ?? (secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 })));
+    this.agent = o.agent ?? markNoTrace(secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 }));
     this.sliceSize = positive(o.sliceSize) ?? SLICE_SIZE;
     this.sliceBudgetMs = positive(o.sliceBudgetMs) ?? SLICE_BUDGET_MS;
     this.maxBytes = positive(o.maxRequestBytes) ?? OTLP_MAX_REQUEST_BYTES;

@@ -332,4 +332,29 @@ test('AC-007 with client and fetch instrumentation installed, the OTLP exporter\
   }
 });
 
+test('AC-007 an agent shared with the app and given to otlpExporter: the app\'s requests through it are still traced, the exporter\'s are not', async () => {
+  const receiver = await startReceiver();
+  const { server, port } = await downstream();
+  const cap = new CaptureProcessor();
+  const app = createTracer({ service: 'app', processor: cap });
+  const undo = traceHttpClient(app);
+  const shared = new http.Agent({ keepAlive: true });
+  const tracer = createTracer({ service: 'exp', exporter: otlpExporter({ url: receiver.url, retry: false, agent: shared }), batch: { scheduledDelayMs: 60_000 } });
+  try {
+    tracer.startSpan('exported').end();
+    await tracer.forceFlush();
+    await receiver.waitForRequests(1);
+    await new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port, path: '/app', agent: shared }, (r) => { r.resume(); r.on('end', resolve); }).on('error', reject));
+    await settle(cap, 1);
+    assert.equal(cap.spans.map((s) => s.getAttribute('url.full')), [`http://127.0.0.1:${port}/app`], 'only the app request, traced');
+    assert.equal(receiver.spans().map((s: { name: string }) => s.name), ['exported']);
+  } finally {
+    undo();
+    await tracer.shutdown({ deadlineMs: 1000 });
+    shared.destroy();
+    await receiver.close();
+    await close(server);
+  }
+});
+
 test.run();

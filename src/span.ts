@@ -318,6 +318,12 @@ export class Span implements SpanContextLike {
   }
 }
 
+/** The name exporters write: a span name that is not a string (JS callers) as its String() form, 'unknown' if that throws. */
+export function spanNameOf(name: unknown): string {
+  if (typeof name === 'string') return name;
+  try { return String(name); } catch { return 'unknown'; }
+}
+
 /** error.type per the semantic conventions: a low-cardinality identifier, never the message. */
 export function errorType(err: unknown): string {
   if (err !== null && typeof err === 'object') {

@@ -140,7 +140,6 @@ export class Tracer {
   /** The options as startSpan read them: parent undefined = the active span, null (or root) = a new trace. */
   private begin(name: string, parent: SpanContextLike | null | undefined, kindOpt: number | undefined, attributes: Attributes | undefined,
     root: boolean | undefined, sampleAsRoot: boolean | undefined, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {
-    if (typeof name !== 'string') name = nameOf(name); // JS callers: every exporter and the thread records read a string
     if (root === true) parent = null;
     else if (parent === undefined) parent = storage.getStore() ?? null;
     const kind = kindOpt ?? 1;
@@ -181,7 +180,7 @@ export class Tracer {
     span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
     fillSpanId(span);
     if (attributes !== undefined) this.copyInitial(span, attributes);
-    if (this.inherit !== null && parent instanceof Span) this.inheritFrom(span, parent);
+    if (this.inherit !== null) this.inheritFrom(span, parent);
     if (links !== undefined) {
       for (const l of links) {
         if (l == null) continue;
@@ -232,8 +231,9 @@ export class Tracer {
     span.setAttrs(a, n);
   }
 
-  /** Copy `inheritAttributes` the parent has and the child was not given (the child's own value wins). */
-  private inheritFrom(span: Span, parent: Span): void {
+  /** Copy `inheritAttributes` a local parent span has and the child was not given (the child's own value wins). */
+  private inheritFrom(span: Span, parent: SpanContextLike | null): void {
+    if (!(parent instanceof Span)) return;
     const keys = this.inherit!;
     for (let i = 0; i < keys.length; i++) {
       const v = parent.getAttribute(keys[i]!);
@@ -317,11 +317,6 @@ export class Tracer {
   shutdown(options?: ShutdownOptions): Promise<void> {
     return this.processor ? this.processor.shutdown(options).catch(() => {}) : Promise.resolve();
   }
-}
-
-/** A span name that is not a string: its String() form, or 'unknown' when even that throws (never into the host). */
-function nameOf(v: unknown): string {
-  try { return String(v); } catch { return 'unknown'; }
 }
 
 export function createTracer(options?: TracerOptions): Tracer {

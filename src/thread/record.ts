@@ -7,7 +7,7 @@
 //  (6 words, flags, remote, tracestate, n, attributes). Strings: LEB128 byte length + UTF-8.
 // Times are absolute (unix): every thread has its own performance.timeOrigin.
 import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
-import type { Span, SpanEvent, SpanLink } from '../span.js';
+import { spanNameOf, type Span, type SpanEvent, type SpanLink } from '../span.js';
 import { ByteWriter, OVERFLOW, V_FALSE, V_STR, V_TRUE, V_UINT } from './codec.js';
 import type { DictWriter } from './dict.js';
 
@@ -66,6 +66,8 @@ export class RecordWriter {
     this.seq++;
     const r = span.rare;
     let name = span.name;
+    // JS callers can pass any name: a non-string (length undefined) once made a 0-byte record
+    if (typeof name !== 'string') name = spanNameOf(name);
     if (name.length > maxLen) { name = name.slice(0, maxLen); span.tracer.attrStats.truncated++; }
     let flags = 0;
     try {

@@ -152,7 +152,9 @@ export class Tracer {
     if (parent === null) fillTraceId(scratch);
     let sampled: boolean;
     try {
-      sampled = sampler === this.sampler ? sampler.shouldSample(parent, ids, name, kind, attributes) === true : sampler.shouldSample(null, ids, name, kind, attributes) === true;
+      // One call site (sampleAsRoot passes no parent): two made V8 inline the sampler twice into begin(), and its
+      // ~920-byte budget then sometimes had no room left for the Span constructor.
+      sampled = sampler.shouldSample(sampler === this.sampler ? parent : null, ids, name, kind, attributes) === true;
     } catch (err) {
       sampled = false; // a user sampler that throws must not fail the request: the span is unsampled, counted
       this.samplerFailed(err);

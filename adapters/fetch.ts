@@ -11,7 +11,7 @@ import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src
 import { formatTraceparent } from '../src/traceparent.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, hostOf, StartAttrs, fillClientAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
+import { defaultPort, hostOf, isName, StartAttrs, fillClientAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface FetchTracingOptions {
@@ -54,9 +54,6 @@ const TRACESTATE = 'tracestate';
 /** traceparent values tracedFetch has put on requests still in flight: the channel leaves those alone. */
 const wrapperValues = new Set<string>();
 
-function isName(k: unknown, name: string): boolean {
-  return typeof k === 'string' && k.length === name.length && (k === name || k.toLowerCase() === name);
-}
 
 /** Does the outgoing request already carry a traceparent? */
 export function hasTraceparent(headers: string | unknown[] | undefined): boolean {

@@ -114,6 +114,11 @@ export function hostPortOf(host: string | undefined): number {
   return n > 0 && n < 65536 ? n : -1;
 }
 
+/** Is `k` the header name `name` (given lower-case), in any case? Length first: most names differ there. */
+export function isName(k: unknown, name: string): boolean {
+  return typeof k === 'string' && k.length === name.length && (k === name || k.toLowerCase() === name);
+}
+
 /** Never recorded, even when allowlisted: credentials and session material (AC-007). */
 const NEVER_RECORD = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token']);
 

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SpanStatusCode, type AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server.js';
-import { nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
+import { isName, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
 
 export const kSpan = Symbol.for('tracewire.http.span');
 export const kRoute = Symbol.for('tracewire.http.route');
@@ -114,9 +114,6 @@ export function tracedWriteHead(cfg: ServerConfig, res: Res, statusCode: number,
   return ((Object.getPrototypeOf(res) as ServerResponse).writeHead as (this: Res, ...a: unknown[]) => ServerResponse).call(res, statusCode, reason, headers);
 }
 
-function isName(k: unknown, name: string): boolean {
-  return typeof k === 'string' && k.length === name.length && (k === name || k.toLowerCase() === name);
-}
 
 /** Response closed (finished or aborted): status, route, end. */
 export function finish(cfg: ServerConfig, res: Res): void {

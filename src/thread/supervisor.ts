@@ -9,6 +9,7 @@ import type { ShutdownOptions } from '../processor.js';
 import { RingProcessor } from './processor.js';
 import type { ThreadExporterSpec, WorkerConfig } from './worker.js';
 import * as L from './layout.js';
+import { timerMs } from '../otlp-env.js';
 
 export interface ThreadProcessorOptions {
   /** Where the exporter thread sends spans (default: OTLP/HTTP configured from OTEL_EXPORTER_OTLP_*). */
@@ -85,7 +86,7 @@ export class ThreadProcessor extends RingProcessor {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
     this.logger = (m) => { try { logger(m); } catch { /* a throwing logger must not reach the host */ } };
     this.restartDelayMs = pos(o.restartDelayMs, 100);
-    Atomics.store(this.layout.i32, L.FLUSH_MS, Math.min(this.cfg.flushTimeoutMs, 0x7fffffff));
+    Atomics.store(this.layout.i32, L.FLUSH_MS, timerMs(this.cfg.flushTimeoutMs));
     this.resourceLimits = o.resourceLimits;
     this.spawn();
   }
@@ -138,7 +139,7 @@ export class ThreadProcessor extends RingProcessor {
   private async stop(ms: number): Promise<void> {
     const i32 = this.layout.i32;
     this.detach();
-    Atomics.store(i32, L.SHUTDOWN_MS, Math.min(ms, 0x7fffffff));
+    Atomics.store(i32, L.SHUTDOWN_MS, timerMs(ms));
     Atomics.store(i32, L.SHUTDOWN, 1);
     Atomics.notify(i32, L.SHUTDOWN);
     Atomics.add(i32, L.DOORBELL, 1);
@@ -150,8 +151,8 @@ export class ThreadProcessor extends RingProcessor {
     w.ref(); // the host awaits this promise: keep the loop alive until the thread is done
     let timer: NodeJS.Timeout | undefined;
     const exited = new Promise<boolean>((r) => { if (this.worker !== w) r(true); else w.once('exit', () => r(true)); });
-    // Node runs a delay over 2^31-1 ms (Infinity included) after 1 ms: clamp, so a long deadline is not none.
-    const late = new Promise<boolean>((r) => { timer = setTimeout(r, Math.min(ms + 100, 0x7fffffff), false); });
+    // timerMs: Node runs a delay over 2^31-1 ms (Infinity included) after 1 ms; a long deadline must not be none.
+    const late = new Promise<boolean>((r) => { timer = setTimeout(r, timerMs(ms + 100), false); });
     const clean = await Promise.race([exited, late]);
     clearTimeout(timer);
     if (!clean) { await w.terminate().catch(() => {}); }

@@ -76,10 +76,10 @@ function dropTraceHeaders(headers: unknown[]): void {
   let w = 0;
   for (let i = 0; i + 1 < headers.length; i += 2) {
     if (isName(headers[i], TRACEPARENT) || isName(headers[i], TRACESTATE)) continue;
-    headers[w++] = headers[i];
-    headers[w++] = headers[i + 1];
+    if (w !== i) { headers[w] = headers[i]; headers[w + 1] = headers[i + 1]; }
+    w += 2;
   }
-  headers.length = w;
+  if (w !== headers.length) headers.length = w;
 }
 
 function onCreate(cfg: FetchConfig, request: Marked): void {
@@ -92,9 +92,10 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   if (hasTraceparent(headers)) {
     // The wrapper's own request (one span per fetch), or a header we cannot rewrite (undici 5's string form).
     if (fromWrapper(headers) || !Array.isArray(headers)) { httpStats.alreadyPropagated++; return; }
-    dropTraceHeaders(headers); // the caller's own: the callee's parent is this CLIENT span, never a stale one
     httpStats.traceHeadersReplaced++;
-  } else if (Array.isArray(headers) && headers.some((k, i) => i % 2 === 0 && isName(k, TRACESTATE))) dropTraceHeaders(headers);
+  }
+  // The caller's own traceparent / tracestate go: the callee's parent is this CLIENT span, never a stale one.
+  if (Array.isArray(headers)) dropTraceHeaders(headers);
   const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
   if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return;
   const sep = origin.indexOf('://');

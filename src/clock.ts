@@ -18,11 +18,14 @@ export function sinceOrigin(): number {
   return performance.now();
 }
 
+/** Times this far (ms) from timeOrigin or farther are unusable: (sec, ns) keep seconds as int32 (±68 years). */
+const MAX_REL_MS = 2 ** 31 * 1000;
+
 /** Accepts a user time (ms since epoch as number, or Date) and returns ms, or NaN when unusable. */
 export function toMillis(t: number | Date | undefined): number {
   if (t === undefined) return NaN;
   const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : NaN;
-  return Number.isFinite(ms) && ms > 0 ? ms : NaN;
+  return Number.isFinite(ms) && ms > 0 && Math.abs(ms - ORIGIN_MS) < MAX_REL_MS ? ms : NaN;
 }
 
 /** Whole seconds part of a time in ms since timeOrigin (may be negative for times before start). */

@@ -10,8 +10,11 @@ export interface Sampler {
   readonly description: string;
   /** true = record and export. `parent` is null for a new trace. */
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean;
-  /** Tracestate for a span this sampler sampled (the OTel `th` threshold), given the parent's; undefined = unchanged. */
-  traceStateFor?(parentState: TraceState | null): TraceState | null | undefined;
+  /**
+   * Tracestate for a span this sampler sampled (the OTel `th` threshold), given what shouldSample was given
+   * (the parent's state is `parent.traceState`); undefined = the parent's, unchanged.
+   */
+  traceStateFor?(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined;
   /** True when children of an unsampled parent are never sampled (lets the tracer skip all work). */
   readonly followsParent: boolean;
   /** A parent-following sampler's sampler for new traces (what `sampleAsRoot` spans use); absent = this one. */
@@ -65,9 +68,11 @@ export class ProbabilitySampler implements Sampler {
     return rHi > this.hi || (rHi === this.hi && rLo >= this.lo);
   }
 
-  traceStateFor(parentState: TraceState | null): TraceState | null {
-    if (parentState === null) return this.rootState;
-    return parentState.set('ot', setOtSubKey(parentState.get('ot'), 'th', this.th));
+  traceStateFor(parent: SpanContextLike | null): TraceState | null {
+    const state = parent !== null ? parent.traceState : null;
+    if (state === null) return this.rootState;
+    // an `rv` the decision used stays beside the new th (OTel tracestate handling, "General requirements")
+    return state.set('ot', setOtSubKey(state.get('ot'), 'th', this.th));
   }
 }
 
@@ -82,8 +87,13 @@ export class ParentBasedSampler implements Sampler {
     if (parent !== null) return (parent.traceFlags & FLAG_SAMPLED) !== 0;
     return this.root.shouldSample(null, trace, name, kind, attributes);
   }
-  traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
-    return parentState === null && this.root.traceStateFor ? this.root.traceStateFor(null) : undefined;
+  /**
+   * A new trace: the root's state. A child follows its parent, whose th (or its absence) passes on unchanged:
+   * "If a sampled incoming threshold is absent, ensure there is no outgoing threshold" (OTel tracestate
+   * probability sampling, parent-based threshold).
+   */
+  traceStateFor(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined {
+    return parent === null && this.root.traceStateFor ? this.root.traceStateFor(null, attributes) : undefined;
   }
 }
 
@@ -95,11 +105,18 @@ export class ParentBasedSampler implements Sampler {
 export class TenantSampler implements Sampler {
   readonly description: string;
   readonly followsParent: boolean;
+  /** The same choice over each delegate's root, when any delegate has one (`sampleAsRoot`: the caller's flag must not decide). */
+  readonly root?: Sampler;
   private readonly byTenant: Map<string, Sampler>;
   constructor(readonly fallback: Sampler, tenants: Record<string, Sampler>, readonly key = 'tenant.id') {
     this.byTenant = new Map(Object.entries(tenants));
     this.followsParent = fallback.followsParent && [...this.byTenant.values()].every((s) => s.followsParent);
     this.description = `TenantSampler{${key}}`;
+    const all = [fallback, ...this.byTenant.values()];
+    if (all.some((s) => s.root !== undefined)) {
+      const rootOf = (s: Sampler): Sampler => s.root ?? s;
+      this.root = new TenantSampler(rootOf(fallback), Object.fromEntries([...this.byTenant].map(([k, s]) => [k, rootOf(s)])), key);
+    }
   }
   private pick(attributes: Attributes | undefined): Sampler {
     const t = attributes?.[this.key];
@@ -108,6 +125,11 @@ export class TenantSampler implements Sampler {
   }
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
     return this.pick(attributes).shouldSample(parent, trace, name, kind, attributes);
+  }
+  /** The tenant's sampler records its threshold (same attributes, same pick as shouldSample). */
+  traceStateFor(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined {
+    const s = this.pick(attributes);
+    return s.traceStateFor !== undefined ? s.traceStateFor(parent, attributes) : undefined;
   }
 }
 

@@ -216,7 +216,8 @@ export class Span implements SpanContextLike {
   private setStatusFull(code: number | { code: number; message?: string }, message?: string): this {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
     if (typeof code === 'object' && code !== null) { message = code.message; code = code.code; }
-    if (code !== 0 && code !== 1 && code !== 2) return this;
+    // OTel trace API, Set Status: "An attempt to set value Unset SHOULD be ignored."
+    if (code !== 1 && code !== 2) return this;
     const cur = (this.bits >> STATUS_SHIFT) & 3;
     if (cur === SpanStatusCode.OK) return this; // OTel: OK is final
     this.bits = (this.bits & ~(3 << STATUS_SHIFT)) | (code << STATUS_SHIFT);
@@ -262,8 +263,9 @@ export class Span implements SpanContextLike {
     const events = (r.events ??= []);
     if (events.length >= this.tracer.attrPolicy.maxCount) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
     const flat = attributes ? this.tracer.flatten(attributes) : null;
-    const t = toMillis(time);
-    events.push(new SpanEvent(String(name), t === t ? t : now(), flat, flat === null ? 0 : flat.length >> 1));
+    let t = toMillis(time);
+    if (t !== t) { t = now(); if (time !== undefined) this.tracer.counters.invalidTimes++; }
+    events.push(new SpanEvent(String(name), t, flat, flat === null ? 0 : flat.length >> 1));
     return this;
   }
 
@@ -284,7 +286,7 @@ export class Span implements SpanContextLike {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.endedTwice++; return; }
     this.bits |= ENDED;
     let t = toMillis(endTime) - ORIGIN_MS;
-    if (t !== t) t = sinceOrigin();
+    if (t !== t) { t = sinceOrigin(); if (endTime !== undefined) this.tracer.counters.invalidTimes++; }
     const sec = secOf(t);
     const ns = nsOf(t, sec);
     this.setEnd(sec, ns, (sec - this.startSec) * 1e9 + (ns - this.startNs));

@@ -5,7 +5,7 @@ import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin, toMillis, ORIGIN_MS } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
-import { NonRecordingSpan, Span, type AnySpan, type SpanOptions } from './span.js';
+import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
@@ -54,6 +54,7 @@ export class TracerCounters {
   eventsDropped = 0;
   processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
   samplerErrors = 0; // a sampler threw: the span was started unsampled
+  invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -67,6 +68,7 @@ export interface TracerStats extends ProcessorStats {
   eventsDropped: number;
   processorErrors: number;
   samplerErrors: number;
+  invalidTimes: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
 }
@@ -150,11 +152,14 @@ export class Tracer {
     if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;
     const ids: TraceIdWords = parent !== null ? parent : scratch;
     if (parent === null) fillTraceId(scratch);
+    // The sampler sees the attributes a local parent passes on (tenant.id: a child samples as its tenant).
+    const sampleAttrs = this.inherit === null ? attributes : this.withInherited(parent, attributes);
     let sampled: boolean;
     try {
-      // One call site (sampleAsRoot passes no parent): two made V8 inline the sampler twice into begin(), and its
-      // ~920-byte budget then sometimes had no room left for the Span constructor.
-      sampled = sampler.shouldSample(sampler === this.sampler ? parent : null, ids, name, kind, attributes) === true;
+      // One call site: two made V8 inline the sampler twice into begin(), and its ~920-byte budget then
+      // sometimes had no room left for the Span constructor. sampleAsRoot's root sampler sees the parent too
+      // (an explicit `rv` in its tracestate is the trace's randomness); it ignores the sampled flag.
+      sampled = sampler.shouldSample(parent, ids, name, kind, sampleAttrs) === true;
     } catch (err) {
       sampled = false; // a user sampler that throws must not fail the request: the span is unsampled, counted
       this.samplerFailed(err);
@@ -165,7 +170,7 @@ export class Tracer {
     let traceState = parent !== null ? parent.traceState : null;
     if (sampled && (sampler === this.sampler ? this.samplerSetsState : sampler.traceStateFor !== undefined)) {
       try {
-        const ts = sampler.traceStateFor!(traceState);
+        const ts = sampler.traceStateFor!(parent, sampleAttrs);
         if (ts !== undefined) traceState = ts;
       } catch (err) { this.samplerFailed(err); }
     }
@@ -176,7 +181,7 @@ export class Tracer {
       return nr;
     }
     let start: number;
-    if (startTime !== undefined) { start = toMillis(startTime) - ORIGIN_MS; if (start !== start) start = sinceOrigin(); }
+    if (startTime !== undefined) { start = toMillis(startTime) - ORIGIN_MS; if (start !== start) { start = sinceOrigin(); this.counters.invalidTimes++; } }
     else start = sinceOrigin();
     const span = new Span(this, name, kind, flags, parent, traceState, start);
     span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
@@ -220,17 +225,40 @@ export class Tracer {
     for (const k in attributes) {
       const v0 = attributes[k];
       if (v0 === undefined || v0 === null) continue;
+      if (k.length === 0) { this.attrStats.invalid++; continue; } // as setAttribute('')
       if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
       const t = typeof v0;
       const v = (t === 'string' && (v0 as string).length <= policy.maxValueLength) || t === 'number' || t === 'boolean' ? v0 : sanitizeValue(v0, policy, this.attrStats);
       if (v === undefined) continue;
-      if (n >= policy.maxCount) { this.attrStats.dropped++; continue; }
+      if (n >= policy.maxCount) { this.dropInitial(span); continue; }
       if (a === null) a = this.takeAttrArray();
       a[2 * n] = k;
       a[2 * n + 1] = v;
       n++;
     }
     span.setAttrs(a, n);
+  }
+
+  /** The start attributes plus the `inheritAttributes` a local parent has and they lack (a copy only then), for the sampler. */
+  private withInherited(parent: SpanContextLike | null, attributes: Attributes | undefined): Attributes | undefined {
+    if (!(parent instanceof Span)) return attributes;
+    const keys = this.inherit!;
+    let out = attributes;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (attributes !== undefined && attributes[k] != null) continue;
+      const v = parent.getAttribute(k);
+      if (v === undefined) continue;
+      if (out === attributes) out = { ...attributes };
+      out![k] = v;
+    }
+    return out;
+  }
+
+  /** An initial attribute over the count limit: counted in the tracer's stats and in the span's droppedAttributesCount. */
+  private dropInitial(span: Span): void {
+    this.attrStats.dropped++;
+    (span.rare ??= new SpanRare()).droppedAttrs++;
   }
 
   /** Copy `inheritAttributes` a local parent span has and the child was not given (the child's own value wins). */
@@ -248,8 +276,11 @@ export class Tracer {
     const out: unknown[] = [];
     const allow = this.attrPolicy.allow;
     for (const k in attributes) {
+      const v0 = attributes[k];
+      if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
+      if (k.length === 0) { this.attrStats.invalid++; continue; }
       if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-      const v = sanitizeValue(attributes[k], this.attrPolicy, this.attrStats);
+      const v = sanitizeValue(v0, this.attrPolicy, this.attrStats);
       if (v === undefined) continue;
       if (out.length >= 2 * this.attrPolicy.maxCount) { this.attrStats.dropped++; continue; }
       out.push(k, v);
@@ -304,7 +335,7 @@ export class Tracer {
     return {
       ...p,
       started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
-      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors,
+      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes,
       dropped,
       attributes: { dropped: this.attrStats.dropped, truncated: this.attrStats.truncated, rejected: this.attrStats.rejected, invalid: this.attrStats.invalid },
       propagation: { ...this.propagationStats },

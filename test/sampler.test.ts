@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, probability, parentBased, alwaysOn, alwaysOff, samplerFromEnv, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, FLAG_SAMPLED, Span, NonRecordingSpan } from '../src/index.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import { samplerFromSettings } from '../src/config/sampling.js';
+import { extractContext, injectContext } from '../src/index.js';
 
 test('threshold encoding follows the OTel th rule (trailing zeros removed)', () => {
   assert.is((probability(1) as ProbabilitySampler).th, '0');
@@ -144,6 +146,85 @@ test('a sampler that throws never reaches the caller: the span is unsampled, cou
   assert.is(b.isRecording(), false);
   assert.is(t.stats().samplerErrors, 2);
   assert.is(logs.length, 1);
+});
+
+test('parent-based: a child sampled by its parent\'s flag gets no th its parent did not carry (OTel parent-based threshold)', () => {
+  const t = createTracer({ sampler: parentBased(probability(0.1)), processor: new CaptureProcessor() });
+  // 56 random bits = 1: below p = 0.1's threshold, so a th on this span would contradict its own trace ID
+  const remote = extractContext({ traceparent: '00-4bf92f3577b34da6a300000000000001-00f067aa0ba902b7-03' })!;
+  const s = t.startSpan('GET /', { parent: remote });
+  assert.ok((s.traceFlags & FLAG_SAMPLED) !== 0, 'sampled by the parent');
+  const out: Record<string, unknown> = {};
+  injectContext(s, out);
+  assert.is(out.tracestate, undefined, 'no outgoing th');
+  // a local parent from a tracer without thresholds: same rule
+  const p = createTracer({ processor: new CaptureProcessor() }).startSpan('root');
+  assert.is((t.startSpan('child', { parent: p }) as Span).traceState, null);
+  // a parent's th passes on unchanged; a root gets the root sampler's
+  const withTh = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03', tracestate: 'ot=th:c' })!;
+  assert.is(String((t.startSpan('x', { parent: withTh }) as Span).traceState), 'ot=th:c');
+  let root: Span | NonRecordingSpan;
+  do root = t.startSpan('r', { root: true }); while (!(root instanceof Span));
+  assert.ok(String(root.traceState).startsWith('ot=th:e66666'));
+});
+
+test('per-tenant rates record their own th (TenantSampler, and the config\'s sampler)', () => {
+  for (const sampler of [
+    new TenantSampler(probability(0.5), { a: probability(0.25) }),
+    samplerFromSettings({ parentBased: true, probability: 0.5, tenants: { a: 0.25 } }, 'tenant.id'),
+  ]) {
+    const t = createTracer({ sampler, processor: new CaptureProcessor() });
+    let a = 0, other = 0;
+    for (let i = 0; i < 400; i++) {
+      const sa = t.startSpan('x', { root: true, attributes: { 'tenant.id': 'a' } });
+      if (sa instanceof Span) { a++; assert.is(String(sa.traceState), 'ot=th:c', 'tenant a: p = 0.25'); }
+      const so = t.startSpan('x', { root: true, attributes: { 'tenant.id': 'b' } });
+      if (so instanceof Span) { other++; assert.is(String(so.traceState), 'ot=th:8', 'fallback: p = 0.5'); }
+    }
+    assert.ok(a > 40 && other > 120, `both sampled some (${a}, ${other})`);
+  }
+});
+
+test('sampleAsRoot: the root sampler uses the parent\'s explicit rv, so the recorded (th, rv) agrees with the decision', () => {
+  const t = createTracer({ sampler: parentBased(probability(0.5)), processor: new CaptureProcessor() });
+  const indep = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() });
+  for (const [rv, want] of [['00000000000001', false], ['ffffffffffffff', true]] as const) {
+    // the trace ID's own bits say the opposite of rv
+    const tid = want ? '4bf92f3577b34da6a300000000000000' : '4bf92f3577b34da6a3ffffffffffffff';
+    const ctx = extractContext({ traceparent: `00-${tid}-00f067aa0ba902b7-01`, tracestate: `ot=rv:${rv}` })!;
+    const s = t.startSpan('GET /', { parent: ctx, sampleAsRoot: true });
+    assert.is((s.traceFlags & FLAG_SAMPLED) !== 0, want, 'rv decides');
+    assert.is((indep.startSpan('GET /', { parent: ctx }).traceFlags & FLAG_SAMPLED) !== 0, want, 'as an independent probability sampler');
+    if (want) assert.is(String((s as Span).traceState), 'ot=th:8;rv:ffffffffffffff');
+  }
+});
+
+test('sampleAsRoot with a TenantSampler over parent-based samplers: the caller\'s sampled flag does not decide', () => {
+  const t = createTracer({ sampler: new TenantSampler(parentBased(probability(0)), { a: parentBased(probability(1)) }) });
+  const remote = () => parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')!;
+  for (let i = 0; i < 50; i++) {
+    assert.is(t.startSpan('GET /', { parent: remote(), sampleAsRoot: true, attributes: { 'tenant.id': 'zzz' } }).traceFlags & FLAG_SAMPLED, 0);
+    assert.is(t.startSpan('GET /', { parent: remote(), sampleAsRoot: true, attributes: { 'tenant.id': 'a' } }).traceFlags & FLAG_SAMPLED, FLAG_SAMPLED);
+    // without sampleAsRoot the parent's flag is followed, as parent-based sampling says
+    assert.is(t.startSpan('GET /', { parent: remote(), attributes: { 'tenant.id': 'zzz' } }).traceFlags & FLAG_SAMPLED, FLAG_SAMPLED);
+  }
+});
+
+test('AC-005 inheritAttributes: a child samples as its tenant (the sampler sees the inherited tenant.id)', () => {
+  for (const sampler of [
+    new TenantSampler(probability(0), { acme: probability(1) }),
+    samplerFromSettings({ parentBased: false, probability: 0, tenants: { acme: 1 } }, 'tenant.id'),
+  ]) {
+    const t = createTracer({ sampler, processor: new CaptureProcessor(), inheritAttributes: ['tenant.id'] });
+    const root = t.startSpan('GET /', { attributes: { 'tenant.id': 'acme', 'http.request.method': 'GET' } });
+    assert.ok(root instanceof Span);
+    const child = t.withSpan(root, () => t.startSpan('SELECT', { attributes: { 'db.system': 'postgresql' } }));
+    assert.ok(child instanceof Span, 'sampled at the tenant\'s rate');
+    assert.is((child as Span).getAttribute('tenant.id'), 'acme');
+    assert.is((child as Span).getAttribute('http.request.method'), undefined, 'only the listed keys');
+    // the child's own tenant wins, for sampling too
+    assert.ok(!(t.withSpan(root, () => t.startSpan('x', { attributes: { 'tenant.id': 'other' } })) instanceof Span));
+  }
 });
 
 test.run();

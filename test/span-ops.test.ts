@@ -66,7 +66,7 @@ test('span write side (fast paths and full methods) follows the documented rules
         if (o.object) span.setStatus({ code: o.code as number, message: o.message as string | undefined });
         else span.setStatus(o.code as number, o.message as string | undefined);
         if (ended) { c.afterEnd++; continue; }
-        if (o.code !== 0 && o.code !== 1 && o.code !== 2) continue;
+        if (o.code !== 1 && o.code !== 2) continue; // UNSET is ignored (OTel trace API, Set Status), other codes too
         if (status === 1) continue; // OK is final
         status = o.code;
         if (o.code === 2 && typeof o.message === 'string' && o.message.length > 0) statusMessage = o.message.slice(0, pol.maxValueLength);

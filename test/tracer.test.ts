@@ -248,6 +248,59 @@ test('events are bounded and counted', () => {
   assert.is(tracer.stats().eventsDropped, 1);
 });
 
+test('explicit times that are not usable epoch times (±68 years from start, NaN, <= 0) fall back to the clock, counted', () => {
+  const { tracer } = setup();
+  const before = Date.now();
+  const y2100 = Date.UTC(2100, 0, 1);
+  const s = tracer.startSpan('x', { startTime: y2100 }) as Span;
+  s.addEvent('e', undefined, new Date(NaN));
+  s.end(y2100 + 1000);
+  assert.ok(s.startTime >= before - 1 && s.startTime <= Date.now() + 1, `start from the clock, not wrapped (${s.startTime})`);
+  assert.ok(BigInt(s.startUnixNano) > 1_700_000_000_000_000_000n);
+  assert.ok(s.endTime >= s.startTime && s.endTime <= Date.now() + 1);
+  assert.ok(s.events[0]!.time >= before - 1);
+  assert.is(tracer.stats().invalidTimes, 3);
+  // usable ones are not counted: 2001 (before the process started) is kept exactly
+  const t = tracer.startSpan('y', { startTime: Date.UTC(2001, 0, 1) }) as Span;
+  t.end(Date.UTC(2001, 0, 1) + 1500);
+  assert.is(t.startTime, Date.UTC(2001, 0, 1));
+  assert.is(t.duration, 1500);
+  assert.is(tracer.stats().invalidTimes, 3);
+});
+
+test('setStatus(UNSET) is ignored (OTel trace API, Set Status): ERROR and its message stay', () => {
+  const { tracer } = setup();
+  const s = tracer.startSpan('x') as Span;
+  s.setStatus(SpanStatusCode.ERROR, 'db down');
+  s.setStatus(SpanStatusCode.UNSET);
+  s.setStatus({ code: SpanStatusCode.UNSET });
+  assert.is(s.status, SpanStatusCode.ERROR);
+  assert.is(s.statusMessage, 'db down');
+});
+
+test('initial attributes over the count limit count in the span\'s droppedAttributesCount too; an empty key is invalid', () => {
+  const { tracer } = setup({ attributes: { maxCount: 2 } });
+  const s = tracer.startSpan('x', { attributes: { a: 1, b: 2, c: 3, d: 4 } }) as Span;
+  assert.is(s.nAttr, 2);
+  assert.is(s.rare?.droppedAttrs, 2);
+  assert.is(tracer.stats().attributes.dropped, 2);
+  const e = tracer.startSpan('y', { attributes: { '': 'v', k: 1 } }) as Span;
+  assert.equal(e.attributes, { k: 1 });
+  assert.is(tracer.stats().attributes.invalid, 1);
+});
+
+test('event and link attributes: undefined / null values are skipped like span attributes, not counted invalid', () => {
+  const { tracer } = setup();
+  const s = tracer.startSpan('x') as Span;
+  s.setAttributes({ a: undefined });
+  s.addEvent('e', { a: undefined, b: null as never, c: 1 });
+  s.addLink(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')!, { a: undefined, d: 2 });
+  assert.is(tracer.stats().attributes.invalid, 0);
+  assert.equal(s.events[0]!.attrs, ['c', 1]);
+  s.addEvent('f', { '': 1 });
+  assert.is(tracer.stats().attributes.invalid, 1);
+});
+
 test('startActiveSpan makes the span active inside fn only', () => {
   const { tracer } = setup();
   const out = tracer.startActiveSpan('op', undefined, (span) => {

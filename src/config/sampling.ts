@@ -41,9 +41,9 @@ export class ReloadableSampler implements Sampler {
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
     return this.current.shouldSample(parent, trace, name, kind, attributes);
   }
-  traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
+  traceStateFor(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined {
     const c = this.current;
-    return c.traceStateFor !== undefined ? c.traceStateFor(parentState) : undefined;
+    return c.traceStateFor !== undefined ? c.traceStateFor(parent, attributes) : undefined;
   }
 }
 
@@ -56,8 +56,8 @@ class CurrentRoot implements Sampler {
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
     return this.target.shouldSample(parent, trace, name, kind, attributes);
   }
-  traceStateFor(parentState: TraceState | null): TraceState | null | undefined {
+  traceStateFor(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined {
     const t = this.target;
-    return t.traceStateFor !== undefined ? t.traceStateFor(parentState) : undefined;
+    return t.traceStateFor !== undefined ? t.traceStateFor(parent, attributes) : undefined;
   }
 }

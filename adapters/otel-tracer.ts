@@ -41,10 +41,10 @@ export class BridgeTracer implements ApiTracer {
 
   startSpan(name: string, options?: ApiSpanOptions, context?: Context): BridgeSpan {
     const b = this.b;
-    const parent = options != null && options.root === true ? null : parentOf(context);
+    const parent = parentOf(context); // read for root spans too: suppressTracing applies to them as well (as in OTel's SDK)
     if (parent === SUPPRESSED) { b.counters.suppressed++; return this.noop; }
     const o = scratch;
-    o.parent = parent;
+    o.parent = options != null && options.root === true ? null : parent;
     if (options != null) {
       o.kind = options.kind === undefined ? 1 : kindOf(options.kind);
       o.attributes = options.attributes === undefined ? undefined : redactAttributes(b, options.attributes);

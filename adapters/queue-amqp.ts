@@ -2,6 +2,7 @@
 // object, imports no broker library.
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
+import { storage } from '../src/context.js';
 import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
 
 export interface AmqpPublishOptions { headers?: Record<string, unknown>; messageId?: string; [option: string]: unknown }
@@ -53,18 +54,26 @@ export interface AmqpConsumeOptions {
   onError?: (err: unknown, msg: AmqpMessageLike) => void;
 }
 
-/** `channel.consume` with a CONSUMER span `process <queue>` per message, active while the handler runs. */
+/**
+ * `channel.consume` with a CONSUMER span `process <queue>` per message, active while the handler runs. amqplib
+ * delivers from its socket's I/O, which runs in the context the connection was opened in (often a request that
+ * ended long ago): that is no ambient span of the message (js#4001), so none is active when its span starts.
+ */
 export function consumeAmqp(tracer: Tracer, channel: AmqpChannelLike, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions = {}): Promise<{ consumerTag: string }> {
-  const onError = options.onError;
   return channel.consume(queue, (msg) => {
     if (msg === null) return; // the broker cancelled the consumer
-    const p = consumeMessage(tracer, msg.properties.headers, {
-      system: SYSTEM,
-      destination: queue,
-      mode: options.mode,
-      messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
-      attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
-    }, (span) => handler(msg, span));
-    if (onError !== undefined) p.catch((err: unknown) => onError(err, msg));
+    storage.run(undefined, consumeOne, tracer, queue, handler, options, msg);
   }, options.consumeOptions);
+}
+
+function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions, msg: AmqpMessageLike): void {
+  const p = consumeMessage(tracer, msg.properties.headers, {
+    system: SYSTEM,
+    destination: queue,
+    mode: options.mode,
+    messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
+    attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
+  }, (span) => handler(msg, span));
+  const onError = options.onError;
+  if (onError !== undefined) p.catch((err: unknown) => onError(err, msg));
 }

@@ -9,8 +9,11 @@ export interface BullQueueLike<J = { id?: string | undefined }> { name: string; 
 export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; opts?: { telemetry?: { metadata?: string } } }
 
 const SYSTEM = 'bullmq';
-/** A W3C carrier is two short headers; anything longer is not ours and is not parsed. */
-const MAX_METADATA = 1024;
+/**
+ * A W3C carrier is two short headers: traceparent (55) and tracestate (≤ 512, every `"` or `\` in it doubled by
+ * JSON: ≤ 1024) plus the JSON around them; anything longer is not ours and is not parsed.
+ */
+const MAX_METADATA = 2048;
 
 /** `queue.add` under a PRODUCER span `publish <queue>`; the job ID becomes `messaging.message.id`. */
 export async function addJob<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, name: string, data: unknown, opts: Record<string, unknown> = {}): Promise<J> {

@@ -2,9 +2,10 @@
 // `headers` factory of the nats module, so it imports no broker library.
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
+import { storage } from '../src/context.js';
 import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
 
-export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void }
+export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void; delete?(k: string): void }
 export interface NatsMsgLike { subject: string; reply?: string; data: Uint8Array; headers?: NatsHeadersLike }
 export interface NatsConnectionLike {
   publish(subject: string, payload?: Uint8Array | string, options?: { headers?: NatsHeadersLike; reply?: string }): void;
@@ -29,6 +30,8 @@ export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: str
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject });
   try {
     for (const k in carrier) h.set(k, carrier[k]!);
+    // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
+    if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate');
     nc.publish(subject, payload, options.reply === undefined ? { headers: h } : { headers: h, reply: options.reply });
   } catch (err) {
     span.recordError(err);
@@ -38,13 +41,22 @@ export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: str
   }
 }
 
-/** The W3C carrier in a NATS message's headers (get() returns '' for a missing header). */
+/**
+ * The W3C carrier in a NATS message's headers (get() returns '' for a missing header). NATS header names are
+ * case-sensitive: `Traceparent` (Go producers injecting through http.Header, which canonicalises names) is
+ * read too, as extractMessageContext does for other carriers.
+ */
 export function natsCarrier(msg: NatsMsgLike): Carrier | null {
   const h = msg.headers;
   if (h === undefined) return null;
-  const tp = h.get('traceparent');
-  if (!tp) return null;
-  const ts = h.get('tracestate');
+  let tp = h.get('traceparent');
+  let ts: string;
+  if (tp) ts = h.get('tracestate');
+  else {
+    tp = h.get('Traceparent');
+    if (!tp) return null;
+    ts = h.get('Tracestate') || h.get('tracestate');
+  }
   return ts ? { traceparent: tp, tracestate: ts } : { traceparent: tp };
 }
 
@@ -61,14 +73,17 @@ export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: 
   return consumeMessage(tracer, natsCarrier(msg), { system: SYSTEM, destination: msg.subject, mode: options.mode }, (span) => handler(msg, span));
 }
 
-/** `nc.subscribe` with a callback that processes each message under its CONSUMER span. */
+/**
+ * `nc.subscribe` with a callback that processes each message under its CONSUMER span. nats.js calls it from
+ * its socket's I/O, which runs in the context the connection was opened in: no ambient span there (js#4001).
+ */
 export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, handler: (msg: NatsMsgLike, span: AnySpan) => unknown, options: NatsConsumeOptions = {}): unknown {
   const onError = options.onError;
   return nc.subscribe(subject, {
     queue: options.queue,
     callback: (err, msg) => {
       if (err !== null) { onError?.(err, msg); return; }
-      const p = processNats(tracer, msg, handler, options);
+      const p = storage.run(undefined, processNats, tracer, msg, handler, options);
       if (onError !== undefined) p.catch((e: unknown) => onError(e, msg));
     },
   });

@@ -56,8 +56,18 @@ function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attribu
 
 /** Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier. */
 export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore()): Carrier {
-  if (ctx !== undefined) injectHeaders(ctx, carrier);
+  if (ctx !== undefined) writeContext(ctx, carrier);
   return carrier;
+}
+
+/**
+ * W3C inject into a carrier that may hold a forwarded message's headers: its `tracestate` belongs to its own
+ * `traceparent` and must not ride along with ours (W3C §3.3: tracestate goes with the traceparent it came
+ * with), so a stale one is removed whenever a new traceparent is written.
+ */
+function writeContext(ctx: SpanContextLike, carrier: Carrier): void {
+  if (carrier.tracestate !== undefined && (ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) !== 0 && (ctx.s0 | ctx.s1) !== 0) delete carrier.tracestate;
+  injectHeaders(ctx, carrier);
 }
 
 function text(v: unknown): string | undefined {
@@ -82,7 +92,7 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
   const op = o.operation ?? 'publish';
   const active = storage.getStore();
   const span = tracerOf(active, tracer).startSpan(op + ' ' + o.destination, { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
-  injectHeaders(span, carrier);
+  writeContext(span, carrier);
   return span;
 }
 
@@ -134,7 +144,7 @@ export function consumeMessage<T>(tracer: Tracer, carrier: Carrier | null | unde
   return runIn(startConsume(tracer, carrier, o), fn);
 }
 
-/** Process a batch under one CONSUMER span with a link per message's creation context. */
+/** Process a batch under one CONSUMER span (CLIENT for `receive`) with a link per message's creation context. */
 export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier | null | undefined>, o: ConsumeOptions, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
   const op = o.operation ?? 'process';
   const ambient = storage.getStore();
@@ -146,7 +156,8 @@ export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier 
   }
   const attributes = baseAttributes(o, op);
   attributes['messaging.batch.message_count'] = carriers.length;
-  const span = t.startSpan(op + ' ' + o.destination, { kind: SpanKind.CONSUMER, parent: ambient ?? null, attributes, links });
+  const kind = op === 'receive' ? SpanKind.CLIENT : SpanKind.CONSUMER; // semconv: receive → CLIENT, process → CONSUMER
+  const span = t.startSpan(op + ' ' + o.destination, { kind, parent: ambient ?? null, attributes, links });
   return runIn(span, fn);
 }
 

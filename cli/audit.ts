@@ -2,7 +2,7 @@
 // appears, AC-003 fields missing, attributes outside the allowlist, and a per-service score to gate CI on.
 import { compileAllowlist } from '../src/attributes.js';
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, list, load, num, out, styleFor, type Command, type Values } from './args.js';
-import { buildTree, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, ORPHAN, ROOT, type Model } from './model.js';
+import { buildTree, key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, ORPHAN, ROOT, type Model } from './model.js';
 import { clean, fmtInt, fmtPct, table, type Style } from './term.js';
 
 /** Operational metadata only (AC-007): semantic-convention keys that carry no payload, credentials or PII. */
@@ -58,11 +58,12 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
       }
       const kind = m.kind[g]!;
       if (kind === KIND_SERVER || kind === KIND_CONSUMER) {
-        if (p === ROOT) a.roots++;
-        else { a.inbound++; if (p >= 0) a.inboundOk++; }
+        // a new trace that links to its callers' contexts (batch consume, `mode: 'link'`) got them: propagated
+        if (p === ROOT && m.links[g] === 0) a.roots++;
+        else { a.inbound++; if (p !== ORPHAN) a.inboundOk++; }
       } else if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && (m.flags[g]! & F_EXTERNAL) === 0) {
         a.outbound++;
-        if (tr.childOff[i + 1]! > tr.childOff[i]!) a.outboundOk++;
+        if (tr.childOff[i + 1]! > tr.childOff[i]! || m.linked.has(key53(m.sHi[g]!, m.sLo[g]!))) a.outboundOk++;
         else {
           const peer = S.get(m.peer[g]!) || '?';
           a.deadPeers.set(peer, (a.deadPeers.get(peer) ?? 0) + 1);
@@ -135,7 +136,7 @@ export function renderAudit(r: AuditResult, st: Style): string {
   L.push(warn(r.disallowedAttributes.length, `  attribute keys outside the allowlist: ${r.disallowedAttributes.length ? '' : 'none'}`));
   for (const d of r.disallowedAttributes.slice(0, 20)) L.push(`    ${c(d.key, 60)} on ${fmtInt(d.spans)} span(s) of ${d.services.map((s) => c(s, 30)).join(', ')}`);
   if (r.duplicateSpans) L.push(st.yellow(`  duplicate span IDs (same span exported twice?): ${fmtInt(r.duplicateSpans)}`));
-  L.push('', st.bold('Propagation score per service') + st.dim('  (inbound: server/consumer spans whose parent is in the trace; outbound: client/producer spans with a span downstream)'));
+  L.push('', st.bold('Propagation score per service') + st.dim('  (inbound: server/consumer spans whose parent is in the trace or that link to their callers; outbound: client/producer spans with a span downstream or linking to them)'));
   L.push(table(['service', 'score', 'inbound ok', 'outbound ok', 'new traces', 'no downstream'],
     r.services.map((s) => [c(s.service), s.score === null ? '-' : s.score < 1 ? st.yellow(fmtPct(s.score)) : fmtPct(s.score), `${s.inboundOk}/${s.inbound}`, `${s.outboundOk}/${s.outbound}`,
       String(s.rootEntries), Object.entries(s.noDownstream).map(([p, n]) => `${c(p, 30)} ×${n}`).join(', ')]),
@@ -156,6 +157,9 @@ in several roots, calls whose callee never appears, services that receive calls 
 missing AC-003 fields, and attribute keys outside the allowlist (operational metadata only).
 Per service, a propagation score = (inbound spans with their parent found + outbound calls with a span
 downstream) / (inbound + outbound); database calls (db.system) are not expected to have spans downstream.
+A span link counts as propagation: a consumer that starts a new trace linking to the messages' contexts
+(batch consume, link mode) is an inbound span that got its context, and the producers it links to are
+outbound calls with a span downstream.
 
 Options:
 ${FILE_HELP}

@@ -1,7 +1,7 @@
 // OTLP/JSON ExportTraceServiceRequest → SpanInput → Model. The input is untrusted: every field is
 // type-checked, a span without valid trace and span IDs is skipped and counted, never guessed.
 import { readHex8 } from '../src/hex.js';
-import { Model, SpanInput, MISS_END, MISS_HTTP_CODE, MISS_NAME, MISS_SERVICE, MISS_START, KIND_CLIENT, KIND_SERVER } from './model.js';
+import { Model, SpanInput, key53, MISS_END, MISS_HTTP_CODE, MISS_NAME, MISS_SERVICE, MISS_START, KIND_CLIENT, KIND_SERVER } from './model.js';
 
 export interface DecodeResult { spans: number; bad: number; why: string; error: string | null }
 
@@ -112,13 +112,21 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
         // an HTTP span must say how it ended: a code, or an error status (connection failed: no code)
         if (s.httpSpan && s.http === 0 && s.status !== 2 && (s.kind === KIND_SERVER || s.kind === KIND_CLIENT)) miss |= MISS_HTTP_CODE;
         s.missing = miss;
-        s.links = Array.isArray(sp.links) ? sp.links.length : 0;
+        s.links = Array.isArray(sp.links) ? decodeLinks(sp.links, model) : 0;
         model.add(s);
         r.spans++;
       }
     }
   }
   return r;
+}
+
+/** Remember which span IDs are linked to (the audit counts a linked PRODUCER as propagated); returns the link count. */
+function decodeLinks(links: unknown[], model: Model): number {
+  for (const l of links) {
+    if (isObj(l) && hexWords(l.spanId, 16, words) && (words[0]! | words[1]!) !== 0) model.linked.add(key53(words[0]!, words[1]!));
+  }
+  return links.length;
 }
 
 function bad(r: DecodeResult, why: string): void {

@@ -76,6 +76,8 @@ export class Model {
   readonly strings = new Interner();
   readonly keysets = new Interner();
   readonly traceIds: string[] = [];
+  /** Span IDs (key53) some span links to: a PRODUCER consumed under a link (batch, `mode: 'link'`) has its callee there. */
+  readonly linked = new Set<number>();
   private readonly traceMap = new Map<string, number>();
   /** Attribute objects per span, only when asked for (one trace in `view`). */
   readonly attrs: Array<Record<string, unknown> | null> | null;
@@ -171,7 +173,8 @@ export class TraceTree {
 export const ROOT = -1;
 export const ORPHAN = -2;
 
-const key53 = (hi: number, lo: number): number => (hi & 0x1fffff) * 4294967296 + (lo >>> 0);
+/** A span ID as a number: 53 of its 64 bits (exact match is checked where a collision would matter). */
+export const key53 = (hi: number, lo: number): number => (hi & 0x1fffff) * 4294967296 + (lo >>> 0);
 
 export function buildTree(m: Model, t: number): TraceTree {
   const all = Array.from(m.spansOf(t));

@@ -3,11 +3,13 @@
 // attributes outside the allowlist, and gates CI with --min-score / --strict exit codes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
 import { cli } from './helpers/cli-run.js';
+import { createTracer, fileExporter, type Span } from '../src/index.js';
+import { consumeBatch, consumeMessage, publish, type Carrier } from '../adapters/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-audit-'));
 const file = join(dir, 'spans.jsonl');
@@ -126,6 +128,42 @@ test('AC-002 audit: a parent-link cycle in corrupt input neither hangs nor crash
   const v = await cli(['view', t, '--file', f, '--json']);
   assert.is(v.code, 0, v.err);
   assert.is(JSON.parse(v.out).spans.length, 3);
+});
+
+test('AC-002 audit: consumers linking to the messages\' contexts (batch consume, link mode) count as propagated, and so do their producers', async () => {
+  // real tracewire spans: the messaging conventions' way for batches (one CONSUMER span, a link per message)
+  const f = join(dir, 'links.jsonl');
+  const orders = createTracer({ service: 'orders', exporter: fileExporter({ path: f }), env: {} });
+  const worker = createTracer({ service: 'worker', exporter: fileExporter({ path: f }), env: {} });
+  const carriers: Carrier[] = [];
+  for (let i = 0; i < 3; i++) {
+    const root = orders.startSpan('POST /orders', { kind: 2, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 201 } }) as Span;
+    const c: Carrier = {};
+    await orders.withSpan(root, () => publish(orders, c, { system: 'rabbitmq', destination: 'orders' }, () => {}));
+    root.end();
+    carriers.push(c);
+  }
+  await consumeBatch(worker, carriers.slice(0, 2), { system: 'rabbitmq', destination: 'orders' }, () => {});
+  await consumeMessage(worker, carriers[2], { system: 'rabbitmq', destination: 'orders', mode: 'link' }, () => {});
+  await orders.shutdown();
+  await worker.shutdown();
+  const r = await cli(['audit', '--file', f, '--min-score', '100', '--json']);
+  const a = JSON.parse(r.out);
+  assert.is(r.code, 0, r.out);
+  assert.is(a.spans, 8);
+  assert.equal(a.deadEnds, []);
+  assert.equal(a.neverPropagate, []);
+  const svc = (n: string) => a.services.find((x: { service: string }) => x.service === n);
+  assert.equal([svc('orders').outboundOk, svc('orders').outbound, svc('orders').score], [3, 3, 1]);
+  assert.equal([svc('worker').inboundOk, svc('worker').inbound, svc('worker').rootEntries, svc('worker').score], [2, 2, 0, 1]);
+});
+
+test('README: the audit example gates on a percentage, as --min-score reads it', async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const m = /tracewire audit --min-score (\S+)/.exec(readme);
+  assert.ok(m, 'README shows the audit gate');
+  const r = await cli(['audit', '--file', file, '--min-score', m![1]!]);
+  assert.is(r.code, 1, `the README's gate (${m![1]}) must fail services scoring 33% and 67%: ${r.out.split('\n').slice(-2).join(' ')}`);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -359,6 +359,20 @@ test('AC-007 suppressTracing: no span is recorded, nothing is injected, and it i
   assert.is(r.stats().suppressed, 4);
 });
 
+test('AC-007 suppressTracing also holds for root spans (options.root), as in the OTel SDK', () => {
+  const { cap, otel, reg: r } = setup();
+  context.with(suppressTracing(context.active()), () => {
+    const s = otel.startSpan('root-under-suppress', { root: true });
+    assert.not.ok(s.isRecording());
+    assert.is(s.spanContext().traceId, '0'.repeat(32));
+    s.end();
+    otel.startActiveSpan('active-root', { root: true }, (a) => { assert.not.ok(a.isRecording()); a.end(); });
+  });
+  otel.startSpan('root-after', { root: true }).end();
+  assert.equal(cap.spans.map((x) => x.name), ['root-after']);
+  assert.is(r.stats().suppressed, 2);
+});
+
 test('AC-001 propagation through the bridge: inject/extract by the core W3C rules, plain and getter/setter carriers', () => {
   const { cap, otel, tracer } = setup();
   const headers = { traceparent: `00-${TID}-${SID}-01`, tracestate: 'a=1,b=2' };

@@ -136,4 +136,40 @@ test('AC-002 NATS: context in the message headers, subscriber span under the pub
   }
 });
 
+test('AC-002 RabbitMQ: a connection opened inside a request span does not make that span the parent or a link of every message (js#4001)', async () => {
+  if (!(await need('RabbitMQ', 5672))) return;
+  const amqp = require('amqplib') as { connect(url: string): Promise<{ createChannel(): Promise<AmqpChannelLike & { assertQueue(q: string, o: object): Promise<unknown>; ack(m: AmqpMessageLike): void; close(): Promise<void> }>; close(): Promise<void> }> };
+  const { pc, cc, producer, consumer } = pair();
+  // the worker connects lazily while it handles its first request: amqplib's socket I/O keeps that context
+  const first = consumer.startSpan('GET /first-request') as Span;
+  const conn = await consumer.withSpan(first, () => amqp.connect('amqp://guest:guest@127.0.0.1:5672'));
+  const ch = await consumer.withSpan(first, () => conn.createChannel());
+  first.end();
+  const queue = 'tracewire-test-' + randomUUID();
+  try {
+    await ch.assertQueue(queue, { exclusive: true, autoDelete: true });
+    let n = 0;
+    let done!: () => void;
+    const both = new Promise<void>((r) => (done = r));
+    await consumeAmqp(consumer, ch, queue, (msg) => { ch.ack(msg); if (++n === 2) done(); }, { mode: 'link' });
+    const root = producer.startSpan('place-order') as Span;
+    producer.withSpan(root, () => { publishAmqp(producer, ch, '', queue, Buffer.from(SECRET_BODY)); });
+    root.end();
+    ch.publish('', queue, Buffer.from(SECRET_BODY)); // a message without context
+    await deadline(both, 5000, 'amqp messages');
+    for (let i = 0; i < 50 && cc.spans.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const consumers = cc.spans.filter((s) => s.kind === SpanKind.CONSUMER);
+    assert.is(consumers.length, 2);
+    for (const c of consumers) {
+      assert.is(c.parentSpanId, '', 'link mode, no live ambient span: a root');
+      assert.is.not(c.traceId, first.traceId, 'not in the stale request\'s trace');
+      assert.not.ok(c.links.some((l) => l.spanId === first.spanId));
+    }
+    assert.is(consumers.find((c) => c.links.length === 1)!.links[0]!.spanId, pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!.spanId);
+  } finally {
+    await ch.close().catch(() => {});
+    await conn.close().catch(() => {});
+  }
+});
+
 test.run();

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
 import { consumeBatch, consumeMessage, extractMessageContext, injectContext, injectMessageContext, publish, startConsume, startPublish, type Carrier } from '../adapters/queue.js';
 import { jobCarrier, processJob, addJob } from '../adapters/queue-bullmq.js';
-import { natsCarrier, publishNats } from '../adapters/queue-nats.js';
-import { publishAmqp } from '../adapters/queue-amqp.js';
+import { natsCarrier, publishNats, subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { consumeAmqp, publishAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
 const TID = '0af7651916cd43dd8448eb211c80319c';
@@ -153,7 +153,7 @@ test('AC-002 recipes with stub clients: AMQP headers copied, BullMQ metadata, NA
   const jobLike = { id: '7', name: 'welcome', queueName: 'emails', opts: opts as { telemetry: { metadata: string } } };
   assert.match(String(jobCarrier(jobLike)!.traceparent), /^00-/);
   assert.is(jobCarrier({ ...jobLike, opts: { telemetry: { metadata: '{bad' } } }), null);
-  assert.is(jobCarrier({ ...jobLike, opts: { telemetry: { metadata: '{"a":' + '1'.repeat(2000) + '}' } } }), null);
+  assert.is(jobCarrier({ ...jobLike, opts: { telemetry: { metadata: '{"a":' + '1'.repeat(3000) + '}' } } }), null);
   assert.is(jobCarrier({ ...jobLike, opts: {} }), null);
   await processJob(tracer, async (_j, _t, span) => { assert.ok(span.isRecording()); })(jobLike);
   const producer = cap.spans.find((s) => s.name === 'publish emails')!;
@@ -169,6 +169,110 @@ test('AC-002 recipes with stub clients: AMQP headers copied, BullMQ metadata, NA
   assert.match(h.get('traceparent')!, /^00-/);
   assert.equal(natsCarrier({ subject: 's', data: new Uint8Array(), headers: hdrs }), { traceparent: h.get('traceparent') });
   assert.is(natsCarrier({ subject: 's', data: new Uint8Array() }), null);
+});
+
+test('AC-002 batch receive: a CLIENT span (semconv: receive → CLIENT, process → CONSUMER), one link per message', async () => {
+  const { cap, tracer } = setup();
+  const p = tracer.startSpan('produce') as Span;
+  const carrier = injectMessageContext({}, p);
+  p.end();
+  await consumeBatch(tracer, [carrier, carrier], { system: 'aws_sqs', destination: 'q', operation: 'receive' }, () => {});
+  await consumeBatch(tracer, [carrier], { system: 'aws_sqs', destination: 'q' }, () => {});
+  const [, recv, proc] = cap.spans as [Span, Span, Span];
+  assert.is(recv.name, 'receive q');
+  assert.is(recv.kind, SpanKind.CLIENT);
+  assert.is(recv.links.length, 2);
+  assert.is(proc.kind, SpanKind.CONSUMER);
+});
+
+test('AC-001 republishing a forwarded carrier: the old message\'s tracestate does not ride along with the new traceparent', async () => {
+  const { cap, tracer } = setup();
+  const incoming: Carrier = { traceparent: `00-${TID}-${SID}-01`, tracestate: 'vendor=old-trace', 'x-app': 'keep' };
+  // forwarded under a new trace (no active span): nothing of the old trace may be left
+  const fwd: Carrier = { ...incoming };
+  await publish(tracer, fwd, { system: 'rabbitmq', destination: 'retry' }, () => {});
+  assert.is.not(String(fwd.traceparent).slice(3, 35), TID);
+  assert.is(fwd.tracestate, undefined, 'stale tracestate removed');
+  assert.is(fwd['x-app'], 'keep');
+  const viaInject = injectMessageContext({ ...incoming }, tracer.startSpan('other', { root: true }));
+  assert.is(viaInject.tracestate, undefined);
+  // continuing the message's own trace keeps its tracestate (inherited by the producer span)
+  const cont: Carrier = { ...incoming };
+  const parent = extractMessageContext(incoming, tracer)!;
+  await tracer.withSpan(parent, () => publish(tracer, cont, { system: 'rabbitmq', destination: 'next' }, () => {}));
+  assert.is(cont.tracestate, 'vendor=old-trace');
+  assert.is(String(cont.traceparent).slice(3, 35), TID);
+  // an invalid context writes nothing and leaves the carrier as it was
+  const untouched = injectMessageContext({ ...incoming }, { t0: 0, t1: 0, t2: 0, t3: 0, s0: 0, s1: 0, traceFlags: 0, traceState: null } as never);
+  assert.equal(untouched, incoming);
+  // NATS: forwarded headers lose their tracestate too
+  const h = new Map<string, string>([['traceparent', `00-${TID}-${SID}-01`], ['tracestate', 'vendor=old-trace']]);
+  const hdrs = { get: (k: string) => h.get(k) ?? '', set: (k: string, v: string) => void h.set(k, v), delete: (k: string) => void h.delete(k) };
+  publishNats(tracer, { publish: () => {}, subscribe: () => ({}) }, 'subj', 'x', { headers: hdrs });
+  assert.is.not(h.get('traceparent')!.slice(3, 35), TID);
+  assert.not.ok(h.has('tracestate'));
+  assert.is(cap.spans.length, 3);
+});
+
+test('AC-001 NATS headers written by Go producers (http.Header canonicalises to Traceparent) are read', () => {
+  const h = new Map<string, string>([['Traceparent', `00-${TID}-${SID}-01`], ['Tracestate', 'a=1']]);
+  const hdrs = { get: (k: string) => h.get(k) ?? '', set: (k: string, v: string) => void h.set(k, v) };
+  assert.equal(natsCarrier({ subject: 's', data: new Uint8Array(), headers: hdrs }), { traceparent: `00-${TID}-${SID}-01`, tracestate: 'a=1' });
+  assert.is(extractMessageContext(natsCarrier({ subject: 's', data: new Uint8Array(), headers: hdrs }))?.traceId, TID);
+  // lower-case wins when both are there; neither: no carrier
+  h.set('traceparent', `00-${TID}-${'1'.repeat(16)}-01`);
+  assert.is(natsCarrier({ subject: 's', data: new Uint8Array(), headers: hdrs })!.traceparent, `00-${TID}-${'1'.repeat(16)}-01`);
+  assert.is(natsCarrier({ subject: 's', data: new Uint8Array(), headers: { get: () => '', set: () => {} } }), null);
+});
+
+test('AC-002 broker callbacks run in the connection\'s stale context (js#4001): recipe consumer spans neither join nor link it', async () => {
+  const { cap, tracer } = setup();
+  // amqplib / nats.js call back from socket I/O, in the async context the connection was opened in: here a
+  // request span that ended long before the messages arrive.
+  const stale = tracer.startSpan('GET /first-request') as Span;
+  stale.end();
+  const producer = tracer.startSpan('producer', { root: true }) as Span;
+  const headers = injectMessageContext({}, producer);
+  producer.end();
+  const amqpCbs: Array<(m: AmqpMessageLike | null) => void> = [];
+  const ch = { publish: () => true, consume: async (_q: string, cb: (m: AmqpMessageLike | null) => void) => { amqpCbs.push(cb); return { consumerTag: 't' }; } };
+  await consumeAmqp(tracer, ch, 'jobs', () => {}, { mode: 'link' });
+  await consumeAmqp(tracer, ch, 'jobs', () => {});
+  let natsCb!: (e: Error | null, m: NatsMsgLike) => void;
+  subscribeNats(tracer, { publish: () => {}, subscribe: (_s, o) => { natsCb = o!.callback!; return {}; } }, 'jobs', () => {});
+  const msg = (h?: Record<string, unknown>): AmqpMessageLike => ({ content: Buffer.from(BODY), fields: { exchange: '', routingKey: 'jobs' }, properties: { headers: h } });
+  tracer.withSpan(stale, () => {
+    amqpCbs[0]!(msg(headers)); // link mode with a creation context
+    amqpCbs[1]!(msg());        // parent mode, message without context
+    natsCb(null, { subject: 'jobs', data: new Uint8Array(), headers: { get: (k: string) => (headers[k] as string | undefined) ?? '', set: () => {} } });
+  });
+  for (let i = 0; i < 20 && cap.spans.length < 5; i++) await new Promise((r) => setTimeout(r, 1));
+  const consumers = cap.spans.filter((s) => s.kind === SpanKind.CONSUMER);
+  assert.is(consumers.length, 3);
+  for (const c of consumers) {
+    assert.is.not(c.traceId === stale.traceId && c.parentSpanId === stale.spanId, true, `${c.name}: not a child of the stale request span`);
+    assert.not.ok(c.links.some((l) => l.spanId === stale.spanId), 'no link to the stale request span');
+  }
+  const [linkMode, noContext, nats] = consumers as [Span, Span, Span];
+  assert.is(linkMode.parentSpanId, '');
+  assert.is(linkMode.links[0]!.spanId, producer.spanId);
+  assert.is(noContext.parentSpanId, '');
+  assert.is.not(noContext.traceId, stale.traceId);
+  assert.is(nats.parentSpanId, producer.spanId);
+  assert.is(nats.links.length, 0);
+});
+
+test('AC-001 BullMQ: a valid tracestate full of JSON-escaped characters still fits the metadata bound', async () => {
+  const { tracer } = setup();
+  const ts = 'a=' + '"'.repeat(250) + ',b=' + '\\'.repeat(250); // printable ASCII: a valid W3C tracestate
+  const parent = tracer.extract({ traceparent: `00-${TID}-${SID}-01`, tracestate: ts })!;
+  assert.is(parent.traceState?.toString(), ts);
+  let opts: Record<string, unknown> = {};
+  await tracer.withSpan(parent, () => addJob(tracer, { name: 'q', add: async (_n, _d, o) => { opts = o!; return { id: '1' }; } }, 'j', {}));
+  const c = jobCarrier({ name: 'j', queueName: 'q', opts: opts as { telemetry: { metadata: string } } });
+  assert.ok(c, 'context not lost');
+  assert.is(extractMessageContext(c, tracer)?.traceId, TID);
+  assert.is(extractMessageContext(c, tracer)?.traceState?.toString(), ts);
 });
 
 test.run();

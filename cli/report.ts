@@ -2,7 +2,7 @@
 // trace search by ID, waterfall, dependency graph (inline SVG), latency per service and operation.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EXIT_OK, FILE_HELP, FILE_OPTIONS, UsageError, list, load, num, out, traceIdArg, type Command, type Values } from './args.js';
+import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, UsageError, list, load, num, out, traceIdArg, type Command, type Values } from './args.js';
 import { buildTree, Interner, STATUS_ERROR, type Model } from './model.js';
 import { analyze } from './services.js';
 import { summarize } from './view.js';
@@ -73,7 +73,7 @@ Options:
 ${FILE_HELP}
   -o, --out <path>    the HTML file to write (default ./tracewire-report.html)
   --max-traces <n>    traces embedded (default 300): errors first, then slowest, then most recent
-  --trace <id>        always embed this trace (repeatable)
+  --trace <id>        always embed this trace (repeatable; exit code 1 if a file lacks it)
   --max-spans <n>     spans shown per trace (default 5000)
   -h, --help          this help`,
   options: { ...FILE_OPTIONS, out: { type: 'string', short: 'o' }, 'max-traces': { type: 'string' }, 'max-spans': { type: 'string' }, trace: { type: 'string', multiple: true } },
@@ -96,9 +96,12 @@ ${FILE_HELP}
       throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const n = (data.traces as unknown[]).length;
+    // A --trace the files do not hold: the report is still written (with the others), but that is a finding, as in `view`.
+    const missing = forced.filter((id) => model.traceNumber(id) < 0);
     const msg = `wrote ${file} (${fmtInt(Math.round(html.length / 1024))} KiB; ${fmtInt(n)} of ${fmtInt(model.traceCount)} traces, ${fmtInt(model.n)} spans summarised)`;
-    if (v.json === true) out(JSON.stringify({ out: file, bytes: html.length, traces: n, totalTraces: model.traceCount, spans: model.n }));
+    if (v.json === true) out(JSON.stringify({ out: file, bytes: html.length, traces: n, totalTraces: model.traceCount, spans: model.n, missing }));
     else out(msg);
-    return EXIT_OK;
+    for (const id of missing) process.stderr.write(`tracewire: trace ${id} not found in ${files.join(', ')}; the report has the others\n`);
+    return missing.length > 0 ? EXIT_FINDING : EXIT_OK;
   },
 };

@@ -43,6 +43,18 @@ test('AC-006 report: one self-contained HTML file, no external assets, data embe
   assert.match(bad.err, 'cannot write');
 });
 
+test('AC-004 report --trace with an ID the file does not hold: the report is written, the ID is named, exit code 1', async () => {
+  const absent = id32(7, 0xabc);
+  const r = await cli(['report', '--file', file, '--out', join(dir, 'r3.html'), '--trace', absent, '--trace', T], { cwd: dir });
+  assert.is(r.code, 1, r.err);
+  assert.match(r.err, `trace ${absent} not found`);
+  assert.not.match(r.err, T);
+  assert.ok(existsSync(join(dir, 'r3.html')));
+  const j = await cli(['report', '--file', file, '--out', join(dir, 'r4.html'), '--trace', absent, '--json'], { cwd: dir });
+  assert.is(j.code, 1);
+  assert.equal(JSON.parse(j.out).missing, [absent]);
+});
+
 test('AC-004 report in Chromium: search a trace ID, see its waterfall rows and the graph; hostile names stay inert', async () => {
   const exe = '/usr/bin/chromium';
   if (!existsSync(exe)) {

@@ -112,7 +112,8 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
         // an HTTP span must say how it ended: a code, or an error status (connection failed: no code)
         if (s.httpSpan && s.http === 0 && s.status !== 2 && (s.kind === KIND_SERVER || s.kind === KIND_CLIENT)) miss |= MISS_HTTP_CODE;
         s.missing = miss;
-        s.links = Array.isArray(sp.links) ? decodeLinks(sp.links, model) : 0;
+        s.linkCount = 0;
+        s.links = Array.isArray(sp.links) ? decodeLinks(sp.links, model, s) : 0;
         model.add(s);
         r.spans++;
       }
@@ -121,10 +122,22 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
   return r;
 }
 
-/** Remember which span IDs are linked to (the audit counts a linked PRODUCER as propagated); returns the link count. */
-function decodeLinks(links: unknown[], model: Model): number {
+/**
+ * Links: which span IDs are linked to (the audit counts a linked PRODUCER as propagated), and each link with
+ * valid trace and span IDs in `s.linkWords` (the services graph draws producer → consumer edges from them);
+ * returns the link count.
+ */
+function decodeLinks(links: unknown[], model: Model, s: SpanInput): number {
   for (const l of links) {
-    if (isObj(l) && hexWords(l.spanId, 16, words) && (words[0]! | words[1]!) !== 0) model.linked.add(key53(words[0]!, words[1]!));
+    if (!isObj(l) || !hexWords(l.spanId, 16, words) || (words[0]! | words[1]!) === 0) continue;
+    const hi = words[0]!;
+    const lo = words[1]!;
+    model.linked.add(key53(hi, lo));
+    const tid = typeof l.traceId === 'string' ? l.traceId.toLowerCase() : '';
+    if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) continue;
+    const o = s.linkCount++ * 4;
+    const w = s.linkWords;
+    w[o] = words[2]!; w[o + 1] = words[3]!; w[o + 2] = hi; w[o + 3] = lo;
   }
   return links.length;
 }

@@ -45,6 +45,9 @@ export class SpanInput {
   missing = 0;
   keys = '';
   links = 0;
+  /** Links with a valid trace and span ID, 4 words each: trace ID words 2 and 3 (its low 64 bits), span ID hi, lo. */
+  readonly linkWords: number[] = [];
+  linkCount = 0;
   attrs: Record<string, unknown> | null = null;
 }
 
@@ -78,6 +81,13 @@ export class Model {
   readonly traceIds: string[] = [];
   /** Span IDs (key53) some span links to: a PRODUCER consumed under a link (batch, `mode: 'link'`) has its callee there. */
   readonly linked = new Set<number>();
+  /**
+   * Links as flat columns (20 bytes per link, nothing per span without links): link j belongs to span
+   * linkFrom[j] (ascending, as spans are added in order) and points at span (linkHi, linkLo) of the trace whose
+   * ID ends in the 64 bits (linkT2, linkT3).
+   */
+  nLinks = 0;
+  linkFrom = new Int32Array(16); linkT2 = new Int32Array(16); linkT3 = new Int32Array(16); linkHi = new Int32Array(16); linkLo = new Int32Array(16);
   private readonly traceMap = new Map<string, number>();
   /** Attribute objects per span, only when asked for (one trace in `view`). */
   readonly attrs: Array<Record<string, unknown> | null> | null;
@@ -124,6 +134,24 @@ export class Model {
     this.flags[i] = (s.hasParent ? F_PARENT : 0) | (s.external ? F_EXTERNAL : 0);
     this.http[i] = s.http; this.resend[i] = Math.min(s.resend, 65535); this.links[i] = Math.min(s.links, 65535);
     if (this.attrs !== null) this.attrs.push(s.attrs);
+    for (let k = 0; k < s.linkCount; k++) this.addLink(i, s.linkWords, k * 4);
+  }
+
+  private addLink(from: number, w: readonly number[], o: number): void {
+    if (this.nLinks === this.linkFrom.length) {
+      const c = this.nLinks * 2;
+      this.linkFrom = grow(this.linkFrom, c); this.linkT2 = grow(this.linkT2, c); this.linkT3 = grow(this.linkT3, c); this.linkHi = grow(this.linkHi, c); this.linkLo = grow(this.linkLo, c);
+    }
+    const j = this.nLinks++;
+    this.linkFrom[j] = from; this.linkT2[j] = w[o]!; this.linkT3[j] = w[o + 1]!; this.linkHi[j] = w[o + 2]!; this.linkLo[j] = w[o + 3]!;
+  }
+
+  /** Index of span g's first link (links of g are linkFirst(g) .. while linkFrom[j] === g); binary search. */
+  linkFirst(g: number): number {
+    let lo = 0;
+    let hi = this.nLinks;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.linkFrom[mid]! < g) lo = mid + 1; else hi = mid; }
+    return lo;
   }
 
   duration(i: number): number {

@@ -1,7 +1,8 @@
 // `tracewire services`: the service dependency graph (caller → callee from cross-service parent/child
 // spans) and latency per service and per operation, with self time (AC-006).
 import { EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, load, num, out, styleFor, type Command, type Values } from './args.js';
-import { buildTree, selfTimes, F_EXTERNAL, KIND_CLIENT, KIND_PRODUCER, STATUS_ERROR, type Model } from './model.js';
+import { buildTree, key53, selfTimes, F_EXTERNAL, KIND_CLIENT, KIND_PRODUCER, STATUS_ERROR, type Model } from './model.js';
+import { readHex8 } from '../src/hex.js';
 import { clean, fmtInt, fmtMs, fmtPct, table, type Style } from './term.js';
 
 /** Growable sample list for percentiles. */
@@ -21,7 +22,12 @@ export class Samples {
   }
 }
 
-export interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean }
+/**
+ * `via`: 'parent' = the callee's span is a child of the caller's span; 'link' = the callee's span links to the
+ * caller's span (a queue consumed in batches or with `mode: 'link'`: one call per linked message);
+ * 'peer' = a client/producer span with no span downstream, callee named by its peer (uninstrumented).
+ */
+export interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean; via: 'parent' | 'link' | 'peer' }
 export interface ServiceStat { service: string; spans: number; entries: number; errors: number; p50: number; p95: number; p99: number; selfMs: number; selfShare: number }
 export interface OpStat { service: string; operation: string; count: number; errors: number; p50: number; p95: number; p99: number; selfAvgMs: number; selfMs: number; totalMs: number }
 export interface ServiceGraph { traces: number; spans: number; edges: Edge[]; services: ServiceStat[]; operations: OpStat[] }
@@ -31,14 +37,85 @@ class Acc { count = 0; errors = 0; self = 0; total = 0; entries = 0; readonly d 
 const PS = [0.5, 0.95, 0.99];
 const r3 = (x: number): number => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x);
 
+/**
+ * Two interned-string IDs as one Map key: a · 2^26 + b < 2^52, exact in a double. Interner IDs stay below
+ * 2^24 (a JS Map holds at most 2^24 entries, so interning more strings fails first); past 2^26 this refuses
+ * instead of letting two pairs share a key (the old · 2^21 packing merged edges and operations silently
+ * once a file had 2^21 distinct names).
+ */
+export const PACK = 67108864; // 2^26
+export function packPair(a: number, b: number): number {
+  if (!(a >= 0 && a < PACK && b >= 0 && b < PACK && Number.isInteger(a) && Number.isInteger(b))) {
+    throw new RangeError(`services: string id out of range for the graph's keys (${a}, ${b}; limit 2^26)`);
+  }
+  return a * PACK + b;
+}
+export const unpackPair = (k: number): [number, number] => [Math.floor(k / PACK), k % PACK];
+
+function accOf(map: Map<number, Acc>, k: number): Acc {
+  let a = map.get(k);
+  if (a === undefined) map.set(k, (a = new Acc()));
+  return a;
+}
+
+/** The low 64 bits of trace t's ID as two words (what a link keeps of its trace ID). */
+function traceWords(m: Model): Int32Array {
+  const w = new Int32Array(m.traceCount * 2);
+  for (let t = 0; t < m.traceCount; t++) { const id = m.traceIds[t]!; w[2 * t] = readHex8(id, 16); w[2 * t + 1] = readHex8(id, 24); }
+  return w;
+}
+
+/**
+ * The span each link points at, in any trace of the loaded files (a consumer in link mode usually starts a
+ * new trace): span index per link, -1 when the linked span is not in the files. One Map entry per link
+ * target, nothing per other span; keyed by span ID, then by trace ID where several traces reuse a span ID
+ * (generators that number spans per trace, Zipkin-style root IDs), so no lookup scans a list.
+ */
+export function resolveLinks(m: Model): Int32Array {
+  const target = new Int32Array(m.nLinks).fill(-1);
+  if (m.nLinks === 0) return target;
+  const tw = traceWords(m);
+  // span key → the span with it (-1 until seen), or spans with it by trace key
+  const want = new Map<number, number | Map<number, number>>();
+  for (let j = 0; j < m.nLinks; j++) want.set(key53(m.linkHi[j]!, m.linkLo[j]!), -1);
+  for (let g = 0; g < m.n; g++) {
+    const k = key53(m.sHi[g]!, m.sLo[g]!);
+    const f = want.get(k);
+    if (f === undefined) continue;
+    const t = m.trace[g]!;
+    const tk = key53(tw[2 * t]!, tw[2 * t + 1]!);
+    if (f === -1) { want.set(k, g); continue; }
+    if (typeof f === 'number') {
+      const ft = m.trace[f]!;
+      if (ft === t) continue; // the same span twice (or a 53-bit collision in one trace: the first one stands)
+      want.set(k, new Map([[key53(tw[2 * ft]!, tw[2 * ft + 1]!), f], [tk, g]]));
+    } else if (!f.has(tk)) f.set(tk, g);
+  }
+  for (let j = 0; j < m.nLinks; j++) {
+    const f = want.get(key53(m.linkHi[j]!, m.linkLo[j]!))!;
+    const g = typeof f === 'number' ? f : f.get(key53(m.linkT2[j]!, m.linkT3[j]!)) ?? -1;
+    if (g < 0) continue;
+    const t = m.trace[g]!;
+    // exact: all 64 bits of the span ID and the trace ID's low 64 bits (all a link keeps)
+    if (m.sHi[g] === m.linkHi[j] && m.sLo[g] === m.linkLo[j] && tw[2 * t] === m.linkT2[j] && tw[2 * t + 1] === m.linkT3[j]) target[j] = g;
+  }
+  return target;
+}
+
 /** One pass over every trace: edges, per-service and per-operation accumulators. */
 export function analyze(m: Model): ServiceGraph {
-  const edges = new Map<number, Acc>(); // key: caller id * 2^21 + callee id (negative callee: peer of an uninstrumented call)
+  // keys: packPair(caller, callee) (peer edges: packPair(caller, peer name)); packPair(service, name) for ops
+  const edges = new Map<number, Acc>();
+  const linkEdges = new Map<number, Acc>();
+  const peerEdges = new Map<number, Acc>();
   const services = new Map<number, Acc>();
   const ops = new Map<number, Acc>();
-  const peerEdges = new Map<number, Acc>();
   const S = m.strings;
-  const svcAcc = (id: number): Acc => { let a = services.get(id); if (!a) services.set(id, (a = new Acc())); return a; };
+  const svcAcc = (id: number): Acc => accOf(services, id);
+  const linkTarget = resolveLinks(m);
+  const linkedTo = new Set<number>(); // spans some span links to: their callee is there, not "(no spans)"
+  for (let j = 0; j < linkTarget.length; j++) if (linkTarget[j]! >= 0) linkedTo.add(linkTarget[j]!);
+  const seen = new Set<number>();
   for (let t = 0; t < m.traceCount; t++) {
     const tr = buildTree(m, t);
     const self = selfTimes(m, tr);
@@ -49,38 +126,48 @@ export function analyze(m: Model): ServiceGraph {
       const err = m.status[g] === STATUS_ERROR || m.http[g]! >= 500;
       const sa = svcAcc(svc);
       sa.count++; if (err) sa.errors++; if (Number.isFinite(self[i]!)) sa.self += self[i]!;
-      const ok = svc * 2097152 + m.name[g]!;
-      let oa = ops.get(ok);
-      if (!oa) ops.set(ok, (oa = new Acc()));
+      const oa = accOf(ops, packPair(svc, m.name[g]!));
       oa.count++; if (err) oa.errors++; oa.d.add(d); if (Number.isFinite(self[i]!)) oa.self += self[i]!; if (Number.isFinite(d)) oa.total += d;
       const p = tr.parent[i]!;
-      const ps = p >= 0 ? m.service[tr.spans[p]!]! : -1;
+      const pg = p >= 0 ? tr.spans[p]! : -1;
+      const ps = p >= 0 ? m.service[pg]! : -1;
       if (ps !== svc) { sa.entries++; sa.d.add(d); }
       if (p >= 0 && ps !== svc) {
-        const k = ps * 2097152 + svc;
-        let e = edges.get(k);
-        if (!e) edges.set(k, (e = new Acc()));
+        const e = accOf(edges, packPair(ps, svc));
         e.count++; if (err) e.errors++; e.d.add(d);
       }
+      // span links: one call per distinct linked span (message) of another service, as parent mode counts
+      // one consumer span per message
+      if (m.links[g] !== 0 && linkTarget.length > 0) {
+        seen.clear();
+        for (let j = m.linkFirst(g); j < m.nLinks && m.linkFrom[j] === g; j++) {
+          const lg = linkTarget[j]!;
+          if (lg < 0 || lg === pg || seen.has(lg)) continue;
+          seen.add(lg);
+          const ls = m.service[lg]!;
+          if (ls === svc) continue;
+          const e = accOf(linkEdges, packPair(ls, svc));
+          e.count++; if (err) e.errors++; e.d.add(d);
+        }
+      }
       const kind = m.kind[g]!;
-      if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && tr.childOff[i + 1] === tr.childOff[i] && (m.flags[g]! & F_EXTERNAL) === 0) {
-        const k = svc * 2097152 + m.peer[g]!;
-        let e = peerEdges.get(k);
-        if (!e) peerEdges.set(k, (e = new Acc()));
+      if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && tr.childOff[i + 1] === tr.childOff[i] && (m.flags[g]! & F_EXTERNAL) === 0 && !linkedTo.has(g)) {
+        const e = accOf(peerEdges, packPair(svc, m.peer[g]!));
         e.count++; if (err) e.errors++; e.d.add(d);
       }
     }
   }
-  const split = (k: number): [number, number] => [Math.floor(k / 2097152), k % 2097152];
   const edgeList: Edge[] = [];
-  const mk = (k: number, a: Acc, uninstrumented: boolean): void => {
-    const [c, e] = split(k);
+  const mk = (k: number, a: Acc, via: Edge['via']): void => {
+    const [c, e] = unpackPair(k);
     const [p50, p95, p99] = a.d.percentiles(PS).map(r3) as [number, number, number];
+    const uninstrumented = via === 'peer';
     const callee = uninstrumented ? (S.get(e) ? `${S.get(e)} (no spans)` : '? (no spans)') : S.get(e);
-    edgeList.push({ caller: S.get(c), callee, calls: a.count, errors: a.errors, errorRate: a.errors / a.count, p50, p95, p99, uninstrumented });
+    edgeList.push({ caller: S.get(c), callee, calls: a.count, errors: a.errors, errorRate: a.errors / a.count, p50, p95, p99, uninstrumented, via });
   };
-  for (const [k, a] of edges) mk(k, a, false);
-  for (const [k, a] of peerEdges) mk(k, a, true);
+  for (const [k, a] of edges) mk(k, a, 'parent');
+  for (const [k, a] of linkEdges) mk(k, a, 'link');
+  for (const [k, a] of peerEdges) mk(k, a, 'peer');
   edgeList.sort((a, b) => b.calls - a.calls || a.caller.localeCompare(b.caller));
   let selfAll = 0;
   for (const a of services.values()) selfAll += a.self;
@@ -89,7 +176,7 @@ export function analyze(m: Model): ServiceGraph {
     return { service: S.get(id), spans: a.count, entries: a.entries, errors: a.errors, p50, p95, p99, selfMs: r3(a.self), selfShare: selfAll > 0 ? a.self / selfAll : 0 };
   }).sort((a, b) => b.selfMs - a.selfMs);
   const opList: OpStat[] = [...ops].map(([k, a]) => {
-    const [s, n] = split(k);
+    const [s, n] = unpackPair(k);
     const [p50, p95, p99] = a.d.percentiles(PS).map(r3) as [number, number, number];
     return { service: S.get(s), operation: S.get(n), count: a.count, errors: a.errors, p50, p95, p99, selfAvgMs: r3(a.self / a.count), selfMs: r3(a.self), totalMs: r3(a.total) };
   }).sort((a, b) => b.selfMs - a.selfMs);
@@ -100,9 +187,10 @@ export function renderServices(g: ServiceGraph, st: Style, top: number): string 
   const c = (s: string): string => clean(s || '?', 40);
   const lines: string[] = [];
   lines.push(st.bold(`${fmtInt(g.spans)} spans in ${fmtInt(g.traces)} traces`), '');
-  lines.push(st.bold('Service dependency graph') + st.dim('  (caller → callee; latency and errors as seen by the callee)'));
+  const viaLink = g.edges.some((e) => e.via === 'link');
+  lines.push(st.bold('Service dependency graph') + st.dim(`  (caller → callee; latency and errors as seen by the callee${viaLink ? '; ⇢ = via span links (queue batches, link mode): a call per message' : ''})`));
   lines.push(g.edges.length === 0 ? '  (no calls between services)' : table(['caller', '', 'callee', 'calls', 'errors', 'p50', 'p95', 'p99'],
-    g.edges.map((e) => [c(e.caller), '→', e.uninstrumented ? st.yellow(c(e.callee)) : c(e.callee), fmtInt(e.calls), e.errors ? st.red(fmtPct(e.errorRate)) : fmtPct(0), fmtMs(e.p50), fmtMs(e.p95), fmtMs(e.p99)]),
+    g.edges.map((e) => [c(e.caller), e.via === 'link' ? '⇢' : '→', e.uninstrumented ? st.yellow(c(e.callee)) : c(e.callee), fmtInt(e.calls), e.errors ? st.red(fmtPct(e.errorRate)) : fmtPct(0), fmtMs(e.p50), fmtMs(e.p95), fmtMs(e.p99)]),
     [false, false, false, true, true, true, true, true], st).replace(/^/gm, '  '));
   lines.push('', st.bold('Services') + st.dim('  (p50/p95/p99 of calls into the service; self = time not covered by child spans)'));
   lines.push(table(['service', 'spans', 'entries', 'errors', 'p50', 'p95', 'p99', 'self time', 'self %'],
@@ -125,6 +213,12 @@ The dependency graph (caller → callee from parent/child spans across services:
 p50/p95/p99), and latency per service and per operation: total and self time (a span's duration minus
 the union of its children's intervals). A client span with no downstream span is shown as a call to
 "<peer> (no spans)": the callee is not instrumented or the context was not propagated.
+
+A consumer span that links to a producer's span (a queue consumed in batches, or with mode 'link': the
+messaging conventions' way) is a call from the producer's service to the consumer's, shown with ⇢ and
+"via": "link" in --json; the linked span may be in any trace of the files. It counts one call per
+distinct linked message (a batch of 10 messages is 10 calls, as 10 consumer spans in parent mode would
+be), each with the consumer span's duration and status.
 
 Options:
 ${FILE_HELP}

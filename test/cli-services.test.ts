@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
 import { cli } from './helpers/cli-run.js';
+import { createTracer, fileExporter, type Span } from '../src/index.js';
+import { consumeBatch, consumeMessage, publish, type Carrier, type ConsumeOptions } from '../adapters/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-services-'));
 const file = join(dir, 'spans.jsonl');
@@ -31,7 +33,7 @@ for (let i = 0; i < 10; i++) {
 }
 writeFileSync(file, lines.join('\n') + '\n');
 
-interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean }
+interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean; via: string }
 
 test('AC-006 services: caller → callee edges from cross-service parent/child spans, with call count, error rate, p50/p95/p99', async () => {
   const r = await cli(['services', '--file', file, '--json']);
@@ -90,6 +92,115 @@ test('AC-006 services: an empty file is not an error', async () => {
   assert.is(r.code, 0, r.err);
   assert.match(r.out, '0 spans in 0 traces');
   assert.match(r.out, '(no calls between services)');
+});
+
+// Queue hops consumed through span links (batches, `mode: 'link'`): the consumer span is not the producer's
+// child but links to its context, usually from a new trace. otlpLine has no links: they are added here.
+type Link = { traceId: string; spanId: string };
+function withLinks(line: string, links: Record<string, Link[]>): string {
+  const req = JSON.parse(line);
+  for (const rs of req.resourceSpans) for (const ss of rs.scopeSpans) for (const sp of ss.spans) if (links[sp.spanId]) sp.links = links[sp.spanId];
+  return JSON.stringify(req);
+}
+
+const linkFile = join(dir, 'links.jsonl');
+{
+  const L: string[] = [];
+  const pt = (k: number): string => id32(k, 0x11);
+  const ps = (k: number, j: number): string => id16(2 * k + j, 0x11);
+  // 5 messages published by orders (each in its own trace); message 4 is never consumed
+  for (let k = 0; k < 5; k++) {
+    L.push(otlpLine([
+      { trace: pt(k), id: ps(k, 0), service: 'orders', name: 'POST /orders', kind: 2, start: 0, dur: 20, http: 201 },
+      { trace: pt(k), id: ps(k, 1), parent: ps(k, 0), service: 'orders', name: 'publish jobs', kind: 4, start: 5, dur: 1, attrs: { 'messaging.destination.name': 'jobs' } },
+    ]));
+  }
+  // billing publishes under the same span ID as orders' message 0, in another trace
+  const B = id32(7, 0x33);
+  L.push(otlpLine([{ trace: B, id: ps(0, 1), service: 'billing', name: 'publish jobs', kind: 4, start: 0, dur: 1, attrs: { 'messaging.destination.name': 'jobs' } }]));
+  const C1 = id32(1, 0x22); const C2 = id32(2, 0x22); const C3 = id32(3, 0x22); const C4 = id32(4, 0x22);
+  const cs = (k: number): string => id16(k, 0x22);
+  const msg = (k: number): Link => ({ traceId: pt(k), spanId: ps(k, 1) });
+  L.push(withLinks(otlpLine([
+    // a failed batch of messages 0, 1, 2 (1 linked twice: one message) and one whose producer is not in the files
+    { trace: C1, id: cs(1), service: 'worker', name: 'process jobs', kind: 5, start: 100, dur: 30, status: 2 },
+    // message 3 consumed alone in link mode; the link to the batch span (same service) is no call
+    { trace: C2, id: cs(2), service: 'worker', name: 'process jobs', kind: 5, start: 200, dur: 10 },
+    // a span ID of a producer under another trace ID: not that span
+    { trace: C3, id: cs(3), service: 'worker', name: 'process jobs', kind: 5, start: 300, dur: 10 },
+    // billing's message: the link's trace ID tells it from orders' message 0
+    { trace: C4, id: cs(4), service: 'worker', name: 'process jobs', kind: 5, start: 400, dur: 7 },
+  ]), {
+    [cs(1)]: [msg(0), msg(1), msg(1), msg(2), { traceId: id32(9, 0x99), spanId: id16(9, 0x99) }],
+    [cs(2)]: [msg(3), { traceId: C1, spanId: cs(1) }],
+    [cs(3)]: [{ traceId: id32(8, 0x99), spanId: ps(4, 1) }],
+    [cs(4)]: [{ traceId: B, spanId: ps(0, 1) }],
+  }));
+  writeFileSync(linkFile, L.join('\n') + '\n');
+}
+
+test('AC-006 services: a consumer linking to producers\' spans (batch, link mode) is a producer → consumer edge, one call per distinct linked message', async () => {
+  const r = await cli(['services', '--file', linkFile, '--json']);
+  assert.is(r.code, 0, r.err);
+  const g = JSON.parse(r.out);
+  const link = g.edges.find((e: Edge) => e.caller === 'orders' && e.callee === 'worker');
+  assert.ok(link, `no orders → worker edge in ${JSON.stringify(g.edges)}`);
+  // 3 messages in the failed 30 ms batch + 1 alone (10 ms): nearest rank over [10, 30, 30, 30]
+  assert.equal([link.calls, link.errors, link.errorRate, link.p50, link.p99, link.via, link.uninstrumented], [4, 3, 0.75, 30, 30, 'link', false]);
+  // the consumed producers are not "(no spans)"; the unconsumed one still is
+  const peer = g.edges.find((e: Edge) => e.callee === 'jobs (no spans)');
+  assert.equal([peer.caller, peer.calls, peer.via, peer.uninstrumented], ['orders', 1, 'peer', true]);
+  const billing = g.edges.find((e: Edge) => e.caller === 'billing');
+  assert.equal([billing.callee, billing.calls, billing.p50, billing.via], ['worker', 1, 7, 'link']);
+  assert.is(g.edges.length, 3, 'no worker → worker edge, nothing for the links to spans not in the files');
+});
+
+test('AC-006 services: the text view marks link-based edges (⇢) and says what they count', async () => {
+  const r = await cli(['services', '--file', linkFile]);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /orders\s+⇢\s+worker\s+4\s+75\.0%\s+30\.0ms/);
+  assert.match(r.out, /orders\s+→\s+jobs \(no spans\)\s+1\s/);
+  assert.match(r.out, '⇢ = via span links');
+  const plain = await cli(['services', '--file', file]);
+  assert.not.match(plain.out, '⇢', 'no legend without link edges');
+  const help = await cli(['services', '--help']);
+  assert.match(help.out, 'one call per\ndistinct linked message');
+});
+
+// Real tracewire spans: the queue adapter in each consume mode, written by the file exporter.
+async function queueRun(f: string, mode: 'parent' | 'link' | 'batch'): Promise<void> {
+  const orders = createTracer({ service: 'orders', exporter: fileExporter({ path: f }), env: {} });
+  const worker = createTracer({ service: 'worker', exporter: fileExporter({ path: f }), env: {} });
+  const carriers: Carrier[] = [];
+  for (let i = 0; i < 4; i++) {
+    const root = orders.startSpan('POST /orders', { kind: 2, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 201 } }) as Span;
+    const c: Carrier = {};
+    await orders.withSpan(root, () => publish(orders, c, { system: 'rabbitmq', destination: 'jobs' }, () => {}));
+    root.end();
+    carriers.push(c);
+  }
+  const o: ConsumeOptions = { system: 'rabbitmq', destination: 'jobs', ...(mode === 'link' ? { mode: 'link' as const } : {}) };
+  const fail = (): void => { throw new Error('boom'); };
+  if (mode === 'batch') {
+    await consumeBatch(worker, carriers.slice(0, 2), o, fail).catch(() => {}); // a failed batch: both its messages failed
+    await consumeBatch(worker, carriers.slice(2), o, () => {});
+  } else {
+    for (let i = 0; i < 4; i++) await consumeMessage(worker, carriers[i], o, i < 2 ? fail : () => {}).catch(() => {});
+  }
+  await orders.shutdown();
+  await worker.shutdown();
+}
+
+test('AC-006 services: real queue adapter spans give orders → worker the same call count in parent, link and batch mode', async () => {
+  for (const [mode, via] of [['parent', 'parent'], ['link', 'link'], ['batch', 'link']] as const) {
+    const f = join(dir, `queue-${mode}.jsonl`);
+    await queueRun(f, mode);
+    const r = await cli(['services', '--file', f, '--json']);
+    assert.is(r.code, 0, r.err);
+    const g = JSON.parse(r.out);
+    assert.is(g.spans, mode === 'batch' ? 10 : 12, mode);
+    assert.equal(g.edges.map((e: Edge) => [e.caller, e.callee, e.via, e.calls, e.errors]), [['orders', 'worker', via, 4, 2]], mode);
+  }
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -180,6 +180,12 @@ export class HttpAdapterStats {
   duplicateCreate = 0;
   /** handlers that threw or rejected */
   handlerErrors = 0;
+  /**
+   * Requests Node refused before a request object existed (malformed request line or headers, headers over
+   * maxHeaderSize, headersTimeout/requestTimeout before the headers were complete): Node answers 400/431/408
+   * itself, with no span and no trace headers. Counted under `traceServer` only (a handler never sees them).
+   */
+  clientErrors = 0;
 }
 
 export const httpStats = new HttpAdapterStats();
@@ -197,6 +203,23 @@ export function reportInternal(logger: (m: string) => void, where: string, err: 
   if (t - lastReport < 60_000) return;
   lastReport = t;
   try { logger(`${where}: ${(err as Error)?.message ?? String(err)} (request continued untraced; count in adapterStats().internalErrors)`); } catch { /* never throw into the host */ }
+}
+
+/**
+ * `error.type` of a request whose connection Node ended with this error (its 'clientError'), or null for a
+ * client that went away (connection reset, or closed mid-request: HPE_INVALID_EOF_STATE), which is 'aborted'.
+ * ERR_HTTP_REQUEST_TIMEOUT: Node's requestTimeout (408); HPE_*: llhttp parse errors (400, 413, 431).
+ */
+export function clientErrorType(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return code;
+  return code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE' ? code : null;
+}
+
+/** The status of the answer Node writes itself on a client error (lib/_http_server.js socketOnError, Node 20 and 24 alike). */
+export function clientErrorStatus(code: string | null): number {
+  return code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
 }
 
 /** Default port of a URL scheme. */

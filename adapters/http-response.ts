@@ -1,10 +1,10 @@
 // Response side of the ingress adapter: the trace headers (set at request start, re-applied in
 // writeHead if the handler replaced Server-Timing), and the end of the SERVER span when the response
 // closes (status, route, error.type). Listeners are shared per ServerConfig, never made per request.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { SpanStatusCode, type AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server.js';
-import { isName, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
+import { clientErrorType, isName, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
 
 export const kSpan = Symbol.for('tracewire.http.span');
 export const kRoute = Symbol.for('tracewire.http.route');
@@ -114,6 +114,20 @@ export function tracedWriteHead(cfg: ServerConfig, res: Res, statusCode: number,
   return ((Object.getPrototypeOf(res) as ServerResponse).writeHead as (this: Res, ...a: unknown[]) => ServerResponse).call(res, statusCode, reason, headers);
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * The answer Node writes itself on a client error with a request in flight (lib/_http_server.js socketOnError,
+ * the same bytes in Node 20 and 24: `HTTP/1.1 <status> <reason>`, `Connection: close`), plus the trace headers.
+ */
+export function cannedResponse(cfg: ServerConfig, span: AnySpan, status: number): string {
+  fillOurs(cfg, serverTimingValue(span));
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n`;
+  if (ours.timing !== null && TOKEN.test(cfg.timingHeader!)) head += cfg.timingHeader + ': ' + ours.timing + '\r\n';
+  if (ours.traceId !== null && TOKEN.test(cfg.traceIdHeader!)) head += cfg.traceIdHeader + ': ' + ours.traceId + '\r\n';
+  if (ours.traceResponse !== null && TOKEN.test(cfg.traceResponseHeader!)) head += cfg.traceResponseHeader + ': ' + ours.traceResponse + '\r\n';
+  return head + '\r\n';
+}
 
 /** Response closed (finished or aborted): status, route, end. */
 export function finish(cfg: ServerConfig, res: Res): void {
@@ -135,7 +149,11 @@ export function finish(cfg: ServerConfig, res: Res): void {
         if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.getHeaders());
       }
       // The client went away before the response completed: not a server failure, but not a response either.
-      if (!res.writableFinished && span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
+      // Or Node ended the connection itself after the request event (requestTimeout while the body was still
+      // coming, a malformed chunked body): the socket's error says which (read only on this path).
+      if (!res.writableFinished && span.getAttribute('error.type') === undefined) {
+        span.setAttribute('error.type', clientErrorType((req.socket as unknown as { errored?: unknown } | null)?.errored) ?? 'aborted');
+      }
     }
   } catch (err) {
     reportInternal(cfg.tracer.logger, 'tracewire/http finish', err);

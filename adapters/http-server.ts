@@ -2,13 +2,14 @@
 // under a trust policy, the trace ID sent back on every response. Options are resolved once into a
 // ServerConfig; per request: one span, one scratch-reused attribute object, listeners shared per config.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
 import { FLAG_SAMPLED, type SpanContext } from '../src/span-context.js';
 import { storage } from '../src/context.js';
-import { finish, kSpan, setResponseHeaders, tracedWriteHead, type Req, type Res } from './http-response.js';
+import { cannedResponse, finish, kSpan, setResponseHeaders, tracedWriteHead, type Req, type Res } from './http-response.js';
 export { setRoute, getRequestSpan } from './http-response.js';
-import { HeaderAllowlist, hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
+import { clientErrorStatus, clientErrorType, HeaderAllowlist, hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
 
 /**
  * What to do with an incoming W3C context:
@@ -282,7 +283,10 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   s[kOrigEmit] = own ? (orig as Server['emit']) : null;
   s.emit = function tracedEmit(this: Server, event: string | symbol, req: Req, res: Res): boolean {
     // checkContinue / checkExpectation replace 'request' for `Expect:` requests when the server listens for them.
-    if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') return orig.apply(this, arguments as unknown as unknown[]);
+    if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
+      if (event === 'clientError') return onClientError(cfg, this, orig, req as unknown as Error, res as unknown as Socket);
+      return orig.apply(this, arguments as unknown as unknown[]);
+    }
     const span = startRequest(cfg, req, res);
     if (span === undefined) { leaveStale(req); return orig.call(this, event, req, res); }
     enterRequest(req, span);
@@ -295,6 +299,46 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
     }
   } as Server['emit'];
   return server;
+}
+
+/**
+ * Node's 'clientError' (lib/_http_server.js socketOnError; also its requestTimeout/headersTimeout check). Without
+ * a listener Node writes a canned 400/408/413/431 on the raw socket and destroys it. When a traced request is in
+ * flight (requestTimeout while its body is still coming, a malformed chunked body, a malformed pipelined request
+ * behind it) that answer would bypass the response and its trace headers: we write the same bytes plus the trace
+ * headers instead, and the span gets the status and `error.type`. No request in flight: counted, left to Node.
+ */
+function onClientError(cfg: ServerConfig, server: Server, orig: (...a: unknown[]) => boolean, err: Error, socket: Socket): boolean {
+  const res = (socket as unknown as { _httpMessage?: Res | null } | null)?._httpMessage;
+  const span = res?.req?.[kSpan];
+  if (span === undefined) {
+    // A parse error or timeout of a request that never became one (not a reset of an idle connection).
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code.startsWith('HPE_'))) httpStats.clientErrors++;
+    return orig.call(server, 'clientError', err, socket);
+  }
+  const type = clientErrorType(err) ?? 'aborted';
+  if (orig.call(server, 'clientError', err, socket)) { // the host's listener answers (or not): only the span learns why
+    if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', type);
+    return true;
+  }
+  let head: string | null = null;
+  const status = clientErrorStatus((err as { code?: string })?.code ?? null);
+  try {
+    // Node's condition for answering: a writable socket and nothing of the in-flight response sent yet.
+    if (socket.writable && !(res as unknown as { _headerSent?: boolean })._headerSent) head = cannedResponse(cfg, span, status);
+  } catch (e) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http clientError', e);
+    return false; // Node answers as it would without tracing
+  }
+  if (head !== null) {
+    socket.write(head, 'latin1');
+    res!.statusCode = status; // finish() reads it if the handler had called writeHead (headers not flushed yet)
+    span.setAttribute('http.response.status_code', status);
+  }
+  if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', type);
+  socket.destroy(err);
+  return true;
 }
 
 type Patched = { emit: Server['emit']; [kOrigEmit]?: Server['emit'] | null };

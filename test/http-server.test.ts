@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { createTracer, parentBased, alwaysOff, alwaysOn, TenantSampler, SpanKind, SpanStatusCode, type Span, type Tracer } from '../src/index.js';
 import { withTracing, traceServer, untraceServer, setRoute, getRequestSpan, adapterStats, pathOf, normalizeMethod, type ServerTracingOptions } from '../adapters/http.js';
 import { hostOf, hostPortOf, isBoundedId, serverTimingValue, TRACEPARENT_AT } from '../adapters/http-attrs.js';
@@ -525,6 +525,109 @@ test('AC-001 traceServer: a request with Expect: 100-continue handled by a check
   assert.is(cap.spans.length, 1);
   assert.is(r.headers['x-trace-id'], cap.spans[0]!.traceId);
   assert.is(cap.spans[0]!.getAttribute('http.request.method'), 'POST');
+});
+
+/** Raw bytes to a server, everything it answers until it closes the connection (or `ms` pass). */
+function rawExchange(port: number, bytes: string, ms = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    const t = setTimeout(() => s.destroy(), ms);
+    s.setEncoding('latin1');
+    s.on('data', (d) => (out += d));
+    s.on('error', () => {});
+    s.on('close', () => { clearTimeout(t); resolve(out); });
+    s.on('connect', () => s.write(bytes));
+  });
+}
+
+/** Node checks requestTimeout/headersTimeout every connectionsCheckingInterval (30 s by default). */
+const FAST_TIMEOUTS = { requestTimeout: 200, headersTimeout: 100, connectionsCheckingInterval: 20 } as http.ServerOptions;
+const SLOW_BODY = 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab'; // 2 of 10 bytes, then nothing
+const BAD_CHUNK = 'POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n';
+const bodyReader: http.RequestListener = (req, res) => { req.on('error', () => {}); req.resume(); req.on('end', () => res.end('done')); };
+
+test('AC-001 traceServer: Node\'s own 408 (requestTimeout mid-body) and 400 (bad chunked body) after the request event carry the trace headers; the span records them', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = traceServer(tracer, http.createServer(FAST_TIMEOUTS, bodyReader), { traceResponseHeader: true });
+  const port = await listen(server);
+  try {
+    const timedOut = await rawExchange(port, SLOW_BODY);
+    await settle(cap, 1);
+    const s = cap.spans[0]!;
+    assert.ok(s, 'the request was traced');
+    assert.match(timedOut, /^HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n/);
+    assert.ok(timedOut.includes(`\r\nx-trace-id: ${s.traceId}\r\n`), timedOut);
+    assert.ok(timedOut.includes(`\r\nserver-timing: trace;desc=00-${s.traceId}-${s.spanId}-03\r\n`), timedOut);
+    assert.ok(timedOut.includes(`\r\ntraceresponse: 00-${s.traceId}-${s.spanId}-03\r\n`), timedOut);
+    assert.ok(timedOut.endsWith('\r\n\r\n'), 'one head, no body, as Node writes it');
+    assert.is(s.getAttribute('http.response.status_code'), 408);
+    assert.is(s.getAttribute('error.type'), 'ERR_HTTP_REQUEST_TIMEOUT');
+    assert.is(s.status, SpanStatusCode.UNSET, '4xx: not a server error');
+
+    const badChunk = await rawExchange(port, BAD_CHUNK);
+    await settle(cap, 2);
+    const b = cap.spans[1]!;
+    assert.match(badChunk, /^HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n/);
+    assert.ok(badChunk.includes(`\r\nx-trace-id: ${b.traceId}\r\n`), badChunk);
+    assert.is(b.getAttribute('http.response.status_code'), 400);
+    assert.is(b.getAttribute('error.type'), 'HPE_INVALID_CHUNK_SIZE');
+  } finally {
+    await close(server);
+  }
+});
+
+test('AC-001 traceServer: errors before any request object (bad request line, header overflow, headers timeout) get Node\'s answer unchanged and are counted', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = traceServer(tracer, http.createServer({ ...FAST_TIMEOUTS, maxHeaderSize: 1024 }, bodyReader));
+  const port = await listen(server);
+  const before = adapterStats().clientErrors;
+  try {
+    assert.is(await rawExchange(port, 'GARBAGE\r\n\r\n'), 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    assert.is(await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(2000) + '\r\n\r\n'), 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+    assert.is(await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n'), 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+    await settle(cap, 1);
+    assert.is(cap.spans.length, 0, 'no request object, no span');
+    assert.is(adapterStats().clientErrors - before, 3);
+  } finally {
+    await close(server);
+  }
+});
+
+test('AC-001 traceServer: a host clientError listener still decides the answer; the in-flight span records the error', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = traceServer(tracer, http.createServer(FAST_TIMEOUTS, bodyReader));
+  server.on('clientError', (_e, socket) => socket.end('HTTP/1.1 418 I\'m a teapot\r\nConnection: close\r\n\r\n'));
+  const port = await listen(server);
+  try {
+    const got = await rawExchange(port, SLOW_BODY);
+    await settle(cap, 1);
+    assert.is(got, 'HTTP/1.1 418 I\'m a teapot\r\nConnection: close\r\n\r\n');
+    assert.is(cap.spans[0]!.getAttribute('error.type'), 'ERR_HTTP_REQUEST_TIMEOUT');
+  } finally {
+    await close(server);
+  }
+});
+
+test('AC-001 withTracing: a request Node timed out mid-body ends with error.type ERR_HTTP_REQUEST_TIMEOUT, a client that left mid-body with aborted', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = http.createServer(FAST_TIMEOUTS, withTracing(tracer, bodyReader) as http.RequestListener);
+  const port = await listen(server);
+  try {
+    const got = await rawExchange(port, SLOW_BODY, 3000);
+    assert.match(got, /^HTTP\/1\.1 408 /, 'Node answered (no trace headers: withTracing never sees the server)');
+    await settle(cap, 1);
+    assert.is(cap.spans[0]!.getAttribute('error.type'), 'ERR_HTTP_REQUEST_TIMEOUT');
+    await rawExchange(port, SLOW_BODY, 50); // the client closes after 50 ms
+    await settle(cap, 2);
+    assert.is(cap.spans[1]!.getAttribute('error.type'), 'aborted');
+  } finally {
+    await close(server);
+  }
 });
 
 test('AC-001 ignore(): probes get no span and no headers', async () => {

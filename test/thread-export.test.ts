@@ -106,6 +106,53 @@ test('AC-005 the main thread and a host worker thread share one exporter thread:
   }
 });
 
+// A host worker that never calls shutdown(): it ends spans, then returns (or waits to be terminated).
+const LEAVING_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  await import(workerData.register);
+  const { createTracer } = await import(workerData.src + 'index.ts');
+  const { attachThreadProcessor } = await import(workerData.src + 'thread/index.ts');
+  const tracer = createTracer({ service: 'leaving', processor: attachThreadProcessor(workerData.tracing) });
+  for (let i = 0; i < workerData.count; i++) tracer.startSpan('leaving-' + workerData.how, { root: true, attributes: { i } }).end();
+  parentPort.postMessage(tracer.stats().thread.producers);
+  if (workerData.how === 'terminate') setInterval(() => {}, 1000); // until terminate()
+  else if (workerData.how === 'exit') process.exit(0);
+})().catch((e) => { console.error(e); process.exit(1); });`;
+
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  for (const t = Date.now(); !cond() && Date.now() - t < ms;) await new Promise((r) => setTimeout(r, 5));
+}
+
+test('AC-005 a host worker that ends without shutdown() (returns, process.exit, terminate) is no longer counted as a producer; its spans are still exported', async () => {
+  const r = await startReceiver();
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, flushTimeoutMs: FLUSH_MS });
+  const tracer = createTracer({ service: 'owner', processor: p });
+  try {
+    assert.is(stats(tracer).thread.producers, 1);
+    for (const how of ['return', 'exit', 'terminate']) {
+      const w = new Worker(LEAVING_WORKER, { eval: true, execArgv: [], workerData: { src, register, tracing: p.handle(), count: 50, how } });
+      const exited = new Promise((res) => w.once('exit', res));
+      const seen = await new Promise<number>((res, rej) => { w.once('message', res); w.once('error', rej); });
+      assert.is(seen, 2, `${how}: the worker is counted while it lives`);
+      if (how === 'terminate') await w.terminate();
+      await exited;
+      await until(() => stats(tracer).thread.producers === 1);
+      assert.is(stats(tracer).thread.producers, 1, `${how}: the ended worker is no longer counted`);
+    }
+    await tracer.forceFlush();
+    const names = r.spans().map((s) => s.name);
+    for (const how of ['return', 'exit', 'terminate']) assert.is(names.filter((n) => n === 'leaving-' + how).length, 50, `${how}: every span it ended is exported`);
+    const st = stats(tracer);
+    assert.is(st.exported, 150);
+    assert.is(st.thread.ended, 150);
+  } finally {
+    await tracer.shutdown({ deadlineMs: 2000 });
+    await r.close();
+  }
+  assert.is(stats(tracer).thread.producers, 0, 'the owner gave its slot back on shutdown');
+});
+
 test('AC-007 the exporter thread dying mid-batch (throw, then process.exit) is restarted: nothing duplicated, every span exported or counted', async () => {
   const r = await startReceiver();
   const logs: string[] = [];

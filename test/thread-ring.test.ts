@@ -83,7 +83,7 @@ test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, 
   const sv = got.find((s) => s.name === 'GET /orders/{id}')!;
   assert.ok(sv.parentIsRemote && sv.hasParent);
   assert.is(sv.traceState, 'vendor=abc,other=x:y');
-  assert.is(sv.rare!.droppedAttrs, 1); // setAttribute past maxCount (initial attributes past it are counted in tracer stats only)
+  assert.is(sv.rare!.droppedAttrs, 7); // 6 initial attributes and one setAttribute past maxCount (OTLP droppedAttributesCount counts both)
   assert.is(got.find((s) => s.name === 'internal')!.parentSpanId, '');
   assert.is(sv.tracer.scope.name, 'scope-a');
   assert.is(sv.tracer.resource['service.version'], '1.2.3');
@@ -171,6 +171,71 @@ test('AC-007 a record whose thread died mid-write is skipped after stallMs and c
   assert.ok(consumer.reader.empty);
   assert.is(readStats(l).thread.inRing, 0);
   await batcher.shutdown();
+});
+
+test('AC-007 a writer stopped longer than stallMs between reserve and commit writes nothing once the consumer gave up on its record: no torn record read, the span counted (abandoned, lateWrites)', async () => {
+  for (const where of ['before the copy', 'before the commit'] as const) {
+    const l = L.createLayout(4096);
+    const mem = memoryExporter();
+    const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+    const consumer = new Consumer(l, batcher, { stallMs: 0 }); // gives up on an uncommitted record at its second look
+    const slowP = new RingProcessor(l);
+    const slow = createTracer({ service: 'slow', processor: slowP });
+    const other = createTracer({ service: 'other', processor: new RingProcessor(l) });
+    // White-box: the slow thread's onEnd stops (descheduled, suspended) right after reserve() or right before
+    // commit(). Meanwhile the consumer gives up on its record and frees it, and another thread fills the ring
+    // a whole lap, over the same bytes (a record that does not fit the tail goes to offset 0: where the slow one is).
+    const ring = (slowP as unknown as { ring: RingWriter }).ring;
+    const reserve = ring.reserve.bind(ring), commit = ring.commit.bind(ring);
+    let sent = 0;
+    let slowTotal = 0;
+    const stall = (): void => {
+      assert.is(consumer.drain(), 0, 'waits on the uncommitted record');
+      consumer.drain(); // second look: stallMs passed, skipped and freed
+      while ((Atomics.load(l.i32, L.WRITE) >>> 0) < l.ringBytes + slowTotal + 64) {
+        other.startSpan('other', { root: true, attributes: { i: sent++, pad: 'o'.repeat(40) } }).end();
+        if ((Atomics.load(l.i32, L.WRITE) >>> 0) < l.ringBytes) consumer.drain(); // room for the first lap only
+      }
+    };
+    if (where === 'before the copy') ring.reserve = (total: number) => { const at = reserve(total); slowTotal = total; stall(); return at; };
+    else {
+      ring.reserve = (total: number) => { slowTotal = total; return reserve(total); };
+      ring.commit = ((at: number, total: number, type: number) => { stall(); return commit(at, total, type); }) as typeof ring.commit;
+    }
+    assert.is(Atomics.load(l.i32, L.WRITE), 0, 'the slow record is the first: offset 0');
+    slow.startSpan('slow', { root: true, attributes: { blob: 's'.repeat(300) } }).end();
+    for (let k = 0; k < 4; k++) consumer.drain(); // (not drainAll: a desynchronised ring would wait on garbage)
+    await batcher.forceFlush();
+    consumer.publish();
+    const got = mem.spans.map((s) => `${s.name}:${String(s.attributes.i ?? '')}:${String(s.attributes.pad ?? s.attributes.blob).length}`);
+    assert.equal(got, Array.from({ length: sent }, (_, i) => `other:${i}:40`), `${where}: every other record intact, in order, once; the slow span not delivered`);
+    const st = readStats(l);
+    assert.is(st.dropped.abandoned, 1, where);
+    assert.is(st.dropped.decodeError, 0, where);
+    assert.is(st.thread.lateWrites, 1, `${where}: the writer saw it had been given up`);
+    assert.is(st.exported, sent);
+    assert.is(st.thread.ended, sent + 1);
+    assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);
+    assert.is(st.thread.inRing, 0);
+    await batcher.shutdown();
+  }
+});
+
+test('AC-007 a consumer started after a crash skips a record its predecessor gave up on at once (no second stall wait)', () => {
+  const l = L.createLayout(4096);
+  const tracer = createTracer({ service: 'restart', processor: new RingProcessor(l) });
+  const w = new RingWriter(l);
+  const at = w.reserve(64);
+  tracer.startSpan('after', { root: true }).end();
+  const r1 = new RingReader(l, 0);
+  assert.is(r1.next(), -1);
+  assert.ok(r1.next() >= 0, 'skipped, then read the next record'); // died before free(): READ not moved
+  assert.is(Atomics.load(l.i32, at >> 2), -64 | 7, 'the give-up mark keeps the length');
+  assert.not.ok(w.commit(at, 64, L.T_SPAN), 'a late commit does not publish');
+  const r2 = new RingReader(l, 60_000);
+  const dict = new DictReader(l);
+  assert.equal(drainAll(l, r2, dict).map((s) => s.name), ['after']);
+  assert.is(r2.abandoned, 1);
 });
 
 test('AC-003 an oversized span is trimmed to fit (attributes dropped and counted in the span); a hopeless one is dropped as tooLarge', () => {

@@ -1,11 +1,15 @@
 // Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
 // [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
-// [512, 512 + dict): append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
+// [512, 1536): producer slots · [1536, 1536 + dict): append-only tracer dictionary · then the record ring
+// (a power of two, 8-aligned).
 
-export const MAGIC = 0x74777231; // 'twr1'
+export const MAGIC = 0x74777232; // 'twr2' (twr1 had no producer slots)
 export const CTRL_BYTES = 256;
 export const COUNTER_BYTES = 256;
-export const DICT_OFFSET = CTRL_BYTES + COUNTER_BYTES;
+/** One Int32 per attached processor: its thread's threadId + 1, 0 = free (see producers.ts). */
+export const PRODUCER_SLOTS = 256;
+export const SLOTS_OFFSET = CTRL_BYTES + COUNTER_BYTES;
+export const DICT_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
 
 // Int32 indexes. Line 0: contended by every producer (the reservation CAS and the enqueue count share it anyway).
 export const WRITE = 0; // next byte to reserve, absolute, wraps at 2^32
@@ -26,7 +30,7 @@ export const FLUSH_DONE = 39; // flush tickets served
 export const STOPPED = 40; // 1: the consumer finished its shutdown
 export const GEN = 41; // exporter thread incarnation (restarts = GEN - 1)
 export const CRASH_AFTER = 42; // test hook: the consumer throws after reading this many records (0 = off)
-export const PRODUCERS = 43; // threads attached (the owner included)
+export const PRODUCERS = 43; // processors attached beyond the PRODUCER_SLOTS table (their exit cannot be seen from other threads)
 export const CRASH_MODE = 44; // test hook: 1 throw, 2 process.exit inside the exporter thread
 export const TRACER_IDS = 45; // tracer dictionary entries written
 export const SHUTDOWN_MS = 46; // the shutdown deadline the exporter thread works to
@@ -39,6 +43,7 @@ export const C_TOO_LARGE = 1;
 export const C_AFTER_SHUTDOWN = 2;
 export const C_DICT_FULL = 3;
 export const C_TRUNCATED = 4; // records trimmed to fit (attributes, events or links dropped and counted in the span)
+export const C_LATE = 5; // reservations whose writer resumed after the consumer skipped them as abandoned (not written; counted in C_ABANDONED)
 // Consumer-side counters (line 1 of the block), single writer, published under SEQ.
 export const C_CONSUMED = 8; // span records taken off the ring
 export const C_EXPORTED = 9;
@@ -51,7 +56,8 @@ export const C_DECODE_ERR = 15;
 export const C_LOST = 16; // held in memory by an exporter thread that died
 export const C_W_QUEUED = 17; // held by the exporter thread (batcher queue or export in flight)
 
-// Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written.
+// Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written;
+// negative with low bits set (-length | 7) = given up by the consumer (see ring.ts): a late writer must not write.
 export const T_SPAN = 1;
 export const T_PAD = 2;
 export const TYPE_MASK = 7;

@@ -6,6 +6,7 @@ import type { ShutdownOptions, SpanProcessor } from '../processor.js';
 import { RecordWriter } from './record.js';
 import { DictWriter } from './dict.js';
 import { FULL, RingWriter } from './ring.js';
+import { attach, release, type Attachment } from './producers.js';
 import { readStats, type ThreadStats } from './stats.js';
 import * as L from './layout.js';
 
@@ -20,6 +21,8 @@ export class RingProcessor implements SpanProcessor {
   private readonly wakeAt: number;
   /** This thread stopped writing (its own shutdown): later spans are dropped and counted. */
   protected detached: boolean;
+  /** Its producer slot (stats().thread.producers), given back on shutdown, on GC or when the thread ends. */
+  private readonly attachment: Attachment;
 
   constructor(layout: L.Layout) {
     this.layout = layout;
@@ -28,7 +31,7 @@ export class RingProcessor implements SpanProcessor {
     this.rec = new RecordWriter(this.dict);
     this.wakeAt = layout.ringBytes / WAKE_FRACTION;
     this.detached = false;
-    Atomics.add(layout.i32, L.PRODUCERS, 1);
+    this.attachment = attach(layout.i32, this);
   }
 
   /** What another thread needs to attach: pass it in workerData, then attachThreadProcessor(handle) there. */
@@ -44,13 +47,22 @@ export class RingProcessor implements SpanProcessor {
     if (ref < 0) { this.drop(span, L.C_DICT_FULL); return; }
     const total = this.rec.encode(span, ref, this.ring.maxRecord);
     if (total < 0) { this.drop(span, L.C_TOO_LARGE); return; }
-    const at = this.ring.reserve(total);
-    if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); return; }
+    const ring = this.ring;
+    const at = ring.reserve(total);
+    if (at < 0) {
+      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span);
+      return;
+    }
+    // A thread stopped here for longer than stallMs finds its space given up by the consumer (and maybe
+    // reused): it must not write a byte of it. One check before the copy, the commit CAS after it (which never
+    // publishes a given-up record). Not covered: a stop inside the copy loop itself (~40 word stores), whose
+    // rest of the body would still land in the reclaimed space.
+    if (!ring.owns(at, total)) { this.late(span); return; }
     // Word copy (at and total are 8-aligned): 2-3x cheaper than Buffer#copy for ~150 bytes. Word 0 is the
     // header: it stays the reservation mark until commit.
     const src = this.rec.words, dst = l.i32, base = at >> 2;
     for (let i = 1, n = total >> 2; i < n; i++) dst[base + i] = src[i]!;
-    this.ring.commit(at, total, L.T_SPAN);
+    if (!ring.commit(at, total, L.T_SPAN)) { this.late(span); return; }
     if (this.rec.trimmed) Atomics.add(l.i64, L.C_TRUNCATED, 1n);
     span.release();
     const used = this.ring.used;
@@ -59,6 +71,12 @@ export class RingProcessor implements SpanProcessor {
 
   private drop(span: Span, counter: number): void {
     Atomics.add(this.layout.i64, counter, 1n);
+    span.release();
+  }
+
+  /** Our reservation was skipped as abandoned: the consumer counted the span (dropped.abandoned); noted here. */
+  private late(span: Span): void {
+    Atomics.add(this.layout.i64, L.C_LATE, 1n);
     span.release();
   }
 
@@ -84,7 +102,7 @@ export class RingProcessor implements SpanProcessor {
   protected detach(): void {
     if (this.detached) return;
     this.detached = true;
-    Atomics.sub(this.layout.i32, L.PRODUCERS, 1);
+    release(this.attachment);
   }
 
   stats(): ThreadStats {

@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { ALIGN, CK, ENQ, READ, T_PAD, TYPE_MASK, WRITE, type Layout } from './layout.js';
 
 export const FULL = -1;
+/** reserve(): the space was claimed, then given up by the consumer before its header was marked (a stalled writer). */
+export const LATE = -2;
 /** Give up after this many lost CAS races in a row (each loss means another producer made progress). */
 const MAX_SPINS = 1024;
 
@@ -19,6 +21,8 @@ export class RingWriter {
   readonly maxRecord: number;
   /** Bytes in use right after the last successful reserve() (for the doorbell, without another atomic read). */
   used: number;
+  /** Absolute ring position of the record returned by the last reserve() (owns() compares it with READ). */
+  pos: number;
 
   constructor(l: Layout) {
     this.i32 = l.i32;
@@ -27,6 +31,7 @@ export class RingWriter {
     this.mask = l.ringBytes - 1;
     this.maxRecord = Math.min(l.ringBytes >> 2, 1 << 20);
     this.used = 0;
+    this.pos = 0;
   }
 
   /**
@@ -56,17 +61,35 @@ export class RingWriter {
       // waited on a full ring (worker.terminate() lands on loop back-edges) leaves no count behind.
       Atomics.add(i32, ENQ, 1);
       this.used = ((w - r) >>> 0) + pad + total;
+      this.pos = (w + pad) | 0;
       let at = this.base + off;
-      if (pad !== 0) { Atomics.store(i32, at >> 2, pad | T_PAD); at = this.base; }
-      Atomics.store(i32, at >> 2, -total); // reserved: the consumer now knows the length even if we die
+      // Both marks by CAS from 0 (the space is zeroed before READ passes it): a writer stopped right here for
+      // longer than stallMs finds the consumer's give-up mark instead, and writes nothing.
+      if (pad !== 0) { if (Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD) !== 0) return LATE; at = this.base; }
+      if (Atomics.compareExchange(i32, at >> 2, 0, -total) !== 0) return LATE; // reserved: the consumer knows the length even if we die
       return at;
     }
     return FULL;
   }
 
-  /** Publishes a record written at `at` (SeqCst store: every earlier write of its body is visible first). */
-  commit(at: number, total: number, type: number): void {
-    Atomics.store(this.i32, at >> 2, total | type);
+  /**
+   * Still ours, right after reserve() (call before writing the body): the consumer has not given up on it
+   * (its header is still our mark) and has not freed past it (READ <= pos; else the mark could be another
+   * writer's, same length, same place, a lap later).
+   */
+  owns(at: number, total: number): boolean {
+    // Plain reads (aligned Int32 never tear; an Atomics.load is a builtin call, ~20 ns on Node 20): what they
+    // could miss is a give-up of this very moment, which the commit CAS still catches.
+    const i32 = this.i32;
+    return i32[at >> 2] === -total && ((this.pos - i32[READ]!) | 0) >= 0;
+  }
+
+  /**
+   * Publishes a record written at `at` (SeqCst CAS: every earlier write of its body is visible first). False
+   * when the consumer gave up on it meanwhile (the writer was stopped longer than stallMs): not published.
+   */
+  commit(at: number, total: number, type: number): boolean {
+    return Atomics.compareExchange(this.i32, at >> 2, -total, total | type) === -total;
   }
 }
 
@@ -148,22 +171,36 @@ export class RingReader {
 
   /**
    * A reserved record whose writer has not committed it. Past stallMs its writer is taken as dead (a thread
-   * terminated mid-write) and the record is skipped; otherwise wait. Returns true when it skipped.
+   * terminated mid-write) and the record is skipped; otherwise wait. Returns true when it moved on (skipped,
+   * or the writer committed at the last moment: read it then).
+   * A writer that was only stopped (descheduled, suspended) and comes back must not write into space that
+   * is freed and reused: skipping is a CAS of the header to a give-up mark, -length | 7 (a reservation mark is
+   * -length, a multiple of 8). The writer's owns() check and commit CAS see it and drop the span (counted here
+   * as abandoned, there as lateWrites). A consumer started after a crash skips a give-up mark at once.
    */
   private stalled(p: number, h: number): boolean {
+    const i32 = this.i32;
+    const at = (this.base + (p & this.mask)) >> 2;
+    const gaveUp = h < 0 && (h & TYPE_MASK) !== 0;
     const t = performance.now();
-    if (this.stallPos !== p) { this.stallPos = p; this.stallSince = t; return false; }
-    if (t - this.stallSince < this.stallMs) return false;
+    if (!gaveUp) {
+      if (this.stallPos !== p) { this.stallPos = p; this.stallSince = t; return false; }
+      if (t - this.stallSince < this.stallMs) return false;
+    }
     this.stallPos = -1;
+    this.write = Atomics.load(i32, WRITE); // pos must never pass the WRITE we compare it with
+    let next: number;
+    if (h < 0) next = (p - (h & ~TYPE_MASK)) | 0;
+    else {
+      // Died between the CAS and marking the length: its bytes are all zero (freed space is zeroed), so the
+      // next record starts at the next non-zero 8-aligned word, or at WRITE.
+      const w = this.write;
+      next = (p + ALIGN) | 0;
+      while (next !== w && Atomics.load(i32, (this.base + (next & this.mask)) >> 2) === 0) next = (next + ALIGN) | 0;
+    }
+    if (!gaveUp && Atomics.compareExchange(i32, at, h, -((next - p) | 0) | TYPE_MASK) !== h) return true; // committed (or marked) just now: look again
     this.abandoned++;
-    this.write = Atomics.load(this.i32, WRITE); // pos must never pass the WRITE we compare it with
-    if (h < 0) { this.pos = (p - h) | 0; return true; }
-    // Died between the CAS and marking the length: its bytes are all zero (freed space is zeroed), so the
-    // next record starts at the next non-zero 8-aligned word, or at WRITE.
-    const w = this.write;
-    let q = (p + ALIGN) | 0;
-    while (q !== w && Atomics.load(this.i32, (this.base + (q & this.mask)) >> 2) === 0) q = (q + ALIGN) | 0;
-    this.pos = q;
+    this.pos = next;
     return true;
   }
 

@@ -3,6 +3,7 @@
 // 64-bit totals under a seqlock. Any thread can read a balanced view:
 // thread.ended = exported + sum(dropped) + queued.
 import * as L from './layout.js';
+import { countProducers } from './producers.js';
 import { emptyDrops, type DropCounts, type ProcessorStats } from '../processor.js';
 
 export interface ThreadDrops extends DropCounts {
@@ -29,8 +30,14 @@ export interface ThreadStats extends ProcessorStats {
     ringUsedBytes: number;
     /** spans whose record had to leave attributes, events or links out (counted in the span's dropped counts) */
     trimmed: number;
-    /** threads currently attached (the owner included) */
+    /**
+     * processors attached to the ring and still live (the owner included): one per thread usually. Given back
+     * by shutdown(), by garbage collection, and when the thread ends (its own exit, or its Worker's 'exit'
+     * seen from a thread with a processor: terminate() included; see producers.ts for what cannot be seen)
+     */
     producers: number;
+    /** reservations whose writer came back after the exporter thread had skipped them (stopped mid-write longer than stallMs): not written, in dropped.abandoned */
+    lateWrites: number;
     restarts: number;
     tracers: number;
     stopped: boolean;
@@ -124,7 +131,8 @@ export function readStats(l: L.Layout): ThreadStats {
       ringBytes: l.ringBytes,
       ringUsedBytes: (Atomics.load(l.i32, L.WRITE) - Atomics.load(l.i32, L.READ)) >>> 0,
       trimmed: count(l, L.C_TRUNCATED),
-      producers: Atomics.load(l.i32, L.PRODUCERS),
+      producers: countProducers(l.i32),
+      lateWrites: count(l, L.C_LATE),
       restarts: Atomics.load(l.i32, L.RESTARTS),
       tracers: Atomics.load(l.i32, L.TRACER_IDS),
       stopped,

@@ -34,8 +34,9 @@ export interface TracerOptions {
   recordErrorMessages?: boolean;
   /**
    * Attributes a span copies at start from a local parent span that has them and it does not, e.g. `tenant.id`,
-   * so every span of a tenant's request routes and samples as that tenant. Config-built tracers inherit their
-   * `tenantAttribute`. Default none (no per-span cost).
+   * so every span of a tenant's request routes and samples as that tenant (a sampler that does not follow the
+   * parent sees them when it decides; a parent-based one decides a child by its parent's flag). Config-built
+   * tracers inherit their `tenantAttribute`. Default none (no per-span cost).
    */
   inheritAttributes?: readonly string[];
   env?: NodeJS.ProcessEnv;
@@ -99,6 +100,8 @@ export class Tracer {
   private noExporterDrops = 0;
   private readonly attrPool: unknown[][] = [];
   private readonly inherit: readonly string[] | null;
+  /** The sampler reads a child's attributes (it does not just follow the parent): it must see the inherited ones. */
+  private readonly inheritForSampler: boolean;
 
   constructor(o: TracerOptions = {}) {
     this.logger = o.logger ?? defaultLogger;
@@ -114,6 +117,8 @@ export class Tracer {
     this.recordErrorMessages = o.recordErrorMessages === true;
     const inherit = (o.inheritAttributes ?? []).filter((k) => typeof k === 'string' && k.length > 0);
     this.inherit = inherit.length > 0 ? inherit : null;
+    // A parent-following sampler decides a child by its parent's flag alone: no merged attributes to build per span.
+    this.inheritForSampler = this.inherit !== null && !this.sampler.followsParent;
     this.processor = o.processor ?? (o.exporter ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
   }
 
@@ -153,7 +158,7 @@ export class Tracer {
     const ids: TraceIdWords = parent !== null ? parent : scratch;
     if (parent === null) fillTraceId(scratch);
     // The sampler sees the attributes a local parent passes on (tenant.id: a child samples as its tenant).
-    const sampleAttrs = this.inherit === null ? attributes : this.withInherited(parent, attributes);
+    const sampleAttrs = this.inheritForSampler ? this.withInherited(parent, attributes) : attributes;
     let sampled: boolean;
     try {
       // One call site: two made V8 inline the sampler twice into begin(), and its ~920-byte budget then

@@ -222,6 +222,9 @@ export function clientErrorStatus(code: string | null): number {
   return code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
 }
 
+/** An HTTP header name (token, RFC 9110 §5.1 and §5.6.2): checked once, where options are resolved. */
+export const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** Default port of a URL scheme. */
 export function defaultPort(scheme: string): number {
   return scheme === 'https' || scheme === 'https:' ? 443 : 80;

@@ -9,7 +9,7 @@ import { FLAG_SAMPLED, type SpanContext } from '../src/span-context.js';
 import { storage } from '../src/context.js';
 import { cannedResponse, finish, kSpan, setResponseHeaders, tracedWriteHead, type Req, type Res } from './http-response.js';
 export { setRoute, getRequestSpan } from './http-response.js';
-import { clientErrorStatus, clientErrorType, HeaderAllowlist, hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
+import { clientErrorStatus, clientErrorType, HeaderAllowlist, HTTP_TOKEN, hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
 
 /**
  * What to do with an incoming W3C context:
@@ -113,9 +113,9 @@ export class ServerConfig {
     this.tenantMax = typeof o.tenantMaxLength === 'number' && o.tenantMaxLength > 0 ? o.tenantMaxLength : 64;
     this.tenantKey = typeof o.tenantAttribute === 'string' && o.tenantAttribute.length > 0 ? o.tenantAttribute : 'tenant.id';
     this.attrs[this.tenantKey] = undefined; // the start attributes' shape is fixed here, not at the first request
-    this.timingHeader = o.serverTimingHeader === false ? null : (o.serverTimingHeader ?? 'server-timing').toLowerCase();
-    this.traceIdHeader = o.traceIdHeader === false ? null : (o.traceIdHeader ?? 'x-trace-id').toLowerCase();
-    this.traceResponseHeader = o.traceResponseHeader === true ? 'traceresponse' : typeof o.traceResponseHeader === 'string' ? o.traceResponseHeader.toLowerCase() : null;
+    this.timingHeader = o.serverTimingHeader === false ? null : headerName(o.serverTimingHeader ?? 'server-timing', 'serverTimingHeader');
+    this.traceIdHeader = o.traceIdHeader === false ? null : headerName(o.traceIdHeader ?? 'x-trace-id', 'traceIdHeader');
+    this.traceResponseHeader = o.traceResponseHeader === true ? 'traceresponse' : typeof o.traceResponseHeader === 'string' ? headerName(o.traceResponseHeader, 'traceResponseHeader') : null;
     this.anyHeader = this.timingHeader !== null || this.traceIdHeader !== null || this.traceResponseHeader !== null;
     this.recordPath = o.recordPath !== false;
     this.routeOf = o.routeOf ?? null;
@@ -129,6 +129,15 @@ export class ServerConfig {
     this.onClose = function onClose(this: Res): void { finish(cfg, this); };
     this.writeHead = function writeHead(this: Res, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse { return tracedWriteHead(cfg, this, statusCode, reason, headers); };
   }
+}
+
+/**
+ * A response header name option, lower-cased; refused here when it is no HTTP token (RFC 9110 §5.1), since
+ * Node's writeHead would otherwise throw ERR_INVALID_HTTP_TOKEN out of every response.
+ */
+function headerName(name: unknown, option: string): string {
+  if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) throw new TypeError(`tracewire/http: ${option} ${JSON.stringify(name)} is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);
+  return name.toLowerCase();
 }
 
 function badPolicy(p: unknown): never {

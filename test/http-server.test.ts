@@ -698,4 +698,13 @@ test('AC-003 https server: url.scheme https', async () => {
   }
 });
 
+test('AC-007 a response header name that is no HTTP token is refused when the handler is built, not thrown from every response', () => {
+  const tracer = createTracer({ service: 'names' });
+  const h = (_req: http.IncomingMessage, res: http.ServerResponse): void => { res.end(); };
+  assert.throws(() => withTracing(tracer, h, { traceIdHeader: 'bad name' }), /traceIdHeader "bad name" is not an HTTP header name/);
+  assert.throws(() => withTracing(tracer, h, { serverTimingHeader: 'x:y' }), /serverTimingHeader/);
+  assert.throws(() => traceServer(tracer, http.createServer(), { traceResponseHeader: 'a\r\nb' }), /traceResponseHeader/);
+  withTracing(tracer, h, { traceIdHeader: 'X-Request-Trace', serverTimingHeader: false, traceResponseHeader: true }); // valid ones still pass
+});
+
 test.run();

@@ -56,18 +56,8 @@ function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attribu
 
 /** Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier. */
 export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore()): Carrier {
-  if (ctx !== undefined) writeContext(ctx, carrier);
+  if (ctx !== undefined) injectHeaders(ctx, carrier); // a forwarded carrier's old tracestate is dropped there
   return carrier;
-}
-
-/**
- * W3C inject into a carrier that may hold a forwarded message's headers: its `tracestate` belongs to its own
- * `traceparent` and must not ride along with ours (W3C §3.3: tracestate goes with the traceparent it came
- * with), so a stale one is removed whenever a new traceparent is written.
- */
-function writeContext(ctx: SpanContextLike, carrier: Carrier): void {
-  if (carrier.tracestate !== undefined && (ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) !== 0 && (ctx.s0 | ctx.s1) !== 0) delete carrier.tracestate;
-  injectHeaders(ctx, carrier);
 }
 
 function text(v: unknown): string | undefined {
@@ -92,7 +82,7 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
   const op = o.operation ?? 'publish';
   const active = storage.getStore();
   const span = tracerOf(active, tracer).startSpan(op + ' ' + o.destination, { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
-  writeContext(span, carrier);
+  injectHeaders(span, carrier);
   return span;
 }
 

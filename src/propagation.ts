@@ -122,7 +122,12 @@ export function injectContext(ctx: SpanContextLike, carrier: Record<string, unkn
   if ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0 || (ctx.s0 | ctx.s1) === 0) return;
   carrier[TRACEPARENT] = formatTraceparent(ctx);
   const ts = ctx.traceState;
-  if (ts === null || ts === undefined || ts.size === 0) return;
+  if (ts === null || ts === undefined || ts.size === 0) {
+    // A carrier that already held a context (forwarded message headers): its tracestate belongs to its own
+    // traceparent and must not ride along with ours (W3C §3.3).
+    if (carrier[TRACESTATE] !== undefined) delete carrier[TRACESTATE];
+    return;
+  }
   const h = ts.toString();
   carrier[TRACESTATE] = h.length <= MAX_TRACESTATE_CHARS ? h : truncateTracestate(ts, MAX_TRACESTATE_CHARS).toString();
 }

@@ -177,4 +177,18 @@ test('AC-001 over real HTTP: Node joins two traceparent headers, which restarts 
   assert.equal(nonZero(stats), { traceparentTrailingData: 1 });
 });
 
+test('AC-001 injectContext into a carrier holding another context: a stale tracestate does not ride along with the new traceparent', () => {
+  const fresh = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })!;
+  const carrier: Record<string, unknown> = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=old', other: 'x' };
+  injectContext(fresh, carrier);
+  assert.equal(carrier, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', other: 'x' });
+  const withState = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'a=1' })!;
+  injectContext(withState, carrier);
+  assert.is(carrier.tracestate, 'a=1');
+  // nothing written (an invalid context): the carrier is left as it was
+  const before = { tracestate: 'vendor=old' };
+  injectContext({ t0: 0, t1: 0, t2: 0, t3: 0, s0: 0, s1: 0, traceFlags: 0, traceState: null, isRemote: false } as never, before);
+  assert.equal(before, { tracestate: 'vendor=old' });
+});
+
 test.run();

@@ -28,6 +28,23 @@ export function toMillis(t: number | Date | undefined): number {
   return Number.isFinite(ms) && ms > 0 && Math.abs(ms - ORIGIN_MS) < MAX_REL_MS ? ms : NaN;
 }
 
+/** Where exactFromEpoch() writes: (sec, ns) since timeOrigin (one module object, no allocation per call). */
+export const EXACT = { sec: 0, ns: 0 };
+
+/**
+ * An explicit epoch time (ms, maybe fractional) as (sec, ns) since timeOrigin, to the nearest ns, into EXACT.
+ * `ms - ORIGIN_MS` then floor put nearly every integer-ms time 1 ns early (timeOrigin carries a sub-ms fraction).
+ */
+export function exactFromEpoch(ms: number): void {
+  const s = Math.floor(ms / 1000);
+  let sec = s - ORIGIN_SEC;
+  let ns = Math.round((ms - s * 1000) * 1e6) - ORIGIN_NS; // ms - s * 1000 is exact (Sterbenz: same binade)
+  if (ns >= 1e9) { ns -= 1e9; sec++; }
+  else if (ns < 0) { ns += 1e9; sec--; }
+  EXACT.sec = sec;
+  EXACT.ns = ns;
+}
+
 /** Whole seconds part of a time in ms since timeOrigin (may be negative for times before start). */
 export function secOf(rel: number): number {
   return Math.floor(rel / 1000) | 0;

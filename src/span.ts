@@ -2,7 +2,7 @@
 // (sec, ns) Smis, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
 import { hex16, hex32 } from './hex.js';
 import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
-import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, ORIGIN_MS } from './clock.js';
+import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, exactFromEpoch, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 import { sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
@@ -285,10 +285,14 @@ export class Span implements SpanContextLike {
   private endFull(endTime: number | Date | undefined): void {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.endedTwice++; return; }
     this.bits |= ENDED;
-    let t = toMillis(endTime) - ORIGIN_MS;
-    if (t !== t) { t = sinceOrigin(); if (endTime !== undefined) this.tracer.counters.invalidTimes++; }
-    const sec = secOf(t);
-    const ns = nsOf(t, sec);
+    const ms = toMillis(endTime);
+    let sec: number, ns: number;
+    if (ms === ms) { exactFromEpoch(ms); sec = EXACT.sec; ns = EXACT.ns; }
+    else {
+      const t = sinceOrigin();
+      sec = secOf(t); ns = nsOf(t, sec);
+      if (endTime !== undefined) this.tracer.counters.invalidTimes++;
+    }
     this.setEnd(sec, ns, (sec - this.startSec) * 1e9 + (ns - this.startNs));
     this.tracer.onEnd(this);
   }

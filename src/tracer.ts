@@ -2,7 +2,7 @@
 // allocation (the span) and, for sampled spans, copies attributes into the span's flat array.
 import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
-import { sinceOrigin, toMillis, ORIGIN_MS } from './clock.js';
+import { sinceOrigin, toMillis, exactFromEpoch, secOf, nsOf, EXACT } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
@@ -185,10 +185,8 @@ export class Tracer {
       fillSpanId(nr);
       return nr;
     }
-    let start: number;
-    if (startTime !== undefined) { start = toMillis(startTime) - ORIGIN_MS; if (start !== start) { start = sinceOrigin(); this.counters.invalidTimes++; } }
-    else start = sinceOrigin();
-    const span = new Span(this, name, kind, flags, parent, traceState, start);
+    const span = new Span(this, name, kind, flags, parent, traceState, startTime === undefined ? sinceOrigin() : 0);
+    if (startTime !== undefined) this.explicitStart(span, startTime);
     span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
     fillSpanId(span);
     if (attributes !== undefined) this.copyInitial(span, attributes);
@@ -202,6 +200,21 @@ export class Tracer {
     }
     this.counters.started++;
     return span;
+  }
+
+  /** startTime given: exact to the ns (clock.exactFromEpoch); an unusable one is replaced by the clock's time, counted. */
+  private explicitStart(span: Span, startTime: number | Date): void {
+    const ms = toMillis(startTime);
+    if (ms !== ms) {
+      this.counters.invalidTimes++;
+      const t = sinceOrigin();
+      span.startSec = secOf(t);
+      span.startNs = nsOf(t, span.startSec);
+      return;
+    }
+    exactFromEpoch(ms);
+    span.startSec = EXACT.sec;
+    span.startNs = EXACT.ns;
   }
 
   private samplerFailed(err: unknown): void {

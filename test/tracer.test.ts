@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createTracer, Span, NonRecordingSpan, SpanKind, SpanStatusCode, parseTraceparent, alwaysOff, parentBased, FLAG_RANDOM, FLAG_SAMPLED } from '../src/index.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import fc from 'fast-check';
-import { ORIGIN_MS, secOf, nsOf } from '../src/clock.js';
+import { ORIGIN_MS } from '../src/clock.js';
 
 function setup(opts: Parameters<typeof createTracer>[0] = {}) {
   const cap = new CaptureProcessor();
@@ -126,16 +126,13 @@ test('explicit times: startTime and end(time) as ms or Date; end before start cl
 
 test('AC-003 end times are exact for short and long spans (one int32 ns duration, long ends kept aside)', () => {
   const { tracer } = setup();
-  // What the span must reproduce: the end as (sec, ns) since timeOrigin, converted the way start times are.
-  const expectEnd = (endMs: number) => { const rel = endMs - ORIGIN_MS; const sec = secOf(rel); return [sec, nsOf(rel, sec)]; };
   const start = ORIGIN_MS + 1234.567891;
   fc.assert(fc.property(fc.oneof(fc.double({ min: 0, max: 2200, noNaN: true }), fc.double({ min: 2100, max: 2200, noNaN: true }), fc.double({ min: 0, max: 40 * 86400e3, noNaN: true })), (durMs) => {
     const s = tracer.startSpan('x', { startTime: start }) as Span;
     const end = start + durMs;
     s.end(end);
-    const [sec, ns] = expectEnd(end);
-    assert.is(s.endSec, sec);
-    assert.is(s.endNs, ns);
+    assert.is(s.endUnixNano, String(exactUnixNano(end)));
+    assert.is(s.startUnixNano, String(exactUnixNano(start)));
     assert.ok(s.endNs >= 0 && s.endNs < 1e9);
     // ms since epoch as a double resolves ~0.24 µs near 1.7e12, so the input itself is only that exact
     assert.ok(Math.abs(s.duration - durMs) < 1e-3, `duration ${s.duration} vs ${durMs}`);
@@ -143,6 +140,38 @@ test('AC-003 end times are exact for short and long spans (one int32 ns duration
     assert.ok(nanos >= 0n && Math.abs(Number(nanos) / 1e6 - durMs) < 1e-3);
     return true;
   }), { numRuns: 2000 });
+});
+
+/** Oracle: the exact value of the double `ms` (m·2^e) times 1e6, rounded to the nearest ns, in BigInt. */
+function exactUnixNano(ms: number): bigint {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, ms);
+  const bits = dv.getBigUint64(0);
+  const exp = Number((bits >> 52n) & 0x7ffn) - 1075;
+  const num = ((bits & ((1n << 52n) - 1n)) | (1n << 52n)) * 1000000n;
+  if (exp >= 0) return num << BigInt(exp);
+  const d = 1n << BigInt(-exp);
+  return (num + d / 2n) / d;
+}
+
+test('AC-003 explicit start and end times are kept to the nearest ns (integer ms were 1 ns early)', () => {
+  const { tracer, cap } = setup();
+  const day = 86400e3;
+  const ms = fc.oneof(
+    fc.integer({ min: Math.ceil(ORIGIN_MS - 400 * day), max: Math.floor(ORIGIN_MS + 400 * day) }),
+    fc.double({ min: ORIGIN_MS - 400 * day, max: ORIGIN_MS + 400 * day, noNaN: true }),
+    fc.integer({ min: -1000, max: 1000 }).map((k) => Math.floor(ORIGIN_MS) + k / 8)); // sub-ms steps around timeOrigin
+  fc.assert(fc.property(ms, fc.integer({ min: 0, max: 5000 }), fc.boolean(), (a, d, asDate) => {
+    const s = tracer.startSpan('x', { startTime: asDate ? new Date(Math.floor(a)) : a }) as Span;
+    const b = a + d;
+    s.end(asDate ? new Date(Math.floor(b)) : b);
+    assert.is(s.startUnixNano, String(exactUnixNano(asDate ? Math.floor(a) : a)));
+    assert.is(s.endUnixNano, String(exactUnixNano(asDate ? Math.floor(b) : b)));
+    assert.ok(s.startNs >= 0 && s.startNs < 1e9 && s.endNs >= 0 && s.endNs < 1e9);
+    return true;
+  }), { numRuns: 3000 });
+  assert.is(tracer.stats().invalidTimes, 0);
+  cap.spans.length = 0;
 });
 
 test('durations come from a monotonic clock, not Date.now()', async () => {

@@ -18,7 +18,7 @@ td.n,th.n{text-align:right}tr.pick{cursor:pointer}tr.pick:hover{background:#f3f4
 .wf-row .op{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.wf-row.crit .op{font-weight:600}
 .track{position:relative;height:12px;background:#f3f4f6}.track .b{position:absolute;top:0;height:12px;min-width:2px;background:var(--bar)}
 .wf-row.crit .b{background:var(--crit)}.wf-row.error .b{background:var(--err)}.tag{font-size:11px;padding:0 4px;border-radius:3px;background:#fef3c7}
-svg text{font:12px system-ui,sans-serif}svg .node rect{fill:#eef2ff;stroke:#6366f1}svg .edge{stroke:#9ca3af;fill:none}svg .edge.bad{stroke:var(--err)}svg .lbl{fill:var(--mute);font-size:11px}
+svg text{font:12px system-ui,sans-serif}svg .node rect{fill:#eef2ff;stroke:#6366f1}svg .edge{stroke:#9ca3af;fill:none}svg .edge.bad{stroke:var(--err)}svg .edge.link{stroke-dasharray:5 4}svg .lbl{fill:var(--mute);font-size:11px}
 `;
 
 const JS = `(function () {
@@ -104,13 +104,17 @@ function graph() {
   svg.setAttribute('width', String(w + 20)); svg.setAttribute('height', String(h + 20)); svg.setAttribute('role', 'img');
   function add(parent, tag, attrs, text) { var e = document.createElementNS(svgNS, tag); for (var k in attrs) e.setAttribute(k, String(attrs[k])); if (text !== undefined) e.textContent = text; parent.appendChild(e); return e; }
   var defs = add(svg, 'defs', {}); var mk = add(defs, 'marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto' }); add(mk, 'path', { d: 'M0,0L10,5L0,10z', fill: '#9ca3af' });
+  var pairs = {};
   data.edges.forEach(function (e) {
     var a = pos[idx[e.caller]], b = pos[idx[e.callee]];
-    var x1 = a.x + 170, y1 = a.y + 18, x2 = b.x, y2 = b.y + 18;
-    var d = x2 > x1 ? 'M' + x1 + ',' + y1 + ' C' + (x1 + 30) + ',' + y1 + ' ' + (x2 - 30) + ',' + y2 + ' ' + x2 + ',' + y2 : 'M' + (a.x + 85) + ',' + (a.y + 36) + ' C' + (a.x + 85) + ',' + (a.y + 80) + ' ' + (b.x + 85) + ',' + (b.y + 80) + ' ' + (b.x + 85) + ',' + (b.y + 36);
-    var p = add(svg, 'path', { d: d, 'class': 'edge' + (e.errors > 0 || e.uninstrumented ? ' bad' : ''), 'marker-end': 'url(#arrow)' });
-    add(p, 'title', {}, e.caller + ' → ' + e.callee + ': ' + e.calls + ' calls, ' + pct(e.errorRate) + ' errors, p95 ' + fmt(e.p95));
-    add(svg, 'text', { x: (x1 + x2) / 2 - 30, y: (y1 + y2) / 2 - 4, 'class': 'lbl' }, e.calls + '× ' + (e.errors ? pct(e.errorRate) + ' err' : ''));
+    // a pair joined both via parents and via links has two edges: the 2nd and 3rd are drawn 10 px off the 1st
+    var key = JSON.stringify([e.caller, e.callee]); var k = pairs[key] = (pairs[key] || 0) + 1; var off = (k % 2 ? 1 : -1) * Math.floor(k / 2) * 10;
+    var x1 = a.x + 170, y1 = a.y + 18 + off, x2 = b.x, y2 = b.y + 18 + off;
+    var d = x2 > x1 ? 'M' + x1 + ',' + y1 + ' C' + (x1 + 30) + ',' + y1 + ' ' + (x2 - 30) + ',' + y2 + ' ' + x2 + ',' + y2 : 'M' + (a.x + 85 + off) + ',' + (a.y + 36) + ' C' + (a.x + 85 + off) + ',' + (a.y + 80 + off) + ' ' + (b.x + 85 + off) + ',' + (b.y + 80 + off) + ' ' + (b.x + 85 + off) + ',' + (b.y + 36);
+    var link = e.via === 'link';
+    var p = add(svg, 'path', { d: d, 'class': 'edge' + (link ? ' link' : '') + (e.errors > 0 || e.uninstrumented ? ' bad' : ''), 'marker-end': 'url(#arrow)' });
+    add(p, 'title', {}, e.caller + (link ? ' ⇢ ' : ' → ') + e.callee + (link ? ' (via span links)' : '') + ': ' + e.calls + ' calls, ' + pct(e.errorRate) + ' errors, p95 ' + fmt(e.p95));
+    add(svg, 'text', { x: (x1 + x2) / 2 - 30, y: (y1 + y2) / 2 - 4 + off, 'class': 'lbl' }, e.calls + '× ' + (link ? '⇢ ' : '') + (e.errors ? pct(e.errorRate) + ' err' : ''));
   });
   names.forEach(function (n, i) {
     var g = add(svg, 'g', { 'class': 'node' });

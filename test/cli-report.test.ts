@@ -113,5 +113,46 @@ test('AC-004 report in Chromium: search a trace ID, see its waterfall rows and t
   }
 });
 
+test('AC-006 report graph: a service pair joined via a parent and via a span link gets two distinct arrows, the link one dashed', async () => {
+  // orders publishes twice; worker consumes one message as a child (parent edge) and one through a link
+  const P = id32(1, 0x51); const Q = id32(2, 0x51); const W = id32(3, 0x51);
+  const pair = join(dir, 'pair.jsonl');
+  const linked = JSON.parse(otlpLine([{ trace: W, id: id16(5, 0x51), service: 'worker', name: 'process jobs', kind: 5, start: 50, dur: 5 }]));
+  linked.resourceSpans[0].scopeSpans[0].spans[0].links = [{ traceId: Q, spanId: id16(3, 0x51) }];
+  writeFileSync(pair, [
+    otlpLine([
+      { trace: P, id: id16(0, 0x51), service: 'orders', name: 'POST /orders', kind: 2, start: 0, dur: 20, http: 201 },
+      { trace: P, id: id16(1, 0x51), parent: id16(0, 0x51), service: 'orders', name: 'publish jobs', kind: 4, start: 5, dur: 1 },
+      { trace: P, id: id16(2, 0x51), parent: id16(1, 0x51), service: 'worker', name: 'process jobs', kind: 5, start: 8, dur: 5 },
+    ]),
+    otlpLine([{ trace: Q, id: id16(3, 0x51), service: 'orders', name: 'publish jobs', kind: 4, start: 30, dur: 1 }]),
+    JSON.stringify(linked),
+  ].join('\n') + '\n');
+  const out = join(dir, 'pair.html');
+  const r = await cli(['report', '--file', pair, '--out', out], { cwd: dir });
+  assert.is(r.code, 0, r.err);
+  const exe = '/usr/bin/chromium';
+  if (!existsSync(exe)) {
+    if (process.env.TRACEWIRE_REQUIRE_SERVICES === '1') assert.unreachable('chromium is required (apt-get install -y chromium) but /usr/bin/chromium is missing');
+    console.log('SKIP: /usr/bin/chromium not installed (apt-get install -y chromium)'); // a system package, not an npm dependency
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(out).href);
+    await page.waitForSelector('body[data-ready="1"]');
+    const edges = await page.locator('#graph svg path.edge').evaluateAll((ps) => ps.map((p) => ({ d: p.getAttribute('d'), cls: p.getAttribute('class'), title: p.textContent })));
+    assert.is(edges.length, 2, JSON.stringify(edges));
+    assert.ok(edges.every((e) => /orders [→⇢] worker/.test(e.title ?? '')), JSON.stringify(edges));
+    assert.is.not(edges[0]!.d, edges[1]!.d, 'the two arrows do not overlap');
+    assert.equal(edges.map((e) => / link\b/.test(e.cls ?? '')).sort(), [false, true]);
+    assert.match(edges.find((e) => / link\b/.test(e.cls ?? ''))!.title ?? '', 'orders ⇢ worker (via span links)');
+  } finally {
+    await browser.close();
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

@@ -1,6 +1,8 @@
 // The trace index: one column per span field (typed arrays, ~70 bytes per span, strings interned), so a
 // file of a million spans fits in memory; spans are grouped by trace with one counting sort.
 
+import { InputError } from './read.js';
+
 export const KIND_NAMES = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 export const KIND_SERVER = 2;
 export const KIND_CLIENT = 3;
@@ -51,12 +53,24 @@ export class SpanInput {
   attrs: Record<string, unknown> | null = null;
 }
 
+/** A JS Map holds at most 2^24 entries; past that V8 throws a RangeError (the CLI's exit 70), so stop just before. */
+export const MAX_DISTINCT = 2 ** 24 - 1;
+
+/** The input outgrew an index: a clear input error (exit 2) that says what to do, not a crash. */
+export function tooMany(what: string, max: number): InputError {
+  return new InputError(`the input holds more than ${max.toLocaleString('en-US')} distinct ${what}, the most one index can hold: read fewer files at a time`);
+}
+
 export class Interner {
   readonly list: string[] = [''];
   private readonly ids = new Map<string, number>([['', 0]]);
+  constructor(private readonly what = 'span and service names', private readonly max = MAX_DISTINCT) {}
   id(s: string): number {
     let i = this.ids.get(s);
-    if (i === undefined) { i = this.list.length; this.list.push(s); this.ids.set(s, i); }
+    if (i === undefined) {
+      if (this.list.length > this.max) throw tooMany(this.what, this.max);
+      i = this.list.length; this.list.push(s); this.ids.set(s, i);
+    }
     return i;
   }
   get(i: number): string { return this.list[i] ?? ''; }
@@ -76,8 +90,9 @@ export class Model {
   service: Int32Array; name: Int32Array; peer: Int32Array; keyset: Int32Array;
   kind: Uint8Array; status: Uint8Array; flags: Uint8Array; missing: Uint8Array;
   http: Uint16Array; resend: Uint16Array; links: Uint16Array;
-  readonly strings = new Interner();
-  readonly keysets = new Interner();
+  readonly strings: Interner;
+  readonly keysets: Interner;
+  private readonly maxTraces: number;
   readonly traceIds: string[] = [];
   /** Span IDs (key53) some span links to: a PRODUCER consumed under a link (batch, `mode: 'link'`) has its callee there. */
   readonly linked = new Set<number>();
@@ -95,7 +110,12 @@ export class Model {
   order: Int32Array = new Int32Array(0);
   offsets: Int32Array = new Int32Array(1);
 
-  constructor(o: { keepAttributes?: boolean; capacity?: number } = {}) {
+  /** `maxDistinct` (tests): the most distinct trace IDs, names and attribute key sets held (default MAX_DISTINCT). */
+  constructor(o: { keepAttributes?: boolean; capacity?: number; maxDistinct?: number } = {}) {
+    const max = o.maxDistinct ?? MAX_DISTINCT;
+    this.strings = new Interner('span and service names', max);
+    this.keysets = new Interner('attribute key sets', max);
+    this.maxTraces = max;
     const c = (this.cap = Math.max(16, o.capacity ?? 1024));
     this.trace = new Int32Array(c); this.sHi = new Int32Array(c); this.sLo = new Int32Array(c); this.pHi = new Int32Array(c); this.pLo = new Int32Array(c);
     this.start = new Float64Array(c); this.end = new Float64Array(c);
@@ -124,7 +144,10 @@ export class Model {
     if (this.n === this.cap) this.growTo(this.cap * 2);
     const i = this.n++;
     let t = this.traceMap.get(s.traceId);
-    if (t === undefined) { t = this.traceIds.length; this.traceIds.push(s.traceId); this.traceMap.set(s.traceId, t); }
+    if (t === undefined) {
+      if (this.traceIds.length >= this.maxTraces) throw tooMany('trace IDs', this.maxTraces);
+      t = this.traceIds.length; this.traceIds.push(s.traceId); this.traceMap.set(s.traceId, t);
+    }
     this.trace[i] = t;
     this.sHi[i] = s.sHi; this.sLo[i] = s.sLo; this.pHi[i] = s.pHi; this.pLo[i] = s.pLo;
     this.start[i] = s.start; this.end[i] = s.end;

@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
 import { decodeRequest } from '../cli/decode.js';
-import { Model } from '../cli/model.js';
+import { Model, SpanInput, MAX_DISTINCT } from '../cli/model.js';
+import { InputError } from '../cli/read.js';
 import * as services from '../cli/services.js';
 
 const M21 = 2 ** 21;
@@ -56,6 +57,25 @@ test('AC-006 services: the key packing is exact below 2^26 and refuses IDs beyon
   assert.throws(() => pack(-1, 0), /out of range/);
   // the interner cannot get there: a Map holds at most 2^24 entries, well below 2^26
   assert.ok(2 ** 24 < PACK!);
+});
+
+test('AC-004 an input with more distinct names, key sets or trace IDs than a JS Map holds (2^24) is a clear input error, not a crash', () => {
+  assert.is(MAX_DISTINCT, 2 ** 24 - 1);
+  const big = new Model();
+  big.strings.list.length = 2 ** 24; // stands in for 2^24 names already interned (the Map would be full)
+  assert.is(big.strings.id(''), 0, 'known strings still resolve');
+  assert.throws(() => big.strings.id('GET /users/16777216'), (e: unknown) => e instanceof InputError && /more than 16,777,215 distinct span and service names/.test((e as Error).message));
+  const m = new Model({ maxDistinct: 3 });
+  const span = (k: number, name: string): SpanInput => Object.assign(new SpanInput(), { traceId: id32(k, 0x5), sHi: 1, sLo: k + 1, name, service: 'svc', start: 0, end: 1 });
+  for (let k = 0; k < 3; k++) m.add(span(k, 'op'));
+  let err: unknown;
+  try { m.add(span(3, 'op')); } catch (e) { err = e; }
+  assert.ok(err instanceof InputError, String(err));
+  assert.match((err as Error).message, 'more than 3 distinct trace IDs');
+  assert.match((err as Error).message, 'read fewer files at a time');
+  const n = new Model({ maxDistinct: 3 });
+  n.add(span(0, 'a')); n.add(span(0, 'b'));
+  assert.throws(() => n.add(span(0, 'c')), /distinct span and service names/); // '', svc, a, b: c is the 5th
 });
 
 test.run();

@@ -2,6 +2,7 @@
 // writeHead if the handler replaced Server-Timing), and the end of the SERVER span when the response
 // closes (status, route, error.type). Listeners are shared per ServerConfig, never made per request.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { SpanStatusCode, type AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server.js';
 import { clientErrorType, isName, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
@@ -19,6 +20,30 @@ export function setResponseHeaders(cfg: ServerConfig, req: Req, res: Res, span: 
     res.writeHead = cfg.writeHead as ServerResponse['writeHead'];
   }
   res.on('close', cfg.onClose);
+  if (res.socket === null && span.isRecording()) trackQueued(cfg, req.socket as QSocket | null, res);
+}
+
+const kQueued = Symbol('tracewire.http.queued');
+/** Pipelined responses of recording spans still queued on a connection, as flat [cfg, res, ...] pairs. */
+type QSocket = Socket & { [kQueued]?: unknown[] | undefined };
+
+/**
+ * A pipelined response queued behind another (no socket yet) never emits 'close' on Node 20 when the
+ * connection dies (lib/_http_server.js socketOnClose aborts the queued requests, not their responses; Node 24
+ * also destroys them): its span ends on the socket's close instead. Only pipelined requests pay for this.
+ */
+function trackQueued(cfg: ServerConfig, socket: QSocket | null, res: Res): void {
+  if (socket === null || typeof socket.once !== 'function') return;
+  let q = socket[kQueued];
+  if (q === undefined) { q = socket[kQueued] = []; socket.once('close', closeQueued); }
+  else while (q.length > 0 && (q[1] as Res).req[kSpan]?.ended !== false) q.splice(0, 2); // answered since: keep the list bounded
+  q.push(cfg, res);
+}
+
+function closeQueued(this: QSocket): void {
+  const q = this[kQueued];
+  this[kQueued] = undefined;
+  if (q !== undefined) for (let i = 0; i < q.length; i += 2) finish(q[i] as ServerConfig, q[i + 1] as Res);
 }
 
 /** Append our entry to an existing Server-Timing value (a list header, RFC 9110 §5.3). */
@@ -132,7 +157,7 @@ export function cannedResponse(cfg: ServerConfig, span: AnySpan, status: number)
 export function finish(cfg: ServerConfig, res: Res): void {
   const req = res.req;
   const span = req?.[kSpan];
-  if (span === undefined) return;
+  if (span === undefined || span.ended) return; // ended already: a queued response closed by its socket (trackQueued), or by the app
   try {
     if (span.isRecording()) {
       const route = req[kRoute] ?? (cfg.routeOf !== null ? cfg.routeOf!(req, res) : undefined);

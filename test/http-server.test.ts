@@ -179,6 +179,32 @@ test('AC-001 an aborted request: the span ends once with error.type=aborted; a l
   assert.is(s.endTime > 0 && (s as unknown as { ended: boolean }).ended, true);
 });
 
+test('AC-001 pipelined requests: a response queued behind one that never answers still ends its span when the client leaves (Node 20 never closes it)', async () => {
+  for (const whole of [false, true]) {
+    const cap = new CaptureProcessor();
+    const tracer = createTracer({ service: 'orders', processor: cap });
+    let arrived!: () => void;
+    const got = new Promise<void>((r) => (arrived = r));
+    const handler: http.RequestListener = (req, res) => { if (req.url === '/b') { res.end('b'); arrived(); } };
+    const server = whole ? traceServer(tracer, http.createServer(handler)) : http.createServer(withTracing(tracer, handler) as http.RequestListener);
+    const port = await listen(server);
+    const sock = net.connect(port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.write('GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+    await got;
+    sock.destroy();
+    await settle(cap, 2);
+    await close(server);
+    const where = whole ? 'traceServer' : 'withTracing';
+    assert.is(tracer.stats().started, 2, where);
+    assert.is(tracer.stats().ended, 2, where);
+    assert.is(tracer.stats().endedTwice, 0, where);
+    const b = cap.spans.find((s) => s.getAttribute('url.path') === '/b')!;
+    assert.is(b.getAttribute('http.response.status_code'), 200, where); // answered, but never on the wire
+    assert.is(b.getAttribute('error.type'), 'aborted', where);
+  }
+});
+
 test('AC-001 trace headers with and without handler headers set earlier: no duplicates, the handler\'s own x-trace-id wins', async () => {
   const { cap, server, port } = await serve((req, res) => {
     if (req.url === '/implicit') { res.end('x'); return; }

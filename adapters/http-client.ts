@@ -40,6 +40,8 @@ export class ClientConfig {
   readonly opts: SpanOptions;
   readonly onClose: (this: Req) => void;
   readonly onError: (this: Req, err: unknown) => void;
+  /** Own `_implicitHeader` of traced requests (one per config): re-injects if the caller replaced our headers. */
+  readonly implicitHeader: (this: Req) => void;
   constructor(tracer: Tracer, o: ClientTracingOptions = {}) {
     this.tracer = tracer;
     const warn = (m: string): void => tracer.logger(m);
@@ -51,6 +53,7 @@ export class ClientConfig {
     const cfg = this;
     this.onClose = function onClose(this: Req): void { finish(cfg, this); };
     this.onError = function onError(this: Req, err: unknown): void { failed(this, err); };
+    this.implicitHeader = function _implicitHeader(this: Req): void { renderHead(cfg, this); };
   }
 }
 
@@ -77,11 +80,8 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
     req[kSpan] = span;
     if (req.headersSent) httpStats.injectSkipped++; // raw-array headers are flushed in the constructor
     else {
-      // setHeader replaces: never two traceparent headers, whatever the caller set.
-      req.setHeader('traceparent', serverTimingValue(span).slice(TRACEPARENT_AT)); // flat string: see serverTimingValue
-      const ts = span.traceState;
-      if (ts !== null && ts.size > 0) req.setHeader('tracestate', ts.toString());
-      else if (req.hasHeader('tracestate')) req.removeHeader('tracestate');
+      inject(req, span, serverTimingValue(span).slice(TRACEPARENT_AT)); // flat string: see serverTimingValue
+      (req as unknown as { _implicitHeader: () => void })._implicitHeader = cfg.implicitHeader;
     }
     if (cfg.reqHeaders.names.length > 0 && span.isRecording()) cfg.reqHeaders.record(span, req.getHeaders());
     req.on(errorMonitor, cfg.onError); // errorMonitor: observe errors without handling them for the caller
@@ -89,6 +89,33 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
   } catch (err) {
     reportInternal(cfg.tracer.logger, 'tracewire/http client', err);
   }
+}
+
+/** setHeader replaces: never two traceparent headers, whatever the caller set. */
+function inject(req: Req, span: AnySpan, traceparent: string): void {
+  req.setHeader('traceparent', traceparent);
+  const ts = span.traceState;
+  if (ts !== null && ts.size > 0) req.setHeader('tracestate', ts.toString());
+  else if (req.hasHeader('tracestate')) req.removeHeader('tracestate');
+}
+
+/**
+ * The head is rendered on the first write/end/flushHeaders (ClientRequest.prototype._implicitHeader, Node 20
+ * and 24): a traceparent / tracestate the caller set after http.request() returned (a proxy copying its
+ * incoming headers) would name a stale parent, so the CLIENT span's go back in first.
+ */
+function renderHead(cfg: ClientConfig, req: Req): void {
+  const span = req[kSpan];
+  if (span !== undefined && !req.headersSent) {
+    try {
+      const tp = serverTimingValue(span).slice(TRACEPARENT_AT);
+      const ts = span.traceState;
+      if (req.getHeader('traceparent') !== tp || req.getHeader('tracestate') !== (ts !== null && ts.size > 0 ? ts.toString() : undefined)) inject(req, span, tp);
+    } catch (err) {
+      reportInternal(cfg.tracer.logger, 'tracewire/http client', err);
+    }
+  }
+  (Object.getPrototypeOf(req) as { _implicitHeader: (this: Req) => void })._implicitHeader.call(req);
 }
 
 function failed(req: Req, err: unknown): void {

@@ -113,6 +113,34 @@ test('AC-002 exactly one traceparent on the wire, even when the caller set one; 
   assert.is(req.headers.tracestate, 'v=1');
 });
 
+test('AC-002 a traceparent / tracestate the caller sets after http.request() returned (a proxy copying its request\'s headers) is replaced by the CLIENT span\'s', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'proxy', processor: cap });
+  const { seen, server, port } = await downstream();
+  const undo = traceHttpClient(tracer);
+  const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })!;
+  const incoming = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'stale=1', 'x-app': 'a' };
+  for (const how of ['end', 'flushHeaders', 'write'] as const) {
+    await tracer.withSpan(remote, () => new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/' + how, agent: false }, (res) => { res.resume(); res.on('end', () => resolve()); });
+      req.on('error', reject);
+      for (const [k, v] of Object.entries(incoming)) req.setHeader(k === 'traceparent' ? 'TraceParent' : k, v);
+      if (how === 'flushHeaders') { req.flushHeaders(); req.end(); } else if (how === 'write') { req.write('x'); req.end(); } else req.end();
+    }));
+  }
+  await settle(cap, 3);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 3);
+  for (let i = 0; i < 3; i++) {
+    const req = seen[i]!, span = cap.spans.find((s) => s.getAttribute('url.full')!.toString().endsWith(req.url!))!;
+    assert.is(countRaw(req, 'traceparent'), 1, req.url);
+    assert.is(req.headers.traceparent, `00-0af7651916cd43dd8448eb211c80319c-${span.spanId}-01`, req.url);
+    assert.is(req.headers.tracestate, undefined, req.url);
+    assert.is(req.headers['x-app'], 'a');
+  }
+});
+
 test('AC-002 no active span: a root CLIENT span by default, nothing at all with requireParent', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

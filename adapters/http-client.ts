@@ -78,8 +78,10 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
     const method = fillClientAttrs(cfg.attrs, req.method, scheme, host, port, req.path, resendCountOf(active));
     const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
     req[kSpan] = span;
-    if (req.headersSent) httpStats.injectSkipped++; // raw-array headers are flushed in the constructor
-    else {
+    if (req.headersSent) {
+      // An Expect header or raw-array headers: Node rendered the head in the constructor.
+      if (!injectRendered(req, span, serverTimingValue(span).slice(TRACEPARENT_AT))) httpStats.injectSkipped++;
+    } else {
       inject(req, span, serverTimingValue(span).slice(TRACEPARENT_AT)); // flat string: see serverTimingValue
       (req as unknown as { _implicitHeader: () => void })._implicitHeader = cfg.implicitHeader;
     }
@@ -97,6 +99,36 @@ function inject(req: Req, span: AnySpan, traceparent: string): void {
   const ts = span.traceState;
   if (ts !== null && ts.size > 0) req.setHeader('tracestate', ts.toString());
   else if (req.hasHeader('tracestate')) req.removeHeader('tracestate');
+}
+
+type Rendered = { _header?: unknown; _headerSent?: boolean; outputData?: { data: unknown }[]; outputSize?: number };
+
+/**
+ * The head the constructor rendered (lib/_http_client.js: an `Expect` header renders and queues it at once,
+ * raw-array headers render it) is still in the request, not on the wire: no socket is assigned before the next
+ * tick. Our lines replace any traceparent / tracestate in it (the same `_header` / `outputData` in Node 20 and 24).
+ */
+function injectRendered(req: Req, span: AnySpan, traceparent: string): boolean {
+  const r = req as unknown as Rendered;
+  const head = r._header;
+  if (req.socket != null || typeof head !== 'string' || !head.endsWith('\r\n\r\n')) return false;
+  const out = r.outputData;
+  const queued = Array.isArray(out) && out.length === 1 && out[0]!.data === head; // the Expect case: the head alone
+  if (r._headerSent === true && !queued) return false;
+  const lines = head.slice(0, -4).split('\r\n');
+  let next = lines[0]!;
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!, c = l.indexOf(':');
+    const name = c < 0 ? '' : l.slice(0, c).trim().toLowerCase();
+    if (name !== 'traceparent' && name !== 'tracestate') next += '\r\n' + l;
+  }
+  next += '\r\ntraceparent: ' + traceparent;
+  const ts = span.traceState;
+  if (ts !== null && ts.size > 0) next += '\r\ntracestate: ' + ts.toString();
+  next += '\r\n\r\n';
+  r._header = next;
+  if (queued) { out![0]!.data = next; r.outputSize = (r.outputSize ?? 0) + next.length - head.length; }
+  return true;
 }
 
 /**

@@ -310,23 +310,43 @@ test('AC-002 several services in one process: the active span\'s tracer makes th
   assert.is(client.tracer.service, 'b');
 });
 
-test('AC-007 raw-array headers (flushed at construction) are counted as not injectable, never a crash', async () => {
+test('AC-002 heads Node renders in the constructor (an Expect: 100-continue upload, raw-array headers) still carry the CLIENT span\'s traceparent, once', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'x', processor: cap });
   const { seen, server, port } = await downstream();
   const before = adapterStats().injectSkipped;
   const undo = traceHttpClient(tracer, { responseHeaders: ['content-length'], requestHeaders: ['x-req'] });
-  await get({ host: '127.0.0.1', port, headers: ['host', `127.0.0.1:${port}`, 'x-req', 'r1'] as unknown as http.OutgoingHttpHeaders });
-  await get({ host: '127.0.0.1', port, headers: { 'x-req': 'r2' } });
-  await settle(cap, 2);
+  const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'v=1' })!;
+  const stale = '00-11111111111111111111111111111111-2222222222222222-01';
+  await tracer.withSpan(remote, () => get({ host: '127.0.0.1', port, path: '/raw', headers: ['host', `127.0.0.1:${port}`, 'x-req', 'r1', 'TraceParent', stale, 'tracestate', 'stale=1'] as unknown as http.OutgoingHttpHeaders }));
+  await get({ host: '127.0.0.1', port, path: '/obj', headers: { 'x-req': 'r2' } });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  for (const path of ['/expect1', '/expect2']) { // the second on the agent's free socket
+    await tracer.withSpan(remote, () => new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path, agent, headers: { Expect: '100-continue', 'content-length': 3 } }, (res) => { res.resume(); res.on('end', () => resolve()); });
+      req.on('continue', () => req.end('abc'));
+      req.on('error', reject);
+    }));
+  }
+  agent.destroy();
+  await settle(cap, 4);
   undo();
   await close(server);
-  assert.is(adapterStats().injectSkipped - before, 1);
-  assert.is(seen[0]!.headers.traceparent, undefined);
-  assert.is(cap.spans.length, 2);
-  assert.equal(cap.spans[1]!.getAttribute('http.request.header.x-req'), ['r2']);
-  assert.equal(cap.spans[1]!.getAttribute('http.response.header.content-length'), ['2']);
-  assert.match(cap.spans[1]!.spanId, HEX16);
+  assert.is(adapterStats().injectSkipped - before, 0);
+  assert.is(cap.spans.length, 4);
+  for (const req of seen) {
+    const span = cap.spans.find((s) => String(s.getAttribute('url.full')).endsWith(req.url!))!;
+    assert.is(countRaw(req, 'traceparent'), 1, req.url);
+    assert.is(countRaw(req, 'tracestate'), req.url === '/obj' ? 0 : 1, req.url);
+    if (req.url !== '/obj') {
+      assert.is(req.headers.traceparent, `00-0af7651916cd43dd8448eb211c80319c-${span.spanId}-01`, req.url);
+      assert.is(req.headers.tracestate, 'v=1', req.url);
+    } else assert.match(String(req.headers.traceparent), `-${span.spanId}-`);
+  }
+  assert.is(seen.find((r) => r.url === '/raw')!.headers['x-req'], 'r1');
+  const obj = cap.spans.find((s) => String(s.getAttribute('url.full')).endsWith('/obj'))!;
+  assert.equal(obj.getAttribute('http.request.header.x-req'), ['r2']);
+  assert.equal(obj.getAttribute('http.response.header.content-length'), ['2']);
   untraceHttpClient();
 });
 

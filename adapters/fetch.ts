@@ -204,6 +204,8 @@ export function traceFetch(tracer: Tracer, options?: FetchTracingOptions): () =>
 }
 
 type FetchFn = typeof globalThis.fetch;
+/** The methods fetch upper-cases; any other goes on the wire as given (Fetch §2.2.1, method normalize). */
+const FETCH_NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
 /**
  * Explicit wrapper: a CLIENT span per fetch call (a redirect chain is one span here), traceparent set on
@@ -216,10 +218,13 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
     let args: [Parameters<FetchFn>[0], Parameters<FetchFn>[1]] = [input, init];
     try {
       const active = storage.getStore();
-      if (!isNoTrace(active)) {
-        const isReq = typeof Request !== 'undefined' && input instanceof Request;
-        const url = new URL(isReq ? (input as Request).url : String(input));
-        const method = normalizeMethod((init?.method ?? (isReq ? (input as Request).method : 'GET')).toUpperCase());
+      const isReq = !isNoTrace(active) && typeof Request !== 'undefined' && input instanceof Request;
+      const url = isNoTrace(active) ? null : new URL(isReq ? (input as Request).url : String(input));
+      // Only http(s) goes on the wire: a data: or blob: URL is no CLIENT call, and its path is the payload (AC-007).
+      if (url !== null && (url.protocol === 'http:' || url.protocol === 'https:')) {
+        const raw = init?.method ?? (isReq ? (input as Request).method : 'GET');
+        const upper = raw.toUpperCase();
+        const method = normalizeMethod(FETCH_NORMALIZED.has(upper) ? upper : raw); // the method fetch sends (Fetch §2.2.1 normalize)
         const scheme = url.protocol.slice(0, -1);
         const port = url.port ? Number(url.port) : defaultPort(scheme);
         const host = url.hostname.charCodeAt(0) === 91 ? url.hostname.slice(1, -1) : url.hostname;
@@ -227,7 +232,7 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
         span = tracerOf(active, tracer).startSpan(nameOfMethod(method), {
           kind: SpanKind.CLIENT,
           attributes: {
-            'http.request.method': method, 'server.address': host, 'server.port': port,
+            'http.request.method': method, 'http.request.method_original': method === '_OTHER' ? raw : undefined, 'server.address': host, 'server.port': port,
             'url.full': urlFull(scheme, host, port, url.pathname), 'http.request.resend_count': resend > 0 ? resend : undefined,
           },
         });

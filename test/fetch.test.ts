@@ -271,6 +271,25 @@ test('AC-002 undo() while a fetch is in flight: its CLIENT span still ends; late
   assert.is(seen[1]!.headers.traceparent, undefined);
 });
 
+test('AC-007 AC-003 tracedFetch: data: and blob: URLs are no request on the wire (no CLIENT span, the payload never in url.full); methods as fetch sends them', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const f = tracedFetch(tracer);
+  const data = await (await f('data:/x,card=4111111111111111')).text();
+  const blob = await (await f(URL.createObjectURL(new Blob(['blob-body'])))).text();
+  const started = tracer.stats().started;
+  try {
+    await (await f(`http://127.0.0.1:${port}/m`, { method: 'patch' })).text(); // fetch uppercases only DELETE GET HEAD OPTIONS POST PUT
+    await (await f(`http://127.0.0.1:${port}/m`, { method: 'delete' })).text();
+  } finally { await close(server); }
+  assert.is(data, 'card=4111111111111111');
+  assert.is(blob, 'blob-body');
+  assert.is(started, 0);
+  assert.equal(seen.map((r) => r.method), ['DELETE']); // `patch` reached the wire as such: Node's parser refused it (400)
+  assert.equal(cap.spans.map((s) => [s.name, s.getAttribute('http.request.method'), s.getAttribute('http.request.method_original')]), [['HTTP', '_OTHER', 'patch'], ['DELETE', 'DELETE', undefined]]);
+});
+
 test('hasTraceparent reads both undici header shapes', () => {
   assert.ok(hasTraceparent(['a', 'b', 'TraceParent', 'x']));
   assert.not.ok(hasTraceparent(['a', 'traceparent-x', 'tracestate', 'y']));

@@ -152,7 +152,10 @@ function renderHead(cfg: ClientConfig, req: Req): void {
 
 function failed(req: Req, err: unknown): void {
   const span = req[kSpan];
-  if (span !== undefined && span.isRecording()) span.recordError(err);
+  if (span === undefined || !span.isRecording()) return;
+  // The caller's own abort (its AbortSignal) is not a failure of the request, as in the fetch adapter; finish() ends it.
+  if ((err as { name?: unknown } | null)?.name === 'AbortError') span.setAttribute('error.type', 'aborted');
+  else span.recordError(err);
 }
 
 function finish(cfg: ClientConfig, req: Req): void {

@@ -97,6 +97,28 @@ test('AC-007 url.full drops user info and the whole query; 4xx/5xx and network e
   for (const secret of ['pa55word', 'user', 'sig=', 'abc', 't0k', 'frag']) assert.not.ok(dump.includes(secret), secret);
 });
 
+test('AC-003 a request the caller aborts through its AbortSignal is not a failed request: error.type aborted, status unset, as for fetch', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  let arrived!: () => void;
+  const got = new Promise<void>((r) => (arrived = r));
+  const server = http.createServer(() => arrived()); // never answers
+  const port = await listen(server);
+  const undo = traceHttpClient(tracer);
+  const ac = new AbortController();
+  const req = http.get({ host: '127.0.0.1', port, path: '/slow', agent: false, signal: ac.signal });
+  const failed = new Promise<string>((r) => req.on('error', (e) => r(e.name)));
+  await got;
+  ac.abort();
+  assert.is(await failed, 'AbortError', 'the caller still gets its error');
+  await settle(cap, 1);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 1);
+  assert.is(cap.spans[0]!.getAttribute('error.type'), 'aborted');
+  assert.is(cap.spans[0]!.status, SpanStatusCode.UNSET);
+});
+
 test('AC-002 exactly one traceparent on the wire, even when the caller set one; tracestate follows the span', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

@@ -294,6 +294,7 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
     // checkContinue / checkExpectation replace 'request' for `Expect:` requests when the server listens for them.
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
       if (event === 'clientError') return onClientError(cfg, this, orig, req as unknown as Error, res as unknown as Socket);
+      if (event === 'dropRequest') onDropRequest(cfg, req, res as unknown as Socket);
       return orig.apply(this, arguments as unknown as unknown[]);
     }
     const span = startRequest(cfg, req, res);
@@ -348,6 +349,16 @@ function onClientError(cfg: ServerConfig, server: Server, orig: (...a: unknown[]
   if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', type);
   socket.destroy(err);
   return true;
+}
+
+/**
+ * Past `server.maxRequestsPerSocket` Node answers 503 itself, with no 'request' event (lib/_http_server.js
+ * parserOnIncoming). A request that holds the socket's response is traced like any (its 503 gets the trace
+ * headers); one queued behind another (pipelined, the usual case) cannot be reached: counted.
+ */
+function onDropRequest(cfg: ServerConfig, req: Req, socket: Socket | null): void {
+  const res = (socket as unknown as { _httpMessage?: Res | null } | null)?._httpMessage;
+  if (res == null || res.req !== req || startRequest(cfg, req, res) === undefined) httpStats.clientErrors++;
 }
 
 type Patched = { emit: Server['emit']; [kOrigEmit]?: Server['emit'] | null };

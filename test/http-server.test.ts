@@ -622,6 +622,25 @@ test('AC-001 traceServer: errors before any request object (bad request line, he
   }
 });
 
+test('AC-001 traceServer: a pipelined request Node refuses with 503 past maxRequestsPerSocket (no request event) is counted', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const server = traceServer(tracer, http.createServer((_req, res) => res.end('ok')));
+  server.maxRequestsPerSocket = 1;
+  const port = await listen(server);
+  const before = adapterStats().clientErrors;
+  try {
+    const out = await rawExchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await settle(cap, 1);
+    assert.ok(out.includes('HTTP/1.1 503 Service Unavailable'), out);
+    assert.is(cap.spans.length, 1);
+    assert.is(cap.spans[0]!.getAttribute('url.path'), '/1');
+    assert.is(adapterStats().clientErrors - before, 1);
+  } finally {
+    await close(server);
+  }
+});
+
 test('AC-001 traceServer: a host clientError listener still decides the answer; the in-flight span records the error', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'orders', processor: cap });

@@ -123,6 +123,8 @@ function spanOf(request: Marked | undefined): AnySpan | undefined {
 function onHeaders(request: Marked, statusCode: unknown): void {
   const span = spanOf(request);
   if (span === undefined) return;
+  // An informational response (103 Early Hints) is published too: the final response's headers follow (RFC 9110 §15.2).
+  if (typeof statusCode === 'number' && statusCode < 200 && statusCode !== 101) return;
   request[kSpan] = SKIPPED;
   if (typeof statusCode === 'number') {
     span.setAttribute('http.response.status_code', statusCode);

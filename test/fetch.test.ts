@@ -290,6 +290,26 @@ test('AC-007 AC-003 tracedFetch: data: and blob: URLs are no request on the wire
   assert.equal(cap.spans.map((s) => [s.name, s.getAttribute('http.request.method'), s.getAttribute('http.request.method_original')]), [['HTTP', '_OTHER', 'patch'], ['DELETE', 'DELETE', undefined]]);
 });
 
+test('AC-003 an informational response (103 Early Hints) does not end the fetch span: the final status is recorded', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const server = http.createServer((_req, res) => { res.writeEarlyHints({ link: '</a.css>; rel=preload' }); setImmediate(() => { res.statusCode = 503; res.end('x'); }); });
+  const port = await listen(server);
+  const undo = traceFetch(tracer);
+  let status = 0;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    status = res.status;
+    await res.text();
+    await settle(cap, 1);
+  } finally { undo(); await close(server); }
+  assert.is(status, 503);
+  assert.is(cap.spans.length, 1);
+  assert.is(cap.spans[0]!.getAttribute('http.response.status_code'), 503);
+  assert.is(cap.spans[0]!.getAttribute('error.type'), '503');
+  assert.is(cap.spans[0]!.status, SpanStatusCode.ERROR);
+});
+
 test('hasTraceparent reads both undici header shapes', () => {
   assert.ok(hasTraceparent(['a', 'b', 'TraceParent', 'x']));
   assert.not.ok(hasTraceparent(['a', 'traceparent-x', 'tracestate', 'y']));

@@ -260,7 +260,7 @@ function fromResult(n: number, r: ExportResult | void): Settle {
 }
 
 /** Calls exporter.forceFlush/shutdown if it has one; never throws, never waits past `ms` (a ref'd timer: the caller awaits). */
-async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', ms: number, keepAlive = true): Promise<void> {
+export async function callBounded(e: SpanExporter, method: 'forceFlush' | 'shutdown', ms: number, keepAlive = true): Promise<void> {
   if (typeof e[method] !== 'function') return;
   let t: NodeJS.Timeout | undefined;
   const stop = new Promise<void>((r) => { t = setTimeout(r, timerMs(ms)); });

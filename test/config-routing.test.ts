@@ -251,5 +251,32 @@ test('AC-007 a lane processor that throws is isolated: other lanes still get the
   await r.shutdown();
 });
 
+test('AC-007 shutdown() called twice (SIGTERM hook and the app): the second call waits for the same drain', async () => {
+  const slow = memoryExporter({ delayMs: 50 });
+  const r = new RoutingProcessor({ logger: () => {} });
+  const tracer = createTracer({ processor: r, service: 's' });
+  r.apply([{ name: 'a', exporterKey: 'a', createExporter: () => slow, batch: { scheduledDelayMs: 60_000 } }], { tenantAttribute: 'tenant.id', tenants: {}, default: ['a'], all: [] });
+  end(tracer, null, 3);
+  const first = tracer.shutdown({ deadlineMs: 5000 });
+  await tracer.shutdown({ deadlineMs: 5000 });
+  assert.is(slow.spans.length, 3, 'the second shutdown() resolved before the spans were exported');
+  await first;
+});
+
+test('AC-007 shutdown({ deadlineMs }) returns by the deadline even when an exporter\'s own shutdown() never settles', async () => {
+  const r = new RoutingProcessor({ logger: () => {} });
+  const tracer = createTracer({ processor: r, service: 's' });
+  let calls = 0;
+  const hung = { name: 'hung', export: async () => ({ ok: true }), shutdown: () => { calls++; return new Promise<void>(() => {}); } };
+  r.apply([{ name: 'h', exporterKey: 'h', createExporter: () => hung, batch: {} }], { tenantAttribute: 'tenant.id', tenants: {}, default: ['h'], all: [] });
+  end(tracer, null, 1);
+  let returned = false;
+  const p = tracer.shutdown({ deadlineMs: 50 }).then(() => { returned = true; });
+  for (let i = 0; i < 200 && !returned; i++) await new Promise((res) => setTimeout(res, 10));
+  assert.is(calls, 1);
+  assert.ok(returned, 'shutdown() still pending 2 s past a 50 ms deadline');
+  await p;
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

@@ -5,9 +5,10 @@
 // tracer-level enqueued/exported/queued/dropped are the primary lanes' numbers, so
 // ended = exported + dropped + queued still holds with fan-out; `destinations` counts every copy.
 import { inspect } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import type { Span } from '../span.js';
 import type { SpanExporter, ExportResult } from '../exporter.js';
-import { BatchSpanProcessor, type BatchOptions, type DestinationStats } from '../batcher.js';
+import { BatchSpanProcessor, callBounded, type BatchOptions, type DestinationStats } from '../batcher.js';
 import { type ProcessorStats, type ShutdownOptions, type SpanProcessor } from '../processor.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { timerMs } from '../otlp-env.js';
@@ -104,6 +105,7 @@ export class RoutingProcessor implements SpanProcessor {
   private primaryLaneErrors = 0;
   private applies = 0;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private readonly logger: (msg: string) => void;
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly drainDeadlineMs: number;
@@ -172,7 +174,7 @@ export class RoutingProcessor implements SpanProcessor {
       table = new RouteTable(plan.tenantAttribute, byTenant, lanesFor(routes.get(null)!));
     } catch (e) {
       for (const [k, l] of next) if (!this.lanes.has(k)) void l.processor.shutdown({ deadlineMs: 0 }).catch(() => {});
-      for (const s of created) void this.closeExporter(s);
+      for (const s of created) void this.closeExporter(s, this.drainDeadlineMs, false);
       throw e;
     }
     for (const s of created) this.exporters.set(s.key, s);
@@ -188,12 +190,13 @@ export class RoutingProcessor implements SpanProcessor {
   private retire(l: Lane, deadlineMs: number, keepAlive: boolean): Promise<void> {
     if (l.retiring !== null) return l.retiring;
     this.draining.add(l);
+    const end = performance.now() + timerMs(deadlineMs);
     const done = async (): Promise<void> => {
       this.draining.delete(l);
       const s = l.processor.stats();
       if (l.role === 'primary') addTotals(this.retiredPrimary, s);
       addDestination(this.byName(this.retiredByName, l.name), laneDestination(l, s));
-      if (--l.shared.refs === 0) await this.closeExporter(l.shared);
+      if (--l.shared.refs === 0) await this.closeExporter(l.shared, end - performance.now(), keepAlive);
     };
     // keepAlive false for a lane a reload retired: nobody awaits that drain, and it must not keep a process
     // that has finished its work alive for the drain deadline. shutdown() awaits its own (keepAlive true).
@@ -201,9 +204,10 @@ export class RoutingProcessor implements SpanProcessor {
     return l.retiring;
   }
 
-  private async closeExporter(s: SharedExporter): Promise<void> {
+  /** The exporter's own shutdown gets what is left of the lane's deadline: a hung one (a file on a stuck mount) must not hold shutdown() past it. */
+  private async closeExporter(s: SharedExporter, ms: number, keepAlive: boolean): Promise<void> {
     if (this.exporters.get(s.key) === s) this.exporters.delete(s.key);
-    try { await s.exporter.shutdown?.(); } catch { /* the exporter's own problem; nothing left to count */ }
+    await callBounded(s.exporter, 'shutdown', ms, keepAlive);
   }
 
   private byName(m: Map<string, DestinationStats>, name: string): DestinationStats {
@@ -218,8 +222,13 @@ export class RoutingProcessor implements SpanProcessor {
     await Promise.all([...active, ...[...this.draining].map((l) => l.retiring)]);
   }
 
-  async shutdown(options?: ShutdownOptions): Promise<void> {
-    if (this.closed) return;
+  /** A second call returns the first call's drain: a caller that awaits it before exiting must not lose spans (SIGTERM hook + app). */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    if (this.closing === null) this.closing = this.close(options);
+    return this.closing;
+  }
+
+  private async close(options?: ShutdownOptions): Promise<void> {
     this.closed = true;
     this.table = EMPTY_TABLE;
     const lanes = [...this.lanes.values()];

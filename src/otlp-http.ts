@@ -114,10 +114,9 @@ export class OtlpHttpExporter implements SpanExporter {
       user[k.toLowerCase()] = v;
     }
     this.headers = { ...env.headers, ...user, 'content-type': 'application/json', 'user-agent': 'tracewire-otlp-json' };
-    this.secrets = Object.values({ ...env.headers, ...user }).filter((v) => v.length >= 3);
     const uname = userinfo(target.username), pword = userinfo(target.password);
     this.auth = target.username ? `${uname}:${pword}` : undefined;
-    if (target.username || target.password) this.secrets.push(pword, uname);
+    this.secrets = secretsOf([...Object.values({ ...env.headers, ...user }), pword, uname]);
     this.gzip = (o.compression ?? env.compression) === 'gzip';
     const tm = o.timeoutMs;
     const over = typeof tm === 'number' && tm > MAX_TIMER_MS; // Infinity too: Node would fire it after 1 ms
@@ -189,7 +188,7 @@ export class OtlpHttpExporter implements SpanExporter {
       const a = await this.attempt(body, signal, deadline);
       if (a.kind === 'ok') { c.ok++; return this.success(a.body); }
       let why: string;
-      if (a.kind === 'status') { c.failedStatus++; why = `HTTP ${a.status}${statusDetail(a.body)}`; }
+      if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}`; }
       else if (a.kind === 'network') { c.failedNetwork++; why = describeNet(a.error); }
       else if (a.kind === 'timeout') { c.timeouts++; return this.fail('TW_ERR_OTLP_TIMEOUT', `no response within the ${this.timeoutMs} ms export budget (attempt ${attempt})`); }
       else if (a.kind === 'request') { c.failedRequest++; return this.fail('TW_ERR_OTLP_REQUEST', `${describeNet(a.error, 'request refused by node:http')} (not retryable)`); }
@@ -214,7 +213,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const ps = j !== null && typeof j === 'object' ? j.partialSuccess : undefined;
     if (ps == null || typeof ps !== 'object') return { ok: true };
     const n = Number(ps.rejectedSpans ?? 0);
-    const msg = typeof ps.errorMessage === 'string' ? this.scrub(ps.errorMessage.slice(0, 200)) : '';
+    const msg = typeof ps.errorMessage === 'string' ? this.scrub(ps.errorMessage).slice(0, 200) : ''; // cut after scrubbing: a cut token would not match
     if (Number.isFinite(n) && n > 0) {
       this.counters.partialRejected += n;
       return { ok: true, rejected: n, error: new ExportError('TW_ERR_OTLP_PARTIAL', `backend rejected ${n} spans${msg ? ': ' + msg : ''}`) };
@@ -298,6 +297,22 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 }
 
+/**
+ * What scrub() removes, longest first: each header value (and URL userinfo part), and the credentials of a
+ * `<scheme> <token>` value (RFC 9110 §11.4) on their own: a backend echoes "invalid token tok_…" without "Bearer".
+ * Under 3 characters nothing is removed: every "p" of a message would become [redacted].
+ */
+function secretsOf(values: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const v of values) {
+    out.add(v);
+    const t = v.trim();
+    const sp = Math.max(t.lastIndexOf(' '), t.lastIndexOf('\t'));
+    if (sp > 0) out.add(t.slice(sp + 1));
+  }
+  return [...out].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+}
+
 function positive(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined;
 }
@@ -356,12 +371,12 @@ function userinfo(s: string): string {
   try { return decodeURIComponent(s); } catch { return s; }
 }
 
-/** A short hint from a google.rpc.Status error body (message only). */
+/** The message of a google.rpc.Status error body, uncut (the caller scrubs, then cuts it). */
 function statusDetail(body: Buffer | null): string {
   if (body === null || body.length === 0 || body.length > 65536) return '';
   try {
     const j = JSON.parse(body.toString('utf8'));
-    return typeof j?.message === 'string' && j.message ? `: ${j.message.slice(0, 200)}` : '';
+    return typeof j?.message === 'string' ? j.message : '';
   } catch { return ''; }
 }
 

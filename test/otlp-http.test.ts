@@ -356,6 +356,25 @@ test('header values never appear in errors, logs or stats, even when the server 
   await t.shutdown({ deadlineMs: 100 }); await r.close();
 });
 
+test('AC-007 a token the backend echoes without its "Bearer " scheme, or cut at the message cap, never appears in errors', async () => {
+  const token = 'tok_9f8e7d6c5b4a3210';
+  const headers = { authorization: `Bearer ${token}` };
+  const r = await startReceiver({ mode: 'status', status: 401, body: JSON.stringify({ code: 16, message: `invalid token ${token}` }) });
+  const e = make(r, { headers, retry: false });
+  try {
+    const bare = String(((await run(e, spans(1))).error as Error).message);
+    assert.not.ok(bare.includes(token), bare);
+    assert.match(bare, 'invalid token [redacted]');
+    // the token straddles the 200-character cap of a status message: cut first, its head would be left unredacted
+    await r.setMode('status', { status: 401, body: JSON.stringify({ code: 16, message: 'x'.repeat(190) + ' ' + token }) });
+    const cut = String(((await run(e, spans(1))).error as Error).message);
+    assert.not.ok(cut.includes(token.slice(0, 9)), cut);
+    await r.setMode('partial', { rejectedSpans: 1, errorMessage: 'y'.repeat(190) + ' ' + token });
+    const partial = String(((await run(e, spans(2))).error as Error).message);
+    assert.not.ok(partial.includes(token.slice(0, 9)), partial);
+  } finally { await e.shutdown(); await r.close(); }
+});
+
 test('its own requests carry the no-trace brand (agent and request options)', async () => {
   const r = await startReceiver();
   const e = make(r);

@@ -66,6 +66,12 @@ export class AttributeStats {
   invalid = 0; // value of an unsupported type, or an empty key
 }
 
+/** The first `max` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair (a lone half is not text: \ud83d on the wire). */
+export function truncate(s: string, max: number): string {
+  const c = s.charCodeAt(max - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
+}
+
 /**
  * Normalise a value for storage: returns the value to store, or undefined to drop it.
  * Strings longer than the limit are truncated (counted); arrays are copied (they may be mutated by the caller).
@@ -75,7 +81,7 @@ export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: Attrib
     case 'string':
       if (v.length > policy.maxValueLength) {
         stats.truncated++;
-        return v.slice(0, policy.maxValueLength);
+        return truncate(v, policy.maxValueLength);
       }
       return v;
     case 'number':
@@ -100,7 +106,7 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
   for (let i = 0; i < n; i++) {
     const e = a[i];
     if (typeof e === 'string') {
-      if (e.length > policy.maxValueLength) { stats.truncated++; out.push(e.slice(0, policy.maxValueLength)); } else out.push(e);
+      if (e.length > policy.maxValueLength) { stats.truncated++; out.push(truncate(e, policy.maxValueLength)); } else out.push(e);
     } else if (typeof e === 'number' || typeof e === 'boolean') out.push(e);
     else if (e == null) out.push(null as unknown as AttributeScalar); // OTel allows null holes in arrays
     else { stats.invalid++; return undefined; }

@@ -34,6 +34,17 @@ test('value length limit truncates strings and array elements, counted', () => {
   assert.is(t.stats().attributes.truncated, 3);
 });
 
+test('truncation at the length limit never splits a surrogate pair (the encoded value stays well-formed text)', () => {
+  const t = mk({ maxValueLength: 5 });
+  const s = t.startSpan('x', { attributes: { a: 'abcd\u{1F600}xyz', arr: ['abcd\u{1F600}', 'abc\u{1F600}'], ok: 'abc\u{1F600}z' } }) as Span;
+  s.setAttribute('b', 'abcd\u{1F600}');
+  assert.equal(s.attributes, { a: 'abcd', arr: ['abcd', 'abc\u{1F600}'], ok: 'abc\u{1F600}', b: 'abcd' });
+  assert.is(t.stats().attributes.truncated, 4);
+  s.end();
+  const json = new OtlpJsonEncoder().encode([s]).toString('latin1');
+  assert.not.match(json, /\\ud83d/i, 'a lone high surrogate was written');
+});
+
 test('AC-007 allowlist: keys outside it are never stored and are counted', () => {
   const t = mk({ allow: ['http.request.method', 'http.response.status_code', 'url.path', 'server.*'] });
   const s = t.startSpan('x', { attributes: { 'http.request.method': 'GET', 'http.request.header.authorization': 'Bearer secret', 'server.address': 'api' } }) as Span;

@@ -235,6 +235,7 @@ export class OtlpHttpExporter implements SpanExporter {
     return new Promise<Attempt>((resolve) => {
       let done = false;
       let status = 0; // once a status line has arrived
+      let retryAfter: string | undefined;
       let req: http.ClientRequest | null = null;
       const finish = (a: Attempt): void => {
         if (done) return;
@@ -246,9 +247,11 @@ export class OtlpHttpExporter implements SpanExporter {
       const onAbort = (): void => { req?.destroy(); finish({ kind: 'aborted', status: 0, body: null, retryAfter: undefined, error: null }); };
       // The connection died. After a 2xx status line the batch was accepted (specification.md "Success"): re-sending it
       // would store it twice, so it is a success with an unreadable body (counted); before one, a network error (retried).
+      // After any other status line, the status decides (specification.md "Failures": a 400 is not retried, cut body or not).
       const cut = (e: unknown): void => {
         if (done) return;
         if (status >= 200 && status < 300) { this.counters.invalidResponses++; finish({ kind: 'ok', status, body: null, retryAfter: undefined, error: null }); }
+        else if (status !== 0) finish({ kind: 'status', status, body: null, retryAfter, error: null });
         else finish({ kind: 'network', status, body: null, retryAfter: undefined, error: e });
       };
       const timer = setTimeout(() => { req?.destroy(); finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null }); }, timerMs(Math.max(1, deadline - Date.now())));
@@ -262,6 +265,7 @@ export class OtlpHttpExporter implements SpanExporter {
       try {
         req = (t.protocol === 'https:' ? https : http).request(opts, (res) => {
           status = res.statusCode ?? 0;
+          retryAfter = header(res.headers['retry-after']);
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (d: Buffer) => {

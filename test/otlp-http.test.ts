@@ -280,6 +280,20 @@ test('a 2xx whose body is cut short is a success, not re-sent (the backend has t
   await e.shutdown(); await r.close();
 });
 
+test('a 400 whose body is cut short is a non-retryable status, not a network error retried; a cut 503 is still retried', async () => {
+  const r = await startReceiver({ mode: 'truncate', status: 400 });
+  const e = make(r);
+  try {
+    const res = await run(e, spans(1));
+    assert.is(code(res), 'TW_ERR_OTLP_HTTP_STATUS');
+    assert.is(r.requests.length, 1, 'a 400 was re-sent');
+    await r.setMode('truncate', { status: 503, retryAfter: '0' });
+    const again = await run(e, spans(1));
+    assert.is(code(again), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+    assert.is(r.requests.length, 1 + fast.maxAttempts);
+  } finally { await e.shutdown(); await r.close(); }
+});
+
 test('2xx with invalid JSON is a success (body ignored, counted); slow answers inside the budget succeed', async () => {
   const r = await startReceiver({ mode: 'invalid-json' });
   const e = make(r);

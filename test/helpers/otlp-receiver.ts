@@ -19,7 +19,7 @@ import zlib from 'node:zlib';
 export type ReceiverMode = 'ok' | 'status' | 'partial' | 'invalid-json' | 'slow' | 'hang' | 'reset' | 'truncate' | 'refuse';
 
 export interface ModeOptions {
-  /** HTTP status for 'status' (default 500). */
+  /** HTTP status for 'status' (default 500), or of the cut answer for 'truncate' (default 200). */
   status?: number;
   /** Retry-After header value for 'status' (seconds or an HTTP-date). */
   retryAfter?: string;
@@ -91,7 +91,7 @@ export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions 
       switch (a.mode) {
         case 'hang': return; // keep the socket open, never answer
         case 'truncate':
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+          res.writeHead(a.status ?? 200, { 'content-type': 'application/json', 'content-length': '100', ...(a.retryAfter !== undefined ? { 'retry-after': a.retryAfter } : {}) });
           res.write('{"partialSucc');
           setImmediate(() => req.socket.destroy());
           return;

@@ -337,5 +337,23 @@ test('AC-007 a reload that retires a lane to a hung backend does not keep a fini
   assert.match(r.stdout, /reload true/);
 });
 
+test('AC-007 a logger that throws cannot take the host down from a reload: applied and rejected versions still resolve', async () => {
+  const dir = mkdtempSync(join(root, 'logger-'));
+  const p = join(dir, 'config.json');
+  writeFileSync(p, cfg({ exporters: { c: { type: 'console' } } }));
+  let throwing = false;
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: () => { if (throwing) throw new Error('logger down'); } });
+  throwing = true;
+  writeFileSync(p, cfg({ exporters: { c2: { type: 'console' } } }));
+  const ok = await t.reload(); // before the fix: rejected (an unhandled rejection when the watcher triggers it)
+  assert.is(ok?.ok, true);
+  writeFileSync(p, '{ not json');
+  const bad = await t.reload();
+  assert.is(bad?.error?.code, 'TW_CONFIG_PARSE');
+  assert.equal(t.routing!.describe().default, ['c2']);
+  assert.equal([t.configStats().reloads, t.configStats().reloadFailures], [1, 1]);
+  await t.shutdown({ deadlineMs: 100 });
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

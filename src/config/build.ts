@@ -100,7 +100,9 @@ function warnSubPath(files: readonly string[], logger: (m: string) => void): boo
 export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer {
   const { path: pathOpt, strict, watch, debounceMs, pollMs, onReload, exporterFactories, drainDeadlineMs, ...code } = options;
   const env = code.env ?? process.env;
-  const logger = code.logger ?? defaultLogger;
+  const userLogger = code.logger ?? defaultLogger;
+  // Also called from watcher timers and lane drains: a throw there would be uncaught and end the host.
+  const logger = (msg: string): void => { try { userLogger(msg); } catch { /* a broken logger must not break tracing */ } };
   const { path, explicit } = resolveConfigPath(pathOpt, env);
 
   let config: TracewireConfig;

@@ -121,7 +121,7 @@ export class ConfigReloader {
     }
     if (snap.fingerprint === this.fingerprint) {
       this.s.unchanged++;
-      if (this.failedFingerprint !== null) this.o.logger(`config ${this.o.path}: valid again (same as the config in effect)`);
+      if (this.failedFingerprint !== null) this.log(`config ${this.o.path}: valid again (same as the config in effect)`);
       this.failedFingerprint = null;
       return null;
     }
@@ -140,7 +140,7 @@ export class ConfigReloader {
     this.s.loaded = true;
     this.s.restartRequired = restartRequired;
     const restart = restartRequired.length ? `; changes to ${restartRequired.join(', ')} take effect at the next restart` : '';
-    this.o.logger(`config reloaded from ${this.o.path}: ${describeConfig(snap.config)}${restart}`);
+    this.log(`config reloaded from ${this.o.path}: ${describeConfig(snap.config)}${restart}`);
     return this.emit({ ok: true, config: snap.config, error: null, restartRequired });
   }
 
@@ -151,8 +151,13 @@ export class ConfigReloader {
     this.s.lastError = error.code;
     this.s.lastErrorMessage = error.message;
     const keep = this.s.loaded ? 'keeping the last good config' : 'tracing continues with OTEL_* and defaults';
-    this.o.logger(`config reload rejected (${error.code}): ${error.message}; ${keep}`);
+    this.log(`config reload rejected (${error.code}): ${error.message}; ${keep}`);
     return this.emit({ ok: false, config: this.config, error, restartRequired: [] });
+  }
+
+  /** Reloads run from watcher callbacks: a throwing logger would be an unhandled rejection, which ends the process. */
+  private log(msg: string): void {
+    try { this.o.logger(msg); } catch { /* the host's logger must not stop reloading or take the host down */ }
   }
 
   private emit(ev: ReloadEvent): ReloadEvent {

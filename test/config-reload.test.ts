@@ -355,5 +355,28 @@ test('AC-007 a logger that throws cannot take the host down from a reload: appli
   await t.shutdown({ deadlineMs: 100 });
 });
 
+test('AC-005 a reload that renames tenantAttribute needs a restart: a tenant\'s whole span tree keeps its route', async () => {
+  const { memoryExporter } = await import('../src/exporters-local.js');
+  const dir = mkdtempSync(join(root, 'tenant-attr-'));
+  const p = join(dir, 'config.json');
+  const conf = (attr: string) => cfg({ tenantAttribute: attr, exporters: { acme: otlp('http://acme.invalid/v1/traces'), shared: otlp('http://shared.invalid/v1/traces') }, routes: { tenants: { acme: ['acme'] }, default: ['shared'] } });
+  writeFileSync(p, conf('tenant.id'));
+  const mem: Record<string, ReturnType<typeof memoryExporter>> = {};
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: () => {}, exporterFactories: { otlp: (o) => (mem[new URL(o.url).hostname] = memoryExporter()) } });
+  writeFileSync(p, conf('org.id'));
+  const ev = await t.reload();
+  assert.ok(ev?.ok);
+  assert.equal(ev!.restartRequired, ['tenantAttribute']);
+  // the http adapter and inheritAttributes still write the startup name: the child copies tenant.id, not org.id
+  const rootSpan = t.startSpan('root', { attributes: { 'tenant.id': 'acme' } }) as Span;
+  (t.startSpan('child', { parent: rootSpan }) as Span).end();
+  rootSpan.end();
+  await t.forceFlush();
+  assert.equal(mem['acme.invalid']!.spans.map((s) => s.name).sort(), ['child', 'root']);
+  assert.is(mem['shared.invalid']!.spans.length, 0, 'a tenant\'s spans went down the default route');
+  assert.equal(t.configStats().restartRequired, ['tenantAttribute']);
+  await t.shutdown({ deadlineMs: 100 });
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

@@ -12,7 +12,7 @@ import type { ShutdownOptions } from '../processor.js';
 import type { DestinationStats } from '../batcher.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { isFailed, readSnapshotSync, resolveConfigPath, type FailedSnapshot } from './load.js';
-import { emptyConfig } from './normalize.js';
+import { deepFreeze, emptyConfig } from './normalize.js';
 import { RoutingProcessor } from './routing.js';
 import { destinationsFromConfig, type ExporterFactories } from './exporters.js';
 import { defaultExporterFactories } from './factories.js';
@@ -40,7 +40,9 @@ export interface ConfigOptions extends TracerOptions {
 }
 
 /** Settings the tracer reads once at construction: a changed value needs a restart. */
-const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages', 'exportThread'] as const;
+// tenantAttribute: spans inherit it (inheritAttributes) and the http adapter records it under the startup name, so
+// routing or sampling on a reloaded name would send a tenant's child spans down the default route.
+const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages', 'exportThread', 'tenantAttribute'] as const;
 
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)) ?? 'undefined';
 
@@ -148,9 +150,11 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const startup = config;
   const threadStart = thread === null ? null : threadKey(config, code.batch, env);
   let threadNoted = false;
-  const apply = (next: TracewireConfig): string[] => {
+  const apply = (loaded: TracewireConfig): string[] => {
+    const restart: string[] = RESTART_ONLY.filter((k) => canon(startup[k]) !== canon(loaded[k]));
+    // Routes and per-tenant rates keep reading the tenant attribute the tracer started with (see RESTART_ONLY).
+    const next = loaded.tenantAttribute === startup.tenantAttribute ? loaded : deepFreeze({ ...loaded, tenantAttribute: startup.tenantAttribute });
     install(next); // throws ConfigError: the reload is refused and nothing changed
-    const restart: string[] = RESTART_ONLY.filter((k) => canon(startup[k]) !== canon(next[k]));
     if (threadStart !== null) {
       const t = threadRestart(threadStart, next, code.batch, env);
       if (t.length > 0 && !threadNoted) {

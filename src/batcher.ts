@@ -326,7 +326,7 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   /** Exports everything queued so far, then lets each exporter flush its own buffers (each step bounded by the export timeout). */
   forceFlush(): Promise<void> {
-    if (this.closing !== null) return Promise.resolve();
+    if (this.closing !== null) return this.closing; // the shutdown's drain is the flush: resolving before it settles would break the promise above
     return Promise.all(this.dests.map((d) => d.flush().then(() => callBounded(d.exporter, 'forceFlush', this.exportTimeoutMillis)))).then(noop, noop);
   }
 

@@ -237,6 +237,18 @@ test('shutdown({ deadlineMs }) returns by the deadline whatever the exporter doe
   assert.ok(mem.shutdownCalled, 'exporter.shutdown() called');
 });
 
+test('forceFlush() while shutdown drains resolves only once the drain settled (not with spans still queued)', async () => {
+  const mem = memoryExporter({ delayMs: 20 });
+  const { tracer } = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 4 });
+  endSpans(tracer, 6);
+  const closing = tracer.shutdown({ deadlineMs: 5000 });
+  await tracer.forceFlush();
+  const s = balanced(tracer, 'after forceFlush');
+  assert.is(s.queued, 0);
+  assert.is(mem.spans.length, 6);
+  await closing;
+});
+
 test('shutdown drains everything when the backend keeps up', async () => {
   const mem = memoryExporter({ delayMs: 1 });
   const { tracer } = setup(mem, { maxQueueSize: 256, maxExportBatchSize: 16 });

@@ -5,7 +5,7 @@ import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, exactFromEpoch, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
-import { sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
+import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
 import type { Tracer } from './tracer.js';
 
 /** OTLP span kinds (trace.proto), used as-is in the encoder. */
@@ -222,7 +222,7 @@ export class Span implements SpanContextLike {
     if (cur === SpanStatusCode.OK) return this; // OTel: OK is final
     this.bits = (this.bits & ~(3 << STATUS_SHIFT)) | (code << STATUS_SHIFT);
     if (code === SpanStatusCode.ERROR && typeof message === 'string' && message.length > 0) {
-      (this.rare ??= new SpanRare()).statusMessage = message.length > this.tracer.attrPolicy.maxValueLength ? message.slice(0, this.tracer.attrPolicy.maxValueLength) : message;
+      (this.rare ??= new SpanRare()).statusMessage = message.length > this.tracer.attrPolicy.maxValueLength ? truncate(message, this.tracer.attrPolicy.maxValueLength) : message;
     }
     return this;
   }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, compileAllowlist, type Span } from '../src/index.js';
+import { createTracer, compileAllowlist, SpanStatusCode, type Span } from '../src/index.js';
 import type { SpanProcessor } from '../src/processor.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { RingProcessor } from '../src/thread/processor.js';
@@ -40,6 +40,8 @@ test('truncation at the length limit never splits a surrogate pair (the encoded 
   s.setAttribute('b', 'abcd\u{1F600}');
   assert.equal(s.attributes, { a: 'abcd', arr: ['abcd', 'abc\u{1F600}'], ok: 'abc\u{1F600}', b: 'abcd' });
   assert.is(t.stats().attributes.truncated, 4);
+  s.setStatus(SpanStatusCode.ERROR, 'xyzw\u{1F600}!'); // the status description is cut the same way
+  assert.is(s.statusMessage, 'xyzw');
   s.end();
   const json = new OtlpJsonEncoder().encode([s]).toString('latin1');
   assert.not.match(json, /\\ud83d/i, 'a lone high surrogate was written');

@@ -251,6 +251,35 @@ test('AC-007 a lane processor that throws is isolated: other lanes still get the
   await r.shutdown();
 });
 
+test('AC-007 a lane a reload retires whose processor stats() throws: logged and counted, no unhandled rejection (fatal to the host)', async () => {
+  const logs: string[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => { unhandled.push(e); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const r = new RoutingProcessor({
+      logger: (m) => logs.push(m),
+      createProcessor: (e, o) => {
+        const p = new BatchSpanProcessor(e, o);
+        if (e.name!.startsWith('flaky')) p.stats = () => { throw new Error('stats broke'); };
+        return p;
+      },
+    });
+    const tracer = createTracer({ processor: r, service: 's' });
+    r.apply([mem('flaky', memoryExporter()), mem('good', memoryExporter())], { tenantAttribute: 'tenant.id', tenants: {}, default: ['good'], all: ['flaky'] });
+    end(tracer, null, 2);
+    r.apply([mem('good', memoryExporter())], { tenantAttribute: 'tenant.id', tenants: {}, default: ['good'], all: [] }); // retires flaky
+    await r.forceFlush();
+    await new Promise((res) => setTimeout(res, 20));
+    assert.equal(unhandled, []);
+    assert.ok(logs.some((m) => m.includes('flaky') && m.includes('stats broke')), logs.join('\n'));
+    assert.is((tracer.stats() as any).routing.laneErrors, 1);
+    await r.shutdown();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
 test('AC-007 shutdown() called twice (SIGTERM hook and the app): the second call waits for the same drain', async () => {
   const slow = memoryExporter({ delayMs: 50 });
   const r = new RoutingProcessor({ logger: () => {} });

@@ -193,9 +193,15 @@ export class RoutingProcessor implements SpanProcessor {
     const end = performance.now() + timerMs(deadlineMs);
     const done = async (): Promise<void> => {
       this.draining.delete(l);
-      const s = l.processor.stats();
-      if (l.role === 'primary') addTotals(this.retiredPrimary, s);
-      addDestination(this.byName(this.retiredByName, l.name), laneDestination(l, s));
+      try {
+        const s = l.processor.stats();
+        if (l.role === 'primary') addTotals(this.retiredPrimary, s);
+        addDestination(this.byName(this.retiredByName, l.name), laneDestination(l, s));
+      } catch (err) {
+        // nobody awaits a lane a reload retired: a throw here would be an unhandled rejection, fatal to the host
+        this.laneErrors++;
+        this.logger(`${l.name}: its final counters could not be read (${(err as Error)?.message ?? err}); they are missing from stats()`);
+      }
       if (--l.shared.refs === 0) await this.closeExporter(l.shared, end - performance.now(), keepAlive);
     };
     // keepAlive false for a lane a reload retired: nobody awaits that drain, and it must not keep a process

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
 import { describeError, type ExportResult, type SpanExporter } from './exporter.js';
 import { emptyDrops, type DropCounts, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
-import { Ring } from './ring.js';
+import { Ring, MAX_RING_SIZE } from './ring.js';
 import { bspFromEnv, pickSetting, timerMs, MAX_TIMER_MS, type Env } from './otlp-env.js';
 import { Reporter } from './batch-report.js';
 
@@ -294,7 +294,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
     const log = (m: string): void => { try { logger(m); } catch { /* a broken logger must not break tracing */ } };
     const env = bspFromEnv(o.env ?? process.env, log);
-    this.maxQueueSize = pickSetting('maxQueueSize', o.maxQueueSize, env.maxQueueSize, 2048, log);
+    this.maxQueueSize = pickSetting('maxQueueSize', o.maxQueueSize, env.maxQueueSize, 2048, log, false, MAX_RING_SIZE);
     let batch = pickSetting('maxExportBatchSize', o.maxExportBatchSize, env.maxExportBatchSize, 512, log);
     if (batch > this.maxQueueSize) {
       log(`maxExportBatchSize ${batch} is above maxQueueSize ${this.maxQueueSize}; using ${this.maxQueueSize}`);

@@ -3,6 +3,7 @@
 // variables win over the generic ones; explicit options win over both (resolved by the callers).
 // Warnings name the variable, never a header value.
 import http from 'node:http';
+import { MAX_RING_SIZE } from './ring.js';
 
 export type Env = Record<string, string | undefined>;
 export type Warn = (msg: string) => void;
@@ -67,7 +68,7 @@ export function pickSetting(name: string, explicit: unknown, fromEnv: number | u
 
 export function bspFromEnv(env: Env, warn: Warn): BspEnvConfig {
   const o: BspEnvConfig = {};
-  const q = intVar(env, 'OTEL_BSP_MAX_QUEUE_SIZE', warn);
+  const q = intVar(env, 'OTEL_BSP_MAX_QUEUE_SIZE', warn, false, MAX_RING_SIZE); // the ring's bound: said, not silently capped
   const b = intVar(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', warn);
   const d = intVar(env, 'OTEL_BSP_SCHEDULE_DELAY', warn, true, MAX_TIMER_MS);
   const t = intVar(env, 'OTEL_BSP_EXPORT_TIMEOUT', warn, false, MAX_TIMER_MS);

@@ -69,6 +69,14 @@ test('OTEL_BSP_*: read, empty = unset, unparsable warned and ignored, batch clam
   p = new BatchSpanProcessor(memoryExporter(), { logger, maxQueueSize: -1 as number, env: {} });
   assert.is(p.maxQueueSize, 2048);
   assert.match(logs.join(), 'maxQueueSize');
+  // above the ring's 2^20 slots: said and capped, and the setting reads what the ring holds
+  logs.length = 0;
+  p = new BatchSpanProcessor(memoryExporter(), { logger, maxQueueSize: 5_000_000, env: {} });
+  assert.is(p.maxQueueSize, 2 ** 20);
+  assert.match(logs.join(), 'maxQueueSize=5000000 is above 1048576');
+  p = new BatchSpanProcessor(memoryExporter(), { logger, env: { OTEL_BSP_MAX_QUEUE_SIZE: '3000000' } });
+  assert.is(p.maxQueueSize, 2 ** 20);
+  assert.match(logs.join(), 'OTEL_BSP_MAX_QUEUE_SIZE="3000000" is above 1048576');
 });
 
 test('a full batch is exported without waiting for the timer; export never runs inside span.end()', async () => {

@@ -153,6 +153,47 @@ test('AC-005 a host worker that ends without shutdown() (returns, process.exit, 
   assert.is(stats(tracer).thread.producers, 0, 'the owner gave its slot back on shutdown');
 });
 
+// A host worker that starts its own Worker before it has a processor ('after': it attaches later; 'never':
+// it never does), hands it the ring, terminates it and reports.
+const POOL_WORKER = `
+const { Worker, parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  await import(workerData.register);
+  const { attachThreadProcessor } = await import(workerData.src + 'thread/index.ts');
+  const child = new Worker(workerData.leaving, { eval: true, execArgv: [], workerData: { ...workerData, how: 'terminate', count: 5 } });
+  const own = workerData.mode === 'after' ? attachThreadProcessor(workerData.tracing) : null;
+  const seen = await new Promise((r) => child.once('message', r));
+  await child.terminate();
+  parentPort.postMessage(seen);
+  setInterval(() => {}, 1000);
+})().catch((e) => { console.error(e); process.exit(1); });`;
+
+test('AC-005 a Worker started before its thread had a processor, or by a thread that never has one, is no longer counted once terminated', async () => {
+  const r = await startReceiver();
+  const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, flushTimeoutMs: FLUSH_MS });
+  const tracer = createTracer({ service: 'owner', processor: p });
+  const xs: Worker[] = [];
+  try {
+    for (const [mode, own] of [['after', 1], ['never', 0]] as const) {
+      const x = new Worker(POOL_WORKER, { eval: true, execArgv: [], workerData: { src, register, tracing: p.handle(), leaving: LEAVING_WORKER, mode } });
+      xs.push(x);
+      const seen = await new Promise<number>((res, rej) => { x.once('message', res); x.once('error', rej); });
+      assert.is(seen, 2 + own, `${mode}: the child is counted while it lives`);
+      await until(() => stats(tracer).thread.producers === 1 + own);
+      assert.is(stats(tracer).thread.producers, 1 + own, `${mode}: the terminated child is no longer counted`);
+      await x.terminate();
+      await until(() => stats(tracer).thread.producers === 1);
+      assert.is(stats(tracer).thread.producers, 1, `${mode}: nor its parent once it is terminated`);
+    }
+    await tracer.forceFlush();
+    assert.is(r.spans().length, 10, 'their spans are exported');
+  } finally {
+    await Promise.all(xs.map((x) => x.terminate()));
+    await tracer.shutdown({ deadlineMs: 2000 });
+    await r.close();
+  }
+});
+
 test('AC-007 the exporter thread dying mid-batch (throw, then process.exit) is restarted: nothing duplicated, every span exported or counted', async () => {
   const r = await startReceiver();
   const logs: string[] = [];

@@ -2,11 +2,12 @@
 // thread's threadId + 1. stats().thread.producers counts the held slots. A slot is given back by
 // shutdown(), when its processor is garbage-collected, when its thread exits by itself (process 'exit' runs
 // in a worker that returns, calls process.exit() or throws), and when a Worker ends, terminate() included
-// ('exit' of the Worker object, heard in every thread that has a processor: Worker creations are seen on the
-// 'worker_threads' diagnostics channel). Not seen: a Worker created in a thread that had no processor yet,
-// ended by terminate(); and processors beyond the slot table (counted in PRODUCERS, given back only by
-// their own thread).
-import { isMainThread, threadId, type Worker } from 'node:worker_threads';
+// ('exit' of the Worker object, heard in every thread that has loaded this module, processor or not: Worker
+// creations are seen on the 'worker_threads' diagnostics channel; the thread frees the slots of the rings it
+// knows and tells the other threads on a BroadcastChannel). Not seen: a Worker created before its thread
+// loaded this module, ended by terminate(); and processors beyond the slot table (counted in PRODUCERS,
+// given back only by their own thread).
+import { BroadcastChannel, isMainThread, threadId, type Worker } from 'node:worker_threads';
 import dc from 'node:diagnostics_channel';
 import * as L from './layout.js';
 
@@ -29,6 +30,11 @@ const held = new Set<Attachment>();
 const rings = new Set<WeakRef<Int32Array>>();
 const gone = new FinalizationRegistry<Attachment>(release);
 let watching = false;
+/** Where ended Worker thread ids are announced (a Worker's 'exit' is heard only in the thread that made it). */
+const ENDED = 'tracewire.thread.ended';
+let announce: BroadcastChannel | null = null;
+// At load, not at the first attach: a Worker made before this thread's processor must be seen too.
+dc.subscribe('worker_threads', onWorker);
 
 /** Takes a slot for a processor of this thread (`owner` is what, once collected, gives it back). */
 export function attach(i32: Int32Array, owner: object): Attachment {
@@ -78,7 +84,9 @@ function watch(): void {
   if (watching) return;
   watching = true;
   if (!isMainThread) process.once('exit', releaseAll);
-  dc.subscribe('worker_threads', onWorker);
+  const ch = new BroadcastChannel(ENDED);
+  ch.onmessage = (e) => { const tid = (e as { data?: unknown }).data; if (typeof tid === 'number') releaseThread(tid); };
+  ch.unref(); // never keeps a thread alive
 }
 
 function releaseAll(): void {
@@ -89,5 +97,14 @@ function onWorker(message: unknown): void {
   const w = (message as { worker?: Worker } | null)?.worker;
   if (w === undefined || typeof w.once !== 'function') return;
   const tid = w.threadId; // -1 once the thread has stopped: read it now
-  w.once('exit', () => releaseThread(tid));
+  w.once('exit', () => ended(tid));
+}
+
+/** A Worker made in this thread ended: free its slots here, and in the rings other threads know. */
+function ended(tid: number): void {
+  releaseThread(tid);
+  try {
+    if (announce === null) { announce = new BroadcastChannel(ENDED); announce.unref(); }
+    announce.postMessage(tid);
+  } catch { /* this thread is closing: the others' counts stay as they were */ }
 }

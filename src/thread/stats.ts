@@ -33,7 +33,7 @@ export interface ThreadStats extends ProcessorStats {
     /**
      * processors attached to the ring and still live (the owner included): one per thread usually. Given back
      * by shutdown(), by garbage collection, and when the thread ends (its own exit, or its Worker's 'exit'
-     * seen from a thread with a processor: terminate() included; see producers.ts for what cannot be seen)
+     * seen from a thread that loaded tracewire/thread: terminate() included; see producers.ts for what cannot be seen)
      */
     producers: number;
     /** reservations whose writer came back after the exporter thread had skipped them (stopped mid-write longer than stallMs): not written, in dropped.abandoned */

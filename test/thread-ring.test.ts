@@ -314,6 +314,20 @@ test('AC-003 keys past the dictionary budget travel inline and still decode', ()
   for (const s of drainAll(l)) assert.equal(s.attributes, attrs);
 });
 
+test('AC-007 attribute keys invented per span (thousands of distinct ones) keep the producer\'s key cache bounded and still decode', () => {
+  const l = L.createLayout(1 << 20);
+  const p = new RingProcessor(l);
+  const tracer = createTracer({ service: 'keys', processor: p });
+  const keys = (p as unknown as { dict: { keys: Map<string, number> } }).dict.keys;
+  let seen = 0;
+  for (let i = 0; i < 6000; i++) {
+    tracer.startSpan('k', { root: true, attributes: { ['user.' + i + '.visits']: i } }).end();
+    if ((i & 1023) === 1023 || i === 5999) for (const s of drainAll(l)) { assert.equal(s.attributes, { ['user.' + seen + '.visits']: seen }); seen++; }
+  }
+  assert.is(seen, 6000);
+  assert.ok(keys.size <= 2048, `key cache holds ${keys.size} keys`);
+});
+
 test('attachThreadProcessor refuses anything but a thread handle, with a clear error', () => {
   assert.throws(() => attachThreadProcessor({} as never), /not a thread handle/);
   assert.throws(() => attachThreadProcessor(new SharedArrayBuffer(4096)), /unknown version/);

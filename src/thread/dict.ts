@@ -62,8 +62,10 @@ export class DictWriter {
   key(k: string): number {
     const id = this.keys.get(k);
     if (id !== undefined) return id;
+    // Past the cap nothing is remembered either: keys invented per span must not grow this Map without bound.
+    if (this.keys.size >= MAX_KEYS_PER_THREAD) return 0;
     let v = 0;
-    if (this.keys.size < MAX_KEYS_PER_THREAD && k.length <= MAX_KEY_BYTES) {
+    if (k.length <= MAX_KEY_BYTES) {
       const w = this.w;
       w.pos = 0;
       w.limit = MAX_KEY_BYTES * 3 + 8;

@@ -314,6 +314,27 @@ test('AC-003 keys past the dictionary budget travel inline and still decode', ()
   for (const s of drainAll(l)) assert.equal(s.attributes, attrs);
 });
 
+test('AC-003 maxValueLength bounds values, not keys: a key that travels inline arrives whole (two long keys never merge into one); a cut event name is counted', () => {
+  const l = L.createLayout(1 << 16, 1024); // a small dictionary: the last keys travel inline
+  const tee = new Tee(new RingProcessor(l));
+  const tracer = createTracer({ service: 'short-values', processor: tee, attributes: { maxValueLength: 16 } });
+  const attrs: Record<string, number | string> = {};
+  for (let i = 0; i < 40; i++) attrs['app.some.key.' + i] = i;
+  attrs['http.response.status_code'] = 200;
+  attrs['http.response.status_text'] = 'OK';
+  const s = tracer.startSpan('x', { root: true, attributes: attrs });
+  s.addEvent('connection.retry.scheduled');
+  s.end();
+  const [d] = drainAll(l);
+  assert.equal(d!.attributes, attrs);
+  assert.is(d!.nAttr, 42);
+  assert.is(d!.events[0]!.name, 'connection.retry');
+  assert.is(tracer.stats().attributes.truncated, 1, 'the cut event name is counted');
+  const json = JSON.parse(new OtlpJsonEncoder().encode([d as unknown as Span]).toString()).resourceSpans[0].scopeSpans[0].spans[0];
+  const want = JSON.parse(tee.json.get(d!.spanId)!).resourceSpans[0].scopeSpans[0].spans[0];
+  assert.equal(json.attributes, want.attributes, 'the same attributes as the in-thread encoding');
+});
+
 test('AC-007 attribute keys invented per span (thousands of distinct ones) keep the producer\'s key cache bounded and still decode', () => {
   const l = L.createLayout(1 << 20);
   const p = new RingProcessor(l);

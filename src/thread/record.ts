@@ -10,6 +10,7 @@ import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
 import { spanNameOf, type Span, type SpanEvent, type SpanLink } from '../span.js';
 import { ByteWriter, OVERFLOW, V_FALSE, V_STR, V_TRUE, V_UINT } from './codec.js';
 import type { DictWriter } from './dict.js';
+import type { AttributeStats } from '../attributes.js';
 
 /** Same split as clock.ts / otlp-json.ts, so absolute <-> relative conversions are exact to the ns. */
 export { ORIGIN_SEC, ORIGIN_NS };
@@ -85,7 +86,7 @@ export class RecordWriter {
     if (nA > 0) nAttr = this.attributes(span.attrs!, nA);
     let nEv = 0, nEvAll = 0, nLink = 0, nLinkAll = 0;
     if (r !== null) {
-      if (r.events !== null) { nEvAll = r.events.length; nEv = this.events(r.events); }
+      if (r.events !== null) { nEvAll = r.events.length; nEv = this.events(r.events, span.tracer.attrStats); }
       if (r.links !== null) { nLinkAll = r.links.length; nLink = this.links(r.links); }
     }
     if (w.grown !== this.grown) { // a new buffer: it kept only [0, pos) of the old one
@@ -153,7 +154,7 @@ export class RecordWriter {
             } else if (typeof v === 'boolean') { b[p++] = v ? V_TRUE : V_FALSE; w.pos = mark = p; slotVal[i] = v; slotAt[i] = at; slotEnd[i] = p; slotSeq[i] = seq; continue; }
             w.pos = p;
           } else w.uvar(id);
-          if (id === 0) w.str(k.length > this.maxLen ? k.slice(0, this.maxLen) : k);
+          if (id === 0) w.str(k); // keys are not cut (maxValueLength is for values): two cut keys could become one
         } else this.slot(k, i);
         w.value(v);
         mark = w.pos;
@@ -169,10 +170,10 @@ export class RecordWriter {
     this.keyOut(k, id);
   }
 
-  /** A dictionary key id, or 0 and the key inline. */
+  /** A dictionary key id, or 0 and the key inline (whole, as interned keys and the in-thread encoder write it). */
   private keyOut(k: string, id: number): void {
     this.w.uvar(id);
-    if (id === 0) { k = String(k); this.w.str(k.length > this.maxLen ? k.slice(0, this.maxLen) : k); }
+    if (id === 0) this.w.str(String(k));
   }
 
   private attrs(a: readonly unknown[], n: number): void {
@@ -183,8 +184,8 @@ export class RecordWriter {
     }
   }
 
-  /** Writes events until the budget runs out; returns how many fit. */
-  private events(list: readonly SpanEvent[]): number {
+  /** Writes events until the budget runs out; returns how many fit. Names are bounded as span names are (counted). */
+  private events(list: readonly SpanEvent[], stats: AttributeStats): number {
     const w = this.w;
     const maxLen = this.maxLen;
     let i = 0;
@@ -193,7 +194,7 @@ export class RecordWriter {
       for (; i < list.length; i++) {
         const e = list[i]!;
         w.f64(e.time);
-        w.str(e.name.length > maxLen ? e.name.slice(0, maxLen) : e.name);
+        if (e.name.length > maxLen) { w.str(e.name.slice(0, maxLen)); stats.truncated++; } else w.str(e.name);
         const n = e.attrs === null ? 0 : e.nAttr;
         w.uvar(n);
         if (n > 0) this.attrs(e.attrs!, n);

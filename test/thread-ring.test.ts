@@ -221,6 +221,44 @@ test('AC-007 a writer stopped longer than stallMs between reserve and commit wri
   }
 });
 
+test('AC-007 a writer stopped inside reserve() (between its WRITE CAS and its marks) longer than stallMs leaves no mark in the space the consumer gave up and freed: the next lap is read intact, nothing else lost', async () => {
+  for (const padded of [false, true]) {
+    const l = L.createLayout(4096);
+    const mem = memoryExporter();
+    const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+    const consumer = new Consumer(l, batcher, { stallMs: 0 }); // gives up on an uncommitted record at its second look
+    const slow = createTracer({ service: 'slow', processor: new RingProcessor(l) });
+    const other = createTracer({ service: 'other', processor: new RingProcessor(l) });
+    let sent = 0;
+    const one = (pad: number): void => other.startSpan('other', { root: true, attributes: { i: sent++, pad: 'o'.repeat(pad) } }).end();
+    if (padded) while ((Atomics.load(l.i32, L.WRITE) >>> 0) < l.ringBytes - 200) { one(40); consumer.drain(); } // the slow record needs a pad
+    // White-box: the slow thread stops right before its first mark CAS (pad or header); meanwhile the consumer
+    // looks twice (gives the space up, frees it).
+    const cas = Atomics.compareExchange;
+    let armed = true;
+    (Atomics as { compareExchange: typeof cas }).compareExchange = ((a: Int32Array, i: number, e: number, v: number) => {
+      if (armed && a === l.i32 && i >= l.base >> 2 && e === 0) { armed = false; consumer.drain(); consumer.drain(); }
+      return cas(a, i, e, v);
+    }) as typeof cas;
+    try { slow.startSpan('slow', { root: true, attributes: { blob: 's'.repeat(300) } }).end(); } finally { (Atomics as { compareExchange: typeof cas }).compareExchange = cas; }
+    assert.not.ok(armed, 'the stop happened');
+    assert.ok(new Int32Array(l.sab, l.base, l.ringBytes >> 2).every((v) => v === 0), `${padded ? 'padded' : 'at 0'}: the freed ring holds no mark`);
+    const first = sent;
+    for (let k = 0; k < 60; k++) { one((k * 37) % 200); consumer.drain(); } // the next lap, over the same bytes
+    for (let k = 0; k < 4; k++) consumer.drain();
+    await batcher.forceFlush();
+    consumer.publish();
+    assert.equal(mem.spans.map((s) => s.attributes.i).slice(-60), Array.from({ length: 60 }, (_, k) => first + k), 'every later record intact, in order, once');
+    const st = readStats(l);
+    assert.is(st.dropped.abandoned, 1);
+    assert.is(st.thread.lateWrites, 1, 'the slow writer saw it had been given up');
+    assert.is(st.exported, sent);
+    assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);
+    assert.is(st.thread.inRing, 0);
+    await batcher.shutdown();
+  }
+});
+
 test('AC-007 a consumer started after a crash skips a record its predecessor gave up on at once (no second stall wait)', () => {
   const l = L.createLayout(4096);
   const tracer = createTracer({ service: 'restart', processor: new RingProcessor(l) });

@@ -57,7 +57,7 @@ export class RingProcessor implements SpanProcessor {
     // reused): it must not write a byte of it. One check before the copy, the commit CAS after it (which never
     // publishes a given-up record). Not covered: a stop inside the copy loop itself (~40 word stores), whose
     // rest of the body would still land in the reclaimed space.
-    if (!ring.owns(at, total)) { this.late(span); return; }
+    if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span); return; }
     // Word copy (at and total are 8-aligned): 2-3x cheaper than Buffer#copy for ~150 bytes. Word 0 is the
     // header: it stays the reservation mark until commit.
     const src = this.rec.words, dst = l.i32, base = at >> 2;

@@ -23,6 +23,9 @@ export class RingWriter {
   used: number;
   /** Absolute ring position of the record returned by the last reserve() (owns() compares it with READ). */
   pos: number;
+  /** The last pad this writer placed: the position it ends at (its record's pos; -1: none) and its length. */
+  private padEnd: number;
+  private padLen: number;
 
   constructor(l: Layout) {
     this.i32 = l.i32;
@@ -32,6 +35,8 @@ export class RingWriter {
     this.maxRecord = Math.min(l.ringBytes >> 2, 1 << 20);
     this.used = 0;
     this.pos = 0;
+    this.padEnd = -1; // positions are 8-aligned: never -1
+    this.padLen = 0;
   }
 
   /**
@@ -64,8 +69,9 @@ export class RingWriter {
       this.pos = (w + pad) | 0;
       let at = this.base + off;
       // Both marks by CAS from 0 (the space is zeroed before READ passes it): a writer stopped right here for
-      // longer than stallMs finds the consumer's give-up mark instead, and writes nothing.
-      if (pad !== 0) { if (Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD) !== 0) return LATE; at = this.base; }
+      // longer than stallMs finds the consumer's give-up mark instead, and writes nothing; or, once that space
+      // is freed too, marks zeroes that owns() then refuses, and abandon() takes the marks back.
+      if (pad !== 0) { if (Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD) !== 0) return LATE; at = this.base; this.padEnd = this.pos; this.padLen = pad; }
       if (Atomics.compareExchange(i32, at >> 2, 0, -total) !== 0) return LATE; // reserved: the consumer knows the length even if we die
       return at;
     }
@@ -82,6 +88,24 @@ export class RingWriter {
     // could miss is a give-up of this very moment, which the commit CAS still catches.
     const i32 = this.i32;
     return i32[at >> 2] === -total && ((this.pos - i32[READ]!) | 0) >= 0;
+  }
+
+  /**
+   * After owns() said no. A writer stopped inside reserve(), between its WRITE CAS and its marks, longer than
+   * stallMs, finds its space given up AND already freed (zeroed, READ past it): its mark CASes from 0 then
+   * succeed, leaving a reservation mark (and a committed-looking pad) in free space, which a writer of the
+   * next lap cannot claim and the consumer would read as a record of that length there. Takes them back,
+   * unless a later lap already reserved those bytes (they may be another writer's now).
+   */
+  abandon(at: number, total: number): void {
+    const i32 = this.i32;
+    const pos = this.pos;
+    if (((pos - Atomics.load(i32, READ)) | 0) >= 0) return; // not freed yet: the consumer zeroes its own give-up mark
+    const write = Atomics.load(i32, WRITE);
+    if (((write - ((pos + this.cap) | 0)) | 0) <= 0) Atomics.compareExchange(i32, at >> 2, -total, 0);
+    if (this.padEnd !== pos) return;
+    const padPos = (pos - this.padLen) | 0;
+    if (((write - ((padPos + this.cap) | 0)) | 0) <= 0) Atomics.compareExchange(i32, (this.base + (padPos & this.mask)) >> 2, this.padLen | T_PAD, 0);
   }
 
   /**

@@ -253,6 +253,30 @@ test('AC-007 non-blocking when the backend is down: end() never throws, failures
   }
 });
 
+test('AC-007 with two exporters, a backend that hangs does not stop the other one: the export thread keeps taking spans from the ring, the hung destination drops from its own queue', async () => {
+  const good = await startReceiver();
+  const hung = await startReceiver({ mode: 'hang' });
+  const p = threadProcessor({
+    exporter: [{ type: 'otlp', url: good.url }, { type: 'otlp', url: hung.url, retry: false, timeoutMs: 60_000 }],
+    batch: { scheduledDelayMillis: 10, maxQueueSize: 64, maxExportBatchSize: 16, exportTimeoutMillis: 60_000 },
+    ringBytes: 1 << 14, flushTimeoutMs: FLUSH_MS, logger: () => {},
+  });
+  const tracer = createTracer({ service: 'fan', processor: p });
+  try {
+    let sent = 0;
+    for (let round = 0; round < 12; round++) { // 600 spans: far more than the hung queue and the ring hold
+      for (let i = 0; i < 50; i++) tracer.startSpan('fan', { root: true, attributes: { i: sent++ } }).end();
+      await until(() => good.spans().length === sent, 5000);
+    }
+    assert.is(good.spans().length, 600, 'the healthy backend got every span');
+    assert.is(stats(tracer).dropped.queueFull, 0, 'nothing dropped at the ring');
+  } finally {
+    await tracer.shutdown({ deadlineMs: 300 });
+    await good.close();
+    await hung.close();
+  }
+});
+
 test('AC-007 shutdown({ deadlineMs: Infinity }) waits for a slow backend instead of cutting the export at once', async () => {
   const r = await startReceiver({ mode: 'slow', delayMs: 300 });
   const p = threadProcessor({ exporter: { type: 'otlp', url: r.url, retry: false }, batch: { scheduledDelayMillis: 10 }, flushTimeoutMs: FLUSH_MS, logger: () => {} });

@@ -185,13 +185,17 @@ export class Consumer {
 
 function noop(): void {}
 
-/** Spans the batcher holds in its busiest destination's queue (in-flight exports have left the queue). */
+/**
+ * Spans waiting in the least busy destination's queue (in-flight exports have left the queue). Not the
+ * busiest: a destination whose backend hangs would stop the ring for all of them; as in-thread, it drops
+ * from its own full queue (counted in its stats) while the others keep exporting.
+ */
 function held(s: ProcessorStats): number {
   const d = s.destinations;
-  if (!Array.isArray(d)) return s.queued;
-  let max = 0;
-  for (const x of d as { queued: number; inFlight?: number }[]) max = Math.max(max, x.queued - (x.inFlight ?? 0));
-  return max;
+  if (!Array.isArray(d) || d.length === 0) return s.queued;
+  let min = Infinity;
+  for (const x of d as { queued: number; inFlight?: number }[]) min = Math.min(min, x.queued - (x.inFlight ?? 0));
+  return min;
 }
 
 function race(p: Promise<unknown>, deadline: number, interrupt: Promise<unknown> | null): Promise<unknown> {

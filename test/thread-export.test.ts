@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTracer, SpanKind, type Span, type SpanProcessor, type Tracer, type TracerStats } from '../src/index.js';
@@ -358,6 +358,32 @@ test('AC-007 the exporter thread never keeps the process alive', () => {
   assert.is(res.signal, null, 'exited by itself, not killed by the timeout');
   assert.is(res.status, 0, res.stderr);
   assert.match(res.stdout, /ended 10/);
+});
+
+test('AC-007 a host preload that makes a thread processor (NODE_OPTIONS=--import) runs in the export thread too: it starts no export thread there', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-preload-'));
+  try {
+    const preload = join(dir, 'tracing.mjs');
+    writeFileSync(preload, `import { threadId } from 'node:worker_threads';
+      const { createTracer } = await import('${fileURLToPath(src)}index.ts');
+      const { threadProcessor } = await import('${fileURLToPath(src)}thread/index.ts');
+      const p = threadProcessor({ exporter: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces' }, logger: () => {} });
+      globalThis.tracer = createTracer({ service: 'preloaded', processor: p });
+      if (threadId !== 0) new BroadcastChannel('tw-preload').postMessage({ threadId, spawned: p.exportThread !== null });`);
+    const code = `const bc = new BroadcastChannel('tw-preload');
+      const seen = await new Promise((r) => { bc.onmessage = (e) => r(e.data); setTimeout(() => r(null), 10000).unref(); });
+      bc.close();
+      await globalThis.tracer.shutdown({ deadlineMs: 200 });
+      console.log(JSON.stringify(seen));`;
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000,
+      env: { ...process.env, NODE_OPTIONS: `--import ${fileURLToPath(register)} --import ${preload}` } });
+    assert.is(res.status, 0, res.stderr);
+    const seen = JSON.parse(res.stdout.trim().split('\n').pop()!) as { threadId: number; spawned: boolean } | null;
+    assert.ok(seen !== null, 'the preload ran in the export thread');
+    assert.is(seen!.spawned, false, 'no export thread started from the export thread');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the exporter thread entry is found in dev (TypeScript + loader) and in both builds', () => {

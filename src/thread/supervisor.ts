@@ -1,7 +1,7 @@
 // The owner of a ring: the thread processor made in the main thread. It is a producer like any other
 // and, besides, runs the one exporter worker_thread: unref'd (never keeps the process alive), started
 // again with backoff if it dies (the ring and its spans survive), asked to drain on shutdown.
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BatchOptions } from '../batcher.js';
@@ -47,6 +47,13 @@ export function workerEntry(here = HERE): { url: URL; execArgv: string[] | undef
   return { url: new URL(here.endsWith('.cjs') ? './worker.cjs' : './worker.js', here), execArgv: undefined };
 }
 
+/**
+ * This thread is a tracewire export thread. Host preloads (`--import`/`--require`, on the command line or in
+ * NODE_OPTIONS) run in worker threads too: one that makes a thread processor would start an export thread
+ * from every export thread, without end.
+ */
+const IN_EXPORT_THREAD = (workerData as { kind?: unknown } | null)?.kind === 'tracewire.thread.worker';
+
 const MAX_RESTART_DELAY_MS = 5000;
 const HEALTHY_MS = 30_000; // a thread that lived this long resets the backoff
 const LOG_EVERY_MS = 60_000;
@@ -76,7 +83,7 @@ export class ThreadProcessor extends RingProcessor {
   }
 
   constructor(o: ThreadProcessorOptions = {}) {
-    super(L.createLayout(o.ringBytes, o.dictBytes));
+    super(IN_EXPORT_THREAD ? L.createLayout(L.MIN_RING_BYTES, 0) : L.createLayout(o.ringBytes, o.dictBytes));
     const specs = o.exporter === undefined ? [{ type: 'otlp' } as ThreadExporterSpec] : Array.isArray(o.exporter) ? o.exporter : [o.exporter];
     this.cfg = {
       kind: 'tracewire.thread.worker', sab: this.layout.sab, exporters: specs, batch: { ...o.batch }, env: o.env,
@@ -88,7 +95,16 @@ export class ThreadProcessor extends RingProcessor {
     this.restartDelayMs = pos(o.restartDelayMs, 100);
     Atomics.store(this.layout.i32, L.FLUSH_MS, timerMs(this.cfg.flushTimeoutMs));
     this.resourceLimits = o.resourceLimits;
+    if (IN_EXPORT_THREAD) { this.inert(); return; }
     this.spawn();
+  }
+
+  /** In an export thread: no nested export thread; stopped from the start (its spans are dropped and counted as shutdown). */
+  private inert(): void {
+    this.closing = Promise.resolve();
+    this.detach();
+    Atomics.store(this.layout.i32, L.SHUTDOWN, 1);
+    Atomics.store(this.layout.i32, L.STOPPED, 1);
   }
 
   private spawn(): void {

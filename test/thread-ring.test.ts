@@ -368,6 +368,13 @@ test('AC-003 maxValueLength bounds values, not keys: a key that travels inline a
   assert.is(d!.nAttr, 42);
   assert.is(d!.events[0]!.name, 'connection.retry');
   assert.is(tracer.stats().attributes.truncated, 1, 'the cut event name is counted');
+  // a cut that would split a surrogate pair keeps the pair out instead (a lone half arrives as U+FFFD)
+  const e = tracer.startSpan('abcdefghijklmno\u{1F600}tail', { root: true });
+  e.addEvent('fifteen chars..\u{1F600}');
+  e.end();
+  const [de] = drainAll(l);
+  assert.is(de!.name, 'abcdefghijklmno');
+  assert.is(de!.events[0]!.name, 'fifteen chars..');
   const json = JSON.parse(new OtlpJsonEncoder().encode([d as unknown as Span]).toString()).resourceSpans[0].scopeSpans[0].spans[0];
   const want = JSON.parse(tee.json.get(d!.spanId)!).resourceSpans[0].scopeSpans[0].spans[0];
   assert.equal(json.attributes, want.attributes, 'the same attributes as the in-thread encoding');

@@ -10,7 +10,7 @@ import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
 import { spanNameOf, type Span, type SpanEvent, type SpanLink } from '../span.js';
 import { ByteWriter, OVERFLOW, V_FALSE, V_STR, V_TRUE, V_UINT } from './codec.js';
 import type { DictWriter } from './dict.js';
-import type { AttributeStats } from '../attributes.js';
+import { truncate, type AttributeStats } from '../attributes.js';
 
 /** Same split as clock.ts / otlp-json.ts, so absolute <-> relative conversions are exact to the ns. */
 export { ORIGIN_SEC, ORIGIN_NS };
@@ -69,7 +69,7 @@ export class RecordWriter {
     let name = span.name;
     // JS callers can pass any name: a non-string (length undefined) once made a 0-byte record
     if (typeof name !== 'string') name = spanNameOf(name);
-    if (name.length > maxLen) { name = name.slice(0, maxLen); span.tracer.attrStats.truncated++; }
+    if (name.length > maxLen) { name = truncate(name, maxLen); span.tracer.attrStats.truncated++; }
     let flags = 0;
     try {
       w.str(name);
@@ -194,7 +194,7 @@ export class RecordWriter {
       for (; i < list.length; i++) {
         const e = list[i]!;
         w.f64(e.time);
-        if (e.name.length > maxLen) { w.str(e.name.slice(0, maxLen)); stats.truncated++; } else w.str(e.name);
+        if (e.name.length > maxLen) { w.str(truncate(e.name, maxLen)); stats.truncated++; } else w.str(e.name);
         const n = e.attrs === null ? 0 : e.nAttr;
         w.uvar(n);
         if (n > 0) this.attrs(e.attrs!, n);

@@ -3,7 +3,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
+import { startConsume, startPublish, type ConsumeOptions } from './queue.js';
 
 export interface AmqpPublishOptions { headers?: Record<string, unknown>; messageId?: string; [option: string]: unknown }
 export interface AmqpMessageLike {
@@ -50,8 +50,17 @@ export interface AmqpConsumeOptions {
   mode?: ConsumeOptions['mode'];
   /** Passed to channel.consume (noAck, consumerTag, ...). */
   consumeOptions?: Record<string, unknown>;
-  /** Called when the handler throws or rejects (after it is recorded on the span); default: rethrow. */
+  /**
+   * Called when the handler throws or rejects (after it is recorded on the span). Default: rethrow, as
+   * untraced: a synchronous throw reaches amqplib (which closes the channel with an 'error' event), a
+   * rejection stays unhandled.
+   */
   onError?: (err: unknown, msg: AmqpMessageLike) => void;
+  /**
+   * amqplib's `null` delivery: the broker cancelled the consumer (queue deleted, node lost). Without it the
+   * cancellation is reported through the tracer's logger (the handler only ever receives messages).
+   */
+  onCancel?: () => void;
 }
 
 /**
@@ -61,19 +70,48 @@ export interface AmqpConsumeOptions {
  */
 export function consumeAmqp(tracer: Tracer, channel: AmqpChannelLike, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions = {}): Promise<{ consumerTag: string }> {
   return channel.consume(queue, (msg) => {
-    if (msg === null) return; // the broker cancelled the consumer
+    if (msg === null) { cancelled(tracer, queue, options); return; }
     storage.run(undefined, consumeOne, tracer, queue, handler, options, msg);
   }, options.consumeOptions);
 }
 
+function cancelled(tracer: Tracer, queue: string, options: AmqpConsumeOptions): void {
+  if (options.onCancel !== undefined) options.onCancel();
+  else tracer.logger(`tracewire/queue-amqp: the broker cancelled the consumer of queue ${JSON.stringify(queue)}; pass options.onCancel to handle it`);
+}
+
 function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions, msg: AmqpMessageLike): void {
-  const p = consumeMessage(tracer, msg.properties.headers, {
+  const span = startConsume(tracer, msg.properties.headers, {
     system: SYSTEM,
     destination: queue,
     mode: options.mode,
     messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
     attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
-  }, (span) => handler(msg, span));
+  });
+  let r: unknown;
+  try {
+    r = storage.run(span, handler, msg, span);
+  } catch (err) {
+    span.recordError(err);
+    span.end();
+    if (options.onError === undefined) throw err; // to amqplib, as without tracing: the channel closes with 'error'
+    options.onError(err, msg);
+    return;
+  }
+  if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof (r as PromiseLike<unknown>).then !== 'function') { span.end(); return; }
+  const p = settle(span, r as PromiseLike<unknown>);
   const onError = options.onError;
   if (onError !== undefined) p.catch((err: unknown) => onError(err, msg));
+}
+
+/** End `span` when the handler's promise settles; a rejection is recorded and passed on. */
+async function settle(span: AnySpan, r: PromiseLike<unknown>): Promise<void> {
+  try {
+    await r;
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
 }

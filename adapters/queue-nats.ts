@@ -64,7 +64,11 @@ export interface NatsConsumeOptions {
   mode?: ConsumeOptions['mode'];
   /** Queue group. */
   queue?: string;
-  /** Called when the handler throws or rejects (after it is recorded on the span); default: rethrow. */
+  /**
+   * Called when the handler throws or rejects (after it is recorded on the span), and with subscribeNats's
+   * subscription errors (a permissions violation, which also ends the subscription). Default: rethrow (an
+   * unhandled rejection), so neither is lost.
+   */
   onError?: (err: unknown, msg: NatsMsgLike) => void;
 }
 
@@ -82,7 +86,11 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
   return nc.subscribe(subject, {
     queue: options.queue,
     callback: (err, msg) => {
-      if (err !== null) { onError?.(err, msg); return; }
+      if (err !== null) { // no message: the subscription failed (nats.js closes it); the handler never sees this
+        if (onError !== undefined) onError(err, msg);
+        else void Promise.reject(err);
+        return;
+      }
       const p = storage.run(undefined, processNats, tracer, msg, handler, options);
       if (onError !== undefined) p.catch((e: unknown) => onError(e, msg));
     },

@@ -275,4 +275,61 @@ test('AC-001 BullMQ: a valid tracestate full of JSON-escaped characters still fi
   assert.is(extractMessageContext(c, tracer)?.traceState?.toString(), ts);
 });
 
+test('AC-007 consumeAmqp keeps amqplib\'s error handling: a handler\'s synchronous throw reaches amqplib (channel error), a broker cancel is not swallowed', async () => {
+  const logs: string[] = [];
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'svc', processor: cap, logger: (m) => logs.push(m) });
+  const cbs: Array<(m: AmqpMessageLike | null) => void> = [];
+  const ch = { publish: () => true, consume: async (_q: string, cb: (m: AmqpMessageLike | null) => void) => { cbs.push(cb); return { consumerTag: 't' }; } };
+  const msg: AmqpMessageLike = { content: Buffer.from(BODY), fields: { exchange: '', routingKey: 'jobs' }, properties: {} };
+  const seen: unknown[] = [];
+  let cancels = 0;
+  await consumeAmqp(tracer, ch, 'jobs', () => { throw new TypeError('bad message'); });
+  await consumeAmqp(tracer, ch, 'jobs', () => { throw new RangeError('handled'); }, { onError: (e) => seen.push(e), onCancel: () => cancels++ });
+  // amqplib catches a consumer's throw and closes the channel with an 'error' event: it must still get it
+  assert.throws(() => cbs[0]!(msg), (e: Error) => e instanceof TypeError);
+  cbs[1]!(msg);
+  assert.is(seen.length, 1);
+  assert.instance(seen[0], RangeError);
+  assert.is(cap.spans.length, 2, 'both spans ended');
+  assert.is(cap.spans[0]!.status, SpanStatusCode.ERROR);
+  assert.is(cap.spans[0]!.getAttribute('error.type'), 'TypeError');
+  // a rejected promise is still recorded and goes to onError
+  await consumeAmqp(tracer, ch, 'jobs', async () => { throw new SyntaxError('later'); }, { onError: (e) => seen.push(e) });
+  cbs[2]!(msg);
+  for (let i = 0; i < 20 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 1));
+  assert.instance(seen[1], SyntaxError);
+  assert.is(cap.spans[2]!.getAttribute('error.type'), 'SyntaxError');
+  // amqplib's null delivery (queue deleted, consumer cancelled by the broker)
+  cbs[1]!(null);
+  assert.is(cancels, 1);
+  cbs[0]!(null);
+  assert.ok(logs.some((l) => l.includes('cancelled') && l.includes('"jobs"')), 'reported when there is no onCancel');
+  assert.is(cap.spans.length, 3, 'no span for a cancel');
+});
+
+test('AC-007 subscribeNats: a subscription error (permissions violation) reaches onError, and is not swallowed without it', async () => {
+  const { tracer } = setup();
+  const cbs: Array<(e: Error | null, m: NatsMsgLike) => void> = [];
+  const nc = { publish: () => {}, subscribe: (_s: string, o?: { callback?: (e: Error | null, m: NatsMsgLike) => void }) => { cbs.push(o!.callback!); return {}; } };
+  const errs: unknown[] = [];
+  let handled = 0;
+  subscribeNats(tracer, nc, 'secret.x', () => { handled++; }, { onError: (e) => errs.push(e) });
+  subscribeNats(tracer, nc, 'secret.y', () => { handled++; });
+  const denied = new Error('Permissions Violation for Subscription to "secret.x"');
+  cbs[0]!(denied, {} as NatsMsgLike);
+  assert.equal(errs, [denied]);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => { unhandled.push(e); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    cbs[1]!(denied, {} as NatsMsgLike);
+    for (let i = 0; i < 20 && unhandled.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.equal(unhandled, [denied], 'rethrown like a handler error');
+  assert.is(handled, 0);
+});
+
 test.run();

@@ -3,10 +3,11 @@
 // Queue object and wraps the Worker's processor; imports no broker library.
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
+import { storage } from '../src/context.js';
 import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface BullQueueLike<J = { id?: string | undefined }> { name: string; add(name: string, data: unknown, opts?: Record<string, unknown>): Promise<J> }
-export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; opts?: { telemetry?: { metadata?: string } } }
+export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; repeatJobKey?: string | undefined; opts?: { telemetry?: { metadata?: string } } }
 
 const SYSTEM = 'bullmq';
 /**
@@ -44,12 +45,22 @@ export function jobCarrier(job: BullJobLike): Carrier | null {
   }
 }
 
-/** Wrap a Worker processor: a CONSUMER span `process <queue>` per job, active while it runs. */
+/**
+ * Wrap a Worker processor: a CONSUMER span `process <queue>` per job (per attempt), active while it runs.
+ * BullMQ calls it from the Worker's loop, which runs in the context `new Worker` was called in (often a request
+ * that ended long ago): no ambient span of the job (js#4001), so none is active when its span starts. An
+ * iteration of a repeatable job (BullMQ copies the first add's context into every one) starts its own trace
+ * with a link to that add: as its child, every iteration for months would join one trace.
+ */
 export function processJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => Promise<R> | R, options: { mode?: ConsumeOptions['mode'] } = {}): (job: J, token?: string) => Promise<R> {
-  return (job, token) => consumeMessage(tracer, jobCarrier(job), {
+  return (job, token) => storage.run(undefined, consumeJob, tracer, processor, options.mode, job, token);
+}
+
+function consumeJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => Promise<R> | R, mode: ConsumeOptions['mode'], job: J, token: string | undefined): Promise<R> {
+  return consumeMessage(tracer, jobCarrier(job), {
     system: SYSTEM,
     destination: job.queueName,
-    mode: options.mode,
+    mode: typeof job.repeatJobKey === 'string' && job.repeatJobKey.length > 0 ? 'link' : mode,
     messageId: job.id === undefined ? undefined : String(job.id),
     attributes: { 'messaging.bullmq.job.name': job.name, 'messaging.bullmq.job.attempts_made': job.attemptsMade ?? 0 },
   }, (span) => processor(job, token, span));

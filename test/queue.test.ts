@@ -332,4 +332,35 @@ test('AC-007 subscribeNats: a subscription error (permissions violation) reaches
   assert.is(handled, 0);
 });
 
+test('AC-002 BullMQ processJob: the Worker\'s stale construction context is no parent or link (js#4001); repeatable-job iterations start their own trace linked to the add', async () => {
+  const { cap, tracer } = setup();
+  let opts: Record<string, unknown> = {};
+  const producer = tracer.startSpan('schedule', { root: true }) as Span;
+  await tracer.withSpan(producer, () => addJob(tracer, { name: 'q', add: async (_n, _d, o) => { opts = o!; return { id: '1' }; } }, 'tick', {}, { repeat: { every: 1000 } }));
+  producer.end();
+  const add = cap.spans.find((s) => s.name === 'publish q')!;
+  const telemetry = opts.telemetry as { metadata: string };
+  // the Worker was made while a request was handled: BullMQ runs the processor in that (ended) context
+  const stale = tracer.startSpan('GET /first-request', { root: true }) as Span;
+  stale.end();
+  const proc = processJob(tracer, () => 'ok');
+  await tracer.withSpan(stale, () => Promise.all([
+    proc({ id: '2', name: 'plain', queueName: 'q' }), // added without context
+    proc({ id: '3', name: 'traced', queueName: 'q', opts: { telemetry } }),
+    proc({ id: 'repeat:k:1', name: 'tick', queueName: 'q', repeatJobKey: 'k', opts: { telemetry } }),
+    proc({ id: 'repeat:k:2', name: 'tick', queueName: 'q', repeatJobKey: 'k', attemptsMade: 1, opts: { telemetry } }),
+  ]));
+  const [plain, traced, it1, it2] = cap.spans.filter((s) => s.kind === SpanKind.CONSUMER) as [Span, Span, Span, Span];
+  assert.is(plain.parentSpanId, '', 'no context: a new trace, not the stale request\'s');
+  assert.is.not(plain.traceId, stale.traceId);
+  assert.is(traced.parentSpanId, add.spanId);
+  assert.is(traced.links.length, 0, 'no link to the stale request span');
+  for (const it of [it1, it2]) {
+    assert.is(it.parentSpanId, '', 'a repeat iteration is a root');
+    assert.is.not(it.traceId, add.traceId);
+    assert.equal(it.links.map((l) => l.spanId), [add.spanId]);
+  }
+  assert.is.not(it1.traceId, it2.traceId, 'one trace per iteration');
+});
+
 test.run();

@@ -36,19 +36,43 @@ function isWord(c: number): boolean {
 function isSpace(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
 
 /**
- * End of a quoted run starting at `i` (the opening quote): doubled quotes and backslash escapes both
- * continue it, so MySQL `'a\'b'` and standard `'it''s'` are each one literal. Unterminated: the end.
- * Treating backslash as an escape even where SQL does not only ever widens the stripped range.
+ * End of a quoted run starting at `i` (the opening quote): a doubled quote continues it (standard `'it''s'`),
+ * and with `escapes` so does a backslash escape (MySQL `'a\\'b'`, PostgreSQL E'..'). Unterminated: the end.
  */
-function skipQuoted(s: string, i: number, q: number): number {
+function skipQuoted(s: string, i: number, q: number, escapes: boolean): number {
   const n = s.length;
   for (let j = i + 1; j < n; j++) {
     const c = s.charCodeAt(j);
-    if (c === BS) { j++; continue; }
+    if (c === BS && escapes) { j++; continue; }
     if (c === q) {
       if (j + 1 < n && s.charCodeAt(j + 1) === q) { j++; continue; }
       return j + 1;
     }
+  }
+  return n;
+}
+
+/**
+ * End of a single-quoted literal at `i`. Standard SQL has no backslash escapes but MySQL (and PostgreSQL
+ * E'..') do, and the dialect of an unknown system is a guess: where the two readings end the literal at
+ * different places (`'C:\\' AND b = 'x'`), either could leave a literal outside, so the rest is stripped.
+ */
+function literalEnd(s: string, i: number, escapes: boolean): number {
+  if (escapes) return skipQuoted(s, i, SQ, true);
+  const std = skipQuoted(s, i, SQ, false);
+  const bs = s.indexOf('\\', i + 1);
+  if (bs < 0 || bs >= std) return std;
+  return skipQuoted(s, i, SQ, true) === std ? std : s.length;
+}
+
+/** End of a block comment at `i`; `nested`: standard SQL / PostgreSQL comments nest. Unterminated: the end. */
+function commentEnd(s: string, i: number, nested: boolean): number {
+  const n = s.length;
+  let depth = 1;
+  for (let j = i + 2; j < n - 1; j++) {
+    const c = s.charCodeAt(j);
+    if (c === STAR && s.charCodeAt(j + 1) === SLASH) { if (--depth === 0) return j + 2; j++; }
+    else if (nested && c === SLASH && s.charCodeAt(j + 1) === STAR) { depth++; j++; }
   }
   return n;
 }
@@ -107,19 +131,18 @@ export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDiale
     let start = i; // what gets replaced: [start, end)
     let end = -1;
     let replacement = '?';
-    if (c === SQ) end = skipQuoted(s, i, SQ);
+    if (c === SQ) end = literalEnd(s, i, dqString);
     else if (c === DQ) {
-      const e = skipQuoted(s, i, DQ);
+      const e = skipQuoted(s, i, DQ, dqString); // an SQL identifier has no backslash escapes: `"dir\"` ends there
       if (dqString && !(dialect === QueryDialect.JSON && isJsonKey(s, e))) end = e;
       else { i = e; continue; } // an identifier or a JSON key
-    } else if (c === BT) { i = skipQuoted(s, i, BT); continue; } // MySQL quoted identifier
+    } else if (c === BT) { i = skipQuoted(s, i, BT, false); continue; } // MySQL quoted identifier
     else if (c === DASH && s.charCodeAt(i + 1) === DASH) { // -- line comment
       const e = s.indexOf('\n', i);
       end = e < 0 ? n : e;
       replacement = '';
     } else if (c === SLASH && s.charCodeAt(i + 1) === STAR) { // /* block comment */ (sqlcommenter, hints)
-      const e = s.indexOf('*/', i + 2);
-      end = e < 0 ? n : e + 2;
+      end = commentEnd(s, i, !dqString);
       replacement = '';
     } else if (c === DOLLAR) {
       end = skipDollarQuoted(s, i);
@@ -139,8 +162,8 @@ export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDiale
       while (j < n && isWord(s.charCodeAt(j))) j++;
       // E'..', N'..', X'..', B'..' and U&'..': the prefix belongs to the literal
       const d = s.charCodeAt(j);
-      if (j === i + 1 && d === SQ && isLiteralPrefix(c)) { start = i; end = skipQuoted(s, j, SQ); }
-      else if (j === i + 1 && (c | 32) === 117 && d === AMP && s.charCodeAt(j + 1) === SQ) { start = i; end = skipQuoted(s, j + 1, SQ); }
+      if (j === i + 1 && d === SQ && isLiteralPrefix(c)) { start = i; end = literalEnd(s, j, dqString || (c | 32) === 101); } // E'..': C escapes
+      else if (j === i + 1 && (c | 32) === 117 && d === AMP && s.charCodeAt(j + 1) === SQ) { start = i; end = literalEnd(s, j + 1, dqString); }
       else { i = j; continue; }
     } else if (c === COLON && s.charCodeAt(i + 1) === COLON) { i += 2; continue; } // PostgreSQL cast ::type
     else { i++; continue; }

@@ -506,6 +506,26 @@ test('AC-007 a throwing sampler or a broken foreign span never reaches the instr
   assert.is(cap.spans.length, 0);
 });
 
+test('AC-007 sanitizeQuery: a literal or identifier ending in a backslash, and nested comments, leave no literal behind', () => {
+  const cases: [string, number, string][] = [
+    // standard SQL: 'C:\' is a whole literal; read with MySQL escapes it would swallow the next quote
+    ["SELECT * FROM t WHERE path = 'C:\\' AND name = 'alice-secret'", QueryDialect.SQL, 'SELECT * FROM t WHERE path = ?'],
+    ["SELECT * FROM t WHERE a = 'x\\' OR b = 'y-secret'", QueryDialect.SQL, 'SELECT * FROM t WHERE a = ?'],
+    ["SELECT * FROM t WHERE a = 'no\\escape' AND b = 'c'", QueryDialect.SQL, 'SELECT * FROM t WHERE a = ? AND b = ?'],
+    ["SELECT * FROM t WHERE name = 'it\\'s' AND pw = 'my-secret'", QueryDialect.DQ_STRING, 'SELECT * FROM t WHERE name = ? AND pw = ?'],
+    // identifiers have no backslash escapes
+    ["SELECT \"dir\\\" FROM t WHERE x = 'ident-secret'", QueryDialect.SQL, 'SELECT "dir\\" FROM t WHERE x = ?'],
+    ["SELECT `dir\\` FROM t WHERE x = 'bt-secret'", QueryDialect.DQ_STRING, 'SELECT `dir\\` FROM t WHERE x = ?'],
+    // PostgreSQL block comments nest
+    ['SELECT 1 /* a /* b */ user=alice-secret */ FROM t', QueryDialect.SQL, 'SELECT ?  FROM t'],
+  ];
+  for (const [q, d, want] of cases) {
+    const got = sanitizeQuery(q, d as never);
+    assert.is(got, want, q);
+    assert.not.ok(got.includes('secret'), q);
+  }
+});
+
 test('AC-007 sanitizeQuery strips literals per dialect and keeps identifiers, keywords and placeholders', () => {
   const cases: [string, number, string][] = [
     ["SELECT 'secret-literal-42'", QueryDialect.SQL, 'SELECT ?'],

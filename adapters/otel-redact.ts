@@ -126,11 +126,11 @@ export function stripQuery(s: string): string {
   return cut < 0 ? s : s.slice(0, cut);
 }
 
-/** `scheme://user:pass@host/path?q#f` → `scheme://host/path`: user info, query and fragment removed. */
+/** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */
 export function stripUrl(s: string): string {
   const u = stripQuery(s);
   const sep = u.indexOf('://');
-  const from = sep < 0 ? 0 : sep + 3;
+  const from = sep >= 0 ? sep + 3 : u.charCodeAt(0) === 47 && u.charCodeAt(1) === 47 ? 2 : 0; // `//user:pw@host`: scheme-relative
   let slash = u.indexOf('/', from);
   if (slash < 0) slash = u.length;
   const at = u.lastIndexOf('@', slash - 1);

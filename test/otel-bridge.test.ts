@@ -549,7 +549,8 @@ test('AC-007 sanitizeQuery strips literals per dialect and keeps identifiers, ke
   assert.equal(['redis', 'valkey', 'mysql', 'mariadb', 'mongodb', 'elasticsearch', 'postgresql', undefined].map(dialectFor), [3, 3, 1, 1, 2, 2, 0, 0]);
   assert.equal([
     stripUrl('https://u:p@h.example:8443/a/b?x=1#f'), stripUrl('u:p@h/a?x'), stripUrl('/rel/path@v2?x=1'), stripUrl('http://h#frag'), stripUrl('http://h'),
-  ], ['https://h.example:8443/a/b', 'h/a', '/rel/path@v2', 'http://h', 'http://h']);
+    stripUrl('//user:pw@cdn.example/a?x=1'), stripUrl('//cdn.example/a@b'),
+  ], ['https://h.example:8443/a/b', 'h/a', '/rel/path@v2', 'http://h', 'http://h', '//cdn.example/a', '//cdn.example/a@b']);
 });
 
 test.run();

@@ -19,15 +19,22 @@ export interface AmqpChannelLike {
 
 const SYSTEM = 'rabbitmq';
 
+/** Server-named queues (`amq.gen-…`) and direct reply-to (`amq.rabbitmq.reply-to…`): one name per client or call. */
+function isTemporary(name: string): boolean {
+  return name.startsWith('amq.gen-') || name.startsWith('amq.rabbitmq.reply-to');
+}
+
 /**
  * `channel.publish` under a PRODUCER span `publish <exchange>` (the queue name for the default exchange),
  * with traceparent/tracestate added to a copy of `options.headers`.
  */
 export function publishAmqp(tracer: Tracer, channel: AmqpChannelLike, exchange: string, routingKey: string, content: Buffer, options: AmqpPublishOptions = {}): boolean {
   const headers: Record<string, unknown> = { ...options.headers };
+  const destination = exchange === '' ? routingKey : exchange;
   const span = startPublish(tracer, headers, {
     system: SYSTEM,
-    destination: exchange === '' ? routingKey : exchange,
+    destination,
+    temporary: isTemporary(destination),
     messageId: options.messageId,
     attributes: { 'messaging.rabbitmq.destination.routing_key': routingKey },
   });
@@ -84,6 +91,7 @@ function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLik
   const span = startConsume(tracer, msg.properties.headers, {
     system: SYSTEM,
     destination: queue,
+    temporary: isTemporary(queue),
     mode: options.mode,
     messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
     attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },

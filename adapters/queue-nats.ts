@@ -13,6 +13,8 @@ export interface NatsConnectionLike {
 }
 
 const SYSTEM = 'nats';
+/** nats.js's default inbox prefix: request/reply subjects, unique per connection or request. */
+const INBOX = '_INBOX.';
 
 export interface NatsPublishOptions {
   /** Headers to send (the context is added to them)... */
@@ -27,7 +29,7 @@ export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: str
   const h = options.headers ?? options.createHeaders?.();
   if (h === undefined) throw new TypeError('tracewire/queue-nats: publishNats needs options.headers or options.createHeaders (the nats `headers` function)');
   const carrier: Record<string, string> = {};
-  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject });
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, temporary: subject.startsWith(INBOX) });
   try {
     for (const k in carrier) h.set(k, carrier[k]!);
     // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
@@ -74,7 +76,7 @@ export interface NatsConsumeOptions {
 
 /** Process one message under a CONSUMER span `process <subject>`. */
 export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R | Promise<R>, options: NatsConsumeOptions = {}): Promise<R> {
-  return consumeMessage(tracer, natsCarrier(msg), { system: SYSTEM, destination: msg.subject, mode: options.mode }, (span) => handler(msg, span));
+  return consumeMessage(tracer, natsCarrier(msg), { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode }, (span) => handler(msg, span));
 }
 
 /**

@@ -23,6 +23,11 @@ export interface PublishOptions {
   messageId?: string;
   /** Extra operational attributes (e.g. `messaging.rabbitmq.destination.routing_key`). */
   attributes?: Attributes;
+  /**
+   * A temporary or generated destination (a reply inbox, a server-named queue): the span is named by the
+   * operation alone (semconv: such names are no low-cardinality destination) and gets `messaging.destination.temporary`.
+   */
+  temporary?: boolean;
 }
 
 export interface ConsumeOptions {
@@ -38,6 +43,8 @@ export interface ConsumeOptions {
   operation?: 'process' | 'receive';
   messageId?: string;
   attributes?: Attributes;
+  /** As PublishOptions.temporary. */
+  temporary?: boolean;
 }
 
 const OPERATION_TYPE: Record<string, string> = { publish: 'send', send: 'send', create: 'create', process: 'process', receive: 'receive' };
@@ -49,9 +56,15 @@ function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attribu
     'messaging.operation.name': op,
     'messaging.operation.type': OPERATION_TYPE[op] ?? op,
   };
+  if (o.temporary === true) a['messaging.destination.temporary'] = true;
   if (o.messageId !== undefined) a['messaging.message.id'] = o.messageId;
   if (o.attributes !== undefined) for (const k in o.attributes) a[k] = o.attributes[k];
   return a;
+}
+
+/** Span name per the messaging conventions: `{operation} {destination}`, the operation alone for a temporary destination. */
+function spanName(op: string, o: PublishOptions | ConsumeOptions): string {
+  return o.temporary === true ? op : op + ' ' + o.destination;
 }
 
 /** Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier. */
@@ -81,7 +94,7 @@ export function extractMessageContext(carrier: Carrier | null | undefined, trace
 export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions): AnySpan {
   const op = o.operation ?? 'publish';
   const active = storage.getStore();
-  const span = tracerOf(active, tracer).startSpan(op + ' ' + o.destination, { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
+  const span = tracerOf(active, tracer).startSpan(spanName(op, o), { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
   injectHeaders(span, carrier);
   return span;
 }
@@ -115,7 +128,7 @@ export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined
     if (ambient !== undefined && creation !== null) opts.links = [ambient]; // semconv: keep the ambient context as a link
     else if (ambient !== undefined) opts.parent = ambient;
   }
-  return t.startSpan(op + ' ' + o.destination, opts);
+  return t.startSpan(spanName(op, o), opts);
 }
 
 async function runIn<T>(span: AnySpan, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
@@ -147,7 +160,7 @@ export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier 
   const attributes = baseAttributes(o, op);
   attributes['messaging.batch.message_count'] = carriers.length;
   const kind = op === 'receive' ? SpanKind.CLIENT : SpanKind.CONSUMER; // semconv: receive → CLIENT, process → CONSUMER
-  const span = t.startSpan(op + ' ' + o.destination, { kind, parent: ambient ?? null, attributes, links });
+  const span = t.startSpan(spanName(op, o), { kind, parent: ambient ?? null, attributes, links });
   return runIn(span, fn);
 }
 

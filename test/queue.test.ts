@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
 import { consumeBatch, consumeMessage, extractMessageContext, injectContext, injectMessageContext, publish, startConsume, startPublish, type Carrier } from '../adapters/queue.js';
 import { jobCarrier, processJob, addJob } from '../adapters/queue-bullmq.js';
-import { natsCarrier, publishNats, subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { natsCarrier, processNats, publishNats, subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { consumeAmqp, publishAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
@@ -361,6 +361,27 @@ test('AC-002 BullMQ processJob: the Worker\'s stale construction context is no p
     assert.equal(it.links.map((l) => l.spanId), [add.spanId]);
   }
   assert.is.not(it1.traceId, it2.traceId, 'one trace per iteration');
+});
+
+test('AC-003 temporary destinations (NATS reply inboxes, RabbitMQ server-named and reply-to queues): span named by the operation, not one name per request', async () => {
+  const { cap, tracer } = setup();
+  const hdrs = () => { const h = new Map<string, string>(); return { get: (k: string) => h.get(k) ?? '', set: (k: string, v: string) => void h.set(k, v) }; };
+  const nc = { publish: () => {}, subscribe: () => ({}) };
+  publishNats(tracer, nc, '_INBOX.RPFQ6XG3GB8E0TFWOZYY1C.RPFQ6XG3GB8E0TFWOZYXX0', 'pong', { createHeaders: hdrs });
+  publishNats(tracer, nc, 'svc.echo', 'ping', { createHeaders: hdrs });
+  await processNats(tracer, { subject: '_INBOX.ABC.DEF', data: new Uint8Array() }, () => {});
+  const ch = { publish: () => true, consume: async (_q: string, cb: (m: AmqpMessageLike | null) => void) => { cb({ content: Buffer.from(BODY), fields: { exchange: '', routingKey: 'amq.gen-JzTY20BRgKO-HjmUJj0wLg' }, properties: {} }); return { consumerTag: 't' }; } };
+  publishAmqp(tracer, ch, '', 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUAy', Buffer.from(BODY));
+  publishAmqp(tracer, ch, '', 'orders', Buffer.from(BODY));
+  await consumeAmqp(tracer, ch, 'amq.gen-JzTY20BRgKO-HjmUJj0wLg', () => {});
+  await startConsume(tracer, null, { system: 'aws_sqs', destination: 'q-123', temporary: true }).end();
+  assert.equal(cap.spans.map((s) => s.name), ['publish', 'publish svc.echo', 'process', 'publish', 'publish orders', 'process', 'process']);
+  const temp = cap.spans.filter((s) => !s.name.includes(' '));
+  for (const s of temp) {
+    assert.is(s.getAttribute('messaging.destination.temporary'), true, s.name);
+    assert.ok(String(s.getAttribute('messaging.destination.name')).length > 0, 'the name stays an attribute');
+  }
+  assert.is(cap.spans[1]!.getAttribute('messaging.destination.temporary'), undefined);
 });
 
 test.run();

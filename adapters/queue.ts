@@ -75,9 +75,18 @@ export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | un
 
 function text(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return undefined;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
-  if (Array.isArray(v) && v.length === 1) return text(v[0]);
-  return undefined; // several values: a repeated traceparent restarts the trace (W3C)
+  return String(v); // a number, a table...: present but no traceparent, so counted as a rejection, not as missing
+}
+
+/** A header value as the core reads it: several values stay several (a repeated traceparent is a counted duplicate, W3C). */
+function header(v: unknown): string | string[] | undefined {
+  if (!Array.isArray(v)) return text(v);
+  if (v.length <= 1) return text(v[0]);
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i++) out.push(text(v[i]) ?? '');
+  return out;
 }
 
 /** The creation context a producer put into `carrier`, or null (rejections counted on the tracer). */
@@ -86,7 +95,7 @@ export function extractMessageContext(carrier: Carrier | null | undefined, trace
   let tp = carrier.traceparent;
   let ts = carrier.tracestate;
   if (tp === undefined) { tp = carrier.Traceparent ?? carrier.TRACEPARENT; ts = carrier.Tracestate ?? carrier.TRACESTATE ?? ts; }
-  const headers = { traceparent: text(tp), tracestate: text(ts) };
+  const headers = { traceparent: header(tp), tracestate: header(ts) };
   return tracer !== undefined ? tracer.extract(headers) : extractHeaders(headers);
 }
 

@@ -122,6 +122,21 @@ test('AC-001 carriers from brokers: Buffers and one-element arrays read; duplica
   assert.is(injectMessageContext({ keep: '1' }).traceparent, undefined, 'no active span: nothing injected');
 });
 
+test('AC-001 carriers from brokers: a repeated or non-text traceparent is a counted rejection, not "missing"', () => {
+  const { tracer } = setup();
+  const tp = `00-${TID}-${SID}-01`;
+  assert.is(extractMessageContext({ traceparent: [tp, Buffer.from(tp)] }, tracer), null);
+  assert.is(extractMessageContext({ traceparent: 12345 }, tracer), null);
+  assert.is(extractMessageContext({ traceparent: { value: tp } }, tracer), null);
+  assert.is(extractMessageContext({}, tracer), null);
+  const p = tracer.stats().propagation;
+  assert.is(p.traceparentDuplicate, 1);
+  assert.is(p.traceparentMissing, 1, 'only the carrier without one');
+  assert.is(p.traceparentLength + p.traceparentFormat + p.traceparentHex, 2);
+  // several tracestate values are one list (W3C §3.3.1.1)
+  assert.is(extractMessageContext({ traceparent: tp, tracestate: ['a=1', Buffer.from('b=2')] }, tracer)?.traceState?.toString(), 'a=1,b=2');
+});
+
 test('AC-002 create and receive operations: kinds and names per the messaging conventions', () => {
   const { tracer } = setup();
   const carrier: Carrier = {};

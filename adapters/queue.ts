@@ -77,7 +77,7 @@ function text(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return undefined;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
-  return String(v); // a number, a table...: present but no traceparent, so counted as a rejection, not as missing
+  try { return String(v); } catch { return '?'; } // a number, a table...: present but no traceparent, so counted as a rejection, not as missing (a null-prototype object has no String())
 }
 
 /** A header value as the core reads it: several values stay several (a repeated traceparent is a counted duplicate, W3C). */

@@ -129,10 +129,11 @@ test('AC-001 carriers from brokers: a repeated or non-text traceparent is a coun
   assert.is(extractMessageContext({ traceparent: 12345 }, tracer), null);
   assert.is(extractMessageContext({ traceparent: { value: tp } }, tracer), null);
   assert.is(extractMessageContext({}, tracer), null);
+  assert.is(extractMessageContext({ traceparent: Object.create(null) }, tracer), null, 'no String() of its own: rejected, not thrown');
   const p = tracer.stats().propagation;
   assert.is(p.traceparentDuplicate, 1);
   assert.is(p.traceparentMissing, 1, 'only the carrier without one');
-  assert.is(p.traceparentLength + p.traceparentFormat + p.traceparentHex, 2);
+  assert.is(p.traceparentLength + p.traceparentFormat + p.traceparentHex, 3);
   // several tracestate values are one list (W3C §3.3.1.1)
   assert.is(extractMessageContext({ traceparent: tp, tracestate: ['a=1', Buffer.from('b=2')] }, tracer)?.traceState?.toString(), 'a=1,b=2');
 });

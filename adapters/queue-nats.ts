@@ -68,8 +68,8 @@ export interface NatsConsumeOptions {
   queue?: string;
   /**
    * Called when the handler throws or rejects (after it is recorded on the span), and with subscribeNats's
-   * subscription errors (a permissions violation, which also ends the subscription). Default: rethrow (an
-   * unhandled rejection), so neither is lost.
+   * subscription errors (a permissions violation, which also ends the subscription). Default: a handler's error
+   * is rethrown (as untraced); a subscription error goes to the tracer's logger (never lost, never a crash).
    */
   onError?: (err: unknown, msg: NatsMsgLike) => void;
 }
@@ -90,7 +90,7 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
     callback: (err, msg) => {
       if (err !== null) { // no message: the subscription failed (nats.js closes it); the handler never sees this
         if (onError !== undefined) onError(err, msg);
-        else void Promise.reject(err);
+        else tracer.logger(`tracewire/queue-nats: the subscription to ${JSON.stringify(subject)} failed (${(err as Error)?.message ?? err}); pass options.onError to handle it`); // reported, never a crash
         return;
       }
       const p = storage.run(undefined, processNats, tracer, msg, handler, options);

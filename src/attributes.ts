@@ -92,7 +92,10 @@ export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: Attrib
       return v >= -9223372036854775808n && v <= 9223372036854775807n ? v : (stats.invalid++, undefined);
     case 'object':
       if (v === null) return undefined;
-      if (Array.isArray(v)) return sanitizeArray(v, policy, stats);
+      if (Array.isArray(v)) {
+        // a Proxy or an array with throwing getters must not throw into the host: invalid, counted
+        try { return sanitizeArray(v, policy, stats); } catch { stats.invalid++; return undefined; }
+      }
       if (v instanceof Uint8Array) return v.length > policy.maxValueLength ? (stats.truncated++, v.slice(0, policy.maxValueLength)) : v.slice();
   }
   stats.invalid++;
@@ -102,14 +105,16 @@ export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: Attrib
 function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: AttributeStats): AttributeScalar[] | undefined {
   const out: AttributeScalar[] = [];
   const n = Math.min(a.length, policy.maxCount);
-  if (a.length > n) stats.truncated++;
+  let type = ''; // the one primitive type of the array (OTel common spec, Attribute: arrays are homogeneous)
+  let cut = a.length > n ? 1 : 0; // truncations, counted only if the array is kept (a rejected one counts once, as invalid)
   for (let i = 0; i < n; i++) {
     const e = a[i];
-    if (typeof e === 'string') {
-      if (e.length > policy.maxValueLength) { stats.truncated++; out.push(truncate(e, policy.maxValueLength)); } else out.push(e);
-    } else if (typeof e === 'number' || typeof e === 'boolean') out.push(e);
-    else if (e == null) out.push(null as unknown as AttributeScalar); // OTel allows null holes in arrays
-    else { stats.invalid++; return undefined; }
+    if (e == null) { out.push(null as unknown as AttributeScalar); continue; } // OTel allows null holes in arrays
+    const ty = typeof e;
+    if ((ty !== 'string' && ty !== 'number' && ty !== 'boolean') || (type !== '' && ty !== type)) { stats.invalid++; return undefined; }
+    type = ty;
+    if (ty === 'string' && (e as string).length > policy.maxValueLength) { cut++; out.push(truncate(e as string, policy.maxValueLength)); } else out.push(e as AttributeScalar);
   }
+  stats.truncated += cut;
   return out;
 }

@@ -26,10 +26,10 @@ test('count limit drops extra attributes and counts them', () => {
 test('value length limit truncates strings and array elements, counted', () => {
   const t = mk({ maxValueLength: 4 });
   const s = t.startSpan('x', { attributes: { s: 'abcdefgh' } }) as Span;
-  s.setAttribute('arr', ['abcdef', 'ab', 1, true]);
+  s.setAttribute('arr', ['abcdef', 'ab', null]);
   s.setAttribute('bytes', new Uint8Array([1, 2, 3, 4, 5, 6]));
   assert.is(s.getAttribute('s'), 'abcd');
-  assert.equal(s.getAttribute('arr'), ['abcd', 'ab', 1, true]);
+  assert.equal(s.getAttribute('arr'), ['abcd', 'ab', null] as never);
   assert.is((s.getAttribute('bytes') as Uint8Array).length, 4);
   assert.is(t.stats().attributes.truncated, 3);
 });
@@ -82,6 +82,32 @@ test('invalid values are counted and ignored; null/undefined ignored silently', 
   s.setAttribute('holes', ['a', null, 'b']);
   assert.equal(s.attributes, { big: 12n, holes: ['a', null, 'b'] } as never);
   assert.is(t.stats().attributes.invalid, 5);
+});
+
+test('AC-003 array attributes are homogeneous (OTel common spec): a mixed-type array is dropped as invalid, counted once; null holes are kept', () => {
+  const t = mk({ maxValueLength: 3, maxCount: 4 });
+  const s = t.startSpan('x', { attributes: { mixed: [1, 'x', true] as never, holes: [1, null, 2, undefined], nulls: [null, null] } }) as Span;
+  s.setAttribute('mixed2', ['abcdef', 1] as never); // the long string is not also counted as truncated
+  s.setAttribute('bools', [true, null, false]);
+  s.setAttribute('late', ['a', 'b', 'c', 'd', 1] as never); // the mixed element is past maxCount: the kept part is homogeneous
+  s.addEvent('ev', { mixed: [false, 0] as never });
+  assert.equal(s.attributes, { holes: [1, null, 2, null], nulls: [null, null], bools: [true, null, false], late: ['a', 'b', 'c', 'd'] } as never);
+  assert.equal(s.events[0]!.attrs, null);
+  assert.equal(t.stats().attributes, { dropped: 0, truncated: 1, rejected: 0, invalid: 3 });
+});
+
+test('AC-007 an array attribute whose elements throw when read (a Proxy, a getter) is invalid and counted, never an exception in the host', () => {
+  const t = mk({});
+  const s = t.startSpan('x') as Span;
+  const trap = new Proxy([1, 2], { get(o, k) { if (k === '1') throw new Error('trap'); return Reflect.get(o, k); } });
+  const getter = Object.defineProperty([1, 2], 1, { get() { throw new Error('getter'); } });
+  s.setAttribute('p', trap as never);
+  s.setAttribute('g', getter as never);
+  s.setAttribute('ok', [1, 2]);
+  const c = t.startSpan('y', { attributes: { p: trap as never, ok: 'v' } }) as Span;
+  assert.equal(s.attributes, { ok: [1, 2] });
+  assert.equal(c.attributes, { ok: 'v' });
+  assert.is(t.stats().attributes.invalid, 3);
 });
 
 test('bigint attributes keep their exact int64 value (intValue past 2^53, INT64_MAX/MIN), in-thread and through the off-thread record codec', () => {

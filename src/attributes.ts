@@ -49,9 +49,14 @@ export class AttributePolicy {
     this.maxCount = Math.min(positiveInt(o.maxCount, 128), 16383); // the count's width in Span.bits
     this.maxValueLength = positiveInt(o.maxValueLength, 4096);
     const a = o.allow;
-    this.allow = a == null ? null : typeof a === 'function' ? a : compileAllowlist(a);
+    this.allow = a == null ? null : typeof a === 'function' ? guarded(a) : compileAllowlist(a);
     this.fastMax2 = this.allow === null ? 2 * this.maxCount : 0;
   }
+}
+
+/** A user predicate that throws must not throw into the host from setAttribute/startSpan: the key is rejected (counted). */
+function guarded(f: KeyFilter): KeyFilter {
+  return (k) => { try { return f(k) ? true : false; } catch { return false; } };
 }
 
 function positiveInt(v: unknown, dflt: number): number {

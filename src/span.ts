@@ -198,7 +198,13 @@ export class Span implements SpanContextLike {
 
   setAttributes(attributes: Attributes | null | undefined): this {
     if (attributes == null) return this;
-    for (const k in attributes) this.setAttribute(k, attributes[k]);
+    try {
+      for (const k in attributes) {
+        let v: Attributes[string];
+        try { v = attributes[k]; } catch { this.tracer.attrStats.invalid++; continue; } // a throwing getter: that value is invalid, counted
+        this.setAttribute(k, v);
+      }
+    } catch { this.tracer.attrStats.invalid++; } // a Proxy whose keys cannot be listed: nothing more to read, counted
     return this;
   }
 
@@ -235,9 +241,9 @@ export class Span implements SpanContextLike {
   recordError(err: unknown): this {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
     this.setAttribute('error.type', errorType(err));
-    const withMessage = this.tracer.recordErrorMessages && err instanceof Error && typeof err.message === 'string';
-    if (withMessage) this.setAttribute('exception.message', (err as Error).message);
-    return this.setStatus(SpanStatusCode.ERROR, withMessage ? (err as Error).message : undefined);
+    const message = this.tracer.recordErrorMessages ? errorMessage(err) : undefined;
+    if (message !== undefined) this.setAttribute('exception.message', message);
+    return this.setStatus(SpanStatusCode.ERROR, message);
   }
 
   updateName(name: string): this {
@@ -265,7 +271,7 @@ export class Span implements SpanContextLike {
     const flat = attributes ? this.tracer.flatten(attributes) : null;
     let t = toMillis(time);
     if (t !== t) { t = now(); if (time !== undefined) this.tracer.counters.invalidTimes++; }
-    events.push(new SpanEvent(String(name), t, flat, flat === null ? 0 : flat.length >> 1));
+    events.push(new SpanEvent(spanNameOf(name), t, flat, flat === null ? 0 : flat.length >> 1)); // String() throws for a null-prototype object
     return this;
   }
 
@@ -333,14 +339,26 @@ export function spanNameOf(name: unknown): string {
 /** error.type per the semantic conventions: a low-cardinality identifier, never the message. */
 export function errorType(err: unknown): string {
   if (err !== null && typeof err === 'object') {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
-    const name = (err as { name?: unknown }).name;
-    if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
-    const ctor = (err as object).constructor?.name;
-    if (ctor) return ctor;
+    // a getter or Proxy trap that throws (or a non-string ctor name) must not turn recordError into a throw in the host
+    try {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
+      const name = (err as { name?: unknown }).name;
+      if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
+      const ctor = (err as object).constructor?.name;
+      if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 64) return ctor;
+    } catch { /* _OTHER */ }
   }
   return '_OTHER';
+}
+
+/** An Error's message, or undefined (not an Error, not a string, or a getter / Proxy trap that throws). */
+function errorMessage(err: unknown): string | undefined {
+  try {
+    if (!(err instanceof Error)) return undefined;
+    const m = err.message;
+    return typeof m === 'string' ? m : undefined;
+  } catch { return undefined; }
 }
 
 /**

@@ -293,16 +293,19 @@ export class Tracer {
   flatten(attributes: Attributes): unknown[] | null {
     const out: unknown[] = [];
     const allow = this.attrPolicy.allow;
-    for (const k in attributes) {
-      const v0 = attributes[k];
-      if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
-      if (k.length === 0) { this.attrStats.invalid++; continue; }
-      if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-      const v = sanitizeValue(v0, this.attrPolicy, this.attrStats);
-      if (v === undefined) continue;
-      if (out.length >= 2 * this.attrPolicy.maxCount) { this.attrStats.dropped++; continue; }
-      out.push(k, v);
-    }
+    try {
+      for (const k in attributes) {
+        let v0: Attributes[string];
+        try { v0 = attributes[k]; } catch { this.attrStats.invalid++; continue; } // a throwing getter: invalid, counted (as Span.setAttributes)
+        if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
+        if (k.length === 0) { this.attrStats.invalid++; continue; }
+        if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
+        const v = sanitizeValue(v0, this.attrPolicy, this.attrStats);
+        if (v === undefined) continue;
+        if (out.length >= 2 * this.attrPolicy.maxCount) { this.attrStats.dropped++; continue; }
+        out.push(k, v);
+      }
+    } catch { this.attrStats.invalid++; } // a Proxy whose keys cannot be listed
     return out.length ? out : null;
   }
 

@@ -205,6 +205,42 @@ test('recordError records error.type and, by default, never the message', () => 
   assert.is(s2.statusMessage, 'too big');
 });
 
+test('recordError never throws into the host: throwing getters, Proxies, null-prototype objects and non-Errors give a usable error.type', () => {
+  const { tracer } = setup({ recordErrorMessages: true });
+  const boom = () => { throw new Error('getter'); };
+  const cases: [unknown, string][] = [
+    ['just a string', '_OTHER'], [null, '_OTHER'], [undefined, '_OTHER'], [42, '_OTHER'], [Object.create(null), '_OTHER'],
+    [Object.defineProperty({}, 'code', { get: boom }), '_OTHER'],
+    [new Proxy({}, { get: boom }), '_OTHER'],
+    [new Proxy(new Error('x'), { getPrototypeOf: boom }), 'Error'],
+    [{ constructor: Object.defineProperty({}, 'name', { get: boom }) }, '_OTHER'],
+    [Object.assign(Object.create(null), { name: 'BadThing' }), 'BadThing'],
+    [Object.defineProperty(new Error('x'), 'message', { get: boom }), 'Error'],
+  ];
+  for (const [err, type] of cases) {
+    const s = tracer.startSpan('x') as Span;
+    s.recordError(err);
+    assert.is(s.getAttribute('error.type'), type, String(type));
+    assert.is(s.status, SpanStatusCode.ERROR);
+    assert.is(s.getAttribute('exception.message'), undefined);
+  }
+});
+
+test('AC-007 setAttributes, event attributes and an allow predicate that throw are counted drops, never an exception in the host', () => {
+  const { tracer } = setup({ attributes: { allow: (k) => { if (k === 'deny.throws') throw new Error('predicate'); return true; } } });
+  const s = tracer.startSpan('x') as Span;
+  const attrs = { a: 1, get b(): number { throw new Error('getter'); }, c: 3 };
+  s.setAttributes(attrs);
+  s.setAttributes(new Proxy({}, { ownKeys() { throw new Error('keys'); } }) as never);
+  s.setAttribute('deny.throws', 1);
+  s.addEvent('ev', attrs);
+  s.addEvent('ev2', { 'deny.throws': 1, d: 4 });
+  s.addEvent(Object.create(null) as never);
+  assert.equal(s.attributes, { a: 1, c: 3 });
+  assert.equal(s.events.map((e) => [e.name, e.attrs]), [['ev', ['a', 1, 'c', 3]], ['ev2', ['d', 4]], ['unknown', null]]);
+  assert.equal(tracer.stats().attributes, { dropped: 0, truncated: 0, rejected: 2, invalid: 3 });
+});
+
 test('status OK is final; ERROR after OK is ignored (OTel span status rule)', () => {
   const { tracer } = setup();
   const s = tracer.startSpan('x') as Span;

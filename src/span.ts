@@ -254,10 +254,12 @@ export class Span implements SpanContextLike {
 
   addLink(ctx: SpanContextLike, attributes?: Attributes): this {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
-    if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0)) return this;
     const r = (this.rare ??= new SpanRare());
     const links = (r.links ??= []);
-    if (links.length >= this.tracer.attrPolicy.maxCount) { r.droppedLinks++; this.tracer.counters.linksDropped++; return this; }
+    // no trace to link to (null, all-zero or not a span context): dropped like a link over the limit, counted
+    if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= this.tracer.attrPolicy.maxCount) {
+      r.droppedLinks++; this.tracer.counters.linksDropped++; return this;
+    }
     const flat = attributes ? this.tracer.flatten(attributes) : null;
     links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1));
     return this;

@@ -298,7 +298,12 @@ test('links from options and addLink; invalid contexts ignored', () => {
   const other = tracer.startSpan('other', { root: true }) as Span;
   const s = tracer.startSpan('batch', { links: [other, { context: other, attributes: { 'messaging.message.id': 'm1' } }] }) as Span;
   s.addLink({ t0: 0, t1: 0, t2: 0, t3: 0, s0: 1, s1: 1 } as never);
+  s.addLink(null as never);
+  s.addLink({ traceId: other.traceId, spanId: other.spanId } as never); // not a span context (no ID words)
   assert.is(s.links.length, 2);
+  // never silent loss: each ignored link is counted, in the stats and in the span's droppedLinksCount
+  assert.is(tracer.stats().linksDropped, 3);
+  assert.is(s.rare!.droppedLinks, 3);
   assert.is(s.links[0]!.traceId, other.traceId);
   assert.is(s.links[1]!.spanId, other.spanId);
   assert.equal(s.links[1]!.attrs, ['messaging.message.id', 'm1']);

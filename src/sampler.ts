@@ -41,7 +41,9 @@ export class ProbabilitySampler implements Sampler {
   private readonly rootState: TraceState;
 
   constructor(probability: number) {
-    const p = typeof probability === 'number' && probability >= 0 && probability <= 1 ? probability : 1;
+    // a clear error at construction: NaN (e.g. Number(process.env.UNSET)) silently meant 100% sampling
+    if (!(typeof probability === 'number' && probability >= 0 && probability <= 1)) throw new RangeError(`probability(${String(probability)}): expected a number in [0, 1]`);
+    const p = probability;
     this.probability = p;
     this.never = p === 0;
     const t = Math.round((1 - p) * TWO_24 * TWO_32);

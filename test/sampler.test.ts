@@ -70,6 +70,12 @@ test('explicit randomness rv in tracestate overrides the trace ID bits', () => {
   assert.ok(s.shouldSample(parent, parent, 'x', 1, undefined));
 });
 
+test('probability(p) outside [0, 1] or not a number (NaN from an unset variable) is a clear error at construction, not 100% sampling', () => {
+  for (const p of [NaN, -0.1, 1.5, Infinity, '0.5', undefined, null]) assert.throws(() => probability(p as never), /expected a number in \[0, 1\]/, String(p));
+  assert.is(probability(0).description, 'ProbabilitySampler{0}');
+  assert.is(probability(1).description, 'ProbabilitySampler{1}');
+});
+
 test('OTEL_TRACES_SAMPLER / _ARG, with warnings for bad values', () => {
   const w: string[] = [];
   const warn = (m: string) => w.push(m);

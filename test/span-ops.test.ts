@@ -56,6 +56,8 @@ test('span write side (fast paths and full methods) follows the documented rules
         if (typeof v === 'string') v = clip(v);
         else if (Array.isArray(v)) {
           const n = Math.min(v.length, pol.maxCount);
+          // OTel: an array attribute is homogeneous; a mixed one (in its kept part) is invalid, counted once
+          if (new Set(v.slice(0, n).map((e) => typeof e)).size > 1) { c.invalid++; continue; }
           if (v.length > n) c.truncated++;
           v = v.slice(0, n).map((e) => (typeof e === 'string' ? clip(e) : e));
         } else if (typeof v !== 'number' && typeof v !== 'boolean') { c.invalid++; continue; }

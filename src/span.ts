@@ -198,6 +198,7 @@ export class Span implements SpanContextLike {
 
   setAttributes(attributes: Attributes | null | undefined): this {
     if (attributes == null) return this;
+    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; } // one ignored call, counted once (not once per key)
     try {
       for (const k in attributes) {
         let v: Attributes[string];

@@ -1,6 +1,6 @@
 // Resource attributes, resolved once per tracer (OTel resource SDK spec: OTEL_SERVICE_NAME wins over
 // service.name in OTEL_RESOURCE_ATTRIBUTES; a decode error discards the whole variable).
-import type { Attributes, AttributeValue } from './attributes.js';
+import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 
 export interface ResourceInput {
   service?: string;
@@ -34,8 +34,31 @@ export function buildResource(o: ResourceInput): Record<string, AttributeValue> 
   const res: Record<string, AttributeValue> = { 'service.name': 'unknown_service:node', 'telemetry.sdk.name': 'tracewire', 'telemetry.sdk.language': 'nodejs' };
   Object.assign(res, parseResourceAttributesEnv(env.OTEL_RESOURCE_ATTRIBUTES, warn));
   if (env.OTEL_SERVICE_NAME && env.OTEL_SERVICE_NAME.trim()) res['service.name'] = env.OTEL_SERVICE_NAME.trim();
-  if (o.attributes) for (const k in o.attributes) { const v = o.attributes[k]; if (v != null) res[k] = v; }
+  if (o.attributes) Object.assign(res, resourceOption(o.attributes, warn));
   if (o.service) res['service.name'] = o.service;
   if (o.serviceVersion) res['service.version'] = o.serviceVersion;
+  // `service.name=` (an unset variable in a template) names no service: the SDK default applies (OTel resource semconv)
+  if (typeof res['service.name'] === 'string' && res['service.name'].trim() === '') res['service.name'] = 'unknown_service:node';
   return res;
+}
+
+/** Resource attributes get no per-span limits (OTel: resources are exempt), only the value rules. */
+const RESOURCE_POLICY = new AttributePolicy({ maxValueLength: Number.MAX_SAFE_INTEGER });
+
+/**
+ * The `resource` option, checked once: a value spans could not carry (an object, a function, a mixed-type
+ * array, a bigint outside int64) is left out with a warning, since every export batch repeats the resource
+ * (an out-of-int64 intValue makes a collector reject the whole request).
+ */
+function resourceOption(attrs: Attributes, warn: (m: string) => void): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const k in attrs) {
+    let v: unknown;
+    try { v = attrs[k]; } catch { v = Symbol(); } // a throwing getter: invalid
+    if (v == null) continue;
+    const s = sanitizeValue(v, RESOURCE_POLICY, new AttributeStats());
+    if (s === undefined || k.length === 0) warn(`resource attribute ${JSON.stringify(k.slice(0, 60))} ignored: not a string, number, boolean, int64 bigint, homogeneous array or bytes`);
+    else out[k] = s;
+  }
+  return out;
 }

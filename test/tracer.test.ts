@@ -396,4 +396,16 @@ test('resource: explicit service wins over OTEL_SERVICE_NAME, which wins over OT
   assert.is(createTracer({ env: {} }).service, 'unknown_service:node');
 });
 
+test('resource: option values spans could not carry are left out with a warning (an out-of-int64 intValue fails every export batch); an empty service.name is the default', () => {
+  const warnings: string[] = [];
+  const t = createTracer({
+    env: { OTEL_RESOURCE_ATTRIBUTES: 'service.name=,team=core' }, logger: (m) => warnings.push(m),
+    resource: { huge: (2n ** 70n) as never, obj: { a: 1 } as never, fn: (() => 1) as never, mixed: [1, 'a'] as never, get bad(): string { throw new Error('getter'); }, ok: 12n, list: ['a', null], n: null },
+  });
+  assert.equal(Object.keys(t.resource).sort(), ['list', 'ok', 'service.name', 'team', 'telemetry.sdk.language', 'telemetry.sdk.name']);
+  assert.is(t.resource.ok, 12n);
+  assert.is(t.service, 'unknown_service:node');
+  assert.equal(warnings.map((w) => /"(\w+)" ignored/.exec(w)?.[1]), ['huge', 'obj', 'fn', 'mixed', 'bad']);
+});
+
 test.run();

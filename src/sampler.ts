@@ -1,7 +1,7 @@
 // Samplers, decided per root or per span at start. Probability sampling is consistent across services:
 // it compares the trace ID's 56 random bits (W3C Level 2 random flag) with a threshold, as the
 // OpenTelemetry ProbabilitySampler does, and records the threshold in tracestate as `ot=th:<hex>`.
-import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
+import { FLAG_RANDOM, FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceIdWords } from './ids.js';
 import type { Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
@@ -62,8 +62,8 @@ export class ProbabilitySampler implements Sampler {
     if (this.never) return false;
     let rHi = trace.t2 & 0xffffff;
     let rLo = trace.t3 >>> 0;
-    const rv = parent !== null && parent.traceState !== null ? otSubKey(parent.traceState.get('ot'), 'rv') : undefined;
-    if (rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv)) { // explicit randomness wins (OTel tracestate §rv)
+    const rv = explicitRv(parent);
+    if (rv !== undefined) { // explicit randomness wins (OTel tracestate §rv)
       rHi = parseInt(rv.slice(0, 6), 16);
       rLo = parseInt(rv.slice(6), 16);
     }
@@ -72,6 +72,12 @@ export class ProbabilitySampler implements Sampler {
 
   traceStateFor(parent: SpanContextLike | null): TraceState | null {
     const state = parent !== null ? parent.traceState : null;
+    if (parent !== null && (parent.traceFlags & FLAG_RANDOM) === 0 && explicitRv(parent) === undefined) {
+      // no known randomness (no W3C random flag, no rv): a th would claim a probability nobody can rely on, so
+      // none is recorded and an incoming one is erased (OTel SDK ProbabilitySampler; spec issue #5035)
+      const rest = state === null ? null : withoutOtSubKey(state, 'th');
+      return rest === null || rest.size === 0 ? null : rest;
+    }
     if (state === null) return this.rootState;
     // an `rv` the decision used stays beside the new th (OTel tracestate handling, "General requirements")
     return state.set('ot', setOtSubKey(state.get('ot'), 'th', this.th));
@@ -146,6 +152,21 @@ export function otSubKey(ot: string | undefined, key: string): string | undefine
     if (i > 0 && part.slice(0, i) === key) return part.slice(i + 1);
   }
   return undefined;
+}
+
+/** The parent's explicit randomness `ot=rv:<14 lowercase hex>`, if valid. */
+function explicitRv(parent: SpanContextLike | null): string | undefined {
+  if (parent === null || parent.traceState === null) return undefined;
+  const rv = otSubKey(parent.traceState.get('ot'), 'rv');
+  return rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv) ? rv : undefined;
+}
+
+/** `state` without the `ot` sub-key `key` (the whole `ot` member when nothing else is left). */
+function withoutOtSubKey(state: TraceState, key: string): TraceState {
+  const ot = state.get('ot');
+  if (ot === undefined || otSubKey(ot, key) === undefined) return state;
+  const rest = ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')).join(';');
+  return rest === '' ? state.delete('ot') : state.set('ot', rest);
 }
 
 export function setOtSubKey(ot: string | undefined, key: string, value: string): string {

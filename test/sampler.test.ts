@@ -62,6 +62,25 @@ test('probability sampler with a parent updates th and keeps other ot sub-keys',
   assert.is(s.traceState?.get('other'), '1');
 });
 
+test('a parent without the W3C random flag and without rv: the probability sampler records no th and erases an incoming one (OTel ProbabilitySampler, unknown randomness)', () => {
+  const t = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() });
+  const nonRandom = '00-4bf92f3577b34da6a3ffffffffffffff-00f067aa0ba902b7-01'; // flags 01: random flag not set; R bits would sample
+  const p1 = parseTraceparent(nonRandom)!;
+  p1.traceState = parseTracestate('ot=th:c;x:1,other=1');
+  const s1 = t.startSpan('x', { parent: p1 }) as Span;
+  assert.ok(s1.sampled);
+  assert.is(s1.traceState?.toString(), 'ot=x:1,other=1');
+  const p2 = parseTraceparent(nonRandom)!;
+  p2.traceState = parseTracestate('ot=th:c');
+  assert.is((t.startSpan('x', { parent: p2 }) as Span).traceState, null);
+  assert.is((t.startSpan('x', { parent: parseTraceparent(nonRandom)! }) as Span).traceState, null);
+  // explicit randomness, or the random flag: the threshold is recorded
+  const p3 = parseTraceparent(nonRandom)!;
+  p3.traceState = parseTracestate('ot=rv:ffffffffffffff');
+  assert.is((t.startSpan('x', { parent: p3 }) as Span).traceState?.get('ot'), 'th:8;rv:ffffffffffffff');
+  assert.is((t.startSpan('x', { parent: parseTraceparent(nonRandom.slice(0, -1) + '3')! }) as Span).traceState?.get('ot'), 'th:8');
+});
+
 test('explicit randomness rv in tracestate overrides the trace ID bits', () => {
   const s = probability(0.5);
   const parent = parseTraceparent('00-4bf92f3577b34da6a300000000000000-00f067aa0ba902b7-02')!; // R = 0: never at 0.5

@@ -100,7 +100,8 @@ export class Span implements SpanContextLike {
   spanContext(): this { return this; }
 
   // --- read side (exporters, tests) ---
-  get kind(): number { return (this.bits >> KIND_SHIFT) & 7; }
+  /** OTLP kind 1..5; a `kind` option outside them (0, 6, 7, a string) reads as INTERNAL, as the OTel API's default. */
+  get kind(): number { const k = (this.bits >> KIND_SHIFT) & 7; return k >= 1 && k <= 5 ? k : 1; }
   get status(): number { return (this.bits >> STATUS_SHIFT) & 3; }
   get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }
   get ended(): boolean { return (this.bits & ENDED) !== 0; }

@@ -191,13 +191,7 @@ export class Tracer {
     fillSpanId(span);
     if (attributes !== undefined) this.copyInitial(span, attributes);
     if (this.inherit !== null) this.inheritFrom(span, parent);
-    if (links !== undefined) {
-      for (const l of links) {
-        if (l == null) continue;
-        if ('context' in l && l.context) span.addLink(l.context, l.attributes);
-        else span.addLink(l as SpanContextLike);
-      }
-    }
+    if (links !== undefined) this.initialLinks(span, links);
     this.counters.started++;
     return span;
   }
@@ -215,6 +209,19 @@ export class Tracer {
     exactFromEpoch(ms);
     span.startSec = EXACT.sec;
     span.startNs = EXACT.ns;
+  }
+
+  /** The `links` option: a value that is not an iterable of contexts (or throws while read) is a counted drop, never a throw. */
+  private initialLinks(span: Span, links: NonNullable<SpanOptions['links']>): void {
+    try {
+      for (const l of links) {
+        if (l == null) continue;
+        if ('context' in l && l.context) span.addLink(l.context, l.attributes);
+        else span.addLink(l as SpanContextLike);
+      }
+    } catch {
+      this.counters.linksDropped++;
+    }
   }
 
   private samplerFailed(err: unknown): void {

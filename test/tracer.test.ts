@@ -175,6 +175,19 @@ test('AC-003 explicit start and end times are kept to the nearest ns (integer ms
   cap.spans.length = 0;
 });
 
+test('AC-007 startSpan never throws into the host: a links option that is not iterable, a kind outside 1..5', () => {
+  const { tracer, cap } = setup();
+  const s = tracer.startSpan('x', { links: 5 as never, kind: 7 }) as Span;
+  assert.is(s.kind, SpanKind.INTERNAL, 'kind 7 is no OTLP kind: INTERNAL');
+  assert.is(tracer.stats().linksDropped, 1);
+  const p = tracer.startSpan('y', { links: [null, 'x' as never], kind: 'server' as never }) as Span;
+  assert.is(p.kind, SpanKind.INTERNAL);
+  for (const k of [0, 6, 1, 5]) assert.is((tracer.startSpan('k', { kind: k }) as Span).kind, k === 0 || k === 6 ? SpanKind.INTERNAL : k);
+  assert.is(tracer.stats().linksDropped, 2, "'x' is no context: counted; null is skipped");
+  s.end(); p.end();
+  assert.is(cap.spans.length, 2);
+});
+
 test('durations come from a monotonic clock, not Date.now()', async () => {
   const { tracer } = setup();
   const realNow = Date.now;

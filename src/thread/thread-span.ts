@@ -40,7 +40,8 @@ export class ThreadSpan {
   }
 
   get traceFlags(): number { return this.bits & 0xff; }
-  get kind(): number { return (this.bits >> KIND_SHIFT) & 7; }
+  /** OTLP kind 1..5; a `kind` option outside them (0, 6, 7, a string) reads as INTERNAL, as the OTel API's default. */
+  get kind(): number { const k = (this.bits >> KIND_SHIFT) & 7; return k >= 1 && k <= 5 ? k : 1; }
   get status(): number { return (this.bits >> STATUS_SHIFT) & 3; }
   get parentIsRemote(): boolean { return (this.bits & PARENT_REMOTE) !== 0; }
   get hasParent(): boolean { return (this.bits & HAS_PARENT) !== 0; }

@@ -79,9 +79,16 @@ export function bspFromEnv(env: Env, warn: Warn): BspEnvConfig {
   return o;
 }
 
-/** Traces endpoint from a base URL: ensure a trailing '/', then append 'v1/traces' (exporter.md). */
+/**
+ * Traces endpoint from a base URL: ensure the path ends in '/', then append 'v1/traces' (exporter.md). The path
+ * gets it, not the string: `http://h:4318/?x=1` is `http://h:4318/v1/traces?x=1` (a fragment is never sent: dropped).
+ */
 export function tracesUrlFromBase(base: string): string {
-  return (base.endsWith('/') ? base : base + '/') + 'v1/traces';
+  let u: URL;
+  try { u = new URL(base); } catch { return (base.endsWith('/') ? base : base + '/') + 'v1/traces'; }
+  u.pathname = (u.pathname.endsWith('/') ? u.pathname : u.pathname + '/') + 'v1/traces';
+  u.hash = '';
+  return u.href;
 }
 
 /** URL without userinfo, query or fragment: what logs and stats may show. */

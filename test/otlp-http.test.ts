@@ -9,6 +9,10 @@ import { otlpFromEnv, bspFromEnv, parseHeaders, redactUrl } from '../src/otlp-en
 import { isNoTrace } from '../src/suppress.js';
 import type { ExportResult } from '../src/exporter.js';
 import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
+import { loadConfig } from '../src/config/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CaptureProcessor } from './helpers/capture.js';
 
 // The exporter's own timers are unref'd (the batcher decides what keeps a process alive); tests that call
@@ -26,6 +30,7 @@ function spans(n: number, attrs: Record<string, string> = {}): Span[] {
 const fast = { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 };
 const make = (r: Receiver, o: OtlpExporterOptions = {}) => otlpExporter({ url: r.url, env: {}, retry: fast, timeoutMs: 2000, ...o });
 const run = (e: ReturnType<typeof otlpExporter>, s: Span[], signal = new AbortController().signal) => e.export(s, signal);
+const configFile = (c: unknown): string => { const f = join(mkdtempSync(join(tmpdir(), 'tw-otlp-')), 'config.json'); writeFileSync(f, JSON.stringify(c)); return f; };
 const code = (r: ExportResult) => (r.error as { code?: string } | undefined)?.code;
 
 // ---- environment -------------------------------------------------------------------------------
@@ -44,6 +49,19 @@ test('endpoint: default, OTEL_EXPORTER_OTLP_ENDPOINT + v1/traces, TRACES_ENDPOIN
   assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }, w).url, undefined);
   assert.is(warn.length, 1);
   assert.match(warn[0]!, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+});
+
+test('AC-005 an OTEL_EXPORTER_OTLP_ENDPOINT (or config endpoint) with a query string gets v1/traces on its path, not after the query', async () => {
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h:4318/?x=1' }, () => {}).url, 'http://h:4318/v1/traces?x=1');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gw/otlp?tenant=a&k=v' }, () => {}).url, 'https://gw/otlp/v1/traces?tenant=a&k=v');
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h:4318/base#frag' }, () => {}).url, 'http://h:4318/base/v1/traces');
+  const fromFile = loadConfig(configFile({ exporters: { a: { type: 'otlp', endpoint: 'http://c:4318/p?org=1' } } })).exporters!.a as { url: string };
+  assert.is(fromFile.url, 'http://c:4318/p/v1/traces?org=1');
+  const r = await startReceiver();
+  const e = otlpExporter({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${r.port}?x=1` }, retry: false });
+  assert.equal(await run(e, spans(1)), { ok: true });
+  assert.is(r.requests[0]!.path, '/v1/traces?x=1');
+  await e.shutdown(); await r.close();
 });
 
 test('headers: k=v list, percent-decoded, TRACES_ overrides per key, explicit wins, bad members warned without values', () => {

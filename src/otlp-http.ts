@@ -81,6 +81,8 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly encoder: OtlpJsonEncoder;
   private encoderBusy = false;
   private closed = false;
+  /** Date.now() until which the backend asked for no requests (Retry-After, specification.md "Throttling"): later batches wait too. */
+  private throttledUntil = 0;
 
   /** Dumps show the endpoint and header names only: header values are credentials. */
   toJSON(): { name: string; url: string; headers: string[] } {
@@ -90,8 +92,11 @@ export class OtlpHttpExporter implements SpanExporter {
   [inspect.custom](): string {
     return `OtlpHttpExporter ${inspect(this.toJSON())}`;
   }
-  /** invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted). */
-  private readonly counters = { requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+  /**
+   * invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted).
+   * throttled: batches not sent because the backend's Retry-After pause outlasted their export budget.
+   */
+  private readonly counters = { throttled: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
@@ -143,6 +148,12 @@ export class OtlpHttpExporter implements SpanExporter {
     if (this.closed) return { ok: false, error: new ExportError('TW_ERR_OTLP_SHUTDOWN', 'exporter is shut down') };
     if (spans.length === 0) return { ok: true }; // specification: SHOULD NOT send empty envelopes
     const deadline = Date.now() + this.timeoutMs;
+    // A Retry-After covers the backend, not one request (specification.md "Throttling"): a batch sent during the pause would hammer it.
+    const pause = this.throttledUntil - Date.now();
+    if (pause > 0) {
+      if (Date.now() + pause >= deadline) { this.counters.throttled++; return this.fail('TW_ERR_OTLP_THROTTLED', `the backend asked for a pause (Retry-After) of ${pause} more ms, past the ${this.timeoutMs} ms export budget; batch not sent`); }
+      if (!(await sleep(pause, signal))) { this.counters.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
+    }
     // A timed-out export may still hold the shared encoder's buffer: the next one gets its own.
     const enc = this.encoderBusy ? new OtlpJsonEncoder({ maxBytes: this.maxBytes }) : this.encoder;
     if (enc === this.encoder) this.encoderBusy = true;
@@ -195,10 +206,10 @@ export class OtlpHttpExporter implements SpanExporter {
       else { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
       const retryable = a.kind === 'network' || RETRYABLE.has(a.status);
       if (!retryable) return this.fail('TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
+      const ra = retryAfterMs(a.retryAfter);
+      if (ra !== null) this.throttledUntil = Math.max(this.throttledUntil, Date.now() + Math.min(ra, this.retry.maxRetryAfterMs));
       if (attempt >= this.retry.maxAttempts) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why} after ${attempt} attempts`);
-      let wait = retryAfterMs(a.retryAfter);
-      if (wait === null) wait = backoff(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
-      else wait = Math.min(wait, this.retry.maxRetryAfterMs);
+      const wait = ra === null ? backoff(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs) : Math.min(ra, this.retry.maxRetryAfterMs);
       if (Date.now() + wait >= deadline) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why}; next retry (in ${wait} ms) would pass the ${this.timeoutMs} ms export budget`);
       if (!(await sleep(wait, signal))) { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
       c.retries++;

@@ -246,6 +246,29 @@ test('Retry-After as an HTTP-date in the past retries at once; one beyond the bu
   await e.shutdown(); await e2.shutdown(); await r.close();
 });
 
+test('AC-007 a Retry-After pause holds for the next batches too (OTLP "Throttling"): not sent while it outlasts their budget, counted; a shorter one is waited out', async () => {
+  const r = await startReceiver({ mode: 'status', status: 429, retryAfter: '20' });
+  const e = make(r, { timeoutMs: 500, retry: { maxAttempts: 5, initialBackoffMs: 5 } });
+  assert.is(code(await run(e, spans(1))), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  for (let i = 0; i < 3; i++) {
+    const res = await run(e, spans(2));
+    assert.is(code(res), 'TW_ERR_OTLP_THROTTLED');
+    assert.match(String((res.error as Error).message), /asked for a pause \(Retry-After\).*batch not sent/);
+  }
+  assert.is(r.requests.length, 1); // the backend that asked for 20 s of quiet got no more requests
+  assert.is(e.stats().throttled, 3);
+  await e.shutdown();
+  // the last attempt's Retry-After counts too; a pause within the budget delays the next batch, which is then sent
+  await r.setMode('ok');
+  r.respondNext([{ mode: 'status', status: 503, retryAfter: '3600' }]);
+  const e2 = make(r, { timeoutMs: 2000, retry: { maxAttempts: 1, maxRetryAfterMs: 40 } });
+  assert.is(code(await run(e2, spans(1))), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  assert.equal(await run(e2, spans(1)), { ok: true });
+  assert.is(r.requests.length, 3);
+  assert.is(e2.stats().throttled, 0);
+  await e2.shutdown(); await r.close();
+});
+
 test('connection refused is retried (network error), bounded, then a failure', async () => {
   const r = await startReceiver({ mode: 'refuse' });
   const e = make(r);

@@ -378,5 +378,28 @@ test('AC-005 a reload that renames tenantAttribute needs a restart: a tenant\'s 
   await t.shutdown({ deadlineMs: 100 });
 });
 
+test('AC-005 OTEL_* problems are warned once, not once per destination, lane and reload', async () => {
+  const dir = join(root, 'env-warn');
+  mkdirSync(dir);
+  const p = join(dir, 'config.json');
+  const three = (n: number) => cfg({ exporters: { a: { type: 'file', path: join(dir, 'a.jsonl') }, b: { type: 'file', path: join(dir, 'b.jsonl') }, c: { type: 'file', path: join(dir, `c${n}.jsonl`) } } });
+  writeFileSync(p, three(0));
+  const logs: string[] = [];
+  const env = { OTEL_BSP_MAX_QUEUE_SIZE: 'abc', OTEL_BSP_EXPORT_TIMEOUT: '-5', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' };
+  const t = tracerFromConfig({ path: p, env, logger: (m) => logs.push(m), watch: false });
+  for (let i = 1; i <= 3; i++) { writeFileSync(p, three(i)); assert.ok((await t.reload())?.ok); }
+  assert.equal(logs.filter((l) => l.includes('OTEL_BSP_')), ['OTEL_BSP_MAX_QUEUE_SIZE="abc" is not a positive integer; ignored', 'OTEL_BSP_EXPORT_TIMEOUT="-5" is not a positive integer; ignored']);
+  // without exporters in the file they come from OTEL_*: its warnings once too
+  const q = join(dir, 'env-exporters.json');
+  writeFileSync(q, cfg({}));
+  const logs2: string[] = [];
+  const t2 = tracerFromConfig({ path: q, env: { ...env, OTEL_TRACES_EXPORTER: 'otlp,zipkin', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, logger: (m) => logs2.push(m), watch: false });
+  for (let i = 1; i <= 3; i++) { writeFileSync(q, cfg({ batch: { scheduledDelayMs: 5 + i } })); assert.ok((await t2.reload())?.ok); }
+  assert.is(logs2.filter((l) => !l.startsWith('config ')).length, 4);
+  assert.is(logs2.filter((l) => l.includes('zipkin')).length, 1);
+  await t2.shutdown({ deadlineMs: 0 });
+  await t.shutdown({ deadlineMs: 1000 });
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

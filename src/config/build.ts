@@ -69,6 +69,16 @@ export class ConfiguredTracer extends Tracer {
 
 const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
 
+/** Each distinct setup warning once (at most 256 remembered): reloads rebuild destinations from the same environment. */
+function onceLogger(log: (m: string) => void): (m: string) => void {
+  const seen = new Set<string>();
+  return (m) => {
+    if (seen.has(m)) return;
+    if (seen.size < 256) seen.add(m);
+    log(m);
+  };
+}
+
 /** File additions to the application's allowlist; with no allowlist in effect there is nothing to add to. */
 function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string[], log: (m: string) => void): AttributeLimitsOptions['allow'] {
   if (file.length === 0) return code;
@@ -106,6 +116,8 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   // Also called from watcher timers and lane drains: a throw there would be uncaught and end the host.
   const logger = (msg: string): void => { try { userLogger(msg); } catch { /* a broken logger must not break tracing */ } };
   const { path, explicit } = resolveConfigPath(pathOpt, env);
+  // OTEL_* problems are the same at every reload: said once, not once per destination, lane and reload.
+  const setupLog = onceLogger(logger);
 
   let config: TracewireConfig;
   let failure: FailedSnapshot | null = null;
@@ -127,11 +139,12 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   if (codeOwnsExport && config.exporters !== null) logger(`config ${path}: exporters and routes ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
   const factories: ExporterFactories = { ...defaultExporterFactories, ...exporterFactories };
   if (codeOwnsExport && config.exportThread !== null) logger(`config ${path}: exportThread ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
-  const thread = codeOwnsExport || config.exportThread === null ? null : startThread(config, code.batch, env, logger, strict === true, exporterFactories !== undefined);
-  const routing = codeOwnsExport || thread !== null ? null : new RoutingProcessor({ logger, env, drainDeadlineMs });
+  const thread = codeOwnsExport || config.exportThread === null ? null : startThread(config, code.batch, env, logger, setupLog, strict === true, exporterFactories !== undefined);
+  // env {}: each destination's batch settings already hold OTEL_BSP_* (resolveBatch); a lane must not parse and warn again.
+  const routing = codeOwnsExport || thread !== null ? null : new RoutingProcessor({ logger, env: {}, drainDeadlineMs });
   const install = (c: TracewireConfig): void => {
     if (routing === null) return;
-    const d = destinationsFromConfig(c, factories, code.batch, env, logger);
+    const d = destinationsFromConfig(c, factories, code.batch, env, setupLog);
     routing.apply(d.destinations, d.plan);
   };
   try {
@@ -196,10 +209,10 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
 }
 
 /** The export thread for a config with exportThread; null (main-thread export, logged) if it cannot start. */
-function startThread(config: TracewireConfig, batch: TracerOptions['batch'], env: NodeJS.ProcessEnv, logger: (m: string) => void, strict: boolean, customFactories: boolean): ConfigThreadProcessor | null {
+function startThread(config: TracewireConfig, batch: TracerOptions['batch'], env: NodeJS.ProcessEnv, logger: (m: string) => void, setupLog: (m: string) => void, strict: boolean, customFactories: boolean): ConfigThreadProcessor | null {
   if (customFactories) logger('exportThread: exporterFactories are not used (the export thread builds its exporters from the file\'s settings)');
   try {
-    return new ConfigThreadProcessor(threadPlan(config, batch, env, logger), config, logger);
+    return new ConfigThreadProcessor(threadPlan(config, batch, env, setupLog), config, logger);
   } catch (e) {
     const err = new ConfigError(ConfigErrorCode.EXPORTER, `exportThread: the export thread could not be started: ${(e as Error)?.message ?? e}`, config.source);
     if (strict) throw err;

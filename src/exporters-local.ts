@@ -185,20 +185,35 @@ export class ConsoleExporter implements SpanExporter {
 
 /** `2026-01-02T03:04:05.678Z SERVER "GET /x" 12.345ms ERROR "msg" trace=… span=… parent=… service=… k=v …` */
 export function formatSpan(s: Span): string {
-  let line = `${new Date(s.startTime).toISOString()} ${KIND[s.kind] ?? s.kind} ${JSON.stringify(s.name)} ${s.duration.toFixed(3)}ms ${STATUS[s.status] ?? s.status}`;
-  if (s.statusMessage) line += ' ' + JSON.stringify(s.statusMessage);
-  line += ` trace=${s.traceId} span=${s.spanId} parent=${s.parentSpanId || '-'} service=${String(s.tracer.resource['service.name'])}`;
+  let line = `${new Date(s.startTime).toISOString()} ${KIND[s.kind] ?? s.kind} ${quote(s.name)} ${s.duration.toFixed(3)}ms ${STATUS[s.status] ?? s.status}`;
+  if (s.statusMessage) line += ' ' + quote(s.statusMessage);
+  line += ` trace=${s.traceId} span=${s.spanId} parent=${s.parentSpanId || '-'} service=${text(String(s.tracer.resource['service.name']))}`;
   const a = s.attrs;
-  for (let i = 0, n = s.nAttr; i < n; i++) line += ` ${String(a![2 * i])}=${formatValue(a![2 * i + 1])}`;
-  for (const e of s.events) line += ` event=${JSON.stringify(e.name)}`;
+  for (let i = 0, n = s.nAttr; i < n; i++) line += ` ${text(String(a![2 * i]))}=${formatValue(a![2 * i + 1])}`;
+  for (const e of s.events) line += ` event=${quote(e.name)}`;
   if (s.links.length > 0) line += ` links=${s.links.length}`;
   return line;
 }
 
+// What a terminal acts on that JSON.stringify leaves as is: DEL, C1 (0x9b is a one-byte CSI), bidi controls, line separators, BOM.
+const TERM_UNSAFE = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const PLAIN = /^[\w./:@-]+$/;
+const hex4 = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+
+/** A JSON string literal with nothing a terminal would interpret (still valid JSON: same value parsed back). */
+function quote(v: string): string {
+  return JSON.stringify(v).replace(TERM_UNSAFE, hex4);
+}
+
+/** Keys, service and string values: bare when plain, else quoted, so a key or value cannot fake `k=v` pairs or lines. */
+function text(v: string): string {
+  return PLAIN.test(v) ? v : quote(v);
+}
+
 function formatValue(v: unknown): string {
-  if (typeof v === 'string') return /^[\w./:@-]*$/.test(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string') return text(v);
   if (v instanceof Uint8Array) return 'base64:' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (Array.isArray(v)) return JSON.stringify(v);
+  if (Array.isArray(v)) return JSON.stringify(v).replace(TERM_UNSAFE, hex4);
   return String(v);
 }
 

@@ -139,6 +139,23 @@ test('console: one readable line per span', async () => {
   assert.is(wrote, l[1] + '\n');
 });
 
+test('AC-007 console: attribute keys, values, service and names with control, C1 or bidi characters are escaped; a key cannot fake pairs or lines', async () => {
+  let out = '';
+  const cp = new CaptureProcessor();
+  const t = createTracer({ service: 'svc\x1b[31m', processor: cp, env: {} });
+  const s = t.startSpan('n\x1b[2J', { root: true, attributes: { 'k\x1b[31m\nfake=1': 'v', csi: 'a\u009b31mb', del: 'x\x7fy', bidi: 'abc\u202edef', ls: 'a\u2028b', arr: ['\u009b2J'], empty: '' } });
+  s.addEvent('e\x1b[1m');
+  s.end();
+  await consoleExporter({ write: (x) => { out += x; } }).export(cp.spans as Span[], signal);
+  const unsafe = [...out.slice(0, -1)].filter((c) => { const n = c.charCodeAt(0); return n < 0x20 || (n >= 0x7f && n <= 0x9f) || (n >= 0x202a && n <= 0x202e) || n === 0x2028; });
+  assert.equal(unsafe, []);
+  assert.is(out.split('\n').length, 2); // one line, then the final newline
+  assert.ok(out.includes(' "k\\u001b[31m\\nfake=1"=v '));
+  assert.ok(out.includes('service="svc\\u001b[31m"'));
+  assert.ok(out.includes('csi="a\\u009b31mb"') && out.includes('bidi="abc\\u202edef"') && out.includes('del="x\\u007fy"') && out.includes('empty=""'));
+  assert.is(JSON.parse(/csi=("[^"]*")/.exec(out)![1]!), 'a\u009b31mb'); // still JSON: the same value parses back
+});
+
 test('memory: keeps spans, reset(), forced failures on demand', async () => {
   const m = memoryExporter();
   assert.ok(m.keepsSpans);

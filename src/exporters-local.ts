@@ -36,13 +36,17 @@ export class FileExporter implements SpanExporter {
   private readonly encoder = new OtlpJsonEncoder();
   private stream: fs.WriteStream | null = null;
   private size = 0;
+  /** The open file's identity: a live file renamed or deleted by someone else (logrotate) is noticed by it. */
+  private ino = -1;
+  private dev = -1;
   private streamError: unknown = null;
   private readonly queue: Pending[] = [];
   private queuedBytes = 0;
   /** The running write loop (resolved when idle): forceFlush and shutdown wait for it. */
   private draining: Promise<void> = Promise.resolve();
   private writing = false;
-  private readonly counters = { lines: 0, bytes: 0, rotations: 0, writeErrors: 0, refused: 0 };
+  /** reopened: the path no longer led to the open file (renamed or deleted by someone else): a new one was created. */
+  private readonly counters = { lines: 0, bytes: 0, rotations: 0, writeErrors: 0, refused: 0, reopened: 0 };
 
   constructor(o: FileExporterOptions) {
     if (!o || typeof o.path !== 'string' || o.path === '') throw new ExportError('TW_ERR_CONFIG', 'fileExporter: `path` is required');
@@ -101,6 +105,7 @@ export class FileExporter implements SpanExporter {
   private async append(line: Buffer, cut: number): Promise<ExportResult> {
     try {
       if (this.stream === null) await this.open();
+      else await this.follow();
       if (this.size > 0 && this.size + line.length > this.maxBytes) await this.rotate();
       await new Promise<void>((resolve, reject) => this.stream!.write(line, (e) => (e ? reject(e) : resolve())));
       this.size += line.length;
@@ -115,11 +120,29 @@ export class FileExporter implements SpanExporter {
   }
 
   private async open(): Promise<void> {
-    try { this.size = (await fs.promises.stat(this.path)).size; } catch { this.size = 0; }
-    const s = fs.createWriteStream(this.path, { flags: 'a' });
+    const fh = await fs.promises.open(this.path, 'a');
+    try {
+      const st = await fh.stat();
+      this.size = st.size; this.ino = st.ino; this.dev = st.dev;
+    } catch (e) { await fh.close().catch(noop); throw e; }
+    const s = fh.createWriteStream();
     s.on('error', (e) => { this.streamError = e; }); // surfaced through the write callback; never an unhandled 'error'
     this.stream = s;
     this.streamError = null;
+  }
+
+  /**
+   * One stat per batch: after logrotate's `create` (rename) or a deletion, writes to the open file would land in the
+   * rotated or unlinked file while the live path stays empty, counted as exported; so a new file is opened there.
+   * After `copytruncate` the size is re-read (O_APPEND already writes at the new end).
+   */
+  private async follow(): Promise<void> {
+    let st: fs.Stats | null = null;
+    try { st = await fs.promises.stat(this.path); } catch { /* gone: reopen */ }
+    if (st !== null && st.ino === this.ino && st.dev === this.dev) { this.size = st.size; return; }
+    this.counters.reopened++;
+    await this.close();
+    await this.open();
   }
 
   private close(): Promise<void> {

@@ -51,6 +51,27 @@ test('file: rotated by size into path.1 (newest) … path.(maxFiles-1); nothing 
   assert.equal(fs.readdirSync(dir).filter((x) => x.startsWith('one.jsonl')), ['one.jsonl']);
 });
 
+test('file: the live file renamed (logrotate create), deleted, or copied and truncated by someone else: later lines go to the live path, none into the rotated or deleted file', async () => {
+  const f = path.join(dir, 'ext-rotate.jsonl');
+  const e = fileExporter({ path: f, maxBytes: 1_000_000 });
+  assert.equal(await e.export(spans(1), signal), { ok: true });
+  fs.renameSync(f, f + '-20261121'); // logrotate `create`: rename, then a new empty file
+  fs.writeFileSync(f, '');
+  assert.equal(await e.export(spans(2), signal), { ok: true });
+  assert.equal(lines(f + '-20261121').map(spanCount), [1]);
+  assert.equal(lines(f).map(spanCount), [2]);
+  fs.unlinkSync(f); // deleted outright
+  assert.equal(await e.export(spans(3), signal), { ok: true });
+  assert.equal(lines(f).map(spanCount), [3]);
+  fs.copyFileSync(f, f + '-copy'); // copytruncate: same file, emptied
+  fs.truncateSync(f, 0);
+  assert.equal(await e.export(spans(1), signal), { ok: true });
+  assert.equal(lines(f).map(spanCount), [1]);
+  assert.is(fs.readFileSync(f, 'utf8').charCodeAt(0), '{'.charCodeAt(0)); // written at the new end, no hole of NULs
+  assert.is((e.stats() as { reopened: number }).reopened, 2);
+  await e.shutdown();
+});
+
 test('file: a write error is a counted failure, never an unhandled stream error', async () => {
   const e = fileExporter({ path: path.join(dir, 'no-such-dir', 'x.jsonl') });
   const r = await e.export(spans(1), signal);
@@ -75,12 +96,16 @@ const settle = <T>(p: Promise<T>): Promise<T | 'pending'> => new Promise((resolv
 const errCode = (r: unknown) => (r as { error?: { code?: string } }).error?.code;
 
 test('AC-007 file: a write that never completes (stuck FIFO, hung mount) pins one line at most; aborted exports let go at once; past 16 MiB waiting, new ones fail at once', async () => {
-  const e = fileExporter({ path: path.join(dir, 'stuck.jsonl') });
+  const stuck = path.join(dir, 'stuck.jsonl');
+  const e = fileExporter({ path: stuck });
   let writes = 0;
-  (e as unknown as { stream: unknown }).stream = { write: () => { writes++; }, end() {}, once() {}, on() {} }; // its callback never comes
+  fs.writeFileSync(stuck, '');
+  const st = fs.statSync(stuck); // the stream below stands for this (live) file
+  Object.assign(e, { stream: { write: () => { writes++; }, end() {}, once() {}, on() {} }, ino: st.ino, dev: st.dev }); // its callback never comes
   const queued = () => (e.stats() as { queuedBytes: number }).queuedBytes;
   const ac1 = new AbortController();
   const p1 = e.export(spans(2), ac1.signal); // being written, forever
+  for (let i = 0; i < 1000 && writes === 0; i++) await new Promise((r) => setTimeout(r, 5)); // once the live file's identity is checked
   for (let i = 0; i < 5; i++) { // what the batcher does: each later export times out and is aborted
     const ac = new AbortController();
     const p = e.export(spans(2, 1000), ac.signal);

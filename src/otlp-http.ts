@@ -71,6 +71,7 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly headers: Record<string, string>;
   private readonly secrets: string[];
   private readonly gzip: boolean;
+  private readonly secure: boolean;
   private readonly timeoutMs: number;
   private readonly retry: Required<RetryOptions>;
   private readonly agent: http.Agent;
@@ -96,7 +97,7 @@ export class OtlpHttpExporter implements SpanExporter {
    * invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted).
    * throttled: batches not sent because the backend's Retry-After pause outlasted their export budget.
    */
-  private readonly counters = { throttled: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+  private readonly counters = { throttled: 0, failedTls: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
@@ -135,6 +136,7 @@ export class OtlpHttpExporter implements SpanExporter {
       maxRetryAfterMs: positive(r.maxRetryAfterMs) ?? 30000,
     };
     const secure = target.protocol === 'https:';
+    this.secure = secure;
     this.ownAgent = o.agent === undefined;
     this.agent = o.agent ?? markNoTrace(secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 }));
     this.sliceSize = positive(o.sliceSize) ?? SLICE_SIZE;
@@ -200,7 +202,11 @@ export class OtlpHttpExporter implements SpanExporter {
       if (a.kind === 'ok') { c.ok++; return this.success(a.body); }
       let why: string;
       if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}`; }
-      else if (a.kind === 'network') { c.failedNetwork++; why = describeNet(a.error); }
+      else if (a.kind === 'network') {
+        const tls = this.secure ? tlsFailure(a.error) : null;
+        if (tls !== null) { c.failedTls++; return this.fail('TW_ERR_OTLP_TLS', `${tls} (not retried: it fails the same way until the setup changes)`); }
+        c.failedNetwork++; why = describeNet(a.error);
+      }
       else if (a.kind === 'timeout') { c.timeouts++; return this.fail('TW_ERR_OTLP_TIMEOUT', `no response within the ${this.timeoutMs} ms export budget (attempt ${attempt})`); }
       else if (a.kind === 'request') { c.failedRequest++; return this.fail('TW_ERR_OTLP_REQUEST', `${describeNet(a.error, 'request refused by node:http')} (not retryable)`); }
       else { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
@@ -393,6 +399,24 @@ function statusDetail(body: Buffer | null): string {
     const j = JSON.parse(body.toString('utf8'));
     return typeof j?.message === 'string' ? j.message : '';
   } catch { return ''; }
+}
+
+// Certificate verification failures (OpenSSL's X509 verify codes, node:tls's host check): no retry can heal them.
+const TLS_CERT_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'INVALID_CA', 'INVALID_PURPOSE', 'PATH_LENGTH_EXCEEDED']);
+
+/**
+ * A TLS failure that happens the same way on every attempt (an untrusted or mismatched certificate, TLS spoken to a
+ * plain-HTTP port), described by its code only; null for anything else (ECONNRESET, handshake timeouts: retried).
+ * OTel JS retries only a list of transient network codes, for the same reason.
+ */
+function tlsFailure(e: unknown): string | null {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') return `TLS: the backend's certificate does not name this host (${code})`;
+  if (TLS_CERT_CODES.has(code) || code.startsWith('CERT_')) return `TLS: the backend's certificate is not trusted (${code}); NODE_EXTRA_CA_CERTS can add its CA`;
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return `TLS handshake failed (${code}): is the port plain HTTP (then use http://)?`;
+  return null;
 }
 
 function describeNet(e: unknown, what = 'network error'): string {

@@ -10,7 +10,9 @@ import { isNoTrace } from '../src/suppress.js';
 import type { ExportResult } from '../src/exporter.js';
 import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
 import { loadConfig } from '../src/config/index.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureProcessor } from './helpers/capture.js';
@@ -535,6 +537,36 @@ test('a literal % in URL userinfo ("50%off") is used as written, not a URIError 
   assert.equal(await run(enc, spans(1)), { ok: true });
   assert.is(r.requests[2]!.headers.authorization, 'Basic ' + Buffer.from('user:p@ss').toString('base64'), 'valid escapes are still decoded');
   await e.shutdown(); await fromEnv.shutdown(); await enc.shutdown(); await r.close();
+});
+
+test('AC-007 TLS failures (self-signed or wrong-host certificate, TLS to a plain-HTTP port) are clear, counted, not retried, and name no secret', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'tw-tls-'));
+  const gen = (name: string, args: string[]) => spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(d, name + '.key'), '-out', join(d, name + '.pem'), '-days', '1', ...args], { encoding: 'utf8' });
+  if (gen('self', ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']).status !== 0 || gen('other', ['-subj', '/CN=other.example', '-addext', 'subjectAltName=DNS:other.example']).status !== 0) {
+    console.log('SKIP: openssl not available to create test certificates');
+    return;
+  }
+  const pem = (n: string) => ({ key: readFileSync(join(d, n + '.key')), cert: readFileSync(join(d, n + '.pem')) });
+  const servers = [https.createServer(pem('self'), (_q, r) => r.end('{}')), https.createServer(pem('other'), (_q, r) => r.end('{}')), http.createServer((_q, r) => r.end('{}'))];
+  const ports = await Promise.all(servers.map((s) => new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as AddressInfo).port)))));
+  const cases: Array<[number, RegExp, https.Agent | undefined]> = [
+    [ports[0]!, /certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/, undefined],
+    [ports[1]!, /certificate does not name this host \(ERR_TLS_CERT_ALTNAME_INVALID\)/, new https.Agent({ ca: readFileSync(join(d, 'other.pem')) })], // trusted, wrong name
+    [ports[2]!, /TLS handshake failed \(EPROTO\): is the port plain HTTP/, undefined],
+  ];
+  for (const [port, msg, agent] of cases) {
+    const e = otlpExporter({ url: `https://u:${ENV_SECRET}@127.0.0.1:${port}/v1/traces`, headers: { authorization: SECRET }, env: {}, timeoutMs: 5000, retry: { maxAttempts: 5, initialBackoffMs: 50 }, agent });
+    const res = await run(e, spans(1));
+    assert.is(code(res), 'TW_ERR_OTLP_TLS');
+    const m = String((res.error as Error).message);
+    assert.match(m, msg);
+    assert.ok(!m.includes('s3cr3t') && !m.includes(ENV_SECRET), m);
+    const st = e.stats() as { requests: number; retries: number; failedTls: number; failedNetwork: number };
+    assert.equal([st.requests, st.retries, st.failedTls, st.failedNetwork], [1, 0, 1, 0]);
+    await e.shutdown();
+  }
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  rmSync(d, { recursive: true, force: true });
 });
 
 test('(cleanup)', () => clearInterval(keepAlive));

@@ -121,14 +121,18 @@ export class FileExporter implements SpanExporter {
 
   private async open(): Promise<void> {
     const fh = await fs.promises.open(this.path, 'a');
+    let torn = false;
     try {
       const st = await fh.stat();
       this.size = st.size; this.ino = st.ino; this.dev = st.dev;
+      if (st.isFile() && st.size > 0) torn = !(await endsWithNewline(this.path, st.size));
     } catch (e) { await fh.close().catch(noop); throw e; }
     const s = fh.createWriteStream();
     s.on('error', (e) => { this.streamError = e; }); // surfaced through the write callback; never an unhandled 'error'
     this.stream = s;
     this.streamError = null;
+    // A line cut short (disk full, a crash mid-write) is ended here: the next line must not be glued to it and lost with it.
+    if (torn) { s.write(NL); this.size += 1; }
   }
 
   /**
@@ -181,6 +185,16 @@ export class FileExporter implements SpanExporter {
 }
 
 function noop(): void {}
+
+/** Whether a file's last byte is '\n'; true when it cannot be read (a write-only file: appending must still work). */
+async function endsWithNewline(file: string, size: number): Promise<boolean> {
+  let fh: fs.promises.FileHandle;
+  try { fh = await fs.promises.open(file, 'r'); } catch { return true; }
+  try {
+    const b = Buffer.alloc(1);
+    return (await fh.read(b, 0, 1, size - 1)).bytesRead !== 1 || b[0] === 10;
+  } catch { return true; } finally { await fh.close().catch(noop); }
+}
 
 function aborted(): ExportResult {
   return { ok: false, error: new ExportError('TW_ERR_FILE_ABORTED', 'aborted') };

@@ -72,6 +72,25 @@ test('file: the live file renamed (logrotate create), deleted, or copied and tru
   await e.shutdown();
 });
 
+test('file: a line cut short (disk full, a crash mid-write) is ended before the next one, which is not glued to it and lost', async () => {
+  const f = path.join(dir, 'torn.jsonl');
+  fs.writeFileSync(f, '{"resourceSpans":[{"resource":{"attri'); // what ENOSPC/EFBIG leaves of a line
+  const e = fileExporter({ path: f });
+  assert.equal(await e.export(spans(2), signal), { ok: true });
+  assert.equal(await e.export(spans(1), signal), { ok: true });
+  await e.shutdown();
+  const l = lines(f);
+  assert.is(l.length, 3);
+  assert.throws(() => JSON.parse(l[0]!));
+  assert.equal(l.slice(1).map(spanCount), [2, 1]);
+  const clean = path.join(dir, 'clean.jsonl'); // a complete file gets no empty line
+  const c = fileExporter({ path: clean });
+  await c.export(spans(1), signal); await c.shutdown();
+  const c2 = fileExporter({ path: clean });
+  await c2.export(spans(1), signal); await c2.shutdown();
+  assert.is(fs.readFileSync(clean, 'utf8').split('\n').length, 3);
+});
+
 test('file: a write error is a counted failure, never an unhandled stream error', async () => {
   const e = fileExporter({ path: path.join(dir, 'no-such-dir', 'x.jsonl') });
   const r = await e.export(spans(1), signal);

@@ -122,7 +122,9 @@ export class OtlpHttpExporter implements SpanExporter {
     this.headers = { ...env.headers, ...user, 'content-type': 'application/json', 'user-agent': 'tracewire-otlp-json' };
     const uname = userinfo(target.username), pword = userinfo(target.password);
     this.auth = target.username ? `${uname}:${pword}` : undefined;
-    this.secrets = secretsOf([...Object.values({ ...env.headers, ...user }), pword, uname]);
+    // Query values too (`?api-key=…` authenticates some backends): redactUrl hides them, and an echo of the URL must not show them.
+    const query = [...target.searchParams.values(), ...target.search.slice(1).split('&').filter((p) => p.includes('=')).map((p) => p.slice(p.indexOf('=') + 1))];
+    this.secrets = secretsOf([...Object.values({ ...env.headers, ...user }), pword, uname, ...query]);
     this.gzip = (o.compression ?? env.compression) === 'gzip';
     const tm = o.timeoutMs;
     const over = typeof tm === 'number' && tm > MAX_TIMER_MS; // Infinity too: Node would fire it after 1 ms

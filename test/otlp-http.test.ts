@@ -432,6 +432,19 @@ test('AC-007 a token the backend echoes without its "Bearer " scheme, or cut at 
   } finally { await e.shutdown(); await r.close(); }
 });
 
+test('AC-007 a query value in the URL (?api-key=…) never appears in errors, even when the backend echoes the request URL (raw or decoded)', async () => {
+  const srv = http.createServer((q, res) => { q.resume(); q.on('end', () => res.writeHead(400).end(JSON.stringify({ code: 3, message: `bad request ${q.url} (${decodeURIComponent(q.url!)})` }))); });
+  const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as AddressInfo).port)));
+  const e = otlpExporter({ url: `http://127.0.0.1:${port}/v1/traces?tenant=t1&api-key=KEY%2Fabc123secret`, env: {}, retry: false });
+  const res = await run(e, spans(1));
+  const m = String((res.error as Error).message);
+  assert.is(code(res), 'TW_ERR_OTLP_HTTP_STATUS');
+  assert.match(m, 'HTTP 400: bad request /v1/traces?');
+  assert.ok(!m.includes('abc123secret') && !m.includes('KEY'), m);
+  await e.shutdown();
+  await new Promise((r) => srv.close(r));
+});
+
 test('its own requests carry the no-trace brand (agent and request options)', async () => {
   const r = await startReceiver();
   const e = make(r);

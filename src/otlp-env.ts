@@ -152,6 +152,8 @@ function compressionVar(env: Env, name: string, warn: Warn): 'gzip' | 'none' | u
   return undefined;
 }
 
+const TLS_VARS = ['CERTIFICATE', 'CLIENT_CERTIFICATE', 'CLIENT_KEY'].flatMap((t) => ['OTEL_EXPORTER_OTLP_TRACES_' + t, 'OTEL_EXPORTER_OTLP_' + t]);
+
 /** OTLP exporter settings from the environment (TRACES_ variants first). */
 export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
   const o: OtlpEnvConfig = {};
@@ -170,5 +172,8 @@ export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
   if (c !== undefined) o.compression = c;
   const proto = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
   if (proto !== undefined && proto.toLowerCase() !== 'http/json') warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(proto.slice(0, 40))}: tracewire sends OTLP http/json`);
+  // TLS files (sdk-environment-variables.md) are not read: said, so a private CA's TLS failure is not a mystery.
+  const tls = TLS_VARS.filter((n) => value(env, n) !== undefined);
+  if (tls.length > 0) warn(`${tls.join(', ')}: not supported (ignored); for a private CA set NODE_EXTRA_CA_CERTS, or pass otlpExporter({ agent }) with its TLS options`);
   return o;
 }

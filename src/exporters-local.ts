@@ -201,23 +201,52 @@ function aborted(): ExportResult {
 }
 
 export interface ConsoleExporterOptions {
-  /** Where lines go (default process.stdout.write). One call per batch. */
+  /** Where lines go (default process.stdout). One call per batch; a throw fails that export (counted). */
   write?: (text: string) => void;
 }
 
 /** One readable line per span: time, kind, name, duration, status, IDs, attributes. */
 export class ConsoleExporter implements SpanExporter {
   readonly name = 'console';
-  private readonly write: (text: string) => void;
+  private readonly write: ((text: string) => void) | null;
   constructor(o: ConsoleExporterOptions = {}) {
-    this.write = o.write ?? ((t: string) => { process.stdout.write(t); });
+    this.write = o.write ?? null;
   }
   async export(spans: readonly Span[], _signal?: AbortSignal): Promise<ExportResult> {
     let out = '';
     for (const s of spans) out += formatSpan(s) + '\n';
-    this.write(out);
-    return { ok: true };
+    let err: unknown = null;
+    if (this.write === null) err = writeStdout(out);
+    else try { this.write(out); } catch (e) { err = e; }
+    return err === null ? { ok: true } : { ok: false, error: new ExportError('TW_ERR_CONSOLE_WRITE', `console: ${describeError(err)}`) };
   }
+}
+
+/** Set once process.stdout failed (a closed pipe): the stream is destroyed, later exports fail without writing. */
+let stdoutError: unknown = null;
+
+/**
+ * A write error on stdout (a closed pipe, `app | head`: EPIPE) must not become an uncaught 'error' event, which
+ * ends the host: the export fails instead (counted). Our listener is added whatever else listens: a piped
+ * Worker's stdout listens too, and that listener rethrows when it is the only one (stream.pipe's onerror).
+ */
+function writeStdout(text: string): unknown {
+  if (stdoutError !== null) return stdoutError;
+  const stream = process.stdout;
+  try {
+    stream.once('error', noop); // a synchronous error (files, TTYs)
+    stream.write(text, stdoutWritten); // not awaited: a write patched by the host (log capture) may never call back
+    return null;
+  } catch (e) {
+    return e;
+  } finally {
+    stream.removeListener('error', noop);
+  }
+}
+
+/** An asynchronous write error (pipes) is emitted after this callback: a listener of ours must be there. */
+function stdoutWritten(e: Error | null | undefined): void {
+  if (e != null && stdoutError === null) { stdoutError = e; process.stdout.once('error', noop); }
 }
 
 /** `2026-01-02T03:04:05.678Z SERVER "GET /x" 12.345ms ERROR "msg" trace=… span=… parent=… service=… k=v …` */

@@ -200,6 +200,35 @@ test('AC-007 console: attribute keys, values, service and names with control, C1
   assert.is(JSON.parse(/csi=("[^"]*")/.exec(out)![1]!), 'a\u009b31mb'); // still JSON: the same value parses back
 });
 
+test('AC-007 console: stdout closed under it (`app | head`: EPIPE) fails its exports, counted, and never ends the host', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-epipe-'));
+  const script = path.join(dir, 'app.ts');
+  // the loader's worker thread pipes its stdout into process.stdout: a listener that rethrows when it is the only one
+  fs.writeFileSync(script, `import { createTracer, consoleExporter } from ${JSON.stringify(path.join(root, 'src/index.ts'))};
+const t = createTracer({ service: 's', exporter: consoleExporter(), batch: { scheduledDelayMillis: 1 } });
+let i = 0;
+const iv = setInterval(() => {
+  t.startSpan('op' + i++).end();
+  if (i > 150) { clearInterval(iv); void t.forceFlush().then(() => process.stderr.write('alive ' + JSON.stringify(t.stats().dropped) + '\\n')); }
+}, 2);
+`);
+  const child = spawn(process.execPath, ['--import', path.join(root, 'scripts', 'register.mjs'), script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after the first line
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.is(code, 0, err);
+  assert.not.match(err, 'Unhandled', err);
+  const m = /alive (\{.*\})/.exec(err);
+  assert.ok(m, err);
+  assert.ok(JSON.parse(m![1]!).exportFailed > 0, 'the failed writes are counted drops');
+  assert.match(err, 'TW_ERR_CONSOLE_WRITE');
+});
+
 test('memory: keeps spans, reset(), forced failures on demand', async () => {
   const m = memoryExporter();
   assert.ok(m.keepsSpans);

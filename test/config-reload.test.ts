@@ -99,13 +99,15 @@ test('AC-005 kubelet swaps: new route applied, broken version rejected once, del
   assert.is(b.spans().length, 2);
   assert.is(await t.reload(), null); // the same bad content again: not re-reported
   let st = t.configStats();
-  assert.equal([st.reloads, st.reloadFailures, st.lastError], [1, 1, 'TW_CONFIG_PARSE']);
+  assert.equal([st.reloads, st.reloadFailures, st.lastError, st.fileRejected], [1, 1, 'TW_CONFIG_PARSE', true]);
   assert.is(logs.filter((l) => /reload rejected/.test(l)).length, 1);
 
   // 3. fixed: route to c
   vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url), b: otlp(b.url), c: otlp(c.url) }, routes: { default: ['c'] } }) });
   e = await ev.next('v3');
   assert.ok(e.ok);
+  st = t.configStats();
+  assert.equal([st.lastError, st.fileRejected], ['TW_CONFIG_PARSE', false], 'lastError is history; the file is good now');
   await send(t, null);
   assert.is(c.spans().length, 1);
 
@@ -128,7 +130,7 @@ test('AC-005 kubelet swaps: new route applied, broken version rejected once, del
   vol.write({ 'config.json': cfg({ exporters: { a: otlp(a.url) }, routes: { default: ['a'] } }) });
   assert.is(await t.reload(), null);
   st = t.configStats();
-  assert.equal([st.reloads, st.reloadFailures, st.lastError], [3, 2, 'TW_CONFIG_NOT_FOUND']);
+  assert.equal([st.reloads, st.reloadFailures, st.lastError, st.fileRejected], [3, 2, 'TW_CONFIG_NOT_FOUND', false]);
   assert.ok(st.unchanged >= 1);
   assert.equal([a.spans().length, b.spans().length, c.spans().length], [2, 2, 2]);
   balanced(t);

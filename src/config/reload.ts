@@ -25,8 +25,11 @@ export interface ConfigStats {
   reloadFailures: number;
   /** Checks that found the same content as the config in effect. */
   unchanged: number;
+  /** The most recent rejection (history: kept after a later good reload; see `fileRejected` for now). */
   lastError: ConfigErrorCodeValue | null;
   lastErrorMessage: string | null;
+  /** The file as it is on disk now is rejected (the last good config, or OTEL_* and defaults, stay in effect): a health check's question. */
+  fileRejected: boolean;
   /** The file looks like a subPath mount: Kubernetes will never update it. */
   subPath: boolean;
   /** Directories with a live watcher. */
@@ -79,7 +82,7 @@ export class ConfigReloader {
     this.s = {
       path: o.path, loaded: o.fingerprint !== null, reloads: 0, reloadFailures: 0, unchanged: 0,
       lastError: o.startupFailure?.error.code ?? null, lastErrorMessage: o.startupFailure?.error.message ?? null,
-      subPath: o.subPath, watching: [], restartRequired: [],
+      fileRejected: o.startupFailure !== undefined && o.startupFailure !== null, subPath: o.subPath, watching: [], restartRequired: [],
     };
     this.watcher = o.watch ? new DirWatcher(this.dirs(), () => { void this.check(); }, o.watchOptions) : null;
   }
@@ -123,6 +126,7 @@ export class ConfigReloader {
       this.s.unchanged++;
       if (this.failedFingerprint !== null) this.log(`config ${this.o.path}: valid again (same as the config in effect)`);
       this.failedFingerprint = null;
+      this.s.fileRejected = false;
       return null;
     }
     let restartRequired: string[];
@@ -134,6 +138,7 @@ export class ConfigReloader {
     this.config = snap.config;
     this.fingerprint = snap.fingerprint;
     this.failedFingerprint = null;
+    this.s.fileRejected = false;
     this.secretDirs = newDirs;
     this.watcher?.setDirs(this.dirs());
     this.s.reloads++;
@@ -147,6 +152,7 @@ export class ConfigReloader {
   private fail(error: ConfigError, fingerprint: string): ReloadEvent | null {
     if (fingerprint === this.failedFingerprint) return null; // same bad content: reported already
     this.failedFingerprint = fingerprint;
+    this.s.fileRejected = true;
     this.s.reloadFailures++;
     this.s.lastError = error.code;
     this.s.lastErrorMessage = error.message;

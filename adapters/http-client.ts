@@ -66,6 +66,7 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
     if (req[kSpan] !== undefined) return;
     if (isNoTrace(req)) { httpStats.noTraceSkipped++; return; }
     const active = storage.getStore();
+    if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; } // OTel suppressTracing (an exporter's own request), through the bridge
     if (active === undefined && cfg.requireParent) return;
     const host = req.host ?? 'localhost';
     if (cfg.ignoreHosts !== null && cfg.ignoreHosts.has(host)) return;

@@ -4,6 +4,7 @@
 import type { Context, ContextManager } from '@opentelemetry/api';
 import { EventEmitter } from 'node:events';
 import { storage } from '../src/context.js';
+import { kNoTrace } from '../src/suppress.js';
 import { hex8 } from '../src/hex.js';
 import { SpanContext, type SpanContextLike } from '../src/span-context.js';
 import type { TraceState } from '../src/tracestate.js';
@@ -63,6 +64,8 @@ export class BridgeContext implements Context, SpanContextLike {
 
   get traceId(): string { return hex8(this.t0) + hex8(this.t1) + hex8(this.t2) + hex8(this.t3); }
   get spanId(): string { return hex8(this.s0) + hex8(this.s1); }
+  /** tracewire's own adapters (http client, fetch, queue) read the no-trace brand of the active store: OTel's suppressTracing is it. */
+  get [kNoTrace](): boolean { return this.suppressed; }
 
   /** Any binding besides the span? */
   hasExtras(): boolean { return this.key !== null || this.map !== null || this.fallback !== null; }

@@ -3,10 +3,11 @@
 // extracts it. Span names and attributes follow the messaging semantic conventions; never the body.
 import type { Tracer } from '../src/tracer.js';
 import type { Attributes } from '../src/attributes.js';
-import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
+import { NonRecordingSpan, SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
 import type { SpanContext, SpanContextLike } from '../src/span-context.js';
 import { extractContext as extractHeaders, injectContext as injectHeaders } from '../src/propagation.js';
 import { storage } from '../src/context.js';
+import { isNoTrace } from '../src/suppress.js';
 import { tracerOf } from './retry.js';
 
 /** A message's metadata map. Values may arrive as strings, Buffers (AMQP) or string arrays. */
@@ -99,10 +100,17 @@ export function extractMessageContext(carrier: Carrier | null | undefined, trace
   return tracer !== undefined ? tracer.extract(headers) : extractHeaders(headers);
 }
 
+/**
+ * Returned under a no-trace context (OTel's suppressTracing through the bridge): records nothing, and its
+ * all-zero IDs inject nothing, as OTel's propagator injects nothing there.
+ */
+export const SUPPRESSED_SPAN = new NonRecordingSpan(0, 0, 0, 0, 0, 0, 0, null);
+
 /** Start a PRODUCER span `{operation} {destination}` and inject it into `carrier`. The caller ends it. */
 export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions): AnySpan {
   const op = o.operation ?? 'publish';
   const active = storage.getStore();
+  if (isNoTrace(active)) return SUPPRESSED_SPAN;
   const span = tracerOf(active, tracer).startSpan(spanName(op, o), { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
   injectHeaders(span, carrier);
   return span;
@@ -111,6 +119,7 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
 /** Publish under a PRODUCER span: `fn(carrier)` sends the message with the carrier as its metadata. */
 export async function publish<T>(tracer: Tracer, carrier: Carrier, o: PublishOptions, fn: (carrier: Carrier, span: AnySpan) => T | Promise<T>): Promise<T> {
   const span = startPublish(tracer, carrier, o);
+  if (span === SUPPRESSED_SPAN) return fn(carrier, span); // the suppressed context stays active for fn
   try {
     return await storage.run(span, fn, carrier, span);
   } catch (err) {
@@ -125,6 +134,7 @@ export async function publish<T>(tracer: Tracer, carrier: Carrier, o: PublishOpt
 export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions): AnySpan {
   const op = o.operation ?? 'process';
   const ambient = storage.getStore();
+  if (isNoTrace(ambient)) return SUPPRESSED_SPAN;
   // The given tracer, not the ambient span's: a consumer callback's ambient context is often stale (js#4001).
   const t = tracer;
   const creation = extractMessageContext(carrier, t);
@@ -141,6 +151,7 @@ export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined
 }
 
 async function runIn<T>(span: AnySpan, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+  if (span === SUPPRESSED_SPAN) return fn(span); // the suppressed context stays active for fn
   try {
     return await storage.run(span, fn, span);
   } catch (err) {
@@ -160,6 +171,7 @@ export function consumeMessage<T>(tracer: Tracer, carrier: Carrier | null | unde
 export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier | null | undefined>, o: ConsumeOptions, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
   const op = o.operation ?? 'process';
   const ambient = storage.getStore();
+  if (isNoTrace(ambient)) return runIn(SUPPRESSED_SPAN, fn);
   const t = tracer;
   const links: SpanContext[] = [];
   for (const c of carriers) {

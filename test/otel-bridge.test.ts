@@ -11,6 +11,11 @@ import { alwaysOff, createTracer, type Span, type TracerOptions } from '../src/i
 import { CaptureProcessor } from './helpers/capture.js';
 import { registerOpenTelemetry, sanitizeQuery, stripUrl, QueryDialect, type OtelBridgeOptions, type OtelRegistration } from '../adapters/otel.js';
 import { dialectFor } from '../adapters/otel-sql.js';
+import http from 'node:http';
+import { traceHttpClient, adapterStats } from '../adapters/http.js';
+import { traceFetch } from '../adapters/fetch.js';
+import { publish, consumeMessage } from '../adapters/queue.js';
+import { listen, close, request } from './helpers/net.js';
 
 const { context, trace, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode } = api;
 const TID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -358,6 +363,40 @@ test('AC-007 suppressTracing: no span is recorded, nothing is injected, and it i
   assert.equal(cap.spans.map((x) => x.name), ['visible', 'unsuppressed', 'fresh']);
   assert.is(r.stats().suppressed, 4);
 });
+
+test('AC-007 suppressTracing set through the OTel API is honoured by tracewire\'s own http client, fetch and queue adapters (an OTel exporter\'s requests are never traced)', async () => {
+  const { cap, tracer } = setup();
+  const undoClient = traceHttpClient(tracer);
+  const undoFetch = traceFetch(tracer);
+  const seen: unknown[] = [];
+  const server = http.createServer((req, res) => { seen.push(req.headers.traceparent); res.end('ok'); });
+  const port = await listen(server);
+  const skippedBefore = adapterStats().noTraceSkipped;
+  try {
+    const carrier: Record<string, unknown> = {};
+    await context.with(suppressTracing(context.active()), async () => {
+      await request({ host: '127.0.0.1', port, path: '/exporter' });
+      await (await fetch(`http://127.0.0.1:${port}/exporter`)).text();
+      const inner = await publish(tracer, carrier, { system: 'rabbitmq', destination: 'q' }, (_c, span) => {
+        assert.not.ok(span.isRecording());
+        return otel_active_is_suppressed();
+      });
+      assert.ok(inner, 'the suppressed context stays active inside publish');
+      await consumeMessage(tracer, { traceparent: `00-${TID}-${SID}-01` }, { system: 'rabbitmq', destination: 'q' }, (span) => assert.not.ok(span.isRecording()));
+    });
+    assert.equal(seen, [undefined, undefined], 'no traceparent on the wire');
+    assert.equal(carrier, {}, 'nothing injected into the message');
+    assert.equal(cap.spans.map((x) => x.name), []);
+    assert.is(adapterStats().noTraceSkipped - skippedBefore, 2);
+    // and traced again once the suppression is left
+    await request({ host: '127.0.0.1', port, path: '/app' });
+    assert.equal(cap.spans.map((x) => x.name), ['GET']);
+  } finally {
+    undoClient(); undoFetch();
+    await close(server);
+  }
+});
+const otel_active_is_suppressed = (): boolean => api.context.active().getValue(Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING')) === true;
 
 test('AC-007 suppressTracing also holds for root spans (options.root), as in the OTel SDK', () => {
   const { cap, otel, reg: r } = setup();

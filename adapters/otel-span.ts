@@ -1,4 +1,4 @@
-// The OpenTelemetry API Span, implemented over a tracewire span: a thin monomorphic wrapper (4 fields)
+// The OpenTelemetry API Span, implemented over a tracewire span: a thin monomorphic wrapper (5 fields)
 // that applies the bridge's redaction before anything reaches the core; unsampled = non-recording.
 import type {
   Attributes as ApiAttributes, Exception, Link, Span as ApiSpan, SpanAttributeValue, SpanContext as ApiSpanContextShape,
@@ -150,12 +150,15 @@ export class BridgeSpan implements ApiSpan {
   /** The recording tracewire span, or null (unsampled, remote or invalid). */
   readonly rec: Span | null;
   private sc: ApiSpanContext | null;
+  /** Type of the last exception recorded: error.type once the span fails (status ERROR), not before. */
+  private exc: string | null;
 
   constructor(b: Bridge, core: SpanContextLike) {
     this.b = b;
     this.core = core;
     this.rec = core instanceof Span ? core : null;
     this.sc = null;
+    this.exc = null;
   }
 
   spanContext(): ApiSpanContext {
@@ -210,6 +213,7 @@ export class BridgeSpan implements ApiSpan {
     const rec = this.rec;
     if (rec === null || status == null) return this;
     const msg = status.message;
+    if (status.code === 2 && this.exc !== null && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', this.exc);
     if (status.code === 2 && typeof msg === 'string' && msg.length > 0) {
       // Error messages often quote data (pg: `invalid input syntax for type integer: "..."`).
       if (this.b.messages) rec.setStatus(2, msg);
@@ -233,12 +237,17 @@ export class BridgeSpan implements ApiSpan {
     return this.rec !== null && this.rec.isRecording();
   }
 
-  /** error.type on the span and an `exception` event with exception.type; the message only if the tracer records messages. */
+  /**
+   * An `exception` event with exception.type; the message only if the tracer records messages. error.type only
+   * when the span fails (status ERROR, set before or after) and none was set explicitly: a handled exception on a
+   * span that succeeds is no error (semconv error.type: "SHOULD NOT be set if the operation completed successfully").
+   */
   recordException(exception: Exception, time?: TimeInput): void {
     const rec = this.rec;
     if (rec === null || !rec.isRecording()) return;
     const type = typeof exception === 'string' ? '_OTHER' : errorType(exception);
-    rec.setAttribute('error.type', type);
+    this.exc = type;
+    if (rec.status === 2 && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', type);
     const attrs: Attributes = { 'exception.type': type };
     if (this.b.messages) {
       const m = typeof exception === 'string' ? exception : exception?.message;

@@ -177,9 +177,10 @@ test('AC-007 recordException records error.type and an exception event; the mess
   s.recordException(new TypeError('user bob@example.com not found'));
   s.recordException('plain string secret');
   s.setAttribute('exception.message', 'bob@example.com');
+  s.setStatus({ code: SpanStatusCode.ERROR });
   s.end();
   const x = named(cap, 'e');
-  assert.is(x.getAttribute('error.type'), '_OTHER'); // last one wins
+  assert.is(x.getAttribute('error.type'), '_OTHER'); // the failure's: the last exception recorded before it
   assert.equal(x.events.map((e) => [e.name, e.attrs]), [['exception', ['exception.type', 'TypeError']], ['exception', ['exception.type', '_OTHER']]]);
   assert.not.ok(JSON.stringify([x.attributes, x.events]).includes('bob@'));
   reg!();
@@ -194,6 +195,28 @@ test('AC-007 recordException records error.type and an exception event; the mess
   assert.equal(y.events[0]!.attrs, ['exception.type', 'ECONNREFUSED', 'exception.message', 'conn refused']);
   assert.is(y.events.length, 1);
   assert.is(y.statusMessage, 'conn refused');
+});
+
+test('AC-003 recordException: a handled exception on a span that succeeds sets no error.type; an explicit error.type is never overwritten', () => {
+  const { cap, otel } = setup();
+  const handled = otel.startSpan('handled');
+  handled.recordException(Object.assign(new Error('cache down'), { code: 'ECONNREFUSED' })); // fell back, succeeded
+  handled.end();
+  const explicit = otel.startSpan('explicit', { kind: SpanKind.CLIENT });
+  explicit.setAttribute('error.type', '503'); // a semconv-aware instrumentation's own
+  explicit.setStatus({ code: SpanStatusCode.ERROR });
+  explicit.recordException(new Error('Service Unavailable'));
+  explicit.end();
+  const after = otel.startSpan('status-first');
+  after.setStatus({ code: SpanStatusCode.ERROR }); // some instrumentations set the status before recording
+  after.recordException(new RangeError('x'));
+  after.recordException(new TypeError('y'));
+  after.end();
+  assert.is(named(cap, 'handled').getAttribute('error.type'), undefined);
+  assert.is(named(cap, 'handled').status, 0);
+  assert.equal(named(cap, 'handled').events.map((e) => e.attrs), [['exception.type', 'ECONNREFUSED']], 'the event is still recorded');
+  assert.is(named(cap, 'explicit').getAttribute('error.type'), '503');
+  assert.is(named(cap, 'status-first').getAttribute('error.type'), 'RangeError');
 });
 
 test('AC-002 an OTel span inside a tracewire span, and a tracewire span inside an OTel span, nest correctly', () => {

@@ -24,26 +24,42 @@ export function setResponseHeaders(cfg: ServerConfig, req: Req, res: Res, span: 
 }
 
 const kQueued = Symbol('tracewire.http.queued');
-/** Pipelined responses of recording spans still queued on a connection, as flat [cfg, res, ...] pairs. */
-type QSocket = Socket & { [kQueued]?: unknown[] | undefined };
+/** Pipelined responses of recording spans still waiting for the socket, as flat [cfg, res, ...] pairs from `head`. */
+class Queued {
+  items: unknown[] = [];
+  head = 0;
+}
+type QSocket = Socket & { [kQueued]?: Queued | undefined };
 
 /**
  * A pipelined response queued behind another (no socket yet) never emits 'close' on Node 20 when the
  * connection dies (lib/_http_server.js socketOnClose aborts the queued requests, not their responses; Node 24
  * also destroys them): its span ends on the socket's close instead. Only pipelined requests pay for this.
+ * A response leaves the list when Node gives it the socket (it then emits its own 'close'): a burst of
+ * pipelined requests is not kept in memory for the idle life of the keep-alive connection.
  */
 function trackQueued(cfg: ServerConfig, socket: QSocket | null, res: Res): void {
   if (socket === null || typeof socket.once !== 'function') return;
   let q = socket[kQueued];
-  if (q === undefined) { q = socket[kQueued] = []; socket.once('close', closeQueued); }
-  else while (q.length > 0 && (q[1] as Res).req[kSpan]?.ended !== false) q.splice(0, 2); // answered since: keep the list bounded
-  q.push(cfg, res);
+  if (q === undefined) { q = socket[kQueued] = new Queued(); socket.once('close', closeQueued); }
+  q.items.push(cfg, res);
+  res.once('socket', dequeued);
+}
+
+/** Node assigned the socket to a queued response (ServerResponse.assignSocket, in pipeline order): forget it. */
+function dequeued(this: Res, socket: QSocket): void {
+  const q = socket?.[kQueued];
+  if (q === undefined) return;
+  const items = q.items;
+  for (let i = q.head + 1; i < items.length; i += 2) if (items[i] === this) { items[i - 1] = items[i] = null; break; }
+  while (q.head < items.length && items[q.head + 1] === null) q.head += 2;
+  if (q.head >= items.length) { items.length = 0; q.head = 0; }
 }
 
 function closeQueued(this: QSocket): void {
   const q = this[kQueued];
   this[kQueued] = undefined;
-  if (q !== undefined) for (let i = 0; i < q.length; i += 2) finish(q[i] as ServerConfig, q[i + 1] as Res);
+  if (q !== undefined) for (let i = q.head; i < q.items.length; i += 2) if (q.items[i + 1] !== null) finish(q.items[i] as ServerConfig, q.items[i + 1] as Res);
 }
 
 /** Append our entry to an existing Server-Timing value (a list header, RFC 9110 §5.3). */

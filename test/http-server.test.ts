@@ -205,6 +205,34 @@ test('AC-001 pipelined requests: a response queued behind one that never answers
   }
 });
 
+test('AC-007 pipelined requests: answered responses are not kept on the idle keep-alive connection (bounded memory)', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  let conn: net.Socket | null = null;
+  const server = http.createServer(withTracing(tracer, (req, res) => { conn = req.socket; setImmediate(() => res.end('ok')); }) as http.RequestListener);
+  const port = await listen(server);
+  const N = 50;
+  const sock = net.connect(port, '127.0.0.1');
+  sock.on('error', () => {});
+  let text = '';
+  await new Promise<void>((resolve) => {
+    sock.on('data', (d) => { text += d; if (text.split('HTTP/1.1 200').length - 1 >= N) resolve(); });
+    sock.write(Array.from({ length: N }, (_, i) => `GET /r${i} HTTP/1.1\r\nHost: h\r\n\r\n`).join(''));
+  });
+  await settle(cap, N);
+  const held = conn as unknown as Record<symbol, unknown>;
+  const key = Object.getOwnPropertySymbols(held).find((k) => k.description === 'tracewire.http.queued');
+  const q = key === undefined ? undefined : held[key];
+  const list = Array.isArray(q) ? q : q === undefined ? [] : (q as { items: unknown[]; head: number }).items.slice((q as { head: number }).head);
+  const responses = list.filter((x) => x instanceof http.ServerResponse).length;
+  sock.destroy();
+  await close(server);
+  assert.is(cap.spans.length, N);
+  assert.ok(key, 'the burst was pipelined (responses were queued)');
+  assert.is(responses, 0, 'no finished response held by the connection');
+  assert.is(tracer.stats().endedTwice, 0);
+});
+
 test('AC-001 trace headers with and without handler headers set earlier: no duplicates, the handler\'s own x-trace-id wins', async () => {
   const { cap, server, port } = await serve((req, res) => {
     if (req.url === '/implicit') { res.end('x'); return; }

@@ -13,9 +13,14 @@ export interface AmqpMessageLike {
 }
 /** The amqplib (promise API) channel methods the recipe uses. */
 export interface AmqpChannelLike {
-  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions): boolean;
+  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions, confirm?: AmqpConfirmCallback): boolean;
+  /** Present on a ConfirmChannel (createConfirmChannel): the broker acks or nacks every publish. */
+  waitForConfirms?: () => Promise<void>;
   consume(queue: string, onMessage: (msg: AmqpMessageLike | null) => void, options?: Record<string, unknown>): Promise<{ consumerTag: string }>;
 }
+
+/** A ConfirmChannel's per-message callback: an error when the broker nacked the message (or the channel closed first). */
+export type AmqpConfirmCallback = (err: unknown, ok?: unknown) => void;
 
 const SYSTEM = 'rabbitmq';
 
@@ -26,9 +31,11 @@ function isTemporary(name: string): boolean {
 
 /**
  * `channel.publish` under a PRODUCER span `publish <exchange>` (the queue name for the default exchange),
- * with traceparent/tracestate added to a copy of `options.headers`.
+ * with traceparent/tracestate added to a copy of `options.headers`. On a ConfirmChannel the span ends at the
+ * broker's ack and a nack (e.g. `x-overflow: reject-publish`) is recorded on it; `confirm`, amqplib's
+ * per-message callback, is called after.
  */
-export function publishAmqp(tracer: Tracer, channel: AmqpChannelLike, exchange: string, routingKey: string, content: Buffer, options: AmqpPublishOptions = {}): boolean {
+export function publishAmqp(tracer: Tracer, channel: AmqpChannelLike, exchange: string, routingKey: string, content: Buffer, options: AmqpPublishOptions = {}, confirm?: AmqpConfirmCallback): boolean {
   const headers: Record<string, unknown> = { ...options.headers };
   const destination = exchange === '' ? routingKey : exchange;
   const span = startPublish(tracer, headers, {
@@ -38,14 +45,27 @@ export function publishAmqp(tracer: Tracer, channel: AmqpChannelLike, exchange: 
     messageId: options.messageId,
     attributes: { 'messaging.rabbitmq.destination.routing_key': routingKey },
   });
+  // A confirm channel calls back once per publish (ack, nack, or the channel closing): only there the span waits for it.
+  const confirmed = typeof channel.waitForConfirms === 'function' && span.isRecording();
   try {
-    return channel.publish(exchange, routingKey, content, { ...options, headers });
+    return confirmed
+      ? channel.publish(exchange, routingKey, content, { ...options, headers }, (err: unknown, ok?: unknown) => onConfirm(span, confirm, err, ok))
+      : confirm === undefined ? channel.publish(exchange, routingKey, content, { ...options, headers }) : channel.publish(exchange, routingKey, content, { ...options, headers }, confirm);
   } catch (err) {
     span.recordError(err);
+    if (confirmed) span.end(); // amqplib may still call back (channel closed): onConfirm sees it ended
     throw err;
   } finally {
+    if (!confirmed) span.end();
+  }
+}
+
+function onConfirm(span: AnySpan, confirm: AmqpConfirmCallback | undefined, err: unknown, ok: unknown): void {
+  if (!span.ended) { // the publish may have thrown and ended it already
+    if (err !== null && err !== undefined) span.recordError(err);
     span.end();
   }
+  if (confirm !== undefined) confirm(err, ok);
 }
 
 /** `channel.sendToQueue` equivalent: publish to the default exchange. */

@@ -79,6 +79,32 @@ test('AC-002 RabbitMQ (amqplib): context in the message headers, consumer under 
   }
 });
 
+test('AC-003 RabbitMQ confirm channel: a publish the broker nacks (reject-publish overflow) is an error on its PRODUCER span; the confirm callback still runs', async () => {
+  if (!(await need('RabbitMQ', 5672))) return;
+  type ConfirmChannel = AmqpChannelLike & { assertQueue(q: string, o: object): Promise<unknown>; waitForConfirms(): Promise<void>; close(): Promise<void> };
+  const amqp = require('amqplib') as { connect(url: string): Promise<{ createConfirmChannel(): Promise<ConfirmChannel>; close(): Promise<void> }> };
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const ch = await conn.createConfirmChannel();
+  const queue = 'tracewire-test-' + randomUUID();
+  try {
+    await ch.assertQueue(queue, { exclusive: true, autoDelete: true, arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
+    const { pc, producer } = pair();
+    const answers: string[] = [];
+    publishAmqp(producer, ch, '', queue, Buffer.from('first'), {}, (err) => answers.push(err ? 'nack' : 'ack'));
+    publishAmqp(producer, ch, '', queue, Buffer.from('second'), {}, (err) => answers.push(err ? 'nack' : 'ack'));
+    await deadline(ch.waitForConfirms().catch(() => {}), 5000, 'confirms');
+    assert.equal(answers, ['ack', 'nack']);
+    assert.is(pc.spans.length, 2);
+    assert.is(producer.stats().endedTwice, 0);
+    assert.is(pc.spans[0]!.status, 0, 'acked: no error');
+    assert.is(pc.spans[1]!.status, 2, 'nacked: the message was not accepted');
+    assert.ok(pc.spans[1]!.getAttribute('error.type'));
+  } finally {
+    await ch.close().catch(() => {});
+    await conn.close().catch(() => {});
+  }
+});
+
 test('AC-002 Redis (bullmq): context in the job options, worker span under the producer, job data untouched', async () => {
   // Needs Redis on 127.0.0.1:6379.
   if (!(await need('Redis', 6379))) return;

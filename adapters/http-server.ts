@@ -290,6 +290,10 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   const own = Object.prototype.hasOwnProperty.call(s, 'emit');
   const orig = s.emit as (...a: unknown[]) => boolean;
   s[kOrigEmit] = own ? (orig as Server['emit']) : null;
+  // Node answers an HTTP/1.1 request without Host 400 itself, with no event (parserOnIncoming, RFC 9112 §3.2):
+  // no span, no trace headers, no count. The same answer is given here, to a traced request.
+  const requireHost = s.requireHostHeader !== false;
+  if (requireHost) { s.requireHostHeader = false; s[kRequireHost] = true; }
   s.emit = function tracedEmit(this: Server, event: string | symbol, req: Req, res: Res): boolean {
     // checkContinue / checkExpectation replace 'request' for `Expect:` requests when the server listens for them.
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
@@ -298,6 +302,7 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
       return orig.apply(this, arguments as unknown as unknown[]);
     }
     const span = startRequest(cfg, req, res);
+    if (requireHost && req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) return missingHost(res);
     if (span === undefined) { leaveStale(req); return orig.call(this, event, req, res); }
     enterRequest(req, span);
     try {
@@ -361,7 +366,15 @@ function onDropRequest(cfg: ServerConfig, req: Req, socket: Socket | null): void
   if (res == null || res.req !== req || startRequest(cfg, req, res) === undefined) httpStats.clientErrors++;
 }
 
-type Patched = { emit: Server['emit']; [kOrigEmit]?: Server['emit'] | null };
+/** Node's own answer to an HTTP/1.1 request without Host (lib/_http_server.js), the handler not called. */
+function missingHost(res: Res): boolean {
+  res.writeHead(400, ['Connection', 'close']); // a 4xx is the client's error, not the server span's (semconv)
+  res.end();
+  return true;
+}
+
+const kRequireHost = Symbol.for('tracewire.http.requireHost');
+type Patched = { emit: Server['emit']; requireHostHeader?: boolean; [kOrigEmit]?: Server['emit'] | null; [kRequireHost]?: boolean };
 
 /** Undo traceServer: the server's emit is exactly what it was. */
 export function untraceServer(server: Server): void {
@@ -371,4 +384,5 @@ export function untraceServer(server: Server): void {
   if (orig === null) delete (s as Partial<Patched>).emit;
   else s.emit = orig;
   delete s[kOrigEmit];
+  if (s[kRequireHost] === true) { if (s.requireHostHeader === false) s.requireHostHeader = true; delete s[kRequireHost]; }
 }

@@ -650,6 +650,39 @@ test('AC-001 traceServer: errors before any request object (bad request line, he
   }
 });
 
+test('AC-001 traceServer: an HTTP/1.1 request without Host gets Node\'s 400 with the trace headers and a span (Node answers it with no event)', async () => {
+  const raw = (port: number, text: string): Promise<string> => new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    let b = '';
+    c.on('data', (d) => (b += d)); c.on('close', () => resolve(b)); c.on('error', () => {});
+    c.write(text);
+  });
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  let called = 0;
+  const server = traceServer(tracer, http.createServer((_req, res) => { called++; res.end('ok'); }));
+  const port = await listen(server);
+  const reply = await raw(port, 'GET /x HTTP/1.1\r\n\r\n');
+  const ok = await raw(port, 'GET /y HTTP/1.0\r\n\r\n'); // HTTP/1.0 needs no Host
+  await settle(cap, 2);
+  await close(server);
+  assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n/);
+  const s = cap.spans.find((x) => x.getAttribute('url.path') === '/x');
+  assert.ok(s, 'a span for the refused request');
+  assert.ok(reply.includes(`\r\nx-trace-id: ${s!.traceId}\r\n`), reply);
+  assert.is(s!.getAttribute('http.response.status_code'), 400);
+  assert.is(called, 1, 'the handler never sees the refused request');
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+  untraceServer(server);
+  assert.is(server.requireHostHeader, true, 'restored by untraceServer');
+  // a server that allows requests without Host still passes them to its handler
+  const lax = traceServer(tracer, http.createServer({ requireHostHeader: false }, (_req, res) => { called++; res.end('ok'); }));
+  const laxPort = await listen(lax);
+  assert.match(await raw(laxPort, 'GET /z HTTP/1.1\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+  await close(lax);
+  assert.is(called, 2);
+});
+
 test('AC-001 traceServer: a pipelined request Node refuses with 503 past maxRequestsPerSocket (no request event) is counted', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'orders', processor: cap });

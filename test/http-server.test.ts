@@ -674,7 +674,7 @@ test('AC-001 traceServer: an HTTP/1.1 request without Host gets Node\'s 400 with
   assert.is(called, 1, 'the handler never sees the refused request');
   assert.match(ok, /^HTTP\/1\.1 200 /);
   untraceServer(server);
-  assert.is(server.requireHostHeader, true, 'restored by untraceServer');
+  assert.is((server as unknown as { requireHostHeader?: boolean }).requireHostHeader, true, 'restored by untraceServer');
   // a server that allows requests without Host still passes them to its handler
   const lax = traceServer(tracer, http.createServer({ requireHostHeader: false }, (_req, res) => { called++; res.end('ok'); }));
   const laxPort = await listen(lax);

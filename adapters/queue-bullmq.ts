@@ -7,7 +7,7 @@ import { storage } from '../src/context.js';
 import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface BullQueueLike<J = { id?: string | undefined }> { name: string; add(name: string, data: unknown, opts?: Record<string, unknown>): Promise<J> }
-export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; repeatJobKey?: string | undefined; opts?: { telemetry?: { metadata?: string } } }
+export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; repeatJobKey?: string | undefined; opts?: { telemetry?: { metadata?: string }; tm?: string } }
 
 const SYSTEM = 'bullmq';
 /**
@@ -33,9 +33,13 @@ export async function addJob<J extends { id?: string | undefined }>(tracer: Trac
   }
 }
 
-/** The carrier stored by addJob, or null when absent or not ours. */
+/**
+ * The carrier stored by addJob, or null when absent or not ours. A sandboxed (file) processor gets the job's
+ * options as stored in Redis, telemetry.metadata under its short key `tm` (bullmq Job.optsAsJSON).
+ */
 export function jobCarrier(job: BullJobLike): Carrier | null {
-  const m = job.opts?.telemetry?.metadata;
+  const o = job.opts;
+  const m = o?.telemetry?.metadata ?? o?.tm;
   if (typeof m !== 'string' || m.length > MAX_METADATA || m.charCodeAt(0) !== 123) return null;
   try {
     const v: unknown = JSON.parse(m);

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createTracer, SpanKind, type Span } from '../src/index.js';
 import { consumeAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { addJob, processJob } from '../adapters/queue-bullmq.js';
@@ -131,6 +132,30 @@ test('AC-002 Redis (bullmq): context in the job options, worker span under the p
     assert.is(pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!.getAttribute('messaging.message.id'), String(job.id));
   } finally {
     await worker.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+  }
+});
+
+test('AC-002 Redis (bullmq): a sandboxed (file) processor\'s span is the child of the producer (its job options arrive encoded: telemetry.metadata as tm)', async () => {
+  if (!(await need('Redis', 6379))) return;
+  const { Queue, Worker, QueueEvents } = await import('bullmq');
+  const name = 'tracewire-test-' + randomUUID();
+  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  const queue = new Queue(name, { connection });
+  const events = new QueueEvents(name, { connection });
+  const worker = new Worker(name, fileURLToPath(new URL('./helpers/bullmq-sandboxed-processor.ts', import.meta.url)), { connection });
+  const { pc, producer } = pair();
+  try {
+    await events.waitUntilReady();
+    const job = await addJob(producer, queue, 'welcome', { body: SECRET_BODY });
+    const seen = await deadline(job.waitUntilFinished(events, 20000), 21000, 'sandboxed job') as { traceId: string; parentSpanId: string };
+    const prod = pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+    assert.is(seen.traceId, prod.traceId, 'one trace across the queue');
+    assert.is(seen.parentSpanId, prod.spanId, 'the sandboxed consumer is the child of the producer');
+  } finally {
+    await worker.close();
+    await events.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();
   }

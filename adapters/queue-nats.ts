@@ -10,6 +10,8 @@ export interface NatsMsgLike { subject: string; reply?: string; data: Uint8Array
 export interface NatsConnectionLike {
   publish(subject: string, payload?: Uint8Array | string, options?: { headers?: NatsHeadersLike; reply?: string }): void;
   subscribe(subject: string, options?: { queue?: string; callback?: (err: Error | null, msg: NatsMsgLike) => void; [k: string]: unknown }): unknown;
+  /** nats.js keeps its ConnectionOptions here: `inboxPrefix` replaces `_INBOX` in request/reply subjects. */
+  options?: { inboxPrefix?: string };
 }
 
 const SYSTEM = 'nats';
@@ -22,6 +24,18 @@ export interface NatsPublishOptions {
   /** ...or the nats module's `headers` factory to make them. One of the two is required. */
   createHeaders?: () => NatsHeadersLike;
   reply?: string;
+  /**
+   * The subject is a temporary reply inbox (span named `publish` alone). Detected for `_INBOX.` and this
+   * connection's `inboxPrefix`; set it when replying to a requester whose connection uses another prefix.
+   */
+  temporary?: boolean;
+}
+
+/** A reply inbox: nats.js's default prefix, or the one this connection was configured with. */
+function isInbox(nc: NatsConnectionLike, subject: string): boolean {
+  if (subject.startsWith(INBOX)) return true;
+  const p = nc.options?.inboxPrefix;
+  return typeof p === 'string' && p.length > 0 && subject.length > p.length && subject.charCodeAt(p.length) === 46 && subject.startsWith(p);
 }
 
 /** `nc.publish` under a PRODUCER span `publish <subject>`, context in the message headers. */
@@ -29,7 +43,7 @@ export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: str
   const h = options.headers ?? options.createHeaders?.();
   if (h === undefined) throw new TypeError('tracewire/queue-nats: publishNats needs options.headers or options.createHeaders (the nats `headers` function)');
   const carrier: Record<string, string> = {};
-  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, temporary: subject.startsWith(INBOX) });
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, temporary: options.temporary ?? isInbox(nc, subject) });
   try {
     for (const k in carrier) h.set(k, carrier[k]!);
     // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set

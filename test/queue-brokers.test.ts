@@ -187,6 +187,29 @@ test('AC-002 NATS: context in the message headers, subscriber span under the pub
   }
 });
 
+test('AC-003 NATS with a custom inboxPrefix: a reply published to the requester\'s inbox is a temporary destination (one span name, not one per request)', async () => {
+  if (!(await need('NATS', 4222))) return;
+  const { connect, headers } = await import('nats');
+  const nc = await connect({ servers: '127.0.0.1:4222', inboxPrefix: 'app.inbox' });
+  try {
+    const subject = 'tracewire.test.' + randomUUID();
+    const { cc, consumer } = pair(); // the reply's PRODUCER span is made by the tracer of the active CONSUMER span
+    const conn = nc as unknown as NatsConnectionLike;
+    subscribeNats(consumer, conn, subject, (msg) => publishNats(consumer, conn, msg.reply!, msg.data, { createHeaders: headers }));
+    await nc.flush();
+    for (let i = 0; i < 2; i++) await deadline(nc.request(subject, 'ping', { timeout: 2000 }), 3000, 'nats reply');
+    publishNats(consumer, conn, 'other.app.inbox.XYZ', 'x', { createHeaders: headers }); // the prefix must start the subject
+    publishNats(consumer, conn, 'replies.' + randomUUID(), 'x', { createHeaders: headers, temporary: true }); // another requester's prefix
+    const prod = () => cc.spans.filter((s) => s.kind === SpanKind.PRODUCER);
+    for (let i = 0; i < 50 && prod().length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(prod().map((s) => s.name), ['publish', 'publish', 'publish other.app.inbox.XYZ', 'publish']);
+    assert.is(prod()[0]!.getAttribute('messaging.destination.temporary'), true);
+    assert.match(String(prod()[0]!.getAttribute('messaging.destination.name')), /^app\.inbox\./);
+  } finally {
+    await nc.close();
+  }
+});
+
 test('AC-002 RabbitMQ: a connection opened inside a request span does not make that span the parent or a link of every message (js#4001)', async () => {
   if (!(await need('RabbitMQ', 5672))) return;
   const amqp = require('amqplib') as { connect(url: string): Promise<{ createChannel(): Promise<AmqpChannelLike & { assertQueue(q: string, o: object): Promise<unknown>; ack(m: AmqpMessageLike): void; close(): Promise<void> }>; close(): Promise<void> }> };

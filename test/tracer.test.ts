@@ -180,7 +180,7 @@ test('AC-007 startSpan never throws into the host: a links option that is not it
   const s = tracer.startSpan('x', { links: 5 as never, kind: 7 }) as Span;
   assert.is(s.kind, SpanKind.INTERNAL, 'kind 7 is no OTLP kind: INTERNAL');
   assert.is(tracer.stats().linksDropped, 1);
-  const p = tracer.startSpan('y', { links: [null, 'x' as never], kind: 'server' as never }) as Span;
+  const p = tracer.startSpan('y', { links: [null, 'x'] as never, kind: 'server' as never }) as Span;
   assert.is(p.kind, SpanKind.INTERNAL);
   for (const k of [0, 6, 1, 5]) assert.is((tracer.startSpan('k', { kind: k }) as Span).kind, k === 0 || k === 6 ? SpanKind.INTERNAL : k);
   assert.is(tracer.stats().linksDropped, 2, "'x' is no context: counted; null is skipped");

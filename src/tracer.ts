@@ -247,20 +247,22 @@ export class Tracer {
     const allow = policy.allow;
     let a: unknown[] | null = null;
     let n = 0;
-    for (const k in attributes) {
-      let v: unknown = attributes[k];
-      // typeof compared in place: a `const t = typeof v` is a Typeof builtin call per value (4 attributes: 89 -> 72 ns on Node 20, 74 -> 54 on Node 24)
-      const plain = typeof v === 'string' ? v.length <= policy.maxValueLength : typeof v === 'number' || typeof v === 'boolean';
-      if (!plain && (v === undefined || v === null)) continue;
-      if (k.length === 0) { this.attrStats.invalid++; continue; } // as setAttribute('')
-      if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-      if (!plain) { v = sanitizeValue(v as AttributeValue, policy, this.attrStats); if (v === undefined) continue; }
-      if (n >= policy.maxCount) { this.dropInitial(span); continue; }
-      if (a === null) a = this.takeAttrArray();
-      a[2 * n] = k;
-      a[2 * n + 1] = v;
-      n++;
-    }
+    try {
+      for (const k in attributes) {
+        let v: unknown = attributes[k];
+        // typeof compared in place: a `const t = typeof v` is a Typeof builtin call per value (4 attributes: 89 -> 72 ns on Node 20, 74 -> 54 on Node 24)
+        const plain = typeof v === 'string' ? v.length <= policy.maxValueLength : typeof v === 'number' || typeof v === 'boolean';
+        if (!plain && (v === undefined || v === null)) continue;
+        if (k.length === 0) { this.attrStats.invalid++; continue; } // as setAttribute('')
+        if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
+        if (!plain) { v = sanitizeValue(v as AttributeValue, policy, this.attrStats); if (v === undefined) continue; }
+        if (n >= policy.maxCount) { this.dropInitial(span); continue; }
+        if (a === null) a = this.takeAttrArray();
+        a[2 * n] = k;
+        a[2 * n + 1] = v;
+        n++;
+      }
+    } catch { this.attrStats.invalid++; } // a getter or Proxy trap that throws: what was read is kept, never a throw into the host
     span.setAttrs(a, n);
   }
 

@@ -188,6 +188,20 @@ test('AC-007 startSpan never throws into the host: a links option that is not it
   assert.is(cap.spans.length, 2);
 });
 
+test('AC-007 initial attributes with a throwing getter or a Proxy whose keys cannot be listed: counted, never a throw out of startSpan', () => {
+  const { tracer } = setup();
+  const attrs = { ok: 1, get bad(): number { throw new Error('getter'); }, after: 2 };
+  const s = tracer.startSpan('x', { attributes: attrs as never }) as Span;
+  assert.equal(s.attributes, { ok: 1 }, 'what was read before the throw is kept');
+  assert.is(tracer.stats().attributes.invalid, 1);
+  const proxy = new Proxy({}, { ownKeys() { throw new Error('trap'); } });
+  const p = tracer.startSpan('y', { attributes: proxy as never }) as Span;
+  assert.equal(p.attributes, {});
+  assert.is(tracer.stats().attributes.invalid, 2);
+  s.setAttribute('later', true); // the span works as any
+  assert.equal(s.attributes, { ok: 1, later: true });
+});
+
 test('durations come from a monotonic clock, not Date.now()', async () => {
   const { tracer } = setup();
   const realNow = Date.now;

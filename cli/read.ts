@@ -4,6 +4,7 @@ import { createReadStream, statSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeRequest } from './decode.js';
 import type { Model } from './model.js';
+import { clean } from './term.js';
 
 /** The OTLP client MUST NOT send more than 64 MiB (specification.md): a longer line is not ours. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -91,7 +92,8 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
   const maxLine = o.maxLineBytes ?? MAX_LINE_BYTES;
   const needle = o.traceId !== undefined ? [Buffer.from(o.traceId), Buffer.from(o.traceId.toUpperCase())] : null;
   const report = (line: number, msg: string): void => {
-    if (++stats.warnings <= MAX_WARNINGS) warn(`${file}:${line}: ${msg}`);
+    // clean(): JSON.parse's message quotes the bad line's bytes, which may be escape sequences
+    if (++stats.warnings <= MAX_WARNINGS) warn(`${clean(file, 300)}:${line}: ${clean(msg, 300)}`);
   };
   let lineNo = 0;
   let parts: Buffer[] = [];

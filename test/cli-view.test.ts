@@ -143,6 +143,16 @@ test('AC-004 view: malformed lines are reported with their line number and the r
   assert.is(JSON.parse(v.out).spans, 7);
 });
 
+test('AC-004 view: a malformed line\'s bytes quoted in the warning cannot drive the terminal', async () => {
+  const f = join(dir, 'hostile-line.jsonl');
+  writeFileSync(f, otlpLine(trace) + '\n\x1b]0;pwned\x07\x1b[2J\u009b1A{"x":\n');
+  const r = await cli(['services', '--file', f]);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, `${f}:2: malformed JSON line skipped`);
+  assert.not.ok(/[\x1b\x07\u009b]/.test(r.err), JSON.stringify(r.err));
+  assert.match(r.err, '\\x1b]0;pwned\\x07');
+});
+
 test('AC-004 view: the default file and its rotated siblings are read; a missing file is a clear error (exit 2)', async () => {
   const d = join(dir, 'rotated');
   mkdirSync(d);

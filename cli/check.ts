@@ -1,7 +1,7 @@
 // `tracewire check <url>`: the W3C Trace Context acceptance contract as an executable CI check: send
 // no/valid/invalid/duplicated traceparent headers and a huge tracestate, read the trace ID the service
 // returns (server-timing, traceresponse or x-trace-id), and verify preservation, restart and liveness.
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { EXIT_FINDING, EXIT_OK, EXIT_USAGE, OUTPUT_HELP, OUTPUT_OPTIONS, UsageError, num, out, styleFor, type Command, type Values } from './args.js';
@@ -152,9 +152,16 @@ ${OUTPUT_HELP}
     for (const h of Array.isArray(raw) ? (raw as string[]) : []) {
       const i = h.indexOf(':');
       if (i <= 0) throw new UsageError(`--header expects 'name: value', got '${clean(h, 60)}'`);
-      headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+      const name = h.slice(0, i).trim().toLowerCase();
+      const value = h.slice(i + 1).trim();
+      // node:http throws these synchronously from request(): a usage error here, not exit 70 mid-run
+      try { validateHeaderName(name); validateHeaderValue(name, value); } catch {
+        throw new UsageError(`--header '${clean(h, 60)}' is not a valid HTTP header (name a token, value without control characters)`);
+      }
+      headers[name] = value;
     }
     const method = typeof v.method === 'string' ? v.method.toUpperCase() : 'GET';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Z-]+$/.test(method)) throw new UsageError(`--method '${clean(method, 40)}' is not an HTTP method (a token, RFC 9110 §5.6.2)`);
     const { results, unreachable } = await runChecks(url, { timeoutMs: num(v, 'timeout', 5000, 1, 600_000), method, headers });
     if (unreachable !== null) {
       process.stderr.write(`tracewire check: cannot reach ${clean(url.href, 200)}: ${clean(unreachable, 200)}\n`);

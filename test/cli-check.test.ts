@@ -97,5 +97,15 @@ test('AC-007 check: an unreachable service and bad arguments are clear errors (e
   }
 });
 
+test('AC-007 check: a header or method node:http refuses is a usage error (exit 2), not an internal error (exit 70)', async () => {
+  for (const [args, msg] of [[['-H', 'x-a: b\x01c'], 'is not a valid HTTP header'], [['-H', 'bad name: x'], 'is not a valid HTTP header'],
+    [['--method', 'GE T'], 'is not an HTTP method']] as Array<[string[], string]>) {
+    const x = await cli(['check', 'http://127.0.0.1:1/', ...args]);
+    assert.is(x.code, 2, `${args.join(' ')}: ${x.err}`);
+    assert.match(x.err, msg);
+    assert.not.match(x.err, 'unexpected error');
+  }
+});
+
 test.after(() => { for (const s of servers) { s.close(); s.closeAllConnections(); } });
 test.run();

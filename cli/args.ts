@@ -37,8 +37,8 @@ export const FILE_OPTIONS: Options = {
   progress: { type: 'boolean' },
   ...OUTPUT_OPTIONS,
 };
-export const FILE_HELP = `  -f, --file <path>   span file (OTLP/JSON lines); repeatable; rotated siblings <path>.1, .2 ... are read too
-                      (default: ./${DEFAULT_FILE})
+export const FILE_HELP = `  -f, --file <path>   span file (OTLP/JSON lines, plain, gzip or zstd); repeatable; rotated siblings
+                      <path>.1, .2 ... (and .2.gz ...) are read too (default: ./${DEFAULT_FILE})
   --progress          show read progress on stderr (default: only on a terminal)`;
 export const OUTPUT_HELP = `  --json              machine-readable output
   --color, --no-color force colours on or off (default: on a terminal, unless NO_COLOR is set)`;

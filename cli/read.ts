@@ -1,6 +1,8 @@
 // Streaming reader for OTLP/JSON lines (one ExportTraceServiceRequest per line, as the file exporter
 // writes): lines are cut from the byte stream, so memory is bounded by the longest line, never the file.
-import { createReadStream, statSync, readdirSync } from 'node:fs';
+import { createReadStream, statSync, readdirSync, openSync, readSync, closeSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+import type { Duplex, Readable } from 'node:stream';
 import { basename, dirname, join } from 'node:path';
 import { decodeRequest } from './decode.js';
 import type { Model } from './model.js';
@@ -48,7 +50,9 @@ export function expandFiles(files: readonly string[]): string[] {
       for (const e of readdirSync(dir)) {
         if (e.length <= base.length + 1 || !e.startsWith(base + '.')) continue;
         const suffix = e.slice(base.length + 1);
-        if (/^\d+$/.test(suffix)) rotated.push([Number(suffix), join(dir, e)]);
+        // logrotate's `compress` turns f.2 into f.2.gz
+        const m = /^(\d+)(?:\.gz)?$/.exec(suffix);
+        if (m !== null) rotated.push([Number(m[1]), join(dir, e)]);
       }
     } catch { rotated = []; }
     rotated.sort((a, b) => b[0] - a[0]);
@@ -131,12 +135,30 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
   };
 
   return new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-    stream.on('error', (e: NodeJS.ErrnoException) => reject(new InputError(`cannot read ${file}: ${e.code ?? e.message}`)));
+    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+    raw.on('error', (e: NodeJS.ErrnoException) => reject(new InputError(`cannot read ${file}: ${e.code ?? e.message}`)));
+    raw.on('data', (chunk: Buffer | string) => { stats.bytes += chunk.length; progress?.add(chunk.length); });
+    const unzip = decompressor(file);
+    const stream: Readable = unzip === null ? raw : raw.pipe(unzip);
+    // a compressed file cut short (still being written, or copied half-way): keep what was read, say so
+    unzip?.on('error', (e: Error) => {
+      if (ended) return;
+      report(lineNo + 1, `compressed data ends early or is corrupt (${e.message}): the rest of the file skipped`);
+      parts = []; partLen = 0; // the line it cut is torn
+      finish();
+    });
+    let ended = false;
+    const finish = (): void => {
+      if (ended) return;
+      ended = true;
+      if (partLen > 0) { const whole = Buffer.concat(parts); parts = []; partLen = 0; onLine(whole, 0, whole.length); }
+      else if (skipping) lineNo++;
+      raw.destroy();
+      resolve();
+    };
     stream.on('data', (chunk: Buffer | string) => {
+      if (ended) return;
       const buf = chunk as Buffer;
-      stats.bytes += buf.length;
-      progress?.add(buf.length);
       let start = 0;
       for (;;) {
         const nl = buf.indexOf(10, start);
@@ -159,12 +181,22 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
         } else parts.push(Buffer.from(buf.subarray(start))); // copy: the stream may reuse its chunk
       }
     });
-    stream.on('end', () => {
-      if (partLen > 0) { const whole = Buffer.concat(parts); onLine(whole, 0, whole.length); }
-      else if (skipping) lineNo++;
-      resolve();
-    });
+    stream.on('end', finish);
   });
+}
+
+/** gzip (logrotate, `gzip -k`) and zstd (the OpenTelemetry Collector file exporter's `compression: zstd`) by magic number. */
+function decompressor(file: string): Duplex | null {
+  const head = Buffer.alloc(4);
+  let n = 0;
+  try { const fd = openSync(file, 'r'); try { n = readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); } } catch { return null; } // the stream reports it
+  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
+  if (n === 4 && head.readUInt32LE(0) === 0xfd2fb528) {
+    const zstd = (zlib as unknown as { createZstdDecompress?: () => Duplex }).createZstdDecompress; // Node >= 22.15; @types/node 20 lacks it
+    if (typeof zstd === 'function') return zstd();
+    throw new InputError(`cannot read ${file}: zstd-compressed, which this Node.js ${process.version} cannot decompress (Node.js >= 22.15 can): run \`zstd -d ${file}\` first`);
+  }
+  return null;
 }
 
 /** Bytes-read progress on stderr, at most every 200 ms; `\r`-rewritten on a TTY, one line per second otherwise. */

@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
+import { gzipSync } from 'node:zlib';
+import { otlpLine, id16, id32, synthTrace, type SynthSpan } from '../cli/synth.js';
 
 import { cli as run, ROOT } from './helpers/cli-run.js';
 
@@ -176,6 +177,36 @@ test('AC-004 view: the default file and its rotated siblings are read; a missing
   const y = await cli(['services', '--file', dir]);
   assert.is(y.code, 2);
   assert.match(y.err, 'is a directory');
+});
+
+test('AC-004 view: gzip\'d files (logrotate\'s f.2.gz too) are read; a gzip cut short keeps its whole lines and says so', async () => {
+  const d = join(dir, 'gz');
+  mkdirSync(d);
+  const f = join(d, 'spans.jsonl');
+  writeFileSync(join(d, 'spans.jsonl.2.gz'), gzipSync(otlpLine(trace.slice(0, 2)) + '\n'));
+  writeFileSync(join(d, 'spans.jsonl.1'), otlpLine(trace.slice(2, 5)) + '\n');
+  writeFileSync(f, otlpLine(trace.slice(5)) + '\n');
+  const r = await cli(['view', T, '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spanCount, 7);
+  assert.is(r.err, '');
+  const whole = join(d, 'all.jsonl.gz');
+  writeFileSync(whole, gzipSync(otlpLine(trace) + '\n'));
+  const w = await cli(['view', T, '--file', whole, '--json']);
+  assert.is(w.code, 0, w.err);
+  assert.is(JSON.parse(w.out).spanCount, 7);
+  // 200 traces, one per line; the file cut in the middle (still being written, or copied half-way)
+  let text = '';
+  for (let t = 0; t < 200; t++) text += otlpLine(synthTrace(t, 5, 0x51)) + '\n';
+  const gz = gzipSync(text);
+  const cut = join(d, 'cut.jsonl.gz');
+  writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+  const c = await cli(['services', '--file', cut, '--json']);
+  assert.is(c.code, 0, c.err);
+  const traces = JSON.parse(c.out).traces as number;
+  assert.ok(traces > 10 && traces < 200, String(traces));
+  assert.match(c.err, `${cut}:${traces + 1}: compressed data ends early or is corrupt`);
+  assert.not.match(c.err, 'malformed JSON');
 });
 
 test('AC-004 view: several --file options are merged; --progress reports on stderr', async () => {

@@ -40,7 +40,7 @@ export const FILE_OPTIONS: Options = {
 export const FILE_HELP = `  -f, --file <path>   span file (OTLP/JSON lines, plain, gzip or zstd); repeatable; rotated siblings
                       <path>.1, .2 ... (and .2.gz ...) are read too (default: ./${DEFAULT_FILE})
   --progress          show read progress on stderr (default: only on a terminal)`;
-export const OUTPUT_HELP = `  --json              machine-readable output
+export const OUTPUT_HELP = `  --json              machine-readable output (an error too: {"error", "code", "exitCode"})
   --color, --no-color force colours on or off (default: on a terminal, unless NO_COLOR is set)`;
 
 export function parse(cmd: Command, argv: string[]): { values: Values; positionals: string[] } {

@@ -45,18 +45,25 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tracewire: unknown command '${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}'\n\n${mainHelp()}\n`);
     return EXIT_USAGE;
   }
+  // --json promises JSON on stdout in every path: an error too (`... --json | jq` must not read nothing)
+  let json = rest.includes('--json');
   try {
     const { values, positionals } = parse(cmd, rest);
+    json = values.json === true;
     if (values.help === true) { process.stdout.write(cmd.usage + '\n'); return 0; }
     return await cmd.run(values, positionals);
   } catch (e) {
+    const fail = (code: number, msg: string, kind: string): number => {
+      if (json) process.stdout.write(JSON.stringify({ error: msg, code: kind, exitCode: code }) + '\n');
+      return code;
+    };
     if (e instanceof UsageError) {
       process.stderr.write(`tracewire ${cmd.name}: ${e.message}\n(see: tracewire ${cmd.name} --help)\n`);
-      return EXIT_USAGE;
+      return fail(EXIT_USAGE, e.message, e.code);
     }
-    if (e instanceof InputError) { process.stderr.write(`tracewire ${cmd.name}: ${e.message}\n`); return EXIT_USAGE; }
+    if (e instanceof InputError) { process.stderr.write(`tracewire ${cmd.name}: ${e.message}\n`); return fail(EXIT_USAGE, e.message, e.code); }
     process.stderr.write(`tracewire ${cmd.name}: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 70; // EX_SOFTWARE: a bug in tracewire, not in the input
+    return fail(70, `unexpected error: ${(e as Error)?.message ?? String(e)}`, 'TW_ERR_INTERNAL'); // EX_SOFTWARE: a bug in tracewire, not in the input
   }
 }
 

@@ -248,6 +248,18 @@ test('every command has --help; bad usage exits 2 with the reason', async () => 
   assert.match(h.out, 'Usage: tracewire audit');
 });
 
+test('AC-004 --json: usage and input errors are JSON on stdout too (exit 2), so a pipe into jq never reads nothing', async () => {
+  for (const args of [['view', T, '--file', join(dir, 'nope.jsonl'), '--json'], ['view', 'zz', '--json'], ['services', '--bogus', '--json'],
+    ['audit', '--json', '--min-score', '200', '--file', file], ['check', 'http://127.0.0.1:1/', '--json', '-H', 'novalue']]) {
+    const r = await cli(args);
+    assert.is(r.code, 2, args.join(' '));
+    const j = JSON.parse(r.out);
+    assert.is(j.exitCode, 2);
+    assert.type(j.error, 'string');
+    assert.ok(r.err.includes(j.error), r.err);
+  }
+});
+
 test('bin/tracewire.mjs runs without TRACEWIRE_CLI_SOURCE (built dist/ when present, else the sources)', async () => {
   const r = await cli(['--version'], { env: { TRACEWIRE_CLI_SOURCE: undefined } });
   assert.is(r.code, 0, r.err);

@@ -103,7 +103,9 @@ export function fmtInt(n: number): string {
 
 /** A table with columns sized to their widest cell; `right` marks numeric columns. */
 export function table(header: string[], rows: string[][], right: boolean[] = [], style?: Style): string {
-  const w = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  // a loop, not Math.max(...rows): past ~120k rows (services --top 0) the spread overflows the stack
+  const w = header.map((h) => width(h));
+  for (const r of rows) for (let i = 0; i < w.length; i++) { const x = width(r[i] ?? ''); if (x > w[i]!) w[i] = x; }
   const line = (cells: string[]): string => cells.map((c, i) => (right[i] ? padStart(c, w[i]!) : padEnd(c, w[i]!))).join('  ').trimEnd();
   const head = line(header);
   return [style ? style.bold(head) : head, ...rows.map(line)].join('\n');

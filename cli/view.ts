@@ -65,7 +65,8 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
     (s.errors ? ' · ' + st.red(`${s.errors} error${s.errors === 1 ? '' : 's'}`) : '') +
     (s.orphans ? ' · ' + st.yellow(`${s.orphans} orphan span${s.orphans === 1 ? '' : 's'} (uninstrumented hop?)`) : '') +
     (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : ''));
-  const svcW = Math.min(20, Math.max(7, ...s.spans.map((r) => clean(r.service, 20).length)));
+  let svcW = 7; // a loop, not Math.max(...spans): a trace of ~120k+ spans overflows the stack
+  for (const r of s.spans) if (svcW < 20) svcW = Math.min(20, Math.max(svcW, clean(r.service, 20).length));
   const nameW = Math.max(24, Math.min(60, Math.floor(cols * 0.35)));
   const barW = Math.max(10, Math.min(50, cols - svcW - nameW - 42));
   lines.push(st.dim(`  ${padEnd('service', svcW)} ${padEnd('operation', nameW)} ${padStart('start', 8)} ${padStart('duration', 9)} ${padEnd('', barW + 2)} status  http`));

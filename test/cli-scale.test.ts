@@ -50,5 +50,20 @@ test('AC-006 scale: services and audit over 20,000 spans in 502 traces', async (
   assert.is(JSON.parse(rep.out).spans, 20_000);
 });
 
+test('AC-004 scale: a 150,000-span trace is drawn and 150,000 operations listed (no Math.max spread over every row)', async () => {
+  const f = join(dir, 'wide.jsonl');
+  const T = id32(1, 0x71de);
+  const N = 150_000;
+  const spans: SynthSpan[] = [{ trace: T, id: id16(0, 0x71), service: 'gw', name: 'batch', kind: 2, start: 0, dur: 1000 }];
+  for (let i = 1; i < N; i++) spans.push({ trace: T, id: id16(i, 0x71), parent: spans[0]!.id, service: 'gw', name: `GET /users/${i}`, kind: 1, start: i % 900, dur: 5 });
+  await writeSynthetic(f, { traces: 0, spansPerTrace: 0, perLine: 2000, extra: [spans] });
+  const v = await cli(['view', T, '--file', f]);
+  assert.is(v.code, 0, v.err);
+  assert.match(v.out, `Trace ${T}  ${N} spans`);
+  const s = await cli(['services', '--file', f, '--top', '0']);
+  assert.is(s.code, 0, s.err);
+  assert.match(s.out, /GET \/users\/149999\s+1\s/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

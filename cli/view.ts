@@ -47,7 +47,10 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
     spans.push(row);
   }
   const total = tr.end - tr.start;
-  const services = [...perService].map(([service, v]) => ({ service, spans: v.spans, selfMs: round(v.selfMs), share: total > 0 ? v.selfMs / total : 0 }))
+  // share of all self time, as `services` has it: parallel children make the sum exceed the trace's duration
+  let selfAll = 0;
+  for (const v of perService.values()) selfAll += v.selfMs;
+  const services = [...perService].map(([service, v]) => ({ service, spans: v.spans, selfMs: round(v.selfMs), share: selfAll > 0 ? v.selfMs / selfAll : 0 }))
     .sort((a, b) => b.selfMs - a.selfMs);
   return {
     traceId, spanCount: tr.size, durationMs: round(Number.isFinite(total) ? total : 0), errors, roots: tr.roots.length - orphans, orphans,

@@ -86,6 +86,22 @@ test('AC-004 view --json: spans in tree order with depth, offsets, durations, se
   assert.equal(j.services.map((s: { service: string }) => s.service).sort(), ['gateway', 'orders']);
 });
 
+test('AC-004 view: per-service shares of self time add up to 100% when children run in parallel', async () => {
+  const f = join(dir, 'parallel.jsonl');
+  const P = id32(3, 0xfa7);
+  const R = id16(0, 0xfa);
+  const s: SynthSpan[] = [{ trace: P, id: R, service: 'gw', name: 'GET /', kind: 2, start: 0, dur: 60 }];
+  ['a', 'b', 'c'].forEach((svc, i) => s.push({ trace: P, id: id16(i + 1, 0xfa), parent: R, service: svc, name: 'work', kind: 1, start: 5, dur: 50 }));
+  writeFileSync(f, otlpLine(s) + '\n');
+  const r = await cli(['view', P, '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  const shares = (JSON.parse(r.out).services as Array<{ service: string; share: number }>);
+  assert.ok(Math.abs(shares.reduce((a, x) => a + x.share, 0) - 1) < 1e-9, JSON.stringify(shares));
+  assert.ok(Math.abs(shares.find((x) => x.service === 'gw')!.share - 10 / 160) < 1e-9);
+  const t = await cli(['view', P, '--file', f]);
+  assert.match(t.out, /\ba\s+1\s+50\.0ms\s+31\.3%/);
+});
+
 test('AC-004 view: the ID may be a traceparent or a server-timing value; upper case works', async () => {
   for (const arg of [`00-${T}-${C1}-01`, `trace;desc=00-${T}-${C1}-01`, T.toUpperCase()]) {
     const r = await cli(['view', arg, '--file', file, '--json']);

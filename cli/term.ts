@@ -40,34 +40,78 @@ function isUnsafe(c: number): boolean {
     || c === 0x2028 || c === 0x2029 || c === 0xfeff;
 }
 
+/** A lone surrogate (half of a pair cut apart) is shown escaped too: a terminal would print U+FFFD. */
+const isLoneSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
+
 /**
  * Make an untrusted string safe and single-line for a terminal: every control or bidi character is
- * shown as a visible escape (`\x1b`, `\u202e`), so nothing in it is interpreted. Cut to `max` chars.
+ * shown as a visible escape (`\x1b`, `\u202e`), so nothing in it is interpreted. Cut to `max` terminal
+ * cells (a CJK character or an emoji takes two), never inside a surrogate pair.
  */
 export function clean(s: unknown, max = 200): string {
   const str = typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s);
   let out = '';
   let from = 0;
-  const n = Math.min(str.length, max + 1);
-  for (let i = 0; i < n; i++) {
+  // every visible code point is at least one cell, bar combining marks: 4 units per cell bounds the scan of a huge string
+  const n = Math.min(str.length, max * 4 + 2);
+  let i = 0;
+  for (; i < n; i++) {
     const c = str.charCodeAt(i);
-    if (!isUnsafe(c)) continue;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
+      const d = str.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) { i++; continue; } // a pair: a code point past U+FFFF, safe
+    }
+    if (!isUnsafe(c) && !isLoneSurrogate(c)) continue;
     out += str.slice(from, i) + (c < 0x100 ? '\\x' + c.toString(16).padStart(2, '0') : '\\u' + c.toString(16).padStart(4, '0'));
     from = i + 1;
   }
-  out += str.slice(from, n);
-  return out.length > max ? out.slice(0, max - 1) + '…' : out;
+  out += str.slice(from, i); // i may be n + 1: a pair straddling the bound is kept whole
+  return fit(out, max, i < str.length);
 }
 
-/** Visible width, ignoring our own SGR colour sequences (only ever added after clean()). */
+/** Cut a clean string to `max` cells with a trailing `…` (also when `cut`: the input was longer than what was read). */
+export function fit(s: string, max: number, cut = false): string {
+  let w = 0;
+  let keep = 0; // length of the longest prefix of at most max - 1 cells
+  for (let i = 0; i < s.length; i++) {
+    const c = s.codePointAt(i)!;
+    const step = c > 0xffff ? 2 : 1;
+    w += cells(c);
+    if (w > max) return s.slice(0, keep) + '…';
+    if (w <= max - 1) keep = i + step;
+    i += step - 1;
+  }
+  return cut ? s.slice(0, keep) + '…' : s;
+}
+
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+const WIDE_EMOJI = /^\p{Emoji_Presentation}$/u;
+
+/** Terminal cells of one code point (as wcwidth): 0 combining and format characters, 2 East Asian wide/fullwidth and emoji. */
+export function cells(c: number): number {
+  if (c < 0x300) return 1;
+  if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) || (c >= 0x3041 && c <= 0x33ff) || (c >= 0x3400 && c <= 0x4dbf)
+    || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xa000 && c <= 0xa4cf) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xac00 && c <= 0xd7a3)
+    || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe10 && c <= 0xfe19) || (c >= 0xfe30 && c <= 0xfe6f) || (c >= 0xff00 && c <= 0xff60)
+    || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) || (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd)) return 2;
+  const ch = String.fromCodePoint(c);
+  if (ZERO_WIDTH.test(ch)) return 0;
+  return WIDE_EMOJI.test(ch) ? 2 : 1;
+}
+
+/** Visible width in terminal cells, ignoring our own SGR colour sequences (only ever added after clean()). */
 export function width(s: string): number {
   let w = 0;
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) === 0x1b) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) {
       while (i < s.length && s[i] !== 'm') i++;
       continue;
     }
-    w++;
+    if (c < 0x300) { w++; continue; }
+    const cp = s.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    w += cells(cp);
   }
   return w;
 }

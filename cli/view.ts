@@ -2,7 +2,7 @@
 // bar, status, HTTP code, retries; the critical path marked with `*` (and coloured on a terminal).
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, UsageError, load, out, styleFor, traceIdArg, num, type Command, type Values } from './args.js';
 import { buildTree, criticalPath, selfTimes, walk, KIND_NAMES, ORPHAN, STATUS_ERROR, STATUS_NAMES, type Model, type TraceTree } from './model.js';
-import { bar, clean, fmtMs, fmtPct, padEnd, padStart, table, type Style } from './term.js';
+import { bar, clean, fit, fmtMs, fmtPct, padEnd, padStart, table, width, type Style } from './term.js';
 
 export interface TraceRow {
   spanId: string; parentSpanId: string; service: string; name: string; kind: string; depth: number;
@@ -69,7 +69,7 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
     (s.orphans ? ' · ' + st.yellow(`${s.orphans} orphan span${s.orphans === 1 ? '' : 's'} (uninstrumented hop?)`) : '') +
     (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : ''));
   let svcW = 7; // a loop, not Math.max(...spans): a trace of ~120k+ spans overflows the stack
-  for (const r of s.spans) if (svcW < 20) svcW = Math.min(20, Math.max(svcW, clean(r.service, 20).length));
+  for (const r of s.spans) if (svcW < 20) svcW = Math.min(20, Math.max(svcW, width(clean(r.service, 20))));
   const nameW = Math.max(24, Math.min(60, Math.floor(cols * 0.35)));
   const barW = Math.max(10, Math.min(50, cols - svcW - nameW - 42));
   lines.push(st.dim(`  ${padEnd('service', svcW)} ${padEnd('operation', nameW)} ${padStart('start', 8)} ${padStart('duration', 9)} ${padEnd('', barW + 2)} status  http`));
@@ -78,8 +78,7 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
     const deep = r.depth > MAX_INDENT;
     // past MAX_INDENT the depth is printed as a number, so deep chains keep room for the name
     const indent = deep ? '  '.repeat(MAX_INDENT / 2) + `[${r.depth}] └ ` : '  '.repeat(r.depth) + (r.depth > 0 ? '└ ' : '');
-    let name = indent + clean(r.name || '(no name)', nameW);
-    if (name.length > nameW) name = name.slice(0, nameW - 1) + '…';
+    const name = fit(indent + clean(r.name || '(no name)', nameW), nameW);
     const dur = r.durationMs ?? 0;
     const b = bar(r.startOffsetMs / total, (r.startOffsetMs + dur) / total, barW);
     const err = r.status === 'error';

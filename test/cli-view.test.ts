@@ -146,6 +146,25 @@ test('AC-004 view: hostile span names cannot drive the terminal (escape and cont
   }
 });
 
+test('AC-004 view: wide names (CJK, emoji) are cut by terminal cells: columns stay aligned, no surrogate pair is split', async () => {
+  const W = id32(4, 0xc7c);
+  const R = id16(0, 0xc7);
+  const f = join(dir, 'wide-names.jsonl');
+  writeFileSync(f, otlpLine([
+    { trace: W, id: R, service: 'svc' + '漢字'.repeat(20), name: 'a' + '\u{1F600}'.repeat(40), kind: 2, start: 0, dur: 10, http: 200 },
+    { trace: W, id: id16(1, 0xc7), parent: R, service: 'b', name: 'x' + '漢'.repeat(60), kind: 1, start: 1, dur: 5 },
+    { trace: W, id: id16(2, 0xc7), parent: R, service: 'c', name: 'plain', kind: 1, start: 6, dur: 3 },
+  ]) + '\n');
+  const r = await cli(['view', W, '--file', f, '--width', '120']);
+  assert.is(r.code, 0, r.err);
+  assert.not.ok(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(r.out), 'a lone surrogate');
+  // cells before the duration bar: CJK and emoji take two (every non-ASCII character here but the box drawing, └ and …)
+  const cellsTo = (l: string): number => { let w = 0; for (const ch of l.slice(0, l.indexOf('│'))) w += ch.codePointAt(0)! >= 0x1100 && ch !== '└' && ch !== '…' ? 2 : 1; return w; };
+  const rows = r.out.split('\n').filter((l) => l.includes('│'));
+  assert.is(rows.length, 3);
+  assert.equal(rows.map(cellsTo), rows.map(() => cellsTo(rows[2]!)), rows.join('\n'));
+});
+
 test('AC-004 view: malformed lines are reported with their line number and the rest is still read', async () => {
   const f = join(dir, 'mixed.jsonl');
   const badSpan = otlpLine([{ ...trace[0]!, trace: 'nothex' }]);

@@ -157,6 +157,8 @@ export function table(header: string[], rows: string[][], right: boolean[] = [],
 
 /** A horizontal bar from `from` to `to` (fractions 0..1) in `cols` cells. */
 export function bar(from: number, to: number, cols: number): string {
+  if (!Number.isFinite(from)) return ' '.repeat(cols); // a span without a start time: no bar, the columns after it stay put
+  if (!Number.isFinite(to)) to = from;
   const a = Math.max(0, Math.min(cols - 1, Math.floor(from * cols)));
   const b = Math.max(a + 1, Math.min(cols, Math.ceil(to * cols)));
   return ' '.repeat(a) + '█'.repeat(b - a) + ' '.repeat(cols - b);

@@ -165,6 +165,25 @@ test('AC-004 view: wide names (CJK, emoji) are cut by terminal cells: columns st
   assert.equal(rows.map(cellsTo), rows.map(() => cellsTo(rows[2]!)), rows.join('\n'));
 });
 
+test('AC-003 view: a span without start or end time keeps the row\'s columns (an empty bar, status and HTTP code in place)', async () => {
+  const N = id32(5, 0xc7c);
+  const R = id16(0, 0xc8);
+  const f = join(dir, 'no-times.jsonl');
+  const line = JSON.parse(otlpLine([
+    { trace: N, id: R, service: 'svc', name: 'root', kind: 2, start: 0, dur: 10, http: 200 },
+    { trace: N, id: id16(1, 0xc8), parent: R, service: 'svc', name: 'lost', kind: 3, start: 1, dur: 5, http: 503, status: 2 },
+  ]));
+  const sp = line.resourceSpans[0].scopeSpans[0].spans[1];
+  delete sp.startTimeUnixNano; delete sp.endTimeUnixNano;
+  writeFileSync(f, JSON.stringify(line) + '\n');
+  const r = await cli(['view', N, '--file', f]);
+  assert.is(r.code, 0, r.err);
+  const rows = r.out.split('\n').filter((l) => l.includes('│'));
+  assert.is(rows.length, 2);
+  assert.is(rows[1]!.lastIndexOf('│') - rows[1]!.indexOf('│'), rows[0]!.lastIndexOf('│') - rows[0]!.indexOf('│'), rows.join('\n'));
+  assert.is(rows[1]!.indexOf('503'), rows[0]!.indexOf('200'));
+});
+
 test('AC-004 view: malformed lines are reported with their line number and the rest is still read', async () => {
   const f = join(dir, 'mixed.jsonl');
   const badSpan = otlpLine([{ ...trace[0]!, trace: 'nothex' }]);

@@ -48,9 +48,23 @@ function enumValue(v: unknown, names: Record<string, number>, max: number): numb
   return 0;
 }
 
+/**
+ * An ID as lowercase hex: OTLP/JSON's hex (any case), or the base64 of the protobuf JSON mapping, which generic
+ * protobuf-to-JSON tools write (OTLP specification, "JSON Protobuf Encoding": hex is OTLP's deviation from it);
+ * '' when neither.
+ */
+export function idHex(s: unknown, chars: number): string {
+  if (typeof s !== 'string') return '';
+  if (s.length === chars) return s.toLowerCase();
+  const bytes = chars >> 1;
+  if (s.length !== Math.ceil(bytes / 3) * 4) return '';
+  const b = Buffer.from(s, 'base64');
+  return b.length === bytes && b.toString('base64') === s ? b.toString('hex') : '';
+}
+
 function hexWords(s: unknown, chars: number, out: number[]): boolean {
-  if (typeof s !== 'string' || s.length !== chars) return false;
-  const l = s.toLowerCase();
+  const l = idHex(s, chars);
+  if (l.length !== chars) return false;
   for (let i = 0; i < chars; i += 8) {
     const w = readHex8(l, i);
     if (w !== w) return false;
@@ -86,15 +100,15 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
       for (const sp of ss.spans) {
         if (!isObj(sp)) { bad(r, 'not an object'); continue; }
         const s = scratch;
-        const tid = typeof sp.traceId === 'string' ? sp.traceId.toLowerCase() : '';
-        if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) { bad(r, 'traceId is not 32 hex digits'); continue; }
+        const tid = idHex(sp.traceId, 32);
+        if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) { bad(r, 'traceId is not 32 hex digits (nor 16 bytes in base64)'); continue; }
         if (onlyTrace !== undefined && tid !== onlyTrace) continue;
         s.traceId = tid;
-        if (!hexWords(sp.spanId, 16, words) || (words[0]! | words[1]!) === 0) { bad(r, 'spanId is not 16 hex digits'); continue; }
+        if (!hexWords(sp.spanId, 16, words) || (words[0]! | words[1]!) === 0) { bad(r, 'spanId is not 16 hex digits (nor 8 bytes in base64)'); continue; }
         s.sHi = words[0]!; s.sLo = words[1]!;
         const pid = sp.parentSpanId;
         if (pid === undefined || pid === null || pid === '') { s.hasParent = false; s.pHi = 0; s.pLo = 0; }
-        else if (!hexWords(pid, 16, words)) { bad(r, 'parentSpanId is not 16 hex digits'); continue; }
+        else if (!hexWords(pid, 16, words)) { bad(r, 'parentSpanId is not 16 hex digits (nor 8 bytes in base64)'); continue; }
         else if ((words[0]! | words[1]!) === 0) { s.hasParent = false; s.pHi = 0; s.pLo = 0; }
         else { s.hasParent = true; s.pHi = words[0]!; s.pLo = words[1]!; }
         s.service = service;
@@ -133,8 +147,7 @@ function decodeLinks(links: unknown[], model: Model, s: SpanInput): number {
     const hi = words[0]!;
     const lo = words[1]!;
     model.linked.add(key53(hi, lo));
-    const tid = typeof l.traceId === 'string' ? l.traceId.toLowerCase() : '';
-    if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) continue;
+    if (!hexWords(l.traceId, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) continue;
     const o = s.linkCount++ * 4;
     const w = s.linkWords;
     w[o] = words[2]!; w[o + 1] = words[3]!; w[o + 2] = hi; w[o + 3] = lo;

@@ -94,7 +94,8 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
 
 function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<void> {
   const maxLine = o.maxLineBytes ?? MAX_LINE_BYTES;
-  const needle = o.traceId !== undefined ? [Buffer.from(o.traceId), Buffer.from(o.traceId.toUpperCase())] : null;
+  // the ID as written: hex in either case, or base64 (protobuf JSON mapping; see decode.ts idHex)
+  const needle = o.traceId !== undefined ? [o.traceId, o.traceId.toUpperCase(), Buffer.from(o.traceId, 'hex').toString('base64')].map((x) => Buffer.from(x)) : null;
   const report = (line: number, msg: string): void => {
     // clean(): JSON.parse's message quotes the bad line's bytes, which may be escape sequences
     if (++stats.warnings <= MAX_WARNINGS) warn(`${clean(file, 300)}:${line}: ${clean(msg, 300)}`);
@@ -113,7 +114,7 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
     if (b - a > maxLine) { stats.oversize++; report(lineNo, `line longer than ${maxLine} bytes skipped`); return; }
     if (needle !== null) {
       const view = buf.subarray(a, b);
-      if (view.indexOf(needle[0]!) < 0 && view.indexOf(needle[1]!) < 0) { stats.filtered++; return; }
+      if (view.indexOf(needle[0]!) < 0 && view.indexOf(needle[1]!) < 0 && view.indexOf(needle[2]!) < 0) { stats.filtered++; return; }
     }
     let obj: unknown;
     try {

@@ -208,6 +208,24 @@ test('AC-004 view: a malformed line\'s bytes quoted in the warning cannot drive 
   assert.match(r.err, '\\x1b]0;pwned\\x07');
 });
 
+test('AC-004 view: IDs in base64 (the protobuf JSON mapping, as generic protobuf-to-JSON tools write them) are read as the IDs they encode', async () => {
+  const f = join(dir, 'base64.jsonl');
+  const b64 = (h: string): string => Buffer.from(h, 'hex').toString('base64');
+  const line = JSON.parse(otlpLine(trace));
+  for (const rs of line.resourceSpans) for (const sp of rs.scopeSpans[0].spans) {
+    sp.traceId = b64(sp.traceId); sp.spanId = b64(sp.spanId);
+    if (sp.parentSpanId) sp.parentSpanId = b64(sp.parentSpanId);
+  }
+  writeFileSync(f, JSON.stringify(line) + '\n');
+  const r = await cli(['view', T, '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal([j.spanCount, j.roots, j.orphans], [7, 1, 1]);
+  assert.is(j.spans[0].spanId, ROOTID);
+  assert.is(j.spans.find((x: { name: string }) => x.name === 'SELECT orders').depth, 3);
+  assert.is(r.err, '');
+});
+
 test('AC-004 view: the default file and its rotated siblings are read; a missing file is a clear error (exit 2)', async () => {
   const d = join(dir, 'rotated');
   mkdirSync(d);

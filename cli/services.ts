@@ -30,7 +30,8 @@ export class Samples {
 export interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean; via: 'parent' | 'link' | 'peer' }
 export interface ServiceStat { service: string; spans: number; entries: number; errors: number; p50: number; p95: number; p99: number; selfMs: number; selfShare: number }
 export interface OpStat { service: string; operation: string; count: number; errors: number; p50: number; p95: number; p99: number; selfAvgMs: number; selfMs: number; totalMs: number }
-export interface ServiceGraph { traces: number; spans: number; edges: Edge[]; services: ServiceStat[]; operations: OpStat[] }
+/** `spans`: distinct spans (the tables' unit); `duplicates`: copies of a span ID already read (an export retried), left out. */
+export interface ServiceGraph { traces: number; spans: number; duplicates: number; edges: Edge[]; services: ServiceStat[]; operations: OpStat[] }
 
 class Acc { count = 0; errors = 0; self = 0; total = 0; entries = 0; readonly d = new Samples(); }
 
@@ -116,8 +117,12 @@ export function analyze(m: Model): ServiceGraph {
   const linkedTo = new Set<number>(); // spans some span links to: their callee is there, not "(no spans)"
   for (let j = 0; j < linkTarget.length; j++) if (linkTarget[j]! >= 0) linkedTo.add(linkTarget[j]!);
   const seen = new Set<number>();
+  let spans = 0;
+  let duplicates = 0;
   for (let t = 0; t < m.traceCount; t++) {
     const tr = buildTree(m, t);
+    spans += tr.size;
+    duplicates += tr.duplicates;
     const self = selfTimes(m, tr);
     for (let i = 0; i < tr.size; i++) {
       const g = tr.spans[i]!;
@@ -180,13 +185,13 @@ export function analyze(m: Model): ServiceGraph {
     const [p50, p95, p99] = a.d.percentiles(PS).map(r3) as [number, number, number];
     return { service: S.get(s), operation: S.get(n), count: a.count, errors: a.errors, p50, p95, p99, selfAvgMs: r3(a.self / a.count), selfMs: r3(a.self), totalMs: r3(a.total) };
   }).sort((a, b) => b.selfMs - a.selfMs);
-  return { traces: m.traceCount, spans: m.n, edges: edgeList, services: svcList, operations: opList };
+  return { traces: m.traceCount, spans, duplicates, edges: edgeList, services: svcList, operations: opList };
 }
 
 export function renderServices(g: ServiceGraph, st: Style, top: number): string {
   const c = (s: string): string => clean(s || '?', 40);
   const lines: string[] = [];
-  lines.push(st.bold(`${fmtInt(g.spans)} spans in ${fmtInt(g.traces)} traces`), '');
+  lines.push(st.bold(`${fmtInt(g.spans)} spans in ${fmtInt(g.traces)} traces`) + (g.duplicates > 0 ? st.dim(` (${fmtInt(g.duplicates)} duplicate span IDs left out: the same span exported twice?)`) : ''), '');
   const viaLink = g.edges.some((e) => e.via === 'link');
   lines.push(st.bold('Service dependency graph') + st.dim(`  (caller → callee; latency and errors as seen by the callee${viaLink ? '; ⇢ = via span links (queue batches, link mode): a call per message' : ''})`));
   lines.push(g.edges.length === 0 ? '  (no calls between services)' : table(['caller', '', 'callee', 'calls', 'errors', 'p50', 'p95', 'p99'],

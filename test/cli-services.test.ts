@@ -85,6 +85,18 @@ test('AC-006 services: the text view shows the graph and both latency tables', a
   assert.is(top.out.split('Operations')[1]!.trim().split('\n').slice(2).length, 2); // after the title and header: two rows
 });
 
+test('AC-006 services: spans exported twice (a retried export) are counted once, in the total as in the tables', async () => {
+  const f = join(dir, 'twice.jsonl');
+  writeFileSync(f, lines[0] + '\n' + lines[1] + '\n' + lines[0] + '\n');
+  const r = await cli(['services', '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  const g = JSON.parse(r.out);
+  assert.equal([g.spans, g.duplicates, g.traces], [14, 7, 2]);
+  assert.is(g.services.reduce((a: number, s: { spans: number }) => a + s.spans, 0), g.spans);
+  const t = await cli(['services', '--file', f]);
+  assert.match(t.out, '14 spans in 2 traces (7 duplicate span IDs left out');
+});
+
 test('AC-006 services: an empty file is not an error', async () => {
   const f = join(dir, 'empty.jsonl');
   writeFileSync(f, '');

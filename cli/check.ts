@@ -160,22 +160,24 @@ ${OUTPUT_HELP}
       }
       headers[name] = value;
     }
+    // what is printed (CI logs): the password of a URL with user info is not echoed
+    const shown = url.password === '' ? url.href : Object.assign(new URL(url.href), { password: '***' }).href;
     const method = typeof v.method === 'string' ? v.method.toUpperCase() : 'GET';
     if (!/^[!#$%&'*+.^_`|~0-9A-Z-]+$/.test(method)) throw new UsageError(`--method '${clean(method, 40)}' is not an HTTP method (a token, RFC 9110 §5.6.2)`);
     const { results, unreachable } = await runChecks(url, { timeoutMs: num(v, 'timeout', 5000, 1, 600_000), method, headers });
     if (unreachable !== null) {
-      process.stderr.write(`tracewire check: cannot reach ${clean(url.href, 200)}: ${clean(unreachable, 200)}\n`);
-      if (v.json === true) out(JSON.stringify({ url: url.href, reachable: false, error: unreachable }));
+      process.stderr.write(`tracewire check: cannot reach ${clean(shown, 200)}: ${clean(unreachable, 200)}\n`);
+      if (v.json === true) out(JSON.stringify({ url: shown, reachable: false, error: unreachable }));
       return EXIT_USAGE;
     }
     const failed = results.filter((r) => r.result === 'fail').length;
     if (v.json === true) {
-      out(JSON.stringify({ url: url.href, reachable: true, pass: failed === 0, failed, results }, null, 2));
+      out(JSON.stringify({ url: shown, reachable: true, pass: failed === 0, failed, results }, null, 2));
       return failed ? EXIT_FINDING : EXIT_OK;
     }
     const st = styleFor(v);
     const mark = (r: CheckResult): string => (r.result === 'pass' ? st.green('PASS') : r.result === 'fail' ? st.red('FAIL') : st.dim('SKIP'));
-    out(st.bold(`Trace-context contract for ${clean(url.href, 200)}`) + '\n' + table(['AC', 'result', 'check', 'detail'],
+    out(st.bold(`Trace-context contract for ${clean(shown, 200)}`) + '\n' + table(['AC', 'result', 'check', 'detail'],
       results.map((r) => [r.ac, mark(r), r.name, clean(r.detail, 140)]), [], st));
     const passed = results.filter((r) => r.result === 'pass').length;
     out(`\n${failed ? st.red(`${failed} failed`) : st.green('all passed')}: ${passed} passed, ${failed} failed, ${results.length - passed - failed} skipped`);

@@ -107,5 +107,18 @@ test('AC-007 check: a header or method node:http refuses is a usage error (exit 
   }
 });
 
+test('AC-007 check: the password of a URL with user info is sent but never printed (text, --json, unreachable)', async () => {
+  const url = new URL(await silent);
+  url.username = 'ci'; url.password = 's3cret-pw';
+  const r = await cli(['check', url.href]);
+  assert.is(r.code, 1, r.err);
+  assert.match(r.out, `Trace-context contract for http://ci:***@127.0.0.1:${url.port}/`);
+  const j = await cli(['check', url.href, '--json']);
+  assert.is(JSON.parse(j.out).url, `http://ci:***@127.0.0.1:${url.port}/`);
+  const u = await cli(['check', 'http://ci:s3cret-pw@127.0.0.1:1/', '--json']);
+  assert.is(u.code, 2);
+  for (const x of [r, j, u]) assert.not.ok((x.out + x.err).includes('s3cret-pw'), x.out + x.err);
+});
+
 test.after(() => { for (const s of servers) { s.close(); s.closeAllConnections(); } });
 test.run();

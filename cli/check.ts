@@ -37,16 +37,24 @@ function reportedTrace(h: IncomingHttpHeaders): { traceId: string; spanId: strin
   return null;
 }
 
+/**
+ * One request; the reply is its status and headers, so it is settled when they arrive: a streaming endpoint
+ * (server-sent events, a body that never ends) must not hold the check. The body is drained until the
+ * deadline, which also bounds a server that accepts and never answers or trickles its headers.
+ */
 export function send(url: URL, headers: OutgoingHttpHeaders, timeoutMs: number, method: string): Promise<Reply> {
   return new Promise((resolve) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+    let settled = false;
+    const settle = (r: Reply): void => { if (!settled) { settled = true; resolve(r); } };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false }, (res) => {
       const t = traceOf(res.headers);
       res.resume(); // the body is not ours to read; drain it so the socket closes
       res.on('error', () => {});
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, traceId: t?.traceId ?? null, spanId: t?.spanId ?? null, via: t?.via ?? 'none', error: null }));
+      settle({ status: res.statusCode ?? 0, traceId: t?.traceId ?? null, spanId: t?.spanId ?? null, via: t?.via ?? 'none', error: null });
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, traceId: null, spanId: null, via: 'none', error: e.code ?? e.message }));
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', (e: NodeJS.ErrnoException) => settle({ status: 0, traceId: null, spanId: null, via: 'none', error: e.code ?? e.message }));
     req.end();
   });
 }

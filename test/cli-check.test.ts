@@ -120,5 +120,18 @@ test('AC-007 check: the password of a URL with user info is sent but never print
   for (const x of [r, j, u]) assert.not.ok((x.out + x.err).includes('s3cret-pw'), x.out + x.err);
 });
 
+// a streaming endpoint (server-sent events): headers at once, then a body that never ends
+const streaming = serve(withTracing(tracer, (req, res) => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const beat = setInterval(() => res.write(': beat\n\n'), 100);
+  req.socket.on('close', () => clearInterval(beat));
+}));
+
+test('AC-001 check: a streaming endpoint is checked from its headers; its endless body does not hold the run', async () => {
+  const r = await cli(['check', await streaming, '--json', '--timeout', '3000'], { timeoutMs: 30_000 });
+  assert.is(r.code, 0, r.out + r.err);
+  assert.is(JSON.parse(r.out).pass, true);
+});
+
 test.after(() => { for (const s of servers) { s.close(); s.closeAllConnections(); } });
 test.run();

@@ -55,7 +55,7 @@ export function reportData(m: Model, o: { maxTraces: number; maxSpansPerTrace: n
   });
   return {
     generated: new Date().toISOString(), files: o.files.map((f) => clean(f, 300)),
-    totals: { spans: m.n, traces: m.traceCount },
+    totals: { spans: g.spans, duplicates: g.duplicates, traces: m.traceCount }, // spans exported twice counted once, as in services
     services: g.services, edges: g.edges, operations: g.operations.slice(0, 500), traces, strings: strings.list,
   };
 }
@@ -96,10 +96,11 @@ ${FILE_HELP}
       throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const n = (data.traces as unknown[]).length;
+    const spans = (data.totals as { spans: number }).spans;
     // A --trace the files do not hold: the report is still written (with the others), but that is a finding, as in `view`.
     const missing = forced.filter((id) => model.traceNumber(id) < 0);
-    const msg = `wrote ${file} (${fmtInt(Math.round(html.length / 1024))} KiB; ${fmtInt(n)} of ${fmtInt(model.traceCount)} traces, ${fmtInt(model.n)} spans summarised)`;
-    if (v.json === true) out(JSON.stringify({ out: file, bytes: html.length, traces: n, totalTraces: model.traceCount, spans: model.n, missing }));
+    const msg = `wrote ${file} (${fmtInt(Math.round(html.length / 1024))} KiB; ${fmtInt(n)} of ${fmtInt(model.traceCount)} traces, ${fmtInt(spans)} spans summarised)`;
+    if (v.json === true) out(JSON.stringify({ out: file, bytes: html.length, traces: n, totalTraces: model.traceCount, spans, missing }));
     else out(msg);
     for (const id of missing) process.stderr.write(`tracewire: trace ${id} not found in ${files.join(', ')}; the report has the others\n`);
     return missing.length > 0 ? EXIT_FINDING : EXIT_OK;

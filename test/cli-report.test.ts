@@ -43,6 +43,18 @@ test('AC-006 report: one self-contained HTML file, no external assets, data embe
   assert.match(bad.err, 'cannot write');
 });
 
+test('AC-006 report: spans exported twice (a retried export) are counted once, as services counts them', async () => {
+  const f = join(dir, 'twice.jsonl');
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(f, text + text);
+  const r = await cli(['report', '--file', f, '--out', join(dir, 'twice.html'), '--json'], { cwd: dir });
+  assert.is(r.code, 0, r.err);
+  const s = await cli(['services', '--file', f, '--json'], { cwd: dir });
+  assert.is(JSON.parse(r.out).spans, 3 + 30 * 12);
+  assert.is(JSON.parse(s.out).spans, 3 + 30 * 12);
+  assert.match(readFileSync(join(dir, 'twice.html'), 'utf8'), /"totals":\{"spans":363,"duplicates":363,/);
+});
+
 test('AC-004 report --trace with an ID the file does not hold: the report is written, the ID is named, exit code 1', async () => {
   const absent = id32(7, 0xabc);
   const r = await cli(['report', '--file', file, '--out', join(dir, 'r3.html'), '--trace', absent, '--trace', T], { cwd: dir });

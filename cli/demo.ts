@@ -1,6 +1,7 @@
 // `tracewire demo`: the README's first command. Runs a small traced platform on loopback, sends a bounded
 // number of requests, writes the spans to a JSON-lines OTLP file (or a collector with --otlp), prints
 // trace IDs from the response headers and one waterfall, then stops everything it started.
+import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTracer, type Tracer } from '../src/index.js';
 import { DEFAULT_FILE, EXIT_FINDING, EXIT_OK, UsageError, num, out, styleFor, type Command, type Values } from './args.js';
@@ -63,6 +64,12 @@ Options:
       try { otlpUrl = new URL(v.otlp).href; } catch { throw new UsageError(`--otlp expects a URL, got '${clean(v.otlp, 100)}'`); }
     }
     const file = otlpUrl === undefined ? resolve(typeof v.file === 'string' ? v.file : DEFAULT_FILE) : undefined;
+    // before the platform starts: an unwritable path is one clear error, not a run whose every export fails
+    if (file !== undefined) {
+      try { closeSync(openSync(file, 'a')); } catch (e) {
+        throw new UsageError(`cannot write ${clean(file, 300)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
     const st = styleFor(v);
     const err = process.stderr;
     // one destination shared by the five tracers (one file, appends in order), plus memory for the waterfall

@@ -71,6 +71,16 @@ test('AC-006 demo: services and audit on the demo file find the graph and the le
   assert.equal(j.missingFields, {});
 });
 
+test('AC-004 demo: a --file it cannot write is one clear error (exit 2) before any service starts', async () => {
+  for (const [f, code] of [[join(dir, 'no-such-dir', 'x.jsonl'), 'ENOENT'], [dir, 'EISDIR']]) {
+    const r = await run(['demo', '--requests', '3', '--file', f!]);
+    assert.is(r.code, 2, r.out + r.err);
+    assert.match(r.err, `cannot write ${f}: ${code}`);
+    assert.not.match(r.err, 'sending 3 requests');
+    assert.not.match(r.out, 'spans written');
+  }
+});
+
 test('AC-005 demo --otlp: the spans go to a collector instead of a file', async () => {
   const rec = await startReceiver();
   try {

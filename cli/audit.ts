@@ -2,7 +2,7 @@
 // appears, AC-003 fields missing, attributes outside the allowlist, and a per-service score to gate CI on.
 import { compileAllowlist } from '../src/attributes.js';
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, list, load, num, out, styleFor, type Command, type Values } from './args.js';
-import { buildTree, key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, ORPHAN, ROOT, type Model } from './model.js';
+import { buildTree, key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, ORPHAN, ROOT, STATUS_ERROR, type Model } from './model.js';
 import { clean, fmtInt, fmtPct, table, type Style } from './term.js';
 
 /** Operational metadata only (AC-007): semantic-convention keys that carry no payload, credentials or PII. */
@@ -15,12 +15,12 @@ export const DEFAULT_ALLOW: readonly string[] = [
   'rpc.system', 'rpc.service', 'rpc.method', 'rpc.grpc.status_code', 'peer.service', 'otel.*', 'tracewire.*', 'code.function.name', 'thread.*',
 ];
 
-interface SvcAudit { inbound: number; inboundOk: number; outbound: number; outboundOk: number; roots: number; restarted: number; spans: number; missing: number; disallowed: number; deadPeers: Map<string, number> }
+interface SvcAudit { inbound: number; inboundOk: number; outbound: number; outboundOk: number; unanswered: number; roots: number; restarted: number; spans: number; missing: number; disallowed: number; deadPeers: Map<string, number> }
 export interface Example { traceId: string; spanId: string; service: string; operation: string; detail: string }
 export interface AuditResult {
   traces: number; spans: number; orphanSpans: number; splitTraces: number; duplicateSpans: number; minScore: number | null; pass: boolean;
   orphans: Example[]; deadEnds: Example[];
-  services: Array<{ service: string; score: number | null; inboundOk: number; inbound: number; outboundOk: number; outbound: number; rootEntries: number; restartedEntries: number; noDownstream: Record<string, number> }>;
+  services: Array<{ service: string; score: number | null; inboundOk: number; inbound: number; outboundOk: number; outbound: number; unanswered: number; rootEntries: number; restartedEntries: number; noDownstream: Record<string, number> }>;
   neverPropagate: string[];
   missingFields: Record<string, number>; missingExamples: Example[];
   disallowedAttributes: Array<{ key: string; spans: number; services: string[] }>;
@@ -49,7 +49,7 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
       const g = tr.spans[i]!;
       const sid = m.service[g]!;
       let a = svcs.get(sid);
-      if (!a) svcs.set(sid, (a = { inbound: 0, inboundOk: 0, outbound: 0, outboundOk: 0, roots: 0, restarted: 0, spans: 0, missing: 0, disallowed: 0, deadPeers: new Map() }));
+      if (!a) svcs.set(sid, (a = { inbound: 0, inboundOk: 0, outbound: 0, outboundOk: 0, unanswered: 0, roots: 0, restarted: 0, spans: 0, missing: 0, disallowed: 0, deadPeers: new Map() }));
       a.spans++;
       const p = tr.parent[i]!;
       if (p === ORPHAN) {
@@ -62,9 +62,11 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
         if (p === ROOT && m.links[g] === 0) a.roots++;
         else { a.inbound++; if (p !== ORPHAN) a.inboundOk++; }
       } else if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && (m.flags[g]! & F_EXTERNAL) === 0) {
-        a.outbound++;
-        if (tr.childOff[i + 1]! > tr.childOff[i]! || m.linked.has(key53(m.sHi[g]!, m.sLo[g]!))) a.outboundOk++;
-        else {
+        const reached = tr.childOff[i + 1]! > tr.childOff[i]! || m.linked.has(key53(m.sHi[g]!, m.sLo[g]!));
+        // failed with no response (connection refused, DNS, timeout): nothing downstream to expect, so no verdict on propagation
+        if (!reached && m.status[g] === STATUS_ERROR && m.http[g] === 0) a.unanswered++;
+        else if (reached) { a.outbound++; a.outboundOk++; } else {
+          a.outbound++;
           const peer = S.get(m.peer[g]!) || '?';
           a.deadPeers.set(peer, (a.deadPeers.get(peer) ?? 0) + 1);
           if (r.deadEnds.length < MAX_EXAMPLES) r.deadEnds.push(ex(t, g, `no span downstream of this call to ${peer}`));
@@ -100,7 +102,7 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
     const total = a.inbound + a.outbound;
     const score = total > 0 ? (a.inboundOk + a.outboundOk) / total : null;
     const service = S.get(sid);
-    r.services.push({ service, score, inboundOk: a.inboundOk, inbound: a.inbound, outboundOk: a.outboundOk, outbound: a.outbound, rootEntries: a.roots, restartedEntries: a.restarted, noDownstream: Object.fromEntries(a.deadPeers) });
+    r.services.push({ service, score, inboundOk: a.inboundOk, inbound: a.inbound, outboundOk: a.outboundOk, outbound: a.outbound, unanswered: a.unanswered, rootEntries: a.roots, restartedEntries: a.restarted, noDownstream: Object.fromEntries(a.deadPeers) });
     if (a.inbound + a.roots > 0 && a.outbound > 0 && a.outboundOk === 0) r.neverPropagate.push(service);
     if (minScore !== null && score !== null && score * 100 < minScore) r.failures.push(`${service || '?'}: propagation score ${fmtPct(score)} < ${minScore}%`);
   }
@@ -128,6 +130,8 @@ export function renderAudit(r: AuditResult, st: Style): string {
   const dead = r.services.reduce((n, s) => n + (s.outbound - s.outboundOk), 0);
   L.push(warn(dead, `  calls whose callee never appears (client/producer spans with no span downstream): ${fmtInt(dead)}`));
   r.deadEnds.forEach((e) => L.push(exLine(e)));
+  const unanswered = r.services.reduce((n, s) => n + s.unanswered, 0);
+  if (unanswered > 0) L.push(st.dim(`  calls that failed with no response (connection refused, timeout; not scored): ${fmtInt(unanswered)}`));
   for (const s of r.services) if (s.restartedEntries > 0) L.push(st.yellow(`  ${c(s.service)} started ${fmtInt(s.restartedEntries)} new trace(s) though it receives propagated calls: a caller drops the context`));
   L.push(warn(r.neverPropagate.length, `  services that receive calls but never propagate: ${r.neverPropagate.length ? r.neverPropagate.map((s) => c(s)).join(', ') : 'none'}`));
   const miss = Object.entries(r.missingFields);
@@ -156,7 +160,8 @@ Coverage of the trace context: orphan spans (parent not in the trace: an uninstr
 in several roots, calls whose callee never appears, services that receive calls but never propagate, spans
 missing AC-003 fields, and attribute keys outside the allowlist (operational metadata only).
 Per service, a propagation score = (inbound spans with their parent found + outbound calls with a span
-downstream) / (inbound + outbound); database calls (db.system) are not expected to have spans downstream.
+downstream) / (inbound + outbound); database calls (db.system) are not expected to have spans downstream,
+nor calls that failed with no response (error status, no HTTP status code: connection refused, timeout).
 A span link counts as propagation: a consumer that starts a new trace linking to the messages' contexts
 (batch consume, link mode) is an inbound span that got its context, and the producers it links to are
 outbound calls with a span downstream.

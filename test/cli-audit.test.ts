@@ -114,6 +114,26 @@ test('AC-002 audit: the text report names the broken hops and the scores', async
   assert.match(r.out, 'audit done (no --min-score gate)');
 });
 
+test('AC-002 audit: a call that failed with no response (connection refused) is not scored as broken propagation; an answered call with nothing downstream still is', async () => {
+  const f = join(dir, 'refused.jsonl');
+  const T = id32(9, 0xa0);
+  const r = (n: number): string => id16(n, 0xa9);
+  writeFileSync(f, otlpLine([
+    { trace: T, id: r(1), service: 'gateway', name: 'GET /r', kind: 2, start: 0, dur: 50, http: 200 },
+    { trace: T, id: r(2), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 1, dur: 2, status: 2, attrs: { 'http.request.method': 'GET', 'error.type': 'ECONNREFUSED', 'server.address': 'orders' } },
+    { trace: T, id: r(3), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 10, dur: 20, http: 200, resend: 1, attrs: { 'server.address': 'orders' } },
+    { trace: T, id: r(4), parent: r(3), service: 'orders', name: 'GET /x', kind: 2, start: 11, dur: 18, http: 200 },
+    { trace: T, id: r(5), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 31, dur: 5, http: 502, status: 2, attrs: { 'server.address': 'legacy' } },
+  ]) + '\n');
+  const a = await cli(['audit', '--file', f, '--json', '--min-score', '50']); // 1 of 2 scored calls: 50%, not 1 of 3
+  assert.is(a.code, 0, a.out);
+  const gw = JSON.parse(a.out).services.find((x: { service: string }) => x.service === 'gateway');
+  assert.equal([gw.outboundOk, gw.outbound, gw.unanswered], [1, 2, 1]);
+  assert.equal(gw.noDownstream, { legacy: 1 });
+  const t = await cli(['audit', '--file', f]);
+  assert.match(t.out, 'calls that failed with no response (connection refused, timeout; not scored): 1');
+});
+
 test('AC-002 audit: a parent-link cycle in corrupt input neither hangs nor crashes', async () => {
   const f = join(dir, 'cycle.jsonl');
   const t = id32(9, 0xa0);

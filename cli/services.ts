@@ -25,9 +25,10 @@ export class Samples {
 /**
  * `via`: 'parent' = the callee's span is a child of the caller's span; 'link' = the callee's span links to the
  * caller's span (a queue consumed in batches or with `mode: 'link'`: one call per linked message);
- * 'peer' = a client/producer span with no span downstream, callee named by its peer (uninstrumented).
+ * 'peer' = a client/producer span with no span downstream, callee named by its peer (uninstrumented);
+ * 'failed' = the same but the call failed with no response (connection refused, timeout): it never reached the callee.
  */
-export interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean; via: 'parent' | 'link' | 'peer' }
+export interface Edge { caller: string; callee: string; calls: number; errors: number; errorRate: number; p50: number; p95: number; p99: number; uninstrumented: boolean; via: 'parent' | 'link' | 'peer' | 'failed' }
 export interface ServiceStat { service: string; spans: number; entries: number; errors: number; p50: number; p95: number; p99: number; selfMs: number; selfShare: number }
 export interface OpStat { service: string; operation: string; count: number; errors: number; p50: number; p95: number; p99: number; selfAvgMs: number; selfMs: number; totalMs: number }
 /** `spans`: distinct spans (the tables' unit); `duplicates`: copies of a span ID already read (an export retried), left out. */
@@ -109,6 +110,7 @@ export function analyze(m: Model): ServiceGraph {
   const edges = new Map<number, Acc>();
   const linkEdges = new Map<number, Acc>();
   const peerEdges = new Map<number, Acc>();
+  const failedEdges = new Map<number, Acc>();
   const services = new Map<number, Acc>();
   const ops = new Map<number, Acc>();
   const S = m.strings;
@@ -157,7 +159,8 @@ export function analyze(m: Model): ServiceGraph {
       }
       const kind = m.kind[g]!;
       if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && tr.childOff[i + 1] === tr.childOff[i] && (m.flags[g]! & F_EXTERNAL) === 0 && !linkedTo.has(g)) {
-        const e = accOf(peerEdges, packPair(svc, m.peer[g]!));
+        // error status and no HTTP code: no answer at all, so no sign the callee lacks spans
+        const e = accOf(m.status[g] === STATUS_ERROR && m.http[g] === 0 ? failedEdges : peerEdges, packPair(svc, m.peer[g]!));
         e.count++; if (err) e.errors++; e.d.add(d);
       }
     }
@@ -167,12 +170,13 @@ export function analyze(m: Model): ServiceGraph {
     const [c, e] = unpackPair(k);
     const [p50, p95, p99] = a.d.percentiles(PS).map(r3) as [number, number, number];
     const uninstrumented = via === 'peer';
-    const callee = uninstrumented ? (S.get(e) ? `${S.get(e)} (no spans)` : '? (no spans)') : S.get(e);
+    const callee = via === 'peer' || via === 'failed' ? `${S.get(e) || '?'} (${via === 'peer' ? 'no spans' : 'no response'})` : S.get(e);
     edgeList.push({ caller: S.get(c), callee, calls: a.count, errors: a.errors, errorRate: a.errors / a.count, p50, p95, p99, uninstrumented, via });
   };
   for (const [k, a] of edges) mk(k, a, 'parent');
   for (const [k, a] of linkEdges) mk(k, a, 'link');
   for (const [k, a] of peerEdges) mk(k, a, 'peer');
+  for (const [k, a] of failedEdges) mk(k, a, 'failed');
   edgeList.sort((a, b) => b.calls - a.calls || a.caller.localeCompare(b.caller));
   let selfAll = 0;
   for (const a of services.values()) selfAll += a.self;
@@ -217,7 +221,8 @@ export const servicesCommand: Command = {
 The dependency graph (caller → callee from parent/child spans across services: call count, error rate,
 p50/p95/p99), and latency per service and per operation: total and self time (a span's duration minus
 the union of its children's intervals). A client span with no downstream span is shown as a call to
-"<peer> (no spans)": the callee is not instrumented or the context was not propagated.
+"<peer> (no spans)": the callee is not instrumented or the context was not propagated; one that failed
+with no response (error status, no HTTP status code: connection refused, timeout) as "<peer> (no response)".
 
 A consumer span that links to a producer's span (a queue consumed in batches, or with mode 'link': the
 messaging conventions' way) is a call from the producer's service to the consumer's, shown with ⇢ and

@@ -105,7 +105,7 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
   let partLen = 0;
   let skipping = false; // inside an over-long line: drop bytes until its newline
 
-  const onLine = (buf: Buffer, a: number, b: number): void => {
+  const onLine = (buf: Buffer, a: number, b: number, last = false): void => {
     lineNo++;
     if (b > a && buf[b - 1] === 13) b--; // CRLF
     if (lineNo === 1 && b - a >= 3 && buf[a] === 0xef && buf[a + 1] === 0xbb && buf[a + 2] === 0xbf) a += 3; // BOM
@@ -121,7 +121,8 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
       obj = JSON.parse(buf.toString('utf8', a, b));
     } catch (e) {
       stats.malformed++;
-      report(lineNo, `malformed JSON line skipped (${(e as Error).message.slice(0, 120)})`);
+      // no newline after it: the exporter is mid-write (or was killed mid-write), not a corrupt file
+      report(lineNo, last ? 'incomplete last line skipped (no newline: the file is still being written?)' : `malformed JSON line skipped (${(e as Error).message.slice(0, 120)})`);
       return;
     }
     const r = decodeRequest(obj, model, o.traceId);
@@ -152,7 +153,7 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
     const finish = (): void => {
       if (ended) return;
       ended = true;
-      if (partLen > 0) { const whole = Buffer.concat(parts); parts = []; partLen = 0; onLine(whole, 0, whole.length); }
+      if (partLen > 0) { const whole = Buffer.concat(parts); parts = []; partLen = 0; onLine(whole, 0, whole.length, true); }
       else if (skipping) lineNo++;
       raw.destroy();
       resolve();

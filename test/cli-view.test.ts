@@ -198,6 +198,17 @@ test('AC-004 view: malformed lines are reported with their line number and the r
   assert.is(JSON.parse(v.out).spans, 7);
 });
 
+test('AC-004 view: a file still being written (its last line torn, no newline) is read up to that line, which is named as incomplete, not as corrupt', async () => {
+  const f = join(dir, 'live.jsonl');
+  const next = otlpLine(trace.slice(4));
+  writeFileSync(f, otlpLine(trace.slice(0, 4)) + '\n' + next.slice(0, next.length >> 1));
+  const r = await cli(['services', '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spans, 4);
+  assert.match(r.err, `${f}:2: incomplete last line skipped (no newline: the file is still being written?)`);
+  assert.not.match(r.err, 'malformed');
+});
+
 test('AC-004 view: a malformed line\'s bytes quoted in the warning cannot drive the terminal', async () => {
   const f = join(dir, 'hostile-line.jsonl');
   writeFileSync(f, otlpLine(trace) + '\n\x1b]0;pwned\x07\x1b[2J\u009b1A{"x":\n');

@@ -87,16 +87,21 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
   }
   const keep = model.attrs !== null;
   for (const rs of req.resourceSpans) {
-    if (!isObj(rs)) continue;
+    if (!isObj(rs)) { r.error ??= 'a resourceSpans entry is not an object: skipped'; continue; }
     let service = '';
     if (isObj(rs.resource) && Array.isArray(rs.resource.attributes)) {
       for (const kv of rs.resource.attributes) {
         if (isObj(kv) && kv.key === 'service.name') { const v = anyValue(kv.value); if (typeof v === 'string') service = v; }
       }
     }
-    if (!Array.isArray(rs.scopeSpans)) continue;
-    for (const ss of rs.scopeSpans) {
-      if (!isObj(ss) || !Array.isArray(ss.spans)) continue;
+    // instrumentationLibrarySpans: its name before OTLP 0.15 (Collectors before v0.50 wrote it), still in old files
+    const scopes = rs.scopeSpans ?? rs.instrumentationLibrarySpans;
+    if (scopes === undefined || scopes === null) continue; // an empty repeated field may be left out (protobuf JSON)
+    if (!Array.isArray(scopes)) { r.error ??= 'scopeSpans is not an array: its spans skipped'; continue; }
+    for (const ss of scopes) {
+      if (!isObj(ss)) { r.error ??= 'a scopeSpans entry is not an object: skipped'; continue; }
+      if (ss.spans === undefined || ss.spans === null) continue;
+      if (!Array.isArray(ss.spans)) { r.error ??= 'spans is not an array: skipped'; continue; }
       for (const sp of ss.spans) {
         if (!isObj(sp)) { bad(r, 'not an object'); continue; }
         const s = scratch;

@@ -130,7 +130,8 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
     if (r.error !== null) {
       stats.malformed++;
       report(lineNo, r.error);
-    } else if (r.bad > 0) {
+    }
+    if (r.bad > 0) {
       stats.badSpans += r.bad;
       report(lineNo, `${r.bad} span(s) skipped: ${r.why}`);
     }

@@ -209,6 +209,17 @@ test('AC-004 view: a file still being written (its last line torn, no newline) i
   assert.not.match(r.err, 'malformed');
 });
 
+test('AC-004 view: old files (instrumentationLibrarySpans, before OTLP 0.15) are read; a request of another shape is warned about, never silently empty', async () => {
+  const f = join(dir, 'old-otlp.jsonl');
+  const odd = JSON.stringify({ resourceSpans: [{ resource: {}, scopeSpans: { spans: [] } }, 7, { scopeSpans: [{ spans: {} }] }, { resource: {} }] });
+  writeFileSync(f, otlpLine(trace).replace(/"scopeSpans"/g, '"instrumentationLibrarySpans"') + '\n' + odd + '\n');
+  const r = await cli(['services', '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spans, 7);
+  assert.match(r.err, `${f}:2: scopeSpans is not an array`);
+  assert.not.match(r.err, `${f}:1:`);
+});
+
 test('AC-004 view: a malformed line\'s bytes quoted in the warning cannot drive the terminal', async () => {
   const f = join(dir, 'hostile-line.jsonl');
   writeFileSync(f, otlpLine(trace) + '\n\x1b]0;pwned\x07\x1b[2J\u009b1A{"x":\n');

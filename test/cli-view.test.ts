@@ -303,6 +303,22 @@ test('AC-004 view: gzip\'d files (logrotate\'s f.2.gz too) are read; a gzip cut 
   assert.not.match(c.err, 'malformed JSON');
 });
 
+test('AC-004 view: zstd files (the Collector file exporter\'s compression) are read where Node.js has zstd, else a clear error (exit 2)', async () => {
+  const zlib = await import('node:zlib');
+  const f = join(dir, 'spans.jsonl.zst');
+  const compress = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync;
+  writeFileSync(f, compress ? compress(Buffer.from(otlpLine(trace) + '\n')) : Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
+  const r = await cli(['view', T, '--file', f, '--json']);
+  if (compress) {
+    assert.is(r.code, 0, r.err);
+    assert.is(JSON.parse(r.out).spanCount, 7);
+  } else {
+    assert.is(r.code, 2, r.err);
+    assert.match(r.err, `cannot read ${f}: zstd-compressed`);
+    assert.match(r.err, `zstd -d ${f}`);
+  }
+});
+
 test('AC-004 view: several --file options are merged; --progress reports on stderr', async () => {
   const a = join(dir, 'a.jsonl');
   const b = join(dir, 'b.jsonl');

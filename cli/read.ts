@@ -192,7 +192,11 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
 function decompressor(file: string): Duplex | null {
   const head = Buffer.alloc(4);
   let n = 0;
-  try { const fd = openSync(file, 'r'); try { n = readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); } } catch { return null; } // the stream reports it
+  try {
+    if (!statSync(file).isFile()) return null; // a pipe or FIFO (--file /dev/stdin, <(zcat f)): read once, by the stream only
+    const fd = openSync(file, 'r');
+    try { n = readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); }
+  } catch { return null; } // the stream reports it
   if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.createGunzip();
   if (n === 4 && head.readUInt32LE(0) === 0xfd2fb528) {
     const zstd = (zlib as unknown as { createZstdDecompress?: () => Duplex }).createZstdDecompress; // Node >= 22.15; @types/node 20 lacks it

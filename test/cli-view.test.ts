@@ -303,6 +303,18 @@ test('AC-004 view: gzip\'d files (logrotate\'s f.2.gz too) are read; a gzip cut 
   assert.not.match(c.err, 'malformed JSON');
 });
 
+test('AC-004 view: a FIFO or pipe as --file (e.g. <(zcat f.gz)) is read once, by the stream: the gzip sniff does not open it first', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { createWriteStream } = await import('node:fs');
+  const fifo = join(dir, 'spans.fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) { console.log('SKIP: no mkfifo'); return; }
+  const w = createWriteStream(fifo); // opens when the reader does
+  w.end(otlpLine(trace) + '\n');
+  const r = await cli(['view', T, '--file', fifo, '--json'], { timeoutMs: 20_000 });
+  assert.is(r.code, 0, r.err);
+  assert.is(JSON.parse(r.out).spanCount, 7);
+});
+
 test('AC-004 view: zstd files (the Collector file exporter\'s compression) are read where Node.js has zstd, else a clear error (exit 2)', async () => {
   const zlib = await import('node:zlib');
   const f = join(dir, 'spans.jsonl.zst');

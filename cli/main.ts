@@ -68,7 +68,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // `tracewire | head` closes stdout early: stop quietly instead of an EPIPE stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
+// `tracewire ... 2>&1 | head` closes stderr too (warnings, progress): the same, or the unhandled error exits 1 with no word
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 
 export async function run(argv: string[]): Promise<void> {
   process.exitCode = await main(argv);

@@ -382,6 +382,20 @@ test('AC-004 --json: usage and input errors are JSON on stdout too (exit 2), so 
   }
 });
 
+test('AC-004 `tracewire ... 2>&1 | head`: stdout and stderr closed early end the run quietly (exit 0), warnings pending or not', async () => {
+  const { spawn } = await import('node:child_process');
+  const f = join(dir, 'warns.jsonl');
+  writeFileSync(f, '{"broken\n'.repeat(50) + otlpLine(trace) + '\n');
+  const env = { ...process.env, TRACEWIRE_CLI_SOURCE: '1', NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tracewire.mjs'), 'services', '--file', f], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); child.stderr.destroy(); // the reader went away before a byte was written
+    child.on('close', (c) => resolve(c));
+  });
+  assert.is(code, 0);
+});
+
 test('bin/tracewire.mjs runs without TRACEWIRE_CLI_SOURCE (built dist/ when present, else the sources)', async () => {
   const r = await cli(['--version'], { env: { TRACEWIRE_CLI_SOURCE: undefined } });
   assert.is(r.code, 0, r.err);

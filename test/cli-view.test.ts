@@ -11,7 +11,7 @@ import { otlpLine, id16, id32, synthTrace, type SynthSpan } from '../cli/synth.j
 import { cli as run, ROOT } from './helpers/cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-view-'));
-const cli = (args: string[], o: { cwd?: string; env?: Record<string, string | undefined> } = {}) => run(args, { cwd: dir, ...o });
+const cli = (args: string[], o: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}) => run(args, { cwd: dir, ...o });
 
 const T = id32(1, 0xabc);
 const [ROOTID, C1, S1, C2, S2, DB, ORPH] = [0, 1, 2, 3, 4, 5, 6].map((i) => id16(i, 0x77));
@@ -386,7 +386,7 @@ test('AC-004 `tracewire ... 2>&1 | head`: stdout and stderr closed early end the
   const { spawn } = await import('node:child_process');
   const f = join(dir, 'warns.jsonl');
   writeFileSync(f, '{"broken\n'.repeat(50) + otlpLine(trace) + '\n');
-  const env = { ...process.env, TRACEWIRE_CLI_SOURCE: '1', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TRACEWIRE_CLI_SOURCE: '1', NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/tracewire.mjs'), 'services', '--file', f], { env, stdio: ['ignore', 'pipe', 'pipe'] });

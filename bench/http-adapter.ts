@@ -18,7 +18,11 @@ function pair(url: string): { req: http.IncomingMessage; res: http.ServerRespons
   const req = new http.IncomingMessage(sock);
   req.method = 'GET'; req.url = url; req.httpVersionMajor = 1; req.httpVersionMinor = 1; req.httpVersion = '1.1';
   (req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines(RAW, RAW.length);
-  return { req, res: new http.ServerResponse(req) };
+  const res = new http.ServerResponse(req);
+  // Node assigns the connection's socket before 'request' (parserOnIncoming) unless the response is pipelined
+  // behind another; unconnected, it still buffers the head as before. Without it every response looked queued.
+  (res as unknown as { socket: net.Socket }).socket = sock;
+  return { req, res };
 }
 const H = { 'content-type': 'text/plain', 'content-length': '2' };
 const exporter = { name: 'count', n: 0, async export(s: readonly unknown[]) { this.n += s.length; return { ok: true }; } };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
 import { cli } from './helpers/cli-run.js';
+import { refusedCallTrace } from './helpers/refused-call.js';
 import { createTracer, fileExporter, type Span } from '../src/index.js';
 import { consumeBatch, consumeMessage, publish, type Carrier } from '../adapters/queue.js';
 
@@ -116,13 +117,9 @@ test('AC-002 audit: the text report names the broken hops and the scores', async
 
 test('AC-002 audit: a call that failed with no response (connection refused) is not scored as broken propagation; an answered call with nothing downstream still is', async () => {
   const f = join(dir, 'refused.jsonl');
-  const T = id32(9, 0xa0);
-  const r = (n: number): string => id16(n, 0xa9);
+  const { trace: T, id: r, spans } = refusedCallTrace(9, 0xa9);
   writeFileSync(f, otlpLine([
-    { trace: T, id: r(1), service: 'gateway', name: 'GET /r', kind: 2, start: 0, dur: 50, http: 200 },
-    { trace: T, id: r(2), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 1, dur: 2, status: 2, attrs: { 'http.request.method': 'GET', 'error.type': 'ECONNREFUSED', 'server.address': 'orders' } },
-    { trace: T, id: r(3), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 10, dur: 20, http: 200, resend: 1, attrs: { 'server.address': 'orders' } },
-    { trace: T, id: r(4), parent: r(3), service: 'orders', name: 'GET /x', kind: 2, start: 11, dur: 18, http: 200 },
+    ...spans,
     { trace: T, id: r(5), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 31, dur: 5, http: 502, status: 2, attrs: { 'server.address': 'legacy' } },
   ]) + '\n');
   const a = await cli(['audit', '--file', f, '--json', '--min-score', '50']); // 1 of 2 scored calls: 50%, not 1 of 3

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
 import { cli } from './helpers/cli-run.js';
+import { refusedCallTrace } from './helpers/refused-call.js';
 import { createTracer, fileExporter, type Span } from '../src/index.js';
 import { consumeBatch, consumeMessage, publish, type Carrier, type ConsumeOptions } from '../adapters/queue.js';
 
@@ -99,14 +100,7 @@ test('AC-006 services: spans exported twice (a retried export) are counted once,
 
 test('AC-006 services: a call that failed with no response (connection refused) is not drawn as a call to an uninstrumented "(no spans)" callee', async () => {
   const f = join(dir, 'refused.jsonl');
-  const T = id32(1, 0x5f);
-  const r = (n: number): string => id16(n, 0x5f);
-  writeFileSync(f, otlpLine([
-    { trace: T, id: r(1), service: 'gateway', name: 'GET /r', kind: 2, start: 0, dur: 50, http: 200 },
-    { trace: T, id: r(2), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 1, dur: 2, status: 2, attrs: { 'http.request.method': 'GET', 'error.type': 'ECONNREFUSED', 'server.address': 'orders' } },
-    { trace: T, id: r(3), parent: r(1), service: 'gateway', name: 'GET', kind: 3, start: 10, dur: 20, http: 200, resend: 1, attrs: { 'server.address': 'orders' } },
-    { trace: T, id: r(4), parent: r(3), service: 'orders', name: 'GET /x', kind: 2, start: 11, dur: 18, http: 200 },
-  ]) + '\n');
+  writeFileSync(f, otlpLine(refusedCallTrace(1, 0x5f).spans) + '\n');
   const j = await cli(['services', '--file', f, '--json']);
   assert.is(j.code, 0, j.err);
   const edges = (JSON.parse(j.out).edges as Edge[]).map((e) => [e.callee, e.via, e.uninstrumented, e.calls, e.errors]);

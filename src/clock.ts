@@ -45,6 +45,20 @@ export function exactFromEpoch(ms: number): void {
   EXACT.ns = ns;
 }
 
+/**
+ * A user's start or end time (epoch ms or Date) into EXACT; an unusable one (see toMillis) is replaced by the
+ * clock's time and false returned, for the caller to count.
+ */
+export function explicitTime(t: number | Date | undefined): boolean {
+  const ms = toMillis(t);
+  if (ms === ms) { exactFromEpoch(ms); return true; }
+  const rel = performance.now();
+  const sec = secOf(rel);
+  EXACT.sec = sec;
+  EXACT.ns = nsOf(rel, sec);
+  return false;
+}
+
 /** Whole seconds part of a time in ms since timeOrigin (may be negative for times before start). */
 export function secOf(rel: number): number {
   return Math.floor(rel / 1000) | 0;

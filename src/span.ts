@@ -2,7 +2,7 @@
 // (sec, ns) Smis, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
 import { hex16, hex32 } from './hex.js';
 import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
-import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, exactFromEpoch, EXACT } from './clock.js';
+import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
@@ -32,6 +32,12 @@ const COUNT_BITS = NATTR_MASK << NATTR_SHIFT;
 const LONG = 0x7fffffff;
 
 export { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
+
+/** The OTLP kind (1..5) in span bits; a `kind` option outside them (0, 6, 7, a string) reads as INTERNAL, the OTel API's default. */
+export function kindOf(bits: number): number {
+  const k = (bits >> KIND_SHIFT) & 7;
+  return k >= 1 && k <= 5 ? k : 1;
+}
 
 export interface SpanOptions {
   kind?: SpanKindValue | number;
@@ -100,8 +106,8 @@ export class Span implements SpanContextLike {
   spanContext(): this { return this; }
 
   // --- read side (exporters, tests) ---
-  /** OTLP kind 1..5; a `kind` option outside them (0, 6, 7, a string) reads as INTERNAL, as the OTel API's default. */
-  get kind(): number { const k = (this.bits >> KIND_SHIFT) & 7; return k >= 1 && k <= 5 ? k : 1; }
+  /** OTLP kind 1..5 (kindOf). */
+  get kind(): number { return kindOf(this.bits); }
   get status(): number { return (this.bits >> STATUS_SHIFT) & 3; }
   get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }
   get ended(): boolean { return (this.bits & ENDED) !== 0; }
@@ -295,14 +301,9 @@ export class Span implements SpanContextLike {
   private endFull(endTime: number | Date | undefined): void {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.endedTwice++; return; }
     this.bits |= ENDED;
-    const ms = toMillis(endTime);
-    let sec: number, ns: number;
-    if (ms === ms) { exactFromEpoch(ms); sec = EXACT.sec; ns = EXACT.ns; }
-    else {
-      const t = sinceOrigin();
-      sec = secOf(t); ns = nsOf(t, sec);
-      if (endTime !== undefined) this.tracer.counters.invalidTimes++;
-    }
+    if (!explicitTime(endTime) && endTime !== undefined) this.tracer.counters.invalidTimes++;
+    const sec = EXACT.sec;
+    const ns = EXACT.ns;
     this.setEnd(sec, ns, (sec - this.startSec) * 1e9 + (ns - this.startNs));
     this.tracer.onEnd(this);
   }

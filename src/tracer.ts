@@ -2,7 +2,7 @@
 // allocation (the span) and, for sampled spans, copies attributes into the span's flat array.
 import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
-import { sinceOrigin, toMillis, exactFromEpoch, secOf, nsOf, EXACT } from './clock.js';
+import { sinceOrigin, explicitTime, EXACT } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
@@ -198,15 +198,7 @@ export class Tracer {
 
   /** startTime given: exact to the ns (clock.exactFromEpoch); an unusable one is replaced by the clock's time, counted. */
   private explicitStart(span: Span, startTime: number | Date): void {
-    const ms = toMillis(startTime);
-    if (ms !== ms) {
-      this.counters.invalidTimes++;
-      const t = sinceOrigin();
-      span.startSec = secOf(t);
-      span.startNs = nsOf(t, span.startSec);
-      return;
-    }
-    exactFromEpoch(ms);
+    if (!explicitTime(startTime)) this.counters.invalidTimes++;
     span.startSec = EXACT.sec;
     span.startNs = EXACT.ns;
   }

@@ -5,7 +5,7 @@ import { SpanEvent, SpanLink, SpanRare } from '../span.js';
 import type { SpanContextLike } from '../span-context.js';
 import type { ByteReader } from './codec.js';
 import type { DictReader, ThreadTracer } from './dict.js';
-import { PARENT_REMOTE, HAS_PARENT, KIND_SHIFT, STATUS_SHIFT } from '../span.js';
+import { PARENT_REMOTE, HAS_PARENT, STATUS_SHIFT, kindOf } from '../span.js';
 import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, ORIGIN_NS, ORIGIN_SEC, SPAN_BITS } from './record.js';
 
 /**
@@ -40,8 +40,8 @@ export class ThreadSpan {
   }
 
   get traceFlags(): number { return this.bits & 0xff; }
-  /** OTLP kind 1..5; a `kind` option outside them (0, 6, 7, a string) reads as INTERNAL, as the OTel API's default. */
-  get kind(): number { const k = (this.bits >> KIND_SHIFT) & 7; return k >= 1 && k <= 5 ? k : 1; }
+  /** OTLP kind 1..5 (kindOf). */
+  get kind(): number { return kindOf(this.bits); }
   get status(): number { return (this.bits >> STATUS_SHIFT) & 3; }
   get parentIsRemote(): boolean { return (this.bits & PARENT_REMOTE) !== 0; }
   get hasParent(): boolean { return (this.bits & HAS_PARENT) !== 0; }

@@ -119,6 +119,83 @@ test('AC-003 a request the caller aborts through its AbortSignal is not a failed
   assert.is(cap.spans[0]!.status, SpanStatusCode.UNSET);
 });
 
+/** A downstream that sends 10 bytes of a body (Content-Length 100 or chunked) and then cuts (FIN or RST) or waits. */
+async function cutting() {
+  const server = http.createServer((req, res) => {
+    const u = req.url!;
+    res.writeHead(200, u.includes('chunked') ? {} : { 'content-length': 100 });
+    res.write('x'.repeat(10));
+    if (u.startsWith('/cut')) setTimeout(() => req.socket.destroy(), 20);
+    else if (u.startsWith('/rst')) setTimeout(() => req.socket.resetAndDestroy(), 20);
+  });
+  return { server, port: await listen(server) };
+}
+/** GET that reads the first body chunk, then does `how` to its own request; resolves at the request's 'close'. */
+function readPart(port: number, path: string, how: 'read' | 'reqDestroy' | 'resDestroy' | 'signal', agent: http.Agent | false = false): Promise<string[]> {
+  const ac = new AbortController();
+  const seen: string[] = [];
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent, signal: ac.signal }, (res) => {
+      res.on('error', (e: NodeJS.ErrnoException) => seen.push('res ' + e.code));
+      res.once('data', () => {
+        if (how === 'reqDestroy') req.destroy();
+        else if (how === 'resDestroy') res.destroy();
+        else if (how === 'signal') ac.abort();
+      });
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => seen.push('req ' + e.code));
+    req.on('close', () => setImmediate(resolve, seen));
+  });
+}
+
+test('AC-003 a response body the server cuts mid-way (Content-Length or chunked, FIN or RST) is a failed request: ERROR, error.type ECONNRESET', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await cutting();
+  const undo = traceHttpClient(tracer);
+  const agent = new http.Agent({ keepAlive: true });
+  const got = [
+    await readPart(port, '/cut-length', 'read'), await readPart(port, '/cut-chunked', 'read'),
+    await readPart(port, '/cut-length-pooled', 'read', agent), await readPart(port, '/rst-length', 'read'),
+  ];
+  await settle(cap, 4);
+  undo();
+  agent.destroy();
+  await close(server);
+  assert.equal(got, [['res ECONNRESET'], ['res ECONNRESET'], ['res ECONNRESET'], ['req ECONNRESET', 'res ECONNRESET']], 'the caller still gets its errors');
+  assert.is(cap.spans.length, 4);
+  for (const s of cap.spans) {
+    const path = String(s.getAttribute('url.full')).replace(/^.*\d\//, '/');
+    assert.is(s.getAttribute('http.response.status_code'), 200, path);
+    assert.is(s.getAttribute('error.type'), 'ECONNRESET', path);
+    assert.is(s.status, SpanStatusCode.ERROR, path);
+  }
+});
+
+test('AC-003 the caller ending a response mid-body itself (req.destroy(), res.destroy() after a first chunk, its AbortSignal) is no failure: error.type aborted, status unset', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await cutting(); // /wait-* sends 10 of 100 bytes and waits
+  const undo = traceHttpClient(tracer);
+  const agent = new http.Agent({ keepAlive: true });
+  const got = [
+    await readPart(port, '/wait-req-destroy', 'reqDestroy'), await readPart(port, '/wait-res-destroy', 'resDestroy'),
+    await readPart(port, '/wait-signal', 'signal'), await readPart(port, '/wait-chunked-pooled', 'resDestroy', agent),
+  ];
+  await settle(cap, 4);
+  undo();
+  agent.destroy();
+  await close(server);
+  assert.equal(got, [['res ECONNRESET'], [], ['req ABORT_ERR', 'res ECONNRESET'], []], 'Node hands the caller the same ECONNRESET as on a server cut');
+  assert.is(cap.spans.length, 4);
+  for (const s of cap.spans) {
+    const path = String(s.getAttribute('url.full')).replace(/^.*\d\//, '/');
+    assert.is(s.getAttribute('http.response.status_code'), 200, path);
+    assert.is(s.getAttribute('error.type'), 'aborted', path);
+    assert.is(s.status, SpanStatusCode.UNSET, path);
+  }
+});
+
 test('AC-002 exactly one traceparent on the wire, even when the caller set one; tracestate follows the span', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

@@ -3,6 +3,8 @@
 // request.addHeader. A request the explicit wrapper already traced gets no second span; a traceparent or
 // tracestate the caller set itself (e.g. forwarded from an incoming request) is replaced by the CLIENT
 // span's, as the node:http client does. `url.full` drops the query string entirely.
+// Hops of one redirect chain share nothing in undici 6 / 7's request:create (no field, handler or options
+// object): with no active span each is its own trace, a documented limit (README, fetch).
 // Node 20's bundled undici (6.x) publishes request:create, request:bodySent, request:headers,
 // request:trailers and request:error; the span ends at headers (a body never read must not hold it open).
 import diagnostics from 'node:diagnostics_channel';

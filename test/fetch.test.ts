@@ -90,6 +90,49 @@ test('AC-002 a redirect: exactly one span per request on the wire, each the pare
   for (const s of cap.spans) { assert.is(s.traceId, parent.traceId); assert.is(s.parentSpanId, parent.spanId); }
 });
 
+test('AC-002 documented limit: with no active span, traceFetch makes each redirect hop its own trace (undici ties nothing between hops); an active span or tracedFetch keeps concurrent chains apart', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const undo = traceFetch(tracer);
+  const tpSpan = (i: number) => String(seen[i]!.headers.traceparent).slice(36, 52);
+  // 1. No active span: two roots in two traces, each hop's request naming its own span.
+  await (await fetch(`http://127.0.0.1:${port}/redirect`)).text();
+  await settle(cap, 2);
+  const [hop1, hop2] = cap.spans.splice(0) as [Span, Span];
+  assert.equal([seen[0]!.url, seen[1]!.url], ['/redirect', '/final']);
+  assert.equal([hop1.parentSpanId, hop2.parentSpanId], ['', ''], 'both hops are roots');
+  assert.is.not(hop1.traceId, hop2.traceId, 'the limit: one trace per hop');
+  assert.equal([tpSpan(0), tpSpan(1)], [hop1.spanId, hop2.spanId]);
+  seen.length = 0;
+  // 2. Workaround: an active span per call; two concurrent chains to the same URL stay in their own traces.
+  const parents = [tracer.startSpan('a') as Span, tracer.startSpan('b') as Span];
+  await Promise.all(parents.map((p) => tracer.withSpan(p, async () => (await fetch(`http://127.0.0.1:${port}/redirect`)).text())));
+  for (const p of parents) p.end();
+  await settle(cap, 6);
+  const hops = cap.spans.splice(0).filter((s) => s.kind === SpanKind.CLIENT);
+  assert.is(hops.length, 4);
+  for (const p of parents) {
+    const mine = hops.filter((s) => s.parentSpanId === p.spanId);
+    assert.equal(mine.map((s) => s.getAttribute('http.response.status_code')).sort(), [200, 302]);
+    for (const s of mine) assert.is(s.traceId, p.traceId);
+  }
+  assert.is.not(parents[0]!.traceId, parents[1]!.traceId);
+  seen.length = 0;
+  // 3. Workaround: tracedFetch, no active span: one root span per chain, both hops of a chain carry it.
+  const f = tracedFetch(tracer);
+  await Promise.all([0, 1].map(async () => (await f(`http://127.0.0.1:${port}/redirect`)).text()));
+  await settle(cap, 2);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 2, 'one span per chain, none from the channel');
+  assert.is.not(cap.spans[0]!.traceId, cap.spans[1]!.traceId);
+  for (const s of cap.spans) {
+    assert.is(s.parentSpanId, '');
+    assert.equal(seen.filter((r) => String(r.headers.traceparent).includes(s.spanId)).map((r) => r.url).sort(), ['/final', '/redirect']);
+  }
+});
+
 test('AC-002 a second request:create for the same request is ignored and counted (no duplicate span)', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

@@ -171,7 +171,7 @@ function finish(cfg: ClientConfig, req: Req): void {
         // Semconv: on a client span 4xx and 5xx are errors; error.type is the status code.
         if (code >= 400) { span.setAttribute('error.type', String(code)); span.setStatus(SpanStatusCode.ERROR); }
         if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.headers);
-        if (res.complete === false && span.getAttribute('error.type') === undefined) bodyCut(span, req, res);
+        if (res.complete === false && span.getAttribute('error.type') === undefined) bodyCut(span, req);
       } else if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
     } catch (err) {
       reportInternal(cfg.tracer.logger, 'tracewire/http client finish', err);
@@ -185,11 +185,11 @@ function finish(cfg: ClientConfig, req: Req): void {
  * socket ended by the peer (its FIN read: socket.readableEnded); the caller's req.destroy(), res.destroy()
  * or AbortSignal destroys the socket before any 'end'. A reset (RST) already reached failed() as ECONNRESET.
  */
-function bodyCut(span: AnySpan, req: Req, res: IncomingMessage): void {
+function bodyCut(span: AnySpan, req: Req): void {
   if (req.socket?.readableEnded !== true) { span.setAttribute('error.type', 'aborted'); return; } // the caller's own abort
-  // Node hands the response ConnResetException('aborted'), code ECONNRESET: the error.type the caller sees (semconv: the component's code)
-  if (res.errored != null) span.recordError(res.errored);
-  else { span.setAttribute('error.type', 'ECONNRESET'); span.setStatus(SpanStatusCode.ERROR); }
+  // Node destroys the response with ConnResetException('aborted'), code ECONNRESET: the code the caller sees (semconv error.type)
+  span.setAttribute('error.type', 'ECONNRESET');
+  span.setStatus(SpanStatusCode.ERROR);
 }
 
 type RequestFn = (...args: unknown[]) => ClientRequest;

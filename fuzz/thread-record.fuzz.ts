@@ -40,18 +40,19 @@ const spanSpec = fc.record({
   name,
   attrs: fc.array(fc.tuple(key, value), { maxLength: 6 }),
   later: fc.array(fc.tuple(key, value), { maxLength: 2 }),
-  events: fc.array(fc.tuple(name, fc.array(fc.tuple(key, value), { maxLength: 2 })), { maxLength: 2 }),
+  events: fc.array(fc.tuple(name, fc.array(fc.tuple(key, value), { maxLength: 4 })), { maxLength: 2 }),
 });
+const maxCount = fc.constantFrom(2, 128); // 2: span, event and link attributes over the limit (dropped counts in the record)
 
 test('consecutive records from repeating call sites decode to the same OTLP as their spans', () => {
-  fc.assert(fc.property(fc.array(spanSpec, { minLength: 1, maxLength: 40 }), (specs) => {
+  fc.assert(fc.property(fc.array(spanSpec, { minLength: 1, maxLength: 40 }), maxCount, (specs, max) => {
     const l = L.createLayout(1 << 20);
     const tee = new Tee(new RingProcessor(l));
-    const tracer = createTracer({ service: 'rec', processor: tee, env: {}, attributes: { maxValueLength: 10000 } });
+    const tracer = createTracer({ service: 'rec', processor: tee, env: {}, attributes: { maxValueLength: 10000, maxCount: max } });
     for (const sp of specs) {
       const s = tracer.startSpan(sp.name, { root: true, attributes: Object.fromEntries(sp.attrs) });
       for (const [k, v] of sp.later) s.setAttribute(k, v);
-      for (const [n, a] of sp.events) s.addEvent(n, Object.fromEntries(a));
+      for (const [n, a] of sp.events) { s.addEvent(n, Object.fromEntries(a)); s.addLink(s.spanContext(), Object.fromEntries(a)); }
       s.end();
     }
     const reader = new RingReader(l, 5000);

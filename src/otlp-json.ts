@@ -274,7 +274,7 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     this.str(this.lastTsStr);
   }
 
-  private events(list: readonly { name: string; time: number; attrs: unknown[] | null; nAttr: number }[]): void {
+  private events(list: readonly { name: string; time: number; attrs: unknown[] | null; nAttr: number; dropped: number }[]): void {
     this.rawR(K_EVENTS);
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
@@ -284,12 +284,13 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
       this.rawR(K_EVENT_NAME);
       this.str(e.name);
       if (e.nAttr > 0 && e.attrs !== null) { this.rawR(K_ATTRS); this.attrList(e.attrs, e.nAttr); }
+      if (e.dropped > 0) { this.rawR(K_DROPPED_ATTRS); this.uint(e.dropped); }
       this.byte(125);
     }
     this.byte(93); // ']'
   }
 
-  private links(list: readonly { t0: number; t1: number; t2: number; t3: number; s0: number; s1: number; traceFlags: number; isRemote: boolean; traceState: { toString(): string } | null; attrs: unknown[] | null; nAttr: number }[]): void {
+  private links(list: readonly { t0: number; t1: number; t2: number; t3: number; s0: number; s1: number; traceFlags: number; isRemote: boolean; traceState: { toString(): string } | null; attrs: unknown[] | null; nAttr: number; dropped: number }[]): void {
     this.rawR(K_LINKS);
     for (let i = 0; i < list.length; i++) {
       const l = list[i]!;
@@ -303,6 +304,7 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
       this.uint((l.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (l.isRemote ? FLAG_IS_REMOTE : 0));
       if (l.traceState !== null) this.traceState(l.traceState);
       if (l.nAttr > 0 && l.attrs !== null) { this.rawR(K_ATTRS); this.attrList(l.attrs, l.nAttr); }
+      if (l.dropped > 0) { this.rawR(K_DROPPED_ATTRS); this.uint(l.dropped); }
       this.byte(125);
     }
     this.byte(93);

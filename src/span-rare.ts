@@ -4,21 +4,22 @@ import { hex16, hex32 } from './hex.js';
 import type { SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 
-/** A link to another span context, with its own attributes (flat [k, v, ...]). */
+/** A link to another span context, with its own attributes (flat [k, v, ...]); `dropped`: attributes over maxCount (OTLP droppedAttributesCount). */
 export class SpanLink {
   t0: number; t1: number; t2: number; t3: number; s0: number; s1: number;
-  traceFlags: number; isRemote: boolean; traceState: TraceState | null; attrs: unknown[] | null; nAttr: number;
-  constructor(c: SpanContextLike, attrs: unknown[] | null, nAttr: number) {
+  traceFlags: number; isRemote: boolean; traceState: TraceState | null; attrs: unknown[] | null; nAttr: number; dropped: number;
+  constructor(c: SpanContextLike, attrs: unknown[] | null, nAttr: number, dropped = 0) {
     this.t0 = c.t0; this.t1 = c.t1; this.t2 = c.t2; this.t3 = c.t3; this.s0 = c.s0; this.s1 = c.s1;
     this.traceFlags = c.traceFlags; this.isRemote = c.isRemote; this.traceState = c.traceState;
-    this.attrs = attrs; this.nAttr = nAttr;
+    this.attrs = attrs; this.nAttr = nAttr; this.dropped = dropped;
   }
   get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
   get spanId(): string { return hex16(this.s0, this.s1); }
 }
 
+/** `dropped`: attributes over maxCount (OTLP droppedAttributesCount). */
 export class SpanEvent {
-  constructor(public name: string, public time: number, public attrs: unknown[] | null, public nAttr: number) {}
+  constructor(public name: string, public time: number, public attrs: unknown[] | null, public nAttr: number, public dropped = 0) {}
 }
 
 /** What few spans need: kept out of Span so the common span stays small. */

@@ -268,8 +268,9 @@ export class Span implements SpanContextLike {
     if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= this.tracer.attrPolicy.maxCount) {
       r.droppedLinks++; this.tracer.counters.linksDropped++; return this;
     }
+    const st = this.tracer.attrStats, before = st.dropped; // flatten counts drops over maxCount there
     const flat = attributes ? this.tracer.flatten(attributes) : null;
-    links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1));
+    links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before));
     return this;
   }
 
@@ -278,10 +279,11 @@ export class Span implements SpanContextLike {
     const r = (this.rare ??= new SpanRare());
     const events = (r.events ??= []);
     if (events.length >= this.tracer.attrPolicy.maxCount) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
+    const st = this.tracer.attrStats, before = st.dropped;
     const flat = attributes ? this.tracer.flatten(attributes) : null;
     let t = toMillis(time);
     if (t !== t) { t = now(); if (time !== undefined) this.tracer.counters.invalidTimes++; }
-    events.push(new SpanEvent(spanNameOf(name), t, flat, flat === null ? 0 : flat.length >> 1)); // String() throws for a null-prototype object
+    events.push(new SpanEvent(spanNameOf(name), t, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before)); // String() throws for a null-prototype object
     return this;
   }
 

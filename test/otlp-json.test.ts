@@ -30,8 +30,8 @@ function toOtel(s: Span): unknown {
     startTime: hr(s.startUnixNano), endTime: hr(s.endUnixNano), duration: [0, 0], ended: true,
     status: { code: s.status, message: s.statusMessage ?? undefined },
     attributes: flatObj(s.attrs, s.nAttr),
-    links: s.links.map((l) => ({ context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.traceFlags, isRemote: l.isRemote, traceState: l.traceState?.toString() ? { serialize: () => l.traceState!.toString() } : undefined }, attributes: flatObj(l.attrs, l.nAttr), droppedAttributesCount: 0 })),
-    events: s.events.map((e) => ({ name: e.name, time: hr(unixNanoFromMs(e.time)), attributes: flatObj(e.attrs, e.nAttr), droppedAttributesCount: 0 })),
+    links: s.links.map((l) => ({ context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.traceFlags, isRemote: l.isRemote, traceState: l.traceState?.toString() ? { serialize: () => l.traceState!.toString() } : undefined }, attributes: flatObj(l.attrs, l.nAttr), droppedAttributesCount: l.dropped })),
+    events: s.events.map((e) => ({ name: e.name, time: hr(unixNanoFromMs(e.time)), attributes: flatObj(e.attrs, e.nAttr), droppedAttributesCount: e.dropped })),
     resource: res, instrumentationScope: { name: s.tracer.scope.name, version: s.tracer.scope.version },
     droppedAttributesCount: s.rare?.droppedAttrs ?? 0, droppedEventsCount: s.rare?.droppedEvents ?? 0, droppedLinksCount: s.rare?.droppedLinks ?? 0,
   };
@@ -163,6 +163,26 @@ test('dropped counts are written only when non-zero', () => {
   assert.is(j.droppedEventsCount, 1);
   assert.is(j.droppedLinksCount, 1);
   assert.is(j.events.length, 2);
+});
+
+test('an event\'s or link\'s attributes over maxCount are in its own droppedAttributesCount (OTLP Span.Event/Span.Link), as OTel writes it', () => {
+  const { cap, t } = tracer('drops-ev', { attributes: { maxCount: 2 } });
+  const s = t.startSpan('d', { root: true }) as Span;
+  s.addEvent('over', { a: 1, b: 2, c: 3, d: 4, e: 5 });
+  s.addEvent('within', { a: 1 });
+  s.addLink(remote(t), { a: 1, b: 2, c: 3 });
+  s.addLink(remote(t));
+  s.end();
+  const ours = parse(new OtlpJsonEncoder().encode(cap.spans));
+  const j = spansOf(ours)[0];
+  assert.is(j.events[0].droppedAttributesCount, 3);
+  assert.is(j.events[0].attributes.length, 2);
+  assert.is(j.events[1].droppedAttributesCount, undefined, 'zero is not written');
+  assert.is(j.links[0].droppedAttributesCount, 1);
+  assert.is(j.links[1].droppedAttributesCount, undefined);
+  assert.is(j.droppedAttributesCount, undefined, 'the span\'s own count is not touched');
+  const theirs = parse(JsonTraceSerializer.serializeRequest((cap.spans as Span[]).map(toOtel) as never)!);
+  assert.equal(normalize(ours), normalize(theirs));
 });
 
 test('spans of several tracers are grouped by resource then scope, order kept within a group', () => {

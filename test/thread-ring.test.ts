@@ -59,6 +59,8 @@ test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, 
   child.addEvent('bare');
   child.addLink(remote, { 'link.kind': 'follows', n: 1 });
   child.addLink(server);
+  child.addEvent('wide', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 }); // 2 over maxCount: the event's droppedAttributesCount
+  child.addLink(remote, { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 });
   child.recordError(Object.assign(new Error('connection refused by upstream'), { code: 'ECONNREFUSED' }));
   child.end(Date.now() - 250.5);
   server.setStatus(SpanStatusCode.OK);
@@ -76,8 +78,12 @@ test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, 
   assert.is(c.traceId, '0af7651916cd43dd8448eb211c80319c');
   assert.is(c.status, SpanStatusCode.ERROR);
   assert.is(c.statusMessage, 'connection refused by upstream');
-  assert.is(c.events.length, 2);
-  assert.is(c.links.length, 2);
+  assert.is(c.events.length, 3);
+  assert.is(c.links.length, 3);
+  assert.equal([c.events.map((e) => e.dropped), c.links.map((x) => x.dropped)], [[0, 0, 2], [0, 0, 1]]);
+  const otlp = JSON.parse(tee.json.get(c.spanId)!).resourceSpans[0].scopeSpans[0].spans[0];
+  assert.is(otlp.events[2].droppedAttributesCount, 2, 'the in-thread OTLP compared above has the count');
+  assert.is(otlp.links[2].droppedAttributesCount, 1);
   assert.is(c.links[0]!.traceState?.toString(), 'vendor=abc,other=x:y');
   assert.equal(c.attributes.bytes, new Uint8Array([0, 1, 254, 255]));
   const sv = got.find((s) => s.name === 'GET /orders/{id}')!;

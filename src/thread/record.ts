@@ -3,8 +3,9 @@
 //  (flags | kind | status | parent bits, as Span.bits) · 44 start unix sec (uint32) · 48 start ns · 52 end
 //  unix sec · 56 end ns · 60 nAttr · 64 droppedAttrs · 68 nEvents · 72 droppedEvents · 76 nLinks ·
 //  80 droppedLinks · 84 flags (1 status message, 2 tracestate) · 88.. name, [status message], [tracestate],
-//  attributes (key id | 0 + inline key, tagged value), events (f64 epoch ms, name, n, attributes), links
-//  (6 words, flags, remote, tracestate, n, attributes). Strings: LEB128 byte length + UTF-8.
+//  attributes (key id | 0 + inline key, tagged value), events (f64 epoch ms, name, dropped, n, attributes),
+//  links (6 words, flags, remote, tracestate, dropped, n, attributes); dropped = the event's or link's
+//  attributes over maxCount (OTLP droppedAttributesCount). Strings: LEB128 byte length + UTF-8.
 // Times are absolute (unix): every thread has its own performance.timeOrigin.
 import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
 import { spanNameOf, type Span, type SpanEvent, type SpanLink } from '../span.js';
@@ -196,6 +197,7 @@ export class RecordWriter {
         w.f64(e.time);
         if (e.name.length > maxLen) { w.str(truncate(e.name, maxLen)); stats.truncated++; } else w.str(e.name);
         const n = e.attrs === null ? 0 : e.nAttr;
+        w.uvar(e.dropped);
         w.uvar(n);
         if (n > 0) this.attrs(e.attrs!, n);
         mark = w.pos;
@@ -216,6 +218,7 @@ export class RecordWriter {
         w.u8(l.isRemote ? 1 : 0);
         w.str(l.traceState === null ? '' : l.traceState.toString());
         const n = l.attrs === null ? 0 : l.nAttr;
+        w.uvar(l.dropped);
         w.uvar(n);
         if (n > 0) this.attrs(l.attrs!, n);
         mark = w.pos;

@@ -100,8 +100,9 @@ export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: Dic
       for (let i = 0; i < nEv; i++) {
         const time = r.f64();
         const name = r.str();
+        const dropped = r.uvar();
         const n = r.uvar();
-        ev.push(new SpanEvent(name, time, n > 0 ? readAttrs(r, dict, n) : null, n));
+        ev.push(new SpanEvent(name, time, n > 0 ? readAttrs(r, dict, n) : null, n, dropped));
       }
     }
     if (nLink > 0) {
@@ -113,8 +114,9 @@ export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: Dic
         c.isRemote = r.u8() === 1;
         const lts = r.str();
         c.traceState = lts === '' ? null : lts;
+        const dropped = r.uvar();
         const n = r.uvar();
-        links.push(new SpanLink(c as unknown as SpanContextLike, n > 0 ? readAttrs(r, dict, n) : null, n));
+        links.push(new SpanLink(c as unknown as SpanContextLike, n > 0 ? readAttrs(r, dict, n) : null, n, dropped));
       }
     }
   }

@@ -402,7 +402,7 @@ test('AC-007 attribute keys invented per span (thousands of distinct ones) keep 
 
 test('attachThreadProcessor refuses anything but a thread handle, with a clear error', () => {
   assert.throws(() => attachThreadProcessor({} as never), /not a thread handle/);
-  assert.throws(() => attachThreadProcessor(new SharedArrayBuffer(4096)), /unknown version/);
+  assert.throws(() => attachThreadProcessor(new SharedArrayBuffer(L.DICT_OFFSET + 4096)), /unknown version/); // big enough, no magic
   const p = new RingProcessor(L.createLayout());
   const h = p.handle();
   assert.is(h.kind, 'tracewire.thread');

@@ -9,6 +9,7 @@ import { DictReader } from './dict.js';
 import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
 import { ConsumerTotals, readConsumer } from './stats.js';
+import { addDest, takeOver, type DestTotals } from './dest-stats.js';
 import * as L from './layout.js';
 
 export interface ConsumerOptions {
@@ -31,6 +32,8 @@ export class Consumer {
   private readonly dict: DictReader;
   private readonly br: ByteReader;
   private readonly base: ConsumerTotals;
+  /** The predecessor's per-destination totals, by name. */
+  private readonly baseDests: Map<string, DestTotals>;
   private readonly totals = new ConsumerTotals();
   private readonly maxQueue: number;
   private readonly pollMs: number;
@@ -50,6 +53,7 @@ export class Consumer {
     this.base = readConsumer(l);
     this.base.lost += this.base.queued;
     this.base.queued = 0;
+    this.baseDests = takeOver(this.base.dests);
     this.reader = new RingReader(l, o.stallMs ?? 5000);
     this.dict = new DictReader(l);
     this.br = new ByteReader(Buffer.from(l.sab));
@@ -103,6 +107,7 @@ export class Consumer {
     t.decodeError = b.decodeError + this.decodeErrors;
     t.lost = b.lost;
     t.queued = s.queued;
+    t.dests = destTotals(s, this.baseDests);
     t.publish(this.l, r.pos);
   }
 
@@ -184,6 +189,19 @@ export class Consumer {
 }
 
 function noop(): void {}
+
+/** This batcher's destinations on top of the predecessor's; a predecessor's destination this one lacks stays listed. */
+function destTotals(s: ProcessorStats, base: Map<string, DestTotals>): DestTotals[] {
+  const out: DestTotals[] = [];
+  const seen = new Set<string>();
+  for (const d of s.destinations ?? []) {
+    const first = !seen.has(d.name); // two exporters with one name: the predecessor's totals go to the first
+    seen.add(d.name);
+    out.push(addDest(first ? base.get(d.name) : undefined, d));
+  }
+  for (const [name, d] of base) if (!seen.has(name)) out.push(d);
+  return out;
+}
 
 /**
  * Spans waiting in the least busy destination's queue (in-flight exports have left the queue). Not the

@@ -1,15 +1,19 @@
 // Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
 // [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
-// [512, 1536): producer slots · [1536, 1536 + dict): append-only tracer dictionary · then the record ring
-// (a power of two, 8-aligned).
+// [512, 1536): producer slots · [1536, 9728): per-destination counters (dest-stats.ts) · then the
+// append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
 
-export const MAGIC = 0x74777233; // 'twr3' (twr2 had no event/link dropped counts, twr1 no producer slots)
+export const MAGIC = 0x74777233; // 'twr3' (twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
 export const CTRL_BYTES = 256;
 export const COUNTER_BYTES = 256;
 /** One Int32 per attached processor: its thread's threadId + 1, 0 = free (see producers.ts). */
 export const PRODUCER_SLOTS = 256;
 export const SLOTS_OFFSET = CTRL_BYTES + COUNTER_BYTES;
-export const DICT_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
+/** Destinations of the exporter thread's batcher listed in stats() (more are exported, not listed). */
+export const MAX_DESTS = 16;
+export const DEST_BYTES = 512;
+export const DESTS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
+export const DICT_OFFSET = DESTS_OFFSET + MAX_DESTS * DEST_BYTES;
 
 // Int32 indexes. Line 0: contended by every producer (the reservation CAS and the enqueue count share it anyway).
 export const WRITE = 0; // next byte to reserve, absolute, wraps at 2^32
@@ -36,6 +40,7 @@ export const TRACER_IDS = 45; // tracer dictionary entries written
 export const SHUTDOWN_MS = 46; // the shutdown deadline the exporter thread works to
 export const RESTARTS = 47; // exporter threads started again after one died
 export const FLUSH_MS = 48; // forceFlush() timeout chosen by the owner, for every thread
+export const DESTS = 49; // destination blocks published (under SEQ), at most MAX_DESTS
 
 // BigInt64 indexes (from byte CTRL_BYTES). Producer-side counters, Atomics.add from any thread (cold: drops only).
 export const C_RING_FULL = 0;

@@ -5,6 +5,8 @@
 import * as L from './layout.js';
 import { countProducers } from './producers.js';
 import { emptyDrops, type DropCounts, type ProcessorStats } from '../processor.js';
+import type { DestinationStats } from '../batcher.js';
+import { destStats, readDests, writeDests, type DestTotals } from './dest-stats.js';
 
 export interface ThreadDrops extends DropCounts {
   /** longer than the ring's record limit even without attributes, events and links */
@@ -21,6 +23,12 @@ export interface ThreadDrops extends DropCounts {
 
 export interface ThreadStats extends ProcessorStats {
   dropped: ThreadDrops;
+  /**
+   * The exporter thread's batcher, per destination (the first MAX_DESTS), totals across its restarts: a span
+   * counts here once the exporter thread has taken it off the ring (before that it is in thread.inRing).
+   * dropped.exporterLost: held by an exporter thread that died. No `exporter` entry (the exporter's own stats stay in its thread).
+   */
+  destinations: DestinationStats[];
   thread: {
     /** spans ended by every thread attached to this ring: ended = exported + dropped (all reasons) + queued */
     ended: number;
@@ -48,6 +56,9 @@ export interface ThreadStats extends ProcessorStats {
 export class ConsumerTotals {
   consumed = 0; exported = 0; queueFull = 0; exportFailed = 0; shutdown = 0; noExporter = 0;
   abandoned = 0; decodeError = 0; lost = 0; queued = 0;
+  dests: DestTotals[] = [];
+  /** Names and last errors already written to the SAB by this publisher. */
+  private readonly shown: (string | null)[] = [];
 
   load(l: L.Layout): this {
     const v = l.i64;
@@ -61,6 +72,7 @@ export class ConsumerTotals {
     this.decodeError = Number(Atomics.load(v, L.C_DECODE_ERR));
     this.lost = Number(Atomics.load(v, L.C_LOST));
     this.queued = Number(Atomics.load(v, L.C_W_QUEUED));
+    this.dests = readDests(l);
     return this;
   }
 
@@ -78,6 +90,7 @@ export class ConsumerTotals {
     Atomics.store(v, L.C_DECODE_ERR, BigInt(this.decodeError));
     Atomics.store(v, L.C_LOST, BigInt(this.lost));
     Atomics.store(v, L.C_W_QUEUED, BigInt(this.queued));
+    writeDests(l, this.dests, this.shown);
     Atomics.store(l.i32, L.CK, ck);
     Atomics.add(l.i32, L.SEQ, 1);
   }
@@ -125,6 +138,7 @@ export function readStats(l: L.Layout): ThreadStats {
     exported: c.exported,
     queued,
     dropped,
+    destinations: c.dests.map((d) => destStats(d, stopped)),
     thread: {
       ended,
       inRing,

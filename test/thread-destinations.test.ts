@@ -1,0 +1,64 @@
+// stats().destinations in off-thread export: the exporter thread's per-destination counters reach every
+// thread's stats() through the SharedArrayBuffer, as the in-thread batcher reports them, across restarts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, otlpExporter, type Tracer, type TracerStats } from '../src/index.js';
+import type { DestinationStats } from '../src/batcher.js';
+import { threadProcessor, type ThreadStats } from '../src/thread/index.js';
+import { readStats } from '../src/thread/stats.js';
+import { openLayout } from '../src/thread/layout.js';
+import { startReceiver } from './helpers/otlp-receiver.js';
+
+const FLUSH_MS = 10_000;
+const stats = (t: Tracer) => t.stats() as TracerStats & ThreadStats;
+const dropsOf = (d: { dropped: object }) => Object.values(d.dropped).reduce((a: number, v) => a + (v as number), 0);
+/** What must be equal between the modes (export request counts depend on how batches were cut). */
+const shape = (d: DestinationStats) => ({ name: d.name, ended: d.ended, exported: d.exported, queued: d.queued, exportFailed: d.dropped.exportFailed, failing: d.lastError !== null });
+
+test('AC-007 stats().destinations in thread mode: per destination exported, failed and dropped as in-thread, with one backend down; totals survive an exporter thread restart', async () => {
+  const good = await startReceiver();
+  const down = await startReceiver({ mode: 'refuse' });
+  const exporters = [{ url: good.url }, { url: down.url, retry: false as const }];
+  const batch = { scheduledDelayMillis: 10, maxExportBatchSize: 16 };
+  const p = threadProcessor({ exporter: exporters.map((e) => ({ type: 'otlp' as const, ...e })), batch, restartDelayMs: 20, flushTimeoutMs: FLUSH_MS, logger: () => {} });
+  const tracer = createTracer({ service: 'two', processor: p });
+  const inThread = createTracer({ service: 'two', exporter: exporters.map((e) => otlpExporter({ ...e, logger: () => {} })), batch, logger: () => {} });
+  try {
+    for (const t of [tracer, inThread]) { for (let i = 0; i < 40; i++) t.startSpan('op', { root: true, attributes: { i } }).end(); await t.forceFlush(); }
+    const st = stats(tracer);
+    assert.is(st.destinations.length, 2);
+    assert.equal(st.destinations.map(shape), stats(inThread).destinations!.map(shape), 'the same per-destination view as in-thread');
+    const [ok, bad] = st.destinations;
+    assert.is(ok!.exported, 40);
+    assert.is(bad!.dropped.exportFailed, 40);
+    assert.ok(bad!.exports.failed > 0 && ok!.exports.ok > 0 && ok!.exports.failed === 0);
+    assert.match(bad!.lastError!, /ECONNREFUSED|refused/i);
+    assert.equal(readStats(openLayout(p.handle().sab)).destinations, st.destinations, 'any thread reads the same from the ring');
+
+    p.crashExporterForTest(5, 'exit'); // dies with 5 spans taken off the ring and not yet published
+    for (let i = 0; i < 20; i++) tracer.startSpan('op', { root: true, attributes: { i } }).end();
+    await tracer.forceFlush();
+    const after = stats(tracer);
+    assert.is(after.thread.restarts, 1);
+    assert.equal(after.destinations.map((d) => d.name), st.destinations.map((d) => d.name));
+    for (const d of after.destinations) {
+      assert.is(d.ended, 60, `${d.name}: the first thread's totals are kept`);
+      assert.is(d.ended, d.exported + dropsOf(d) + d.queued, `${d.name}: ended = exported + dropped + queued`);
+    }
+    assert.is(after.destinations[0]!.exported + after.destinations[0]!.dropped.exporterLost, 60);
+    assert.is(after.destinations[1]!.dropped.exportFailed + after.destinations[1]!.dropped.exporterLost, 60);
+    assert.is(after.exported + 40, good.spans().length, 'the top-level counts are the first destination\'s, as in-thread (40: the in-thread tracer\'s)');
+
+    await tracer.shutdown({ deadlineMs: 2000 });
+    const end = stats(tracer);
+    assert.ok(end.thread.stopped);
+    for (const d of end.destinations) assert.is(d.queued, 0);
+  } finally {
+    await tracer.shutdown({ deadlineMs: 1000 });
+    await inThread.shutdown({ deadlineMs: 1000 });
+    await good.close();
+    await down.close();
+  }
+});
+
+test.run();

@@ -3,7 +3,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { startConsume, startPublish, type ConsumeOptions } from './queue.js';
+import { consumeMessage, startConsume, startPublish, type ConsumeOptions } from './queue.js';
 
 export interface AmqpPublishOptions { headers?: Record<string, unknown>; messageId?: string; [option: string]: unknown }
 export interface AmqpMessageLike {
@@ -17,6 +17,8 @@ export interface AmqpChannelLike {
   /** Present on a ConfirmChannel (createConfirmChannel): the broker acks or nacks every publish. */
   waitForConfirms?: () => Promise<void>;
   consume(queue: string, onMessage: (msg: AmqpMessageLike | null) => void, options?: Record<string, unknown>): Promise<{ consumerTag: string }>;
+  /** basic.get: one message, or `false` when the queue is empty. */
+  get?(queue: string, options?: Record<string, unknown>): Promise<AmqpMessageLike | false>;
 }
 
 /** A ConfirmChannel's per-message callback: an error when the broker nacked the message (or the channel closed first). */
@@ -142,4 +144,31 @@ async function settle(span: AnySpan, r: PromiseLike<unknown>): Promise<void> {
   } finally {
     span.end();
   }
+}
+
+export interface AmqpGetOptions {
+  mode?: ConsumeOptions['mode'];
+  /** Passed to channel.get (noAck). */
+  getOptions?: Record<string, unknown>;
+}
+
+/**
+ * `channel.get` (basic.get, a pull) then `handler` under the message's CONSUMER span `process <queue>`, as
+ * consumeAmqp makes it (creation context the parent, or a link with `mode: 'link'`). The caller awaited the get,
+ * so its active span is a real ambient span: a link in parent mode, the parent in link mode. An empty queue
+ * (`false`) resolves to `false` with no span and no handler call (an idle poll loop exports nothing).
+ * Handler errors are recorded and rethrown to the caller; acking stays the handler's.
+ */
+export async function getAmqp<R>(tracer: Tracer, channel: AmqpChannelLike, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => R | Promise<R>, options: AmqpGetOptions = {}): Promise<R | false> {
+  if (typeof channel.get !== 'function') throw new TypeError('tracewire/queue-amqp: getAmqp needs a channel with get()');
+  const msg = await channel.get(queue, options.getOptions);
+  if (msg === false) return false;
+  return consumeMessage(tracer, msg.properties.headers, {
+    system: SYSTEM,
+    destination: queue,
+    temporary: isTemporary(queue),
+    mode: options.mode,
+    messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
+    attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
+  }, (span) => handler(msg, span));
 }

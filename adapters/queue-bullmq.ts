@@ -4,9 +4,19 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
+import { consumeMessage, createMessage, startBatchSend, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
 
-export interface BullQueueLike<J = { id?: string | undefined }> { name: string; add(name: string, data: unknown, opts?: Record<string, unknown>): Promise<J> }
+export interface BullQueueLike<J = { id?: string | undefined }> {
+  name: string;
+  add(name: string, data: unknown, opts?: Record<string, unknown>): Promise<J>;
+  addBulk?(jobs: BullBulkJob[]): Promise<J[]>;
+}
+/** One entry of `queue.addBulk`. */
+export interface BullBulkJob { name: string; data?: unknown; opts?: Record<string, unknown> }
+/** A FlowProducer flow node: a job and the children that run before it (in any queue). */
+export interface BullFlowJob { name: string; queueName: string; data?: unknown; prefix?: string; opts?: Record<string, unknown>; children?: BullFlowJob[] }
+/** The FlowProducer method the recipe uses. */
+export interface BullFlowProducerLike<N = unknown> { add(flow: BullFlowJob, opts?: Record<string, unknown>): Promise<N> }
 export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; repeatJobKey?: string | undefined; opts?: { telemetry?: { metadata?: string }; tm?: string } }
 
 const SYSTEM = 'bullmq';
@@ -20,9 +30,8 @@ const MAX_METADATA = 2048;
 export async function addJob<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, name: string, data: unknown, opts: Record<string, unknown> = {}): Promise<J> {
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: queue.name, attributes: { 'messaging.bullmq.job.name': name } });
-  const telemetry = { ...(opts.telemetry as object | undefined), metadata: JSON.stringify(carrier) };
   try {
-    const job = await queue.add(name, data, { ...opts, telemetry });
+    const job = await queue.add(name, data, withMetadata(opts, carrier));
     if (job?.id !== undefined) span.setAttribute('messaging.message.id', String(job.id));
     return job;
   } catch (err) {
@@ -31,6 +40,71 @@ export async function addJob<J extends { id?: string | undefined }>(tracer: Trac
   } finally {
     span.end();
   }
+}
+
+/** `opts` with the carrier as telemetry.metadata (any other telemetry option kept; the caller's object untouched). */
+function withMetadata(opts: Record<string, unknown> | undefined, carrier: Record<string, string>): Record<string, unknown> {
+  return { ...opts, telemetry: { ...(opts?.telemetry as object | undefined), metadata: JSON.stringify(carrier) } };
+}
+
+function jobId(opts: Record<string, unknown> | undefined): string | undefined {
+  const id = opts?.jobId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * `queue.addBulk` as a batch publish (messaging conventions): a `create <queue>` PRODUCER span per job whose
+ * context the job carries, then a CLIENT `send <queue>` span over the call with `messaging.batch.message_count`
+ * and a link per job. Each worker span is the child of its own job's create span.
+ */
+export async function addJobs<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, jobs: ReadonlyArray<BullBulkJob>): Promise<J[]> {
+  if (typeof queue.addBulk !== 'function') throw new TypeError('tracewire/queue-bullmq: addJobs needs a Queue with addBulk');
+  const o = { system: SYSTEM, destination: queue.name };
+  const creations: AnySpan[] = [];
+  const out: BullBulkJob[] = [];
+  for (const j of jobs) {
+    const carrier: Record<string, string> = {};
+    creations.push(createMessage(tracer, carrier, { ...o, messageId: jobId(j.opts), attributes: { 'messaging.bullmq.job.name': j.name } }));
+    out.push({ ...j, opts: withMetadata(j.opts, carrier) });
+  }
+  const span = startBatchSend(tracer, creations, o);
+  try {
+    return await queue.addBulk(out);
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * `flowProducer.add` as a batch publish: every job of the tree gets its own `create <queue>` PRODUCER span and
+ * carries its context; a child's create span is the child of its parent job's, so the whole flow (and every
+ * worker span under it) is one trace. A CLIENT `send <root queue>` span covers the call, linking every job.
+ */
+export async function addFlow<N>(tracer: Tracer, producer: BullFlowProducerLike<N>, flow: BullFlowJob, opts?: Record<string, unknown>): Promise<N> {
+  const creations: AnySpan[] = [];
+  const traced = flowNode(tracer, flow, undefined, creations);
+  const span = startBatchSend(tracer, creations, { system: SYSTEM, destination: flow.queueName, attributes: { 'messaging.bullmq.flow.name': flow.name } });
+  try {
+    return await (opts === undefined ? producer.add(traced) : producer.add(traced, opts));
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** A copy of `node` (and its children) with each job's creation context in its options; the caller's tree untouched. */
+function flowNode(tracer: Tracer, node: BullFlowJob, parent: AnySpan | undefined, creations: AnySpan[]): BullFlowJob {
+  const carrier: Record<string, string> = {};
+  const span = createMessage(tracer, carrier, { system: SYSTEM, destination: node.queueName, messageId: jobId(node.opts), attributes: { 'messaging.bullmq.job.name': node.name } }, parent);
+  creations.push(span);
+  const copy: BullFlowJob = { ...node, opts: withMetadata(node.opts, carrier) };
+  if (Array.isArray(node.children)) copy.children = node.children.map((c) => flowNode(tracer, c, span, creations));
+  return copy;
 }
 
 /**

@@ -3,13 +3,18 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
+import { consumeMessage, extractMessageContext, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void; delete?(k: string): void }
-export interface NatsMsgLike { subject: string; reply?: string; data: Uint8Array; headers?: NatsHeadersLike }
+export interface NatsMsgLike {
+  subject: string; reply?: string; data: Uint8Array; headers?: NatsHeadersLike;
+  /** nats.js Msg.respond: publish to `reply`; false when the message has none. */
+  respond?(payload?: Uint8Array | string, options?: { headers?: NatsHeadersLike; reply?: string }): boolean;
+}
 export interface NatsConnectionLike {
   publish(subject: string, payload?: Uint8Array | string, options?: { headers?: NatsHeadersLike; reply?: string }): void;
   subscribe(subject: string, options?: { queue?: string; callback?: (err: Error | null, msg: NatsMsgLike) => void; [k: string]: unknown }): unknown;
+  request?(subject: string, payload?: Uint8Array | string, options?: { timeout?: number; headers?: NatsHeadersLike; [k: string]: unknown }): Promise<NatsMsgLike>;
   /** nats.js keeps its ConnectionOptions here: `inboxPrefix` replaces `_INBOX` in request/reply subjects. */
   options?: { inboxPrefix?: string };
 }
@@ -40,15 +45,83 @@ function isInbox(nc: NatsConnectionLike, subject: string): boolean {
 
 /** `nc.publish` under a PRODUCER span `publish <subject>`, context in the message headers. */
 export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, payload?: Uint8Array | string, options: NatsPublishOptions = {}): void {
-  const h = options.headers ?? options.createHeaders?.();
-  if (h === undefined) throw new TypeError('tracewire/queue-nats: publishNats needs options.headers or options.createHeaders (the nats `headers` function)');
+  const h = headersOf(options, 'publishNats');
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, temporary: options.temporary ?? isInbox(nc, subject) });
   try {
-    for (const k in carrier) h.set(k, carrier[k]!);
-    // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
-    if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate');
+    setCarrier(h, carrier);
     nc.publish(subject, payload, options.reply === undefined ? { headers: h } : { headers: h, reply: options.reply });
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+function headersOf(options: NatsPublishOptions, fn: string): NatsHeadersLike {
+  const h = options.headers ?? options.createHeaders?.();
+  if (h === undefined) throw new TypeError(`tracewire/queue-nats: ${fn} needs options.headers or options.createHeaders (the nats \`headers\` function)`);
+  return h;
+}
+
+function setCarrier(h: NatsHeadersLike, carrier: Record<string, string>): void {
+  for (const k in carrier) h.set(k, carrier[k]!);
+  // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
+  if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate');
+}
+
+/**
+ * `msg.respond` under a PRODUCER span `publish` (the reply subject is a temporary inbox), its context in the
+ * reply's headers, so the requester can link the responder's work. False (and no span) without a reply subject.
+ */
+export function respondNats(tracer: Tracer, msg: NatsMsgLike, payload?: Uint8Array | string, options: NatsPublishOptions = {}): boolean {
+  const respond = msg.respond;
+  if (typeof respond !== 'function') throw new TypeError('tracewire/queue-nats: respondNats needs a nats.js Msg (with respond())');
+  return respondWith(tracer, msg, respond, payload, options);
+}
+
+function respondWith(tracer: Tracer, msg: NatsMsgLike, respond: NonNullable<NatsMsgLike['respond']>, payload: Uint8Array | string | undefined, options: NatsPublishOptions): boolean {
+  if (typeof msg.reply !== 'string' || msg.reply.length === 0) return respond.call(msg, payload, options.headers === undefined ? undefined : { headers: options.headers });
+  const h = headersOf(options, 'respondNats');
+  const carrier: Record<string, string> = {};
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: msg.reply, temporary: options.temporary ?? true });
+  try {
+    setCarrier(h, carrier);
+    return respond.call(msg, payload, { headers: h });
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+export interface NatsRequestOptions extends NatsPublishOptions {
+  /** nats.js request timeout in ms (its default: 1000). */
+  timeout?: number;
+  /** Other nats.js RequestOptions (noMux, reply), passed through. */
+  requestOptions?: Record<string, unknown>;
+}
+
+/**
+ * `nc.request` under a PRODUCER span `request <subject>` (its context is the request message's creation
+ * context, so the responder's CONSUMER span is its child). The span lasts until the reply (or the timeout,
+ * no-responders error: recorded, rethrown) and links the reply's context (respondNats's span) when it has one.
+ */
+export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, payload?: Uint8Array | string, options: NatsRequestOptions = {}): Promise<NatsMsgLike> {
+  if (typeof nc.request !== 'function') throw new TypeError('tracewire/queue-nats: requestNats needs a connection with request()');
+  const h = headersOf(options, 'requestNats');
+  const carrier: Record<string, string> = {};
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, operation: 'request', temporary: options.temporary ?? isInbox(nc, subject) });
+  try {
+    setCarrier(h, carrier);
+    const o: Record<string, unknown> = { ...options.requestOptions, headers: h };
+    if (options.timeout !== undefined) o.timeout = options.timeout;
+    const reply = await nc.request(subject, payload, o);
+    const ctx = extractMessageContext(natsCarrier(reply), tracer);
+    if (ctx !== null) span.addLink(ctx);
+    return reply;
   } catch (err) {
     span.recordError(err);
     throw err;
@@ -86,11 +159,24 @@ export interface NatsConsumeOptions {
    * is rethrown (as untraced); a subscription error goes to the tracer's logger (never lost, never a crash).
    */
   onError?: (err: unknown, msg: NatsMsgLike) => void;
+  /**
+   * The nats module's `headers` factory: with it, the handler's `msg.respond(...)` goes through respondNats
+   * (the reply carries the responder's context); headers passed to respond are kept and get the context added.
+   */
+  createHeaders?: () => NatsHeadersLike;
 }
 
 /** Process one message under a CONSUMER span `process <subject>`. */
 export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R | Promise<R>, options: NatsConsumeOptions = {}): Promise<R> {
+  if (options.createHeaders !== undefined) traceRespond(tracer, msg, options.createHeaders);
   return consumeMessage(tracer, natsCarrier(msg), { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode }, (span) => handler(msg, span));
+}
+
+/** Shadow the message's respond (its prototype method) with one that injects the responder's context. */
+function traceRespond(tracer: Tracer, msg: NatsMsgLike, createHeaders: () => NatsHeadersLike): void {
+  const respond = msg.respond;
+  if (typeof respond !== 'function') return;
+  msg.respond = (payload, o) => respondWith(tracer, msg, respond, payload, o?.headers === undefined ? { createHeaders } : { headers: o.headers });
 }
 
 /**

@@ -18,8 +18,8 @@ export interface PublishOptions {
   system: string;
   /** `messaging.destination.name`: queue, topic, exchange or subject. */
   destination: string;
-  /** `messaging.operation.name` (default `publish`); `create` makes a creation span for batch sends. */
-  operation?: 'publish' | 'send' | 'create';
+  /** `messaging.operation.name` (default `publish`); `create` makes a creation span for batch sends; `request` a request/reply send. */
+  operation?: 'publish' | 'send' | 'create' | 'request';
   /** `messaging.message.id`, when the producer knows it up front. */
   messageId?: string;
   /** Extra operational attributes (e.g. `messaging.rabbitmq.destination.routing_key`). */
@@ -48,7 +48,7 @@ export interface ConsumeOptions {
   temporary?: boolean;
 }
 
-const OPERATION_TYPE: Record<string, string> = { publish: 'send', send: 'send', create: 'create', process: 'process', receive: 'receive' };
+const OPERATION_TYPE: Record<string, string> = { publish: 'send', send: 'send', request: 'send', create: 'create', process: 'process', receive: 'receive' };
 
 function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attributes {
   const a: Attributes = {
@@ -114,6 +114,32 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
   const span = tracerOf(active, tracer).startSpan(spanName(op, o), { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
   injectHeaders(span, carrier);
   return span;
+}
+
+/**
+ * Batch publish, per the messaging conventions: one `create <destination>` PRODUCER span per message, its context
+ * injected into that message's `carrier` (the message's creation context) and ended at once. `parent` defaults to
+ * the active span (a flow's child job passes its parent job's creation span). Returns it for startBatchSend's links.
+ */
+export function createMessage(tracer: Tracer, carrier: Carrier, o: PublishOptions, parent?: SpanContextLike): AnySpan {
+  const active = storage.getStore();
+  if (isNoTrace(active)) return SUPPRESSED_SPAN;
+  const span = tracerOf(active, tracer).startSpan(spanName('create', o), { kind: SpanKind.PRODUCER, parent, attributes: baseAttributes(o, 'create') });
+  injectHeaders(span, carrier);
+  span.end();
+  return span;
+}
+
+/**
+ * The `send <destination>` span of a batch publish: CLIENT (semconv: a send whose context is not the messages'
+ * creation context), `messaging.batch.message_count`, a link per message's creation span. The caller ends it.
+ */
+export function startBatchSend(tracer: Tracer, creations: ReadonlyArray<AnySpan>, o: PublishOptions): AnySpan {
+  const active = storage.getStore();
+  if (isNoTrace(active)) return SUPPRESSED_SPAN;
+  const attributes = baseAttributes(o, 'send');
+  attributes['messaging.batch.message_count'] = creations.length;
+  return tracerOf(active, tracer).startSpan(spanName('send', o), { kind: SpanKind.CLIENT, attributes, links: creations });
 }
 
 /** Publish under a PRODUCER span: `fn(carrier)` sends the message with the carrier as its metadata. */
@@ -189,6 +215,7 @@ export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier 
 export { injectMessageContext as injectContext, extractMessageContext as extractContext };
 
 // The broker recipes (they take the client objects; no broker library is imported).
-export { publishAmqp, sendToQueueAmqp, consumeAmqp, type AmqpChannelLike, type AmqpMessageLike, type AmqpPublishOptions, type AmqpConsumeOptions } from './queue-amqp.js';
-export { addJob, processJob, jobCarrier, type BullQueueLike, type BullJobLike } from './queue-bullmq.js';
-export { publishNats, processNats, subscribeNats, natsCarrier, type NatsConnectionLike, type NatsMsgLike, type NatsHeadersLike, type NatsPublishOptions, type NatsConsumeOptions } from './queue-nats.js';
+export { publishAmqp, sendToQueueAmqp, consumeAmqp, getAmqp, type AmqpChannelLike, type AmqpMessageLike, type AmqpPublishOptions, type AmqpConsumeOptions, type AmqpGetOptions } from './queue-amqp.js';
+export { addJob, addJobs, addFlow, processJob, jobCarrier, type BullQueueLike, type BullJobLike, type BullBulkJob, type BullFlowJob, type BullFlowProducerLike } from './queue-bullmq.js';
+export { publishNats, processNats, subscribeNats, respondNats, requestNats, natsCarrier, type NatsConnectionLike, type NatsMsgLike, type NatsHeadersLike, type NatsPublishOptions, type NatsRequestOptions, type NatsConsumeOptions } from './queue-nats.js';
+export { publishJetStream, processJetStream, nextJetStream, processJetStreamMessages, type JetStreamLike, type JsMsgLike, type JsConsumerLike, type JetStreamPublishOptions, type JetStreamConsumeOptions } from './queue-jetstream.js';

@@ -1,0 +1,97 @@
+// NATS JetStream recipe (nats.js v2): publish with a PubAck, and pull consumers (`consumer.next`, `fetch`,
+// `consume`) with a CONSUMER span per message. The context rides in the message headers as for core NATS.
+// Takes the client objects, imports no broker library; acking (ack, nak, term, working) stays the handler's.
+import type { Tracer } from '../src/tracer.js';
+import type { AnySpan } from '../src/span.js';
+import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
+import { natsCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
+
+/** The JsMsg fields the recipe reads (nats.js jetstream/jsmsg). */
+export interface JsMsgLike extends NatsMsgLike {
+  seq: number;
+  redelivered: boolean;
+  info: { stream: string; consumer: string; redeliveryCount?: number; [k: string]: unknown };
+}
+/** `js.publish` (nats.js JetStreamClient): resolves with the stream's PubAck. */
+export interface JetStreamLike {
+  publish(subject: string, payload?: Uint8Array | string, options?: { headers?: NatsHeadersLike; [k: string]: unknown }): Promise<{ stream: string; seq: number; duplicate?: boolean }>;
+}
+/** `consumer.next` of a pull consumer (`js.consumers.get(stream, name)`). */
+export interface JsConsumerLike<M extends JsMsgLike = JsMsgLike> { next(options?: Record<string, unknown>): Promise<M | null> }
+
+const SYSTEM = 'nats';
+
+export interface JetStreamPublishOptions extends NatsPublishOptions {
+  /** Other nats.js JetStreamPublishOptions (msgID, expect, timeout), passed through. */
+  publishOptions?: Record<string, unknown>;
+}
+
+/**
+ * `js.publish` under a PRODUCER span `publish <subject>` that ends at the stream's PubAck (an error, e.g. no
+ * stream for the subject, is recorded and rethrown); the stored sequence becomes `messaging.message.id`.
+ */
+export async function publishJetStream(tracer: Tracer, js: JetStreamLike, subject: string, payload?: Uint8Array | string, options: JetStreamPublishOptions = {}): Promise<{ stream: string; seq: number; duplicate?: boolean }> {
+  const h = options.headers ?? options.createHeaders?.();
+  if (h === undefined) throw new TypeError('tracewire/queue-jetstream: publishJetStream needs options.headers or options.createHeaders (the nats `headers` function)');
+  const carrier: Record<string, string> = {};
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject });
+  try {
+    for (const k in carrier) h.set(k, carrier[k]!);
+    if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate'); // a forwarded message's own tracestate
+    const ack = await js.publish(subject, payload, { ...options.publishOptions, headers: h });
+    span.setAttribute('messaging.message.id', String(ack.seq));
+    return ack;
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+export interface JetStreamConsumeOptions {
+  mode?: ConsumeOptions['mode'];
+  /** processJetStreamMessages: a handler's error goes here and the loop goes on. Without it the loop stops and rethrows. */
+  onError?: (err: unknown, msg: JsMsgLike) => void;
+  /** nextJetStream: passed to consumer.next (expires). */
+  nextOptions?: Record<string, unknown>;
+}
+
+/**
+ * One JetStream message under a CONSUMER span `process <subject>`: its publisher's span is the parent (or a link,
+ * `mode: 'link'`), the pull loop's own active span a link (parent in link mode), as consumeMessage does.
+ * `messaging.consumer.group.name` is the JetStream consumer, the stream sequence `messaging.message.id`.
+ */
+export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
+  const info = msg.info;
+  return consumeMessage(tracer, natsCarrier(msg), {
+    system: SYSTEM,
+    destination: msg.subject,
+    mode: options.mode,
+    messageId: typeof msg.seq === 'number' ? String(msg.seq) : undefined,
+    attributes: {
+      'messaging.consumer.group.name': info?.consumer ?? '',
+      'messaging.nats.stream': info?.stream ?? '',
+      'messaging.nats.redelivery_count': info?.redeliveryCount ?? 0,
+    },
+  }, (span) => handler(msg, span));
+}
+
+/** `consumer.next()` and, when a message came, processJetStream; `null` (nothing before `expires`) is returned as is, with no span. */
+export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, consumer: JsConsumerLike<M>, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R | null> {
+  const msg = await consumer.next(options.nextOptions);
+  if (msg === null) return null;
+  return processJetStream(tracer, msg, handler, options);
+}
+
+/**
+ * Every message of `consumer.fetch()` or `consumer.consume()` (any async iterable of JsMsg) through
+ * processJetStream, one at a time; resolves when the iterator ends (fetch: batch done; consume: `stop()`/`close()`).
+ */
+export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions = {}): Promise<void> {
+  const onError = options.onError;
+  for await (const msg of messages) {
+    if (onError === undefined) await processJetStream(tracer, msg, handler, options);
+    else await processJetStream(tracer, msg, handler, options).catch((err: unknown) => onError(err, msg));
+  }
+}

@@ -1,0 +1,208 @@
+// Batch-publish, pull and request/reply recipes with fake clients: BullMQ addBulk and flows, amqplib
+// basic.get, NATS request/respond, JetStream pull consumers.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, SpanKind, type Span } from '../src/index.js';
+import { injectMessageContext } from '../adapters/queue.js';
+import { addFlow, addJobs, jobCarrier, processJob, type BullBulkJob, type BullFlowJob } from '../adapters/queue-bullmq.js';
+import { getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
+import { processNats, requestNats, respondNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { nextJetStream, processJetStreamMessages, publishJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+function setup(service = 'svc') {
+  const cap = new CaptureProcessor();
+  return { cap, tracer: createTracer({ service, processor: cap }) };
+}
+function hdrs(): NatsHeadersLike & { map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return { map, get: (k) => map.get(k) ?? '', set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k) };
+}
+
+test('AC-002 BullMQ addJobs (addBulk): a create PRODUCER span per job carried by that job, one CLIENT send span linking them all', async () => {
+  const { cap, tracer } = setup();
+  let sent: BullBulkJob[] = [];
+  const queue = { name: 'mail', add: async () => ({ id: 'x' }), addBulk: async (jobs: BullBulkJob[]) => { sent = jobs; return jobs.map((_, i) => ({ id: String(i + 1) })); } };
+  const callerJobs: BullBulkJob[] = [{ name: 'a', data: { n: 1 }, opts: { attempts: 2 } }, { name: 'b', data: { n: 2 }, opts: { jobId: 'fixed' } }];
+  const root = tracer.startSpan('signup') as Span;
+  const out = await tracer.withSpan(root, () => addJobs(tracer, queue, callerJobs));
+  root.end();
+  assert.equal(out.map((j) => j.id), ['1', '2']);
+  assert.equal(callerJobs[0]!.opts, { attempts: 2 }, 'the caller\'s options are not mutated');
+  assert.is(sent[0]!.opts!.attempts, 2);
+  const creates = cap.spans.filter((s) => s.name === 'create mail');
+  const send = cap.spans.find((s) => s.name === 'send mail')!;
+  assert.is(creates.length, 2);
+  for (const c of creates) { assert.is(c.kind, SpanKind.PRODUCER); assert.is(c.parentSpanId, root.spanId); assert.is(c.getAttribute('messaging.operation.type'), 'create'); }
+  assert.is(creates[1]!.getAttribute('messaging.message.id'), 'fixed');
+  assert.is(send.kind, SpanKind.CLIENT);
+  assert.is(send.parentSpanId, root.spanId);
+  assert.is(send.getAttribute('messaging.batch.message_count'), 2);
+  assert.equal(send.links.map((l) => l.spanId), creates.map((c) => c.spanId));
+  // each job carries its own create span; the worker's span is its child
+  for (let i = 0; i < 2; i++) {
+    const job = { id: String(i + 1), name: sent[i]!.name, queueName: 'mail', opts: sent[i]!.opts as { telemetry: { metadata: string } } };
+    assert.is(jobCarrier(job)!.traceparent, `00-${root.traceId}-${creates[i]!.spanId}-03`);
+    await processJob(tracer, async () => {})(job);
+  }
+  const workers = cap.spans.filter((s) => s.name === 'process mail');
+  assert.equal(workers.map((w) => w.parentSpanId), creates.map((c) => c.spanId));
+});
+
+test('AC-003 BullMQ addJobs: a failing addBulk is an error on the send span and rethrown; a Queue without addBulk is a clear TypeError', async () => {
+  const { cap, tracer } = setup();
+  const queue = { name: 'mail', add: async () => ({}), addBulk: async () => { throw new Error('READONLY'); } };
+  await addJobs(tracer, queue, [{ name: 'a' }]).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'READONLY'));
+  const send = cap.spans.find((s) => s.name === 'send mail')!;
+  assert.is(send.status, 2);
+  await addJobs(tracer, { name: 'q', add: async () => ({}) }, []).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /addBulk/));
+});
+
+test('AC-002 BullMQ addFlow (FlowProducer.add): every job carries its own context, children under their parent job\'s create span, one trace', async () => {
+  const { cap, tracer } = setup();
+  let sent!: BullFlowJob;
+  const producer = { add: async (f: BullFlowJob) => { sent = f; return { job: { id: 'r' } }; } };
+  const flow: BullFlowJob = {
+    name: 'render', queueName: 'renders', data: { v: 1 },
+    children: [{ name: 'audio', queueName: 'steps', children: [{ name: 'fetch', queueName: 'io' }] }, { name: 'video', queueName: 'steps', opts: { jobId: 'v1' } }],
+  };
+  const root = tracer.startSpan('POST /render') as Span;
+  await tracer.withSpan(root, () => addFlow(tracer, producer, flow));
+  root.end();
+  assert.is(flow.opts, undefined, 'the caller\'s tree is not mutated');
+  assert.is(flow.children![0]!.opts, undefined);
+  const byJob = (n: string) => cap.spans.find((s) => s.kind === SpanKind.PRODUCER && s.getAttribute('messaging.bullmq.job.name') === n)!;
+  const carrierOf = (node: BullFlowJob) => jobCarrier({ name: node.name, queueName: node.queueName, opts: node.opts as { telemetry: { metadata: string } } })!;
+  assert.is(byJob('render').parentSpanId, root.spanId);
+  assert.is(byJob('audio').parentSpanId, byJob('render').spanId);
+  assert.is(byJob('fetch').parentSpanId, byJob('audio').spanId);
+  assert.is(byJob('video').parentSpanId, byJob('render').spanId);
+  assert.is(byJob('video').getAttribute('messaging.message.id'), 'v1');
+  assert.is(byJob('fetch').name, 'create io');
+  assert.is(carrierOf(sent.children![0]!.children![0]!).traceparent, `00-${root.traceId}-${byJob('fetch').spanId}-03`);
+  assert.is(carrierOf(sent).traceparent, `00-${root.traceId}-${byJob('render').spanId}-03`);
+  const send = cap.spans.find((s) => s.kind === SpanKind.CLIENT)!;
+  assert.is(send.name, 'send renders');
+  assert.is(send.getAttribute('messaging.batch.message_count'), 4);
+  assert.is(send.links.length, 4);
+  assert.ok(cap.spans.every((s) => s.traceId === root.traceId), 'one trace for the whole flow');
+});
+
+test('AC-002 amqplib getAmqp (basic.get): an empty queue is false with no span and no handler call; a message gets a CONSUMER span under its producer, the poller\'s span a link', async () => {
+  const { cap, tracer } = setup();
+  const queue: Array<AmqpMessageLike | false> = [false];
+  const ch = { publish: () => true, consume: async () => ({ consumerTag: 't' }), get: async () => queue.shift() ?? false };
+  let calls = 0;
+  assert.is(await getAmqp(tracer, ch, 'orders', () => { calls++; }), false);
+  assert.is(calls, 0);
+  assert.is(cap.spans.length, 0);
+  const prod = tracer.startSpan('publish orders', { kind: SpanKind.PRODUCER }) as Span;
+  queue.push({ content: Buffer.from('x'), fields: { exchange: '', routingKey: 'orders' }, properties: { headers: injectMessageContext({}, prod), messageId: 'm-1' } });
+  prod.end();
+  const poll = tracer.startSpan('poll') as Span;
+  const r = await tracer.withSpan(poll, () => getAmqp(tracer, ch, 'orders', (msg, span) => { assert.is(tracer.activeSpan(), span); return msg.properties.messageId; }));
+  poll.end();
+  assert.is(r, 'm-1');
+  const c = cap.spans.find((s) => s.kind === SpanKind.CONSUMER)!;
+  assert.is(c.name, 'process orders');
+  assert.is(c.parentSpanId, prod.spanId);
+  assert.equal(c.links.map((l) => l.spanId), [poll.spanId]);
+  assert.is(c.getAttribute('messaging.message.id'), 'm-1');
+  // a handler error: recorded, rethrown to the caller
+  queue.push({ content: Buffer.from('x'), fields: { exchange: '', routingKey: 'orders' }, properties: {} });
+  await getAmqp(tracer, ch, 'orders', () => { throw new Error('bad'); }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'bad'));
+  assert.is(cap.spans.at(-1)!.status, 2);
+});
+
+/** A fake connection: request() hands the message to processNats (as a subscription would) and returns the reply. */
+function fakeNats(responder: ReturnType<typeof setup>['tracer'], createHeaders?: () => NatsHeadersLike) {
+  return {
+    publish: () => {}, subscribe: () => ({}),
+    request: async (subject: string, data: unknown, o?: { headers?: NatsHeadersLike }) => {
+      let reply: NatsMsgLike | undefined;
+      const msg: NatsMsgLike = { subject, reply: '_INBOX.abc.1', data: new Uint8Array(), headers: o?.headers, respond: (p, ro) => { reply = { subject: '_INBOX.abc.1', data: new Uint8Array(), headers: ro?.headers }; return true; } };
+      await processNats(responder, msg, (m) => { m.respond!('pong'); }, { createHeaders });
+      if (reply === undefined) throw new Error('TIMEOUT');
+      return reply;
+    },
+  };
+}
+
+test('AC-002 NATS request/reply: the request is a PRODUCER span the responder\'s CONSUMER span is under; msg.respond carries the responder\'s context, linked by the requester', async () => {
+  const a = setup('requester');
+  const b = setup('responder');
+  const nc = fakeNats(b.tracer, hdrs);
+  const root = a.tracer.startSpan('GET /quote') as Span;
+  await a.tracer.withSpan(root, () => requestNats(a.tracer, nc, 'svc.quote', 'q', { createHeaders: hdrs, timeout: 500 }));
+  root.end();
+  const req = a.cap.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+  const proc = b.cap.spans.find((s) => s.kind === SpanKind.CONSUMER)!;
+  const rep = b.cap.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+  assert.is(req.name, 'request svc.quote');
+  assert.is(req.getAttribute('messaging.operation.type'), 'send');
+  assert.is(req.parentSpanId, root.spanId);
+  assert.is(proc.parentSpanId, req.spanId);
+  assert.is(rep.name, 'publish', 'reply inbox: a temporary destination');
+  assert.is(rep.parentSpanId, proc.spanId);
+  assert.equal(req.links.map((l) => l.spanId), [rep.spanId], 'the requester links the reply\'s context');
+  // without the headers factory msg.respond is nats.js's own: no reply span, nothing to link
+  const c = setup('requester');
+  const d = setup('responder');
+  await requestNats(c.tracer, fakeNats(d.tracer), 'svc.quote', 'q', { createHeaders: hdrs });
+  assert.is(c.cap.spans[0]!.links.length, 0);
+  assert.is(d.cap.spans.filter((s) => s.kind === SpanKind.PRODUCER).length, 0);
+});
+
+test('AC-003 NATS request errors (timeout, no responders) are errors on the request span and rethrown; respondNats without a reply subject sends no span', async () => {
+  const { cap, tracer } = setup();
+  const nc = { publish: () => {}, subscribe: () => ({}), request: async () => { throw Object.assign(new Error('503'), { code: '503' }); } };
+  await requestNats(tracer, nc, 'svc.none', 'q', { createHeaders: hdrs }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, '503'));
+  assert.is(cap.spans[0]!.status, 2);
+  assert.is(respondNats(tracer, { subject: 's', data: new Uint8Array(), respond: () => false }, 'x', { createHeaders: hdrs }), false);
+  assert.is(cap.spans.length, 1);
+  assert.throws(() => respondNats(tracer, { subject: 's', reply: '_INBOX.a', data: new Uint8Array(), respond: () => true }, 'x'), /createHeaders/);
+});
+
+function jsMsg(headers: NatsHeadersLike | undefined, seq: number, acks: string[]): JsMsgLike & { ack(): void; nak(): void } {
+  return { subject: 'orders.new', data: new Uint8Array(), headers, seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', redeliveryCount: 0 }, ack: () => acks.push('ack ' + seq), nak: () => acks.push('nak ' + seq) };
+}
+
+test('AC-002 JetStream pull consumers: a CONSUMER span per fetched/consumed message under its publisher, acks left to the handler; next() null is no span', async () => {
+  const { cap, tracer } = setup();
+  const pubHeaders = hdrs();
+  const js = { publish: async () => ({ stream: 'ORDERS', seq: 1 }) };
+  const ack = await publishJetStream(tracer, js, 'orders.new', 'x', { headers: pubHeaders });
+  assert.is(ack.seq, 1);
+  const pub = cap.spans[0]!;
+  assert.is(pub.getAttribute('messaging.message.id'), '1');
+  const acks: string[] = [];
+  async function* fetched() { yield jsMsg(pubHeaders, 1, acks); yield jsMsg(undefined, 2, acks); }
+  await processJetStreamMessages(tracer, fetched(), (m, span) => { assert.is(tracer.activeSpan(), span); if (m.seq === 1) m.ack(); else m.nak(); });
+  assert.equal(acks, ['ack 1', 'nak 2'], 'ack/nak exactly as the handler did');
+  const [c1, c2] = cap.spans.filter((s) => s.kind === SpanKind.CONSUMER) as [Span, Span];
+  assert.is(c1.name, 'process orders.new');
+  assert.is(c1.parentSpanId, pub.spanId);
+  assert.is(c1.getAttribute('messaging.consumer.group.name'), 'billing');
+  assert.is(c1.getAttribute('messaging.message.id'), '1');
+  assert.is(c2.parentSpanId, '', 'no context: its own trace');
+  const n = cap.spans.length;
+  assert.is(await nextJetStream(tracer, { next: async () => null }, () => assert.unreachable()), null);
+  assert.is(cap.spans.length, n);
+  assert.is(await nextJetStream(tracer, { next: async () => jsMsg(pubHeaders, 3, acks) }, (m) => m.seq), 3);
+  assert.is(cap.spans.at(-1)!.parentSpanId, pub.spanId);
+});
+
+test('AC-003 JetStream: a handler error is recorded; with onError the loop goes on, without it the loop stops and rethrows', async () => {
+  const { cap, tracer } = setup();
+  const acks: string[] = [];
+  async function* three() { for (let i = 1; i <= 3; i++) yield jsMsg(undefined, i, acks); }
+  const seen: number[] = [];
+  await processJetStreamMessages(tracer, three(), (m) => { if (m.seq === 2) throw new Error('bad ' + m.seq); m.ack(); }, { onError: (e, m) => seen.push(m.seq) });
+  assert.equal(seen, [2]);
+  assert.equal(acks, ['ack 1', 'ack 3']);
+  assert.equal(cap.spans.map((s) => s.status), [0, 2, 0]);
+  await processJetStreamMessages(tracer, three(), (m) => { if (m.seq === 2) throw new Error('stop'); }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'stop'));
+  assert.is(cap.spans.length, 5, 'the third message was not taken');
+});
+
+test.run();

@@ -6,9 +6,10 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createTracer, SpanKind, type Span } from '../src/index.js';
-import { consumeAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
-import { addJob, processJob } from '../adapters/queue-bullmq.js';
-import { publishNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
+import { consumeAmqp, getAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
+import { addFlow, addJob, addJobs, processJob, type BullFlowProducerLike } from '../adapters/queue-bullmq.js';
+import { publishNats, requestNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
+import { nextJetStream, processJetStreamMessages, publishJetStream, type JetStreamLike, type JsConsumerLike, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import { reachable } from './helpers/net.js';
 
@@ -243,6 +244,172 @@ test('AC-002 RabbitMQ: a connection opened inside a request span does not make t
   } finally {
     await ch.close().catch(() => {});
     await conn.close().catch(() => {});
+  }
+});
+
+test('AC-002 Redis (bullmq) addJobs (addBulk): each worker span is the child of its own job\'s create span; one send span links them', async () => {
+  if (!(await need('Redis', 6379))) return;
+  const { Queue, Worker } = await import('bullmq');
+  const name = 'tracewire-test-' + randomUUID();
+  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  const queue = new Queue(name, { connection });
+  const { pc, cc, producer, consumer } = pair();
+  let n = 0;
+  let done!: () => void;
+  const both = new Promise<void>((r) => (done = r));
+  const worker = new Worker(name, processJob(consumer, async () => { if (++n === 2) done(); }), { connection });
+  try {
+    const root = producer.startSpan('import') as Span;
+    const jobs = await producer.withSpan(root, () => addJobs(producer, queue, [{ name: 'a', data: { body: SECRET_BODY } }, { name: 'b', data: { n: 2 } }]));
+    root.end();
+    assert.is(jobs.length, 2);
+    await deadline(both, 10000, 'bullmq bulk jobs');
+    for (let i = 0; i < 50 && cc.spans.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const creates = pc.spans.filter((s) => s.name === 'create ' + name);
+    const send = pc.spans.find((s) => s.name === 'send ' + name)!;
+    assert.is(creates.length, 2);
+    assert.equal(send.links.map((l) => l.spanId), creates.map((c) => c.spanId));
+    const byName = (j: string) => cc.spans.find((s) => s.getAttribute('messaging.bullmq.job.name') === j)!;
+    assert.is(byName('a').parentSpanId, creates.find((c) => c.getAttribute('messaging.bullmq.job.name') === 'a')!.spanId);
+    assert.is(byName('b').parentSpanId, creates.find((c) => c.getAttribute('messaging.bullmq.job.name') === 'b')!.spanId);
+    assert.ok(cc.spans.every((s) => s.traceId === root.traceId));
+    assert.not.ok(JSON.stringify([...pc.spans, ...cc.spans].map((s) => s.attributes)).includes('123-45-6789'));
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+  }
+});
+
+test('AC-002 Redis (bullmq) addFlow (FlowProducer): the child job\'s worker span and the parent job\'s are each under their job\'s create span, one trace', async () => {
+  if (!(await need('Redis', 6379))) return;
+  const { FlowProducer, Queue, Worker } = await import('bullmq');
+  const parentQ = 'tracewire-test-' + randomUUID();
+  const childQ = 'tracewire-test-' + randomUUID();
+  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  const flows = new FlowProducer({ connection });
+  const { pc, cc, producer, consumer } = pair();
+  let parentDone!: (v: unknown) => void;
+  const finished = new Promise((r) => (parentDone = r));
+  const childWorker = new Worker(childQ, processJob(consumer, async () => 'part'), { connection });
+  const parentWorker = new Worker(parentQ, processJob(consumer, async (job) => { parentDone((job as unknown as { getChildrenValues(): Promise<unknown> }).getChildrenValues()); return 'whole'; }), { connection });
+  try {
+    const root = producer.startSpan('POST /render') as Span;
+    await producer.withSpan(root, () => addFlow(producer, flows as unknown as BullFlowProducerLike, { name: 'render', queueName: parentQ, children: [{ name: 'step', queueName: childQ, data: { body: SECRET_BODY } }] }));
+    root.end();
+    assert.equal(Object.values(await deadline(finished, 15000, 'bullmq flow') as object), ['part']);
+    for (let i = 0; i < 50 && cc.spans.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const create = (q: string) => pc.spans.find((s) => s.name === 'create ' + q)!;
+    const work = (q: string) => cc.spans.find((s) => s.name === 'process ' + q)!;
+    assert.is(create(parentQ).parentSpanId, root.spanId);
+    assert.is(create(childQ).parentSpanId, create(parentQ).spanId);
+    assert.is(work(childQ).parentSpanId, create(childQ).spanId);
+    assert.is(work(parentQ).parentSpanId, create(parentQ).spanId);
+    assert.ok([...pc.spans, ...cc.spans].every((s) => s.traceId === root.traceId), 'one trace for the flow');
+    assert.is(pc.spans.find((s) => s.kind === SpanKind.CLIENT)!.links.length, 2);
+  } finally {
+    await childWorker.close();
+    await parentWorker.close();
+    await flows.close();
+    for (const q of [parentQ, childQ]) { const queue = new Queue(q, { connection }); await queue.obliterate({ force: true }).catch(() => {}); await queue.close(); }
+  }
+});
+
+test('AC-002 RabbitMQ getAmqp (basic.get): empty queue is false (no span), a fetched message\'s CONSUMER span is under its producer', async () => {
+  if (!(await need('RabbitMQ', 5672))) return;
+  const amqp = require('amqplib') as { connect(url: string): Promise<{ createChannel(): Promise<AmqpChannelLike & { assertQueue(q: string, o: object): Promise<unknown>; ack(m: AmqpMessageLike): void; close(): Promise<void> }>; close(): Promise<void> }> };
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const ch = await conn.createChannel();
+  const queue = 'tracewire-test-' + randomUUID();
+  try {
+    await ch.assertQueue(queue, { exclusive: true, autoDelete: true });
+    const { pc, cc, producer, consumer } = pair();
+    assert.is(await getAmqp(consumer, ch, queue, () => assert.unreachable()), false);
+    assert.is(cc.spans.length, 0);
+    const root = producer.startSpan('place-order') as Span;
+    producer.withSpan(root, () => publishAmqp(producer, ch, '', queue, Buffer.from(SECRET_BODY), { messageId: 'm-7' }));
+    root.end();
+    let got: string | false = false;
+    for (let i = 0; i < 100 && got === false; i++) {
+      got = await getAmqp(consumer, ch, queue, (msg, span) => { assert.is(consumer.activeSpan(), span); ch.ack(msg); return msg.content.toString(); });
+      if (got === false) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.is(got, SECRET_BODY);
+    assert.is(cc.spans.length, 1, 'the empty polls made no spans');
+    assertHop(pc, cc, root, 'rabbitmq', queue);
+    assert.is(cc.spans[0]!.getAttribute('messaging.message.id'), 'm-7');
+  } finally {
+    await ch.close().catch(() => {});
+    await conn.close().catch(() => {});
+  }
+});
+
+test('AC-002 NATS request/reply: the responder\'s span is under the request span, msg.respond carries its context, the requester links it', async () => {
+  if (!(await need('NATS', 4222))) return;
+  const { connect, headers } = await import('nats');
+  const nc = await connect({ servers: '127.0.0.1:4222' });
+  try {
+    const subject = 'tracewire.test.' + randomUUID();
+    const { pc, cc, producer, consumer } = pair();
+    const conn = nc as unknown as NatsConnectionLike;
+    subscribeNats(consumer, conn, subject, (msg) => { msg.respond!('pong:' + new TextDecoder().decode(msg.data)); }, { createHeaders: headers });
+    await nc.flush();
+    const root = producer.startSpan('GET /quote') as Span;
+    const reply = await producer.withSpan(root, () => deadline(requestNats(producer, conn, subject, 'ping', { createHeaders: headers, timeout: 2000 }), 3000, 'nats reply'));
+    root.end();
+    assert.is(new TextDecoder().decode(reply.data), 'pong:ping');
+    for (let i = 0; i < 50 && cc.spans.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const req = pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+    const proc = cc.spans.find((s) => s.kind === SpanKind.CONSUMER)!;
+    const rep = cc.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+    assert.is(req.name, 'request ' + subject);
+    assert.is(req.parentSpanId, root.spanId);
+    assert.is(proc.parentSpanId, req.spanId);
+    assert.is(rep.parentSpanId, proc.spanId);
+    assert.is(rep.name, 'publish', 'the reply inbox is temporary');
+    assert.equal(req.links.map((l) => l.spanId), [rep.spanId]);
+    await requestNats(producer, conn, 'tracewire.none.' + randomUUID(), 'x', { createHeaders: headers, timeout: 1000 }).then(() => assert.unreachable(), () => {});
+    assert.is(pc.spans.at(-1)!.status, 2, 'no responders: an error on the request span');
+  } finally {
+    await nc.close();
+  }
+});
+
+test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSUMER spans under their publisher, acks untouched', async () => {
+  if (!(await need('NATS', 4222))) return;
+  const { connect, headers, AckPolicy } = await import('nats');
+  const nc = await connect({ servers: '127.0.0.1:4222' });
+  const stream = 'TW_' + randomUUID().replace(/-/g, '');
+  const subject = 'tracewire.js.' + randomUUID();
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.streams.add({ name: stream, subjects: [subject] });
+    await jsm.consumers.add(stream, { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
+    const js = nc.jetstream();
+    const { pc, cc, producer, consumer } = pair();
+    const root = producer.startSpan('place-order') as Span;
+    for (const body of [SECRET_BODY, 'two', 'three']) await producer.withSpan(root, () => publishJetStream(producer, js as unknown as JetStreamLike, subject, body, { createHeaders: headers }));
+    root.end();
+    const c = await js.consumers.get(stream, 'worker');
+    const acks: number[] = [];
+    const batch = await c.fetch({ max_messages: 2, expires: 2000 });
+    await deadline(processJetStreamMessages(consumer, batch as unknown as AsyncIterable<JsMsgLike & { ack(): void }>, (m, span) => { assert.is(consumer.activeSpan(), span); m.ack(); acks.push(m.seq); }), 5000, 'jetstream fetch');
+    assert.is(await nextJetStream(consumer, c as unknown as JsConsumerLike<JsMsgLike & { nak(): void }>, (m) => { m.nak(); return m.seq; }, { nextOptions: { expires: 2000 } }), 3);
+    assert.equal(acks, [1, 2]);
+    assert.is((await jsm.consumers.info(stream, 'worker')).num_ack_pending, 1, 'the nak\'d message is still pending redelivery: acks untouched');
+    const pubs = pc.spans.filter((s) => s.kind === SpanKind.PRODUCER);
+    const procs = cc.spans.filter((s) => s.kind === SpanKind.CONSUMER);
+    assert.is(procs.length, 3);
+    for (let i = 0; i < 3; i++) {
+      assert.is(procs[i]!.parentSpanId, pubs[i]!.spanId);
+      assert.is(procs[i]!.traceId, root.traceId);
+      assert.is(procs[i]!.getAttribute('messaging.consumer.group.name'), 'worker');
+      assert.is(procs[i]!.getAttribute('messaging.message.id'), String(i + 1));
+    }
+    assert.not.ok(JSON.stringify([...pc.spans, ...cc.spans].map((s) => s.attributes)).includes('123-45-6789'));
+  } finally {
+    await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
   }
 });
 

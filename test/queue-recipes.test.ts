@@ -8,6 +8,8 @@ import { addFlow, addJobs, jobCarrier, processJob, type BullBulkJob, type BullFl
 import { getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { processNats, requestNats, respondNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { nextJetStream, processJetStreamMessages, publishJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { storage } from '../src/context.js';
+import { markNoTrace } from '../src/suppress.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
 function setup(service = 'svc') {
@@ -203,6 +205,22 @@ test('AC-003 JetStream: a handler error is recorded; with onError the loop goes 
   assert.equal(cap.spans.map((s) => s.status), [0, 2, 0]);
   await processJetStreamMessages(tracer, three(), (m) => { if (m.seq === 2) throw new Error('stop'); }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'stop'));
   assert.is(cap.spans.length, 5, 'the third message was not taken');
+});
+
+test('AC-007 under a no-trace context (OTel suppressTracing through the bridge) the batch and request recipes record nothing and inject no context', async () => {
+  const { cap, tracer } = setup();
+  let bulk: BullBulkJob[] = [];
+  let flow!: BullFlowJob;
+  const reqHeaders = hdrs();
+  await storage.run(markNoTrace({}) as never, async () => {
+    await addJobs(tracer, { name: 'q', add: async () => ({}), addBulk: async (j: BullBulkJob[]) => { bulk = j; return []; } }, [{ name: 'a' }]);
+    await addFlow(tracer, { add: async (f: BullFlowJob) => { flow = f; } }, { name: 'p', queueName: 'q', children: [{ name: 'c', queueName: 'q' }] });
+    await requestNats(tracer, { publish: () => {}, subscribe: () => ({}), request: async () => ({ subject: 'r', data: new Uint8Array() }) }, 's', 'x', { headers: reqHeaders });
+  });
+  assert.is(cap.spans.length, 0);
+  assert.is(jobCarrier({ name: 'a', queueName: 'q', opts: bulk[0]!.opts as { telemetry: { metadata: string } } })!.traceparent, undefined);
+  assert.is(jobCarrier({ name: 'c', queueName: 'q', opts: flow.children![0]!.opts as { telemetry: { metadata: string } } })!.traceparent, undefined);
+  assert.is(reqHeaders.map.size, 0);
 });
 
 test.run();

@@ -60,6 +60,16 @@ test('AC-003 BullMQ addJobs: a failing addBulk is an error on the send span and 
   await addJobs(tracer, { name: 'q', add: async () => ({}) }, []).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /addBulk/));
 });
 
+test('AC-003 BullMQ addJobs with more jobs than the link limit: every job still carries its context, the extra links are counted drops', async () => {
+  const { cap, tracer } = setup();
+  let sent: BullBulkJob[] = [];
+  const jobs = Array.from({ length: 130 }, (_, i) => ({ name: 'j' + i }));
+  await addJobs(tracer, { name: 'q', add: async () => ({}), addBulk: async (j: BullBulkJob[]) => { sent = j; return []; } }, jobs);
+  assert.is(cap.spans.find((s) => s.name === 'send q')!.links.length, 128);
+  assert.is(tracer.stats().linksDropped, 2);
+  assert.ok(sent.every((j) => /^00-/.test(String(jobCarrier({ name: j.name, queueName: 'q', opts: j.opts as { telemetry: { metadata: string } } })!.traceparent))));
+});
+
 test('AC-002 BullMQ addFlow (FlowProducer.add): every job carries its own context, children under their parent job\'s create span, one trace', async () => {
   const { cap, tracer } = setup();
   let sent!: BullFlowJob;

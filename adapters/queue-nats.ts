@@ -88,7 +88,7 @@ function respondWith(tracer: Tracer, msg: NatsMsgLike, respond: NonNullable<Nats
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: msg.reply, temporary: options.temporary ?? true });
   try {
     setCarrier(h, carrier);
-    return respond.call(msg, payload, { headers: h });
+    return respond.call(msg, payload, options.reply === undefined ? { headers: h } : { headers: h, reply: options.reply });
   } catch (err) {
     span.recordError(err);
     throw err;
@@ -176,7 +176,7 @@ export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: 
 function traceRespond(tracer: Tracer, msg: NatsMsgLike, createHeaders: () => NatsHeadersLike): void {
   const respond = msg.respond;
   if (typeof respond !== 'function') return;
-  msg.respond = (payload, o) => respondWith(tracer, msg, respond, payload, o?.headers === undefined ? { createHeaders } : { headers: o.headers });
+  msg.respond = (payload, o) => respondWith(tracer, msg, respond, payload, { headers: o?.headers, createHeaders, reply: o?.reply });
 }
 
 /**

@@ -165,6 +165,20 @@ test('AC-002 NATS request/reply: the request is a PRODUCER span the responder\'s
   assert.is(d.cap.spans.filter((s) => s.kind === SpanKind.PRODUCER).length, 0);
 });
 
+test('AC-002 NATS traced msg.respond keeps the responder\'s own headers and reply option, adding the context to them', async () => {
+  const { cap, tracer } = setup();
+  let sent: { headers?: NatsHeadersLike; reply?: string } | undefined;
+  const msg: NatsMsgLike = { subject: 'svc', reply: '_INBOX.z.9', data: new Uint8Array(), respond: (_p, o) => { sent = o; return true; } };
+  const own = hdrs();
+  own.set('x-app', '1');
+  await processNats(tracer, msg, (m) => m.respond!('pong', { headers: own, reply: 'back.here' }), { createHeaders: hdrs });
+  assert.is(sent!.headers, own);
+  assert.is(own.get('x-app'), '1');
+  assert.is(own.get('traceparent'), `00-${cap.spans[0]!.traceId}-${cap.spans[0]!.spanId}-03`, 'the reply span\'s context');
+  assert.is(sent!.reply, 'back.here');
+  assert.equal(cap.spans.map((s) => s.name), ['publish', 'process svc']);
+});
+
 test('AC-003 NATS request errors (timeout, no responders) are errors on the request span and rethrown; respondNats without a reply subject sends no span', async () => {
   const { cap, tracer } = setup();
   const nc = { publish: () => {}, subscribe: () => ({}), request: async () => { throw Object.assign(new Error('503'), { code: '503' }); } };

@@ -1,7 +1,8 @@
 // What every subcommand shares: option parsing (node:util parseArgs, strict), the span files to read,
 // colour, and the exit codes (0 ok, 1 a finding: not found / check failed / below threshold, 2 usage or input error).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { expandFiles, readFiles, InputError, type ReadStats } from './read.js';
+import { readFiles, InputError, type ReadStats } from './read.js';
+import { expandFiles, DIR_PATTERNS } from './files.js';
 import { Model } from './model.js';
 import { makeStyle, wantColor, type Style } from './term.js';
 
@@ -38,7 +39,9 @@ export const FILE_OPTIONS: Options = {
   ...OUTPUT_OPTIONS,
 };
 export const FILE_HELP = `  -f, --file <path>   span file (OTLP/JSON lines, plain, gzip or zstd); repeatable; rotated siblings
-                      <path>.1, .2 ... (and .2.gz ...) are read too (default: ./${DEFAULT_FILE})
+                      <path>.1, .2 ... (and .2.gz ...) are read too (default: ./${DEFAULT_FILE});
+                      a directory: its ${DIR_PATTERNS} files,
+                      by name, oldest rotation first (not subdirectories)
   --progress          show read progress on stderr (default: only on a terminal)`;
 export const OUTPUT_HELP = `  --json              machine-readable output (an error too: {"error", "code", "exitCode"})
   --color, --no-color force colours on or off (default: on a terminal, unless NO_COLOR is set)`;

@@ -1,8 +1,8 @@
 // `tracewire demo`: the README's first command. Runs a small traced platform on loopback, sends a bounded
 // number of requests, writes the spans to a JSON-lines OTLP file (or a collector with --otlp), prints
 // trace IDs from the response headers and one waterfall, then stops everything it started.
-import { closeSync, openSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createTracer, type Tracer } from '../src/index.js';
 import { DEFAULT_FILE, EXIT_FINDING, EXIT_OK, UsageError, num, out, styleFor, type Command, type Values } from './args.js';
 import { startPlatform, callUntraced, type Tracers } from './demo-platform.js';
@@ -16,6 +16,8 @@ import { decodeRequest } from './decode.js';
 import { readFiles } from './read.js';
 import { summarize, renderWaterfall } from './view.js';
 import { clean } from './term.js';
+
+const isDirectory = (p: string): boolean => { try { return statSync(p).isDirectory(); } catch { return false; } };
 
 interface Sent { traceId: string | null; status: number }
 
@@ -50,7 +52,8 @@ the trace context), writes the spans as OTLP/JSON lines, prints trace IDs from t
 the waterfall of one trace, then shuts everything down.
 
 Options:
-  -f, --file <path>   where to write spans (default ./${DEFAULT_FILE}; appended to)
+  -f, --file <path>   where to write spans (default ./${DEFAULT_FILE}; appended to); a directory:
+                      ${DEFAULT_FILE} in it
   --otlp <url>        send to an OTLP/HTTP JSON collector instead (e.g. http://127.0.0.1:4318/v1/traces)
   --requests <n>      how many requests (default 40, at most 10000)
   --color, --no-color force colours on or off
@@ -63,7 +66,9 @@ Options:
     if (typeof v.otlp === 'string') {
       try { otlpUrl = new URL(v.otlp).href; } catch { throw new UsageError(`--otlp expects a URL, got '${clean(v.otlp, 100)}'`); }
     }
-    const file = otlpUrl === undefined ? resolve(typeof v.file === 'string' ? v.file : DEFAULT_FILE) : undefined;
+    // a directory (a mounted volume) gets the default file name in it, where `view --file <dir>` reads
+    let file = otlpUrl === undefined ? resolve(typeof v.file === 'string' ? v.file : DEFAULT_FILE) : undefined;
+    if (file !== undefined && isDirectory(file)) file = join(file, DEFAULT_FILE);
     // before the platform starts: an unwritable path is one clear error, not a run whose every export fails
     if (file !== undefined) {
       try { closeSync(openSync(file, 'a')); } catch (e) {

@@ -1,9 +1,8 @@
 // Streaming reader for OTLP/JSON lines (one ExportTraceServiceRequest per line, as the file exporter
 // writes): lines are cut from the byte stream, so memory is bounded by the longest line, never the file.
-import { createReadStream, statSync, readdirSync, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { Duplex, Readable } from 'node:stream';
-import { basename, dirname, join } from 'node:path';
 import { decodeRequest } from './decode.js';
 import type { Model } from './model.js';
 import { clean } from './term.js';
@@ -33,33 +32,6 @@ export class ReadStats {
   spans = 0;
   badSpans = 0;
   warnings = 0;
-}
-
-/**
- * Expand the user's --file list: each file plus its rotated siblings (`f.1`, `f.2`, ...), oldest first.
- * Missing siblings are fine; a missing named file is an error for the caller to report.
- */
-export function expandFiles(files: readonly string[]): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const f of files) {
-    const dir = dirname(f);
-    const base = basename(f);
-    let rotated: Array<[number, string]> = [];
-    try {
-      for (const e of readdirSync(dir)) {
-        if (e.length <= base.length + 1 || !e.startsWith(base + '.')) continue;
-        const suffix = e.slice(base.length + 1);
-        // logrotate's `compress` turns f.2 into f.2.gz
-        const m = /^(\d+)(?:\.gz)?$/.exec(suffix);
-        if (m !== null) rotated.push([Number(m[1]), join(dir, e)]);
-      }
-    } catch { rotated = []; }
-    rotated.sort((a, b) => b[0] - a[0]);
-    for (const [, p] of rotated) if (!seen.has(p)) { seen.add(p); out.push(p); }
-    if (!seen.has(f)) { seen.add(f); out.push(f); }
-  }
-  return out;
 }
 
 export class InputError extends Error {

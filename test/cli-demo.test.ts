@@ -3,7 +3,7 @@
 // commands then work on what it wrote. `--otlp` sends to a (loopback) collector instead.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers/cli-run.js';
@@ -72,13 +72,29 @@ test('AC-006 demo: services and audit on the demo file find the graph and the le
 });
 
 test('AC-004 demo: a --file it cannot write is one clear error (exit 2) before any service starts', async () => {
-  for (const [f, code] of [[join(dir, 'no-such-dir', 'x.jsonl'), 'ENOENT'], [dir, 'EISDIR']]) {
+  const taken = join(dir, 'taken');
+  mkdirSync(join(taken, 'tracewire-spans.jsonl'), { recursive: true }); // the file's name in that directory is a directory
+  for (const [f, shown, code] of [[join(dir, 'no-such-dir', 'x.jsonl'), join(dir, 'no-such-dir', 'x.jsonl'), 'ENOENT'], [taken, join(taken, 'tracewire-spans.jsonl'), 'EISDIR']]) {
     const r = await run(['demo', '--requests', '3', '--file', f!]);
     assert.is(r.code, 2, r.out + r.err);
-    assert.match(r.err, `cannot write ${f}: ${code}`);
+    assert.match(r.err, `cannot write ${shown}: ${code}`);
     assert.not.match(r.err, 'sending 3 requests');
     assert.not.match(r.out, 'spans written');
   }
+});
+
+test('AC-004 demo --file <dir>: the spans go to tracewire-spans.jsonl in it, where view/audit --file <dir> read them', async () => {
+  const d = join(dir, 'volume');
+  mkdirSync(d);
+  const r = await run(['demo', '--requests', '3', '--file', d]);
+  assert.is(r.code, 0, r.out + r.err);
+  const f = join(d, 'tracewire-spans.jsonl');
+  assert.match(r.out, `spans written to ${f}`);
+  assert.match(r.out, `--file ${JSON.stringify(f)}`);
+  const id = /^ {2}([0-9a-f]{32}) {2}HTTP \d+$/m.exec(r.out)![1]!;
+  const v = await run(['view', id, '--file', d, '--json']);
+  assert.is(v.code, 0, v.err);
+  assert.ok(JSON.parse(v.out).spanCount > 1);
 });
 
 test('AC-005 demo --otlp: the spans go to a collector instead of a file', async () => {

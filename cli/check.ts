@@ -42,11 +42,11 @@ function reportedTrace(h: IncomingHttpHeaders): { traceId: string; spanId: strin
  * (server-sent events, a body that never ends) must not hold the check. The body is drained until the
  * deadline, which also bounds a server that accepts and never answers or trickles its headers.
  */
-export function send(url: URL, headers: OutgoingHttpHeaders, timeoutMs: number, method: string): Promise<Reply> {
+export function send(url: URL, headers: OutgoingHttpHeaders, timeoutMs: number, method: string, insecure = false): Promise<Reply> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (r: Reply): void => { if (!settled) { settled = true; resolve(r); } };
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false }, (res) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: false, rejectUnauthorized: !insecure }, (res) => {
       const t = traceOf(res.headers);
       res.resume(); // the body is not ours to read; drain it so the socket closes
       res.on('error', () => {});
@@ -58,6 +58,10 @@ export function send(url: URL, headers: OutgoingHttpHeaders, timeoutMs: number, 
     req.end();
   });
 }
+
+/** OpenSSL's X509 verify codes and node:tls's host check: a certificate this process does not trust. */
+const isCertError = (code: string): boolean => code.startsWith('CERT_') || code.includes('SELF_SIGNED') || code.startsWith('UNABLE_TO_')
+  || code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'INVALID_CA';
 
 const hex = (bytes: number): string => {
   let s = '';
@@ -83,9 +87,9 @@ export function invalidCases(T: string, S: string): Array<[string, string]> {
   ];
 }
 
-export async function runChecks(url: URL, o: { timeoutMs: number; method: string; headers: Record<string, string> }): Promise<{ results: CheckResult[]; unreachable: string | null }> {
+export async function runChecks(url: URL, o: { timeoutMs: number; method: string; headers: Record<string, string>; insecure?: boolean }): Promise<{ results: CheckResult[]; unreachable: string | null }> {
   const results: CheckResult[] = [];
-  const go = (h: OutgoingHttpHeaders): Promise<Reply> => send(url, { ...o.headers, ...h }, o.timeoutMs, o.method);
+  const go = (h: OutgoingHttpHeaders): Promise<Reply> => send(url, { ...o.headers, ...h }, o.timeoutMs, o.method, o.insecure === true);
   const add = (ac: string, name: string, pass: boolean | null, detail: string): void => { results.push({ ac, name, result: pass === null ? 'skip' : pass ? 'pass' : 'fail', detail }); };
   const base = await go({});
   if (base.error !== null) return { results, unreachable: base.error };
@@ -146,9 +150,12 @@ Options:
   --method <m>        HTTP method (default GET)
   -H, --header <h>    extra request header 'name: value' (repeatable), e.g. auth for the endpoint
   --timeout <ms>      per request (default 5000)
+  -k, --insecure      do not verify the https endpoint's TLS certificate (self-signed, private CA), like
+                      curl -k; INSECURE, said on stderr and in the results (NODE_EXTRA_CA_CERTS=<ca.pem>
+                      trusts a private CA instead)
 ${OUTPUT_HELP}
   -h, --help          this help`,
-  options: { ...OUTPUT_OPTIONS, method: { type: 'string' }, header: { type: 'string', short: 'H', multiple: true }, timeout: { type: 'string' } },
+  options: { ...OUTPUT_OPTIONS, method: { type: 'string' }, header: { type: 'string', short: 'H', multiple: true }, timeout: { type: 'string' }, insecure: { type: 'boolean', short: 'k' } },
   positionals: 1,
   async run(v: Values, pos: string[]): Promise<number> {
     if (pos.length === 0) throw new UsageError('check needs a URL: tracewire check http://127.0.0.1:8080/health');
@@ -172,20 +179,25 @@ ${OUTPUT_HELP}
     const shown = url.password === '' ? url.href : Object.assign(new URL(url.href), { password: '***' }).href;
     const method = typeof v.method === 'string' ? v.method.toUpperCase() : 'GET';
     if (!/^[!#$%&'*+.^_`|~0-9A-Z-]+$/.test(method)) throw new UsageError(`--method '${clean(method, 40)}' is not an HTTP method (a token, RFC 9110 §5.6.2)`);
-    const { results, unreachable } = await runChecks(url, { timeoutMs: num(v, 'timeout', 5000, 1, 600_000), method, headers });
+    const timeoutMs = num(v, 'timeout', 5000, 1, 600_000);
+    const insecure = v.insecure === true && url.protocol === 'https:';
+    if (insecure) process.stderr.write(`tracewire check: WARNING: --insecure: the TLS certificate of ${clean(url.host, 200)} is not verified; anyone on the network path could answer in its place\n`);
+    else if (v.insecure === true) process.stderr.write(`tracewire check: --insecure has no effect on an http: URL (no TLS)\n`);
+    const { results, unreachable } = await runChecks(url, { timeoutMs, method, headers, insecure });
     if (unreachable !== null) {
-      process.stderr.write(`tracewire check: cannot reach ${clean(shown, 200)}: ${clean(unreachable, 200)}\n`);
-      if (v.json === true) out(JSON.stringify({ url: shown, reachable: false, error: unreachable }));
+      const hint = !insecure && isCertError(unreachable) ? ' (the certificate is not trusted: NODE_EXTRA_CA_CERTS=<ca.pem> trusts its CA, --insecure skips the check)' : '';
+      process.stderr.write(`tracewire check: cannot reach ${clean(shown, 200)}: ${clean(unreachable, 200)}${hint}\n`);
+      if (v.json === true) out(JSON.stringify({ url: shown, reachable: false, insecure, error: unreachable }));
       return EXIT_USAGE;
     }
     const failed = results.filter((r) => r.result === 'fail').length;
     if (v.json === true) {
-      out(JSON.stringify({ url: shown, reachable: true, pass: failed === 0, failed, results }, null, 2));
+      out(JSON.stringify({ url: shown, reachable: true, insecure, pass: failed === 0, failed, results }, null, 2));
       return failed ? EXIT_FINDING : EXIT_OK;
     }
     const st = styleFor(v);
     const mark = (r: CheckResult): string => (r.result === 'pass' ? st.green('PASS') : r.result === 'fail' ? st.red('FAIL') : st.dim('SKIP'));
-    out(st.bold(`Trace-context contract for ${clean(shown, 200)}`) + '\n' + table(['AC', 'result', 'check', 'detail'],
+    out(st.bold(`Trace-context contract for ${clean(shown, 200)}`) + (insecure ? ' ' + st.red('(TLS certificate NOT verified: --insecure)') : '') + '\n' + table(['AC', 'result', 'check', 'detail'],
       results.map((r) => [r.ac, mark(r), r.name, clean(r.detail, 140)]), [], st));
     const passed = results.filter((r) => r.result === 'pass').length;
     out(`\n${failed ? st.red(`${failed} failed`) : st.green('all passed')}: ${passed} passed, ${failed} failed, ${results.length - passed - failed} skipped`);

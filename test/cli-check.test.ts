@@ -2,7 +2,12 @@
 // with tracewire/http (must pass), and broken ones (must fail on exactly the broken rules).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createTracer } from '../src/index.js';
@@ -131,6 +136,41 @@ test('AC-001 check: a streaming endpoint is checked from its headers; its endles
   const r = await cli(['check', await streaming, '--json', '--timeout', '3000'], { timeoutMs: 30_000 });
   assert.is(r.code, 0, r.out + r.err);
   assert.is(JSON.parse(r.out).pass, true);
+});
+
+test('AC-001 check --insecure / -k: a self-signed https endpoint is refused with a hint, checked with a loud warning when asked', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'tw-check-tls-'));
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(d, 'k.pem'), '-out', join(d, 'c.pem'), '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  if (gen.status !== 0) {
+    // Needs the openssl CLI to make a throwaway certificate (node:crypto cannot issue one).
+    assert.ok(process.env.TRACEWIRE_REQUIRE_SERVICES !== '1', 'openssl is needed to create a test certificate');
+    console.log('SKIP: openssl not available to create a test certificate');
+    return;
+  }
+  const s = createHttpsServer({ key: readFileSync(join(d, 'k.pem')), cert: readFileSync(join(d, 'c.pem')) }, withTracing(tracer, (_req, res) => res.end('ok')) as RequestListener);
+  servers.push(s);
+  const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+  const url = `https://127.0.0.1:${port}/`;
+  const env = { NODE_TLS_REJECT_UNAUTHORIZED: undefined, NODE_EXTRA_CA_CERTS: undefined }; // what the CLI verifies is its own decision
+  const refused = await cli(['check', url, '--json'], { env });
+  assert.is(refused.code, 2, refused.out + refused.err);
+  assert.equal(JSON.parse(refused.out), { url, reachable: false, insecure: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  assert.match(refused.err, 'the certificate is not trusted: NODE_EXTRA_CA_CERTS=<ca.pem> trusts its CA, --insecure skips the check');
+  const j = await cli(['check', url, '--insecure', '--json'], { env });
+  assert.is(j.code, 0, j.out + j.err);
+  const res = JSON.parse(j.out);
+  assert.equal([res.reachable, res.insecure, res.pass], [true, true, true]);
+  assert.match(j.err, `WARNING: --insecure: the TLS certificate of 127.0.0.1:${port} is not verified`);
+  const text = await cli(['check', url, '-k'], { env });
+  assert.is(text.code, 0, text.out + text.err);
+  assert.match(text.out, `Trace-context contract for ${url} (TLS certificate NOT verified: --insecure)`);
+  assert.match(text.err, 'WARNING: --insecure');
+  const plain = await cli(['check', await good, '-k', '-H', 'x-key: k1']);
+  assert.is(plain.code, 0, plain.out + plain.err);
+  assert.match(plain.err, '--insecure has no effect on an http: URL');
+  assert.not.match(plain.out, 'NOT verified');
+  rmSync(d, { recursive: true, force: true });
 });
 
 test.after(() => { for (const s of servers) { s.close(); s.closeAllConnections(); } });

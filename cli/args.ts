@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFiles, InputError, type ReadStats } from './read.js';
 import { expandFiles, DIR_PATTERNS } from './files.js';
 import { Model } from './model.js';
-import { makeStyle, wantColor, type Style } from './term.js';
+import { canRewrite, makeStyle, wantColor, type Style } from './term.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDING = 1;
@@ -42,9 +42,10 @@ export const FILE_HELP = `  -f, --file <path>   span file (OTLP/JSON lines, plai
                       <path>.1, .2 ... (and .2.gz ...) are read too (default: ./${DEFAULT_FILE});
                       a directory: its ${DIR_PATTERNS} files,
                       by name, oldest rotation first (not subdirectories)
-  --progress          show read progress on stderr (default: only on a terminal)`;
+  --progress          show read progress on stderr (default: only on a terminal, not with TERM=dumb)`;
 export const OUTPUT_HELP = `  --json              machine-readable output (an error too: {"error", "code", "exitCode"})
-  --color, --no-color force colours on or off (default: on a terminal, unless NO_COLOR is set)`;
+  --color, --no-color force colours on or off (default: on a terminal, not with TERM=dumb or NO_COLOR set;
+                      FORCE_COLOR=1 forces them); no other escape sequences are ever written`;
 
 export function parse(cmd: Command, argv: string[]): { values: Values; positionals: string[] } {
   let r;
@@ -87,7 +88,7 @@ export async function load(v: Values, o: { traceId?: string; keepAttributes?: bo
   const given = named.length > 0 ? named : [DEFAULT_FILE];
   const files = expandFiles(given);
   const model = new Model({ keepAttributes: o.keepAttributes });
-  const progress = v.progress === true || process.stderr.isTTY === true;
+  const progress = v.progress === true || canRewrite(process.stderr); // TERM=dumb: as a pipe, only when asked (then line by line)
   try {
     const stats = await readFiles(files, model, { traceId: o.traceId, progress });
     model.index();

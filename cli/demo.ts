@@ -15,7 +15,7 @@ import { Model, buildTree } from './model.js';
 import { decodeRequest } from './decode.js';
 import { readFiles } from './read.js';
 import { summarize, renderWaterfall } from './view.js';
-import { clean } from './term.js';
+import { canRewrite, clean, StatusLine } from './term.js';
 
 const isDirectory = (p: string): boolean => { try { return statSync(p).isDirectory(); } catch { return false; } };
 
@@ -89,9 +89,10 @@ Options:
     let sent: Sent[];
     try {
       err.write(`tracewire demo: 5 services on 127.0.0.1, sending ${n} requests to ${platform.ingressUrl}\n`);
-      const tty = err.isTTY === true;
+      const tty = canRewrite(err);
+      const line = new StatusLine(err);
       sent = await load(n, platform.ingressUrl, 4, (done) => {
-        if (tty) err.write(`\r  ${'█'.repeat(Math.round((done / n) * 30)).padEnd(30, '·')} ${done}/${n}`);
+        if (tty) line.set(`  ${'█'.repeat(Math.round((done / n) * 30)).padEnd(30, '·')} ${done}/${n}`);
         else if (done === n || done % Math.max(1, Math.ceil(n / 4)) === 0) err.write(`  ${done}/${n} requests\n`);
       });
       if (tty) err.write('\n');

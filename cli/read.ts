@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import type { Duplex, Readable } from 'node:stream';
 import { decodeRequest } from './decode.js';
 import type { Model } from './model.js';
-import { clean } from './term.js';
+import { canRewrite, clean, StatusLine } from './term.js';
 
 /** The OTLP client MUST NOT send more than 64 MiB (specification.md): a longer line is not ours. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -178,11 +178,12 @@ function decompressor(file: string): Duplex | null {
   return null;
 }
 
-/** Bytes-read progress on stderr, at most every 200 ms; `\r`-rewritten on a TTY, one line per second otherwise. */
+/** Bytes-read progress on stderr, at most every 200 ms; redrawn on a terminal, one line per second otherwise (pipe, TERM=dumb). */
 class Progress {
   private read = 0;
   private last = 0;
-  private readonly tty = process.stderr.isTTY === true;
+  private readonly tty = canRewrite(process.stderr);
+  private readonly line = new StatusLine(process.stderr);
   constructor(private readonly total: number) {}
   add(n: number): void {
     this.read += n;
@@ -191,9 +192,10 @@ class Progress {
     this.last = t;
     const pct = this.total > 0 ? Math.floor((this.read / this.total) * 100) : 100;
     const msg = `reading spans: ${pct}% (${(this.read / 1048576).toFixed(0)} of ${(this.total / 1048576).toFixed(0)} MiB)`;
-    process.stderr.write(this.tty ? `\r${msg}\x1b[K` : msg + '\n');
+    if (this.tty) this.line.set(msg);
+    else process.stderr.write(msg + '\n');
   }
   done(): void {
-    if (this.tty) process.stderr.write('\r\x1b[K');
+    this.line.clear();
   }
 }

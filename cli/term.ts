@@ -2,7 +2,7 @@
 // clean() before it reaches a terminal, so a hostile name can't move the cursor, retitle the window
 // or hide text (ECMA-48 C0/C1 controls, ESC sequences, Unicode bidi overrides are made visible).
 
-/** Colour decided once per process: explicit flag > NO_COLOR/FORCE_COLOR > TTY. */
+/** Colour decided once per process: explicit flag > NO_COLOR/FORCE_COLOR > TERM=dumb > TTY. */
 export interface Style {
   readonly color: boolean;
   bold(s: string): string;
@@ -25,12 +25,32 @@ export function makeStyle(color: boolean): Style {
   return { color, bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
 }
 
-/** --color / --no-color win; then NO_COLOR (no-color.org), FORCE_COLOR; else colour only on a TTY. */
+/** --color / --no-color win; then NO_COLOR (no-color.org), FORCE_COLOR; else colour only on a TTY that is not TERM=dumb. */
 export function wantColor(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag !== undefined) return flag;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  return stream.isTTY === true;
+  return canRewrite(stream, env);
+}
+
+/** A status line may be redrawn in place (`\r`) only on a terminal that is not TERM=dumb (Emacs shell, CI consoles): else one line per update. */
+export function canRewrite(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+/** A status line redrawn with `\r` and spaces over the previous one: no ANSI erase sequence, so any terminal shows it right. */
+export class StatusLine {
+  private shown = 0;
+  constructor(private readonly stream: { write(s: string): unknown }) {}
+  set(msg: string): void {
+    this.stream.write('\r' + msg + ' '.repeat(Math.max(0, this.shown - msg.length)));
+    this.shown = msg.length;
+  }
+  /** Erase it (nothing written when nothing was shown). */
+  clear(): void {
+    if (this.shown > 0) this.stream.write('\r' + ' '.repeat(this.shown) + '\r');
+    this.shown = 0;
+  }
 }
 
 function isUnsafe(c: number): boolean {

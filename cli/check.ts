@@ -150,9 +150,9 @@ Options:
   --method <m>        HTTP method (default GET)
   -H, --header <h>    extra request header 'name: value' (repeatable), e.g. auth for the endpoint
   --timeout <ms>      per request (default 5000)
-  -k, --insecure      do not verify the https endpoint's TLS certificate (self-signed, private CA), like
-                      curl -k; INSECURE, said on stderr and in the results (NODE_EXTRA_CA_CERTS=<ca.pem>
-                      trusts a private CA instead)
+  -k, --insecure      skip TLS certificate verification for an https URL (self-signed, private CA), like
+                      curl -k: insecure, so a warning goes to stderr and into the results;
+                      NODE_EXTRA_CA_CERTS=<ca.pem> trusts a private CA instead
 ${OUTPUT_HELP}
   -h, --help          this help`,
   options: { ...OUTPUT_OPTIONS, method: { type: 'string' }, header: { type: 'string', short: 'H', multiple: true }, timeout: { type: 'string' }, insecure: { type: 'boolean', short: 'k' } },

@@ -20,7 +20,8 @@ function version(): string {
 export function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
   return `tracewire: look traces up by ID, map services, and find where trace propagation breaks.
-Works on the JSON-lines OTLP files tracewire's file exporter writes; needs no backend.
+Works on the JSON-lines OTLP files tracewire's file exporter writes (a file, its rotated siblings, or a
+directory of them: --file); needs no backend.
 
 Usage: tracewire <command> [options]
 

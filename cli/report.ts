@@ -75,6 +75,7 @@ ${FILE_HELP}
   --max-traces <n>    traces embedded (default 300): errors first, then slowest, then most recent
   --trace <id>        always embed this trace (repeatable; exit code 1 if a file lacks it)
   --max-spans <n>     spans shown per trace (default 5000)
+  --json              print what was written as JSON (an error too: {"error", "code", "exitCode"})
   -h, --help          this help`,
   options: { ...FILE_OPTIONS, out: { type: 'string', short: 'o' }, 'max-traces': { type: 'string' }, 'max-spans': { type: 'string' }, trace: { type: 'string', multiple: true } },
   positionals: 0,

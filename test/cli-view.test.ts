@@ -367,6 +367,23 @@ test('every command has --help; bad usage exits 2 with the reason', async () => 
   assert.match(h.out, 'Usage: tracewire audit');
 });
 
+test('every option a command accepts is named in its --help (--file <directory>, check --insecure included)', async () => {
+  const cmds = [(await import('../cli/demo.js')).demoCommand, (await import('../cli/view.js')).viewCommand, (await import('../cli/services.js')).servicesCommand,
+    (await import('../cli/audit.js')).auditCommand, (await import('../cli/check.js')).checkCommand, (await import('../cli/report.js')).reportCommand];
+  for (const c of cmds) {
+    const r = await cli([c.name, '--help']);
+    for (const [name, o] of Object.entries(c.options)) {
+      // report takes --color/--no-color so one script can pass the same flags to every command; it has no terminal colours
+      if (c.name === 'report' && (name === 'color' || name === 'no-color')) continue;
+      assert.match(r.out, `--${name}`, `${c.name} --help names --${name}`);
+      if (o.short !== undefined) assert.match(r.out, `-${o.short}, --${name}`);
+    }
+    if (c.options.file !== undefined && c.name !== 'demo') assert.match(r.out, 'a directory: its *.jsonl, *.ndjson, *.json');
+  }
+  assert.match((await cli(['check', '--help'])).out, '-k, --insecure');
+  assert.match((await cli(['--help'])).out, 'a file, its rotated siblings, or a\ndirectory of them');
+});
+
 test('AC-004 --json: usage and input errors are JSON on stdout too (exit 2), so a pipe into jq never reads nothing', async () => {
   for (const args of [['view', T, '--file', join(dir, 'nope.jsonl'), '--json'], ['view', 'zz', '--json'], ['services', '--bogus', '--json'],
     ['audit', '--json', '--min-score', '200', '--file', file], ['check', 'http://127.0.0.1:1/', '--json', '-H', 'novalue']]) {

@@ -94,6 +94,9 @@ export function traceparentRejection(value: unknown): TraceparentRejection {
   }
   if (value === undefined || value === null || value === '') return 'missing';
   if (typeof value !== 'string') return 'format';
+  // no traceparent contains ',': this is repeated headers folded into one (RFC 9110 §5.3), as node:http's
+  // req.headers and fetch's Headers.get() give them ("a, b"); the same case as an array of two
+  if (value.includes(',') && parseString(value) === null) return 'duplicate';
   const s = trimOws(value);
   if (s.length === 0) return 'missing';
   if (s.length < TRACEPARENT_LENGTH) return 'length';

@@ -105,7 +105,12 @@ test('extractFromGetter reads a fetch Headers object (case-insensitive names, re
   assert.is(extractFromGetter(() => null, stats), null);
   assert.is(extractFromGetter((n) => (n === 'traceparent' ? TP : undefined))!.traceState, null);
   assert.is(extractFromGetter((n) => (n === 'traceparent' ? TP : 'Bad=1'), stats)!.traceState, null);
-  assert.equal(nonZero(stats), { traceparentTrailingData: 1, traceparentMissing: 1, tracestateInvalid: 1 });
+  // Headers.get() folds the two traceparent lines into "a, b": a duplicate, as the array form node:http's
+  // headersDistinct and the queue adapters give (W3C test.py `test_traceparent_duplicated`), not trailing data
+  assert.equal(nonZero(stats), { traceparentDuplicate: 1, traceparentMissing: 1, tracestateInvalid: 1 });
+  const viaArray = createPropagationStats();
+  extractContext({ traceparent: [TP, TP] }, viaArray);
+  assert.equal(nonZero(viaArray), { traceparentDuplicate: 1 });
 });
 
 test('AC-002 inject writes version 00 traceparent and the tracestate, straight from the context', () => {
@@ -174,7 +179,7 @@ test('AC-001 over real HTTP: Node joins two traceparent headers, which restarts 
     await new Promise((r) => server.close(r));
   }
   assert.equal(seen, [`${TRACE}|foo=1,bar=2`, null]);
-  assert.equal(nonZero(stats), { traceparentTrailingData: 1 });
+  assert.equal(nonZero(stats), { traceparentDuplicate: 1 }, 'the folded "a, b" value is two headers, not trailing data');
 });
 
 test('AC-001 injectContext into a carrier holding another context: a stale tracestate does not ride along with the new traceparent', () => {

@@ -150,8 +150,13 @@ test('test.py test_traceparent_duplicated: two headers restart the trace; one he
   assert.equal(ids([VALID]), [TRACE, SPAN, 1]);
   assert.is(parseTraceparent([]), null);
   assert.is(traceparentRejection([]), 'missing');
-  // Node joins repeated headers with ', ' in IncomingMessage.headers: that is trailing data, also a restart
+  // node:http's req.headers and fetch's Headers.get() fold repeated headers into "a, b" (RFC 9110 §5.3): a
+  // restart, counted as the duplicate it is (whatever the first value), not as trailing data or a bad format
   assert.is(parseTraceparent(VALID + ', ' + VALID), null);
+  for (const v of [VALID + ', ' + VALID, VALID + ',' + VALID, 'garbage, ' + VALID, `cc-${TRACE}-${SPAN}-01, ${VALID}`, VALID + ', '])
+    assert.is(traceparentRejection(v), 'duplicate', v);
+  // a higher version may carry anything after its dash, a comma too: valid, nothing to count
+  assert.is(traceparentRejection(`cc-${TRACE}-${SPAN}-01-a,b`), 'none');
 });
 
 test('AC-007 never throws: missing, empty, non-string and odd inputs give null and a reason', () => {

@@ -5,6 +5,9 @@ import { FLAG_RANDOM, FLAG_SAMPLED, type SpanContextLike } from './span-context.
 import type { TraceIdWords } from './ids.js';
 import type { Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
+import { MAX_OT_LENGTH, MAX_THRESHOLD, encodeThreshold, otSubKey, probabilityThreshold, setOtSubKey, withoutOtSubKey } from './ot-state.js';
+
+export { otSubKey, setOtSubKey } from './ot-state.js';
 
 export interface Sampler {
   readonly description: string;
@@ -19,15 +22,36 @@ export interface Sampler {
   readonly followsParent: boolean;
   /** A parent-following sampler's sampler for new traces (what `sampleAsRoot` spans use); absent = this one. */
   readonly root?: Sampler;
+  /** Samplers this one delegates to (read by samplingStats; each is counted once). */
+  readonly delegates?: readonly Sampler[];
+  /** Sampled spans whose new `th` did not fit in the `ot` member (256 chars): none written, the parent's erased. */
+  readonly thDropped?: number;
+}
+
+/** Counters of a sampler tree, as tracer.stats().sampling reports them. */
+export interface SamplingStats { thDropped: number }
+
+/** Sum of the counters over `s` and everything it delegates to (a sampler shared by several tenants counts once). */
+export function samplingStats(s: Sampler, seen: Set<Sampler> = new Set()): SamplingStats {
+  const out: SamplingStats = { thDropped: 0 };
+  const walk = (x: Sampler): void => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    out.thDropped += x.thDropped ?? 0;
+    if (x.root !== undefined) walk(x.root);
+    for (const d of x.delegates ?? []) walk(d);
+  };
+  walk(s);
+  return out;
 }
 
 export const alwaysOn: Sampler = { description: 'AlwaysOn', followsParent: false, shouldSample: () => true };
 export const alwaysOff: Sampler = { description: 'AlwaysOff', followsParent: true, shouldSample: () => false };
 
-const TWO_24 = 0x1000000;
-const TWO_32 = 0x100000000;
-
-/** Consistent probability sampler (OTel ProbabilitySampler): sampled iff R >= T, T = (1 - p) * 2^56. */
+/**
+ * Consistent probability sampler (OTel ProbabilitySampler): sampled iff R >= T, with R the trace ID's 56 random
+ * bits (or the parent's `rv`) and T = 2^56 - round(p * 2^56) (ot-state.ts probabilityThreshold).
+ */
 export class ProbabilitySampler implements Sampler {
   readonly description: string;
   readonly followsParent = false;
@@ -36,8 +60,10 @@ export class ProbabilitySampler implements Sampler {
   private readonly hi: number;
   private readonly lo: number;
   private readonly never: boolean;
-  /** `th` sub-key value: 14 hex digits, trailing zeros removed ('0' = always). */
+  /** `th` sub-key value: 14 hex digits, trailing zeros removed ('0' = always); '' when nothing is ever sampled. */
   readonly th: string;
+  /** Sampled spans whose `th` could not be written: the `ot` member would pass 256 chars (see traceStateFor). */
+  thDropped = 0;
   private readonly rootState: TraceState;
 
   constructor(probability: number) {
@@ -45,15 +71,12 @@ export class ProbabilitySampler implements Sampler {
     if (!(typeof probability === 'number' && probability >= 0 && probability <= 1)) throw new RangeError(`probability(${String(probability)}): expected a number in [0, 1]`);
     const p = probability;
     this.probability = p;
-    this.never = p === 0;
-    const t = Math.round((1 - p) * TWO_24 * TWO_32);
-    let hi = Math.floor(t / TWO_32);
-    let lo = t - hi * TWO_32;
-    if (hi >= TWO_24) { hi = TWO_24 - 1; lo = TWO_32 - 1; } // p so small that T rounds to 2^56
-    this.hi = hi;
-    this.lo = lo;
-    const hex = (hi.toString(16).padStart(6, '0') + lo.toString(16).padStart(8, '0')).replace(/0+$/, '');
-    this.th = hex === '' ? '0' : hex;
+    const t = probabilityThreshold(p);
+    // T = 2^56 (p = 0, or p < 2^-57 which rounds to it): no randomness value reaches it (OTel JS: as AlwaysOff)
+    this.never = t === MAX_THRESHOLD;
+    this.hi = Number(t >> 32n);
+    this.lo = Number(t & 0xffffffffn);
+    this.th = this.never ? '' : encodeThreshold(t);
     this.description = `ProbabilitySampler{${p}}`;
     this.rootState = new TraceState().set('ot', 'th:' + this.th);
   }
@@ -75,14 +98,20 @@ export class ProbabilitySampler implements Sampler {
     if (parent !== null && (parent.traceFlags & FLAG_RANDOM) === 0 && explicitRv(parent) === undefined) {
       // no known randomness (no W3C random flag, no rv): a th would claim a probability nobody can rely on, so
       // none is recorded and an incoming one is erased (OTel SDK ProbabilitySampler; spec issue #5035)
-      const rest = state === null ? null : withoutOtSubKey(state, 'th');
-      return rest === null || rest.size === 0 ? null : rest;
+      return orNull(state === null ? null : withoutOtSubKey(state, 'th'));
     }
     if (state === null) return this.rootState;
     // an `rv` the decision used stays beside the new th (OTel tracestate handling, "General requirements")
-    return state.set('ot', setOtSubKey(state.get('ot'), 'th', this.th));
+    const ot = setOtSubKey(state.get('ot'), 'th', this.th);
+    if (ot.length <= MAX_OT_LENGTH) return state.set('ot', ot);
+    // OTel TraceState Handling: a set that would pass 256 chars is aborted. The parent's th describes another
+    // decision, so it goes too (a span of unknown probability carries no th, OTel probability sampling); counted.
+    this.thDropped++;
+    return orNull(withoutOtSubKey(state, 'th'));
   }
 }
+
+const orNull = (s: TraceState | null): TraceState | null => (s === null || s.size === 0 ? null : s);
 
 /** Follow the parent's sampled flag; use `root` for new traces. */
 export class ParentBasedSampler implements Sampler {
@@ -115,12 +144,14 @@ export class TenantSampler implements Sampler {
   readonly followsParent: boolean;
   /** The same choice over each delegate's root, when any delegate has one (`sampleAsRoot`: the caller's flag must not decide). */
   readonly root?: Sampler;
+  readonly delegates: readonly Sampler[];
   private readonly byTenant: Map<string, Sampler>;
   constructor(readonly fallback: Sampler, tenants: Record<string, Sampler>, readonly key = 'tenant.id') {
     this.byTenant = new Map(Object.entries(tenants));
     this.followsParent = fallback.followsParent && [...this.byTenant.values()].every((s) => s.followsParent);
     this.description = `TenantSampler{${key}}`;
     const all = [fallback, ...this.byTenant.values()];
+    this.delegates = all;
     if (all.some((s) => s.root !== undefined)) {
       const rootOf = (s: Sampler): Sampler => s.root ?? s;
       this.root = new TenantSampler(rootOf(fallback), Object.fromEntries([...this.byTenant].map(([k, s]) => [k, rootOf(s)])), key);
@@ -144,35 +175,11 @@ export class TenantSampler implements Sampler {
 export function parentBased(root: Sampler = alwaysOn): Sampler { return new ParentBasedSampler(root); }
 export function probability(p: number): Sampler { return new ProbabilitySampler(p); }
 
-/** The `ot` tracestate value is `k:v;k:v` (OTel tracestate handling spec). */
-export function otSubKey(ot: string | undefined, key: string): string | undefined {
-  if (!ot) return undefined;
-  for (const part of ot.split(';')) {
-    const i = part.indexOf(':');
-    if (i > 0 && part.slice(0, i) === key) return part.slice(i + 1);
-  }
-  return undefined;
-}
-
 /** The parent's explicit randomness `ot=rv:<14 lowercase hex>`, if valid. */
 function explicitRv(parent: SpanContextLike | null): string | undefined {
   if (parent === null || parent.traceState === null) return undefined;
   const rv = otSubKey(parent.traceState.get('ot'), 'rv');
   return rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv) ? rv : undefined;
-}
-
-/** `state` without the `ot` sub-key `key` (the whole `ot` member when nothing else is left). */
-function withoutOtSubKey(state: TraceState, key: string): TraceState {
-  const ot = state.get('ot');
-  if (ot === undefined || otSubKey(ot, key) === undefined) return state;
-  const rest = ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')).join(';');
-  return rest === '' ? state.delete('ot') : state.set('ot', rest);
-}
-
-export function setOtSubKey(ot: string | undefined, key: string, value: string): string {
-  const parts = ot ? ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')) : [];
-  parts.unshift(key + ':' + value);
-  return parts.join(';');
 }
 
 /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK env spec); unknown values warn and fall back to the default. */

@@ -5,6 +5,7 @@ import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
+import { unsampledTraceState } from './ot-state.js';
 import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
 import type { Tracer } from './tracer.js';
 
@@ -379,7 +380,8 @@ export class NonRecordingSpan implements SpanContextLike {
   traceState: TraceState | null;
   constructor(t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, traceFlags: number, traceState: TraceState | null) {
     this.t0 = t0; this.t1 = t1; this.t2 = t2; this.t3 = t3; this.s0 = s0; this.s1 = s1;
-    this.traceFlags = traceFlags; this.traceState = traceState;
+    // unsampled: the parent's `th` does not describe this span (OTel CompositeSampler: th removed unless sampled)
+    this.traceFlags = traceFlags; this.traceState = traceState === null ? null : unsampledTraceState(traceState);
   }
   get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
   get spanId(): string { return hex16(this.s0, this.s1); }

@@ -6,7 +6,7 @@ import { sinceOrigin, explicitTime, EXACT } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
-import { parentBased, alwaysOn, type Sampler } from './sampler.js';
+import { parentBased, alwaysOn, samplingStats, type Sampler, type SamplingStats } from './sampler.js';
 import { buildResource } from './resource.js';
 import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import type { SpanExporter } from './exporter.js';
@@ -72,6 +72,8 @@ export interface TracerStats extends ProcessorStats {
   invalidTimes: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
+  /** thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased). */
+  sampling: SamplingStats;
 }
 
 const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
@@ -361,6 +363,7 @@ export class Tracer {
       dropped,
       attributes: { dropped: this.attrStats.dropped, truncated: this.attrStats.truncated, rejected: this.attrStats.rejected, invalid: this.attrStats.invalid },
       propagation: { ...this.propagationStats },
+      sampling: samplingStats(this.sampler),
     };
   }
 

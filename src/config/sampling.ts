@@ -1,5 +1,5 @@
 // Sampler from the config file, and a wrapper that lets a reload swap it: one extra call per span start.
-import { alwaysOn, parentBased, probability, TenantSampler, type Sampler } from '../sampler.js';
+import { alwaysOn, parentBased, probability, samplingStats, TenantSampler, type Sampler } from '../sampler.js';
 import type { SpanContextLike } from '../span-context.js';
 import type { TraceIdWords } from '../ids.js';
 import type { Attributes } from '../attributes.js';
@@ -25,6 +25,8 @@ export class ReloadableSampler implements Sampler {
   /** The current sampler's root (for `sampleAsRoot` spans: an untrusted caller's flag must not decide). */
   readonly root: Sampler;
   private current: Sampler;
+  /** Counts of the samplers reloads replaced (stats() stay monotonic across a swap). */
+  thDropped = 0;
   constructor(initial: Sampler) {
     this.current = initial;
     this.followsParent = initial.followsParent;
@@ -32,9 +34,11 @@ export class ReloadableSampler implements Sampler {
   }
   get description(): string { return this.current.description; }
   get sampler(): Sampler { return this.current; }
+  get delegates(): readonly Sampler[] { return [this.current]; }
   /** false: refused (parent-based on/off needs a restart). */
   swap(next: Sampler): boolean {
     if (this.followsParent && !next.followsParent) return false;
+    if (next !== this.current) this.thDropped += samplingStats(this.current).thDropped;
     this.current = next;
     return true;
   }

@@ -1,0 +1,65 @@
+// The OpenTelemetry `ot` tracestate member (OTel "TraceState Handling"): `k:v;k:v` sub-keys, of which the
+// probability sampling ones are `th` (rejection threshold) and `rv` (explicit randomness).
+import type { TraceState } from './tracestate.js';
+
+/** 2^56: the number of distinct 56-bit randomness values ("MaxAdjustedCount"); a threshold of 2^56 rejects all. */
+export const MAX_THRESHOLD = 1n << 56n;
+/** The whole `ot` value is a W3C tracestate value: at most 256 chars (OTel TraceState Handling, "Value"). */
+export const MAX_OT_LENGTH = 256;
+
+/**
+ * Rejection threshold for probability `p` in [0, 1]: T = 2^56 - round(p * 2^56), exact in BigInt, as OTel Java
+ * (ComposableProbabilitySampler), JS (sampler-composite) and the Collector's pkg/sampling compute it; computing
+ * (1 - p) * 2^56 in doubles instead loses the low bits (p = 0.1 gave ...668 where they write ...666).
+ * MAX_THRESHOLD (p = 0, or p < 2^-57) means never sampled.
+ */
+export function probabilityThreshold(p: number): bigint {
+  return MAX_THRESHOLD - BigInt(Math.round(p * 2 ** 56));
+}
+
+/** The `th` value: 14 hex digits with trailing zeros removed, '0' for always (OTel "Converting integer threshold to a th-value"). */
+export function encodeThreshold(t: bigint): string {
+  if (t === 0n) return '0';
+  return t.toString(16).padStart(14, '0').replace(/0+$/, '');
+}
+
+/** The threshold a `th` value stands for (padded to 14 digits with zeros), or undefined when it is not 1-14 hex digits. */
+export function decodeThreshold(th: string): bigint | undefined {
+  return th.length >= 1 && th.length <= 14 && /^[0-9a-f]+$/.test(th) ? BigInt('0x' + th.padEnd(14, '0')) : undefined;
+}
+
+/** The value of sub-key `key` in an `ot` value `k:v;k:v`. */
+export function otSubKey(ot: string | undefined, key: string): string | undefined {
+  if (!ot) return undefined;
+  for (const part of ot.split(';')) {
+    const i = part.indexOf(':');
+    if (i > 0 && part.slice(0, i) === key) return part.slice(i + 1);
+  }
+  return undefined;
+}
+
+/** `ot` with `key:value` first and any earlier `key` removed (OTel: "keys MUST be unique"; order need not be kept). */
+export function setOtSubKey(ot: string | undefined, key: string, value: string): string {
+  const parts = ot ? ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')) : [];
+  parts.unshift(key + ':' + value);
+  return parts.join(';');
+}
+
+/** `state` without the `ot` sub-key `key` (without the whole `ot` member when nothing else is left); `state` itself when absent. */
+export function withoutOtSubKey(state: TraceState, key: string): TraceState {
+  const ot = state.get('ot');
+  // a string test, not a split: this runs for every unsampled span whose parent has a tracestate
+  if (ot === undefined || !(ot.startsWith(key + ':') || ot.includes(';' + key + ':'))) return state;
+  const rest = ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')).join(';');
+  return rest === '' ? state.delete('ot') : state.set('ot', rest);
+}
+
+/**
+ * The tracestate an unsampled span carries: its parent's without `th`. OTel composite sampler (SDK spec,
+ * CompositeSampler): `th` is set only on a positive decision with a reliable threshold, "otherwise th is removed";
+ * `rv` and every other member stay. Null when nothing is left.
+ */
+export function unsampledTraceState(state: TraceState): TraceState | null {
+  const out = withoutOtSubKey(state, 'th');
+  return out.size === 0 ? null : out;
+}

@@ -1,0 +1,151 @@
+// The OTel `th` threshold: its value (2^56 - round(p * 2^56), as OTel Java/JS/Go compute it), when it is erased
+// (unsampled spans, an `ot` member that cannot take it), and the counter for the latter.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { createTracer, probability, parentBased, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, Span, NonRecordingSpan, injectContext } from '../src/index.js';
+import { ReloadableSampler } from '../src/config/sampling.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
+const th = (p: number): string => (probability(p) as ProbabilitySampler).th;
+
+/** Independent oracle: the double p is m * 2^e exactly; p * 2^56 rounded half up (Java Math.round, Go math.Round for p >= 0) in BigInt. */
+function oracle(p: number): bigint {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, p);
+  const bits = dv.getBigUint64(0);
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & ((1n << 52n) - 1n);
+  const m = exp === 0 ? frac : frac | (1n << 52n);
+  const shift = (exp === 0 ? 1 : exp) - 1075 + 56; // p = m * 2^(exp - 1075)
+  const scaled = shift >= 0 ? m << BigInt(shift) : (m + (1n << BigInt(-shift - 1))) >> BigInt(-shift);
+  return (1n << 56n) - scaled;
+}
+const hexOf = (t: bigint): string => (t === 0n ? '0' : t.toString(16).padStart(14, '0').replace(/0+$/, ''));
+
+test('th = 2^56 - round(p * 2^56), trailing zeros removed: the OTel Java / JS / Collector vectors', () => {
+  // (1 - p) * 2^56 in doubles wrote e6666666666668, ccccccccccccd, aaaaaaaaaaaab for these three
+  assert.is(th(0.1), 'e6666666666666');
+  assert.is(th(0.2), 'cccccccccccccc');
+  assert.is(th(1 / 3), 'aaaaaaaaaaaaac');
+  assert.is(th(2 / 3), '55555555555558');
+  assert.is(th(0.01), 'fd70a3d70a3d71');
+  assert.is(th(1), '0');
+  assert.is(th(0.75), '4');
+  for (let k = 1; k <= 56; k++) { // 1/2^k: exactly 2^56 - 2^(56-k), k/4 leading f's then one digit
+    const t = (1n << 56n) - (1n << BigInt(56 - k));
+    assert.is(th(2 ** -k), t.toString(16).replace(/0+$/, ''), `1/2^${k}`);
+  }
+  assert.is(th(2 ** -56), 'ffffffffffffff'); // the smallest probability the spec defines
+});
+
+test('th property: every probability encodes the exact threshold; decoding it gives back the rule R >= T the sampler applies', () => {
+  fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.bigInt({ min: 0n, max: (1n << 56n) - 1n }), (p, r) => {
+    const s = probability(p) as ProbabilitySampler;
+    const t = oracle(p);
+    if (t === 1n << 56n) { assert.is(s.th, '', String(p)); assert.not.ok(s.shouldSample(null, { t0: 0, t1: 0, t2: -1, t3: -1 }, 'x', 1, undefined)); return; }
+    assert.is(s.th, hexOf(t), String(p));
+    assert.is(BigInt('0x' + s.th.padEnd(14, '0')), t, 'th decodes to the threshold');
+    const words = { t0: 1, t1: 2, t2: Number(r >> 32n), t3: Number(r & 0xffffffffn) | 0 };
+    assert.is(s.shouldSample(null, words, 'x', 1, undefined), r >= t, `p=${p} r=${r.toString(16)}`);
+  }), { numRuns: RUNS });
+});
+
+test('th rounded to the digits the OTel spec\'s 1-in-N table shows gives the table\'s values (precision 3, 4, 5)', () => {
+  const table: [number, string[]][] = [
+    [1 / 3, ['aab', 'aaab', 'aaaab']], [0.2, ['ccd', 'cccd', 'ccccd']], [0.1, ['e66', 'e666', 'e6666']],
+    [0.01, ['fd71', 'fd70a', 'fd70a4']], [0.001, ['ffbe7', 'ffbe77', 'ffbe76d']], [0.0001, ['fff972', 'fff9724', 'fff97247']],
+    [0.00001, ['ffff584', 'ffff583a', 'ffff583a5']], [0.000001, ['ffffef4', 'ffffef39', 'ffffef391']],
+  ];
+  for (const [p, want] of table) {
+    const t = BigInt('0x' + th(p).padEnd(14, '0'));
+    for (const w of want) {
+      const unit = 1n << BigInt(4 * (14 - w.length));
+      const rounded = ((t + unit / 2n) / unit).toString(16).padStart(w.length, '0');
+      assert.is(rounded, w, `p=${p} at ${w.length} digits`);
+    }
+  }
+});
+
+test('p = 0, or so small that round(p * 2^56) is 0: never sampled, no th written (OTel JS: as AlwaysOff)', () => {
+  for (const p of [0, 2 ** -58, 2 ** -57 * 0.99]) {
+    const s = probability(p) as ProbabilitySampler;
+    assert.is(s.th, '');
+    assert.not.ok(s.shouldSample(null, { t0: -1, t1: -1, t2: -1, t3: -1 }, 'x', 1, undefined), String(p));
+  }
+  assert.is(th(2 ** -57), 'ffffffffffffff'); // 0.5 rounds up to 1: only R = 2^56 - 1 is sampled
+});
+
+const REMOTE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03';
+const R_ZERO = '00-4bf92f3577b34da6a300000000000000-00f067aa0ba902b7-03'; // R = 0: sampled only at probability 1
+const remote = (state: string, flags = '03', tp = REMOTE) => {
+  const c = parseTraceparent(tp.slice(0, -2) + flags)!;
+  c.traceState = parseTracestate(state);
+  return c;
+};
+
+test('an unsampled span carries its parent\'s tracestate without th (OTel CompositeSampler: th only on a positive decision); rv and the rest stay', () => {
+  const t = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() });
+  // rv = 0: not sampled at 0.5; the sampled parent had sampled it at 100% (th:0)
+  const s = t.startSpan('x', { parent: remote('ot=th:0;rv:00000000000000;k:v,other=1') });
+  assert.ok(s instanceof NonRecordingSpan);
+  assert.is(s.traceState?.toString(), 'ot=rv:00000000000000;k:v,other=1');
+  const carrier: Record<string, unknown> = {};
+  injectContext(s, carrier);
+  assert.is(carrier.tracestate, 'ot=rv:00000000000000;k:v,other=1');
+  assert.is((carrier.traceparent as string).slice(-2), '02', 'sent unsampled');
+  // th was the whole ot member: the member goes; nothing left: no tracestate at all
+  assert.is(t.startSpan('y', { parent: remote('ot=th:0,other=1', '03', R_ZERO) }).traceState?.toString(), 'other=1');
+  const u = t.startSpan('z', { parent: remote('ot=th:0', '03', R_ZERO) });
+  assert.ok(u instanceof NonRecordingSpan);
+  assert.is(u.traceState, null);
+  const c2: Record<string, unknown> = {};
+  injectContext(u, c2);
+  assert.is(c2.tracestate, undefined);
+  // no th to erase: the parent's state object itself, no copy
+  const plain = remote('ot=rv:00000000000000,v=1');
+  assert.is(t.startSpan('w', { parent: plain }).traceState, plain.traceState);
+});
+
+test('parent-based: a child of an unsampled parent that carried th drops it (the flag says not sampled, so th describes nothing here)', () => {
+  const t = createTracer({ sampler: parentBased(probability(0.5)), processor: new CaptureProcessor() });
+  const s = t.startSpan('x', { parent: remote('ot=th:8;rv:ffffffffffffff,v=1', '02') });
+  assert.ok(s instanceof NonRecordingSpan);
+  assert.is(s.traceState?.toString(), 'ot=rv:ffffffffffffff,v=1');
+  assert.is(t.startSpan('child', { parent: s }), s, 'its children reuse it, th-free');
+  // a sampled parent's th passes on unchanged to a sampled child (parent-based threshold)
+  const ok = t.startSpan('y', { parent: remote('ot=th:8;rv:ffffffffffffff,v=1', '03') }) as Span;
+  assert.is(ok.traceState?.toString(), 'ot=th:8;rv:ffffffffffffff,v=1');
+});
+
+test('a th that cannot be written (the ot member would pass 256 chars) does not leave the parent\'s stale th behind: erased, rv kept, counted in stats().sampling.thDropped', () => {
+  const t = createTracer({ sampler: probability(0.1), processor: new CaptureProcessor() });
+  const filler = 'z:' + 'a'.repeat(256 - 'th:c;rv:ffffffffffffff;z:'.length);
+  const ot = 'th:c;rv:ffffffffffffff;' + filler;
+  assert.is(ot.length, 256);
+  const s = t.startSpan('x', { parent: remote(`ot=${ot},other=1`) }) as Span;
+  assert.ok(s.sampled, 'rv = 2^56 - 1 is sampled at any probability');
+  assert.is(s.traceState?.get('ot'), 'rv:ffffffffffffff;' + filler, 'no th: neither the new one (no room) nor the parent\'s c');
+  assert.is(s.traceState?.get('other'), '1');
+  assert.is(t.stats().sampling.thDropped, 1);
+  // room again: written as usual, nothing more counted
+  const fits = t.startSpan('y', { parent: remote('ot=th:c;rv:ffffffffffffff,other=1') }) as Span;
+  assert.is(fits.traceState?.get('ot'), 'th:e6666666666666;rv:ffffffffffffff');
+  assert.is(t.stats().sampling.thDropped, 1);
+});
+
+test('stats().sampling.thDropped sums a sampler tree once per sampler (parent-based, tenants sharing one, a reload swap keeps the count)', () => {
+  const shared = probability(0.1) as ProbabilitySampler;
+  const tenants = new TenantSampler(shared, { a: shared, b: probability(0.3) });
+  const reloadable = new ReloadableSampler(parentBased(tenants));
+  const t = createTracer({ sampler: reloadable, processor: new CaptureProcessor() });
+  const big = `ot=th:c;rv:ffffffffffffff;z:${'a'.repeat(230)}`;
+  t.startSpan('x', { parent: remote(big), sampleAsRoot: true, attributes: { 'tenant.id': 'a' } });
+  t.startSpan('x', { parent: remote(big), sampleAsRoot: true, attributes: { 'tenant.id': 'b' } });
+  assert.is(t.stats().sampling.thDropped, 2);
+  assert.ok(reloadable.swap(parentBased(probability(1))));
+  assert.is(t.stats().sampling.thDropped, 2, 'kept across the swap');
+});
+
+test.run();

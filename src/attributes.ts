@@ -7,10 +7,21 @@ export type AttributeValue = AttributeScalar | bigint | ReadonlyArray<AttributeS
 export type Attributes = Record<string, AttributeValue | null | undefined>;
 
 export interface AttributeLimitsOptions {
-  /** Max attributes per span (OTel default 128); extra ones are dropped and counted. */
+  /**
+   * Max attributes per span, and per event or link (OTel default 128); extra ones are dropped and counted.
+   * 0 keeps none (each counted as dropped), as OTel's AttributeCountLimit 0.
+   */
   maxCount?: number;
-  /** Max string length per value (and per array element); longer ones are truncated and counted. Default 4096. */
+  /**
+   * Max string length per value (and per array element); longer ones are truncated and counted. Default 4096.
+   * Must be positive (it also bounds status messages and, in thread mode, span and event names): 0 is warned about
+   * and the default used, as OTel JS does for a value length limit <= 0.
+   */
   maxValueLength?: number;
+  /** Max links per span (OTel LinkCountLimit, default 128; 0 keeps none); extra ones are dropped and counted. */
+  maxLinks?: number;
+  /** Max events per span (OTel EventCountLimit, default 128; 0 keeps none); extra ones are dropped and counted. */
+  maxEvents?: number;
   /**
    * Which keys may be recorded: exact keys or `prefix.*` patterns, or a predicate. null/undefined = all keys.
    * Rejected keys are counted, never stored.
@@ -41,13 +52,18 @@ export function compileAllowlist(patterns: readonly string[]): KeyFilter {
 export class AttributePolicy {
   readonly maxCount: number;
   readonly maxValueLength: number;
+  readonly maxLinks: number;
+  readonly maxEvents: number;
   readonly allow: KeyFilter | null;
   /** Span.setAttribute's fast path applies below this many attributes x 2: maxCount, or 0 with an allowlist. */
   readonly fastMax2: number;
 
-  constructor(o: AttributeLimitsOptions = {}) {
-    this.maxCount = Math.min(positiveInt(o.maxCount, 128), 16383); // the count's width in Span.bits
-    this.maxValueLength = positiveInt(o.maxValueLength, 4096);
+  /** `warn` hears about a limit that is not usable (negative, not an integer, a value length of 0): the default is used. */
+  constructor(o: AttributeLimitsOptions = {}, warn: (msg: string) => void = () => {}) {
+    this.maxCount = Math.min(limit(o.maxCount, 128, 0, 'maxCount', warn), 16383); // the count's width in Span.bits
+    this.maxValueLength = limit(o.maxValueLength, 4096, 1, 'maxValueLength', warn);
+    this.maxLinks = limit(o.maxLinks, 128, 0, 'maxLinks', warn);
+    this.maxEvents = limit(o.maxEvents, 128, 0, 'maxEvents', warn);
     const a = o.allow;
     this.allow = a == null ? null : typeof a === 'function' ? guarded(a) : compileAllowlist(a);
     this.fastMax2 = this.allow === null ? 2 * this.maxCount : 0;
@@ -59,8 +75,12 @@ function guarded(f: KeyFilter): KeyFilter {
   return (k) => { try { return f(k) ? true : false; } catch { return false; } };
 }
 
-function positiveInt(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
+/** An integer >= min; undefined/null = the default; anything else is warned about and the default used. */
+function limit(v: unknown, dflt: number, min: number, name: string, warn: (msg: string) => void): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+  warn(`attributes.${name}=${String(v).slice(0, 40)} is not an integer >= ${min}; using ${dflt}`);
+  return dflt;
 }
 
 /** Counters shared by all spans of a tracer. */

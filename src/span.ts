@@ -266,7 +266,7 @@ export class Span implements SpanContextLike {
     const r = (this.rare ??= new SpanRare());
     const links = (r.links ??= []);
     // no trace to link to (null, all-zero or not a span context): dropped like a link over the limit, counted
-    if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= this.tracer.attrPolicy.maxCount) {
+    if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= this.tracer.attrPolicy.maxLinks) {
       r.droppedLinks++; this.tracer.counters.linksDropped++; return this;
     }
     const st = this.tracer.attrStats, before = st.dropped; // flatten counts drops over maxCount there
@@ -279,7 +279,7 @@ export class Span implements SpanContextLike {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
     const r = (this.rare ??= new SpanRare());
     const events = (r.events ??= []);
-    if (events.length >= this.tracer.attrPolicy.maxCount) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
+    if (events.length >= this.tracer.attrPolicy.maxEvents) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
     const st = this.tracer.attrStats, before = st.dropped;
     const flat = attributes ? this.tracer.flatten(attributes) : null;
     let t = toMillis(time);

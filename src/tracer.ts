@@ -115,7 +115,7 @@ export class Tracer {
     this.rootSampler = this.sampler.root ?? this.sampler;
     // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
     this.samplerSetsState = this.sampler.traceStateFor !== undefined && (this.rootSampler === this.sampler || this.rootSampler.traceStateFor !== undefined);
-    this.attrPolicy = new AttributePolicy(o.attributes);
+    this.attrPolicy = new AttributePolicy(o.attributes, this.logger);
     this.recordErrorMessages = o.recordErrorMessages === true;
     const inherit = (o.inheritAttributes ?? []).filter((k) => typeof k === 'string' && k.length > 0);
     this.inherit = inherit.length > 0 ? inherit : null;

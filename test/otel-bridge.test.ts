@@ -129,7 +129,7 @@ test('AC-003 time inputs: epoch ms, performance.now() ms, HrTime and Date; end i
 });
 
 test('AC-003 events and links are bounded and counted; their attributes are redacted too', () => {
-  const { cap, otel, tracer, reg: r } = setup({ attributes: { maxCount: 3 } });
+  const { cap, otel, tracer, reg: r } = setup({ attributes: { maxCount: 3, maxEvents: 3, maxLinks: 3 } });
   const other = otel.startSpan('other');
   const s = otel.startSpan('s', { links: [{ context: other.spanContext(), attributes: { 'url.full': 'https://h/p?token=1' } }, { context: { traceId: 'zz', spanId: 'x', traceFlags: 1 } }] });
   s.addEvent('q', { 'db.statement': "select 'x'" });

@@ -153,7 +153,7 @@ test('non-finite doubles become the proto3 JSON strings; -0 is intValue "0"; |x|
 });
 
 test('dropped counts are written only when non-zero', () => {
-  const { cap, t } = tracer('drops', { attributes: { maxCount: 2 } });
+  const { cap, t } = tracer('drops', { attributes: { maxCount: 2, maxEvents: 2, maxLinks: 2 } });
   const s = t.startSpan('d', { root: true, attributes: { a: 1, b: 2 } });
   s.setAttribute('c', 3);
   for (let i = 0; i < 3; i++) { s.addEvent('e' + i); s.addLink(remote(t)); }

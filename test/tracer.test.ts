@@ -338,7 +338,7 @@ test('links from options and addLink; invalid contexts ignored', () => {
 });
 
 test('events are bounded and counted', () => {
-  const { tracer } = setup({ attributes: { maxCount: 2 } });
+  const { tracer } = setup({ attributes: { maxEvents: 2 } });
   const s = tracer.startSpan('x') as Span;
   s.addEvent('a'); s.addEvent('b', { k: 1 }, 1_700_000_000_000); s.addEvent('c');
   assert.is(s.events.length, 2);

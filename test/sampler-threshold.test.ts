@@ -44,11 +44,11 @@ test('th property: every probability encodes the exact threshold; decoding it gi
   fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.bigInt({ min: 0n, max: (1n << 56n) - 1n }), (p, r) => {
     const s = probability(p) as ProbabilitySampler;
     const t = oracle(p);
-    if (t === 1n << 56n) { assert.is(s.th, '', String(p)); assert.not.ok(s.shouldSample(null, { t0: 0, t1: 0, t2: -1, t3: -1 }, 'x', 1, undefined)); return; }
+    if (t === 1n << 56n) { assert.is(s.th, '', String(p)); assert.not.ok(s.shouldSample(null, { t0: 0, t1: 0, t2: -1, t3: -1 })); return; }
     assert.is(s.th, hexOf(t), String(p));
     assert.is(BigInt('0x' + s.th.padEnd(14, '0')), t, 'th decodes to the threshold');
     const words = { t0: 1, t1: 2, t2: Number(r >> 32n), t3: Number(r & 0xffffffffn) | 0 };
-    assert.is(s.shouldSample(null, words, 'x', 1, undefined), r >= t, `p=${p} r=${r.toString(16)}`);
+    assert.is(s.shouldSample(null, words), r >= t, `p=${p} r=${r.toString(16)}`);
   }), { numRuns: RUNS });
 });
 
@@ -72,7 +72,7 @@ test('p = 0, or so small that round(p * 2^56) is 0: never sampled, no th written
   for (const p of [0, 2 ** -58, 2 ** -57 * 0.99]) {
     const s = probability(p) as ProbabilitySampler;
     assert.is(s.th, '');
-    assert.not.ok(s.shouldSample(null, { t0: -1, t1: -1, t2: -1, t3: -1 }, 'x', 1, undefined), String(p));
+    assert.not.ok(s.shouldSample(null, { t0: -1, t1: -1, t2: -1, t3: -1 }), String(p));
   }
   assert.is(th(2 ** -57), 'ffffffffffffff'); // 0.5 rounds up to 1: only R = 2^56 - 1 is sampled
 });

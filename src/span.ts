@@ -258,6 +258,7 @@ export class Span implements SpanContextLike {
   updateName(name: string): this {
     if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
     if (typeof name === 'string') this.name = name;
+    else this.tracer.counters.invalidNames++; // a JS caller's non-string: ignored, counted (the name stays)
     return this;
   }
 

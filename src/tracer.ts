@@ -56,6 +56,7 @@ export class TracerCounters {
   processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
   samplerErrors = 0; // a sampler threw: the span was started unsampled
   invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
+  invalidNames = 0; // updateName() with a non-string: ignored, the span keeps its name
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -70,6 +71,7 @@ export interface TracerStats extends ProcessorStats {
   processorErrors: number;
   samplerErrors: number;
   invalidTimes: number;
+  invalidNames: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
   /** thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased). */
@@ -359,7 +361,7 @@ export class Tracer {
     return {
       ...p,
       started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
-      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes,
+      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames,
       dropped,
       attributes: { dropped: this.attrStats.dropped, truncated: this.attrStats.truncated, rejected: this.attrStats.rejected, invalid: this.attrStats.invalid },
       propagation: { ...this.propagationStats },

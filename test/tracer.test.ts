@@ -337,6 +337,21 @@ test('links from options and addLink; invalid contexts ignored', () => {
   assert.equal(s.links[1]!.attrs, ['messaging.message.id', 'm1']);
 });
 
+test('updateName with a non-string (a JS caller) is ignored and counted in stats().invalidNames; the span keeps its name', () => {
+  const { cap, tracer } = setup();
+  const s = tracer.startSpan('GET') as Span;
+  for (const bad of [undefined, null, 42, { toString: () => 'obj' }, Symbol('s')]) s.updateName(bad as never);
+  assert.is(s.name, 'GET');
+  assert.is(tracer.stats().invalidNames, 5);
+  s.updateName('GET /orders/:id');
+  assert.is(tracer.stats().invalidNames, 5, 'a string is no invalid name');
+  s.end();
+  s.updateName(7 as never); // after end: counted as afterEnd, like every call on an ended span
+  assert.is(tracer.stats().invalidNames, 5);
+  assert.is(tracer.stats().afterEnd, 1);
+  assert.is(cap.spans[0]!.name, 'GET /orders/:id');
+});
+
 test('events are bounded and counted', () => {
   const { tracer } = setup({ attributes: { maxEvents: 2 } });
   const s = tracer.startSpan('x') as Span;

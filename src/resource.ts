@@ -10,8 +10,13 @@ export interface ResourceInput {
   warn?: (msg: string) => void;
 }
 
+/** A null-prototype record: `__proto__`, `constructor`, `toString` are ordinary keys there (`{}` would drop `__proto__`). */
+function record<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
+}
+
 export function parseResourceAttributesEnv(v: string | undefined, warn: (m: string) => void): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = record<string>();
   if (!v || !v.trim()) return out;
   try {
     for (const pair of v.split(',')) {
@@ -22,7 +27,7 @@ export function parseResourceAttributesEnv(v: string | undefined, warn: (m: stri
     }
   } catch (e) {
     warn(`OTEL_RESOURCE_ATTRIBUTES ignored: ${(e as Error).message}`);
-    return {};
+    return record<string>();
   }
   return out;
 }
@@ -31,7 +36,11 @@ export function parseResourceAttributesEnv(v: string | undefined, warn: (m: stri
 export function buildResource(o: ResourceInput): Record<string, AttributeValue> {
   const env = o.env ?? process.env;
   const warn = o.warn ?? (() => {});
-  const res: Record<string, AttributeValue> = { 'service.name': 'unknown_service:node', 'telemetry.sdk.name': 'tracewire', 'telemetry.sdk.language': 'nodejs' };
+  // null prototype: Object.assign sets keys with [[Set]], so `__proto__` from the environment would hit the setter
+  const res = record<AttributeValue>();
+  res['service.name'] = 'unknown_service:node';
+  res['telemetry.sdk.name'] = 'tracewire';
+  res['telemetry.sdk.language'] = 'nodejs';
   Object.assign(res, parseResourceAttributesEnv(env.OTEL_RESOURCE_ATTRIBUTES, warn));
   if (env.OTEL_SERVICE_NAME && env.OTEL_SERVICE_NAME.trim()) res['service.name'] = env.OTEL_SERVICE_NAME.trim();
   if (o.attributes) Object.assign(res, resourceOption(o.attributes, warn));
@@ -51,7 +60,7 @@ const RESOURCE_POLICY = new AttributePolicy({ maxValueLength: Number.MAX_SAFE_IN
  * (an out-of-int64 intValue makes a collector reject the whole request).
  */
 function resourceOption(attrs: Attributes, warn: (m: string) => void): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {};
+  const out = record<AttributeValue>();
   for (const k in attrs) {
     let v: unknown;
     try { v = attrs[k]; } catch { v = Symbol(); } // a throwing getter: invalid

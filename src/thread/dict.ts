@@ -179,7 +179,7 @@ export class DictReader {
     const r = this.r;
     const start = (r.pos = this.entry(ref, E_TRACER));
     const n = r.uvar();
-    const resource: Record<string, AttributeValue> = {};
+    const resource = Object.create(null) as Record<string, AttributeValue>; // `__proto__` is an ordinary resource key
     for (let i = 0; i < n; i++) { const k = r.str(); resource[k] = r.value() as AttributeValue; }
     const resEnd = r.pos;
     const name = r.str();

@@ -4,6 +4,7 @@
 // Warnings name the variable, never a header value.
 import http from 'node:http';
 import { MAX_RING_SIZE } from './ring.js';
+import type { TlsFileRefs } from './otlp-tls.js';
 
 export type Env = Record<string, string | undefined>;
 export type Warn = (msg: string) => void;
@@ -21,6 +22,8 @@ export interface OtlpEnvConfig {
   headers?: Record<string, string>;
   timeoutMs?: number;
   compression?: 'gzip' | 'none';
+  /** PEM files from OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY: paths, read by the exporter. */
+  tls?: TlsFileRefs;
 }
 
 export const DEFAULT_OTLP_BASE = 'http://localhost:4318/';
@@ -152,7 +155,8 @@ function compressionVar(env: Env, name: string, warn: Warn): 'gzip' | 'none' | u
   return undefined;
 }
 
-const TLS_VARS = ['CERTIFICATE', 'CLIENT_CERTIFICATE', 'CLIENT_KEY'].flatMap((t) => ['OTEL_EXPORTER_OTLP_TRACES_' + t, 'OTEL_EXPORTER_OTLP_' + t]);
+// sdk-environment-variables.md: CERTIFICATE is the CA that verifies the backend; CLIENT_* are the mTLS pair.
+const TLS_VARS = { ca: 'CERTIFICATE', cert: 'CLIENT_CERTIFICATE', key: 'CLIENT_KEY' } as const;
 
 /** OTLP exporter settings from the environment (TRACES_ variants first). */
 export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
@@ -172,8 +176,14 @@ export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
   if (c !== undefined) o.compression = c;
   const proto = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
   if (proto !== undefined && proto.toLowerCase() !== 'http/json') warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(proto.slice(0, 40))}: tracewire sends OTLP http/json`);
-  // TLS files (sdk-environment-variables.md) are not read: said, so a private CA's TLS failure is not a mystery.
-  const tls = TLS_VARS.filter((n) => value(env, n) !== undefined);
-  if (tls.length > 0) warn(`${tls.join(', ')}: not supported (ignored); for a private CA set NODE_EXTRA_CA_CERTS, or pass otlpExporter({ agent }) with its TLS options`);
+  // Per piece, the TRACES_ variable wins over the generic one (paths only: the exporter reads the files).
+  const tls: TlsFileRefs = {};
+  for (const p of ['ca', 'cert', 'key'] as const) {
+    for (const name of ['OTEL_EXPORTER_OTLP_TRACES_' + TLS_VARS[p], 'OTEL_EXPORTER_OTLP_' + TLS_VARS[p]]) {
+      const file = value(env, name);
+      if (file !== undefined) { tls[p] = { file, from: name }; break; }
+    }
+  }
+  if (Object.keys(tls).length > 0) o.tls = tls;
   return o;
 }

@@ -12,6 +12,7 @@ import { ExportError, type ExportResult, type SpanExporter } from './exporter.js
 import { OtlpJsonEncoder, groupSpans, OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
 import { otlpFromEnv, redactUrl, tracesUrlFromBase, timerMs, MAX_TIMER_MS, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
 import { markNoTrace } from './suppress.js';
+import { resolveTls, TLS_CONFIG_ERROR, type OtlpTlsOptions, type TlsFileRefs } from './otlp-tls.js';
 
 export interface RetryOptions {
   /** Total attempts including the first (default 5, as OTel JS). */
@@ -45,6 +46,12 @@ export interface OtlpExporterOptions {
    * themselves, so a shared agent (even http.globalAgent) is not branded: the app's requests through it stay traced.
    */
   agent?: http.Agent;
+  /**
+   * https only: the backend's CA and a client certificate for mTLS, as PEM text or files read once here; per piece over
+   * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY. A problem (unreadable file, bad PEM,
+   * certificate without key) is logged once and every export fails with TW_ERR_OTLP_TLS_CONFIG (counted as failedTls).
+   */
+  tls?: OtlpTlsOptions;
   env?: Env;
   /** For configuration warnings; export failures are reported by the batcher. */
   logger?: (msg: string) => void;
@@ -82,6 +89,8 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly encoder: OtlpJsonEncoder;
   private encoderBusy = false;
   private closed = false;
+  /** Why the TLS settings are unusable (no secret in it): every export fails with it rather than sending without them. */
+  private readonly tlsError: string | null;
   /** Date.now() until which the backend asked for no requests (Retry-After, specification.md "Throttling"): later batches wait too. */
   private throttledUntil = 0;
 
@@ -140,17 +149,32 @@ export class OtlpHttpExporter implements SpanExporter {
     const secure = target.protocol === 'https:';
     this.secure = secure;
     this.ownAgent = o.agent === undefined;
-    this.agent = o.agent ?? markNoTrace(secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 }));
+    const t = this.tlsSetup(o.tls, env.tls, secure, o.agent !== undefined, warn);
+    this.tlsError = t.ok ? null : t.message;
+    const tlsMaterial = t.ok ? t.material : null;
+    this.agent = o.agent ?? markNoTrace(secure ? new https.Agent({ keepAlive: true, maxSockets: 4, ...tlsMaterial }) : new http.Agent({ keepAlive: true, maxSockets: 4 }));
     this.sliceSize = positive(o.sliceSize) ?? SLICE_SIZE;
     this.sliceBudgetMs = positive(o.sliceBudgetMs) ?? SLICE_BUDGET_MS;
     this.maxBytes = positive(o.maxRequestBytes) ?? OTLP_MAX_REQUEST_BYTES;
     this.encoder = new OtlpJsonEncoder({ maxBytes: this.maxBytes });
   }
 
+  /** TLS settings are for https with the exporter's own agent; anywhere else they are said to be ignored, once. */
+  private tlsSetup(o: OtlpTlsOptions | undefined, env: TlsFileRefs | undefined, secure: boolean, userAgent: boolean, warn: (m: string) => void): ReturnType<typeof resolveTls> {
+    const set = [...Object.keys(o ?? {}).filter((k) => { const v = o![k as keyof OtlpTlsOptions]; return v !== undefined && v !== null && v !== ''; }).map((k) => 'tls.' + k), ...Object.values(env ?? {}).map((r) => r.from)];
+    if (set.length === 0) return { ok: true, material: null, from: [] };
+    if (!secure) { warn(`otlpExporter: ${set.join(', ')} ignored: ${redactUrl(this.url)} is plain http:// (TLS settings apply to https:// only)`); return { ok: true, material: null, from: [] }; }
+    if (userAgent) { warn(`otlpExporter: ${set.join(', ')} ignored: the agent you pass decides TLS (give it ca/cert/key)`); return { ok: true, material: null, from: [] }; }
+    const r = resolveTls(o, env);
+    if (!r.ok) warn(`otlpExporter ${redactUrl(this.url)} (${TLS_CONFIG_ERROR}): ${r.message}; every export fails until it is fixed`);
+    return r;
+  }
+
   /** Never rejects: every failure is an { ok: false } result with an ExportError (stable `code`, no secrets). */
   async export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
     if (this.closed) return { ok: false, error: new ExportError('TW_ERR_OTLP_SHUTDOWN', 'exporter is shut down') };
     if (spans.length === 0) return { ok: true }; // specification: SHOULD NOT send empty envelopes
+    if (this.tlsError !== null) { this.counters.failedTls++; return this.fail(TLS_CONFIG_ERROR, `${this.tlsError} (not sent)`); }
     const deadline = Date.now() + this.timeoutMs;
     // A Retry-After covers the backend, not one request (specification.md "Throttling"): a batch sent during the pause would hammer it.
     const pause = this.throttledUntil - Date.now();
@@ -416,7 +440,9 @@ function tlsFailure(e: unknown): string | null {
   const code = (e as { code?: unknown })?.code;
   if (typeof code !== 'string') return null;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') return `TLS: the backend's certificate does not name this host (${code})`;
-  if (TLS_CERT_CODES.has(code) || code.startsWith('CERT_')) return `TLS: the backend's certificate is not trusted (${code}); NODE_EXTRA_CA_CERTS can add its CA`;
+  if (TLS_CERT_CODES.has(code) || code.startsWith('CERT_')) return `TLS: the backend's certificate is not trusted (${code}); give its CA as tls.ca / OTEL_EXPORTER_OTLP_CERTIFICATE`;
+  // The backend's alert about our side (RFC 8446 §6.2): certificate_required (116), bad_certificate, unknown_ca, ...
+  if (/ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED)$/.test(code)) return `TLS: the backend refused the client certificate or wants one (${code}); set tls.cert/tls.key or OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE/_CLIENT_KEY`;
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return `TLS handshake failed (${code}): is the port plain HTTP (then use http://)?`;
   return null;
 }

@@ -89,14 +89,12 @@ test('timeout, compression, protocol; BSP variables', () => {
   assert.is(redactUrl('https://user:pw@h:1/p?api_key=k#f'), 'https://h:1/p');
 });
 
-test('OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY are not read: one warning names them (not their paths) and the way to trust a private CA', () => {
+test('OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY: paths per piece, the TRACES_ variable over the generic one, an empty value unset, no warning', () => {
   const w: string[] = [];
-  otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318', OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/pki/ca.pem', OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/k.pem', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: ' ' }, (m) => w.push(m));
-  assert.is(w.length, 1);
-  assert.match(w[0]!, /^OTEL_EXPORTER_OTLP_CERTIFICATE, OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: not supported \(ignored\); .*NODE_EXTRA_CA_CERTS/);
-  assert.ok(!w[0]!.includes('/etc/pki'));
-  w.length = 0;
-  otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318' }, (m) => w.push(m));
+  const o = otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318', OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/pki/ca.pem', OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/t/ca.pem', OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/k.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: '/generic-k.pem', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/c.pem', OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: ' ' }, (m) => w.push(m));
+  assert.equal(o.tls, { ca: { file: '/t/ca.pem', from: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE' }, cert: { file: '/c.pem', from: 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE' }, key: { file: '/k.pem', from: 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY' } });
+  assert.is(w.length, 0);
+  assert.is(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318' }, (m) => w.push(m)).tls, undefined);
   assert.is(w.length, 0);
 });
 

@@ -1,0 +1,138 @@
+// TLS of the OTLP exporter: a private CA and a client certificate (mTLS), as PEM text or PEM files
+// (OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY, sdk-environment-variables.md).
+// Everything is read and checked once; a problem is a TW_ERR_OTLP_TLS_CONFIG error that the exporter returns
+// for every export (counted as failedTls): it never throws into the host, and never sends without the TLS asked for.
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+
+/** Per piece, PEM text wins over a file; both win over the OTEL_EXPORTER_OTLP_* variables. */
+export interface OtlpTlsOptions {
+  /** CA certificate(s) that sign the backend's certificate (replaces Node's default CA list for this exporter). */
+  ca?: string | Buffer;
+  /** Client certificate (mTLS); needs `key`. */
+  cert?: string | Buffer;
+  /** Private key of the client certificate (unencrypted PEM). */
+  key?: string | Buffer;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** The agent's TLS options, all PEM text. */
+export interface TlsMaterial { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer }
+
+/** The error code of every TLS setup problem (unreadable or invalid file, certificate without key, ...). */
+export const TLS_CONFIG_ERROR = 'TW_ERR_OTLP_TLS_CONFIG';
+/** A CA bundle is far below this (the Mozilla bundle is ~220 KB); a larger file is a wrong mount, refused unread. */
+export const MAX_PEM_BYTES = 1024 * 1024;
+
+export type PemContent = { ok: true; pem: string } | { ok: false; reason: string };
+type Piece = 'ca' | 'cert' | 'key';
+const PIECES: readonly Piece[] = ['ca', 'cert', 'key'];
+export const PIECE_TEXT: Readonly<Record<Piece, string>> = { ca: 'CA certificate', cert: 'client certificate', key: 'client key' };
+
+// O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused after fstat); no effect on regular files.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const errno = (e: unknown): string => { const c = (e as { code?: unknown } | null)?.code; return typeof c === 'string' ? c : 'read error'; };
+
+function checkPem(buf: Buffer, n: number): PemContent {
+  if (n > MAX_PEM_BYTES) return { ok: false, reason: `larger than ${MAX_PEM_BYTES} bytes` };
+  const pem = buf.toString('utf8', 0, n);
+  return pem.includes('-----BEGIN ') ? { ok: true, pem } : { ok: false, reason: 'not PEM (no "-----BEGIN" line)' };
+}
+
+/** Reads at most MAX_PEM_BYTES + 1 bytes of a regular file. Never throws: the reason is an errno code or a fixed phrase. */
+export function readPemSync(file: string): PemContent {
+  let fd = -1;
+  try {
+    fd = openSync(file, OPEN_FLAGS);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
+    if (st.size > MAX_PEM_BYTES) return { ok: false, reason: `larger than ${MAX_PEM_BYTES} bytes` };
+    const buf = Buffer.allocUnsafe(MAX_PEM_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    return checkPem(buf, n);
+  } catch (e) {
+    return { ok: false, reason: errno(e) };
+  } finally {
+    if (fd !== -1) try { closeSync(fd); } catch { /* nothing to do */ }
+  }
+}
+
+/** readPemSync for config reloads: the event loop never waits on a slow volume. */
+export async function readPem(file: string): Promise<PemContent> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(file, OPEN_FLAGS);
+    const st = await fh.stat();
+    if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
+    if (st.size > MAX_PEM_BYTES) return { ok: false, reason: `larger than ${MAX_PEM_BYTES} bytes` };
+    const buf = Buffer.allocUnsafe(MAX_PEM_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, null)).bytesRead;
+    return checkPem(buf, n);
+  } catch (e) {
+    return { ok: false, reason: errno(e) };
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/** OpenSSL's reason ("key values mismatch") and code; never the PEM text. */
+function sslReason(e: unknown): string {
+  const m = String((e as Error)?.message ?? e);
+  const reason = m.includes('::') ? m.slice(m.lastIndexOf('::') + 2) : m.slice(0, 120);
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' ? `${reason} (${code})` : reason;
+}
+
+/**
+ * Why these pieces cannot make a TLS client, or null. node:tls silently skips a CA entry it cannot parse,
+ * so every CERTIFICATE block of `ca` is parsed here; cert and key are checked (and matched) by OpenSSL itself.
+ */
+export function tlsProblem(m: TlsMaterial): { piece: Piece | null; reason: string } | null {
+  if ((m.cert === undefined) !== (m.key === undefined)) return { piece: m.cert === undefined ? 'key' : 'cert', reason: m.cert === undefined ? 'a client key needs its client certificate' : 'a client certificate needs its key' };
+  if (m.ca !== undefined) {
+    const blocks = String(m.ca).match(/-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) return { piece: 'ca', reason: 'no "-----BEGIN CERTIFICATE-----" block' };
+    for (let i = 0; i < blocks.length; i++) {
+      try { new X509Certificate(blocks[i]!); } catch (e) { return { piece: 'ca', reason: `certificate #${i + 1} is invalid: ${sslReason(e)}` }; }
+    }
+  }
+  if (m.cert !== undefined) {
+    try { tls.createSecureContext({ cert: m.cert, key: m.key }); } catch (e) { return { piece: null, reason: `client certificate and key: ${sslReason(e)}` }; }
+  }
+  return null;
+}
+
+/** Where each piece comes from when no PEM text is given: a file and the name of the setting that gave it. */
+export type TlsFileRefs = Partial<Record<Piece, { file: string; from: string }>>;
+
+export type TlsResult = { ok: true; material: TlsMaterial | null; from: string[] } | { ok: false; message: string };
+
+/**
+ * The exporter's TLS material: per piece, PEM text from options > `…File` option > `env` (the TRACES_ variable, then
+ * the generic one, as otlpFromEnv resolved). Files are read here, synchronously, once (exporter construction).
+ */
+export function resolveTls(o: OtlpTlsOptions | undefined, env: TlsFileRefs | undefined): TlsResult {
+  const material: TlsMaterial = {};
+  const from: string[] = [];
+  for (const p of PIECES) {
+    const text = o?.[p];
+    if (text !== undefined && text !== null) { material[p] = text; from.push(`tls.${p}`); continue; }
+    const f = o?.[`${p}File`];
+    const ref = typeof f === 'string' && f !== '' ? { file: f, from: `tls.${p}File` } : env?.[p];
+    if (ref === undefined) continue;
+    const c = readPemSync(ref.file);
+    if (!c.ok) return { ok: false, message: `${PIECE_TEXT[p]} file ${ref.file} (${ref.from}) is unusable: ${c.reason}` };
+    material[p] = c.pem;
+    from.push(ref.from);
+  }
+  if (from.length === 0) return { ok: true, material: null, from };
+  const bad = tlsProblem(material);
+  if (bad !== null) return { ok: false, message: `${bad.reason}${bad.piece === null ? '' : ` (${PIECE_TEXT[bad.piece]})`} [from ${from.join(', ')}]` };
+  return { ok: true, material, from };
+}

@@ -1,0 +1,54 @@
+// Throwaway PKI for TLS tests, made with the openssl CLI in a temp dir: a private CA, a server certificate for
+// 127.0.0.1 and a client certificate (mTLS) it signed, and an unrelated CA. EC P-256 keys: fast to generate.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestPki {
+  dir: string;
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  /** A CA that signed nothing here: trusting it alone must fail verification. */
+  otherCaCert: string;
+  /** Removes the directory. */
+  remove(): void;
+}
+
+function openssl(args: string[]): void {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.error?.message ?? r.stderr}`);
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function ca(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.pem`), key = join(dir, `${name}-key.pem`);
+  openssl(['req', '-x509', ...EC, '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`]);
+  return { cert, key };
+}
+
+function leaf(dir: string, name: string, issuer: { cert: string; key: string }, ext: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.pem`), key = join(dir, `${name}-key.pem`), csr = join(dir, `${name}.csr`), extFile = join(dir, `${name}.ext`);
+  writeFileSync(extFile, ext);
+  openssl(['req', '-new', ...EC, '-keyout', key, '-out', csr, '-subj', `/CN=${name}`]);
+  openssl(['x509', '-req', '-in', csr, '-CA', issuer.cert, '-CAkey', issuer.key, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', extFile]);
+  return { cert, key };
+}
+
+/** null when the openssl CLI is missing (the caller skips, saying so). */
+export function makePki(): TestPki | null {
+  if (spawnSync('openssl', ['version']).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'tw-pki-'));
+  const root = ca(dir, 'tracewire-test-ca');
+  const server = leaf(dir, 'server', root, 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  const client = leaf(dir, 'tracewire-client', root, 'extendedKeyUsage=clientAuth\n');
+  const other = ca(dir, 'other-ca');
+  return {
+    dir, caCert: root.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key, otherCaCert: other.cert,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

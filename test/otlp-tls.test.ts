@@ -1,0 +1,194 @@
+// OTLP exporter TLS against a real https receiver on 127.0.0.1, with a private CA, a server certificate and a
+// client certificate made by openssl for this run: OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* and `tls`.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import https from 'node:https';
+import http from 'node:http';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { createTracer } from '../src/index.js';
+import type { Span } from '../src/span.js';
+import { otlpExporter, type OtlpExporterOptions } from '../src/otlp-http.js';
+import type { ExportResult } from '../src/exporter.js';
+import { CaptureProcessor } from './helpers/capture.js';
+import { listen, close } from './helpers/net.js';
+import { makePki, type TestPki } from './helpers/certs.js';
+
+const keepAlive = setInterval(() => {}, 1000);
+const pki = makePki();
+if (pki === null) console.log('SKIP otlp-tls: the openssl CLI is needed to make test certificates');
+
+const cap = new CaptureProcessor();
+const tracer = createTracer({ service: 'tls-test', processor: cap, env: {} });
+function spans(n: number): Span[] {
+  cap.spans.length = 0;
+  for (let i = 0; i < n; i++) tracer.startSpan('op-' + i, { root: true }).end();
+  return cap.spans.slice() as Span[];
+}
+
+interface TlsReceiver { url: string; requests: { clientCn: string | null; bytes: number }[]; server: https.Server }
+
+/** An OTLP receiver over https; `mtls`: a client certificate signed by the test CA is required. */
+async function receiver(p: TestPki, mtls: boolean): Promise<TlsReceiver> {
+  const requests: TlsReceiver['requests'] = [];
+  const server = https.createServer({ key: readFileSync(p.serverKey), cert: readFileSync(p.serverCert), ca: readFileSync(p.caCert), requestCert: mtls, rejectUnauthorized: mtls }, (req, res) => {
+    let bytes = 0;
+    req.on('data', (d: Buffer) => (bytes += d.length));
+    req.on('end', () => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      requests.push({ clientCn: peer && peer.subject ? String(peer.subject.CN) : null, bytes });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server as unknown as http.Server);
+  return { url: `https://127.0.0.1:${port}/v1/traces`, requests, server };
+}
+
+async function run(o: OtlpExporterOptions, n = 2): Promise<{ r: ExportResult; stats: Record<string, unknown>; warnings: string[] }> {
+  const warnings: string[] = [];
+  const exp = otlpExporter({ retry: false, timeoutMs: 5000, logger: (m) => warnings.push(m), ...o });
+  const r = await exp.export(spans(n), new AbortController().signal);
+  const stats = exp.stats();
+  await exp.shutdown();
+  return { r, stats, warnings };
+}
+const code = (r: ExportResult): unknown => (r.error as { code?: unknown } | undefined)?.code;
+const message = (r: ExportResult): string => String((r.error as Error | undefined)?.message);
+
+if (pki !== null) {
+  const p = pki;
+  let plain: TlsReceiver, mutual: TlsReceiver;
+  test.before(async () => { plain = await receiver(p, false); mutual = await receiver(p, true); });
+  test.after(async () => {
+    await close(plain.server as unknown as http.Server);
+    await close(mutual.server as unknown as http.Server);
+    p.remove();
+    clearInterval(keepAlive);
+  });
+
+  test('OTEL_EXPORTER_OTLP_CERTIFICATE: a backend signed by a private CA is trusted, no warning', async () => {
+    const before = plain.requests.length;
+    const { r, stats, warnings } = await run({ url: plain.url, env: { OTEL_EXPORTER_OTLP_CERTIFICATE: p.caCert } });
+    assert.equal(r, { ok: true });
+    assert.is(plain.requests.length, before + 1);
+    assert.is(stats.failedTls, 0);
+    assert.equal(warnings, []);
+  });
+
+  test('wrong CA (and no CA: Node\'s defaults) is rejected as TW_ERR_OTLP_TLS, counted failedTls, not retried', async () => {
+    const before = plain.requests.length;
+    for (const env of [{ OTEL_EXPORTER_OTLP_CERTIFICATE: p.otherCaCert }, {}]) {
+      const { r, stats } = await run({ url: plain.url, env, retry: { maxAttempts: 3, initialBackoffMs: 1 } });
+      assert.is(r.ok, false);
+      assert.is(code(r), 'TW_ERR_OTLP_TLS');
+      assert.match(message(r), /not trusted .*OTEL_EXPORTER_OTLP_CERTIFICATE/);
+      assert.is(stats.failedTls, 1);
+      assert.is(stats.requests, 1);
+    }
+    assert.is(plain.requests.length, before);
+  });
+
+  test('mTLS: the client certificate from OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE / _CLIENT_KEY is sent; without it the backend refuses (TW_ERR_OTLP_TLS)', async () => {
+    const before = mutual.requests.length;
+    const ok = await run({ url: mutual.url, env: { OTEL_EXPORTER_OTLP_CERTIFICATE: p.caCert, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: p.clientKey } });
+    assert.equal(ok.r, { ok: true });
+    assert.is(mutual.requests.length, before + 1);
+    assert.is(mutual.requests.at(-1)!.clientCn, 'tracewire-client');
+    const without = await run({ url: mutual.url, env: { OTEL_EXPORTER_OTLP_CERTIFICATE: p.caCert } });
+    assert.is(code(without.r), 'TW_ERR_OTLP_TLS');
+    assert.match(message(without.r), /client certificate/);
+    assert.is(without.stats.failedTls, 1);
+    assert.is(mutual.requests.length, before + 1);
+  });
+
+  test('tls option: PEM text or files, per piece over the environment', async () => {
+    const before = mutual.requests.length;
+    const text = await run({ url: mutual.url, tls: { ca: readFileSync(p.caCert), cert: readFileSync(p.clientCert, 'utf8'), key: readFileSync(p.clientKey) }, env: {} });
+    assert.equal(text.r, { ok: true });
+    // the option's CA wins over a wrong one in the environment; the client pair still comes from the environment
+    const files = await run({ url: mutual.url, tls: { caFile: p.caCert }, env: { OTEL_EXPORTER_OTLP_CERTIFICATE: p.otherCaCert, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: p.clientKey } });
+    assert.equal(files.r, { ok: true });
+    assert.is(mutual.requests.length, before + 2);
+    assert.ok(mutual.requests.slice(before).every((q) => q.clientCn === 'tracewire-client'));
+  });
+
+  test('signal-specific precedence: OTEL_EXPORTER_OTLP_TRACES_* wins over OTEL_EXPORTER_OTLP_*, per variable', async () => {
+    const good = await run({ url: mutual.url, env: {
+      OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: p.caCert, OTEL_EXPORTER_OTLP_CERTIFICATE: p.otherCaCert,
+      OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.serverCert,
+      OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: p.clientKey, OTEL_EXPORTER_OTLP_CLIENT_KEY: p.serverKey,
+    } });
+    assert.equal(good.r, { ok: true });
+    assert.is(mutual.requests.at(-1)!.clientCn, 'tracewire-client');
+    const bad = await run({ url: mutual.url, env: { OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: p.otherCaCert, OTEL_EXPORTER_OTLP_CERTIFICATE: p.caCert } });
+    assert.is(code(bad.r), 'TW_ERR_OTLP_TLS');
+  });
+
+  test('an unreadable or invalid file: one warning at construction (TW_ERR_OTLP_TLS_CONFIG, the variable, the path, the reason), every export fails with it, nothing sent, never a throw', async () => {
+    const dir = join(p.dir, 'bad');
+    mkdirSync(dir);
+    const garbage = join(dir, 'garbage.pem');
+    writeFileSync(garbage, '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
+    const noPem = join(dir, 'no-pem.txt');
+    writeFileSync(noPem, 'hello');
+    const keyText = readFileSync(p.clientKey, 'utf8');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: join(dir, 'missing.pem') }, /CA certificate file .*missing\.pem \(OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE\) is unusable: ENOENT/],
+      [{ OTEL_EXPORTER_OTLP_CERTIFICATE: dir }, /not a regular file/],
+      [{ OTEL_EXPORTER_OTLP_CERTIFICATE: noPem }, /not PEM/],
+      [{ OTEL_EXPORTER_OTLP_CERTIFICATE: garbage }, /certificate #1 is invalid/],
+      [{ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: p.serverKey }, /key values mismatch/],
+      [{ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert }, /a client certificate needs its key/],
+      [{ OTEL_EXPORTER_OTLP_CLIENT_KEY: p.clientKey }, /a client key needs its client certificate/],
+    ];
+    const before = plain.requests.length;
+    for (const [env, why] of cases) {
+      const { r, stats, warnings } = await run({ url: plain.url, env });
+      assert.is(warnings.length, 1, JSON.stringify(env));
+      assert.match(warnings[0]!, /TW_ERR_OTLP_TLS_CONFIG/);
+      assert.match(warnings[0]!, why);
+      assert.is(r.ok, false);
+      assert.is(code(r), 'TW_ERR_OTLP_TLS_CONFIG');
+      assert.match(message(r), why);
+      assert.is(stats.failedTls, 1);
+      assert.is(stats.requests, 0);
+      assert.not.ok(warnings[0]!.includes(keyText.slice(30, 60)) || message(r).includes(keyText.slice(30, 60)), 'no key material in messages');
+    }
+    assert.is(plain.requests.length, before);
+  });
+
+  test('through a tracer: a bad TLS file drops the batch as exportFailed (counted), the host goes on', async () => {
+    const logs: string[] = [];
+    const env = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: plain.url, OTEL_EXPORTER_OTLP_CLIENT_KEY: '/nonexistent/key.pem', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert };
+    const logger = (m: string): void => { logs.push(m); };
+    const t = createTracer({ service: 'x', env, logger, exporter: otlpExporter({ env, logger }) });
+    t.startSpan('a', { root: true }).end();
+    await t.forceFlush();
+    const s = t.stats();
+    assert.is(s.dropped.exportFailed, 1);
+    assert.ok(logs.some((l) => l.includes('TW_ERR_OTLP_TLS_CONFIG') && l.includes('/nonexistent/key.pem')));
+    await t.shutdown({ deadlineMs: 1000 });
+  });
+
+  test('an http:// endpoint with TLS variables set: one warning naming them, the files are not read, export works', async () => {
+    const srv = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('{}')); });
+    const port = await listen(srv);
+    const { r, warnings } = await run({ url: `http://127.0.0.1:${port}/v1/traces`, env: { OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem', OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/nonexistent/k.pem' } });
+    await close(srv);
+    assert.equal(r, { ok: true });
+    assert.is(warnings.length, 1);
+    assert.match(warnings[0]!, /OTEL_EXPORTER_OTLP_CERTIFICATE, OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY ignored: .* is plain http:\/\//);
+  });
+
+  test('your own agent decides TLS: tls settings are ignored with one warning', async () => {
+    const agent = new https.Agent({ ca: readFileSync(p.caCert) });
+    const { r, warnings } = await run({ url: plain.url, agent, tls: { caFile: '/nonexistent/ca.pem' }, env: {} });
+    agent.destroy();
+    assert.equal(r, { ok: true });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /tls\.caFile ignored: the agent you pass decides TLS/);
+  });
+}
+
+test.run();

@@ -3,54 +3,15 @@
 // (..<timestamp> dir, ..data symlink, key symlinks into ..data) and swap it the same way.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync, renameSync, readlinkSync, existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tracerFromConfig, type ReloadEvent, type ConfiguredTracer, type ConfigOptions } from '../src/config/index.js';
+import { tracerFromConfig, type ConfiguredTracer, type ConfigOptions } from '../src/config/index.js';
 import { startReceiver, type Receiver } from './helpers/otlp-receiver.js';
+import { KubeletVolume, reloadEvents as events, WAIT_MS } from './helpers/kubelet-volume.js';
 import type { Span } from '../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tw-config-reload-'));
-const WAIT_MS = 15_000; // generous: machines are noisy; we wait for events, never for time
-
-/** pkg/volume/util/atomic_writer.go, step by step. */
-class KubeletVolume {
-  private seq = 0;
-  constructor(readonly dir: string) { mkdirSync(dir, { recursive: true }); }
-  private tsName(): string {
-    const s = String(this.seq++).padStart(2, '0');
-    return `..2026_11_21_08_30_${s}.123456789`;
-  }
-  write(files: Record<string, string>): void {
-    const old = existsSync(join(this.dir, '..data')) ? readlinkSync(join(this.dir, '..data')) : null;
-    const ts = this.tsName();
-    mkdirSync(join(this.dir, ts));
-    for (const [k, v] of Object.entries(files)) writeFileSync(join(this.dir, ts, k), v);
-    symlinkSync(ts, join(this.dir, '..data_tmp'));
-    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data')); // the atomic step
-    for (const k of Object.keys(files)) if (!existsSync(join(this.dir, k))) symlinkSync(join('..data', k), join(this.dir, k));
-    if (old !== null) rmSync(join(this.dir, old), { recursive: true, force: true });
-    for (const e of readdirSync(this.dir)) if (!e.startsWith('..') && !(e in files)) unlinkSync(join(this.dir, e)); // keys no longer in the ConfigMap
-  }
-}
-
-/** Reload events as a queue the test awaits, with a generous timeout. */
-function events() {
-  const q: ReloadEvent[] = [];
-  const waiters: Array<(e: ReloadEvent) => void> = [];
-  return {
-    onReload: (e: ReloadEvent) => { const w = waiters.shift(); if (w) w(e); else q.push(e); },
-    next(what: string): Promise<ReloadEvent> {
-      const e = q.shift();
-      if (e) return Promise.resolve(e);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no reload event within ${WAIT_MS} ms: ${what}`)), WAIT_MS);
-        waiters.push((ev) => { clearTimeout(t); resolve(ev); });
-      });
-    },
-    get pending() { return q.length; },
-  };
-}
 
 const otlp = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'otlp', url, ...extra });
 const cfg = (o: Record<string, unknown>) => JSON.stringify({ batch: { scheduledDelayMs: 5 }, ...o });

@@ -6,14 +6,13 @@ import https from 'node:https';
 import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { createTracer } from '../src/index.js';
 import type { Span } from '../src/span.js';
 import { otlpExporter, type OtlpExporterOptions } from '../src/otlp-http.js';
 import type { ExportResult } from '../src/exporter.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import { listen, close } from './helpers/net.js';
-import { makePki, type TestPki } from './helpers/certs.js';
+import { makePki, startTlsReceiver as receiver, type TlsReceiver } from './helpers/certs.js';
 
 const keepAlive = setInterval(() => {}, 1000);
 const pki = makePki();
@@ -25,24 +24,6 @@ function spans(n: number): Span[] {
   cap.spans.length = 0;
   for (let i = 0; i < n; i++) tracer.startSpan('op-' + i, { root: true }).end();
   return cap.spans.slice() as Span[];
-}
-
-interface TlsReceiver { url: string; requests: { clientCn: string | null; bytes: number }[]; server: https.Server }
-
-/** An OTLP receiver over https; `mtls`: a client certificate signed by the test CA is required. */
-async function receiver(p: TestPki, mtls: boolean): Promise<TlsReceiver> {
-  const requests: TlsReceiver['requests'] = [];
-  const server = https.createServer({ key: readFileSync(p.serverKey), cert: readFileSync(p.serverCert), ca: readFileSync(p.caCert), requestCert: mtls, rejectUnauthorized: mtls }, (req, res) => {
-    let bytes = 0;
-    req.on('data', (d: Buffer) => (bytes += d.length));
-    req.on('end', () => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      requests.push({ clientCn: peer && peer.subject ? String(peer.subject.CN) : null, bytes });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  const port = await listen(server as unknown as http.Server);
-  return { url: `https://127.0.0.1:${port}/v1/traces`, requests, server };
 }
 
 async function run(o: OtlpExporterOptions, n = 2): Promise<{ r: ExportResult; stats: Record<string, unknown>; warnings: string[] }> {

@@ -14,6 +14,8 @@ export const ConfigErrorCode = {
   INVALID: 'TW_CONFIG_INVALID',
   /** A `valueFrom.file` secret is missing, unreadable, empty or not a single line. */
   SECRET_UNREADABLE: 'TW_CONFIG_SECRET_UNREADABLE',
+  /** A `tls` PEM file is missing, unreadable or invalid, or the set is unusable (a certificate that does not match its key). */
+  TLS: 'TW_CONFIG_TLS',
   /** An exporter could not be built from valid settings (the exporter factory threw). */
   EXPORTER: 'TW_CONFIG_EXPORTER',
 } as const;

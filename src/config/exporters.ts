@@ -6,9 +6,22 @@ import type { BatchOptions } from '../batcher.js';
 import { bspFromEnv, DEFAULT_OTLP_BASE, otlpFromEnv, tracesUrlFromBase, type Env, type Warn } from '../otlp-env.js';
 import { Secret } from './secrets.js';
 import type { Destination, RoutePlan } from './routing.js';
-import type { BatchSettings, ExporterSettings, TracewireConfig } from './types.js';
+import type { OtlpTlsOptions } from '../otlp-tls.js';
+import type { BatchSettings, ExporterSettings, OtlpTlsSettings, TracewireConfig } from './types.js';
 
-export interface OtlpFactoryOptions { url: string; headers: Record<string, string>; timeoutMs?: number; compression?: 'gzip' | 'none'; logger?: (msg: string) => void }
+export interface OtlpFactoryOptions { url: string; headers: Record<string, string>; timeoutMs?: number; compression?: 'gzip' | 'none'; tls?: OtlpTlsOptions; logger?: (msg: string) => void }
+
+/** The exporter's `tls` option: PEM contents revealed (the file's tls), or paths (OTEL_EXPORTER_OTLP_* exporters). */
+export function tlsOption(t: OtlpTlsSettings): OtlpTlsOptions {
+  const o: OtlpTlsOptions = {};
+  if (t.ca !== undefined) o.ca = t.ca.reveal();
+  if (t.cert !== undefined) o.cert = t.cert.reveal();
+  if (t.key !== undefined) o.key = t.key.reveal();
+  if (t.caFile !== undefined) o.caFile = t.caFile;
+  if (t.certFile !== undefined) o.certFile = t.certFile;
+  if (t.keyFile !== undefined) o.keyFile = t.keyFile;
+  return o;
+}
 
 /** How each exporter type is built; tests and custom transports may replace any of them. */
 export interface ExporterFactories {
@@ -46,6 +59,7 @@ function makeExporter(s: ExporterSettings, f: ExporterFactories, logger: Warn): 
       const o: OtlpFactoryOptions = { url: s.url, headers, logger };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;
+      if (s.tls !== undefined) o.tls = tlsOption(s.tls);
       return f.otlp(o);
     }
     case 'file': return f.file({ path: s.path });
@@ -102,6 +116,14 @@ export function envExporters(env: Env, warn: Warn): Record<string, ExporterSetti
       const s: ExporterSettings = { type: 'otlp', url: o.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE), headers, batch: {} };
       if (o.timeoutMs !== undefined) s.timeoutMs = o.timeoutMs;
       if (o.compression !== undefined) s.compression = o.compression;
+      if (o.tls !== undefined) {
+        // paths: the exporter reads them once when it is built (a reload keeps an unchanged exporter, files unread)
+        const t: OtlpTlsSettings = {};
+        if (o.tls.ca !== undefined) t.caFile = o.tls.ca.file;
+        if (o.tls.cert !== undefined) t.certFile = o.tls.cert.file;
+        if (o.tls.key !== undefined) t.keyFile = o.tls.key.file;
+        s.tls = t;
+      }
       out.otlp = s;
     } else warn(`OTEL_TRACES_EXPORTER: ${JSON.stringify(n.slice(0, 40))} is not supported (otlp, console, none); ignored`);
   }

@@ -1,5 +1,5 @@
 // Reading the config file: path resolution, size cap, JSON parse with line/column, validation, secret
-// files, and a fingerprint of everything read (the reloader compares content, never mtime).
+// files and tls PEM files, and a fingerprint of everything read (the reloader compares content, never mtime).
 import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -7,7 +7,8 @@ import { ConfigError, ConfigErrorCode, errnoCode, invalidConfig } from './errors
 import { readSecret, readSecretSync, type SecretContent } from './secrets.js';
 import { validateConfig } from './validate.js';
 import { jsonErrorOffset } from './json-scan.js';
-import { normalizeConfig, resolveConfig, secretFiles, type PendingConfig } from './normalize.js';
+import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, type PendingConfig } from './normalize.js';
+import { readPem, readPemSync, type PemContent } from '../otlp-tls.js';
 import type { TracewireConfig } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tracewire/config.json';
@@ -23,13 +24,17 @@ export function resolveConfigPath(path?: string, env: Record<string, string | un
   return { path: DEFAULT_CONFIG_PATH, explicit: false };
 }
 
-/** Everything one read produced; `fingerprint` covers the file text and every secret file's content. */
+/** Everything one read produced; `fingerprint` covers the file text and every secret and tls file's content. */
 export interface ConfigSnapshot {
   config: TracewireConfig;
   fingerprint: string;
-  /** Secret files read, for the watcher (their directories are watched too). */
+  /** Secret and tls files read, for the watcher (their directories are watched too) and the subPath check. */
   secretFiles: string[];
 }
+
+/** What the files besides the config hold: header secrets, tls PEM files. */
+interface FileContents { secrets: Map<string, SecretContent>; pems: Map<string, PemContent> }
+type Reader = (secrets: string[], pems: string[]) => FileContents;
 
 /** A failed read, with the fingerprint of what was read (so an unchanged bad file is reported once). */
 export interface FailedSnapshot { error: ConfigError; fingerprint: string; secretFiles: string[] }
@@ -72,34 +77,40 @@ function tooLarge(file: string, size: number): ConfigError {
   return new ConfigError(ConfigErrorCode.TOO_LARGE, `${file}: ${size} bytes, more than the ${MAX_CONFIG_BYTES} allowed`, file);
 }
 
-function fingerprintOf(text: string, files: string[], contents: ReadonlyMap<string, SecretContent>): string {
+function fingerprintOf(text: string, files: string[], pemFiles: string[], c: FileContents): string {
   const h = createHash('sha256').update(text);
   for (const f of files) {
-    const c = contents.get(f);
-    h.update('\0' + f + '\0' + (c === undefined ? '?' : c.ok ? 'v' + c.value : 'e' + c.reason));
+    const s = c.secrets.get(f);
+    h.update('\0' + f + '\0' + (s === undefined ? '?' : s.ok ? 'v' + s.value : 'e' + s.reason));
+  }
+  for (const f of pemFiles) {
+    const p = c.pems.get(f);
+    h.update('\0pem\0' + f + '\0' + (p === undefined ? '?' : p.ok ? 'v' + p.pem : 'e' + p.reason));
   }
   return h.digest('hex');
 }
 
-function finish(text: string, file: string, read: (files: string[]) => Map<string, SecretContent>): ConfigSnapshot | FailedSnapshot;
-function finish(text: string, file: string, read: (files: string[]) => Promise<Map<string, SecretContent>>): Promise<ConfigSnapshot | FailedSnapshot>;
-function finish(text: string, file: string, read: (files: string[]) => Map<string, SecretContent> | Promise<Map<string, SecretContent>>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
+function finish(text: string, file: string, read: Reader): ConfigSnapshot | FailedSnapshot;
+function finish(text: string, file: string, read: (secrets: string[], pems: string[]) => Promise<FileContents>): Promise<ConfigSnapshot | FailedSnapshot>;
+function finish(text: string, file: string, read: (secrets: string[], pems: string[]) => FileContents | Promise<FileContents>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
   let pending: PendingConfig;
   try {
     pending = parseConfig(text, file);
   } catch (e) {
-    return { error: e as ConfigError, fingerprint: fingerprintOf(text, [], new Map()), secretFiles: [] };
+    return { error: e as ConfigError, fingerprint: fingerprintOf(text, [], [], { secrets: new Map(), pems: new Map() }), secretFiles: [] };
   }
   const files = secretFiles(pending);
-  const done = (contents: Map<string, SecretContent>): ConfigSnapshot | FailedSnapshot => {
-    const fingerprint = fingerprintOf(text, files, contents);
+  const pemFiles = tlsFiles(pending);
+  const watched = [...new Set([...files, ...pemFiles])];
+  const done = (c: FileContents): ConfigSnapshot | FailedSnapshot => {
+    const fingerprint = fingerprintOf(text, files, pemFiles, c);
     try {
-      return { config: resolveConfig(pending, contents), fingerprint, secretFiles: files };
+      return { config: resolveConfig(pending, c.secrets, c.pems), fingerprint, secretFiles: watched };
     } catch (e) {
-      return { error: e as ConfigError, fingerprint, secretFiles: files };
+      return { error: e as ConfigError, fingerprint, secretFiles: watched };
     }
   };
-  const c = read(files);
+  const c = read(files, pemFiles);
   return c instanceof Promise ? c.then(done) : done(c);
 }
 
@@ -114,7 +125,7 @@ export function readSnapshotSync(file: string): ConfigSnapshot | FailedSnapshot 
     const error = readError(e, file);
     return { error, fingerprint: error.code, secretFiles: [] };
   }
-  return finish(text, file, (files) => new Map(files.map((f) => [f, readSecretSync(f)])));
+  return finish(text, file, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
 }
 
 /** Asynchronous read (reloads: the event loop is never blocked on a slow volume). */
@@ -128,7 +139,10 @@ export async function readSnapshot(file: string): Promise<ConfigSnapshot | Faile
     const error = readError(e, file);
     return { error, fingerprint: error.code, secretFiles: [] };
   }
-  return finish(text, file, async (files) => new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))));
+  return finish(text, file, async (files, pems) => ({
+    secrets: new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))),
+    pems: new Map(await Promise.all(pems.map(async (f) => [f, await readPem(f)] as const))),
+  }));
 }
 
 export function isFailed(s: ConfigSnapshot | FailedSnapshot): s is FailedSnapshot {

@@ -5,16 +5,19 @@ import { Secret, secretFromRef, type SecretContent, type SecretRef } from './sec
 import { childPath } from './validate.js';
 import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
 import { httpConfig } from './http-config.js';
+import { pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
+import type { PemContent } from '../otlp-tls.js';
 import { threadSettings } from './thread-settings.js';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated shape
 
 interface PendingHeader { ref: SecretRef; target: Record<string, Secret>; key: string }
 
-/** A normalised config whose file-backed header values are still to be read. */
+/** A normalised config whose file-backed header values and tls PEM files are still to be read. */
 export interface PendingConfig {
   config: TracewireConfig;
   secrets: PendingHeader[];
+  tls: PendingTls[];
 }
 
 const batchOf = (b: Raw | undefined): BatchSettings => {
@@ -30,6 +33,7 @@ const batchOf = (b: Raw | undefined): BatchSettings => {
 /** Only call with a value validateConfig() accepted. */
 export function normalizeConfig(raw: Raw, source: string | null): PendingConfig {
   const secrets: PendingHeader[] = [];
+  const tls: PendingTls[] = [];
   let exporters: Record<string, ExporterSettings> | null = null;
   if (raw.exporters !== undefined) {
     exporters = {};
@@ -51,6 +55,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
         const o: ExporterSettings = { type: 'otlp', url: e.url !== undefined ? new URL(e.url).href : tracesUrlFromBase(e.endpoint), headers, batch };
         if (e.timeoutMs !== undefined) o.timeoutMs = e.timeoutMs;
         if (e.compression !== undefined) o.compression = e.compression;
+        if (e.tls !== undefined) { const t = pendingTls(e.tls, childPath(childPath('$.exporters', name), 'tls')); o.tls = t.target; tls.push(t); }
         exporters[name] = o;
       } else if (e.type === 'file') exporters[name] = { type: 'file', path: e.path, batch };
       else exporters[name] = { type: 'console', batch };
@@ -82,7 +87,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
     limits,
   };
   if (raw.recordErrorMessages !== undefined) config.recordErrorMessages = raw.recordErrorMessages;
-  return { config, secrets };
+  return { config, secrets, tls };
 }
 
 /** The secret files a pending config needs (each once). */
@@ -90,9 +95,15 @@ export function secretFiles(p: PendingConfig): string[] {
   return [...new Set(p.secrets.map((s) => s.ref.file))];
 }
 
-/** Fill in file-backed header values and freeze; throws TW_CONFIG_SECRET_UNREADABLE. */
-export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>): TracewireConfig {
+/** The tls PEM files a pending config needs (each once). */
+export function tlsFiles(p: PendingConfig): string[] {
+  return pemFiles(p.tls);
+}
+
+/** Fill in file-backed header values and tls PEM files, and freeze; throws TW_CONFIG_SECRET_UNREADABLE / TW_CONFIG_TLS. */
+export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>, pems: ReadonlyMap<string, PemContent> = new Map()): TracewireConfig {
   for (const s of p.secrets) s.target[s.key] = secretFromRef(s.ref, contents.get(s.ref.file), p.config.source);
+  resolvePending(p.tls, pems, p.config.source);
   return deepFreeze(p.config);
 }
 

@@ -65,6 +65,9 @@ const secretRefSpec: ObjectSpec = {
 
 export const headerValueSpec: UnionSpec = { t: 'union', of: [str({ format: 'header-value', maxLength: 8192, sensitive: true }), secretRefSpec], sensitive: true };
 
+/** A PEM file (CA bundle, client certificate or key), read by load.ts like a secret file. */
+const pemFileSpec = str({ format: 'abs-path', maxLength: 4096 });
+
 export const exporterNameSpec = str({ format: 'name' });
 const tenantIdSpec = str({ minLength: 1, maxLength: 256 });
 
@@ -79,6 +82,7 @@ export const exporterSpec: TaggedSpec = {
       headers: { t: 'map', key: str({ format: 'header-name', maxLength: 256 }), value: headerValueSpec, maxKeys: 64 },
       timeoutMs: int(1, MAX_TIMEOUT_MS),
       compression: str({ enum: ['gzip', 'none'] }),
+      tls: { ...obj({ ca: pemFileSpec, cert: pemFileSpec, key: pemFileSpec }), hint: 'an object like { "ca": "/etc/tracewire/tls/ca.crt", "cert": "/etc/tracewire/tls/tls.crt", "key": "/etc/tracewire/tls/tls.key" }' },
       batch: batchSpec,
     }, ['type']),
     file: obj({ type: str({ enum: ['file'] }), path: str({ format: 'abs-path', maxLength: 4096 }), batch: batchSpec }, ['type', 'path']),

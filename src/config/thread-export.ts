@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import type { BatchOptions } from '../batcher.js';
 import type { Env, Warn } from '../otlp-env.js';
 import { ThreadProcessor, type ThreadExporterSpec } from '../thread/index.js';
-import { envExporters, resolveBatch } from './exporters.js';
+import { envExporters, resolveBatch, tlsOption } from './exporters.js';
 import { routeUnion } from './thread-settings.js';
 import type { ExporterSettings, TracewireConfig } from './types.js';
 
@@ -26,6 +26,7 @@ function specOf(s: ExporterSettings): ThreadExporterSpec {
       const o: Extract<ThreadExporterSpec, { type: 'otlp' }> = { type: 'otlp', url: s.url, headers };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;
+      if (s.tls !== undefined) o.tls = tlsOption(s.tls);
       return o;
     }
     case 'file': return { type: 'file', path: s.path };

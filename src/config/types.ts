@@ -19,8 +19,14 @@ export interface OtlpExporterSettings {
   headers: Readonly<Record<string, Secret>>;
   timeoutMs?: number;
   compression?: 'gzip' | 'none';
+  tls?: OtlpTlsSettings;
   batch: BatchSettings;
 }
+/**
+ * From the file's `tls`: PEM contents read with the config (Secrets: never printed; `source` is the file). From
+ * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* (no `exporters` in the file): paths the exporter reads itself.
+ */
+export interface OtlpTlsSettings { ca?: Secret; cert?: Secret; key?: Secret; caFile?: string; certFile?: string; keyFile?: string }
 export interface FileExporterSettings { type: 'file'; path: string; batch: BatchSettings }
 export interface ConsoleExporterSettings { type: 'console'; batch: BatchSettings }
 export type ExporterSettings = OtlpExporterSettings | FileExporterSettings | ConsoleExporterSettings;

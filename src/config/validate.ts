@@ -268,6 +268,12 @@ function crossChecks(root: Record<string, unknown>, w: Walker): void {
     if (e.type === 'otlp') {
       if (e.url !== undefined && e.endpoint !== undefined) w.add(p, 'set either "url" (the full traces URL, used as-is) or "endpoint" (a base URL; /v1/traces is appended), not both');
       else if (e.url === undefined && e.endpoint === undefined) w.add(p, 'missing "url" (the full traces URL, e.g. http://collector:4318/v1/traces) or "endpoint" (a base URL, e.g. http://collector:4318)');
+      const tls = e.tls as Record<string, string> | undefined;
+      if (tls !== undefined) {
+        const target = (e.url ?? e.endpoint) as string | undefined;
+        if (target !== undefined && !target.startsWith('https://')) w.add(childPath(p, 'tls'), `applies to an https:// ${e.url !== undefined ? 'url' : 'endpoint'} only (this one is plain http://): use https:// or remove tls`);
+        if ((tls.cert === undefined) !== (tls.key === undefined)) w.add(childPath(p, 'tls'), `"cert" and "key" go together (the client certificate and its private key, for mTLS): missing "${tls.cert === undefined ? 'cert' : 'key'}"`);
+      }
       const seen = new Map<string, string>();
       for (const h of Object.keys((e.headers ?? {}) as object)) {
         const prev = seen.get(h.toLowerCase());

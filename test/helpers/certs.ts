@@ -1,7 +1,11 @@
 // Throwaway PKI for TLS tests, made with the openssl CLI in a temp dir: a private CA, a server certificate for
 // 127.0.0.1 and a client certificate (mTLS) it signed, and an unrelated CA. EC P-256 keys: fast to generate.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type http from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { listen } from './net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +16,9 @@ export interface TestPki {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** A second client certificate of the same CA (CN rotated-client): what a rotated Secret holds. */
+  rotatedCert: string;
+  rotatedKey: string;
   /** A CA that signed nothing here: trusting it alone must fail verification. */
   otherCaCert: string;
   /** Removes the directory. */
@@ -46,9 +53,28 @@ export function makePki(): TestPki | null {
   const root = ca(dir, 'tracewire-test-ca');
   const server = leaf(dir, 'server', root, 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   const client = leaf(dir, 'tracewire-client', root, 'extendedKeyUsage=clientAuth\n');
+  const rotated = leaf(dir, 'rotated-client', root, 'extendedKeyUsage=clientAuth\n');
   const other = ca(dir, 'other-ca');
   return {
-    dir, caCert: root.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key, otherCaCert: other.cert,
+    dir, caCert: root.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key, rotatedCert: rotated.cert, rotatedKey: rotated.key, otherCaCert: other.cert,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+export interface TlsReceiver { url: string; requests: { clientCn: string | null; bytes: number }[]; server: https.Server }
+
+/** An OTLP receiver over https; `mtls`: a client certificate signed by the test CA is required. */
+export async function startTlsReceiver(p: TestPki, mtls: boolean): Promise<TlsReceiver> {
+  const requests: TlsReceiver['requests'] = [];
+  const server = https.createServer({ key: readFileSync(p.serverKey), cert: readFileSync(p.serverCert), ca: readFileSync(p.caCert), requestCert: mtls, rejectUnauthorized: mtls }, (req, res) => {
+    let bytes = 0;
+    req.on('data', (d: Buffer) => (bytes += d.length));
+    req.on('end', () => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      requests.push({ clientCn: peer && peer.subject ? String(peer.subject.CN) : null, bytes });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server as unknown as http.Server);
+  return { url: `https://127.0.0.1:${port}/v1/traces`, requests, server };
 }

@@ -2,7 +2,7 @@
 // Build dist/: esbuild emits ESM (.js) and CJS (.cjs) per source file (no bundling, so subpath exports
 // share modules); tsc emits declarations. Entry points: src/, adapters/, cli/.
 import { build } from 'esbuild';
-import { readdirSync, statSync, rmSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, rmSync, existsSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,18 @@ await build({
 mkdirSync(join(dist, 'cjs'), { recursive: true });
 writeFileSync(join(dist, 'cjs/package.json'), '{"type":"commonjs"}\n');
 if (!process.argv.includes('--no-types')) {
-  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const types = join(dist, 'types');
+  const r = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', types], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+  // A .d.ts in a "type": "module" package types an ES module: `require` consumers need .d.cts twins whose
+  // relative imports name the .cjs files (else TypeScript refuses them, TS1471).
+  const cjsTypes = (d) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) cjsTypes(p);
+      else if (p.endsWith('.d.ts')) writeFileSync(p.slice(0, -5) + '.d.cts', readFileSync(p, 'utf8').replace(/((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]*)\.js\2/g, '$1$2$3.cjs$2'));
+    }
+  };
+  cjsTypes(types);
 }
 console.log(`built ${entryPoints.length} modules into dist/ (esm, cjs${process.argv.includes('--no-types') ? '' : ', types'})`);

@@ -98,7 +98,8 @@ export function tracesUrlFromBase(base: string): string {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    return u.origin + u.pathname;
+    // origin is "null" for other schemes: `localhost:4318` parses as scheme "localhost:", and must read as typed
+    return (u.origin !== 'null' ? u.origin : u.protocol + (u.host ? '//' + u.host : '')) + u.pathname;
   } catch {
     return '<invalid url>';
   }
@@ -112,7 +113,7 @@ function urlVar(env: Env, name: string, warn: Warn): string | undefined {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
     return v;
   } catch {
-    warn(`${name} is not an http(s) URL; ignored`);
+    warn(`${name}=${JSON.stringify(redactUrl(v))} is not an http(s) URL (e.g. http://collector:4318); ignored`);
     return undefined;
   }
 }

@@ -115,7 +115,9 @@ export class OtlpHttpExporter implements SpanExporter {
     const url = o.url ?? env.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE);
     let target: URL;
     try { target = new URL(url); if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(); }
-    catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: url ${JSON.stringify(redactUrl(url))} is not an http(s) URL`); }
+    catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: url ${JSON.stringify(redactUrl(url))} is not an http(s) URL: give the scheme and the path, e.g. "http://localhost:4318/v1/traces"`); }
+    // used as-is (spec): a bare host:port posts to "/", which collectors answer with 404
+    if (o.url !== undefined && target.pathname === '/') warn(`otlpExporter: url ${JSON.stringify(redactUrl(url))} has no path and is used as-is; an OpenTelemetry Collector takes traces at ${JSON.stringify(redactUrl(tracesUrlFromBase(url)))}`);
     this.target = target;
     this.url = target.href;
     this.name = 'otlp ' + redactUrl(this.url);

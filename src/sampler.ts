@@ -68,7 +68,7 @@ export class ProbabilitySampler implements Sampler {
 
   constructor(probability: number) {
     // a clear error at construction: NaN (e.g. Number(process.env.UNSET)) silently meant 100% sampling
-    if (!(typeof probability === 'number' && probability >= 0 && probability <= 1)) throw new RangeError(`probability(${String(probability)}): expected a number in [0, 1]`);
+    if (!(typeof probability === 'number' && probability >= 0 && probability <= 1)) throw new RangeError(`probability(${typeof probability === 'string' ? JSON.stringify(probability) : String(probability)}): expected a number in [0, 1]${typeof probability === 'number' ? '' : ', got a ' + typeof probability}`);
     const p = probability;
     this.probability = p;
     const t = probabilityThreshold(p);
@@ -200,7 +200,7 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (msg:
     case 'parentbased_always_off': return parentBased(alwaysOff);
     case 'parentbased_traceidratio': return parentBased(probability(arg));
     default:
-      warn(`OTEL_TRACES_SAMPLER=${JSON.stringify(name)} is not supported; using parentbased_always_on`);
+      warn(`OTEL_TRACES_SAMPLER=${JSON.stringify(name)} is not supported (one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); using parentbased_always_on`);
       return parentBased(alwaysOn);
   }
 }

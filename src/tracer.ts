@@ -5,7 +5,7 @@ import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin, explicitTime, EXACT } from './clock.js';
 import { storage } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
-import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
+import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, samplingStats, type Sampler, type SamplingStats } from './sampler.js';
 import { buildResource } from './resource.js';
 import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
@@ -56,7 +56,7 @@ export class TracerCounters {
   processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
   samplerErrors = 0; // a sampler threw: the span was started unsampled
   invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
-  invalidNames = 0; // updateName() with a non-string: ignored, the span keeps its name
+  invalidNames = 0; // a span name that is not a string: startSpan used String(name), updateName() ignored it
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -112,7 +112,7 @@ export class Tracer {
     this.resource = Object.freeze(buildResource({ service: o.service, serviceVersion: o.serviceVersion, attributes: o.resource, env: o.env, warn: this.logger }));
     this.service = String(this.resource['service.name']);
     this.scope = { name: o.scope?.name ?? 'tracewire', version: o.scope?.version ?? '' };
-    this.sampler = o.sampler ?? parentBased(alwaysOn);
+    this.sampler = o.sampler === undefined ? parentBased(alwaysOn) : checkSampler(o.sampler);
     this.followsParent = this.sampler.followsParent;
     this.rootSampler = this.sampler.root ?? this.sampler;
     // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
@@ -151,6 +151,7 @@ export class Tracer {
   /** The options as startSpan read them: parent undefined = the active span, null (or root) = a new trace. */
   private begin(name: string, parent: SpanContextLike | null | undefined, kindOpt: number | undefined, attributes: Attributes | undefined,
     root: boolean | undefined, sampleAsRoot: boolean | undefined, startTime: number | Date | undefined, links: SpanOptions['links']): AnySpan {
+    if (typeof name !== 'string') name = this.invalidName(name);
     if (root === true) parent = null;
     else if (parent === undefined) parent = storage.getStore() ?? null;
     const kind = kindOpt ?? 1;
@@ -218,6 +219,13 @@ export class Tracer {
     } catch {
       this.counters.linksDropped++;
     }
+  }
+
+  /** A caller's bug that must not throw into the request: the name becomes String(name), counted, said once. */
+  private invalidName(name: unknown): string {
+    const s = spanNameOf(name);
+    if (this.counters.invalidNames++ === 0) this.logger(`startSpan(name): the name must be a string, got ${name === null ? 'null' : typeof name}; the span is named ${JSON.stringify(s)} (counted in stats().invalidNames)`);
+    return s;
   }
 
   private samplerFailed(err: unknown): void {
@@ -318,13 +326,19 @@ export class Tracer {
   onEnd(span: Span): void {
     this.counters.ended++;
     const p = this.processor;
-    if (p === null) { this.noExporterDrops++; span.release(); return; }
+    if (p === null) { this.dropUnexported(span); return; }
     try {
       p.onEnd(span);
     } catch (err) {
       this.counters.processorErrors++;
       if (this.counters.processorErrors === 1) this.logger(`span processor threw from onEnd (${(err as Error)?.message ?? err}); spans are dropped and counted`);
     }
+  }
+
+  /** No exporter or processor: the span is dropped and counted, and the first drop says how to fix it. */
+  private dropUnexported(span: Span): void {
+    if (this.noExporterDrops++ === 0) this.logger('a span ended but this tracer has no exporter: spans are dropped and counted in stats().dropped.noExporter; pass createTracer({ exporter: otlpExporter() }) (or fileExporter(), consoleExporter(), a processor)');
+    span.release();
   }
 
   /** Start a span, make it active while fn runs, and pass it to fn. The caller ends it. */
@@ -377,6 +391,13 @@ export class Tracer {
   shutdown(options?: ShutdownOptions): Promise<void> {
     return this.processor ? this.processor.shutdown(options).catch(() => {}) : Promise.resolve();
   }
+}
+
+/** At construction, not per span: a string such as 'always_on' would otherwise leave every span unsampled. */
+function checkSampler(s: Sampler): Sampler {
+  if (typeof (s as Partial<Sampler> | null)?.shouldSample === 'function') return s;
+  const got = typeof s === 'string' ? JSON.stringify(s) + ' (a string; OTEL_TRACES_SAMPLER names go through samplerFromEnv())' : s === null ? 'null' : typeof s;
+  throw Object.assign(new TypeError(`createTracer: sampler must be a Sampler such as alwaysOn, alwaysOff, probability(0.1) or parentBased(probability(0.1)), got ${got}`), { code: 'TW_ERR_CONFIG' });
 }
 
 export function createTracer(options?: TracerOptions): Tracer {

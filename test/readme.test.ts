@@ -44,4 +44,22 @@ test('README W3C example prints what its comments say', () => {
   assert.is(r.status, 0, r.out);
 });
 
+test('every name the README code imports from tracewire is exported there (package.json exports -> sources)', async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const docs = [readme, readFileSync(join(root, 'k8s-examples/README.md'), 'utf8')];
+  const code = docs.flatMap((d) => [...d.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!));
+  let checked = 0;
+  for (const m of code.join('\n').matchAll(/import\s*\{([^}]*)\}\s*from\s*'(tracewire(?:\/[\w.-]+)?)'/g)) {
+    const sub = m[2] === 'tracewire' ? '.' : '.' + m[2]!.slice('tracewire'.length);
+    const target = pkg.exports[sub]?.import?.default as string | undefined;
+    assert.ok(target, `package.json exports has ${sub} for import`);
+    const mod = await import(src(target!.replace(/^\.\/dist\/esm\//, '').replace(/\.js$/, '.ts')));
+    for (const name of m[1]!.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]!).filter(Boolean)) {
+      assert.ok(name in mod, `README imports { ${name} } from '${m[2]}', which does not export it`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `checked ${checked} names`);
+});
+
 test.run();

@@ -109,15 +109,20 @@ function cancelled(tracer: Tracer, queue: string, options: AmqpConsumeOptions): 
   else tracer.logger(`tracewire/queue-amqp: the broker cancelled the consumer of queue ${JSON.stringify(queue)}; pass options.onCancel to handle it`);
 }
 
-function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions, msg: AmqpMessageLike): void {
-  const span = startConsume(tracer, msg.properties.headers, {
+/** The CONSUMER span's options for a message from `queue`, pushed (consumeAmqp) or pulled (getAmqp). */
+function consumeOptions(queue: string, options: { mode?: AmqpConsumeOptions['mode'] }, msg: AmqpMessageLike) {
+  return {
     system: SYSTEM,
     destination: queue,
     temporary: isTemporary(queue),
     mode: options.mode,
     messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
     attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
-  });
+  };
+}
+
+function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => unknown, options: AmqpConsumeOptions, msg: AmqpMessageLike): void {
+  const span = startConsume(tracer, msg.properties.headers, consumeOptions(queue, options, msg));
   let r: unknown;
   try {
     r = storage.run(span, handler, msg, span);
@@ -163,12 +168,5 @@ export async function getAmqp<R>(tracer: Tracer, channel: AmqpChannelLike, queue
   if (typeof channel.get !== 'function') throw new TypeError('tracewire/queue-amqp: getAmqp needs a channel with get()');
   const msg = await channel.get(queue, options.getOptions);
   if (msg === false) return false;
-  return consumeMessage(tracer, msg.properties.headers, {
-    system: SYSTEM,
-    destination: queue,
-    temporary: isTemporary(queue),
-    mode: options.mode,
-    messageId: typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined,
-    attributes: { 'messaging.rabbitmq.destination.routing_key': msg.fields.routingKey },
-  }, (span) => handler(msg, span));
+  return consumeMessage(tracer, msg.properties.headers, consumeOptions(queue, options, msg), (span) => handler(msg, span));
 }

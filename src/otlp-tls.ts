@@ -108,6 +108,17 @@ export function tlsProblem(m: TlsMaterial): { piece: Piece | null; reason: strin
   return null;
 }
 
+/** A Buffer crossing to the export thread (structured clone) arrives as a plain Uint8Array, which String() would spell as digits. */
+function pemText(v: string | Buffer | Uint8Array): string | Buffer {
+  return typeof v === 'string' || Buffer.isBuffer(v) ? v : ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
+}
+
+/** A setting holding the PEM itself (a Secret key mapped into the env) must not be printed: it may be a private key. */
+function shownPath(file: string, from: string): string {
+  if (file.includes('-----BEGIN') || /[\x00-\x1f]/.test(file) || file.length > 4096) return `(${from} holds PEM text, not a file path: it takes the path of a PEM file; value not shown)`;
+  return `${file} (${from})`;
+}
+
 /** Where each piece comes from when no PEM text is given: a file and the name of the setting that gave it. */
 export type TlsFileRefs = Partial<Record<Piece, { file: string; from: string }>>;
 
@@ -122,12 +133,12 @@ export function resolveTls(o: OtlpTlsOptions | undefined, env: TlsFileRefs | und
   const from: string[] = [];
   for (const p of PIECES) {
     const text = o?.[p];
-    if (text !== undefined && text !== null) { material[p] = text; from.push(`tls.${p}`); continue; }
+    if (text !== undefined && text !== null) { material[p] = pemText(text); from.push(`tls.${p}`); continue; }
     const f = o?.[`${p}File`];
     const ref = typeof f === 'string' && f !== '' ? { file: f, from: `tls.${p}File` } : env?.[p];
     if (ref === undefined) continue;
     const c = readPemSync(ref.file);
-    if (!c.ok) return { ok: false, message: `${PIECE_TEXT[p]} file ${ref.file} (${ref.from}) is unusable: ${c.reason}` };
+    if (!c.ok) return { ok: false, message: `${PIECE_TEXT[p]} file ${shownPath(ref.file, ref.from)} is unusable: ${c.reason}` };
     material[p] = c.pem;
     from.push(ref.from);
   }

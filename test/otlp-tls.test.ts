@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createTracer } from '../src/index.js';
 import type { Span } from '../src/span.js';
 import { otlpExporter, type OtlpExporterOptions } from '../src/otlp-http.js';
+import { ThreadProcessor } from '../src/thread/index.js';
 import type { ExportResult } from '../src/exporter.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import { listen, close } from './helpers/net.js';
@@ -137,6 +138,33 @@ if (pki !== null) {
       assert.not.ok(warnings[0]!.includes(keyText.slice(30, 60)) || message(r).includes(keyText.slice(30, 60)), 'no key material in messages');
     }
     assert.is(plain.requests.length, before);
+  });
+
+  test('a variable holding PEM text instead of a path (a Secret key mapped into the env): the message says so, the PEM never shows', async () => {
+    const keyText = readFileSync(p.clientKey, 'utf8');
+    const certText = readFileSync(p.clientCert, 'utf8');
+    for (const env of [{ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: keyText }, { OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certText }]) {
+      const { r, warnings } = await run({ url: plain.url, env });
+      assert.is(code(r), 'TW_ERR_OTLP_TLS_CONFIG');
+      for (const m of [warnings[0]!, message(r)]) {
+        assert.match(m, /holds PEM text, not a file path/);
+        assert.not.ok(m.includes('-----BEGIN') || m.includes(keyText.slice(30, 60)) || m.includes(certText.slice(30, 60)), m);
+      }
+    }
+  });
+
+  test('a Buffer or Uint8Array tls option (what a Buffer becomes in the export thread\'s workerData) is PEM like a string', async () => {
+    const before = mutual.requests.length;
+    const u8 = (f: string): Uint8Array => new Uint8Array(readFileSync(f));
+    const { r } = await run({ url: mutual.url, tls: { ca: u8(p.caCert), cert: u8(p.clientCert), key: u8(p.clientKey) } as OtlpExporterOptions['tls'], env: {} });
+    assert.equal(r, { ok: true });
+    assert.is(mutual.requests.length, before + 1);
+    // through a real export thread: specs cross by structured clone, a Buffer arrives as a Uint8Array
+    const t = createTracer({ service: 'x', env: {}, logger: () => {}, processor: new ThreadProcessor({ env: {}, batch: { scheduledDelayMs: 5 }, exporter: { type: 'otlp', url: mutual.url, tls: { ca: readFileSync(p.caCert), cert: readFileSync(p.clientCert), key: readFileSync(p.clientKey) } } }) });
+    for (let i = 0; i < 2; i++) t.startSpan('op', { root: true }).end();
+    await t.shutdown({ deadlineMs: 5000 });
+    assert.is(t.stats().exported, 2);
+    assert.is(mutual.requests.at(-1)!.clientCn, 'tracewire-client');
   });
 
   test('through a tracer: a bad TLS file drops the batch as exportFailed (counted), the host goes on', async () => {

@@ -148,4 +148,18 @@ test('stats().sampling.thDropped sums a sampler tree once per sampler (parent-ba
   assert.is(t.stats().sampling.thDropped, 2, 'kept across the swap');
 });
 
+test('stats().sampling.thDropped: a reload that swaps back to a sampler it used before (the OTEL_TRACES_SAMPLER one) does not count its drops twice', () => {
+  const envSampler = parentBased(probability(0.1)); // build.ts keeps one envSampler and swaps it back in when the file drops `sampler`
+  const reloadable = new ReloadableSampler(envSampler);
+  const t = createTracer({ sampler: reloadable, processor: new CaptureProcessor() });
+  const big = `ot=th:c;rv:ffffffffffffff;z:${'a'.repeat(230)}`;
+  t.startSpan('x', { parent: remote(big), sampleAsRoot: true });
+  assert.is(t.stats().sampling.thDropped, 1);
+  assert.ok(reloadable.swap(parentBased(probability(0.5))));
+  assert.ok(reloadable.swap(envSampler));
+  assert.is(t.stats().sampling.thDropped, 1, 'one drop, counted once after swapping the same sampler back in');
+  assert.ok(reloadable.swap(parentBased(probability(0.5))));
+  assert.is(t.stats().sampling.thDropped, 1);
+});
+
 test.run();

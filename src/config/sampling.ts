@@ -38,7 +38,8 @@ export class ReloadableSampler implements Sampler {
   /** false: refused (parent-based on/off needs a restart). */
   swap(next: Sampler): boolean {
     if (this.followsParent && !next.followsParent) return false;
-    if (next !== this.current) this.thDropped += samplingStats(this.current).thDropped;
+    // stats() = thDropped + the current tree's: unchanged by the swap, also when `next` served before (build.ts's envSampler)
+    if (next !== this.current) this.thDropped += samplingStats(this.current).thDropped - samplingStats(next).thDropped;
     this.current = next;
     return true;
   }

@@ -78,7 +78,15 @@ function setCarrier(h: NatsHeadersLike, carrier: Record<string, string>): void {
 export function respondNats(tracer: Tracer, msg: NatsMsgLike, payload?: Uint8Array | string, options: NatsPublishOptions = {}): boolean {
   const respond = msg.respond;
   if (typeof respond !== 'function') throw new TypeError('tracewire/queue-nats: respondNats needs a nats.js Msg (with respond())');
-  return respondWith(tracer, msg, respond, payload, options);
+  return respondWith(tracer, msg, untraced(respond), payload, options);
+}
+
+type Respond = NonNullable<NatsMsgLike['respond']>;
+/** On processNats's traced respond: nats.js's own, so a second wrap or respondNats makes one reply span, not two nested. */
+const ORIGINAL = Symbol('tracewire.natsRespond');
+
+function untraced(respond: Respond): Respond {
+  return (respond as Respond & { [ORIGINAL]?: Respond })[ORIGINAL] ?? respond;
 }
 
 function respondWith(tracer: Tracer, msg: NatsMsgLike, respond: NonNullable<NatsMsgLike['respond']>, payload: Uint8Array | string | undefined, options: NatsPublishOptions): boolean {
@@ -174,9 +182,11 @@ export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: 
 
 /** Shadow the message's respond (its prototype method) with one that injects the responder's context. */
 function traceRespond(tracer: Tracer, msg: NatsMsgLike, createHeaders: () => NatsHeadersLike): void {
-  const respond = msg.respond;
-  if (typeof respond !== 'function') return;
-  msg.respond = (payload, o) => respondWith(tracer, msg, respond, payload, { headers: o?.headers, createHeaders, reply: o?.reply });
+  if (typeof msg.respond !== 'function') return;
+  const respond = untraced(msg.respond);
+  const traced: Respond = (payload, o) => respondWith(tracer, msg, respond, payload, { headers: o?.headers, createHeaders, reply: o?.reply });
+  (traced as Respond & { [ORIGINAL]?: Respond })[ORIGINAL] = respond;
+  msg.respond = traced;
 }
 
 /**

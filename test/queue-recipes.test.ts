@@ -179,6 +179,19 @@ test('AC-002 NATS traced msg.respond keeps the responder\'s own headers and repl
   assert.equal(cap.spans.map((s) => s.name), ['publish', 'process svc']);
 });
 
+test('AC-002 NATS one reply is one reply span: respondNats inside a processNats(createHeaders) handler, or a message processed twice, does not wrap respond twice', async () => {
+  const { cap, tracer } = setup();
+  const sent: Array<string | undefined> = [];
+  const msg: NatsMsgLike = { subject: 'svc', reply: '_INBOX.z.9', data: new Uint8Array(), respond: (_p, o) => { sent.push(o?.headers?.get('traceparent')); return true; } };
+  await processNats(tracer, msg, (m) => respondNats(tracer, m, 'pong', { createHeaders: hdrs }), { createHeaders: hdrs });
+  await processNats(tracer, msg, (m) => { m.respond!('again'); }, { createHeaders: hdrs }); // e.g. a retry of the same message
+  const replies = cap.spans.filter((s) => s.kind === SpanKind.PRODUCER);
+  assert.is(replies.length, 2, 'one reply span per respond');
+  assert.is(sent.length, 2);
+  for (let i = 0; i < 2; i++) assert.is(sent[i], `00-${replies[i]!.traceId}-${replies[i]!.spanId}-03`, 'the reply carries its own span\'s context');
+  assert.is(replies[1]!.parentSpanId, cap.spans.filter((s) => s.kind === SpanKind.CONSUMER)[1]!.spanId, 'under the second processing');
+});
+
 test('AC-003 NATS request errors (timeout, no responders) are errors on the request span and rethrown; respondNats without a reply subject sends no span', async () => {
   const { cap, tracer } = setup();
   const nc = { publish: () => {}, subscribe: () => ({}), request: async () => { throw Object.assign(new Error('503'), { code: '503' }); } };

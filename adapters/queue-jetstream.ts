@@ -10,7 +10,8 @@ import { natsCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOp
 export interface JsMsgLike extends NatsMsgLike {
   seq: number;
   redelivered: boolean;
-  info: { stream: string; consumer: string; redeliveryCount?: number; [k: string]: unknown };
+  /** nats.js: deliveryCount and its alias redeliveryCount count deliveries, 1 for the first (jsmsg parseInfo). */
+  info: { stream: string; consumer: string; deliveryCount?: number; redeliveryCount?: number; [k: string]: unknown };
 }
 /** `js.publish` (nats.js JetStreamClient): resolves with the stream's PubAck. */
 export interface JetStreamLike {
@@ -72,9 +73,15 @@ export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M,
     attributes: {
       'messaging.consumer.group.name': info?.consumer ?? '',
       'messaging.nats.stream': info?.stream ?? '',
-      'messaging.nats.redelivery_count': info?.redeliveryCount ?? 0,
+      'messaging.nats.redelivery_count': redeliveries(info),
     },
   }, (span) => handler(msg, span));
+}
+
+/** Deliveries before this one: nats.js's count includes this delivery (a first delivery is 1, not a redelivery). */
+function redeliveries(info: JsMsgLike['info'] | undefined): number {
+  const n = info?.deliveryCount ?? info?.redeliveryCount;
+  return typeof n === 'number' && n > 1 ? n - 1 : 0;
 }
 
 /** `consumer.next()` and, when a message came, processJetStream; `null` (nothing before `expires`) is returned as is, with no span. */

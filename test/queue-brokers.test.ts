@@ -397,15 +397,20 @@ test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSU
     assert.is(await nextJetStream(consumer, c as unknown as JsConsumerLike<JsMsgLike & { nak(): void }>, (m) => { m.nak(); return m.seq; }, { nextOptions: { expires: 2000 } }), 3);
     assert.equal(acks, [1, 2]);
     assert.is((await jsm.consumers.info(stream, 'worker')).num_ack_pending, 1, 'the nak\'d message is still pending redelivery: acks untouched');
+    // the nak'd message again: its second delivery, one redelivery
+    assert.is(await nextJetStream(consumer, c as unknown as JsConsumerLike<JsMsgLike & { ack(): void }>, (m) => { m.ack(); return m.seq; }, { nextOptions: { expires: 2000 } }), 3);
     const pubs = pc.spans.filter((s) => s.kind === SpanKind.PRODUCER);
     const procs = cc.spans.filter((s) => s.kind === SpanKind.CONSUMER);
-    assert.is(procs.length, 3);
+    assert.is(procs.length, 4);
     for (let i = 0; i < 3; i++) {
       assert.is(procs[i]!.parentSpanId, pubs[i]!.spanId);
       assert.is(procs[i]!.traceId, root.traceId);
       assert.is(procs[i]!.getAttribute('messaging.consumer.group.name'), 'worker');
       assert.is(procs[i]!.getAttribute('messaging.message.id'), String(i + 1));
+      assert.is(procs[i]!.getAttribute('messaging.nats.redelivery_count'), 0, 'a first delivery is no redelivery');
     }
+    assert.is(procs[3]!.getAttribute('messaging.message.id'), '3');
+    assert.is(procs[3]!.getAttribute('messaging.nats.redelivery_count'), 1);
     assert.not.ok(JSON.stringify([...pc.spans, ...cc.spans].map((s) => s.attributes)).includes('123-45-6789'));
   } finally {
     await jsm.streams.delete(stream).catch(() => {});

@@ -203,7 +203,7 @@ test('AC-003 NATS request errors (timeout, no responders) are errors on the requ
 });
 
 function jsMsg(headers: NatsHeadersLike | undefined, seq: number, acks: string[]): JsMsgLike & { ack(): void; nak(): void } {
-  return { subject: 'orders.new', data: new Uint8Array(), headers, seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', redeliveryCount: 0 }, ack: () => acks.push('ack ' + seq), nak: () => acks.push('nak ' + seq) };
+  return { subject: 'orders.new', data: new Uint8Array(), headers, seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', deliveryCount: 1, redeliveryCount: 1 }, ack: () => acks.push('ack ' + seq), nak: () => acks.push('nak ' + seq) };
 }
 
 test('AC-002 JetStream pull consumers: a CONSUMER span per fetched/consumed message under its publisher, acks left to the handler; next() null is no span', async () => {
@@ -223,6 +223,7 @@ test('AC-002 JetStream pull consumers: a CONSUMER span per fetched/consumed mess
   assert.is(c1.parentSpanId, pub.spanId);
   assert.is(c1.getAttribute('messaging.consumer.group.name'), 'billing');
   assert.is(c1.getAttribute('messaging.message.id'), '1');
+  assert.is(c1.getAttribute('messaging.nats.redelivery_count'), 0, 'nats.js counts the first delivery as 1: no redelivery');
   assert.is(c2.parentSpanId, '', 'no context: its own trace');
   const n = cap.spans.length;
   assert.is(await nextJetStream(tracer, { next: async () => null }, () => assert.unreachable()), null);

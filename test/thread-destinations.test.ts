@@ -61,4 +61,32 @@ test('AC-007 stats().destinations in thread mode: per destination exported, fail
   }
 });
 
+test('AC-007 thread-mode destinations keep their totals across a restart when two share a name (two exporters to one URL) or a name is longer than its 126-byte slot', async () => {
+  const good = await startReceiver();
+  const long = good.url + '/' + 'p'.repeat(200); // the name is cut in the SAB: both long ones store the same 126 bytes
+  const exporters = [{ url: long + 'a' }, { url: long + 'b' }, { url: good.url }, { url: good.url }];
+  const p = threadProcessor({ exporter: exporters.map((e) => ({ type: 'otlp' as const, ...e })), batch: { scheduledDelayMillis: 10 }, restartDelayMs: 20, flushTimeoutMs: FLUSH_MS, logger: () => {} });
+  const tracer = createTracer({ service: 'same', processor: p });
+  try {
+    for (let i = 0; i < 40; i++) tracer.startSpan('op', { root: true }).end();
+    await tracer.forceFlush();
+    const before = stats(tracer).destinations;
+    assert.is(before.length, 4);
+    assert.is(before[0]!.name, before[1]!.name, 'cut to one slot name');
+    p.crashExporterForTest(5, 'exit');
+    for (let i = 0; i < 20; i++) tracer.startSpan('op', { root: true }).end();
+    await tracer.forceFlush();
+    const after = stats(tracer);
+    assert.is(after.thread.restarts, 1);
+    assert.equal(after.destinations.map((d) => d.name), before.map((d) => d.name), 'one entry per destination, none added by the restart');
+    for (const d of after.destinations) {
+      assert.is(d.ended, 60, `${d.name.slice(0, 50)}: the first thread's 40 are kept`);
+      assert.is(d.ended, d.exported + dropsOf(d) + d.queued, 'ended = exported + dropped + queued');
+    }
+  } finally {
+    await tracer.shutdown({ deadlineMs: 1000 });
+    await good.close();
+  }
+});
+
 test.run();

@@ -9,7 +9,7 @@ import { DictReader } from './dict.js';
 import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
 import { ConsumerTotals, readConsumer } from './stats.js';
-import { addDest, takeOver, type DestTotals } from './dest-stats.js';
+import { addDest, slotName, takeOver, type DestTotals } from './dest-stats.js';
 import * as L from './layout.js';
 
 export interface ConsumerOptions {
@@ -32,8 +32,8 @@ export class Consumer {
   private readonly dict: DictReader;
   private readonly br: ByteReader;
   private readonly base: ConsumerTotals;
-  /** The predecessor's per-destination totals, by name. */
-  private readonly baseDests: Map<string, DestTotals>;
+  /** The predecessor's per-destination totals, by name as the SAB holds it (slotName), in order. */
+  private readonly baseDests: Map<string, DestTotals[]>;
   private readonly totals = new ConsumerTotals();
   private readonly maxQueue: number;
   private readonly pollMs: number;
@@ -190,16 +190,20 @@ export class Consumer {
 
 function noop(): void {}
 
-/** This batcher's destinations on top of the predecessor's; a predecessor's destination this one lacks stays listed. */
-function destTotals(s: ProcessorStats, base: Map<string, DestTotals>): DestTotals[] {
+/**
+ * This batcher's destinations on top of the predecessor's, matched by the name its slot kept (a long URL is
+ * cut there) and, among exporters sharing a name, in order; a predecessor's destination this one lacks stays listed.
+ */
+function destTotals(s: ProcessorStats, base: Map<string, DestTotals[]>): DestTotals[] {
   const out: DestTotals[] = [];
-  const seen = new Set<string>();
+  const used = new Map<string, number>();
   for (const d of s.destinations ?? []) {
-    const first = !seen.has(d.name); // two exporters with one name: the predecessor's totals go to the first
-    seen.add(d.name);
-    out.push(addDest(first ? base.get(d.name) : undefined, d));
+    const key = slotName(d.name);
+    const k = used.get(key) ?? 0;
+    used.set(key, k + 1);
+    out.push(addDest(base.get(key)?.[k], d));
   }
-  for (const [name, d] of base) if (!seen.has(name)) out.push(d);
+  for (const [key, list] of base) for (let k = used.get(key) ?? 0; k < list.length; k++) out.push(list[k]!);
   return out;
 }
 

@@ -43,14 +43,30 @@ export function addDest(base: DestTotals | undefined, d: DestinationStats): Dest
   return t;
 }
 
-/** Totals a new exporter thread takes over: what the dead one held in memory is lost, not queued. */
-export function takeOver(prev: readonly DestTotals[]): Map<string, DestTotals> {
-  const m = new Map<string, DestTotals>();
+/**
+ * Totals a new exporter thread takes over: what the dead one held in memory is lost, not queued. Keyed by the
+ * name as its slot holds it (slotName), in order: two exporters may share a name (two to one URL).
+ */
+export function takeOver(prev: readonly DestTotals[]): Map<string, DestTotals[]> {
+  const m = new Map<string, DestTotals[]>();
   for (const d of prev) {
     d.lost += d.queued; d.queued = 0; d.inFlight = 0;
-    if (!m.has(d.name)) m.set(d.name, d);
+    const same = m.get(d.name);
+    if (same === undefined) m.set(d.name, [d]); else same.push(d);
   }
   return m;
+}
+
+/** `name` as a block stores it (readDests gives it back so): at most NAME_MAX UTF-8 bytes, never cut inside a character. */
+export function slotName(name: string): string {
+  const b = Buffer.from(name, 'utf8');
+  return b.length <= NAME_MAX ? name : b.subarray(0, fit(b, NAME_MAX)).toString('utf8');
+}
+
+function fit(b: Buffer, max: number): number {
+  let n = Math.min(b.length, max);
+  while (n > 0 && n < b.length && (b[n]! & 0xc0) === 0x80) n--; // never cut inside a UTF-8 sequence
+  return n;
 }
 
 /** Called between the seqlock's two increments. `shown` remembers the strings already in the SAB (one writer). */
@@ -95,8 +111,7 @@ export function destStats(d: DestTotals, stopped: boolean): DestinationStats {
 function writeStr(l: L.Layout, i: number, at: number, max: number, s: string): void {
   const p = L.DESTS_OFFSET + i * L.DEST_BYTES + at;
   const b = Buffer.from(s, 'utf8');
-  let n = Math.min(b.length, max);
-  while (n > 0 && n < b.length && (b[n]! & 0xc0) === 0x80) n--; // never cut inside a UTF-8 sequence
+  const n = fit(b, max);
   l.u8.set(b.subarray(0, n), p + 2);
   l.u8[p] = n & 0xff;
   l.u8[p + 1] = n >> 8;

@@ -131,7 +131,9 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
   const out: AttributeScalar[] = [];
   const n = Math.min(a.length, policy.maxCount);
   let type = ''; // the one primitive type of the array (OTel common spec, Attribute: arrays are homogeneous)
-  let cut = a.length > n ? 1 : 0; // truncations, counted only if the array is kept (a rejected one counts once, as invalid)
+  // truncations, counted only if the array is kept (a rejected one counts once, as invalid); maxCount 0 keeps no
+  // attribute, so the caller drops it (counted there): not a truncation as well
+  let cut = a.length > n && n > 0 ? 1 : 0;
   for (let i = 0; i < n; i++) {
     const e = a[i];
     if (e == null) { out.push(null as unknown as AttributeScalar); continue; } // OTel allows null holes in arrays

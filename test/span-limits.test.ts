@@ -34,6 +34,17 @@ test('attributes.maxCount 0 keeps no attribute, each counted as dropped (span an
   assert.equal(warnings, []);
 });
 
+test('attributes.maxCount 0: an array value is counted once, as dropped, not also as truncated (span, event, link)', () => {
+  const { tracer } = mk({ maxCount: 0 });
+  const s = tracer.startSpan('x', { attributes: { a: [1, 2] }, links: [parseTraceparent(REMOTE)!] }) as Span;
+  s.setAttribute('b', ['x', 'y']);
+  s.addEvent('e', { c: [true] });
+  s.addLink(parseTraceparent(REMOTE)!, { d: [3] });
+  s.end();
+  assert.equal(tracer.stats().attributes, { dropped: 4, truncated: 0, rejected: 0, invalid: 0 });
+  assert.equal([s.rare!.droppedAttrs, s.events[0]!.dropped, s.links[1]!.dropped], [2, 1, 1]);
+});
+
 test('maxLinks / maxEvents are their own limits (OTel LinkCountLimit / EventCountLimit, 128): maxCount 0 keeps links and events; 0 for them keeps none, counted', () => {
   const remote = parseTraceparent(REMOTE)!;
   const a = mk({ maxCount: 0 });

@@ -5,8 +5,9 @@ import * as assert from 'uvu/assert';
 import { createTracer, otlpExporter, type Tracer, type TracerStats } from '../src/index.js';
 import type { DestinationStats } from '../src/batcher.js';
 import { threadProcessor, type ThreadStats } from '../src/thread/index.js';
-import { readStats } from '../src/thread/stats.js';
-import { openLayout } from '../src/thread/layout.js';
+import { ConsumerTotals, readStats } from '../src/thread/stats.js';
+import * as L from '../src/thread/layout.js';
+import { createLayout, openLayout } from '../src/thread/layout.js';
 import { startReceiver } from './helpers/otlp-receiver.js';
 
 const FLUSH_MS = 10_000;
@@ -87,6 +88,27 @@ test('AC-007 thread-mode destinations keep their totals across a restart when tw
     await tracer.shutdown({ deadlineMs: 1000 });
     await good.close();
   }
+});
+
+test('AC-007 thread-mode stats(): a publish stuck half-written (odd seqlock) shows the last consistent totals, never a torn mix, and does not hang', async () => {
+  const layout = createLayout();
+  const t = new ConsumerTotals();
+  t.consumed = 10; t.exported = 7; t.queued = 3;
+  t.publish(layout, 0);
+  const before = readStats(layout);
+  assert.is(before.exported, 7);
+  // the exporter thread paused (or died) inside publish(): SEQ odd, half the counters rewritten
+  Atomics.add(layout.i32, L.SEQ, 1);
+  Atomics.store(layout.i64, L.C_EXPORTED, 1000n);
+  const t0 = performance.now();
+  const during = readStats(layout);
+  assert.ok(performance.now() - t0 < 1000, 'bounded');
+  assert.is(during.exported, 7, 'not the half-written 1000');
+  assert.is(during.ended, before.ended, 'ended = exported + dropped + queued still adds up to the same');
+  Atomics.store(layout.i64, L.C_CONSUMED, 1010n);
+  Atomics.store(layout.i64, L.C_W_QUEUED, 10n);
+  Atomics.add(layout.i32, L.SEQ, 1); // publish completes
+  assert.is(readStats(layout).exported, 1000);
 });
 
 test.run();

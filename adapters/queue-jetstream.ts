@@ -64,7 +64,9 @@ export interface JetStreamConsumeOptions {
  * `messaging.consumer.group.name` is the JetStream consumer, the stream sequence `messaging.message.id`.
  */
 export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
-  const info = msg.info;
+  let info: JsMsgLike['info'];
+  // nats.js's info getter throws for a reply subject that is not $JS.ACK: a rejection, so onError sees it
+  try { info = msg.info; } catch (err) { return Promise.reject(err); }
   return consumeMessage(tracer, natsCarrier(msg), {
     system: SYSTEM,
     destination: msg.subject,

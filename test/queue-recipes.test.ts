@@ -245,6 +245,18 @@ test('AC-003 JetStream: a handler error is recorded; with onError the loop goes 
   assert.is(cap.spans.length, 5, 'the third message was not taken');
 });
 
+test('AC-007 JetStream: a message whose info getter throws (nats.js, reply subject not $JS.ACK) goes to onError and the loop goes on', async () => {
+  const { tracer } = setup();
+  const acks: string[] = [];
+  const bad = jsMsg(undefined, 2, acks);
+  Object.defineProperty(bad, 'info', { get() { throw new Error('not a JetStream message'); } });
+  async function* three() { yield jsMsg(undefined, 1, acks); yield bad; yield jsMsg(undefined, 3, acks); }
+  const seen: [number, string][] = [];
+  await processJetStreamMessages(tracer, three(), (m) => { m.ack(); }, { onError: (e, m) => seen.push([m.seq, (e as Error).message]) });
+  assert.equal(seen, [[2, 'not a JetStream message']]);
+  assert.equal(acks, ['ack 1', 'ack 3']);
+});
+
 test('AC-007 under a no-trace context (OTel suppressTracing through the bridge) the batch and request recipes record nothing and inject no context', async () => {
   const { cap, tracer } = setup();
   let bulk: BullBulkJob[] = [];

@@ -1,6 +1,7 @@
 // What every subcommand shares: option parsing (node:util parseArgs, strict), the span files to read,
 // colour, and the exit codes (0 ok, 1 a finding: not found / check failed / below threshold, 2 usage or input error).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
 import { readFiles, InputError, type ReadStats } from './read.js';
 import { expandFiles, DIR_PATTERNS } from './files.js';
 import { Model } from './model.js';
@@ -90,7 +91,9 @@ export async function load(v: Values, o: { traceId?: string; keepAttributes?: bo
   const model = new Model({ keepAttributes: o.keepAttributes });
   const progress = v.progress === true || canRewrite(process.stderr); // TERM=dumb: as a pipe, only when asked (then line by line)
   try {
-    const stats = await readFiles(files, model, { traceId: o.traceId, progress });
+    const namedPaths = new Set(given.map((f) => resolve(f)));
+    const optional = new Set(files.filter((f) => !namedPaths.has(resolve(f)))); // found by listing: may be rotated away before it is read
+    const stats = await readFiles(files, model, { traceId: o.traceId, progress, optional });
     model.index();
     return { model, stats, files };
   } catch (e) {

@@ -19,6 +19,8 @@ export interface ReadOptions {
   /** Where warnings go (malformed lines); default stderr. */
   warn?: (msg: string) => void;
   maxLineBytes?: number;
+  /** Files found by listing (rotated siblings, directory entries), not named: one gone before it is opened (logrotate) is skipped and counted. */
+  optional?: ReadonlySet<string>;
 }
 
 export class ReadStats {
@@ -32,6 +34,8 @@ export class ReadStats {
   spans = 0;
   badSpans = 0;
   warnings = 0;
+  /** listed files gone before they were opened (rotated away, deleted), skipped */
+  vanished = 0;
 }
 
 export class InputError extends Error {
@@ -42,6 +46,7 @@ export class InputError extends Error {
 export async function readFiles(files: readonly string[], model: Model, o: ReadOptions = {}): Promise<ReadStats> {
   const stats = new ReadStats();
   const warn = o.warn ?? ((m: string) => process.stderr.write(m + '\n'));
+  const gone = (f: string): void => { stats.vanished++; warn(`tracewire: ${clean(f, 300)} is gone (rotated away or deleted after it was listed): skipped`); };
   const sizes = files.map((f) => {
     try {
       const st = statSync(f);
@@ -50,21 +55,25 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
     } catch (e) {
       if (e instanceof InputError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && o.optional?.has(f) === true) return -1;
       throw new InputError(`cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
     }
   });
-  const total = sizes.reduce((a, b) => a + b, 0);
+  const total = sizes.reduce((a, b) => a + Math.max(0, b), 0);
   const progress = o.progress === true ? new Progress(total) : null;
-  for (const f of files) {
-    await readOne(f, model, stats, o, warn, progress);
-    stats.files++;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if (sizes[i] === -1) { gone(f); continue; }
+    if (await readOne(f, model, stats, o, warn, progress)) stats.files++;
+    else gone(f);
   }
   progress?.done();
   if (stats.warnings > MAX_WARNINGS) warn(`tracewire: ${stats.warnings - MAX_WARNINGS} more warnings not shown (${stats.malformed} malformed lines, ${stats.badSpans} bad spans in all)`);
   return stats;
 }
 
-function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<void> {
+/** Resolves false when an optional file is gone by the time it is opened (ENOENT). */
+function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<boolean> {
   const maxLine = o.maxLineBytes ?? MAX_LINE_BYTES;
   // the ID as written: hex in either case, or base64 (protobuf JSON mapping; see decode.ts idHex)
   const needle = o.traceId !== undefined ? [o.traceId, o.traceId.toUpperCase(), Buffer.from(o.traceId, 'hex').toString('base64')].map((x) => Buffer.from(x)) : null;
@@ -109,9 +118,12 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
     }
   };
 
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<boolean>((resolve, reject) => {
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-    raw.on('error', (e: NodeJS.ErrnoException) => reject(new InputError(`cannot read ${file}: ${e.code ?? e.message}`)));
+    raw.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' && o.optional?.has(file) === true) { ended = true; resolve(false); return; }
+      reject(new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message}`));
+    });
     raw.on('data', (chunk: Buffer | string) => { stats.bytes += chunk.length; progress?.add(chunk.length); });
     const unzip = decompressor(file);
     const stream: Readable = unzip === null ? raw : raw.pipe(unzip);
@@ -129,7 +141,7 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
       if (partLen > 0) { const whole = Buffer.concat(parts); parts = []; partLen = 0; onLine(whole, 0, whole.length, true); }
       else if (skipping) lineNo++;
       raw.destroy();
-      resolve();
+      resolve(true);
     };
     stream.on('data', (chunk: Buffer | string) => {
       if (ended) return;

@@ -108,7 +108,10 @@ function respondWith(tracer: Tracer, msg: NatsMsgLike, respond: NonNullable<Nats
 export interface NatsRequestOptions extends NatsPublishOptions {
   /** nats.js request timeout in ms (its default: 1000). */
   timeout?: number;
-  /** Other nats.js RequestOptions (noMux, reply), passed through. */
+  /**
+   * Other nats.js RequestOptions (noMux, reply), passed through (copied, your object untouched). Its `headers`
+   * are used as `options.headers` are: kept, the context added to them.
+   */
   requestOptions?: Record<string, unknown>;
 }
 
@@ -119,7 +122,7 @@ export interface NatsRequestOptions extends NatsPublishOptions {
  */
 export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, payload?: Uint8Array | string, options: NatsRequestOptions = {}): Promise<NatsMsgLike> {
   if (typeof nc.request !== 'function') throw new TypeError('tracewire/queue-nats: requestNats needs a connection with request()');
-  const h = headersOf(options, 'requestNats');
+  const h = headersOf(requestHeaders(options), 'requestNats');
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, operation: 'request', temporary: options.temporary ?? isInbox(nc, subject) });
   try {
@@ -136,6 +139,14 @@ export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subjec
   } finally {
     span.end();
   }
+}
+
+/** requestOptions.headers are the request's headers as options.headers are; two different header objects are an error (one would be lost). */
+function requestHeaders(options: NatsRequestOptions): NatsPublishOptions {
+  const rh = options.requestOptions?.headers as NatsHeadersLike | undefined;
+  if (rh === undefined || rh === null || rh === options.headers) return options;
+  if (options.headers !== undefined) throw new TypeError('tracewire/queue-nats: requestNats got options.headers and options.requestOptions.headers; pass the headers once');
+  return { ...options, headers: rh };
 }
 
 /**

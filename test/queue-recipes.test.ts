@@ -192,6 +192,26 @@ test('AC-002 NATS one reply is one reply span: respondNats inside a processNats(
   assert.is(replies[1]!.parentSpanId, cap.spans.filter((s) => s.kind === SpanKind.CONSUMER)[1]!.spanId, 'under the second processing');
 });
 
+test('AC-002 NATS requestNats keeps the caller\'s requestOptions.headers, adding the context to them; the requestOptions object is not changed', async () => {
+  const { cap, tracer } = setup();
+  let sent: Record<string, unknown> | undefined;
+  const nc = { publish: () => {}, subscribe: () => ({}), request: async (_s: string, _d: unknown, o?: Record<string, unknown>) => { sent = o; return { subject: '_INBOX.a.1', data: new Uint8Array() }; } };
+  const own = hdrs();
+  own.set('x-tenant', 't1');
+  const requestOptions = { headers: own, noMux: true };
+  await requestNats(tracer, nc, 'svc.quote', 'q', { createHeaders: hdrs, requestOptions, timeout: 300 });
+  const req = cap.spans[0]!;
+  assert.is(sent!.headers, own, 'the caller\'s headers are the ones sent');
+  assert.is(own.get('x-tenant'), 't1');
+  assert.is(own.get('traceparent'), `00-${req.traceId}-${req.spanId}-03`);
+  assert.is(sent!.noMux, true);
+  assert.is(sent!.timeout, 300);
+  assert.equal(Object.keys(requestOptions), ['headers', 'noMux'], 'the caller\'s requestOptions object is not changed');
+  // no createHeaders needed when requestOptions carries headers; two different header objects are a clear error
+  await requestNats(tracer, nc, 'svc.quote', 'q', { requestOptions: { headers: hdrs() } });
+  await requestNats(tracer, nc, 'svc.quote', 'q', { headers: hdrs(), requestOptions: { headers: hdrs() } }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /headers once/));
+});
+
 test('AC-003 NATS request errors (timeout, no responders) are errors on the request span and rethrown; respondNats without a reply subject sends no span', async () => {
   const { cap, tracer } = setup();
   const nc = { publish: () => {}, subscribe: () => ({}), request: async () => { throw Object.assign(new Error('503'), { code: '503' }); } };

@@ -4,7 +4,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
-import { natsCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
+import { headersOf, natsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
 /** The JsMsg fields the recipe reads (nats.js jetstream/jsmsg). */
 export interface JsMsgLike extends NatsMsgLike {
@@ -22,8 +22,12 @@ export interface JsConsumerLike<M extends JsMsgLike = JsMsgLike> { next(options?
 
 const SYSTEM = 'nats';
 
-export interface JetStreamPublishOptions extends NatsPublishOptions {
-  /** Other nats.js JetStreamPublishOptions (msgID, expect, timeout), passed through. */
+/**
+ * No `reply` or `temporary`: js.publish is a request whose reply subject is nats.js's own inbox (the PubAck), and a
+ * stream's subject is a stored destination, never a temporary one.
+ */
+export interface JetStreamPublishOptions extends Omit<NatsPublishOptions, 'reply' | 'temporary'> {
+  /** Other nats.js JetStreamPublishOptions (msgID, expect, timeout), passed through (copied); their `headers` are kept, the context added. */
   publishOptions?: Record<string, unknown>;
 }
 
@@ -32,13 +36,13 @@ export interface JetStreamPublishOptions extends NatsPublishOptions {
  * stream for the subject, is recorded and rethrown); the stored sequence becomes `messaging.message.id`.
  */
 export async function publishJetStream(tracer: Tracer, js: JetStreamLike, subject: string, payload?: Uint8Array | string, options: JetStreamPublishOptions = {}): Promise<{ stream: string; seq: number; duplicate?: boolean }> {
-  const h = options.headers ?? options.createHeaders?.();
-  if (h === undefined) throw new TypeError('tracewire/queue-jetstream: publishJetStream needs options.headers or options.createHeaders (the nats `headers` function)');
+  const o = options as JetStreamPublishOptions & { reply?: unknown; temporary?: unknown };
+  if (o.reply !== undefined || o.temporary !== undefined) throw new TypeError('tracewire/queue-jetstream: publishJetStream takes no reply or temporary (js.publish replies to its own inbox with the PubAck; a stream subject is no temporary destination)');
+  const h = headersOf(options, 'queue-jetstream: publishJetStream', options.publishOptions, 'publishOptions');
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject });
   try {
-    for (const k in carrier) h.set(k, carrier[k]!);
-    if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate'); // a forwarded message's own tracestate
+    setCarrier(h, carrier);
     const ack = await js.publish(subject, payload, { ...options.publishOptions, headers: h });
     span.setAttribute('messaging.message.id', String(ack.seq));
     return ack;

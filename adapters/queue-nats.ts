@@ -45,7 +45,7 @@ function isInbox(nc: NatsConnectionLike, subject: string): boolean {
 
 /** `nc.publish` under a PRODUCER span `publish <subject>`, context in the message headers. */
 export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, payload?: Uint8Array | string, options: NatsPublishOptions = {}): void {
-  const h = headersOf(options, 'publishNats');
+  const h = headersOf(options, 'queue-nats: publishNats');
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, temporary: options.temporary ?? isInbox(nc, subject) });
   try {
@@ -59,13 +59,18 @@ export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: str
   }
 }
 
-function headersOf(options: NatsPublishOptions, fn: string): NatsHeadersLike {
-  const h = options.headers ?? options.createHeaders?.();
-  if (h === undefined) throw new TypeError(`tracewire/queue-nats: ${fn} needs options.headers or options.createHeaders (the nats \`headers\` function)`);
+/** The message's headers: options.headers, the ones among the passed-through nats.js options, or new ones. Internal (queue-jetstream). */
+export function headersOf(options: NatsPublishOptions, fn: string, passed?: Record<string, unknown>, field = 'requestOptions'): NatsHeadersLike {
+  const ph = passed?.headers as NatsHeadersLike | undefined | null;
+  // two different header objects: one would be lost
+  if (ph !== undefined && ph !== null && options.headers !== undefined && ph !== options.headers) throw new TypeError(`tracewire/${fn} got options.headers and options.${field}.headers; pass the headers once`);
+  const h = options.headers ?? ph ?? options.createHeaders?.();
+  if (h === undefined || h === null) throw new TypeError(`tracewire/${fn} needs options.headers or options.createHeaders (the nats \`headers\` function)`);
   return h;
 }
 
-function setCarrier(h: NatsHeadersLike, carrier: Record<string, string>): void {
+/** Internal (queue-jetstream). */
+export function setCarrier(h: NatsHeadersLike, carrier: Record<string, string>): void {
   for (const k in carrier) h.set(k, carrier[k]!);
   // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
   if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate');
@@ -91,7 +96,7 @@ function untraced(respond: Respond): Respond {
 
 function respondWith(tracer: Tracer, msg: NatsMsgLike, respond: NonNullable<NatsMsgLike['respond']>, payload: Uint8Array | string | undefined, options: NatsPublishOptions): boolean {
   if (typeof msg.reply !== 'string' || msg.reply.length === 0) return respond.call(msg, payload, options.headers === undefined ? undefined : { headers: options.headers });
-  const h = headersOf(options, 'respondNats');
+  const h = headersOf(options, 'queue-nats: respondNats');
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: msg.reply, temporary: options.temporary ?? true });
   try {
@@ -122,7 +127,7 @@ export interface NatsRequestOptions extends NatsPublishOptions {
  */
 export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subject: string, payload?: Uint8Array | string, options: NatsRequestOptions = {}): Promise<NatsMsgLike> {
   if (typeof nc.request !== 'function') throw new TypeError('tracewire/queue-nats: requestNats needs a connection with request()');
-  const h = headersOf(requestHeaders(options), 'requestNats');
+  const h = headersOf(options, 'queue-nats: requestNats', options.requestOptions);
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, operation: 'request', temporary: options.temporary ?? isInbox(nc, subject) });
   try {
@@ -139,14 +144,6 @@ export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subjec
   } finally {
     span.end();
   }
-}
-
-/** requestOptions.headers are the request's headers as options.headers are; two different header objects are an error (one would be lost). */
-function requestHeaders(options: NatsRequestOptions): NatsPublishOptions {
-  const rh = options.requestOptions?.headers as NatsHeadersLike | undefined;
-  if (rh === undefined || rh === null || rh === options.headers) return options;
-  if (options.headers !== undefined) throw new TypeError('tracewire/queue-nats: requestNats got options.headers and options.requestOptions.headers; pass the headers once');
-  return { ...options, headers: rh };
 }
 
 /**

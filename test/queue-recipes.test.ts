@@ -252,6 +252,27 @@ test('AC-002 JetStream pull consumers: a CONSUMER span per fetched/consumed mess
   assert.is(cap.spans.at(-1)!.parentSpanId, pub.spanId);
 });
 
+test('AC-003 JetStream publish: reply/temporary (meaningless for js.publish) are a type error and a clear TypeError, not silently ignored; publishOptions.headers are kept', async () => {
+  const { cap, tracer } = setup();
+  let sent: Record<string, unknown> | undefined;
+  const js = { publish: async (_s: string, _d: unknown, o?: Record<string, unknown>) => { sent = o; return { stream: 'ORDERS', seq: 4 }; } };
+  // @ts-expect-error js.publish has no reply subject of the caller's
+  await publishJetStream(tracer, js, 'orders.new', 'x', { createHeaders: hdrs, reply: 'my.inbox' }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /no reply or temporary/));
+  // @ts-expect-error a stream subject is no temporary destination
+  await publishJetStream(tracer, js, 'orders.new', 'x', { createHeaders: hdrs, temporary: true }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /no reply or temporary/));
+  assert.is(cap.spans.length, 0);
+  assert.is(sent, undefined, 'nothing published');
+  const own = hdrs();
+  own.set('Nats-Msg-Id', 'order-9');
+  const publishOptions = { headers: own, expect: { streamName: 'ORDERS' } };
+  await publishJetStream(tracer, js, 'orders.new', 'x', { createHeaders: hdrs, publishOptions });
+  assert.is(sent!.headers, own);
+  assert.is(own.get('Nats-Msg-Id'), 'order-9');
+  assert.is(own.get('traceparent'), `00-${cap.spans[0]!.traceId}-${cap.spans[0]!.spanId}-03`);
+  assert.equal(sent!.expect, { streamName: 'ORDERS' });
+  assert.equal(Object.keys(publishOptions), ['headers', 'expect'], 'the caller\'s publishOptions object is not changed');
+});
+
 test('AC-003 JetStream: a handler error is recorded; with onError the loop goes on, without it the loop stops and rethrows', async () => {
   const { cap, tracer } = setup();
   const acks: string[] = [];

@@ -3,6 +3,7 @@
 // Takes the client objects, imports no broker library; acking (ack, nak, term, working) stays the handler's.
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
+import { storage } from '../src/context.js';
 import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
 import { headersOf, natsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
@@ -64,7 +65,7 @@ export interface JetStreamConsumeOptions {
 
 /**
  * One JetStream message under a CONSUMER span `process <subject>`: its publisher's span is the parent (or a link,
- * `mode: 'link'`), the pull loop's own active span a link (parent in link mode), as consumeMessage does.
+ * `mode: 'link'`), the caller's active span (a poll's own span) a link (parent in link mode), as consumeMessage does.
  * `messaging.consumer.group.name` is the JetStream consumer, the stream sequence `messaging.message.id`.
  */
 export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
@@ -100,11 +101,15 @@ export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, cons
 /**
  * Every message of `consumer.fetch()` or `consumer.consume()` (any async iterable of JsMsg) through
  * processJetStream, one at a time; resolves when the iterator ends (fetch: batch done; consume: `stop()`/`close()`).
+ * Each message's span starts with no ambient span, as subscribeNats/consumeAmqp/processJob do: the loop runs for
+ * as long as the consumer does, in the context it was started in (a startup or request span), which is no parent
+ * or link of every message (js#4001); the message's creation context is its parent (a link in `mode: 'link'`).
  */
 export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions = {}): Promise<void> {
   const onError = options.onError;
   for await (const msg of messages) {
-    if (onError === undefined) await processJetStream(tracer, msg, handler, options);
-    else await processJetStream(tracer, msg, handler, options).catch((err: unknown) => onError(err, msg));
+    const p: Promise<unknown> = storage.run(undefined, processJetStream, tracer, msg, handler, options);
+    if (onError === undefined) await p;
+    else await p.catch((err: unknown) => onError(err, msg));
   }
 }

@@ -375,7 +375,7 @@ test('AC-002 NATS request/reply: the responder\'s span is under the request span
   }
 });
 
-test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSUMER spans under their publisher, acks untouched', async () => {
+test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSUMER spans under their publisher (not the loop\'s span), acks untouched', async () => {
   if (!(await need('NATS', 4222))) return;
   const { connect, headers, AckPolicy } = await import('nats');
   const nc = await connect({ servers: '127.0.0.1:4222' });
@@ -393,7 +393,9 @@ test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSU
     const c = await js.consumers.get(stream, 'worker');
     const acks: number[] = [];
     const batch = await c.fetch({ max_messages: 2, expires: 2000 });
-    await deadline(processJetStreamMessages(consumer, batch as unknown as AsyncIterable<JsMsgLike & { ack(): void }>, (m, span) => { assert.is(consumer.activeSpan(), span); m.ack(); acks.push(m.seq); }), 5000, 'jetstream fetch');
+    const startup = consumer.startSpan('startup') as Span; // the loop started inside a span: no parent or link of the messages (js#4001)
+    await consumer.withSpan(startup, () => deadline(processJetStreamMessages(consumer, batch as unknown as AsyncIterable<JsMsgLike & { ack(): void }>, (m, span) => { assert.is(consumer.activeSpan(), span); m.ack(); acks.push(m.seq); }), 5000, 'jetstream fetch'));
+    startup.end();
     assert.is(await nextJetStream(consumer, c as unknown as JsConsumerLike<JsMsgLike & { nak(): void }>, (m) => { m.nak(); return m.seq; }, { nextOptions: { expires: 2000 } }), 3);
     assert.equal(acks, [1, 2]);
     assert.is((await jsm.consumers.info(stream, 'worker')).num_ack_pending, 1, 'the nak\'d message is still pending redelivery: acks untouched');
@@ -402,6 +404,7 @@ test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSU
     const pubs = pc.spans.filter((s) => s.kind === SpanKind.PRODUCER);
     const procs = cc.spans.filter((s) => s.kind === SpanKind.CONSUMER);
     assert.is(procs.length, 4);
+    assert.ok(procs.every((p) => p.links.length === 0), 'the loop\'s startup span is no link');
     for (let i = 0; i < 3; i++) {
       assert.is(procs[i]!.parentSpanId, pubs[i]!.spanId);
       assert.is(procs[i]!.traceId, root.traceId);

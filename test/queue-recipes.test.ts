@@ -273,6 +273,34 @@ test('AC-003 JetStream publish: reply/temporary (meaningless for js.publish) are
   assert.equal(Object.keys(publishOptions), ['headers', 'expect'], 'the caller\'s publishOptions object is not changed');
 });
 
+test('AC-002 JetStream processJetStreamMessages started inside a span (startup, request) does not make it the parent or a link of every message (js#4001), in either mode', async () => {
+  const { cap, tracer } = setup();
+  const acks: string[] = [];
+  const pubHeaders = hdrs();
+  const pub = tracer.startSpan('publish orders.new', { kind: SpanKind.PRODUCER }) as Span;
+  pubHeaders.set('traceparent', injectMessageContext({}, pub).traceparent as string);
+  pub.end();
+  async function* two() { yield jsMsg(pubHeaders, 1, acks); yield jsMsg(undefined, 2, acks); }
+  const startup = tracer.startSpan('startup') as Span;
+  await tracer.withSpan(startup, () => processJetStreamMessages(tracer, two(), (m, span) => { assert.is(tracer.activeSpan(), span); m.ack(); }));
+  await tracer.withSpan(startup, () => processJetStreamMessages(tracer, two(), () => {}, { mode: 'link' }));
+  startup.end();
+  const [p1, p2, l1, l2] = cap.spans.filter((s) => s.kind === SpanKind.CONSUMER) as Span[];
+  assert.is(p1!.parentSpanId, pub.spanId);
+  assert.is(p1!.links.length, 0, 'the loop\'s span is no link');
+  assert.is(p2!.parentSpanId, '', 'no context: a new trace, not a child of the loop\'s span');
+  assert.is(p2!.links.length, 0);
+  assert.is(l1!.parentSpanId, '', 'link mode: no parent (the loop\'s span is not it)');
+  assert.equal(l1!.links.map((l) => l.spanId), [pub.spanId]);
+  assert.is(l2!.parentSpanId, '');
+  assert.ok([p1, p2, l1, l2].every((s) => s!.traceId !== startup.traceId), 'none in the startup trace');
+  // one message polled by hand (nextJetStream) still links the poller's span
+  const poll = tracer.startSpan('poll') as Span;
+  await tracer.withSpan(poll, () => nextJetStream(tracer, { next: async () => jsMsg(pubHeaders, 3, acks) }, () => {}));
+  poll.end();
+  assert.equal(cap.spans.filter((s) => s.kind === SpanKind.CONSUMER).at(-1)!.links.map((l) => l.spanId), [poll.spanId]);
+});
+
 test('AC-003 JetStream: a handler error is recorded; with onError the loop goes on, without it the loop stops and rethrows', async () => {
   const { cap, tracer } = setup();
   const acks: string[] = [];

@@ -15,8 +15,8 @@ export interface BullQueueLike<J = { id?: string | undefined }> {
 export interface BullBulkJob { name: string; data?: unknown; opts?: Record<string, unknown> }
 /** A FlowProducer flow node: a job and the children that run before it (in any queue). */
 export interface BullFlowJob { name: string; queueName: string; data?: unknown; prefix?: string; opts?: Record<string, unknown>; children?: BullFlowJob[] }
-/** The FlowProducer method the recipe uses. */
-export interface BullFlowProducerLike<N = unknown> { add(flow: BullFlowJob, opts?: Record<string, unknown>): Promise<N> }
+/** The FlowProducer methods the recipes use (addBulk: several flows in one call, addFlows). */
+export interface BullFlowProducerLike<N = unknown> { add(flow: BullFlowJob, opts?: Record<string, unknown>): Promise<N>; addBulk?(flows: BullFlowJob[]): Promise<N[]> }
 export interface BullJobLike { id?: string | undefined; name: string; queueName: string; data?: unknown; attemptsMade?: number; repeatJobKey?: string | undefined; opts?: { telemetry?: { metadata?: string }; tm?: string } }
 
 const SYSTEM = 'bullmq';
@@ -95,6 +95,36 @@ export async function addFlow<N>(tracer: Tracer, producer: BullFlowProducerLike<
   } finally {
     span.end();
   }
+}
+
+/**
+ * `flowProducer.addBulk` (several flows, one Redis transaction) as addFlow does each flow: every job its own
+ * `create <queue>` span (each flow's root under the active span, children under their parent job's), one CLIENT
+ * `send` span over the call linking every job, named `send <queue>` when all flows start in one queue, else `send`.
+ */
+export async function addFlows<N>(tracer: Tracer, producer: BullFlowProducerLike<N>, flows: ReadonlyArray<BullFlowJob>): Promise<N[]> {
+  if (typeof producer.addBulk !== 'function') throw new TypeError('tracewire/queue-bullmq: addFlows needs a FlowProducer with addBulk');
+  const creations: AnySpan[] = [];
+  const traced = flows.map((f) => flowNode(tracer, f, undefined, creations));
+  const queue = common(flows, (f) => f.queueName);
+  const name = common(flows, (f) => f.name);
+  const span = startBatchSend(tracer, creations, { system: SYSTEM, destination: queue ?? '', attributes: name === undefined ? undefined : { 'messaging.bullmq.flow.name': name } });
+  try {
+    return await producer.addBulk(traced);
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** The value all flows share, or undefined (semconv: a batch attribute only when it applies to every message). */
+function common(flows: ReadonlyArray<BullFlowJob>, get: (f: BullFlowJob) => string): string | undefined {
+  if (flows.length === 0) return undefined;
+  const v = get(flows[0]!);
+  for (let i = 1; i < flows.length; i++) if (get(flows[i]!) !== v) return undefined;
+  return v;
 }
 
 /** A copy of `node` (and its children) with each job's creation context in its options; the caller's tree untouched. */

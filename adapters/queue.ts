@@ -16,7 +16,7 @@ export type Carrier = Record<string, unknown>;
 export interface PublishOptions {
   /** `messaging.system`: rabbitmq, redis, nats, kafka, aws_sqs, ... */
   system: string;
-  /** `messaging.destination.name`: queue, topic, exchange or subject. */
+  /** `messaging.destination.name`: queue, topic, exchange or subject; '' for none (a batch to several: span named by the operation). */
   destination: string;
   /** `messaging.operation.name` (default `publish`); `create` makes a creation span for batch sends; `request` a request/reply send. */
   operation?: 'publish' | 'send' | 'create' | 'request';
@@ -51,21 +51,19 @@ export interface ConsumeOptions {
 const OPERATION_TYPE: Record<string, string> = { publish: 'send', send: 'send', request: 'send', create: 'create', process: 'process', receive: 'receive' };
 
 function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attributes {
-  const a: Attributes = {
-    'messaging.system': o.system,
-    'messaging.destination.name': o.destination,
-    'messaging.operation.name': op,
-    'messaging.operation.type': OPERATION_TYPE[op] ?? op,
-  };
+  const a: Attributes = { 'messaging.system': o.system };
+  if (o.destination !== '') a['messaging.destination.name'] = o.destination; // '': a batch to several destinations (semconv: none applies to all)
+  a['messaging.operation.name'] = op;
+  a['messaging.operation.type'] = OPERATION_TYPE[op] ?? op;
   if (o.temporary === true) a['messaging.destination.temporary'] = true;
   if (o.messageId !== undefined) a['messaging.message.id'] = o.messageId;
   if (o.attributes !== undefined) for (const k in o.attributes) a[k] = o.attributes[k];
   return a;
 }
 
-/** Span name per the messaging conventions: `{operation} {destination}`, the operation alone for a temporary destination. */
+/** Span name per the messaging conventions: `{operation} {destination}`, the operation alone for a temporary or no ('') destination. */
 function spanName(op: string, o: PublishOptions | ConsumeOptions): string {
-  return o.temporary === true ? op : op + ' ' + o.destination;
+  return o.temporary === true || o.destination === '' ? op : op + ' ' + o.destination;
 }
 
 /** Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier. */
@@ -216,6 +214,6 @@ export { injectMessageContext as injectContext, extractMessageContext as extract
 
 // The broker recipes (they take the client objects; no broker library is imported).
 export { publishAmqp, sendToQueueAmqp, consumeAmqp, getAmqp, type AmqpChannelLike, type AmqpMessageLike, type AmqpPublishOptions, type AmqpConsumeOptions, type AmqpGetOptions } from './queue-amqp.js';
-export { addJob, addJobs, addFlow, processJob, jobCarrier, type BullQueueLike, type BullJobLike, type BullBulkJob, type BullFlowJob, type BullFlowProducerLike } from './queue-bullmq.js';
+export { addJob, addJobs, addFlow, addFlows, processJob, jobCarrier, type BullQueueLike, type BullJobLike, type BullBulkJob, type BullFlowJob, type BullFlowProducerLike } from './queue-bullmq.js';
 export { publishNats, processNats, subscribeNats, respondNats, requestNats, natsCarrier, type NatsConnectionLike, type NatsMsgLike, type NatsHeadersLike, type NatsPublishOptions, type NatsRequestOptions, type NatsConsumeOptions } from './queue-nats.js';
 export { publishJetStream, processJetStream, nextJetStream, processJetStreamMessages, type JetStreamLike, type JsMsgLike, type JsConsumerLike, type JetStreamPublishOptions, type JetStreamConsumeOptions } from './queue-jetstream.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createTracer, SpanKind, type Span } from '../src/index.js';
 import { consumeAmqp, getAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
-import { addFlow, addJob, addJobs, processJob, type BullFlowProducerLike } from '../adapters/queue-bullmq.js';
+import { addFlow, addFlows, addJob, addJobs, processJob, type BullFlowProducerLike } from '../adapters/queue-bullmq.js';
 import { publishNats, requestNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
 import { nextJetStream, processJetStreamMessages, publishJetStream, type JetStreamLike, type JsConsumerLike, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
@@ -307,6 +307,48 @@ test('AC-002 Redis (bullmq) addFlow (FlowProducer): the child job\'s worker span
     assert.is(work(parentQ).parentSpanId, create(parentQ).spanId);
     assert.ok([...pc.spans, ...cc.spans].every((s) => s.traceId === root.traceId), 'one trace for the flow');
     assert.is(pc.spans.find((s) => s.kind === SpanKind.CLIENT)!.links.length, 2);
+  } finally {
+    await childWorker.close();
+    await parentWorker.close();
+    await flows.close();
+    for (const q of [parentQ, childQ]) { const queue = new Queue(q, { connection }); await queue.obliterate({ force: true }).catch(() => {}); await queue.close(); }
+  }
+});
+
+test('AC-002 Redis (bullmq) addFlows (FlowProducer.addBulk): every worker span of two flows is under its own job\'s create span, one send span links all jobs', async () => {
+  if (!(await need('Redis', 6379))) return;
+  const { FlowProducer, Queue, Worker } = await import('bullmq');
+  const parentQ = 'tracewire-test-' + randomUUID();
+  const childQ = 'tracewire-test-' + randomUUID();
+  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  const flows = new FlowProducer({ connection });
+  const { pc, cc, producer, consumer } = pair();
+  let parents = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const childWorker = new Worker(childQ, processJob(consumer, async () => 'part'), { connection });
+  const parentWorker = new Worker(parentQ, processJob(consumer, async () => { if (++parents === 2) done(); return 'whole'; }), { connection });
+  try {
+    const root = producer.startSpan('POST /renders') as Span;
+    const nodes = await producer.withSpan(root, () => addFlows(producer, flows as unknown as BullFlowProducerLike, [1, 2].map((i) => ({ name: 'render-' + i, queueName: parentQ, children: [{ name: 'step-' + i, queueName: childQ, data: { body: SECRET_BODY } }] }))));
+    root.end();
+    assert.is(nodes.length, 2);
+    await deadline(finished, 15000, 'bullmq flows');
+    for (let i = 0; i < 50 && cc.spans.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    const create = (job: string) => pc.spans.find((s) => s.kind === SpanKind.PRODUCER && s.getAttribute('messaging.bullmq.job.name') === job)!;
+    const work = (job: string) => cc.spans.find((s) => s.getAttribute('messaging.bullmq.job.name') === job)!;
+    for (const i of [1, 2]) {
+      assert.is(create('render-' + i).parentSpanId, root.spanId);
+      assert.is(create('step-' + i).parentSpanId, create('render-' + i).spanId);
+      assert.is(work('render-' + i).parentSpanId, create('render-' + i).spanId);
+      assert.is(work('step-' + i).parentSpanId, create('step-' + i).spanId);
+    }
+    const sends = pc.spans.filter((s) => s.kind === SpanKind.CLIENT);
+    assert.is(sends.length, 1);
+    assert.is(sends[0]!.name, 'send ' + parentQ);
+    assert.is(sends[0]!.links.length, 4);
+    assert.ok([...pc.spans, ...cc.spans].every((s) => s.traceId === root.traceId), 'one trace for the call');
+    assert.not.ok(JSON.stringify([...pc.spans, ...cc.spans].map((s) => s.attributes)).includes('123-45-6789'));
   } finally {
     await childWorker.close();
     await parentWorker.close();

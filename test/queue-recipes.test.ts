@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, SpanKind, type Span } from '../src/index.js';
 import { injectMessageContext } from '../adapters/queue.js';
-import { addFlow, addJobs, jobCarrier, processJob, type BullBulkJob, type BullFlowJob } from '../adapters/queue-bullmq.js';
+import { addFlow, addFlows, addJobs, jobCarrier, processJob, type BullBulkJob, type BullFlowJob } from '../adapters/queue-bullmq.js';
 import { getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { processNats, requestNats, respondNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { nextJetStream, processJetStreamMessages, publishJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
@@ -98,6 +98,44 @@ test('AC-002 BullMQ addFlow (FlowProducer.add): every job carries its own contex
   assert.is(send.getAttribute('messaging.batch.message_count'), 4);
   assert.is(send.links.length, 4);
   assert.ok(cap.spans.every((s) => s.traceId === root.traceId), 'one trace for the whole flow');
+});
+
+test('AC-002 BullMQ addFlows (FlowProducer.addBulk): each flow\'s jobs under their own create spans, one CLIENT send span per call linking every job', async () => {
+  const { cap, tracer } = setup();
+  let sent: BullFlowJob[] = [];
+  const producer = { add: async () => ({}), addBulk: async (f: BullFlowJob[]) => { sent = f; return f.map((_, i) => ({ job: { id: 'f' + i } })); } };
+  const flows: BullFlowJob[] = [
+    { name: 'render', queueName: 'renders', children: [{ name: 'audio', queueName: 'steps' }] },
+    { name: 'thumb', queueName: 'images', opts: { jobId: 't1' } },
+  ];
+  const root = tracer.startSpan('POST /batch') as Span;
+  const out = await tracer.withSpan(root, () => addFlows(tracer, producer, flows));
+  root.end();
+  assert.equal(out, [{ job: { id: 'f0' } }, { job: { id: 'f1' } }]);
+  assert.is(flows[0]!.opts, undefined, 'the caller\'s trees are not mutated');
+  assert.equal(flows[1]!.opts, { jobId: 't1' });
+  const byJob = (n: string) => cap.spans.find((s) => s.kind === SpanKind.PRODUCER && s.getAttribute('messaging.bullmq.job.name') === n)!;
+  const carrierOf = (node: BullFlowJob) => jobCarrier({ name: node.name, queueName: node.queueName, opts: node.opts as { telemetry: { metadata: string } } })!;
+  assert.is(byJob('render').parentSpanId, root.spanId);
+  assert.is(byJob('thumb').parentSpanId, root.spanId);
+  assert.is(byJob('audio').parentSpanId, byJob('render').spanId);
+  assert.is(byJob('thumb').getAttribute('messaging.message.id'), 't1');
+  assert.is(carrierOf(sent[0]!.children![0]!).traceparent, `00-${root.traceId}-${byJob('audio').spanId}-03`);
+  assert.is(carrierOf(sent[1]!).traceparent, `00-${root.traceId}-${byJob('thumb').spanId}-03`);
+  const sends = cap.spans.filter((s) => s.kind === SpanKind.CLIENT);
+  assert.is(sends.length, 1, 'one send span per call');
+  assert.is(sends[0]!.name, 'send', 'two root queues: no single destination');
+  assert.is(sends[0]!.getAttribute('messaging.destination.name'), undefined);
+  assert.is(sends[0]!.getAttribute('messaging.batch.message_count'), 3);
+  assert.equal(sends[0]!.links.map((l) => l.spanId), ['render', 'audio', 'thumb'].map((n) => byJob(n).spanId));
+  // flows starting in one queue: `send <queue>` with its destination; an addBulk error is an error on it, rethrown
+  const failing = { add: async () => ({}), addBulk: async () => { throw new Error('EXECABORT'); } };
+  await addFlows(tracer, failing, [{ name: 'a', queueName: 'q' }, { name: 'b', queueName: 'q' }]).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'EXECABORT'));
+  const send = cap.spans.at(-1)!;
+  assert.is(send.name, 'send q');
+  assert.is(send.getAttribute('messaging.destination.name'), 'q');
+  assert.is(send.status, 2);
+  await addFlows(tracer, { add: async () => ({}) }, []).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /addBulk/));
 });
 
 test('AC-002 amqplib getAmqp (basic.get): an empty queue is false with no span and no handler call; a message gets a CONSUMER span under its producer, the poller\'s span a link', async () => {
@@ -330,15 +368,18 @@ test('AC-007 under a no-trace context (OTel suppressTracing through the bridge) 
   const { cap, tracer } = setup();
   let bulk: BullBulkJob[] = [];
   let flow!: BullFlowJob;
+  let flows: BullFlowJob[] = [];
   const reqHeaders = hdrs();
   await storage.run(markNoTrace({}) as never, async () => {
     await addJobs(tracer, { name: 'q', add: async () => ({}), addBulk: async (j: BullBulkJob[]) => { bulk = j; return []; } }, [{ name: 'a' }]);
     await addFlow(tracer, { add: async (f: BullFlowJob) => { flow = f; } }, { name: 'p', queueName: 'q', children: [{ name: 'c', queueName: 'q' }] });
+    await addFlows(tracer, { add: async () => {}, addBulk: async (f: BullFlowJob[]) => { flows = f; return []; } }, [{ name: 'p', queueName: 'q' }]);
     await requestNats(tracer, { publish: () => {}, subscribe: () => ({}), request: async () => ({ subject: 'r', data: new Uint8Array() }) }, 's', 'x', { headers: reqHeaders });
   });
   assert.is(cap.spans.length, 0);
   assert.is(jobCarrier({ name: 'a', queueName: 'q', opts: bulk[0]!.opts as { telemetry: { metadata: string } } })!.traceparent, undefined);
   assert.is(jobCarrier({ name: 'c', queueName: 'q', opts: flow.children![0]!.opts as { telemetry: { metadata: string } } })!.traceparent, undefined);
+  assert.is(jobCarrier({ name: 'p', queueName: 'q', opts: flows[0]!.opts as { telemetry: { metadata: string } } })!.traceparent, undefined);
   assert.is(reqHeaders.map.size, 0);
 });
 

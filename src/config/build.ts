@@ -87,15 +87,15 @@ function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string
   return [...code, ...file];
 }
 
-/** Per setting: code > file > OTEL_SPAN_ATTRIBUTE_*_LIMIT / OTEL_ATTRIBUTE_*_LIMIT > the tracer's defaults. */
+/** Per setting: code > file `limits` > OTEL_SPAN_*_LIMIT / OTEL_ATTRIBUTE_*_LIMIT > the tracer's defaults. */
 function attributeOptions(code: AttributeLimitsOptions | undefined, config: TracewireConfig, env: NodeJS.ProcessEnv, logger: (m: string) => void): AttributeLimitsOptions {
   const l = config.limits;
   return {
     // count limits of 0 are valid (nothing kept, each drop counted: OTel SpanLimits); a value length must be positive
     maxCount: code?.maxCount ?? l.maxAttributes ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', logger, true) ?? intVar(env, 'OTEL_ATTRIBUTE_COUNT_LIMIT', logger, true),
     maxValueLength: code?.maxValueLength ?? l.maxAttributeValueLength ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger) ?? intVar(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger),
-    maxLinks: code?.maxLinks ?? intVar(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', logger, true),
-    maxEvents: code?.maxEvents ?? intVar(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', logger, true),
+    maxLinks: code?.maxLinks ?? l.maxLinks ?? intVar(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', logger, true),
+    maxEvents: code?.maxEvents ?? l.maxEvents ?? intVar(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', logger, true),
     allow: mergeAllow(code?.allow, config.attributes.allow, logger),
   };
 }

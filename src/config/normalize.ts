@@ -70,6 +70,8 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
   const limits: TracewireConfig['limits'] = {};
   if (raw.limits?.maxAttributes !== undefined) limits.maxAttributes = raw.limits.maxAttributes;
   if (raw.limits?.maxAttributeValueLength !== undefined) limits.maxAttributeValueLength = raw.limits.maxAttributeValueLength;
+  if (raw.limits?.maxLinks !== undefined) limits.maxLinks = raw.limits.maxLinks;
+  if (raw.limits?.maxEvents !== undefined) limits.maxEvents = raw.limits.maxEvents;
   const service: TracewireConfig['service'] = { attributes: { ...(raw.service?.attributes ?? {}) } };
   if (raw.service?.name !== undefined) service.name = raw.service.name;
   if (raw.service?.version !== undefined) service.version = raw.service.version;

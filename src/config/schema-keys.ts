@@ -136,6 +136,7 @@ export const rootSpec: ObjectSpec = obj({
     responseHeaders: list(headerNameSpec, 64),
   }),
   attributes: obj({ allow: list(str({ format: 'attr-pattern', maxLength: 256 }), 1000) }),
-  limits: obj({ maxAttributes: int(1, 10_000), maxAttributeValueLength: int(1, 1_048_576) }),
+  // count limits of 0 keep none, each drop counted (OTel SpanLimits); a value length must be positive (attributes.ts)
+  limits: obj({ maxAttributes: int(0, 10_000), maxAttributeValueLength: int(1, 1_048_576), maxLinks: int(0, 10_000), maxEvents: int(0, 10_000) }),
   recordErrorMessages: bool,
 });

@@ -107,7 +107,8 @@ export interface TracewireConfig {
   exportThread: ExportThreadSettings | null;
   http: HttpConfig;
   attributes: { allow: readonly string[] };
-  limits: { maxAttributes?: number; maxAttributeValueLength?: number };
+  /** Read once at startup (a changed value is listed in restartRequired); each overrides its OTEL_SPAN_*_LIMIT. */
+  limits: { maxAttributes?: number; maxAttributeValueLength?: number; maxLinks?: number; maxEvents?: number };
   recordErrorMessages?: boolean;
 }
 

@@ -1,0 +1,78 @@
+// AC-005: the config file's `limits` match the tracer's span limits (OTel SpanLimits): attribute, link and event
+// counts of 0 keep none and count each drop; precedence code > file > OTEL_SPAN_*_LIMIT; read once at startup.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tracerFromConfig, validateConfig, type ConfigOptions } from '../src/config/index.js';
+import { parseTraceparent, type Span } from '../src/index.js';
+import { schema, schemaErrors } from './config-schema-check.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tw-config-limits-'));
+let n = 0;
+function file(content: unknown): string {
+  const dir = join(root, String(n++));
+  mkdirSync(dir);
+  const p = join(dir, 'config.json');
+  writeFileSync(p, JSON.stringify(content));
+  return p;
+}
+const quiet = { watch: false, logger: () => {} } satisfies ConfigOptions;
+const REMOTE = parseTraceparent('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')!;
+
+test('AC-005 limits: maxAttributes 0, maxLinks and maxEvents are valid for both the schema and the validator', () => {
+  for (const ok of [{ limits: { maxAttributes: 0 } }, { limits: { maxLinks: 0, maxEvents: 0 } }, { limits: { maxAttributes: 10_000, maxLinks: 10_000, maxEvents: 10_000 } }]) {
+    assert.equal(schemaErrors(ok, schema), [], JSON.stringify(ok));
+    assert.equal(validateConfig(ok), [], JSON.stringify(ok));
+  }
+  for (const bad of [{ limits: { maxLinks: -1 } }, { limits: { maxEvents: 1.5 } }, { limits: { maxEvents: '3' } }, { limits: { maxAttributeValueLength: 0 } }, { limits: { maxLink: 3 } }]) {
+    assert.ok(schemaErrors(bad, schema).length > 0, `schema accepted ${JSON.stringify(bad)}`);
+    assert.ok(validateConfig(bad).length > 0, `validator accepted ${JSON.stringify(bad)}`);
+  }
+  const [p] = validateConfig({ limits: { maxLinks: -1 } });
+  assert.is(p!.path, '$.limits.maxLinks');
+});
+
+test('AC-005 limits from the file apply to spans: 0 keeps no attributes or links, extra events are dropped, all counted', async () => {
+  const t = tracerFromConfig({ ...quiet, path: file({ exporters: {}, limits: { maxAttributes: 0, maxLinks: 0, maxEvents: 1 } }), env: {} });
+  assert.equal([t.attrPolicy.maxCount, t.attrPolicy.maxLinks, t.attrPolicy.maxEvents], [0, 0, 1]);
+  const s = t.startSpan('op', { attributes: { a: 1 } }) as Span;
+  s.setAttribute('b', 'x');
+  s.addLink(REMOTE);
+  s.addEvent('e1');
+  s.addEvent('e2');
+  s.end();
+  const st = t.stats();
+  assert.equal([st.attributes.dropped, st.linksDropped, st.eventsDropped], [2, 1, 1]);
+  await t.shutdown({ deadlineMs: 0 });
+});
+
+test('AC-005 limits precedence: code > file > OTEL_SPAN_LINK_COUNT_LIMIT / OTEL_SPAN_EVENT_COUNT_LIMIT > 128', async () => {
+  const env = { OTEL_SPAN_LINK_COUNT_LIMIT: '5', OTEL_SPAN_EVENT_COUNT_LIMIT: '6', OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '7' };
+  const p = file({ exporters: {}, limits: { maxAttributes: 0, maxLinks: 2, maxEvents: 3 } });
+  const fromFile = tracerFromConfig({ ...quiet, path: p, env });
+  const fromCode = tracerFromConfig({ ...quiet, path: p, env, attributes: { maxCount: 1, maxLinks: 0, maxEvents: 0 } });
+  const fromEnv = tracerFromConfig({ ...quiet, path: file({ exporters: {} }), env });
+  const defaults = tracerFromConfig({ ...quiet, path: file({ exporters: {} }), env: {} });
+  const lim = (t: typeof fromFile) => [t.attrPolicy.maxCount, t.attrPolicy.maxLinks, t.attrPolicy.maxEvents];
+  assert.equal(lim(fromFile), [0, 2, 3]);
+  assert.equal(lim(fromCode), [1, 0, 0]);
+  assert.equal(lim(fromEnv), [7, 5, 6]);
+  assert.equal(lim(defaults), [128, 128, 128]);
+  for (const t of [fromFile, fromCode, fromEnv, defaults]) await t.shutdown({ deadlineMs: 0 });
+});
+
+test('AC-005 limits are read once at startup, like every other limit: a reload that changes maxLinks or maxEvents is listed in restartRequired', async () => {
+  const p = file({ exporters: {}, limits: { maxLinks: 1 } });
+  const t = tracerFromConfig({ ...quiet, path: p, env: {} });
+  writeFileSync(p, JSON.stringify({ exporters: {}, limits: { maxLinks: 4, maxEvents: 0 } }));
+  const ev = await t.reload();
+  assert.ok(ev !== null && ev.ok);
+  assert.equal(ev!.restartRequired, ['limits']);
+  assert.equal([t.attrPolicy.maxLinks, t.attrPolicy.maxEvents], [1, 128]);
+  assert.equal(t.config.limits, { maxLinks: 4, maxEvents: 0 }); // the file's values, shown as loaded
+  await t.shutdown({ deadlineMs: 0 });
+});
+
+test.run();

@@ -4,8 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import { loadConfig, tracerFromConfig, validateConfig, isConfigError, type ConfiguredTracer } from '../src/config/index.js';
 import type { Span } from '../src/index.js';
@@ -138,6 +138,75 @@ if (pki !== null) {
     await send(t);
     assert.is(mutual.requests.length, before + 1, logs.join('\n'));
     assert.is(mutual.requests.at(-1)!.clientCn, 'tracewire-client');
+    await t.shutdown();
+  });
+
+  test('AC-005 no exporters in the file: the OTEL_EXPORTER_OTLP_* PEM files are watched with the config; a rotated certificate Secret rebuilds the exporter, as the file\'s tls does', async () => {
+    const conf = new KubeletVolume(join(p.dir, 'k8s-env', 'config'));
+    const sec = new KubeletVolume(join(p.dir, 'k8s-env', 'tls'));
+    const secret = (cert: string, key: string) => ({ 'ca.crt': readFileSync(p.caCert, 'utf8'), 'tls.crt': readFileSync(cert, 'utf8'), 'tls.key': readFileSync(key, 'utf8') });
+    sec.write(secret(p.clientCert, p.clientKey));
+    conf.write({ 'config.json': JSON.stringify({ batch: { scheduledDelayMs: 5 } }) });
+    const ev = reloadEvents();
+    const logs: string[] = [];
+    const env = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: mutual.url, OTEL_EXPORTER_OTLP_CERTIFICATE: join(sec.dir, 'ca.crt'),
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: join(sec.dir, 'tls.crt'), OTEL_EXPORTER_OTLP_CLIENT_KEY: join(sec.dir, 'tls.key'),
+    };
+    // pollMs 0: only watcher events on the Secret's directory can bring the rotation
+    const t = tracerFromConfig({ path: join(conf.dir, 'config.json'), env, logger: (m) => logs.push(m), onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+    assert.equal(t.configStats().watching.sort(), [conf.dir, sec.dir].sort());
+    const keyLine = (f: string): string => readFileSync(f, 'utf8').split('\n')[1]!;
+    assert.not.ok(JSON.stringify(t.config).includes(keyLine(p.clientKey)) || inspect(t.config, { depth: 10 }).includes(keyLine(p.clientKey)));
+    const before = mutual.requests.length;
+    await send(t);
+    assert.is(mutual.requests.length, before + 1, logs.join('\n'));
+    assert.is(mutual.requests.at(-1)!.clientCn, 'tracewire-client');
+
+    sec.write(secret(p.rotatedCert, p.rotatedKey));
+    const e = await ev.next('certificate rotated');
+    assert.ok(e.ok, e.error?.message);
+    assert.equal(e.restartRequired, []);
+    await send(t);
+    assert.is(mutual.requests.length, before + 2, logs.join('\n'));
+    assert.is(mutual.requests.at(-1)!.clientCn, 'rotated-client');
+    assert.is(t.stats().dropped.exportFailed, 0);
+    assert.not.ok(logs.join('\n').includes(keyLine(p.rotatedKey)), 'no key material in logs');
+    await t.shutdown();
+  });
+
+  test('AC-005 exportThread without exporters in the file: a rotated OTEL_EXPORTER_OTLP_* certificate is reported as needing a restart, like the file\'s tls', async () => {
+    const dir = join(p.dir, 'env-thread');
+    mkdirSync(dir);
+    const [crt, key] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
+    writeFileSync(crt, readFileSync(p.clientCert)); writeFileSync(key, readFileSync(p.clientKey));
+    const f = join(dir, 'config.json');
+    writeFileSync(f, JSON.stringify({ exportThread: true }));
+    const logs: string[] = [];
+    const t = tracerFromConfig({ path: f, watch: false, logger: (m) => logs.push(m), env: {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: mutual.url, OTEL_EXPORTER_OTLP_CERTIFICATE: p.caCert, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: crt, OTEL_EXPORTER_OTLP_CLIENT_KEY: key,
+    } });
+    assert.ok(t.thread !== null, logs.join('\n'));
+    writeFileSync(crt, readFileSync(p.rotatedCert)); writeFileSync(key, readFileSync(p.rotatedKey));
+    const e = await t.reload();
+    assert.ok(e !== null && e.ok, 'the rotation is seen');
+    assert.equal(e!.restartRequired, ['exporters']);
+    await t.shutdown({ deadlineMs: 1000 });
+  });
+
+  test('AC-005 an OTEL_EXPORTER_OTLP_CLIENT_KEY holding PEM text instead of a path is neither watched nor logged (the exporter reports it, as without a config file)', async () => {
+    const f = join(p.dir, 'env-pem-text.json');
+    writeFileSync(f, JSON.stringify({}));
+    const logs: string[] = [];
+    const pem = readFileSync(p.clientKey, 'utf8');
+    const t = tracerFromConfig({ path: f, logger: (m) => logs.push(m), pollMs: 0, env: {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: mutual.url, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: pem,
+    } });
+    assert.equal(t.configStats().watching.sort(), [p.dir, dirname(p.clientCert)].filter((d, i, a) => a.indexOf(d) === i).sort());
+    (t.startSpan('op') as Span).end();
+    await t.forceFlush();
+    assert.is(t.stats().dropped.exportFailed, 1);
+    assert.not.ok(logs.join('\n').includes(pem.split('\n')[1]!), 'no key material in logs');
     await t.shutdown();
   });
 }

@@ -14,7 +14,7 @@ import { ConfigError, ConfigErrorCode } from './errors.js';
 import { isFailed, readSnapshotSync, resolveConfigPath, type FailedSnapshot } from './load.js';
 import { deepFreeze, emptyConfig } from './normalize.js';
 import { RoutingProcessor } from './routing.js';
-import { destinationsFromConfig, type ExporterFactories } from './exporters.js';
+import { destinationsFromConfig, envTlsRefs, type ExporterFactories } from './exporters.js';
 import { defaultExporterFactories } from './factories.js';
 import { ReloadableSampler, samplerFromSettings } from './sampling.js';
 import { ConfigReloader, describeConfig, type ConfigStats, type ReloadEvent } from './reload.js';
@@ -126,7 +126,10 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   let failure: FailedSnapshot | null = null;
   let fingerprint: string | null = null;
   let secretFiles: string[] = [];
-  const snap = readSnapshotSync(path);
+  const codeOwnsExport = code.processor !== undefined || code.exporter !== undefined;
+  // The OTEL_* exporter's PEM files are read and watched with the file (a rotated Secret rebuilds that exporter).
+  const envTls = codeOwnsExport ? undefined : envTlsRefs(env);
+  const snap = readSnapshotSync(path, envTls);
   if (isFailed(snap)) {
     const quiet = !explicit && snap.error.code === ConfigErrorCode.NOT_FOUND; // no config at the default place: normal
     if (strict === true && !quiet) throw snap.error;
@@ -138,7 +141,6 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     ({ config, fingerprint, secretFiles } = snap);
   }
 
-  const codeOwnsExport = code.processor !== undefined || code.exporter !== undefined;
   if (codeOwnsExport && config.exporters !== null) logger(`config ${path}: exporters and routes ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
   const factories: ExporterFactories = { ...defaultExporterFactories, ...exporterFactories };
   if (codeOwnsExport && config.exportThread !== null) logger(`config ${path}: exportThread ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
@@ -190,7 +192,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   if (fingerprint !== null) logger(`config loaded from ${path}: ${describeConfig(config)}`);
 
   const reloader = new ConfigReloader({
-    path, logger, apply, onReload, config, fingerprint, secretFiles, startupFailure: failure, subPath,
+    path, logger, apply, onReload, config, fingerprint, secretFiles, envTls, startupFailure: failure, subPath,
     watch: watch !== false && (explicit || existsSync(dirname(path))),
     watchOptions: { debounceMs, pollMs, onWarn: logger },
   });

@@ -6,7 +6,7 @@ import type { BatchOptions } from '../batcher.js';
 import { bspFromEnv, DEFAULT_OTLP_BASE, otlpFromEnv, tracesUrlFromBase, type Env, type Warn } from '../otlp-env.js';
 import { Secret } from './secrets.js';
 import type { Destination, RoutePlan } from './routing.js';
-import type { OtlpTlsOptions } from '../otlp-tls.js';
+import type { OtlpTlsOptions, TlsFileRefs } from '../otlp-tls.js';
 import type { BatchSettings, ExporterSettings, OtlpTlsSettings, TracewireConfig } from './types.js';
 
 export interface OtlpFactoryOptions { url: string; headers: Record<string, string>; timeoutMs?: number; compression?: 'gzip' | 'none'; tls?: OtlpTlsOptions; logger?: (msg: string) => void }
@@ -96,13 +96,23 @@ export function destinationsFromConfig(cfg: TracewireConfig, f: ExporterFactorie
     const r = cfg.routes;
     return { destinations: names.map((n) => dest(n, cfg.exporters![n]!)), plan: { tenantAttribute: cfg.tenantAttribute, tenants: r.tenants, default: r.default, all: r.all }, names };
   }
-  const fromEnv = envExporters(env, warn);
+  const fromEnv = envExporters(env, warn, cfg.envTls);
   const names = Object.keys(fromEnv);
   return { destinations: names.map((n) => dest(n, fromEnv[n]!)), plan: { tenantAttribute: cfg.tenantAttribute, tenants: {}, default: names, all: [] }, names };
 }
 
-/** OTEL_TRACES_EXPORTER (default otlp; `none`, `console`; a comma list) with OTEL_EXPORTER_OTLP_* settings. */
-export function envExporters(env: Env, warn: Warn): Record<string, ExporterSettings> {
+const quiet: Warn = () => {};
+
+/** The PEM files of the OTEL_* otlp exporter (undefined when OTEL_TRACES_EXPORTER has no otlp, or none are set). */
+export function envTlsRefs(env: Env): TlsFileRefs | undefined {
+  return envExporters(env, quiet).otlp === undefined ? undefined : otlpFromEnv(env, quiet).tls;
+}
+
+/**
+ * OTEL_TRACES_EXPORTER (default otlp; `none`, `console`; a comma list) with OTEL_EXPORTER_OTLP_* settings. `tls`: the
+ * PEM files as the config loader read them (config.envTls); without it, paths the exporter reads once when built.
+ */
+export function envExporters(env: Env, warn: Warn, tls: OtlpTlsSettings | null = null): Record<string, ExporterSettings> {
   const raw = (env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase();
   const list = raw === '' ? ['otlp'] : raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const out: Record<string, ExporterSettings> = {};
@@ -116,8 +126,8 @@ export function envExporters(env: Env, warn: Warn): Record<string, ExporterSetti
       const s: ExporterSettings = { type: 'otlp', url: o.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE), headers, batch: {} };
       if (o.timeoutMs !== undefined) s.timeoutMs = o.timeoutMs;
       if (o.compression !== undefined) s.compression = o.compression;
-      if (o.tls !== undefined) {
-        // paths: the exporter reads them once when it is built (a reload keeps an unchanged exporter, files unread)
+      if (tls !== null && o.tls !== undefined) s.tls = tls;
+      else if (o.tls !== undefined) {
         const t: OtlpTlsSettings = {};
         if (o.tls.ca !== undefined) t.caFile = o.tls.ca.file;
         if (o.tls.cert !== undefined) t.certFile = o.tls.cert.file;

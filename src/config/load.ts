@@ -8,7 +8,8 @@ import { readSecret, readSecretSync, type SecretContent } from './secrets.js';
 import { validateConfig } from './validate.js';
 import { jsonErrorOffset } from './json-scan.js';
 import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, type PendingConfig } from './normalize.js';
-import { readPem, readPemSync, type PemContent } from '../otlp-tls.js';
+import { readPem, readPemSync, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
+import { envPemFiles } from './tls-files.js';
 import type { TracewireConfig } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tracewire/config.json';
@@ -90,9 +91,9 @@ function fingerprintOf(text: string, files: string[], pemFiles: string[], c: Fil
   return h.digest('hex');
 }
 
-function finish(text: string, file: string, read: Reader): ConfigSnapshot | FailedSnapshot;
-function finish(text: string, file: string, read: (secrets: string[], pems: string[]) => Promise<FileContents>): Promise<ConfigSnapshot | FailedSnapshot>;
-function finish(text: string, file: string, read: (secrets: string[], pems: string[]) => FileContents | Promise<FileContents>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
+function finish(text: string, file: string, envTls: TlsFileRefs | undefined, read: Reader): ConfigSnapshot | FailedSnapshot;
+function finish(text: string, file: string, envTls: TlsFileRefs | undefined, read: (secrets: string[], pems: string[]) => Promise<FileContents>): Promise<ConfigSnapshot | FailedSnapshot>;
+function finish(text: string, file: string, envTls: TlsFileRefs | undefined, read: (secrets: string[], pems: string[]) => FileContents | Promise<FileContents>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
   let pending: PendingConfig;
   try {
     pending = parseConfig(text, file);
@@ -100,12 +101,13 @@ function finish(text: string, file: string, read: (secrets: string[], pems: stri
     return { error: e as ConfigError, fingerprint: fingerprintOf(text, [], [], { secrets: new Map(), pems: new Map() }), secretFiles: [] };
   }
   const files = secretFiles(pending);
-  const pemFiles = tlsFiles(pending);
+  // without `exporters` the OTEL_* exporter's PEM files count as the config's: same fingerprint, same watcher
+  const pemFiles = [...new Set([...tlsFiles(pending), ...(pending.config.exporters === null ? envPemFiles(envTls) : [])])];
   const watched = [...new Set([...files, ...pemFiles])];
   const done = (c: FileContents): ConfigSnapshot | FailedSnapshot => {
     const fingerprint = fingerprintOf(text, files, pemFiles, c);
     try {
-      return { config: resolveConfig(pending, c.secrets, c.pems), fingerprint, secretFiles: watched };
+      return { config: resolveConfig(pending, c.secrets, c.pems, envTls), fingerprint, secretFiles: watched };
     } catch (e) {
       return { error: e as ConfigError, fingerprint, secretFiles: watched };
     }
@@ -114,8 +116,11 @@ function finish(text: string, file: string, read: (secrets: string[], pems: stri
   return c instanceof Promise ? c.then(done) : done(c);
 }
 
-/** Synchronous read (startup). Never throws: a failure is returned with its code. */
-export function readSnapshotSync(file: string): ConfigSnapshot | FailedSnapshot {
+/**
+ * Synchronous read (startup). Never throws: a failure is returned with its code. `envTls`: the OTEL_* exporter's
+ * PEM files (otlpFromEnv), read too when the file has no `exporters`.
+ */
+export function readSnapshotSync(file: string, envTls?: TlsFileRefs): ConfigSnapshot | FailedSnapshot {
   let text: string;
   try {
     const size = statSync(file).size;
@@ -125,11 +130,11 @@ export function readSnapshotSync(file: string): ConfigSnapshot | FailedSnapshot 
     const error = readError(e, file);
     return { error, fingerprint: error.code, secretFiles: [] };
   }
-  return finish(text, file, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
+  return finish(text, file, envTls, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
 }
 
 /** Asynchronous read (reloads: the event loop is never blocked on a slow volume). */
-export async function readSnapshot(file: string): Promise<ConfigSnapshot | FailedSnapshot> {
+export async function readSnapshot(file: string, envTls?: TlsFileRefs): Promise<ConfigSnapshot | FailedSnapshot> {
   let text: string;
   try {
     const size = (await stat(file)).size;
@@ -139,7 +144,7 @@ export async function readSnapshot(file: string): Promise<ConfigSnapshot | Faile
     const error = readError(e, file);
     return { error, fingerprint: error.code, secretFiles: [] };
   }
-  return finish(text, file, async (files, pems) => ({
+  return finish(text, file, envTls, async (files, pems) => ({
     secrets: new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))),
     pems: new Map(await Promise.all(pems.map(async (f) => [f, await readPem(f)] as const))),
   }));

@@ -5,8 +5,8 @@ import { Secret, secretFromRef, type SecretContent, type SecretRef } from './sec
 import { childPath } from './validate.js';
 import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
 import { httpConfig } from './http-config.js';
-import { pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
-import type { PemContent } from '../otlp-tls.js';
+import { envTlsSettings, pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
+import type { PemContent, TlsFileRefs } from '../otlp-tls.js';
 import { threadSettings } from './thread-settings.js';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated shape
@@ -82,6 +82,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
     sampler: s === undefined ? null : { parentBased: s.parentBased ?? true, probability: s.probability ?? 1, tenants: { ...(s.tenants ?? {}) } },
     batch: batchOf(raw.batch),
     exporters,
+    envTls: null,
     routes,
     exportThread: threadSettings(raw.exportThread),
     http,
@@ -102,10 +103,14 @@ export function tlsFiles(p: PendingConfig): string[] {
   return pemFiles(p.tls);
 }
 
-/** Fill in file-backed header values and tls PEM files, and freeze; throws TW_CONFIG_SECRET_UNREADABLE / TW_CONFIG_TLS. */
-export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>, pems: ReadonlyMap<string, PemContent> = new Map()): TracewireConfig {
+/**
+ * Fill in file-backed header values and tls PEM files (and, without `exporters`, the OTEL_* exporter's `envTls`
+ * files), and freeze; throws TW_CONFIG_SECRET_UNREADABLE / TW_CONFIG_TLS.
+ */
+export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>, pems: ReadonlyMap<string, PemContent> = new Map(), envTls?: TlsFileRefs): TracewireConfig {
   for (const s of p.secrets) s.target[s.key] = secretFromRef(s.ref, contents.get(s.ref.file), p.config.source);
   resolvePending(p.tls, pems, p.config.source);
+  if (envTls !== undefined && p.config.exporters === null) p.config.envTls = envTlsSettings(envTls, pems);
   return deepFreeze(p.config);
 }
 

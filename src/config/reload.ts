@@ -7,6 +7,7 @@ import { ConfigError, type ConfigErrorCodeValue } from './errors.js';
 import { isFailed, readSnapshot, type FailedSnapshot } from './load.js';
 import { DirWatcher, type WatchOptions } from './watch.js';
 import type { TracewireConfig } from './types.js';
+import type { TlsFileRefs } from '../otlp-tls.js';
 
 export interface ReloadEvent {
   ok: boolean;
@@ -47,6 +48,8 @@ export interface ReloaderOptions {
   /** Fingerprint of the file content in effect; null when no file config is. */
   fingerprint: string | null;
   secretFiles: string[];
+  /** The OTEL_* exporter's PEM files, read with the file when it has no `exporters` (load.ts). */
+  envTls?: TlsFileRefs;
   startupFailure: FailedSnapshot | null;
   subPath: boolean;
   watch: boolean;
@@ -115,7 +118,7 @@ export class ConfigReloader {
 
   private async checkOnce(): Promise<ReloadEvent | null> {
     if (this.closed) return null;
-    const snap = await readSnapshot(this.o.path);
+    const snap = await readSnapshot(this.o.path, this.o.envTls);
     if (this.closed) return null;
     const newDirs = snap.secretFiles.map((f) => dirname(f));
     if (isFailed(snap)) {

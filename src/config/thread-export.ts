@@ -36,7 +36,7 @@ function specOf(s: ExporterSettings): ThreadExporterSpec {
 
 /** Every span to every exporter of the route the validator found uniform; without `exporters`, OTEL_*'s. */
 export function threadPlan(c: TracewireConfig, codeBatch: BatchOptions | undefined, env: Env, warn: Warn): ThreadPlan {
-  const all = c.exporters ?? envExporters(env, warn);
+  const all = c.exporters ?? envExporters(env, warn, c.envTls);
   const names = c.exporters === null ? Object.keys(all) : routeUnion(c.routes.all, c.routes.default).filter((n) => all[n] !== undefined);
   return { names, specs: names.map((n) => specOf(all[n]!)), batch: resolveBatch(codeBatch, {}, c.batch, env, warn) };
 }

@@ -1,7 +1,7 @@
 // `exporters.<name>.tls`: PEM files (CA, client certificate, key) mounted from a Secret. load.ts reads them with
 // the header secret files (same fingerprint, same watched directories), so a rotated certificate is a reload;
 // here they become Secrets on the settings and are checked together (an unusable set refuses the config).
-import { PIECE_TEXT, tlsProblem, type PemContent } from '../otlp-tls.js';
+import { PIECE_TEXT, tlsProblem, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { Secret } from './secrets.js';
 import { childPath } from './validate.js';
@@ -42,4 +42,29 @@ export function resolvePending(list: readonly PendingTls[], contents: ReadonlyMa
     const bad = tlsProblem({ ca: t.target.ca?.reveal(), cert: t.target.cert?.reveal(), key: t.target.key?.reveal() });
     if (bad !== null) throw tlsError(configFile, bad.piece === null ? t.at : childPath(t.at, bad.piece), `${bad.reason}${bad.piece === null ? '' : ` (${t.files[bad.piece] ?? PIECE_TEXT[bad.piece]})`}`);
   }
+}
+
+/** A setting holding PEM text or garbage instead of a path is left to the exporter's error (never watched or logged). */
+const pathLike = (f: string): boolean => f.length <= 4096 && !f.includes('-----BEGIN') && !/[\x00-\x1f]/.test(f);
+
+/** The OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* files load.ts reads with the config (no `exporters` in it). */
+export function envPemFiles(refs: TlsFileRefs | undefined): string[] {
+  if (refs === undefined) return [];
+  return [...new Set(PIECES.flatMap((p) => (refs[p] !== undefined && pathLike(refs[p]!.file) ? [refs[p]!.file] : [])))];
+}
+
+/**
+ * The OTEL_* exporter's tls from what load.ts read: a readable piece as PEM text (so a rotated file changes the
+ * exporter's key and a reload rebuilds it), an unreadable one as its path (the exporter reports it as before).
+ */
+export function envTlsSettings(refs: TlsFileRefs, contents: ReadonlyMap<string, PemContent>): OtlpTlsSettings {
+  const t: OtlpTlsSettings = {};
+  for (const p of PIECES) {
+    const r = refs[p];
+    if (r === undefined) continue;
+    const c = contents.get(r.file);
+    if (c !== undefined && c.ok) t[p] = new Secret(c.pem, r.file);
+    else t[`${p}File`] = r.file;
+  }
+  return t;
 }

@@ -24,7 +24,8 @@ export interface OtlpExporterSettings {
 }
 /**
  * From the file's `tls`: PEM contents read with the config (Secrets: never printed; `source` is the file). From
- * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* (no `exporters` in the file): paths the exporter reads itself.
+ * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* (no `exporters` in the file): the same when read with the config
+ * (config.envTls), else (an unreadable file, or no file config in effect) paths the exporter reads itself.
  */
 export interface OtlpTlsSettings { ca?: Secret; cert?: Secret; key?: Secret; caFile?: string; certFile?: string; keyFile?: string }
 export interface FileExporterSettings { type: 'file'; path: string; batch: BatchSettings }
@@ -101,6 +102,11 @@ export interface TracewireConfig {
   batch: BatchSettings;
   /** null: not set in the file (OTEL_EXPORTER_OTLP_* or the default applies). */
   exporters: Readonly<Record<string, ExporterSettings>> | null;
+  /**
+   * Without `exporters`: the OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* files, read (and watched) with the
+   * config by tracerFromConfig, so a rotated certificate Secret is a reload; null otherwise.
+   */
+  envTls: OtlpTlsSettings | null;
   /** Without `routes` in the file: every span to every exporter (default = all exporter names). */
   routes: RoutesConfig;
   /** null: off (the default): spans are exported on the main thread, routed per tenant. */

@@ -249,4 +249,28 @@ test('AC-005 options in code win: an application processor or exporter makes the
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
+test('AC-005 AC-007 exportThread: stats().destinations are named by the config\'s exporter names, as in-thread config mode (two exporters to one URL stay apart; OTEL_* exporter: "otlp")', async () => {
+  const rx = await startReceiver();
+  const exporters = { primary: { type: 'otlp', url: rx.url }, mirror: { type: 'otlp', url: rx.url } };
+  const onThread = tracerFromConfig({ path: writeConfig('names-thread.json', { exportThread: true, batch: { scheduledDelayMs: 20 }, exporters }), env: {}, watch: false, logger: () => {} });
+  const inThread = tracerFromConfig({ path: writeConfig('names-main.json', { batch: { scheduledDelayMs: 20 }, exporters }), env: {}, watch: false, logger: () => {} });
+  const fromEnv = tracerFromConfig({ path: writeConfig('names-env.json', { exportThread: true, batch: { scheduledDelayMs: 20 } }), env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: rx.url }, watch: false, logger: () => {} });
+  const envInThread = tracerFromConfig({ path: writeConfig('names-env-main.json', { batch: { scheduledDelayMs: 20 } }), env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: rx.url }, watch: false, logger: () => {} });
+  const view = (t: ConfiguredTracer) => t.stats().destinations.map((d) => [d.name, d.exported]);
+  try {
+    assert.ok(onThread.thread !== null && fromEnv.thread !== null, 'the export threads run');
+    for (const t of [onThread, inThread, fromEnv, envInThread]) {
+      for (let i = 0; i < 10; i++) t.startSpan('op', { root: true }).end();
+      await t.forceFlush();
+    }
+    assert.equal(view(onThread), [['primary', 10], ['mirror', 10]]);
+    assert.equal(view(onThread), view(inThread));
+    assert.equal(view(fromEnv), [['otlp', 10]]);
+    assert.equal(view(fromEnv), view(envInThread));
+  } finally {
+    await Promise.all([onThread, inThread, fromEnv, envInThread].map((t) => t.shutdown({ deadlineMs: 2000 })));
+    await rx.close();
+  }
+});
+
 test.run();

@@ -18,19 +18,20 @@ export interface ThreadPlan {
   batch: BatchOptions;
 }
 
-function specOf(s: ExporterSettings): ThreadExporterSpec {
+/** `name`: the config's exporter name, so stats().destinations reads as in-thread config mode (routing.ts lanes). */
+function specOf(name: string, s: ExporterSettings): ThreadExporterSpec {
   switch (s.type) {
     case 'otlp': {
       const headers: Record<string, string> = {};
       for (const k of Object.keys(s.headers)) headers[k] = s.headers[k]!.reveal();
-      const o: Extract<ThreadExporterSpec, { type: 'otlp' }> = { type: 'otlp', url: s.url, headers };
+      const o: Extract<ThreadExporterSpec, { type: 'otlp' }> = { type: 'otlp', name, url: s.url, headers };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;
       if (s.tls !== undefined) o.tls = tlsOption(s.tls);
       return o;
     }
-    case 'file': return { type: 'file', path: s.path };
-    case 'console': return { type: 'console' };
+    case 'file': return { type: 'file', name, path: s.path };
+    case 'console': return { type: 'console', name };
   }
 }
 
@@ -38,7 +39,7 @@ function specOf(s: ExporterSettings): ThreadExporterSpec {
 export function threadPlan(c: TracewireConfig, codeBatch: BatchOptions | undefined, env: Env, warn: Warn): ThreadPlan {
   const all = c.exporters ?? envExporters(env, warn, c.envTls);
   const names = c.exporters === null ? Object.keys(all) : routeUnion(c.routes.all, c.routes.default).filter((n) => all[n] !== undefined);
-  return { names, specs: names.map((n) => specOf(all[n]!)), batch: resolveBatch(codeBatch, {}, c.batch, env, warn) };
+  return { names, specs: names.map((n) => specOf(n, all[n]!)), batch: resolveBatch(codeBatch, {}, c.batch, env, warn) };
 }
 
 const quiet: Warn = () => {};

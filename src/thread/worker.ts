@@ -11,12 +11,27 @@ import { Consumer } from './consumer.js';
 import { openLayout } from './layout.js';
 
 /** An exporter described by its options (functions and agents cannot be sent to a thread). */
-export type ThreadExporterSpec =
+export type ThreadExporterSpec = (
   | ({ type: 'otlp' } & Omit<OtlpExporterOptions, 'agent' | 'logger' | 'env'>)
   | ({ type: 'file' } & FileExporterOptions)
   | { type: 'console' }
   /** Your own exporter, built in the exporter thread: `module` is a URL or absolute path, `export` names a factory called with `options`. */
-  | { type: 'module'; module: string; export?: string; options?: unknown };
+  | { type: 'module'; module: string; export?: string; options?: unknown }
+) & {
+  /** This destination's name in stats().destinations (default: the exporter's own, e.g. `otlp <url>`); the config file passes its exporter names. */
+  name?: string;
+};
+
+/** The exporter under the spec's name: the batcher names a destination after its exporter. */
+function named(e: SpanExporter, name: unknown): SpanExporter {
+  if (typeof name !== 'string' || name === '' || name === e.name) return e;
+  const n: { -readonly [K in keyof SpanExporter]: SpanExporter[K] } = { name, export: (spans, signal) => e.export(spans, signal) };
+  if (e.keepsSpans === true) n.keepsSpans = true;
+  if (typeof e.forceFlush === 'function') n.forceFlush = () => e.forceFlush!();
+  if (typeof e.shutdown === 'function') n.shutdown = () => e.shutdown!();
+  if (typeof e.stats === 'function') n.stats = () => e.stats!();
+  return n;
+}
 
 export interface WorkerConfig {
   kind: 'tracewire.thread.worker';
@@ -38,15 +53,15 @@ export async function buildExporters(specs: readonly ThreadExporterSpec[], env: 
   const out: SpanExporter[] = [];
   for (const spec of specs) {
     try {
-      if (spec.type === 'otlp') { const { type: _t, ...o } = spec; out.push(otlpExporter({ ...o, env, logger })); }
-      else if (spec.type === 'file') { const { type: _t, ...o } = spec; out.push(fileExporter(o)); }
-      else if (spec.type === 'console') out.push(consoleExporter());
+      if (spec.type === 'otlp') { const { type: _t, name, ...o } = spec; out.push(named(otlpExporter({ ...o, env, logger }), name)); }
+      else if (spec.type === 'file') { const { type: _t, name, ...o } = spec; out.push(named(fileExporter(o), name)); }
+      else if (spec.type === 'console') out.push(named(consoleExporter(), spec.name));
       else if (spec.type === 'module') {
         const url = spec.module.startsWith('/') ? 'file://' + spec.module : spec.module;
         const m = (await import(url)) as Record<string, unknown>;
         const make = m[spec.export ?? 'default'];
         if (typeof make !== 'function') throw new TypeError(`${spec.export ?? 'default'} is not a function in ${spec.module}`);
-        out.push(await (make as (o: unknown) => SpanExporter | Promise<SpanExporter>)(spec.options));
+        out.push(named(await (make as (o: unknown) => SpanExporter | Promise<SpanExporter>)(spec.options), spec.name));
       } else throw new TypeError(`unknown exporter type ${JSON.stringify((spec as { type?: unknown }).type)}`);
     } catch (e) {
       logger(`exporter thread: cannot build the ${String((spec as { type?: unknown }).type)} exporter (${describeError(e)}); its spans are not exported`);

@@ -258,7 +258,11 @@ function leaveStale(req: Req): void {
 
 function emitInRequestSpan(this: Req, event: string | symbol, ...args: unknown[]): boolean {
   const span = this[kSpan];
-  return span === undefined ? emitOn(this, event, args) : storage.run(span, emitOn, this, event, args);
+  // Every storage.run makes a new AsyncContextFrame (a Map copy): ~0.8 µs per request for a req's 'end', 'close'
+  // and the rest (Node 24 CPU profile under load). An event nobody listens to, or one emitted inside the span
+  // already, needs no frame.
+  if (span === undefined || storage.getStore() === span || this.listenerCount(event) === 0) return emitOn(this, event, args);
+  return storage.run(span, emitOn, this, event, args);
 }
 /** The inherited emit, looked up per call: a custom IncomingMessage class or a later patch of it is honoured. */
 function emitOn(req: Req, event: string | symbol, args: unknown[]): boolean {

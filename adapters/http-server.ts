@@ -261,7 +261,9 @@ function emitInRequestSpan(this: Req, event: string | symbol, ...args: unknown[]
   // Every storage.run makes a new AsyncContextFrame (a Map copy): ~0.8 µs per request for a req's 'end', 'close'
   // and the rest (Node 24 CPU profile under load). An event nobody listens to, or one emitted inside the span
   // already, needs no frame.
-  if (span === undefined || storage.getStore() === span || this.listenerCount(event) === 0) return emitOn(this, event, args);
+  if (span === undefined || storage.getStore() === span || this.listenerCount(event) === 0) {
+    return (Object.getPrototypeOf(this) as IncomingMessage).emit.call(this, event, ...args); // rest forwarded: no array (as emitOn's)
+  }
   return storage.run(span, emitOn, this, event, args);
 }
 /** The inherited emit, looked up per call: a custom IncomingMessage class or a later patch of it is honoured. */

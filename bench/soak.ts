@@ -7,9 +7,11 @@
 // Asserts at the end: no request failed, p99 per phase not far above the healthy phase's, memory bounded,
 // ended = exported + dropped + queued with every drop under a named reason, exported <= spans the sink accepted.
 // env: DURATION_S (60 per configuration), CYCLES (2), RATE (300 req/s over all connections), CONNECTIONS (10),
-// CONFIGS (in-thread,off-thread), WARMUP_S (3, healthy, not measured), OTLP_TIMEOUT_MS (3000), BSP_DELAY_MS (1000), NODE_BIN (see bench/http/driver.ts). Exit code 1 when a check fails.
+// CONFIGS (in-thread,off-thread), WARMUP_S (3, healthy, not measured), OTLP_TIMEOUT_MS (3000), BSP_DELAY_MS (1000), COMPRESSION (none | gzip), END_PHASE (healthy: the backend's state for the last phase and the shutdown),
+// SHUTDOWN_MS (20000: tracer.shutdown's deadline), NODE_BIN (see bench/http/driver.ts). Exit code 1 when a check fails.
 import http from 'node:http';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
@@ -41,7 +43,8 @@ function sink(): void {
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       let n = 0;
-      try { for (const rs of JSON.parse(Buffer.concat(chunks).toString()).resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length; } catch { /* counted as 0 */ }
+      const raw = Buffer.concat(chunks);
+      try { for (const rs of JSON.parse((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString()).resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length; } catch { /* counted as 0 */ }
       c.received += n;
       const json = (status: number, body: unknown, h: Record<string, string> = {}): void => { res.writeHead(status, { 'content-type': 'application/json', ...h }).end(JSON.stringify(body)); };
       if (p === 'hang') return; // body read, never answered
@@ -83,14 +86,15 @@ async function server(): Promise<void> {
   const logger = (m: string): void => { if (logs.length < 200) logs.push(m); };
   // Shorter than the defaults (10 s, 5 s) so every few-second phase sees its own exports, not the last phase's hang.
   const timeoutMs = Number(process.env.OTLP_TIMEOUT_MS ?? 3000), delayMs = Number(process.env.BSP_DELAY_MS ?? 1000);
+  const compression = process.env.COMPRESSION === 'gzip' ? 'gzip' as const : 'none' as const;
   let processor;
   if (process.env.SOAK_CONFIG === 'off-thread') {
     const { threadProcessor } = await import('../src/thread/index.js');
-    processor = threadProcessor({ exporter: { type: 'otlp', url, timeoutMs }, batch: { scheduledDelayMillis: delayMs }, logger });
+    processor = threadProcessor({ exporter: { type: 'otlp', url, timeoutMs, compression }, batch: { scheduledDelayMillis: delayMs }, logger });
   } else {
     const { BatchSpanProcessor } = await import('../src/batcher.js');
     const { otlpExporter } = await import('../src/otlp-http.js');
-    processor = new BatchSpanProcessor(otlpExporter({ url, timeoutMs, logger }), { scheduledDelayMillis: delayMs, logger });
+    processor = new BatchSpanProcessor(otlpExporter({ url, timeoutMs, compression, logger }), { scheduledDelayMillis: delayMs, logger });
   }
   const tracer = createTracer({ service: 'soak', processor, logger });
   let phase = 'start';
@@ -107,7 +111,7 @@ async function server(): Promise<void> {
     else if (m.cmd === 'report') {
       const before = tracer.stats();
       const t = Date.now();
-      await tracer.shutdown({ deadlineMs: 20_000 });
+      await tracer.shutdown({ deadlineMs: Number(process.env.SHUTDOWN_MS ?? 20_000) });
       send({ type: 'report', before, after: tracer.stats(), shutdownMs: Date.now() - t, mem, faults, logs, node: process.version });
     } else if (m.cmd === 'stop') { srv.close(); srv.closeAllConnections(); process.exit(0); }
   });
@@ -140,7 +144,8 @@ async function driver(): Promise<void> {
   const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
   const WARMUP_S = Number(process.env.WARMUP_S ?? 3);
   const CONFIGS = (process.env.CONFIGS ?? 'in-thread,off-thread').split(',');
-  const schedule: Phase[] = [...Array.from({ length: CYCLES }, () => PHASES).flat(), 'healthy'];
+  const END_PHASE = (process.env.END_PHASE ?? 'healthy') as Phase;
+  const schedule: Phase[] = [...Array.from({ length: CYCLES }, () => PHASES).flat(), END_PHASE];
   const phaseMs = (DURATION_S * 1000) / schedule.length;
   hardTimeLimit(CONFIGS.length * (DURATION_S + WARMUP_S + 90) * 1000);
   const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<{ requests: { total: number }; non2xx: number; errors: number; timeouts: number }> & { on(e: string, f: (...a: unknown[]) => void): void };

@@ -8,7 +8,7 @@
 // ended = exported + dropped + queued with every drop under a named reason, exported <= spans the sink accepted.
 // env: DURATION_S (60 per configuration), CYCLES (2), RATE (300 req/s over all connections), CONNECTIONS (10),
 // CONFIGS (in-thread,off-thread), WARMUP_S (3, healthy, not measured), OTLP_TIMEOUT_MS (3000), BSP_DELAY_MS (1000), COMPRESSION (none | gzip), END_PHASE (healthy: the backend's state for the last phase and the shutdown),
-// SHUTDOWN_MS (20000: tracer.shutdown's deadline), NODE_BIN (see bench/http/driver.ts). Exit code 1 when a check fails.
+// SHUTDOWN_MS (20000: tracer.shutdown's deadline), TW_RING (off-thread ring bytes, default 8 MiB), NODE_BIN (see bench/http/driver.ts). Exit code 1 when a check fails.
 import http from 'node:http';
 import os from 'node:os';
 import zlib from 'node:zlib';
@@ -90,7 +90,7 @@ async function server(): Promise<void> {
   let processor;
   if (process.env.SOAK_CONFIG === 'off-thread') {
     const { threadProcessor } = await import('../src/thread/index.js');
-    processor = threadProcessor({ exporter: { type: 'otlp', url, timeoutMs, compression }, batch: { scheduledDelayMillis: delayMs }, logger });
+    processor = threadProcessor({ exporter: { type: 'otlp', url, timeoutMs, compression }, batch: { scheduledDelayMillis: delayMs }, ringBytes: process.env.TW_RING ? Number(process.env.TW_RING) : undefined, logger });
   } else {
     const { BatchSpanProcessor } = await import('../src/batcher.js');
     const { otlpExporter } = await import('../src/otlp-http.js');
@@ -102,7 +102,9 @@ async function server(): Promise<void> {
   const t0 = Date.now();
   const sample = (): void => { const m = process.memoryUsage(); mem.push({ t: Date.now() - t0, phase, rss: m.rss, heap: m.heapUsed }); };
   setInterval(sample, 250).unref();
+  let served = 0;
   const srv = http.createServer(withTracing(tracer, (req, res) => {
+    served++;
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
     res.end('ok');
   }) as http.RequestListener);
@@ -112,13 +114,13 @@ async function server(): Promise<void> {
       const before = tracer.stats();
       const t = Date.now();
       await tracer.shutdown({ deadlineMs: Number(process.env.SHUTDOWN_MS ?? 20_000) });
-      send({ type: 'report', before, after: tracer.stats(), shutdownMs: Date.now() - t, mem, faults, logs, node: process.version });
+      send({ type: 'report', served, before, after: tracer.stats(), shutdownMs: Date.now() - t, mem, faults, logs, node: process.version });
     } else if (m.cmd === 'stop') { srv.close(); srv.closeAllConnections(); process.exit(0); }
   });
   srv.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (srv.address() as AddressInfo).port }));
 }
 
-interface Report { before: Stats; after: Stats; shutdownMs: number; mem: { t: number; phase: string; rss: number; heap: number }[]; faults: { unhandledRejections: number; uncaughtExceptions: number; last: string[] }; logs: string[]; node: string }
+interface Report { served: number; before: Stats; after: Stats; shutdownMs: number; mem: { t: number; phase: string; rss: number; heap: number }[]; faults: { unhandledRejections: number; uncaughtExceptions: number; last: string[] }; logs: string[]; node: string }
 interface Stats { ended: number; exported: number; queued: number; dropped: Record<string, number>; thread?: { ended: number; restarts: number }; destinations?: { exports: Record<string, number>; exporter?: Record<string, unknown> }[] }
 
 const KNOWN_REASONS = new Set(['queueFull', 'exportFailed', 'shutdown', 'noExporter', 'processorError', 'tooLarge', 'tracerTableFull', 'abandoned', 'decodeError', 'exporterLost']);
@@ -165,7 +167,7 @@ async function driver(): Promise<void> {
         await waitFor(sk.child, 'phased');
       };
       await setPhase('healthy');
-      await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, overallRate: RATE, duration: WARMUP_S, timeout: 10, renderProgressBar: false, renderResultsTable: false });
+      const warm = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, overallRate: RATE, duration: WARMUP_S, timeout: 10, renderProgressBar: false, renderResultsTable: false });
       sv.child.send({ cmd: 'phase', phase: 'healthy' }); // memory samples of the warm-up are tagged 'start'
       const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, overallRate: RATE, duration: DURATION_S, timeout: 10, renderProgressBar: false, renderResultsTable: false });
       inst.on('response', (_c, status, _b, ms) => { (lat[phase] ??= []).push(ms as number); if (status !== 200) errs[phase] = (errs[phase] ?? 0) + 1; });
@@ -190,6 +192,7 @@ async function driver(): Promise<void> {
       const failed = res.errors + res.timeouts + res.non2xx;
       if (failed > 0) fail(`${failed} requests failed (errors ${res.errors}, timeouts ${res.timeouts}, non-2xx ${res.non2xx})`);
       for (const m of [...balance(r.before, 'at load end'), ...balance(r.after, 'after shutdown')]) fail(m);
+      if (r.after.ended !== r.served) fail(`${r.served} requests served but ${r.after.ended} spans ended (one server span per request)`);
       if (r.after.queued !== 0) fail(`after shutdown ${r.after.queued} spans still queued`);
       if (r.after.exported > s.accepted) fail(`exported ${r.after.exported} > spans the sink accepted ${s.accepted}`);
       if (r.faults.unhandledRejections + r.faults.uncaughtExceptions > 0) fail(`unhandled rejections ${r.faults.unhandledRejections}, uncaught exceptions ${r.faults.uncaughtExceptions}: ${r.faults.last.join(' | ')}`);
@@ -215,7 +218,7 @@ async function driver(): Promise<void> {
       }
       const d = (x: Stats): string => Object.entries(x.dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
       const ex = r.after.destinations?.[0]?.exports;
-      rows.push('', `- requests: ${res.requests.total} completed, ${failed} failed (errors ${res.errors}, timeouts ${res.timeouts}, non-2xx ${res.non2xx})`,
+      rows.push('', `- requests: ${res.requests.total} completed (+ ${warm.requests.total} in the warm-up; the server saw ${r.served}, one span each), ${failed} failed (errors ${res.errors}, timeouts ${res.timeouts}, non-2xx ${res.non2xx})`,
         `- memory (sampled every 250 ms): RSS peak ${mib(rss1)} MiB first half, ${mib(rss2)} MiB second half; heap used peak ${mib(heap1)} → ${mib(heap2)} MiB; last sample RSS ${mib(r.mem.at(-1)!.rss)} MiB, heap ${mib(r.mem.at(-1)!.heap)} MiB`,
         `- at load end: ended ${r.before.ended} = exported ${r.before.exported} + dropped ${Object.values(r.before.dropped).reduce((a, b) => a + b, 0)} (${d(r.before)}) + queued ${r.before.queued}`,
         `- after shutdown (${r.shutdownMs} ms): ended ${r.after.ended} = exported ${r.after.exported} + dropped (${d(r.after)}) + queued ${r.after.queued}${ex ? `; exports ${JSON.stringify(ex)}` : ''}${r.after.thread ? `; export thread restarts ${r.after.thread.restarts}` : ''}`,

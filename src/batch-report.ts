@@ -2,12 +2,15 @@
 // OTel SDKs asked for exactly this: opentelemetry-java#7103, opentelemetry-python#3152), never one per span.
 import { describeError } from './exporter.js';
 
-export type DropReason = 'queueFull' | 'exportFailed' | 'shutdown';
+// tooLarge / tracerTableFull: drops at the off-thread export ring, reported by the exporter thread (thread/consumer.ts)
+export type DropReason = 'queueFull' | 'exportFailed' | 'shutdown' | 'tooLarge' | 'tracerTableFull';
 
 export class Reporter {
   private queueFull = 0;
   private exportFailed = 0;
   private shutdown = 0;
+  private tooLarge = 0;
+  private tracerTableFull = 0;
   private lastError: string | null = null;
   private lastAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
@@ -30,15 +33,17 @@ export class Reporter {
   /** Writes the pending line now, if there is one (also called at shutdown so nothing goes unsaid). */
   flush(): void {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
-    const total = this.queueFull + this.exportFailed + this.shutdown;
+    const total = this.queueFull + this.exportFailed + this.shutdown + this.tooLarge + this.tracerTableFull;
     if (total === 0) return;
     const parts: string[] = [];
     if (this.queueFull > 0) parts.push(`queue full ${this.queueFull}`);
     if (this.exportFailed > 0) parts.push(`export failed ${this.exportFailed}`);
     if (this.shutdown > 0) parts.push(`shutdown ${this.shutdown}`);
+    if (this.tooLarge > 0) parts.push(`too large ${this.tooLarge}`);
+    if (this.tracerTableFull > 0) parts.push(`tracer table full ${this.tracerTableFull}`);
     const since = this.lastAt === -Infinity ? '' : ` in the last ${Math.round((Date.now() - this.lastAt) / 1000)}s`;
     const err = this.lastError !== null && this.exportFailed > 0 ? `; last error: ${this.lastError}` : '';
-    this.queueFull = this.exportFailed = this.shutdown = 0;
+    this.queueFull = this.exportFailed = this.shutdown = this.tooLarge = this.tracerTableFull = 0;
     this.lastError = null;
     this.lastAt = Date.now();
     this.lines++;

@@ -10,6 +10,8 @@ import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
 import { ConsumerTotals, readConsumer } from './stats.js';
 import { addDest, slotName, takeOver, type DestTotals } from './dest-stats.js';
+import { Reporter } from '../batch-report.js';
+import { timerMs } from '../otlp-env.js';
 import * as L from './layout.js';
 
 export interface ConsumerOptions {
@@ -19,7 +21,14 @@ export interface ConsumerOptions {
   stallMs?: number;
   /** Longest sleep between two looks at the ring (default 100 ms); producers ring the doorbell when it is half full. */
   pollMs?: number;
+  /** Where drops at the ring (producers found it full, a record too large, the tracer table full) are reported, rate-limited. */
+  logger?: (msg: string) => void;
+  /** At most one such line per interval (the batcher's reportIntervalMs, default 10000 ms). */
+  reportIntervalMs?: number;
 }
+
+/** Producer-side drop counters reported by the exporter thread (producers never log: they may be any thread, mid-request). */
+const RING_DROPS = [[L.C_RING_FULL, 'queueFull'], [L.C_TOO_LARGE, 'tooLarge'], [L.C_DICT_FULL, 'tracerTableFull']] as const;
 
 type Batcher = SpanProcessor & { stats(): ProcessorStats };
 /** Records moved per pass before yielding to the event loop (exports, timers). */
@@ -42,6 +51,9 @@ export class Consumer {
   private sinceStart = 0;
   private stopping = false;
   private shutdownAsked: Promise<unknown> | null = null;
+  private readonly ringReport: Reporter | null;
+  /** Ring drop counters already reported: from 0 (drops before the thread started too); a restarted thread from the current values (its predecessor reported up to its death). */
+  private readonly ringSeen: number[];
 
   constructor(l: L.Layout, batcher: Batcher, o: ConsumerOptions = {}) {
     this.l = l;
@@ -57,7 +69,9 @@ export class Consumer {
     this.reader = new RingReader(l, o.stallMs ?? 5000);
     this.dict = new DictReader(l);
     this.br = new ByteReader(Buffer.from(l.sab));
-    Atomics.add(l.i32, L.GEN, 1);
+    const first = Atomics.add(l.i32, L.GEN, 1) === 0;
+    this.ringReport = o.logger ? new Reporter('export ring', reportInterval(o.reportIntervalMs), o.logger) : null;
+    this.ringSeen = RING_DROPS.map(([i]) => (first ? 0 : Number(Atomics.load(l.i64, i))));
     this.publish();
   }
 
@@ -85,6 +99,16 @@ export class Consumer {
       reader.free();
     }
     return n;
+  }
+
+  /** Notes new drops at the ring in the rate-limited report: counted by producers, said here (once per interval). */
+  reportRingDrops(): void {
+    if (this.ringReport === null) return;
+    for (let k = 0; k < RING_DROPS.length; k++) {
+      const [i, reason] = RING_DROPS[k]!;
+      const now = Number(Atomics.load(this.l.i64, i));
+      if (now > this.ringSeen[k]!) { this.ringReport.note(reason, now - this.ringSeen[k]!, null); this.ringSeen[k] = now; }
+    }
   }
 
   /** Test hook (CRASH_AFTER / CRASH_MODE): die mid-batch, after spans were taken but before they were published. */
@@ -141,6 +165,8 @@ export class Consumer {
     const deadline = performance.now() + Math.max(0, Atomics.load(i32, L.SHUTDOWN_MS));
     await this.drainAll(deadline);
     await this.batcher.shutdown({ deadlineMs: Math.max(0, deadline - performance.now()) });
+    this.reportRingDrops();
+    this.ringReport?.flush();
     this.publish();
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
     Atomics.store(i32, L.STOPPED, 1);
@@ -161,6 +187,7 @@ export class Consumer {
       if (Atomics.load(i32, L.SHUTDOWN) !== 0) { await this.stop(); return; }
       const bell = Atomics.load(i32, L.DOORBELL);
       const n = this.drain();
+      this.reportRingDrops();
       if (Atomics.load(i32, L.FLUSH_REQ) !== Atomics.load(i32, L.FLUSH_DONE)) { await this.serveFlush(flushTimeoutMs); continue; }
       this.publish(); // exports settle between passes: keep exported/queued current for stats() readers
       if (n === PASS) { await new Promise<void>((r) => setImmediate(r)); continue; }
@@ -189,6 +216,11 @@ export class Consumer {
 }
 
 function noop(): void {}
+
+/** The batcher's reportIntervalMs as it reads it: a number >= 0, at most setTimeout's limit; else 10000 ms. */
+function reportInterval(ms: unknown): number {
+  return typeof ms === 'number' && ms >= 0 && !Number.isNaN(ms) ? timerMs(ms) : 10_000;
+}
 
 /**
  * This batcher's destinations on top of the predecessor's, matched by the name its slot kept (a long URL is

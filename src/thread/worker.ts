@@ -77,7 +77,7 @@ export async function main(cfg: WorkerConfig): Promise<void> {
   const l = openLayout(cfg.sab);
   const exporters = await buildExporters(cfg.exporters, cfg.env, log);
   const batcher = new BatchSpanProcessor(exporters, { ...cfg.batch, env: cfg.env, logger: log });
-  const consumer = new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize, pollMs: cfg.pollMs, stallMs: cfg.stallMs });
+  const consumer = new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize, pollMs: cfg.pollMs, stallMs: cfg.stallMs, logger: log, reportIntervalMs: cfg.batch.reportIntervalMs });
   await consumer.run(cfg.flushTimeoutMs);
 }
 

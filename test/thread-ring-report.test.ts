@@ -1,0 +1,51 @@
+// Off-thread export: spans dropped at the shared ring (counted by the producing threads) are also said in the
+// rate-limited log line, by the exporter thread, as the in-thread batcher says its full queue (found by bench/soak.ts:
+// 21k ring-full drops, stats() right, not one line in the log).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer } from '../src/index.js';
+import { threadProcessor, type ThreadStats } from '../src/thread/index.js';
+import { startReceiver } from './helpers/otlp-receiver.js';
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('AC-007 off-thread: spans dropped because the export ring is full are reported in one rate-limited log line, with their count', async () => {
+  const r = await startReceiver({ mode: 'hang' });
+  const logs: string[] = [];
+  const p = threadProcessor({
+    exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 },
+    batch: { maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMillis: 60_000, reportIntervalMs: 60_000 },
+    ringBytes: 4096, flushTimeoutMs: 5000, logger: (m) => logs.push(m),
+  });
+  const tracer = createTracer({ service: 'full', processor: p });
+  try {
+    // Ended before the exporter thread has even started: those drops are reported too.
+    for (let i = 0; i < 2000; i++) tracer.startSpan('op', { root: true }).end();
+    const full = (tracer.stats() as unknown as ThreadStats).dropped.queueFull;
+    assert.ok(full > 1000, `ring-full drops: ${full}`);
+    const ring = (): string[] => logs.filter((l) => l.startsWith('export ring:'));
+    await until(() => ring().length > 0, 5000);
+    const m = /^export ring: dropped (\d+) spans \(queue full (\d+)\); see tracer\.stats\(\)$/.exec(ring()[0]!);
+    assert.ok(m, ring()[0]);
+    assert.is(m![1], m![2]);
+    assert.ok(Number(m![2]) > 0 && Number(m![2]) <= full, 'the line counts the drops so far');
+    for (let i = 0; i < 500; i++) tracer.startSpan('op', { root: true }).end();
+    await new Promise((r) => setTimeout(r, 300)); // several passes of the exporter thread
+    assert.is(ring().length, 1, 'rate-limited: one line per interval, not one per pass');
+    await tracer.shutdown({ deadlineMs: 300 });
+    await new Promise((r) => setTimeout(r, 50));
+    const said = ring().reduce((a, l) => a + Number(/queue full (\d+)/.exec(l)![1]), 0);
+    assert.is(said, (tracer.stats() as unknown as ThreadStats).dropped.queueFull, 'the lines add up to every ring-full drop (the rest is said at shutdown)');
+  } finally {
+    await tracer.shutdown({ deadlineMs: 300 });
+    await r.close();
+  }
+});
+
+test.run();

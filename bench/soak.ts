@@ -193,6 +193,11 @@ async function driver(): Promise<void> {
       if (failed > 0) fail(`${failed} requests failed (errors ${res.errors}, timeouts ${res.timeouts}, non-2xx ${res.non2xx})`);
       for (const m of [...balance(r.before, 'at load end'), ...balance(r.after, 'after shutdown')]) fail(m);
       if (r.after.ended !== r.served) fail(`${r.served} requests served but ${r.after.ended} spans ended (one server span per request)`);
+      // every dropped span also said in the rate-limited log lines, with its reason (a counter nobody reads is a silent loss in practice)
+      const said: Record<string, number> = {};
+      const label: Record<string, string> = { 'queue full': 'queueFull', 'export failed': 'exportFailed', shutdown: 'shutdown', 'too large': 'tooLarge', 'tracer table full': 'tracerTableFull' };
+      for (const l of r.logs) for (const m of l.matchAll(/(queue full|export failed|shutdown|too large|tracer table full) (\d+)/g)) said[label[m[1]!]!] = (said[label[m[1]!]!] ?? 0) + Number(m[2]);
+      for (const [k, v] of Object.entries(r.after.dropped)) if (v !== (said[k] ?? 0)) fail(`${v} spans dropped as ${k}, ${said[k] ?? 0} said in the log`);
       if (r.after.queued !== 0) fail(`after shutdown ${r.after.queued} spans still queued`);
       if (r.after.exported > s.accepted) fail(`exported ${r.after.exported} > spans the sink accepted ${s.accepted}`);
       if (r.faults.unhandledRejections + r.faults.uncaughtExceptions > 0) fail(`unhandled rejections ${r.faults.unhandledRejections}, uncaught exceptions ${r.faults.uncaughtExceptions}: ${r.faults.last.join(' | ')}`);
@@ -223,7 +228,7 @@ async function driver(): Promise<void> {
         `- at load end: ended ${r.before.ended} = exported ${r.before.exported} + dropped ${Object.values(r.before.dropped).reduce((a, b) => a + b, 0)} (${d(r.before)}) + queued ${r.before.queued}`,
         `- after shutdown (${r.shutdownMs} ms): ended ${r.after.ended} = exported ${r.after.exported} + dropped (${d(r.after)}) + queued ${r.after.queued}${ex ? `; exports ${JSON.stringify(ex)}` : ''}${r.after.thread ? `; export thread restarts ${r.after.thread.restarts}` : ''}`,
         `- sink: ${s.requests} requests, ${s.received} spans received in bodies it read whole, ${s.accepted} accepted (2xx), ${s.rejected} rejected by partial success; tracer exported ${r.after.exported}`,
-        `- unhandled rejections ${r.faults.unhandledRejections}, uncaught exceptions ${r.faults.uncaughtExceptions}; tracewire log lines ${r.logs.length}`);
+        `- unhandled rejections ${r.faults.unhandledRejections}, uncaught exceptions ${r.faults.uncaughtExceptions}; tracewire log lines ${r.logs.length}, saying ${JSON.stringify(said)}`);
       console.log(rows.join('\n'));
       for (const l of r.logs.slice(0, 12)) console.error(`  log: ${l.slice(0, 220)}`);
     } finally {

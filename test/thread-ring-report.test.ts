@@ -48,4 +48,27 @@ test('AC-007 off-thread: spans dropped because the export ring is full are repor
   }
 });
 
+test('AC-007 off-thread: spans still in the ring when shutdown cuts the drain are said in the log as shutdown drops, as many as stats() counts', async () => {
+  const r = await startReceiver({ mode: 'hang' });
+  const logs: string[] = [];
+  const p = threadProcessor({
+    exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 },
+    batch: { maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMillis: 60_000, reportIntervalMs: 60_000 },
+    ringBytes: 1 << 16, flushTimeoutMs: 5000, logger: (m) => logs.push(m),
+  });
+  const tracer = createTracer({ service: 'cut', processor: p });
+  try {
+    for (let i = 0; i < 200; i++) tracer.startSpan('op', { root: true }).end(); // fits the ring; 16 leave it, then the backend hangs
+    await until(() => r.requests.length > 0, 5000);
+    await tracer.shutdown({ deadlineMs: 300 });
+    await new Promise((res) => setTimeout(res, 50));
+    const st = tracer.stats() as unknown as ThreadStats;
+    assert.ok(st.dropped.shutdown > 16, `shutdown drops: ${st.dropped.shutdown}`);
+    const said = logs.reduce((a, l) => a + Number(/shutdown (\d+)/.exec(l)?.[1] ?? 0), 0);
+    assert.is(said, st.dropped.shutdown, logs.join('\n'));
+  } finally {
+    await r.close();
+  }
+});
+
 test.run();

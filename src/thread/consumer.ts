@@ -8,7 +8,7 @@ import { ByteReader } from './codec.js';
 import { DictReader } from './dict.js';
 import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
-import { ConsumerTotals, readConsumer } from './stats.js';
+import { ConsumerTotals, readConsumer, readStats } from './stats.js';
 import { addDest, slotName, takeOver, type DestTotals } from './dest-stats.js';
 import { Reporter } from '../batch-report.js';
 import { timerMs } from '../otlp-env.js';
@@ -28,7 +28,7 @@ export interface ConsumerOptions {
 }
 
 /** Producer-side drop counters reported by the exporter thread (producers never log: they may be any thread, mid-request). */
-const RING_DROPS = [[L.C_RING_FULL, 'queueFull'], [L.C_TOO_LARGE, 'tooLarge'], [L.C_DICT_FULL, 'tracerTableFull']] as const;
+const RING_DROPS = [[L.C_RING_FULL, 'queueFull'], [L.C_TOO_LARGE, 'tooLarge'], [L.C_DICT_FULL, 'tracerTableFull'], [L.C_AFTER_SHUTDOWN, 'shutdown']] as const;
 
 type Batcher = SpanProcessor & { stats(): ProcessorStats };
 /** Records moved per pass before yielding to the event loop (exports, timers). */
@@ -165,9 +165,13 @@ export class Consumer {
     const deadline = performance.now() + Math.max(0, Atomics.load(i32, L.SHUTDOWN_MS));
     await this.drainAll(deadline);
     await this.batcher.shutdown({ deadlineMs: Math.max(0, deadline - performance.now()) });
-    this.reportRingDrops();
-    this.ringReport?.flush();
     this.publish();
+    this.reportRingDrops();
+    // Records still in the ring never leave: stats() counts them as shutdown drops once STOPPED is set (a record
+    // committed between this read and STOPPED is counted there but not said here).
+    const left = readStats(this.l).thread.inRing;
+    if (left > 0) this.ringReport?.note('shutdown', left, null);
+    this.ringReport?.flush();
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
     Atomics.store(i32, L.STOPPED, 1);
     Atomics.notify(i32, L.FLUSH_DONE);

@@ -103,9 +103,14 @@ export function destinationsFromConfig(cfg: TracewireConfig, f: ExporterFactorie
 
 const quiet: Warn = () => {};
 
-/** The PEM files of the OTEL_* otlp exporter (undefined when OTEL_TRACES_EXPORTER has no otlp, or none are set). */
+/**
+ * The PEM files of the OTEL_* otlp exporter (undefined when OTEL_TRACES_EXPORTER has no otlp, none are set, or its
+ * endpoint is plain http://: the exporter ignores TLS there, so a rewritten file must not rebuild it).
+ */
 export function envTlsRefs(env: Env): TlsFileRefs | undefined {
-  return envExporters(env, quiet).otlp === undefined ? undefined : otlpFromEnv(env, quiet).tls;
+  const otlp = envExporters(env, quiet).otlp;
+  if (otlp === undefined || otlp.type !== 'otlp' || !otlp.url.startsWith('https:')) return undefined;
+  return otlpFromEnv(env, quiet).tls;
 }
 
 /**
@@ -126,12 +131,15 @@ export function envExporters(env: Env, warn: Warn, tls: OtlpTlsSettings | null =
       const s: ExporterSettings = { type: 'otlp', url: o.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE), headers, batch: {} };
       if (o.timeoutMs !== undefined) s.timeoutMs = o.timeoutMs;
       if (o.compression !== undefined) s.compression = o.compression;
-      if (tls !== null && o.tls !== undefined) s.tls = tls;
-      else if (o.tls !== undefined) {
+      if (o.tls !== undefined) {
+        // per piece: as the config read it, else the path (a variable holding PEM text stays out of the config object)
         const t: OtlpTlsSettings = {};
-        if (o.tls.ca !== undefined) t.caFile = o.tls.ca.file;
-        if (o.tls.cert !== undefined) t.certFile = o.tls.cert.file;
-        if (o.tls.key !== undefined) t.keyFile = o.tls.key.file;
+        for (const p of ['ca', 'cert', 'key'] as const) {
+          const f = `${p}File` as const;
+          if (tls?.[p] !== undefined) t[p] = tls[p];
+          else if (tls?.[f] !== undefined) t[f] = tls[f];
+          else if (o.tls[p] !== undefined) t[f] = o.tls[p].file;
+        }
         s.tls = t;
       }
       out.otlp = s;

@@ -61,7 +61,7 @@ export function envTlsSettings(refs: TlsFileRefs, contents: ReadonlyMap<string, 
   const t: OtlpTlsSettings = {};
   for (const p of PIECES) {
     const r = refs[p];
-    if (r === undefined) continue;
+    if (r === undefined || !pathLike(r.file)) continue; // PEM text in the variable: envExporters passes it to the exporter, not kept here
     const c = contents.get(r.file);
     if (c !== undefined && c.ok) t[p] = new Secret(c.pem, r.file);
     else t[`${p}File`] = r.file;

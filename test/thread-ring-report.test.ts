@@ -71,4 +71,35 @@ test('AC-007 off-thread: spans still in the ring when shutdown cuts the drain ar
   }
 });
 
+test('AC-007 off-thread: ring drops noted but not yet said when the exporter thread dies are said by its successor (the lines still add up to stats())', async () => {
+  const r = await startReceiver({ mode: 'hang' });
+  const logs: string[] = [];
+  const p = threadProcessor({
+    exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 },
+    batch: { maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMillis: 60_000, reportIntervalMs: 60_000 },
+    ringBytes: 4096, flushTimeoutMs: 5000, restartDelayMs: 10, logger: (m) => logs.push(m),
+  });
+  const tracer = createTracer({ service: 'restart', processor: p });
+  const ring = (): string[] => logs.filter((l) => l.startsWith('export ring:'));
+  try {
+    await until(() => p.exportThread !== null, 5000);
+    for (let i = 0; i < 2000; i++) tracer.startSpan('op', { root: true }).end();
+    await until(() => ring().length > 0, 5000); // the first line goes out at once; the next drops wait for the interval
+    for (let i = 0; i < 500; i++) tracer.startSpan('op', { root: true }).end();
+    await new Promise((res) => setTimeout(res, 300)); // noted by the exporter thread, pending in its report
+    assert.is(ring().length, 1);
+    const first = p.exportThread!;
+    await first.terminate(); // the exporter thread dies (as on an OOM): the supervisor starts another
+    // the successor says what its predecessor noted but never wrote (old code: no second line, ever)
+    await until(() => ring().length >= 2, 10_000).catch(() => {});
+    await tracer.shutdown({ deadlineMs: 300 });
+    await new Promise((res) => setTimeout(res, 50));
+    const said = ring().reduce((a, l) => a + Number(/queue full (\d+)/.exec(l)?.[1] ?? 0), 0);
+    assert.is(said, (tracer.stats() as unknown as ThreadStats).dropped.queueFull, logs.join('\n'));
+  } finally {
+    await tracer.shutdown({ deadlineMs: 300 });
+    await r.close();
+  }
+});
+
 test.run();

@@ -52,7 +52,7 @@ export class Consumer {
   private stopping = false;
   private shutdownAsked: Promise<unknown> | null = null;
   private readonly ringReport: Reporter | null;
-  /** Ring drop counters already reported: from 0 (drops before the thread started too); a restarted thread from the current values (its predecessor reported up to its death). */
+  /** Ring drop counters noted in the report so far: from what earlier exporter threads of this ring said (C_SAID). */
   private readonly ringSeen: number[];
 
   constructor(l: L.Layout, batcher: Batcher, o: ConsumerOptions = {}) {
@@ -69,9 +69,11 @@ export class Consumer {
     this.reader = new RingReader(l, o.stallMs ?? 5000);
     this.dict = new DictReader(l);
     this.br = new ByteReader(Buffer.from(l.sab));
-    const first = Atomics.add(l.i32, L.GEN, 1) === 0;
-    this.ringReport = o.logger ? new Reporter('export ring', reportInterval(o.reportIntervalMs), o.logger) : null;
-    this.ringSeen = RING_DROPS.map(([i]) => (first ? 0 : Number(Atomics.load(l.i64, i))));
+    Atomics.add(l.i32, L.GEN, 1);
+    const log = o.logger;
+    // said, then marked: a death in between says those drops twice rather than never
+    this.ringReport = log ? new Reporter('export ring', reportInterval(o.reportIntervalMs), (m) => { log(m); this.markSaid(); }) : null;
+    this.ringSeen = RING_DROPS.map((_, k) => Number(Atomics.load(l.i64, L.C_SAID + k)));
     this.publish();
   }
 
@@ -107,8 +109,15 @@ export class Consumer {
     for (let k = 0; k < RING_DROPS.length; k++) {
       const [i, reason] = RING_DROPS[k]!;
       const now = Number(Atomics.load(this.l.i64, i));
-      if (now > this.ringSeen[k]!) { this.ringReport.note(reason, now - this.ringSeen[k]!, null); this.ringSeen[k] = now; }
+      const seen = this.ringSeen[k]!;
+      // seen first: note() may write the line at once, and markSaid() records ringSeen
+      if (now > seen) { this.ringSeen[k] = now; this.ringReport.note(reason, now - seen, null); }
     }
+  }
+
+  /** Everything noted has just been written in a line: a successor starts from here. */
+  private markSaid(): void {
+    for (let k = 0; k < RING_DROPS.length; k++) Atomics.store(this.l.i64, L.C_SAID + k, BigInt(this.ringSeen[k]!));
   }
 
   /** Test hook (CRASH_AFTER / CRASH_MODE): die mid-batch, after spans were taken but before they were published. */

@@ -3,6 +3,7 @@
 // ServerConfig; per request: one span, one scratch-reused attribute object, listeners shared per config.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type AnySpan, type SpanOptions } from '../src/span.js';
 import { FLAG_SAMPLED, type SpanContext } from '../src/span-context.js';
@@ -256,13 +257,15 @@ function leaveStale(req: Req): void {
   if (req[kSpan] === undefined && storage.getStore() !== undefined) storage.enterWith(undefined as unknown as AnySpan);
 }
 
+const PLAIN_EMIT = EventEmitter.prototype.emit;
 function emitInRequestSpan(this: Req, event: string | symbol, ...args: unknown[]): boolean {
   const span = this[kSpan];
   // Every storage.run makes a new AsyncContextFrame (a Map copy): ~0.8 µs per request for a req's 'end', 'close'
   // and the rest (Node 24 CPU profile under load). An event nobody listens to, or one emitted inside the span
-  // already, needs no frame.
-  if (span === undefined || storage.getStore() === span || this.listenerCount(event) === 0) {
-    return (Object.getPrototypeOf(this) as IncomingMessage).emit.call(this, event, ...args); // rest forwarded: no array (as emitOn's)
+  // already, needs no frame; "nobody" only with the plain emit (a custom class's or a patch's emit is user code).
+  const emit = (Object.getPrototypeOf(this) as IncomingMessage).emit;
+  if (span === undefined || storage.getStore() === span || (emit === PLAIN_EMIT && this.listenerCount(event) === 0)) {
+    return emit.call(this, event, ...args); // rest forwarded: no array (as emitOn's)
   }
   return storage.run(span, emitOn, this, event, args);
 }

@@ -531,6 +531,32 @@ test('AC-002 traceServer: request-body listeners see the request span (Node 20 r
   assert.is(ownEmits, 1);
 });
 
+test('AC-002 traceServer (Node >= 24): a custom IncomingMessage emit sees the request span for events with no listener too', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  const seen = new Map<string, string | undefined>();
+  class SeeingMessage extends http.IncomingMessage { // e.g. logs each event with the trace id
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (typeof event === 'string' && !seen.has(event)) seen.set(event, tracer.activeSpan()?.spanId);
+      return super.emit(event, ...args);
+    }
+  }
+  let sawEnd = false;
+  const server = http.createServer({ IncomingMessage: SeeingMessage }, (req, res) => {
+    req.resume();
+    req.on('end', () => { sawEnd = true; res.end(); });
+  });
+  traceServer(tracer, server);
+  const port = await listen(server);
+  await send(port, { method: 'POST', body: 'x' });
+  await settle(cap, 1);
+  for (let i = 0; i < 50 && !seen.has('close'); i++) await new Promise((r) => setTimeout(r, 5));
+  await close(server);
+  assert.ok(sawEnd);
+  const id = cap.spans[0]!.spanId;
+  for (const ev of ['resume', 'end', 'close']) assert.is(seen.get(ev), id, `${ev}: ${seen.get(ev)}`);
+});
+
 test('AC-001 traceServer wraps a whole http.Server (all request listeners in the span); untraceServer restores emit', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'orders', processor: cap });

@@ -70,9 +70,11 @@ export interface JetStreamConsumeOptions {
  */
 export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
   let info: JsMsgLike['info'];
-  // nats.js's info getter throws for a reply subject that is not $JS.ACK: a rejection, so onError sees it
-  try { info = msg.info; } catch (err) { return Promise.reject(err); }
-  return consumeMessage(tracer, natsCarrier(msg), {
+  let carrier: ReturnType<typeof natsCarrier>;
+  // nats.js's getters throw (info: a reply subject that is not $JS.ACK; headers: a key it cannot decode, e.g. a
+  // space from another client): a rejection, so onError sees it
+  try { info = msg.info; carrier = natsCarrier(msg); } catch (err) { return Promise.reject(err); }
+  return consumeMessage(tracer, carrier, {
     system: SYSTEM,
     destination: msg.subject,
     mode: options.mode,

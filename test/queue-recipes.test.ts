@@ -364,6 +364,18 @@ test('AC-007 JetStream: a message whose info getter throws (nats.js, reply subje
   assert.equal(acks, ['ack 1', 'ack 3']);
 });
 
+test('AC-007 JetStream: a message whose headers getter throws (nats.js decode: a key with a space from another client) goes to onError and the loop goes on', async () => {
+  const { tracer } = setup();
+  const acks: string[] = [];
+  const bad = jsMsg(undefined, 2, acks);
+  Object.defineProperty(bad, 'headers', { get() { throw new Error("' ' is not a valid character for a header key"); } });
+  async function* three() { yield jsMsg(undefined, 1, acks); yield bad; yield jsMsg(undefined, 3, acks); }
+  const seen: [number, string][] = [];
+  await processJetStreamMessages(tracer, three(), (m) => { m.ack(); }, { onError: (e, m) => seen.push([m.seq, (e as Error).message]) });
+  assert.equal(seen, [[2, "' ' is not a valid character for a header key"]]);
+  assert.equal(acks, ['ack 1', 'ack 3']);
+});
+
 test('AC-007 under a no-trace context (OTel suppressTracing through the bridge) the batch and request recipes record nothing and inject no context', async () => {
   const { cap, tracer } = setup();
   let bulk: BullBulkJob[] = [];

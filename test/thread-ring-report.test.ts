@@ -102,4 +102,20 @@ test('AC-007 off-thread: ring drops noted but not yet said when the exporter thr
   }
 });
 
+test('AC-007 off-thread: an exporter thread stuck past the shutdown deadline is terminated, and the spans it still held are said as shutdown drops', async () => {
+  // an exporter that blocks its thread: the export thread cannot honour the deadline itself, so shutdown terminates it
+  const mod = 'data:text/javascript,' + encodeURIComponent('export default () => ({ name: "stuck", export() { const t = Date.now(); while (Date.now() - t < 5000); return { ok: true }; } })');
+  const logs: string[] = [];
+  const p = threadProcessor({ exporter: { type: 'module', module: mod }, batch: { scheduledDelayMillis: 10 }, flushTimeoutMs: 5000, logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'stuck', processor: p });
+  for (let i = 0; i < 20; i++) tracer.startSpan('op', { root: true }).end();
+  const st = (): ThreadStats => tracer.stats() as unknown as ThreadStats;
+  await until(() => st().thread.inRing === 0 && st().queued === 20, 5000); // taken by the exporter thread, now stuck in export
+  await tracer.shutdown({ deadlineMs: 200 });
+  assert.is(st().dropped.shutdown, 20);
+  const line = logs.find((l) => l.includes('was terminated'));
+  assert.ok(line, logs.join('\n'));
+  assert.match(line!, /export ring: dropped 20 spans \(shutdown 20\)$/);
+});
+
 test.run();

@@ -9,6 +9,7 @@ import type { ShutdownOptions } from '../processor.js';
 import { RingProcessor } from './processor.js';
 import type { ThreadExporterSpec, WorkerConfig } from './worker.js';
 import * as L from './layout.js';
+import { readStats } from './stats.js';
 import { timerMs } from '../otlp-env.js';
 
 export interface ThreadProcessorOptions {
@@ -171,10 +172,28 @@ export class ThreadProcessor extends RingProcessor {
     const late = new Promise<boolean>((r) => { timer = setTimeout(r, timerMs(ms + 100), false); });
     const clean = await Promise.race([exited, late]);
     clearTimeout(timer);
+    // terminated: nobody else will say what it still held (queued: shutdown drops from now) or its unsaid ring drops
+    const held = clean ? 0 : readStats(this.layout).queued;
     if (!clean) { await w.terminate().catch(() => {}); }
     if (Atomics.load(i32, L.STOPPED) === 0) Atomics.store(i32, L.STOPPED, 2); // queued spans count as shutdown drops
+    if (!clean) this.sayTerminated(held);
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
     Atomics.notify(i32, L.FLUSH_DONE);
+  }
+
+  /** The exporter thread missed the shutdown deadline and was terminated: its unreported drops, in one line. */
+  private sayTerminated(held: number): void {
+    const l = this.layout;
+    const unsaid = (i: number, k: number): number => Math.max(0, Number(Atomics.load(l.i64, i)) - Number(Atomics.load(l.i64, L.C_SAID + k)));
+    const queueFull = unsaid(L.C_RING_FULL, 0), tooLarge = unsaid(L.C_TOO_LARGE, 1), tableFull = unsaid(L.C_DICT_FULL, 2);
+    const shutdown = held + unsaid(L.C_AFTER_SHUTDOWN, 3);
+    const parts: string[] = [];
+    if (queueFull > 0) parts.push(`queue full ${queueFull}`);
+    if (tooLarge > 0) parts.push(`too large ${tooLarge}`);
+    if (tableFull > 0) parts.push(`tracer table full ${tableFull}`);
+    if (shutdown > 0) parts.push(`shutdown ${shutdown}`);
+    const n = queueFull + tooLarge + tableFull + shutdown;
+    this.logger(`export thread did not stop within the shutdown deadline and was terminated` + (n > 0 ? `; export ring: dropped ${n} spans (${parts.join(', ')})` : ''));
   }
 
   /** Test hook: the exporter thread dies after taking `records` more records (mode 'throw' or 'exit'). */

@@ -211,7 +211,14 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
         else tracer.logger(`tracewire/queue-nats: the subscription to ${JSON.stringify(subject)} failed (${(err as Error)?.message ?? err}); pass options.onError to handle it`); // reported, never a crash
         return;
       }
-      const p = storage.run(undefined, processNats, tracer, msg, handler, options);
+      let p: Promise<unknown>;
+      try {
+        p = storage.run(undefined, processNats, tracer, msg, handler, options);
+      } catch (e) { // a message nats.js cannot decode (its headers getter throws): never into nats.js's callback
+        if (onError !== undefined) onError(e, msg);
+        else tracer.logger(`tracewire/queue-nats: a message on ${JSON.stringify(subject)} could not be read (${(e as Error)?.message ?? e}); pass options.onError to handle it`);
+        return;
+      }
       if (onError !== undefined) p.catch((e: unknown) => onError(e, msg));
     },
   });

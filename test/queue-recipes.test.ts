@@ -6,7 +6,7 @@ import { createTracer, SpanKind, type Span } from '../src/index.js';
 import { injectMessageContext } from '../adapters/queue.js';
 import { addFlow, addFlows, addJobs, jobCarrier, processJob, type BullBulkJob, type BullFlowJob } from '../adapters/queue-bullmq.js';
 import { getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
-import { processNats, requestNats, respondNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { processNats, requestNats, respondNats, subscribeNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { nextJetStream, processJetStreamMessages, publishJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { storage } from '../src/context.js';
 import { markNoTrace } from '../src/suppress.js';
@@ -350,6 +350,22 @@ test('AC-003 JetStream: a handler error is recorded; with onError the loop goes 
   assert.equal(cap.spans.map((s) => s.status), [0, 2, 0]);
   await processJetStreamMessages(tracer, three(), (m) => { if (m.seq === 2) throw new Error('stop'); }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'stop'));
   assert.is(cap.spans.length, 5, 'the third message was not taken');
+});
+
+test('AC-007 NATS subscribeNats: a message whose headers getter throws (nats.js cannot decode a key) goes to onError or the logger, never out of nats.js\'s callback', async () => {
+  const logs: string[] = [];
+  const tracer = createTracer({ service: 'svc', processor: new CaptureProcessor(), logger: (m) => logs.push(m) });
+  let cb: ((err: unknown, msg: NatsMsgLike) => void) | undefined;
+  const nc = { publish: () => {}, subscribe: (_s: string, o: { callback: (err: unknown, msg: NatsMsgLike) => void }) => { cb = o.callback; return {}; } };
+  const bad = { subject: 'orders', data: new Uint8Array() } as NatsMsgLike;
+  Object.defineProperty(bad, 'headers', { get() { throw new Error("' ' is not a valid character for a header key"); } });
+  const seen: unknown[] = [];
+  subscribeNats(tracer, nc as never, 'orders', () => assert.unreachable(), { onError: (e) => seen.push(e) });
+  cb!(null, bad);
+  assert.is(seen.length, 1);
+  subscribeNats(tracer, nc as never, 'orders', () => assert.unreachable());
+  cb!(null, bad);
+  assert.ok(logs.some((l) => l.includes('could not be read')), logs.join('\n'));
 });
 
 test('AC-007 JetStream: a message whose info getter throws (nats.js, reply subject not $JS.ACK) goes to onError and the loop goes on', async () => {

@@ -4,6 +4,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
+import { isNoTrace } from '../src/suppress.js';
 import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
 import { headersOf, natsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
@@ -109,8 +110,10 @@ export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, cons
  */
 export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions = {}): Promise<void> {
   const onError = options.onError;
+  const ambient = storage.getStore();
+  const base = isNoTrace(ambient) ? ambient : undefined; // a loop started under suppressTracing stays untraced
   for await (const msg of messages) {
-    const p: Promise<unknown> = storage.run(undefined, processJetStream, tracer, msg, handler, options);
+    const p: Promise<unknown> = storage.run(base, processJetStream, tracer, msg, handler, options);
     if (onError === undefined) await p;
     else await p.catch((err: unknown) => onError(err, msg));
   }

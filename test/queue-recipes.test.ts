@@ -368,6 +368,15 @@ test('AC-007 NATS subscribeNats: a message whose headers getter throws (nats.js 
   assert.ok(logs.some((l) => l.includes('could not be read')), logs.join('\n'));
 });
 
+test('AC-007 JetStream: a consume loop started under a no-trace context (OTel suppressTracing) records nothing, as before it cleared the loop\'s context', async () => {
+  const { cap, tracer } = setup();
+  const acks: string[] = [];
+  async function* two() { yield jsMsg(undefined, 1, acks); yield jsMsg(undefined, 2, acks); }
+  await storage.run(markNoTrace({}) as never, () => processJetStreamMessages(tracer, two(), (m) => { m.ack(); }));
+  assert.equal(acks, ['ack 1', 'ack 2'], 'the messages are processed');
+  assert.is(cap.spans.length, 0, 'and not traced');
+});
+
 test('AC-007 JetStream: a message whose info getter throws (nats.js, reply subject not $JS.ACK) goes to onError and the loop goes on', async () => {
   const { tracer } = setup();
   const acks: string[] = [];

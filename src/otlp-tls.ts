@@ -2,8 +2,7 @@
 // (OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY, sdk-environment-variables.md).
 // Everything is read and checked once; a problem is a TW_ERR_OTLP_TLS_CONFIG error that the exporter returns
 // for every export (counted as failedTls): it never throws into the host, and never sends without the TLS asked for.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { readBounded, readBoundedSync } from './read-bounded.js';
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 
@@ -33,9 +32,6 @@ type Piece = 'ca' | 'cert' | 'key';
 const PIECES: readonly Piece[] = ['ca', 'cert', 'key'];
 export const PIECE_TEXT: Readonly<Record<Piece, string>> = { ca: 'CA certificate', cert: 'client certificate', key: 'client key' };
 
-// O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused after fstat); no effect on regular files.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-const errno = (e: unknown): string => { const c = (e as { code?: unknown } | null)?.code; return typeof c === 'string' ? c : 'read error'; };
 
 function checkPem(buf: Buffer, n: number): PemContent {
   if (n > MAX_PEM_BYTES) return { ok: false, reason: `larger than ${MAX_PEM_BYTES} bytes` };
@@ -45,40 +41,14 @@ function checkPem(buf: Buffer, n: number): PemContent {
 
 /** Reads at most MAX_PEM_BYTES + 1 bytes of a regular file. Never throws: the reason is an errno code or a fixed phrase. */
 export function readPemSync(file: string): PemContent {
-  let fd = -1;
-  try {
-    fd = openSync(file, OPEN_FLAGS);
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
-    if (st.size > MAX_PEM_BYTES) return { ok: false, reason: `larger than ${MAX_PEM_BYTES} bytes` };
-    const buf = Buffer.allocUnsafe(MAX_PEM_BYTES + 1);
-    let n = 0;
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    return checkPem(buf, n);
-  } catch (e) {
-    return { ok: false, reason: errno(e) };
-  } finally {
-    if (fd !== -1) try { closeSync(fd); } catch { /* nothing to do */ }
-  }
+  const r = readBoundedSync(file, MAX_PEM_BYTES, 'read error');
+  return r.ok ? checkPem(r.buf, r.n) : r;
 }
 
 /** readPemSync for config reloads: the event loop never waits on a slow volume. */
 export async function readPem(file: string): Promise<PemContent> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(file, OPEN_FLAGS);
-    const st = await fh.stat();
-    if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
-    if (st.size > MAX_PEM_BYTES) return { ok: false, reason: `larger than ${MAX_PEM_BYTES} bytes` };
-    const buf = Buffer.allocUnsafe(MAX_PEM_BYTES + 1);
-    let n = 0;
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, null)).bytesRead;
-    return checkPem(buf, n);
-  } catch (e) {
-    return { ok: false, reason: errno(e) };
-  } finally {
-    await fh?.close().catch(() => {});
-  }
+  const r = await readBounded(file, MAX_PEM_BYTES, 'read error');
+  return r.ok ? checkPem(r.buf, r.n) : r;
 }
 
 /** OpenSSL's reason ("key values mismatch") and code; never the PEM text. */

@@ -1,9 +1,8 @@
 // Secret values (header values, file-mounted tokens). Redacted on every path a value can leak by:
 // JSON.stringify, util.inspect/console.log, String()/template literals, and `+` concatenation.
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { readBounded, readBoundedSync } from '../read-bounded.js';
 import { inspect } from 'node:util';
-import { ConfigError, ConfigErrorCode, errnoCode } from './errors.js';
+import { ConfigError, ConfigErrorCode } from './errors.js';
 
 export const REDACTED = '[redacted]';
 /** A token or API key is far below this; a larger file is a wrong mount, refused unread. */
@@ -36,50 +35,17 @@ export interface SecretRef {
 /** Content of a secret file, or the reason it is unusable (errno code or a fixed phrase; never content). */
 export type SecretContent = { ok: true; value: string } | { ok: false; reason: string };
 
-// O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused after fstat); no effect on regular files.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const TOO_LARGE = `larger than ${MAX_SECRET_BYTES} bytes`;
-
-/** Refused before reading: a device (/dev/zero never ends), a FIFO or directory, or a file over the cap. */
-function refuse(st: Stats): SecretContent | null {
-  if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
-  if (st.size > MAX_SECRET_BYTES) return { ok: false, reason: TOO_LARGE };
-  return null;
-}
 
 /** Reads at most MAX_SECRET_BYTES + 1 bytes: a file that grew after fstat is still refused, never read whole. */
 export function readSecretSync(file: string): SecretContent {
-  let fd = -1;
-  try {
-    fd = openSync(file, OPEN_FLAGS);
-    const refused = refuse(fstatSync(fd));
-    if (refused !== null) return refused;
-    const buf = Buffer.allocUnsafe(MAX_SECRET_BYTES + 1);
-    let n = 0;
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    return checkSecret(buf, n);
-  } catch (e) {
-    return { ok: false, reason: errnoCode(e) };
-  } finally {
-    if (fd !== -1) try { closeSync(fd); } catch { /* nothing to do */ }
-  }
+  const r = readBoundedSync(file, MAX_SECRET_BYTES, 'unknown error');
+  return r.ok ? checkSecret(r.buf, r.n) : r;
 }
 
 export async function readSecret(file: string): Promise<SecretContent> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(file, OPEN_FLAGS);
-    const refused = refuse(await fh.stat());
-    if (refused !== null) return refused;
-    const buf = Buffer.allocUnsafe(MAX_SECRET_BYTES + 1);
-    let n = 0;
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, null)).bytesRead;
-    return checkSecret(buf, n);
-  } catch (e) {
-    return { ok: false, reason: errnoCode(e) };
-  } finally {
-    await fh?.close().catch(() => {});
-  }
+  const r = await readBounded(file, MAX_SECRET_BYTES, 'unknown error');
+  return r.ok ? checkSecret(r.buf, r.n) : r;
 }
 
 /** kubectl create secret --from-file keeps the trailing newline: trim; a header value must be one line. */

@@ -35,12 +35,7 @@ export class Reporter {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     const total = this.queueFull + this.exportFailed + this.shutdown + this.tooLarge + this.tracerTableFull;
     if (total === 0) return;
-    const parts: string[] = [];
-    if (this.queueFull > 0) parts.push(`queue full ${this.queueFull}`);
-    if (this.exportFailed > 0) parts.push(`export failed ${this.exportFailed}`);
-    if (this.shutdown > 0) parts.push(`shutdown ${this.shutdown}`);
-    if (this.tooLarge > 0) parts.push(`too large ${this.tooLarge}`);
-    if (this.tracerTableFull > 0) parts.push(`tracer table full ${this.tracerTableFull}`);
+    const parts = dropParts(this.queueFull, this.exportFailed, this.shutdown, this.tooLarge, this.tracerTableFull);
     const since = this.lastAt === -Infinity ? '' : ` in the last ${Math.round((Date.now() - this.lastAt) / 1000)}s`;
     const err = this.lastError !== null && this.exportFailed > 0 ? `; last error: ${this.lastError}` : '';
     this.queueFull = this.exportFailed = this.shutdown = this.tooLarge = this.tracerTableFull = 0;
@@ -51,6 +46,17 @@ export class Reporter {
       this.log(`${this.name}: dropped ${total} span${total === 1 ? '' : 's'}${since} (${parts.join(', ')})${err}; see tracer.stats()`);
     } catch { /* a throwing logger must not reach the host */ }
   }
+}
+
+/** The `queue full 3, shutdown 2` list of a drop line, in one order wherever drops are said. */
+export function dropParts(queueFull: number, exportFailed: number, shutdown: number, tooLarge: number, tracerTableFull: number): string[] {
+  const parts: string[] = [];
+  if (queueFull > 0) parts.push(`queue full ${queueFull}`);
+  if (exportFailed > 0) parts.push(`export failed ${exportFailed}`);
+  if (shutdown > 0) parts.push(`shutdown ${shutdown}`);
+  if (tooLarge > 0) parts.push(`too large ${tooLarge}`);
+  if (tracerTableFull > 0) parts.push(`tracer table full ${tracerTableFull}`);
+  return parts;
 }
 
 function flushReporter(r: Reporter): void {

@@ -10,6 +10,7 @@ import { RingProcessor } from './processor.js';
 import type { ThreadExporterSpec, WorkerConfig } from './worker.js';
 import * as L from './layout.js';
 import { readStats } from './stats.js';
+import { dropParts } from '../batch-report.js';
 import { timerMs } from '../otlp-env.js';
 
 export interface ThreadProcessorOptions {
@@ -187,13 +188,9 @@ export class ThreadProcessor extends RingProcessor {
     const unsaid = (i: number, k: number): number => Math.max(0, Number(Atomics.load(l.i64, i)) - Number(Atomics.load(l.i64, L.C_SAID + k)));
     const queueFull = unsaid(L.C_RING_FULL, 0), tooLarge = unsaid(L.C_TOO_LARGE, 1), tableFull = unsaid(L.C_DICT_FULL, 2);
     const shutdown = held + unsaid(L.C_AFTER_SHUTDOWN, 3);
-    const parts: string[] = [];
-    if (queueFull > 0) parts.push(`queue full ${queueFull}`);
-    if (tooLarge > 0) parts.push(`too large ${tooLarge}`);
-    if (tableFull > 0) parts.push(`tracer table full ${tableFull}`);
-    if (shutdown > 0) parts.push(`shutdown ${shutdown}`);
     const n = queueFull + tooLarge + tableFull + shutdown;
-    this.logger(`export thread did not stop within the shutdown deadline and was terminated` + (n > 0 ? `; export ring: dropped ${n} spans (${parts.join(', ')})` : ''));
+    const parts = dropParts(queueFull, 0, shutdown, tooLarge, tableFull).join(', ');
+    this.logger(`export thread did not stop within the shutdown deadline and was terminated` + (n > 0 ? `; export ring: dropped ${n} spans (${parts})` : ''));
   }
 
   /** Test hook: the exporter thread dies after taking `records` more records (mode 'throw' or 'exit'). */

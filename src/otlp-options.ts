@@ -1,0 +1,167 @@
+// Options of the OTLP/HTTP exporter, resolved once at construction: per setting the option, else its
+// OTEL_EXPORTER_OTLP_(TRACES_)* variable, else the default. A bad URL or header throws TW_ERR_CONFIG (a config error,
+// not something to retry); anything else is a warning. Also gathers what scrub() hides: header values, URL credentials.
+import http from 'node:http';
+import { ExportError } from './exporter.js';
+import { OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
+import { otlpFromEnv, redactUrl, tracesUrlFromBase, timerMs, MAX_TIMER_MS, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
+import { resolveTls, TLS_CONFIG_ERROR, type OtlpTlsOptions, type TlsFileRefs, type TlsMaterial, type TlsResult } from './otlp-tls.js';
+
+export interface RetryOptions {
+  /** Total attempts including the first (default 5, as OTel JS). */
+  maxAttempts?: number;
+  /** First backoff (default 1000 ms), times 1.5 per attempt, at most maxBackoffMs (default 5000), ±20% jitter. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Longest Retry-After we honour (default 30000 ms); longer values are cut to this. */
+  maxRetryAfterMs?: number;
+}
+
+export interface OtlpExporterOptions {
+  /** Full traces URL. Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + v1/traces, or http://localhost:4318/v1/traces. */
+  url?: string;
+  /** Extra request headers (e.g. authorization); merged over OTEL_EXPORTER_OTLP_(TRACES_)HEADERS. Values never appear in errors, logs or stats. */
+  headers?: Record<string, string>;
+  /** 'gzip' or 'none' (default: OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION, else none). */
+  compression?: 'gzip' | 'none';
+  /** Budget of one export, every attempt and backoff included (default: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, else 10000 ms). At most 2^31-1 ms (setTimeout's limit): larger values (Infinity too), here or in the variable, are clamped to it with a warning. */
+  timeoutMs?: number;
+  /** Retry policy, or false for a single attempt. */
+  retry?: RetryOptions | false;
+  /** Hard cap of one request body (default 64 MiB); spans past it are dropped and counted. */
+  maxRequestBytes?: number;
+  /** At most this many spans encoded per event-loop turn (default 512). */
+  sliceSize?: number;
+  /** Encoding time per event-loop turn before yielding, checked every 32 spans (default 0.25 ms; measured in bench/export-e2e.bench.ts). */
+  sliceBudgetMs?: number;
+  /**
+   * Your own agent; default: a keep-alive agent per exporter. The exporter's requests carry the no-trace brand
+   * themselves, so a shared agent (even http.globalAgent) is not branded: the app's requests through it stay traced.
+   */
+  agent?: http.Agent;
+  /**
+   * https only: the backend's CA and a client certificate for mTLS, as PEM text or files read once here; per piece over
+   * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY. A problem (unreadable file, bad PEM,
+   * certificate without key) is logged once and every export fails with TW_ERR_OTLP_TLS_CONFIG (counted as failedTls).
+   */
+  tls?: OtlpTlsOptions;
+  env?: Env;
+  /** For configuration warnings; export failures are reported by the batcher. */
+  logger?: (msg: string) => void;
+}
+
+// An export encodes for at most SLICE_BUDGET_MS (or SLICE_SIZE spans) per event-loop turn, then yields:
+// a count alone blocks for as long as the spans are big and the machine slow (a 512-span turn measured
+// event-loop p99 4.2-6.9 ms on a slow VM vs 2.2-3.1 ms in 128-span turns).
+const SLICE_SIZE = 512;
+const SLICE_BUDGET_MS = 0.25;
+
+/** OtlpExporterOptions with every default and variable applied; secrets are what error messages must never show. */
+export interface ResolvedOtlpOptions {
+  target: URL;
+  url: string;
+  name: string;
+  /** `user:password` for node:http's `auth`, decoded once (undefined without userinfo). */
+  auth: string | undefined;
+  headers: Record<string, string>;
+  secrets: string[];
+  gzip: boolean;
+  secure: boolean;
+  timeoutMs: number;
+  retry: Required<RetryOptions>;
+  /** Why the TLS settings are unusable (no secret in it), else null. */
+  tlsError: string | null;
+  /** CA / client certificate for the exporter's own https agent; null when there is none to use. */
+  tlsMaterial: TlsMaterial | null;
+  sliceSize: number;
+  sliceBudgetMs: number;
+  maxBytes: number;
+}
+
+export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions {
+  const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
+  const warn = (m: string): void => { try { logger(m); } catch { /* ignore */ } };
+  const env = otlpFromEnv(o.env ?? process.env, warn);
+  const url = o.url ?? env.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE);
+  let target: URL;
+  try { target = new URL(url); if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(); }
+  catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: url ${JSON.stringify(redactUrl(url))} is not an http(s) URL: give the scheme and the path, e.g. "http://localhost:4318/v1/traces"`); }
+  // used as-is (spec): a bare host:port posts to "/", which collectors answer with 404
+  if (o.url !== undefined && target.pathname === '/') warn(`otlpExporter: url ${JSON.stringify(redactUrl(url))} has no path and is used as-is; an OpenTelemetry Collector takes traces at ${JSON.stringify(redactUrl(tracesUrlFromBase(url)))}`);
+  const user: Record<string, string> = {};
+  for (const k in o.headers ?? {}) {
+    const v = o.headers![k];
+    if (typeof v !== 'string') continue;
+    // Checked here, not per request: a bad header is a config error, not something to retry. No value in the message.
+    try { http.validateHeaderName(k); http.validateHeaderValue(k, v); }
+    catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: header ${JSON.stringify(k.slice(0, 64))} has an invalid name or value`); }
+    user[k.toLowerCase()] = v;
+  }
+  const uname = userinfo(target.username), pword = userinfo(target.password);
+  // Query values too (`?api-key=…` authenticates some backends): redactUrl hides them, and an echo of the URL must not show them.
+  const query = [...target.searchParams.values(), ...target.search.slice(1).split('&').filter((p) => p.includes('=')).map((p) => p.slice(p.indexOf('=') + 1))];
+  const tm = o.timeoutMs;
+  const over = typeof tm === 'number' && tm > MAX_TIMER_MS; // Infinity too: Node would fire it after 1 ms
+  if (over) warn(`otlpExporter: timeoutMs ${tm} is above ${MAX_TIMER_MS}; using ${MAX_TIMER_MS}`);
+  const r = o.retry === false ? { maxAttempts: 1 } : o.retry ?? {};
+  const secure = target.protocol === 'https:';
+  const t = tlsSetup(o.tls, env.tls, secure, o.agent !== undefined, target.href, warn);
+  return {
+    target,
+    url: target.href,
+    name: 'otlp ' + redactUrl(target.href),
+    auth: target.username ? `${uname}:${pword}` : undefined,
+    headers: { ...env.headers, ...user, 'content-type': 'application/json', 'user-agent': 'tracewire-otlp-json' },
+    secrets: secretsOf([...Object.values({ ...env.headers, ...user }), pword, uname, ...query]),
+    gzip: (o.compression ?? env.compression) === 'gzip',
+    secure,
+    timeoutMs: over ? MAX_TIMER_MS : timerMs(positive(tm) ?? env.timeoutMs ?? DEFAULT_OTLP_TIMEOUT_MS),
+    retry: {
+      maxAttempts: positive(r.maxAttempts) ?? 5,
+      initialBackoffMs: positive(r.initialBackoffMs) ?? 1000,
+      maxBackoffMs: positive(r.maxBackoffMs) ?? 5000,
+      maxRetryAfterMs: positive(r.maxRetryAfterMs) ?? 30000,
+    },
+    tlsError: t.ok ? null : t.message,
+    tlsMaterial: t.ok ? t.material : null,
+    sliceSize: positive(o.sliceSize) ?? SLICE_SIZE,
+    sliceBudgetMs: positive(o.sliceBudgetMs) ?? SLICE_BUDGET_MS,
+    maxBytes: positive(o.maxRequestBytes) ?? OTLP_MAX_REQUEST_BYTES,
+  };
+}
+
+/** TLS settings are for https with the exporter's own agent; anywhere else they are said to be ignored, once. */
+function tlsSetup(o: OtlpTlsOptions | undefined, env: TlsFileRefs | undefined, secure: boolean, userAgent: boolean, url: string, warn: (m: string) => void): TlsResult {
+  const set = [...Object.keys(o ?? {}).filter((k) => { const v = o![k as keyof OtlpTlsOptions]; return v !== undefined && v !== null && v !== ''; }).map((k) => 'tls.' + k), ...Object.values(env ?? {}).map((r) => r.from)];
+  if (set.length === 0) return { ok: true, material: null, from: [] };
+  if (!secure) { warn(`otlpExporter: ${set.join(', ')} ignored: ${redactUrl(url)} is plain http:// (TLS settings apply to https:// only)`); return { ok: true, material: null, from: [] }; }
+  if (userAgent) { warn(`otlpExporter: ${set.join(', ')} ignored: the agent you pass decides TLS (give it ca/cert/key)`); return { ok: true, material: null, from: [] }; }
+  const r = resolveTls(o, env);
+  if (!r.ok) warn(`otlpExporter ${redactUrl(url)} (${TLS_CONFIG_ERROR}): ${r.message}; every export fails until it is fixed`);
+  return r;
+}
+
+/**
+ * What scrub() removes, longest first: each header value (and URL userinfo part), and the credentials of a
+ * `<scheme> <token>` value (RFC 9110 §11.4) on their own: a backend echoes "invalid token tok_…" without "Bearer".
+ * Under 3 characters nothing is removed: every "p" of a message would become [redacted].
+ */
+function secretsOf(values: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const v of values) {
+    out.add(v);
+    const t = v.trim();
+    const sp = Math.max(t.lastIndexOf(' '), t.lastIndexOf('\t'));
+    if (sp > 0) out.add(t.slice(sp + 1));
+  }
+  return [...out].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+}
+
+function positive(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined;
+}
+
+/** URL userinfo for `auth`: percent-decoded, or as written when it is not valid percent-encoding ("50%off"). */
+function userinfo(s: string): string {
+  try { return decodeURIComponent(s); } catch { return s; }
+}

@@ -4,7 +4,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { SpanStatusCode, type AnySpan } from '../src/span.js';
-import type { ServerConfig } from './http-server.js';
+import type { ServerConfig } from './http-server-config.js';
 import { clientErrorType, isName, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
 
 export const kSpan = Symbol.for('tracewire.http.span');

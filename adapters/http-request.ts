@@ -1,0 +1,95 @@
+// Per request, on the hot path: start the SERVER span (trust policy applied, attributes into the config's
+// scratch object, tenant checked), then call the handler and record its throw or rejection.
+import type { IncomingMessage } from 'node:http';
+import type { AnySpan } from '../src/span.js';
+import type { SpanContext } from '../src/span-context.js';
+import { kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
+import { hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
+import { POLICY, type RequestHandler, type ServerConfig } from './http-server-config.js';
+
+/** Start the SERVER span and set the response headers; undefined when the request is not traced. */
+export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | undefined {
+  try {
+    if (req[kSpan] !== undefined) return undefined; // already traced (a wrapped handler on a traced server): one span per request
+    if (cfg.ignore !== null && cfg.ignore(req)) return undefined;
+    const tracer = cfg.tracer;
+    const policy = cfg.trustFn === null ? cfg.trust : (POLICY[cfg.trustFn(req)] ?? 0);
+    const incoming: SpanContext | null = policy === 3 ? null : tracer.extract(req.headers);
+    const method = normalizeMethod(req.method);
+    const name = nameOfMethod(method);
+    const a = cfg.attrs;
+    a['http.request.method'] = method;
+    a['http.request.method_original'] = method === '_OTHER' ? req.method : undefined;
+    a['url.path'] = cfg.recordPath ? pathOf(req.url) : undefined;
+    const socket = req.socket;
+    a['url.scheme'] = socket !== null && (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+    const host = req.headers.host;
+    if (host === undefined || host !== cfg.lastHost) resolveHost(cfg, host);
+    a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? socket?.localAddress ?? '';
+    a['server.port'] = cfg.lastPort > 0 ? cfg.lastPort : socket?.localPort ?? 0;
+    a[cfg.tenantKey] = cfg.tenantHeader === null && cfg.tenantFn === null ? undefined : tenantOf(cfg, req);
+    const opts = cfg.opts;
+    opts.parent = null;
+    opts.links = undefined;
+    opts.sampleAsRoot = false;
+    if (incoming !== null) {
+      if (policy === 0) opts.parent = incoming;
+      else if (policy === 1) {
+        // Same trace, but the decision is this tracer's root sampler's, not the caller's flag.
+        opts.parent = incoming;
+        opts.sampleAsRoot = true;
+      } else opts.links = [incoming];
+    }
+    const span = tracer.startSpan(name, opts);
+    if (cfg.reqHeaders.names.length > 0 && span.isRecording()) cfg.reqHeaders.record(span, req.headers);
+    setResponseHeaders(cfg, req, res, span);
+    return span;
+  } catch (err) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http server', err);
+    return undefined;
+  }
+}
+
+/** Parse a Host header once; a server mostly sees the same value, so the last one is kept. */
+function resolveHost(cfg: ServerConfig, host: string | undefined): void {
+  cfg.lastHost = host;
+  cfg.lastAddress = hostOf(host);
+  cfg.lastPort = hostPortOf(host);
+}
+
+function tenantOf(cfg: ServerConfig, req: IncomingMessage): string | undefined {
+  const v = cfg.tenantFn !== null ? cfg.tenantFn(req) : req.headers[cfg.tenantHeader!];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && isBoundedId(v, cfg.tenantMax)) return v;
+  httpStats.tenantRejected++;
+  return undefined;
+}
+
+/** A handler threw or its promise rejected: record it; answer 500 only when asked to. */
+export function handlerFailed(cfg: ServerConfig, span: AnySpan, res: Res, err: unknown): boolean {
+  httpStats.handlerErrors++;
+  span.recordError(err);
+  if (!cfg.respondOnThrow) return false;
+  try {
+    if (!res.headersSent) { res.statusCode = 500; res.end(); } else res.destroy();
+  } catch { /* the socket is gone */ }
+  return true;
+}
+
+export function callHandler(cfg: ServerConfig, span: AnySpan, handler: RequestHandler, self: unknown, req: Req, res: Res): unknown {
+  let r: unknown;
+  try {
+    r = handler.call(self, req, res);
+  } catch (err) {
+    if (handlerFailed(cfg, span, res, err)) return undefined;
+    throw err;
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+    // Async handlers only: one closure to know which request failed.
+    return (r as Promise<unknown>).then(undefined, (err: unknown) => {
+      if (handlerFailed(cfg, span, res, err)) return undefined;
+      throw err;
+    });
+  }
+  return r;
+}

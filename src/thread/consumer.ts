@@ -10,8 +10,7 @@ import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
 import { ConsumerTotals, readConsumer, readStats } from './stats.js';
 import { addDest, slotName, takeOver, type DestTotals } from './dest-stats.js';
-import { Reporter } from '../batch-report.js';
-import { timerMs } from '../otlp-env.js';
+import { Reporter, reportInterval } from '../batch-report.js';
 import * as L from './layout.js';
 
 export interface ConsumerOptions {
@@ -25,6 +24,8 @@ export interface ConsumerOptions {
   logger?: (msg: string) => void;
   /** At most one such line per interval (the batcher's reportIntervalMs, default 10000 ms). */
   reportIntervalMs?: number;
+  /** Called once the published abandoned, decodeError or exporterLost totals grew: the owner says them (loss-report.ts). */
+  onLoss?: () => void;
 }
 
 /** Producer-side drop counters reported by the exporter thread (producers never log: they may be any thread, mid-request). */
@@ -54,6 +55,9 @@ export class Consumer {
   private readonly ringReport: Reporter | null;
   /** Ring drop counters noted in the report so far: from what earlier exporter threads of this ring said (C_SAID). */
   private readonly ringSeen: number[];
+  private readonly onLoss: (() => void) | undefined;
+  /** abandoned + decodeError + lost when onLoss was last called (or as the predecessor left them). */
+  private lossSeen: number;
 
   constructor(l: L.Layout, batcher: Batcher, o: ConsumerOptions = {}) {
     this.l = l;
@@ -63,6 +67,8 @@ export class Consumer {
     if ((Atomics.load(l.i32, L.SEQ) & 1) !== 0) Atomics.add(l.i32, L.SEQ, 1); // a predecessor died mid-publish
     // Take over the predecessor's totals; what it held in memory died with it.
     this.base = readConsumer(l);
+    this.onLoss = o.onLoss;
+    this.lossSeen = this.base.abandoned + this.base.decodeError + this.base.lost; // before the takeover: what it adds is news
     this.base.lost += this.base.queued;
     this.base.queued = 0;
     this.baseDests = takeOver(this.base.dests);
@@ -142,6 +148,8 @@ export class Consumer {
     t.queued = s.queued;
     t.dests = destTotals(s, this.baseDests);
     t.publish(this.l, r.pos);
+    const loss = t.abandoned + t.decodeError + t.lost;
+    if (loss !== this.lossSeen) { this.lossSeen = loss; this.onLoss?.(); } // after publish: the owner reads the new totals
   }
 
   /** Drains everything committed before the call into the batcher and exports it, within `deadline` (performance.now()). */
@@ -229,11 +237,6 @@ export class Consumer {
 }
 
 function noop(): void {}
-
-/** The batcher's reportIntervalMs as it reads it: a number >= 0, at most setTimeout's limit; else 10000 ms. */
-function reportInterval(ms: unknown): number {
-  return typeof ms === 'number' && ms >= 0 && !Number.isNaN(ms) ? timerMs(ms) : 10_000;
-}
 
 /**
  * This batcher's destinations on top of the predecessor's, matched by the name its slot kept (a long URL is

@@ -9,8 +9,9 @@ import type { ShutdownOptions } from '../processor.js';
 import { RingProcessor } from './processor.js';
 import type { ThreadExporterSpec, WorkerConfig } from './worker.js';
 import * as L from './layout.js';
-import { readStats } from './stats.js';
-import { dropParts } from '../batch-report.js';
+import { readConsumer, readStats } from './stats.js';
+import { LossReport } from './loss-report.js';
+import { dropParts, reportInterval } from '../batch-report.js';
 import { timerMs } from '../otlp-env.js';
 
 export interface ThreadProcessorOptions {
@@ -72,6 +73,7 @@ export class ThreadProcessor extends RingProcessor {
   private respawn: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private lastLog = -Infinity;
+  private readonly losses: LossReport;
   /** Last reason the exporter thread died (for stats and tests). */
   lastError: string | null = null;
 
@@ -95,6 +97,7 @@ export class ThreadProcessor extends RingProcessor {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
     this.logger = (m) => { try { logger(m); } catch { /* a throwing logger must not reach the host */ } };
     this.restartDelayMs = pos(o.restartDelayMs, 100);
+    this.losses = new LossReport(reportInterval(o.batch?.reportIntervalMs), this.cfg.stallMs, this.logger);
     Atomics.store(this.layout.i32, L.FLUSH_MS, timerMs(this.cfg.flushTimeoutMs));
     this.resourceLimits = o.resourceLimits;
     if (IN_EXPORT_THREAD) { this.inert(); return; }
@@ -120,7 +123,10 @@ export class ThreadProcessor extends RingProcessor {
     }
     this.worker = w;
     this.startedAt = Date.now();
-    w.on('message', (m: { type?: string; msg?: string }) => { if (m && m.type === 'log' && typeof m.msg === 'string') this.logger(m.msg); });
+    w.on('message', (m: { type?: string; msg?: string }) => {
+      if (m && m.type === 'log' && typeof m.msg === 'string') this.logger(m.msg);
+      else if (m && m.type === 'loss') this.sayLosses();
+    });
     let err: string | null = null;
     w.on('error', (e) => { err = String((e as Error)?.message ?? e); });
     w.on('exit', (code) => this.died(w, err ?? `exit code ${code}`));
@@ -165,7 +171,7 @@ export class ThreadProcessor extends RingProcessor {
     if (this.respawn !== null) { clearTimeout(this.respawn); this.respawn = null; }
     if (this.worker === null) this.spawn(); // between restarts: start one to drain the ring
     const w = this.worker;
-    if (w === null) { Atomics.store(i32, L.STOPPED, 2); return; }
+    if (w === null) { Atomics.store(i32, L.STOPPED, 2); this.sayLosses(); this.losses.flush(); return; }
     w.ref(); // the host awaits this promise: keep the loop alive until the thread is done
     let timer: NodeJS.Timeout | undefined;
     const exited = new Promise<boolean>((r) => { if (this.worker !== w) r(true); else w.once('exit', () => r(true)); });
@@ -178,8 +184,16 @@ export class ThreadProcessor extends RingProcessor {
     if (!clean) { await w.terminate().catch(() => {}); }
     if (Atomics.load(i32, L.STOPPED) === 0) Atomics.store(i32, L.STOPPED, 2); // queued spans count as shutdown drops
     if (!clean) this.sayTerminated(held);
+    this.sayLosses(); // what its last publish added, and the pending summary: nobody will say it later
+    this.losses.flush();
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
     Atomics.notify(i32, L.FLUSH_DONE);
+  }
+
+  /** Reads the shared loss counters (the exporter thread asks, after publishing them): new ones go to the log. */
+  private sayLosses(): void {
+    const c = readConsumer(this.layout);
+    this.losses.update({ abandoned: c.abandoned, decodeError: c.decodeError, exporterLost: c.lost });
   }
 
   /** The exporter thread missed the shutdown deadline and was terminated: its unreported drops, in one line. */

@@ -49,6 +49,11 @@ function log(msg: string): void {
   parentPort?.postMessage({ type: 'log', msg });
 }
 
+/** Asks the owner to read and say the loss counters (it outlives this thread: see loss-report.ts). */
+function sayLoss(): void {
+  parentPort?.postMessage({ type: 'loss' });
+}
+
 export async function buildExporters(specs: readonly ThreadExporterSpec[], env: WorkerConfig['env'], logger: (m: string) => void): Promise<SpanExporter[]> {
   const out: SpanExporter[] = [];
   for (const spec of specs) {
@@ -77,7 +82,7 @@ export async function main(cfg: WorkerConfig): Promise<void> {
   const l = openLayout(cfg.sab);
   const exporters = await buildExporters(cfg.exporters, cfg.env, log);
   const batcher = new BatchSpanProcessor(exporters, { ...cfg.batch, env: cfg.env, logger: log });
-  const consumer = new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize, pollMs: cfg.pollMs, stallMs: cfg.stallMs, logger: log, reportIntervalMs: cfg.batch.reportIntervalMs });
+  const consumer = new Consumer(l, batcher, { maxQueue: batcher.maxQueueSize, pollMs: cfg.pollMs, stallMs: cfg.stallMs, logger: log, reportIntervalMs: cfg.batch.reportIntervalMs, onLoss: sayLoss });
   await consumer.run(cfg.flushTimeoutMs);
 }
 

@@ -1,6 +1,5 @@
 // The contract between the tracer and whatever takes ended spans (the batcher, tests, bridges).
 import type { Span } from './span.js';
-import type { DestinationStats } from './batcher.js';
 
 export interface DropCounts {
   /** ring full when the span ended */
@@ -13,6 +12,20 @@ export interface DropCounts {
   noExporter: number;
   /** other reasons a processor reports (e.g. the export thread's) */
   [reason: string]: number;
+}
+
+export interface DestinationStats {
+  name: string;
+  /** spans offered to this destination: ended = exported + dropped (all reasons) + queued */
+  ended: number;
+  enqueued: number;
+  exported: number;
+  queued: number;
+  inFlight: number;
+  dropped: DropCounts;
+  exports: { ok: number; failed: number; timedOut: number; abandoned: number };
+  lastError: string | null;
+  exporter?: Record<string, unknown>;
 }
 
 export interface ProcessorStats {

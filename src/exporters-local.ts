@@ -1,12 +1,15 @@
-// Exporters that need no backend: JSON-lines files (read by the tracewire CLI), the console, memory (tests).
-import fs from 'node:fs';
+// Exporters that need no backend: JSON-lines files (read by the tracewire CLI) and the console.
+// The file's open/rotate/follow mechanics are in rotating-file.ts; the memory exporter (tests) in memory-exporter.ts.
 import type { Span } from './span.js';
 import { ExportError, describeError, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder } from './otlp-json.js';
+import { NL, RotatingFile } from './rotating-file.js';
+
+// Kept importable from here (src/index.ts, tests, cli/demo.ts).
+export { MemoryExporter, memoryExporter, type MemoryExporterOptions, type MemoryFailure } from './memory-exporter.js';
 
 const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS = ['UNSET', 'OK', 'ERROR'];
-const NL = Buffer.from('\n');
 // Lines waiting behind the one being written are refused past this many bytes: a write that never completes
 // (a FIFO nobody reads, a hung mount) must not make every later batch pile up in memory.
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
@@ -31,29 +34,22 @@ export interface FileExporterOptions {
 export class FileExporter implements SpanExporter {
   readonly name: string;
   readonly path: string;
-  private readonly maxBytes: number;
-  private readonly maxFiles: number;
+  private readonly file: RotatingFile;
   private readonly encoder = new OtlpJsonEncoder();
-  private stream: fs.WriteStream | null = null;
-  private size = 0;
-  /** The open file's identity: a live file renamed or deleted by someone else (logrotate) is noticed by it. */
-  private ino = -1;
-  private dev = -1;
-  private streamError: unknown = null;
   private readonly queue: Pending[] = [];
   private queuedBytes = 0;
   /** The running write loop (resolved when idle): forceFlush and shutdown wait for it. */
   private draining: Promise<void> = Promise.resolve();
   private writing = false;
-  /** reopened: the path no longer led to the open file (renamed or deleted by someone else): a new one was created. */
-  private readonly counters = { lines: 0, bytes: 0, rotations: 0, writeErrors: 0, refused: 0, reopened: 0 };
+  private readonly counters = { lines: 0, bytes: 0, writeErrors: 0, refused: 0 };
 
   constructor(o: FileExporterOptions) {
     if (!o || typeof o.path !== 'string' || o.path === '') throw new ExportError('TW_ERR_CONFIG', 'fileExporter: `path` is required');
     this.path = o.path;
     this.name = 'file ' + o.path;
-    this.maxBytes = o.maxBytes !== undefined && o.maxBytes > 0 ? o.maxBytes : 10 * 1024 * 1024;
-    this.maxFiles = o.maxFiles !== undefined && o.maxFiles >= 1 ? Math.floor(o.maxFiles) : 5;
+    const maxBytes = o.maxBytes !== undefined && o.maxBytes > 0 ? o.maxBytes : 10 * 1024 * 1024;
+    const maxFiles = o.maxFiles !== undefined && o.maxFiles >= 1 ? Math.floor(o.maxFiles) : 5;
+    this.file = new RotatingFile(o.path, maxBytes, maxFiles);
   }
 
   export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
@@ -104,70 +100,15 @@ export class FileExporter implements SpanExporter {
 
   private async append(line: Buffer, cut: number): Promise<ExportResult> {
     try {
-      if (this.stream === null) await this.open();
-      else await this.follow();
-      if (this.size > 0 && this.size + line.length > this.maxBytes) await this.rotate();
-      await new Promise<void>((resolve, reject) => this.stream!.write(line, (e) => (e ? reject(e) : resolve())));
-      this.size += line.length;
+      await this.file.write(line);
       this.counters.lines++;
       this.counters.bytes += line.length;
       return cut > 0 ? { ok: true, rejected: cut, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${cut} spans over the line size cap`) } : { ok: true };
     } catch (e) {
       this.counters.writeErrors++;
-      this.close();
+      this.file.close();
       return { ok: false, error: new ExportError('TW_ERR_FILE_WRITE', `${this.name}: ${describeError(e)}`) };
     }
-  }
-
-  private async open(): Promise<void> {
-    const fh = await fs.promises.open(this.path, 'a');
-    let torn = false;
-    try {
-      const st = await fh.stat();
-      this.size = st.size; this.ino = st.ino; this.dev = st.dev;
-      if (st.isFile() && st.size > 0) torn = !(await endsWithNewline(this.path, st.size));
-    } catch (e) { await fh.close().catch(noop); throw e; }
-    const s = fh.createWriteStream();
-    s.on('error', (e) => { this.streamError = e; }); // surfaced through the write callback; never an unhandled 'error'
-    this.stream = s;
-    this.streamError = null;
-    // A line cut short (disk full, a crash mid-write) is ended here: the next line must not be glued to it and lost with it.
-    if (torn) { s.write(NL); this.size += 1; }
-  }
-
-  /**
-   * One stat per batch: after logrotate's `create` (rename) or a deletion, writes to the open file would land in the
-   * rotated or unlinked file while the live path stays empty, counted as exported; so a new file is opened there.
-   * After `copytruncate` the size is re-read (O_APPEND already writes at the new end).
-   */
-  private async follow(): Promise<void> {
-    let st: fs.Stats | null = null;
-    try { st = await fs.promises.stat(this.path); } catch { /* gone: reopen */ }
-    if (st !== null && st.ino === this.ino && st.dev === this.dev) { this.size = st.size; return; }
-    this.counters.reopened++;
-    await this.close();
-    await this.open();
-  }
-
-  private close(): Promise<void> {
-    const s = this.stream;
-    this.stream = null;
-    if (s === null) return Promise.resolve();
-    return new Promise((resolve) => { s.end(() => resolve()); s.once('error', () => resolve()); });
-  }
-
-  private async rotate(): Promise<void> {
-    await this.close();
-    const p = this.path;
-    const rm = async (f: string): Promise<void> => { await fs.promises.rm(f, { force: true }); };
-    if (this.maxFiles <= 1) await rm(p);
-    else {
-      await rm(`${p}.${this.maxFiles - 1}`);
-      for (let i = this.maxFiles - 2; i >= 1; i--) await fs.promises.rename(`${p}.${i}`, `${p}.${i + 1}`).catch(() => {});
-      await fs.promises.rename(p, `${p}.1`);
-    }
-    this.counters.rotations++;
-    await this.open();
   }
 
   async forceFlush(): Promise<void> {
@@ -176,25 +117,19 @@ export class FileExporter implements SpanExporter {
 
   async shutdown(): Promise<void> {
     await this.draining;
-    await this.close();
+    await this.file.close();
   }
 
   stats(): Record<string, unknown> {
-    return { path: this.path, ...this.counters, queuedBytes: this.queuedBytes, lastStreamError: this.streamError ? describeError(this.streamError) : null };
+    const c = this.counters;
+    const f = this.file;
+    // rotations and reopened are the file's counters; the key order is the one stats() always had (printed as is).
+    return { path: this.path, lines: c.lines, bytes: c.bytes, rotations: f.rotations, writeErrors: c.writeErrors, refused: c.refused, reopened: f.reopened,
+      queuedBytes: this.queuedBytes, lastStreamError: f.streamError ? describeError(f.streamError) : null };
   }
 }
 
 function noop(): void {}
-
-/** Whether a file's last byte is '\n'; true when it cannot be read (a write-only file: appending must still work). */
-async function endsWithNewline(file: string, size: number): Promise<boolean> {
-  let fh: fs.promises.FileHandle;
-  try { fh = await fs.promises.open(file, 'r'); } catch { return true; }
-  try {
-    const b = Buffer.alloc(1);
-    return (await fh.read(b, 0, 1, size - 1)).bytesRead !== 1 || b[0] === 10;
-  } catch { return true; } finally { await fh.close().catch(noop); }
-}
 
 function aborted(): ExportResult {
   return { ok: false, error: new ExportError('TW_ERR_FILE_ABORTED', 'aborted') };
@@ -283,86 +218,10 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
-/** How the memory exporter misbehaves on purpose (tests of the batcher's isolation). */
-export type MemoryFailure = 'result' | 'reject' | 'throw' | 'hang' | 'never' | 'partial';
-
-export interface MemoryExporterOptions {
-  /** Fail every export this way until `fail(null)`. */
-  fail?: MemoryFailure | null;
-  /** Spans rejected per batch in 'partial' mode (default 1). */
-  rejected?: number;
-  /** Answer after this many ms (honours the abort signal). */
-  delayMs?: number;
-}
-
-/** Keeps exported spans in `spans` (for tests); can fail on demand. */
-export class MemoryExporter implements SpanExporter {
-  readonly name = 'memory';
-  readonly keepsSpans = true;
-  spans: Span[] = [];
-  /** export() calls, and how many overlapped at most (the batcher allows one per destination). */
-  calls = 0;
-  concurrent = 0;
-  maxConcurrent = 0;
-  failure: MemoryFailure | null;
-  rejected: number;
-  delayMs: number;
-  shutdownCalled = false;
-
-  constructor(o: MemoryExporterOptions = {}) {
-    this.failure = o.fail ?? null;
-    this.rejected = o.rejected ?? 1;
-    this.delayMs = o.delayMs ?? 0;
-  }
-
-  /** Set (or clear with null) the forced failure mode. */
-  fail(mode: MemoryFailure | null): this {
-    this.failure = mode;
-    return this;
-  }
-
-  reset(): void {
-    this.spans = [];
-    this.calls = 0;
-    this.maxConcurrent = 0;
-  }
-
-  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
-    this.calls++;
-    const mode = this.failure;
-    if (mode === 'throw') throw new Error('memory exporter: forced throw');
-    this.concurrent++;
-    if (this.concurrent > this.maxConcurrent) this.maxConcurrent = this.concurrent;
-    const done = <T>(v: T): T => { this.concurrent--; return v; };
-    if (mode === 'never') return new Promise<ExportResult>(() => {}); // a callback never called: ignores the signal too
-    if (mode === 'hang') return new Promise<ExportResult>((resolve) => signal.addEventListener('abort', () => resolve(done({ ok: false, error: new Error('aborted') })), { once: true }));
-    const answer = (): Promise<ExportResult> => {
-      if (mode === 'reject') return Promise.reject(done(new Error('memory exporter: forced rejection')));
-      if (mode === 'result') return Promise.resolve(done({ ok: false, error: new Error('memory exporter: forced failure') }));
-      this.spans.push(...spans);
-      return Promise.resolve(done(mode === 'partial' ? { ok: true, rejected: this.rejected } : { ok: true }));
-    };
-    if (this.delayMs <= 0) return answer();
-    return new Promise<ExportResult>((resolve, reject) => {
-      const onAbort = (): void => { clearTimeout(t); resolve(done({ ok: false, error: new Error('aborted') })); };
-      const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); answer().then(resolve, reject); }, this.delayMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  async shutdown(): Promise<void> {
-    this.shutdownCalled = true;
-  }
-}
-
 export function fileExporter(options: FileExporterOptions): FileExporter {
   return new FileExporter(options);
 }
 
 export function consoleExporter(options?: ConsoleExporterOptions): ConsoleExporter {
   return new ConsoleExporter(options);
-}
-
-export function memoryExporter(options?: MemoryExporterOptions): MemoryExporter {
-  return new MemoryExporter(options);
 }

@@ -120,7 +120,8 @@ test('AC-007 file: a write that never completes (stuck FIFO, hung mount) pins on
   let writes = 0;
   fs.writeFileSync(stuck, '');
   const st = fs.statSync(stuck); // the stream below stands for this (live) file
-  Object.assign(e, { stream: { write: () => { writes++; }, end() {}, once() {}, on() {} }, ino: st.ino, dev: st.dev }); // its callback never comes
+  // The exporter's file (rotating-file.ts) gets a stream whose write callback never comes
+  Object.assign((e as unknown as { file: object }).file, { stream: { write: () => { writes++; }, end() {}, once() {}, on() {} }, ino: st.ino, dev: st.dev });
   const queued = () => (e.stats() as { queuedBytes: number }).queuedBytes;
   const ac1 = new AbortController();
   const p1 = e.export(spans(2), ac1.signal); // being written, forever

@@ -100,12 +100,13 @@ export function truncate(s: string, max: number): string {
 /**
  * Normalise a value for storage: returns the value to store, or undefined to drop it.
  * Strings longer than the limit are truncated (counted); arrays are copied (they may be mutated by the caller).
+ * `kept` false: the caller drops the value over maxCount (counted there), so a cut is not counted: it was never recorded truncated.
  */
-export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: AttributeStats): AttributeValue | undefined {
+export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: AttributeStats, kept = true): AttributeValue | undefined {
   switch (typeof v) {
     case 'string':
       if (v.length > policy.maxValueLength) {
-        stats.truncated++;
+        if (kept) stats.truncated++;
         return truncate(v, policy.maxValueLength);
       }
       return v;
@@ -119,15 +120,15 @@ export function sanitizeValue(v: unknown, policy: AttributePolicy, stats: Attrib
       if (v === null) return undefined;
       if (Array.isArray(v)) {
         // a Proxy or an array with throwing getters must not throw into the host: invalid, counted
-        try { return sanitizeArray(v, policy, stats); } catch { stats.invalid++; return undefined; }
+        try { return sanitizeArray(v, policy, stats, kept); } catch { stats.invalid++; return undefined; }
       }
-      if (v instanceof Uint8Array) return v.length > policy.maxValueLength ? (stats.truncated++, v.slice(0, policy.maxValueLength)) : v.slice();
+      if (v instanceof Uint8Array) return v.length > policy.maxValueLength ? (kept && stats.truncated++, v.slice(0, policy.maxValueLength)) : v.slice();
   }
   stats.invalid++;
   return undefined;
 }
 
-function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: AttributeStats): AttributeScalar[] | undefined {
+function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: AttributeStats, kept: boolean): AttributeScalar[] | undefined {
   const out: AttributeScalar[] = [];
   const n = Math.min(a.length, policy.maxCount);
   let type = ''; // the one primitive type of the array (OTel common spec, Attribute: arrays are homogeneous)
@@ -142,6 +143,6 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
     type = ty;
     if (ty === 'string' && (e as string).length > policy.maxValueLength) { cut++; out.push(truncate(e as string, policy.maxValueLength)); } else out.push(e as AttributeScalar);
   }
-  stats.truncated += cut;
+  if (kept) stats.truncated += cut;
   return out;
 }

@@ -186,18 +186,22 @@ export class Span implements SpanContextLike {
     const allow = t.attrPolicy.allow;
     if (typeof key !== 'string' || key.length === 0) { t.attrStats.invalid++; return this; }
     if (allow !== null && !allow(key)) { t.attrStats.rejected++; return this; }
-    const ty = typeof value;
-    const v = (ty === 'string' && (value as string).length <= t.attrPolicy.maxValueLength) || ty === 'number' || ty === 'boolean' ? value : sanitizeValue(value, t.attrPolicy, t.attrStats);
-    if (v === undefined) return this;
     let a = this.attrs;
     const n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK;
-    if (a === null) a = this.attrs = t.takeAttrArray();
-    else {
+    let at = -1; // the existing pair for `key`, overwritten even at the limit
+    if (a !== null) {
       // length first: a failing string === is a StringEqual call; with 4-5 keys to pass this cut ~10 ns per setAttribute
       const len = key.length;
-      for (let i = 0; i < n; i++) { const k = a[2 * i] as string; if (k.length === len && k === key) { a[2 * i + 1] = v; return this; } }
+      for (let i = 0; i < n; i++) { const k = a[2 * i] as string; if (k.length === len && k === key) { at = i; break; } }
     }
-    if (n >= t.attrPolicy.maxCount) { t.attrStats.dropped++; (this.rare ??= new SpanRare()).droppedAttrs++; return this; }
+    const kept = at >= 0 || n < t.attrPolicy.maxCount;
+    const ty = typeof value;
+    // sanitized before the count check so an unusable value stays counted as invalid; a dropped one's cut is not counted
+    const v = (ty === 'string' && (value as string).length <= t.attrPolicy.maxValueLength) || ty === 'number' || ty === 'boolean' ? value : sanitizeValue(value, t.attrPolicy, t.attrStats, kept);
+    if (v === undefined) return this;
+    if (at >= 0) { a![2 * at + 1] = v; return this; }
+    if (!kept) { t.attrStats.dropped++; (this.rare ??= new SpanRare()).droppedAttrs++; return this; }
+    if (a === null) a = this.attrs = t.takeAttrArray();
     a[2 * n] = key;
     a[2 * n + 1] = v;
     this.bits += 1 << NATTR_SHIFT;

@@ -259,7 +259,8 @@ export class Tracer {
         if (!plain && (v === undefined || v === null)) continue;
         if (k.length === 0) { this.attrStats.invalid++; continue; } // as setAttribute('')
         if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-        if (!plain) { v = sanitizeValue(v as AttributeValue, policy, this.attrStats); if (v === undefined) continue; }
+        // over maxCount: counted once, as dropped (dropInitial), not also as truncated
+        if (!plain) { v = sanitizeValue(v as AttributeValue, policy, this.attrStats, n < policy.maxCount); if (v === undefined) continue; }
         if (n >= policy.maxCount) { this.dropInitial(span); continue; }
         if (a === null) a = this.takeAttrArray();
         a[2 * n] = k;
@@ -313,9 +314,10 @@ export class Tracer {
         if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
         if (k.length === 0) { this.attrStats.invalid++; continue; }
         if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-        const v = sanitizeValue(v0, this.attrPolicy, this.attrStats);
+        const kept = out.length < 2 * this.attrPolicy.maxCount; // a dropped value counts once, as dropped, not also as truncated
+        const v = sanitizeValue(v0, this.attrPolicy, this.attrStats, kept);
         if (v === undefined) continue;
-        if (out.length >= 2 * this.attrPolicy.maxCount) { this.attrStats.dropped++; continue; }
+        if (!kept) { this.attrStats.dropped++; continue; }
         out.push(k, v);
       }
     } catch { this.attrStats.invalid++; } // a Proxy whose keys cannot be listed

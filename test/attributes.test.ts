@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, compileAllowlist, SpanStatusCode, type Span } from '../src/index.js';
+import { createTracer, compileAllowlist, parseTraceparent, SpanStatusCode, type Span } from '../src/index.js';
 import type { SpanProcessor } from '../src/processor.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { RingProcessor } from '../src/thread/processor.js';
@@ -94,6 +94,30 @@ test('AC-003 array attributes are homogeneous (OTel common spec): a mixed-type a
   assert.equal(s.attributes, { holes: [1, null, 2, null], nulls: [null, null], bools: [true, null, false], late: ['a', 'b', 'c', 'd'] } as never);
   assert.equal(s.events[0]!.attrs, null);
   assert.equal(t.stats().attributes, { dropped: 0, truncated: 1, rejected: 0, invalid: 3 });
+});
+
+test('AC-003 limits: a long value that arrives at maxCount is counted once, as dropped, never also as truncated (setAttribute, startSpan, events, links)', () => {
+  const t = mk({ maxCount: 1, maxValueLength: 4 });
+  const long = 'abcdefgh';
+  const s = t.startSpan('x', { attributes: { a: 1, b: long, c: [long], d: new Uint8Array(8) as never } }) as Span;
+  s.setAttribute('e', long);
+  s.setAttribute('f', ['ab', long]);
+  s.setAttribute('g', new Uint8Array(8) as never);
+  s.setAttributes({ h: long });
+  assert.equal(t.stats().attributes, { dropped: 7, truncated: 0, rejected: 0, invalid: 0 });
+  assert.is(s.rare!.droppedAttrs, 7);
+  s.addEvent('ev', { k: 1, l: long, m: [long] });
+  s.addLink(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')!, { k: 1, l: long });
+  assert.equal([s.events[0]!.dropped, s.links[0]!.dropped], [2, 1]);
+  assert.equal(t.stats().attributes, { dropped: 10, truncated: 0, rejected: 0, invalid: 0 });
+  // recorded truncated: an existing key overwritten at the limit is kept, so its cut is counted
+  s.setAttribute('a', long);
+  assert.is(s.getAttribute('a'), 'abcd');
+  assert.equal(t.stats().attributes, { dropped: 10, truncated: 1, rejected: 0, invalid: 0 });
+  // an unusable value at the limit is still what it was: invalid, not dropped
+  s.setAttribute('z', { no: 1 } as never);
+  s.setAttribute('y', (2n ** 70n) as never);
+  assert.equal(t.stats().attributes, { dropped: 10, truncated: 1, rejected: 0, invalid: 2 });
 });
 
 test('AC-007 an array attribute whose elements throw when read (a Proxy, a getter) is invalid and counted, never an exception in the host', () => {

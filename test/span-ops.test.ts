@@ -53,6 +53,7 @@ test('span write side (fast paths and full methods) follows the documented rules
         if (typeof o.key !== 'string' || o.key === '') { c.invalid++; continue; }
         if (allow && !allow(o.key)) { c.rejected++; continue; }
         let v: unknown = o.value;
+        const before = c.truncated;
         if (typeof v === 'string') v = clip(v);
         else if (Array.isArray(v)) {
           const n = Math.min(v.length, pol.maxCount);
@@ -62,7 +63,8 @@ test('span write side (fast paths and full methods) follows the documented rules
           v = v.slice(0, n).map((e) => (typeof e === 'string' ? clip(e) : e));
         } else if (typeof v !== 'number' && typeof v !== 'boolean') { c.invalid++; continue; }
         if (attrs.has(o.key)) { attrs.set(o.key, v); continue; }
-        if (attrs.size >= pol.maxCount) { c.dropped++; continue; }
+        // a new key over the limit is counted once, as dropped: it was never recorded, so never truncated either
+        if (attrs.size >= pol.maxCount) { c.truncated = before; c.dropped++; continue; }
         attrs.set(o.key, v);
       } else if (o.op === 'status') {
         if (o.object) span.setStatus({ code: o.code as number, message: o.message as string | undefined });

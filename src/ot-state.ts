@@ -1,6 +1,7 @@
 // The OpenTelemetry `ot` tracestate member (OTel "TraceState Handling"): `k:v;k:v` sub-keys, of which the
 // probability sampling ones are `th` (rejection threshold) and `rv` (explicit randomness).
 import type { TraceState } from './tracestate.js';
+import { FLAG_RANDOM, type SpanContextLike } from './span-context.js';
 
 /** 2^56: the number of distinct 56-bit randomness values ("MaxAdjustedCount"); a threshold of 2^56 rejects all. */
 export const MAX_THRESHOLD = 1n << 56n;
@@ -26,6 +27,12 @@ export function encodeThreshold(t: bigint): string {
 /** The threshold a `th` value stands for (padded to 14 digits with zeros), or undefined when it is not 1-14 hex digits. */
 export function decodeThreshold(th: string): bigint | undefined {
   return th.length >= 1 && th.length <= 14 && /^[0-9a-f]+$/.test(th) ? BigInt('0x' + th.padEnd(14, '0')) : undefined;
+}
+
+/** The explicit randomness `rv` of an `ot` value, if valid: exactly 14 lowercase hex digits (OTel tracestate handling, `rv`). */
+export function validRv(ot: string | undefined): string | undefined {
+  const rv = otSubKey(ot, 'rv');
+  return rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv) ? rv : undefined;
 }
 
 /** The value of sub-key `key` in an `ot` value `k:v;k:v`. */
@@ -60,6 +67,31 @@ export function withoutOtSubKey(state: TraceState, key: string): TraceState {
  * `rv` and every other member stay. Null when nothing is left.
  */
 export function unsampledTraceState(state: TraceState): TraceState | null {
+  const out = withoutOtSubKey(state, 'th');
+  return out.size === 0 ? null : out;
+}
+
+/**
+ * A sampled parent's tracestate as a parent-based child passes it on: its `th` erased when it is not 1-14
+ * lowercase hex digits or is inconsistent with the sampled flag, R < T (OTel probability sampling, "General
+ * requirements": check `rv >= th`, else erase). R is a valid `rv`, else the trace ID's low 56 bits when the W3C
+ * random flag is set; with neither, R is unknown and no test is possible: kept. Undefined = unchanged.
+ */
+export function consistentParentState(parent: SpanContextLike, state: TraceState): TraceState | null | undefined {
+  const ot = state.get('ot');
+  // a string test first: most tracestates have no ot member, or one without th
+  if (ot === undefined || !(ot.startsWith('th:') || ot.includes(';th:'))) return undefined;
+  const th = otSubKey(ot, 'th')!;
+  if (th.length >= 1 && th.length <= 14 && /^[0-9a-f]+$/.test(th)) {
+    const rv = validRv(ot);
+    let rHi: number, rLo: number;
+    if (rv !== undefined) { rHi = parseInt(rv.slice(0, 6), 16); rLo = parseInt(rv.slice(6), 16); }
+    else if ((parent.traceFlags & FLAG_RANDOM) !== 0) { rHi = parent.t2 & 0xffffff; rLo = parent.t3 >>> 0; }
+    else return undefined;
+    const t = th.padEnd(14, '0'); // T in the trace ID's layout: high 24 bits, low 32 bits
+    const tHi = parseInt(t.slice(0, 6), 16), tLo = parseInt(t.slice(6), 16);
+    if (rHi > tHi || (rHi === tHi && rLo >= tLo)) return undefined;
+  }
   const out = withoutOtSubKey(state, 'th');
   return out.size === 0 ? null : out;
 }

@@ -5,7 +5,8 @@ import { FLAG_RANDOM, FLAG_SAMPLED, type SpanContextLike } from './span-context.
 import type { TraceIdWords } from './ids.js';
 import type { Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
-import { MAX_OT_LENGTH, MAX_THRESHOLD, encodeThreshold, otSubKey, probabilityThreshold, setOtSubKey, withoutOtSubKey } from './ot-state.js';
+import { Span } from './span.js';
+import { MAX_OT_LENGTH, MAX_THRESHOLD, consistentParentState, encodeThreshold, probabilityThreshold, setOtSubKey, validRv, withoutOtSubKey } from './ot-state.js';
 
 export { otSubKey, setOtSubKey } from './ot-state.js';
 
@@ -26,18 +27,21 @@ export interface Sampler {
   readonly delegates?: readonly Sampler[];
   /** Sampled spans whose new `th` did not fit in the `ot` member (256 chars): none written, the parent's erased. */
   readonly thDropped?: number;
+  /** Parent-based children whose sampled parent's `th` was malformed or inconsistent (R < T): erased. */
+  readonly thInconsistent?: number;
 }
 
 /** Counters of a sampler tree, as tracer.stats().sampling reports them. */
-export interface SamplingStats { thDropped: number }
+export interface SamplingStats { thDropped: number; thInconsistent: number }
 
 /** Sum of the counters over `s` and everything it delegates to (a sampler shared by several tenants counts once). */
 export function samplingStats(s: Sampler, seen: Set<Sampler> = new Set()): SamplingStats {
-  const out: SamplingStats = { thDropped: 0 };
+  const out: SamplingStats = { thDropped: 0, thInconsistent: 0 };
   const walk = (x: Sampler): void => {
     if (seen.has(x)) return;
     seen.add(x);
     out.thDropped += x.thDropped ?? 0;
+    out.thInconsistent += x.thInconsistent ?? 0;
     if (x.root !== undefined) walk(x.root);
     for (const d of x.delegates ?? []) walk(d);
   };
@@ -117,6 +121,8 @@ const orNull = (s: TraceState | null): TraceState | null => (s === null || s.siz
 export class ParentBasedSampler implements Sampler {
   readonly description: string;
   readonly followsParent = true;
+  /** Sampled parents whose `th` was malformed or inconsistent with their randomness (R < T): erased (see traceStateFor). */
+  thInconsistent = 0;
   constructor(readonly root: Sampler) {
     this.description = `ParentBased{root=${root.description}}`;
   }
@@ -125,12 +131,19 @@ export class ParentBasedSampler implements Sampler {
     return this.root.shouldSample(null, trace, name, kind, attributes);
   }
   /**
-   * A new trace: the root's state. A child follows its parent, whose th (or its absence) passes on unchanged:
-   * "If a sampled incoming threshold is absent, ensure there is no outgoing threshold" (OTel tracestate
-   * probability sampling, parent-based threshold).
+   * A new trace: the root's state. A child follows its parent, whose th (or its absence) passes on:
+   * "If a sampled incoming threshold is absent, ensure there is no outgoing threshold"; "if apparently
+   * inconsistent, erase it" (OTel tracestate probability sampling, parent-based threshold): a malformed th, or
+   * R < T, is erased and counted. The tracer calls this for a child only when its parent has a tracestate.
    */
   traceStateFor(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined {
-    return parent === null && this.root.traceStateFor ? this.root.traceStateFor(null, attributes) : undefined;
+    if (parent === null) return this.root.traceStateFor ? this.root.traceStateFor(null, attributes) : undefined;
+    const state = parent.traceState;
+    // a local span's th was checked where it came in (or written by a sampler here): not re-parsed per child span
+    if (state === null || parent instanceof Span) return undefined;
+    const out = consistentParentState(parent, state);
+    if (out !== undefined) this.thInconsistent++;
+    return out;
   }
 }
 
@@ -177,9 +190,7 @@ export function probability(p: number): Sampler { return new ProbabilitySampler(
 
 /** The parent's explicit randomness `ot=rv:<14 lowercase hex>`, if valid. */
 function explicitRv(parent: SpanContextLike | null): string | undefined {
-  if (parent === null || parent.traceState === null) return undefined;
-  const rv = otSubKey(parent.traceState.get('ot'), 'rv');
-  return rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv) ? rv : undefined;
+  return parent === null || parent.traceState === null ? undefined : validRv(parent.traceState.get('ot'));
 }
 
 /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK env spec); unknown values warn and fall back to the default. */

@@ -74,7 +74,10 @@ export interface TracerStats extends ProcessorStats {
   invalidNames: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
-  /** thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased). */
+  /**
+   * thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased);
+   * thInconsistent: parent-based children whose sampled parent's `th` was malformed or R < T (erased).
+   */
   sampling: SamplingStats;
 }
 
@@ -101,6 +104,7 @@ export class Tracer {
   processor: SpanProcessor | null;
   private readonly followsParent: boolean;
   private readonly samplerSetsState: boolean;
+  private readonly samplerChecksState: boolean;
   private noExporterDrops = 0;
   private readonly attrPool: unknown[][] = [];
   private readonly inherit: readonly string[] | null;
@@ -117,6 +121,8 @@ export class Tracer {
     this.rootSampler = this.sampler.root ?? this.sampler;
     // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
     this.samplerSetsState = this.sampler.traceStateFor !== undefined && (this.rootSampler === this.sampler || this.rootSampler.traceStateFor !== undefined);
+    // a parent-based sampler checks a parent's th (OTel: an inconsistent one is erased): only for a parent with a tracestate
+    this.samplerChecksState = this.sampler.traceStateFor !== undefined;
     this.attrPolicy = new AttributePolicy(o.attributes, this.logger);
     this.recordErrorMessages = o.recordErrorMessages === true;
     const inherit = (o.inheritAttributes ?? []).filter((k) => typeof k === 'string' && k.length > 0);
@@ -178,7 +184,7 @@ export class Tracer {
     let flags = parent !== null ? parent.traceFlags & (KNOWN_FLAGS & ~FLAG_SAMPLED) : FLAG_RANDOM;
     if (sampled) flags |= FLAG_SAMPLED;
     let traceState = parent !== null ? parent.traceState : null;
-    if (sampled && (sampler === this.sampler ? this.samplerSetsState : sampler.traceStateFor !== undefined)) {
+    if (sampled && (sampler === this.sampler ? this.samplerSetsState || (traceState !== null && this.samplerChecksState) : sampler.traceStateFor !== undefined)) {
       try {
         const ts = sampler.traceStateFor!(parent, sampleAttrs);
         if (ts !== undefined) traceState = ts;

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createTracer, probability, parentBased, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, Span, NonRecordingSpan, injectContext } from '../src/index.js';
+import { createTracer, probability, parentBased, alwaysOn, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, Span, NonRecordingSpan, injectContext, type Sampler } from '../src/index.js';
 import { ReloadableSampler } from '../src/config/sampling.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
@@ -160,6 +160,98 @@ test('stats().sampling.thDropped: a reload that swaps back to a sampler it used 
   assert.is(t.stats().sampling.thDropped, 1, 'one drop, counted once after swapping the same sampler back in');
   assert.ok(reloadable.swap(parentBased(probability(0.5))));
   assert.is(t.stats().sampling.thDropped, 1);
+});
+
+// Parent-based threshold (OTel tracestate probability sampling, "General requirements" / "Parent-based threshold"):
+// a sampled incoming th must satisfy R >= T, R the parent's rv or, with the W3C random flag, the trace ID's low 56 bits.
+const hex = (n: bigint, d: number): string => n.toString(16).padStart(d, '0');
+const thArb = fc.stringMatching(/^[0-9a-f]{1,14}$/);
+const r56 = fc.bigInt({ min: 0n, max: (1n << 56n) - 1n });
+
+test('parent-based: a sampled parent\'s th passes on iff R >= T (R from the trace ID, random flag set); an inconsistent one is erased, counted in stats().sampling.thInconsistent (property)', () => {
+  for (const mkSampler of [() => undefined, () => parentBased(probability(0.25))] as (() => Sampler | undefined)[]) {
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: (1n << 72n) - 1n }), r56, thArb, fc.option(r56, { nil: undefined }), (high, r, th, rv) => {
+      const t = createTracer({ sampler: mkSampler(), processor: new CaptureProcessor() }); // the default, and one whose root writes th
+      const traceId = hex(high, 18) + hex(r, 14);
+      const ot = `th:${th}` + (rv === undefined ? '' : `;rv:${hex(rv, 14)}`) + ';k:v';
+      const s = t.startSpan('x', { parent: remote(`ot=${ot},other=1`, '03', `00-${traceId}-00f067aa0ba902b7-03`) }) as Span;
+      assert.ok(s.sampled, 'the child follows the sampled flag');
+      const R = rv ?? r, T = BigInt('0x' + th.padEnd(14, '0'));
+      const consistent = R >= T;
+      const rest = (rv === undefined ? '' : `rv:${hex(rv, 14)};`) + 'k:v';
+      assert.is(s.traceState?.get('ot'), consistent ? ot : rest, `R=${R.toString(16)} T=${T.toString(16)}`);
+      assert.is(s.traceState?.get('other'), '1', 'other members stay');
+      assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: consistent ? 0 : 1 });
+      const carrier: Record<string, unknown> = {};
+      injectContext(s, carrier);
+      assert.is(carrier.tracestate, consistent ? `ot=${ot},other=1` : `ot=${rest},other=1`, 'what the next service receives');
+    }), { numRuns: RUNS });
+  }
+});
+
+test('parent-based th check: the edges (R = T kept, R = T - 1 erased), rv wins over the trace ID, th as the whole ot member leaves no empty ot', () => {
+  const t = createTracer({ processor: new CaptureProcessor() }); // the default: parentBased(alwaysOn)
+  const tid = (r: string) => `00-4bf92f3577b34da6a3${r}-00f067aa0ba902b7-03`;
+  const child = (state: string, tp: string) => t.startSpan('x', { parent: remote(state, '03', tp) }) as Span;
+  assert.is(child('ot=th:8', tid('80000000000000')).traceState?.toString(), 'ot=th:8', 'R = T: sampled at T, kept');
+  assert.is(child('ot=th:8', tid('7fffffffffffff')).traceState, null, 'R = T - 1: erased; nothing left, no tracestate');
+  assert.is(child('ot=th:8;rv:80000000000000', tid('00000000000000')).traceState?.toString(), 'ot=th:8;rv:80000000000000', 'rv is R, not the trace ID');
+  assert.is(child('ot=th:8;rv:7fffffffffffff,o=1', tid('ffffffffffffff')).traceState?.toString(), 'ot=rv:7fffffffffffff,o=1');
+  assert.is(child('ot=th:0', tid('00000000000000')).traceState?.toString(), 'ot=th:0', 'th 0 (always) holds for any R');
+  assert.is(t.stats().sampling.thInconsistent, 2);
+  // the next generation (a local child of the checked span) passes the checked state on: nothing more counted
+  const ok = child('ot=th:8,o=1', tid('90000000000000'));
+  assert.is((t.startSpan('y', { parent: ok }) as Span).traceState?.toString(), 'ot=th:8,o=1');
+  assert.is(t.stats().sampling.thInconsistent, 2);
+});
+
+test('parent-based th check: a th that is not 1-14 lowercase hex digits is no threshold: erased and counted, even when R is unknown', () => {
+  const t = createTracer({ processor: new CaptureProcessor() });
+  for (const th of ['', '123456789abcdef', '8A', 'xyz', '-1', 'g']) {
+    for (const flags of ['03', '01']) {
+      const s = t.startSpan('x', { parent: remote(`ot=th:${th};rv:ffffffffffffff,o=1`, flags) }) as Span;
+      assert.is(s.traceState?.toString(), 'ot=rv:ffffffffffffff,o=1', JSON.stringify(th));
+    }
+  }
+  assert.is(t.stats().sampling.thInconsistent, 12);
+});
+
+test('parent-based th check: without rv and without the random flag R is unknown, so no test is possible: th kept, nothing counted', () => {
+  const t = createTracer({ processor: new CaptureProcessor() });
+  const s = t.startSpan('x', { parent: remote('ot=th:ffffffffffffff,o=1', '01', R_ZERO) }) as Span;
+  assert.ok(s.sampled);
+  assert.is(s.traceState?.toString(), 'ot=th:ffffffffffffff,o=1');
+  assert.is(t.stats().sampling.thInconsistent, 0);
+});
+
+test('parent-based th check costs nothing without an ot th: the hook runs only for a parent with a tracestate, and its state object passes on as is', () => {
+  const ps = parentBased(alwaysOn);
+  let calls = 0;
+  const hook = ps.traceStateFor!.bind(ps);
+  (ps as { traceStateFor: Sampler['traceStateFor'] }).traceStateFor = (p, a) => { calls++; return hook(p, a); };
+  const t = createTracer({ sampler: ps, processor: new CaptureProcessor() });
+  const root = t.startSpan('root') as Span;
+  t.startSpan('local child', { parent: root });
+  const bare = parseTraceparent(REMOTE)!;
+  t.startSpan('remote child', { parent: bare });
+  assert.is(calls, 0, 'no tracestate: the hook is not called');
+  for (const state of ['vendor=1', 'ot=rv:00000000000000,v=1', 'ot=k:th;x:th']) {
+    const p = remote(state, '03', R_ZERO);
+    assert.is((t.startSpan('x', { parent: p }) as Span).traceState, p.traceState, state);
+  }
+  assert.is(calls, 3);
+  assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: 0 });
+});
+
+test('parent-based th check under a reloadable config sampler: counted, and the count survives a swap', () => {
+  const reloadable = new ReloadableSampler(parentBased(probability(0.1)));
+  const t = createTracer({ sampler: reloadable, processor: new CaptureProcessor() });
+  t.startSpan('x', { parent: remote('ot=th:8', '03', R_ZERO) });
+  assert.is(t.stats().sampling.thInconsistent, 1);
+  assert.ok(reloadable.swap(parentBased(probability(0.5))));
+  assert.is(t.stats().sampling.thInconsistent, 1, 'kept across the swap');
+  t.startSpan('y', { parent: remote('ot=th:8', '03', R_ZERO) });
+  assert.is(t.stats().sampling.thInconsistent, 2);
 });
 
 test.run();

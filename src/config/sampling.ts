@@ -27,6 +27,7 @@ export class ReloadableSampler implements Sampler {
   private current: Sampler;
   /** Counts of the samplers reloads replaced (stats() stay monotonic across a swap). */
   thDropped = 0;
+  thInconsistent = 0;
   constructor(initial: Sampler) {
     this.current = initial;
     this.followsParent = initial.followsParent;
@@ -39,7 +40,11 @@ export class ReloadableSampler implements Sampler {
   swap(next: Sampler): boolean {
     if (this.followsParent && !next.followsParent) return false;
     // stats() = thDropped + the current tree's: unchanged by the swap, also when `next` served before (build.ts's envSampler)
-    if (next !== this.current) this.thDropped += samplingStats(this.current).thDropped - samplingStats(next).thDropped;
+    if (next !== this.current) {
+      const was = samplingStats(this.current), now = samplingStats(next);
+      this.thDropped += was.thDropped - now.thDropped;
+      this.thInconsistent += was.thInconsistent - now.thInconsistent;
+    }
     this.current = next;
     return true;
   }

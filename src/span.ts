@@ -90,9 +90,10 @@ export class Span implements SpanContextLike {
       this.p0 = parent.s0; this.p1 = parent.s1;
     }
     this.bits = bits;
-    const sec = secOf(start);
+    // secOf/nsOf written out: nsOf (40 bytes of bytecode) was never inlined here, a call that took 4% of a span profile
+    const sec = Math.floor(start / 1000) | 0;
     this.startSec = sec;
-    this.startNs = nsOf(start, sec);
+    this.startNs = Math.floor((start - sec * 1000) * 1e6) | 0;
     this.dur = 0;
     this.attrs = null;
     this.rare = null;
@@ -297,12 +298,11 @@ export class Span implements SpanContextLike {
   end(endTime?: number | Date): void {
     if ((this.bits & ENDED) !== 0 || endTime !== undefined) { this.endFull(endTime); return; }
     this.bits |= ENDED;
+    // ns since start straight from the double: no secOf/nsOf (two floors and a call) on the common path
     const t = sinceOrigin();
-    const sec = secOf(t);
-    const ns = nsOf(t, sec);
-    const d = (sec - this.startSec) * 1e9 + (ns - this.startNs);
+    const d = Math.floor((t - this.startSec * 1000) * 1e6) - this.startNs;
     if (d > 0 && d < LONG) this.dur = d;
-    else this.setEnd(sec, ns, d);
+    else this.endAt(t);
     this.tracer.onEnd(this);
   }
 
@@ -314,6 +314,13 @@ export class Span implements SpanContextLike {
     const ns = EXACT.ns;
     this.setEnd(sec, ns, (sec - this.startSec) * 1e9 + (ns - this.startNs));
     this.tracer.onEnd(this);
+  }
+
+  /** end() off its common path: a duration of 0 or less, or of 2.1 s and more. */
+  private endAt(t: number): void {
+    const sec = secOf(t);
+    const ns = nsOf(t, sec);
+    this.setEnd(sec, ns, (sec - this.startSec) * 1e9 + (ns - this.startNs));
   }
 
   /** d = ns from start to (sec, ns): clamped at 0 (end before start), or kept in rare from 2.1 s on. */

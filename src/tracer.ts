@@ -8,6 +8,7 @@ import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOpt
 import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, samplingStats, type Sampler, type SamplingStats } from './sampler.js';
 import { buildResource } from './resource.js';
+import { unsampledTraceState } from './ot-state.js';
 import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import type { SpanExporter } from './exporter.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
@@ -189,6 +190,9 @@ export class Tracer {
         const ts = sampler.traceStateFor!(parent, sampleAttrs);
         if (ts !== undefined) traceState = ts;
       } catch (err) { this.samplerFailed(err); }
+    } else if (sampled && asRoot && traceState !== null) {
+      // our root sampler decided, not the caller, and it records no threshold: the caller's `th` would misstate it
+      traceState = unsampledTraceState(traceState);
     }
     if (!sampled) {
       this.counters.unsampled++;

@@ -145,6 +145,23 @@ test('sampleAsRoot: keeps the remote trace and parent but the root sampler decid
   assert.is(s2.traceState?.get('ot'), 'th:0');
 });
 
+test('sampleAsRoot with a root sampler that records no threshold (alwaysOn, a custom one): the caller\'s th is erased, rv and other members kept', () => {
+  const remote = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03', tracestate: 'ot=th:8;rv:ffffffffffffff,congo=t61' })!;
+  assert.is(remote.traceState?.get('ot'), 'th:8;rv:ffffffffffffff');
+  const custom = { description: 'custom', followsParent: false, shouldSample: () => true };
+  for (const [name, sampler] of [['parentBased(alwaysOn)', parentBased(alwaysOn)], ['alwaysOn', alwaysOn], ['parentBased(custom)', parentBased(custom)]] as const) {
+    const t = createTracer({ sampler, processor: new CaptureProcessor() });
+    const s = t.startSpan('in', { parent: remote, sampleAsRoot: true });
+    assert.ok(s.isRecording(), name);
+    assert.is(s.traceState?.get('ot'), 'rv:ffffffffffffff', name); // th:8 said 1 in 2; this decision was the root sampler's
+    assert.is(s.traceState?.get('congo'), 't61', name);
+    // following the caller keeps its th (parent-based): only the root sampler's own decision drops it
+    if (name !== 'alwaysOn') assert.is(t.startSpan('child', { parent: remote }).traceState?.get('ot'), 'th:8;rv:ffffffffffffff', name);
+  }
+  const thOnly = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03', tracestate: 'ot=th:8' })!;
+  assert.is(createTracer({ processor: new CaptureProcessor() }).startSpan('in', { parent: thOnly, sampleAsRoot: true }).traceState, null, 'nothing left: no tracestate');
+});
+
 test('an unsampled local parent: children reuse it unless sampleAsRoot asks the root sampler; an all-zero one is no parent', () => {
   const cap = new CaptureProcessor();
   const t = createTracer({ sampler: parentBased(probability(1)), processor: cap });

@@ -189,6 +189,8 @@ export class Tracer {
       try {
         const ts = sampler.traceStateFor!(parent, sampleAttrs);
         if (ts !== undefined) traceState = ts;
+        // a root sampler whose hook records nothing (a tenant's alwaysOn, a config reload's root): as without a hook
+        else if (asRoot && traceState !== null) traceState = unsampledTraceState(traceState);
       } catch (err) { this.samplerFailed(err); }
     } else if (sampled && asRoot && traceState !== null) {
       // our root sampler decided, not the caller, and it records no threshold: the caller's `th` would misstate it

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, probability, parentBased, alwaysOn, alwaysOff, samplerFromEnv, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, FLAG_SAMPLED, Span, NonRecordingSpan } from '../src/index.js';
+import { createTracer, probability, parentBased, alwaysOn, alwaysOff, samplerFromEnv, ProbabilitySampler, TenantSampler, parseTraceparent, parseTracestate, FLAG_SAMPLED, Span, NonRecordingSpan, type Sampler } from '../src/index.js';
 import { CaptureProcessor } from './helpers/capture.js';
-import { samplerFromSettings } from '../src/config/sampling.js';
+import { ReloadableSampler, samplerFromSettings } from '../src/config/sampling.js';
 import { extractContext, injectContext } from '../src/index.js';
 
 test('threshold encoding follows the OTel th rule (trailing zeros removed)', () => {
@@ -160,6 +160,26 @@ test('sampleAsRoot with a root sampler that records no threshold (alwaysOn, a cu
   }
   const thOnly = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03', tracestate: 'ot=th:8' })!;
   assert.is(createTracer({ processor: new CaptureProcessor() }).startSpan('in', { parent: thOnly, sampleAsRoot: true }).traceState, null, 'nothing left: no tracestate');
+});
+
+test('sampleAsRoot whose root sampler has a hook that records nothing (a tenant on alwaysOn, the config sampler\'s reloadable root): the caller\'s th is erased as without a hook', () => {
+  const remote = extractContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03', tracestate: 'ot=th:8;rv:ffffffffffffff,congo=t61' })!;
+  const tenants = () => new TenantSampler(alwaysOn, { gold: probability(0.5) });
+  const cases: [string, Sampler][] = [
+    ['config default (reloadable parentBased(alwaysOn))', new ReloadableSampler(samplerFromSettings({ probability: 1, parentBased: true, tenants: {} }, 'tenant.id'))],
+    ['config parentBased: false (reloadable alwaysOn)', new ReloadableSampler(samplerFromSettings({ probability: 1, parentBased: false, tenants: {} }, 'tenant.id'))],
+    ['parentBased(TenantSampler)', parentBased(tenants())],
+    ['TenantSampler', tenants()],
+  ];
+  for (const [name, sampler] of cases) {
+    const t = createTracer({ sampler, processor: new CaptureProcessor() });
+    const s = t.startSpan('in', { parent: remote, sampleAsRoot: true });
+    assert.ok(s.isRecording(), name);
+    assert.is(s.traceState?.toString(), 'ot=rv:ffffffffffffff,congo=t61', name); // th:8 said 1 in 2; alwaysOn decided
+    // a tenant whose root sampler records a threshold still writes its own
+    const g = t.startSpan('in', { parent: remote, sampleAsRoot: true, attributes: { 'tenant.id': 'gold' } });
+    if (name.includes('Tenant')) assert.is(g.traceState?.get('ot'), 'th:8;rv:ffffffffffffff', name);
+  }
 });
 
 test('an unsampled local parent: children reuse it unless sampleAsRoot asks the root sampler; an all-zero one is no parent', () => {

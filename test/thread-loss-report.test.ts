@@ -102,4 +102,29 @@ test('AC-007 off-thread: a record that cannot be decoded (dropped.decodeError) i
   assert.is(st().exported, 2);
 });
 
+test('AC-007 off-thread: a loss an exporter thread published just before it died, without asking the owner to say it, is said when it exits', async () => {
+  // The first exporter thread publishes dropped.abandoned 1 and exits before its 'loss' message (as an OOM between the
+  // two would): its successor takes the total over as already published, so it has nothing new to ask about.
+  const dies = 'data:text/javascript,' + encodeURIComponent(`import { workerData } from 'node:worker_threads';
+    export default () => {
+      const i32 = new Int32Array(workerData.sab), i64 = new BigInt64Array(workerData.sab, ${L.CTRL_BYTES}, ${L.COUNTER_BYTES >> 3});
+      if (Atomics.load(i32, ${L.GEN}) === 0) setTimeout(() => {
+        Atomics.add(i32, ${L.SEQ}, 1); Atomics.add(i64, ${L.C_ABANDONED}, 1n); Atomics.add(i32, ${L.SEQ}, 1);
+        process.exit(1);
+      }, 20);
+      return { name: 't', export() { return { ok: true }; } };
+    };`);
+  const { p, tracer, logs, st } = setup({ exporter: { type: 'module', module: dies }, restartDelayMs: 10 });
+  try {
+    await until(() => st().thread.restarts === 1 && p.exportThread !== null, 5000);
+    await tracer.forceFlush(); // the successor runs
+    assert.is(st().dropped.abandoned, 1);
+    // old code: said only by shutdown, so never in a process that ends without it
+    assert.ok(logs.some((l) => l.includes('(dropped.abandoned)')), logs.join('\n'));
+  } finally {
+    await tracer.shutdown({ deadlineMs: 300 });
+  }
+  assert.is(logs.filter((l) => l.includes('abandoned')).length, 1, 'said once: not again by the successor or at shutdown\n' + logs.join('\n'));
+});
+
 test.run();

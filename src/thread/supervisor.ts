@@ -137,6 +137,7 @@ export class ThreadProcessor extends RingProcessor {
     if (w !== null && this.worker !== w) return;
     this.worker = null;
     this.lastError = why;
+    this.sayLosses(); // it may have published losses and died before asking (an OOM in between)
     if (this.closing !== null) return; // shutdown waits for the exit itself
     if (Date.now() - this.startedAt > HEALTHY_MS) this.failures = 0;
     const delay = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2 ** Math.min(this.failures, 10));

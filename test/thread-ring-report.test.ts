@@ -118,4 +118,41 @@ test('AC-007 off-thread: an exporter thread stuck past the shutdown deadline is 
   assert.match(line!, /export ring: dropped 20 spans \(shutdown 20\)$/);
 });
 
+test('AC-007 off-thread: an exporter thread that dies during the shutdown drain has the spans it held and those left in the ring said as shutdown drops', async () => {
+  const hangs = 'data:text/javascript,' + encodeURIComponent('export default () => ({ name: "t", export() { return new Promise(() => {}); } })');
+  const logs: string[] = [];
+  // pollMs: the exporter thread sleeps until shutdown wakes it, so it takes the last 5 spans in its shutdown drain
+  const p = threadProcessor({ exporter: { type: 'module', module: hangs }, pollMs: 60_000, batch: { scheduledDelayMillis: 10, exportTimeoutMillis: 60_000, reportIntervalMs: 60_000 }, flushTimeoutMs: 5000, logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'died', processor: p });
+  const st = (): ThreadStats => tracer.stats() as unknown as ThreadStats;
+  for (let i = 0; i < 20; i++) tracer.startSpan('op', { root: true }).end();
+  await p.forceFlush(200); // wakes it: it takes the 20, their export never settles
+  await until(() => st().thread.inRing === 0 && st().queued === 20, 5000);
+  p.crashExporterForTest(1, 'exit'); // it dies (as on an OOM) in the drain, holding 21
+  for (let i = 0; i < 5; i++) tracer.startSpan('op', { root: true }).end();
+  await tracer.shutdown({ deadlineMs: 2000 });
+  assert.is(st().dropped.shutdown, 25);
+  assert.is(p.lastError, 'exit code 1');
+  // old code: it exited before the deadline, so shutdown took it for a clean stop and said nothing
+  const said = logs.reduce((a, l) => a + Number(/shutdown (\d+)/.exec(l)?.[1] ?? 0), 0);
+  assert.is(said, 25, logs.join('\n'));
+});
+
+test('AC-007 off-thread: when no exporter thread can be started to drain the ring at shutdown, what the dead one held is said as shutdown drops', async () => {
+  const hangs = 'data:text/javascript,' + encodeURIComponent('export default () => ({ name: "t", export() { return new Promise(() => {}); } })');
+  const logs: string[] = [];
+  const p = threadProcessor({ exporter: { type: 'module', module: hangs }, restartDelayMs: 60_000, batch: { scheduledDelayMillis: 10, exportTimeoutMillis: 60_000, reportIntervalMs: 60_000 }, flushTimeoutMs: 5000, logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'nospawn', processor: p });
+  const st = (): ThreadStats => tracer.stats() as unknown as ThreadStats;
+  for (let i = 0; i < 20; i++) tracer.startSpan('op', { root: true }).end();
+  await until(() => st().thread.inRing === 0 && st().queued === 20, 5000);
+  (p as unknown as { entry: { execArgv: string[] } }).entry.execArgv = ['--no-such-node-flag']; // new Worker() throws from now on
+  await p.exportThread!.terminate(); // dies holding 20; the restart is 60 s away, so shutdown starts one itself
+  await tracer.shutdown({ deadlineMs: 300 });
+  assert.match(String(p.lastError), /^spawn failed/);
+  assert.is(st().dropped.shutdown, 20);
+  const said = logs.reduce((a, l) => a + Number(/shutdown (\d+)/.exec(l)?.[1] ?? 0), 0);
+  assert.is(said, 20, logs.join('\n')); // old code: not a word about them
+});
+
 test.run();

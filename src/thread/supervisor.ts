@@ -172,7 +172,14 @@ export class ThreadProcessor extends RingProcessor {
     if (this.respawn !== null) { clearTimeout(this.respawn); this.respawn = null; }
     if (this.worker === null) this.spawn(); // between restarts: start one to drain the ring
     const w = this.worker;
-    if (w === null) { Atomics.store(i32, L.STOPPED, 2); this.sayLosses(); this.losses.flush(); return; }
+    if (w === null) {
+      const held = readStats(this.layout).queued;
+      Atomics.store(i32, L.STOPPED, 2);
+      this.sayUnfinished(held, `could not be started to drain the ring (${this.lastError})`);
+      this.sayLosses();
+      this.losses.flush();
+      return;
+    }
     w.ref(); // the host awaits this promise: keep the loop alive until the thread is done
     let timer: NodeJS.Timeout | undefined;
     const exited = new Promise<boolean>((r) => { if (this.worker !== w) r(true); else w.once('exit', () => r(true)); });
@@ -180,11 +187,14 @@ export class ThreadProcessor extends RingProcessor {
     const late = new Promise<boolean>((r) => { timer = setTimeout(r, timerMs(ms + 100), false); });
     const clean = await Promise.race([exited, late]);
     clearTimeout(timer);
-    // terminated: nobody else will say what it still held (queued: shutdown drops from now) or its unsaid ring drops
-    const held = clean ? 0 : readStats(this.layout).queued;
+    // terminated, or died before its stop finished: nobody else will say what it still held (queued: shutdown drops
+    // from now) or its unsaid ring drops (0 after a finished stop)
+    const held = readStats(this.layout).queued;
     if (!clean) { await w.terminate().catch(() => {}); }
-    if (Atomics.load(i32, L.STOPPED) === 0) Atomics.store(i32, L.STOPPED, 2); // queued spans count as shutdown drops
-    if (!clean) this.sayTerminated(held);
+    const finished = Atomics.load(i32, L.STOPPED) !== 0;
+    if (!finished) Atomics.store(i32, L.STOPPED, 2); // queued spans count as shutdown drops
+    if (!clean) this.sayUnfinished(held, 'did not stop within the shutdown deadline and was terminated');
+    else if (!finished) this.sayUnfinished(held, `stopped during the shutdown drain (${this.lastError})`);
     this.sayLosses(); // what its last publish added, and the pending summary: nobody will say it later
     this.losses.flush();
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
@@ -197,15 +207,15 @@ export class ThreadProcessor extends RingProcessor {
     this.losses.update({ abandoned: c.abandoned, decodeError: c.decodeError, exporterLost: c.lost });
   }
 
-  /** The exporter thread missed the shutdown deadline and was terminated: its unreported drops, in one line. */
-  private sayTerminated(held: number): void {
+  /** The exporter thread did not finish its shutdown (terminated, died, never started): its unreported drops, in one line. */
+  private sayUnfinished(held: number, what: string): void {
     const l = this.layout;
     const unsaid = (i: number, k: number): number => Math.max(0, Number(Atomics.load(l.i64, i)) - Number(Atomics.load(l.i64, L.C_SAID + k)));
     const queueFull = unsaid(L.C_RING_FULL, 0), tooLarge = unsaid(L.C_TOO_LARGE, 1), tableFull = unsaid(L.C_DICT_FULL, 2);
     const shutdown = held + unsaid(L.C_AFTER_SHUTDOWN, 3);
     const n = queueFull + tooLarge + tableFull + shutdown;
     const parts = dropParts(queueFull, 0, shutdown, tooLarge, tableFull).join(', ');
-    this.logger(`export thread did not stop within the shutdown deadline and was terminated` + (n > 0 ? `; export ring: dropped ${n} spans (${parts})` : ''));
+    this.logger(`export thread ${what}` + (n > 0 ? `; export ring: dropped ${n} spans (${parts})` : ''));
   }
 
   /** Test hook: the exporter thread dies after taking `records` more records (mode 'throw' or 'exit'). */

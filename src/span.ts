@@ -5,8 +5,9 @@ import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
-import { unsampledTraceState } from './ot-state.js';
 import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
+import { errorType, errorMessage } from './error-attrs.js';
+import type { NonRecordingSpan } from './non-recording-span.js';
 import type { Tracer } from './tracer.js';
 
 /** OTLP span kinds (trace.proto), used as-is in the encoder. */
@@ -33,27 +34,14 @@ const COUNT_BITS = NATTR_MASK << NATTR_SHIFT;
 const LONG = 0x7fffffff;
 
 export { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
+export { NonRecordingSpan } from './non-recording-span.js';
+export { errorType } from './error-attrs.js';
+export type { SpanOptions } from './span-options.js';
 
 /** The OTLP kind (1..5) in span bits; a `kind` option outside them (0, 6, 7, a string) reads as INTERNAL, the OTel API's default. */
 export function kindOf(bits: number): number {
   const k = (bits >> KIND_SHIFT) & 7;
   return k >= 1 && k <= 5 ? k : 1;
-}
-
-export interface SpanOptions {
-  kind?: SpanKindValue | number;
-  /** Parent span or span context; defaults to the active span. `null` or `root: true` starts a new trace. */
-  parent?: SpanContextLike | null;
-  root?: boolean;
-  /**
-   * Keep the parent's trace ID and parent link, but let the tracer's root sampler decide instead of the
-   * parent's sampled flag (an ingress that must not let untrusted callers force sampling).
-   */
-  sampleAsRoot?: boolean;
-  attributes?: Attributes;
-  /** ms since epoch (number or Date). */
-  startTime?: number | Date;
-  links?: ReadonlyArray<SpanContextLike | { context: SpanContextLike; attributes?: Attributes }>;
 }
 
 /**
@@ -354,63 +342,6 @@ export class Span implements SpanContextLike {
 export function spanNameOf(name: unknown): string {
   if (typeof name === 'string') return name;
   try { return String(name); } catch { return 'unknown'; }
-}
-
-/** error.type per the semantic conventions: a low-cardinality identifier, never the message. */
-export function errorType(err: unknown): string {
-  if (err !== null && typeof err === 'object') {
-    // a getter or Proxy trap that throws (or a non-string ctor name) must not turn recordError into a throw in the host
-    try {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
-      const name = (err as { name?: unknown }).name;
-      if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
-      const ctor = (err as object).constructor?.name;
-      if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 64) return ctor;
-    } catch { /* _OTHER */ }
-  }
-  return '_OTHER';
-}
-
-/** An Error's message, or undefined (not an Error, not a string, or a getter / Proxy trap that throws). */
-function errorMessage(err: unknown): string | undefined {
-  try {
-    if (!(err instanceof Error)) return undefined;
-    const m = err.message;
-    return typeof m === 'string' ? m : undefined;
-  } catch { return undefined; }
-}
-
-/**
- * A span that records nothing but carries a context, so unsampled requests still propagate and still
- * return a trace ID (AC-001). Children of an unsampled span reuse it: no allocation at all.
- */
-export class NonRecordingSpan implements SpanContextLike {
-  t0: number; t1: number; t2: number; t3: number;
-  s0: number; s1: number;
-  traceFlags: number;
-  traceState: TraceState | null;
-  constructor(t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, traceFlags: number, traceState: TraceState | null) {
-    this.t0 = t0; this.t1 = t1; this.t2 = t2; this.t3 = t3; this.s0 = s0; this.s1 = s1;
-    // unsampled: the parent's `th` does not describe this span (OTel CompositeSampler: th removed unless sampled)
-    this.traceFlags = traceFlags; this.traceState = traceState === null ? null : unsampledTraceState(traceState);
-  }
-  get traceId(): string { return hex32(this.t0, this.t1, this.t2, this.t3); }
-  get spanId(): string { return hex16(this.s0, this.s1); }
-  get isRemote(): boolean { return false; }
-  get name(): string { return ''; }
-  get ended(): boolean { return false; }
-  spanContext(): this { return this; }
-  isRecording(): boolean { return false; }
-  setAttribute(_k: string, _v: unknown): this { return this; }
-  setAttributes(_a: unknown): this { return this; }
-  setStatus(_c: unknown, _m?: string): this { return this; }
-  recordError(_e: unknown): this { return this; }
-  updateName(_n: string): this { return this; }
-  addLink(_c: unknown, _a?: unknown): this { return this; }
-  addEvent(_n: string, _a?: unknown, _t?: unknown): this { return this; }
-  getAttribute(_k: string): undefined { return undefined; }
-  end(_t?: unknown): void {}
 }
 
 export type AnySpan = Span | NonRecordingSpan;

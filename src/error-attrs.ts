@@ -1,0 +1,26 @@
+// The values Span.recordError records: error.type (low cardinality) and exception.message (opt-in, may hold PII).
+
+/** error.type per the semantic conventions: a low-cardinality identifier, never the message. */
+export function errorType(err: unknown): string {
+  if (err !== null && typeof err === 'object') {
+    // a getter or Proxy trap that throws (or a non-string ctor name) must not turn recordError into a throw in the host
+    try {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
+      const name = (err as { name?: unknown }).name;
+      if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
+      const ctor = (err as object).constructor?.name;
+      if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 64) return ctor;
+    } catch { /* _OTHER */ }
+  }
+  return '_OTHER';
+}
+
+/** An Error's message, or undefined (not an Error, not a string, or a getter / Proxy trap that throws). */
+export function errorMessage(err: unknown): string | undefined {
+  try {
+    if (!(err instanceof Error)) return undefined;
+    const m = err.message;
+    return typeof m === 'string' ? m : undefined;
+  } catch { return undefined; }
+}

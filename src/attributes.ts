@@ -146,3 +146,24 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
   if (kept) stats.truncated += cut;
   return out;
 }
+
+/** Attributes for links and events: same policy as span attributes; drops and cuts counted in `stats`. */
+export function flattenAttributes(attributes: Attributes, policy: AttributePolicy, stats: AttributeStats): unknown[] | null {
+  const out: unknown[] = [];
+  const allow = policy.allow;
+  try {
+    for (const k in attributes) {
+      let v0: Attributes[string];
+      try { v0 = attributes[k]; } catch { stats.invalid++; continue; } // a throwing getter: invalid, counted (as Span.setAttributes)
+      if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
+      if (k.length === 0) { stats.invalid++; continue; }
+      if (allow !== null && !allow(k)) { stats.rejected++; continue; }
+      const kept = out.length < 2 * policy.maxCount; // a dropped value counts once, as dropped, not also as truncated
+      const v = sanitizeValue(v0, policy, stats, kept);
+      if (v === undefined) continue;
+      if (!kept) { stats.dropped++; continue; }
+      out.push(k, v);
+    }
+  } catch { stats.invalid++; } // a Proxy whose keys cannot be listed
+  return out.length ? out : null;
+}

@@ -5,7 +5,7 @@ import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
-import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
+import { sanitizeValue, truncate, flattenAttributes, type Attributes, type AttributeValue } from './attributes.js';
 import { errorType, errorMessage } from './error-attrs.js';
 import type { NonRecordingSpan } from './non-recording-span.js';
 import type { Tracer } from './tracer.js';
@@ -263,8 +263,8 @@ export class Span implements SpanContextLike {
     if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= this.tracer.attrPolicy.maxLinks) {
       r.droppedLinks++; this.tracer.counters.linksDropped++; return this;
     }
-    const st = this.tracer.attrStats, before = st.dropped; // flatten counts drops over maxCount there
-    const flat = attributes ? this.tracer.flatten(attributes) : null;
+    const st = this.tracer.attrStats, before = st.dropped; // flattenAttributes counts drops over maxCount there
+    const flat = attributes ? flattenAttributes(attributes, this.tracer.attrPolicy, st) : null;
     links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before));
     return this;
   }
@@ -275,7 +275,7 @@ export class Span implements SpanContextLike {
     const events = (r.events ??= []);
     if (events.length >= this.tracer.attrPolicy.maxEvents) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
     const st = this.tracer.attrStats, before = st.dropped;
-    const flat = attributes ? this.tracer.flatten(attributes) : null;
+    const flat = attributes ? flattenAttributes(attributes, this.tracer.attrPolicy, st) : null;
     let t = toMillis(time);
     if (t !== t) { t = now(); if (time !== undefined) this.tracer.counters.invalidTimes++; }
     events.push(new SpanEvent(spanNameOf(name), t, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before)); // String() throws for a null-prototype object

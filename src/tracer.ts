@@ -315,27 +315,6 @@ export class Tracer {
     }
   }
 
-  /** Attributes for links and events: same policy as span attributes. */
-  flatten(attributes: Attributes): unknown[] | null {
-    const out: unknown[] = [];
-    const allow = this.attrPolicy.allow;
-    try {
-      for (const k in attributes) {
-        let v0: Attributes[string];
-        try { v0 = attributes[k]; } catch { this.attrStats.invalid++; continue; } // a throwing getter: invalid, counted (as Span.setAttributes)
-        if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
-        if (k.length === 0) { this.attrStats.invalid++; continue; }
-        if (allow !== null && !allow(k)) { this.attrStats.rejected++; continue; }
-        const kept = out.length < 2 * this.attrPolicy.maxCount; // a dropped value counts once, as dropped, not also as truncated
-        const v = sanitizeValue(v0, this.attrPolicy, this.attrStats, kept);
-        if (v === undefined) continue;
-        if (!kept) { this.attrStats.dropped++; continue; }
-        out.push(k, v);
-      }
-    } catch { this.attrStats.invalid++; } // a Proxy whose keys cannot be listed
-    return out.length ? out : null;
-  }
-
   /** Called by Span.end(): hand the span to the processor, never letting a failure reach the caller. */
   onEnd(span: Span): void {
     this.counters.ended++;

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, compileAllowlist, parseTraceparent, SpanStatusCode, type Span } from '../src/index.js';
 import type { SpanProcessor } from '../src/processor.js';
+import { AttributePolicy, AttributeStats, flattenAttributes } from '../src/attributes.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { RingProcessor } from '../src/thread/processor.js';
 import { RingReader } from '../src/thread/ring.js';
@@ -196,6 +197,17 @@ test('maxCount is capped at 16383 (the width of the count in Span.bits): a span 
   s.end();
   assert.ok(s.ended && s.nAttr === 16383, 'the count survives end');
   assert.is(cap.spans.length, 1);
+});
+
+test('flattenAttributes (link and event attributes): the span policy applies, every skip is counted once in the given stats', () => {
+  const policy = new AttributePolicy({ maxCount: 2, maxValueLength: 3, allow: (k) => k !== 'deny' });
+  const stats = new AttributeStats();
+  const attrs: Record<string, unknown> = { a: 'abcdef', none: null, '': 1, deny: 1, b: 2, over: 'xyzxyz' };
+  Object.defineProperty(attrs, 'boom', { enumerable: true, get() { throw new Error('getter'); } });
+  assert.equal(flattenAttributes(attrs as never, policy, stats), ['a', 'abc', 'b', 2]);
+  // 'abcdef' cut (truncated 1); '' and the throwing getter invalid; 'deny' rejected; 'over' dropped, its cut not counted
+  assert.equal({ ...stats }, { dropped: 1, truncated: 1, rejected: 1, invalid: 2 });
+  assert.is(flattenAttributes({ none: undefined }, policy, stats), null, 'nothing kept: null, not []');
 });
 
 test.run();

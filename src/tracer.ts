@@ -4,83 +4,21 @@ import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin, explicitTime, EXACT } from './clock.js';
 import { storage } from './context.js';
-import { AttributePolicy, AttributeStats, sanitizeValue, type AttributeLimitsOptions, type Attributes, type AttributeValue } from './attributes.js';
+import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
-import { parentBased, alwaysOn, samplingStats, type Sampler, type SamplingStats } from './sampler.js';
+import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { unsampledTraceState } from './ot-state.js';
-import { emptyDrops, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
-import type { SpanExporter } from './exporter.js';
+import type { ShutdownOptions, SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
 import type { SpanContext } from './span-context.js';
+import type { TracerOptions } from './tracer-options.js';
+import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 
-export interface TracerOptions {
-  /** service.name (overrides OTEL_SERVICE_NAME). */
-  service?: string;
-  serviceVersion?: string;
-  /** Extra resource attributes (override OTEL_RESOURCE_ATTRIBUTES). */
-  resource?: Attributes;
-  /** Instrumentation scope written into OTLP (default tracewire). */
-  scope?: { name: string; version?: string };
-  /** One exporter or several (fan-out); wrapped in the batcher. */
-  exporter?: SpanExporter | SpanExporter[];
-  /** Or a processor of your own (replaces exporter + batch). */
-  processor?: SpanProcessor;
-  batch?: BatchOptions;
-  /** Default: parent-based, always on for new traces. */
-  sampler?: Sampler;
-  attributes?: AttributeLimitsOptions;
-  /** Record error messages (exception.message, status description). Off by default: messages can hold PII. */
-  recordErrorMessages?: boolean;
-  /**
-   * Attributes a span copies at start from a local parent span that has them and it does not, e.g. `tenant.id`,
-   * so every span of a tenant's request routes and samples as that tenant (a sampler that does not follow the
-   * parent sees them when it decides; a parent-based one decides a child by its parent's flag). Config-built
-   * tracers inherit their `tenantAttribute`. Default none (no per-span cost).
-   */
-  inheritAttributes?: readonly string[];
-  env?: NodeJS.ProcessEnv;
-  /** Where tracewire reports problems (rate-limited by each component). Default: console.warn with a prefix. */
-  logger?: (msg: string) => void;
-}
+export type { TracerOptions } from './tracer-options.js';
+export { TracerCounters, type TracerStats } from './tracer-stats.js';
 
-/** Counters of the span API itself; processor and propagation counters are merged in stats(). */
-export class TracerCounters {
-  started = 0; // recording spans started
-  ended = 0; // recording spans ended
-  unsampled = 0; // non-recording spans handed out
-  endedTwice = 0;
-  afterEnd = 0; // calls on an ended span, ignored
-  linksDropped = 0;
-  eventsDropped = 0;
-  processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
-  samplerErrors = 0; // a sampler threw: the span was started unsampled
-  invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
-  invalidNames = 0; // a span name that is not a string: startSpan used String(name), updateName() ignored it
-}
-
-export interface TracerStats extends ProcessorStats {
-  dropped: ProcessorStats['dropped'] & { processorError: number };
-  started: number;
-  ended: number;
-  unsampled: number;
-  endedTwice: number;
-  afterEnd: number;
-  linksDropped: number;
-  eventsDropped: number;
-  processorErrors: number;
-  samplerErrors: number;
-  invalidTimes: number;
-  invalidNames: number;
-  attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
-  propagation: PropagationStats;
-  /**
-   * thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased);
-   * thInconsistent: parent-based children whose sampled parent's `th` was malformed or R < T (erased).
-   */
-  sampling: SamplingStats;
-}
 
 const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
 /** startSpan(name) reads its options from this (frozen: nothing can add a parent to every span). */
@@ -362,18 +300,7 @@ export class Tracer {
   }
 
   stats(): TracerStats {
-    const c = this.counters;
-    const p: ProcessorStats = this.processor?.stats() ?? { enqueued: 0, exported: 0, queued: 0, dropped: emptyDrops() };
-    const dropped = { ...p.dropped, noExporter: (p.dropped.noExporter ?? 0) + this.noExporterDrops, processorError: c.processorErrors };
-    return {
-      ...p,
-      started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
-      linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames,
-      dropped,
-      attributes: { dropped: this.attrStats.dropped, truncated: this.attrStats.truncated, rejected: this.attrStats.rejected, invalid: this.attrStats.invalid },
-      propagation: { ...this.propagationStats },
-      sampling: samplingStats(this.sampler),
-    };
+    return tracerStats(this.counters, this.processor, this.noExporterDrops, this.attrStats, this.propagationStats, this.sampler);
   }
 
   forceFlush(): Promise<void> {

@@ -1,0 +1,57 @@
+// What tracer.stats() reports: the span API's own counters and the merged shape with processor, propagation and sampling.
+import type { AttributeStats } from './attributes.js';
+import { emptyDrops, type ProcessorStats, type SpanProcessor } from './processor.js';
+import type { PropagationStats } from './propagation.js';
+import { samplingStats, type Sampler, type SamplingStats } from './sampler.js';
+
+/** Counters of the span API itself; processor and propagation counters are merged in stats(). */
+export class TracerCounters {
+  started = 0; // recording spans started
+  ended = 0; // recording spans ended
+  unsampled = 0; // non-recording spans handed out
+  endedTwice = 0;
+  afterEnd = 0; // calls on an ended span, ignored
+  linksDropped = 0;
+  eventsDropped = 0;
+  processorErrors = 0; // a processor threw from onEnd (it must not); the span counts as dropped
+  samplerErrors = 0; // a sampler threw: the span was started unsampled
+  invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
+  invalidNames = 0; // a span name that is not a string: startSpan used String(name), updateName() ignored it
+}
+
+export interface TracerStats extends ProcessorStats {
+  dropped: ProcessorStats['dropped'] & { processorError: number };
+  started: number;
+  ended: number;
+  unsampled: number;
+  endedTwice: number;
+  afterEnd: number;
+  linksDropped: number;
+  eventsDropped: number;
+  processorErrors: number;
+  samplerErrors: number;
+  invalidTimes: number;
+  invalidNames: number;
+  attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
+  propagation: PropagationStats;
+  /**
+   * thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased);
+   * thInconsistent: parent-based children whose sampled parent's `th` was malformed or R < T (erased).
+   */
+  sampling: SamplingStats;
+}
+
+/** tracer.stats(): the processor's stats (zeros without one) merged with the tracer's own counters. */
+export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, noExporterDrops: number, attrStats: AttributeStats, propagationStats: PropagationStats, sampler: Sampler): TracerStats {
+  const p: ProcessorStats = processor?.stats() ?? { enqueued: 0, exported: 0, queued: 0, dropped: emptyDrops() };
+  const dropped = { ...p.dropped, noExporter: (p.dropped.noExporter ?? 0) + noExporterDrops, processorError: c.processorErrors };
+  return {
+    ...p,
+    started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
+    linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames,
+    dropped,
+    attributes: { dropped: attrStats.dropped, truncated: attrStats.truncated, rejected: attrStats.rejected, invalid: attrStats.invalid },
+    propagation: { ...propagationStats },
+    sampling: samplingStats(sampler),
+  };
+}

@@ -32,7 +32,7 @@ export class Destination {
   closed = false;
 
   constructor(readonly exporter: SpanExporter, readonly name: string, queue: number, private readonly batchSize: number,
-    private readonly delayMs: number, private readonly timeoutMs: number, readonly release: boolean, private readonly reporter: Reporter) {
+    private readonly delayMs: number, private readonly timeoutMs: number, readonly release: boolean, readonly reporter: Reporter) {
     this.ring = new Ring<Span>(queue);
   }
 

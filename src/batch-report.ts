@@ -35,6 +35,13 @@ export class Reporter {
     this.timer.unref();
   }
 
+  /** Drops an exporter thread counted but died before saying (thread/dest-stats.ts): in this report's next line, with the usual timing. */
+  carry(queueFull: number, exportFailed: number, shutdown: number, lastError: string | null): void {
+    this.queueFull += queueFull;
+    this.shutdown += shutdown;
+    this.note('exportFailed', exportFailed, exportFailed > 0 ? lastError : null);
+  }
+
   /** Writes the pending line now, if there is one (also called at shutdown so nothing goes unsaid). */
   flush(): void {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }

@@ -44,6 +44,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   private readonly single: Destination | null;
   private closing: Promise<void> | null = null;
   private noExporter = 0;
+  /** Off-thread export (thread/consumer.ts): runs after destination i wrote a drop line, so that what it said outlives its thread. */
+  onReport: ((dest: number) => void) | null = null;
 
   constructor(exporter: SpanExporter | SpanExporter[], o: BatchOptions = {}) {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
@@ -64,9 +66,17 @@ export class BatchSpanProcessor implements SpanProcessor {
     const release = list.length === 1 && list[0]!.keepsSpans !== true;
     this.dests = list.map((e, i) => {
       const name = typeof e.name === 'string' && e.name ? e.name : `exporter#${i}`;
-      return new Destination(e, name, this.maxQueueSize, batch, this.scheduledDelayMillis, this.exportTimeoutMillis, release, new Reporter(name, interval, log));
+      return new Destination(e, name, this.maxQueueSize, batch, this.scheduledDelayMillis, this.exportTimeoutMillis, release, new Reporter(name, interval, (m) => { log(m); this.onReport?.(i); }));
     });
     this.single = this.dests.length === 1 ? this.dests[0]! : null;
+  }
+
+  /** Off-thread export: drops a dead exporter thread counted for destination i but never said, said in its next line. */
+  carry(i: number, queueFull: number, exportFailed: number, shutdown: number, lastError: string | null): boolean {
+    const d = this.dests[i];
+    if (d === undefined) return false;
+    d.reporter.carry(queueFull, exportFailed, shutdown, lastError);
+    return true;
   }
 
   onEnd(span: Span): void {

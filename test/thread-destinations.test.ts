@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { createTracer, otlpExporter, type Tracer, type TracerStats } from '../src/index.js';
 import type { DestinationStats } from '../src/batcher.js';
 import { threadProcessor, type ThreadStats } from '../src/thread/index.js';
-import { ConsumerTotals, readStats } from '../src/thread/stats.js';
+import { ConsumerTotals, readConsumer, readStats } from '../src/thread/stats.js';
+import { DestTotals, unsaid } from '../src/thread/dest-stats.js';
 import * as L from '../src/thread/layout.js';
 import { createLayout, openLayout } from '../src/thread/layout.js';
 import { startReceiver } from './helpers/otlp-receiver.js';
@@ -109,6 +110,21 @@ test('AC-007 thread-mode stats(): a publish stuck half-written (odd seqlock) sho
   Atomics.store(layout.i64, L.C_W_QUEUED, 10n);
   Atomics.add(layout.i32, L.SEQ, 1); // publish completes
   assert.is(readStats(layout).exported, 1000);
+});
+
+test('AC-007 thread-mode stats(): a destination block keeps what its drop lines said beside a last error at its longest (cut, never overwriting them)', () => {
+  const layout = createLayout();
+  const t = new ConsumerTotals();
+  const d = new DestTotals();
+  d.name = 'n'; d.queueFull = 3; d.exportFailed = 9; d.shutdown = 2;
+  d.saidQueueFull = 3; d.saidExportFailed = 4; d.saidShutdown = 1;
+  d.lastError = 'e'.repeat(400);
+  t.dests = [d];
+  t.publish(layout, 0);
+  const r = readConsumer(layout).dests[0]!;
+  assert.equal([r.saidQueueFull, r.saidExportFailed, r.saidShutdown], [3, 4, 1]);
+  assert.ok(r.lastError!.length > 200 && r.lastError!.length < 254 && /^e+$/.test(r.lastError!), String(r.lastError?.length));
+  assert.equal(unsaid(r), { queueFull: 0, exportFailed: 5, shutdown: 1 });
 });
 
 test.run();

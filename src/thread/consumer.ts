@@ -3,13 +3,13 @@
 // publishes the totals, then frees the space. Runs in the exporter worker; tests drive it directly.
 import { performance } from 'node:perf_hooks';
 import type { Span } from '../span.js';
-import type { ProcessorStats, SpanProcessor } from '../processor.js';
+import type { DestinationStats, ProcessorStats, SpanProcessor } from '../processor.js';
 import { ByteReader } from './codec.js';
 import { DictReader } from './dict.js';
 import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
 import { ConsumerTotals, readConsumer, readStats } from './stats.js';
-import { addDest, slotName, takeOver, type DestTotals } from './dest-stats.js';
+import { DestBook, type Carry } from './dest-stats.js';
 import { Reporter, reportInterval } from '../batch-report.js';
 import * as L from './layout.js';
 
@@ -31,7 +31,8 @@ export interface ConsumerOptions {
 /** Producer-side drop counters reported by the exporter thread (producers never log: they may be any thread, mid-request). */
 const RING_DROPS = [[L.C_RING_FULL, 'queueFull'], [L.C_TOO_LARGE, 'tooLarge'], [L.C_DICT_FULL, 'tracerTableFull'], [L.C_AFTER_SHUTDOWN, 'shutdown']] as const;
 
-type Batcher = SpanProcessor & { stats(): ProcessorStats };
+/** onReport and carry: the batcher's drop lines (batcher.ts), so that what they said or held outlives this thread. */
+type Batcher = SpanProcessor & { stats(): ProcessorStats; onReport?: ((dest: number) => void) | null; carry?: Carry };
 /** Records moved per pass before yielding to the event loop (exports, timers). */
 const PASS = 1024;
 
@@ -42,8 +43,8 @@ export class Consumer {
   private readonly dict: DictReader;
   private readonly br: ByteReader;
   private readonly base: ConsumerTotals;
-  /** The predecessor's per-destination totals, by name as the SAB holds it (slotName), in order. */
-  private readonly baseDests: Map<string, DestTotals[]>;
+  /** The batcher's destinations on top of the predecessor's, and what their drop lines said. */
+  private readonly dests: DestBook;
   private readonly totals = new ConsumerTotals();
   private readonly maxQueue: number;
   private readonly pollMs: number;
@@ -51,6 +52,8 @@ export class Consumer {
   private decodeErrors = 0;
   private sinceStart = 0;
   private stopping = false;
+  /** A drop line written now is published by the pass under way (a record being handed over is not counted yet). */
+  private inPass = false;
   private shutdownAsked: Promise<unknown> | null = null;
   private readonly ringReport: Reporter | null;
   /** Ring drop counters noted in the report so far: from what earlier exporter threads of this ring said (C_SAID). */
@@ -71,7 +74,7 @@ export class Consumer {
     this.lossSeen = this.base.abandoned + this.base.decodeError + this.base.lost; // before the takeover: what it adds is news
     this.base.lost += this.base.queued;
     this.base.queued = 0;
-    this.baseDests = takeOver(this.base.dests);
+    this.dests = new DestBook(this.base.dests, batcher.stats().destinations ?? []);
     this.reader = new RingReader(l, o.stallMs ?? 5000);
     this.dict = new DictReader(l);
     this.br = new ByteReader(Buffer.from(l.sab));
@@ -80,7 +83,17 @@ export class Consumer {
     // said, then marked: a death in between says those drops twice rather than never
     this.ringReport = log ? new Reporter('export ring', reportInterval(o.reportIntervalMs), (m) => { log(m); this.markSaid(); }) : null;
     this.ringSeen = RING_DROPS.map((_, k) => Number(Atomics.load(l.i64, L.C_SAID + k)));
+    batcher.onReport = (i) => this.destSaid(i);
+    this.inPass = true;
+    this.dests.sayRest(batcher.carry?.bind(batcher), log); // what the predecessor's batcher held in its reports when it died
+    this.inPass = false;
     this.publish();
+  }
+
+  /** The batcher's destination i wrote a drop line: published with what it said at once (said, then published, as markSaid). */
+  private destSaid(i: number): void {
+    this.dests.said(i, this.batcher.stats().destinations?.[i] as DestinationStats | undefined);
+    if (!this.inPass) this.publish();
   }
 
   /** Moves up to `max` committed records into the batcher (no more than it has room for); returns how many. */
@@ -91,6 +104,7 @@ export class Consumer {
     const abandoned = reader.abandoned;
     const start = reader.pos;
     let n = 0;
+    this.inPass = true;
     while (n < room) {
       const at = reader.next();
       if (at < 0) break;
@@ -102,6 +116,7 @@ export class Consumer {
       this.taken++;
       if (crashAfter > 0 && ++this.sinceStart >= crashAfter) this.crash();
     }
+    this.inPass = false;
     if (reader.pos !== start || reader.abandoned !== abandoned) {
       this.publish(); // counters first, then free: a crash in between leaves CK ahead of READ, never behind
       reader.free();
@@ -146,7 +161,7 @@ export class Consumer {
     t.decodeError = b.decodeError + this.decodeErrors;
     t.lost = b.lost;
     t.queued = s.queued;
-    t.dests = destTotals(s, this.baseDests);
+    t.dests = this.dests.totals(s.destinations ?? []);
     t.publish(this.l, r.pos);
     const loss = t.abandoned + t.decodeError + t.lost;
     if (loss !== this.lossSeen) { this.lossSeen = loss; this.onLoss?.(); } // after publish: the owner reads the new totals
@@ -237,23 +252,6 @@ export class Consumer {
 }
 
 function noop(): void {}
-
-/**
- * This batcher's destinations on top of the predecessor's, matched by the name its slot kept (a long URL is
- * cut there) and, among exporters sharing a name, in order; a predecessor's destination this one lacks stays listed.
- */
-function destTotals(s: ProcessorStats, base: Map<string, DestTotals[]>): DestTotals[] {
-  const out: DestTotals[] = [];
-  const used = new Map<string, number>();
-  for (const d of s.destinations ?? []) {
-    const key = slotName(d.name);
-    const k = used.get(key) ?? 0;
-    used.set(key, k + 1);
-    out.push(addDest(base.get(key)?.[k], d));
-  }
-  for (const [key, list] of base) for (let k = used.get(key) ?? 0; k < list.length; k++) out.push(list[k]!);
-  return out;
-}
 
 /**
  * Spans waiting in the least busy destination's queue (in-flight exports have left the queue). Not the

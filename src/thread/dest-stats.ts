@@ -1,15 +1,20 @@
 // Per-destination counters of the exporter thread's batcher, in the SAB: one 512-byte block per destination
-// (14 int64 counters, its name, its last error), written by the exporter thread under the consumer seqlock
-// (stats.ts) whenever it publishes, so any thread's stats() lists `destinations` as the in-thread batcher
-// does, with no message per span or per read.
+// (14 int64 counters, its name, its last error, then in its last 24 bytes what its drop lines have said), written
+// by the exporter thread under the consumer seqlock (stats.ts) whenever it publishes, so any thread's stats() lists
+// `destinations` as the in-thread batcher does, with no message per span or per read.
 import type { DestinationStats } from '../batcher.js';
+import { Reporter } from '../batch-report.js';
 import * as L from './layout.js';
 
 const WORDS = L.DEST_BYTES >> 3; // int64 slots per block
 const NAME_AT = 128; // byte offsets in a block: u16 length + UTF-8
 const NAME_MAX = 126;
 const ERR_AT = 256;
-const ERR_MAX = 254;
+// The said counts took the error's last 24 bytes (it had 254): every older offset is unchanged, and a reader of the
+// older layout never reads past the length written here.
+const SAID = ['saidQueueFull', 'saidExportFailed', 'saidShutdown'] as const;
+const SAID_AT = WORDS - SAID.length; // int64 index in a block
+const ERR_MAX = SAID_AT * 8 - ERR_AT - 2;
 
 /** One destination's totals across exporter thread restarts (matched by name). */
 export class DestTotals {
@@ -18,6 +23,8 @@ export class DestTotals {
   ok = 0; failed = 0; timedOut = 0; abandoned = 0;
   /** queued in an exporter thread that died */
   lost = 0;
+  /** queueFull, exportFailed, shutdown as they stood when this destination's last drop line was written (the rest is unsaid) */
+  saidQueueFull = 0; saidExportFailed = 0; saidShutdown = 0;
   lastError: string | null = null;
 }
 
@@ -43,18 +50,80 @@ export function addDest(base: DestTotals | undefined, d: DestinationStats): Dest
   return t;
 }
 
+/** Destination i of this exporter thread's batcher: a drop line held in its report is said there (false: no such destination). */
+export type Carry = (i: number, queueFull: number, exportFailed: number, shutdown: number, lastError: string | null) => boolean;
+
 /**
- * Totals a new exporter thread takes over: what the dead one held in memory is lost, not queued. Keyed by the
- * name as its slot holds it (slotName), in order: two exporters may share a name (two to one URL).
+ * One exporter thread's destinations on top of its predecessor's: what it publishes, and what their drop lines
+ * said (a successor or the owner says the rest once, see unsaid). What the dead one held in memory is lost, not queued.
  */
-export function takeOver(prev: readonly DestTotals[]): Map<string, DestTotals[]> {
-  const m = new Map<string, DestTotals[]>();
-  for (const d of prev) {
-    d.lost += d.queued; d.queued = 0; d.inFlight = 0;
-    const same = m.get(d.name);
-    if (same === undefined) m.set(d.name, [d]); else same.push(d);
+export class DestBook {
+  /** The predecessor's destination each of ours continues (by index), matched by the name its slot kept and, among equal names, in order. */
+  private readonly of: (DestTotals | undefined)[] = [];
+  /** The predecessor's destinations ours lack: still listed. */
+  private readonly rest: DestTotals[] = [];
+  /** Per destination of ours: queueFull, exportFailed, shutdown as they stood at its last drop line (undefined: none yet). */
+  private readonly saidAt: (readonly [number, number, number] | undefined)[] = [];
+
+  constructor(prev: readonly DestTotals[], ours: readonly DestinationStats[]) {
+    const byName = new Map<string, DestTotals[]>();
+    for (const d of prev) {
+      d.lost += d.queued; d.queued = 0; d.inFlight = 0;
+      // a line written after the last publish said drops these totals lack: what is unsaid is counted from the totals
+      d.saidQueueFull = Math.min(d.saidQueueFull, d.queueFull); d.saidExportFailed = Math.min(d.saidExportFailed, d.exportFailed); d.saidShutdown = Math.min(d.saidShutdown, d.shutdown);
+      const same = byName.get(d.name);
+      if (same === undefined) byName.set(d.name, [d]); else same.push(d);
+    }
+    for (const d of ours) this.of.push(byName.get(slotName(d.name))?.shift());
+    for (const list of byName.values()) this.rest.push(...list);
   }
-  return m;
+
+  /** Says once what the predecessor counted but never said: in our destination's next line, else in a line of its own. */
+  sayRest(carry: Carry | undefined, log: ((m: string) => void) | undefined): void {
+    for (let i = 0; i < this.of.length; i++) {
+      const b = this.of[i];
+      if (b === undefined) continue;
+      const u = unsaid(b);
+      if (u.queueFull + u.exportFailed + u.shutdown === 0 || carry?.(i, u.queueFull, u.exportFailed, u.shutdown, b.lastError) === true) continue;
+      if (log !== undefined) sayUnsaid(b, log);
+    }
+    if (log !== undefined) for (const b of this.rest) sayUnsaid(b, log);
+  }
+
+  /** Our destination i just wrote a drop line: every drop it counted (`d`, and the predecessor's carried in) is said. */
+  said(i: number, d: DestinationStats | undefined): void {
+    if (d === undefined || i >= L.MAX_DESTS) return;
+    const b = this.of[i];
+    this.saidAt[i] = [(b?.queueFull ?? 0) + d.dropped.queueFull, (b?.exportFailed ?? 0) + d.dropped.exportFailed, (b?.shutdown ?? 0) + d.dropped.shutdown];
+  }
+
+  /** The totals to publish: ours on top of the predecessor's, then its destinations we lack. */
+  totals(ours: readonly DestinationStats[]): DestTotals[] {
+    const out: DestTotals[] = [];
+    for (let i = 0; i < ours.length; i++) {
+      const b = this.of[i];
+      const t = addDest(b, ours[i]!);
+      const said = this.saidAt[i];
+      if (said !== undefined) [t.saidQueueFull, t.saidExportFailed, t.saidShutdown] = said;
+      else if (b !== undefined) { t.saidQueueFull = b.saidQueueFull; t.saidExportFailed = b.saidExportFailed; t.saidShutdown = b.saidShutdown; }
+      out.push(t);
+    }
+    for (const b of this.rest) out.push(b);
+    return out;
+  }
+}
+
+/** Drops counted for this destination but in no line yet: its exporter thread died holding them in its report. */
+export function unsaid(d: DestTotals): { queueFull: number; exportFailed: number; shutdown: number } {
+  return { queueFull: Math.max(0, d.queueFull - d.saidQueueFull), exportFailed: Math.max(0, d.exportFailed - d.saidExportFailed), shutdown: Math.max(0, d.shutdown - d.saidShutdown) };
+}
+
+/** Says d's unsaid drops in the batcher's line for it (`<name>: dropped N spans (...)`), at once, and counts them said. */
+export function sayUnsaid(d: DestTotals, log: (m: string) => void): void {
+  const u = unsaid(d);
+  if (u.queueFull + u.exportFailed + u.shutdown === 0) return;
+  new Reporter(d.name, 0, log).carry(u.queueFull, u.exportFailed, u.shutdown, d.lastError);
+  d.saidQueueFull = d.queueFull; d.saidExportFailed = d.exportFailed; d.saidShutdown = d.shutdown;
 }
 
 /** `name` as a block stores it (readDests gives it back so): at most NAME_MAX UTF-8 bytes, never cut inside a character. */
@@ -76,6 +145,7 @@ export function writeDests(l: L.Layout, dests: readonly DestTotals[], shown: (st
   for (let i = 0; i < n; i++) {
     const d = dests[i]!;
     for (let k = 0; k < FIELDS.length; k++) Atomics.store(v, i * WORDS + k, BigInt(d[FIELDS[k]!]));
+    for (let k = 0; k < SAID.length; k++) Atomics.store(v, i * WORDS + SAID_AT + k, BigInt(d[SAID[k]!]));
     if (shown[2 * i] !== d.name) { writeStr(l, i, NAME_AT, NAME_MAX, d.name); shown[2 * i] = d.name; }
     if (shown[2 * i + 1] !== d.lastError) { writeStr(l, i, ERR_AT, ERR_MAX, d.lastError ?? ''); shown[2 * i + 1] = d.lastError; }
   }
@@ -89,6 +159,7 @@ export function readDests(l: L.Layout): DestTotals[] {
   for (let i = 0; i < n; i++) {
     const d = new DestTotals();
     for (let k = 0; k < FIELDS.length; k++) d[FIELDS[k]!] = Number(Atomics.load(v, i * WORDS + k));
+    for (let k = 0; k < SAID.length; k++) d[SAID[k]!] = Number(Atomics.load(v, i * WORDS + SAID_AT + k));
     d.name = readStr(l, i, NAME_AT, NAME_MAX);
     const e = readStr(l, i, ERR_AT, ERR_MAX);
     d.lastError = e === '' ? null : e;

@@ -63,6 +63,8 @@ export const C_W_QUEUED = 17; // held by the exporter thread (batcher queue or e
 // Ring drops (C_RING_FULL, C_TOO_LARGE, C_DICT_FULL, C_AFTER_SHUTDOWN) said in an 'export ring' log line so far: a
 // restarted exporter thread says the rest, including what its predecessor had noted but not yet written when it died.
 export const C_SAID = 18; // .. 21, in that order
+// The exporter thread's batcher says its drops per destination, one line each: its said counts are in the destination
+// blocks (dest-stats.ts), published with the totals.
 
 // Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written;
 // negative with low bits set (-length | 7) = given up by the consumer (see ring.ts): a late writer must not write.

@@ -11,6 +11,7 @@ import type { ThreadExporterSpec, WorkerConfig } from './worker.js';
 import * as L from './layout.js';
 import { readConsumer, readStats } from './stats.js';
 import { LossReport } from './loss-report.js';
+import { sayUnsaid } from './dest-stats.js';
 import { dropParts, reportInterval } from '../batch-report.js';
 import { timerMs } from '../otlp-env.js';
 
@@ -216,6 +217,8 @@ export class ThreadProcessor extends RingProcessor {
     const n = queueFull + tooLarge + tableFull + shutdown;
     const parts = dropParts(queueFull, 0, shutdown, tooLarge, tableFull).join(', ');
     this.logger(`export thread ${what}` + (n > 0 ? `; export ring: dropped ${n} spans (${parts})` : ''));
+    // its batcher's drops held in a report for the interval: said in that destination's own line
+    for (const d of readConsumer(l).dests) sayUnsaid(d, this.logger);
   }
 
   /** Test hook: the exporter thread dies after taking `records` more records (mode 'throw' or 'exit'). */

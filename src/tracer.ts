@@ -9,6 +9,7 @@ import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOp
 import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { unsampledTraceState } from './ot-state.js';
+import type { TraceState } from './tracestate.js';
 import type { ShutdownOptions, SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
@@ -123,16 +124,8 @@ export class Tracer {
     let flags = parent !== null ? parent.traceFlags & (KNOWN_FLAGS & ~FLAG_SAMPLED) : FLAG_RANDOM;
     if (sampled) flags |= FLAG_SAMPLED;
     let traceState = parent !== null ? parent.traceState : null;
-    if (sampled && (sampler === this.sampler ? this.samplerSetsState || (traceState !== null && this.samplerChecksState) : sampler.traceStateFor !== undefined)) {
-      try {
-        const ts = sampler.traceStateFor!(parent, sampleAttrs);
-        if (ts !== undefined) traceState = ts;
-        // a root sampler whose hook records nothing (a tenant's alwaysOn, a config reload's root): as without a hook
-        else if (asRoot && traceState !== null) traceState = unsampledTraceState(traceState);
-      } catch (err) { this.samplerFailed(err); }
-    } else if (sampled && asRoot && traceState !== null) {
-      // our root sampler decided, not the caller, and it records no threshold: the caller's `th` would misstate it
-      traceState = unsampledTraceState(traceState);
+    if (sampled && (asRoot || this.samplerSetsState || (traceState !== null && this.samplerChecksState))) {
+      traceState = this.sampledState(sampler, parent, traceState, sampleAttrs, asRoot);
     }
     if (!sampled) {
       this.counters.unsampled++;
@@ -149,6 +142,19 @@ export class Tracer {
     if (links !== undefined) this.initialLinks(span, links);
     this.counters.started++;
     return span;
+  }
+
+  /** A sampled span's tracestate: what the sampler's hook records, else the parent's (for sampleAsRoot without its `th`). */
+  private sampledState(sampler: Sampler, parent: SpanContextLike | null, traceState: TraceState | null, attributes: Attributes | undefined, asRoot: boolean): TraceState | null {
+    if (sampler.traceStateFor !== undefined) {
+      try {
+        const ts = sampler.traceStateFor(parent, attributes);
+        if (ts !== undefined) return ts;
+      } catch (err) { this.samplerFailed(err); return traceState; }
+    }
+    // our root sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom
+    // sampler): the caller's `th` would misstate this decision
+    return asRoot && traceState !== null ? unsampledTraceState(traceState) : traceState;
   }
 
   /** startTime given: exact to the ns (clock.exactFromEpoch); an unusable one is replaced by the clock's time, counted. */

@@ -177,8 +177,7 @@ export class ThreadProcessor extends RingProcessor {
       const held = readStats(this.layout).queued;
       Atomics.store(i32, L.STOPPED, 2);
       this.sayUnfinished(held, `could not be started to drain the ring (${this.lastError})`);
-      this.sayLosses();
-      this.losses.flush();
+      this.sayLastLosses();
       return;
     }
     w.ref(); // the host awaits this promise: keep the loop alive until the thread is done
@@ -196,8 +195,7 @@ export class ThreadProcessor extends RingProcessor {
     if (!finished) Atomics.store(i32, L.STOPPED, 2); // queued spans count as shutdown drops
     if (!clean) this.sayUnfinished(held, 'did not stop within the shutdown deadline and was terminated');
     else if (!finished) this.sayUnfinished(held, `stopped during the shutdown drain (${this.lastError})`);
-    this.sayLosses(); // what its last publish added, and the pending summary: nobody will say it later
-    this.losses.flush();
+    this.sayLastLosses();
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));
     Atomics.notify(i32, L.FLUSH_DONE);
   }
@@ -206,6 +204,12 @@ export class ThreadProcessor extends RingProcessor {
   private sayLosses(): void {
     const c = readConsumer(this.layout);
     this.losses.update({ abandoned: c.abandoned, decodeError: c.decodeError, exporterLost: c.lost });
+  }
+
+  /** Shutdown: what the last publish added, and the pending summary; nobody will say them later. */
+  private sayLastLosses(): void {
+    this.sayLosses();
+    this.losses.flush();
   }
 
   /** The exporter thread did not finish its shutdown (terminated, died, never started): its unreported drops, in one line. */

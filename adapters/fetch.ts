@@ -29,12 +29,14 @@ interface UndiciRequest {
   method?: string;
   path?: string;
   headers?: string | unknown[];
+  upgrade?: unknown;
   addHeader?: (name: string, value: string) => unknown;
+  onUpgrade?: (statusCode: unknown, headers: unknown, socket: unknown) => unknown;
 }
 const kSpan = Symbol.for('tracewire.fetch.span');
 /** Marks a request seen by request:create, traced or not, so a second create event is ignored. */
 const SKIPPED = 0;
-type Marked = UndiciRequest & { [kSpan]?: AnySpan | typeof SKIPPED };
+type Marked = UndiciRequest & { [kSpan]?: AnySpan | typeof SKIPPED; [kOnUpgrade]?: (statusCode: unknown, headers: unknown, socket: unknown) => unknown };
 
 
 class FetchConfig {
@@ -115,6 +117,19 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
     const ts = span.traceState;
     if (ts !== null && ts.size > 0) request.addHeader(TRACESTATE, ts.toString());
   } else httpStats.injectSkipped++;
+  // An upgrade (a WebSocket handshake) or a CONNECT (a proxy tunnel) is answered through onUpgrade, which publishes
+  // nothing: without this its span never ended. Only such requests get the own method (one shared function).
+  if ((request.upgrade || request.method === 'CONNECT') && typeof request.onUpgrade === 'function') {
+    request[kOnUpgrade] = request.onUpgrade; // undici's, or another subscriber's own: still called
+    request.onUpgrade = upgraded;
+  }
+}
+
+const kOnUpgrade = Symbol('tracewire.fetch.onUpgrade');
+/** The request's onUpgrade (Request.prototype's in undici 6 and 7) with the span ended first, as request:headers would. */
+function upgraded(this: Marked, statusCode: unknown, headers: unknown, socket: unknown): unknown {
+  try { onHeaders(this, statusCode); } catch (err) { reportInternal(logger, 'tracewire/fetch', err); }
+  return this[kOnUpgrade]!.call(this, statusCode, headers, socket);
 }
 
 function spanOf(request: Marked | undefined): AnySpan | undefined {

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import diagnostics from 'node:diagnostics_channel';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createTracer, markNoTrace, SpanContext, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
 import { traceFetch, tracedFetch, hasTraceparent } from '../adapters/fetch.js';
@@ -351,6 +352,60 @@ test('AC-003 an informational response (103 Early Hints) does not end the fetch 
   assert.is(cap.spans[0]!.getAttribute('http.response.status_code'), 503);
   assert.is(cap.spans[0]!.getAttribute('error.type'), '503');
   assert.is(cap.spans[0]!.status, SpanStatusCode.ERROR);
+});
+
+test('AC-002 undici requests answered by an upgrade (a WebSocket handshake, 101) or a CONNECT tunnel (a proxy\'s 200 or 407) end their CLIENT span with the status: undici publishes no request:headers for them', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const seen: http.IncomingMessage[] = [];
+  const server = http.createServer((_req, res) => res.end());
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+    seen.push(req);
+    const accept = createHash('sha1').update(String(req.headers['sec-websocket-key']) + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    socket.on('error', () => {}).on('data', () => socket.destroy()).on('end', () => socket.destroy()); // the client's close frame, or its end
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  });
+  server.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+    seen.push(req);
+    socket.on('error', () => {}).on('end', () => socket.destroy());
+    socket.end(req.url === 'denied.example:443' ? 'HTTP/1.1 407 Proxy Authentication Required\r\n\r\n' : 'HTTP/1.1 200 Connection Established\r\n\r\n');
+  });
+  const port = await listen(server);
+  await (await fetch('data:,undici')).text(); // the global dispatcher exists once undici is loaded
+  type Upgrader = { upgrade(o: object): Promise<{ socket: { destroy(): void } }>; connect(o: object): Promise<{ statusCode: number; socket: { destroy(): void } }> };
+  const dispatcher = (globalThis as unknown as Record<symbol, Upgrader>)[Symbol.for('undici.globalDispatcher.1')]!;
+  const origin = `http://127.0.0.1:${port}`;
+  let theirs = 0; // another instrumentation that wraps onUpgrade on the request itself is still called
+  const other = (m: unknown): void => {
+    const r = (m as { request: { onUpgrade: (...a: unknown[]) => unknown } }).request;
+    const next = r.onUpgrade;
+    r.onUpgrade = function (this: unknown, ...a: unknown[]) { theirs++; return next.apply(this, a); };
+  };
+  diagnostics.subscribe('undici:request:create', other);
+  const undo = traceFetch(tracer);
+  const statuses: number[] = [];
+  try {
+    (await dispatcher.upgrade({ origin, path: '/ws?token=s3cret', protocol: 'websocket' })).socket.destroy();
+    for (const path of ['tunnel.example:443', 'denied.example:443']) {
+      const r = await dispatcher.connect({ origin, path });
+      statuses.push(r.statusCode);
+      r.socket.destroy();
+    }
+    const WS = (globalThis as { WebSocket?: new (url: string) => { onopen: unknown; onclose: unknown; onerror: unknown; close(): void } }).WebSocket;
+    if (WS !== undefined) { // Node >= 22: global WebSocket, its handshake a fetch through undici
+      await new Promise<void>((resolve) => { const ws = new WS(`ws://127.0.0.1:${port}/live`); ws.onopen = () => ws.close(); ws.onclose = resolve; ws.onerror = () => {}; });
+    }
+    await settle(cap, WS !== undefined ? 4 : 3);
+  } finally { undo(); diagnostics.unsubscribe('undici:request:create', other); await close(server); }
+  assert.equal(statuses, [200, 407]);
+  const n = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function' ? 4 : 3;
+  assert.is(theirs, n);
+  assert.is(tracer.stats().started, n);
+  assert.is(tracer.stats().ended, n);
+  assert.equal(cap.spans.map((s) => [s.name, s.getAttribute('http.response.status_code'), s.getAttribute('error.type'), s.status]).slice(0, 3),
+    [['GET', 101, undefined, SpanStatusCode.UNSET], ['CONNECT', 200, undefined, SpanStatusCode.UNSET], ['CONNECT', 407, '407', SpanStatusCode.ERROR]]);
+  assert.is(cap.spans[0]!.getAttribute('url.full'), `${origin}/ws`);
+  for (let i = 0; i < n; i++) assert.match(String(seen[i]!.headers.traceparent), new RegExp(`-${cap.spans[i]!.spanId}-`));
 });
 
 test('hasTraceparent reads both undici header shapes', () => {

@@ -18,6 +18,8 @@ export function setResponseHeaders(cfg: ServerConfig, req: Req, res: Res, span: 
     // The headers go in when the head is written (every path, implicit ones included, calls res.writeHead).
     // Not setHeader here: that forces Node's progressive-header path, 1.45 vs 0.84 µs (bench/http/header-cost.ts).
     res.writeHead = cfg.writeHead as ServerResponse['writeHead'];
+    // Node's alias (DEP0063, documentation-only) is the prototype's writeHead itself: it would skip ours.
+    (res as { writeHeader?: unknown }).writeHeader = cfg.writeHead;
   }
   res.on('close', cfg.onClose);
   if (res.socket === null && span.isRecording()) trackQueued(cfg, req.socket as QSocket | null, res);

@@ -307,6 +307,25 @@ test('AC-001 writeHead(status, undefined | null, headers): Node sends the third 
   assert.is(timingOf(odd.headers), entry(2));
 });
 
+test('AC-001 res.writeHeader (Node\'s alias of writeHead, DEP0063 documentation-only) sends the trace headers too', async () => {
+  const alias = (res: http.ServerResponse) => res as unknown as { writeHeader: http.ServerResponse['writeHead'] }; // not in @types/node
+  const { cap, server, port } = await serve((req, res) => {
+    if (req.url === '/obj') alias(res).writeHeader(201, { 'content-type': 'text/plain' }).end();
+    else alias(res).writeHeader(404, 'Nope').end();
+  });
+  const o = await send(port, { path: '/obj' });
+  const r = await send(port, { path: '/reason' });
+  await settle(cap, 2);
+  await close(server);
+  assert.is(o.status, 201);
+  assert.is(o.headers['content-type'], 'text/plain');
+  assert.is(o.headers['x-trace-id'], cap.spans[0]!.traceId);
+  assert.is(timingOf(o.headers), `trace;desc=00-${cap.spans[0]!.traceId}-${cap.spans[0]!.spanId}-03`);
+  assert.is(r.status, 404);
+  assert.is(r.headers['x-trace-id'], cap.spans[1]!.traceId);
+  assert.is(cap.spans[1]!.getAttribute('http.response.status_code'), 404);
+});
+
 test('AC-001 header names are configurable: traceresponse on, x-trace-id renamed, server-timing off', async () => {
   const { cap, server, port } = await serve((_req, res) => res.end(), { traceResponseHeader: true, traceIdHeader: 'x-request-trace', serverTimingHeader: false });
   const r = await send(port, { headers: { traceparent: `00-${TID}-${SID}-01` } });

@@ -92,6 +92,8 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   const active = storage.getStore();
   if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; }
   if (active === undefined && cfg.requireParent) return;
+  const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
+  if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return; // untraced: the caller's headers go out as written
   const headers = request.headers;
   if (hasTraceparent(headers)) {
     // The wrapper's own request (one span per fetch), or a header we cannot rewrite (undici 5's string form).
@@ -100,8 +102,6 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   }
   // The caller's own traceparent / tracestate go: the callee's parent is this CLIENT span, never a stale one.
   if (Array.isArray(headers)) dropTraceHeaders(headers);
-  const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
-  if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return;
   const sep = origin.indexOf('://');
   const scheme = sep > 0 ? origin.slice(0, sep) : 'http';
   const authority = sep > 0 ? origin.slice(sep + 3) : origin;

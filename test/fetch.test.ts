@@ -248,6 +248,22 @@ test('AC-007 no-trace contexts, ignored origins and requireParent: no span, no h
   for (const r of seen) assert.is(r.headers.traceparent, undefined, r.url);
 });
 
+test('AC-007 a request to an ignored origin goes out as the caller wrote it: its own traceparent / tracestate are not stripped', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await downstream();
+  const undo = traceFetch(tracer, { ignoreOrigins: [`http://127.0.0.1:${port}`] });
+  const before = adapterStats().traceHeadersReplaced;
+  const own = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'own=1' };
+  try {
+    await (await fetch(`http://127.0.0.1:${port}/ignored`, { headers: own })).text();
+  } finally { undo(); await close(server); }
+  assert.is(cap.spans.length, 0);
+  assert.is(seen[0]!.headers.traceparent, own.traceparent);
+  assert.is(seen[0]!.headers.tracestate, own.tracestate);
+  assert.is(adapterStats().traceHeadersReplaced - before, 0);
+});
+
 test('AC-002 tracestate rides along with the fetch traceparent', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

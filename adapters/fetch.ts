@@ -223,6 +223,24 @@ export function traceFetch(tracer: Tracer, options?: FetchTracingOptions): () =>
 }
 
 type FetchFn = typeof globalThis.fetch;
+/** RequestInit's members (Fetch §5.4) and undici's `dispatcher`: what fetch reads from an init, inherited or own. */
+const INIT_KEYS = ['method', 'body', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache', 'redirect', 'integrity', 'keepalive', 'signal', 'window', 'duplex', 'priority', 'dispatcher'];
+
+/**
+ * `init` with our headers. Fetch reads an init's members through the prototype chain, so a Request given as init
+ * (the `fetch(url, request)` proxy idiom) or a class instance carries its method, body and signal as getters: a
+ * spread keeps only own properties, and the request would go out as a bodiless GET.
+ */
+function withHeaders(init: RequestInit | undefined, headers: Headers): RequestInit {
+  const out: Record<string, unknown> = { ...init, headers };
+  if (init != null) {
+    const proto: unknown = Object.getPrototypeOf(init);
+    if (proto !== Object.prototype && proto !== null) {
+      for (const k of INIT_KEYS) if (!(k in out)) { const v = (init as Record<string, unknown>)[k]; if (v !== undefined) out[k] = v; }
+    }
+  }
+  return out as RequestInit;
+}
 /** The methods fetch upper-cases; any other goes on the wire as given (Fetch §2.2.1, method normalize). */
 const FETCH_NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
@@ -261,7 +279,7 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
         const ts = span.traceState;
         if (ts !== null && ts.size > 0) headers.set(TRACESTATE, ts.toString());
         else headers.delete(TRACESTATE);
-        args = [input, { ...init, headers }];
+        args = [input, withHeaders(init, headers)];
       }
     } catch (err) {
       reportInternal(tracer.logger, 'tracewire/fetch wrapper', err);

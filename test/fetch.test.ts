@@ -350,6 +350,23 @@ test('AC-007 AC-003 tracedFetch: data: and blob: URLs are no request on the wire
   assert.equal(cap.spans.map((s) => [s.name, s.getAttribute('http.request.method'), s.getAttribute('http.request.method_original')]), [['HTTP', '_OTHER', 'patch'], ['DELETE', 'DELETE', undefined]]);
 });
 
+test('AC-007 tracedFetch(url, init) sends what fetch sends when init is a Request (the fetch(url, request) proxy idiom) or a class instance: inherited members kept', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const got: string[] = [];
+  const server = http.createServer((req, res) => { let b = ''; req.on('data', (d) => { b += d; }); req.on('end', () => { got.push(`${req.method} ${req.url} ${req.headers['x-a']} ${b} ${req.headers.traceparent !== undefined}`); res.end(); }); });
+  const port = await listen(server);
+  const f = tracedFetch(tracer);
+  class Init { get method(): string { return 'DELETE'; } }
+  try {
+    const original = new Request(`http://127.0.0.1:${port}/orig`, { method: 'PUT', headers: { 'x-a': '1' }, body: 'hello' });
+    await (await f(`http://127.0.0.1:${port}/moved`, original as unknown as RequestInit)).text();
+    await (await f(`http://127.0.0.1:${port}/gone`, new Init() as RequestInit)).text();
+  } finally { await close(server); }
+  assert.equal(got, ['PUT /moved 1 hello true', 'DELETE /gone undefined  true']);
+  assert.equal(cap.spans.map((s) => s.getAttribute('http.request.method')), ['PUT', 'DELETE']);
+});
+
 test('AC-003 an informational response (103 Early Hints) does not end the fetch span: the final status is recorded', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

@@ -168,6 +168,11 @@ export class HttpAdapterStats {
   tenantRejected = 0;
   /** errors inside the adapters themselves, caught; the request went on untraced */
   internalErrors = 0;
+  /**
+   * Your `ignore`, `trust` or `tenant` function threw, or `trust` returned no policy: the request is still
+   * traced (not ignored; `preserve-ids`, so no caller can force sampling; no tenant)
+   */
+  callbackErrors = 0;
   /** outgoing requests whose headers were already sent, so traceparent could not be added */
   injectSkipped = 0;
   /** outgoing requests skipped because they carry the no-trace brand (the exporter's own) */
@@ -204,6 +209,16 @@ export function reportInternal(logger: (m: string) => void, where: string, err: 
   if (t - lastReport < 60_000) return;
   lastReport = t;
   try { logger(`${where}: ${(err as Error)?.message ?? String(err)} (request continued untraced; count in adapterStats().internalErrors)`); } catch { /* never throw into the host */ }
+}
+
+let lastCallbackReport = 0;
+/** A user callback failed (see HttpAdapterStats.callbackErrors): counted always, logged at most once a minute. */
+export function reportCallback(logger: (m: string) => void, what: string): void {
+  httpStats.callbackErrors++;
+  const t = Date.now();
+  if (t - lastCallbackReport < 60_000) return;
+  lastCallbackReport = t;
+  try { logger(`tracewire/http server: ${what}; the request is traced anyway (count in adapterStats().callbackErrors)`); } catch { /* never throw into the host */ }
 }
 
 /**

@@ -4,16 +4,16 @@ import type { IncomingMessage } from 'node:http';
 import type { AnySpan } from '../src/span.js';
 import type { SpanContext } from '../src/span-context.js';
 import { kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
-import { hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportInternal } from './http-attrs.js';
-import { POLICY, type RequestHandler, type ServerConfig } from './http-server-config.js';
+import { hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportCallback, reportInternal } from './http-attrs.js';
+import { policyOf, type RequestHandler, type ServerConfig } from './http-server-config.js';
 
 /** Start the SERVER span and set the response headers; undefined when the request is not traced. */
 export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | undefined {
   try {
     if (req[kSpan] !== undefined) return undefined; // already traced (a wrapped handler on a traced server): one span per request
-    if (cfg.ignore !== null && cfg.ignore(req)) return undefined;
+    if (cfg.ignore !== null && ignored(cfg, req)) return undefined;
     const tracer = cfg.tracer;
-    const policy = cfg.trustFn === null ? cfg.trust : (POLICY[cfg.trustFn(req)] ?? 0);
+    const policy = cfg.trustFn === null ? cfg.trust : trustOf(cfg, req);
     const incoming: SpanContext | null = policy === 3 ? null : tracer.extract(req.headers);
     const method = normalizeMethod(req.method);
     const name = nameOfMethod(method);
@@ -57,8 +57,42 @@ function resolveHost(cfg: ServerConfig, host: string | undefined): void {
   cfg.lastPort = hostPortOf(host);
 }
 
+// The user's callbacks: a throw (or no policy) is their bug, not a reason to send a response without its
+// trace headers (AC-001), so the request is traced with a safe default, counted (callbackErrors).
+
+function ignored(cfg: ServerConfig, req: IncomingMessage): boolean {
+  try {
+    return cfg.ignore!(req) === true;
+  } catch (err) {
+    reportCallback(cfg.tracer.logger, `ignore() threw (${(err as Error)?.message ?? String(err)}); not ignored`);
+    return false;
+  }
+}
+
+/** Fails closed: `preserve-ids` keeps the caller's trace ID (AC-001) but not its sampled flag. */
+function trustOf(cfg: ServerConfig, req: IncomingMessage): number {
+  let p: unknown;
+  try {
+    p = cfg.trustFn!(req);
+  } catch (err) {
+    reportCallback(cfg.tracer.logger, `trust() threw (${(err as Error)?.message ?? String(err)}); using preserve-ids`);
+    return 1;
+  }
+  const n = policyOf(p);
+  if (n >= 0) return n;
+  reportCallback(cfg.tracer.logger, `trust() returned ${typeof p === 'string' ? JSON.stringify(p.slice(0, 32)) : typeof p}, not preserve | preserve-ids | link | restart; using preserve-ids`);
+  return 1;
+}
+
 function tenantOf(cfg: ServerConfig, req: IncomingMessage): string | undefined {
-  const v = cfg.tenantFn !== null ? cfg.tenantFn(req) : req.headers[cfg.tenantHeader!];
+  let v: unknown;
+  if (cfg.tenantFn === null) v = req.headers[cfg.tenantHeader!];
+  else {
+    try { v = cfg.tenantFn(req); } catch (err) {
+      reportCallback(cfg.tracer.logger, `tenant() threw (${(err as Error)?.message ?? String(err)}); no tenant recorded`);
+      return undefined;
+    }
+  }
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && isBoundedId(v, cfg.tenantMax)) return v;
   httpStats.tenantRejected++;

@@ -54,7 +54,12 @@ export interface ServerTracingOptions {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
-export const POLICY: Record<TrustPolicy, number> = { preserve: 0, 'preserve-ids': 1, link: 2, restart: 3 };
+const POLICY: Record<TrustPolicy, number> = { preserve: 0, 'preserve-ids': 1, link: 2, restart: 3 };
+
+/** The policy's number, or -1 for anything else ('toString' included: not read through the prototype). */
+export function policyOf(p: unknown): number {
+  return typeof p === 'string' && Object.prototype.hasOwnProperty.call(POLICY, p) ? POLICY[p as TrustPolicy] : -1;
+}
 
 /** Start attributes, one reused object per config: startSpan copies them synchronously. */
 class StartAttrs {
@@ -100,7 +105,7 @@ export class ServerConfig {
   constructor(tracer: Tracer, o: ServerTracingOptions = {}) {
     this.tracer = tracer;
     const warn = (m: string): void => tracer.logger(m);
-    this.trust = typeof o.trust === 'string' ? (POLICY[o.trust] ?? badPolicy(o.trust)) : 0;
+    this.trust = o.trust == null || typeof o.trust === 'function' ? 0 : checkedPolicy(o.trust);
     this.trustFn = typeof o.trust === 'function' ? o.trust : null;
     this.tenantHeader = typeof o.tenant === 'string' ? o.tenant.toLowerCase() : null;
     this.tenantFn = typeof o.tenant === 'function' ? o.tenant : null;
@@ -134,6 +139,8 @@ function headerName(name: unknown, option: string): string {
   return name.toLowerCase();
 }
 
-function badPolicy(p: unknown): never {
-  throw new TypeError(`tracewire/http: unknown trust policy ${JSON.stringify(p)} (preserve | preserve-ids | link | restart)`);
+function checkedPolicy(p: unknown): number {
+  const n = policyOf(p);
+  if (n < 0) throw new TypeError(`tracewire/http: unknown trust policy ${JSON.stringify(p)} (preserve | preserve-ids | link | restart)`);
+  return n;
 }

@@ -379,6 +379,8 @@ test('AC-001 trust policy per request: link restarts the trace with the caller a
 test('unknown trust policy is a clear error at construction', () => {
   const tracer = createTracer({ service: 'x', processor: new CaptureProcessor() });
   assert.throws(() => withTracing(tracer, () => {}, { trust: 'maybe' as never }), /unknown trust policy/);
+  assert.throws(() => withTracing(tracer, () => {}, { trust: 'toString' as never }), /unknown trust policy/);
+  assert.throws(() => withTracing(tracer, () => {}, { trust: 2 as never }), /unknown trust policy/);
 });
 
 test('AC-005 tenant from a gateway header is on the span at start (the sampler sees it); bad values dropped and counted', async () => {
@@ -815,16 +817,57 @@ test('AC-002 an ignored request on a keep-alive connection does not run in the p
 test('AC-007 a failing tracer internals never break the request: counted, request served untraced', async () => {
   const before = adapterStats().internalErrors;
   const logs: string[] = [];
-  const { cap, server, port } = await serve((_req, res) => res.end('fine'), { tenant: () => { throw new Error('tenant rule bug'); } }, { logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'x', processor: new CaptureProcessor(), logger: (m) => logs.push(m) });
+  const traced = withTracing(tracer, (_req, res) => res.end('fine'));
+  // the adapter's own read of the request fails (here: a headers getter that throws, as a broken framework shim might)
+  const server = http.createServer((req, res) => {
+    const headers = req.headers;
+    let first = true;
+    Object.defineProperty(req, 'headers', { configurable: true, get() { if (first) { first = false; throw new Error('shim bug'); } return headers; } });
+    return traced(req, res);
+  });
+  const port = await listen(server);
   const r = await send(port);
   await close(server);
   assert.is(r.status, 200);
   assert.is(r.body, 'fine');
-  assert.is(cap.spans.length, 0);
+  assert.is(r.headers['x-trace-id'], undefined, 'untraced: no span to name');
   assert.is(adapterStats().internalErrors - before, 1);
   assert.ok(logs.length <= 1);
 });
 
+test('AC-001 a throwing tenant / ignore / trust function, or a trust function returning no policy, still gets the request traced (safe default, counted)', async () => {
+  const before = adapterStats().callbackErrors;
+  const logs: string[] = [];
+  const { cap, server, port } = await serve((_req, res) => res.end('fine'), {
+    tenant: () => { throw new Error('tenant rule bug'); },
+    ignore: (req) => { if (req.url === '/boom') throw new Error('ignore rule bug'); return req.url === '/health'; },
+    trust: (req) => (req.url === '/bad-trust' ? 'toString' as never : req.url === '/throw-trust' ? (() => { throw new Error('trust bug'); })() : 'preserve'),
+  }, { sampler: parentBased(alwaysOff), logger: (m) => logs.push(m) });
+  const tp = { traceparent: `00-${TID}-${SID}-01` };
+  const a = await send(port, { headers: tp });
+  const b = await send(port, { path: '/boom', headers: tp });
+  const c = await send(port, { path: '/bad-trust', headers: tp });
+  const d = await send(port, { path: '/throw-trust', headers: tp });
+  const h = await send(port, { path: '/health', headers: tp });
+  await settle(cap, 2);
+  await close(server);
+  for (const r of [a, b, c, d]) {
+    assert.is(r.status, 200);
+    assert.is(r.body, 'fine');
+    assert.is(r.headers['x-trace-id'], TID, 'traced, the caller\'s trace kept (AC-001)');
+  }
+  assert.is(h.headers['x-trace-id'], undefined, 'ignore() still works when it returns');
+  // a and b: preserve, the caller's sampled flag honoured; c and d: preserve-ids, this service's sampler (alwaysOff) decides
+  assert.is(cap.spans.length, 2);
+  assert.match(timingOf(c.headers), new RegExp(`-${TID}-[0-9a-f]{16}-00$`), 'unsampled: the caller\'s flag not honoured');
+  assert.match(timingOf(d.headers), new RegExp(`-${TID}-[0-9a-f]{16}-00$`));
+  for (const s of cap.spans as Span[]) assert.is(s.getAttribute('tenant.id'), undefined);
+  // tenant x4 (every traced request; /health is ignored before it), ignore x1, trust x2
+  assert.is(adapterStats().callbackErrors - before, 7);
+  assert.is(logs.length, 1, 'said once');
+  assert.match(logs[0]!, /callbackErrors/);
+});
 test('AC-003 https server: url.scheme https', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tw-tls-'));
   try {

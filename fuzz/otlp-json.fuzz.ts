@@ -1,6 +1,6 @@
 // Property: any attribute key/value the encoder can meet yields valid JSON that parses back to the
 // same value, or to the documented replacement (src/otlp-json.ts header): NaN/±Infinity → the proto3
-// JSON strings, -0 → intValue "0", null/undefined/other → {}. Runs: FUZZ_RUNS (default 200).
+// JSON strings, -0 → intValue "0", null/undefined/other → {}, a lone surrogate → U+FFFD. Runs: FUZZ_RUNS (default 200).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -34,9 +34,12 @@ const value = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, undefined, {}, () => 1) },
 );
 
+/** A string as it must come back: lone surrogates replaced by U+FFFD (proto strings are UTF-8). */
+const wf = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
 /** What a value must decode to (AnyValue as parsed JSON). */
 function expected(v: unknown): unknown {
-  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'string') return { stringValue: wf(v) };
   if (typeof v === 'boolean') return { boolValue: v };
   if (typeof v === 'number') {
     if (Number.isInteger(v) && v < 2 ** 63 && v >= -(2 ** 63)) return { intValue: BigInt(v).toString() };
@@ -66,11 +69,11 @@ test('any attribute value round-trips through the OTLP JSON (or its documented r
     const text = Buffer.from(enc.encode([s])).toString('utf8');
     const j = JSON.parse(text); // throws on invalid JSON
     const out = j.resourceSpans[0].scopeSpans[0].spans[0];
-    assert.is(out.name, name);
+    assert.is(out.name, wf(name));
     const attrs = out.attributes ?? [];
     assert.is(attrs.length, pairs.length);
     pairs.forEach(([k, v], i) => {
-      assert.is(attrs[i].key, k);
+      assert.is(attrs[i].key, wf(k));
       assert.equal(attrs[i].value, expected(v));
       if (typeof v === 'number' && attrs[i].value.intValue !== undefined) assert.ok(BigInt(attrs[i].value.intValue) === BigInt(v), 'exact int64');
     });
@@ -83,7 +86,7 @@ test('batches of such spans stay valid JSON and keep every span', () => {
     const j = JSON.parse(Buffer.from(enc.encode(spans)).toString('utf8'));
     const got = j.resourceSpans[0].scopeSpans[0].spans;
     assert.is(got.length, spans.length);
-    got.forEach((o: any, i: number) => assert.is(o.name, specs[i]![1]));
+    got.forEach((o: any, i: number) => assert.is(o.name, wf(specs[i]![1])));
   }), { numRuns: Math.max(20, RUNS >> 2) });
 });
 

@@ -159,7 +159,7 @@ export class JsonWriter {
     this.raw(frag);
   }
 
-  /** A JSON string. Printable ASCII without `"`/`\` is copied; anything else goes through JSON.stringify (escapes control chars, keeps lone surrogates as \udXXX). */
+  /** A JSON string. Printable ASCII without `"`/`\` is copied; anything else goes through JSON.stringify (escapes control chars) after lone surrogates become U+FFFD. */
   protected str(s: string): void {
     const n = s.length;
     this.reserve(n + 2);
@@ -184,7 +184,9 @@ export class JsonWriter {
   }
 
   private strSlow(s: string): void {
-    const j = JSON.stringify(s); // well-formed JSON.stringify (ES2019): lone surrogates become \udXXX
+    // A lone surrogate is not text: JSON.stringify would write \udXXX, which proto3 JSON decoders (Go protojson,
+    // serde_json) refuse, failing the whole request; U+FFFD as the off-thread codec and protobuf encoders write it.
+    const j = JSON.stringify((s as unknown as { toWellFormed(): string }).toWellFormed()); // Node >= 20
     this.reserve(j.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
     this.pos += this.view.utf8Write(j, this.pos);
   }

@@ -297,4 +297,34 @@ test('unixNanoFromMs keeps sub-millisecond precision without ms * 1e6 in a doubl
   assert.is(unixNanoFromMs(ms), (BigInt(Math.floor(ms)) * 1000000n + 500000n).toString());
 });
 
+test('lone UTF-16 surrogates leave as U+FFFD (proto strings are UTF-8: Go protojson and serde_json refuse a \\udXXX escape, failing the whole request); pairs stay', () => {
+  const lone = 'a\ud800b', lone2 = 'x\udfff', pair = 'ok \ud83d\ude00';
+  const long = 'l'.repeat(40) + '\udbff'; // 32+ characters: the native string path
+  const { cap, t } = tracer('svc' + lone, { resource: { ['res' + lone2]: long } });
+  const s = t.startSpan('name' + lone, { root: true, attributes: { ['k' + lone]: lone2, pair, long, arr: [lone, pair] } }) as Span;
+  s.addEvent('ev' + lone2, { e: lone });
+  s.setStatus(2, 'msg' + lone);
+  s.end();
+  const text = Buffer.from(new OtlpJsonEncoder().encode(cap.spans)).toString('utf8');
+  assert.not.match(text, /\\ud[89a-f][0-9a-f]{2}/i, 'a surrogate escape was written');
+  const j = JSON.parse(text);
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') assert.ok(!/[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')), `lone surrogate in ${JSON.stringify(v)}`);
+    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+  };
+  walk(j);
+  const [o] = spansOf(j);
+  assert.is(o.name, 'name' + 'a\ufffdb');
+  const attrs = Object.fromEntries(o.attributes.map((a: any) => [a.key, a.value]));
+  assert.equal(attrs['ka\ufffdb'], { stringValue: 'x\ufffd' });
+  assert.equal(attrs.pair, { stringValue: pair });
+  assert.equal(attrs.long, { stringValue: 'l'.repeat(40) + '\ufffd' });
+  assert.equal(attrs.arr, { arrayValue: { values: [{ stringValue: 'a\ufffdb' }, { stringValue: pair }] } });
+  assert.is(o.events[0].name, 'evx\ufffd');
+  assert.is(o.status.message, 'msga\ufffdb');
+  const res = Object.fromEntries(j.resourceSpans[0].resource.attributes.map((a: any) => [a.key, a.value.stringValue]));
+  assert.is(res['service.name'], 'svca\ufffdb');
+  assert.is(res['resx\ufffd'], 'l'.repeat(40) + '\ufffd');
+});
+
 test.run();

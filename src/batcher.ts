@@ -35,6 +35,14 @@ export interface BatchOptions {
 
 const noop = (): void => {};
 
+/** What was passed instead of an exporter, with the likely fix. */
+function notAnExporter(e: unknown): string {
+  if (typeof e === 'function') return `a function: call it, e.g. otlpExporter(), not otlpExporter`;
+  if (typeof (e as { then?: unknown }).then === 'function') return 'a Promise: await it first';
+  if (typeof e === 'object') return 'an object without export(): options go into a factory, e.g. otlpExporter({ url })';
+  return `a ${typeof e}`;
+}
+
 export class BatchSpanProcessor implements SpanProcessor {
   readonly maxQueueSize: number;
   readonly maxExportBatchSize: number;
@@ -61,7 +69,13 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.scheduledDelayMillis = pickSetting('scheduledDelayMillis', o.scheduledDelayMillis ?? o.scheduledDelayMs, env.scheduledDelayMillis, 5000, log, true, MAX_TIMER_MS);
     this.exportTimeoutMillis = pickSetting('exportTimeoutMillis', o.exportTimeoutMillis ?? o.exportTimeoutMs, env.exportTimeoutMillis, 30000, log, false, MAX_TIMER_MS);
     const interval = pickSetting('reportIntervalMs', o.reportIntervalMs, undefined, 10000, log, true, MAX_TIMER_MS);
-    const list = (Array.isArray(exporter) ? exporter : [exporter]).filter((e) => e != null && typeof e.export === 'function');
+    const given = Array.isArray(exporter) ? exporter : [exporter];
+    const list = given.filter((e) => e != null && typeof e.export === 'function');
+    // null/undefined/false is a skipped entry (`[a, cond ? b : undefined]`); anything else without export() is a mistake whose spans would go unsaid.
+    given.forEach((e, i) => {
+      if (e == null || (e as unknown) === false || typeof e.export === 'function') return;
+      log(`exporter #${i} is not a span exporter (${notAnExporter(e)}); ${list.length === 0 ? 'spans are dropped, counted in stats().dropped.noExporter' : 'it gets no spans'}`);
+    });
     // Spans are shared between destinations, so attribute arrays are recycled only with a single one.
     const release = list.length === 1 && list[0]!.keepsSpans !== true;
     this.dests = list.map((e, i) => {

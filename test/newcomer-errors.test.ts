@@ -26,6 +26,34 @@ test('no exporter configured: spans are counted as noExporter and the first drop
   assert.match(logs[0]!, /exporter: otlpExporter\(\)/);
 });
 
+test('AC-007 an exporter that is not one (the factory itself, a Promise, an options object) is said at once: its spans would be dropped with no word', async () => {
+  const cases: [unknown, RegExp][] = [
+    [otlpExporter, /a function.*otlpExporter\(\)/],
+    [Promise.resolve(memoryExporter()), /a Promise.*await/],
+    [{ url: 'http://collector:4318' }, /an object without export\(\)/],
+  ];
+  for (const [exporter, hint] of cases) {
+    const { logs, logger } = capture();
+    const tracer = createTracer({ service: 'orders', exporter: exporter as never, logger, env: {} });
+    tracer.startSpan('a').end();
+    await tracer.shutdown({ deadlineMs: 0 });
+    assert.is(tracer.stats().dropped.noExporter, 1);
+    assert.is(logs.length, 1, logs.join('\n'));
+    assert.match(logs[0]!, /exporter #0 is not a span exporter/);
+    assert.match(logs[0]!, hint);
+    assert.match(logs[0]!, /stats\(\)\.dropped\.noExporter/);
+  }
+  // A skipped entry (a conditional one left undefined) is no mistake; a bad one next to a good one is still said.
+  const { logs, logger } = capture();
+  const mem = memoryExporter();
+  const tracer = createTracer({ service: 'orders', exporter: [mem, undefined, { export: 'no' }] as never, logger, env: {} });
+  tracer.startSpan('a').end();
+  await tracer.shutdown({ deadlineMs: 1000 });
+  assert.is(mem.spans.length, 1);
+  assert.is(logs.length, 1, logs.join('\n'));
+  assert.match(logs[0]!, /exporter #2 is not a span exporter/);
+});
+
 test('a bad OTLP url: the error shows the url as typed and an example of a good one', () => {
   for (const url of ['localhost:4318', 'htp://collector:4318/v1/traces']) {
     try {

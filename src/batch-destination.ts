@@ -75,6 +75,7 @@ export class Destination {
       while (this.ring.length > 0 && (this.due || this.ring.length >= this.batchSize || this.taken < this.flushTarget)) {
         this.due = false;
         await this.exportOne();
+        this.wake(); // a flush whose spans settled resolves now: under steady load this loop may not end for long
       }
     } catch (e) {
       this.lastError = 'internal: ' + describeError(e); // unreachable by design; never let it escape

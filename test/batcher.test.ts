@@ -118,6 +118,23 @@ test('forceFlush exports everything queued, in batches, and resolves after it se
   await tracer.shutdown({ deadlineMs: 100 });
 });
 
+test('forceFlush resolves once what was queued at the call settled, even while new spans keep every batch full (it used to wait for the export loop to go idle)', async () => {
+  // Each export ends a full batch more, as steady traffic does: the ring is never below the batch size when an export settles.
+  let tracer!: Tracer;
+  const mem = memoryExporter({ delayMs: 1 });
+  const exportSpans = mem.export.bind(mem);
+  const calls = { n: 0 };
+  mem.export = (spans, signal) => { if (++calls.n < 40) endSpans(tracer, 4); return exportSpans(spans, signal); };
+  tracer = setup(mem, { maxQueueSize: 64, maxExportBatchSize: 4 }).tracer;
+  endSpans(tracer, 6); // one full batch, two more: the flush needs 2 exports
+  await tracer.forceFlush();
+  const at = calls.n;
+  assert.ok(at <= 3, `forceFlush resolved only after ${at} exports`);
+  assert.ok(mem.spans.length >= 6);
+  await tracer.shutdown({ deadlineMs: 5000 });
+  balanced(tracer);
+});
+
 test('one export in flight per destination; the ring keeps filling meanwhile', async () => {
   const mem = memoryExporter({ delayMs: 15 });
   const { tracer } = setup(mem, { maxQueueSize: 1000, maxExportBatchSize: 5 });

@@ -14,6 +14,7 @@
 // - If the application has its own listener, the application owns the exit: tracewire only flushes
 //   (the app's handler runs too, as Node calls every listener) and never exits or re-raises.
 // - A second signal while flushing re-raises at once (an impatient Ctrl-C is obeyed).
+// - A shutdown that has not settled 1 s past its deadline (a custom processor that hangs) is given up on, logged.
 // - A ref'd timer keeps the process alive until the flush is done or the deadline passes, so a quiet event
 //   loop cannot end the process with status 0 in the middle of it.
 import { timerMs } from './otlp-env.js';
@@ -36,6 +37,8 @@ interface Hook { tracer: ShutdownTarget; deadlineMs: number; signals: NodeJS.Sig
 /** One per process, shared by every copy of this module (ESM and CJS builds loaded together): a hook must never count another as the app's listener. */
 interface Registry { add(hook: Hook): () => void }
 const REGISTRY = Symbol.for('tracewire.shutdownHook.v1');
+/** Past its deadline a target's shutdown is given this long before the hook goes on without it. */
+const GRACE_MS = 1000;
 
 function createRegistry(): Registry {
   const hooks: Hook[] = [];
@@ -67,7 +70,7 @@ function createRegistry(): Registry {
     }
     running = true;
     const mine = hooks.filter((h) => h.signals.includes(sig));
-    const keepAlive = setTimeout(() => {}, timerMs(Math.max(0, ...mine.map((h) => h.deadlineMs)) + 1000)); // ref'd on purpose (see above)
+    const keepAlive = setTimeout(() => {}, timerMs(Math.max(0, ...mine.map((h) => h.deadlineMs)) + GRACE_MS)); // ref'd on purpose (see above)
     Promise.all(mine.map((h) => flush(h, sig))).then(() => {
       clearTimeout(keepAlive);
       running = false;
@@ -87,13 +90,16 @@ function createRegistry(): Registry {
   };
 }
 
-/** One tracer's shutdown; never rejects, never throws. */
+/** One tracer's shutdown; never rejects, never throws, never waits past deadlineMs + GRACE_MS (a hung one must not swallow the signal). */
 function flush(h: Hook, sig: NodeJS.Signals): Promise<void> {
   const started = Date.now();
   let p: Promise<void>;
   try { p = Promise.resolve(h.tracer.shutdown({ deadlineMs: h.deadlineMs })); } catch { p = Promise.resolve(); }
-  return p.catch(() => {}).then(() => {
-    try { h.log?.(`${sig}: spans flushed in ${Date.now() - started} ms`); } catch { /* ignore */ }
+  let t: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => { t = setTimeout(r, timerMs(h.deadlineMs + GRACE_MS), true); });
+  return Promise.race([p.then(() => false, () => false), late]).then((timedOut) => {
+    clearTimeout(t);
+    try { h.log?.(timedOut ? `${sig}: shutdown did not finish within ${h.deadlineMs} ms; going on without it` : `${sig}: spans flushed in ${Date.now() - started} ms`); } catch { /* ignore */ }
   });
 }
 

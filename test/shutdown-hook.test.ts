@@ -82,4 +82,24 @@ test('hooks on different signals: a signal shuts down only the tracers hooked to
   } finally { offA(); offB(); process.off('SIGWINCH', mine); }
 });
 
+test('AC-007 a tracer whose shutdown never settles (a custom processor that hangs): the hook gives up at its deadline and SIGTERM still ends the process', async () => {
+  const src = `
+    import { installShutdownHook } from ${JSON.stringify(new URL('../src/shutdown-hook.ts', import.meta.url).href)};
+    installShutdownHook({ shutdown: () => new Promise(() => {}) }, { deadlineMs: 100, logger: (m) => console.log(m) });
+    installShutdownHook({ shutdown: async () => {} }, { deadlineMs: 100, logger: (m) => console.log(m) });
+    setInterval(() => {}, 1000); // a server: the process does not end by itself
+    console.log('ready');`;
+  const res = await new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
+    const p = spawn(process.execPath, ['--import', fileURLToPath(new URL('../scripts/register.mjs', import.meta.url)), '--input-type=module', '-e', src], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let sent = false;
+    const kill = setTimeout(() => p.kill('SIGKILL'), 8000);
+    p.stdout.on('data', (d) => { out += d; if (out.includes('ready') && !sent) { sent = true; p.kill('SIGTERM'); } });
+    p.on('exit', (code, signal) => { clearTimeout(kill); resolve({ code, signal, out }); });
+  });
+  assert.is(res.signal, 'SIGTERM', JSON.stringify(res)); // SIGKILL here = the hook waited forever and swallowed SIGTERM
+  assert.match(res.out, /SIGTERM: shutdown did not finish within 100 ms/);
+  assert.match(res.out, /SIGTERM: spans flushed/);
+});
+
 test.run();

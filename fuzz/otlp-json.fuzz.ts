@@ -1,6 +1,7 @@
 // Property: any attribute key/value the encoder can meet yields valid JSON that parses back to the
 // same value, or to the documented replacement (src/otlp-json.ts header): NaN/±Infinity → the proto3
-// JSON strings, -0 → intValue "0", null/undefined/other → {}, a lone surrogate → U+FFFD. Runs: FUZZ_RUNS (default 200).
+// JSON strings, -0 → intValue "0", null/undefined/other → {}, a lone surrogate → U+FFFD; a number array
+// is all doubleValue once one element is not an int64. Runs: FUZZ_RUNS (default 200).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -37,6 +38,10 @@ const value = fc.oneof(
 /** A string as it must come back: lone surrogates replaced by U+FFFD (proto strings are UTF-8). */
 const wf = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
 
+function asDouble(x: number): unknown {
+  return { doubleValue: Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : Object.is(x, -0) ? 0 : x };
+}
+
 /** What a value must decode to (AnyValue as parsed JSON). */
 function expected(v: unknown): unknown {
   if (typeof v === 'string') return { stringValue: wf(v) };
@@ -49,7 +54,11 @@ function expected(v: unknown): unknown {
     return { doubleValue: v };
   }
   if (v instanceof Uint8Array) return { bytesValue: Buffer.from(v).toString('base64') };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map((x) => (x === null || x === undefined || typeof x === 'object' ? {} : expected(x))) } };
+  if (Array.isArray(v)) {
+    // one type per number array: all doubleValue once one element is not an int64
+    const dbl = v.some((x) => typeof x === 'number' && !(Number.isInteger(x) && x < 2 ** 63 && x >= -(2 ** 63)));
+    return { arrayValue: { values: v.map((x) => (x === null || x === undefined || typeof x === 'object' ? {} : dbl && typeof x === 'number' ? asDouble(x) : expected(x))) } };
+  }
   return {};
 }
 

@@ -1,6 +1,7 @@
 // OTLP/JSON KeyValue lists and AnyValues (common.proto), on top of JsonWriter. Numbers: integral and
 // within int64 → intValue as a decimal string (exact, also past 2^53), otherwise doubleValue; NaN and
-// ±Infinity → the proto3 JSON strings "NaN"/"Infinity"/"-Infinity"; -0 → intValue "0"; null, undefined
+// ±Infinity → the proto3 JSON strings "NaN"/"Infinity"/"-Infinity"; -0 → intValue "0"; a number array holding
+// one value that is not an int64 → doubleValue throughout (one type per array); null, undefined
 // and anything unknown → {} (an empty AnyValue, as OTel's toAnyValue); bytes → base64; a bigint (kept only
 // within int64 by attributes.ts) → intValue, its exact decimal digits.
 import { JsonWriter, Frag, ascii, asciiFrag } from './json-writer.js';
@@ -114,9 +115,7 @@ export class OtlpValueWriter extends JsonWriter {
           // Past 2^53 String(v) is the shortest round-trip form (2^60 → "1152921504606847000"), not the exact integer.
           if (v >= 0 && v <= 2147483647) this.uint(v); else this.latin1(v > -9007199254740992 && v < 9007199254740992 ? String(v) : BigInt(v).toString());
           this.reserve(2); this.u8[this.pos++] = 34; this.u8[this.pos++] = 125;
-        } else if (v === v && v !== Infinity && v !== -Infinity) {
-          this.raw(V_DOUBLE); this.latin1(String(v)); this.byte(125);
-        } else this.raw(v !== v ? V_NAN : v > 0 ? V_INF : V_NINF);
+        } else this.double(v);
         return;
       case 'boolean':
         this.raw(v ? V_TRUE : V_FALSE); return;
@@ -127,10 +126,12 @@ export class OtlpValueWriter extends JsonWriter {
       case 'object':
         if (Array.isArray(v)) {
           this.raw(V_ARRAY);
+          const dbl = needsDouble(v);
           for (let i = 0; i < v.length; i++) {
             if (i > 0) this.byte(44);
             const x = v[i];
             if (x === null || x === undefined || typeof x === 'object') this.rawR(V_EMPTY); // span attributes hold no nested arrays
+            else if (dbl && typeof x === 'number') this.double(x);
             else this.value(x);
           }
           this.reserve(3); this.u8[this.pos++] = 93; this.u8[this.pos++] = 125; this.u8[this.pos++] = 125;
@@ -145,4 +146,20 @@ export class OtlpValueWriter extends JsonWriter {
     }
     this.raw(V_EMPTY);
   }
+
+  /** A number as doubleValue (room for the non-finite constants reserved by the caller). */
+  private double(v: number): void {
+    this.reserve(32);
+    if (v === v && v !== Infinity && v !== -Infinity) { this.raw(V_DOUBLE); this.latin1(String(v)); this.byte(125); }
+    else this.raw(v !== v ? V_NAN : v > 0 ? V_INF : V_NINF);
+  }
+}
+
+/** A number array with one element that is not an int64 goes out all doubleValue: OTel attribute arrays are homogeneous, and readers take the type of the first element. */
+function needsDouble(a: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x === 'number' && !(Number.isInteger(x) && x < TWO_63 && x >= -TWO_63)) return true;
+  }
+  return false;
 }

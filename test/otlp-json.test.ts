@@ -45,10 +45,13 @@ function toOtel(s: Span): unknown {
  *  2. Default values omitted: empty repeated fields ([]), zero counts (dropped*Count: 0), empty strings,
  *     status code 0 (UNSET): proto3 JSON omits fields at their default; a receiver reads absent = default.
  *  3. Undefined fields (traceState, schemaUrl, message) vanish in JSON.stringify: same as omitted.
+ *  4. Number arrays: OTel types each element on its own ([1, 2.5] → intValue, doubleValue), a mixed array
+ *     the attribute spec forbids; we write all doubleValue once one element is not an int64 → compared as doubles.
  * Not compared here (covered below): non-finite doubles, which OTel writes as null (value lost) and we
  * write as the proto3 JSON strings "NaN"/"Infinity"/"-Infinity".
  */
 function normalize(v: any, key = ''): any {
+  if (key === 'values' && Array.isArray(v) && v.some((x) => x?.doubleValue !== undefined)) v = v.map((x) => (x?.intValue !== undefined ? { doubleValue: Number(x.intValue) } : x));
   if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => normalize(x));
   if (v !== null && typeof v === 'object') {
     const o: any = {};
@@ -149,7 +152,21 @@ test('non-finite doubles become the proto3 JSON strings; -0 is intValue "0"; |x|
   assert.equal(v.huge, { doubleValue: 2 ** 63 });
   assert.equal(v.nhuge, { doubleValue: -(2 ** 64) });
   assert.equal(v.tiny, { doubleValue: 5e-324 });
-  assert.equal(v.arr, { arrayValue: { values: [{ doubleValue: 'NaN' }, { intValue: '1' }] } });
+  assert.equal(v.arr, { arrayValue: { values: [{ doubleValue: 'NaN' }, { doubleValue: 1 }] } }); // one type per array: see below
+});
+
+test('a number array is one OTLP type (attribute arrays MUST be homogeneous): all intValue, or all doubleValue as soon as one element is not an int64', () => {
+  const { cap, t } = tracer();
+  t.startSpan('n', { root: true, attributes: { ints: [1, -2, 2 ** 53 + 2], mixed: [0.5, 1, 2.25], late: [1, 2, 3.5], big: [1, 2 ** 63], inf: [Infinity, 0], holes: [1, null, 1.5] as number[], strs: ['a', 'b'] } }).end();
+  const s = spansOf(parse(new OtlpJsonEncoder().encode(cap.spans)))[0];
+  const v = Object.fromEntries(s.attributes.map((a: any) => [a.key, a.value.arrayValue.values]));
+  assert.equal(v.ints, [{ intValue: '1' }, { intValue: '-2' }, { intValue: String(2n ** 53n + 2n) }]);
+  assert.equal(v.mixed, [{ doubleValue: 0.5 }, { doubleValue: 1 }, { doubleValue: 2.25 }]);
+  assert.equal(v.late, [{ doubleValue: 1 }, { doubleValue: 2 }, { doubleValue: 3.5 }]);
+  assert.equal(v.big, [{ doubleValue: 1 }, { doubleValue: 2 ** 63 }]);
+  assert.equal(v.inf, [{ doubleValue: 'Infinity' }, { doubleValue: 0 }]);
+  assert.equal(v.holes, [{ doubleValue: 1 }, {}, { doubleValue: 1.5 }]);
+  assert.equal(v.strs, [{ stringValue: 'a' }, { stringValue: 'b' }]);
 });
 
 test('dropped counts are written only when non-zero', () => {

@@ -215,7 +215,11 @@ export class OtlpHttpExporter implements SpanExporter {
         else if (status !== 0) finish({ kind: 'status', status, body: null, retryAfter, error: null });
         else finish({ kind: 'network', status, body: null, retryAfter: undefined, error: e });
       };
-      const timer = setTimeout(() => { req?.destroy(); finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null }); }, timerMs(Math.max(1, deadline - Date.now())));
+      const timer = setTimeout(() => {
+        req?.destroy(); // after a 2xx status line the batch was accepted, as in cut(): its body is what timed out
+        if (status >= 200 && status < 300) { this.counters.invalidResponses++; finish({ kind: 'ok', status, body: null, retryAfter: undefined, error: null }); }
+        else finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null });
+      }, timerMs(Math.max(1, deadline - Date.now())));
       timer.unref();
       if (signal.aborted) { onAbort(); return; }
       signal.addEventListener('abort', onAbort, { once: true });

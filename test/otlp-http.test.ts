@@ -332,6 +332,19 @@ test('a 2xx whose body is cut short is a success, not re-sent (the backend has t
   await e.shutdown(); await r.close();
 });
 
+test('a 2xx whose body then stalls past the time budget is a success too (the backend has the batch), not a timeout counted as lost', async () => {
+  let requests = 0;
+  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { requests++; res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"partialSucc'); }); });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const e = otlpExporter({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, env: {}, timeoutMs: 600, retry: fast });
+  try {
+    assert.equal(await run(e, spans(3)), { ok: true });
+    assert.is(requests, 1, 'sent once');
+    const st = e.stats() as { invalidResponses: number; timeouts: number; ok: number };
+    assert.equal([st.ok, st.invalidResponses, st.timeouts], [1, 1, 0]);
+  } finally { await e.shutdown(); server.closeAllConnections(); await new Promise((r) => server.close(r)); }
+});
+
 test('a 400 whose body is cut short is a non-retryable status, not a network error retried; a cut 503 is still retried', async () => {
   const r = await startReceiver({ mode: 'truncate', status: 400 });
   const e = make(r);

@@ -50,7 +50,7 @@ export class OtlpHttpExporter implements SpanExporter {
   private closed = false;
   /** Why the TLS settings are unusable (no secret in it): every export fails with it rather than sending without them. */
   private readonly tlsError: string | null;
-  /** Date.now() until which the backend asked for no requests (Retry-After, specification.md "Throttling"): later batches wait too. */
+  /** performance.now() until which the backend asked for no requests (Retry-After, specification.md "Throttling"): later batches wait too. */
   private throttledUntil = 0;
 
   /** Dumps show the endpoint and header names only: header values are credentials. */
@@ -93,11 +93,12 @@ export class OtlpHttpExporter implements SpanExporter {
     if (this.closed) return { ok: false, error: new ExportError('TW_ERR_OTLP_SHUTDOWN', 'exporter is shut down') };
     if (spans.length === 0) return { ok: true }; // specification: SHOULD NOT send empty envelopes
     if (this.tlsError !== null) { this.counters.failedTls++; return this.fail(TLS_CONFIG_ERROR, `${this.tlsError} (not sent)`); }
-    const deadline = Date.now() + this.timeoutMs;
+    // Monotonic: a wall clock stepped back (NTP, VM resume) must not stretch a pause or the budget by the step.
+    const deadline = performance.now() + this.timeoutMs;
     // A Retry-After covers the backend, not one request (specification.md "Throttling"): a batch sent during the pause would hammer it.
-    const pause = this.throttledUntil - Date.now();
+    const pause = Math.ceil(this.throttledUntil - performance.now());
     if (pause > 0) {
-      if (Date.now() + pause >= deadline) { this.counters.throttled++; return this.fail('TW_ERR_OTLP_THROTTLED', `the backend asked for a pause (Retry-After) of ${pause} more ms, past the ${this.timeoutMs} ms export budget; batch not sent`); }
+      if (performance.now() + pause >= deadline) { this.counters.throttled++; return this.fail('TW_ERR_OTLP_THROTTLED', `the backend asked for a pause (Retry-After) of ${pause} more ms, past the ${this.timeoutMs} ms export budget; batch not sent`); }
       if (!(await sleep(pause, signal))) { this.counters.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
     }
     // A timed-out export may still hold the shared encoder's buffer: the next one gets its own.
@@ -157,10 +158,10 @@ export class OtlpHttpExporter implements SpanExporter {
       const retryable = a.kind === 'network' || RETRYABLE.has(a.status);
       if (!retryable) return this.fail('TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
       const ra = retryAfterMs(a.retryAfter);
-      if (ra !== null) this.throttledUntil = Math.max(this.throttledUntil, Date.now() + Math.min(ra, this.retry.maxRetryAfterMs));
+      if (ra !== null) this.throttledUntil = Math.max(this.throttledUntil, performance.now() + Math.min(ra, this.retry.maxRetryAfterMs));
       if (attempt >= this.retry.maxAttempts) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why} after ${attempt} attempts`);
       const wait = ra === null ? backoff(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs) : Math.min(ra, this.retry.maxRetryAfterMs);
-      if (Date.now() + wait >= deadline) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why}; next retry (in ${wait} ms) would pass the ${this.timeoutMs} ms export budget`);
+      if (performance.now() + wait >= deadline) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why}; next retry (in ${wait} ms) would pass the ${this.timeoutMs} ms export budget`);
       if (!(await sleep(wait, signal))) { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
       c.retries++;
     }
@@ -219,7 +220,7 @@ export class OtlpHttpExporter implements SpanExporter {
         req?.destroy(); // after a 2xx status line the batch was accepted, as in cut(): its body is what timed out
         if (status >= 200 && status < 300) { this.counters.invalidResponses++; finish({ kind: 'ok', status, body: null, retryAfter: undefined, error: null }); }
         else finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null });
-      }, timerMs(Math.max(1, deadline - Date.now())));
+      }, timerMs(Math.max(1, deadline - performance.now())));
       timer.unref();
       if (signal.aborted) { onAbort(); return; }
       signal.addEventListener('abort', onAbort, { once: true });

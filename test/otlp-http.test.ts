@@ -280,6 +280,22 @@ test('AC-007 a Retry-After pause holds for the next batches too (OTLP "Throttlin
   await e2.shutdown(); await r.close();
 });
 
+test('AC-007 the Retry-After pause and the export budget run on the monotonic clock: a wall clock stepped back an hour (NTP, VM resume) does not make every batch "throttled" for that hour', async () => {
+  const r = await startReceiver({ mode: 'ok' });
+  r.respondNext([{ mode: 'status', status: 503, retryAfter: '3600' }]);
+  const e = make(r, { timeoutMs: 2000, retry: { maxAttempts: 1, maxRetryAfterMs: 40 } });
+  const realNow = Date.now;
+  try {
+    assert.is(code(await run(e, spans(1))), 'TW_ERR_OTLP_RETRIES_EXHAUSTED'); // a 40 ms pause asked for
+    Date.now = () => realNow() - 3_600_000;
+    assert.equal(await run(e, spans(1)), { ok: true });
+    assert.is(e.stats().throttled, 0);
+    Date.now = () => realNow() + 3_600_000; // and stepped forward: the budget still holds a normal answer
+    assert.equal(await run(e, spans(1)), { ok: true });
+    assert.is(r.requests.length, 3);
+  } finally { Date.now = realNow; await e.shutdown(); await r.close(); }
+});
+
 test('connection refused is retried (network error), bounded, then a failure', async () => {
   const r = await startReceiver({ mode: 'refuse' });
   const e = make(r);

@@ -310,12 +310,22 @@ export class Tracer {
   }
 
   forceFlush(): Promise<void> {
-    return this.processor ? this.processor.forceFlush().catch(() => {}) : Promise.resolve();
+    return settled(this.processor, true, undefined);
   }
 
   /** Drain what can be exported before the deadline, then return whatever the backend does. */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    return this.processor ? this.processor.shutdown(options).catch(() => {}) : Promise.resolve();
+    return settled(this.processor, false, options);
+  }
+}
+
+/** forceFlush or shutdown of a processor that may be a user's: never rejects, never throws (a sync throw, a non-promise return). */
+function settled(p: SpanProcessor | null, flush: boolean, options: ShutdownOptions | undefined): Promise<void> {
+  if (p === null) return Promise.resolve();
+  try {
+    return Promise.resolve(flush ? p.forceFlush() : p.shutdown(options)).then(() => {}, () => {});
+  } catch {
+    return Promise.resolve();
   }
 }
 

@@ -290,6 +290,21 @@ test('a throwing processor never reaches the caller; the span is counted', () =>
   assert.is(logs.length, 1, 'reported once, not per span');
 });
 
+test('AC-007 a processor whose forceFlush / shutdown throws synchronously or returns no promise never throws into the caller', async () => {
+  const base = { onEnd() {}, stats: () => ({ enqueued: 0, exported: 0, queued: 0, dropped: { queueFull: 0, exportFailed: 0, shutdown: 0, noExporter: 0 } }) };
+  const throwing = createTracer({ service: 'x', processor: { ...base, forceFlush() { throw new Error('sync'); }, shutdown() { throw new Error('sync'); } } });
+  const bare = createTracer({ service: 'x', processor: { ...base, forceFlush: () => undefined as never, shutdown: () => undefined as never } });
+  const rejecting = createTracer({ service: 'x', processor: { ...base, forceFlush: () => Promise.reject(new Error('no')), shutdown: () => Promise.reject(new Error('no')) } });
+  let seen: unknown = 'unset';
+  const opts = { deadlineMs: 10 };
+  const passing = createTracer({ service: 'x', processor: { ...base, forceFlush: () => Promise.resolve(), shutdown: (o?: unknown) => { seen = o; return Promise.resolve(); } } });
+  for (const t of [throwing, bare, rejecting, passing]) {
+    assert.is(await t.forceFlush(), undefined);
+    assert.is(await t.shutdown(opts), undefined);
+  }
+  assert.is(seen, opts, 'the options reach the processor as given');
+});
+
 test('without exporter spans are counted as dropped (noExporter)', () => {
   const tracer = createTracer({ service: 'x' });
   tracer.startSpan('a').end();

@@ -62,3 +62,13 @@ export interface SpanProcessor {
 export function emptyDrops(): DropCounts {
   return { queueFull: 0, exportFailed: 0, shutdown: 0, noExporter: 0 };
 }
+
+/** forceFlush or shutdown of a processor that may be a user's: never rejects, never throws (a sync throw, a non-promise return). */
+export function settled(p: SpanProcessor | null, flush: boolean, options: ShutdownOptions | undefined): Promise<void> {
+  if (p === null) return Promise.resolve();
+  try {
+    return Promise.resolve(flush ? p.forceFlush() : p.shutdown(options)).then(() => {}, () => {});
+  } catch {
+    return Promise.resolve();
+  }
+}

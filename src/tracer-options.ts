@@ -34,3 +34,10 @@ export interface TracerOptions {
   /** Where tracewire reports problems (rate-limited by each component). Default: console.warn with a prefix. */
   logger?: (msg: string) => void;
 }
+
+/** At construction, not per span: a string such as 'always_on' would otherwise leave every span unsampled. */
+export function checkSampler(s: Sampler): Sampler {
+  if (typeof (s as Partial<Sampler> | null)?.shouldSample === 'function') return s;
+  const got = typeof s === 'string' ? JSON.stringify(s) + ' (a string; OTEL_TRACES_SAMPLER names go through samplerFromEnv())' : s === null ? 'null' : typeof s;
+  throw Object.assign(new TypeError(`createTracer: sampler must be a Sampler such as alwaysOn, alwaysOff, probability(0.1) or parentBased(probability(0.1)), got ${got}`), { code: 'TW_ERR_CONFIG' });
+}

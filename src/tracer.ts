@@ -10,11 +10,11 @@ import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { unsampledTraceState } from './ot-state.js';
 import type { TraceState } from './tracestate.js';
-import type { ShutdownOptions, SpanProcessor } from './processor.js';
+import { settled, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
 import type { SpanContext } from './span-context.js';
-import type { TracerOptions } from './tracer-options.js';
+import { checkSampler, type TracerOptions } from './tracer-options.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 
 export type { TracerOptions } from './tracer-options.js';
@@ -317,23 +317,6 @@ export class Tracer {
   shutdown(options?: ShutdownOptions): Promise<void> {
     return settled(this.processor, false, options);
   }
-}
-
-/** forceFlush or shutdown of a processor that may be a user's: never rejects, never throws (a sync throw, a non-promise return). */
-function settled(p: SpanProcessor | null, flush: boolean, options: ShutdownOptions | undefined): Promise<void> {
-  if (p === null) return Promise.resolve();
-  try {
-    return Promise.resolve(flush ? p.forceFlush() : p.shutdown(options)).then(() => {}, () => {});
-  } catch {
-    return Promise.resolve();
-  }
-}
-
-/** At construction, not per span: a string such as 'always_on' would otherwise leave every span unsampled. */
-function checkSampler(s: Sampler): Sampler {
-  if (typeof (s as Partial<Sampler> | null)?.shouldSample === 'function') return s;
-  const got = typeof s === 'string' ? JSON.stringify(s) + ' (a string; OTEL_TRACES_SAMPLER names go through samplerFromEnv())' : s === null ? 'null' : typeof s;
-  throw Object.assign(new TypeError(`createTracer: sampler must be a Sampler such as alwaysOn, alwaysOff, probability(0.1) or parentBased(probability(0.1)), got ${got}`), { code: 'TW_ERR_CONFIG' });
 }
 
 export function createTracer(options?: TracerOptions): Tracer {

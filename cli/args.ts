@@ -92,7 +92,7 @@ export async function load(v: Values, o: { traceId?: string; keepAttributes?: bo
   const progress = v.progress === true || canRewrite(process.stderr); // TERM=dumb: as a pipe, only when asked (then line by line)
   try {
     const namedPaths = new Set(given.map((f) => resolve(f)));
-    const optional = new Set(files.filter((f) => !namedPaths.has(resolve(f)))); // found by listing: may be rotated away before it is read
+    const optional = new Set(files.filter((f) => !namedPaths.has(resolve(f)))); // found by listing: may be rotated away or unreadable: skipped, not fatal
     const stats = await readFiles(files, model, { traceId: o.traceId, progress, optional });
     model.index();
     return { model, stats, files };

@@ -36,27 +36,39 @@ export class ReadStats {
   warnings = 0;
   /** listed files gone before they were opened (rotated away, deleted), skipped */
   vanished = 0;
+  /** listed files that could not be read (EACCES, a directory, zstd on an old Node.js ...), skipped and named */
+  unreadable = 0;
 }
 
 export class InputError extends Error {
   readonly code = 'TW_ERR_INPUT';
 }
 
-/** Read every file into the model. Throws InputError for a file that can't be opened; bad lines are warned and counted. */
+/**
+ * Read every file into the model. Throws InputError for a named file that can't be read; a listed one (rotated
+ * sibling, directory entry) that can't is skipped, named and counted, unless none could be read; bad lines are warned and counted.
+ */
 export async function readFiles(files: readonly string[], model: Model, o: ReadOptions = {}): Promise<ReadStats> {
   const stats = new ReadStats();
   const warn = o.warn ?? ((m: string) => process.stderr.write(m + '\n'));
   const gone = (f: string): void => { stats.vanished++; warn(`tracewire: ${clean(f, 300)} is gone (rotated away or deleted after it was listed): skipped`); };
+  const skipped: string[] = [];
+  const unreadable = (f: string, why: string): void => {
+    if (++stats.unreadable <= MAX_WARNINGS) { skipped.push(`${f} (${why})`); warn(`tracewire: ${clean(f, 300)}: cannot be read (${clean(why, 300)}): skipped`); }
+  };
   const sizes = files.map((f) => {
     try {
       const st = statSync(f);
-      if (st.isDirectory()) throw new InputError(`cannot read ${f}: it is a directory`);
+      if (st.isDirectory()) throw new InputError('it is a directory');
       return st.size;
     } catch (e) {
-      if (e instanceof InputError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && o.optional?.has(f) === true) return -1;
-      throw new InputError(`cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+      const code = e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (o.optional?.has(f) === true) {
+        if (code === 'ENOENT') return -1;
+        unreadable(f, code);
+        return -2;
+      }
+      throw new InputError(`cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : code}`);
     }
   });
   const total = sizes.reduce((a, b) => a + Math.max(0, b), 0);
@@ -64,16 +76,24 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     if (sizes[i] === -1) { gone(f); continue; }
-    if (await readOne(f, model, stats, o, warn, progress)) stats.files++;
-    else gone(f);
+    if (sizes[i] === -2) continue;
+    const r = await readOne(f, model, stats, o, warn, progress);
+    if (r === true) stats.files++;
+    else if (r === false) gone(f);
+    else unreadable(f, r);
   }
   progress?.done();
   if (stats.warnings > MAX_WARNINGS) warn(`tracewire: ${stats.warnings - MAX_WARNINGS} more warnings not shown (${stats.malformed} malformed lines, ${stats.badSpans} bad spans in all)`);
+  if (stats.unreadable > 0) {
+    // nothing read at all is no result: the user's next step is the permissions, not an empty graph
+    if (stats.files === 0) throw new InputError(`no span file could be read: ${skipped.join(', ')}${stats.unreadable > skipped.length ? ` and ${stats.unreadable - skipped.length} more` : ''}`);
+    warn(`tracewire: ${stats.unreadable} of ${files.length} span files could not be read and were skipped`);
+  }
   return stats;
 }
 
-/** Resolves false when an optional file is gone by the time it is opened (ENOENT). */
-function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<boolean> {
+/** Resolves false when an optional file is gone by the time it is opened (ENOENT), and why when it cannot be read. */
+function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<boolean | string> {
   const maxLine = o.maxLineBytes ?? MAX_LINE_BYTES;
   // the ID as written: hex in either case, or base64 (protobuf JSON mapping; see decode.ts idHex)
   const needle = o.traceId !== undefined ? [o.traceId, o.traceId.toUpperCase(), Buffer.from(o.traceId, 'hex').toString('base64')].map((x) => Buffer.from(x)) : null;
@@ -118,14 +138,24 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
     }
   };
 
-  return new Promise<boolean>((resolve, reject) => {
+  const optional = o.optional?.has(file) === true;
+  return new Promise<boolean | string>((resolve, reject) => {
+    let unzip: Duplex | null;
+    try { unzip = decompressor(file); } catch (e) {
+      if (optional && e instanceof InputError) { resolve(e.message.slice(`cannot read ${file}: `.length)); return; }
+      throw e;
+    }
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     raw.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' && o.optional?.has(file) === true) { ended = true; resolve(false); return; }
-      reject(new InputError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message}`));
+      if (ended) return;
+      ended = true;
+      unzip?.destroy();
+      const code = e.code ?? e.message;
+      if (!optional) reject(new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code}`));
+      else if (code === 'ENOENT') resolve(false);
+      else resolve(lineNo > 0 ? `${code} after line ${lineNo}, the rest of it` : code); // the lines before it stay read
     });
     raw.on('data', (chunk: Buffer | string) => { stats.bytes += chunk.length; progress?.add(chunk.length); });
-    const unzip = decompressor(file);
     const stream: Readable = unzip === null ? raw : raw.pipe(unzip);
     // a compressed file cut short (still being written, or copied half-way): keep what was read, say so
     unzip?.on('error', (e: Error) => {

@@ -4,7 +4,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, createMessage, startBatchSend, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
+import { consumeMessage, createMessage, startBatchSend, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface BullQueueLike<J = { id?: string | undefined }> {
   name: string;
@@ -142,14 +142,21 @@ function flowNode(tracer: Tracer, node: BullFlowJob, parent: AnySpan | undefined
  * options as stored in Redis, telemetry.metadata under its short key `tm` (bullmq Job.optsAsJSON).
  */
 export function jobCarrier(job: BullJobLike): Carrier | null {
+  const c = readJobCarrier(job);
+  return c === UNREADABLE_CARRIER ? null : c;
+}
+
+/** jobCarrier, with metadata that is there but not ours as UNREADABLE_CARRIER (counted when extracted). */
+function readJobCarrier(job: BullJobLike): Carrier | null {
   const o = job.opts;
   const m = o?.telemetry?.metadata ?? o?.tm;
-  if (typeof m !== 'string' || m.length > MAX_METADATA || m.charCodeAt(0) !== 123) return null;
+  if (m === undefined || m === null) return null;
+  if (typeof m !== 'string' || m.length > MAX_METADATA || m.charCodeAt(0) !== 123) return UNREADABLE_CARRIER;
   try {
     const v: unknown = JSON.parse(m);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Carrier) : null;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Carrier) : UNREADABLE_CARRIER;
   } catch {
-    return null;
+    return UNREADABLE_CARRIER;
   }
 }
 
@@ -165,7 +172,7 @@ export function processJob<J extends BullJobLike, R>(tracer: Tracer, processor: 
 }
 
 function consumeJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => Promise<R> | R, mode: ConsumeOptions['mode'], job: J, token: string | undefined): Promise<R> {
-  return consumeMessage(tracer, jobCarrier(job), {
+  return consumeMessage(tracer, readJobCarrier(job), {
     system: SYSTEM,
     destination: job.queueName,
     mode: typeof job.repeatJobKey === 'string' && job.repeatJobKey.length > 0 ? 'link' : mode,

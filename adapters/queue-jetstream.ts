@@ -6,7 +6,7 @@ import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
-import { headersOf, natsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
+import { headersOf, readNatsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
 /** The JsMsg fields the recipe reads (nats.js jetstream/jsmsg). */
 export interface JsMsgLike extends NatsMsgLike {
@@ -71,11 +71,10 @@ export interface JetStreamConsumeOptions {
  */
 export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
   let info: JsMsgLike['info'];
-  let carrier: ReturnType<typeof natsCarrier>;
-  // nats.js's getters throw (info: a reply subject that is not $JS.ACK; headers: a key it cannot decode, e.g. a
-  // space from another client): a rejection, so onError sees it
-  try { info = msg.info; carrier = natsCarrier(msg); } catch (err) { return Promise.reject(err); }
-  return consumeMessage(tracer, carrier, {
+  // nats.js's info getter throws for a reply subject that is not $JS.ACK (no JetStream message: it cannot be acked
+  // either): a rejection, so onError sees it. Headers it cannot decode are an unreadable carrier: handled, new trace.
+  try { info = msg.info; } catch (err) { return Promise.reject(err); }
+  return consumeMessage(tracer, readNatsCarrier(msg), {
     system: SYSTEM,
     destination: msg.subject,
     mode: options.mode,

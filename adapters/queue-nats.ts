@@ -3,7 +3,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, extractMessageContext, startPublish, type Carrier, type ConsumeOptions } from './queue.js';
+import { consumeMessage, extractMessageContext, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void; delete?(k: string): void }
 export interface NatsMsgLike {
@@ -135,7 +135,7 @@ export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subjec
     const o: Record<string, unknown> = { ...options.requestOptions, headers: h };
     if (options.timeout !== undefined) o.timeout = options.timeout;
     const reply = await nc.request(subject, payload, o);
-    const ctx = extractMessageContext(natsCarrier(reply), tracer);
+    const ctx = extractMessageContext(readNatsCarrier(reply), tracer);
     if (ctx !== null) span.addLink(ctx);
     return reply;
   } catch (err) {
@@ -165,6 +165,14 @@ export function natsCarrier(msg: NatsMsgLike): Carrier | null {
   return ts ? { traceparent: tp, tracestate: ts } : { traceparent: tp };
 }
 
+/**
+ * natsCarrier, or UNREADABLE_CARRIER (counted when extracted) when nats.js's headers getter throws (a key it cannot
+ * decode, from another client): the message is handled as it would be untraced, in a new trace. Internal (queue-jetstream).
+ */
+export function readNatsCarrier(msg: NatsMsgLike): Carrier | null {
+  try { return natsCarrier(msg); } catch { return UNREADABLE_CARRIER; }
+}
+
 export interface NatsConsumeOptions {
   mode?: ConsumeOptions['mode'];
   /** Queue group. */
@@ -185,7 +193,7 @@ export interface NatsConsumeOptions {
 /** Process one message under a CONSUMER span `process <subject>`. */
 export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R | Promise<R>, options: NatsConsumeOptions = {}): Promise<R> {
   if (options.createHeaders !== undefined) traceRespond(tracer, msg, options.createHeaders);
-  return consumeMessage(tracer, natsCarrier(msg), { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode }, (span) => handler(msg, span));
+  return consumeMessage(tracer, readNatsCarrier(msg), { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode }, (span) => handler(msg, span));
 }
 
 /** Shadow the message's respond (its prototype method) with one that injects the responder's context. */
@@ -214,7 +222,7 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
       let p: Promise<unknown>;
       try {
         p = storage.run(undefined, processNats, tracer, msg, handler, options);
-      } catch (e) { // a message nats.js cannot decode (its headers getter throws): never into nats.js's callback
+      } catch (e) { // a message whose subject or respond cannot be read: never into nats.js's callback
         if (onError !== undefined) onError(e, msg);
         else tracer.logger(`tracewire/queue-nats: a message on ${JSON.stringify(subject)} could not be read (${(e as Error)?.message ?? e}); pass options.onError to handle it`);
         return;

@@ -88,13 +88,32 @@ function header(v: unknown): string | string[] | undefined {
   return out;
 }
 
-/** The creation context a producer put into `carrier`, or null (rejections counted on the tracer). */
+/**
+ * What a recipe's carrier reader returns for metadata that threw when read or is not a carrier: extraction
+ * counts it in `propagation.carrierUnreadable` and the message gets a new trace. Internal (the recipes).
+ */
+export const UNREADABLE_CARRIER: Carrier = Object.freeze({});
+
+/**
+ * The creation context a producer put into `carrier`, or null (rejections counted on the tracer: no carrier is
+ * a missing traceparent; one that throws when read, say a getter, a Proxy or a detached Buffer, is unreadable).
+ */
 export function extractMessageContext(carrier: Carrier | null | undefined, tracer?: Tracer): SpanContext | null {
-  if (carrier === null || carrier === undefined) return null;
-  let tp = carrier.traceparent;
-  let ts = carrier.tracestate;
-  if (tp === undefined) { tp = carrier.Traceparent ?? carrier.TRACEPARENT; ts = carrier.Tracestate ?? carrier.TRACESTATE ?? ts; }
-  const headers = { traceparent: header(tp), tracestate: header(ts) };
+  if (carrier === null || carrier === undefined) {
+    if (tracer !== undefined) tracer.propagationStats.traceparentMissing++; // as a request without traceparent
+    return null;
+  }
+  let headers: { traceparent: string | string[] | undefined; tracestate: string | string[] | undefined };
+  try {
+    if (carrier === UNREADABLE_CARRIER) throw carrier;
+    let tp = carrier.traceparent;
+    let ts = carrier.tracestate;
+    if (tp === undefined) { tp = carrier.Traceparent ?? carrier.TRACEPARENT; ts = carrier.Tracestate ?? carrier.TRACESTATE ?? ts; }
+    headers = { traceparent: header(tp), tracestate: header(ts) };
+  } catch {
+    if (tracer !== undefined) tracer.propagationStats.carrierUnreadable++; // never into the consumer
+    return null;
+  }
   return tracer !== undefined ? tracer.extract(headers) : extractHeaders(headers);
 }
 

@@ -25,6 +25,12 @@ export class PropagationStats {
   tracestateTooManyMembers: number;
   /** tracestate longer than 512 chars, cut by whole entries (§3.3.1.5). */
   tracestateTruncated: number;
+  /**
+   * tracewire/queue: message metadata that threw when read (a getter, a Proxy, a detached Buffer; nats.js headers
+   * it cannot decode) or that is not a carrier (BullMQ metadata not a JSON object within 2 KiB): the message is
+   * still handled, in a new trace.
+   */
+  carrierUnreadable: number;
 
   constructor() {
     this.traceparentMissing = 0;
@@ -39,6 +45,7 @@ export class PropagationStats {
     this.tracestateInvalid = 0;
     this.tracestateTooManyMembers = 0;
     this.tracestateTruncated = 0;
+    this.carrierUnreadable = 0;
   }
 }
 

@@ -13,7 +13,7 @@ const TP = `00-${TRACE}-${SPAN}-01`;
 const TS = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,vendor@tenant=abc123';
 
 const COUNTERS = ['traceparentMissing', 'traceparentDuplicate', 'traceparentLength', 'traceparentVersion', 'traceparentHex', 'traceparentZeroTraceId',
-  'traceparentZeroSpanId', 'traceparentFormat', 'traceparentTrailingData', 'tracestateInvalid', 'tracestateTooManyMembers', 'tracestateTruncated'];
+  'traceparentZeroSpanId', 'traceparentFormat', 'traceparentTrailingData', 'tracestateInvalid', 'tracestateTooManyMembers', 'tracestateTruncated', 'carrierUnreadable'];
 
 function nonZero(s: PropagationStats): Record<string, number> {
   const out: Record<string, number> = {};

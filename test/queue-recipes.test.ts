@@ -352,20 +352,26 @@ test('AC-003 JetStream: a handler error is recorded; with onError the loop goes 
   assert.is(cap.spans.length, 5, 'the third message was not taken');
 });
 
-test('AC-007 NATS subscribeNats: a message whose headers getter throws (nats.js cannot decode a key) goes to onError or the logger, never out of nats.js\'s callback', async () => {
+test('AC-007 NATS: a message whose headers getter throws (nats.js cannot decode a key from another client) is still handled, in a new trace, the unreadable carrier counted', async () => {
   const logs: string[] = [];
-  const tracer = createTracer({ service: 'svc', processor: new CaptureProcessor(), logger: (m) => logs.push(m) });
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'svc', processor: cap, logger: (m) => logs.push(m) });
   let cb: ((err: unknown, msg: NatsMsgLike) => void) | undefined;
   const nc = { publish: () => {}, subscribe: (_s: string, o: { callback: (err: unknown, msg: NatsMsgLike) => void }) => { cb = o.callback; return {}; } };
   const bad = { subject: 'orders', data: new Uint8Array() } as NatsMsgLike;
   Object.defineProperty(bad, 'headers', { get() { throw new Error("' ' is not a valid character for a header key"); } });
   const seen: unknown[] = [];
-  subscribeNats(tracer, nc as never, 'orders', () => assert.unreachable(), { onError: (e) => seen.push(e) });
+  const handled: NatsMsgLike[] = [];
+  subscribeNats(tracer, nc as never, 'orders', (m) => { handled.push(m); }, { onError: (e) => seen.push(e) });
   cb!(null, bad);
-  assert.is(seen.length, 1);
-  subscribeNats(tracer, nc as never, 'orders', () => assert.unreachable());
-  cb!(null, bad);
-  assert.ok(logs.some((l) => l.includes('could not be read')), logs.join('\n'));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(handled, [bad], 'the handler gets the message, as it would untraced');
+  assert.is(seen.length, 0);
+  assert.is(await processNats(tracer, bad, () => 'done'), 'done', 'processNats does not throw into the consumer either');
+  assert.is(cap.spans.length, 2);
+  for (const s of cap.spans) { assert.is(s.parentSpanId, ''); assert.is(s.name, 'process orders'); }
+  assert.is(tracer.stats().propagation.carrierUnreadable, 2);
+  assert.equal(logs, []);
 });
 
 test('AC-007 JetStream: a consume loop started under a no-trace context (OTel suppressTracing) records nothing, as before it cleared the loop\'s context', async () => {
@@ -389,16 +395,20 @@ test('AC-007 JetStream: a message whose info getter throws (nats.js, reply subje
   assert.equal(acks, ['ack 1', 'ack 3']);
 });
 
-test('AC-007 JetStream: a message whose headers getter throws (nats.js decode: a key with a space from another client) goes to onError and the loop goes on', async () => {
-  const { tracer } = setup();
+test('AC-007 JetStream: a message whose headers getter throws (nats.js decode: a key with a space from another client) is handled and acked in a new trace, the unreadable carrier counted', async () => {
+  const { cap, tracer } = setup();
   const acks: string[] = [];
   const bad = jsMsg(undefined, 2, acks);
   Object.defineProperty(bad, 'headers', { get() { throw new Error("' ' is not a valid character for a header key"); } });
   async function* three() { yield jsMsg(undefined, 1, acks); yield bad; yield jsMsg(undefined, 3, acks); }
   const seen: [number, string][] = [];
   await processJetStreamMessages(tracer, three(), (m) => { m.ack(); }, { onError: (e, m) => seen.push([m.seq, (e as Error).message]) });
-  assert.equal(seen, [[2, "' ' is not a valid character for a header key"]]);
-  assert.equal(acks, ['ack 1', 'ack 3']);
+  assert.equal(seen, []);
+  assert.equal(acks, ['ack 1', 'ack 2', 'ack 3'], 'tracing does not make the message a poison message that is never acked');
+  assert.is(cap.spans.length, 3);
+  assert.is(cap.spans[1]!.parentSpanId, '');
+  assert.is(cap.spans[1]!.getAttribute('messaging.message.id'), '2');
+  assert.is(tracer.stats().propagation.carrierUnreadable, 1);
 });
 
 test('AC-007 under a no-trace context (OTel suppressTracing through the bridge) the batch and request recipes record nothing and inject no context', async () => {

@@ -138,6 +138,42 @@ test('AC-001 carriers from brokers: a repeated or non-text traceparent is a coun
   assert.is(extractMessageContext({ traceparent: tp, tracestate: ['a=1', Buffer.from('b=2')] }, tracer)?.traceState?.toString(), 'a=1,b=2');
 });
 
+test('AC-007 a carrier that throws when read (getter, Proxy, detached Buffer) never throws into the consumer: a new trace, counted', async () => {
+  const { cap, tracer } = setup();
+  const tp = `00-${TID}-${SID}-01`;
+  const detached = new Uint8Array(Buffer.from(tp));
+  structuredClone(detached.buffer, { transfer: [detached.buffer] }); // a header Buffer transferred to a worker thread
+  const carriers: unknown[] = [
+    Object.defineProperty({}, 'traceparent', { enumerable: true, get() { throw new Error('getter'); } }),
+    new Proxy({}, { get() { throw new Error('proxy'); } }),
+    { traceparent: tp, get tracestate() { throw new Error('tracestate getter'); } },
+    { traceparent: new Proxy([tp, tp], { get(t, k) { if (k === '0') throw new Error('element'); return Reflect.get(t, k); } }) },
+    { traceparent: detached },
+  ];
+  for (const c of carriers) {
+    assert.is(extractMessageContext(c as Carrier, tracer), null);
+    assert.is(await consumeMessage(tracer, c as Carrier, { system: 'rabbitmq', destination: 'q' }, () => 'handled'), 'handled');
+  }
+  assert.is(await consumeBatch(tracer, carriers as Carrier[], { system: 'rabbitmq', destination: 'q' }, () => 'batch'), 'batch');
+  assert.is(cap.spans.length, carriers.length + 1);
+  for (const s of cap.spans) { assert.is(s.parentSpanId, ''); assert.is(s.links.length, 0); }
+  const p = tracer.stats().propagation;
+  assert.is(p.carrierUnreadable, carriers.length * 3, 'every read counted: extract, consume, batch');
+  assert.is(p.traceparentMissing + p.traceparentLength + p.traceparentFormat + p.traceparentDuplicate, 0, 'as unreadable, nothing else');
+});
+
+test('AC-007 BullMQ: job metadata that is not ours (not JSON, not an object, over 2 KiB) is a counted drop, the job is still processed', async () => {
+  const { cap, tracer } = setup();
+  const run = processJob(tracer, async (job: { name: string }) => job.name);
+  const metas = ['not json', '{"traceparent":', '["00-x"]', '{' + ' '.repeat(4096) + '}'];
+  for (const m of metas) assert.is(await run({ id: '1', name: 'j', queueName: 'q', opts: { telemetry: { metadata: m } } }), 'j');
+  await run({ id: '2', name: 'plain', queueName: 'q', opts: {} });
+  assert.is(cap.spans.length, 5);
+  const p = tracer.stats().propagation;
+  assert.is(p.carrierUnreadable, metas.length);
+  assert.is(p.traceparentMissing, 1, 'a job added untraced has no context: missing, as an HTTP request without traceparent');
+});
+
 test('AC-002 create and receive operations: kinds and names per the messaging conventions', () => {
   const { tracer } = setup();
   const carrier: Carrier = {};

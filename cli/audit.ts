@@ -11,7 +11,10 @@ export const DEFAULT_ALLOW: readonly string[] = [
   'url.scheme', 'url.path', 'url.full', 'url.template', 'server.address', 'server.port', 'network.*', 'error.type', 'exception.type',
   'db.system', 'db.system.name', 'db.operation.name', 'db.collection.name', 'db.namespace', 'db.query.summary', 'db.response.status_code',
   'messaging.system', 'messaging.operation.name', 'messaging.operation.type', 'messaging.destination.name', 'messaging.destination.partition.id',
-  'messaging.batch.message_count', 'messaging.consumer.group.name', 'messaging.message.id',
+  'messaging.batch.message_count', 'messaging.consumer.group.name', 'messaging.message.id', 'messaging.destination.temporary',
+  // what tracewire/queue's recipes write: names, keys and counts of the broker's own, never a body or header value
+  'messaging.rabbitmq.destination.routing_key', 'messaging.bullmq.job.name', 'messaging.bullmq.job.attempts_made', 'messaging.bullmq.flow.name',
+  'messaging.nats.stream', 'messaging.nats.redelivery_count',
   'rpc.system', 'rpc.service', 'rpc.method', 'rpc.grpc.status_code', 'peer.service', 'otel.*', 'tracewire.*', 'code.function.name', 'thread.*',
 ];
 

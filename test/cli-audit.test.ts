@@ -11,6 +11,7 @@ import { cli } from './helpers/cli-run.js';
 import { refusedCallTrace } from './helpers/refused-call.js';
 import { createTracer, fileExporter, type Span } from '../src/index.js';
 import { consumeBatch, consumeMessage, publish, type Carrier } from '../adapters/queue.js';
+import { addFlow, addJob, consumeAmqp, processJob, processJetStream, processNats, publishAmqp, publishJetStream, publishNats, type AmqpMessageLike } from '../adapters/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-audit-'));
 const file = join(dir, 'spans.jsonl');
@@ -173,6 +174,38 @@ test('AC-002 audit: consumers linking to the messages\' contexts (batch consume,
   const svc = (n: string) => a.services.find((x: { service: string }) => x.service === n);
   assert.equal([svc('orders').outboundOk, svc('orders').outbound, svc('orders').score], [3, 3, 1]);
   assert.equal([svc('worker').inboundOk, svc('worker').inbound, svc('worker').rootEntries, svc('worker').score], [2, 2, 0, 1]);
+});
+
+test('AC-007 audit --strict: the attributes tracewire\'s own queue recipes write (RabbitMQ, BullMQ, NATS, JetStream) are operational metadata, not flagged', async () => {
+  const f = join(dir, 'recipes.jsonl');
+  const prod = createTracer({ service: 'shop', exporter: fileExporter({ path: f }), env: {} });
+  const cons = createTracer({ service: 'worker', exporter: fileExporter({ path: f }), env: {} });
+  // stub clients that hand each message straight to the consumer side
+  let amqpMsg: AmqpMessageLike | null = null;
+  const ch = { publish: (_x: string, rk: string, content: Buffer, o: { headers: Record<string, unknown> }) => { amqpMsg = { content, fields: { exchange: '', routingKey: rk }, properties: { headers: o.headers, messageId: 'm1' } }; return true; },
+    consume: async (_q: string, cb: (m: AmqpMessageLike | null) => void) => { cb(amqpMsg); return { consumerTag: 't' }; } };
+  const hdrs = () => { const m = new Map<string, string>(); return { get: (k: string) => m.get(k) ?? '', set: (k: string, v: string) => void m.set(k, v) }; };
+  await prod.startActiveSpan('POST /checkout', { kind: 2, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 200 } }, async (root) => {
+    publishAmqp(prod, ch, '', 'amq.gen-reply', Buffer.from('x'));
+    await consumeAmqp(cons, ch, 'amq.gen-reply', () => {});
+    const job = await addJob(prod, { name: 'mail', add: async (name: string, _d: unknown, opts: Record<string, unknown>) => ({ id: '1', name, queueName: 'mail', opts }) }, 'welcome', {});
+    await processJob(cons, async () => {})(job as never);
+    await addFlow(prod, { add: async () => ({}) }, { name: 'render', queueName: 'renders' });
+    const h = hdrs();
+    publishNats(prod, { publish: () => {}, subscribe: () => ({}) }, 'orders.new', 'x', { headers: h });
+    await processNats(cons, { subject: 'orders.new', data: new Uint8Array(), headers: h }, () => {});
+    const jh = hdrs();
+    await publishJetStream(prod, { publish: async () => ({ stream: 'ORDERS', seq: 7 }) }, 'orders.js', 'x', { headers: jh });
+    await processJetStream(cons, { subject: 'orders.js', data: new Uint8Array(), headers: jh, seq: 7, redelivered: true, info: { stream: 'ORDERS', consumer: 'billing', deliveryCount: 2 } }, () => {});
+    root.end();
+  });
+  await prod.shutdown();
+  await cons.shutdown();
+  const r = await cli(['audit', '--file', f, '--strict', '--json']);
+  const a = JSON.parse(r.out);
+  assert.ok(a.spans >= 10, String(a.spans));
+  assert.equal(a.disallowedAttributes, []);
+  assert.is(r.code, 0, r.out);
 });
 
 test('README: the audit example gates on a percentage, as --min-score reads it', async () => {

@@ -3,7 +3,8 @@
 import { readHex8 } from '../src/hex.js';
 import { Model, SpanInput, key53, MISS_END, MISS_HTTP_CODE, MISS_NAME, MISS_SERVICE, MISS_START, KIND_CLIENT, KIND_SERVER } from './model.js';
 
-export interface DecodeResult { spans: number; bad: number; why: string; error: string | null }
+/** `other`: a request of another OTLP signal (a Collector file exporter shared by the metrics or logs pipeline), not an error. */
+export interface DecodeResult { spans: number; bad: number; why: string; error: string | null; other: boolean }
 
 const scratch = new SpanInput();
 const KIND_BY_NAME: Record<string, number> = { SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5 };
@@ -80,7 +81,11 @@ const words: number[] = [0, 0, 0, 0];
  * (the line passed the substring prefilter but holds other traces too).
  */
 export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): DecodeResult {
-  const r: DecodeResult = { spans: 0, bad: 0, why: '', error: null };
+  const r: DecodeResult = { spans: 0, bad: 0, why: '', error: null, other: false };
+  if (isObj(req) && req.resourceSpans === undefined && (Array.isArray(req.resourceMetrics) || Array.isArray(req.resourceLogs) || Array.isArray(req.resourceProfiles))) {
+    r.other = true;
+    return r;
+  }
   if (!isObj(req) || !Array.isArray(req.resourceSpans)) {
     r.error = 'not an OTLP ExportTraceServiceRequest (no resourceSpans array)';
     return r;

@@ -36,6 +36,8 @@ export class ReadStats {
   warnings = 0;
   /** listed files gone before they were opened (rotated away, deleted), skipped */
   vanished = 0;
+  /** lines of other OTLP signals (metrics, logs, profiles: a Collector file exporter shared by their pipelines), skipped */
+  otherSignals = 0;
   /** listed files that could not be read (EACCES, a directory, zstd on an old Node.js ...), skipped and named */
   unreadable = 0;
 }
@@ -84,6 +86,8 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
   }
   progress?.done();
   if (stats.warnings > MAX_WARNINGS) warn(`tracewire: ${stats.warnings - MAX_WARNINGS} more warnings not shown (${stats.malformed} malformed lines, ${stats.badSpans} bad spans in all)`);
+  // said only when they are all there was: otherwise an empty result would have no explanation
+  if (stats.otherSignals > 0 && stats.spans === 0) warn(`tracewire: ${stats.otherSignals} line${stats.otherSignals === 1 ? '' : 's'} held other OTLP signals (metrics, logs, profiles), not spans: skipped`);
   if (stats.unreadable > 0) {
     // nothing read at all is no result: the user's next step is the permissions, not an empty graph
     if (stats.files === 0) throw new InputError(`no span file could be read: ${skipped.join(', ')}${stats.unreadable > skipped.length ? ` and ${stats.unreadable - skipped.length} more` : ''}`);
@@ -127,6 +131,7 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
       return;
     }
     const r = decodeRequest(obj, model, o.traceId);
+    if (r.other) { stats.otherSignals++; return; }
     stats.spans += r.spans;
     if (r.error !== null) {
       stats.malformed++;

@@ -220,6 +220,26 @@ test('AC-004 view: old files (instrumentationLibrarySpans, before OTLP 0.15) are
   assert.not.match(r.err, `${f}:1:`);
 });
 
+test('AC-004 a Collector file exporter shared by the metrics and logs pipelines: their lines are other signals, skipped without a warning', async () => {
+  const f = join(dir, 'collector-all-signals.json');
+  // what the Collector's file exporter writes for metrics (an exemplar carries the trace ID) and logs into the same file
+  const metrics = JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gateway' } }] }, scopeMetrics: [{ scope: {}, metrics: [{ name: 'http.server.request.duration', histogram: { dataPoints: [{ count: '1', exemplars: [{ traceId: T, spanId: ROOTID, asDouble: 0.1 }] }], aggregationTemporality: 2 } }] }] }] });
+  const logs = JSON.stringify({ resourceLogs: [{ resource: {}, scopeLogs: [{ scope: {}, logRecords: [{ timeUnixNano: '1', body: { stringValue: 'hello' }, traceId: T, spanId: ROOTID }] }] }] });
+  writeFileSync(f, [metrics, otlpLine(trace.slice(0, 4)), logs, otlpLine(trace.slice(4)), metrics].join('\n') + '\n');
+  const v = await cli(['view', T, '--file', f, '--json']);
+  assert.is(v.code, 0, v.err);
+  assert.is(JSON.parse(v.out).spanCount, 7);
+  assert.is(v.err, '', 'metric and log lines are not malformed trace lines');
+  const sv = await cli(['services', '--file', f, '--json']);
+  assert.is(JSON.parse(sv.out).spans, 7);
+  assert.is(sv.err, '');
+  const only = join(dir, 'collector-metrics-only.json');
+  writeFileSync(only, metrics + '\n' + logs + '\n');
+  const o = await cli(['services', '--file', only, '--json']);
+  assert.is(JSON.parse(o.out).spans, 0);
+  assert.match(o.err, '2 lines held other OTLP signals (metrics, logs, profiles), not spans: skipped');
+});
+
 test('AC-004 view: a malformed line\'s bytes quoted in the warning cannot drive the terminal', async () => {
   const f = join(dir, 'hostile-line.jsonl');
   writeFileSync(f, otlpLine(trace) + '\n\x1b]0;pwned\x07\x1b[2J\u009b1A{"x":\n');

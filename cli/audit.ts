@@ -66,8 +66,11 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
         else { a.inbound++; if (p !== ORPHAN) a.inboundOk++; }
       } else if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && (m.flags[g]! & F_EXTERNAL) === 0) {
         const reached = tr.childOff[i + 1]! > tr.childOff[i]! || m.linked.has(key53(m.sHi[g]!, m.sLo[g]!));
+        // a batch send or receive (semconv): it links to its messages' creation contexts, which carry the context
+        // downstream and are scored themselves; nothing downstream of the batch span itself to expect
+        if (!reached && m.links[g] !== 0) { /* no verdict */ }
         // failed with no response (connection refused, DNS, timeout): nothing downstream to expect, so no verdict on propagation
-        if (!reached && m.status[g] === STATUS_ERROR && m.http[g] === 0) a.unanswered++;
+        else if (!reached && m.status[g] === STATUS_ERROR && m.http[g] === 0) a.unanswered++;
         else if (reached) { a.outbound++; a.outboundOk++; } else {
           a.outbound++;
           const peer = S.get(m.peer[g]!) || '?';
@@ -167,7 +170,8 @@ downstream) / (inbound + outbound); database calls (db.system) are not expected 
 nor calls that failed with no response (error status, no HTTP status code: connection refused, timeout).
 A span link counts as propagation: a consumer that starts a new trace linking to the messages' contexts
 (batch consume, link mode) is an inbound span that got its context, and the producers it links to are
-outbound calls with a span downstream.
+outbound calls with a span downstream. A batch send or receive span that links to its messages' creation
+spans (BullMQ addJobs/addFlow, a batch receive) is not scored: those messages carry the context, and are.
 
 Options:
 ${FILE_HELP}

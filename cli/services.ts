@@ -158,7 +158,8 @@ export function analyze(m: Model): ServiceGraph {
         }
       }
       const kind = m.kind[g]!;
-      if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && tr.childOff[i + 1] === tr.childOff[i] && (m.flags[g]! & F_EXTERNAL) === 0 && !linkedTo.has(g)) {
+      // m.links: a batch send or receive linking its messages' creation spans, whose own hops are the calls
+      if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && tr.childOff[i + 1] === tr.childOff[i] && (m.flags[g]! & F_EXTERNAL) === 0 && !linkedTo.has(g) && m.links[g] === 0) {
         // error status and no HTTP code: no answer at all, so no sign the callee lacks spans
         const e = accOf(m.status[g] === STATUS_ERROR && m.http[g] === 0 ? failedEdges : peerEdges, packPair(svc, m.peer[g]!));
         e.count++; if (err) e.errors++; e.d.add(d);
@@ -222,7 +223,8 @@ The dependency graph (caller → callee from parent/child spans across services:
 p50/p95/p99), and latency per service and per operation: total and self time (a span's duration minus
 the union of its children's intervals). A client span with no downstream span is shown as a call to
 "<peer> (no spans)": the callee is not instrumented or the context was not propagated; one that failed
-with no response (error status, no HTTP status code: connection refused, timeout) as "<peer> (no response)".
+with no response (error status, no HTTP status code: connection refused, timeout) as "<peer> (no response)";
+a batch send or receive span that links to its messages' creation spans is neither (the messages are the calls).
 
 A consumer span that links to a producer's span (a queue consumed in batches, or with mode 'link': the
 messaging conventions' way) is a call from the producer's service to the consumer's, shown with ⇢ and

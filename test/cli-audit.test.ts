@@ -11,7 +11,7 @@ import { cli } from './helpers/cli-run.js';
 import { refusedCallTrace } from './helpers/refused-call.js';
 import { createTracer, fileExporter, type Span } from '../src/index.js';
 import { consumeBatch, consumeMessage, publish, type Carrier } from '../adapters/queue.js';
-import { addFlow, addJob, consumeAmqp, processJob, processJetStream, processNats, publishAmqp, publishJetStream, publishNats, type AmqpMessageLike } from '../adapters/queue.js';
+import { addFlow, addJob, addJobs, consumeAmqp, processJob, processJetStream, processNats, publishAmqp, publishJetStream, publishNats, type AmqpMessageLike } from '../adapters/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-audit-'));
 const file = join(dir, 'spans.jsonl');
@@ -206,6 +206,30 @@ test('AC-007 audit --strict: the attributes tracewire\'s own queue recipes write
   assert.ok(a.spans >= 10, String(a.spans));
   assert.equal(a.disallowedAttributes, []);
   assert.is(r.code, 0, r.out);
+});
+
+test('AC-002 audit and services: a batch send (BullMQ addJobs: a CLIENT send span linking each job\'s create span) and a batch receive are no broken hop', async () => {
+  const f = join(dir, 'batch-send.jsonl');
+  const shop = createTracer({ service: 'shop', exporter: fileExporter({ path: f }), env: {} });
+  const mailer = createTracer({ service: 'mailer', exporter: fileExporter({ path: f }), env: {} });
+  let jobs: Array<{ id: string; name: string; queueName: string; opts: { telemetry: { metadata: string } } }> = [];
+  const queue = { name: 'mail', add: async () => ({ id: 'x' }), addBulk: async (js: Array<{ name: string; opts?: Record<string, unknown> }>) => (jobs = js.map((j, i) => ({ id: String(i), name: j.name, queueName: 'mail', opts: j.opts as { telemetry: { metadata: string } } }))) };
+  const carriers: Carrier[] = [];
+  await shop.startActiveSpan('POST /signup', { kind: 2, attributes: { 'http.request.method': 'POST', 'http.response.status_code': 201 } }, async (root) => {
+    await addJobs(shop, queue, [{ name: 'welcome' }, { name: 'verify' }]);
+    for (let i = 0; i < 2; i++) { const c: Carrier = {}; await publish(shop, c, { system: 'rabbitmq', destination: 'audit' }, () => {}); carriers.push(c); }
+    root.end();
+  });
+  for (const j of jobs) await processJob(mailer, async () => {})(j);
+  await consumeBatch(mailer, carriers, { system: 'rabbitmq', destination: 'audit', operation: 'receive' }, () => {}); // a CLIENT receive span linking both messages
+  await shop.shutdown();
+  await mailer.shutdown();
+  const r = await cli(['audit', '--file', f, '--min-score', '100', '--json']);
+  const a = JSON.parse(r.out);
+  assert.equal(a.deadEnds, []);
+  assert.is(r.code, 0, r.out);
+  const g = JSON.parse((await cli(['services', '--file', f, '--json'])).out);
+  assert.equal(g.edges.map((e: { caller: string; callee: string; via: string; calls: number }) => `${e.caller} ${e.via} ${e.callee} ${e.calls}`).sort(), ['shop link mailer 2', 'shop parent mailer 2']);
 });
 
 test('README: the audit example gates on a percentage, as --min-score reads it', async () => {

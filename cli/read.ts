@@ -90,7 +90,7 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
   if (stats.otherSignals > 0 && stats.spans === 0) warn(`tracewire: ${stats.otherSignals} line${stats.otherSignals === 1 ? '' : 's'} held other OTLP signals (metrics, logs, profiles), not spans: skipped`);
   if (stats.unreadable > 0) {
     // nothing read at all is no result: the user's next step is the permissions, not an empty graph
-    if (stats.files === 0) throw new InputError(`no span file could be read: ${skipped.join(', ')}${stats.unreadable > skipped.length ? ` and ${stats.unreadable - skipped.length} more` : ''}`);
+    if (stats.files === 0 && stats.lines === 0) throw new InputError(`no span file could be read: ${skipped.join(', ')}${stats.unreadable > skipped.length ? ` and ${stats.unreadable - skipped.length} more` : ''}`);
     warn(`tracewire: ${stats.unreadable} of ${files.length} span files could not be read and were skipped`);
   }
   return stats;

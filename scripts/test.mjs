@@ -40,7 +40,7 @@ if (!fuzzOnly && filters.length === 0) {
 
 // 2. test files
 let files = fuzzOnly ? walk(join(root, 'fuzz'), '.fuzz.ts') : [...walk(join(root, 'test'), '.test.ts'), ...walk(join(root, 'fuzz'), '.fuzz.ts')];
-if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x))); // relative: a checkout path holding the word must not match every file
 
 const covDir = join(root, 'coverage', 'tmp');
 const withCoverage = !fuzzOnly && filters.length === 0 && process.env.TEST_COVERAGE !== '0';

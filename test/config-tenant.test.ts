@@ -76,6 +76,30 @@ test('AC-005 the config\'s tenantAttribute is what the HTTP adapter records, rou
   assert.ok(acme.spans().every((s: any) => attr(s, 'tenant.id') === undefined));
 });
 
+test('AC-005 an application attribute allowlist without the tenant attribute: a tenant\'s spans still reach only its backend', async () => {
+  const [acme, platform] = await Promise.all([startReceiver(), startReceiver()]);
+  const p = join(root, `c${n++}.json`);
+  writeFileSync(p, JSON.stringify({
+    batch: { scheduledDelayMs: 5 },
+    exporters: { acme: { type: 'otlp', url: acme.url }, platform: { type: 'otlp', url: platform.url } },
+    routes: { tenants: { acme: ['acme'] }, default: ['platform'] },
+    http: { tenant: 'x-tenant-id' },
+  }));
+  // the allowlist keeps operational keys only (AC-007); tenant.id is what the file routes on, so it must be recorded
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: () => {}, attributes: { allow: ['http.*', 'url.*'] } });
+  const { server, port } = await serve(t);
+  await request({ host: '127.0.0.1', port, path: '/a', headers: { 'x-tenant-id': 'acme' }, agent: false });
+  await t.forceFlush();
+  await close(server);
+  await t.shutdown();
+  await Promise.all([acme.close(), platform.close()]);
+  assert.equal(names(acme), ['GET:acme', 'SELECT orders:acme', 'cache get:acme']);
+  assert.equal(platform.spans().length, 0, 'no span of tenant acme on the shared backend');
+  const t2 = tracerFromConfig({ path: p, env: {}, watch: false, logger: () => {}, attributes: { allow: (k) => k === 'app.plan' } });
+  assert.equal((t2.startSpan('x', { attributes: { 'tenant.id': 'acme', 'app.plan': 'gold', 'user.email': 'a@b.c' } }) as Span).attributes, { 'tenant.id': 'acme', 'app.plan': 'gold' });
+  await t2.shutdown({ deadlineMs: 0 });
+});
+
 test('AC-001 preserve-ids with the sampler from the file: a sampled caller cannot force sampling; a reload moves the root too', async () => {
   const p = join(root, 'preserve.json');
   writeFileSync(p, JSON.stringify({ exporters: {}, sampler: { parentBased: true, probability: 0 }, http: { trust: 'preserve-ids' } }));

@@ -79,12 +79,20 @@ function onceLogger(log: (m: string) => void): (m: string) => void {
   };
 }
 
-/** File additions to the application's allowlist; with no allowlist in effect there is nothing to add to. */
-function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string[], log: (m: string) => void): AttributeLimitsOptions['allow'] {
-  if (file.length === 0) return code;
-  if (code == null) { log('attributes.allow in the config file has no effect: the application records every attribute key (no allowlist to add to)'); return code; }
-  if (typeof code === 'function') { const extra = compileAllowlist(file); return (k: string) => code(k) || extra(k); }
-  return [...code, ...file];
+/**
+ * File additions to the application's allowlist; with no allowlist in effect there is nothing to add to. The tenant
+ * attribute is always kept: routes and per-tenant rates read it, so without it a tenant's spans took the default route.
+ */
+function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string[], tenantAttribute: string, log: (m: string) => void): AttributeLimitsOptions['allow'] {
+  if (code == null) {
+    if (file.length > 0) log('attributes.allow in the config file has no effect: the application records every attribute key (no allowlist to add to)');
+    return code;
+  }
+  // a list entry ending in "*" is a prefix: such a tenantAttribute is matched exactly by a function instead
+  if (typeof code !== 'function' && !tenantAttribute.endsWith('*')) return [...code, ...file, tenantAttribute];
+  const app = typeof code === 'function' ? code : compileAllowlist(code);
+  const extra = compileAllowlist(file);
+  return (k: string) => k === tenantAttribute || app(k) || extra(k);
 }
 
 /** Per setting: code > file `limits` > OTEL_SPAN_*_LIMIT / OTEL_ATTRIBUTE_*_LIMIT > the tracer's defaults. */
@@ -96,7 +104,7 @@ function attributeOptions(code: AttributeLimitsOptions | undefined, config: Trac
     maxValueLength: code?.maxValueLength ?? l.maxAttributeValueLength ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger) ?? intVar(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger),
     maxLinks: code?.maxLinks ?? l.maxLinks ?? intVar(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', logger, true),
     maxEvents: code?.maxEvents ?? l.maxEvents ?? intVar(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', logger, true),
-    allow: mergeAllow(code?.allow, config.attributes.allow, logger),
+    allow: mergeAllow(code?.allow, config.attributes.allow, config.tenantAttribute, logger),
   };
 }
 

@@ -3,7 +3,7 @@
 // (..<timestamp> dir, ..data symlink, key symlinks into ..data) and swap it the same way.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, renameSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, renameSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tracerFromConfig, type ConfiguredTracer, type ConfigOptions } from '../src/config/index.js';
@@ -158,6 +158,41 @@ test('AC-005 Secret rotation: the new token is used after the Secret volume swap
   await send(t, null);
   assert.is(a.requests.at(-1)!.headers.authorization, 'Bearer token-two');
   await t.shutdown();
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('AC-005 files reached through symlinks (config and Secret linked into another directory, a swapped directory link): each swap is seen without polling', async () => {
+  const [a, b] = await Promise.all([startReceiver(), startReceiver()]);
+  const base = join(root, 'linked');
+  const conf = new KubeletVolume(join(base, 'mnt', 'config'));
+  const sec = new KubeletVolume(join(base, 'mnt', 'secret'));
+  sec.write({ token: 'one\n' });
+  const headers = { authorization: { valueFrom: { file: join(base, 'etc', 'token') } } };
+  conf.write({ 'config.json': cfg({ exporters: { a: otlp(a.url, { headers }) } }) });
+  // what the application is pointed at: links in a directory the kubelet never writes to
+  mkdirSync(join(base, 'etc'));
+  symlinkSync(join(conf.dir, 'config.json'), join(base, 'etc', 'config.json'));
+  symlinkSync(join(sec.dir, 'token'), join(base, 'etc', 'token'));
+  const ev = events();
+  const t = tracerFromConfig({ path: join(base, 'etc', 'config.json'), env: {}, logger: () => {}, onReload: ev.onReload, debounceMs: 20, pollMs: 0 });
+  conf.write({ 'config.json': cfg({ exporters: { b: otlp(b.url, { headers }) } }) });
+  assert.ok((await ev.next('config swapped behind a link')).ok);
+  sec.write({ token: 'two\n' });
+  assert.ok((await ev.next('secret swapped behind a link')).ok);
+  await send(t, null);
+  await b.waitForRequests(1, WAIT_MS);
+  assert.is(b.requests.at(-1)!.headers.authorization, 'two');
+  await t.shutdown();
+  // git-sync style: the directory holding the file is a link swapped to a new directory by rename
+  for (const [v, url] of [['v1', a.url], ['v2', b.url]] as const) { mkdirSync(join(base, v)); writeFileSync(join(base, v, 'config.json'), cfg({ exporters: { [v]: otlp(url) } })); }
+  symlinkSync('v1', join(base, 'current'));
+  const ev2 = events();
+  const t2 = tracerFromConfig({ path: join(base, 'current', 'config.json'), env: {}, logger: () => {}, onReload: ev2.onReload, debounceMs: 20, pollMs: 0 });
+  symlinkSync('v2', join(base, 'current.tmp'));
+  renameSync(join(base, 'current.tmp'), join(base, 'current'));
+  const e = await ev2.next('directory link swapped');
+  assert.equal(Object.keys(e.config.exporters!), ['v2']);
+  await t2.shutdown();
   await Promise.all([a.close(), b.close()]);
 });
 

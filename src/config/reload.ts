@@ -1,11 +1,10 @@
 // Reload loop: on a watcher event or poll, re-read the file and its secrets, compare the fingerprint with
 // the config in effect, validate, and apply. A bad version keeps the last good config, is counted and
 // reported once (until the content changes again); a deleted file counts the same way.
-import { dirname } from 'node:path';
 import { redactUrl } from '../otlp-env.js';
 import { ConfigError, type ConfigErrorCodeValue } from './errors.js';
 import { isFailed, readSnapshot, type FailedSnapshot } from './load.js';
-import { DirWatcher, type WatchOptions } from './watch.js';
+import { DirWatcher, watchDirs, type WatchOptions } from './watch.js';
 import type { TracewireConfig } from './types.js';
 import type { TlsFileRefs } from '../otlp-tls.js';
 
@@ -70,7 +69,7 @@ export class ConfigReloader {
   private config: TracewireConfig;
   private fingerprint: string | null;
   private failedFingerprint: string | null;
-  private secretDirs: string[];
+  private secretFiles: string[];
   private running: Promise<ReloadEvent | null> | null = null;
   private again = false;
   private closed = false;
@@ -81,7 +80,7 @@ export class ConfigReloader {
     this.config = o.config;
     this.fingerprint = o.fingerprint;
     this.failedFingerprint = o.startupFailure?.fingerprint ?? null;
-    this.secretDirs = o.secretFiles.map((f) => dirname(f));
+    this.secretFiles = o.secretFiles;
     this.s = {
       path: o.path, loaded: o.fingerprint !== null, reloads: 0, reloadFailures: 0, unchanged: 0,
       lastError: o.startupFailure?.error.code ?? null, lastErrorMessage: o.startupFailure?.error.message ?? null,
@@ -92,8 +91,9 @@ export class ConfigReloader {
 
   get current(): TracewireConfig { return this.config; }
 
-  private dirs(): string[] {
-    return [...new Set([dirname(this.o.path), ...this.secretDirs])];
+  /** Re-resolved at every check: a link on the way may now point elsewhere. */
+  private dirs(extra: readonly string[] = []): string[] {
+    return [...new Set([this.o.path, ...this.secretFiles, ...extra].flatMap(watchDirs))];
   }
 
   stats(): ConfigStats {
@@ -120,12 +120,12 @@ export class ConfigReloader {
     if (this.closed) return null;
     const snap = await readSnapshot(this.o.path, this.o.envTls);
     if (this.closed) return null;
-    const newDirs = snap.secretFiles.map((f) => dirname(f));
     if (isFailed(snap)) {
-      this.watcher?.setDirs([...new Set([...this.dirs(), ...newDirs])]);
+      this.watcher?.setDirs(this.dirs(snap.secretFiles));
       return this.fail(snap.error, snap.fingerprint);
     }
     if (snap.fingerprint === this.fingerprint) {
+      this.watcher?.setDirs(this.dirs());
       this.s.unchanged++;
       if (this.failedFingerprint !== null) this.log(`config ${this.o.path}: valid again (same as the config in effect)`);
       this.failedFingerprint = null;
@@ -142,7 +142,7 @@ export class ConfigReloader {
     this.fingerprint = snap.fingerprint;
     this.failedFingerprint = null;
     this.s.fileRejected = false;
-    this.secretDirs = newDirs;
+    this.secretFiles = snap.secretFiles;
     this.watcher?.setDirs(this.dirs());
     this.s.reloads++;
     this.s.loaded = true;

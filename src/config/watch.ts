@@ -1,9 +1,42 @@
 // Watches the directories holding the config file and its secret files the way the kubelet updates
 // them: a new `..<timestamp>` directory, a `..data_tmp` symlink renamed over `..data` (atomic_writer.go).
-// File-level watches miss that swap (spf13/viper#284), so the directory is watched; any event, debounced,
+// File-level watches miss that swap (spf13/viper#284), so the directory is watched (and every directory holding a
+// symlink on the file's path: a link into a volume mounted elsewhere sees no event of its own); any event, debounced,
 // triggers a check that re-reads through the path and compares content. A watcher that dies (directory
 // removed or replaced) is re-armed; a slow poll covers filesystems where fs.watch reports nothing.
-import { watch, statSync, type FSWatcher } from 'node:fs';
+import { watch, statSync, lstatSync, readlinkSync, type FSWatcher } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+/** Symlinks followed resolving one path before giving up (Linux's MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * The directories to watch for a file: its own, plus every directory holding a symlink on its way (a key link
+ * into `..data` and `..data` itself, a link from another directory into a mounted volume, a directory link a
+ * git-sync style updater swaps). A swap replaces one of those links, so only their directories see it.
+ */
+export function watchDirs(file: string): string[] {
+  const out = new Set<string>([dirname(file)]);
+  let cur = '/'; // resolved so far: no symlink in it, so ".." is its parent
+  let rest = resolve(file).split('/');
+  let links = 0;
+  while (rest.length > 0) {
+    const name = rest.shift()!;
+    if (name === '' || name === '.') continue;
+    if (name === '..') { cur = dirname(cur); continue; }
+    const next = join(cur, name);
+    let link = false;
+    try { link = lstatSync(next).isSymbolicLink(); } catch { break; } // missing: watch what was found so far
+    if (!link) { cur = next; continue; }
+    if (++links > MAX_LINKS) break;
+    out.add(cur);
+    let target: string;
+    try { target = readlinkSync(next); } catch { break; }
+    if (isAbsolute(target)) cur = '/';
+    rest = [...target.split('/'), ...rest];
+  }
+  return [...out];
+}
 
 export interface WatchOptions {
   /** Quiet time after the last event before checking (default 200 ms: the kubelet's swap is a burst). */

@@ -142,5 +142,28 @@ test('AC-007 a token pasted where the Secret reference belongs reaches no log li
   await t.shutdown();
 });
 
+test('AC-007 a header line pasted as the header name (name, separator and token) is not echoed by the validator', async () => {
+  const p = join(root, 'c5.json');
+  const put = (headers: unknown) => writeFileSync(p, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces', headers } } }));
+  put({});
+  const logs: string[] = [];
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: (m) => logs.push(m) });
+  const wrong = [
+    { [`Authorization: Bearer ${TOKEN}`]: 'x' }, // curl -H "Authorization: Bearer …", pasted whole
+    { [`authorization=Bearer ${TOKEN}`]: { valueFrom: { file: '/etc/tracewire/secrets/token' } } }, // OTEL_EXPORTER_OTLP_HEADERS syntax
+    { [`x-api-key:${TOKEN}`]: 5 }, // and a wrong value under it: its problem must not name the key either
+  ];
+  for (const headers of wrong) {
+    put(headers);
+    const ev = await t.reload();
+    assert.is(ev?.error?.code, 'TW_CONFIG_INVALID');
+    assert.match(ev!.error!.message, /\$\.exporters\.a\.headers: .*header name/); // where, and what is wrong
+    assert.not.ok(JSON.stringify({ m: ev!.error!.message, p: ev!.error!.problems }).includes(TOKEN), ev!.error!.message);
+    assert.not.ok(String(t.configStats().lastErrorMessage).includes(TOKEN));
+  }
+  assert.not.ok(logs.join('\n').includes(TOKEN), logs.join('\n'));
+  await t.shutdown();
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

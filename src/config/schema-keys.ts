@@ -5,8 +5,11 @@ import { MAX_RING_BYTES, MIN_RING_BYTES } from '../thread/layout.js';
 export type Spec = ObjectSpec | MapSpec | TaggedSpec | StringSpec | IntegerSpec | NumberSpec | BooleanSpec | ArraySpec | UnionSpec;
 
 export interface ObjectSpec { readonly t: 'object'; readonly keys: Readonly<Record<string, Spec>>; readonly required?: readonly string[]; readonly hint?: string }
-/** An object whose keys are names chosen by the user (exporter names, tenants, header names). */
-export interface MapSpec { readonly t: 'map'; readonly key: StringSpec; readonly value: Spec; readonly maxKeys: number }
+/**
+ * An object whose keys are names chosen by the user (exporter names, tenants, header names). `hideBadKeys`: a key
+ * that fails `key` is never shown (a header line pasted as the header name carries its token).
+ */
+export interface MapSpec { readonly t: 'map'; readonly key: StringSpec; readonly value: Spec; readonly maxKeys: number; readonly hideBadKeys?: boolean }
 /** An object whose `tag` key selects which table applies (exporters: `type`). */
 export interface TaggedSpec { readonly t: 'tagged'; readonly tag: string; readonly variants: Readonly<Record<string, ObjectSpec>> }
 export interface StringSpec {
@@ -79,7 +82,7 @@ export const exporterSpec: TaggedSpec = {
       type: str({ enum: ['otlp'] }),
       url: str({ format: 'url', maxLength: 2048 }),
       endpoint: str({ format: 'url', maxLength: 2048 }),
-      headers: { t: 'map', key: str({ format: 'header-name', maxLength: 256 }), value: headerValueSpec, maxKeys: 64 },
+      headers: { t: 'map', key: str({ format: 'header-name', maxLength: 256 }), value: headerValueSpec, maxKeys: 64, hideBadKeys: true },
       timeoutMs: int(1, MAX_TIMEOUT_MS),
       compression: str({ enum: ['gzip', 'none'] }),
       tls: { ...obj({ ca: pemFileSpec, cert: pemFileSpec, key: pemFileSpec }), hint: 'an object like { "ca": "/etc/tracewire/tls/ca.crt", "cert": "/etc/tracewire/tls/tls.crt", "key": "/etc/tracewire/tls/tls.key" }' },

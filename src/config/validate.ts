@@ -141,11 +141,14 @@ export class Walker {
     if (!isPlainObject(v)) { this.add(path, `expected an object, got ${describeValue(v, sensitive)}`); return; }
     const keys = Object.keys(v);
     if (keys.length > s.maxKeys) { this.add(path, `too many entries: ${keys.length}, at most ${s.maxKeys} allowed`); return; }
-    for (const k of keys) {
-      const p = childPath(path, k);
-      const problem = stringProblem(k, s.key, sensitive);
-      if (problem !== null) this.add(sensitive ? path : p, `invalid key: ${problem}`);
-      this.check(v[k], s.value, sensitive ? path : p, sensitive);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const hideBad = sensitive || s.hideBadKeys === true;
+      const problem = stringProblem(k, s.key, hideBad);
+      // a bad header name is often a whole "Authorization: Bearer <token>" line: its problems are reported at the map
+      const p = sensitive || (problem !== null && hideBad) ? path : childPath(path, k);
+      if (problem !== null) this.add(p, `invalid key${hideBad && !sensitive ? ` (key ${i + 1} of ${keys.length}, not shown: it may hold a pasted header value)` : ''}: ${problem}`);
+      this.check(v[k], s.value, p, sensitive);
     }
   }
 

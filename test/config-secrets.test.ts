@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync, openSync, ftruncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect, format } from 'node:util';
-import { Secret, REDACTED, loadConfig, tracerFromConfig, type ConfigError, type ReloadEvent } from '../src/config/index.js';
+import { Secret, REDACTED, loadConfig, tracerFromConfig, validateConfig, type ConfigError, type ReloadEvent } from '../src/config/index.js';
 import { readSecret, readSecretSync, MAX_SECRET_BYTES } from '../src/config/secrets.js';
 import { startReceiver } from './helpers/otlp-receiver.js';
 import type { Span } from '../src/index.js';
@@ -57,6 +57,29 @@ test('AC-007 secret file problems name the file and the JSON path, never the con
       assert.match(err.message, why);
       assert.not.ok(err.message.includes(TOKEN) || JSON.stringify(err.problems).includes(TOKEN));
     }
+  }
+});
+
+test('AC-005 a header value HTTP cannot carry (a character above U+00FF, e.g. a typographic quote) is refused by validation and in a secret file', () => {
+  const v = (h: unknown) => validateConfig({ exporters: { a: { type: 'otlp', url: 'http://x/v1/traces', headers: { authorization: h } } } });
+  // node:http sends tab, 0x20-0x7E and 0x80-0xFF (obs-text); anything else makes every request throw
+  assert.equal(v('Bearer caf\u00e9\tx'), []);
+  for (const bad of [`Bearer \u2018${TOKEN}\u2019`, `Bearer ${TOKEN}\u{1F511}`]) {
+    const ps = v(bad);
+    assert.is(ps.length, 1, JSON.stringify(ps));
+    assert.match(ps[0]!.message, /header value/);
+    assert.not.ok(JSON.stringify(ps).includes(TOKEN));
+  }
+  assert.is(v({ valueFrom: { file: '/s/t', prefix: 'Bearer\u00a0\u201c' } }).length, 1);
+  const curly = join(secretsDir, 'curly');
+  writeFileSync(curly, `\u201c${TOKEN}\u201d\n`); // copied from a chat message or a document
+  const p = join(root, 'c6.json');
+  writeFileSync(p, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://x/v1/traces', headers: { 'x-api-key': { valueFrom: { file: curly } } } } } }));
+  try { loadConfig(p); assert.unreachable('loaded'); } catch (e) {
+    const err = e as ConfigError;
+    assert.is(err.code, 'TW_CONFIG_SECRET_UNREADABLE', err.message);
+    assert.match(err.message, /\$\.exporters\.a\.headers\["x-api-key"\]: secret file .*curly is unusable \(.*header value/);
+    assert.not.ok(err.message.includes(TOKEN));
   }
 });
 

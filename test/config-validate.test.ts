@@ -100,7 +100,7 @@ test('AC-007 header values and URL credentials are never echoed in problems', ()
   assert.is(ps.length, 3, JSON.stringify(ps));
   assert.ok(ps.every((p) => !p.includes(token) && !p.includes('12345678')), JSON.stringify(ps));
   assert.match(ps.join('\n'), /headers\.authorization: expected a header value on one line/);
-  assert.match(ps.join('\n'), /headers\["x-key"\]: expected a header value on one line or an object like \{ "valueFrom": .* got a number$/m);
+  assert.match(ps.join('\n'), /headers\["x-key"\]: expected a header value on one line \(.*\) or an object like \{ "valueFrom": .* got a number$/m);
   assert.match(ps.join('\n'), /b\.url: .*contains user:password@/);
 });
 
@@ -111,8 +111,8 @@ test('AC-007 nothing under a header value is echoed: valueFrom as a string or nu
     [{ valueFrom: 31337 }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom: expected an object like .*, got a number$/],
     [{ valueFrom: [token] }, /valueFrom: expected an object like .*, got a list$/],
     [{ valueFrom: { file: token } }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom\.file: expected an absolute file path$/],
-    [{ valueFrom: { file: '/s/t', prefix: `Bearer ${token}\n` } }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom\.prefix: expected a header value on one line$/],
-    [{ valueFrom: { file: '/s/t', prefix: 31337 } }, /valueFrom\.prefix: expected a header value on one line, got a number$/],
+    [{ valueFrom: { file: '/s/t', prefix: `Bearer ${token}\n` } }, /^\$\.exporters\.a\.headers\.authorization\.valueFrom\.prefix: expected a header value on one line \(tab, printable ASCII and Latin-1 characters only\)$/],
+    [{ valueFrom: { file: '/s/t', prefix: 31337 } }, /valueFrom\.prefix: expected a header value on one line \(.*\), got a number$/],
     [{ valueFrom: { file: '/s/t', prefix: token.repeat(20) } }, /valueFrom\.prefix: expected at most 256 characters$/],
     [{ valueFrom: { file: '/s/t', [token]: 1 } }, /valueFrom: unknown key \(not shown: it is inside a header value\) \(allowed here: file, prefix\)$/],
     [{ [token]: '/x', valueFrom: { file: '/s/t' } }, /authorization: unknown key \(not shown: it is inside a header value\) \(allowed here: valueFrom\)$/],

@@ -31,6 +31,8 @@ export const FORMAT_PATTERNS: Readonly<Partial<Record<Format, string>>> = {
   'header-name': "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
   'abs-path': '^/',
   url: '^https?://',
+  // what node:http lets a header value hold (tab, visible ASCII, obs-text 0x80-0xFF): anything else throws at every request
+  'header-value': '^[\\t\\u0020-\\u007e\\u0080-\\u00ff]*$',
 };
 
 export const FORMAT_TEXT: Readonly<Record<Format, string>> = {
@@ -41,7 +43,7 @@ export const FORMAT_TEXT: Readonly<Record<Format, string>> = {
   cidr: 'an IPv4 or IPv6 network in CIDR notation (e.g. 10.0.0.0/8)',
   'attr-key': 'an attribute key (non-empty, no control characters)',
   'attr-pattern': 'an attribute key, or a prefix ending in "*" (e.g. "app.*")',
-  'header-value': 'a header value on one line',
+  'header-value': 'a header value on one line (tab, printable ASCII and Latin-1 characters only)',
 };
 
 const str = (o: Omit<StringSpec, 't'> = {}): StringSpec => ({ t: 'string', ...o });

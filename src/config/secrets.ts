@@ -57,6 +57,7 @@ function checkSecret(buf: Buffer, n: number): SecretContent {
     const c = v.charCodeAt(i);
     if (c < 0x20 && c !== 0x09) return { ok: false, reason: 'contains a line break or control character (a header value must be one line)' };
     if (c === 0x7f) return { ok: false, reason: 'contains a control character' };
+    if (c > 0xff) return { ok: false, reason: 'contains a character a header value cannot carry (above U+00FF, e.g. a typographic quote)' };
   }
   return { ok: true, value: v };
 }

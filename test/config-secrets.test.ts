@@ -138,6 +138,31 @@ test('AC-007 end to end: the token reaches the backend in the header, and no log
   await rx.close();
 });
 
+test('AC-007 a key in the url\'s query (?api-key=…, how some backends authenticate) reaches the backend, and no config dump, reload event or log', async () => {
+  const rx = await startReceiver();
+  const logs: string[] = [];
+  const events: ReloadEvent[] = [];
+  const p = join(root, 'c8.json');
+  const put = (name: string) => writeFileSync(p, JSON.stringify({ exporters: { [name]: { type: 'otlp', url: `${rx.url}?api-key=${TOKEN}` } }, batch: { scheduledDelayMs: 10 } }));
+  put('a');
+  const t = tracerFromConfig({ path: p, env: {}, watch: false, logger: (m) => logs.push(m), onReload: (e) => events.push(e) });
+  put('b');
+  assert.ok((await t.reload())?.ok);
+  (t.startSpan('op') as Span).end();
+  await t.forceFlush();
+  await rx.waitForRequests(1);
+  assert.is(rx.requests[0]!.path, `/v1/traces?api-key=${TOKEN}`);
+  assert.is(t.config.exporters!.b!.type === 'otlp' && t.config.exporters!.b!.url, `${rx.url}?api-key=${TOKEN}`, 'the settings keep the real url');
+  const everything = [
+    logs.join('\n'), JSON.stringify(t.stats()), JSON.stringify(t.config), inspect(t.config, { depth: null, showHidden: true }), format('%o', t.config),
+    JSON.stringify(events), inspect(events, { depth: null }), inspect(t, { depth: null }),
+  ].join('\n');
+  assert.not.ok(everything.includes(TOKEN), 'token leaked');
+  assert.match(JSON.stringify(t.config), new RegExp(`"url":"http://127\\.0\\.0\\.1:\\d+/v1/traces"`));
+  await t.shutdown();
+  await rx.close();
+});
+
 test('AC-007 a token pasted where the Secret reference belongs reaches no log line, configStats() or reload event', async () => {
   const p = join(root, 'c4.json');
   const put = (headers: unknown) => writeFileSync(p, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces', headers } } }));
@@ -166,7 +191,7 @@ test('AC-007 a token pasted where the Secret reference belongs reaches no log li
 });
 
 test('AC-007 a header line pasted as the header name (name, separator and token) is not echoed by the validator', async () => {
-  const p = join(root, 'c5.json');
+  const p = join(root, 'c7.json');
   const put = (headers: unknown) => writeFileSync(p, JSON.stringify({ exporters: { a: { type: 'otlp', url: 'http://127.0.0.1:9/v1/traces', headers } } }));
   put({});
   const logs: string[] = [];

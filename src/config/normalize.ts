@@ -1,9 +1,10 @@
 // From a validated JSON value to a TracewireConfig: fill defaults, resolve `endpoint` to a traces URL,
 // lower-case header names, and turn header values into Secrets (file references are read by load.ts).
-import { tracesUrlFromBase } from '../otlp-env.js';
+import { inspect } from 'node:util';
+import { redactUrl, tracesUrlFromBase } from '../otlp-env.js';
 import { Secret, secretFromRef, type SecretContent, type SecretRef } from './secrets.js';
 import { childPath } from './validate.js';
-import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
+import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type OtlpExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
 import { httpConfig } from './http-config.js';
 import { envTlsSettings, pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
 import type { PemContent, TlsFileRefs } from '../otlp-tls.js';
@@ -29,6 +30,17 @@ const batchOf = (b: Raw | undefined): BatchSettings => {
   if (b.exportTimeoutMs !== undefined) o.exportTimeoutMs = b.exportTimeoutMs;
   return o;
 };
+
+/**
+ * A query may hold the backend's key (`?api-key=…`): JSON.stringify and util.inspect of the settings (a dumped
+ * config, a logged reload event) show the url as logs do, without it; `url` itself stays what the exporter uses.
+ */
+function dumpsRedacted(o: OtlpExporterSettings): OtlpExporterSettings {
+  const shown = (): Record<string, unknown> => ({ ...o, url: redactUrl(o.url) });
+  Object.defineProperty(o, 'toJSON', { value: shown });
+  Object.defineProperty(o, inspect.custom, { value: (_d: number, opts: object) => inspect(shown(), opts) });
+  return o;
+}
 
 /** Only call with a value validateConfig() accepted. */
 export function normalizeConfig(raw: Raw, source: string | null): PendingConfig {
@@ -56,7 +68,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
         if (e.timeoutMs !== undefined) o.timeoutMs = e.timeoutMs;
         if (e.compression !== undefined) o.compression = e.compression;
         if (e.tls !== undefined) { const t = pendingTls(e.tls, childPath(childPath('$.exporters', name), 'tls')); o.tls = t.target; tls.push(t); }
-        exporters[name] = o;
+        exporters[name] = dumpsRedacted(o);
       } else if (e.type === 'file') exporters[name] = { type: 'file', path: e.path, batch };
       else exporters[name] = { type: 'console', batch };
     }

@@ -13,7 +13,7 @@ export interface BatchSettings {
 
 export interface OtlpExporterSettings {
   type: 'otlp';
-  /** Full traces URL (from `url`, or `endpoint` + `/v1/traces`). */
+  /** Full traces URL (from `url`, or `endpoint` + `/v1/traces`); JSON.stringify/inspect show it without its query. */
   url: string;
   /** Lower-case header names; every value is a Secret (inline values too). */
   headers: Readonly<Record<string, Secret>>;

@@ -78,6 +78,18 @@ export interface ResolvedOtlpOptions {
   maxBytes: number;
 }
 
+/**
+ * Headers that describe the request body are the exporter's: a `content-encoding: gzip` without compression
+ * made every batch unreadable (400, not retried, all lost); content-length / transfer-encoding break framing.
+ */
+const FRAMING = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding']);
+
+function framing(name: string, from: string, warn: (m: string) => void): boolean {
+  if (!FRAMING.has(name.toLowerCase())) return false;
+  warn(`otlpExporter: ${from}: header "${name.toLowerCase()}" is ignored: the exporter writes it from the body it sends (use compression: 'gzip' for content-encoding)`);
+  return true;
+}
+
 export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions {
   const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
   const warn = (m: string): void => { try { logger(m); } catch { /* ignore */ } };
@@ -95,8 +107,9 @@ export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions 
     // Checked here, not per request: a bad header is a config error, not something to retry. No value in the message.
     try { http.validateHeaderName(k); http.validateHeaderValue(k, v); }
     catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: header ${JSON.stringify(k.slice(0, 64))} has an invalid name or value`); }
-    user[k.toLowerCase()] = v;
+    if (!framing(k, 'headers', warn)) user[k.toLowerCase()] = v;
   }
+  for (const k of Object.keys(env.headers ?? {})) if (framing(k, 'OTEL_EXPORTER_OTLP_HEADERS', warn)) delete env.headers![k];
   const uname = userinfo(target.username), pword = userinfo(target.password);
   // Query values too (`?api-key=…` authenticates some backends): redactUrl hides them, and an echo of the URL must not show them.
   const query = [...target.searchParams.values(), ...target.search.slice(1).split('&').filter((p) => p.includes('=')).map((p) => p.slice(p.indexOf('=') + 1))];

@@ -128,6 +128,12 @@ test('AC-005 header names are case-insensitive: a duplicate differing in case is
   assert.match(one({ exporters: { a: otlp({ headers: { Authorization: 'x', authorization: 'y' } }) } }), /headers\.authorization: same header as "Authorization"/);
 });
 
+test('AC-005 headers that describe the body are the exporter\'s: content-encoding, content-length, content-type, transfer-encoding are errors', () => {
+  assert.match(one({ exporters: { a: otlp({ headers: { 'Content-Encoding': 'gzip' } }) } }), /headers\["Content-Encoding"\]: is written by the exporter from the body it sends: remove it \(set "compression": "gzip" to compress\)/);
+  for (const h of ['content-length', 'content-type', 'transfer-encoding']) assert.match(one({ exporters: { a: otlp({ headers: { [h]: 'x' } }) } }), /is written by the exporter/, h);
+  assert.equal(validateConfig({ exporters: { a: otlp({ headers: { 'content-language': 'x', 'x-content-type': 'y' } }) } }), [], 'only those four');
+});
+
 test('AC-005 valueFrom needs an absolute file; unknown keys inside are errors too (named by their parent only)', () => {
   assert.is(one({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { file: 'token' } } } }) } }), '$.exporters.a.headers.authorization.valueFrom.file: expected an absolute file path');
   const ps = problems({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { path: '/x' } } } }) } });

@@ -140,6 +140,27 @@ test('ok: POST /v1/traces, application/json, user headers, all spans; keep-alive
   await r.close();
 });
 
+test('AC-007 body headers (content-encoding, content-length, content-type, transfer-encoding) from options or env are the exporter\'s: ignored with a warning, every batch still readable', async () => {
+  const r = await startReceiver();
+  const logs: string[] = [];
+  const e = make(r, {
+    headers: { 'Content-Encoding': 'gzip', 'transfer-encoding': 'chunked', authorization: SECRET },
+    env: { OTEL_EXPORTER_OTLP_HEADERS: 'content-length=1,content-type=text%2Fplain,x-tenant=a' },
+    logger: (m) => logs.push(m),
+  });
+  assert.equal(await run(e, spans(3)), { ok: true });
+  const q = r.requests[0]!;
+  assert.is(q.headers['content-encoding'], undefined, 'no gzip claimed for a plain body');
+  assert.is(q.headers['transfer-encoding'], undefined);
+  assert.is(q.headers['content-type'], 'application/json');
+  assert.is(q.headers.authorization, SECRET, 'other headers kept');
+  assert.is(q.headers['x-tenant'], 'a');
+  assert.is(r.spans().length, 3, 'the receiver read the batch');
+  for (const h of ['content-encoding', 'transfer-encoding', 'content-length', 'content-type']) assert.ok(logs.some((m) => m.includes(`"${h}" is ignored`)), h);
+  assert.not.ok(logs.join('\n').includes(SECRET));
+  await e.shutdown(); await r.close();
+});
+
 test('sliced encoding (sliceSize) yields between slices and sends the same spans; an abort between slices stops it', async () => {
   const r = await startReceiver();
   const e = make(r, { sliceSize: 2 });

@@ -282,6 +282,8 @@ function crossChecks(root: Record<string, unknown>, w: Walker): void {
         const prev = seen.get(h.toLowerCase());
         if (prev !== undefined) w.add(childPath(childPath(p, 'headers'), h), `same header as "${prev}" (header names are case-insensitive)`);
         else seen.set(h.toLowerCase(), h);
+        // otlp-options.ts FRAMING: the exporter writes these from the body it sends
+        if (/^(content-(type|length|encoding)|transfer-encoding)$/i.test(h)) w.add(childPath(childPath(p, 'headers'), h), `is written by the exporter from the body it sends: remove it${/encoding$/i.test(h) && /^content/i.test(h) ? ' (set "compression": "gzip" to compress)' : ''}`);
       }
     }
     checkBatch((e.batch ?? {}) as Record<string, number>, globalBatch, childPath(p, 'batch'), w);

@@ -134,6 +134,17 @@ test('AC-005 headers that describe the body are the exporter\'s: content-encodin
   assert.equal(validateConfig({ exporters: { a: otlp({ headers: { 'content-language': 'x', 'x-content-type': 'y' } }) } }), [], 'only those four');
 });
 
+test('AC-005 a tenant of routes or sampler that no span can carry is an error (its spans would take the default route in silence)', () => {
+  const ex = { a: otlp(), b: otlp() };
+  const routes = { tenants: { acme: ['b'], 'globex-corporation-europe': ['b'] }, default: ['a'] };
+  assert.match(one({ exporters: ex, routes, limits: { maxAttributes: 0 } }), /^\$\.limits\.maxAttributes: 0 keeps no attribute, so no span carries tenant\.id/);
+  assert.match(one({ exporters: ex, routes, limits: { maxAttributeValueLength: 10 } }), /^\$\.routes\.tenants\["globex-corporation-europe"\]: is 25 chars, over limits\.maxAttributeValueLength \(10\)/);
+  assert.match(one({ exporters: ex, routes, http: { tenant: 'x-tenant-id', tenantMaxLength: 8 } }), /globex-corporation-europe"\]: is 25 chars, over http\.tenantMaxLength \(8\)/);
+  assert.match(one({ sampler: { tenants: { 'acme corp': 0.5 } }, http: { tenant: 'x-tenant-id' } }), /^\$\.sampler\.tenants\["acme corp"\]: has characters the http adapter rejects/);
+  // reachable: no limits, or limits that let them through; a tenant set by code (no http.tenant) may use any characters
+  for (const ok of [{ exporters: ex, routes }, { exporters: ex, routes, limits: { maxAttributeValueLength: 25, maxAttributes: 1 } }, { sampler: { tenants: { 'acme corp': 0.5 } } }, { limits: { maxAttributes: 0 } }]) assert.equal(validateConfig(ok), [], JSON.stringify(ok));
+});
+
 test('AC-005 valueFrom needs an absolute file; unknown keys inside are errors too (named by their parent only)', () => {
   assert.is(one({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { file: 'token' } } } }) } }), '$.exporters.a.headers.authorization.valueFrom.file: expected an absolute file path');
   const ps = problems({ exporters: { a: otlp({ headers: { authorization: { valueFrom: { path: '/x' } } } }) } });

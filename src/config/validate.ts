@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { ConfigProblem } from './errors.js';
 import { redactUrl } from '../otlp-env.js';
-import { routeConflict, threadSettings } from './thread-settings.js';
+import { crossChecks } from './cross-checks.js';
 import { FORMAT_PATTERNS, FORMAT_TEXT, rootSpec, type ArraySpec, type Format, type MapSpec, type ObjectSpec, type Spec, type StringSpec, type TaggedSpec, type UnionSpec } from './schema-keys.js';
 
 /** Enough to fix a file in one go; more is noise (and bounds the work on garbage input). */
@@ -12,7 +12,7 @@ export const MAX_PROBLEMS = 50;
 const patterns: Partial<Record<Format, RegExp>> = {};
 for (const k of Object.keys(FORMAT_PATTERNS) as Format[]) patterns[k] = new RegExp(FORMAT_PATTERNS[k]!);
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+export const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `$.a.b["x-y"][0]`: dotted when the key is an identifier, bracketed (JSON string) otherwise. */
@@ -64,7 +64,7 @@ export function suggest(word: string, candidates: readonly string[]): string {
   return c !== undefined ? `; did you mean "${c}"?` : '';
 }
 
-const listOf = (xs: readonly string[]): string => (xs.length ? xs.map((x) => JSON.stringify(x)).join(', ') : '(none)');
+export const listOf = (xs: readonly string[]): string => (xs.length ? xs.map((x) => JSON.stringify(x)).join(', ') : '(none)');
 
 /** What the value is, for "got ..." (a sensitive value is described by its type only). */
 export function describeValue(v: unknown, sensitive = false): string {
@@ -258,63 +258,4 @@ export function validateConfig(value: unknown): ConfigProblem[] {
     w.add('$', `validator error: ${(e as Error)?.message ?? String(e)}`);
   }
   return w.problems;
-}
-
-function crossChecks(root: Record<string, unknown>, w: Walker): void {
-  const exporters = (root.exporters ?? {}) as Record<string, Record<string, unknown>>;
-  const names = Object.keys(exporters);
-  const globalBatch = (root.batch ?? {}) as Record<string, number>;
-  checkBatch(globalBatch, {}, '$.batch', w);
-  for (const name of names) {
-    const e = exporters[name]!;
-    const p = childPath('$.exporters', name);
-    if (e.type === 'otlp') {
-      if (e.url !== undefined && e.endpoint !== undefined) w.add(p, 'set either "url" (the full traces URL, used as-is) or "endpoint" (a base URL; /v1/traces is appended), not both');
-      else if (e.url === undefined && e.endpoint === undefined) w.add(p, 'missing "url" (the full traces URL, e.g. http://collector:4318/v1/traces) or "endpoint" (a base URL, e.g. http://collector:4318)');
-      const tls = e.tls as Record<string, string> | undefined;
-      if (tls !== undefined) {
-        const target = (e.url ?? e.endpoint) as string | undefined;
-        if (target !== undefined && !target.startsWith('https://')) w.add(childPath(p, 'tls'), `applies to an https:// ${e.url !== undefined ? 'url' : 'endpoint'} only (this one is plain http://): use https:// or remove tls`);
-        if ((tls.cert === undefined) !== (tls.key === undefined)) w.add(childPath(p, 'tls'), `"cert" and "key" go together (the client certificate and its private key, for mTLS): missing "${tls.cert === undefined ? 'cert' : 'key'}"`);
-      }
-      const seen = new Map<string, string>();
-      for (const h of Object.keys((e.headers ?? {}) as object)) {
-        const prev = seen.get(h.toLowerCase());
-        if (prev !== undefined) w.add(childPath(childPath(p, 'headers'), h), `same header as "${prev}" (header names are case-insensitive)`);
-        else seen.set(h.toLowerCase(), h);
-        // otlp-options.ts FRAMING: the exporter writes these from the body it sends
-        if (/^(content-(type|length|encoding)|transfer-encoding)$/i.test(h)) w.add(childPath(childPath(p, 'headers'), h), `is written by the exporter from the body it sends: remove it${/encoding$/i.test(h) && /^content/i.test(h) ? ' (set "compression": "gzip" to compress)' : ''}`);
-      }
-    }
-    checkBatch((e.batch ?? {}) as Record<string, number>, globalBatch, childPath(p, 'batch'), w);
-  }
-  const routes = root.routes as Record<string, unknown> | undefined;
-  if (routes !== undefined) {
-    const ref = (list: unknown, path: string): void => {
-      (list as string[]).forEach((n, i) => {
-        if (!hasOwn(exporters, n)) w.add(childPath(path, i), `unknown exporter "${n}"${suggest(n, names)} (defined in $.exporters: ${listOf(names)})`);
-      });
-    };
-    const tenants = (routes.tenants ?? {}) as Record<string, unknown>;
-    for (const t of Object.keys(tenants)) ref(tenants[t], childPath('$.routes.tenants', t));
-    if (routes.default !== undefined) ref(routes.default, '$.routes.default');
-    if (routes.all !== undefined) ref(routes.all, '$.routes.all');
-  }
-  if (threadSettings(root.exportThread) !== null) threadChecks(exporters, routes, w);
-}
-
-/** The export thread has one batcher ($.batch) and sends every span to every exporter of its route. */
-function threadChecks(exporters: Record<string, Record<string, unknown>>, routes: Record<string, unknown> | undefined, w: Walker): void {
-  for (const n of Object.keys(exporters)) {
-    if (exporters[n]!.batch !== undefined) w.add(childPath(childPath('$.exporters', n), 'batch'), 'a per-exporter batch is not supported with exportThread (one batcher in the export thread serves every exporter): set $.batch instead');
-  }
-  const c = routes === undefined ? null : routeConflict({ tenants: (routes.tenants ?? {}) as Record<string, string[]>, default: (routes.default ?? []) as string[], all: (routes.all ?? []) as string[] });
-  if (c !== null) w.add(childPath('$.routes.tenants', c.tenant), `routes that send tenants to different exporters are not supported with exportThread (the export thread sends every span to every exporter): tenant ${JSON.stringify(c.tenant)} → [${c.route.join(', ')}], other spans → [${c.fallback.join(', ')}]; route every tenant to the same exporters, or set "exportThread": false`);
-}
-
-/** OTEL_BSP rule: the export batch is at most the queue (OTel SDK env spec). */
-function checkBatch(b: Record<string, number>, parent: Record<string, number>, path: string, w: Walker): void {
-  const q = b.maxQueueSize ?? parent.maxQueueSize;
-  const n = b.maxExportBatchSize ?? parent.maxExportBatchSize;
-  if (q !== undefined && n !== undefined && n > q) w.add(childPath(path, 'maxExportBatchSize'), `must not exceed maxQueueSize (${q}), got ${n}`);
 }

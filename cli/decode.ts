@@ -77,8 +77,8 @@ function hexWords(s: unknown, chars: number, out: number[]): boolean {
 const words: number[] = [0, 0, 0, 0];
 
 /**
- * Decode one request into the model. With `onlyTrace`, spans of other traces are skipped silently
- * (the line passed the substring prefilter but holds other traces too).
+ * Decode one request into the model. With `onlyTrace`, spans of other traces are skipped silently (the line
+ * passed the substring prefilter but holds other traces too), unless they link into it.
  */
 export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): DecodeResult {
   const r: DecodeResult = { spans: 0, bad: 0, why: '', error: null, other: false };
@@ -112,7 +112,8 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
         const s = scratch;
         const tid = idHex(sp.traceId, 32);
         if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) { bad(r, 'traceId is not 32 hex digits (nor 16 bytes in base64)'); continue; }
-        if (onlyTrace !== undefined && tid !== onlyTrace) continue;
+        // another trace's span is kept when it links into this one (a batch or link-mode consumer): view lists it
+        if (onlyTrace !== undefined && tid !== onlyTrace && !linksInto(sp.links, onlyTrace)) continue;
         s.traceId = tid;
         if (!hexWords(sp.spanId, 16, words) || (words[0]! | words[1]!) === 0) { bad(r, 'spanId is not 16 hex digits (nor 8 bytes in base64)'); continue; }
         s.sHi = words[0]!; s.sLo = words[1]!;
@@ -158,11 +159,17 @@ function decodeLinks(links: unknown[], model: Model, s: SpanInput): number {
     const lo = words[1]!;
     model.linked.add(key53(hi, lo));
     if (!hexWords(l.traceId, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) continue;
-    const o = s.linkCount++ * 4;
+    const o = s.linkCount++ * 6;
     const w = s.linkWords;
-    w[o] = words[2]!; w[o + 1] = words[3]!; w[o + 2] = hi; w[o + 3] = lo;
+    w[o] = words[0]!; w[o + 1] = words[1]!; w[o + 2] = words[2]!; w[o + 3] = words[3]!; w[o + 4] = hi; w[o + 5] = lo;
   }
   return links.length;
+}
+
+function linksInto(links: unknown, traceId: string): boolean {
+  if (!Array.isArray(links)) return false;
+  for (const l of links) if (isObj(l) && idHex(l.traceId, 32) === traceId) return true;
+  return false;
 }
 
 function bad(r: DecodeResult, why: string): void {

@@ -47,7 +47,7 @@ export class SpanInput {
   missing = 0;
   keys = '';
   links = 0;
-  /** Links with a valid trace and span ID, 4 words each: trace ID words 2 and 3 (its low 64 bits), span ID hi, lo. */
+  /** Links with a valid trace and span ID, 6 words each: the trace ID's 4 words, span ID hi, lo. */
   readonly linkWords: number[] = [];
   linkCount = 0;
   attrs: Record<string, unknown> | null = null;
@@ -97,12 +97,13 @@ export class Model {
   /** Span IDs (key53) some span links to: a PRODUCER consumed under a link (batch, `mode: 'link'`) has its callee there. */
   readonly linked = new Set<number>();
   /**
-   * Links as flat columns (20 bytes per link, nothing per span without links): link j belongs to span
+   * Links as flat columns (28 bytes per link, nothing per span without links): link j belongs to span
    * linkFrom[j] (ascending, as spans are added in order) and points at span (linkHi, linkLo) of the trace whose
-   * ID ends in the 64 bits (linkT2, linkT3).
+   * ID is (linkT0, linkT1, linkT2, linkT3); indexes key on its low 64 bits (linkT2, linkT3).
    */
   nLinks = 0;
-  linkFrom = new Int32Array(16); linkT2 = new Int32Array(16); linkT3 = new Int32Array(16); linkHi = new Int32Array(16); linkLo = new Int32Array(16);
+  linkFrom = new Int32Array(16); linkT0 = new Int32Array(16); linkT1 = new Int32Array(16); linkT2 = new Int32Array(16); linkT3 = new Int32Array(16);
+  linkHi = new Int32Array(16); linkLo = new Int32Array(16);
   private readonly traceMap = new Map<string, number>();
   /** Attribute objects per span, only when asked for (one trace in `view`). */
   readonly attrs: Array<Record<string, unknown> | null> | null;
@@ -157,16 +158,18 @@ export class Model {
     this.flags[i] = (s.hasParent ? F_PARENT : 0) | (s.external ? F_EXTERNAL : 0);
     this.http[i] = s.http; this.resend[i] = Math.min(s.resend, 65535); this.links[i] = Math.min(s.links, 65535);
     if (this.attrs !== null) this.attrs.push(s.attrs);
-    for (let k = 0; k < s.linkCount; k++) this.addLink(i, s.linkWords, k * 4);
+    for (let k = 0; k < s.linkCount; k++) this.addLink(i, s.linkWords, k * 6);
   }
 
   private addLink(from: number, w: readonly number[], o: number): void {
     if (this.nLinks === this.linkFrom.length) {
       const c = this.nLinks * 2;
-      this.linkFrom = grow(this.linkFrom, c); this.linkT2 = grow(this.linkT2, c); this.linkT3 = grow(this.linkT3, c); this.linkHi = grow(this.linkHi, c); this.linkLo = grow(this.linkLo, c);
+      this.linkFrom = grow(this.linkFrom, c); this.linkT0 = grow(this.linkT0, c); this.linkT1 = grow(this.linkT1, c); this.linkT2 = grow(this.linkT2, c); this.linkT3 = grow(this.linkT3, c);
+      this.linkHi = grow(this.linkHi, c); this.linkLo = grow(this.linkLo, c);
     }
     const j = this.nLinks++;
-    this.linkFrom[j] = from; this.linkT2[j] = w[o]!; this.linkT3[j] = w[o + 1]!; this.linkHi[j] = w[o + 2]!; this.linkLo[j] = w[o + 3]!;
+    this.linkFrom[j] = from; this.linkT0[j] = w[o]!; this.linkT1[j] = w[o + 1]!; this.linkT2[j] = w[o + 2]!; this.linkT3[j] = w[o + 3]!;
+    this.linkHi[j] = w[o + 4]!; this.linkLo[j] = w[o + 5]!;
   }
 
   /** Index of span g's first link (links of g are linkFirst(g) .. while linkFrom[j] === g); binary search. */
@@ -183,6 +186,9 @@ export class Model {
   }
 
   spanId(i: number): string { return hex8(this.sHi[i]!) + hex8(this.sLo[i]!); }
+  /** Link j's target as (32-hex trace ID, 16-hex span ID). */
+  linkTraceId(j: number): string { return hex8(this.linkT0[j]!) + hex8(this.linkT1[j]!) + hex8(this.linkT2[j]!) + hex8(this.linkT3[j]!); }
+  linkSpanId(j: number): string { return hex8(this.linkHi[j]!) + hex8(this.linkLo[j]!); }
   parentId(i: number): string { return (this.flags[i]! & F_PARENT) !== 0 ? hex8(this.pHi[i]!) + hex8(this.pLo[i]!) : ''; }
   serviceName(i: number): string { return this.strings.get(this.service[i]!); }
   opName(i: number): string { return this.strings.get(this.name[i]!); }

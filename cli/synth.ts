@@ -6,6 +6,7 @@ export interface SynthSpan {
   trace: string; id: string; parent?: string; service: string; name: string;
   kind?: number; start: number; dur: number; status?: number; http?: number; resend?: number;
   attrs?: Record<string, string | number | boolean>;
+  links?: ReadonlyArray<{ trace: string; id: string }>;
 }
 
 export const BASE_MS = 1_700_000_000_000;
@@ -34,6 +35,7 @@ export function otlpSpan(s: SynthSpan, base = BASE_MS): Record<string, unknown> 
     startTimeUnixNano: nanos(base + s.start), endTimeUnixNano: nanos(base + s.start + s.dur),
     attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: value(v) })),
     status: s.status ? { code: s.status } : {},
+    ...(s.links ? { links: s.links.map((l) => ({ traceId: l.trace, spanId: l.id })) } : {}),
   };
 }
 

@@ -58,6 +58,38 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
   };
 }
 
+/** A span link that crosses traces: `from` is the linking span, `to` the span it links to. */
+export interface TraceLink { traceId: string; spanId: string; service: string; name: string; kind: string; toTraceId: string; toSpanId: string }
+
+/**
+ * The links between trace t and other traces (AC-004: a message consumed in a batch or under `mode: 'link'`
+ * starts its own trace, linked to the producer's): spans elsewhere that link into t, and t's spans' links out.
+ */
+export function traceLinks(m: Model, t: number): { linkedFrom: TraceLink[]; linksTo: TraceLink[] } {
+  const linkedFrom: TraceLink[] = [];
+  const linksTo: TraceLink[] = [];
+  const id = m.traceIds[t]!;
+  for (let j = 0; j < m.nLinks; j++) {
+    const g = m.linkFrom[j]!;
+    const to = m.linkTraceId(j);
+    const mine = m.trace[g] === t;
+    if (mine === (to === id)) continue; // a link inside t (or between two other traces)
+    const row: TraceLink = { traceId: m.traceIds[m.trace[g]!]!, spanId: m.spanId(g), service: m.serviceName(g), name: m.opName(g), kind: KIND_NAMES[m.kind[g]!] ?? 'unspecified', toTraceId: to, toSpanId: m.linkSpanId(j) };
+    (mine ? linksTo : linkedFrom).push(row);
+  }
+  return { linkedFrom, linksTo };
+}
+
+export function renderLinks(l: { linkedFrom: TraceLink[]; linksTo: TraceLink[] }, s: TraceSummary, st: Style): string {
+  if (l.linkedFrom.length + l.linksTo.length === 0) return '';
+  const here = new Map(s.spans.map((r) => [r.spanId, r]));
+  const at = (spanId: string): string => { const r = here.get(spanId); return r === undefined ? spanId : `${clean(r.service || '?', 20)} ${clean(r.name, 40)}`; };
+  const lines = ['', st.bold('Linked traces') + st.dim('  (a batch or link-mode consumer starts its own trace; view it by its ID)')];
+  for (const x of l.linkedFrom) lines.push(`  ← ${clean(x.service || '?', 20)} ${clean(x.name, 40)} (${x.kind}) in trace ${x.traceId}, linked to ${at(x.toSpanId)}`);
+  for (const x of l.linksTo) lines.push(`  → ${clean(x.service || '?', 20)} ${clean(x.name, 40)} links to span ${x.toSpanId} of trace ${x.toTraceId}`);
+  return lines.join('\n');
+}
+
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 const MAX_INDENT = 16;
 
@@ -129,7 +161,9 @@ ${OUTPUT_HELP}
       return EXIT_FINDING;
     }
     const s = summarize(model, buildTree(model, t), id, v.json === true);
-    out(v.json === true ? JSON.stringify({ found: true, ...s }, null, 2) : renderWaterfall(s, styleFor(v), cols));
+    const links = traceLinks(model, t);
+    const st = styleFor(v);
+    out(v.json === true ? JSON.stringify({ found: true, ...s, ...links }, null, 2) : renderWaterfall(s, st, cols) + renderLinks(links, s, st));
     return EXIT_OK;
   },
 };

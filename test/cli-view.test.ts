@@ -52,6 +52,36 @@ test('AC-004 view: the whole path as a waterfall tree, parents before children, 
   assert.match(r.out, /gateway\s+3\s+/);
 });
 
+test('AC-004 view: a message consumed under a link (batch, mode: link) is its own trace; each side lists the other, by ID', async () => {
+  const P = id32(3, 0xabc), C = id32(4, 0xabc), C2 = id32(5, 0xabc);
+  const [IN, PUB, CON, WORK, OTHER] = [0, 1, 2, 3, 4].map((i) => id16(i, 0x99));
+  const producer: SynthSpan[] = [
+    { trace: P, id: IN!, service: 'orders', name: 'POST /orders', kind: 2, start: 0, dur: 20, http: 202 },
+    { trace: P, id: PUB!, parent: IN, service: 'orders', name: 'publish orders', kind: 4, start: 5, dur: 2 },
+  ];
+  const consumer: SynthSpan[] = [
+    { trace: C, id: CON!, service: 'worker', name: 'process orders', kind: 5, start: 50, dur: 30, links: [{ trace: P, id: PUB! }] },
+    { trace: C, id: WORK!, parent: CON, service: 'worker', name: 'charge', kind: 1, start: 55, dur: 20 },
+    // a consumer linked to some other trace: listed nowhere here
+    { trace: C2, id: OTHER!, service: 'worker', name: 'process orders', kind: 5, start: 60, dur: 3, links: [{ trace: id32(9, 0xabc), id: id16(9, 0x99) }] },
+  ];
+  const f = join(dir, 'linked.jsonl');
+  writeFileSync(f, otlpLine(producer) + '\n' + otlpLine(consumer) + '\n');
+  const p = await cli(['view', P, '--file', f]);
+  assert.is(p.code, 0, p.err);
+  assert.match(p.out, '2 spans · 1 service', 'the linked span is not drawn in the producer\'s tree');
+  assert.match(p.out, `← worker process orders (consumer) in trace ${C}, linked to orders publish orders`);
+  assert.not.match(p.out, C2);
+  const c = await cli(['view', C, '--file', f]);
+  assert.match(c.out, `→ worker process orders links to span ${PUB} of trace ${P}`);
+  const j = JSON.parse((await cli(['view', P, '--file', f, '--json'])).out);
+  assert.equal(j.linkedFrom, [{ traceId: C, spanId: CON, service: 'worker', name: 'process orders', kind: 'consumer', toTraceId: P, toSpanId: PUB }]);
+  assert.equal(j.linksTo, []);
+  assert.is(j.spanCount, 2);
+  const plain = await cli(['view', T, '--file', file]);
+  assert.not.match(plain.out, 'Linked traces', 'nothing to list, no section');
+});
+
 test('AC-004 view: the critical path is marked (root → retried call → its server span → db), the overlapped orphan is not', async () => {
   const r = await cli(['view', T, '--file', file]);
   const line = (s: string, nth = 0): string => r.out.split('\n').filter((l) => l.includes(s))[nth]!;

@@ -2,7 +2,7 @@
 // no network): records decode to the same OTLP as the original spans, wrap, drop, trim, recover.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
+import { createTracer, Span, SpanKind, SpanStatusCode } from '../src/index.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import { BatchSpanProcessor } from '../src/batcher.js';
 import { memoryExporter } from '../src/exporters-local.js';
@@ -88,13 +88,44 @@ test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, 
   assert.equal(c.attributes.bytes, new Uint8Array([0, 1, 254, 255]));
   const sv = got.find((s) => s.name === 'GET /orders/{id}')!;
   assert.ok(sv.parentIsRemote && sv.hasParent);
-  assert.is(sv.traceState, 'vendor=abc,other=x:y');
+  assert.is(sv.traceState?.toString(), 'vendor=abc,other=x:y');
+  assert.is(sv.traceState?.get('other'), 'x:y', 'a TraceState, as on the span it came from');
   assert.is(sv.rare!.droppedAttrs, 7); // 6 initial attributes and one setAttribute past maxCount (OTLP droppedAttributesCount counts both)
   assert.is(got.find((s) => s.name === 'internal')!.parentSpanId, '');
   assert.is(sv.tracer.scope.name, 'scope-a');
   assert.is(sv.tracer.resource['service.version'], '1.2.3');
   assert.ok(Math.abs(c.duration - child.duration) < 1e-3 && c.startTime === child.startTime, 'times survive the trip (to the ns)');
   assert.is(c.endUnixNano, child.endUnixNano);
+});
+
+test('AC-003 a decoded span answers every read a custom exporter can make of a Span as the span did (getters, getAttribute, sampled, spanContext, isRecording)', () => {
+  const l = L.createLayout(1 << 16);
+  const seen = new Map<string, Record<string, unknown>>();
+  // Every public getter of Span (new ones are covered without touching this test) and the read-side methods.
+  const getters = Object.entries(Object.getOwnPropertyDescriptors(Span.prototype)).filter(([, d]) => d.get !== undefined).map(([k]) => k);
+  const read = (s: Span): Record<string, unknown> => {
+    const o: Record<string, unknown> = {};
+    for (const k of getters) o[k] = String((s as unknown as Record<string, unknown>)[k] === null ? null : JSON.stringify((s as unknown as Record<string, unknown>)[k], (_k, v) => typeof v === 'bigint' ? String(v) : v));
+    o.name = s.name;
+    o['getAttribute(n)'] = s.getAttribute('n');
+    o['getAttribute(missing)'] = s.getAttribute('missing');
+    o['spanContext().traceId'] = s.spanContext().traceId;
+    o['spanContext().spanId'] = s.spanContext().spanId;
+    o['isRecording()'] = s.isRecording();
+    o['service'] = s.tracer.service;
+    return o;
+  };
+  const ring = new RingProcessor(l);
+  const tracer = createTracer({ service: 'api', processor: { onEnd: (s: Span) => { seen.set(s.spanId, read(s)); ring.onEnd(s); }, forceFlush: () => ring.forceFlush(), shutdown: () => ring.shutdown(), stats: () => ring.stats() } });
+  const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=abc' })!;
+  const a = tracer.startSpan('a', { kind: SpanKind.SERVER, parent: remote, attributes: { n: 7, s: 'x' } }) as Span;
+  a.addEvent('e', { n: 1 });
+  a.addLink(remote, { n: 2 });
+  a.end();
+  tracer.startSpan('b', { root: true }).end();
+  const got = drainAll(l);
+  assert.is(got.length, 2);
+  for (const t of got) assert.equal(read(t as unknown as Span), seen.get(t.spanId), `span ${t.name}`);
 });
 
 test('AC-007 records never straddle the wrap: a small ring wraps many times, every record read once, in order, intact', () => {

@@ -2,7 +2,9 @@
 // exporters read it, decoded straight from the SAB (layout: record.ts).
 import { toEpochMs, unixNanoString } from '../clock.js';
 import { SpanEvent, SpanLink, SpanRare } from '../span.js';
-import type { SpanContextLike } from '../span-context.js';
+import { FLAG_SAMPLED, type SpanContextLike } from '../span-context.js';
+import { EMPTY_TRACESTATE, TraceState } from '../tracestate.js';
+import type { AttributeValue } from '../attributes.js';
 import type { ByteReader } from './codec.js';
 import type { DictReader, ThreadTracer } from './dict.js';
 import { PARENT_REMOTE, HAS_PARENT, STATUS_SHIFT, kindOf } from '../span.js';
@@ -23,7 +25,7 @@ export class ThreadSpan {
   endSec: number; endNs: number;
   attrs: unknown[] | null;
   nAttr: number;
-  traceState: string | null;
+  traceState: TraceState | null;
   rare: SpanRare | null;
 
   constructor(tracer: ThreadTracer, name: string) {
@@ -46,7 +48,10 @@ export class ThreadSpan {
   get parentIsRemote(): boolean { return (this.bits & PARENT_REMOTE) !== 0; }
   get hasParent(): boolean { return (this.bits & HAS_PARENT) !== 0; }
   get isRemote(): boolean { return false; }
+  get sampled(): boolean { return (this.bits & FLAG_SAMPLED) !== 0; }
   get ended(): boolean { return true; }
+  spanContext(): this { return this; }
+  isRecording(): boolean { return false; }
   get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }
   get traceId(): string { return hex(this.t0) + hex(this.t1) + hex(this.t2) + hex(this.t3); }
   get spanId(): string { return hex(this.s0) + hex(this.s1); }
@@ -61,6 +66,10 @@ export class ThreadSpan {
     for (let i = 0; i < this.nAttr; i++) o[this.attrs![2 * i] as string] = this.attrs![2 * i + 1];
     return o;
   }
+  getAttribute(key: string): AttributeValue | undefined {
+    for (let i = 0; i < this.nAttr; i++) if (this.attrs![2 * i] === key) return this.attrs![2 * i + 1] as AttributeValue;
+    return undefined;
+  }
   get links(): readonly SpanLink[] { return this.rare?.links ?? []; }
   get events(): readonly SpanEvent[] { return this.rare?.events ?? []; }
   /** Nothing pooled here: decoded spans are plain garbage once exported. */
@@ -71,8 +80,21 @@ function hex(v: number): string {
   return (v >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Scratch context for SpanLink's constructor (it copies the fields); its tracestate is the string form. */
-const linkCtx = { t0: 0, t1: 0, t2: 0, t3: 0, s0: 0, s1: 0, traceFlags: 0, isRemote: false, traceState: null as string | null };
+/** Scratch context for SpanLink's constructor (it copies the fields). */
+const linkCtx = { t0: 0, t1: 0, t2: 0, t3: 0, s0: 0, s1: 0, traceFlags: 0, isRemote: false, traceState: null as TraceState | null };
+
+// The spans of one trace carry the same tracestate: one object for a run of them (the encoder serializes it once).
+let lastTs: TraceState | null = null;
+/** A tracestate header as the producer's TraceState wrote it (canonical: its toString()), as a TraceState again. */
+function traceStateOf(header: string): TraceState {
+  if (header === '') return EMPTY_TRACESTATE;
+  if (lastTs === null || lastTs.toString() !== header) {
+    let n = 1;
+    for (let i = header.indexOf(','); i >= 0; i = header.indexOf(',', i + 1)) n++;
+    lastTs = new TraceState(header, n, null, null);
+  }
+  return lastTs;
+}
 
 /** Decodes the committed record at SAB byte offset `at`. Throws RangeError on a malformed record. */
 export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: DictReader): ThreadSpan {
@@ -86,14 +108,15 @@ export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: Dic
   relTime(s, false, i32[b + 13]! >>> 0, i32[b + 14]!);
   const flags = i32[b + 21]!;
   const msg = (flags & HAS_MESSAGE) !== 0 ? r.str() : '';
-  const ts = (flags & HAS_TRACESTATE) !== 0 ? r.str() : '';
-  if (ts !== '') s.traceState = ts;
+  // an empty list (a `tracestate:` header with no members) is a TraceState too, as on the producer's span
+  const state = (flags & HAS_TRACESTATE) !== 0 ? traceStateOf(r.str()) : null;
+  s.traceState = state;
   const nAttr = i32[b + 15]!, dAttr = i32[b + 16]!, nEv = i32[b + 17]!, dEv = i32[b + 18]!, nLink = i32[b + 19]!, dLink = i32[b + 20]!;
   if (nAttr > 0) { s.attrs = readAttrs(r, dict, nAttr); s.nAttr = nAttr; }
-  if (msg !== '' || ts !== '' || dAttr > 0 || nEv > 0 || dEv > 0 || nLink > 0 || dLink > 0) {
+  if (msg !== '' || state !== null || dAttr > 0 || nEv > 0 || dEv > 0 || nLink > 0 || dLink > 0) {
     const rare = (s.rare = new SpanRare());
     if (msg !== '') rare.statusMessage = msg;
-    if (ts !== '') rare.traceState = ts as never;
+    rare.traceState = state;
     rare.droppedAttrs = dAttr; rare.droppedEvents = dEv; rare.droppedLinks = dLink;
     if (nEv > 0) {
       const ev: SpanEvent[] = (rare.events = []);
@@ -113,7 +136,7 @@ export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: Dic
         c.traceFlags = r.u8();
         c.isRemote = r.u8() === 1;
         const lts = r.str();
-        c.traceState = lts === '' ? null : lts;
+        c.traceState = lts === '' ? null : traceStateOf(lts);
         const dropped = r.uvar();
         const n = r.uvar();
         links.push(new SpanLink(c as unknown as SpanContextLike, n > 0 ? readAttrs(r, dict, n) : null, n, dropped));

@@ -228,6 +228,28 @@ test('AC-007 the exporter thread dying mid-batch (throw, then process.exit) is r
   }
 });
 
+test('AC-007 an exporter thread that cannot be started (new Worker() throws: EAGAIN) is retried with a doubling delay, not every restartDelayMs forever', async () => {
+  // The retries' delays are read where they are scheduled (no clock in the assertion).
+  const delays: number[] = [];
+  const real = globalThis.setTimeout;
+  globalThis.setTimeout = ((fn: () => void, ms?: number, ...args: unknown[]) => {
+    if (String(fn).includes('spawn')) delays.push(ms!);
+    return (real as (...a: unknown[]) => NodeJS.Timeout)(fn, ms, ...args);
+  }) as typeof setTimeout;
+  const logs: string[] = [];
+  let p: ThreadProcessor | null = null;
+  try {
+    // a 1 PB thread stack: pthread_create fails, new Worker() throws ERR_WORKER_INIT_FAILED (EAGAIN) at once
+    p = threadProcessor({ exporter: { type: 'console' }, resourceLimits: { stackSizeMb: 1e9 }, restartDelayMs: 1, logger: (m) => logs.push(m) });
+    for (let i = 0; i < 200 && delays.length < 6; i++) await new Promise((r) => real(r, 20));
+  } finally {
+    globalThis.setTimeout = real;
+  }
+  assert.match(String(p!.lastError), /^spawn failed/);
+  assert.equal(delays.slice(0, 6), [1, 2, 4, 8, 16, 32], logs.join('\n'));
+  await p!.shutdown({ deadlineMs: 100 });
+});
+
 test('AC-007 non-blocking when the backend is down: end() never throws, failures are counted, shutdown cuts a hung flush at its deadline', async () => {
   const r = await startReceiver({ mode: 'refuse' });
   const p = threadProcessor({ exporter: { type: 'otlp', url: r.url, retry: false, timeoutMs: 60_000 }, batch: { scheduledDelayMillis: 10, maxExportBatchSize: 50 }, flushTimeoutMs: FLUSH_MS, logger: () => {} });

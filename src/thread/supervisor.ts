@@ -140,7 +140,8 @@ export class ThreadProcessor extends RingProcessor {
     this.lastError = why;
     this.sayLosses(); // it may have published losses and died before asking (an OOM in between)
     if (this.closing !== null) return; // shutdown waits for the exit itself
-    if (Date.now() - this.startedAt > HEALTHY_MS) this.failures = 0;
+    // only a thread that ran (w) can have been healthy: after a failed start startedAt is an older thread's (0 at first)
+    if (w !== null && Date.now() - this.startedAt > HEALTHY_MS) this.failures = 0;
     const delay = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2 ** Math.min(this.failures, 10));
     this.failures++;
     Atomics.add(this.layout.i32, L.RESTARTS, 1);

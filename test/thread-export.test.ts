@@ -375,6 +375,26 @@ test('AC-007 a custom exporter runs in the exporter thread; a broken exporter sp
   }
 });
 
+test('AC-007 an exporter spec that cannot be sent to a thread (a function in its options) is reported and left out; the other exporters export, the thread starts', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tw-thread-')), 'spans.jsonl');
+  const logs: string[] = [];
+  const mod = 'data:text/javascript,' + encodeURIComponent('export default () => ({ name: "m", export: async () => ({ ok: true }) })');
+  const p = threadProcessor({ exporter: [{ type: 'module', module: mod, options: { filter: (s: unknown) => s !== null } }, { type: 'file', path: file }], batch: { scheduledDelayMillis: 10 }, flushTimeoutMs: FLUSH_MS, logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'clone', processor: p });
+  try {
+    for (let i = 0; i < 3; i++) tracer.startSpan('c', { root: true }).end();
+    await tracer.forceFlush();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(lines.flatMap((l) => l.resourceSpans[0].scopeSpans[0].spans).length, 3, 'the file exporter got the spans');
+    assert.is(p.lastError, null, 'the exporter thread started');
+    assert.is(stats(tracer).thread.restarts, 0);
+    assert.ok(logs.some((m) => /exporter #0 \(module\).*cannot be sent to the export thread.*its spans are not exported/.test(m)), logs.join('\n'));
+  } finally {
+    await tracer.shutdown({ deadlineMs: 1000 });
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+});
+
 test('AC-007 the exporter thread never keeps the process alive', () => {
   const code = `import { createTracer } from '${fileURLToPath(src)}index.ts';
     import { threadProcessor } from '${fileURLToPath(src)}thread/index.ts';

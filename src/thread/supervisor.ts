@@ -14,6 +14,7 @@ import { LossReport } from './loss-report.js';
 import { sayUnsaid } from './dest-stats.js';
 import { dropParts, reportInterval } from '../batch-report.js';
 import { timerMs } from '../otlp-env.js';
+import { describeError } from '../exporter.js';
 
 export interface ThreadProcessorOptions {
   /** Where the exporter thread sends spans (default: OTLP/HTTP configured from OTEL_EXPORTER_OTLP_*). */
@@ -89,14 +90,14 @@ export class ThreadProcessor extends RingProcessor {
 
   constructor(o: ThreadProcessorOptions = {}) {
     super(IN_EXPORT_THREAD ? L.createLayout(L.MIN_RING_BYTES, 0) : L.createLayout(o.ringBytes, o.dictBytes));
+    const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
+    this.logger = (m) => { try { logger(m); } catch { /* a throwing logger must not reach the host */ } };
     const specs = o.exporter === undefined ? [{ type: 'otlp' } as ThreadExporterSpec] : Array.isArray(o.exporter) ? o.exporter : [o.exporter];
     this.cfg = {
-      kind: 'tracewire.thread.worker', sab: this.layout.sab, exporters: specs, batch: { ...o.batch }, env: o.env,
+      kind: 'tracewire.thread.worker', sab: this.layout.sab, exporters: sendable(specs, this.logger), batch: { ...o.batch }, env: o.env,
       pollMs: pos(o.pollMs, 100), stallMs: pos(o.stallMs, 5000), flushTimeoutMs: pos(o.flushTimeoutMs, 30_000),
       niceness: o.niceness === 0 ? 0 : pos(o.niceness, 10),
     };
-    const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
-    this.logger = (m) => { try { logger(m); } catch { /* a throwing logger must not reach the host */ } };
     this.restartDelayMs = pos(o.restartDelayMs, 100);
     this.losses = new LossReport(reportInterval(o.batch?.reportIntervalMs), this.cfg.stallMs, this.logger);
     Atomics.store(this.layout.i32, L.FLUSH_MS, timerMs(this.cfg.flushTimeoutMs));
@@ -236,6 +237,20 @@ export class ThreadProcessor extends RingProcessor {
   get exportThread(): Worker | null {
     return this.worker;
   }
+}
+
+/**
+ * The specs the exporter thread can receive (workerData is structured-cloned: no functions, class instances with
+ * methods lose them). One that cannot be sent is reported and left out, as one the thread cannot build: else every
+ * start of the thread would fail, for all exporters, retried without end.
+ */
+function sendable(specs: readonly ThreadExporterSpec[], log: (m: string) => void): ThreadExporterSpec[] {
+  return specs.filter((spec, i) => {
+    try { structuredClone(spec); return true; } catch (e) {
+      log(`exporter #${i} (${String((spec as { type?: unknown } | null)?.type)}) cannot be sent to the export thread, its options must be plain data (${describeError(e)}; make functions in the exporter's module); its spans are not exported`);
+      return false;
+    }
+  });
 }
 
 function pos(v: unknown, dflt: number): number {

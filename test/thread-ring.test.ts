@@ -10,7 +10,7 @@ import type { SpanProcessor } from '../src/processor.js';
 import { RingProcessor, attachThreadProcessor } from '../src/thread/processor.js';
 import { Consumer } from '../src/thread/consumer.js';
 import { RingReader, RingWriter, FULL } from '../src/thread/ring.js';
-import { DictReader } from '../src/thread/dict.js';
+import { DictReader, DictWriter } from '../src/thread/dict.js';
 import { ByteReader } from '../src/thread/codec.js';
 import { decodeSpan, type ThreadSpan } from '../src/thread/thread-span.js';
 import { readStats } from '../src/thread/stats.js';
@@ -377,6 +377,25 @@ test('AC-002 tracers are sent once: equal resources share one entry across trace
   const st = readStats(l);
   assert.ok(st.dropped.tracerTableFull > 0);
   assert.is(drainAll(l).length + st.dropped.tracerTableFull + st.dropped.queueFull, 200);
+});
+
+test('AC-007 a tracer that found the dictionary full does not search and serialize it again on every span (tens of µs each on the host thread), until a tracer entry is added', () => {
+  const l = L.createLayout(8192, 1024);
+  const dict = new DictWriter(l);
+  let reads = 0; // the writer reads a tracer's resource only to serialize it for the dictionary
+  const tracer = (service: string): { resource: Record<string, string>; scope: { name: string } } => {
+    const resource = { 'service.name': service };
+    return { scope: { name: 's' }, get resource() { reads++; return resource; } };
+  };
+  for (let i = 0; dict.ref(tracer('fill-' + i + 'x'.repeat(60))) >= 0; i++) assert.ok(i < 100, 'the dictionary fills');
+  const late = tracer('late' + 'y'.repeat(60));
+  assert.is(dict.ref(late), -1);
+  reads = 0;
+  for (let i = 0; i < 100; i++) assert.is(dict.ref(late), -1, 'still full: its spans are counted as tracerTableFull');
+  assert.is(reads, 0, 'not serialized again per span');
+  Atomics.add(l.i32, L.TRACER_IDS, 1); // another thread added a tracer entry (its own, or this one's)
+  assert.is(dict.ref(late), -1);
+  assert.ok(reads > 0, 'looked again once the table changed');
 });
 
 test('AC-003 keys past the dictionary budget travel inline and still decode', () => {

@@ -35,6 +35,8 @@ const MAX_KEYS_PER_THREAD = 2048; // a thread inventing keys (a bug) stops inter
 export class DictWriter {
   private readonly l: Layout;
   private readonly tracers = new WeakMap<object, number>();
+  /** Tracers whose entry did not fit, with TRACER_IDS then: the dictionary only grows, so they look again only once it changed. */
+  private readonly missed = new WeakMap<object, number>();
   private lastTracer: object | null = null;
   private lastRef = -1;
   private readonly keys = new Map<string, number>();
@@ -49,8 +51,12 @@ export class DictWriter {
     if (t === this.lastTracer) return this.lastRef;
     let r = this.tracers.get(t);
     if (r === undefined) {
+      // Each look is a scan of the whole dictionary and a serialization: once per span it cost a full table's
+      // tracers tens of µs per span on the host thread. An equal entry another thread commits later bumps TRACER_IDS.
+      const ids = Atomics.load(this.l.i32, TRACER_IDS);
+      if (this.missed.get(t) === ids) return -1;
       r = this.tracerEntry(t);
-      if (r < 0) return -1;
+      if (r < 0) { this.missed.set(t, ids); return -1; }
       this.tracers.set(t, r);
     }
     this.lastTracer = t;

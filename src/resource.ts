@@ -22,8 +22,12 @@ export function parseResourceAttributesEnv(v: string | undefined, warn: (m: stri
     for (const pair of v.split(',')) {
       if (!pair.trim()) continue;
       const i = pair.indexOf('=');
-      if (i <= 0) throw new Error(`missing '=' in ${JSON.stringify(pair.trim().slice(0, 40))}`);
-      out[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+      // the spec's one error class: a member that is not `key=value` with ',' and '=' percent-encoded (OTel JS discards too)
+      if (i < 0) throw new Error(`missing '=' in ${JSON.stringify(pair.trim().slice(0, 40))}`);
+      if (pair.indexOf('=', i + 1) >= 0) throw new Error(`unencoded '=' in the entry for ${JSON.stringify(pair.slice(0, i).trim().slice(0, 40))} (write it as %3D)`);
+      const key = pair.slice(0, i).trim();
+      if (key === '') throw new Error('an entry with an empty key');
+      out[decodeURIComponent(key)] = decodeURIComponent(pair.slice(i + 1).trim());
     }
   } catch (e) {
     warn(`OTEL_RESOURCE_ATTRIBUTES ignored: ${(e as Error).message}`);

@@ -453,6 +453,22 @@ test('resource: explicit service wins over OTEL_SERVICE_NAME, which wins over OT
   assert.is(createTracer({ env: {} }).service, 'unknown_service:node');
 });
 
+test('resource: an OTEL_RESOURCE_ATTRIBUTES entry with an empty key or an unencoded "=" is an error that discards the whole variable (resource SDK spec: "," and "=" MUST be percent-encoded; as OTel JS EnvDetector)', () => {
+  for (const bad of ['team=core, =orphan', 'team=core,=orphan', 'team=core,token=abc==', 'team=core,a=b=c']) {
+    const warnings: string[] = [];
+    const t = createTracer({ env: { OTEL_RESOURCE_ATTRIBUTES: bad, OTEL_SERVICE_NAME: 'svc' }, logger: (m) => warnings.push(m) });
+    assert.is(t.resource['team'], undefined, bad);
+    assert.not.ok('' in t.resource, bad);
+    assert.is(t.service, 'svc', 'OTEL_SERVICE_NAME still applies');
+    assert.is(warnings.length, 1, bad);
+    assert.match(warnings[0]!, /OTEL_RESOURCE_ATTRIBUTES ignored/);
+  }
+  // percent-encoded "=" and "," are the way to carry them; empty members and OWS around an entry are fine
+  const t = createTracer({ env: { OTEL_RESOURCE_ATTRIBUTES: ' token=abc%3D%3D , ,k%3Dx=1,' } });
+  assert.is(t.resource['token'], 'abc==');
+  assert.is(t.resource['k=x'], '1');
+});
+
 test('resource: option values spans could not carry are left out with a warning (an out-of-int64 intValue fails every export batch); an empty service.name is the default', () => {
   const warnings: string[] = [];
   const t = createTracer({

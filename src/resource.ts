@@ -1,5 +1,6 @@
 // Resource attributes, resolved once per tracer (OTel resource SDK spec: OTEL_SERVICE_NAME wins over
 // service.name in OTEL_RESOURCE_ATTRIBUTES; a decode error discards the whole variable).
+import { VERSION } from './version.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 
 export interface ResourceInput {
@@ -45,6 +46,7 @@ export function buildResource(o: ResourceInput): Record<string, AttributeValue> 
   res['service.name'] = 'unknown_service:node';
   res['telemetry.sdk.name'] = 'tracewire';
   res['telemetry.sdk.language'] = 'nodejs';
+  res['telemetry.sdk.version'] = VERSION;
   Object.assign(res, parseResourceAttributesEnv(env.OTEL_RESOURCE_ATTRIBUTES, warn));
   if (env.OTEL_SERVICE_NAME && env.OTEL_SERVICE_NAME.trim()) res['service.name'] = env.OTEL_SERVICE_NAME.trim();
   if (o.attributes) Object.assign(res, resourceOption(o.attributes, warn));

@@ -33,7 +33,7 @@ test('OTEL_RESOURCE_ATTRIBUTES with __proto__ / constructor / toString keys: eac
   assert.is(r['toString'], 't');
   assert.is(r['hasOwnProperty'], 'h');
   assert.is(r['service.name'], 'a');
-  assert.equal(Object.keys(t.resource).sort(), ['__proto__', 'constructor', 'hasOwnProperty', 'service.name', 'telemetry.sdk.language', 'telemetry.sdk.name', 'toString']);
+  assert.equal(Object.keys(t.resource).sort(), ['__proto__', 'constructor', 'hasOwnProperty', 'service.name', 'telemetry.sdk.language', 'telemetry.sdk.name', 'telemetry.sdk.version', 'toString']);
   assert.is(Object.getPrototypeOf(t.resource), null);
 });
 

@@ -4,6 +4,8 @@ import { createTracer, Span, NonRecordingSpan, SpanKind, SpanStatusCode, parseTr
 import { CaptureProcessor } from './helpers/capture.js';
 import fc from 'fast-check';
 import { ORIGIN_MS } from '../src/clock.js';
+import { VERSION } from '../src/version.js';
+import { readFileSync } from 'node:fs';
 
 function setup(opts: Parameters<typeof createTracer>[0] = {}) {
   const cap = new CaptureProcessor();
@@ -469,13 +471,24 @@ test('resource: an OTEL_RESOURCE_ATTRIBUTES entry with an empty key or an unenco
   assert.is(t.resource['k=x'], '1');
 });
 
+test('resource: telemetry.sdk.name/language/version, the SDK-provided attributes (semconv telemetry.sdk.*), version kept in step with package.json', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.is(VERSION, pkg.version);
+  const t = createTracer({ env: {} });
+  assert.is(t.resource['telemetry.sdk.name'], 'tracewire');
+  assert.is(t.resource['telemetry.sdk.language'], 'nodejs');
+  assert.is(t.resource['telemetry.sdk.version'], pkg.version);
+  // the SDK's own facts, yet overridable as OTel's are (the default resource merged under the detected one)
+  assert.is(createTracer({ env: { OTEL_RESOURCE_ATTRIBUTES: 'telemetry.sdk.version=patched' } }).resource['telemetry.sdk.version'], 'patched');
+});
+
 test('resource: option values spans could not carry are left out with a warning (an out-of-int64 intValue fails every export batch); an empty service.name is the default', () => {
   const warnings: string[] = [];
   const t = createTracer({
     env: { OTEL_RESOURCE_ATTRIBUTES: 'service.name=,team=core' }, logger: (m) => warnings.push(m),
     resource: { huge: (2n ** 70n) as never, obj: { a: 1 } as never, fn: (() => 1) as never, mixed: [1, 'a'] as never, get bad(): string { throw new Error('getter'); }, ok: 12n, list: ['a', null], n: null },
   });
-  assert.equal(Object.keys(t.resource).sort(), ['list', 'ok', 'service.name', 'team', 'telemetry.sdk.language', 'telemetry.sdk.name']);
+  assert.equal(Object.keys(t.resource).sort(), ['list', 'ok', 'service.name', 'team', 'telemetry.sdk.language', 'telemetry.sdk.name', 'telemetry.sdk.version']);
   assert.is(t.resource.ok, 12n);
   assert.is(t.service, 'unknown_service:node');
   assert.equal(warnings.map((w) => /"(\w+)" ignored/.exec(w)?.[1]), ['huge', 'obj', 'fn', 'mixed', 'bad']);

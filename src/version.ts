@@ -1,0 +1,2 @@
+// tracewire's own version, the resource's telemetry.sdk.version; a test keeps it equal to package.json's.
+export const VERSION = '0.1.0';

@@ -21,9 +21,18 @@ export function sinceOrigin(): number {
 /** Times this far (ms) from timeOrigin or farther are unusable: (sec, ns) keep seconds as int32 (±68 years). */
 const MAX_REL_MS = 2 ** 31 * 1000;
 
-/** Accepts a user time (ms since epoch as number, or Date) and returns ms, or NaN when unusable. */
+/**
+ * A number no larger than performance.now() is a reading of it, as OpenTelemetry's TimeInput takes one (as epoch
+ * ms it would be January 1970, within the process's uptime: no one means that); a Date is always an epoch time.
+ */
+function isReading(t: unknown): t is number {
+  return typeof t === 'number' && t > 0 && t < ORIGIN_MS && t <= performance.now(); // an epoch time never pays the now() call
+}
+
+/** Accepts a user time (ms since epoch as number, or Date; or a performance.now() reading) and returns epoch ms, or NaN when unusable. */
 export function toMillis(t: number | Date | undefined): number {
   if (t === undefined) return NaN;
+  if (isReading(t)) return ORIGIN_MS + t;
   const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : NaN;
   return Number.isFinite(ms) && ms > 0 && Math.abs(ms - ORIGIN_MS) < MAX_REL_MS ? ms : NaN;
 }
@@ -46,17 +55,20 @@ export function exactFromEpoch(ms: number): void {
 }
 
 /**
- * A user's start or end time (epoch ms or Date) into EXACT; an unusable one (see toMillis) is replaced by the
+ * A user's start or end time (epoch ms or Date, or a performance.now() reading) into EXACT; an unusable one (see toMillis) is replaced by the
  * clock's time and false returned, for the caller to count.
  */
 export function explicitTime(t: number | Date | undefined): boolean {
-  const ms = toMillis(t);
-  if (ms === ms) { exactFromEpoch(ms); return true; }
-  const rel = performance.now();
+  const usable = isReading(t); // already ms since timeOrigin: no round trip through epoch ms
+  if (!usable) {
+    const ms = toMillis(t);
+    if (ms === ms) { exactFromEpoch(ms); return true; }
+  }
+  const rel = usable ? (t as number) : performance.now();
   const sec = secOf(rel);
   EXACT.sec = sec;
   EXACT.ns = nsOf(rel, sec);
-  return false;
+  return usable;
 }
 
 /** Whole seconds part of a time in ms since timeOrigin (may be negative for times before start). */

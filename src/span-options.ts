@@ -14,7 +14,7 @@ export interface SpanOptions {
    */
   sampleAsRoot?: boolean;
   attributes?: Attributes;
-  /** ms since epoch (number or Date). */
+  /** ms since epoch (number or Date), or a performance.now() reading (any number no larger than performance.now()). */
   startTime?: number | Date;
   links?: ReadonlyArray<SpanContextLike | { context: SpanContextLike; attributes?: Attributes }>;
 }

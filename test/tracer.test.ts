@@ -398,6 +398,32 @@ test('explicit times that are not usable epoch times (±68 years from start, NaN
   assert.is(tracer.stats().invalidTimes, 3);
 });
 
+test('explicit times read from performance.now() (as OpenTelemetry\'s TimeInput allows) are monotonic readings, not epoch ms in January 1970', () => {
+  const { tracer } = setup();
+  const p1 = performance.now();
+  const s = tracer.startSpan('x', { startTime: p1 }) as Span;
+  s.addEvent('e', undefined, p1);
+  const p2 = performance.now();
+  s.end(p2);
+  near(BigInt(s.startUnixNano), relUnixNano(p1));
+  near(BigInt(s.endUnixNano), relUnixNano(p2));
+  assert.ok(Math.abs(s.duration - (p2 - p1)) < 1e-3, `duration ${s.duration} vs ${p2 - p1}`);
+  assert.ok(Math.abs(s.events[0]!.time - (ORIGIN_MS + p1)) < 1e-3);
+  assert.is(tracer.stats().invalidTimes, 0);
+  // an epoch time is still one, before the process started too (only a value no larger than performance.now() is a reading)
+  const t = tracer.startSpan('y', { startTime: Date.UTC(2001, 0, 1) }) as Span;
+  assert.is(t.startTime, Date.UTC(2001, 0, 1));
+});
+
+/** Oracle: unix ns of a monotonic reading `rel` (ms since timeOrigin). */
+function relUnixNano(rel: number): bigint {
+  return exactUnixNano(ORIGIN_MS) + BigInt(Math.round(rel * 1e6));
+}
+/** Within 2 ns (timeOrigin's own sub-ns rounding and the split into seconds and ns). */
+function near(a: bigint, b: bigint): void {
+  assert.ok(a - b <= 2n && b - a <= 2n, `${a} vs ${b}`);
+}
+
 test('setStatus(UNSET) is ignored (OTel trace API, Set Status): ERROR and its message stay', () => {
   const { tracer } = setup();
   const s = tracer.startSpan('x') as Span;

@@ -8,12 +8,24 @@ export function errorType(err: unknown): string {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
       const name = (err as { name?: unknown }).name;
-      if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
+      if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name === 'Error' ? subclassName(err as object) ?? name : name;
       const ctor = (err as object).constructor?.name;
       if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 64) return ctor;
     } catch { /* _OTHER */ }
   }
   return '_OTHER';
+}
+
+/**
+ * `class PaymentDeclined extends Error {}` inherits name 'Error' from Error.prototype: its class name is the type
+ * (semconv error.type: the canonical class name). A name set on the object itself is kept.
+ */
+function subclassName(err: object): string | undefined {
+  try {
+    if (!(err instanceof Error) || Object.prototype.hasOwnProperty.call(err, 'name')) return undefined;
+    const ctor = err.constructor?.name;
+    return typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 64 && ctor !== 'Error' ? ctor : undefined;
+  } catch { return undefined; }
 }
 
 /** An Error's message, or undefined (not an Error, not a string, or a getter / Proxy trap that throws). */

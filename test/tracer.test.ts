@@ -235,6 +235,23 @@ test('recordError records error.type and, by default, never the message', () => 
   assert.is(s2.statusMessage, 'too big');
 });
 
+test('recordError: a subclass of Error that does not set name gets its class name as error.type (semconv: the exception\'s canonical class name), not the inherited "Error"', () => {
+  const { tracer } = setup();
+  class PaymentDeclined extends Error {}
+  class Named extends Error { override name = 'CardExpired'; }
+  class WithCode extends Error { code = 'E_QUOTA'; }
+  const cases: [unknown, string][] = [
+    [new PaymentDeclined('x'), 'PaymentDeclined'], [new Named('x'), 'CardExpired'], [new WithCode('x'), 'E_QUOTA'],
+    [new Error('x'), 'Error'], [Object.assign(new PaymentDeclined('x'), { name: 'Error' }), 'Error'], // a name set on purpose stays
+    [{ name: 'Error' }, 'Error'], [new (class extends TypeError {})('x'), 'TypeError'],
+  ];
+  for (const [err, type] of cases) {
+    const s = tracer.startSpan('x') as Span;
+    s.recordError(err);
+    assert.is(s.getAttribute('error.type'), type, type);
+  }
+});
+
 test('recordError never throws into the host: throwing getters, Proxies, null-prototype objects and non-Errors give a usable error.type', () => {
   const { tracer } = setup({ recordErrorMessages: true });
   const boom = () => { throw new Error('getter'); };

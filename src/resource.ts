@@ -57,8 +57,11 @@ export function buildResource(o: ResourceInput): Record<string, AttributeValue> 
   return res;
 }
 
-/** Resource attributes get no per-span limits (OTel: resources are exempt), only the value rules. */
-const RESOURCE_POLICY = new AttributePolicy({ maxValueLength: Number.MAX_SAFE_INTEGER });
+/**
+ * Resource attributes get no per-span limits (OTel: resources are exempt), only the value rules; sanitizeArray
+ * bounds an array by maxCount, so the resource takes the largest one there is (longer arrays cut, warned).
+ */
+const RESOURCE_POLICY = new AttributePolicy({ maxValueLength: Number.MAX_SAFE_INTEGER, maxCount: Number.MAX_SAFE_INTEGER });
 
 /**
  * The `resource` option, checked once: a value spans could not carry (an object, a function, a mixed-type
@@ -71,9 +74,13 @@ function resourceOption(attrs: Attributes, warn: (m: string) => void): Record<st
     let v: unknown;
     try { v = attrs[k]; } catch { v = Symbol(); } // a throwing getter: invalid
     if (v == null) continue;
-    const s = sanitizeValue(v, RESOURCE_POLICY, new AttributeStats());
+    const stats = new AttributeStats();
+    const s = sanitizeValue(v, RESOURCE_POLICY, stats);
     if (s === undefined || k.length === 0) warn(`resource attribute ${JSON.stringify(k.slice(0, 60))} ignored: not a string, number, boolean, int64 bigint, homogeneous array or bytes`);
-    else out[k] = s;
+    else {
+      out[k] = s;
+      if (stats.truncated > 0) warn(`resource attribute ${JSON.stringify(k.slice(0, 60))}: array cut to its first ${RESOURCE_POLICY.maxCount} elements`);
+    }
   }
   return out;
 }

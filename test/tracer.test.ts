@@ -514,6 +514,16 @@ test('resource: an OTEL_RESOURCE_ATTRIBUTES entry with an empty key or an unenco
   assert.is(t.resource['k=x'], '1');
 });
 
+test('resource: an array value is kept whole (resources have no per-span limits); one too long to carry is cut with a warning, never silently', () => {
+  const warnings: string[] = [];
+  const zones = Array.from({ length: 200 }, (_, i) => 'zone-' + i);
+  const t = createTracer({ env: {}, logger: (m) => warnings.push(m), resource: { 'app.zones': zones, 'app.huge': new Array(20000).fill(1) } });
+  assert.equal(t.resource['app.zones'], zones);
+  assert.is((t.resource['app.huge'] as number[]).length, 16383);
+  assert.is(warnings.length, 1);
+  assert.match(warnings[0]!, /"app\.huge".*16383/);
+});
+
 test('resource: telemetry.sdk.name/language/version, the SDK-provided attributes (semconv telemetry.sdk.*), version kept in step with package.json', () => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   assert.is(VERSION, pkg.version);

@@ -4,7 +4,7 @@ import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
 import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from './otel-sql.js';
 
 export interface RedactionOptions {
-  /** `db.query.text` / `db.statement`: 'sanitize' (default: literals become `?`), 'drop', or 'keep' (as sent). */
+  /** `db.query.text` / `db.statement` (and GraphQL documents): 'sanitize' (default: literals become `?`), 'drop', or 'keep' (as sent). */
   dbQuery?: 'sanitize' | 'drop' | 'keep';
   /** `url.full`, `http.url`, `url.original`, `http.target`: 'strip' (default: no query, fragment or user info) or 'keep'. */
   url?: 'strip' | 'keep';
@@ -28,7 +28,7 @@ const DROP_PREFIXES = [
   'http.request.header.', 'http.response.header.', 'rpc.request.metadata.', 'rpc.response.metadata.',
   'rpc.grpc.request.metadata.', 'rpc.grpc.response.metadata.', 'rpc.connect_rpc.request.metadata.',
   'rpc.connect_rpc.response.metadata.', 'db.query.parameter.', 'db.operation.parameter.', 'messaging.message.body.',
-  'enduser.', 'user.',
+  'enduser.', 'user.', 'graphql.variables.',
 ];
 const URL_KEYS = ['url.full', 'http.url', 'url.original'];
 const TARGET_KEYS = ['http.target'];
@@ -94,7 +94,7 @@ export class Redactor {
     if (key === 'exception.message' && !this.messages) return Rule.DROP; // messages carry PII unless the tracer opts in
     for (let i = 0; i < DROP_PREFIXES.length; i++) if (key.startsWith(DROP_PREFIXES[i]!)) return Rule.DROP;
     if (QUERY_KEYS.includes(key)) return this.dbQuery;
-    if (key === 'graphql.document') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL : this.dbQuery;
+    if (key === 'graphql.document' || key === 'graphql.source') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL : this.dbQuery;
     if (this.url && URL_KEYS.includes(key)) return Rule.URL;
     if (this.url && TARGET_KEYS.includes(key)) return Rule.TARGET;
     return Rule.KEEP;

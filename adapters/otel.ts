@@ -16,7 +16,8 @@
 // |                                                           | dialect from db.system(.name): SQL keeps "id", |
 // |                                                           | mysql/mariadb strip "..", JSON keeps keys only,|
 // |                                                           | redis/memcached keep the command name only)    |
-// | graphql.document                                          | string and number literals → `?`               |
+// | graphql.document, graphql.source (instrumentation-graphql)| string and number literals → `?`               |
+// | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
 // | span names (startSpan, updateName) containing `'`         | literals → `?` (names built from raw SQL)      |
 // | url.full, http.url, url.original                          | user info, query and fragment removed          |
 // | http.target                                               | query and fragment removed                     |

@@ -11,7 +11,7 @@ import { parseTracestate, type TraceState } from '../src/tracestate.js';
 import { readHex8 } from '../src/hex.js';
 import type { Attributes, AttributeValue } from '../src/attributes.js';
 import type { Tracer } from '../src/tracer.js';
-import { Redactor, Rule, type RedactionOptions } from './otel-redact.js';
+import { QUERY_KEYS, Redactor, Rule, type RedactionOptions } from './otel-redact.js';
 import { sanitizeName } from './otel-sql.js';
 
 const ORIGIN = performance.timeOrigin;
@@ -170,12 +170,25 @@ export class BridgeSpan implements ApiSpan {
     if (rec === null) return this;
     if (typeof key !== 'string') { rec.setAttribute(key, value as AttributeValue); return this; } // core counts it invalid
     const r = this.b.redactor.rule(key);
-    if (r === Rule.KEEP) rec.setAttribute(key, value as AttributeValue);
-    else if (value != null) {
+    if (r === Rule.KEEP) {
+      rec.setAttribute(key, value as AttributeValue);
+      if ((key === 'db.system' || key === 'db.system.name') && rec.isRecording()) this.redialect(rec);
+    } else if (value != null) {
       const v = this.b.redactor.apply(r, value, rec.getAttribute('db.system.name') ?? rec.getAttribute('db.system'));
       if (v !== undefined) rec.setAttribute(key, v as AttributeValue);
     }
     return this;
+  }
+
+  /** db.system(.name) set after the query: strip what is recorded again by the system's dialect (only ever strips more). */
+  private redialect(rec: Span): void {
+    const red = this.b.redactor;
+    const system = rec.getAttribute('db.system.name') ?? rec.getAttribute('db.system');
+    for (let i = 0; i < QUERY_KEYS.length; i++) {
+      const k = QUERY_KEYS[i]!;
+      const q = rec.getAttribute(k);
+      if (typeof q === 'string' && red.rule(k) === Rule.QUERY) rec.setAttribute(k, red.apply(Rule.QUERY, q, system) as string);
+    }
   }
 
   setAttributes(attributes: ApiAttributes): this {

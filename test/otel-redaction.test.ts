@@ -38,4 +38,26 @@ test('AC-007 instrumentation-graphql with allowValues: graphql.source is sanitiz
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [2, 1]);
 });
 
+test('AC-007 a query recorded before db.system(.name) is set is stripped by that system\'s dialect all the same', () => {
+  const { cap, otel } = setup();
+  // one setAttributes object with the statement first: redis arguments are all data
+  const a = otel.startSpan('redis-obj');
+  a.setAttributes({ 'db.statement': 'SET session:bob hunter2', 'db.system': 'redis' });
+  a.end();
+  // separate calls, the system last: MySQL "..." is a string
+  const b = otel.startSpan('mysql-calls');
+  b.setAttribute('db.query.text', 'SELECT id FROM users WHERE password = "hunter2"');
+  b.setAttribute('db.system.name', 'mysql');
+  b.end();
+  // started with the queries, the system set afterwards
+  const c = otel.startSpan('redis-late', { attributes: { 'db.statement': 'AUTH default hunter2', 'db.query.text': 'GET session:bob' } });
+  c.setAttribute('db.system', 'redis');
+  c.end();
+  assert.is(named(cap, 'redis-obj').getAttribute('db.statement'), 'SET ?');
+  assert.is(named(cap, 'mysql-calls').getAttribute('db.query.text'), 'SELECT id FROM users WHERE password = ?');
+  assert.equal(named(cap, 'redis-late').attributes, { 'db.statement': 'AUTH ?', 'db.query.text': 'GET ?', 'db.system': 'redis' });
+  const all = JSON.stringify(cap.spans.map((s) => s.attributes));
+  for (const secret of ['bob', 'hunter2']) assert.not.ok(all.includes(secret), secret);
+});
+
 test.run();

@@ -6,7 +6,7 @@
 export const QueryDialect = {
   /** Standard SQL (PostgreSQL, SQLite, Oracle...): "x" is an identifier and is kept. */
   SQL: 0,
-  /** MySQL, MariaDB, GraphQL, N1QL: "x" is a string literal. */
+  /** MySQL, MariaDB, GraphQL, N1QL, Cypher, GoogleSQL, HiveQL: "x" is a string literal. */
   DQ_STRING: 1,
   /** JSON documents (MongoDB, Elasticsearch): string values stripped, object keys kept. */
   JSON: 2,
@@ -191,7 +191,9 @@ export function sanitizeName(name: string): string {
 export function dialectFor(system: unknown): QueryDialectValue {
   switch (system) {
     case 'redis': case 'memcached': case 'valkey': return QueryDialect.COMMAND;
-    case 'mysql': case 'mariadb': case 'tidb': case 'couchbase': return QueryDialect.DQ_STRING;
+    // Cypher, GoogleSQL and HiveQL quote strings with "..." too (identifiers with backticks)
+    case 'mysql': case 'mariadb': case 'tidb': case 'couchbase': case 'neo4j': case 'spanner': case 'gcp.spanner': case 'hive':
+      return QueryDialect.DQ_STRING;
     case 'mongodb': case 'elasticsearch': case 'opensearch': case 'couchdb': case 'cosmosdb': case 'azure.cosmosdb': case 'aws.dynamodb': case 'dynamodb':
       return QueryDialect.JSON;
     default: return QueryDialect.SQL;

@@ -14,7 +14,8 @@
 // |-----------------------------------------------------------|------------------------------------------------|
 // | db.query.text, db.statement                               | literals → `?`, comments removed (tokenizer;   |
 // |                                                           | dialect from db.system(.name): SQL keeps "id", |
-// |                                                           | mysql/mariadb strip "..", JSON keeps keys only,|
+// |                                                           | mysql/mariadb/neo4j/spanner/hive strip "..",   |
+// |                                                           | JSON keeps keys only,                          |
 // |                                                           | redis/memcached keep the command name only)    |
 // | graphql.document, graphql.source (instrumentation-graphql)| string and number literals → `?`               |
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |

@@ -60,4 +60,16 @@ test('AC-007 a query recorded before db.system(.name) is set is stripped by that
   for (const secret of ['bob', 'hunter2']) assert.not.ok(all.includes(secret), secret);
 });
 
+test('AC-007 Cypher (neo4j), GoogleSQL (spanner) and HiveQL read "..." as a string literal, as MySQL does', () => {
+  const { cap, otel } = setup();
+  const queries: [string, string, string][] = [
+    ['neo4j', 'MATCH (u:User {email: "bob@example.com"}) WHERE u.pin = "1234" RETURN u', 'MATCH (u:User {email: ?}) WHERE u.pin = ? RETURN u'],
+    ['gcp.spanner', 'SELECT `id` FROM Users WHERE email = "bob@example.com"', 'SELECT `id` FROM Users WHERE email = ?'],
+    ['spanner', 'SELECT id FROM Users WHERE email = "bob@example.com"', 'SELECT id FROM Users WHERE email = ?'],
+    ['hive', 'SELECT `id` FROM users WHERE email = "bob@example.com"', 'SELECT `id` FROM users WHERE email = ?'],
+  ];
+  for (const [system, q] of queries) otel.startSpan(system, { attributes: { 'db.system.name': system, 'db.query.text': q } }).end();
+  assert.equal(queries.map(([system]) => named(cap, system).getAttribute('db.query.text')), queries.map((x) => x[2]));
+});
+
 test.run();

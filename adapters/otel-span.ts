@@ -15,6 +15,8 @@ import { QUERY_KEYS, Redactor, Rule, type RedactionOptions } from './otel-redact
 import { sanitizeName } from './otel-sql.js';
 
 const ORIGIN = performance.timeOrigin;
+/** No performance.now() reading gets this large (the process would have run since ~1998). */
+const PERF_BELOW = ORIGIN / 2;
 
 /** Counters of the bridge itself (redaction counters live in `redaction`). */
 export class BridgeCounters {
@@ -48,12 +50,13 @@ export function kindOf(k: unknown): number {
 }
 
 /**
- * OTel TimeInput → ms since epoch: HrTime [s, ns], Date, or a number that is epoch ms, or (below
- * performance.timeOrigin) a performance.now() reading, as the OTel SDK reads it. NaN: unusable (core uses now).
+ * OTel TimeInput → ms since epoch: HrTime [s, ns], Date, or a number that is epoch ms, or (below half of
+ * performance.timeOrigin, as @opentelemetry/core reads it) a performance.now() reading: an epoch time from
+ * before the process started is below timeOrigin yet still epoch ms. NaN: unusable (core uses now).
  */
 export function timeToMs(t: TimeInput | undefined): number | undefined {
   if (t === undefined) return undefined;
-  if (typeof t === 'number') return t < ORIGIN ? ORIGIN + t : t;
+  if (typeof t === 'number') return t < PERF_BELOW ? ORIGIN + t : t;
   if (Array.isArray(t)) return typeof t[0] === 'number' && typeof t[1] === 'number' ? t[0] * 1e3 + t[1] / 1e6 : NaN;
   if (t instanceof Date) return t.getTime();
   return NaN;

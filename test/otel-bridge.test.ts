@@ -113,7 +113,7 @@ test('AC-003 time inputs: epoch ms, performance.now() ms, HrTime and Date; end i
   const s = otel.startSpan('t', { startTime: perf });
   s.addEvent('hr', [1_700_000_000, 500_000]);
   s.addEvent('date', { 'app.k': 1 }, new Date(1_700_000_000_002));
-  const endMs = Date.now() + 5; // epoch ms; a number below performance.timeOrigin would read as performance.now()
+  const endMs = Date.now() + 5; // epoch ms; a number below half of performance.timeOrigin reads as performance.now()
   s.end(endMs);
   s.end();
   const x = named(cap, 't');

@@ -1,0 +1,35 @@
+// The OpenTelemetry Span API through the bridge where it must behave as the OTel SDK's Span does
+// (sdk-trace Span.ts): time inputs, status rules, odd input that must never throw into the host.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as api from '@opentelemetry/api';
+import { createTracer, type Span, type TracerOptions } from '../src/index.js';
+import { CaptureProcessor } from './helpers/capture.js';
+import { registerOpenTelemetry, type OtelRegistration } from '../adapters/otel.js';
+
+const { trace } = api;
+let reg: OtelRegistration | null = null;
+function setup(opts: TracerOptions = {}) {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'span-api-test', processor: cap, env: {}, ...opts });
+  reg = registerOpenTelemetry(tracer, api);
+  return { cap, tracer, otel: trace.getTracer('test-instrumentation'), reg };
+}
+test.after.each(() => { reg?.(); reg = null; });
+const named = (cap: CaptureProcessor, name: string): Span => {
+  const s = cap.spans.find((x) => x.name === name);
+  assert.ok(s, `span ${name} exported`);
+  return s!;
+};
+
+test('AC-003 an epoch-ms time from before the process started (a queued job\'s enqueue time) is that time, not performance.now()', () => {
+  const { cap, otel } = setup();
+  const enqueued = 1_600_000_000_000; // 2020: below performance.timeOrigin, yet no performance.now() reading is that large
+  const s = otel.startSpan('job', { startTime: enqueued });
+  s.addEvent('picked', enqueued + 500);
+  s.end(enqueued + 1000);
+  const x = named(cap, 'job');
+  assert.equal([x.startTime, x.events[0]!.time, x.endTime], [enqueued, enqueued + 500, enqueued + 1000]);
+});
+
+test.run();

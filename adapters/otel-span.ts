@@ -228,6 +228,8 @@ export class BridgeSpan implements ApiSpan {
   setStatus(status: SpanStatus): this {
     const rec = this.rec;
     if (rec === null || status == null) return this;
+    // OTel: ignored whole on an ended span and once OK (final); the core counts the call after end
+    if (status.code === 2 && (rec.status === 1 || !rec.isRecording())) { rec.setStatus(2); return this; }
     const msg = status.message;
     if (status.code === 2 && this.exc !== null && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', this.exc);
     if (status.code === 2 && typeof msg === 'string' && msg.length > 0) {

@@ -32,4 +32,20 @@ test('AC-003 an epoch-ms time from before the process started (a queued job\'s e
   assert.equal([x.startTime, x.events[0]!.time, x.endTime], [enqueued, enqueued + 500, enqueued + 1000]);
 });
 
+test('AC-003 setStatus ERROR after OK (final) or after end is ignored whole: no error.type, no status message counted', () => {
+  const { cap, otel, reg: r } = setup();
+  const s = otel.startSpan('handled');
+  s.recordException(new TypeError('retry me')); // handled, then the operation succeeded
+  s.setStatus({ code: api.SpanStatusCode.OK });
+  s.setStatus({ code: api.SpanStatusCode.ERROR, message: 'late' });
+  s.end();
+  const e = otel.startSpan('ended');
+  e.recordException(new RangeError('x'));
+  e.end();
+  e.setStatus({ code: api.SpanStatusCode.ERROR, message: 'after end' });
+  assert.equal([named(cap, 'handled').status, named(cap, 'handled').attributes], [1, {}]);
+  assert.equal([named(cap, 'ended').status, named(cap, 'ended').attributes], [0, {}]);
+  assert.is(r.stats().redaction.statusMessages, 0); // no message was ever going to be recorded
+});
+
 test.run();

@@ -242,7 +242,7 @@ export class BridgeSpan implements ApiSpan {
 
   updateName(name: string): this {
     const rec = this.rec;
-    if (rec !== null) rec.updateName(this.b.redactor.sanitizesNames ? spanName(name) : String(name));
+    if (rec !== null) rec.updateName(this.b.redactor.sanitizesNames ? spanName(name) : name);
     return this;
   }
 
@@ -275,7 +275,7 @@ export class BridgeSpan implements ApiSpan {
   }
 }
 
-/** Span names: strings only, SQL literals stripped (some instrumentations name spans by their query). */
-export function spanName(name: unknown): string {
-  return typeof name === 'string' ? sanitizeName(name) : String(name);
+/** Span names: SQL literals stripped (some instrumentations name spans by their query); a non-string is left to the core, which names and counts it. */
+export function spanName(name: string): string {
+  return typeof name === 'string' ? sanitizeName(name) : name;
 }

@@ -52,7 +52,7 @@ export class BridgeTracer implements ApiTracer {
       o.links = options.links === undefined ? undefined : coreLinks(b, options.links);
     } else o.kind = 1;
     try {
-      return new BridgeSpan(b, b.tracer.startSpan(b.redactor.sanitizesNames ? spanName(name) : String(name), o));
+      return new BridgeSpan(b, b.tracer.startSpan(b.redactor.sanitizesNames ? spanName(name) : name, o));
     } catch (err) { // only a user sampler can throw here; the instrumentation must not see it
       b.counters.startErrors++;
       if (b.counters.startErrors === 1) b.tracer.logger(`otel bridge: startSpan threw (${(err as Error)?.message ?? err}); a non-recording span was returned`);

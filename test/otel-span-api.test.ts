@@ -48,4 +48,20 @@ test('AC-003 setStatus ERROR after OK (final) or after end is ignored whole: no 
   assert.is(r.stats().redaction.statusMessages, 0); // no message was ever going to be recorded
 });
 
+test('AC-007 a span name that is not a string never throws into the host: the core names and counts it, as for its own spans', () => {
+  const { cap, otel, tracer, reg: r } = setup({ logger: () => {} });
+  const noString = Object.create(null) as string; // String() throws for it
+  const s = otel.startSpan(noString);
+  assert.ok(s.isRecording()); // a span, not the non-recording one of a failed start
+  s.updateName(noString); // ignored: the name stays
+  s.updateName({ toString() { throw new Error('bad name'); } } as unknown as string);
+  s.end();
+  const t = otel.startSpan('kept');
+  t.updateName(42 as unknown as string);
+  t.end();
+  assert.equal(cap.spans.map((x) => x.name), ['unknown', 'kept']);
+  assert.is(tracer.stats().invalidNames, 4);
+  assert.is(r.stats().startErrors, 0);
+});
+
 test.run();

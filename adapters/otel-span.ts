@@ -126,19 +126,26 @@ export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): A
   if (attrs == null || typeof attrs !== 'object') return undefined;
   const red = b.redactor;
   let hit = false;
-  for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
-  if (!hit) return attrs as Attributes;
+  // A throwing getter or Proxy trap is an invalid value, counted, never a throw (as the core reads attributes).
+  try {
+    for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
+  } catch { b.tracer.attrStats.invalid++; return undefined; } // keys that cannot be listed: nothing to read
+  if (!hit) return attrs as Attributes; // the core reads each value itself, guarded
   const out: Attributes = {};
-  const system = attrs['db.system.name'] ?? attrs['db.system'];
-  for (const k in attrs) {
-    const v = attrs[k];
-    const r = red.rule(k);
-    if (r === Rule.KEEP) out[k] = v as AttributeValue;
-    else if (v != null) {
-      const w = red.apply(r, v, system);
-      if (w !== undefined) out[k] = w as AttributeValue;
+  let system: unknown;
+  try { system = attrs['db.system.name'] ?? attrs['db.system']; } catch { system = undefined; } // counted below, as that key's value
+  try {
+    for (const k in attrs) {
+      let v: unknown;
+      try { v = attrs[k]; } catch { b.tracer.attrStats.invalid++; continue; }
+      const r = red.rule(k);
+      if (r === Rule.KEEP) out[k] = v as AttributeValue;
+      else if (v != null) {
+        const w = red.apply(r, v, system);
+        if (w !== undefined) out[k] = w as AttributeValue;
+      }
     }
-  }
+  } catch { b.tracer.attrStats.invalid++; }
   return out;
 }
 
@@ -196,7 +203,14 @@ export class BridgeSpan implements ApiSpan {
 
   setAttributes(attributes: ApiAttributes): this {
     if (this.rec === null || attributes == null) return this;
-    for (const k in attributes) this.setAttribute(k, attributes[k] as SpanAttributeValue);
+    const stats = this.b.tracer.attrStats;
+    try {
+      for (const k in attributes) {
+        let v: SpanAttributeValue | undefined;
+        try { v = attributes[k]; } catch { stats.invalid++; continue; } // a throwing getter: invalid, counted (as the core's setAttributes)
+        this.setAttribute(k, v as SpanAttributeValue);
+      }
+    } catch { stats.invalid++; } // a Proxy whose keys cannot be listed
     return this;
   }
 

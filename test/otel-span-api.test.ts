@@ -64,4 +64,23 @@ test('AC-007 a span name that is not a string never throws into the host: the co
   assert.is(r.stats().startErrors, 0);
 });
 
+test('AC-007 attribute objects with a throwing getter never throw into the host: that value is invalid and counted, the rest kept', () => {
+  const { cap, otel, tracer } = setup();
+  const attrs = (): api.Attributes => ({ 'app.ok': 1, get 'app.bad'(): string { throw new Error('getter'); }, 'url.full': 'https://h/p?token=x' } as api.Attributes);
+  const s = otel.startSpan('getters', { attributes: attrs() });
+  s.setAttributes(attrs());
+  s.addEvent('ev', attrs());
+  s.addLink({ context: s.spanContext(), attributes: attrs() });
+  s.end();
+  const x = named(cap, 'getters');
+  const want = { 'app.ok': 1, 'url.full': 'https://h/p' };
+  const obj = (flat: unknown[] | null): Record<string, unknown> => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; flat !== null && i < flat.length; i += 2) o[flat[i] as string] = flat[i + 1];
+    return o;
+  };
+  assert.equal([x.attributes, obj(x.events[0]!.attrs), obj(x.links[0]!.attrs)], [want, want, want]);
+  assert.is(tracer.stats().attributes.invalid, 4);
+});
+
 test.run();

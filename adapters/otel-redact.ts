@@ -20,7 +20,7 @@ type RuleValue = (typeof Rule)[keyof typeof Rule];
 
 /** Dropped outright by default: credentials, payloads, parameter values, PII. */
 const DROP_EXACT = [
-  'db.connection_string', 'db.postgresql.values', 'db.postgresql.plan', 'url.query', 'url.fragment', 'http.request.body',
+  'db.connection_string', 'db.postgresql.values', 'db.postgresql.plan', 'db.statement.parameters', 'url.query', 'url.fragment', 'http.request.body',
   'http.response.body', 'messaging.message.body', 'messaging.kafka.message.key', 'exception.stacktrace',
   'http.request.header', 'http.response.header',
 ];

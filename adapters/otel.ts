@@ -25,6 +25,7 @@
 // | url.query, url.fragment                                   | dropped                                        |
 // | db.connection_string, db.postgresql.values/plan           | dropped                                        |
 // | db.query.parameter.*, db.operation.parameter.*            | dropped (bound values)                         |
+// | db.statement.parameters (instrumentation-typeorm)         | dropped (bound values)                         |
 // | http.request.header.*, http.response.header.*             | dropped (cookies, tokens)                      |
 // | rpc.{,grpc.,connect_rpc.}{request,response}.metadata.*    | dropped                                        |
 // | messaging.message.body(.*), messaging.kafka.message.key   | dropped (payload)                              |

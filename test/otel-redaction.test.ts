@@ -72,4 +72,13 @@ test('AC-007 Cypher (neo4j), GoogleSQL (spanner) and HiveQL read "..." as a stri
   assert.equal(queries.map(([system]) => named(cap, system).getAttribute('db.query.text')), queries.map((x) => x[2]));
 });
 
+test('AC-007 instrumentation-typeorm with collectParameters: db.statement.parameters (bound values) is dropped', () => {
+  const { cap, otel, reg: r } = setup();
+  const s = otel.startSpan('typeorm.query', { attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM "user" WHERE "email" = $1' } });
+  s.setAttribute('db.statement.parameters', JSON.stringify({ 0: 'bob@example.com' }));
+  s.end();
+  assert.equal(named(cap, 'typeorm.query').attributes, { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM "user" WHERE "email" = $1' });
+  assert.is(r.stats().redaction.dropped, 1);
+});
+
 test.run();

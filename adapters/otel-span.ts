@@ -220,7 +220,7 @@ export class BridgeSpan implements ApiSpan {
     let attrs: ApiAttributes | undefined;
     if (isTimeInput(attributesOrStartTime)) startTime = attributesOrStartTime;
     else attrs = attributesOrStartTime;
-    rec.addEvent(String(name), redactAttributes(this.b, attrs), timeToMs(startTime));
+    rec.addEvent(name, redactAttributes(this.b, attrs), timeToMs(startTime)); // a non-string name: the core names it (String() throws for some)
     return this;
   }
 

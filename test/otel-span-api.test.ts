@@ -58,8 +58,10 @@ test('AC-007 a span name that is not a string never throws into the host: the co
   s.end();
   const t = otel.startSpan('kept');
   t.updateName(42 as unknown as string);
+  t.addEvent(noString); // an event name too: the core's spanNameOf names it
   t.end();
   assert.equal(cap.spans.map((x) => x.name), ['unknown', 'kept']);
+  assert.equal(named(cap, 'kept').events.map((e) => e.name), ['unknown']);
   assert.is(tracer.stats().invalidNames, 4);
   assert.is(r.stats().startErrors, 0);
 });

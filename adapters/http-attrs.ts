@@ -19,10 +19,23 @@ export function nameOfMethod(normalized: string): string {
 const QUESTION = 63;
 const HASH = 35;
 const SLASH = 47;
+const SEMI = 59;
+
+/**
+ * Path parameters that carry a session or a credential (`/cart;jsessionid=…`, servlet URL rewriting), removed
+ * with their value: a path is recorded, a session ID is a credential (AC-007). Other `;k=v` parameters stay.
+ */
+const SESSION_PARAM = /;(?:jsessionid|phpsessid|sessionid|session_id|sid|token|access_token|auth|api_key|apikey)=[^;/]*/gi;
+
+/** `path` without its session / credential path parameters (SESSION_PARAM); `path` itself when it has none. */
+export function withoutSessionParams(path: string): string {
+  return path.indexOf(';') < 0 ? path : path.replace(SESSION_PARAM, '');
+}
 
 /**
  * `url.path` of a request target: origin-form `/a/b?q` → `/a/b`; absolute-form `http://h/p?q` → `/p`;
- * `*` stays; anything else → `/`. The query and fragment never leave this function (AC-007).
+ * `*` stays; anything else → `/`. The query and fragment never leave this function, nor do session path
+ * parameters such as `;jsessionid=…` (AC-007).
  */
 export function pathOf(target: string | undefined): string {
   if (target === undefined || target.length === 0) return '/';
@@ -38,11 +51,14 @@ export function pathOf(target: string | undefined): string {
     start = p;
   }
   let end = target.length;
+  let semi = false;
   for (let i = start; i < end; i++) {
     const c = target.charCodeAt(i);
     if (c === QUESTION || c === HASH) { end = i; break; }
+    if (c === SEMI) semi = true;
   }
-  return start === 0 && end === target.length ? target : target.slice(start, end);
+  const path = start === 0 && end === target.length ? target : target.slice(start, end);
+  return semi ? withoutSessionParams(path) : path;
 }
 
 /** RFC 3986 §3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */

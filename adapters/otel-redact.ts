@@ -2,6 +2,7 @@
 // A key's rule is decided once and cached, so the per-attribute cost is one Map lookup.
 import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
 import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from './otel-sql.js';
+import { withoutSessionParams } from './http-attrs.js';
 
 export interface RedactionOptions {
   /** `db.query.text` / `db.statement` (and GraphQL documents): 'sanitize' (default: literals become `?`), 'drop', or 'keep' (as sent). */
@@ -31,7 +32,7 @@ const DROP_PREFIXES = [
   'enduser.', 'user.', 'graphql.variables.',
 ];
 const URL_KEYS = ['url.full', 'http.url', 'url.original'];
-const TARGET_KEYS = ['http.target'];
+const TARGET_KEYS = ['http.target', 'url.path'];
 export const QUERY_KEYS: readonly string[] = ['db.query.text', 'db.statement'];
 const CACHE_LIMIT = 4096; // distinct keys remembered; instrumentations use a few dozen
 const SLOTS = 256; // direct-mapped front cache: ~3 ns a hit vs ~8 ns for Map.get (bench/otel-bridge, 6 keys a span)
@@ -118,12 +119,12 @@ export class Redactor {
   }
 }
 
-/** Cut at the first `?` or `#`. */
+/** Cut at the first `?` or `#`; session path parameters (`;jsessionid=…`) removed too. */
 export function stripQuery(s: string): string {
   const q = s.indexOf('?');
   const h = s.indexOf('#');
   const cut = q < 0 ? h : h < 0 ? q : Math.min(q, h);
-  return cut < 0 ? s : s.slice(0, cut);
+  return withoutSessionParams(cut < 0 ? s : s.slice(0, cut));
 }
 
 /** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */

@@ -13,9 +13,15 @@ const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/;
 function oracle(t: string | undefined): string {
   if (t === undefined || t === '') return '/';
   if (t === '*') return '*';
-  if (t[0] === '/') return /^[^?#]*/.exec(t)![0];
+  if (t[0] === '/') return noSession(/^[^?#]*/.exec(t)![0]);
   const m = ABSOLUTE.exec(t);
-  return m !== null && m[1] !== '' ? m[1]! : '/';
+  return m !== null && m[1] !== '' ? noSession(m[1]!) : '/';
+}
+
+// RFC 3986 §3.3 path parameters, segment by segment: `;name=value` with a session / credential name is dropped
+const SESSION = new Set(['jsessionid', 'phpsessid', 'sessionid', 'session_id', 'sid', 'token', 'access_token', 'auth', 'api_key', 'apikey']);
+function noSession(path: string): string {
+  return path.split('/').map((seg) => seg.split(';').filter((p, i) => i === 0 || !(p.includes('=') && SESSION.has(p.slice(0, p.indexOf('=')).toLowerCase()))).join(';')).join('/');
 }
 
 // pieces that stress the boundaries: separators, '://' in odd places, non-ASCII
@@ -38,6 +44,17 @@ test('AC-007 no part of a query or fragment reaches url.path, in origin-form or 
     assert.ok(!got.includes('TOKEN') && !got.includes('?') && !got.includes('#'), `${t} -> ${got}`);
     assert.is(got, (absolute ? path : path || '/') || '/');
   }), { numRuns: RUNS * 3 });
+});
+
+test('AC-007 session / credential path parameters (;jsessionid=…) never reach url.path; other parameters stay', () => {
+  const name = fc.constantFrom('jsessionid', 'JSESSIONID', 'phpsessid', 'sid', 'token', 'Access_Token', 'api_key');
+  const other = fc.constantFrom('', ';color=red', ';v=2', ';sidecar=1', ';x');
+  fc.assert(fc.property(fc.boolean(), fc.array(fc.constantFrom('a', 'cart', 'b.c'), { minLength: 1, maxLength: 3 }), name, fc.stringMatching(/^[A-Za-z0-9._-]{0,12}$/), other, fc.constantFrom('', '/next', '?q=1'), (absolute, segs, n, v, keep, tail) => {
+    const path = '/' + segs.join('/') + ';' + n + '=SECRET' + v + keep + tail;
+    const got = pathOf((absolute ? 'http://h' : '') + path);
+    assert.not.ok(got.includes('SECRET'), `${path} -> ${got}`);
+    assert.is(got, '/' + segs.join('/') + keep + (tail === '/next' ? '/next' : ''));
+  }), { numRuns: RUNS });
 });
 
 test.run();

@@ -410,6 +410,7 @@ test('AC-005 tenant from a gateway header is on the span at start (the sampler s
 test('AC-007 url.path never keeps the query or fragment, whatever the request-target form', () => {
   assert.is(pathOf('/a/b?token=x#f'), '/a/b');
   assert.is(pathOf('/a#frag'), '/a');
+  assert.is(pathOf('/cart;jsessionid=0123ABCD/items;v=2?x=1'), '/cart/items;v=2', 'a session in a path parameter is a credential');
   assert.is(pathOf('http://user:pw@h:8080/p/q?s=1'), '/p/q');
   assert.is(pathOf('http://h'), '/');
   assert.is(pathOf('*'), '*');

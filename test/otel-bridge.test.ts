@@ -613,6 +613,8 @@ test('AC-007 sanitizeQuery strips literals per dialect and keeps identifiers, ke
     stripUrl('https://u:p@h.example:8443/a/b?x=1#f'), stripUrl('u:p@h/a?x'), stripUrl('/rel/path@v2?x=1'), stripUrl('http://h#frag'), stripUrl('http://h'),
     stripUrl('//user:pw@cdn.example/a?x=1'), stripUrl('//cdn.example/a@b'),
   ], ['https://h.example:8443/a/b', 'h/a', '/rel/path@v2', 'http://h', 'http://h', '//cdn.example/a', '//cdn.example/a@b']);
+  // a session in a path parameter (servlet URL rewriting) is a credential: url.full, http.target and url.path drop it
+  assert.is(stripUrl('https://shop.example/cart;jsessionid=0123ABCD/items;v=2?x=1'), 'https://shop.example/cart/items;v=2');
 });
 
 test.run();

@@ -38,6 +38,17 @@ test('AC-007 instrumentation-graphql with allowValues: graphql.source is sanitiz
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [2, 1]);
 });
 
+test('AC-007 a session in a path parameter (;jsessionid=…) is dropped from url.full, http.url, http.target and url.path', () => {
+  const { cap, otel } = setup();
+  const s = otel.startSpan('GET /cart', { attributes: {
+    'url.full': 'https://shop.example/cart;jsessionid=0123ABCD?x=1', 'http.url': 'http://shop.example/cart;JSESSIONID=0123ABCD',
+    'http.target': '/cart;jsessionid=0123ABCD;v=2?x=1', 'url.path': '/cart;jsessionid=0123ABCD/items',
+  } });
+  s.end();
+  const x = named(cap, 'GET /cart');
+  assert.equal(x.attributes, { 'url.full': 'https://shop.example/cart', 'http.url': 'http://shop.example/cart', 'http.target': '/cart;v=2', 'url.path': '/cart/items' });
+});
+
 test('AC-007 a query recorded before db.system(.name) is set is stripped by that system\'s dialect all the same', () => {
   const { cap, otel } = setup();
   // one setAttributes object with the statement first: redis arguments are all data

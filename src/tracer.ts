@@ -8,6 +8,7 @@ import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type A
 import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
+import { VERSION } from './version.js';
 import { unsampledTraceState } from './ot-state.js';
 import type { TraceState } from './tracestate.js';
 import { settled, type ShutdownOptions, type SpanProcessor } from './processor.js';
@@ -55,7 +56,7 @@ export class Tracer {
     this.logger = o.logger ?? defaultLogger;
     this.resource = Object.freeze(buildResource({ service: o.service, serviceVersion: o.serviceVersion, attributes: o.resource, env: o.env, warn: this.logger }));
     this.service = String(this.resource['service.name']);
-    this.scope = { name: o.scope?.name ?? 'tracewire', version: o.scope?.version ?? '' };
+    this.scope = o.scope == null ? { name: 'tracewire', version: VERSION } : { name: o.scope.name ?? 'tracewire', version: o.scope.version ?? '' };
     this.sampler = o.sampler === undefined ? parentBased(alwaysOn) : checkSampler(o.sampler);
     this.followsParent = this.sampler.followsParent;
     this.rootSampler = this.sampler.root ?? this.sampler;

@@ -533,6 +533,10 @@ test('resource: telemetry.sdk.name/language/version, the SDK-provided attributes
   assert.is(t.resource['telemetry.sdk.version'], pkg.version);
   // the SDK's own facts, yet overridable as OTel's are (the default resource merged under the detected one)
   assert.is(createTracer({ env: { OTEL_RESOURCE_ATTRIBUTES: 'telemetry.sdk.version=patched' } }).resource['telemetry.sdk.version'], 'patched');
+  // the default instrumentation scope is tracewire itself, at this version; a scope of your own keeps its own (or none)
+  assert.equal(t.scope, { name: 'tracewire', version: pkg.version });
+  assert.equal(createTracer({ env: {}, scope: { name: 'orders-lib' } }).scope, { name: 'orders-lib', version: '' });
+  assert.equal(createTracer({ env: {}, scope: { name: 'orders-lib', version: '2.1.0' } }).scope, { name: 'orders-lib', version: '2.1.0' });
 });
 
 test('resource: option values spans could not carry are left out with a warning (an out-of-int64 intValue fails every export batch); an empty service.name is the default', () => {

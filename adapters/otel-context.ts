@@ -3,7 +3,7 @@
 // Context (immutable, arbitrary keys) and a tracewire SpanContextLike (the IDs of the span it holds).
 import type { Context, ContextManager } from '@opentelemetry/api';
 import { EventEmitter } from 'node:events';
-import { storage } from '../src/context.js';
+import { kWithSpan, storage } from '../src/context.js';
 import { kNoTrace } from '../src/suppress.js';
 import { hex8 } from '../src/hex.js';
 import { SpanContext, type SpanContextLike } from '../src/span-context.js';
@@ -69,6 +69,15 @@ export class BridgeContext implements Context, SpanContextLike {
 
   /** Any binding besides the span? */
   hasExtras(): boolean { return this.key !== null || this.map !== null || this.fallback !== null; }
+
+  /**
+   * tracer.withSpan / startActiveSpan inside this context (src/context.ts storeWith): its keys (baggage,
+   * suppressTracing, instrumentations') stay, with `span` as the active span; with none to keep, `span` itself.
+   */
+  [kWithSpan](span: SpanContextLike | undefined): SpanContextLike | undefined {
+    if (!this.hasExtras() || wrapWith === null) return span;
+    return this.withSpan(span === undefined ? undefined : new BridgeSpan(wrapWith, span));
+  }
 
   isEmpty(): boolean { return this.span === undefined && !this.hasExtras(); }
 
@@ -159,6 +168,9 @@ export function parentOf(c: Context | undefined): SpanContextLike | null {
   }
 }
 
+/** The bridge whose BridgeSpan wraps a tracewire span made active inside a bridge context (the last registered). */
+let wrapWith: Bridge | null = null;
+
 export class BridgeContextManager implements ContextManager {
   readonly b: Bridge;
   /** The API's ROOT_CONTEXT: what active() returns outside any context, as OTel's own managers do. */
@@ -169,6 +181,7 @@ export class BridgeContextManager implements ContextManager {
   constructor(b: Bridge, root: Context) {
     this.b = b;
     this.root = root;
+    wrapWith = b;
     this.lastRaw = undefined;
     this.lastCtx = root;
   }

@@ -19,3 +19,24 @@ export function activeContext(): SpanContextLike | undefined {
 export function runWithContext<A extends unknown[], R>(ctx: SpanContextLike | undefined, fn: (...args: A) => R, ...args: A): R {
   return storage.run(ctx, fn, ...args);
 }
+
+/**
+ * A store value that is more than a span: the OpenTelemetry bridge's context, which also holds baggage,
+ * suppressTracing and instrumentations' keys. Making a span active inside it must keep those keys.
+ */
+export const kWithSpan = Symbol.for('tracewire.context.withSpan.v1');
+interface WithKeys { [kWithSpan]?: (span: SpanContextLike | undefined) => SpanContextLike | undefined; core?: SpanContextLike | null }
+
+/** What the store holds to make `span` active here: `span` itself, or the current context's keys with `span` in it. */
+export function storeWith(span: SpanContextLike | undefined): SpanContextLike | undefined {
+  const cur = storage.getStore() as (SpanContextLike & WithKeys) | undefined;
+  if (cur === undefined) return span;
+  const f = cur[kWithSpan];
+  return typeof f === 'function' ? f.call(cur, span) : span;
+}
+
+/** The tracewire span or context a store value stands for (a bridge context's `core`), or the value itself. */
+export function coreOf(c: SpanContextLike): SpanContextLike {
+  const core = (c as SpanContextLike & WithKeys).core;
+  return typeof (c as WithKeys)[kWithSpan] === 'function' && core != null ? core : c;
+}

@@ -3,7 +3,7 @@
 import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin, explicitTime, EXACT } from './clock.js';
-import { storage } from './context.js';
+import { coreOf, storage, storeWith } from './context.js';
 import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, type Sampler } from './sampler.js';
@@ -229,7 +229,8 @@ export class Tracer {
   }
 
   /** The start attributes plus the `inheritAttributes` a local parent has and they lack (a copy only then), for the sampler. */
-  private withInherited(parent: SpanContextLike | null, attributes: Attributes | undefined): Attributes | undefined {
+  private withInherited(ctx: SpanContextLike | null, attributes: Attributes | undefined): Attributes | undefined {
+    const parent = ctx === null ? null : coreOf(ctx); // a bridge context's span passes its attributes on too
     if (!(parent instanceof Span)) return attributes;
     const keys = this.inherit!;
     let out = attributes;
@@ -251,7 +252,8 @@ export class Tracer {
   }
 
   /** Copy `inheritAttributes` a local parent span has and the child was not given (the child's own value wins). */
-  private inheritFrom(span: Span, parent: SpanContextLike | null): void {
+  private inheritFrom(span: Span, ctx: SpanContextLike | null): void {
+    const parent = ctx === null ? null : coreOf(ctx);
     if (!(parent instanceof Span)) return;
     const keys = this.inherit!;
     for (let i = 0; i < keys.length; i++) {
@@ -282,18 +284,18 @@ export class Tracer {
   /** Start a span, make it active while fn runs, and pass it to fn. The caller ends it. */
   startActiveSpan<R>(name: string, options: SpanOptions | undefined, fn: (span: AnySpan) => R): R {
     const span = this.startSpan(name, options);
-    return storage.run(span, fn, span);
+    return storage.run(storeWith(span), fn, span);
   }
 
-  /** Run fn(...args) with `span` (or a remote context) active. */
+  /** Run fn(...args) with `span` (or a remote context) active; an OpenTelemetry context's other keys (baggage) stay. */
   withSpan<A extends unknown[], R>(span: SpanContextLike | undefined, fn: (...args: A) => R, ...args: A): R {
-    return storage.run(span, fn, ...args);
+    return storage.run(storeWith(span), fn, ...args);
   }
 
-  /** The active span or context, if any. */
+  /** The active span or context, if any (under the OpenTelemetry bridge: the tracewire span its context holds). */
   activeSpan(): SpanContextLike | undefined {
     const c = storage.getStore();
-    return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0 ? c : undefined;
+    return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0 ? coreOf(c) : undefined;
   }
 
   /** W3C extract from request headers, counting rejected headers in this tracer's stats. */

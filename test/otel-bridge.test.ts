@@ -617,4 +617,37 @@ test('AC-007 sanitizeQuery strips literals per dialect and keeps identifiers, ke
   assert.is(stripUrl('https://shop.example/cart;jsessionid=0123ABCD/items;v=2?x=1'), 'https://shop.example/cart/items;v=2');
 });
 
+test('AC-002 tracer.withSpan / startActiveSpan inside an OpenTelemetry context keep its other keys (baggage, suppressTracing); the span is active for both APIs', async () => {
+  const { cap, tracer, otel } = setup({ inheritAttributes: ['tenant.id'] });
+  const bag = propagation.setBaggage(context.active(), propagation.createBaggage({ 'user.tier': { value: 'gold' } }));
+  const mine = tracer.startSpan('mine', { root: true, attributes: { 'tenant.id': 'acme' } }) as Span;
+  const seen = await context.with(bag, () => tracer.withSpan(mine, async () => {
+    await tick(); // across an await too
+    const child = otel.startSpan('otel-child');
+    child.end();
+    const inner = tracer.startSpan('tw-child') as Span;
+    inner.end();
+    return {
+      baggage: propagation.getBaggage(context.active())?.getEntry('user.tier')?.value,
+      otelActive: trace.getActiveSpan()?.spanContext().spanId,
+      twActive: tracer.activeSpan(),
+      inner,
+    };
+  }));
+  mine.end();
+  assert.is(seen.baggage, 'gold', 'baggage set outside is still there inside withSpan');
+  assert.is(seen.otelActive, mine.spanId);
+  assert.is(seen.twActive, mine, 'tracer.activeSpan() is the tracewire span itself, not the bridge\'s context');
+  assert.is(named(cap, 'otel-child').parentSpanId, mine.spanId);
+  assert.is(seen.inner.parentSpanId, mine.spanId);
+  assert.is(seen.inner.getAttribute('tenant.id'), 'acme', 'inheritAttributes still reach a child under the bridge context');
+  const viaActive = context.with(bag, () => tracer.startActiveSpan('active', undefined, (sp) => { sp.end(); return propagation.getBaggage(context.active())?.getEntry('user.tier')?.value; }));
+  assert.is(viaActive, 'gold');
+  // suppressTracing set outside holds inside too: tracewire's own adapters read it from the active context
+  const suppressed = context.with(suppressTracing(context.active()), () => tracer.withSpan(mine, () => otel.startSpan('quiet').isRecording()));
+  assert.is(suppressed, false);
+  // with nothing else in the context, the store holds the span itself, as without the bridge
+  assert.is(tracer.withSpan(mine, () => tracer.activeSpan()), mine);
+});
+
 test.run();

@@ -2,25 +2,12 @@
 // adapters/otel-sql.ts): the attribute keys they use, in the order they set them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as api from '@opentelemetry/api';
-import { createTracer, type Span } from '../src/index.js';
-import { CaptureProcessor } from './helpers/capture.js';
-import { registerOpenTelemetry, type OtelRegistration } from '../adapters/otel.js';
+import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 
-const { trace } = api;
-let reg: OtelRegistration | null = null;
 function setup() {
-  const cap = new CaptureProcessor();
-  const tracer = createTracer({ service: 'redaction-test', processor: cap, env: {} });
-  reg = registerOpenTelemetry(tracer, api);
-  return { cap, otel: trace.getTracer('test-instrumentation'), reg };
+  return setupBridge('redaction-test');
 }
-test.after.each(() => { reg?.(); reg = null; });
-const named = (cap: CaptureProcessor, name: string): Span => {
-  const s = cap.spans.find((x) => x.name === name);
-  assert.ok(s, `span ${name} exported`);
-  return s!;
-};
+test.after.each(unregisterBridge);
 
 test('AC-007 instrumentation-graphql with allowValues: graphql.source is sanitized and graphql.variables.* dropped', () => {
   const { cap, otel, reg: r } = setup();

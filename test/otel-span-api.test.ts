@@ -3,24 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as api from '@opentelemetry/api';
-import { createTracer, type Span, type TracerOptions } from '../src/index.js';
-import { CaptureProcessor } from './helpers/capture.js';
-import { registerOpenTelemetry, type OtelRegistration } from '../adapters/otel.js';
+import type { Span, TracerOptions } from '../src/index.js';
+import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 
-const { trace } = api;
-let reg: OtelRegistration | null = null;
 function setup(opts: TracerOptions = {}) {
-  const cap = new CaptureProcessor();
-  const tracer = createTracer({ service: 'span-api-test', processor: cap, env: {}, ...opts });
-  reg = registerOpenTelemetry(tracer, api);
-  return { cap, tracer, otel: trace.getTracer('test-instrumentation'), reg };
+  return setupBridge('span-api-test', opts);
 }
-test.after.each(() => { reg?.(); reg = null; });
-const named = (cap: CaptureProcessor, name: string): Span => {
-  const s = cap.spans.find((x) => x.name === name);
-  assert.ok(s, `span ${name} exported`);
-  return s!;
-};
+test.after.each(unregisterBridge);
 
 test('AC-003 an epoch-ms time from before the process started (a queued job\'s enqueue time) is that time, not performance.now()', () => {
   const { cap, otel } = setup();

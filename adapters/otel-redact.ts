@@ -127,12 +127,27 @@ export function stripQuery(s: string): string {
   return withoutSessionParams(cut < 0 ? s : s.slice(0, cut));
 }
 
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]/;
+
+/**
+ * Where the authority starts: after `scheme:` and its slashes, one or any number (WHATWG URL parsers read
+ * `https:/u:pw@h` and `https:\\u:pw@h` as `https://u:pw@h`), or after a scheme-relative `//`; 0 when there is none.
+ */
+function authorityStart(u: string): number {
+  let i = 0;
+  if (SCHEME.test(u)) i = u.indexOf(':') + 1;
+  else if (u.charCodeAt(0) !== 47 || u.charCodeAt(1) !== 47) return 0; // `//user:pw@host`: scheme-relative
+  while (u.charCodeAt(i) === 47 || u.charCodeAt(i) === 92) i++;
+  return i;
+}
+
 /** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */
 export function stripUrl(s: string): string {
   const u = stripQuery(s);
-  const sep = u.indexOf('://');
-  const from = sep >= 0 ? sep + 3 : u.charCodeAt(0) === 47 && u.charCodeAt(1) === 47 ? 2 : 0; // `//user:pw@host`: scheme-relative
+  const from = authorityStart(u);
   let slash = u.indexOf('/', from);
+  const back = u.indexOf('\\', from); // a special scheme's authority ends at a backslash too (WHATWG URL)
+  if (slash < 0 || (back >= 0 && back < slash)) slash = back;
   if (slash < 0) slash = u.length;
   const at = u.lastIndexOf('@', slash - 1);
   return at < from ? u : u.slice(0, from) + u.slice(at + 1);

@@ -615,6 +615,12 @@ test('AC-007 sanitizeQuery strips literals per dialect and keeps identifiers, ke
   ], ['https://h.example:8443/a/b', 'h/a', '/rel/path@v2', 'http://h', 'http://h', '//cdn.example/a', '//cdn.example/a@b']);
   // a session in a path parameter (servlet URL rewriting) is a credential: url.full, http.target and url.path drop it
   assert.is(stripUrl('https://shop.example/cart;jsessionid=0123ABCD/items;v=2?x=1'), 'https://shop.example/cart/items;v=2');
+  // WHATWG URL parsers (undici, new URL) read one slash, three, or backslashes after a special scheme as '//'
+  for (const u of ['https:/u:pw@h.example/p', 'https:///u:pw@h.example/p', 'https:\\\\u:pw@h.example/p', 'http:\\u:pw@h.example\\p']) {
+    assert.not.match(stripUrl(u), 'pw', u);
+    assert.match(stripUrl(u), 'h.example', u);
+    assert.is(new URL(u).password, 'pw', 'the case is real: ' + u);
+  }
 });
 
 test('AC-002 tracer.withSpan / startActiveSpan inside an OpenTelemetry context keep its other keys (baggage, suppressTracing); the span is active for both APIs', async () => {

@@ -155,8 +155,18 @@ function failed(req: Req, err: unknown): void {
   const span = req[kSpan];
   if (span === undefined || !span.isRecording()) return;
   // The caller's own abort (its AbortSignal) is not a failure of the request, as in the fetch adapter; finish() ends it.
-  if ((err as { name?: unknown } | null)?.name === 'AbortError') span.setAttribute('error.type', 'aborted');
+  if ((err as { name?: unknown } | null)?.name === 'AbortError' || ownHangUp(req, err)) span.setAttribute('error.type', 'aborted');
   else span.recordError(err);
+}
+
+/**
+ * The caller's req.destroy() with no reason before a response: Node makes up ConnResetException('socket hang up')
+ * (lib/_http_client.js, Node 20 and 24). A server's hang-up (FIN) says the same but leaves the socket ended by the
+ * peer, as in bodyCut; a reset carries its own `read ECONNRESET`; a request still queued in the agent has no socket.
+ */
+function ownHangUp(req: Req, err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return req.destroyed && e?.code === 'ECONNRESET' && e.message === 'socket hang up' && req.socket?.readableEnded !== true;
 }
 
 function finish(cfg: ClientConfig, req: Req): void {

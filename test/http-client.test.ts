@@ -196,6 +196,48 @@ test('AC-003 the caller ending a response mid-body itself (req.destroy(), res.de
   }
 });
 
+test('AC-003 req.destroy() before any response (waiting on the server, or still queued in the agent) is the caller\'s abort: error.type aborted, status unset; a server hang-up and destroy(err) stay failures', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  let arrived!: () => void;
+  const got = new Promise<void>((r) => (arrived = r));
+  const server = http.createServer((req) => {
+    if (req.url === '/hangup') req.socket.end(); // FIN with no response: Node's 'socket hang up' too
+    else arrived(); // never answers
+  });
+  const port = await listen(server);
+  const undo = traceHttpClient(tracer);
+  const agent = new http.Agent({ maxSockets: 1 });
+  const codes: string[] = [];
+  const closed = (req: http.ClientRequest) => new Promise<void>((r) => { req.on('error', (e: NodeJS.ErrnoException) => codes.push(e.code ?? e.message)); req.on('close', () => r()); });
+  const first = http.get({ host: '127.0.0.1', port, path: '/wait', agent });
+  const queued = http.get({ host: '127.0.0.1', port, path: '/queued', agent }); // never gets the one socket
+  const done = [closed(first), closed(queued)];
+  await got;
+  queued.destroy();
+  first.destroy();
+  await Promise.all(done);
+  const hang = http.get({ host: '127.0.0.1', port, path: '/hangup', agent: false });
+  await closed(hang);
+  const own = http.get({ host: '127.0.0.1', port, path: '/own', agent: false });
+  own.destroy(new Error('deadline'));
+  await closed(own);
+  await settle(cap, 4);
+  undo();
+  agent.destroy();
+  await close(server);
+  assert.equal(codes, ['ECONNRESET', 'ECONNRESET', 'ECONNRESET', 'deadline'], 'the caller still gets its errors');
+  const by = (p: string) => cap.spans.find((s) => String(s.getAttribute('url.full')).endsWith(p))!;
+  for (const p of ['/wait', '/queued']) {
+    assert.is(by(p).getAttribute('error.type'), 'aborted', p);
+    assert.is(by(p).status, SpanStatusCode.UNSET, p);
+  }
+  assert.is(by('/hangup').getAttribute('error.type'), 'ECONNRESET');
+  assert.is(by('/hangup').status, SpanStatusCode.ERROR);
+  assert.is(by('/own').status, SpanStatusCode.ERROR);
+  assert.is(cap.spans.length, 4);
+});
+
 test('AC-002 exactly one traceparent on the wire, even when the caller set one; tracestate follows the span', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

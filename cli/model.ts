@@ -235,7 +235,9 @@ export const key53 = (hi: number, lo: number): number => (hi & 0x1fffff) * 42949
 
 export function buildTree(m: Model, t: number): TraceTree {
   const all = Array.from(m.spansOf(t));
-  all.sort((a, b) => m.start[a]! - m.start[b]! || a - b);
+  // a span without a start time sorts last: NaN in the compare made the order inconsistent (siblings out of order)
+  const st = (g: number): number => { const x = m.start[g]!; return x === x ? x : Infinity; };
+  all.sort((a, b) => st(a) - st(b) || a - b);
   const byId = new Map<number, number>();
   const spans: number[] = [];
   let duplicates = 0;

@@ -107,6 +107,24 @@ test('AC-006 services: a call that failed with no response (connection refused) 
   assert.equal(edges.sort(), [['orders (no response)', 'failed', false, 1, 1], ['orders', 'parent', false, 1, 0]]);
 });
 
+test('AC-006 services: a child span with no start time does not make its siblings\' intervals drop out of the parent\'s self time', async () => {
+  const f = join(dir, 'no-start.jsonl');
+  const t = id32(0, 0x77);
+  const id = (k: number): string => id16(k, 0x77);
+  const req = JSON.parse(otlpLine([
+    { trace: t, id: id(0), service: 'api', name: 'root', kind: 2, start: 0, dur: 100 },
+    { trace: t, id: id(1), parent: id(0), service: 'api', name: 'late', start: 50, dur: 40 },
+    { trace: t, id: id(2), parent: id(0), service: 'api', name: 'no start', start: 30, dur: 5 },
+    { trace: t, id: id(3), parent: id(0), service: 'api', name: 'early', start: 10, dur: 20 },
+  ]));
+  delete req.resourceSpans[0].scopeSpans[0].spans[2].startTimeUnixNano; // a span written without its start
+  writeFileSync(f, JSON.stringify(req) + '\n');
+  const r = await cli(['services', '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  const ops = JSON.parse(r.out).operations as Array<{ operation: string; selfMs: number }>;
+  assert.is(ops.find((o) => o.operation === 'root')!.selfMs, 40); // 100 − [10,30] − [50,90]
+});
+
 test('AC-006 services: an empty file is not an error', async () => {
   const f = join(dir, 'empty.jsonl');
   writeFileSync(f, '');

@@ -2,7 +2,7 @@
 // run as a child process on a span file with known intervals (so every number below is computed by hand).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
@@ -123,6 +123,24 @@ test('AC-006 services: a child span with no start time does not make its sibling
   assert.is(r.code, 0, r.err);
   const ops = JSON.parse(r.out).operations as Array<{ operation: string; selfMs: number }>;
   assert.is(ops.find((o) => o.operation === 'root')!.selfMs, 40); // 100 − [10,30] − [50,90]
+});
+
+test('AC-006 README\'s CLI section documents every field of `services --json` and `audit --json`', async () => {
+  const readme = readFileSync(join(new URL('.', import.meta.url).pathname, '..', 'README.md'), 'utf8');
+  const cliSection = readme.slice(readme.indexOf('## The command line'), readme.indexOf('## Testing'));
+  const named = new Set([...cliSection.replace(/```[\s\S]*?```/g, '').matchAll(/`([^`]+)`/g)].flatMap((m) => m[1]!.split(/[^\w]+/))); // words in code spans
+  const keys = (v: unknown, into = new Set<string>()): Set<string> => {
+    if (Array.isArray(v)) { for (const x of v) keys(x, into); } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) { into.add(k); if (k !== 'noDownstream' && k !== 'missingFields') keys(x, into); } // those two are keyed by peer / field name
+    }
+    return into;
+  };
+  for (const cmd of ['services', 'audit']) {
+    const r = await cli([cmd, '--file', file, '--json']);
+    assert.is(r.code, 0, r.err);
+    const undocumented = [...keys(JSON.parse(r.out))].filter((k) => !named.has(k));
+    assert.equal(undocumented, [], `${cmd} --json fields missing from README`);
+  }
 });
 
 test('AC-006 services: an empty file is not an error', async () => {

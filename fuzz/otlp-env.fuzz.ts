@@ -1,0 +1,134 @@
+// Properties of the OTEL_EXPORTER_OTLP_* parsers (src/otlp-env.ts): the HEADERS list (W3C-baggage-like,
+// percent-decoded) ⇔ an oracle with its own percent-decoder (RFC 3986 §2.1 + UTF-8 via a fatal TextDecoder) and
+// the RFC 9110 token / field-value grammars as regexes, plus an encode → parse round trip; integer variables
+// (timeouts) ⇔ a BigInt oracle; TRACES_ over generic precedence; redactUrl never keeps userinfo, query, fragment.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { parseHeaders, intVar, otlpFromEnv, redactUrl, MAX_TIMER_MS } from '../src/otlp-env.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+// ---- oracle: RFC 9110 §5.6.2 token, §5.5 field-value (obs-text as Latin-1 code units, as node:http sends them)
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** ECMAScript WhiteSpace + LineTerminator: the set the spec-less "trim" of an env var strips. */
+const WS = /^\s+|\s+$/g;
+function pctDecode(s: string): string | null {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '%') { for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b); continue; }
+    const h = s.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(h)) return null;
+    bytes.push(parseInt(h, 16));
+    i += 2;
+  }
+  // a lone surrogate in the raw text: Buffer writes U+FFFD, decodeURIComponent refuses it
+  if (/[\ud800-\udfff]/u.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return null;
+  try { return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(bytes)); } catch { return null; }
+}
+function oracle(v: string): { out: Record<string, string>; bad: number[] } {
+  const out: Record<string, string> = {};
+  const bad: number[] = [];
+  v.split(',').forEach((m, i) => {
+    if (m.replace(WS, '') === '') return;
+    const eq = m.indexOf('=');
+    const k = eq > 0 ? pctDecode(m.slice(0, eq).replace(WS, '')) : null;
+    const val = eq > 0 ? pctDecode(m.slice(eq + 1).replace(WS, '')) : null;
+    if (k === null || val === null || !TOKEN.test(k) || !FIELD_VALUE.test(val)) { bad.push(i + 1); return; }
+    out[k.toLowerCase()] = val;
+  });
+  return { out, bad };
+}
+
+// ---- generators: members from the grammar's pieces, with percent-escapes good and bad, and near misses
+const piece = fc.constantFrom('a', 'B', 'x-y', '0', '_', '=', ' ', '\t', '%20', '%3D', '%2C', '%', '%g1', '%C3%A9', '%C3', '%FF', '%0A', '%0a',
+  'é', '\u00a0', '\n', '\u2028', '\ud83d\ude00', '\ud800', 'Bearer ', 'tok.en', '"', ';', ':', '/', '~');
+const member = fc.array(piece, { maxLength: 6 }).map((xs) => xs.join(''));
+const list = fc.array(member, { maxLength: 6 }).map((ms) => ms.join(','));
+const anyList = fc.oneof(list, list, fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
+
+test('OTEL_EXPORTER_OTLP_HEADERS: parse ⇔ the oracle (values, lowercased keys, last wins); bad members warned by position only; never throws', () => {
+  fc.assert(fc.property(anyList, (v) => {
+    const warns: string[] = [];
+    const got = parseHeaders(v, 'H', (m) => warns.push(m));
+    const want = oracle(v);
+    assert.equal({ ...got }, want.out, JSON.stringify(v));
+    assert.equal(warns, want.bad.map((i) => `H: member #${i} is not a valid key=value pair; ignored`), JSON.stringify(v));
+  }), { numRuns: RUNS * 3 });
+});
+
+test('OTEL_EXPORTER_OTLP_HEADERS: round trip: any token → field-value map, percent-encoded and joined with OWS, parses back', () => {
+  const key = fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,12}$/);
+  const val = fc.string({ unit: fc.constantFrom('a', 'Z', '9', ' ', '\t', '=', ',', '%', ';', '"', 'é', 'ÿ', '~', '/', '+'), maxLength: 16 });
+  const ows = fc.constantFrom('', ' ', '\t', ' \t ');
+  fc.assert(fc.property(fc.array(fc.tuple(key, val, ows, ows), { maxLength: 8 }), (entries) => {
+    const text = entries.map(([k, v, a, b]) => a + encodeURIComponent(k) + b + '=' + a + encodeURIComponent(v) + b).join(',');
+    const want: Record<string, string> = {};
+    for (const [k, v] of entries) want[k.toLowerCase()] = v;
+    const warns: string[] = [];
+    assert.equal({ ...parseHeaders(text, 'H', (m) => warns.push(m)) }, want, text);
+    assert.equal(warns, []);
+  }), { numRuns: RUNS });
+});
+
+test('warnings never carry a header value', () => {
+  fc.assert(fc.property(fc.array(fc.constantFrom('k=SECRET%zz', '=SECRET', 'SECRET', 'bad key=SECRET', 'k=SECRET\u0100', 'k=%00SECRET'), { minLength: 1, maxLength: 4 }), (ms) => {
+    const warns: string[] = [];
+    parseHeaders(ms.join(','), 'OTEL_EXPORTER_OTLP_HEADERS', (m) => warns.push(m));
+    assert.is(warns.length, ms.length);
+    for (const w of warns) assert.not.ok(w.includes('SECRET'), w);
+  }), { numRuns: RUNS });
+});
+
+// ---- integer variables: digits only (after trimming), 0 only when allowed, past `max` clamped, unsafe ignored
+function intOracle(v: string | undefined, allowZero: boolean, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const t = v.replace(WS, '');
+  if (t === '' || !/^[0-9]+$/.test(t)) return undefined;
+  const n = BigInt(t);
+  if (max !== Infinity && n > BigInt(max)) return max;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || (n === 0n && !allowZero)) return undefined;
+  return Number(n);
+}
+const intText = fc.oneof(
+  fc.nat().map(String),
+  fc.bigInt({ min: 0n, max: 10n ** 22n }).map(String),
+  fc.constantFrom('', ' ', '0', '00', '007', ' 5 ', '\t10\n', '1e3', '0x10', '-1', '+1', '1.0', '1_000', '２', 'Infinity', String(MAX_TIMER_MS), String(MAX_TIMER_MS + 1), '9007199254740992'),
+  fc.string({ unit: fc.constantFrom('0', '1', '9', ' ', '.', '-', 'e'), maxLength: 6 }),
+);
+
+test('integer variables ⇔ a BigInt oracle (clamp past max, zero only when allowed); a warning for each ignored or clamped value', () => {
+  fc.assert(fc.property(fc.option(intText, { nil: undefined }), fc.boolean(), fc.constantFrom(Infinity, MAX_TIMER_MS, 1000), (v, allowZero, max) => {
+    const warns: string[] = [];
+    const got = intVar({ X: v }, 'X', (m) => warns.push(m), allowZero, max);
+    const want = intOracle(v, allowZero, max);
+    assert.is(got, want, JSON.stringify([v, allowZero, max]));
+    const silent = v === undefined || v.replace(WS, '') === '' || (want !== undefined && want !== max) || (want === max && BigInt(v.replace(WS, '')) === BigInt(max));
+    assert.is(warns.length, silent ? 0 : 1, JSON.stringify([v, warns]));
+  }), { numRuns: RUNS * 2 });
+});
+
+test('timeout and compression: the TRACES_ variable wins when valid, else the generic one', () => {
+  const comp = fc.constantFrom(undefined, '', 'gzip', 'GZIP', ' none ', 'zstd', 'br');
+  const compOracle = (v: string | undefined) => { const t = v?.replace(WS, '').toLowerCase(); return t === 'gzip' || t === 'none' ? t : undefined; };
+  fc.assert(fc.property(fc.option(intText, { nil: undefined }), fc.option(intText, { nil: undefined }), comp, comp, (tt, gt, tc, gc) => {
+    const o = otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: tt, OTEL_EXPORTER_OTLP_TIMEOUT: gt, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: tc, OTEL_EXPORTER_OTLP_COMPRESSION: gc }, () => {});
+    assert.is(o.timeoutMs, intOracle(tt, false, MAX_TIMER_MS) ?? intOracle(gt, false, MAX_TIMER_MS));
+    assert.is(o.compression, compOracle(tc) ?? compOracle(gc));
+  }), { numRuns: RUNS });
+});
+
+test('redactUrl never keeps userinfo, query or fragment, and keeps the path of an http(s) URL', () => {
+  const host = fc.constantFrom('collector', 'h.example:4318', '[::1]:4318', '127.0.0.1');
+  const path = fc.array(fc.constantFrom('v1', 'traces', 'a b', 'é', '%2F', ''), { maxLength: 3 }).map((xs) => '/' + xs.join('/'));
+  const secret = fc.constantFrom('SECRET', 'SECRET@x', 'SECRET:pw', 'SECRET/x');
+  fc.assert(fc.property(fc.constantFrom('http', 'https', 'HTTP', 'grpc', 'localhost'), fc.option(secret, { nil: undefined }), host, path, fc.option(secret, { nil: undefined }), fc.option(secret, { nil: undefined }), (scheme, user, h, p, q, f) => {
+    const url = `${scheme}://${user !== undefined ? encodeURIComponent(user) + '@' : ''}${h}${p}${q !== undefined ? '?' + q : ''}${f !== undefined ? '#' + f : ''}`;
+    const got = redactUrl(url);
+    assert.not.ok(got.includes('SECRET'), `${url} -> ${got}`);
+    if (/^https?$/i.test(scheme)) assert.is(got, new URL(`${scheme}://${h}${p}`).href, url);
+  }), { numRuns: RUNS });
+});
+
+test.run();

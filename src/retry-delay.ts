@@ -29,10 +29,10 @@ export function httpDate(s: string, now = Date.now()): number | null {
   let m = IMF_FIXDATE.exec(s);
   if (m !== null) return utc(+m[3]!, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
   if ((m = RFC850_DATE.exec(s)) !== null) {
-    // §5.6.7: a two-digit year more than 50 years in the future is the most recent past year with those digits
-    const thisYear = new Date(now).getUTCFullYear();
-    let y = Math.floor(thisYear / 100) * 100 + +m[3]!;
-    if (y > thisYear + 50) y -= 100;
+    // §5.6.7: a two-digit year is the latest year with those digits not more than 50 years ahead (a sliding
+    // window: in 2099, "00" is next year, not a century ago)
+    const limit = new Date(now).getUTCFullYear() + 50;
+    const y = limit - ((limit - +m[3]!) % 100);
     return utc(y, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
   }
   if ((m = ASCTIME_DATE.exec(s)) !== null) return utc(+m[6]!, m[1]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!);

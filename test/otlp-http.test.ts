@@ -532,6 +532,17 @@ test('Retry-After: only delay-seconds or a strict HTTP-date; "1.5", "-1" and oth
   assert.is(httpDate('Sat, 29 Feb 2020 10:00:00 GMT', now), Date.UTC(2020, 1, 29, 10));
 });
 
+test('Retry-After rfc850-date across a century: a two-digit year is the nearest one not more than 50 years ahead', () => {
+  // 5 s before 2100: "01-Jan-00" is 10 s ahead, not 100 years ago (which would mean retry at once)
+  const now = Date.parse('2099-12-31T23:59:55Z');
+  assert.is(retryAfterMs('Friday, 01-Jan-00 00:00:05 GMT', now), 10_000);
+  assert.is(httpDate('Thursday, 31-Dec-99 23:59:59 GMT', now), Date.UTC(2099, 11, 31, 23, 59, 59));
+  // in 2090, "10" is 2110 (20 years ahead), not 2010; "41" is 2141 (51 years ahead), so 2041
+  const y2090 = Date.parse('2090-06-01T00:00:00Z');
+  assert.is(httpDate('Friday, 01-Jan-10 00:00:00 GMT', y2090), Date.UTC(2110, 0, 1));
+  assert.is(httpDate('Tuesday, 01-Jan-41 00:00:00 GMT', y2090), Date.UTC(2041, 0, 1));
+});
+
 test('an unusable Retry-After ("1.5") means the backoff, not an immediate retry', async () => {
   const r = await startReceiver({ mode: 'status', status: 503, retryAfter: '1.5' });
   // the backoff (60 s) is past the 500 ms budget: with the header ignored the export gives up after one request

@@ -58,9 +58,14 @@ export function idHex(s: unknown, chars: number): string {
   if (typeof s !== 'string') return '';
   if (s.length === chars) return s.toLowerCase();
   const bytes = chars >> 1;
-  if (s.length !== Math.ceil(bytes / 3) * 4) return '';
-  const b = Buffer.from(s, 'base64');
-  return b.length === bytes && b.toString('base64') === s ? b.toString('hex') : '';
+  const padded = Math.ceil(bytes / 3) * 4;
+  // protobuf JSON: bytes are base64, standard or URL-safe, padded or not (readers must accept all four)
+  if (s.length !== padded && (s.length !== Math.ceil((bytes * 4) / 3) || s.includes('='))) return '';
+  const url = s.includes('-') || s.includes('_');
+  if (url && (s.includes('+') || s.includes('/'))) return ''; // one alphabet or the other, as protobuf readers decode it
+  const std = (url ? s.replace(/-/g, '+').replace(/_/g, '/') : s).padEnd(padded, '=');
+  const b = Buffer.from(std, 'base64');
+  return b.length === bytes && b.toString('base64') === std ? b.toString('hex') : '';
 }
 
 function hexWords(s: unknown, chars: number, out: number[]): boolean {

@@ -93,16 +93,18 @@ function checkAgainst(spans: Span[], m: Model): void {
 }
 
 const b64 = (h: string): string => Buffer.from(h, 'hex').toString('base64');
+/** The same bytes as URL-safe base64 without padding, which protobuf JSON readers must accept too. */
+const b64url = (h: string): string => Buffer.from(h, 'hex').toString('base64url');
 const KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUSES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 /** The Collector file exporter's form of the same request: bytes as base64, enums as their names. */
-function collectorForm(j: any): any {
+function collectorForm(j: any, enc64: (h: string) => string = b64): any {
   for (const rs of j.resourceSpans) for (const ss of rs.scopeSpans) for (const sp of ss.spans) {
-    sp.traceId = b64(sp.traceId); sp.spanId = b64(sp.spanId);
-    if (sp.parentSpanId) sp.parentSpanId = b64(sp.parentSpanId);
+    sp.traceId = enc64(sp.traceId); sp.spanId = enc64(sp.spanId);
+    if (sp.parentSpanId) sp.parentSpanId = enc64(sp.parentSpanId);
     sp.kind = KINDS[sp.kind ?? 0];
     sp.status = { ...sp.status, code: STATUSES[sp.status?.code ?? 0] };
-    for (const l of sp.links ?? []) { l.traceId = b64(l.traceId); l.spanId = b64(l.spanId); }
+    for (const l of sp.links ?? []) { l.traceId = enc64(l.traceId); l.spanId = enc64(l.spanId); }
   }
   return j;
 }
@@ -119,26 +121,32 @@ test('(a) encoder → decodeRequest round trip keeps IDs, service, name, kind, s
   }), { numRuns: RUNS });
 });
 
-test('(b) IDs in base64 and enums by name (Collector file exporter form) decode identically', () => {
+test('(b) IDs in base64 (standard, and URL-safe unpadded) and enums by name (Collector file exporter form) decode identically', () => {
   fc.assert(fc.property(services, fc.array(spanSpec, { minLength: 1, maxLength: 6 }), (svc, specs) => {
     const spans = build(svc, specs);
     const line = Buffer.from(enc.encode(spans)).toString('utf8');
-    const m = new Model();
-    const r = decodeRequest(collectorForm(JSON.parse(line)), m);
-    assert.equal({ spans: r.spans, bad: r.bad, error: r.error }, { spans: spans.length, bad: 0, error: null });
-    checkAgainst(spans, m);
+    for (const enc64 of [b64, b64url]) {
+      const m = new Model();
+      const r = decodeRequest(collectorForm(JSON.parse(line), enc64), m);
+      assert.equal({ spans: r.spans, bad: r.bad, error: r.error }, { spans: spans.length, bad: 0, error: null });
+      checkAgainst(spans, m);
+    }
   }), { numRuns: RUNS });
 });
 
 // ---- (c) garbage -------------------------------------------------------------------------------------
-// An ID is valid as hex of its length (any case) or as the standard padded base64 of its bytes; all-zero is none.
+// An ID is valid as hex of its length (any case) or as the base64 of its bytes, standard or URL-safe, padded or
+// not (protobuf JSON mapping: "either standard or URL-safe base64 encoding with/without paddings"); all-zero is none.
 function idOk(v: unknown, bytes: number): 'ok' | 'zero' | 'bad' {
   if (typeof v !== 'string') return 'bad';
   let h: string | null = null;
+  const full = 4 * Math.ceil(bytes / 3);
+  const bare = Math.ceil((bytes * 8) / 6); // base64 digits without padding
   if (v.length === bytes * 2) h = /^[0-9a-fA-F]+$/.test(v) ? v : null;
-  else if (/^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length === 4 * Math.ceil(bytes / 3)) {
-    const b = Buffer.from(v, 'base64');
-    h = b.length === bytes && b.toString('base64') === v ? b.toString('hex') : null;
+  else if ((/^[A-Za-z0-9+/]*={0,2}$/.test(v) || /^[A-Za-z0-9_-]*={0,2}$/.test(v)) && (v.length === full || (v.length === bare && !v.includes('=')))) {
+    const std = [...v].map((c) => (c === '-' ? '+' : c === '_' ? '/' : c)).join('') + '='.repeat(full - v.length);
+    const b = Buffer.from(std, 'base64');
+    h = b.length === bytes && b.toString('base64') === std ? b.toString('hex') : null;
   }
   if (h === null) return 'bad';
   return /^0+$/.test(h) ? 'zero' : 'ok';

@@ -68,23 +68,7 @@ for (let c = 65; c <= 90; c++) SCHEME_CHAR[c] = SCHEME_CHAR[c + 32] = 1;
 for (const ch of '+-.') SCHEME_CHAR[ch.charCodeAt(0)] = 1;
 const ALPHA = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122;
 
-// Bounded identifiers (tenant IDs, host names): letters, digits and `._-:@` only.
-const ID_CHAR = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) ID_CHAR[c] = 1;
-for (let c = 65; c <= 90; c++) ID_CHAR[c] = 1;
-for (let c = 97; c <= 122; c++) ID_CHAR[c] = 1;
-for (const ch of '._-:@') ID_CHAR[ch.charCodeAt(0)] = 1;
-
-/** True when `v` is 1..maxLength chars of `[A-Za-z0-9._:@-]`. */
-export function isBoundedId(v: string, maxLength: number): boolean {
-  const n = v.length;
-  if (n === 0 || n > maxLength) return false;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c >= 128 || ID_CHAR[c] === 0) return false;
-  }
-  return true;
-}
+export { isBoundedId } from '../src/bounded-id.js';
 
 const HOST_CHAR = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) HOST_CHAR[c] = 1;
@@ -229,12 +213,13 @@ export function reportInternal(logger: (m: string) => void, where: string, err: 
 
 let lastCallbackReport = 0;
 /** A user callback failed (see HttpAdapterStats.callbackErrors): counted always, logged at most once a minute. */
-export function reportCallback(logger: (m: string) => void, what: string): void {
+export function reportCallback(logger: (m: string) => void, what: string, fallback: string, err?: unknown): void {
   httpStats.callbackErrors++;
   const t = Date.now();
   if (t - lastCallbackReport < 60_000) return;
   lastCallbackReport = t;
-  try { logger(`tracewire/http server: ${what}; the request is traced anyway (count in adapterStats().callbackErrors)`); } catch { /* never throw into the host */ }
+  const why = err === undefined ? what : `${what} threw (${(err as Error)?.message ?? String(err)})`;
+  try { logger(`tracewire/http server: ${why}; ${fallback}; the request is traced anyway (count in adapterStats().callbackErrors)`); } catch { /* never throw into the host */ }
 }
 
 /**

@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import type { AnySpan } from '../src/span.js';
 import type { SpanContext } from '../src/span-context.js';
 import { kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
-import { hostOf, hostPortOf, httpStats, isBoundedId, nameOfMethod, normalizeMethod, pathOf, reportCallback, reportInternal } from './http-attrs.js';
+import { isBoundedId } from '../src/bounded-id.js';
+import { hostOf, hostPortOf, httpStats, nameOfMethod, normalizeMethod, pathOf, reportCallback, reportInternal } from './http-attrs.js';
 import { policyOf, type RequestHandler, type ServerConfig } from './http-server-config.js';
 
 /** Start the SERVER span and set the response headers; undefined when the request is not traced. */
@@ -64,7 +65,7 @@ function ignored(cfg: ServerConfig, req: IncomingMessage): boolean {
   try {
     return cfg.ignore!(req) === true;
   } catch (err) {
-    reportCallback(cfg.tracer.logger, `ignore() threw (${(err as Error)?.message ?? String(err)}); not ignored`);
+    reportCallback(cfg.tracer.logger, 'ignore()', 'not ignored', err);
     return false;
   }
 }
@@ -75,12 +76,12 @@ function trustOf(cfg: ServerConfig, req: IncomingMessage): number {
   try {
     p = cfg.trustFn!(req);
   } catch (err) {
-    reportCallback(cfg.tracer.logger, `trust() threw (${(err as Error)?.message ?? String(err)}); using preserve-ids`);
+    reportCallback(cfg.tracer.logger, 'trust()', 'using preserve-ids', err);
     return 1;
   }
   const n = policyOf(p);
   if (n >= 0) return n;
-  reportCallback(cfg.tracer.logger, `trust() returned ${typeof p === 'string' ? JSON.stringify(p.slice(0, 32)) : typeof p}, not preserve | preserve-ids | link | restart; using preserve-ids`);
+  reportCallback(cfg.tracer.logger, `trust() returned ${typeof p === 'string' ? JSON.stringify(p.slice(0, 32)) : typeof p}, not preserve | preserve-ids | link | restart`, 'using preserve-ids');
   return 1;
 }
 
@@ -89,7 +90,7 @@ function tenantOf(cfg: ServerConfig, req: IncomingMessage): string | undefined {
   if (cfg.tenantFn === null) v = req.headers[cfg.tenantHeader!];
   else {
     try { v = cfg.tenantFn(req); } catch (err) {
-      reportCallback(cfg.tracer.logger, `tenant() threw (${(err as Error)?.message ?? String(err)}); no tenant recorded`);
+      reportCallback(cfg.tracer.logger, 'tenant()', 'no tenant recorded', err);
       return undefined;
     }
   }

@@ -6,6 +6,7 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type SpanOptions } from '../src/span.js';
 import { finish, tracedWriteHead, type Res } from './http-response.js';
 import { HeaderAllowlist, HTTP_TOKEN } from './http-attrs.js';
+import { DEFAULT_TENANT_MAX_LENGTH } from '../src/bounded-id.js';
 
 /**
  * What to do with an incoming W3C context:
@@ -109,7 +110,7 @@ export class ServerConfig {
     this.trustFn = typeof o.trust === 'function' ? o.trust : null;
     this.tenantHeader = typeof o.tenant === 'string' ? o.tenant.toLowerCase() : null;
     this.tenantFn = typeof o.tenant === 'function' ? o.tenant : null;
-    this.tenantMax = typeof o.tenantMaxLength === 'number' && o.tenantMaxLength > 0 ? o.tenantMaxLength : 64;
+    this.tenantMax = typeof o.tenantMaxLength === 'number' && o.tenantMaxLength > 0 ? o.tenantMaxLength : DEFAULT_TENANT_MAX_LENGTH;
     this.tenantKey = typeof o.tenantAttribute === 'string' && o.tenantAttribute.length > 0 ? o.tenantAttribute : 'tenant.id';
     this.attrs[this.tenantKey] = undefined; // the start attributes' shape is fixed here, not at the first request
     this.timingHeader = o.serverTimingHeader === false ? null : headerName(o.serverTimingHeader ?? 'server-timing', 'serverTimingHeader');

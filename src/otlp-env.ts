@@ -6,6 +6,13 @@ import http from 'node:http';
 import { MAX_RING_SIZE } from './ring.js';
 import type { TlsFileRefs } from './otlp-tls.js';
 
+/**
+ * Headers that describe the request body are the exporter's (otlp-options.ts drops them, the config validator
+ * refuses them): a `content-encoding: gzip` without compression made every batch unreadable (400, not retried,
+ * all lost); content-length / transfer-encoding break the framing.
+ */
+export const BODY_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding']);
+
 export type Env = Record<string, string | undefined>;
 export type Warn = (msg: string) => void;
 

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { ExportError } from './exporter.js';
 import { OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
-import { otlpFromEnv, redactUrl, tracesUrlFromBase, timerMs, MAX_TIMER_MS, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
+import { BODY_HEADERS, otlpFromEnv, redactUrl, tracesUrlFromBase, timerMs, MAX_TIMER_MS, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
 import { resolveTls, TLS_CONFIG_ERROR, type OtlpTlsOptions, type TlsFileRefs, type TlsMaterial, type TlsResult } from './otlp-tls.js';
 
 export interface RetryOptions {
@@ -78,14 +78,9 @@ export interface ResolvedOtlpOptions {
   maxBytes: number;
 }
 
-/**
- * Headers that describe the request body are the exporter's: a `content-encoding: gzip` without compression
- * made every batch unreadable (400, not retried, all lost); content-length / transfer-encoding break framing.
- */
-const FRAMING = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding']);
-
+/** A body header (otlp-env.ts BODY_HEADERS) given by the user: warned about, and the caller drops it. */
 function framing(name: string, from: string, warn: (m: string) => void): boolean {
-  if (!FRAMING.has(name.toLowerCase())) return false;
+  if (!BODY_HEADERS.has(name.toLowerCase())) return false;
   warn(`otlpExporter: ${from}: header "${name.toLowerCase()}" is ignored: the exporter writes it from the body it sends (use compression: 'gzip' for content-encoding)`);
   return true;
 }

@@ -2,6 +2,8 @@
 // carry, the export thread's limits) and pairs of keys that go together. Run once the walk found no problem.
 import { routeConflict, threadSettings } from './thread-settings.js';
 import { childPath, hasOwn, listOf, suggest, type Walker } from './validate.js';
+import { DEFAULT_TENANT_MAX_LENGTH, isBoundedId } from '../bounded-id.js';
+import { BODY_HEADERS } from '../otlp-env.js';
 
 export function crossChecks(root: Record<string, unknown>, w: Walker): void {
   const exporters = (root.exporters ?? {}) as Record<string, Record<string, unknown>>;
@@ -25,8 +27,8 @@ export function crossChecks(root: Record<string, unknown>, w: Walker): void {
         const prev = seen.get(h.toLowerCase());
         if (prev !== undefined) w.add(childPath(childPath(p, 'headers'), h), `same header as "${prev}" (header names are case-insensitive)`);
         else seen.set(h.toLowerCase(), h);
-        // otlp-options.ts FRAMING: the exporter writes these from the body it sends
-        if (/^(content-(type|length|encoding)|transfer-encoding)$/i.test(h)) w.add(childPath(childPath(p, 'headers'), h), `is written by the exporter from the body it sends: remove it${/encoding$/i.test(h) && /^content/i.test(h) ? ' (set "compression": "gzip" to compress)' : ''}`);
+        const lower = h.toLowerCase();
+        if (BODY_HEADERS.has(lower)) w.add(childPath(childPath(p, 'headers'), h), `is written by the exporter from the body it sends: remove it${lower === 'content-encoding' ? ' (set "compression": "gzip" to compress)' : ''}`);
       }
     }
     checkBatch((e.batch ?? {}) as Record<string, number>, globalBatch, childPath(p, 'batch'), w);
@@ -64,12 +66,12 @@ function tenantChecks(root: Record<string, unknown>, w: Walker): void {
     return;
   }
   const fromHeader = typeof http?.tenant === 'string';
-  const headerMax = typeof http?.tenantMaxLength === 'number' ? http.tenantMaxLength : 64; // adapters/http-server-config.ts default
+  const headerMax = typeof http?.tenantMaxLength === 'number' ? http.tenantMaxLength : DEFAULT_TENANT_MAX_LENGTH;
   for (const [path, tenants] of lists) for (const t of Object.keys(tenants)) {
     const at = childPath(path, t);
     if (limits.maxAttributeValueLength !== undefined && t.length > limits.maxAttributeValueLength) w.add(at, `is ${t.length} chars, over limits.maxAttributeValueLength (${limits.maxAttributeValueLength}): ${attr} is cut to that length on spans, so this tenant never matches`);
-    // the http adapter's rule (adapters/http-attrs.ts isBoundedId): other values are dropped and counted as tenantRejected
-    else if (fromHeader && (t.length > headerMax || !/^[A-Za-z0-9._:@-]+$/.test(t))) w.add(at, t.length > headerMax ? `is ${t.length} chars, over http.tenantMaxLength (${headerMax}): the header's value is rejected, so this tenant never matches` : `has characters the http adapter rejects in a tenant header (allowed: letters, digits and . _ : @ -), so this tenant never matches`);
+    // the http adapter's rule: other values are dropped and counted as tenantRejected
+    else if (fromHeader && !isBoundedId(t, headerMax)) w.add(at, t.length > headerMax ? `is ${t.length} chars, over http.tenantMaxLength (${headerMax}): the header's value is rejected, so this tenant never matches` : `has characters the http adapter rejects in a tenant header (allowed: letters, digits and . _ : @ -), so this tenant never matches`);
   }
 }
 

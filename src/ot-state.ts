@@ -47,9 +47,13 @@ export function otSubKey(ot: string | undefined, key: string): string | undefine
 
 /** `ot` with `key:value` first and any earlier `key` removed (OTel: "keys MUST be unique"; order need not be kept). */
 export function setOtSubKey(ot: string | undefined, key: string, value: string): string {
-  const parts = ot ? ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')) : [];
-  parts.unshift(key + ':' + value);
-  return parts.join(';');
+  const rest = ot ? otherSubKeys(ot, key) : '';
+  return rest === '' ? key + ':' + value : key + ':' + value + ';' + rest;
+}
+
+/** `ot`'s parts other than `key`, empty ones dropped, joined; no trailing space, which a W3C value may not end in (§3.3.1.3.2). */
+function otherSubKeys(ot: string, key: string): string {
+  return ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')).join(';').replace(/ +$/, '');
 }
 
 /** `state` without the `ot` sub-key `key` (without the whole `ot` member when nothing else is left); `state` itself when absent. */
@@ -57,7 +61,7 @@ export function withoutOtSubKey(state: TraceState, key: string): TraceState {
   const ot = state.get('ot');
   // a string test, not a split: this runs for every unsampled span whose parent has a tracestate
   if (ot === undefined || !(ot.startsWith(key + ':') || ot.includes(';' + key + ':'))) return state;
-  const rest = ot.split(';').filter((p) => p.length > 0 && !p.startsWith(key + ':')).join(';');
+  const rest = otherSubKeys(ot, key);
   return rest === '' ? state.delete('ot') : state.set('ot', rest);
 }
 

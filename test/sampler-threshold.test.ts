@@ -243,6 +243,22 @@ test('parent-based th check costs nothing without an ot th: the hook runs only f
   assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: 0 });
 });
 
+test('an ot value whose part before th ends in a space (valid W3C, not OTel grammar): th is still erased or replaced, never left stale', () => {
+  // erasing th left 'k:v ', a value ending in a space, which TraceState.set refused: the parent's state stayed, th and all
+  const unsampled = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() })
+    .startSpan('x', { parent: remote('ot=k:v ;th:0,o=1', '03', R_ZERO) });
+  assert.ok(unsampled instanceof NonRecordingSpan);
+  assert.is(unsampled.traceState?.toString(), 'ot=k:v,o=1');
+  const sampled = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() })
+    .startSpan('x', { parent: remote('ot=k:v ;th:0,o=1') }) as Span; // R from the trace ID: ce929d0e0e4736 >= 8
+  assert.ok(sampled.sampled);
+  assert.is(sampled.traceState?.toString(), 'ot=th:8;k:v,o=1', 'its own th, not the parent\'s th:0');
+  const pb = createTracer({ processor: new CaptureProcessor() });
+  const inconsistent = pb.startSpan('x', { parent: remote('o=1,ot=k:v ;th:f', '03', R_ZERO) }) as Span;
+  assert.is(inconsistent.traceState?.toString(), 'ot=k:v,o=1');
+  assert.is(pb.stats().sampling.thInconsistent, 1);
+});
+
 test('parent-based th check under a reloadable config sampler: counted, and the count survives a swap', () => {
   const reloadable = new ReloadableSampler(parentBased(probability(0.1)));
   const t = createTracer({ sampler: reloadable, processor: new CaptureProcessor() });

@@ -77,7 +77,7 @@ export function unsampledTraceState(state: TraceState): TraceState | null {
 
 /**
  * A sampled parent's tracestate as a parent-based child passes it on: its `th` erased when it is not 1-14
- * lowercase hex digits or is inconsistent with the sampled flag, R < T (OTel probability sampling, "General
+ * lowercase hex digits, is repeated, or is inconsistent with the sampled flag, R < T (OTel probability sampling, "General
  * requirements": check `rv >= th`, else erase). R is a valid `rv`, else the trace ID's low 56 bits when the W3C
  * random flag is set; with neither, R is unknown and no test is possible: kept. Undefined = unchanged.
  */
@@ -86,7 +86,9 @@ export function consistentParentState(parent: SpanContextLike, state: TraceState
   // a string test first: most tracestates have no ot member, or one without th
   if (ot === undefined || !(ot.startsWith('th:') || ot.includes(';th:'))) return undefined;
   const th = otSubKey(ot, 'th')!;
-  if (th.length >= 1 && th.length <= 14 && /^[0-9a-f]+$/.test(th)) {
+  // a second th makes the threshold ambiguous (keys MUST be unique; OTel JS reads the last, we the first): none
+  const repeated = ot.indexOf(';th:', ot.startsWith('th:') ? 0 : ot.indexOf(';th:') + 1) >= 0;
+  if (!repeated && th.length >= 1 && th.length <= 14 && /^[0-9a-f]+$/.test(th)) {
     const rv = validRv(ot);
     let rHi: number, rLo: number;
     if (rv !== undefined) { rHi = parseInt(rv.slice(0, 6), 16); rLo = parseInt(rv.slice(6), 16); }

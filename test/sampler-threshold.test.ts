@@ -216,6 +216,17 @@ test('parent-based th check: a th that is not 1-14 lowercase hex digits is no th
   assert.is(t.stats().sampling.thInconsistent, 12);
 });
 
+test('parent-based th check: a repeated th (ot keys MUST be unique) is no threshold: all erased and counted, not passed on for the next reader to pick one', () => {
+  // we checked the first and passed both on; OTel JS reads the last (th:f here, which R = 0 does not reach)
+  const t = createTracer({ processor: new CaptureProcessor() });
+  for (const ot of ['th:0;th:f', 'th:8;k:v;th:8', 'th:0;rv:00000000000000;th:0']) {
+    const s = t.startSpan('x', { parent: remote(`o=1,ot=${ot}`, '03', R_ZERO) }) as Span;
+    const rest = ot.split(';').filter((p) => !p.startsWith('th:')).join(';');
+    assert.is(s.traceState?.toString(), rest === '' ? 'o=1' : `ot=${rest},o=1`, ot);
+  }
+  assert.is(t.stats().sampling.thInconsistent, 3);
+});
+
 test('parent-based th check: without rv and without the random flag R is unknown, so no test is possible: th kept, nothing counted', () => {
   const t = createTracer({ processor: new CaptureProcessor() });
   const s = t.startSpan('x', { parent: remote('ot=th:ffffffffffffff,o=1', '01', R_ZERO) }) as Span;

@@ -99,9 +99,9 @@ export class ProbabilitySampler implements Sampler {
 
   traceStateFor(parent: SpanContextLike | null): TraceState | null {
     const state = parent !== null ? parent.traceState : null;
-    if (parent !== null && (parent.traceFlags & FLAG_RANDOM) === 0 && explicitRv(parent) === undefined) {
+    if (parent !== null && this.th !== '0' && (parent.traceFlags & FLAG_RANDOM) === 0 && explicitRv(parent) === undefined) {
       // no known randomness (no W3C random flag, no rv): a th would claim a probability nobody can rely on, so
-      // none is recorded and an incoming one is erased (OTel SDK ProbabilitySampler; spec issue #5035)
+      // none is recorded and an incoming one is erased (OTel SDK ProbabilitySampler; spec issue #5035); th:0 holds for any R
       return orNull(state === null ? null : withoutOtSubKey(state, 'th'));
     }
     if (state === null) return this.rootState;

@@ -77,6 +77,15 @@ test('p = 0, or so small that round(p * 2^56) is 0: never sampled, no th written
   assert.is(th(2 ** -57), 'ffffffffffffff'); // 0.5 rounds up to 1: only R = 2^56 - 1 is sampled
 });
 
+test('probability(1) under a parent without the random flag and without rv still records th:0: every R passes T = 0, so the probability is known (1) without knowing R', () => {
+  const t = createTracer({ sampler: probability(1), processor: new CaptureProcessor() });
+  const nonRandom = '00-4bf92f3577b34da6a300000000000000-00f067aa0ba902b7-01';
+  const p1 = parseTraceparent(nonRandom)!;
+  p1.traceState = parseTracestate('ot=th:c;x:1,other=1');
+  assert.is((t.startSpan('x', { parent: p1 }) as Span).traceState?.toString(), 'ot=th:0;x:1,other=1');
+  assert.is((t.startSpan('x', { parent: parseTraceparent(nonRandom)! }) as Span).traceState?.toString(), 'ot=th:0');
+});
+
 const REMOTE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03';
 const R_ZERO = '00-4bf92f3577b34da6a300000000000000-00f067aa0ba902b7-03'; // R = 0: sampled only at probability 1
 const remote = (state: string, flags = '03', tp = REMOTE) => {

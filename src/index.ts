@@ -16,5 +16,6 @@ export { BatchSpanProcessor, type BatchOptions, type DestinationStats } from './
 export { OtlpJsonEncoder, groupSpans } from './otlp-json.js';
 export { markNoTrace, isNoTrace } from './suppress.js';
 export { parseTraceparent, formatTraceparent, traceparentRejection } from './traceparent.js';
-export { parseTracestate, formatTracestate, truncateTracestate, TraceState } from './tracestate.js';
+export { parseTracestate, formatTracestate, TraceState } from './tracestate.js';
+export { truncateTracestate } from './tracestate-truncate.js';
 export { extractContext, extractFromGetter, injectContext, createPropagationStats, type PropagationStats } from './propagation.js';

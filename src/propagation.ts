@@ -1,7 +1,8 @@
 // W3C Trace Context extract/inject over header carriers; rejection reasons are counted only on the
 // slow path, after a parse has already returned null.
 import { parseTraceparent, traceparentRejection, formatTraceparent, type TraceparentRejection } from './traceparent.js';
-import { parseTracestate, tracestateRejection, truncateTracestate, MAX_TRACESTATE_CHARS, type TraceState } from './tracestate.js';
+import { parseTracestate, tracestateRejection, MAX_TRACESTATE_CHARS, type TraceState } from './tracestate.js';
+import { truncateTracestate } from './tracestate-truncate.js';
 import type { SpanContext, SpanContextLike } from './span-context.js';
 
 export const TRACEPARENT = 'traceparent';

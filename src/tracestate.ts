@@ -15,8 +15,6 @@
 export const MAX_MEMBERS = 32;
 /** Vendors SHOULD propagate at least 512 chars [§3.3.1.5]; we propagate at most that. */
 export const MAX_TRACESTATE_CHARS = 512;
-/** Entries longer than this are dropped first when truncating [§3.3.1.5]. */
-const LONG_ENTRY = 128;
 const MAX_KEY = 256;
 const MAX_VALUE = 256;
 
@@ -153,13 +151,6 @@ export class TraceState {
 /** The empty list (an empty or all-OWS header is valid [§3.3.1.2]). */
 export const EMPTY_TRACESTATE = new TraceState('', 0, [], []);
 
-function fromArrays(keys: string[], values: string[]): TraceState {
-  if (keys.length === 0) return EMPTY_TRACESTATE;
-  let header = keys[0]! + '=' + values[0]!;
-  for (let i = 1; i < keys.length; i++) header += ',' + keys[i]! + '=' + values[i]!;
-  return new TraceState(header, keys.length, keys, values);
-}
-
 /**
  * Parse a `tracestate` header; repeated headers (an array) are combined with ',' [RFC 9110 §5.3].
  * Returns null when absent or invalid (see the decisions at the top), EMPTY_TRACESTATE for an empty list.
@@ -280,23 +271,4 @@ export function isValidValue(value: string): boolean {
 /** The header value for `state` ('' for none). */
 export function formatTracestate(state: TraceState | null): string {
   return state === null ? '' : state.toString();
-}
-
-/**
- * Fit `state` into `maxChars` by dropping whole entries [§3.3.1.5]: entries longer than 128 chars first
- * (right-most first), then from the right. Returns `state` itself when it already fits.
- */
-export function truncateTracestate(state: TraceState, maxChars = MAX_TRACESTATE_CHARS): TraceState {
-  if (!(maxChars >= 0)) maxChars = 0;
-  let length = state.toString().length;
-  if (length <= maxChars) return state;
-  const entries = Array.from(state.entries());
-  const entryLength = (i: number): number => entries[i]![0].length + 1 + entries[i]![1].length;
-  const drop = (i: number): void => {
-    length -= entryLength(i) + (entries.length > 1 ? 1 : 0);
-    entries.splice(i, 1);
-  };
-  for (let i = entries.length - 1; i >= 0 && length > maxChars; i--) if (entryLength(i) > LONG_ENTRY) drop(i);
-  while (entries.length > 0 && length > maxChars) drop(entries.length - 1);
-  return fromArrays(entries.map((e) => e[0]), entries.map((e) => e[1]));
 }

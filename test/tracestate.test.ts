@@ -2,9 +2,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  TraceState, EMPTY_TRACESTATE, parseTracestate, formatTracestate, truncateTracestate, tracestateRejection,
+  TraceState, EMPTY_TRACESTATE, parseTracestate, formatTracestate, tracestateRejection,
   isValidKey, isValidValue, MAX_MEMBERS, MAX_TRACESTATE_CHARS,
 } from '../src/tracestate.js';
+import { truncateTracestate } from '../src/tracestate-truncate.js';
 
 const bars = (from: number, to: number): string =>
   Array.from({ length: to - from + 1 }, (_, i) => { const n = String(from + i).padStart(2, '0'); return `bar${n}=${n}`; }).join(',');

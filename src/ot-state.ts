@@ -24,11 +24,6 @@ export function encodeThreshold(t: bigint): string {
   return t.toString(16).padStart(14, '0').replace(/0+$/, '');
 }
 
-/** The threshold a `th` value stands for (padded to 14 digits with zeros), or undefined when it is not 1-14 hex digits. */
-export function decodeThreshold(th: string): bigint | undefined {
-  return th.length >= 1 && th.length <= 14 && /^[0-9a-f]+$/.test(th) ? BigInt('0x' + th.padEnd(14, '0')) : undefined;
-}
-
 /** The explicit randomness `rv` of an `ot` value, if valid: exactly 14 lowercase hex digits (OTel tracestate handling, `rv`). */
 export function validRv(ot: string | undefined): string | undefined {
   const rv = otSubKey(ot, 'rv');

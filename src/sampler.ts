@@ -199,7 +199,8 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (msg:
   const argRaw = (env.OTEL_TRACES_SAMPLER_ARG ?? '').trim();
   let arg = 1;
   if (argRaw !== '') {
-    const n = Number(argRaw);
+    // a decimal Float (SDK env spec): Number() alone also reads '0x0', '0b1', '0o1'
+    const n = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(argRaw) ? Number(argRaw) : NaN;
     if (Number.isFinite(n) && n >= 0 && n <= 1) arg = n;
     else warn(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(argRaw)} is not a probability in [0, 1]; using 1`);
   }

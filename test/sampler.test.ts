@@ -108,6 +108,13 @@ test('OTEL_TRACES_SAMPLER / _ARG, with warnings for bad values', () => {
   assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }, warn).description, 'ProbabilitySampler{1}');
   assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }, warn).description, 'ParentBased{root=AlwaysOn}');
   assert.is(w.length, 2);
+  // a Float per the SDK env spec: '0x0' / '0b0' / '0o0' are not decimal floats, though Number() reads them as 0
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0x0' }, warn).description, 'ProbabilitySampler{1}');
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0b0' }, warn).description, 'ProbabilitySampler{1}');
+  assert.is(w.length, 4);
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1e-1' }, warn).description, 'ProbabilitySampler{0.1}');
+  assert.is(samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '.5' }, warn).description, 'ProbabilitySampler{0.5}');
+  assert.is(w.length, 4);
 });
 
 test('per-tenant sampling picks the sampler by the tenant attribute', () => {

@@ -6,7 +6,7 @@ import type { TraceIdWords } from './ids.js';
 import type { Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
 import { Span } from './span.js';
-import { MAX_OT_LENGTH, MAX_THRESHOLD, consistentParentState, encodeThreshold, probabilityThreshold, setOtSubKey, validRv, withoutOtSubKey } from './ot-state.js';
+import { MAX_OT_LENGTH, MAX_THRESHOLD, consistentParentState, encodeThreshold, probabilityThreshold, setOtSubKey, unsampledTraceState, validRv, withoutOtSubKey } from './ot-state.js';
 
 export { otSubKey, setOtSubKey } from './ot-state.js';
 
@@ -181,7 +181,9 @@ export class TenantSampler implements Sampler {
   /** The tenant's sampler records its threshold (same attributes, same pick as shouldSample). */
   traceStateFor(parent: SpanContextLike | null, attributes: Attributes | undefined): TraceState | null | undefined {
     const s = this.pick(attributes);
-    return s.traceStateFor !== undefined ? s.traceStateFor(parent, attributes) : undefined;
+    if (s.traceStateFor !== undefined) return s.traceStateFor(parent, attributes);
+    // a tenant's alwaysOn / custom sampler decided without the parent and records no th: the parent's would misstate it
+    return !s.followsParent && parent !== null && parent.traceState !== null ? unsampledTraceState(parent.traceState) : undefined;
   }
 }
 

@@ -62,8 +62,9 @@ export class Tracer {
     this.rootSampler = this.sampler.root ?? this.sampler;
     // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
     this.samplerSetsState = this.sampler.traceStateFor !== undefined && (this.rootSampler === this.sampler || this.rootSampler.traceStateFor !== undefined);
-    // a parent-based sampler checks a parent's th (OTel: an inconsistent one is erased): only for a parent with a tracestate
-    this.samplerChecksState = this.sampler.traceStateFor !== undefined;
+    // a parent-based sampler checks a parent's th (OTel: an inconsistent one is erased), and one that decides without
+    // the parent and records none (alwaysOn, custom) erases it: only for a parent with a tracestate
+    this.samplerChecksState = this.sampler.traceStateFor !== undefined || !this.sampler.followsParent;
     this.attrPolicy = new AttributePolicy(o.attributes, this.logger);
     this.recordErrorMessages = o.recordErrorMessages === true;
     const inherit = (o.inheritAttributes ?? []).filter((k) => typeof k === 'string' && k.length > 0);
@@ -150,12 +151,12 @@ export class Tracer {
     if (sampler.traceStateFor !== undefined) {
       try {
         const ts = sampler.traceStateFor(parent, attributes);
-        if (ts !== undefined) return ts;
+        if (ts !== undefined || !asRoot) return ts === undefined ? traceState : ts;
       } catch (err) { this.samplerFailed(err); return traceState; }
     }
-    // our root sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom
+    // our sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom
     // sampler): the caller's `th` would misstate this decision
-    return asRoot && traceState !== null ? unsampledTraceState(traceState) : traceState;
+    return (asRoot || !sampler.followsParent) && traceState !== null ? unsampledTraceState(traceState) : traceState;
   }
 
   /** startTime given: exact to the ns (clock.exactFromEpoch); an unusable one is replaced by the clock's time, counted. */

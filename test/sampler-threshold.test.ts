@@ -128,6 +128,22 @@ test('parent-based: a child of an unsampled parent that carried th drops it (the
   assert.is(ok.traceState?.toString(), 'ot=th:8;rv:ffffffffffffff,v=1');
 });
 
+test('a sampler that decides without its parent and records no threshold (alwaysOn, a tenant\'s alwaysOn, a custom one) erases a remote parent\'s th: the span was not kept at the parent\'s probability', () => {
+  const custom: Sampler = { description: 'Custom', followsParent: false, shouldSample: () => true };
+  for (const sampler of [alwaysOn, custom, new TenantSampler(parentBased(), { gold: alwaysOn })]) {
+    const t = createTracer({ sampler, processor: new CaptureProcessor() });
+    const s = t.startSpan('x', { parent: remote('ot=th:8;rv:ffffffffffffff,v=1', '03'), attributes: { 'tenant.id': 'gold' } }) as Span;
+    assert.ok(s instanceof Span, sampler.description);
+    assert.is(s.traceState?.toString(), 'ot=rv:ffffffffffffff,v=1', sampler.description);
+    // nothing to erase: the parent's state object passes on as is
+    const plain = remote('v=1', '03');
+    assert.is(t.startSpan('y', { parent: plain, attributes: { 'tenant.id': 'gold' } }).traceState, plain.traceState, sampler.description);
+  }
+  // the tenant sampler's parent-based fallback still passes a consistent th on
+  const t = createTracer({ sampler: new TenantSampler(parentBased(), { gold: alwaysOn }), processor: new CaptureProcessor() });
+  assert.is(t.startSpan('z', { parent: remote('ot=th:8;rv:ffffffffffffff,v=1', '03') }).traceState?.toString(), 'ot=th:8;rv:ffffffffffffff,v=1');
+});
+
 test('a th that cannot be written (the ot member would pass 256 chars) does not leave the parent\'s stale th behind: erased, rv kept, counted in stats().sampling.thDropped', () => {
   const t = createTracer({ sampler: probability(0.1), processor: new CaptureProcessor() });
   const filler = 'z:' + 'a'.repeat(256 - 'th:c;rv:ffffffffffffff;z:'.length);

@@ -7,6 +7,8 @@ import { NonRecordingSpan, SpanKind, type AnySpan, type SpanOptions } from '../s
 import type { SpanContext, SpanContextLike } from '../src/span-context.js';
 import { extractContext as extractHeaders, injectContext as injectHeaders } from '../src/propagation.js';
 import { storage } from '../src/context.js';
+import { MAX_TRACEPARENT_CHARS } from '../src/traceparent.js';
+import { MAX_TRACESTATE_INPUT } from '../src/tracestate.js';
 import { isNoTrace } from '../src/suppress.js';
 import { tracerOf } from './retry.js';
 
@@ -72,19 +74,27 @@ export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | un
   return carrier;
 }
 
-function text(v: unknown): string | undefined {
+/** A value as text; bytes decoded up to `max + 1` only: one past the core's bound is enough to reject it as too long. */
+function text(v: unknown, max: number): string | undefined {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return undefined;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, Math.min(v.byteLength, max + 1)).toString('latin1');
   try { return String(v); } catch { return '?'; } // a number, a table...: present but no traceparent, so counted as a rejection, not as missing (a null-prototype object has no String())
 }
 
-/** A header value as the core reads it: several values stay several (a repeated traceparent is a counted duplicate, W3C). */
-function header(v: unknown): string | string[] | undefined {
-  if (!Array.isArray(v)) return text(v);
-  if (v.length <= 1) return text(v[0]);
+/**
+ * A header value as the core reads it: several values stay several (a repeated traceparent is a counted duplicate,
+ * W3C); values are read until joined with ',' they pass `max`, as far as the core needs to reject them.
+ */
+function header(v: unknown, max: number): string | string[] | undefined {
+  if (!Array.isArray(v)) return text(v, max);
+  if (v.length <= 1) return text(v[0], max);
   const out: string[] = [];
-  for (let i = 0; i < v.length; i++) out.push(text(v[i]) ?? '');
+  for (let i = 0, n = -1; i < v.length && (i < 2 || n <= max); i++) { // two at least: several values stay several
+    const s = text(v[i], max) ?? '';
+    out.push(s);
+    n += s.length + 1;
+  }
   return out;
 }
 
@@ -109,7 +119,7 @@ export function extractMessageContext(carrier: Carrier | null | undefined, trace
     let tp = carrier.traceparent;
     let ts = carrier.tracestate;
     if (tp === undefined) { tp = carrier.Traceparent ?? carrier.TRACEPARENT; ts = carrier.Tracestate ?? carrier.TRACESTATE ?? ts; }
-    headers = { traceparent: header(tp), tracestate: header(ts) };
+    headers = { traceparent: header(tp, MAX_TRACEPARENT_CHARS), tracestate: header(ts, MAX_TRACESTATE_INPUT) };
   } catch {
     if (tracer !== undefined) tracer.propagationStats.carrierUnreadable++; // never into the consumer
     return null;

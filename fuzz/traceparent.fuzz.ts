@@ -11,6 +11,7 @@
 // | future-version-flags       | version ≠ 00 with unknown flag bits                | flags & (sampled|random)       | all 8 bits kept                   | §4.3 / §3.2.4: for a higher version parse only the known flags |
 // | future-version-line-break  | version ≠ 00, extension fields with \n \r U+2028/9 | accepted                       | rejected (`.` stops at a line break) | §3.2.4: "MUST NOT parse or assume anything about unknown fields" |
 // | duplicate-header           | two or more traceparent headers (array)            | rejected (restart the trace)   | first one used                    | test.py test_traceparent_duplicated                           |
+// | oversized                  | longer than 512 chars (OWS and future fields included) | rejected, unscanned         | parsed                            | §3.2.4 sets no maximum; tracewire's bound (MAX_TRACEPARENT_CHARS): a queue header can be megabytes |
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -30,7 +31,7 @@ const V00 = new RegExp(`^${OWS}00-(${HEX}{32})-(${HEX}{16})-(${HEX}{2})${OWS}$`)
 const VNEXT = new RegExp(`^${OWS}(?!00|ff)(${HEX}{2})-(${HEX}{32})-(${HEX}{16})-(${HEX}{2})(-[^]*)?${OWS}$`);
 function oracle(v: unknown): { traceId: string; spanId: string; flags: number } | null {
   if (Array.isArray(v)) return v.length === 1 ? oracle(v[0]) : null;
-  if (typeof v !== 'string') return null;
+  if (typeof v !== 'string' || v.length > 512) return null; // tracewire's bound, not W3C's
   const m = V00.exec(v) ?? VNEXT.exec(v);
   if (m === null) return null;
   const [traceId, spanId, flagHex] = m[1]!.length === 32 ? [m[1]!, m[2]!, m[3]!] : [m[2]!, m[3]!, m[4]!];
@@ -62,6 +63,7 @@ const mutation = fc.oneof(
   fc.constantFrom('.', '-', '-xyz', '0', ' -x', '\t').map((t) => (s: string) => s + t),
   fc.tuple(fc.array(fc.constantFrom(...WS), { maxLength: 3 }), fc.array(fc.constantFrom(...WS), { maxLength: 3 })).map(([a, b]) => (s: string) => a.join('') + s + b.join('')),
   fc.nat(54).map((p) => (s: string) => s.slice(0, p) + s.slice(p + 1, p + 2) + s.slice(p, p + 1) + s.slice(p + 2)), // swap neighbours (moves dashes)
+  fc.tuple(fc.integer({ min: 510, max: 514 }), fc.constantFrom(' ', '\t', 'x')).map(([n, c]) => (s: string) => s.padEnd(n, c)), // around the 512 bound
 );
 const nearValid = fc.tuple(validString, fc.array(mutation, { maxLength: 3 })).map(([s, ms]) => ms.reduce((acc, m) => m(acc), s));
 const arbitrary = fc.oneof(fc.string({ maxLength: 70 }), fc.string({ unit: 'binary', maxLength: 70 }), fc.string({ unit: fc.constantFrom('0', 'a', 'f', '-', ' ', '\t', 'c', '1'), minLength: 50, maxLength: 70 }));
@@ -119,6 +121,7 @@ function classify(v: unknown, ours: Outcome, theirs: Outcome): string | null {
   if (Array.isArray(v) && v.length === 1) return classify(v[0], ours, theirs);
   if (Array.isArray(v)) return v.length > 1 && ours === null && JSON.stringify(theirs) === JSON.stringify(otelExtract(v[0])) ? 'duplicate-header' : null;
   if (typeof v !== 'string') return null;
+  if (ours === null && theirs !== null && v.length > 512) return 'oversized';
   if (ours !== null && theirs !== null) {
     const future = v.trim().slice(0, 2) !== '00';
     return future && ours.traceId === theirs.traceId && ours.spanId === theirs.spanId && ours.flags === (theirs.flags & 3) ? 'future-version-flags' : null;
@@ -136,7 +139,7 @@ function classify(v: unknown, ours: Outcome, theirs: Outcome): string | null {
   return (isJsSpace(first) && !isOws(first)) || (isJsSpace(last) && !isOws(last)) ? 'non-ows-whitespace' : null;
 }
 
-const LISTED = ['ows-run', 'non-ows-whitespace', 'future-version-flags', 'future-version-line-break', 'duplicate-header'];
+const LISTED = ['ows-run', 'non-ows-whitespace', 'future-version-flags', 'future-version-line-break', 'duplicate-header', 'oversized'];
 const T = '12345678901234567890123456789012';
 const S = '1234567890123456';
 /** One known instance of each listed difference, so every row of the table is shown to exist. */
@@ -147,6 +150,7 @@ const EXAMPLES: [unknown, string][] = [
   [`cc-${T}-${S}-ff`, 'future-version-flags'],
   [`cc-${T}-${S}-01-a\nb`, 'future-version-line-break'],
   [[`00-${T}-${S}-01`, `00-${T}-${S}-00`], 'duplicate-header'],
+  [`cc-${T}-${S}-01-${'x'.repeat(500)}`, 'oversized'],
 ];
 
 test('(4) differential vs OTel W3CTraceContextPropagator: the disagreements are exactly the listed ones', () => {

@@ -10,6 +10,7 @@
 // | too-many-members    | more than 32 list members                              | whole header discarded                  | first 32 valid members kept                 | §3.3.1.2 (max 32); test.py test_tracestate_member_count_limit expects discard |
 // | level2-key          | keys valid in Level 2 only: `1abc`, `foo@`, `a@b@c`, tenant > 241 or system > 14 chars | kept          | member skipped (Level 1 regex)              | Level 2 §3.3.1.3.1 key = (lcalpha / DIGIT) 0*255(keychar), keychar includes "@" |
 // | duplicate-key       | a key repeated with different values                   | first (left-most) entry kept            | first position, last value                  | §3.5 + w3c/trace-context#477: receivers MAY drop duplicates; left-most is the most recent |
+// | too-long            | longer than 16447 chars (repeated headers joined), only possible with OWS padding or over a limit | whole header discarded, unscanned | members kept up to 512 chars | tracewire's bound (MAX_TRACESTATE_INPUT: 32 members of the longest key and value); a queue header can be megabytes |
 // | truncation          | more than 512 chars after parsing (OTel measures before collapsing repeated keys) | drop entries > 128 chars first (right-most first), then from the right | skip, left to right, any member that would overflow 512 | §3.3.1.5 tracestate limits |
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -37,7 +38,7 @@ const split = (m: string): [string, string] | null => { const i = m.indexOf('=')
 const validMember = (m: string): boolean => { const kv = split(m); return kv !== null && KEY.test(kv[0]) && VALUE.test(kv[1]); };
 function oracle(v: unknown): Entries | null {
   const s = joined(v);
-  if (s === null) return null;
+  if (s === null || s.length > 32 * (256 + 1 + 256) + 31) return null; // tracewire's bound: the longest list without OWS
   const ms = members(s);
   if (ms.length > 32 || !ms.every(validMember)) return null;
   const out: Entries = [];
@@ -73,6 +74,7 @@ const mutation = fc.oneof(
   fc.constant((s: string) => { const m = members(s); return m.length ? s + ',' + m[0]!.replace(/=.*/, '=dup') : s; }),
   fc.constant((s: string) => s + ',' + s),
   fc.constantFrom('\n', '\u00a0', '\u2028').map((w) => (s: string) => w + s),
+  fc.integer({ min: 16445, max: 16449 }).map((n) => (s: string) => s.padEnd(n, ' ')), // around the input bound
 );
 const nearList = fc.tuple(listGen, fc.array(mutation, { maxLength: 2 })).map(([s, ms]) => ms.reduce((acc, m) => m(acc), s));
 const anyHeader = fc.oneof(listGen, nearList, nearList, fc.string({ maxLength: 60 }), fc.array(nearList, { maxLength: 3 }));
@@ -180,6 +182,7 @@ function classify(h: unknown, ours: string): string | null {
   if (s === null) return null;
   const ms = members(s);
   if (ours === '') { // we discarded or truncated everything, OTel kept something
+    if (s.length > 32 * (256 + 1 + 256) + 31) return 'too-long';
     if (!ms.every(validMember)) return 'invalid-member';
     if (ms.length > 32) return 'too-many-members';
   }
@@ -191,12 +194,13 @@ function classify(h: unknown, ours: string): string | null {
   return null;
 }
 
-const LISTED = ['invalid-member', 'too-many-members', 'level2-key', 'duplicate-key', 'truncation'];
+const LISTED = ['invalid-member', 'too-many-members', 'too-long', 'level2-key', 'duplicate-key', 'truncation'];
 const EXAMPLES: [unknown, string][] = [
   ['foo=1,BAR=2', 'invalid-member'],
   ['foo=1,bar', 'invalid-member'],
   ['\u00a0foo=1,bar=2', 'invalid-member'],
   [Array.from({ length: 33 }, (_, i) => `k${i}=${i}`).join(','), 'too-many-members'],
+  ['a=1' + ' '.repeat(16447), 'too-long'],
   ['foo@=1,bar=2', 'level2-key'],
   ['1abc=1', 'level2-key'],
   ['t'.repeat(242) + '@v=1', 'level2-key'],

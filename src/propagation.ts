@@ -12,7 +12,7 @@ export const TRACESTATE = 'tracestate';
 export class PropagationStats {
   /** requests without a traceparent (not a rejection: a new trace starts) */
   traceparentMissing: number;
-  /** traceparent rejected, by reason (see TraceparentRejection). */
+  /** traceparent rejected, by reason (see TraceparentRejection); `length`: under 55 or over 512 chars. */
   traceparentDuplicate: number;
   traceparentLength: number;
   traceparentVersion: number;
@@ -24,6 +24,8 @@ export class PropagationStats {
   /** tracestate discarded: an invalid member (§4.3), or more than 32 members (§3.3.1.2). */
   tracestateInvalid: number;
   tracestateTooManyMembers: number;
+  /** tracestate discarded unscanned: longer than any valid list without OWS padding (MAX_TRACESTATE_INPUT, 16447 chars). */
+  tracestateTooLong: number;
   /** tracestate longer than 512 chars, cut by whole entries (§3.3.1.5). */
   tracestateTruncated: number;
   /**
@@ -45,6 +47,7 @@ export class PropagationStats {
     this.traceparentTrailingData = 0;
     this.tracestateInvalid = 0;
     this.tracestateTooManyMembers = 0;
+    this.tracestateTooLong = 0;
     this.tracestateTruncated = 0;
     this.carrierUnreadable = 0;
   }
@@ -97,6 +100,7 @@ function tracestateOf(value: string | string[], stats: PropagationStats | undefi
     if (stats !== undefined) {
       const why = tracestateRejection(value);
       if (why === 'too-many-members') stats.tracestateTooManyMembers++;
+      else if (why === 'too-long') stats.tracestateTooLong++;
       else if (why === 'invalid') stats.tracestateInvalid++;
     }
     return null;

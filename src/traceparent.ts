@@ -5,6 +5,8 @@ import { KNOWN_FLAGS, SpanContext, type SpanContextLike } from './span-context.j
 
 /** version(2) "-" trace-id(32) "-" parent-id(16) "-" trace-flags(2) (§3.2.2). */
 export const TRACEPARENT_LENGTH = 55;
+/** Longer values are not parsed (`length`): version 00 is 55 chars and later ones only append fields (§3.2.4); a queue header can be megabytes. */
+export const MAX_TRACEPARENT_CHARS = 512;
 
 /** Stable reason codes for rejection counters; 'none' only if the value was in fact valid. */
 export type TraceparentRejection =
@@ -32,6 +34,7 @@ export function parseTraceparent(value: string | string[] | undefined | null): S
 
 function parseString(s: string): SpanContext | null {
   const len = s.length;
+  if (len > MAX_TRACEPARENT_CHARS) return null; // before the OWS scans
   let start = 0;
   let end = len;
   let c = 0;
@@ -94,6 +97,7 @@ export function traceparentRejection(value: unknown): TraceparentRejection {
   }
   if (value === undefined || value === null || value === '') return 'missing';
   if (typeof value !== 'string') return 'format';
+  if (value.length > MAX_TRACEPARENT_CHARS) return 'length'; // unscanned, as parseTraceparent
   // no traceparent contains ',': this is repeated headers folded into one (RFC 9110 §5.3), as node:http's
   // req.headers and fetch's Headers.get() give them ("a, b"); the same case as an array of two
   if (value.includes(',') && parseString(value) === null) return 'duplicate';

@@ -17,6 +17,11 @@ export const MAX_MEMBERS = 32;
 export const MAX_TRACESTATE_CHARS = 512;
 const MAX_KEY = 256;
 const MAX_VALUE = 256;
+/**
+ * Longer headers (repeated ones joined with ',') are discarded unscanned (`too-long`): 16447 chars, 32 members of
+ * the longest key and value [§3.3.1.2-3], is the longest valid list without OWS padding; a queue header can be megabytes.
+ */
+export const MAX_TRACESTATE_INPUT = MAX_MEMBERS * (MAX_KEY + 1 + MAX_VALUE) + MAX_MEMBERS - 1;
 
 const KEY_START = 1; // lcalpha / DIGIT
 const KEY_CHAR = 2; // lcalpha / DIGIT / _ - * / @
@@ -153,7 +158,7 @@ export const EMPTY_TRACESTATE = new TraceState('', 0, [], []);
 
 /**
  * Parse a `tracestate` header; repeated headers (an array) are combined with ',' [RFC 9110 §5.3].
- * Returns null when absent or invalid (see the decisions at the top), EMPTY_TRACESTATE for an empty list.
+ * Returns null when absent, invalid (see the decisions at the top) or over MAX_TRACESTATE_INPUT, EMPTY_TRACESTATE for an empty list.
  * Validation is eager so an invalid header never survives parsing: measured ~145 ns for a 61-char,
  * 3-member header vs ~15 ns to keep the raw string unvalidated (OTel's way, which pays ~1.5 µs on first get).
  */
@@ -161,10 +166,11 @@ export function parseTracestate(value: string | string[] | undefined | null): Tr
   let s: string;
   if (typeof value === 'string') s = value;
   else if (Array.isArray(value)) {
-    if (value.length === 0) return null;
-    for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return null;
+    const n = joinedLength(value);
+    if (n < 0 || n > MAX_TRACESTATE_INPUT) return null;
     s = value.join(',');
   } else return null;
+  if (s.length > MAX_TRACESTATE_INPUT) return null;
   const count = scan(s);
   if (count < 0) return null;
   if (count === 0) return EMPTY_TRACESTATE;
@@ -174,15 +180,33 @@ export function parseTracestate(value: string | string[] | undefined | null): Tr
   return new TraceState(header, count, null, null);
 }
 
+/**
+ * Length of the repeated headers `values` joined with ',', as soon as it is known to be over MAX_TRACESTATE_INPUT (so
+ * a huge array is not walked); -1 when empty, -2 at a value that is not a string before that.
+ */
+function joinedLength(values: unknown[]): number {
+  if (values.length === 0) return -1;
+  let n = -1;
+  for (let i = 0; i < values.length && n <= MAX_TRACESTATE_INPUT; i++) {
+    const v = values[i];
+    if (typeof v !== 'string') return -2;
+    n += v.length + 1;
+  }
+  return n;
+}
+
 /** Why parseTracestate(value) returned null (slow path, for counters). */
-export function tracestateRejection(value: unknown): 'missing' | 'too-many-members' | 'invalid' | 'none' {
+export function tracestateRejection(value: unknown): 'missing' | 'too-many-members' | 'too-long' | 'invalid' | 'none' {
   if (Array.isArray(value)) {
-    if (value.length === 0) return 'missing';
-    if (!value.every((v) => typeof v === 'string')) return 'invalid';
+    const n = joinedLength(value);
+    if (n === -1) return 'missing';
+    if (n === -2) return 'invalid';
+    if (n > MAX_TRACESTATE_INPUT) return 'too-long';
     value = value.join(',');
   }
   if (value === undefined || value === null) return 'missing';
   if (typeof value !== 'string') return 'invalid';
+  if (value.length > MAX_TRACESTATE_INPUT) return 'too-long';
   const r = scan(value);
   return r === TOO_MANY ? 'too-many-members' : r === INVALID ? 'invalid' : 'none';
 }

@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extractContext, extractFromGetter, injectContext, createPropagationStats, PropagationStats } from '../src/propagation.js';
-import { parseTracestate, MAX_TRACESTATE_CHARS } from '../src/tracestate.js';
+import { parseTracestate, tracestateRejection, MAX_TRACESTATE_CHARS, MAX_TRACESTATE_INPUT } from '../src/tracestate.js';
+import { MAX_TRACEPARENT_CHARS } from '../src/traceparent.js';
 import { SpanContext } from '../src/span-context.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -13,7 +14,7 @@ const TP = `00-${TRACE}-${SPAN}-01`;
 const TS = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,vendor@tenant=abc123';
 
 const COUNTERS = ['traceparentMissing', 'traceparentDuplicate', 'traceparentLength', 'traceparentVersion', 'traceparentHex', 'traceparentZeroTraceId',
-  'traceparentZeroSpanId', 'traceparentFormat', 'traceparentTrailingData', 'tracestateInvalid', 'tracestateTooManyMembers', 'tracestateTruncated', 'carrierUnreadable'];
+  'traceparentZeroSpanId', 'traceparentFormat', 'traceparentTrailingData', 'tracestateInvalid', 'tracestateTooManyMembers', 'tracestateTooLong', 'tracestateTruncated', 'carrierUnreadable'];
 
 function nonZero(s: PropagationStats): Record<string, number> {
   const out: Record<string, number> = {};
@@ -92,6 +93,30 @@ test('a tracestate over 512 chars is truncated by whole entries on extract and c
   assert.ok(kept.length <= MAX_TRACESTATE_CHARS);
   assert.ok(members.join(',').startsWith(kept));
   assert.equal(nonZero(stats), { tracestateTruncated: 1 });
+});
+
+test('AC-007 oversized headers are rejected by length before any scan: traceparent over 512 chars, tracestate longer than the longest valid list (counted)', () => {
+  const stats = createPropagationStats();
+  assert.is(extractContext({ traceparent: TP + ' '.repeat(MAX_TRACEPARENT_CHARS - TP.length) }, stats)!.spanId, SPAN, 'OWS within the bound: still trimmed');
+  assert.is(extractContext({ traceparent: TP + ' '.repeat(MAX_TRACEPARENT_CHARS - TP.length + 1) }, stats), null);
+  assert.is(extractContext({ traceparent: 'cc' + TP.slice(2) + '-' + 'x'.repeat(600) }, stats), null, 'a future version too');
+  assert.is(extractFromGetter(() => ' '.repeat(1 << 20), stats), null, 'a megabyte of OWS is no missing header');
+  assert.equal(nonZero(stats), { traceparentLength: 3 });
+  // 32 members of a 256-char key and a 256-char value: the longest valid list without OWS is kept (then cut to 512)
+  const longest = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, '0') + 'k'.repeat(254) + '=' + 'v'.repeat(256)).join(',');
+  assert.is(longest.length, MAX_TRACESTATE_INPUT);
+  const s2 = createPropagationStats();
+  assert.is(extractContext({ traceparent: TP, tracestate: longest }, s2)!.spanId, SPAN);
+  assert.equal(nonZero(s2), { tracestateTruncated: 1 }, 'valid: truncated, not rejected');
+  const s3 = createPropagationStats();
+  for (const ts of [longest + ' ', 'a=1' + ' '.repeat(1 << 20), [longest, ''], Array(MAX_TRACESTATE_INPUT + 2).fill('')]) {
+    const c = extractContext({ traceparent: TP, tracestate: ts as string }, s3)!;
+    assert.is(c.spanId, SPAN, 'traceparent kept (§3.3)');
+    assert.is(c.traceState, null);
+  }
+  assert.equal(nonZero(s3), { tracestateTooLong: 4 });
+  assert.is(tracestateRejection('a=1' + ' '.repeat(MAX_TRACESTATE_INPUT)), 'too-long');
+  assert.is(parseTracestate(Array(MAX_TRACESTATE_INPUT + 1).fill(''))!.size, 0, 'joined exactly as long as the bound: parsed');
 });
 
 test('extractFromGetter reads a fetch Headers object (case-insensitive names, repeated values joined with ", ")', () => {

@@ -138,6 +138,34 @@ test('AC-001 carriers from brokers: a repeated or non-text traceparent is a coun
   assert.is(extractMessageContext({ traceparent: tp, tracestate: ['a=1', Buffer.from('b=2')] }, tracer)?.traceState?.toString(), 'a=1,b=2');
 });
 
+test('AC-007 a megabyte header in a carrier (AMQP/NATS byte array) is read only up to its bound: the traceparent or tracestate is a counted rejection, the rest never decoded', () => {
+  const { tracer } = setup();
+  const tp = `00-${TID}-${SID}-01`;
+  const MB = 10 * 1024 * 1024;
+  const decoded: number[] = [];
+  const toString = Buffer.prototype.toString;
+  Buffer.prototype.toString = function (this: Buffer, ...a: unknown[]) { const s = (toString as (...x: unknown[]) => string).apply(this, a); decoded.push(s.length); return s; };
+  let padded, ows, many, repeated;
+  try {
+    padded = extractMessageContext({ traceparent: Buffer.concat([Buffer.from(tp), Buffer.alloc(MB, ' ')]) }, tracer); // valid, then 10 MB of OWS
+    ows = extractMessageContext({ traceparent: tp, tracestate: Buffer.alloc(MB, ' ') }, tracer);
+    many = extractMessageContext({ traceparent: tp, tracestate: Array.from({ length: 100000 }, () => Buffer.from('a=1')) }, tracer);
+    repeated = extractMessageContext({ traceparent: Array.from({ length: 100000 }, () => Buffer.from(tp)) }, tracer);
+    assert.is(extractMessageContext({ traceparent: [Buffer.alloc(MB, 'a'), tp] }, tracer), null, 'still a repeated header');
+  } finally {
+    Buffer.prototype.toString = toString;
+  }
+  assert.is(padded, null);
+  assert.is(ows?.spanId, SID, 'the traceparent stays (W3C §3.3)');
+  assert.is(ows?.traceState, null);
+  assert.is(many?.traceState, null);
+  assert.is(repeated, null);
+  const p = tracer.stats().propagation;
+  assert.equal([p.traceparentLength, p.tracestateTooLong, p.traceparentDuplicate], [1, 2, 2]);
+  assert.ok(Math.max(...decoded) <= 16448, `longest decode ${Math.max(...decoded)} chars`);
+  assert.ok(decoded.reduce((a, b) => a + b, 0) <= 4 * 16448, `decoded ${decoded.reduce((a, b) => a + b, 0)} chars in all`);
+});
+
 test('AC-007 a carrier that throws when read (getter, Proxy, detached Buffer) never throws into the consumer: a new trace, counted', async () => {
   const { cap, tracer } = setup();
   const tp = `00-${TID}-${SID}-01`;

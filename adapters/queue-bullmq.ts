@@ -27,19 +27,37 @@ const SYSTEM = 'bullmq';
 const MAX_METADATA = 2048;
 
 /** `queue.add` under a PRODUCER span `publish <queue>`; the job ID becomes `messaging.message.id`. */
-export async function addJob<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, name: string, data: unknown, opts: Record<string, unknown> = {}): Promise<J> {
+export function addJob<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, name: string, data: unknown, opts: Record<string, unknown> = {}): Promise<J> {
+  return publishOne(tracer, queue.name, { name, opts }, (o) => queue.add(name, data, o), (job) => job?.id);
+}
+
+/**
+ * One job under one PRODUCER `publish <queue>` span whose context it carries, its ID from BullMQ's answer: addJob, and a
+ * batch of one (semconv: a single message's publish span can be its creation context, no create span needed).
+ */
+async function publishOne<R>(tracer: Tracer, queueName: string, job: { name: string; opts?: Record<string, unknown> }, send: (opts: Record<string, unknown>) => Promise<R>, idOf: (r: R) => unknown): Promise<R> {
   const carrier: Record<string, string> = {};
-  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: queue.name, attributes: { 'messaging.bullmq.job.name': name } });
+  const span = startPublish(tracer, carrier, { system: SYSTEM, destination: queueName, messageId: jobId(job.opts), attributes: { 'messaging.bullmq.job.name': job.name } });
   try {
-    const job = await queue.add(name, data, withMetadata(opts, carrier));
-    if (job?.id !== undefined) span.setAttribute('messaging.message.id', String(job.id));
-    return job;
+    const r = await send(withMetadata(job.opts, carrier));
+    const id = idOf(r);
+    if (id !== undefined && id !== null) span.setAttribute('messaging.message.id', String(id));
+    return r;
   } catch (err) {
     span.recordError(err);
     throw err;
   } finally {
     span.end();
   }
+}
+
+/** A FlowProducer's JobNode's job ID. */
+function nodeId(node: unknown): unknown {
+  return (node as { job?: { id?: unknown } } | null | undefined)?.job?.id;
+}
+
+function isLeaf(node: BullFlowJob): boolean {
+  return !Array.isArray(node.children) || node.children.length === 0;
 }
 
 /** `opts` with the carrier as telemetry.metadata (any other telemetry option kept; the caller's object untouched). */
@@ -55,10 +73,11 @@ function jobId(opts: Record<string, unknown> | undefined): string | undefined {
 /**
  * `queue.addBulk` as a batch publish (messaging conventions): a `create <queue>` PRODUCER span per job whose
  * context the job carries, then a CLIENT `send <queue>` span over the call with `messaging.batch.message_count`
- * and a link per job. Each worker span is the child of its own job's create span.
+ * and a link per job. Each worker span is the child of its own job's create span. One job: as addJob.
  */
 export async function addJobs<J extends { id?: string | undefined }>(tracer: Tracer, queue: BullQueueLike<J>, jobs: ReadonlyArray<BullBulkJob>): Promise<J[]> {
   if (typeof queue.addBulk !== 'function') throw new TypeError('tracewire/queue-bullmq: addJobs needs a Queue with addBulk');
+  if (jobs.length === 1) return publishOne(tracer, queue.name, jobs[0]!, (opts) => queue.addBulk!([{ ...jobs[0]!, opts }]), (out) => out?.[0]?.id);
   const o = { system: SYSTEM, destination: queue.name };
   const creations: AnySpan[] = [];
   const out: BullBulkJob[] = [];
@@ -82,8 +101,10 @@ export async function addJobs<J extends { id?: string | undefined }>(tracer: Tra
  * `flowProducer.add` as a batch publish: every job of the tree gets its own `create <queue>` PRODUCER span and
  * carries its context; a child's create span is the child of its parent job's, so the whole flow (and every
  * worker span under it) is one trace. A CLIENT `send <root queue>` span covers the call, linking every job.
+ * A flow of one job (no children): as addJob.
  */
 export async function addFlow<N>(tracer: Tracer, producer: BullFlowProducerLike<N>, flow: BullFlowJob, opts?: Record<string, unknown>): Promise<N> {
+  if (isLeaf(flow)) return publishOne(tracer, flow.queueName, flow, (o) => (opts === undefined ? producer.add({ ...flow, opts: o }) : producer.add({ ...flow, opts: o }, opts)), nodeId);
   const creations: AnySpan[] = [];
   const traced = flowNode(tracer, flow, undefined, creations);
   const span = startBatchSend(tracer, creations, { system: SYSTEM, destination: flow.queueName, attributes: { 'messaging.bullmq.flow.name': flow.name } });
@@ -101,9 +122,11 @@ export async function addFlow<N>(tracer: Tracer, producer: BullFlowProducerLike<
  * `flowProducer.addBulk` (several flows, one Redis transaction) as addFlow does each flow: every job its own
  * `create <queue>` span (each flow's root under the active span, children under their parent job's), one CLIENT
  * `send` span over the call linking every job, named `send <queue>` when all flows start in one queue, else `send`.
+ * One flow of one job: as addJob.
  */
 export async function addFlows<N>(tracer: Tracer, producer: BullFlowProducerLike<N>, flows: ReadonlyArray<BullFlowJob>): Promise<N[]> {
   if (typeof producer.addBulk !== 'function') throw new TypeError('tracewire/queue-bullmq: addFlows needs a FlowProducer with addBulk');
+  if (flows.length === 1 && isLeaf(flows[0]!)) return publishOne(tracer, flows[0]!.queueName, flows[0]!, (opts) => producer.addBulk!([{ ...flows[0]!, opts }]), (out) => nodeId(out?.[0]));
   const creations: AnySpan[] = [];
   const traced = flows.map((f) => flowNode(tracer, f, undefined, creations));
   const queue = common(flows, (f) => f.queueName);

@@ -54,10 +54,43 @@ test('AC-002 BullMQ addJobs (addBulk): a create PRODUCER span per job carried by
 test('AC-003 BullMQ addJobs: a failing addBulk is an error on the send span and rethrown; a Queue without addBulk is a clear TypeError', async () => {
   const { cap, tracer } = setup();
   const queue = { name: 'mail', add: async () => ({}), addBulk: async () => { throw new Error('READONLY'); } };
-  await addJobs(tracer, queue, [{ name: 'a' }]).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'READONLY'));
+  await addJobs(tracer, queue, [{ name: 'a' }, { name: 'b' }]).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'READONLY'));
   const send = cap.spans.find((s) => s.name === 'send mail')!;
   assert.is(send.status, 2);
   await addJobs(tracer, { name: 'q', add: async () => ({}) }, []).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /addBulk/));
+});
+
+test('AC-002 BullMQ a batch of one job (addJobs of one, a childless addFlow, addFlows of one) is one PRODUCER publish span, as addJob makes: no create + send pair', async () => {
+  const { cap, tracer } = setup();
+  let bulk: BullBulkJob[] = [];
+  let flow!: BullFlowJob;
+  let flows: BullFlowJob[] = [];
+  const queue = { name: 'mail', add: async () => ({ id: 'x' }), addBulk: async (j: BullBulkJob[]) => { bulk = j; return [{ id: '7' }]; } };
+  const fp = { add: async (f: BullFlowJob) => { flow = f; return { job: { id: 'r1' } }; }, addBulk: async (f: BullFlowJob[]) => { flows = f; return [{ job: { id: 't9' } }]; } };
+  const root = tracer.startSpan('signup') as Span;
+  await tracer.withSpan(root, async () => {
+    assert.equal(await addJobs(tracer, queue, [{ name: 'welcome', opts: { attempts: 2 } }]), [{ id: '7' }]);
+    await addFlow(tracer, fp, { name: 'render', queueName: 'renders', children: [] });
+    await addFlows(tracer, fp, [{ name: 'thumb', queueName: 'images', opts: { jobId: 't1' } }]);
+  });
+  root.end();
+  const spans = cap.spans.filter((s) => s !== root);
+  assert.equal(spans.map((s) => [s.name, s.kind]), [['publish mail', SpanKind.PRODUCER], ['publish renders', SpanKind.PRODUCER], ['publish images', SpanKind.PRODUCER]]);
+  for (const s of spans) {
+    assert.is(s.parentSpanId, root.spanId);
+    assert.is(s.links.length, 0);
+    assert.is(s.getAttribute('messaging.operation.name'), 'publish');
+    assert.is(s.getAttribute('messaging.batch.message_count'), undefined, 'semconv: not on a span of one message');
+  }
+  assert.equal(spans.map((s) => s.getAttribute('messaging.message.id')), ['7', 'r1', 't9'], 'the ID BullMQ gave, as addJob');
+  assert.equal(spans.map((s) => s.getAttribute('messaging.bullmq.job.name')), ['welcome', 'render', 'thumb']);
+  const carrierOf = (j: { name: string; opts?: Record<string, unknown> }) => jobCarrier({ name: j.name, queueName: 'q', opts: j.opts as { telemetry: { metadata: string } } })!.traceparent;
+  assert.equal([carrierOf(bulk[0]!), carrierOf(flow), carrierOf(flows[0]!)], spans.map((s) => `00-${root.traceId}-${s.spanId}-03`), 'each job carries its publish span');
+  assert.is(bulk[0]!.opts!.attempts, 2);
+  const failing = { name: 'mail', add: async () => ({}), addBulk: async () => { throw new Error('READONLY'); } };
+  await addJobs(tracer, failing, [{ name: 'a' }]).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'READONLY'));
+  assert.is(cap.spans.at(-1)!.name, 'publish mail');
+  assert.is(cap.spans.at(-1)!.status, 2);
 });
 
 test('AC-003 BullMQ addJobs with more jobs than the link limit: every job still carries its context, the extra links are counted drops', async () => {

@@ -5,7 +5,8 @@ import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { consumeMessage, startPublish, type ConsumeOptions } from './queue.js';
+import type { Attributes } from '../src/attributes.js';
+import { consumeMessage, startPublish, UNREADABLE_CARRIER, type ConsumeOptions } from './queue.js';
 import { headersOf, readNatsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
 /** The JsMsg fields the recipe reads (nats.js jetstream/jsmsg). */
@@ -70,26 +71,26 @@ export interface JetStreamConsumeOptions {
  * `messaging.consumer.group.name` is the JetStream consumer, the stream sequence `messaging.message.id`.
  */
 export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
-  let info: JsMsgLike['info'];
-  // nats.js's info getter throws for a reply subject that is not $JS.ACK (no JetStream message: it cannot be acked
-  // either): a rejection, so onError sees it. Headers it cannot decode are an unreadable carrier: handled, new trace.
-  try { info = msg.info; } catch (err) { return Promise.reject(err); }
-  return consumeMessage(tracer, readNatsCarrier(msg), {
-    system: SYSTEM,
-    destination: msg.subject,
-    mode: options.mode,
-    messageId: typeof msg.seq === 'number' ? String(msg.seq) : undefined,
-    attributes: {
-      'messaging.consumer.group.name': info?.consumer ?? '',
-      'messaging.nats.stream': info?.stream ?? '',
-      'messaging.nats.redelivery_count': redeliveries(info),
-    },
-  }, (span) => handler(msg, span));
+  let info: JsMsgLike['info'] | undefined;
+  // nats.js's info getter (and seq, which reads it) throws for a reply subject that is not $JS.ACK: the handler still
+  // gets the message, as untraced; its metadata counts as unreadable (a new trace), headers it cannot decode likewise.
+  try { info = msg.info; } catch { info = undefined; }
+  const attributes: Attributes = {};
+  let messageId: string | undefined;
+  if (info !== undefined && info !== null) {
+    if (typeof info.consumer === 'string') attributes['messaging.consumer.group.name'] = info.consumer;
+    if (typeof info.stream === 'string') attributes['messaging.nats.stream'] = info.stream;
+    attributes['messaging.nats.redelivery_count'] = redeliveries(info);
+    const seq = msg.seq;
+    if (Number.isSafeInteger(seq)) messageId = String(seq); // parseInt of a malformed $JS.ACK token is NaN
+  }
+  const carrier = info === undefined ? UNREADABLE_CARRIER : readNatsCarrier(msg);
+  return consumeMessage(tracer, carrier, { system: SYSTEM, destination: msg.subject, mode: options.mode, messageId, attributes }, (span) => handler(msg, span));
 }
 
 /** Deliveries before this one: nats.js's count includes this delivery (a first delivery is 1, not a redelivery). */
-function redeliveries(info: JsMsgLike['info'] | undefined): number {
-  const n = info?.deliveryCount ?? info?.redeliveryCount;
+function redeliveries(info: JsMsgLike['info']): number {
+  const n = info.deliveryCount ?? info.redeliveryCount;
   return typeof n === 'number' && n > 1 ? n - 1 : 0;
 }
 

@@ -30,7 +30,7 @@ export class PropagationStats {
   tracestateTruncated: number;
   /**
    * tracewire/queue: message metadata that threw when read (a getter, a Proxy, a detached Buffer; nats.js headers
-   * it cannot decode) or that is not a carrier (BullMQ metadata not a JSON object within 2 KiB): the message is
+   * it cannot decode, JetStream info it cannot parse) or that is not a carrier (BullMQ metadata not a JSON object within 2 KiB): the message is
    * still handled, in a new trace.
    */
   carrierUnreadable: number;

@@ -7,7 +7,7 @@ import { injectMessageContext } from '../adapters/queue.js';
 import { addFlow, addFlows, addJobs, jobCarrier, processJob, type BullBulkJob, type BullFlowJob } from '../adapters/queue-bullmq.js';
 import { getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { processNats, requestNats, respondNats, subscribeNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
-import { nextJetStream, processJetStreamMessages, publishJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { nextJetStream, processJetStream, processJetStreamMessages, publishJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { storage } from '../src/context.js';
 import { markNoTrace } from '../src/suppress.js';
 import { CaptureProcessor } from './helpers/capture.js';
@@ -416,16 +416,35 @@ test('AC-007 JetStream: a consume loop started under a no-trace context (OTel su
   assert.is(cap.spans.length, 0, 'and not traced');
 });
 
-test('AC-007 JetStream: a message whose info getter throws (nats.js, reply subject not $JS.ACK) goes to onError and the loop goes on', async () => {
-  const { tracer } = setup();
+test('AC-007 JetStream: a message whose info nats.js cannot parse (reply subject not $JS.ACK) is still handled, as untraced, in a new trace with the unreadable info counted', async () => {
+  const { cap, tracer } = setup();
   const acks: string[] = [];
-  const bad = jsMsg(undefined, 2, acks);
-  Object.defineProperty(bad, 'info', { get() { throw new Error('not a JetStream message'); } });
-  async function* three() { yield jsMsg(undefined, 1, acks); yield bad; yield jsMsg(undefined, 3, acks); }
-  const seen: [number, string][] = [];
-  await processJetStreamMessages(tracer, three(), (m) => { m.ack(); }, { onError: (e, m) => seen.push([m.seq, (e as Error).message]) });
-  assert.equal(seen, [[2, 'not a JetStream message']]);
-  assert.equal(acks, ['ack 1', 'ack 3']);
+  const pubHeaders = hdrs();
+  pubHeaders.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+  const notJs = (seq: number) => {
+    const m = jsMsg(pubHeaders, seq, acks);
+    // as nats.js's JsMsgImpl: info parses the reply subject; seq and redelivered read info
+    Object.defineProperty(m, 'info', { get() { throw new Error('not js message'); } });
+    Object.defineProperty(m, 'seq', { get() { return (this as JsMsgLike).info.streamSequence; } });
+    Object.defineProperty(m, 'redelivered', { get() { return (this as JsMsgLike).info.deliveryCount! > 1; } });
+    return m;
+  };
+  async function* three() { yield jsMsg(undefined, 1, acks); yield notJs(2); yield jsMsg(undefined, 3, acks); }
+  const seen: unknown[] = [];
+  await processJetStreamMessages(tracer, three(), (m) => { m.ack(); }, { onError: (e) => seen.push(e) });
+  assert.equal(seen, [], 'no error: the handler ran');
+  assert.equal(acks, ['ack 1', 'ack 2', 'ack 3'], 'acked by the handler, as untraced (no redelivery loop)');
+  assert.is(await processJetStream(tracer, notJs(4), () => 'done'), 'done', 'processJetStream alone too');
+  const procs = cap.spans;
+  assert.is(procs.length, 4);
+  for (const s of [procs[1]!, procs[3]!]) {
+    assert.is(s.name, 'process orders.new');
+    assert.is(s.parentSpanId, '', 'a new trace');
+    assert.is(s.getAttribute('messaging.message.id'), undefined);
+    assert.is(s.getAttribute('messaging.consumer.group.name'), undefined, 'no made-up consumer');
+    assert.is(s.getAttribute('messaging.nats.stream'), undefined);
+  }
+  assert.is(tracer.stats().propagation.carrierUnreadable, 2);
 });
 
 test('AC-007 JetStream: a message whose headers getter throws (nats.js decode: a key with a space from another client) is handled and acked in a new trace, the unreadable carrier counted', async () => {

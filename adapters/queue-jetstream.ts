@@ -66,11 +66,19 @@ export interface JetStreamConsumeOptions {
 }
 
 /**
- * One JetStream message under a CONSUMER span `process <subject>`: its publisher's span is the parent (or a link,
- * `mode: 'link'`), the caller's active span (a poll's own span) a link (parent in link mode), as consumeMessage does.
- * `messaging.consumer.group.name` is the JetStream consumer, the stream sequence `messaging.message.id`.
+ * One JetStream message nats.js handed over (a `consume({ callback })`, a loop of your own) under a CONSUMER span
+ * `process <subject>`, active while `handler` runs: its publisher's span is the parent (a link in `mode: 'link'`).
+ * nats.js calls back in the context the connection was opened in (often a long-finished request), so the caller's
+ * context is no parent or link of the message (js#4001). `messaging.consumer.group.name` is the JetStream consumer,
+ * the stream sequence `messaging.message.id`. A handler error is recorded and rejects the returned promise.
  */
 export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
+  const ambient = storage.getStore();
+  return storage.run(isNoTrace(ambient) ? ambient : undefined, processOne, tracer, msg, handler, options); // under suppressTracing it stays untraced
+}
+
+/** processJetStream in the current context: its active span is a link (the parent in link mode), as consumeMessage does. */
+function processOne<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions): Promise<R> {
   let info: JsMsgLike['info'] | undefined;
   // nats.js's info getter (and seq, which reads it) throws for a reply subject that is not $JS.ACK: the handler still
   // gets the message, as untraced; its metadata counts as unreadable (a new trace), headers it cannot decode likewise.
@@ -94,11 +102,15 @@ function redeliveries(info: JsMsgLike['info']): number {
   return typeof n === 'number' && n > 1 ? n - 1 : 0;
 }
 
-/** `consumer.next()` and, when a message came, processJetStream; `null` (nothing before `expires`) is returned as is, with no span. */
+/**
+ * `consumer.next()` and, when a message came, its CONSUMER span as processJetStream makes it, but the caller awaited
+ * the poll: its active span (a poll's own span) is a link (the parent in link mode). `null` (nothing before `expires`)
+ * is returned as is, with no span.
+ */
 export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, consumer: JsConsumerLike<M>, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R | null> {
   const msg = await consumer.next(options.nextOptions);
   if (msg === null) return null;
-  return processJetStream(tracer, msg, handler, options);
+  return processOne(tracer, msg, handler, options);
 }
 
 /**
@@ -110,10 +122,8 @@ export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, cons
  */
 export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions = {}): Promise<void> {
   const onError = options.onError;
-  const ambient = storage.getStore();
-  const base = isNoTrace(ambient) ? ambient : undefined; // a loop started under suppressTracing stays untraced
   for await (const msg of messages) {
-    const p: Promise<unknown> = storage.run(base, processJetStream, tracer, msg, handler, options);
+    const p: Promise<unknown> = processJetStream(tracer, msg, handler, options);
     if (onError === undefined) await p;
     else await p.catch((err: unknown) => onError(err, msg));
   }

@@ -9,7 +9,7 @@ import { createTracer, SpanKind, type Span } from '../src/index.js';
 import { consumeAmqp, getAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { addFlow, addFlows, addJob, addJobs, processJob, type BullFlowProducerLike } from '../adapters/queue-bullmq.js';
 import { publishNats, requestNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
-import { nextJetStream, processJetStreamMessages, publishJetStream, type JetStreamLike, type JsConsumerLike, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { nextJetStream, processJetStream, processJetStreamMessages, publishJetStream, type JetStreamLike, type JsConsumerLike, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import { reachable } from './helpers/net.js';
 
@@ -457,6 +457,50 @@ test('AC-002 NATS JetStream pull consumer: fetch() and next() messages get CONSU
     assert.is(procs[3]!.getAttribute('messaging.message.id'), '3');
     assert.is(procs[3]!.getAttribute('messaging.nats.redelivery_count'), 1);
     assert.not.ok(JSON.stringify([...pc.spans, ...cc.spans].map((s) => s.attributes)).includes('123-45-6789'));
+  } finally {
+    await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
+  }
+});
+
+test('AC-002 NATS JetStream consume({ callback }) with processJetStream on a connection opened inside a request span: that span is no parent or link of the messages (js#4001)', async () => {
+  if (!(await need('NATS', 4222))) return;
+  const { connect, headers, AckPolicy } = await import('nats');
+  const { pc, cc, producer, consumer } = pair();
+  const boot = consumer.startSpan('GET /boot') as Span;
+  const nc = await consumer.withSpan(boot, () => connect({ servers: '127.0.0.1:4222' }));
+  boot.end();
+  const stream = 'TW_' + randomUUID().replace(/-/g, '');
+  const subject = 'tracewire.js.' + randomUUID();
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.streams.add({ name: stream, subjects: [subject] });
+    await jsm.consumers.add(stream, { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
+    const js = nc.jetstream();
+    for (let i = 0; i < 2; i++) await publishJetStream(producer, js as unknown as JetStreamLike, subject, 'x', { createHeaders: headers });
+    const c = await js.consumers.get(stream, 'worker');
+    let calls = 0;
+    let n = 0;
+    let done!: () => void;
+    const both = new Promise<void>((r) => (done = r));
+    const work: Span[] = [];
+    const messages = await c.consume({
+      max_messages: 2,
+      callback: (m) => {
+        void processJetStream(consumer, m as unknown as JsMsgLike & { ack(): void }, (msg) => { const w = consumer.startSpan('work') as Span; w.end(); work.push(w); msg.ack(); }, { mode: calls++ === 0 ? 'parent' : 'link' })
+          .then(() => { if (++n === 2) done(); });
+      },
+    });
+    await deadline(both, 5000, 'jetstream consume callback');
+    await messages.close();
+    const pubs = pc.spans.filter((s) => s.kind === SpanKind.PRODUCER);
+    const [p, l] = cc.spans.filter((s) => s.kind === SpanKind.CONSUMER) as [Span, Span];
+    assert.is(p.parentSpanId, pubs[0]!.spanId);
+    assert.is(p.links.length, 0, 'the connection\'s request span is no link');
+    assert.is(l.parentSpanId, '', 'link mode: nor the parent');
+    assert.equal(l.links.map((x) => x.spanId), [pubs[1]!.spanId]);
+    assert.equal(work.map((w) => w.parentSpanId), [p.spanId, l.spanId], 'the handler runs in the message\'s span');
+    assert.ok(cc.spans.filter((s) => s !== boot).every((s) => s.traceId !== boot.traceId), 'nothing joins the boot trace');
   } finally {
     await jsm.streams.delete(stream).catch(() => {});
     await nc.close();

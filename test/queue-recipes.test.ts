@@ -372,6 +372,33 @@ test('AC-002 JetStream processJetStreamMessages started inside a span (startup, 
   assert.equal(cap.spans.filter((s) => s.kind === SpanKind.CONSUMER).at(-1)!.links.map((l) => l.spanId), [poll.spanId]);
 });
 
+test('AC-002 JetStream processJetStream in a consume({ callback }): the callback\'s stale context (the connection\'s) is no parent or link, in either mode; the handler\'s spans are children of the CONSUMER span', async () => {
+  const { cap, tracer } = setup();
+  const acks: string[] = [];
+  const pubHeaders = hdrs();
+  const pub = tracer.startSpan('publish orders.new', { kind: SpanKind.PRODUCER }) as Span;
+  pubHeaders.set('traceparent', injectMessageContext({}, pub).traceparent as string);
+  pub.end();
+  // nats.js calls a consume callback from its socket's I/O, in the context the connection was opened in
+  const conn = tracer.startSpan('GET /boot') as Span;
+  const work: Span[] = [];
+  const handler = (m: JsMsgLike & { ack(): void }) => { const w = tracer.startSpan('work') as Span; w.end(); work.push(w); m.ack(); };
+  await tracer.withSpan(conn, () => Promise.all([processJetStream(tracer, jsMsg(pubHeaders, 1, acks), handler), processJetStream(tracer, jsMsg(pubHeaders, 2, acks), handler, { mode: 'link' })]));
+  conn.end();
+  const [p, l] = cap.spans.filter((s) => s.kind === SpanKind.CONSUMER) as [Span, Span];
+  assert.is(p.parentSpanId, pub.spanId);
+  assert.equal(p.links.map((x) => x.spanId), [], 'the connection\'s span is no link');
+  assert.is(l.parentSpanId, '', 'link mode: not the connection\'s span either');
+  assert.equal(l.links.map((x) => x.spanId), [pub.spanId]);
+  assert.equal(work.map((w) => w.parentSpanId), [p.spanId, l.spanId]);
+  assert.equal(acks, ['ack 1', 'ack 2']);
+  // under a no-trace context (OTel suppressTracing) it stays untraced
+  const n = cap.spans.length;
+  await storage.run(markNoTrace({}) as never, () => processJetStream(tracer, jsMsg(pubHeaders, 3, acks), (m) => { m.ack(); }));
+  assert.is(cap.spans.length, n);
+  assert.equal(acks, ['ack 1', 'ack 2', 'ack 3']);
+});
+
 test('AC-003 JetStream: a handler error is recorded; with onError the loop goes on, without it the loop stops and rethrows', async () => {
   const { cap, tracer } = setup();
   const acks: string[] = [];

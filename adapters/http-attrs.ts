@@ -70,49 +70,7 @@ const ALPHA = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122;
 
 export { isBoundedId } from '../src/bounded-id.js';
 
-const HOST_CHAR = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) HOST_CHAR[c] = 1;
-for (let c = 65; c <= 90; c++) HOST_CHAR[c] = 1;
-for (let c = 97; c <= 122; c++) HOST_CHAR[c] = 1;
-for (const ch of '.-_[]:') HOST_CHAR[ch.charCodeAt(0)] = 1;
-const COLON = 58;
-const RBRACKET = 93;
-
-/** Where the port starts in a Host value (`h:80`, `[::1]:80`), or -1. */
-function portColon(host: string): number {
-  const i = host.lastIndexOf(':');
-  if (i < 0) return -1;
-  if (host.charCodeAt(0) === 91) return host.charCodeAt(i - 1) === RBRACKET ? i : -1; // IPv6 literal
-  return host.indexOf(':') === i ? i : -1;
-}
-
-/** Host name of a Host header (no port), or null when absent or not a plausible host (≤ 255 chars). */
-export function hostOf(host: string | undefined): string | null {
-  if (host === undefined || host.length === 0 || host.length > 255) return null;
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c >= 128 || HOST_CHAR[c] === 0) return null;
-  }
-  const p = portColon(host);
-  if (p === 0) return null;
-  let name = p < 0 ? host : host.slice(0, p);
-  if (name.charCodeAt(0) === 91 && name.charCodeAt(name.length - 1) === RBRACKET) name = name.slice(1, -1);
-  return name.length === 0 ? null : name;
-}
-
-/** Port of a Host header, or -1 when it has none (or a bad one). */
-export function hostPortOf(host: string | undefined): number {
-  if (host === undefined) return -1;
-  const p = portColon(host);
-  if (p < 0 || p === host.length - 1 || host.length - p > 6) return -1;
-  let n = 0;
-  for (let i = p + 1; i < host.length; i++) {
-    const c = host.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n > 0 && n < 65536 ? n : -1;
-}
+export { hostOf, hostPortOf } from './http-host.js';
 
 /** Is `k` the header name `name` (given lower-case), in any case? Length first: most names differ there. */
 export function isName(k: unknown, name: string): boolean {
@@ -166,6 +124,8 @@ export class HeaderAllowlist {
 export class HttpAdapterStats {
   /** tenant values that failed validation and were dropped */
   tenantRejected = 0;
+  /** Host headers that are no RFC 9110 Host, or name no port in 1..65535: server.address / server.port are the socket's */
+  hostRejected = 0;
   /** errors inside the adapters themselves, caught; the request went on untraced */
   internalErrors = 0;
   /**

@@ -13,6 +13,7 @@ import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import { defaultPort, HeaderAllowlist, StartAttrs, fillClientAttrs, hostPortOf, httpStats, nameOfMethod, reportInternal, serverTimingValue, TRACEPARENT_AT } from './http-attrs.js';
+import { portAt } from './http-host.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface ClientTracingOptions {
@@ -249,8 +250,9 @@ function urlPort(url: string): number | undefined {
   if (s < 0) return undefined;
   let e = s + 3;
   for (let c = 0; e < url.length && (c = url.charCodeAt(e)) !== 47 && c !== 63 && c !== 35; e++);
-  const at = url.lastIndexOf('@', e - 1); // user info is not the authority's host:port
-  const p = hostPortOf(url.slice(at > s ? at + 1 : s + 3, e));
+  // Only the port: Node's URL parser takes hosts no Host header can hold as written (an IDN, a tab it strips).
+  const c = url.lastIndexOf(':', e - 1);
+  const p = c > s && c > url.lastIndexOf(']', e - 1) ? portAt(url.slice(0, e), c + 1) : -1;
   return p > 0 ? p : undefined;
 }
 

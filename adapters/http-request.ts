@@ -26,6 +26,7 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     a['url.scheme'] = socket !== null && (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
     const host = req.headers.host;
     if (host === undefined || host !== cfg.lastHost) resolveHost(cfg, host);
+    if (cfg.lastHostBad) httpStats.hostRejected++;
     a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? socket?.localAddress ?? '';
     a['server.port'] = cfg.lastPort > 0 ? cfg.lastPort : socket?.localPort ?? 0;
     a[cfg.tenantKey] = cfg.tenantHeader === null && cfg.tenantFn === null ? undefined : tenantOf(cfg, req);
@@ -56,6 +57,13 @@ function resolveHost(cfg: ServerConfig, host: string | undefined): void {
   cfg.lastHost = host;
   cfg.lastAddress = hostOf(host);
   cfg.lastPort = hostPortOf(host);
+  // No name from a non-empty value, or a port written but unusable (`h:0`); `h:` and an empty Host are valid
+  cfg.lastHostBad = host !== undefined && host.length > 0 && (cfg.lastAddress === null || (cfg.lastPort < 0 && !host.endsWith(':') && hasPort(host)));
+}
+
+/** Does a valid Host value carry a port part (a ':' past any IP-literal)? */
+function hasPort(host: string): boolean {
+  return host.lastIndexOf(':') > host.lastIndexOf(']');
 }
 
 // The user's callbacks: a throw (or no policy) is their bug, not a reason to send a response without its

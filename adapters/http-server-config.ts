@@ -99,6 +99,8 @@ export class ServerConfig {
   lastHost: string | undefined = undefined;
   lastAddress: string | null = null;
   lastPort = -1;
+  /** lastHost is no RFC 9110 Host, or names no usable port: counted per request (httpStats.hostRejected) */
+  lastHostBad = false;
   /** Per-config listeners (not per request): `this` is the response. */
   readonly onClose: (this: Res) => void;
   readonly writeHead: (this: Res, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse;

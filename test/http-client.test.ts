@@ -383,6 +383,23 @@ test('AC-003 server.port and url.full name the port connected to, not a Host hea
   }
 });
 
+test('AC-003 server.port of a URL string is its port even when its host is no Host header as written (an IDN, a tab WHATWG strips)', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream();
+  const undo = traceHttpClient(tracer);
+  // every name resolves to the downstream: no DNS needed
+  const lookup = (_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) => (o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+  for (const url of [`http://bücher.example:${port}/idn`, `http://loc\talhost:${port}/tab`]) {
+    await new Promise<void>((resolve, reject) => http.get(url, { agent: false, lookup } as http.RequestOptions, (r) => { r.resume(); r.on('end', resolve); }).on('error', reject));
+  }
+  await settle(cap, 2);
+  undo();
+  await close(server);
+  assert.is(cap.spans.length, 2);
+  assert.equal(cap.spans.map((s) => [s.getAttribute('server.address'), s.getAttribute('server.port')]), [['xn--bcher-kva.example', port], ['localhost', port]]);
+});
+
 test('AC-002 retries: one CLIENT span per attempt under the logical span, resend_count from the second on', async () => {
   const capA = new CaptureProcessor();
   const capB = new CaptureProcessor();

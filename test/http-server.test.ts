@@ -460,6 +460,21 @@ test('AC-003 AC-007 span data: semconv attributes, no query string, no header va
   assert.is(quiet.cap.spans[0]!.getAttribute('url.path'), undefined);
 });
 
+test('AC-003 a Host header that is no RFC 9110 Host names no server: server.address / server.port come from the socket, counted in hostRejected', async () => {
+  const { cap, server, port } = await serve((_req, res) => res.end());
+  const before = adapterStats().hostRejected;
+  const bad = ['[::1', 'a:b:c', 'h:x', '@:080', ']', '[1.2.3.4]:80', 'h:0', 'h:0', 'api.example.com:99999'];
+  for (const host of bad) await send(port, { headers: { host } });
+  await send(port, { headers: { host: '[::1]:080' } });
+  await send(port, { headers: { host: 'api.example.com:' } });
+  await settle(cap, bad.length + 2);
+  await close(server);
+  const got = cap.spans.map((s) => [s.getAttribute('server.address'), s.getAttribute('server.port')]);
+  assert.equal(got.slice(0, 5), bad.slice(0, 5).map(() => ['127.0.0.1', port]), 'no name from the Host: the socket\'s address and port');
+  assert.equal(got.slice(6), [['h', port], ['h', port], ['api.example.com', port], ['::1', 80], ['api.example.com', port]], 'a valid name, a port outside 1..65535: the socket\'s port');
+  assert.is(adapterStats().hostRejected - before, bad.length, 'every request counted, the same value twice included');
+});
+
 test('AC-003 responseHeaders allowlist reads headers given to writeHead (object or flat array) as well as setHeader', async () => {
   const { cap, server, port } = await serve((req, res) => {
     if (req.url === '/set') { res.setHeader('Content-Type', 'text/plain'); res.end(); }

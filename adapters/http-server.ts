@@ -1,6 +1,6 @@
 // node:http / node:https ingress entry points: withTracing wraps a `(req, res)` handler, traceServer patches a
 // server's emit ('request', Expect: events, and the answers Node gives itself: clientError, dropRequest,
-// missing Host). Options live in http-server-config, the per-request path in http-request(-context).
+// missing Host, an unmet Expect). Options live in http-server-config, the per-request path in http-request(-context).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Tracer } from '../src/tracer.js';
@@ -44,6 +44,9 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   // no span, no trace headers, no count. The same answer is given here, to a traced request.
   const requireHost = s.requireHostHeader !== false;
   if (requireHost) { s.requireHostHeader = false; s[kRequireHost] = true; }
+  // With no 'checkExpectation' listener Node answers an Expect other than 100-continue 417 itself, with no
+  // event (parserOnIncoming): ours makes it emit one, and the same 417 is given here, to a traced request.
+  server.on('checkExpectation', expectListener);
   s.emit = function tracedEmit(this: Server, event: string | symbol, req: Req, res: Res): boolean {
     // checkContinue / checkExpectation replace 'request' for `Expect:` requests when the server listens for them.
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
@@ -53,6 +56,7 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
     }
     const span = startRequest(cfg, req, res);
     if (requireHost && req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) return missingHost(res);
+    if (event === 'checkExpectation' && !hostExpects(this)) return expectationFailed(res);
     if (span === undefined) { leaveStale(req); return orig.call(this, event, req, res); }
     enterRequest(req, span);
     try {
@@ -123,6 +127,22 @@ function missingHost(res: Res): boolean {
   return true;
 }
 
+/** Our 'checkExpectation' listener: only there so that Node emits the event; tracedEmit answers. */
+function expectListener(): void {}
+
+/** Has the host a 'checkExpectation' listener of its own (it then decides the answer)? Expect requests only. */
+function hostExpects(server: Server): boolean {
+  for (const l of server.rawListeners('checkExpectation')) if (l !== expectListener) return true;
+  return false;
+}
+
+/** Node's own answer to an Expect it has no listener for (lib/_http_server.js), the handler not called. */
+function expectationFailed(res: Res): boolean {
+  res.writeHead(417);
+  res.end();
+  return true;
+}
+
 const kRequireHost = Symbol.for('tracewire.http.requireHost');
 type Patched = { emit: Server['emit']; requireHostHeader?: boolean; [kOrigEmit]?: Server['emit'] | null; [kRequireHost]?: boolean };
 
@@ -134,5 +154,6 @@ export function untraceServer(server: Server): void {
   if (orig === null) delete (s as Partial<Patched>).emit;
   else s.emit = orig;
   delete s[kOrigEmit];
+  server.removeListener('checkExpectation', expectListener);
   if (s[kRequireHost] === true) { if (s.requireHostHeader === false) s.requireHostHeader = true; delete s[kRequireHost]; }
 }

@@ -645,6 +645,44 @@ test('AC-001 traceServer: a request with Expect: 100-continue handled by a check
   assert.is(cap.spans[0]!.getAttribute('http.request.method'), 'POST');
 });
 
+test('AC-001 traceServer: Node\'s own 417 to an Expect other than 100-continue (no checkExpectation listener) carries the trace headers; the span has status 417', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'orders', processor: cap });
+  let called = 0;
+  const server = traceServer(tracer, http.createServer((_req, res) => { called++; res.end('ok'); }));
+  const port = await listen(server);
+  try {
+    const reply = await rawExchange(port, 'PUT /up HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
+    await settle(cap, 1);
+    const s = cap.spans[0]!;
+    assert.ok(s, 'the refused request has a span');
+    assert.match(reply, /^HTTP\/1\.1 417 Expectation Failed\r\n/);
+    assert.ok(reply.includes(`\r\nx-trace-id: ${s.traceId}\r\n`), reply);
+    assert.ok(reply.includes(`\r\nserver-timing: trace;desc=00-${s.traceId}-${s.spanId}-03\r\n`), reply);
+    assert.is(s.getAttribute('http.response.status_code'), 417);
+    assert.is(s.getAttribute('url.path'), '/up');
+    assert.is(s.status, SpanStatusCode.UNSET, '4xx: not a server error');
+    assert.is(called, 0, 'the handler never sees it, as without tracing');
+    assert.is(server.listenerCount('checkExpectation') > 0 ? 'listener' : 'none', 'listener');
+    // without Host, Node's 400 comes first (its requireHostHeader check precedes the Expect one), as untraced
+    assert.match(await rawExchange(port, 'GET / HTTP/1.1\r\nExpect: foo\r\n\r\n'), /^HTTP\/1\.1 400 Bad Request\r\n/);
+    // a checkExpectation listener of the host's own still decides the answer, inside the span
+    let inSpan = false;
+    server.on('checkExpectation', (_req, res) => { inSpan = getRequestSpan(_req) !== undefined; res.writeHead(202); res.end(); });
+    const own = await rawExchange(port, 'GET /mine HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nConnection: close\r\n\r\n');
+    assert.match(own, /^HTTP\/1\.1 202 Accepted\r\n/);
+    assert.ok(own.includes('\r\nx-trace-id: '), own);
+    assert.ok(inSpan);
+  } finally {
+    await close(server);
+  }
+  untraceServer(server);
+  assert.is(server.listeners('checkExpectation').length, 1, 'untraceServer leaves only the host\'s own listener');
+  const plain = traceServer(tracer, http.createServer());
+  untraceServer(plain);
+  assert.is(plain.listenerCount('checkExpectation'), 0, 'and none on a server that had none');
+});
+
 /** Raw bytes to a server, everything it answers until it closes the connection (or `ms` pass). */
 function rawExchange(port: number, bytes: string, ms = 3000): Promise<string> {
   return new Promise((resolve) => {

@@ -13,7 +13,7 @@ import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src
 import { formatTraceparent } from '../src/traceparent.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, hostOf, isName, StartAttrs, fillClientAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
+import { defaultPort, hostOf, hostPortOf, isName, StartAttrs, fillClientAttrs, httpStats, nameOfMethod, normalizeMethod, reportInternal, urlFull } from './http-attrs.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface FetchTracingOptions {
@@ -86,13 +86,25 @@ function dropTraceHeaders(headers: unknown[]): void {
   if (w !== headers.length) headers.length = w;
 }
 
+/**
+ * `scheme://host[:port]` of undici's request.origin: a string as the caller gave it (undici keeps it, say
+ * `http://h:3000/`) up to its path, or a URL object's origin (Agent and Client take one too).
+ */
+function originOf(o: unknown): string {
+  if (typeof o !== 'string') return o instanceof URL ? o.origin : String(o ?? '');
+  const sep = o.indexOf('://');
+  let e = sep < 0 ? 0 : sep + 3;
+  for (let c = 0; e < o.length && (c = o.charCodeAt(e)) !== 47 && c !== 63 && c !== 35; e++); // '/', '?', '#' (RFC 3986 §3.2)
+  return e === o.length ? o : o.slice(0, e);
+}
+
 function onCreate(cfg: FetchConfig, request: Marked): void {
   if (request[kSpan] !== undefined) { httpStats.duplicateCreate++; return; }
   request[kSpan] = SKIPPED;
   const active = storage.getStore();
   if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; }
   if (active === undefined && cfg.requireParent) return;
-  const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
+  const origin = originOf(request.origin);
   if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return; // untraced: the caller's headers go out as written
   const headers = request.headers;
   if (hasTraceparent(headers)) {
@@ -104,10 +116,11 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   if (Array.isArray(headers)) dropTraceHeaders(headers);
   const sep = origin.indexOf('://');
   const scheme = sep > 0 ? origin.slice(0, sep) : 'http';
-  const authority = sep > 0 ? origin.slice(sep + 3) : origin;
+  const at = origin.lastIndexOf('@');
+  const authority = at > sep ? origin.slice(at + 1) : sep > 0 ? origin.slice(sep + 3) : origin; // never user info (AC-007)
   const host = hostOf(authority) ?? authority;
-  const p = authority.lastIndexOf(':');
-  const port = p > 0 && authority.charCodeAt(authority.length - 1) !== 93 ? Number(authority.slice(p + 1)) || defaultPort(scheme) : defaultPort(scheme);
+  const p = hostPortOf(authority);
+  const port = p > 0 ? p : defaultPort(scheme);
   const method = fillClientAttrs(cfg.attrs, request.method, scheme, host, port, request.path ?? '/', resendCountOf(active));
   const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
   request[kSpan] = span;

@@ -443,6 +443,35 @@ test('AC-002 undici requests answered by an upgrade (a WebSocket handshake, 101)
   for (let i = 0; i < n; i++) assert.match(String(seen[i]!.headers.traceparent), new RegExp(`-${cap.spans[i]!.spanId}-`));
 });
 
+test('AC-003 an undici request whose origin is a URL object (or a string ending in /, or with user info) names its server: server.address, server.port, url.full (no user info); ignoreOrigins matches it', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream();
+  const v6 = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+  const port6 = (v6.address() as AddressInfo).port;
+  await (await fetch('data:,undici')).text(); // the global dispatcher exists once undici is loaded
+  type Requester = { request(o: object): Promise<{ statusCode: number; body: { text(): Promise<string> } }> };
+  const dispatcher = (globalThis as unknown as Record<symbol, Requester>)[Symbol.for('undici.globalDispatcher.1')]!;
+  const origin = `http://127.0.0.1:${port}`;
+  const call = async (o: unknown, path: string) => { const r = await dispatcher.request({ origin: o, path, method: 'GET' }); await r.body.text(); };
+  let undo = traceFetch(tracer);
+  try {
+    await call(new URL(origin), '/url?token=s3cret');
+    await call(origin + '/', '/slash');
+    await call(new URL(`http://[::1]:${port6}`), '/v6');
+    await call(`http://u:s3cret@127.0.0.1:${port}`, '/userinfo');
+    undo();
+    undo = traceFetch(tracer, { ignoreOrigins: [origin] });
+    await call(new URL(origin), '/ignored');
+    await call(origin + '/', '/ignored');
+    await settle(cap, 4);
+  } finally { undo(); await close(server); await close(v6); }
+  assert.equal(cap.spans.map((s) => [s.getAttribute('server.address'), s.getAttribute('server.port'), s.getAttribute('url.full')]), [
+    ['127.0.0.1', port, `${origin}/url`], ['127.0.0.1', port, `${origin}/slash`], ['::1', port6, `http://[::1]:${port6}/v6`], ['127.0.0.1', port, `${origin}/userinfo`],
+  ]);
+});
+
 test('hasTraceparent reads both undici header shapes', () => {
   assert.ok(hasTraceparent(['a', 'b', 'TraceParent', 'x']));
   assert.not.ok(hasTraceparent(['a', 'traceparent-x', 'tracestate', 'y']));

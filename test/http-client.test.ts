@@ -400,6 +400,28 @@ test('AC-003 server.port of a URL string is its port even when its host is no Ho
   assert.equal(cap.spans.map((s) => [s.getAttribute('server.address'), s.getAttribute('server.port')]), [['xn--bcher-kva.example', port], ['localhost', port]]);
 });
 
+test('AC-003 http.request / http.get given a URL object (IPv4 with user info, IPv6, with options) name its server: server.address, server.port, url.full', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await downstream();
+  const v6 = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+  const port6 = (v6.address() as AddressInfo).port;
+  const undo = traceHttpClient(tracer);
+  const done = (req: http.ClientRequest) => new Promise<void>((resolve, reject) => { req.on('response', (r) => { r.resume(); r.on('end', resolve); }).on('error', reject); });
+  try {
+    const a = http.request(new URL(`http://u:s3cret@127.0.0.1:${port}/a?token=x`), { agent: false });
+    a.end();
+    await done(a);
+    await done(http.get(new URL(`http://[::1]:${port6}/v6`), { agent: false }));
+    await done(http.get(new URL(`http://127.0.0.1:${port}/b`), { agent: false, headers: { host: 'api.internal:81' } }));
+    await settle(cap, 3);
+  } finally { undo(); await close(server); await close(v6); }
+  assert.equal(cap.spans.map((s) => [s.getAttribute('server.address'), s.getAttribute('server.port'), s.getAttribute('url.full')]), [
+    ['127.0.0.1', port, `http://127.0.0.1:${port}/a`], ['::1', port6, `http://[::1]:${port6}/v6`], ['127.0.0.1', port, `http://127.0.0.1:${port}/b`],
+  ]);
+});
+
 test('AC-002 retries: one CLIENT span per attempt under the logical span, resend_count from the second on', async () => {
   const capA = new CaptureProcessor();
   const capB = new CaptureProcessor();

@@ -12,8 +12,12 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { defaultPort, HeaderAllowlist, StartAttrs, fillClientAttrs, hostPortOf, httpStats, nameOfMethod, reportInternal, serverTimingValue, TRACEPARENT_AT } from './http-attrs.js';
-import { portAt } from './http-host.js';
+import { StartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
+import { defaultPort } from './http-url.js';
+import { HeaderAllowlist } from './http-headers.js';
+import { httpStats, reportInternal } from './http-stats.js';
+import { serverTimingValue, TRACEPARENT_AT } from './http-server-timing.js';
+import { hostPortOf, portAt } from './http-host.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 export interface ClientTracingOptions {

@@ -5,7 +5,10 @@ import type { AnySpan } from '../src/span.js';
 import type { SpanContext } from '../src/span-context.js';
 import { kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
 import { isBoundedId } from '../src/bounded-id.js';
-import { hostOf, hostPortOf, httpStats, nameOfMethod, normalizeMethod, pathOf, reportCallback, reportInternal } from './http-attrs.js';
+import { nameOfMethod, normalizeMethod } from './http-attrs.js';
+import { pathOf } from './http-url.js';
+import { httpStats, reportCallback, reportInternal } from './http-stats.js';
+import { hostOf, hostPortOf } from './http-host.js';
 import { policyOf, type RequestHandler, type ServerConfig } from './http-server-config.js';
 
 /** Start the SERVER span and set the response headers; undefined when the request is not traced. */

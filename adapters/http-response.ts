@@ -5,7 +5,10 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { SpanStatusCode, type AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server-config.js';
-import { clientErrorType, isName, nameOfMethod, normalizeMethod, reportInternal, serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-attrs.js';
+import { clientErrorType, nameOfMethod, normalizeMethod } from './http-attrs.js';
+import { isName } from './http-headers.js';
+import { reportInternal } from './http-stats.js';
+import { serverTimingValue, TRACE_ID_AT, TRACEPARENT_AT } from './http-server-timing.js';
 
 export const kSpan = Symbol.for('tracewire.http.span');
 export const kRoute = Symbol.for('tracewire.http.route');

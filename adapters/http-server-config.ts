@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type SpanOptions } from '../src/span.js';
 import { finish, tracedWriteHead, type Res } from './http-response.js';
-import { HeaderAllowlist, HTTP_TOKEN } from './http-attrs.js';
+import { HeaderAllowlist, HTTP_TOKEN } from './http-headers.js';
 import { DEFAULT_TENANT_MAX_LENGTH } from '../src/bounded-id.js';
 
 /**

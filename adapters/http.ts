@@ -5,4 +5,6 @@ export {
 } from './http-server.js';
 export { traceHttpClient, untraceHttpClient, traceRequest, ClientConfig, type ClientTracingOptions } from './http-client.js';
 export { retry, AttemptContext, resendCountOf, type RetryPolicy } from './retry.js';
-export { adapterStats, pathOf, normalizeMethod, type HttpAdapterStats } from './http-attrs.js';
+export { normalizeMethod } from './http-attrs.js';
+export { pathOf } from './http-url.js';
+export { adapterStats, type HttpAdapterStats } from './http-stats.js';

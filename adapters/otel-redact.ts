@@ -2,7 +2,7 @@
 // A key's rule is decided once and cached, so the per-attribute cost is one Map lookup.
 import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
 import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from './otel-sql.js';
-import { withoutSessionParams } from './http-attrs.js';
+import { withoutSessionParams } from './http-url.js';
 
 export interface RedactionOptions {
   /** `db.query.text` / `db.statement` (and GraphQL documents): 'sanitize' (default: literals become `?`), 'drop', or 'keep' (as sent). */

@@ -1,4 +1,4 @@
-// Properties of the Host-header and Server-Timing helpers (adapters/http-host.ts, http-attrs.ts): hostOf /
+// Properties of the Host-header and Server-Timing helpers (adapters/http-host.ts, http-server-timing.ts): hostOf /
 // hostPortOf vs an oracle from RFC 9110 §7.2 (Host = uri-host [":" port]) and RFC 3986 §3.2.2-3 (IP-literal in
 // brackets, reg-name, port = *DIGIT), on valid Hosts and on any value; isBoundedId vs its documented class as a regex;
 // serverTimingValue vs the W3C form `trace;desc=00-<trace>-<span>-<flags>`. Runs: FUZZ_RUNS (default 300).
@@ -6,7 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { isIPv6 } from 'node:net';
-import { hostOf, hostPortOf, isBoundedId, serverTimingValue, TRACEPARENT_AT } from '../adapters/http-attrs.js';
+import { serverTimingValue, TRACEPARENT_AT } from '../adapters/http-server-timing.js';
+import { hostOf, hostPortOf } from '../adapters/http-host.js';
+import { isBoundedId } from '../src/bounded-id.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 

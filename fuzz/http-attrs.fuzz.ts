@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { pathOf } from '../adapters/http-attrs.js';
+import { pathOf } from '../adapters/http-url.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 

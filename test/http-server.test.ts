@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import net, { type AddressInfo } from 'node:net';
 import { createTracer, parentBased, alwaysOff, alwaysOn, TenantSampler, SpanKind, SpanStatusCode, type Span, type Tracer } from '../src/index.js';
 import { withTracing, traceServer, untraceServer, setRoute, getRequestSpan, adapterStats, pathOf, normalizeMethod, type ServerTracingOptions } from '../adapters/http.js';
-import { hostOf, hostPortOf, isBoundedId, serverTimingValue, TRACEPARENT_AT } from '../adapters/http-attrs.js';
+import { serverTimingValue, TRACEPARENT_AT } from '../adapters/http-server-timing.js';
+import { hostOf, hostPortOf } from '../adapters/http-host.js';
+import { isBoundedId } from '../src/bounded-id.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import { listen, close, request, type Reply } from './helpers/net.js';
 

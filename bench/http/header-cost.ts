@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { createTracer, formatTraceparent, type Span } from '../../src/index.js';
 import { withTracing } from '../../adapters/http.js';
-import { serverTimingValue, TRACE_ID_AT } from '../../adapters/http-attrs.js';
+import { serverTimingValue, TRACE_ID_AT } from '../../adapters/http-server-timing.js';
 import { check, runTasks, sink } from '../util.js';
 
 const BATCH = 200;

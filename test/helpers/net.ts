@@ -8,6 +8,14 @@ export function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
+/** Listen on ::1 with an ephemeral port; null where the host has no IPv6 loopback (some containers). */
+export function listen6(server: http.Server): Promise<number | null> {
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(null));
+    server.listen(0, '::1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
 /** Close a server and every connection it still holds (keep-alive sockets would delay close). */
 export function close(server: http.Server): Promise<void> {
   server.closeAllConnections();

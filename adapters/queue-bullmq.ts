@@ -188,13 +188,14 @@ function readJobCarrier(job: BullJobLike): Carrier | null {
  * BullMQ calls it from the Worker's loop, which runs in the context `new Worker` was called in (often a request
  * that ended long ago): no ambient span of the job (js#4001), so none is active when its span starts. An
  * iteration of a repeatable job (BullMQ copies the first add's context into every one) starts its own trace
- * with a link to that add: as its child, every iteration for months would join one trace.
+ * with a link to that add: as its child, every iteration for months would join one trace. The wrapper returns what
+ * the processor does (a synchronous throw thrown, recorded first), as consumeMessage.
  */
-export function processJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => Promise<R> | R, options: { mode?: ConsumeOptions['mode'] } = {}): (job: J, token?: string) => Promise<R> {
+export function processJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => R, options: { mode?: ConsumeOptions['mode'] } = {}): (job: J, token?: string) => R {
   return (job, token) => storage.run(undefined, consumeJob, tracer, processor, options.mode, job, token);
 }
 
-function consumeJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => Promise<R> | R, mode: ConsumeOptions['mode'], job: J, token: string | undefined): Promise<R> {
+function consumeJob<J extends BullJobLike, R>(tracer: Tracer, processor: (job: J, token: string | undefined, span: AnySpan) => R, mode: ConsumeOptions['mode'], job: J, token: string | undefined): R {
   return consumeMessage(tracer, readJobCarrier(job), {
     system: SYSTEM,
     destination: job.queueName,

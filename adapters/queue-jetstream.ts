@@ -70,15 +70,16 @@ export interface JetStreamConsumeOptions {
  * `process <subject>`, active while `handler` runs: its publisher's span is the parent (a link in `mode: 'link'`).
  * nats.js calls back in the context the connection was opened in (often a long-finished request), so the caller's
  * context is no parent or link of the message (js#4001). `messaging.consumer.group.name` is the JetStream consumer,
- * the stream sequence `messaging.message.id`. A handler error is recorded and rejects the returned promise.
+ * the stream sequence `messaging.message.id`. Returns what `handler` does, as consumeMessage: a synchronous throw
+ * is thrown (recorded first), so nats.js stops the consumer with it as it does untraced; a rejection rejects.
  */
-export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R> {
+export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R, options: JetStreamConsumeOptions = {}): R {
   const ambient = storage.getStore();
   return storage.run(isNoTrace(ambient) ? ambient : undefined, processOne, tracer, msg, handler, options); // under suppressTracing it stays untraced
 }
 
 /** processJetStream in the current context: its active span is a link (the parent in link mode), as consumeMessage does. */
-function processOne<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions): Promise<R> {
+function processOne<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R, options: JetStreamConsumeOptions): R {
   let info: JsMsgLike['info'] | undefined;
   // nats.js's info getter (and seq, which reads it) throws for a reply subject that is not $JS.ACK: the handler still
   // gets the message, as untraced; its metadata counts as unreadable (a new trace), headers it cannot decode likewise.
@@ -123,8 +124,11 @@ export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, cons
 export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions = {}): Promise<void> {
   const onError = options.onError;
   for await (const msg of messages) {
-    const p: Promise<unknown> = processJetStream(tracer, msg, handler, options);
-    if (onError === undefined) await p;
-    else await p.catch((err: unknown) => onError(err, msg));
+    if (onError === undefined) { await processJetStream(tracer, msg, handler, options); continue; }
+    try {
+      await processJetStream(tracer, msg, handler, options); // a synchronous throw as a rejection: both go to onError
+    } catch (err) {
+      onError(err, msg);
+    }
   }
 }

@@ -3,7 +3,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, extractMessageContext, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
+import { consumeMessage, extractMessageContext, isPromiseLike, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void; delete?(k: string): void }
 export interface NatsMsgLike {
@@ -180,7 +180,8 @@ export interface NatsConsumeOptions {
   /**
    * Called when the handler throws or rejects (after it is recorded on the span), and with subscribeNats's
    * subscription errors (a permissions violation, which also ends the subscription). Default: a handler's error
-   * is rethrown (as untraced); a subscription error goes to the tracer's logger (never lost, never a crash).
+   * surfaces as untraced (a synchronous throw to nats.js, a rejection unhandled); a subscription error goes to the
+   * tracer's logger (never lost, never a crash).
    */
   onError?: (err: unknown, msg: NatsMsgLike) => void;
   /**
@@ -190,10 +191,18 @@ export interface NatsConsumeOptions {
   createHeaders?: () => NatsHeadersLike;
 }
 
-/** Process one message under a CONSUMER span `process <subject>`. */
-export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R | Promise<R>, options: NatsConsumeOptions = {}): Promise<R> {
+/**
+ * Process one message under a CONSUMER span `process <subject>`. Returns what `handler` does, as consumeMessage: a
+ * synchronous throw is thrown (recorded first), a rejection rejects, a value comes back as is.
+ */
+export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R, options: NatsConsumeOptions = {}): R {
+  return consumeMessage(tracer, readNatsCarrier(msg), natsConsumeOptions(tracer, msg, options), (span) => handler(msg, span));
+}
+
+/** The CONSUMER span's options; the handler's respond traced first when asked. Throws for a message it cannot read. */
+function natsConsumeOptions(tracer: Tracer, msg: NatsMsgLike, options: NatsConsumeOptions): ConsumeOptions {
   if (options.createHeaders !== undefined) traceRespond(tracer, msg, options.createHeaders);
-  return consumeMessage(tracer, readNatsCarrier(msg), { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode }, (span) => handler(msg, span));
+  return { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode };
 }
 
 /** Shadow the message's respond (its prototype method) with one that injects the responder's context. */
@@ -219,15 +228,34 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
         else tracer.logger(`tracewire/queue-nats: the subscription to ${JSON.stringify(subject)} failed (${(err as Error)?.message ?? err}); pass options.onError to handle it`); // reported, never a crash
         return;
       }
-      let p: Promise<unknown>;
-      try {
-        p = storage.run(undefined, processNats, tracer, msg, handler, options);
-      } catch (e) { // a message whose subject or respond cannot be read: never into nats.js's callback
-        if (onError !== undefined) onError(e, msg);
-        else tracer.logger(`tracewire/queue-nats: a message on ${JSON.stringify(subject)} could not be read (${(e as Error)?.message ?? e}); pass options.onError to handle it`);
-        return;
-      }
-      if (onError !== undefined) p.catch((e: unknown) => onError(e, msg));
+      storage.run(undefined, deliver, tracer, subject, msg, handler, options);
     },
   });
+}
+
+/**
+ * One message of subscribeNats. Without onError the handler's error surfaces as untraced: nats.js's processMsg
+ * has no try, so a synchronous throw ends its reader (it logs "reader closed"); a rejection stays unhandled.
+ */
+function deliver(tracer: Tracer, subject: string, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => unknown, options: NatsConsumeOptions): void {
+  const onError = options.onError;
+  let o: ConsumeOptions;
+  let carrier: Carrier | null;
+  try {
+    o = natsConsumeOptions(tracer, msg, options);
+    carrier = readNatsCarrier(msg);
+  } catch (e) { // a message whose subject or respond cannot be read: never into nats.js's callback
+    if (onError !== undefined) onError(e, msg);
+    else tracer.logger(`tracewire/queue-nats: a message on ${JSON.stringify(subject)} could not be read (${(e as Error)?.message ?? e}); pass options.onError to handle it`);
+    return;
+  }
+  if (onError === undefined) { consumeMessage(tracer, carrier, o, (span) => handler(msg, span)); return; }
+  let r: unknown;
+  try {
+    r = consumeMessage(tracer, carrier, o, (span) => handler(msg, span));
+  } catch (e) {
+    onError(e, msg);
+    return;
+  }
+  if (isPromiseLike(r)) r.then(undefined, (e: unknown) => onError(e, msg));
 }

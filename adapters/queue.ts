@@ -203,10 +203,33 @@ export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined
   return t.startSpan(spanName(op, o), opts);
 }
 
-async function runIn<T>(span: AnySpan, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+/**
+ * `fn` under `span`, returned as the untraced `fn(span)` would be: a synchronous throw is thrown (span ended with
+ * the error first), a value returned as is, a promise (thenable) answered by one that settles as it does once the
+ * span ended. A broker library treats these differently (nats.js stops a consumer on a throw, drops a promise).
+ */
+function runIn<R>(span: AnySpan, fn: (span: AnySpan) => R): R {
   if (span === SUPPRESSED_SPAN) return fn(span); // the suppressed context stays active for fn
+  let r: R;
   try {
-    return await storage.run(span, fn, span);
+    r = storage.run(span, fn, span);
+  } catch (err) {
+    span.recordError(err);
+    span.end();
+    throw err;
+  }
+  if (!isPromiseLike(r)) { span.end(); return r; }
+  return settle(span, r) as R;
+}
+
+/** A value `await` would wait for. Internal (the recipes). */
+export function isPromiseLike(r: unknown): r is PromiseLike<unknown> {
+  return r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as PromiseLike<unknown>).then === 'function';
+}
+
+async function settle<T>(span: AnySpan, p: PromiseLike<T>): Promise<T> {
+  try {
+    return await p;
   } catch (err) {
     span.recordError(err);
     throw err;
@@ -215,13 +238,16 @@ async function runIn<T>(span: AnySpan, fn: (span: AnySpan) => T | Promise<T>): P
   }
 }
 
-/** Process one message under a CONSUMER span (active while `fn` runs); errors are recorded and rethrown. */
-export function consumeMessage<T>(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+/**
+ * Process one message under a CONSUMER span (active while `fn` runs); errors are recorded and surface as they would
+ * untraced: a synchronous throw is thrown, a rejection rejects the returned promise. A value comes back as is.
+ */
+export function consumeMessage<R>(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions, fn: (span: AnySpan) => R): R {
   return runIn(startConsume(tracer, carrier, o), fn);
 }
 
-/** Process a batch under one CONSUMER span (CLIENT for `receive`) with a link per message's creation context. */
-export function consumeBatch<T>(tracer: Tracer, carriers: ReadonlyArray<Carrier | null | undefined>, o: ConsumeOptions, fn: (span: AnySpan) => T | Promise<T>): Promise<T> {
+/** Process a batch under one CONSUMER span (CLIENT for `receive`) with a link per message's creation context; `fn`'s result as consumeMessage returns it. */
+export function consumeBatch<R>(tracer: Tracer, carriers: ReadonlyArray<Carrier | null | undefined>, o: ConsumeOptions, fn: (span: AnySpan) => R): R {
   const op = o.operation ?? 'process';
   const ambient = storage.getStore();
   if (isNoTrace(ambient)) return runIn(SUPPRESSED_SPAN, fn);

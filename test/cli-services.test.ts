@@ -238,12 +238,12 @@ async function queueRun(f: string, mode: 'parent' | 'link' | 'batch'): Promise<v
     carriers.push(c);
   }
   const o: ConsumeOptions = { system: 'rabbitmq', destination: 'jobs', ...(mode === 'link' ? { mode: 'link' as const } : {}) };
-  const fail = (): void => { throw new Error('boom'); };
+  const fail = async (): Promise<void> => { throw new Error('boom'); };
   if (mode === 'batch') {
     await consumeBatch(worker, carriers.slice(0, 2), o, fail).catch(() => {}); // a failed batch: both its messages failed
-    await consumeBatch(worker, carriers.slice(2), o, () => {});
+    await consumeBatch(worker, carriers.slice(2), o, async () => {});
   } else {
-    for (let i = 0; i < 4; i++) await consumeMessage(worker, carriers[i], o, i < 2 ? fail : () => {}).catch(() => {});
+    for (let i = 0; i < 4; i++) await consumeMessage(worker, carriers[i], o, i < 2 ? fail : async () => {}).catch(() => {});
   }
   await orders.shutdown();
   await worker.shutdown();

@@ -487,8 +487,8 @@ test('AC-002 NATS JetStream consume({ callback }) with processJetStream on a con
     const messages = await c.consume({
       max_messages: 2,
       callback: (m) => {
-        void processJetStream(consumer, m as unknown as JsMsgLike & { ack(): void }, (msg) => { const w = consumer.startSpan('work') as Span; w.end(); work.push(w); msg.ack(); }, { mode: calls++ === 0 ? 'parent' : 'link' })
-          .then(() => { if (++n === 2) done(); });
+        processJetStream(consumer, m as unknown as JsMsgLike & { ack(): void }, (msg) => { const w = consumer.startSpan('work') as Span; w.end(); work.push(w); msg.ack(); }, { mode: calls++ === 0 ? 'parent' : 'link' });
+        if (++n === 2) done(); // a sync handler: its span ended when processJetStream returned
       },
     });
     await deadline(both, 5000, 'jetstream consume callback');
@@ -502,6 +502,46 @@ test('AC-002 NATS JetStream consume({ callback }) with processJetStream on a con
     assert.equal(work.map((w) => w.parentSpanId), [p.spanId, l.spanId], 'the handler runs in the message\'s span');
     assert.ok(cc.spans.filter((s) => s !== boot).every((s) => s.traceId !== boot.traceId), 'nothing joins the boot trace');
   } finally {
+    await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
+  }
+});
+
+test('AC-007 NATS JetStream consume({ callback }) with processJetStream: a handler\'s synchronous throw stops the consumer as it does untraced (closed() resolves with it), its span ended with the error, no unhandled rejection', async () => {
+  if (!(await need('NATS', 4222))) return;
+  const { connect, AckPolicy } = await import('nats');
+  const nc = await connect({ servers: '127.0.0.1:4222' });
+  const stream = 'TW_' + randomUUID().replace(/-/g, '');
+  const subject = 'tracewire.js.' + randomUUID();
+  const jsm = await nc.jetstreamManager();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => { unhandled.push(e); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await jsm.streams.add({ name: stream, subjects: [subject] });
+    const js = nc.jetstream();
+    for (let i = 0; i < 3; i++) await js.publish(subject, 'x');
+    const { cc, consumer } = pair();
+    /** Consume until the callback's first throw; what nats.js reports and how many messages the handler saw. */
+    async function run(name: string, callback: (m: JsMsgLike & { ack(): void }) => unknown, handled: () => number): Promise<[unknown, number]> {
+      await jsm.consumers.add(stream, { durable_name: name, ack_policy: AckPolicy.Explicit });
+      const c = await js.consumers.get(stream, name);
+      const messages = await c.consume({ max_messages: 3, callback: callback as never });
+      const stoppedWith = await deadline(messages.closed(), 5000, 'jetstream consumer stopped by the throw');
+      return [stoppedWith, handled()];
+    }
+    const boom = (m: JsMsgLike & { ack(): void }): void => { m.ack(); if (m.seq === 2) throw new RangeError('bad message ' + m.seq); };
+    let plainN = 0;
+    let tracedN = 0;
+    const plain = await run('plain', (m) => { plainN++; boom(m); }, () => plainN);
+    const traced = await run('traced', (m) => processJetStream(consumer, m, (msg) => { tracedN++; boom(msg); }), () => tracedN);
+    assert.is((plain[0] as Error).message, 'bad message 2', 'untraced: nats.js catches the throw and stops the consumer with it');
+    assert.equal([(traced[0] as Error).message, traced[1]], ['bad message 2', plain[1]], 'traced: the same');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(unhandled, [], 'no unhandled rejection (fatal to a Node process by default)');
+    assert.equal(cc.spans.map((s) => [s.name, s.status]), [['process ' + subject, 0], ['process ' + subject, 2]]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
     await jsm.streams.delete(stream).catch(() => {});
     await nc.close();
   }

@@ -3,7 +3,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, startConsume, startPublish, type ConsumeOptions } from './queue.js';
+import { consumeMessage, isPromiseLike, settle, startConsume, startPublish, type ConsumeOptions } from './queue.js';
 
 export interface AmqpPublishOptions { headers?: Record<string, unknown>; messageId?: string; [option: string]: unknown }
 export interface AmqpMessageLike {
@@ -133,22 +133,10 @@ function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLik
     options.onError(err, msg);
     return;
   }
-  if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof (r as PromiseLike<unknown>).then !== 'function') { span.end(); return; }
-  const p = settle(span, r as PromiseLike<unknown>);
+  if (!isPromiseLike(r)) { span.end(); return; }
+  const p = settle(span, r);
   const onError = options.onError;
   if (onError !== undefined) p.catch((err: unknown) => onError(err, msg));
-}
-
-/** End `span` when the handler's promise settles; a rejection is recorded and passed on. */
-async function settle(span: AnySpan, r: PromiseLike<unknown>): Promise<void> {
-  try {
-    await r;
-  } catch (err) {
-    span.recordError(err);
-    throw err;
-  } finally {
-    span.end();
-  }
 }
 
 export interface AmqpGetOptions {

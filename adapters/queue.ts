@@ -227,7 +227,8 @@ export function isPromiseLike(r: unknown): r is PromiseLike<unknown> {
   return r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as PromiseLike<unknown>).then === 'function';
 }
 
-async function settle<T>(span: AnySpan, p: PromiseLike<T>): Promise<T> {
+/** End `span` when `p` settles; a rejection is recorded and passed on. Internal (the recipes). */
+export async function settle<T>(span: AnySpan, p: PromiseLike<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {

@@ -1,6 +1,8 @@
 // node:http / node:https ingress entry points: withTracing wraps a `(req, res)` handler, traceServer patches a
-// server's emit ('request', Expect: events, and the answers Node gives itself: clientError, dropRequest,
-// missing Host, an unmet Expect). Options live in http-server-config, the per-request path in http-request(-context).
+// server's emit ('request', Expect: events, and the answers Node gives itself: clientError, dropRequest, an
+// unmet Expect) and hears http.server.request.start (missing Host). Options live in http-server-config, the
+// per-request path in http-request(-context).
+import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Tracer } from '../src/tracer.js';
@@ -41,10 +43,8 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   const own = Object.prototype.hasOwnProperty.call(s, 'emit');
   const orig = s.emit as (...a: unknown[]) => boolean;
   s[kOrigEmit] = own ? (orig as Server['emit']) : null;
-  // Node answers an HTTP/1.1 request without Host 400 itself, with no event (parserOnIncoming, RFC 9112 §3.2):
-  // no span, no trace headers, no count. The same answer is given here, to a traced request.
-  const requireHost = s.requireHostHeader !== false;
-  if (requireHost) { s.requireHostHeader = false; s[kRequireHost] = true; }
+  s[kConfig] = cfg;
+  if (tracedServers++ === 0) diagnostics.subscribe(REQUEST_START, onRequestStart);
   // With no 'checkExpectation' listener Node answers an Expect other than 100-continue 417 itself, with no
   // event (parserOnIncoming): ours makes it emit one, and the same 417 is given here, to a traced request.
   server.on('checkExpectation', expectListener);
@@ -52,11 +52,10 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
     // checkContinue / checkExpectation replace 'request' for `Expect:` requests when the server listens for them.
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
       if (event === 'clientError') return onClientError(cfg, this, orig, req as unknown as Error, res as unknown as Socket);
-      if (event === 'dropRequest') onDropRequest(cfg, req, res as unknown as Socket);
+      if (event === 'dropRequest') onDropRequest(cfg, req);
       return orig.apply(this, arguments as unknown as unknown[]);
     }
     const span = startRequest(cfg, req, res);
-    if (requireHost && req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) return missingHost(res);
     if (event === 'checkExpectation' && !hostExpects(this)) return expectationFailed(res);
     if (span === undefined) { leaveStale(req); return orig.call(this, event, req, res); }
     enterRequest(req, span);
@@ -111,21 +110,43 @@ function onClientError(cfg: ServerConfig, server: Server, orig: (...a: unknown[]
   return true;
 }
 
+const REQUEST_START = 'http.server.request.start';
+const kConfig = Symbol('tracewire.http.config'); // this copy's servers only: another copy hears its own
+let tracedServers = 0; // the channel is heard while any server is traced
+/** The response of the request last published on a server with maxRequestsPerSocket, for dropRequest (which passes none). */
+let published: Res | null = null;
+
 /**
- * Past `server.maxRequestsPerSocket` Node answers 503 itself, with no 'request' event (lib/_http_server.js
- * parserOnIncoming). A request that holds the socket's response is traced like any (its 503 gets the trace
- * headers); one queued behind another (pipelined, the usual case) cannot be reached: counted.
+ * Published by lib/_http_server.js parserOnIncoming (Node 20 and 24) for each request, after the upgrade check
+ * and before Node's own checks, in this order: Host (an HTTP/1.1 request without one: 400 with no event, RFC
+ * 9112 §3.2), maxRequestsPerSocket (dropRequest, then 503), Expect. Node keeps answering them itself, in its
+ * order: a request it will refuse for want of Host is traced here (its 400 gets the trace headers).
  */
-function onDropRequest(cfg: ServerConfig, req: Req, socket: Socket | null): void {
-  const res = (socket as unknown as { _httpMessage?: Res | null } | null)?._httpMessage;
-  if (res == null || res.req !== req || startRequest(cfg, req, res) === undefined) httpStats.clientErrors++;
+function onRequestStart(message: unknown): void {
+  const m = message as { request: Req; response: Res; server: Server & Patched } | null;
+  const cfg = m?.server?.[kConfig];
+  if (cfg === undefined) return; // not a traced server
+  try {
+    const { request: req, server } = m!;
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return;
+    if (server.requireHostHeader && req.headers.host === undefined) startRequest(cfg, req, m!.response);
+    // Node emits dropRequest in this same synchronous call, no other request in between: one slot is enough.
+    else if ((server.maxRequestsPerSocket ?? 0) > 0) published = m!.response;
+  } catch (err) {
+    // diagnostics_channel rethrows a subscriber's throw as an uncaught exception of the host
+    reportInternal(cfg.tracer.logger, 'tracewire/http request start', err);
+  }
 }
 
-/** Node's own answer to an HTTP/1.1 request without Host (lib/_http_server.js), the handler not called. */
-function missingHost(res: Res): boolean {
-  res.writeHead(400, ['Connection', 'close']); // a 4xx is the client's error, not the server span's (semconv)
-  res.end();
-  return true;
+/**
+ * Past `server.maxRequestsPerSocket` Node answers 503 itself, with no 'request' event (lib/_http_server.js
+ * parserOnIncoming): the request is traced like any, its 503 (queued behind another when pipelined) gets the
+ * trace headers. Not traced (ignored, or the adapter failed): counted.
+ */
+function onDropRequest(cfg: ServerConfig, req: Req): void {
+  const res = published;
+  published = null;
+  if (res === null || res.req !== req || startRequest(cfg, req, res) === undefined) httpStats.clientErrors++;
 }
 
 /** Our 'checkExpectation' listener: only there so that Node emits the event; tracedEmit answers. */
@@ -144,8 +165,7 @@ function expectationFailed(res: Res): boolean {
   return true;
 }
 
-const kRequireHost = Symbol.for('tracewire.http.requireHost');
-type Patched = { emit: Server['emit']; requireHostHeader?: boolean; [kOrigEmit]?: Server['emit'] | null; [kRequireHost]?: boolean };
+type Patched = { emit: Server['emit']; requireHostHeader?: boolean; maxRequestsPerSocket?: number | null; [kOrigEmit]?: Server['emit'] | null; [kConfig]?: ServerConfig };
 
 /** Undo traceServer: the server's emit is exactly what it was. */
 export function untraceServer(server: Server): void {
@@ -156,5 +176,7 @@ export function untraceServer(server: Server): void {
   else s.emit = orig;
   delete s[kOrigEmit];
   server.removeListener('checkExpectation', expectListener);
-  if (s[kRequireHost] === true) { if (s.requireHostHeader === false) s.requireHostHeader = true; delete s[kRequireHost]; }
+  if (s[kConfig] === undefined) return; // patched by another copy of tracewire
+  delete s[kConfig];
+  if (--tracedServers === 0) { diagnostics.unsubscribe(REQUEST_START, onRequestStart); published = null; }
 }

@@ -777,8 +777,8 @@ test('AC-001 traceServer: an HTTP/1.1 request without Host gets Node\'s 400 with
   assert.is(s!.getAttribute('http.response.status_code'), 400);
   assert.is(called, 1, 'the handler never sees the refused request');
   assert.match(ok, /^HTTP\/1\.1 200 /);
+  assert.is((server as unknown as { requireHostHeader?: boolean }).requireHostHeader, true, 'left as it is: Node still answers');
   untraceServer(server);
-  assert.is((server as unknown as { requireHostHeader?: boolean }).requireHostHeader, true, 'restored by untraceServer');
   // a server that allows requests without Host still passes them to its handler
   const lax = traceServer(tracer, http.createServer({ requireHostHeader: false }, (_req, res) => { called++; res.end('ok'); }));
   const laxPort = await listen(lax);
@@ -787,20 +787,25 @@ test('AC-001 traceServer: an HTTP/1.1 request without Host gets Node\'s 400 with
   assert.is(called, 2);
 });
 
-test('AC-001 traceServer: a pipelined request Node refuses with 503 past maxRequestsPerSocket (no request event) is counted', async () => {
+test('AC-001 traceServer: a pipelined request Node refuses with 503 past maxRequestsPerSocket (no request event) has a span and the trace headers; an ignored one is counted', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'orders', processor: cap });
-  const server = traceServer(tracer, http.createServer((_req, res) => res.end('ok')));
+  const server = traceServer(tracer, http.createServer((_req, res) => res.end('ok')), { ignore: (req) => req.url === '/ignored' });
   server.maxRequestsPerSocket = 1;
   const port = await listen(server);
   const before = adapterStats().clientErrors;
   try {
-    const out = await rawExchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
-    await settle(cap, 1);
-    assert.ok(out.includes('HTTP/1.1 503 Service Unavailable'), out);
-    assert.is(cap.spans.length, 1);
-    assert.is(cap.spans[0]!.getAttribute('url.path'), '/1');
-    assert.is(adapterStats().clientErrors - before, 1);
+    const out = await rawExchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /ignored HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await settle(cap, 2);
+    assert.is(cap.spans.length, 2);
+    const dropped = cap.spans.find((x) => x.getAttribute('url.path') === '/2')!;
+    assert.ok(dropped, 'a span for the refused request');
+    const second = out.slice(out.indexOf('HTTP/1.1 503 Service Unavailable'));
+    assert.ok(second.includes(`\r\nx-trace-id: ${dropped.traceId}\r\n`), out);
+    assert.is(dropped.getAttribute('http.response.status_code'), 503);
+    assert.is(dropped.status, SpanStatusCode.ERROR);
+    assert.is(out.split('HTTP/1.1 503').length - 1, 2, 'both refused, as without tracing');
+    assert.is(adapterStats().clientErrors - before, 1, 'the ignored one');
   } finally {
     await close(server);
   }

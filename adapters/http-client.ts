@@ -3,11 +3,10 @@
 // http.get, https.request and https.get; the returned undo puts the originals back exactly.
 // `url.full` is `scheme://host[:port]/path`: user info is never recorded and the query string is dropped
 // entirely (not only the semconv's signature keys: any query value can be a token).
-import http from 'node:http';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { errorMonitor } from 'node:events';
 import { syncBuiltinESMExports } from 'node:module';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import { storage } from '../src/context.js';
@@ -33,7 +32,6 @@ export interface ClientTracingOptions {
 
 const kSpan = Symbol.for('tracewire.httpClient.span');
 type Req = ClientRequest & { [kSpan]?: AnySpan; res?: IncomingMessage | null; host?: string; protocol?: string };
-
 
 export class ClientConfig {
   readonly tracer: Tracer;
@@ -295,9 +293,7 @@ export function untraceHttpClient(): void {
   const a = active;
   if (a === null) return;
   active = null;
-  for (const p of a.patches) {
-    // Someone wrapped on top of us: leave their wrapper; ours is now a pass-through (active !== cfg).
-    if (p.mod[p.key] === p.wrapped) p.mod[p.key] = p.orig;
-  }
+  // Someone wrapped on top of us: leave their wrapper; ours is now a pass-through (active !== cfg).
+  for (const p of a.patches) if (p.mod[p.key] === p.wrapped) p.mod[p.key] = p.orig;
   syncBuiltinESMExports();
 }

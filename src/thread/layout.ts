@@ -22,6 +22,10 @@ export const ENQ = 1; // span records reserved, mod 2^32 (only differences are r
 export const READ = 16; // next byte to read; everything before it is zeroed and free
 export const CK = 17; // position the published consumer counters account for (always >= READ)
 export const SEQ = 18; // seqlock over the consumer counters: odd while they are being written
+// The last region given up past a dead writer's unmarked record (ring.ts stalled()): a writer whose space was in it
+// and freed before it could mark it counts itself (C_SWEPT), the consumer having counted the dead writer only.
+export const SWEEP_FROM = 19;
+export const SWEEP_TO = 20;
 // Line 2: configuration and control, rarely written.
 export const MAGIC_I = 32;
 export const RING_BYTES_I = 33;
@@ -49,6 +53,7 @@ export const C_AFTER_SHUTDOWN = 2;
 export const C_DICT_FULL = 3;
 export const C_TRUNCATED = 4; // records trimmed to fit (attributes, events or links dropped and counted in the span)
 export const C_LATE = 5; // reservations whose writer resumed after the consumer skipped them as abandoned (not written; counted in C_ABANDONED)
+export const C_SWEPT = 6; // reservations inside a region skipped for a dead writer before them: counted by their writer (dropped.abandoned), not the consumer
 // Consumer-side counters (line 1 of the block), single writer, published under SEQ.
 export const C_CONSUMED = 8; // span records taken off the ring
 export const C_EXPORTED = 9;
@@ -67,11 +72,13 @@ export const C_SAID = 18; // .. 21, in that order
 // blocks (dest-stats.ts), published with the totals.
 
 // Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written;
-// negative with low bits set (-length | 7) = given up by the consumer (see ring.ts): a late writer must not write.
+// negative with low bits set (-length | 7) = given up by the consumer (see ring.ts): a late writer must not write;
+// SWEPT (-8 | 6) = a word of a region given up past a dead writer's unmarked record: its writer, if any, counts itself.
 export const T_SPAN = 1;
 export const T_PAD = 2;
 export const TYPE_MASK = 7;
 export const ALIGN = 8;
+export const SWEPT = -ALIGN | 6;
 
 export const DEFAULT_RING_BYTES = 8 << 20;
 export const MIN_RING_BYTES = 4096;

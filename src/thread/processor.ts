@@ -5,7 +5,7 @@ import type { Span } from '../span.js';
 import type { ShutdownOptions, SpanProcessor } from '../processor.js';
 import { RecordWriter } from './record.js';
 import { DictWriter } from './dict.js';
-import { FULL, RingWriter } from './ring.js';
+import { FULL, RingWriter, SWEPT_OUT } from './ring.js';
 import { attach, release, type Attachment } from './producers.js';
 import { readStats, type ThreadStats } from './stats.js';
 import * as L from './layout.js';
@@ -50,19 +50,19 @@ export class RingProcessor implements SpanProcessor {
     const ring = this.ring;
     const at = ring.reserve(total);
     if (at < 0) {
-      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span);
+      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span, at === SWEPT_OUT);
       return;
     }
     // A thread stopped here for longer than stallMs finds its space given up by the consumer (and maybe
     // reused): it must not write a byte of it. One check before the copy, the commit CAS after it (which never
     // publishes a given-up record). Not covered: a stop inside the copy loop itself (~40 word stores), whose
     // rest of the body would still land in the reclaimed space.
-    if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span); return; }
+    if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span, ring.swept()); return; }
     // Word copy (at and total are 8-aligned): 2-3x cheaper than Buffer#copy for ~150 bytes. Word 0 is the
     // header: it stays the reservation mark until commit.
     const src = this.rec.words, dst = l.i32, base = at >> 2;
     for (let i = 1, n = total >> 2; i < n; i++) dst[base + i] = src[i]!;
-    if (!ring.commit(at, total, L.T_SPAN)) { this.late(span); return; }
+    if (!ring.commit(at, total, L.T_SPAN)) { this.late(span, false); return; }
     if (this.rec.trimmed) Atomics.add(l.i64, L.C_TRUNCATED, 1n);
     span.release();
     const used = this.ring.used;
@@ -74,8 +74,12 @@ export class RingProcessor implements SpanProcessor {
     span.release();
   }
 
-  /** Our reservation was skipped as abandoned: the consumer counted the span (dropped.abandoned); noted here. */
-  private late(span: Span): void {
+  /**
+   * Our reservation was skipped as abandoned: the consumer counted the span (dropped.abandoned), unless it was
+   * swept past with a dead writer's record before it (the consumer counted that one): then we count it. Noted here.
+   */
+  private late(span: Span, swept: boolean): void {
+    if (swept) Atomics.add(this.layout.i64, L.C_SWEPT, 1n); // after our ENQ: stats() never sees consumed > ENQ
     Atomics.add(this.layout.i64, L.C_LATE, 1n);
     span.release();
   }

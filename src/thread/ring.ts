@@ -4,11 +4,13 @@
 // Atomics.wait: a producer that finds the ring full drops and counts. Correctness argument: see README of
 // the thread module in docs/report (memory order: every header/cursor access is a SeqCst Atomics op).
 import { performance } from 'node:perf_hooks';
-import { ALIGN, CK, ENQ, READ, T_PAD, TYPE_MASK, WRITE, type Layout } from './layout.js';
+import { ALIGN, CK, ENQ, READ, SWEEP_FROM, SWEEP_TO, SWEPT, T_PAD, TYPE_MASK, WRITE, type Layout } from './layout.js';
 
 export const FULL = -1;
 /** reserve(): the space was claimed, then given up by the consumer before its header was marked (a stalled writer). */
 export const LATE = -2;
+/** reserve(): as LATE, but the space was inside a region given up past a dead writer before it: the consumer did not count it. */
+export const SWEPT_OUT = -3;
 /** Give up after this many lost CAS races in a row (each loss means another producer made progress). */
 const MAX_SPINS = 1024;
 
@@ -71,8 +73,12 @@ export class RingWriter {
       // Both marks by CAS from 0 (the space is zeroed before READ passes it): a writer stopped right here for
       // longer than stallMs finds the consumer's give-up mark instead, and writes nothing; or, once that space
       // is freed too, marks zeroes that owns() then refuses, and abandon() takes the marks back.
-      if (pad !== 0) { if (Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD) !== 0) return LATE; at = this.base; this.padEnd = this.pos; this.padLen = pad; }
-      if (Atomics.compareExchange(i32, at >> 2, 0, -total) !== 0) return LATE; // reserved: the consumer knows the length even if we die
+      let was: number;
+      if (pad !== 0) {
+        if ((was = Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD)) !== 0) return was === SWEPT ? SWEPT_OUT : LATE;
+        at = this.base; this.padEnd = this.pos; this.padLen = pad;
+      }
+      if ((was = Atomics.compareExchange(i32, at >> 2, 0, -total)) !== 0) return was === SWEPT ? SWEPT_OUT : LATE; // reserved: the consumer knows the length even if we die
       return at;
     }
     return FULL;
@@ -106,6 +112,19 @@ export class RingWriter {
     if (this.padEnd !== pos) return;
     const padPos = (pos - this.padLen) | 0;
     if (((write - ((padPos + this.cap) | 0)) | 0) <= 0) Atomics.compareExchange(i32, (this.base + (padPos & this.mask)) >> 2, this.padLen | T_PAD, 0);
+  }
+
+  /**
+   * After owns() said no: the last reservation was inside the last region the consumer gave up past a dead
+   * writer's unmarked record, not at its start, so the consumer counted that writer and not this one. Only
+   * the last such region is kept: a second one given up while this writer was stopped leaves it uncounted.
+   */
+  swept(): boolean {
+    const i32 = this.i32;
+    const from = Atomics.load(i32, SWEEP_FROM);
+    const start = this.padEnd === this.pos ? (this.pos - this.padLen) | 0 : this.pos;
+    const off = (start - from) >>> 0;
+    return off > 0 && off < ((Atomics.load(i32, SWEEP_TO) - from) >>> 0);
   }
 
   /**
@@ -205,6 +224,8 @@ export class RingReader {
   private stalled(p: number, h: number): boolean {
     const i32 = this.i32;
     const at = (this.base + (p & this.mask)) >> 2;
+    // Only read by a consumer whose predecessor died sweeping: that word's writer, if any, counted itself.
+    if (h === SWEPT) { this.pos = (p + ALIGN) | 0; return true; }
     const gaveUp = h < 0 && (h & TYPE_MASK) !== 0;
     const t = performance.now();
     if (!gaveUp) {
@@ -214,15 +235,23 @@ export class RingReader {
     this.stallPos = -1;
     this.write = Atomics.load(i32, WRITE); // pos must never pass the WRITE we compare it with
     let next: number;
-    if (h < 0) next = (p - (h & ~TYPE_MASK)) | 0;
-    else {
-      // Died between the CAS and marking the length: its bytes are all zero (freed space is zeroed), so the
-      // next record starts at the next non-zero 8-aligned word, or at WRITE.
+    if (h < 0) {
+      next = (p - (h & ~TYPE_MASK)) | 0;
+      if (!gaveUp && Atomics.compareExchange(i32, at, h, -((next - p) | 0) | TYPE_MASK) !== h) return true; // committed just now: look again
+    } else {
+      // Died between the CAS and marking the length: its bytes are all zero (freed space is zeroed), and so is
+      // the start of a later writer still between its own CAS and mark. Each zero word up to the next non-zero
+      // one (or WRITE) is marked SWEPT by CAS, so such a writer finds the mark, writes nothing and counts itself:
+      // a plain scan let it commit into space the consumer had passed (lost). Its first word first: a writer
+      // marking it now finds it taken; if it marked it just now, look again.
+      if (Atomics.compareExchange(i32, at, 0, -ALIGN | TYPE_MASK) !== 0) return true;
       const w = this.write;
       next = (p + ALIGN) | 0;
-      while (next !== w && Atomics.load(i32, (this.base + (next & this.mask)) >> 2) === 0) next = (next + ALIGN) | 0;
+      while (next !== w && Atomics.compareExchange(i32, (this.base + (next & this.mask)) >> 2, 0, SWEPT) === 0) next = (next + ALIGN) | 0;
+      Atomics.store(i32, at, -((next - p) | 0) | TYPE_MASK);
+      Atomics.store(i32, SWEEP_FROM, p);
+      Atomics.store(i32, SWEEP_TO, next);
     }
-    if (!gaveUp && Atomics.compareExchange(i32, at, h, -((next - p) | 0) | TYPE_MASK) !== h) return true; // committed (or marked) just now: look again
     this.abandoned++;
     this.pos = next;
     return true;

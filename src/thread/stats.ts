@@ -13,7 +13,7 @@ export interface ThreadDrops extends DropCounts {
   tooLarge: number;
   /** the tracer dictionary in the ring is full (thousands of distinct resource/scope pairs) */
   tracerTableFull: number;
-  /** reserved by a thread that died before committing the record */
+  /** reserved by a thread that died before committing the record (or reserved right after one, and stopped until it was skipped with it) */
   abandoned: number;
   /** a record that could not be decoded or handed to the batcher (never expected: a bug) */
   decodeError: number;
@@ -123,8 +123,10 @@ function count(l: L.Layout, i: number): number {
 
 export function readStats(l: L.Layout): ThreadStats {
   const c = readConsumer(l);
-  // ENQ after the consumer totals: every record they count was reserved (ENQ++) before, so inRing >= 0.
-  const inRing = (Atomics.load(l.i32, L.ENQ) - (c.consumed % 4294967296)) >>> 0;
+  // Reservations the consumer passed without counting them (their writers did): taken off the ring all the same.
+  const swept = count(l, L.C_SWEPT);
+  // ENQ after the consumer totals and swept: every record they count was reserved (ENQ++) before, so inRing >= 0.
+  const inRing = (Atomics.load(l.i32, L.ENQ) - ((c.consumed + swept) % 4294967296)) >>> 0;
   const stopped = Atomics.load(l.i32, L.STOPPED) !== 0;
   const dropped: ThreadDrops = {
     ...emptyDrops(),
@@ -134,7 +136,7 @@ export function readStats(l: L.Layout): ThreadStats {
     noExporter: c.noExporter,
     tooLarge: count(l, L.C_TOO_LARGE),
     tracerTableFull: count(l, L.C_DICT_FULL),
-    abandoned: c.abandoned,
+    abandoned: c.abandoned + swept,
     decodeError: c.decodeError,
     exporterLost: c.lost,
   };
@@ -144,7 +146,7 @@ export function readStats(l: L.Layout): ThreadStats {
   const ended = c.exported + queued + dropped.queueFull + dropped.exportFailed + dropped.shutdown + dropped.noExporter
     + dropped.tooLarge + dropped.tracerTableFull + dropped.abandoned + dropped.decodeError + dropped.exporterLost;
   return {
-    enqueued: c.consumed + inRing,
+    enqueued: c.consumed + swept + inRing,
     exported: c.exported,
     queued,
     dropped,

@@ -2,11 +2,12 @@
 // per-position state between spans (remembered keys, and values whose bytes are still in its scratch
 // buffer), so what one span writes must never leak into the next. Spans drawn from small pools (names, keys,
 // values repeat, as from one call site) with varying shapes: every record decodes to the same OTLP JSON as
-// the span it came from. Runs: FUZZ_RUNS (default 200).
+// the span it came from, and a tracestate (the span's, a link's) arrives absent, empty or as it was, as the
+// in-thread span held it (a custom exporter in the exporter thread reads it). Runs: FUZZ_RUNS (default 200).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createTracer, type Span } from '../src/index.js';
+import { createTracer, parseTracestate, SpanContext, type Span } from '../src/index.js';
 import { OtlpJsonEncoder } from '../src/otlp-json.js';
 import type { SpanProcessor } from '../src/processor.js';
 import { RingProcessor } from '../src/thread/processor.js';
@@ -18,11 +19,19 @@ import * as L from '../src/thread/layout.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
+/** A span's tracestate, then each link's: null when absent, else the header (EMPTY_TRACESTATE is ''). */
+function states(s: { rare: Span['rare'] }): (string | null)[] {
+  const out = [s.rare?.traceState?.toString() ?? null];
+  for (const l of s.rare?.links ?? []) out.push(l.traceState === null ? null : l.traceState.toString());
+  return out;
+}
+
 class Tee implements SpanProcessor {
   readonly enc = new OtlpJsonEncoder();
   readonly json: string[] = [];
+  readonly states: (string | null)[][] = [];
   constructor(readonly next: RingProcessor) {}
-  onEnd(span: Span): void { this.json.push(this.enc.encode([span]).toString()); this.next.onEnd(span); }
+  onEnd(span: Span): void { this.json.push(this.enc.encode([span]).toString()); this.states.push(states(span)); this.next.onEnd(span); }
   forceFlush() { return this.next.forceFlush(); }
   shutdown() { return this.next.shutdown(); }
   stats() { return this.next.stats(); }
@@ -36,8 +45,12 @@ const value = fc.oneof(
   fc.string({ minLength: 120, maxLength: 140 }), // around the 128-char inline limit
   fc.integer({ min: 2000, max: 9000 }).map((n) => 'y'.repeat(n)), // grows the writer's scratch buffer
 );
+// absent, the empty list (a `tracestate:` header with no members), members
+const traceState = fc.constantFrom(null, '', ' , ', 'a=b', 'k1=v1,k2=v2').map((h) => (h === null ? null : parseTracestate(h)));
 const spanSpec = fc.record({
   name,
+  parentState: fc.option(traceState, { nil: undefined }), // undefined: a root span
+  linkStates: fc.array(traceState, { maxLength: 3 }),
   attrs: fc.array(fc.tuple(key, value), { maxLength: 6 }),
   later: fc.array(fc.tuple(key, value), { maxLength: 2 }),
   events: fc.array(fc.tuple(name, fc.array(fc.tuple(key, value), { maxLength: 4 })), { maxLength: 2 }),
@@ -50,9 +63,11 @@ test('consecutive records from repeating call sites decode to the same OTLP as t
     const tee = new Tee(new RingProcessor(l));
     const tracer = createTracer({ service: 'rec', processor: tee, env: {}, attributes: { maxValueLength: 10000, maxCount: max } });
     for (const sp of specs) {
-      const s = tracer.startSpan(sp.name, { root: true, attributes: Object.fromEntries(sp.attrs) });
+      const parent = sp.parentState === undefined ? null : new SpanContext(1, 2, 3, 4, 5, 6, 1, true, sp.parentState);
+      const s = tracer.startSpan(sp.name, { parent, root: parent === null, attributes: Object.fromEntries(sp.attrs) });
       for (const [k, v] of sp.later) s.setAttribute(k, v);
       for (const [n, a] of sp.events) { s.addEvent(n, Object.fromEntries(a)); s.addLink(s.spanContext(), Object.fromEntries(a)); }
+      for (const ts of sp.linkStates) s.addLink(new SpanContext(7, 8, 9, 10, 11, 12, 0, false, ts));
       s.end();
     }
     const reader = new RingReader(l, 5000);
@@ -61,8 +76,9 @@ test('consecutive records from repeating call sites decode to the same OTLP as t
     const enc = new OtlpJsonEncoder();
     let k = 0;
     for (let at = reader.next(); at >= 0; at = reader.next(), k++) {
-      const got = enc.encode([decodeSpan(l.i32, br, at, dict) as unknown as Span]).toString();
-      assert.is(got, tee.json[k], `span ${k} of ${specs.length}`);
+      const d = decodeSpan(l.i32, br, at, dict);
+      assert.is(enc.encode([d as unknown as Span]).toString(), tee.json[k], `span ${k} of ${specs.length}`);
+      assert.equal(states(d as unknown as Span), tee.states[k], `span ${k}: tracestates (span, links)`);
     }
     reader.free();
     assert.is(k, specs.length);

@@ -3,7 +3,7 @@
 // [512, 1536): producer slots · [1536, 9728): per-destination counters (dest-stats.ts) · then the
 // append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
 
-export const MAGIC = 0x74777233; // 'twr3' (twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
+export const MAGIC = 0x74777234; // 'twr4' (twr3 wrote an absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
 export const CTRL_BYTES = 256;
 export const COUNTER_BYTES = 256;
 /** One Int32 per attached processor: its thread's threadId + 1, 0 = free (see producers.ts). */

@@ -4,7 +4,7 @@
 //  unix sec · 56 end ns · 60 nAttr · 64 droppedAttrs · 68 nEvents · 72 droppedEvents · 76 nLinks ·
 //  80 droppedLinks · 84 flags (1 status message, 2 tracestate) · 88.. name, [status message], [tracestate],
 //  attributes (key id | 0 + inline key, tagged value), events (f64 epoch ms, name, dropped, n, attributes),
-//  links (6 words, flags, remote, tracestate, dropped, n, attributes); dropped = the event's or link's
+//  links (6 words, flags, 1 remote | 2 has tracestate, [tracestate], dropped, n, attributes); dropped = the event's or link's
 //  attributes over maxCount (OTLP droppedAttributesCount). Strings: LEB128 byte length + UTF-8.
 // Times are absolute (unix): every thread has its own performance.timeOrigin.
 import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
@@ -20,6 +20,9 @@ export const SPAN_BITS = (1 << 15) - 1; // flags, kind, status, parent-remote, h
 
 export const HAS_MESSAGE = 1;
 export const HAS_TRACESTATE = 2;
+/** A link's flags byte. */
+export const LINK_REMOTE = 1;
+export const LINK_TRACESTATE = 2;
 const SLOTS = 32; // attribute positions remembered: the same call site sets the same keys in the same order
 
 export class RecordWriter {
@@ -215,8 +218,9 @@ export class RecordWriter {
         const l = list[i]!;
         w.i32(l.t0); w.i32(l.t1); w.i32(l.t2); w.i32(l.t3); w.i32(l.s0); w.i32(l.s1);
         w.u8(l.traceFlags & 0xff);
-        w.u8(l.isRemote ? 1 : 0);
-        w.str(l.traceState === null ? '' : l.traceState.toString());
+        // absent and the empty list are two things on the span (an empty `tracestate:` header): both travel
+        w.u8((l.isRemote ? LINK_REMOTE : 0) | (l.traceState === null ? 0 : LINK_TRACESTATE));
+        if (l.traceState !== null) w.str(l.traceState.toString());
         const n = l.attrs === null ? 0 : l.nAttr;
         w.uvar(l.dropped);
         w.uvar(n);

@@ -8,7 +8,7 @@ import type { AttributeValue } from '../attributes.js';
 import type { ByteReader } from './codec.js';
 import type { DictReader, ThreadTracer } from './dict.js';
 import { PARENT_REMOTE, HAS_PARENT, STATUS_SHIFT, kindOf } from '../span.js';
-import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, ORIGIN_NS, ORIGIN_SEC, SPAN_BITS } from './record.js';
+import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, LINK_REMOTE, LINK_TRACESTATE, ORIGIN_NS, ORIGIN_SEC, SPAN_BITS } from './record.js';
 
 /**
  * A decoded span, shaped like Span where the OTLP encoder and exporters read it. Times are stored relative
@@ -134,9 +134,9 @@ export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: Dic
         const c = linkCtx;
         c.t0 = r.i32(); c.t1 = r.i32(); c.t2 = r.i32(); c.t3 = r.i32(); c.s0 = r.i32(); c.s1 = r.i32();
         c.traceFlags = r.u8();
-        c.isRemote = r.u8() === 1;
-        const lts = r.str();
-        c.traceState = lts === '' ? null : traceStateOf(lts);
+        const f = r.u8();
+        c.isRemote = (f & LINK_REMOTE) !== 0;
+        c.traceState = (f & LINK_TRACESTATE) !== 0 ? traceStateOf(r.str()) : null;
         const dropped = r.uvar();
         const n = r.uvar();
         links.push(new SpanLink(c as unknown as SpanContextLike, n > 0 ? readAttrs(r, dict, n) : null, n, dropped));

@@ -37,7 +37,7 @@ class Tee implements SpanProcessor {
   stats() { return this.next.stats(); }
 }
 
-const name = fc.constantFrom('a', 'op', 'GET /x', 'a-much-longer-span-name-here');
+const name = fc.constantFrom('a', 'op', 'GET /x', 'a-much-longer-span-name-here', 'q'.repeat(10010)); // the last over maxValueLength: cut alike
 const key = fc.constantFrom('k', 'http.route', 'url.path', 'x');
 const value = fc.oneof(
   fc.constantFrom('v', 'GET', '/api/items', '', 'ü', true, false, 0, 7, 300, -0, 1.5),

@@ -91,6 +91,13 @@ export class AttributeStats {
   invalid = 0; // value of an unsupported type, or an empty key
 }
 
+/** A span or event name as exported, in-thread and off-thread alike: cut to maxValueLength, counted as truncated. */
+export function boundName(s: string, policy: AttributePolicy, stats: AttributeStats): string {
+  if (s.length <= policy.maxValueLength) return s;
+  stats.truncated++;
+  return truncate(s, policy.maxValueLength);
+}
+
 /** The first `max` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair (a lone half is not text: \ud83d on the wire). */
 export function truncate(s: string, max: number): string {
   const c = s.charCodeAt(max - 1);

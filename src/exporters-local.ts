@@ -1,6 +1,7 @@
 // Exporters that need no backend: JSON-lines files (read by the tracewire CLI) and the console.
 // The file's open/rotate/follow mechanics are in rotating-file.ts; the memory exporter (tests) in memory-exporter.ts.
 import type { Span } from './span.js';
+import { exportName } from './span-name.js';
 import { ExportError, describeError, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder } from './otlp-json.js';
 import { NL, RotatingFile } from './rotating-file.js';
@@ -186,7 +187,7 @@ function stdoutWritten(e: Error | null | undefined): void {
 
 /** `2026-01-02T03:04:05.678Z SERVER "GET /x" 12.345ms ERROR "msg" trace=… span=… parent=… service=… k=v …` */
 export function formatSpan(s: Span): string {
-  let line = `${new Date(s.startTime).toISOString()} ${KIND[s.kind] ?? s.kind} ${quote(s.name)} ${s.duration.toFixed(3)}ms ${STATUS[s.status] ?? s.status}`;
+  let line = `${new Date(s.startTime).toISOString()} ${KIND[s.kind] ?? s.kind} ${quote(exportName(s))} ${s.duration.toFixed(3)}ms ${STATUS[s.status] ?? s.status}`;
   if (s.statusMessage) line += ' ' + quote(s.statusMessage);
   line += ` trace=${s.traceId} span=${s.spanId} parent=${s.parentSpanId || '-'} service=${text(String(s.tracer.resource['service.name']))}`;
   const a = s.attrs;

@@ -7,7 +7,8 @@
 import { ORIGIN_SEC, ORIGIN_NS } from './clock.js';
 import { OVERFLOW, CLOSE_RESERVE, Frag, ascii, asciiFrag } from './json-writer.js';
 import { OtlpValueWriter, K_ATTRS, KEY_CACHE_MAX, VALUE_CACHE_MAX_LEN } from './otlp-attrs.js';
-import { spanNameOf, type Span } from './span.js';
+import type { Span } from './span.js';
+import { exportName } from './span-name.js';
 
 /** The client SHOULD cap a request at 64 MiB and MUST NOT send more (OTLP specification.md, size limits). */
 export const OTLP_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
@@ -204,7 +205,7 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     this.digits3(this.pos - 3, flags);
     const r = s.rare;
     if (r !== null && r.traceState !== null) this.traceState(r.traceState);
-    const name = typeof s.name === 'string' ? s.name : spanNameOf(s.name);
+    const name = exportName(s);
     const n = s.nAttr;
     const ss = ORIGIN_SEC + s.startSec, es = ORIGIN_SEC + s.endSec;
     // 2001..2286: timestamps are exactly 19 digits. Long names (SQL text...) are usually unique: no template, it would pin them.

@@ -5,7 +5,7 @@ import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
-import { sanitizeValue, truncate, flattenAttributes, type Attributes, type AttributeValue } from './attributes.js';
+import { sanitizeValue, truncate, flattenAttributes, boundName, type Attributes, type AttributeValue } from './attributes.js';
 import { errorType, errorMessage } from './error-attrs.js';
 import type { NonRecordingSpan } from './non-recording-span.js';
 import type { Tracer } from './tracer.js';
@@ -278,7 +278,8 @@ export class Span implements SpanContextLike {
     const flat = attributes ? flattenAttributes(attributes, this.tracer.attrPolicy, st) : null;
     let t = toMillis(time);
     if (t !== t) { t = now(); if (time !== undefined) this.tracer.counters.invalidTimes++; }
-    events.push(new SpanEvent(spanNameOf(name), t, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before)); // String() throws for a null-prototype object
+    const n = boundName(spanNameOf(name), this.tracer.attrPolicy, st); // spanNameOf: String() throws for a null-prototype object
+    events.push(new SpanEvent(n, t, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before));
     return this;
   }
 

@@ -8,10 +8,10 @@
 //  attributes over maxCount (OTLP droppedAttributesCount). Strings: LEB128 byte length + UTF-8.
 // Times are absolute (unix): every thread has its own performance.timeOrigin.
 import { ORIGIN_SEC, ORIGIN_NS } from '../clock.js';
-import { spanNameOf, type Span, type SpanEvent, type SpanLink } from '../span.js';
+import type { Span, SpanEvent, SpanLink } from '../span.js';
+import { exportName } from '../span-name.js';
 import { ByteWriter, OVERFLOW, V_FALSE, V_STR, V_TRUE, V_UINT } from './codec.js';
 import type { DictWriter } from './dict.js';
-import { truncate, type AttributeStats } from '../attributes.js';
 
 /** Same split as clock.ts / otlp-json.ts, so absolute <-> relative conversions are exact to the ns. */
 export { ORIGIN_SEC, ORIGIN_NS };
@@ -42,7 +42,6 @@ export class RecordWriter {
   private readonly slotEnd: Int32Array;
   private readonly slotSeq: Float64Array; // record numbers: exact up to 2^53, never wrap
   private seq: number;
-  private maxLen: number;
   private grown: number;
 
   constructor(dict: DictWriter) {
@@ -57,23 +56,19 @@ export class RecordWriter {
     this.slotEnd = new Int32Array(SLOTS);
     this.slotSeq = new Float64Array(SLOTS).fill(-2);
     this.seq = 0;
-    this.maxLen = 4096;
     this.grown = 0;
   }
 
   /** Encodes into the scratch buffer; returns the aligned record size, or -1 when even the fixed part and name do not fit. */
   encode(span: Span, tracerRef: number, maxBytes: number): number {
     const w = this.w;
-    const maxLen = (this.maxLen = span.tracer.attrPolicy.maxValueLength);
     w.limit = maxBytes;
     w.pos = FIXED;
     this.trimmed = false;
     this.seq++;
     const r = span.rare;
-    let name = span.name;
-    // JS callers can pass any name: a non-string (length undefined) once made a 0-byte record
-    if (typeof name !== 'string') name = spanNameOf(name);
-    if (name.length > maxLen) { name = truncate(name, maxLen); span.tracer.attrStats.truncated++; }
+    // a string (JS callers can pass any name: a non-string once made a 0-byte record), cut as in-thread (counted)
+    const name = exportName(span);
     let flags = 0;
     try {
       w.str(name);
@@ -90,7 +85,7 @@ export class RecordWriter {
     if (nA > 0) nAttr = this.attributes(span.attrs!, nA);
     let nEv = 0, nEvAll = 0, nLink = 0, nLinkAll = 0;
     if (r !== null) {
-      if (r.events !== null) { nEvAll = r.events.length; nEv = this.events(r.events, span.tracer.attrStats); }
+      if (r.events !== null) { nEvAll = r.events.length; nEv = this.events(r.events); }
       if (r.links !== null) { nLinkAll = r.links.length; nLink = this.links(r.links); }
     }
     if (w.grown !== this.grown) { // a new buffer: it kept only [0, pos) of the old one
@@ -188,17 +183,16 @@ export class RecordWriter {
     }
   }
 
-  /** Writes events until the budget runs out; returns how many fit. Names are bounded as span names are (counted). */
-  private events(list: readonly SpanEvent[], stats: AttributeStats): number {
+  /** Writes events until the budget runs out; returns how many fit. Names were bounded by addEvent (counted). */
+  private events(list: readonly SpanEvent[]): number {
     const w = this.w;
-    const maxLen = this.maxLen;
     let i = 0;
     let mark = w.pos;
     try {
       for (; i < list.length; i++) {
         const e = list[i]!;
         w.f64(e.time);
-        if (e.name.length > maxLen) { w.str(truncate(e.name, maxLen)); stats.truncated++; } else w.str(e.name);
+        w.str(e.name);
         const n = e.attrs === null ? 0 : e.nAttr;
         w.uvar(e.dropped);
         w.uvar(n);

@@ -1,6 +1,6 @@
 // Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
 // [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
-// [512, 1536): producer slots · [1536, 9728): per-destination counters (dest-stats.ts) · then the
+// [512, 1536): producer slots · [1536, 34304): per-destination counters (dest-stats.ts) · then the
 // append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
 
 export const MAGIC = 0x74777234; // 'twr4' (twr3 wrote an absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
@@ -9,8 +9,8 @@ export const COUNTER_BYTES = 256;
 /** One Int32 per attached processor: its thread's threadId + 1, 0 = free (see producers.ts). */
 export const PRODUCER_SLOTS = 256;
 export const SLOTS_OFFSET = CTRL_BYTES + COUNTER_BYTES;
-/** Destinations of the exporter thread's batcher listed in stats() (more are exported, not listed). */
-export const MAX_DESTS = 16;
+/** Destinations of the exporter thread's batcher listed in stats(): the config file's 64 exporters (more are exported, not listed; warned at start). */
+export const MAX_DESTS = 64;
 export const DEST_BYTES = 512;
 export const DESTS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
 export const DICT_OFFSET = DESTS_OFFSET + MAX_DESTS * DEST_BYTES;

@@ -93,6 +93,7 @@ export class ThreadProcessor extends RingProcessor {
     const logger = o.logger ?? ((m: string) => console.warn('[tracewire] ' + m));
     this.logger = (m) => { try { logger(m); } catch { /* a throwing logger must not reach the host */ } };
     const specs = o.exporter === undefined ? [{ type: 'otlp' } as ThreadExporterSpec] : Array.isArray(o.exporter) ? o.exporter : [o.exporter];
+    if (specs.length > L.MAX_DESTS) this.logger(`exportThread: ${specs.length} exporters; stats().destinations lists the first ${L.MAX_DESTS} (the shared memory holds no more): the others export, their drops are in their log lines only`);
     this.cfg = {
       kind: 'tracewire.thread.worker', sab: this.layout.sab, exporters: sendable(specs, this.logger), batch: { ...o.batch }, env: o.env,
       pollMs: pos(o.pollMs, 100), stallMs: pos(o.stallMs, 5000), flushTimeoutMs: pos(o.flushTimeoutMs, 30_000),

@@ -8,7 +8,7 @@ import { ByteReader } from './codec.js';
 import { DictReader } from './dict.js';
 import { decodeSpan } from './thread-span.js';
 import { RingReader } from './ring.js';
-import { ConsumerTotals, readConsumer, readStats } from './stats.js';
+import { ConsumerTotals, readStats, takeOver } from './stats.js';
 import { DestBook, type Carry } from './dest-stats.js';
 import { Reporter, reportInterval } from '../batch-report.js';
 import * as L from './layout.js';
@@ -67,9 +67,8 @@ export class Consumer {
     this.batcher = batcher;
     this.maxQueue = o.maxQueue ?? 2048;
     this.pollMs = o.pollMs ?? 100;
-    if ((Atomics.load(l.i32, L.SEQ) & 1) !== 0) Atomics.add(l.i32, L.SEQ, 1); // a predecessor died mid-publish
-    // Take over the predecessor's totals; what it held in memory died with it.
-    this.base = readConsumer(l);
+    // Take over the predecessor's totals (its last complete publish); what it held in memory died with it.
+    this.base = takeOver(l);
     this.onLoss = o.onLoss;
     this.lossSeen = this.base.abandoned + this.base.decodeError + this.base.lost; // before the takeover: what it adds is news
     this.base.lost += this.base.queued;

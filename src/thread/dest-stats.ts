@@ -1,6 +1,6 @@
 // Per-destination counters of the exporter thread's batcher, in the SAB: one 512-byte block per destination
-// (14 int64 counters, its name, its last error, then in its last 24 bytes what its drop lines have said), written
-// by the exporter thread under the consumer seqlock (stats.ts) whenever it publishes, so any thread's stats() lists
+// (14 int64 counters, its name, its last error, then in its last 24 bytes what its drop lines have said), in two
+// copies written by the exporter thread under the consumer latch (stats.ts) whenever it publishes, so any thread's stats() lists
 // `destinations` as the in-thread batcher does, with no message per span or per read.
 import type { DestinationStats } from '../batcher.js';
 import { Reporter } from '../batch-report.js';
@@ -32,8 +32,12 @@ export class DestTotals {
 const FIELDS = ['ended', 'enqueued', 'exported', 'queued', 'inFlight', 'queueFull', 'exportFailed', 'shutdown', 'noExporter', 'ok', 'failed', 'timedOut', 'abandoned', 'lost'] as const;
 
 function i64(l: L.Layout): BigInt64Array {
-  return new BigInt64Array(l.sab, L.DESTS_OFFSET, (L.MAX_DESTS * L.DEST_BYTES) >> 3);
+  return new BigInt64Array(l.sab, L.DESTS_OFFSET, (2 * L.MAX_DESTS * L.DEST_BYTES) >> 3);
 }
+
+/** Block i of a copy: copy 1 follows copy 0's MAX_DESTS blocks. */
+const block = (copy: number, i: number): number => copy * L.MAX_DESTS + i;
+const countAt = (copy: number): number => (copy === 0 ? L.DESTS : L.DESTS_B);
 
 /** The predecessor's totals (a restarted thread) plus this batcher's, per destination name. */
 export function addDest(base: DestTotals | undefined, d: DestinationStats): DestTotals {
@@ -138,34 +142,44 @@ function fit(b: Buffer, max: number): number {
   return n;
 }
 
-/** Called between the seqlock's two increments. `shown` remembers the strings already in the SAB (one writer). */
-export function writeDests(l: L.Layout, dests: readonly DestTotals[], shown: (string | null)[]): void {
+/** Writes one copy, while no reader uses it (stats.ts). `shown` remembers the strings already in that copy (one writer). */
+export function writeDests(l: L.Layout, dests: readonly DestTotals[], shown: (string | null)[], copy = 0): void {
   const v = i64(l);
   const n = Math.min(dests.length, L.MAX_DESTS);
   for (let i = 0; i < n; i++) {
     const d = dests[i]!;
-    for (let k = 0; k < FIELDS.length; k++) Atomics.store(v, i * WORDS + k, BigInt(d[FIELDS[k]!]));
-    for (let k = 0; k < SAID.length; k++) Atomics.store(v, i * WORDS + SAID_AT + k, BigInt(d[SAID[k]!]));
-    if (shown[2 * i] !== d.name) { writeStr(l, i, NAME_AT, NAME_MAX, d.name); shown[2 * i] = d.name; }
-    if (shown[2 * i + 1] !== d.lastError) { writeStr(l, i, ERR_AT, ERR_MAX, d.lastError ?? ''); shown[2 * i + 1] = d.lastError; }
+    const b = block(copy, i);
+    for (let k = 0; k < FIELDS.length; k++) Atomics.store(v, b * WORDS + k, BigInt(d[FIELDS[k]!]));
+    for (let k = 0; k < SAID.length; k++) Atomics.store(v, b * WORDS + SAID_AT + k, BigInt(d[SAID[k]!]));
+    if (shown[2 * i] !== d.name) { writeStr(l, b, NAME_AT, NAME_MAX, d.name); shown[2 * i] = d.name; }
+    if (shown[2 * i + 1] !== d.lastError) { writeStr(l, b, ERR_AT, ERR_MAX, d.lastError ?? ''); shown[2 * i + 1] = d.lastError; }
   }
-  Atomics.store(l.i32, L.DESTS, n);
+  Atomics.store(l.i32, countAt(copy), n);
 }
 
-export function readDests(l: L.Layout): DestTotals[] {
+export function readDests(l: L.Layout, copy = 0): DestTotals[] {
   const v = i64(l);
-  const n = Math.min(Math.max(0, Atomics.load(l.i32, L.DESTS)), L.MAX_DESTS);
+  const n = Math.min(Math.max(0, Atomics.load(l.i32, countAt(copy))), L.MAX_DESTS);
   const out: DestTotals[] = [];
   for (let i = 0; i < n; i++) {
     const d = new DestTotals();
-    for (let k = 0; k < FIELDS.length; k++) d[FIELDS[k]!] = Number(Atomics.load(v, i * WORDS + k));
-    for (let k = 0; k < SAID.length; k++) d[SAID[k]!] = Number(Atomics.load(v, i * WORDS + SAID_AT + k));
-    d.name = readStr(l, i, NAME_AT, NAME_MAX);
-    const e = readStr(l, i, ERR_AT, ERR_MAX);
+    const b = block(copy, i);
+    for (let k = 0; k < FIELDS.length; k++) d[FIELDS[k]!] = Number(Atomics.load(v, b * WORDS + k));
+    for (let k = 0; k < SAID.length; k++) d[SAID[k]!] = Number(Atomics.load(v, b * WORDS + SAID_AT + k));
+    d.name = readStr(l, b, NAME_AT, NAME_MAX);
+    const e = readStr(l, b, ERR_AT, ERR_MAX);
     d.lastError = e === '' ? null : e;
     out.push(d);
   }
   return out;
+}
+
+/** A new exporter thread's takeover (stats.ts takeOver): copy `from` made copy `to` again, block by block. */
+export function copyDests(l: L.Layout, from: number, to: number): void {
+  const n = Math.min(Math.max(0, Atomics.load(l.i32, countAt(from))), L.MAX_DESTS);
+  const at = (c: number): number => L.DESTS_OFFSET + block(c, 0) * L.DEST_BYTES;
+  l.u8.copyWithin(at(to), at(from), at(from) + n * L.DEST_BYTES);
+  Atomics.store(l.i32, countAt(to), n);
 }
 
 /** As the in-thread batcher reports it; `stopped`: the exporter thread is gone, what it held is a shutdown drop. */

@@ -1,6 +1,6 @@
 // Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
 // [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
-// [512, 1536): producer slots · [1536, 34304): per-destination counters (dest-stats.ts) · then the
+// [512, 1536): producer slots · [1536, 67072): per-destination counters, two copies (dest-stats.ts) · then the
 // append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
 
 export const MAGIC = 0x74777234; // 'twr4' (twr3 wrote an absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
@@ -13,7 +13,7 @@ export const SLOTS_OFFSET = CTRL_BYTES + COUNTER_BYTES;
 export const MAX_DESTS = 64;
 export const DEST_BYTES = 512;
 export const DESTS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
-export const DICT_OFFSET = DESTS_OFFSET + MAX_DESTS * DEST_BYTES;
+export const DICT_OFFSET = DESTS_OFFSET + 2 * MAX_DESTS * DEST_BYTES;
 
 // Int32 indexes. Line 0: contended by every producer (the reservation CAS and the enqueue count share it anyway).
 export const WRITE = 0; // next byte to reserve, absolute, wraps at 2^32
@@ -26,6 +26,7 @@ export const SEQ = 18; // seqlock over the consumer counters: odd while they are
 // and freed before it could mark it counts itself (C_SWEPT), the consumer having counted the dead writer only.
 export const SWEEP_FROM = 19;
 export const SWEEP_TO = 20;
+export const CK_B = 21; // CK of the consumer counters' second copy (see C_CONSUMED)
 // Line 2: configuration and control, rarely written.
 export const MAGIC_I = 32;
 export const RING_BYTES_I = 33;
@@ -45,6 +46,7 @@ export const SHUTDOWN_MS = 46; // the shutdown deadline the exporter thread work
 export const RESTARTS = 47; // exporter threads started again after one died
 export const FLUSH_MS = 48; // forceFlush() timeout chosen by the owner, for every thread
 export const DESTS = 49; // destination blocks published (under SEQ), at most MAX_DESTS
+export const DESTS_B = 50; // the same, second copy
 
 // BigInt64 indexes (from byte CTRL_BYTES). Producer-side counters, Atomics.add from any thread (cold: drops only).
 export const C_RING_FULL = 0;
@@ -54,7 +56,9 @@ export const C_DICT_FULL = 3;
 export const C_TRUNCATED = 4; // records trimmed to fit (attributes, events or links dropped and counted in the span)
 export const C_LATE = 5; // reservations whose writer resumed after the consumer skipped them as abandoned (not written; counted in C_ABANDONED)
 export const C_SWEPT = 6; // reservations inside a region skipped for a dead writer before them: counted by their writer (dropped.abandoned), not the consumer
-// Consumer-side counters (line 1 of the block), single writer, published under SEQ.
+// Consumer-side counters (line 1 of the block), single writer, published under SEQ in two copies (a seqcount latch,
+// stats.ts): this one with CK and DESTS, the second at + COPY_B with CK_B and DESTS_B. A thread dying or stopped inside
+// a publish leaves one complete copy, read by every reader and taken over by its successor.
 export const C_CONSUMED = 8; // span records taken off the ring
 export const C_EXPORTED = 9;
 export const C_W_QUEUE_FULL = 10;
@@ -68,6 +72,7 @@ export const C_W_QUEUED = 17; // held by the exporter thread (batcher queue or e
 // Ring drops (C_RING_FULL, C_TOO_LARGE, C_DICT_FULL, C_AFTER_SHUTDOWN) said in an 'export ring' log line so far: a
 // restarted exporter thread says the rest, including what its predecessor had noted but not yet written when it died.
 export const C_SAID = 18; // .. 21, in that order
+export const COPY_B = 14; // C_CONSUMED + COPY_B .. C_W_QUEUED + COPY_B: 22 .. 31
 // The exporter thread's batcher says its drops per destination, one line each: its said counts are in the destination
 // blocks (dest-stats.ts), published with the totals.
 

@@ -6,7 +6,7 @@ import * as L from './layout.js';
 import { countProducers } from './producers.js';
 import { emptyDrops, type DropCounts, type ProcessorStats } from '../processor.js';
 import type { DestinationStats } from '../batcher.js';
-import { destStats, readDests, writeDests, type DestTotals } from './dest-stats.js';
+import { copyDests, destStats, readDests, writeDests, type DestTotals } from './dest-stats.js';
 
 export interface ThreadDrops extends DropCounts {
   /** longer than the ring's record limit even without attributes, events and links */
@@ -52,69 +52,76 @@ export interface ThreadStats extends ProcessorStats {
   };
 }
 
-/** The exporter thread's totals, in publication order (C_CONSUMED ... C_W_QUEUED). */
+/** The exporter thread's totals, in publication order (C_CONSUMED ... C_W_QUEUED, consecutive). */
+const FIELDS = ['consumed', 'exported', 'queueFull', 'exportFailed', 'shutdown', 'noExporter', 'abandoned', 'decodeError', 'lost', 'queued'] as const;
+
 export class ConsumerTotals {
   consumed = 0; exported = 0; queueFull = 0; exportFailed = 0; shutdown = 0; noExporter = 0;
   abandoned = 0; decodeError = 0; lost = 0; queued = 0;
   dests: DestTotals[] = [];
-  /** Names and last errors already written to the SAB by this publisher. */
-  private readonly shown: (string | null)[] = [];
+  /** Per copy, the names and last errors already written to the SAB by this publisher. */
+  private readonly shown: (string | null)[][] = [[], []];
 
-  load(l: L.Layout): this {
-    const v = l.i64;
-    this.consumed = Number(Atomics.load(v, L.C_CONSUMED));
-    this.exported = Number(Atomics.load(v, L.C_EXPORTED));
-    this.queueFull = Number(Atomics.load(v, L.C_W_QUEUE_FULL));
-    this.exportFailed = Number(Atomics.load(v, L.C_EXPORT_FAILED));
-    this.shutdown = Number(Atomics.load(v, L.C_W_SHUTDOWN));
-    this.noExporter = Number(Atomics.load(v, L.C_NO_EXPORTER));
-    this.abandoned = Number(Atomics.load(v, L.C_ABANDONED));
-    this.decodeError = Number(Atomics.load(v, L.C_DECODE_ERR));
-    this.lost = Number(Atomics.load(v, L.C_LOST));
-    this.queued = Number(Atomics.load(v, L.C_W_QUEUED));
-    this.dests = readDests(l);
+  /** Copy 0 (C_CONSUMED.., CK, DESTS) or 1 (+ COPY_B, CK_B, DESTS_B). */
+  load(l: L.Layout, copy = 0): this {
+    const at = L.C_CONSUMED + (copy === 0 ? 0 : L.COPY_B);
+    for (let k = 0; k < FIELDS.length; k++) this[FIELDS[k]!] = Number(Atomics.load(l.i64, at + k));
+    this.dests = readDests(l, copy);
     return this;
   }
 
-  /** Seqlock write (single writer: the exporter thread), together with the ring checkpoint it accounts for. */
+  /**
+   * Seqcount latch (single writer: the exporter thread): readers take copy 0 while SEQ is even, copy 1 while it is
+   * odd, so each copy is rewritten only while nobody reads it, and a writer stopped or dead mid-publish leaves the
+   * other one complete (with a plain seqlock its successor took over a torn mix: records counted twice).
+   */
   publish(l: L.Layout, ck: number): void {
-    const v = l.i64;
+    this.write(l, 1, ck);
     Atomics.add(l.i32, L.SEQ, 1);
-    Atomics.store(v, L.C_CONSUMED, BigInt(this.consumed));
-    Atomics.store(v, L.C_EXPORTED, BigInt(this.exported));
-    Atomics.store(v, L.C_W_QUEUE_FULL, BigInt(this.queueFull));
-    Atomics.store(v, L.C_EXPORT_FAILED, BigInt(this.exportFailed));
-    Atomics.store(v, L.C_W_SHUTDOWN, BigInt(this.shutdown));
-    Atomics.store(v, L.C_NO_EXPORTER, BigInt(this.noExporter));
-    Atomics.store(v, L.C_ABANDONED, BigInt(this.abandoned));
-    Atomics.store(v, L.C_DECODE_ERR, BigInt(this.decodeError));
-    Atomics.store(v, L.C_LOST, BigInt(this.lost));
-    Atomics.store(v, L.C_W_QUEUED, BigInt(this.queued));
-    writeDests(l, this.dests, this.shown);
-    Atomics.store(l.i32, L.CK, ck);
+    this.write(l, 0, ck);
     Atomics.add(l.i32, L.SEQ, 1);
+  }
+
+  /** One copy: the totals, the destinations, and the ring checkpoint they account for. */
+  private write(l: L.Layout, copy: number, ck: number): void {
+    const at = L.C_CONSUMED + (copy === 0 ? 0 : L.COPY_B);
+    for (let k = 0; k < FIELDS.length; k++) Atomics.store(l.i64, at + k, BigInt(this[FIELDS[k]!]));
+    writeDests(l, this.dests, this.shown[copy]!, copy);
+    Atomics.store(l.i32, copy === 0 ? L.CK : L.CK_B, ck);
   }
 }
 
-/** The last consistent snapshot read from each ring: what stats() shows while a publish is stuck half-written. */
+/**
+ * What a new exporter thread starts from: its predecessor's last complete publish. One that died writing copy 0 (SEQ
+ * odd) leaves copy 1 complete: copied back to 0 (CK included) and SEQ made even, before the ring reader reads CK.
+ */
+export function takeOver(l: L.Layout): ConsumerTotals {
+  if ((Atomics.load(l.i32, L.SEQ) & 1) !== 0) {
+    for (let k = 0; k < FIELDS.length; k++) Atomics.store(l.i64, L.C_CONSUMED + k, Atomics.load(l.i64, L.C_CONSUMED + L.COPY_B + k));
+    copyDests(l, 1, 0);
+    Atomics.store(l.i32, L.CK, Atomics.load(l.i32, L.CK_B));
+    Atomics.add(l.i32, L.SEQ, 1);
+  }
+  return new ConsumerTotals().load(l, 0);
+}
+
+/** The last consistent snapshot read from each ring: what stats() shows if a writer kept publishing through 2 ms of retries. */
 const lastGood = new WeakMap<L.Layout, ConsumerTotals>();
 
 /**
- * Consistent snapshot of the consumer totals. Retries for up to 2 ms (a publish with 16 destinations takes ~10 µs;
- * 1000 bare spins were ~12 µs, so a reader could give up during an ordinary publish and return a torn read); a writer
- * stuck or dead mid-publish for longer gets the last consistent snapshot (read-only), never a torn one, never a hang.
+ * Consistent snapshot of the consumer totals: the copy SEQ points at, read again when SEQ moved meanwhile (the
+ * writer went on to rewrite it). A writer stopped or dead mid-publish never moves SEQ: no wait, no torn read.
  */
 export function readConsumer(l: L.Layout, out = new ConsumerTotals()): ConsumerTotals {
   const until = performance.now() + 2;
   do {
     for (let i = 0; i < 64; i++) {
       const s1 = Atomics.load(l.i32, L.SEQ);
-      if ((s1 & 1) !== 0) continue;
-      out.load(l);
+      out.load(l, s1 & 1);
       if (Atomics.load(l.i32, L.SEQ) === s1) { lastGood.set(l, out); return out; }
     }
   } while (performance.now() < until);
-  return lastGood.get(l) ?? out.load(l);
+  return lastGood.get(l) ?? out;
 }
 
 function count(l: L.Layout, i: number): number {

@@ -11,6 +11,8 @@ const KIND_BY_NAME: Record<string, number> = { SPAN_KIND_UNSPECIFIED: 0, SPAN_KI
 const STATUS_BY_NAME: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
 type Obj = Record<string, unknown>;
+/** An object for keys from span data: no prototype, so a key `__proto__` is a key like any other, not a prototype swap. */
+const record = (): Obj => Object.create(null) as Obj;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** OTLP AnyValue → plain JS value (int64 as a number: exact below 2^53, enough for codes and counts). */
@@ -22,7 +24,7 @@ export function anyValue(v: unknown, depth = 0): unknown {
   if (v.doubleValue !== undefined) return typeof v.doubleValue === 'number' ? v.doubleValue : Number(v.doubleValue);
   if (isObj(v.arrayValue)) { const a = v.arrayValue.values; return Array.isArray(a) ? a.map((x) => anyValue(x, depth + 1)) : []; }
   if (isObj(v.kvlistValue)) {
-    const o: Obj = {};
+    const o = record();
     const a = v.kvlistValue.values;
     if (Array.isArray(a)) for (const kv of a) if (isObj(kv) && typeof kv.key === 'string') o[kv.key] = anyValue(kv.value, depth + 1);
     return o;
@@ -45,7 +47,7 @@ export function nanosToMs(v: unknown): number {
 
 function enumValue(v: unknown, names: Record<string, number>, max: number): number {
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= max ? v : 0;
-  if (typeof v === 'string') return names[v] ?? 0;
+  if (typeof v === 'string') return Object.hasOwn(names, v) ? names[v]! : 0; // not 'constructor' from Object.prototype
   return 0;
 }
 
@@ -186,7 +188,7 @@ function decodeAttributes(s: SpanInput, sp: Obj, keep: boolean): void {
   s.http = 0; s.resend = 0; s.peer = ''; s.external = false; s.httpSpan = false; s.keys = '';
   let server = '';
   let keys = '';
-  const o: Obj | null = keep ? {} : null;
+  const o: Obj | null = keep ? record() : null;
   const list = sp.attributes;
   if (Array.isArray(list)) {
     for (const kv of list) {

@@ -88,7 +88,7 @@ function traceList() {
 function graph() {
   var svgNS = 'http://www.w3.org/2000/svg';
   var names = [];
-  var idx = {};
+  var idx = Object.create(null); // service names as keys: 'constructor' or '__proto__' must not hit Object.prototype
   function node(n) { if (!(n in idx)) { idx[n] = names.length; names.push(n); } return idx[n]; }
   data.services.forEach(function (s) { node(s.service); });
   data.edges.forEach(function (e) { node(e.caller); node(e.callee); });

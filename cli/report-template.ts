@@ -110,11 +110,13 @@ function graph() {
     // a pair joined both via parents and via links has two edges: the 2nd and 3rd are drawn 10 px off the 1st
     var key = JSON.stringify([e.caller, e.callee]); var k = pairs[key] = (pairs[key] || 0) + 1; var off = (k % 2 ? 1 : -1) * Math.floor(k / 2) * 10;
     var x1 = a.x + 170, y1 = a.y + 18 + off, x2 = b.x, y2 = b.y + 18 + off;
-    var d = x2 > x1 ? 'M' + x1 + ',' + y1 + ' C' + (x1 + 30) + ',' + y1 + ' ' + (x2 - 30) + ',' + y2 + ' ' + x2 + ',' + y2 : 'M' + (a.x + 85 + off) + ',' + (a.y + 36) + ' C' + (a.x + 85 + off) + ',' + (a.y + 80 + off) + ' ' + (b.x + 85 + off) + ',' + (b.y + 80 + off) + ' ' + (b.x + 85 + off) + ',' + (b.y + 36);
+    // a self-call: a loop on the node's top edge (a 2nd one, via links, on its bottom edge), where no other edge ends
+    var me = e.caller === e.callee; var up = k % 2 ? -1 : 1; var ly = up < 0 ? a.y : a.y + 36;
+    var d = me ? 'M' + (a.x + 140) + ',' + ly + ' C' + (a.x + 130) + ',' + (ly + up * 26) + ' ' + (a.x + 170) + ',' + (ly + up * 26) + ' ' + (a.x + 160) + ',' + ly : x2 > x1 ? 'M' + x1 + ',' + y1 + ' C' + (x1 + 30) + ',' + y1 + ' ' + (x2 - 30) + ',' + y2 + ' ' + x2 + ',' + y2 : 'M' + (a.x + 85 + off) + ',' + (a.y + 36) + ' C' + (a.x + 85 + off) + ',' + (a.y + 80 + off) + ' ' + (b.x + 85 + off) + ',' + (b.y + 80 + off) + ' ' + (b.x + 85 + off) + ',' + (b.y + 36);
     var link = e.via === 'link';
     var p = add(svg, 'path', { d: d, 'class': 'edge' + (link ? ' link' : '') + (e.errors > 0 || e.uninstrumented ? ' bad' : ''), 'marker-end': 'url(#arrow)' });
-    add(p, 'title', {}, e.caller + (link ? ' ⇢ ' : ' → ') + e.callee + (link ? ' (via span links)' : '') + ': ' + e.calls + ' calls, ' + pct(e.errorRate) + ' errors, p95 ' + fmt(e.p95));
-    add(svg, 'text', { x: (x1 + x2) / 2 - 30, y: (y1 + y2) / 2 - 4 + off, 'class': 'lbl' }, e.calls + '× ' + (link ? '⇢ ' : '') + (e.errors ? pct(e.errorRate) + ' err' : ''));
+    add(p, 'title', {}, e.caller + (link ? ' ⇢ ' : ' → ') + e.callee + (me ? ' (calls itself)' : '') + (link ? ' (via span links)' : '') + ': ' + e.calls + ' calls, ' + pct(e.errorRate) + ' errors, p95 ' + fmt(e.p95));
+    add(svg, 'text', me ? { x: a.x + 8, y: up < 0 ? a.y - 4 : a.y + 48, 'class': 'lbl' } : { x: (x1 + x2) / 2 - 30, y: (y1 + y2) / 2 - 4 + off, 'class': 'lbl' }, (me ? '↺ ' : '') + e.calls + '× ' + (link ? '⇢ ' : '') + (e.errors ? pct(e.errorRate) + ' err' : ''));
   });
   names.forEach(function (n, i) {
     var g = add(svg, 'g', { 'class': 'node' });

@@ -1,7 +1,7 @@
 // `tracewire services`: the service dependency graph (caller → callee from cross-service parent/child
 // spans) and latency per service and per operation, with self time (AC-006).
 import { EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, load, num, out, styleFor, type Command, type Values } from './args.js';
-import { buildTree, key53, selfTimes, F_EXTERNAL, KIND_CLIENT, KIND_PRODUCER, STATUS_ERROR, type Model } from './model.js';
+import { buildTree, key53, selfTimes, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, STATUS_ERROR, type Model } from './model.js';
 import { readHex8 } from '../src/hex.js';
 import { clean, fmtInt, fmtMs, fmtPct, table, type Style } from './term.js';
 
@@ -53,6 +53,10 @@ export function packPair(a: number, b: number): number {
   return a * PACK + b;
 }
 export const unpackPair = (k: number): [number, number] => [Math.floor(k / PACK), k % PACK];
+
+/** A client or producer span with a server or consumer span under it (by parent or link): one call, even within a service. */
+const isCall = (caller: number, callee: number): boolean =>
+  (caller === KIND_CLIENT || caller === KIND_PRODUCER) && (callee === KIND_SERVER || callee === KIND_CONSUMER);
 
 function accOf(map: Map<number, Acc>, k: number): Acc {
   let a = map.get(k);
@@ -138,8 +142,11 @@ export function analyze(m: Model): ServiceGraph {
       const p = tr.parent[i]!;
       const pg = p >= 0 ? tr.spans[p]! : -1;
       const ps = p >= 0 ? m.service[pg]! : -1;
-      if (ps !== svc) { sa.entries++; sa.d.add(d); }
-      if (p >= 0 && ps !== svc) {
+      const kind = m.kind[g]!;
+      // a call into the service: from another one, or from itself over the wire (another replica, its own queue)
+      const entry = ps !== svc || isCall(m.kind[pg]!, kind);
+      if (entry) { sa.entries++; sa.d.add(d); }
+      if (p >= 0 && entry) {
         const e = accOf(edges, packPair(ps, svc));
         e.count++; if (err) e.errors++; e.d.add(d);
       }
@@ -152,12 +159,11 @@ export function analyze(m: Model): ServiceGraph {
           if (lg < 0 || lg === pg || seen.has(lg)) continue;
           seen.add(lg);
           const ls = m.service[lg]!;
-          if (ls === svc) continue;
+          if (ls === svc && !isCall(m.kind[lg]!, kind)) continue;
           const e = accOf(linkEdges, packPair(ls, svc));
           e.count++; if (err) e.errors++; e.d.add(d);
         }
       }
-      const kind = m.kind[g]!;
       // m.links: a batch send or receive linking its messages' creation spans, whose own hops are the calls
       if ((kind === KIND_CLIENT || kind === KIND_PRODUCER) && tr.childOff[i + 1] === tr.childOff[i] && (m.flags[g]! & F_EXTERNAL) === 0 && !linkedTo.has(g) && m.links[g] === 0) {
         // error status and no HTTP code: no answer at all, so no sign the callee lacks spans
@@ -221,9 +227,11 @@ export const servicesCommand: Command = {
 
 The dependency graph (caller → callee from parent/child spans across services: call count, error rate,
 p50/p95/p99), and latency per service and per operation: total and self time (a span's duration minus
-the union of its children's intervals). A client span with no downstream span is shown as a call to
-"<peer> (no spans)": the callee is not instrumented or the context was not propagated; one that failed
-with no response (error status, no HTTP status code: connection refused, timeout) as "<peer> (no response)";
+the union of its children's intervals). A client or producer span whose server or consumer span is in the
+same service (another replica, its own queue) is a call too: an edge from the service to itself. A client
+span with no downstream span is shown as a call to "<peer> (no spans)": the callee is not instrumented or
+the context was not propagated; one that failed with no response (error status, no HTTP status code:
+connection refused, timeout) as "<peer> (no response)";
 a batch send or receive span that links to its messages' creation spans is neither (the messages are the calls).
 
 A consumer span that links to a producer's span (a queue consumed in batches, or with mode 'link': the

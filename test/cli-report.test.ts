@@ -166,5 +166,51 @@ test('AC-006 report graph: a service pair joined via a parent and via a span lin
   }
 });
 
+test('AC-006 report graph: a service calling itself gets a visible loop arrow on its own node, clear of the other nodes', async () => {
+  const S = id32(1, 0x5e1);
+  const sp = (k: number): string => id16(k, 0x5e1);
+  const self = join(dir, 'self.jsonl');
+  writeFileSync(self, otlpLine([
+    { trace: S, id: sp(0), service: 'gateway', name: 'GET /', kind: 2, start: 0, dur: 50, http: 200 },
+    { trace: S, id: sp(1), parent: sp(0), service: 'gateway', name: 'GET', kind: 3, start: 1, dur: 40, http: 200 },
+    { trace: S, id: sp(2), parent: sp(1), service: 'api', name: 'GET /page', kind: 2, start: 2, dur: 38, http: 200 },
+    { trace: S, id: sp(3), parent: sp(2), service: 'api', name: 'GET', kind: 3, start: 3, dur: 20, http: 200 },
+    { trace: S, id: sp(4), parent: sp(3), service: 'api', name: 'GET /fragment', kind: 2, start: 4, dur: 18, http: 200 },
+  ]) + '\n');
+  const out = join(dir, 'self.html');
+  const r = await cli(['report', '--file', self, '--out', out], { cwd: dir });
+  assert.is(r.code, 0, r.err);
+  const exe = '/usr/bin/chromium';
+  if (!existsSync(exe)) {
+    if (process.env.TRACEWIRE_REQUIRE_SERVICES === '1') assert.unreachable('chromium is required (apt-get install -y chromium) but /usr/bin/chromium is missing');
+    console.log('SKIP: /usr/bin/chromium not installed (apt-get install -y chromium)'); // a system package, not an npm dependency
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(out).href);
+    await page.waitForSelector('body[data-ready="1"]');
+    type Box = { x: number; y: number; w: number; h: number; name: string | null };
+    const boxes = (sel: string, name: string): Promise<Box[]> => page.locator(sel).evaluateAll((els, n) => els.map((e) => {
+      const shape = (n === 'title' ? e : e.querySelector('rect')) as unknown as { getBBox(): { x: number; y: number; width: number; height: number } };
+      const b = shape.getBBox();
+      return { x: b.x, y: b.y, w: b.width, h: b.height, name: n === 'title' ? e.textContent : e.querySelector('title')!.textContent };
+    }), name);
+    const g = { edges: await boxes('#graph svg path.edge', 'title'), nodes: await boxes('#graph svg .node', 'node') };
+    const loop = g.edges.find((e) => (e.name ?? '').startsWith('api → api'));
+    assert.ok(loop, JSON.stringify(g.edges));
+    assert.match(loop!.name!, 'calls itself');
+    const api = g.nodes.find((n) => n.name === 'api')!;
+    assert.ok(loop!.w >= 20 && loop!.h >= 10, `a loop, not a line folded onto itself: ${JSON.stringify(loop)}`);
+    const touches = (a: Box, b: Box): boolean => a.x <= b.x + b.w && b.x <= a.x + a.w && a.y <= b.y + b.h && b.y <= a.y + a.h;
+    assert.ok(touches(loop!, api), 'drawn on its own node');
+    for (const n of g.nodes) if (n.name !== 'api') assert.not.ok(touches(loop!, n), `clear of ${n.name}: ${JSON.stringify([loop, n])}`);
+  } finally {
+    await browser.close();
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

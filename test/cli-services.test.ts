@@ -143,6 +143,40 @@ test('AC-006 README\'s CLI section documents every field of `services --json` an
   }
 });
 
+test('AC-006 services: a service calling itself (a client span whose child server span is in the same service: another replica) is an edge A → A', async () => {
+  const f = join(dir, 'self.jsonl');
+  const lines: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t = id32(i, 0x5ef);
+    const id = (k: number): string => id16(k, 0x5ef0 + i);
+    lines.push(otlpLine([
+      { trace: t, id: id(0), service: 'api', name: 'GET /page', kind: 2, start: 0, dur: 100, http: 200 },
+      { trace: t, id: id(1), parent: id(0), service: 'api', name: 'render', kind: 1, start: 1, dur: 5 }, // internal: no call
+      { trace: t, id: id(2), parent: id(0), service: 'api', name: 'GET', kind: 3, start: 10, dur: 12 + i, http: i === 3 ? 500 : 200, status: i === 3 ? 2 : 0 },
+      { trace: t, id: id(3), parent: id(2), service: 'api', name: 'GET /fragment', kind: 2, start: 11, dur: 10 + i, http: i === 3 ? 500 : 200, status: i === 3 ? 2 : 0 },
+      // a producer whose consumer is in the same service: a self-call through the broker
+      { trace: t, id: id(4), parent: id(0), service: 'api', name: 'publish jobs', kind: 4, start: 30, dur: 1 },
+      { trace: t, id: id(5), parent: id(4), service: 'api', name: 'process jobs', kind: 5, start: 40, dur: 3 },
+    ]));
+  }
+  // the same through a span link (link mode: the consumer starts its own trace)
+  lines.push(withLinks(otlpLine([{ trace: id32(9, 0x5ef), id: id16(9, 0x5ef), service: 'api', name: 'process jobs', kind: 5, start: 50, dur: 7 }]),
+    { [id16(9, 0x5ef)]: [{ traceId: id32(0, 0x5ef), spanId: id16(4, 0x5ef0) }] }));
+  writeFileSync(f, lines.join('\n') + '\n');
+  const r = await cli(['services', '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  const g = JSON.parse(r.out);
+  assert.equal(g.edges.map((e: Edge) => [e.caller, e.callee, e.via, e.calls, e.errors, e.p50, e.p99]).sort(), [
+    ['api', 'api', 'link', 1, 0, 7, 7],
+    ['api', 'api', 'parent', 8, 1, 3, 13], // 4 messages (3 ms) and 4 HTTP calls (10..13 ms): nearest rank
+  ]);
+  const api = g.services.find((s: { service: string }) => s.service === 'api');
+  assert.is(api.entries, 4 + 8 + 1, 'the 4 page requests and the 9 self-calls enter the service');
+  const t = await cli(['services', '--file', f]);
+  assert.match(t.out, /api\s+→\s+api\s+8\s+12\.5%/);
+  assert.match(t.out, /api\s+⇢\s+api\s+1\s/);
+});
+
 test('AC-006 services: an empty file is not an error', async () => {
   const f = join(dir, 'empty.jsonl');
   writeFileSync(f, '');

@@ -87,13 +87,13 @@ export interface Loaded { model: Model; stats: ReadStats; files: string[] }
 export async function load(v: Values, o: { traceId?: string; keepAttributes?: boolean } = {}): Promise<Loaded> {
   const named = list(v, 'file');
   const given = named.length > 0 ? named : [DEFAULT_FILE];
-  const files = expandFiles(given);
+  const { files, unlisted } = expandFiles(given);
   const model = new Model({ keepAttributes: o.keepAttributes });
   const progress = v.progress === true || canRewrite(process.stderr); // TERM=dumb: as a pipe, only when asked (then line by line)
   try {
     const namedPaths = new Set(given.map((f) => resolve(f)));
     const optional = new Set(files.filter((f) => !namedPaths.has(resolve(f)))); // found by listing: may be rotated away or unreadable: skipped, not fatal
-    const stats = await readFiles(files, model, { traceId: o.traceId, progress, optional });
+    const stats = await readFiles(files, model, { traceId: o.traceId, progress, optional, unlisted });
     model.index();
     return { model, stats, files };
   } catch (e) {

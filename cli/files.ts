@@ -1,6 +1,6 @@
 // Which files a --file names: a span file plus its rotated siblings, or every span file of a directory
 // (a mounted log volume, the file exporter's directory), in one stable order: by name, oldest rotation first.
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from './read.js';
 
@@ -10,22 +10,26 @@ const ROTATED = /^(.*)\.(\d+)(?:\.(?:gz|zst))?$/;
 const SPAN_FILE = /\.(?:jsonl|ndjson|json)(?:\.\d+)?(?:\.(?:gz|zst))?$/;
 export const DIR_PATTERNS = '*.jsonl, *.ndjson, *.json (also rotated .1, .2 ... and .gz/.zst)';
 
+/** A directory whose entries could not be listed (EACCES on a mode like 0711): rotated siblings of `file` in it were not looked for. */
+export interface Unlisted { dir: string; file: string; why: string }
+
 /**
  * Expand the user's --file list: each file plus its rotated siblings (`f.1`, `f.2`, ...), oldest first;
  * a directory becomes its span files. Missing siblings are fine; a missing named file is for the reader to report.
  */
-export function expandFiles(files: readonly string[]): string[] {
+export function expandFiles(files: readonly string[]): { files: string[]; unlisted: Unlisted[] } {
   const out: string[] = [];
+  const unlisted: Unlisted[] = [];
   const seen = new Set<string>();
   const add = (p: string): void => { const k = resolve(p); if (!seen.has(k)) { seen.add(k); out.push(p); } };
   for (const f of files) {
     if (isDirectory(f)) for (const p of spanFilesIn(f)) add(p);
     else {
-      for (const p of rotatedOf(f)) add(p);
+      for (const p of rotatedOf(f, unlisted)) add(p);
       add(f);
     }
   }
-  return out;
+  return { files: out, unlisted };
 }
 
 function isDirectory(p: string): boolean {
@@ -33,7 +37,7 @@ function isDirectory(p: string): boolean {
 }
 
 /** The rotated siblings of `f` that exist, oldest (highest number) first. */
-function rotatedOf(f: string): string[] {
+function rotatedOf(f: string, unlisted: Unlisted[]): string[] {
   const dir = dirname(f);
   const base = basename(f);
   const rotated: Array<[number, string]> = [];
@@ -42,7 +46,12 @@ function rotatedOf(f: string): string[] {
       const m = ROTATED.exec(e);
       if (m !== null && m[1] === base) rotated.push([Number(m[2]), join(dir, e)]);
     }
-  } catch { return []; }
+  } catch (e) {
+    // no directory at all: the named file is missing too, which the reader reports
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    if (why !== 'ENOENT' && why !== 'ENOTDIR') unlisted.push({ dir, file: f, why });
+    return [];
+  }
   return rotated.sort((a, b) => b[0] - a[0]).map((x) => x[1]);
 }
 
@@ -59,7 +68,7 @@ export function spanFilesIn(dir: string): string[] {
   let other = 0;
   for (const name of names) {
     const path = join(dir, name);
-    if (name.startsWith('.') || !SPAN_FILE.test(name) || !isFile(path)) { other++; continue; }
+    if (name.startsWith('.') || !SPAN_FILE.test(name) || !(isFile(path) || isDangling(path))) { other++; continue; } // a dangling symlink: the reader names it
     const m = ROTATED.exec(name);
     found.push(m !== null ? { key: m[1]!, n: Number(m[2]), path } : { key: name, n: -1, path }); // -1: the live file, after its rotations
   }
@@ -69,5 +78,11 @@ export function spanFilesIn(dir: string): string[] {
 }
 
 function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; } // a dangling symlink is not a span file
+  try { return statSync(p).isFile(); } catch { return false; }
+}
+
+/** A symlink whose target is missing (or a loop): its name says it is a span file, so a skip must be said. */
+function isDangling(p: string): boolean {
+  try { statSync(p); return false; } catch { /* below */ }
+  try { return lstatSync(p).isSymbolicLink(); } catch { return false; }
 }

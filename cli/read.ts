@@ -1,10 +1,11 @@
 // Streaming reader for OTLP/JSON lines (one ExportTraceServiceRequest per line, as the file exporter
 // writes): lines are cut from the byte stream, so memory is bounded by the longest line, never the file.
-import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, statSync, lstatSync, readlinkSync, openSync, readSync, closeSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { Duplex, Readable } from 'node:stream';
 import { decodeRequest } from './decode.js';
 import type { Model } from './model.js';
+import type { Unlisted } from './files.js';
 import { canRewrite, clean, StatusLine } from './term.js';
 
 /** The OTLP client MUST NOT send more than 64 MiB (specification.md): a longer line is not ours. */
@@ -21,6 +22,8 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Files found by listing (rotated siblings, directory entries), not named: one gone before it is opened (logrotate) is skipped and counted. */
   optional?: ReadonlySet<string>;
+  /** Directories that could not be listed for rotated siblings: named and counted with the rest. */
+  unlisted?: readonly Unlisted[];
 }
 
 export class ReadStats {
@@ -40,6 +43,8 @@ export class ReadStats {
   otherSignals = 0;
   /** listed files that could not be read (EACCES, a directory, zstd on an old Node.js ...), skipped and named */
   unreadable = 0;
+  /** directories that could not be listed (EACCES), so rotated siblings in them were not looked for */
+  unlisted = 0;
 }
 
 export class InputError extends Error {
@@ -58,6 +63,9 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
   const unreadable = (f: string, why: string): void => {
     if (++stats.unreadable <= MAX_WARNINGS) { skipped.push(`${f} (${why})`); warn(`tracewire: ${clean(f, 300)}: cannot be read (${clean(why, 300)}): skipped`); }
   };
+  for (const u of o.unlisted ?? []) {
+    if (++stats.unlisted <= MAX_WARNINGS) warn(`tracewire: cannot list ${clean(u.dir, 300)} (${clean(u.why, 100)}): rotated siblings of ${clean(u.file, 300)} (.1, .2 ...) not looked for: skipped`);
+  }
   const sizes = files.map((f) => {
     try {
       const st = statSync(f);
@@ -65,12 +73,13 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
       return st.size;
     } catch (e) {
       const code = e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      const to = code === 'ENOENT' ? danglingTarget(f) : null;
       if (o.optional?.has(f) === true) {
-        if (code === 'ENOENT') return -1;
-        unreadable(f, code);
+        if (code === 'ENOENT' && to === null) return -1;
+        unreadable(f, to === null ? code : `dangling symlink to ${to}`);
         return -2;
       }
-      throw new InputError(`cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : code}`);
+      throw new InputError(`cannot read ${f}: ${to !== null ? `dangling symlink to ${to}` : code === 'ENOENT' ? 'no such file' : code}`);
     }
   });
   const total = sizes.reduce((a, b) => a + Math.max(0, b), 0);
@@ -93,7 +102,13 @@ export async function readFiles(files: readonly string[], model: Model, o: ReadO
     if (stats.files === 0 && stats.lines === 0) throw new InputError(`no span file could be read: ${skipped.join(', ')}${stats.unreadable > skipped.length ? ` and ${stats.unreadable - skipped.length} more` : ''}`);
     warn(`tracewire: ${stats.unreadable} of ${files.length} span files could not be read and were skipped`);
   }
+  if (stats.unlisted > 0) warn(`tracewire: ${stats.unlisted} director${stats.unlisted === 1 ? 'y' : 'ies'} could not be listed: rotated span files in ${stats.unlisted === 1 ? 'it' : 'them'}, if any, were not read`);
   return stats;
+}
+
+/** Where a symlink points when that is missing (ENOENT on the path, the link itself there); else null. */
+function danglingTarget(f: string): string | null {
+  try { return lstatSync(f).isSymbolicLink() ? readlinkSync(f) : null; } catch { return null; }
 }
 
 /** Resolves false when an optional file is gone by the time it is opened (ENOENT), and why when it cannot be read. */

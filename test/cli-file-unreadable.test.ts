@@ -3,7 +3,7 @@
 // named and counted; the readable files are still read. A file named by --file that cannot be read is an input error.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otlpLine, id16, id32, type SynthSpan } from '../cli/synth.js';
@@ -62,6 +62,49 @@ test('AC-004 a file named by --file that cannot be read is still an input error'
   const r = await cli(['services', '--file', join(d, 'a.jsonl'), '--file', join(d, 'b.jsonl')], asOther);
   assert.is(r.code, 2, r.out + r.err);
   assert.match(r.err, `cannot read ${join(d, 'b.jsonl')}: EACCES`);
+});
+
+test('AC-006 --file <dir>: a dangling symlink among the span files is skipped, named as such and counted', async () => {
+  const d = dir('dangling', { 'a.jsonl': [span(1)], 'c.jsonl': [span(3)] });
+  symlinkSync(join(d, 'gone.jsonl'), join(d, 'b.jsonl'));
+  const r = await cli(['services', '--file', d, '--json'], asOther);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.is(JSON.parse(r.out).spans, 2);
+  assert.match(r.err, `${join(d, 'b.jsonl')}: cannot be read (dangling symlink to ${join(d, 'gone.jsonl')}): skipped`);
+  assert.match(r.err, '1 of 3 span files could not be read and were skipped');
+  const only = dir('dangling-only', {});
+  symlinkSync('nowhere.jsonl', join(only, 'x.jsonl'));
+  const none = await cli(['services', '--file', only, '--json'], asOther);
+  assert.is(none.code, 2, none.out + none.err);
+  assert.match(none.err, `no span file could be read: ${join(only, 'x.jsonl')} (dangling symlink to nowhere.jsonl)`);
+});
+
+test('AC-004 --file <file>: a rotated sibling that is a dangling symlink is named as such, not as rotated away', async () => {
+  const d = dir('dangling-rotated', { 'spans.jsonl': [span(4)] });
+  symlinkSync('spans.jsonl.1.old', join(d, 'spans.jsonl.1'));
+  const r = await cli(['view', T, '--file', join(d, 'spans.jsonl'), '--json'], asOther);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.err, `${join(d, 'spans.jsonl.1')}: cannot be read (dangling symlink to spans.jsonl.1.old): skipped`);
+  assert.not.match(r.err, 'is gone');
+  assert.match(r.err, '1 of 2 span files could not be read and were skipped');
+  const named = await cli(['view', T, '--file', join(d, 'spans.jsonl.1')], asOther);
+  assert.is(named.code, 2, named.out + named.err);
+  assert.match(named.err, `cannot read ${join(d, 'spans.jsonl.1')}: dangling symlink to spans.jsonl.1.old`);
+});
+
+test('AC-004 --file <file> in a directory that can be entered but not listed: the file is read, and its rotated siblings are said to be unsearched', async () => {
+  // read permission on a directory is what listing needs; as root it is never denied, so the CLI runs as nobody then
+  const d = dir('unlistable', { 'spans.jsonl.1': [span(1)], 'spans.jsonl': [span(2)] });
+  chmodSync(d, 0o311); // write+search for the owner, search only for others: no one but root can list it
+  try {
+    const r = await cli(['view', T, '--file', join(d, 'spans.jsonl'), '--json'], asOther);
+    assert.is(r.code, 0, r.out + r.err);
+    assert.is(JSON.parse(r.out).spanCount, 1, 'the named file is read; spans.jsonl.1 could not be found');
+    assert.match(r.err, `tracewire: cannot list ${d} (EACCES): rotated siblings of ${join(d, 'spans.jsonl')} (.1, .2 ...) not looked for: skipped`);
+    assert.match(r.err, '1 directory could not be listed');
+  } finally {
+    chmodSync(d, 0o755);
+  }
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

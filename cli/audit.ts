@@ -40,12 +40,13 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
   const keyCounts = new Map<string, { spans: number; services: Set<string> }>();
   const missing = new Array<number>(MISSING_FIELDS.length).fill(0);
   const r: AuditResult = {
-    traces: m.traceCount, spans: m.n, orphanSpans: 0, splitTraces: 0, duplicateSpans: 0, minScore, pass: true, orphans: [], deadEnds: [],
+    traces: m.traceCount, spans: 0, orphanSpans: 0, splitTraces: 0, duplicateSpans: 0, minScore, pass: true, orphans: [], deadEnds: [],
     services: [], neverPropagate: [], missingFields: {}, missingExamples: [], disallowedAttributes: [], failures: [],
   };
   const ex = (t: number, g: number, detail: string): Example => ({ traceId: m.traceIds[t]!, spanId: m.spanId(g), service: m.serviceName(g), operation: m.opName(g), detail });
   for (let t = 0; t < m.traceCount; t++) {
     const tr = buildTree(m, t);
+    r.spans += tr.size; // distinct spans: a copy of a span ID already read (a retried export) is left out, as in services and view
     r.duplicateSpans += tr.duplicates;
     if (tr.roots.length > 1) r.splitTraces++;
     for (let i = 0; i < tr.size; i++) {

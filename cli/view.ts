@@ -69,12 +69,16 @@ export function traceLinks(m: Model, t: number): { linkedFrom: TraceLink[]; link
   const linkedFrom: TraceLink[] = [];
   const linksTo: TraceLink[] = [];
   const id = m.traceIds[t]!;
+  const seen = new Set<string>(); // a span exported twice (a retried export) has its links twice: listed once, as it is drawn once
   for (let j = 0; j < m.nLinks; j++) {
     const g = m.linkFrom[j]!;
     const to = m.linkTraceId(j);
     const mine = m.trace[g] === t;
     if (mine === (to === id)) continue; // a link inside t (or between two other traces)
     const row: TraceLink = { traceId: m.traceIds[m.trace[g]!]!, spanId: m.spanId(g), service: m.serviceName(g), name: m.opName(g), kind: KIND_NAMES[m.kind[g]!] ?? 'unspecified', toTraceId: to, toSpanId: m.linkSpanId(j) };
+    const key = `${row.traceId}/${row.spanId}/${to}/${row.toSpanId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     (mine ? linksTo : linkedFrom).push(row);
   }
   return { linkedFrom, linksTo };

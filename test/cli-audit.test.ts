@@ -103,6 +103,24 @@ test('AC-002 audit: --min-score gates CI with the exit code; --strict also fails
   assert.match(bad.err, '--min-score expects a number between 0 and 100');
 });
 
+test('AC-002 audit: spans exported twice (a retried export, two overlapping files) are counted once, as services and view count them', async () => {
+  const copy = join(dir, 'copy.jsonl');
+  writeFileSync(copy, otlpLine(legacy) + '\n' + otlpLine(good) + '\n'); // T1 and T3 again, from a second file
+  const once = JSON.parse((await cli(['audit', '--file', file, '--json'])).out);
+  const r = await cli(['audit', '--file', file, '--file', copy, '--json']);
+  assert.is(r.code, 0, r.err);
+  const a = JSON.parse(r.out);
+  assert.equal([a.spans, a.duplicateSpans, a.traces], [13, 8, 4]);
+  const { duplicateSpans: _d, ...rest } = a;
+  const { duplicateSpans: _o, ...restOnce } = once;
+  assert.equal(rest, restOnce, 'every other count as if each span was read once');
+  const sv = JSON.parse((await cli(['services', '--file', file, '--file', copy, '--json'])).out);
+  assert.is(sv.spans, a.spans);
+  const t = await cli(['audit', '--file', file, '--file', copy]);
+  assert.match(t.out, 'Propagation audit: 13 spans in 4 traces');
+  assert.match(t.out, 'duplicate span IDs (same span exported twice?): 8');
+});
+
 test('AC-002 audit: the text report names the broken hops and the scores', async () => {
   const r = await cli(['audit', '--file', file]);
   assert.match(r.out, 'Propagation audit: 13 spans in 4 traces');

@@ -80,6 +80,13 @@ test('AC-004 view: a message consumed under a link (batch, mode: link) is its ow
   assert.is(j.spanCount, 2);
   const plain = await cli(['view', T, '--file', file]);
   assert.not.match(plain.out, 'Linked traces', 'nothing to list, no section');
+  // both traces exported twice (a retried export): each link listed once, as each span is drawn once
+  const twice = join(dir, 'linked-twice.jsonl');
+  writeFileSync(twice, [producer, consumer, consumer, producer].map((x) => otlpLine(x)).join('\n') + '\n');
+  const jp = JSON.parse((await cli(['view', P, '--file', twice, '--json'])).out);
+  assert.equal([jp.spanCount, jp.duplicates, jp.linkedFrom.length], [2, 2, 1]);
+  const jc = JSON.parse((await cli(['view', C, '--file', twice, '--json'])).out);
+  assert.equal([jc.spanCount, jc.linksTo.length], [2, 1]);
 });
 
 test('AC-004 view: the critical path is marked (root → retried call → its server span → db), the overlapped orphan is not', async () => {

@@ -321,28 +321,38 @@ export function selfTimes(m: Model, tr: TraceTree): Float64Array {
 /**
  * Critical path (as Jaeger computes it): from a span's end walk back through the child that finished
  * last, then the child that finished before that one started, and so on, recursively. 1 = on the path.
+ * Each child's interval is first clamped into its parent's, and one wholly outside it is left out with its
+ * subtree (Jaeger's sanitizeOverflowingChildren): a child on a host whose clock is off by more than the
+ * call took cannot be what its parent waited on as recorded.
  */
 export function criticalPath(m: Model, tr: TraceTree): Uint8Array {
   const on = new Uint8Array(tr.size);
+  const lo = new Float64Array(tr.size); // clamped intervals, set as the walk reaches a span
+  const hi = new Float64Array(tr.size);
   // from the trace's real roots; orphan fragments only when the real root is missing
   const real = tr.roots.filter((r) => tr.parent[r] === ROOT);
   const stack = real.length > 0 ? real : tr.roots.slice();
+  for (const r of stack) { lo[r] = m.start[tr.spans[r]!]!; hi[r] = m.end[tr.spans[r]!]!; }
+  const kids: number[] = [];
   while (stack.length) {
     const i = stack.pop()!;
     on[i] = 1;
-    const g = tr.spans[i]!;
-    const s = m.start[g]!;
-    const e = m.end[g]!;
-    const kids = Array.from(tr.children(i));
-    if (kids.length === 0) continue;
-    const endOf = (k: number): number => Math.min(m.end[tr.spans[k]!]!, e);
-    kids.sort((a, b) => endOf(b) - endOf(a));
+    const s = lo[i]!;
+    const e = hi[i]!;
+    kids.length = 0;
+    for (const k of tr.children(i)) {
+      const g = tr.spans[k]!;
+      if (!(m.end[g]! > s && m.start[g]! < e)) continue; // wholly outside the parent (clock skew), or no times
+      lo[k] = Math.max(m.start[g]!, s);
+      hi[k] = Math.min(m.end[g]!, e);
+      kids.push(k);
+    }
+    kids.sort((a, b) => hi[b]! - hi[a]!);
     let t = e;
     for (const k of kids) {
-      const ke = endOf(k);
-      if (ke > t) continue; // overlaps the child already on the path
+      if (hi[k]! > t) continue; // overlaps the child already on the path
       stack.push(k);
-      t = Math.max(m.start[tr.spans[k]!]!, s);
+      t = lo[k]!;
       if (t <= s) break;
     }
   }

@@ -7,11 +7,16 @@ import { bar, clean, fit, fmtMs, fmtPct, padEnd, padStart, table, width, type St
 export interface TraceRow {
   spanId: string; parentSpanId: string; service: string; name: string; kind: string; depth: number;
   startOffsetMs: number; durationMs: number | null; selfMs: number | null; status: string; httpStatusCode: number | null;
-  retries: number; critical: boolean; orphan: boolean; links: number; attributes?: Record<string, unknown> | null;
+  retries: number; critical: boolean; orphan: boolean; links: number;
+  /** how long before its parent the span starts (its host's clock is behind), else 0 */
+  skewMs: number;
+  attributes?: Record<string, unknown> | null;
 }
 
 export interface TraceSummary {
   traceId: string; spanCount: number; durationMs: number; errors: number; roots: number; orphans: number; duplicates: number;
+  /** spans that start before their parent: clock skew between hosts (no span can start before its cause) */
+  skewed: number;
   services: Array<{ service: string; spans: number; selfMs: number; share: number }>;
   spans: TraceRow[];
 }
@@ -24,6 +29,7 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
   const spans: TraceRow[] = [];
   let errors = 0;
   let orphans = 0;
+  let skewed = 0;
   const perService = new Map<string, { spans: number; selfMs: number }>();
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
@@ -37,11 +43,15 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
     ps.spans++;
     if (Number.isFinite(self[i]!)) ps.selfMs += self[i]!;
     perService.set(service, ps);
+    const p = tr.parent[i]!;
+    const skew = p >= 0 ? round(m.start[tr.spans[p]!]! - m.start[g]!) : 0;
+    if (skew > 0) skewed++;
     const row: TraceRow = {
       spanId: m.spanId(g), parentSpanId: m.parentId(g), service, name: m.opName(g), kind: KIND_NAMES[m.kind[g]!] ?? 'unspecified',
       depth: depth[k]!, startOffsetMs: round(m.start[g]! - tr.start), durationMs: Number.isFinite(d) ? round(d) : null,
       selfMs: Number.isFinite(self[i]!) ? round(self[i]!) : null, status: STATUS_NAMES[status] ?? 'unset',
-      httpStatusCode: m.http[g]! || null, retries: m.resend[g]!, critical: crit[i] === 1, orphan: tr.parent[i] === ORPHAN, links: m.links[g]!,
+      httpStatusCode: m.http[g]! || null, retries: m.resend[g]!, critical: crit[i] === 1, orphan: p === ORPHAN, links: m.links[g]!,
+      skewMs: skew > 0 ? skew : 0,
     };
     if (withAttributes && m.attrs !== null) row.attributes = m.attrs[g] ?? null;
     spans.push(row);
@@ -54,7 +64,7 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
     .sort((a, b) => b.selfMs - a.selfMs);
   return {
     traceId, spanCount: tr.size, durationMs: round(Number.isFinite(total) ? total : 0), errors, roots: tr.roots.length - orphans, orphans,
-    duplicates: tr.duplicates, services, spans,
+    duplicates: tr.duplicates, skewed, services, spans,
   };
 }
 
@@ -103,7 +113,8 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
   lines.push(st.bold(`Trace ${s.traceId}`) + `  ${s.spanCount} spans · ${svcs} service${svcs === 1 ? '' : 's'} · ${fmtMs(s.durationMs)}` +
     (s.errors ? ' · ' + st.red(`${s.errors} error${s.errors === 1 ? '' : 's'}`) : '') +
     (s.orphans ? ' · ' + st.yellow(`${s.orphans} orphan span${s.orphans === 1 ? '' : 's'} (uninstrumented hop?)`) : '') +
-    (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : ''));
+    (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : '') +
+    (s.skewed ? ' · ' + st.yellow(`${s.skewed} span${s.skewed === 1 ? ' starts' : 's start'} before ${s.skewed === 1 ? 'its' : 'their'} parent (clock skew?)`) : ''));
   let svcW = 7; // a loop, not Math.max(...spans): a trace of ~120k+ spans overflows the stack
   for (const r of s.spans) if (svcW < 20) svcW = Math.min(20, Math.max(svcW, width(clean(r.service, 20))));
   const nameW = Math.max(24, Math.min(60, Math.floor(cols * 0.35)));
@@ -123,12 +134,13 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
     let tail = '';
     if (r.retries > 0) tail += ' ' + st.yellow(`↻ retry #${r.retries}`);
     if (r.orphan) tail += ' ' + st.yellow(`⚠ parent ${r.parentSpanId} not in trace`);
+    if (r.skewMs > 0) tail += ' ' + st.yellow(`⚠ starts ${fmtMs(r.skewMs)} before its parent (clock skew?)`);
     const line = `${r.critical ? st.bold(st.yellow(mark)) : mark} ${padEnd(clean(r.service || '?', svcW), svcW)} ${padEnd(r.critical ? st.bold(name) : name, nameW)} ` +
       `${padStart(fmtMs(r.startOffsetMs), 8)} ${padStart(r.durationMs === null ? '?' : fmtMs(dur), 9)} │${r.critical ? st.yellow(b) : err ? st.red(b) : st.cyan(b)}│ ` +
       `${padEnd(err ? st.red('ERROR') : r.status === 'ok' ? 'ok' : '', 6)}  ${padEnd(http, 4)}${tail}`;
     lines.push(line.trimEnd());
   }
-  lines.push(st.dim('  * critical path (the spans that determined the trace\'s end-to-end latency)'));
+  lines.push(st.dim('  * critical path (the spans that determined the trace\'s end-to-end latency; a span only for its time inside its parent)'));
   lines.push('');
   lines.push(table(['service', 'spans', 'self time', 'share'],
     s.services.map((x) => [clean(x.service || '?', 40), String(x.spans), fmtMs(x.selfMs), fmtPct(x.share)]), [false, true, true, true], st));

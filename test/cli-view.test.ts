@@ -123,6 +123,35 @@ test('AC-004 view --json: spans in tree order with depth, offsets, durations, se
   assert.equal(j.services.map((s: { service: string }) => s.service).sort(), ['gateway', 'orders']);
 });
 
+test('AC-004 view: a child whose host clock runs far behind (it starts before its parent) is flagged, and the critical path only counts what lies inside its parent', async () => {
+  const K = id32(6, 0x5c3);
+  const k = (n: number): string => id16(n, 0x5c3);
+  const f = join(dir, 'skew.jsonl');
+  writeFileSync(f, otlpLine([
+    { trace: K, id: k(0), service: 'gateway', name: 'GET /slow', kind: 2, start: 0, dur: 100, http: 200 },
+    { trace: K, id: k(1), parent: k(0), service: 'gateway', name: 'GET', kind: 3, start: 5, dur: 80, http: 200 },
+    // orders' host clock is 1 s behind: it really ran [6, 84] inside the call
+    { trace: K, id: k(2), parent: k(1), service: 'orders', name: 'GET /orders', kind: 2, start: -994, dur: 78, http: 200 },
+    { trace: K, id: k(3), parent: k(2), service: 'orders', name: 'SELECT', kind: 3, start: -990, dur: 70, attrs: { 'db.system.name': 'postgresql' } },
+    { trace: K, id: k(4), parent: k(0), service: 'gateway', name: 'render', kind: 1, start: 86, dur: 10 },
+    // partly before its parent: counted on the path for the part inside it
+    { trace: K, id: k(5), parent: k(4), service: 'gateway', name: 'template', kind: 1, start: 80, dur: 15 },
+  ]) + '\n');
+  const r = await cli(['view', K, '--file', f, '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  const row = (name: string) => j.spans.find((x: { name: string }) => x.name === name);
+  assert.equal(j.spans.map((x: { name: string; critical: boolean }) => [x.name, x.critical]), [
+    ['GET /slow', true], ['GET', true], ['GET /orders', false], ['SELECT', false], ['render', true], ['template', true],
+  ]);
+  assert.equal([row('GET /orders').skewMs, row('SELECT').skewMs, row('template').skewMs, row('GET').skewMs, row('GET /slow').skewMs], [999, 0, 6, 0, 0]);
+  assert.is(j.skewed, 2);
+  const t = await cli(['view', K, '--file', f]);
+  assert.match(t.out, '2 spans start before their parent (clock skew?)');
+  assert.match(t.out, /GET \/orders.*⚠ starts 999\.0ms before its parent \(clock skew\?\)/);
+  assert.ok(t.out.split('\n').find((l) => l.includes('SELECT'))!.startsWith(' '), 'not on the critical path');
+});
+
 test('AC-004 view: per-service shares of self time add up to 100% when children run in parallel', async () => {
   const f = join(dir, 'parallel.jsonl');
   const P = id32(3, 0xfa7);

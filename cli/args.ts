@@ -84,7 +84,7 @@ export function num(v: Values, name: string, dflt: number, min = 0, max = Number
 export interface Loaded { model: Model; stats: ReadStats; files: string[] }
 
 /** Read the span files named by --file (default ./tracewire-spans.jsonl) into an indexed model. */
-export async function load(v: Values, o: { traceId?: string; keepAttributes?: boolean } = {}): Promise<Loaded> {
+export async function load(v: Values, o: { traceIds?: readonly string[]; keepAttributes?: boolean; warn?: (msg: string) => void } = {}): Promise<Loaded> {
   const named = list(v, 'file');
   const given = named.length > 0 ? named : [DEFAULT_FILE];
   const { files, unlisted } = expandFiles(given);
@@ -93,7 +93,7 @@ export async function load(v: Values, o: { traceId?: string; keepAttributes?: bo
   try {
     const namedPaths = new Set(given.map((f) => resolve(f)));
     const optional = new Set(files.filter((f) => !namedPaths.has(resolve(f)))); // found by listing: may be rotated away or unreadable: skipped, not fatal
-    const stats = await readFiles(files, model, { traceId: o.traceId, progress, optional, unlisted });
+    const stats = await readFiles(files, model, { traceIds: o.traceIds, progress, optional, unlisted, warn: o.warn });
     model.index();
     return { model, stats, files };
   } catch (e) {

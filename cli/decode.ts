@@ -84,10 +84,10 @@ function hexWords(s: unknown, chars: number, out: number[]): boolean {
 const words: number[] = [0, 0, 0, 0];
 
 /**
- * Decode one request into the model. With `onlyTrace`, spans of other traces are skipped silently (the line
- * passed the substring prefilter but holds other traces too), unless they link into it.
+ * Decode one request into the model. With `only`, spans of other traces are skipped silently (the line
+ * passed the substring prefilter but holds other traces too), unless they link into one of them.
  */
-export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): DecodeResult {
+export function decodeRequest(req: unknown, model: Model, only?: ReadonlySet<string>): DecodeResult {
   const r: DecodeResult = { spans: 0, bad: 0, why: '', error: null, other: false };
   if (isObj(req) && req.resourceSpans === undefined && (Array.isArray(req.resourceMetrics) || Array.isArray(req.resourceLogs) || Array.isArray(req.resourceProfiles))) {
     r.other = true;
@@ -120,7 +120,7 @@ export function decodeRequest(req: unknown, model: Model, onlyTrace?: string): D
         const tid = idHex(sp.traceId, 32);
         if (!hexWords(tid, 32, words) || (words[0]! | words[1]! | words[2]! | words[3]!) === 0) { bad(r, 'traceId is not 32 hex digits (nor 16 bytes in base64)'); continue; }
         // another trace's span is kept when it links into this one (a batch or link-mode consumer): view lists it
-        if (onlyTrace !== undefined && tid !== onlyTrace && !linksInto(sp.links, onlyTrace)) continue;
+        if (only !== undefined && !only.has(tid) && !linksInto(sp.links, only)) continue;
         s.traceId = tid;
         if (!hexWords(sp.spanId, 16, words) || (words[0]! | words[1]!) === 0) { bad(r, 'spanId is not 16 hex digits (nor 8 bytes in base64)'); continue; }
         s.sHi = words[0]!; s.sLo = words[1]!;
@@ -173,9 +173,9 @@ function decodeLinks(links: unknown[], model: Model, s: SpanInput): number {
   return links.length;
 }
 
-function linksInto(links: unknown, traceId: string): boolean {
+function linksInto(links: unknown, traceIds: ReadonlySet<string>): boolean {
   if (!Array.isArray(links)) return false;
-  for (const l of links) if (isObj(l) && idHex(l.traceId, 32) === traceId) return true;
+  for (const l of links) if (isObj(l) && traceIds.has(idHex(l.traceId, 32))) return true;
   return false;
 }
 

@@ -13,8 +13,8 @@ export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const MAX_WARNINGS = 10;
 
 export interface ReadOptions {
-  /** Only lines containing this (lowercase) trace ID are parsed: `view` skips JSON.parse on the rest. */
-  traceId?: string;
+  /** Only lines containing one of these (lowercase) trace IDs are parsed: `view` skips JSON.parse on the rest. */
+  traceIds?: readonly string[];
   /** Progress on stderr (the caller decides: TTY or --progress). */
   progress?: boolean;
   /** Where warnings go (malformed lines); default stderr. */
@@ -114,8 +114,9 @@ function danglingTarget(f: string): string | null {
 /** Resolves false when an optional file is gone by the time it is opened (ENOENT), and why when it cannot be read. */
 function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, warn: (m: string) => void, progress: Progress | null): Promise<boolean | string> {
   const maxLine = o.maxLineBytes ?? MAX_LINE_BYTES;
-  // the ID as written: hex in either case, or base64 (protobuf JSON mapping; see decode.ts idHex)
-  const needle = o.traceId !== undefined ? [o.traceId, o.traceId.toUpperCase(), Buffer.from(o.traceId, 'hex').toString('base64')].map((x) => Buffer.from(x)) : null;
+  // each ID as written: hex in either case, or base64 (protobuf JSON mapping; see decode.ts idHex)
+  const needle = o.traceIds !== undefined ? o.traceIds.flatMap((id) => [id, id.toUpperCase(), Buffer.from(id, 'hex').toString('base64')]).map((x) => Buffer.from(x)) : null;
+  const only = o.traceIds !== undefined ? new Set(o.traceIds) : undefined;
   const report = (line: number, msg: string): void => {
     // clean(): JSON.parse's message quotes the bad line's bytes, which may be escape sequences
     if (++stats.warnings <= MAX_WARNINGS) warn(`${clean(file, 300)}:${line}: ${clean(msg, 300)}`);
@@ -134,7 +135,9 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
     if (b - a > maxLine) { stats.oversize++; report(lineNo, `line longer than ${maxLine} bytes skipped`); return; }
     if (needle !== null) {
       const view = buf.subarray(a, b);
-      if (view.indexOf(needle[0]!) < 0 && view.indexOf(needle[1]!) < 0 && view.indexOf(needle[2]!) < 0) { stats.filtered++; return; }
+      let hit = false;
+      for (let k = 0; k < needle.length && !hit; k++) hit = view.indexOf(needle[k]!) >= 0;
+      if (!hit) { stats.filtered++; return; }
     }
     let obj: unknown;
     try {
@@ -145,7 +148,7 @@ function readOne(file: string, model: Model, stats: ReadStats, o: ReadOptions, w
       report(lineNo, last ? 'incomplete last line skipped (no newline: the file is still being written?)' : `malformed JSON line skipped (${(e as Error).message.slice(0, 120)})`);
       return;
     }
-    const r = decodeRequest(obj, model, o.traceId);
+    const r = decodeRequest(obj, model, only);
     if (r.other) { stats.otherSignals++; return; }
     stats.spans += r.spans;
     if (r.error !== null) {

@@ -3,6 +3,7 @@
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, UsageError, load, out, styleFor, traceIdArg, num, type Command, type Values } from './args.js';
 import { buildTree, criticalPath, selfTimes, walk, KIND_NAMES, ORPHAN, STATUS_ERROR, STATUS_NAMES, type Model, type TraceTree } from './model.js';
 import { bar, clean, fit, fmtMs, fmtPct, padEnd, padStart, table, width, type Style } from './term.js';
+import { linkedHeader, linkedTargets, renderLinks, traceLinks, MAX_FOLLOW, type LinkedTarget } from './view-links.js';
 
 export interface TraceRow {
   spanId: string; parentSpanId: string; service: string; name: string; kind: string; depth: number;
@@ -68,42 +69,6 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
   };
 }
 
-/** A span link that crosses traces: `from` is the linking span, `to` the span it links to. */
-export interface TraceLink { traceId: string; spanId: string; service: string; name: string; kind: string; toTraceId: string; toSpanId: string }
-
-/**
- * The links between trace t and other traces (AC-004: a message consumed in a batch or under `mode: 'link'`
- * starts its own trace, linked to the producer's): spans elsewhere that link into t, and t's spans' links out.
- */
-export function traceLinks(m: Model, t: number): { linkedFrom: TraceLink[]; linksTo: TraceLink[] } {
-  const linkedFrom: TraceLink[] = [];
-  const linksTo: TraceLink[] = [];
-  const id = m.traceIds[t]!;
-  const seen = new Set<string>(); // a span exported twice (a retried export) has its links twice: listed once, as it is drawn once
-  for (let j = 0; j < m.nLinks; j++) {
-    const g = m.linkFrom[j]!;
-    const to = m.linkTraceId(j);
-    const mine = m.trace[g] === t;
-    if (mine === (to === id)) continue; // a link inside t (or between two other traces)
-    const row: TraceLink = { traceId: m.traceIds[m.trace[g]!]!, spanId: m.spanId(g), service: m.serviceName(g), name: m.opName(g), kind: KIND_NAMES[m.kind[g]!] ?? 'unspecified', toTraceId: to, toSpanId: m.linkSpanId(j) };
-    const key = `${row.traceId}/${row.spanId}/${to}/${row.toSpanId}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    (mine ? linksTo : linkedFrom).push(row);
-  }
-  return { linkedFrom, linksTo };
-}
-
-export function renderLinks(l: { linkedFrom: TraceLink[]; linksTo: TraceLink[] }, s: TraceSummary, st: Style): string {
-  if (l.linkedFrom.length + l.linksTo.length === 0) return '';
-  const here = new Map(s.spans.map((r) => [r.spanId, r]));
-  const at = (spanId: string): string => { const r = here.get(spanId); return r === undefined ? spanId : `${clean(r.service || '?', 20)} ${clean(r.name, 40)}`; };
-  const lines = ['', st.bold('Linked traces') + st.dim('  (a batch or link-mode consumer starts its own trace; view it by its ID)')];
-  for (const x of l.linkedFrom) lines.push(`  ← ${clean(x.service || '?', 20)} ${clean(x.name, 40)} (${x.kind}) in trace ${x.traceId}, linked to ${at(x.toSpanId)}`);
-  for (const x of l.linksTo) lines.push(`  → ${clean(x.service || '?', 20)} ${clean(x.name, 40)} links to span ${x.toSpanId} of trace ${x.toTraceId}`);
-  return lines.join('\n');
-}
-
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 const MAX_INDENT = 16;
 
@@ -160,15 +125,22 @@ Options:
 ${FILE_HELP}
 ${OUTPUT_HELP}
   --width <n>         terminal width to lay out for (default: the terminal's, or 120)
+  --follow-links      also show the traces linked to this one (a batch or link-mode consumer starts its
+                      own trace, linked to its producers'), each after it (at most ${MAX_FOLLOW}; the files are read twice)
   -h, --help          this help`,
-  options: { ...FILE_OPTIONS, width: { type: 'string' } },
+  options: { ...FILE_OPTIONS, width: { type: 'string' }, 'follow-links': { type: 'boolean' } },
   positionals: 1,
   async run(v: Values, pos: string[]): Promise<number> {
     if (pos.length === 0) throw new UsageError('view needs a trace ID: tracewire view <trace-id>');
     const id = traceIdArg(pos[0]);
     if (id === null) throw new UsageError(`'${clean(pos[0], 80)}' is not a trace ID (32 hex digits, not all zero)`);
     const cols = num(v, 'width', process.stdout.columns || 120, 60, 1000);
-    const { model, stats, files } = await load(v, { traceId: id, keepAttributes: v.json === true });
+    const json = v.json === true;
+    const follow = v['follow-links'] === true;
+    // --follow-links reads the files again: a warning about a line both reads parse is said once
+    const said = new Set<string>();
+    const warn = follow ? (msg: string): void => { if (!said.has(msg)) { said.add(msg); process.stderr.write(msg + '\n'); } } : undefined;
+    const { model, stats, files } = await load(v, { traceIds: [id], keepAttributes: json, warn });
     const t = model.traceNumber(id);
     if (t < 0) {
       const msg = `trace ${id} not found in ${files.join(', ')} (${stats.lines} lines read, ${stats.filtered} without that ID)`;
@@ -176,10 +148,33 @@ ${OUTPUT_HELP}
       else process.stderr.write(`tracewire: ${msg}\n`);
       return EXIT_FINDING;
     }
-    const s = summarize(model, buildTree(model, t), id, v.json === true);
+    const s = summarize(model, buildTree(model, t), id, json);
     const links = traceLinks(model, t);
     const st = styleFor(v);
-    out(v.json === true ? JSON.stringify({ found: true, ...s, ...links }, null, 2) : renderWaterfall(s, st, cols) + renderLinks(links, s, st));
+    const targets = follow ? linkedTargets(links) : [];
+    const followed = await followLinks(v, targets.slice(0, MAX_FOLLOW), json, warn);
+    const omitted = targets.length - followed.length;
+    if (json) {
+      const linked = followed.map(([x, ls]) => ({ relation: x.relation, traceId: x.traceId, found: ls !== null, via: x.via, ...ls }));
+      out(JSON.stringify({ found: true, ...s, ...links, ...(follow ? { linked, linkedOmitted: omitted } : {}) }, null, 2));
+      return EXIT_OK;
+    }
+    let text = renderWaterfall(s, st, cols) + renderLinks(links, s, st);
+    for (const [x, ls] of followed) {
+      text += `\n\n${'═'.repeat(Math.min(cols, 100))}\n${linkedHeader(x, s, ls, st)}` + (ls === null ? '' : `\n${renderWaterfall(ls, st, cols)}`);
+    }
+    if (omitted > 0) text += `\n\n${st.dim(`${omitted} more linked trace${omitted === 1 ? '' : 's'} not shown (at most ${MAX_FOLLOW}): view ${omitted === 1 ? 'it' : 'them'} by ID`)}`;
+    out(text);
     return EXIT_OK;
   },
 };
+
+/** The linked traces, read from the files in one more pass (the first one kept only lines naming the trace shown). */
+async function followLinks(v: Values, targets: LinkedTarget[], json: boolean, warn?: (msg: string) => void): Promise<Array<[LinkedTarget, TraceSummary | null]>> {
+  if (targets.length === 0) return [];
+  const { model } = await load(v, { traceIds: targets.map((x) => x.traceId), keepAttributes: json, warn });
+  return targets.map((x) => {
+    const t = model.traceNumber(x.traceId);
+    return [x, t < 0 ? null : summarize(model, buildTree(model, t), x.traceId, json)];
+  });
+}

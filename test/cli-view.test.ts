@@ -89,6 +89,47 @@ test('AC-004 view: a message consumed under a link (batch, mode: link) is its ow
   assert.equal([jc.spanCount, jc.linksTo.length], [2, 1]);
 });
 
+test('AC-004 view --follow-links: the linked traces (a batch or link-mode consumer, its producers) are shown after the trace, each marked', async () => {
+  const P = id32(13, 0xabc), C = id32(14, 0xabc), Q = id32(15, 0xabc), GONE = id32(16, 0xabc);
+  const [IN, PUB, CON, WORK, IN2, PUB2] = [0, 1, 2, 3, 4, 5].map((i) => id16(i, 0x9a));
+  const f = join(dir, 'follow.jsonl');
+  writeFileSync(f, [
+    otlpLine([
+      { trace: P, id: IN!, service: 'orders', name: 'POST /orders', kind: 2, start: 0, dur: 20, http: 202 },
+      { trace: P, id: PUB!, parent: IN, service: 'orders', name: 'publish orders', kind: 4, start: 5, dur: 2 },
+    ]),
+    otlpLine([
+      { trace: Q, id: IN2!, service: 'shop', name: 'POST /cart', kind: 2, start: 1, dur: 9, http: 202 },
+      { trace: Q, id: PUB2!, parent: IN2, service: 'shop', name: 'publish orders', kind: 4, start: 3, dur: 1 },
+    ]),
+    // one batch consumer of both messages, and of one whose producer's trace is not in the files
+    otlpLine([
+      { trace: C, id: CON!, service: 'worker', name: 'process orders', kind: 5, start: 50, dur: 30, links: [{ trace: P, id: PUB! }, { trace: Q, id: PUB2! }, { trace: GONE, id: id16(9, 0x9a) }] },
+      { trace: C, id: WORK!, parent: CON, service: 'worker', name: 'charge', kind: 1, start: 55, dur: 20 },
+    ]),
+    `{"resourceSpans": "${P} ${C} torn`, // malformed, holding both IDs: read in both passes, said once
+  ].join('\n') + '\n');
+  const p = await cli(['view', P, '--file', f, '--follow-links']);
+  assert.is(p.code, 0, p.err);
+  const [main, ...linked] = p.out.split(/\n(?=═+\n)/);
+  assert.match(main!, `Trace ${P}`);
+  assert.is(linked.length, 1, p.out);
+  assert.match(linked[0]!, `← linked trace ${C}: worker process orders (consumer) links to orders publish orders`);
+  assert.match(linked[0]!, `Trace ${C}  2 spans · 1 service`);
+  assert.match(linked[0]!, /└ charge/);
+  assert.is(p.err.split('malformed JSON line').length - 1, 1, p.err);
+  const c = await cli(['view', C, '--file', f, '--follow-links', '--json']);
+  assert.is(c.code, 0, c.err);
+  const j = JSON.parse(c.out);
+  assert.is(j.spanCount, 2);
+  assert.equal(j.linked.map((x: { relation: string; traceId: string; found: boolean; spanCount?: number }) => [x.relation, x.traceId, x.found, x.spanCount]),
+    [['linksTo', P, true, 2], ['linksTo', Q, true, 2], ['linksTo', GONE, false, undefined]]);
+  const t = await cli(['view', C, '--file', f, '--follow-links']);
+  assert.match(t.out, `→ linked trace ${GONE}: not in the files`);
+  const plain = await cli(['view', P, '--file', f]);
+  assert.not.match(plain.out, '═', 'without --follow-links only the list');
+});
+
 test('AC-004 view: the critical path is marked (root → retried call → its server span → db), the overlapped orphan is not', async () => {
   const r = await cli(['view', T, '--file', file]);
   const line = (s: string, nth = 0): string => r.out.split('\n').filter((l) => l.includes(s))[nth]!;

@@ -2,7 +2,8 @@
 // appears, AC-003 fields missing, attributes outside the allowlist, and a per-service score to gate CI on.
 import { compileAllowlist } from '../src/attributes.js';
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, list, load, num, out, styleFor, type Command, type Values } from './args.js';
-import { buildTree, key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, ORPHAN, ROOT, STATUS_ERROR, type Model } from './model.js';
+import { key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, STATUS_ERROR, type Model } from './model.js';
+import { buildTree, ORPHAN, ROOT } from './tree.js';
 import { clean, fmtInt, fmtPct, table, type Style } from './term.js';
 
 /** Operational metadata only (AC-007): semantic-convention keys that carry no payload, credentials or PII. */

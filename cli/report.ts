@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, UsageError, list, load, num, out, traceIdArg, type Command, type Values } from './args.js';
-import { buildTree, Interner, STATUS_ERROR, type Model } from './model.js';
+import { Interner, STATUS_ERROR, type Model } from './model.js';
+import { buildTree } from './tree.js';
 import { analyze } from './services.js';
 import { summarize } from './view.js';
 import { renderHtml } from './report-template.js';

@@ -1,7 +1,8 @@
 // `tracewire services`: the service dependency graph (caller → callee from cross-service parent/child
 // spans) and latency per service and per operation, with self time (AC-006).
 import { EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, load, num, out, styleFor, type Command, type Values } from './args.js';
-import { buildTree, key53, selfTimes, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, STATUS_ERROR, type Model } from './model.js';
+import { key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, STATUS_ERROR, type Model } from './model.js';
+import { buildTree, selfTimes } from './tree.js';
 import { readHex8 } from '../src/hex.js';
 import { clean, fmtInt, fmtMs, fmtPct, table, type Style } from './term.js';
 

@@ -1,7 +1,8 @@
 // `tracewire view <trace-id>`: one trace as a waterfall (AC-004): service, operation, offset, duration
 // bar, status, HTTP code, retries; the critical path marked with `*` (and coloured on a terminal).
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, UsageError, load, out, styleFor, traceIdArg, num, type Command, type Values } from './args.js';
-import { buildTree, criticalPath, selfTimes, walk, KIND_NAMES, ORPHAN, STATUS_ERROR, STATUS_NAMES, type Model, type TraceTree } from './model.js';
+import { KIND_NAMES, STATUS_ERROR, STATUS_NAMES, type Model } from './model.js';
+import { buildTree, criticalPath, selfTimes, walk, ORPHAN, type TraceTree } from './tree.js';
 import { bar, clean, fit, fmtMs, fmtPct, padEnd, padStart, table, width, type Style } from './term.js';
 import { linkedHeader, linkedTargets, renderLinks, traceLinks, MAX_FOLLOW, type LinkedTarget } from './view-links.js';
 
@@ -105,7 +106,7 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
       `${padEnd(err ? st.red('ERROR') : r.status === 'ok' ? 'ok' : '', 6)}  ${padEnd(http, 4)}${tail}`;
     lines.push(line.trimEnd());
   }
-  lines.push(st.dim('  * critical path (the spans that determined the trace\'s end-to-end latency; a span only for its time inside its parent)'));
+  lines.push(st.dim('  * critical path (the spans that determined the trace\'s end-to-end latency)'));
   lines.push('');
   lines.push(table(['service', 'spans', 'self time', 'share'],
     s.services.map((x) => [clean(x.service || '?', 40), String(x.spans), fmtMs(x.selfMs), fmtPct(x.share)]), [false, true, true, true], st));

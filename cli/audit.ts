@@ -5,6 +5,7 @@ import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, list, load
 import { key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, MISSING_FIELDS, STATUS_ERROR, type Model } from './model.js';
 import { buildTree, ORPHAN, ROOT } from './tree.js';
 import { clean, fmtInt, fmtPct, table, type Style } from './term.js';
+import { splitKeys } from './decode.js';
 
 /** Operational metadata only (AC-007): semantic-convention keys that carry no payload, credentials or PII. */
 export const DEFAULT_ALLOW: readonly string[] = [
@@ -91,7 +92,7 @@ export function audit(m: Model, allowExtra: readonly string[], minScore: number 
       let bad = badKeys.get(ks);
       if (bad === undefined) {
         const keys = m.keysets.get(ks);
-        bad = keys === '' ? [] : [...new Set(keys.split('\n'))].filter((k) => !allow(k));
+        bad = [...new Set(splitKeys(keys))].filter((k) => !allow(k));
         badKeys.set(ks, bad);
       }
       if (bad.length > 0) {

@@ -184,6 +184,16 @@ function bad(r: DecodeResult, why: string): void {
   if (r.why === '') r.why = why;
 }
 
+/** A key as one part of a '\n'-joined key set: '\\' and '\n' escaped, so a key holding either stays one key. */
+const keyPart = (k: string): string => (k.includes('\n') || k.includes('\\') ? k.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : k);
+
+/** The keys of a key set (SpanInput.keys), as keyPart wrote them. */
+export function splitKeys(keys: string): string[] {
+  if (keys === '') return [];
+  const parts = keys.split('\n');
+  return keys.includes('\\') ? parts.map((p) => p.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))) : parts;
+}
+
 function decodeAttributes(s: SpanInput, sp: Obj, keep: boolean): void {
   s.http = 0; s.resend = 0; s.peer = ''; s.external = false; s.httpSpan = false; s.keys = '';
   let server = '';
@@ -194,7 +204,7 @@ function decodeAttributes(s: SpanInput, sp: Obj, keep: boolean): void {
     for (const kv of list) {
       if (!isObj(kv) || typeof kv.key !== 'string') continue;
       const k = kv.key;
-      keys = keys === '' ? k : keys + '\n' + k;
+      keys = keys === '' ? keyPart(k) : keys + '\n' + keyPart(k);
       if (o !== null) o[k] = anyValue(kv.value);
       switch (k) {
         case 'http.response.status_code': case 'http.status_code': {
@@ -218,7 +228,7 @@ function decodeAttributes(s: SpanInput, sp: Obj, keep: boolean): void {
   if (Array.isArray(sp.events)) {
     for (const ev of sp.events) {
       if (!isObj(ev) || !Array.isArray(ev.attributes)) continue;
-      for (const kv of ev.attributes) if (isObj(kv) && typeof kv.key === 'string') keys = keys === '' ? kv.key : keys + '\n' + kv.key;
+      for (const kv of ev.attributes) if (isObj(kv) && typeof kv.key === 'string') keys = keys === '' ? keyPart(kv.key) : keys + '\n' + keyPart(kv.key);
     }
   }
   s.keys = keys;

@@ -121,6 +121,15 @@ test('AC-002 audit: spans exported twice (a retried export, two overlapping file
   assert.match(t.out, 'duplicate span IDs (same span exported twice?): 8');
 });
 
+test('AC-007 audit: an attribute key holding a newline or a backslash is listed as the one key it is, not split in two', async () => {
+  const odd = join(dir, 'odd-keys.jsonl');
+  const T9 = id32(9, 0xa0);
+  writeFileSync(odd, otlpLine([{ trace: T9, id: id16(90), service: 'orders', name: 'GET /x', kind: 2, start: 0, dur: 1, http: 200, attrs: { 'user\nemail': 'x', 'a\\nb': 'y', 'http.request.method': 'GET' } }]) + '\n');
+  const a = JSON.parse((await cli(['audit', '--file', odd, '--json'])).out);
+  assert.equal(a.disallowedAttributes.map((d: { key: string }) => d.key).sort(), ['a\\nb', 'user\nemail']);
+  rmSync(odd);
+});
+
 test('AC-002 audit: the text report names the broken hops and the scores', async () => {
   const r = await cli(['audit', '--file', file]);
   assert.match(r.out, 'Propagation audit: 13 spans in 4 traces');

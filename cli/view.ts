@@ -76,7 +76,7 @@ const MAX_INDENT = 16;
 export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string {
   const lines: string[] = [];
   const svcs = s.services.length;
-  lines.push(st.bold(`Trace ${s.traceId}`) + `  ${s.spanCount} spans · ${svcs} service${svcs === 1 ? '' : 's'} · ${fmtMs(s.durationMs)}` +
+  lines.push(st.bold(`Trace ${s.traceId}`) + `  ${s.spanCount} span${s.spanCount === 1 ? '' : 's'} · ${svcs} service${svcs === 1 ? '' : 's'} · ${fmtMs(s.durationMs)}` +
     (s.errors ? ' · ' + st.red(`${s.errors} error${s.errors === 1 ? '' : 's'}`) : '') +
     (s.orphans ? ' · ' + st.yellow(`${s.orphans} orphan span${s.orphans === 1 ? '' : 's'} (uninstrumented hop?)`) : '') +
     (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : '') +

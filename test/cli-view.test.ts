@@ -35,6 +35,8 @@ test('AC-004 view: the whole path as a waterfall tree, parents before children, 
   assert.match(lines[0]!, `Trace ${T}`);
   assert.match(lines[0]!, '7 spans · 2 services · 100.0ms · 2 errors');
   assert.match(lines[0]!, '1 orphan span');
+  const one = await cli(['view', other[0]!.trace, '--file', file]);
+  assert.match(one.out.split('\n')[0]!, '  1 span · 1 service · ', 'singular');
   const idx = (s: string, from = 0): number => lines.findIndex((l, i) => i >= from && l.includes(s));
   const root = idx('GET /checkout');
   const first = idx('POST /orders');

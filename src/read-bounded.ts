@@ -9,11 +9,28 @@ export type Bounded = { ok: true; buf: Buffer; n: number } | { ok: false; reason
 // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused after fstat); no effect on regular files.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
+const NOT_REGULAR = 'not a regular file';
+const LARGER = 'larger than ';
+
+/** What a path that is not a regular file is, for the reason (an operator mounted the wrong thing). */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return st.isSocket() ? 'a socket' : 'an unknown file type';
+}
+
 function refuse(st: Stats, max: number): Bounded | null {
-  if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
-  if (st.size > max) return { ok: false, reason: `larger than ${max} bytes` };
+  if (!st.isFile()) return { ok: false, reason: `${NOT_REGULAR} (${kindOf(st)})` };
+  if (st.size > max) return { ok: false, reason: `${LARGER}${max} bytes` };
   return null;
 }
+
+/** The reason says the path is not a regular file (refused after fstat, unread). */
+export const notRegularFile = (reason: string): boolean => reason.startsWith(NOT_REGULAR);
+/** The reason says the file is over `max` (by fstat, or it grew while read). */
+export const overMax = (reason: string): boolean => reason.startsWith(LARGER);
 
 function reasonOf(e: unknown, fallback: string): Bounded {
   const c = (e as { code?: unknown } | null)?.code;

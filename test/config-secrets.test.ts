@@ -94,7 +94,7 @@ test('AC-007 a secret file over the cap or not a regular file is refused unread 
   const overCap = join(secretsDir, 'over-cap');
   writeFileSync(overCap, 'a'.repeat(MAX_SECRET_BYTES + 1));
   // a character device (/dev/zero would never end) and a directory: not a secret file
-  const cases: Array<[string, string]> = [[huge, `larger than ${MAX_SECRET_BYTES} bytes`], [overCap, `larger than ${MAX_SECRET_BYTES} bytes`], ['/dev/null', 'not a regular file'], [secretsDir, 'not a regular file']];
+  const cases: Array<[string, string]> = [[huge, `larger than ${MAX_SECRET_BYTES} bytes`], [overCap, `larger than ${MAX_SECRET_BYTES} bytes`], ['/dev/null', 'not a regular file (a character device)'], [secretsDir, 'not a regular file (a directory)']];
   for (const [f, reason] of cases) {
     assert.equal(readSecretSync(f), { ok: false, reason }, f);
     assert.equal(await readSecret(f), { ok: false, reason }, f);

@@ -4,7 +4,7 @@
 export const ConfigErrorCode = {
   /** The config file (explicit path or TRACEWIRE_CONFIG) does not exist. */
   NOT_FOUND: 'TW_CONFIG_NOT_FOUND',
-  /** The file exists but cannot be read (permissions, a directory, I/O error). */
+  /** The file exists but cannot be read (permissions, I/O error), or is not a regular file (a directory, FIFO, device). */
   UNREADABLE: 'TW_CONFIG_UNREADABLE',
   /** Larger than MAX_CONFIG_BYTES: refused before reading. */
   TOO_LARGE: 'TW_CONFIG_TOO_LARGE',
@@ -61,10 +61,4 @@ export function invalidConfig(file: string | null, problems: readonly ConfigProb
 
 export function isConfigError(e: unknown): e is ConfigError {
   return e instanceof ConfigError;
-}
-
-/** errno code of a failed fs call, for messages (never the message itself: it repeats the path only). */
-export function errnoCode(e: unknown): string {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : 'unknown error';
 }

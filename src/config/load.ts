@@ -1,12 +1,11 @@
 // Reading the config file: path resolution, size cap, JSON parse with line/column, validation, secret
 // files and tls PEM files, and a fingerprint of everything read (the reloader compares content, never mtime).
-import { readFileSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { ConfigError, ConfigErrorCode, errnoCode, invalidConfig } from './errors.js';
+import { ConfigError, ConfigErrorCode, invalidConfig } from './errors.js';
 import { readSecret, readSecretSync, type SecretContent } from './secrets.js';
 import { validateConfig } from './validate.js';
 import { jsonErrorOffset } from './json-scan.js';
+import { notRegularFile, overMax, readBounded, readBoundedSync, type Bounded } from '../read-bounded.js';
 import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, type PendingConfig } from './normalize.js';
 import { readPem, readPemSync, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
 import { envPemFiles } from './tls-files.js';
@@ -68,14 +67,23 @@ export function parseConfig(text: string, file: string | null = null): PendingCo
   return normalizeConfig(raw as Record<string, unknown>, file);
 }
 
-function readError(e: unknown, file: string): ConfigError {
-  const c = errnoCode(e);
-  if (c === 'ENOENT' || c === 'ENOTDIR') return new ConfigError(ConfigErrorCode.NOT_FOUND, `${file}: no such file (set ${CONFIG_PATH_ENV} or mount the ConfigMap there)`, file);
-  return new ConfigError(ConfigErrorCode.UNREADABLE, `${file}: cannot read (${c})`, file);
+/** Why the file gave no text: an errno code, or read-bounded.ts's phrase (never content). */
+function readError(reason: string, file: string): ConfigError {
+  if (overMax(reason)) return new ConfigError(ConfigErrorCode.TOO_LARGE, `${file}: larger than the ${MAX_CONFIG_BYTES} bytes allowed`, file);
+  if (reason === 'ENOENT' || reason === 'ENOTDIR') return new ConfigError(ConfigErrorCode.NOT_FOUND, `${file}: no such file (set ${CONFIG_PATH_ENV} or mount the ConfigMap there)`, file);
+  if (notRegularFile(reason)) return new ConfigError(ConfigErrorCode.UNREADABLE, `${file}: ${reason}; the config must be a regular file (a ConfigMap key mounted as a volume)`, file);
+  return new ConfigError(ConfigErrorCode.UNREADABLE, `${file}: cannot read (${reason})`, file);
 }
 
-function tooLarge(file: string, size: number): ConfigError {
-  return new ConfigError(ConfigErrorCode.TOO_LARGE, `${file}: ${size} bytes, more than the ${MAX_CONFIG_BYTES} allowed`, file);
+/**
+ * The file's text, or the failure. read-bounded.ts opens without waiting (a FIFO with no writer), refuses what fstat
+ * says is not a regular file (a FIFO or /dev/zero never ends) and never reads past the cap (a file that grows).
+ */
+function textOf(r: Bounded, file: string): string | FailedSnapshot {
+  if (r.ok && r.n <= MAX_CONFIG_BYTES) return r.buf.toString('utf8', 0, r.n);
+  const reason = r.ok ? `larger than ${MAX_CONFIG_BYTES} bytes` : r.reason;
+  // one fingerprint per kind of failure: a FIFO then a directory swapped in are two rejections, one reported twice is one
+  return { error: readError(reason, file), fingerprint: 'unread:' + reason, secretFiles: [] };
 }
 
 function fingerprintOf(text: string, files: string[], pemFiles: string[], c: FileContents): string {
@@ -121,29 +129,15 @@ function finish(text: string, file: string, envTls: TlsFileRefs | undefined, rea
  * PEM files (otlpFromEnv), read too when the file has no `exporters`.
  */
 export function readSnapshotSync(file: string, envTls?: TlsFileRefs): ConfigSnapshot | FailedSnapshot {
-  let text: string;
-  try {
-    const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES) return { error: tooLarge(file, size), fingerprint: 'too-large:' + size, secretFiles: [] };
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const error = readError(e, file);
-    return { error, fingerprint: error.code, secretFiles: [] };
-  }
+  const text = textOf(readBoundedSync(file, MAX_CONFIG_BYTES, 'unknown error'), file);
+  if (typeof text !== 'string') return text;
   return finish(text, file, envTls, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
 }
 
 /** Asynchronous read (reloads: the event loop is never blocked on a slow volume). */
 export async function readSnapshot(file: string, envTls?: TlsFileRefs): Promise<ConfigSnapshot | FailedSnapshot> {
-  let text: string;
-  try {
-    const size = (await stat(file)).size;
-    if (size > MAX_CONFIG_BYTES) return { error: tooLarge(file, size), fingerprint: 'too-large:' + size, secretFiles: [] };
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const error = readError(e, file);
-    return { error, fingerprint: error.code, secretFiles: [] };
-  }
+  const text = textOf(await readBounded(file, MAX_CONFIG_BYTES, 'unknown error'), file);
+  if (typeof text !== 'string') return text;
   return finish(text, file, envTls, async (files, pems) => ({
     secrets: new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))),
     pems: new Map(await Promise.all(pems.map(async (f) => [f, await readPem(f)] as const))),

@@ -102,7 +102,8 @@ export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions 
     // Checked here, not per request: a bad header is a config error, not something to retry. No value in the message.
     try { http.validateHeaderName(k); http.validateHeaderValue(k, v); }
     catch { throw new ExportError('TW_ERR_CONFIG', `otlpExporter: header ${JSON.stringify(k.slice(0, 64))} has an invalid name or value`); }
-    if (!framing(k, 'headers', warn)) user[k.toLowerCase()] = v;
+    // defined, not assigned: a header named "__proto__" (a valid token) would set the prototype and be lost
+    if (!framing(k, 'headers', warn)) Object.defineProperty(user, k.toLowerCase(), { value: v, writable: true, enumerable: true, configurable: true });
   }
   for (const k of Object.keys(env.headers ?? {})) if (framing(k, 'OTEL_EXPORTER_OTLP_HEADERS', warn)) delete env.headers![k];
   const uname = userinfo(target.username), pword = userinfo(target.password);

@@ -35,9 +35,8 @@ function plain(v: unknown): unknown {
   if (v instanceof Secret) return { secret: v.reveal() };
   if (Array.isArray(v)) return v.map(plain);
   if (v !== null && typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) o[k] = plain((v as Record<string, unknown>)[k]);
-    return o;
+    // fromEntries defines keys: a header named "__proto__" stays in the key (an assignment would drop it)
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, plain((v as Record<string, unknown>)[k])]));
   }
   return v;
 }
@@ -54,8 +53,7 @@ export function exporterKey(s: ExporterSettings): string {
 function makeExporter(s: ExporterSettings, f: ExporterFactories, logger: Warn): SpanExporter {
   switch (s.type) {
     case 'otlp': {
-      const headers: Record<string, string> = {};
-      for (const k of Object.keys(s.headers)) headers[k] = s.headers[k]!.reveal();
+      const headers: Record<string, string> = Object.fromEntries(Object.keys(s.headers).map((k) => [k, s.headers[k]!.reveal()]));
       const o: OtlpFactoryOptions = { url: s.url, headers, logger };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;
@@ -126,8 +124,7 @@ export function envExporters(env: Env, warn: Warn, tls: OtlpTlsSettings | null =
     if (n === 'console') out.console = { type: 'console', batch: {} };
     else if (n === 'otlp') {
       const o = otlpFromEnv(env, warn);
-      const headers: Record<string, Secret> = {};
-      for (const k of Object.keys(o.headers ?? {})) headers[k] = new Secret(o.headers![k]!, 'OTEL_EXPORTER_OTLP_HEADERS');
+      const headers: Record<string, Secret> = Object.fromEntries(Object.keys(o.headers ?? {}).map((k) => [k, new Secret(o.headers![k]!, 'OTEL_EXPORTER_OTLP_HEADERS')]));
       const s: ExporterSettings = { type: 'otlp', url: o.url ?? tracesUrlFromBase(DEFAULT_OTLP_BASE), headers, batch: {} };
       if (o.timeoutMs !== undefined) s.timeoutMs = o.timeoutMs;
       if (o.compression !== undefined) s.compression = o.compression;

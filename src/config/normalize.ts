@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import { redactUrl, tracesUrlFromBase } from '../otlp-env.js';
 import { Secret, secretFromRef, type SecretContent, type SecretRef } from './secrets.js';
-import { childPath } from './validate.js';
+import { childPath, setOwn } from './validate.js';
 import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type OtlpExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
 import { httpConfig } from './http-config.js';
 import { envTlsSettings, pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
@@ -58,9 +58,9 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
         for (const h of Object.keys(e.headers ?? {})) {
           const v = e.headers[h];
           const key = h.toLowerCase();
-          if (typeof v === 'string') headers[key] = new Secret(v);
+          if (typeof v === 'string') setOwn(headers, key, new Secret(v));
           else {
-            headers[key] = new Secret('', v.valueFrom.file);
+            setOwn(headers, key, new Secret('', v.valueFrom.file));
             secrets.push({ ref: { file: v.valueFrom.file, prefix: v.valueFrom.prefix ?? '', at: childPath(hp, h) }, target: headers, key });
           }
         }
@@ -120,7 +120,7 @@ export function tlsFiles(p: PendingConfig): string[] {
  * files), and freeze; throws TW_CONFIG_SECRET_UNREADABLE / TW_CONFIG_TLS.
  */
 export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>, pems: ReadonlyMap<string, PemContent> = new Map(), envTls?: TlsFileRefs): TracewireConfig {
-  for (const s of p.secrets) s.target[s.key] = secretFromRef(s.ref, contents.get(s.ref.file), p.config.source);
+  for (const s of p.secrets) setOwn(s.target, s.key, secretFromRef(s.ref, contents.get(s.ref.file), p.config.source));
   resolvePending(p.tls, pems, p.config.source);
   if (envTls !== undefined && p.config.exporters === null) p.config.envTls = envTlsSettings(envTls, pems);
   return deepFreeze(p.config);

@@ -274,11 +274,9 @@ export class RoutingProcessor implements SpanProcessor {
   describe(): { tenantAttribute: string; tenants: Record<string, string[]>; default: string[]; lanes: Array<{ name: string; role: Role; exclusive: boolean; batch: BatchOptions }> } {
     const t = this.table;
     const names = (ls: Lane[]): string[] => ls.map((l) => l.name);
-    const tenants: Record<string, string[]> = {};
-    if (t.byTenant !== null) for (const [k, ls] of t.byTenant) tenants[k] = names(ls);
     return {
       tenantAttribute: t.tenantAttribute,
-      tenants,
+      tenants: Object.fromEntries(t.byTenant === null ? [] : [...t.byTenant].map(([k, ls]) => [k, names(ls)])), // a tenant "__proto__" too
       default: names(t.fallback),
       lanes: [...this.lanes.values()].map((l) => ({ name: l.name, role: l.role, exclusive: l.exclusive, batch: l.batch })),
     };

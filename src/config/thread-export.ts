@@ -22,8 +22,7 @@ export interface ThreadPlan {
 function specOf(name: string, s: ExporterSettings): ThreadExporterSpec {
   switch (s.type) {
     case 'otlp': {
-      const headers: Record<string, string> = {};
-      for (const k of Object.keys(s.headers)) headers[k] = s.headers[k]!.reveal();
+      const headers: Record<string, string> = Object.fromEntries(Object.keys(s.headers).map((k) => [k, s.headers[k]!.reveal()]));
       const o: Extract<ThreadExporterSpec, { type: 'otlp' }> = { type: 'otlp', name, url: s.url, headers };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tracerFromConfig, validateConfig, type ConfigOptions } from '../src/config/index.js';
-import { parseTraceparent, type Span } from '../src/index.js';
+import { createTracer, parseTraceparent, type Span } from '../src/index.js';
 import { schema, schemaErrors } from './config-schema-check.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tw-config-limits-'));
@@ -73,6 +73,36 @@ test('AC-005 limits are read once at startup, like every other limit: a reload t
   assert.equal([t.attrPolicy.maxLinks, t.attrPolicy.maxEvents], [1, 128]);
   assert.equal(t.config.limits, { maxLinks: 4, maxEvents: 0 }); // the file's values, shown as loaded
   await t.shutdown({ deadlineMs: 0 });
+});
+
+const EMOJI = '\u{1F600}'; // one character (code point), two UTF-16 code units
+
+test('AC-005 string lengths (minLength / maxLength) count characters, as the JSON Schema does: 256 emoji are a valid tenant for both, 257 for neither', () => {
+  const tenant = (k: string) => ({ sampler: { tenants: { [k]: 0.5 } } });
+  for (const ok of [tenant(EMOJI.repeat(256)), tenant('a'.repeat(256)), { service: { name: EMOJI.repeat(255) } }, { service: { attributes: { k: EMOJI.repeat(4096) } } }]) {
+    assert.equal(schemaErrors(ok, schema), [], 'schema');
+    assert.equal(validateConfig(ok), [], 'validator');
+  }
+  for (const bad of [tenant(EMOJI.repeat(257)), tenant('a'.repeat(257)), { service: { name: EMOJI.repeat(256) } }]) {
+    assert.ok(schemaErrors(bad, schema).length > 0, 'schema');
+    assert.ok(validateConfig(bad).length > 0, 'validator');
+  }
+  assert.match(validateConfig({ service: { name: EMOJI.repeat(256) } })[0]!.message, /expected at most 255 characters, got 256$/);
+});
+
+test('AC-005 a tenant is checked against limits.maxAttributeValueLength in what the tracer cuts, UTF-16 code units: accepted exactly when a span keeps it whole', () => {
+  const tenants = ['acme', EMOJI.repeat(3), `a${EMOJI}b`, `${EMOJI}ab`, 'abcdefgh'];
+  for (let max = 1; max <= 9; max++) {
+    const t = createTracer({ service: 's', attributes: { maxValueLength: max }, logger: () => {} });
+    for (const tenant of tenants) {
+      const accepted = validateConfig({ routes: { tenants: { [tenant]: [] } }, limits: { maxAttributeValueLength: max } }).length === 0;
+      const kept = (t.startSpan('op', { attributes: { 'tenant.id': tenant } }) as Span).getAttribute('tenant.id') === tenant;
+      assert.is(accepted, kept, `${JSON.stringify(tenant)} with maxAttributeValueLength ${max}: validator ${accepted ? 'accepts' : 'rejects'}, span ${kept ? 'keeps' : 'cuts'} it`);
+    }
+  }
+  // the message says which unit, when it is not the number of characters a reader counts
+  assert.match(validateConfig({ routes: { tenants: { [EMOJI.repeat(3)]: [] } }, limits: { maxAttributeValueLength: 5 } })[0]!.message, /^is 6 UTF-16 code units long \(3 characters\), over limits\.maxAttributeValueLength \(5\), which counts UTF-16 code units/);
+  assert.match(validateConfig({ routes: { tenants: { abcdefgh: [] } }, limits: { maxAttributeValueLength: 5 } })[0]!.message, /^is 8 chars, over limits\.maxAttributeValueLength \(5\)/);
 });
 
 test.run();

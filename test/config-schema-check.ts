@@ -32,8 +32,10 @@ export function schemaErrors(v: unknown, s0: Schema, path = '$', out: string[] =
     if (s.maximum !== undefined && v > s.maximum) out.push(`${path}: > maximum`);
   }
   if (typeof v === 'string') {
-    if (s.minLength !== undefined && v.length < s.minLength) out.push(`${path}: minLength`);
-    if (s.maxLength !== undefined && v.length > s.maxLength) out.push(`${path}: maxLength`);
+    // JSON Schema 2020-12 validation §6.3: a string's length is its number of characters (code points), as editors count
+    const len = [...v].length;
+    if (s.minLength !== undefined && len < s.minLength) out.push(`${path}: minLength`);
+    if (s.maxLength !== undefined && len > s.maxLength) out.push(`${path}: maxLength`);
     if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(v)) out.push(`${path}: pattern`);
   }
   if (Array.isArray(v)) {

@@ -1,7 +1,7 @@
 // What the schema tables cannot say: references between sections (routes to exporters, tenants that spans can
 // carry, the export thread's limits) and pairs of keys that go together. Run once the walk found no problem.
 import { routeConflict, threadSettings } from './thread-settings.js';
-import { childPath, hasOwn, listOf, suggest, type Walker } from './validate.js';
+import { charCount, childPath, hasOwn, listOf, suggest, type Walker } from './validate.js';
 import { DEFAULT_TENANT_MAX_LENGTH, isBoundedId } from '../bounded-id.js';
 import { BODY_HEADERS } from '../otlp-env.js';
 
@@ -69,10 +69,17 @@ function tenantChecks(root: Record<string, unknown>, w: Walker): void {
   const headerMax = typeof http?.tenantMaxLength === 'number' ? http.tenantMaxLength : DEFAULT_TENANT_MAX_LENGTH;
   for (const [path, tenants] of lists) for (const t of Object.keys(tenants)) {
     const at = childPath(path, t);
-    if (limits.maxAttributeValueLength !== undefined && t.length > limits.maxAttributeValueLength) w.add(at, `is ${t.length} chars, over limits.maxAttributeValueLength (${limits.maxAttributeValueLength}): ${attr} is cut to that length on spans, so this tenant never matches`);
+    // the tracer cuts values by UTF-16 code units (attributes.ts truncate), not characters: an emoji is 2
+    if (limits.maxAttributeValueLength !== undefined && t.length > limits.maxAttributeValueLength) w.add(at, `is ${unitsOf(t)}, over limits.maxAttributeValueLength (${limits.maxAttributeValueLength})${t.length === charCount(t) ? '' : ', which counts UTF-16 code units'}: ${attr} is cut to that length on spans, so this tenant never matches`);
     // the http adapter's rule: other values are dropped and counted as tenantRejected
     else if (fromHeader && !isBoundedId(t, headerMax)) w.add(at, t.length > headerMax ? `is ${t.length} chars, over http.tenantMaxLength (${headerMax}): the header's value is rejected, so this tenant never matches` : `has characters the http adapter rejects in a tenant header (allowed: letters, digits and . _ : @ -), so this tenant never matches`);
   }
+}
+
+/** A length as a reader counts it, and in UTF-16 code units when that differs (astral characters). */
+function unitsOf(t: string): string {
+  const chars = charCount(t);
+  return chars === t.length ? `${t.length} chars` : `${t.length} UTF-16 code units long (${chars} characters)`;
 }
 
 /** The export thread has one batcher ($.batch) and sends every span to every exporter of its route. */

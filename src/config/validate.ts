@@ -201,13 +201,24 @@ export class Walker {
   }
 }
 
+/** Characters (code points) in `s`: JSON Schema's unit for minLength / maxLength (validation §6.3), so an editor and the validator agree. */
+export function charCount(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) { const d = s.charCodeAt(i + 1); if (d >= 0xdc00 && d <= 0xdfff) { n--; i++; } }
+  }
+  return n;
+}
+
 /** Why a string does not fit its spec, or null. A sensitive string is never shown, not even its length. */
 export function stringProblem(v: string, s: StringSpec, sensitive = s.sensitive === true): string | null {
   // A URL may carry user:password@ or a token in its query: show only origin + path.
   const got = sensitive ? '' : s.format === 'url' ? `, got ${JSON.stringify(redactUrl(v))}` : `, got ${describeValue(v)}`;
   if (s.enum && !s.enum.includes(v)) return `expected one of ${listOf(s.enum)}${suggest(v, s.enum)}${got}`;
-  if (s.minLength !== undefined && v.length < s.minLength) return `expected at least ${s.minLength} character(s)${got}`;
-  if (s.maxLength !== undefined && v.length > s.maxLength) return `expected at most ${s.maxLength} characters${sensitive ? '' : `, got ${v.length}`}`;
+  const n = s.minLength !== undefined || s.maxLength !== undefined ? charCount(v) : 0;
+  if (s.minLength !== undefined && n < s.minLength) return `expected at least ${s.minLength} character(s)${got}`;
+  if (s.maxLength !== undefined && n > s.maxLength) return `expected at most ${s.maxLength} characters${sensitive ? '' : `, got ${n}`}`;
   if (s.format === 'url') { const u = urlProblem(v); if (u !== null) return `expected ${FORMAT_TEXT.url}: ${u}`; }
   if (s.format !== undefined && !formatOk(v, s.format)) return `expected ${FORMAT_TEXT[s.format]}${got}`;
   return null;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tracerFromConfig, validateConfig, type ConfigOptions } from '../src/config/index.js';
 import { createTracer, parseTraceparent, type Span } from '../src/index.js';
+import { memoryExporter, type MemoryExporter } from '../src/exporters-local.js';
 import { schema, schemaErrors } from './config-schema-check.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tw-config-limits-'));
@@ -103,6 +104,75 @@ test('AC-005 a tenant is checked against limits.maxAttributeValueLength in what 
   // the message says which unit, when it is not the number of characters a reader counts
   assert.match(validateConfig({ routes: { tenants: { [EMOJI.repeat(3)]: [] } }, limits: { maxAttributeValueLength: 5 } })[0]!.message, /^is 6 UTF-16 code units long \(3 characters\), over limits\.maxAttributeValueLength \(5\), which counts UTF-16 code units/);
   assert.match(validateConfig({ routes: { tenants: { abcdefgh: [] } }, limits: { maxAttributeValueLength: 5 } })[0]!.message, /^is 8 chars, over limits\.maxAttributeValueLength \(5\)/);
+});
+
+// Tenant reachability (cross-checks.ts) against the limits the tracer applies: code > file > OTEL_* at startup, and on a
+// reload the startup values (limits, http and tenantAttribute are read once), never a new file's own.
+const GLOBEX = 'globex-corporation'; // 18 chars
+/** Two file exporters served by memory exporters: `acme` and `globex` routed by tenant, the rest to `shared`. */
+function routed(extra: Record<string, unknown>, tenants: string[] = ['acme']) {
+  return { exporters: { acme: { type: 'file', path: '/tmp/acme' }, shared: { type: 'console' } }, routes: { tenants: Object.fromEntries(tenants.map((t) => [t, ['acme']])), default: ['shared'] }, ...extra };
+}
+function memory() {
+  const ex: Record<string, MemoryExporter> = { acme: memoryExporter(), shared: memoryExporter() };
+  return { ex, exporterFactories: { file: () => ex.acme!, console: () => ex.shared! } };
+}
+
+test('AC-005 reload: a tenant over the value length limit in force is rejected even when the new file raises the limit (limits apply at the next restart)', async () => {
+  const p = file(routed({ limits: { maxAttributeValueLength: 8 } }));
+  const t = tracerFromConfig({ ...quiet, path: p, env: {}, ...memory() });
+  writeFileSync(p, JSON.stringify(routed({ limits: { maxAttributeValueLength: 100 } }, ['acme', GLOBEX])));
+  const ev = await t.reload();
+  assert.is(ev?.ok, false, 'accepted a tenant spans cannot carry: it is cut to 8 chars');
+  assert.is(ev!.error!.code, 'TW_CONFIG_INVALID');
+  assert.match(ev!.error!.message, `$.routes.tenants["${GLOBEX}"]: is 18 chars, over limits.maxAttributeValueLength (8; in force since startup`);
+  assert.equal(Object.keys(t.config.routes.tenants), ['acme'], 'the last good config stays');
+  await t.shutdown({ deadlineMs: 0 });
+});
+
+test('AC-005 reload: a tenant within the value length limit in force is accepted even when the new file lowers the limit, and routes', async () => {
+  const p = file(routed({ limits: { maxAttributeValueLength: 30 } }));
+  const m = memory();
+  const t = tracerFromConfig({ ...quiet, path: p, env: {}, ...m, batch: { scheduledDelayMs: 1 } });
+  writeFileSync(p, JSON.stringify(routed({ limits: { maxAttributeValueLength: 10 } }, ['acme', GLOBEX])));
+  const ev = await t.reload();
+  assert.is(ev?.ok, true, String(ev?.error?.message));
+  assert.equal(ev!.restartRequired, ['limits']);
+  (t.startSpan('op', { attributes: { 'tenant.id': GLOBEX } }) as Span).end();
+  await t.forceFlush();
+  assert.equal([m.ex.acme!.spans.length, m.ex.shared!.spans.length], [1, 0], 'the tenant kept whole (30 in force) and routed');
+  await t.shutdown({ deadlineMs: 0 });
+});
+
+test('AC-005 reload: maxAttributes 0 and http.tenantMaxLength in force since startup decide, not the new file\'s values', async () => {
+  const p = file(routed({ limits: { maxAttributes: 0 } }, []));
+  const t = tracerFromConfig({ ...quiet, path: p, env: {}, ...memory() });
+  writeFileSync(p, JSON.stringify(routed({ limits: { maxAttributes: 5 } })));
+  const ev = await t.reload();
+  assert.is(ev?.ok, false, 'no span carries a tenant with 0 attributes kept');
+  assert.match(ev!.error!.message, /\$\.routes\.tenants: the attribute count limit in force since startup is 0 \(limits\.maxAttributes\): it keeps no attribute, so no span carries tenant\.id/);
+  await t.shutdown({ deadlineMs: 0 });
+
+  const p2 = file(routed({ http: { tenant: 'x-tenant-id', tenantMaxLength: 8 } }));
+  const t2 = tracerFromConfig({ ...quiet, path: p2, env: {}, ...memory() });
+  writeFileSync(p2, JSON.stringify(routed({ http: { tenant: 'x-tenant-id', tenantMaxLength: 64 } }, ['acme', GLOBEX])));
+  const ev2 = await t2.reload();
+  assert.is(ev2?.ok, false, 'the http adapter keeps rejecting headers over 8 chars until a restart');
+  assert.match(ev2!.error!.message, `is 18 chars, over http.tenantMaxLength (8; in force since startup`);
+  await t2.shutdown({ deadlineMs: 0 });
+});
+
+test('AC-005 startup: the value length limit in force is the application\'s or OTEL_*\'s when they decide it, not only the file\'s', async () => {
+  // code over file: attributes.maxValueLength 100 keeps an 18-char tenant whole, whatever the file says
+  const t = tracerFromConfig({ ...quiet, path: file(routed({ limits: { maxAttributeValueLength: 10 } }, [GLOBEX])), env: {}, attributes: { maxValueLength: 100 }, ...memory() });
+  assert.is(t.configStats().lastError, null, String(t.configStats().lastErrorMessage));
+  await t.shutdown({ deadlineMs: 0 });
+  // OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT when the file sets no limit: 10 cuts it
+  const logs: string[] = [];
+  const t2 = tracerFromConfig({ ...quiet, path: file(routed({}, [GLOBEX])), env: { OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '10' }, logger: (m) => logs.push(m), ...memory() });
+  assert.is(t2.configStats().lastError, 'TW_CONFIG_INVALID');
+  assert.match(logs.join('\n'), `is 18 chars, over OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT (10)`);
+  await t2.shutdown({ deadlineMs: 0 });
 });
 
 test.run();

@@ -20,6 +20,7 @@ import { ReloadableSampler, samplerFromSettings } from './sampling.js';
 import { ConfigReloader, describeConfig, type ConfigStats, type ReloadEvent } from './reload.js';
 import { detectSubPath } from './subpath.js';
 import { ConfigThreadProcessor, threadKey, threadPlan, threadRestart } from './thread-export.js';
+import { limitsInForce, ownRules, pickLimits, sinceStartup, type RulesInForce } from './tenant-rules.js';
 import type { TracewireConfig } from './types.js';
 
 export interface ConfigOptions extends TracerOptions {
@@ -98,10 +99,10 @@ function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string
 /** Per setting: code > file `limits` > OTEL_SPAN_*_LIMIT / OTEL_ATTRIBUTE_*_LIMIT > the tracer's defaults. */
 function attributeOptions(code: AttributeLimitsOptions | undefined, config: TracewireConfig, env: NodeJS.ProcessEnv, logger: (m: string) => void): AttributeLimitsOptions {
   const l = config.limits;
+  const picked = pickLimits(code, l, env, logger); // the tenant checks read the same choice (tenant-rules.ts)
   return {
-    // count limits of 0 are valid (nothing kept, each drop counted: OTel SpanLimits); a value length must be positive
-    maxCount: code?.maxCount ?? l.maxAttributes ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', logger, true) ?? intVar(env, 'OTEL_ATTRIBUTE_COUNT_LIMIT', logger, true),
-    maxValueLength: code?.maxValueLength ?? l.maxAttributeValueLength ?? intVar(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger) ?? intVar(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', logger),
+    maxCount: picked.maxCount.v,
+    maxValueLength: picked.maxValueLength.v,
     maxLinks: code?.maxLinks ?? l.maxLinks ?? intVar(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', logger, true),
     maxEvents: code?.maxEvents ?? l.maxEvents ?? intVar(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', logger, true),
     allow: mergeAllow(code?.allow, config.attributes.allow, config.tenantAttribute, logger),
@@ -137,7 +138,9 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const codeOwnsExport = code.processor !== undefined || code.exporter !== undefined;
   // The OTEL_* exporter's PEM files are read and watched with the file (a rotated Secret rebuilds that exporter).
   const envTls = codeOwnsExport ? undefined : envTlsRefs(env);
-  const snap = readSnapshotSync(path, envTls);
+  // tenants are checked against the limits the tracer will apply (code > file > OTEL_*), not the file's alone
+  const startupRules: RulesInForce = (own) => limitsInForce(code.attributes, own, env);
+  const snap = readSnapshotSync(path, { envTls, inForce: startupRules });
   if (isFailed(snap)) {
     const quiet = !explicit && snap.error.code === ConfigErrorCode.NOT_FOUND; // no config at the default place: normal
     if (strict === true && !quiet) throw snap.error;
@@ -201,6 +204,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
 
   const reloader = new ConfigReloader({
     path, logger, apply, onReload, config, fingerprint, secretFiles, envTls, startupFailure: failure, subPath,
+    inForce: sinceStartup(startupRules(ownRules(config))),
     watch: watch !== false && (explicit || existsSync(dirname(path))),
     watchOptions: { debounceMs, pollMs, onWarn: logger },
   });

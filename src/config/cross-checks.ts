@@ -1,11 +1,12 @@
 // What the schema tables cannot say: references between sections (routes to exporters, tenants that spans can
 // carry, the export thread's limits) and pairs of keys that go together. Run once the walk found no problem.
 import { routeConflict, threadSettings } from './thread-settings.js';
-import { charCount, childPath, hasOwn, listOf, suggest, type Walker } from './validate.js';
-import { DEFAULT_TENANT_MAX_LENGTH, isBoundedId } from '../bounded-id.js';
+import { childPath, hasOwn, listOf, suggest, type Walker } from './validate.js';
+import { ownRules, tenantChecks, type RulesInForce } from './tenant-rules.js';
 import { BODY_HEADERS } from '../otlp-env.js';
 
-export function crossChecks(root: Record<string, unknown>, w: Walker): void {
+/** `inForce`: the tenant rules the tracer applies instead of the file's own (tenant-rules.ts); without it, the file's. */
+export function crossChecks(root: Record<string, unknown>, w: Walker, inForce?: RulesInForce): void {
   const exporters = (root.exporters ?? {}) as Record<string, Record<string, unknown>>;
   const names = Object.keys(exporters);
   const globalBatch = (root.batch ?? {}) as Record<string, number>;
@@ -46,40 +47,8 @@ export function crossChecks(root: Record<string, unknown>, w: Walker): void {
     if (routes.all !== undefined) ref(routes.all, '$.routes.all');
   }
   if (threadSettings(root.exportThread) !== null) threadChecks(exporters, routes, w);
-  tenantChecks(root, w);
-}
-
-/**
- * A tenant named in routes or sampler that no span can carry is misrouted in silence (its spans take the
- * default route: another tenant's or the shared backend): the file's own limits and header rule must let it through.
- */
-function tenantChecks(root: Record<string, unknown>, w: Walker): void {
-  const lists: [string, Record<string, unknown>][] = [
-    ['$.routes.tenants', ((root.routes as Record<string, unknown> | undefined)?.tenants ?? {}) as Record<string, unknown>],
-    ['$.sampler.tenants', ((root.sampler as Record<string, unknown> | undefined)?.tenants ?? {}) as Record<string, unknown>],
-  ];
-  const limits = (root.limits ?? {}) as Record<string, number>;
-  const http = root.http as Record<string, unknown> | undefined;
-  const attr = typeof root.tenantAttribute === 'string' ? root.tenantAttribute : 'tenant.id';
-  if (limits.maxAttributes === 0 && lists.some(([, t]) => Object.keys(t).length > 0)) {
-    w.add('$.limits.maxAttributes', `0 keeps no attribute, so no span carries ${attr} and the tenants of routes / sampler never match: raise it or remove the tenants`);
-    return;
-  }
-  const fromHeader = typeof http?.tenant === 'string';
-  const headerMax = typeof http?.tenantMaxLength === 'number' ? http.tenantMaxLength : DEFAULT_TENANT_MAX_LENGTH;
-  for (const [path, tenants] of lists) for (const t of Object.keys(tenants)) {
-    const at = childPath(path, t);
-    // the tracer cuts values by UTF-16 code units (attributes.ts truncate), not characters: an emoji is 2
-    if (limits.maxAttributeValueLength !== undefined && t.length > limits.maxAttributeValueLength) w.add(at, `is ${unitsOf(t)}, over limits.maxAttributeValueLength (${limits.maxAttributeValueLength})${t.length === charCount(t) ? '' : ', which counts UTF-16 code units'}: ${attr} is cut to that length on spans, so this tenant never matches`);
-    // the http adapter's rule: other values are dropped and counted as tenantRejected
-    else if (fromHeader && !isBoundedId(t, headerMax)) w.add(at, t.length > headerMax ? `is ${t.length} chars, over http.tenantMaxLength (${headerMax}): the header's value is rejected, so this tenant never matches` : `has characters the http adapter rejects in a tenant header (allowed: letters, digits and . _ : @ -), so this tenant never matches`);
-  }
-}
-
-/** A length as a reader counts it, and in UTF-16 code units when that differs (astral characters). */
-function unitsOf(t: string): string {
-  const chars = charCount(t);
-  return chars === t.length ? `${t.length} chars` : `${t.length} UTF-16 code units long (${chars} characters)`;
+  const own = ownRules(root);
+  tenantChecks(root, inForce === undefined ? own : inForce(own), w);
 }
 
 /** The export thread has one batcher ($.batch) and sends every span to every exporter of its route. */

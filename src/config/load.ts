@@ -10,6 +10,7 @@ import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, type PendingConf
 import { readPem, readPemSync, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
 import { envPemFiles } from './tls-files.js';
 import type { TracewireConfig } from './types.js';
+import type { RulesInForce } from './tenant-rules.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tracewire/config.json';
 export const CONFIG_PATH_ENV = 'TRACEWIRE_CONFIG';
@@ -59,10 +60,10 @@ export function parseConfigText(text: string, file: string | null): unknown {
   }
 }
 
-/** Parse + validate + normalise text (no I/O): throws TW_CONFIG_PARSE / TW_CONFIG_INVALID. */
-export function parseConfig(text: string, file: string | null = null): PendingConfig {
+/** Parse + validate + normalise text (no I/O): throws TW_CONFIG_PARSE / TW_CONFIG_INVALID. `inForce`: see validateConfig. */
+export function parseConfig(text: string, file: string | null = null, inForce?: RulesInForce): PendingConfig {
   const raw = parseConfigText(text, file);
-  const problems = validateConfig(raw);
+  const problems = validateConfig(raw, inForce);
   if (problems.length > 0) throw invalidConfig(file, problems);
   return normalizeConfig(raw as Record<string, unknown>, file);
 }
@@ -99,12 +100,16 @@ function fingerprintOf(text: string, files: string[], pemFiles: string[], c: Fil
   return h.digest('hex');
 }
 
-function finish(text: string, file: string, envTls: TlsFileRefs | undefined, read: Reader): ConfigSnapshot | FailedSnapshot;
-function finish(text: string, file: string, envTls: TlsFileRefs | undefined, read: (secrets: string[], pems: string[]) => Promise<FileContents>): Promise<ConfigSnapshot | FailedSnapshot>;
-function finish(text: string, file: string, envTls: TlsFileRefs | undefined, read: (secrets: string[], pems: string[]) => FileContents | Promise<FileContents>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
+/** How a read is done: the OTEL_* exporter's PEM files (`envTls`), the tenant rules in force (`inForce`, validateConfig). */
+export interface ReadOptions { envTls?: TlsFileRefs; inForce?: RulesInForce }
+
+function finish(text: string, file: string, o: ReadOptions, read: Reader): ConfigSnapshot | FailedSnapshot;
+function finish(text: string, file: string, o: ReadOptions, read: (secrets: string[], pems: string[]) => Promise<FileContents>): Promise<ConfigSnapshot | FailedSnapshot>;
+function finish(text: string, file: string, o: ReadOptions, read: (secrets: string[], pems: string[]) => FileContents | Promise<FileContents>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
+  const envTls = o.envTls;
   let pending: PendingConfig;
   try {
-    pending = parseConfig(text, file);
+    pending = parseConfig(text, file, o.inForce);
   } catch (e) {
     return { error: e as ConfigError, fingerprint: fingerprintOf(text, [], [], { secrets: new Map(), pems: new Map() }), secretFiles: [] };
   }
@@ -128,17 +133,17 @@ function finish(text: string, file: string, envTls: TlsFileRefs | undefined, rea
  * Synchronous read (startup). Never throws: a failure is returned with its code. `envTls`: the OTEL_* exporter's
  * PEM files (otlpFromEnv), read too when the file has no `exporters`.
  */
-export function readSnapshotSync(file: string, envTls?: TlsFileRefs): ConfigSnapshot | FailedSnapshot {
+export function readSnapshotSync(file: string, o: ReadOptions = {}): ConfigSnapshot | FailedSnapshot {
   const text = textOf(readBoundedSync(file, MAX_CONFIG_BYTES, 'unknown error'), file);
   if (typeof text !== 'string') return text;
-  return finish(text, file, envTls, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
+  return finish(text, file, o, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
 }
 
 /** Asynchronous read (reloads: the event loop is never blocked on a slow volume). */
-export async function readSnapshot(file: string, envTls?: TlsFileRefs): Promise<ConfigSnapshot | FailedSnapshot> {
+export async function readSnapshot(file: string, o: ReadOptions = {}): Promise<ConfigSnapshot | FailedSnapshot> {
   const text = textOf(await readBounded(file, MAX_CONFIG_BYTES, 'unknown error'), file);
   if (typeof text !== 'string') return text;
-  return finish(text, file, envTls, async (files, pems) => ({
+  return finish(text, file, o, async (files, pems) => ({
     secrets: new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))),
     pems: new Map(await Promise.all(pems.map(async (f) => [f, await readPem(f)] as const))),
   }));

@@ -7,6 +7,7 @@ import { isFailed, readSnapshot, type FailedSnapshot } from './load.js';
 import { DirWatcher, watchDirs, type WatchOptions } from './watch.js';
 import type { TracewireConfig } from './types.js';
 import type { TlsFileRefs } from '../otlp-tls.js';
+import type { RulesInForce } from './tenant-rules.js';
 
 export interface ReloadEvent {
   ok: boolean;
@@ -49,6 +50,8 @@ export interface ReloaderOptions {
   secretFiles: string[];
   /** The OTEL_* exporter's PEM files, read with the file when it has no `exporters` (load.ts). */
   envTls?: TlsFileRefs;
+  /** The tenant rules in force (limits, http, tenantAttribute are read at startup): a new file's own do not count. */
+  inForce?: RulesInForce;
   startupFailure: FailedSnapshot | null;
   subPath: boolean;
   watch: boolean;
@@ -118,7 +121,7 @@ export class ConfigReloader {
 
   private async checkOnce(): Promise<ReloadEvent | null> {
     if (this.closed) return null;
-    const snap = await readSnapshot(this.o.path, this.o.envTls);
+    const snap = await readSnapshot(this.o.path, { envTls: this.o.envTls, inForce: this.o.inForce });
     if (this.closed) return null;
     if (isFailed(snap)) {
       this.watcher?.setDirs(this.dirs(snap.secretFiles));

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { ConfigProblem } from './errors.js';
 import { redactUrl } from '../otlp-env.js';
 import { crossChecks } from './cross-checks.js';
+import type { RulesInForce } from './tenant-rules.js';
 import { FORMAT_PATTERNS, FORMAT_TEXT, rootSpec, type ArraySpec, type Format, type MapSpec, type ObjectSpec, type Spec, type StringSpec, type TaggedSpec, type UnionSpec } from './schema-keys.js';
 
 /** Enough to fix a file in one go; more is noise (and bounds the work on garbage input). */
@@ -262,12 +263,15 @@ export function formatOk(v: string, f: Format): boolean {
   }
 }
 
-/** Structure (tables) then cross-references; problems in document order per pass. */
-export function validateConfig(value: unknown): ConfigProblem[] {
+/**
+ * Structure (tables) then cross-references; problems in document order per pass. `inForce`: the limits and tenant
+ * header rule the tracer applies (tracerFromConfig), which tenants are checked against instead of the file's own.
+ */
+export function validateConfig(value: unknown, inForce?: RulesInForce): ConfigProblem[] {
   const w = new Walker();
   try {
     w.check(value, rootSpec, '$');
-    if (w.problems.length === 0) crossChecks(value as Record<string, unknown>, w);
+    if (w.problems.length === 0) crossChecks(value as Record<string, unknown>, w, inForce);
   } catch (e) {
     // A bug here must not take the host down: report it as a problem at the root.
     w.add('$', `validator error: ${(e as Error)?.message ?? String(e)}`);

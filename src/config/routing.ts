@@ -4,15 +4,15 @@
 // assignment. Accounting: each span has one primary lane (the first of its route, `all` first), and the
 // tracer-level enqueued/exported/queued/dropped are the primary lanes' numbers, so
 // ended = exported + dropped + queued still holds with fan-out; `destinations` counts every copy.
-import { inspect } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { Span } from '../span.js';
-import type { SpanExporter, ExportResult } from '../exporter.js';
+import type { SpanExporter } from '../exporter.js';
 import { BatchSpanProcessor, callBounded, type BatchOptions, type DestinationStats } from '../batcher.js';
 import { type ProcessorStats, type ShutdownOptions, type SpanProcessor } from '../processor.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { timerMs } from '../otlp-env.js';
 import { addDestination, addTotals, emptyDestination, emptyTotals, type Totals } from './routing-stats.js';
+import { Lane, LaneExporter, laneDestination, SharedExporter, type Role } from './routing-lanes.js';
 
 /** What a destination needs; `exporterKey` identifies equal settings (secret values included). */
 export interface Destination {
@@ -36,44 +36,6 @@ export interface RoutingOptions {
   drainDeadlineMs?: number;
   /** Build a lane's processor (default: the BatchSpanProcessor). */
   createProcessor?: (exporter: SpanExporter, options: BatchOptions) => SpanProcessor;
-}
-
-/** One exporter instance shared by every lane with the same settings; shut down with its last lane. */
-class SharedExporter {
-  refs = 0;
-  constructor(readonly key: string, readonly exporter: SpanExporter) {}
-  // The exporter holds header values (credentials): dumping a tracer must not descend into it.
-  [inspect.custom](): string { return `Exporter(${this.exporter.name ?? '?'})`; }
-  toJSON(): string { return `Exporter(${this.exporter.name ?? '?'})`; }
-}
-
-/**
- * What a lane's batcher sees: the shared exporter minus shutdown (the pool owns its lifetime). A span
- * that other lanes also hold must not have its attributes recycled after this lane's export: keepsSpans.
- */
-class LaneExporter implements SpanExporter {
-  readonly name: string;
-  readonly keepsSpans: boolean;
-  constructor(private readonly shared: SharedExporter, dest: string, exclusive: boolean) {
-    const inner = shared.exporter;
-    this.name = inner.name && inner.name !== dest ? `${dest} (${inner.name})` : dest;
-    this.keepsSpans = !exclusive || inner.keepsSpans === true;
-  }
-  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult | void> { return this.shared.exporter.export(spans, signal); }
-  forceFlush(): Promise<void> { return this.shared.exporter.forceFlush ? this.shared.exporter.forceFlush() : Promise.resolve(); }
-  async shutdown(): Promise<void> {}
-  stats(): Record<string, unknown> { return this.shared.exporter.stats?.() ?? {}; }
-  [inspect.custom](): string { return `LaneExporter(${this.name})`; }
-  toJSON(): string { return `LaneExporter(${this.name})`; }
-}
-
-type Role = 'primary' | 'copy';
-
-class Lane {
-  /** Set while a reload or shutdown drains it: settles once its last span is exported or dropped. */
-  retiring: Promise<void> | null = null;
-  constructor(readonly key: string, readonly name: string, readonly role: Role, readonly exclusive: boolean,
-    readonly shared: SharedExporter, readonly processor: SpanProcessor, readonly batch: BatchOptions) {}
 }
 
 class RouteTable {
@@ -288,14 +250,3 @@ export class RoutingProcessor implements SpanProcessor {
     return undefined;
   }
 }
-
-/** A lane's numbers as one destination entry (its batcher has exactly one destination). */
-function laneDestination(l: Lane, s: ProcessorStats): DestinationStats {
-  const d = (s as { destinations?: DestinationStats[] }).destinations?.[0];
-  if (d !== undefined) return { ...d, name: l.name };
-  const e = emptyDestination(l.name);
-  addTotals(e as unknown as Totals, s);
-  e.ended = e.exported + e.queued + Object.values(e.dropped).reduce((a, b) => a + b, 0);
-  return e;
-}
-

@@ -4,9 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
 import type { SpanExporter } from './exporter.js';
-import { emptyDrops, type DestinationStats, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
+import { deadlineOf, emptyDrops, SHUTDOWN_DEADLINE_MS, type DestinationStats, type ProcessorStats, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { MAX_RING_SIZE } from './ring.js';
-import { bspFromEnv, pickSetting, timerMs, MAX_TIMER_MS, type Env } from './otlp-env.js';
+import { bspFromEnv, pickSetting, MAX_TIMER_MS, type Env } from './otlp-env.js';
 import { Reporter } from './batch-report.js';
 import { Destination } from './batch-destination.js';
 import { callBounded } from './batch-export.js';
@@ -112,8 +112,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   /** Drains every destination in parallel until `deadlineMs` (default 5000; Infinity or more than 2^31-1 ms = 2^31-1 ms, setTimeout's limit), then returns regardless. */
   shutdown(options?: ShutdownOptions): Promise<void> {
     if (this.closing !== null) return this.closing;
-    const ms = options?.deadlineMs;
-    const deadline = performance.now() + (typeof ms === 'number' && ms >= 0 ? timerMs(ms) : 5000);
+    const deadline = performance.now() + deadlineOf(options?.deadlineMs, SHUTDOWN_DEADLINE_MS);
     for (const d of this.dests) d.closed = true;
     const keepAlive = options?.keepAlive !== false;
     this.closing = Promise.all(this.dests.map((d) => d.shutdown(deadline, keepAlive).catch(noop))).then(noop, noop);

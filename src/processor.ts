@@ -1,5 +1,6 @@
 // The contract between the tracer and whatever takes ended spans (the batcher, tests, bridges).
 import type { Span } from './span.js';
+import { timerMs } from './otlp-env.js';
 
 export interface DropCounts {
   /** ring full when the span ended */
@@ -63,12 +64,36 @@ export function emptyDrops(): DropCounts {
   return { queueFull: 0, exportFailed: 0, shutdown: 0, noExporter: 0 };
 }
 
-/** forceFlush or shutdown of a processor that may be a user's: never rejects, never throws (a sync throw, a non-promise return). */
-export function settled(p: SpanProcessor | null, flush: boolean, options: ShutdownOptions | undefined): Promise<void> {
-  if (p === null) return Promise.resolve();
-  try {
-    return Promise.resolve(flush ? p.forceFlush() : p.shutdown(options)).then(() => {}, () => {});
-  } catch {
-    return Promise.resolve();
-  }
+/** Default deadlines: shutdown as the batcher's (OTel's 30 s forceFlush bound is its export timeout, our default too). */
+export const SHUTDOWN_DEADLINE_MS = 5000;
+export const FLUSH_DEADLINE_MS = 30_000;
+// Our processors stop at the deadline themselves, then say what they dropped: the export thread takes 100 ms more
+// and its exit (thread/supervisor.ts stop()); the tracer stops waiting only past this margin, so none of it is cut.
+const GRACE_MS = 250;
+
+/** A deadlineMs option as every processor reads it: a number >= 0 (over 2^31-1 ms: setTimeout's limit), else `fallback`. */
+export function deadlineOf(ms: unknown, fallback: number): number {
+  return typeof ms === 'number' && ms >= 0 ? timerMs(ms) : fallback;
 }
+
+/**
+ * forceFlush or shutdown of a processor that may be a user's: never rejects, never throws (a sync throw, a non-promise
+ * return), and settles by the deadline (+ GRACE_MS) whatever the processor does. 'late': it had not settled by then.
+ */
+export function settled(p: SpanProcessor | null, flush: boolean, options: ShutdownOptions | undefined): Promise<'done' | 'late'> {
+  if (p === null) return Promise.resolve('done');
+  let work: Promise<unknown>;
+  try {
+    work = Promise.resolve(flush ? p.forceFlush() : p.shutdown(options));
+  } catch {
+    return Promise.resolve('done');
+  }
+  const ms = deadlineOf(options?.deadlineMs, flush ? FLUSH_DEADLINE_MS : SHUTDOWN_DEADLINE_MS);
+  let t: NodeJS.Timeout | undefined;
+  // Ref'd (the caller awaits: a hung processor must not end the process before it returns) unless nobody waits.
+  const late = new Promise<'late'>((r) => { t = setTimeout(r, timerMs(ms + GRACE_MS), 'late'); });
+  if (options?.keepAlive === false) t!.unref();
+  return Promise.race([work.then(done, done), late]).then((r) => { clearTimeout(t); return r; });
+}
+
+function done(): 'done' { return 'done'; }

@@ -17,6 +17,7 @@ export class TracerCounters {
   samplerErrors = 0; // a sampler threw: the span was started unsampled
   invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
   invalidNames = 0; // a span name that is not a string: startSpan used String(name), updateName() ignored it
+  processorTimeouts = 0; // a processor's forceFlush/shutdown had not settled by the deadline: the tracer stopped waiting
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -32,6 +33,7 @@ export interface TracerStats extends ProcessorStats {
   samplerErrors: number;
   invalidTimes: number;
   invalidNames: number;
+  processorTimeouts: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
   /**
@@ -48,7 +50,7 @@ export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, 
   return {
     ...p,
     started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
-    linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames,
+    linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames, processorTimeouts: c.processorTimeouts,
     dropped,
     attributes: { dropped: attrStats.dropped, truncated: attrStats.truncated, rejected: attrStats.rejected, invalid: attrStats.invalid },
     propagation: { ...propagationStats },

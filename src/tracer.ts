@@ -11,7 +11,7 @@ import { buildResource } from './resource.js';
 import { VERSION } from './version.js';
 import { unsampledTraceState } from './ot-state.js';
 import type { TraceState } from './tracestate.js';
-import { settled, type ShutdownOptions, type SpanProcessor } from './processor.js';
+import { deadlineOf, settled, FLUSH_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
 import type { SpanContext } from './span-context.js';
@@ -313,13 +313,20 @@ export class Tracer {
     return tracerStats(this.counters, this.processor, this.noExporterDrops, this.attrStats, this.propagationStats, this.sampler);
   }
 
-  forceFlush(): Promise<void> {
-    return settled(this.processor, true, undefined);
+  /** Export what has ended; returns by `deadlineMs` (default 30000) whatever the processor does (counted as processorTimeouts). */
+  forceFlush(options?: Pick<ShutdownOptions, 'deadlineMs'>): Promise<void> {
+    return settled(this.processor, true, options).then((r) => this.settledAs(r, 'forceFlush', options));
   }
 
-  /** Drain what can be exported before the deadline, then return whatever the backend does. */
+  /** Drain what can be exported before the deadline, then return whatever the backend or processor does. */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    return settled(this.processor, false, options);
+    return settled(this.processor, false, options).then((r) => this.settledAs(r, 'shutdown', options));
+  }
+
+  private settledAs(r: 'done' | 'late', what: string, options: ShutdownOptions | undefined): void {
+    if (r === 'done' || this.counters.processorTimeouts++ > 0) return;
+    const ms = deadlineOf(options?.deadlineMs, what === 'shutdown' ? SHUTDOWN_DEADLINE_MS : FLUSH_DEADLINE_MS);
+    this.logger(`span processor's ${what}() had not settled ${ms} ms after the call; the tracer stopped waiting (counted in stats().processorTimeouts)`);
   }
 }
 

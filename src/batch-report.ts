@@ -1,5 +1,6 @@
 // Drops and export failures become at most one log line per destination per interval (users of
 // OTel SDKs asked for exactly this: opentelemetry-java#7103, opentelemetry-python#3152), never one per span.
+import { performance } from 'node:perf_hooks';
 import { describeError } from './exporter.js';
 import { timerMs } from './otlp-env.js';
 
@@ -17,6 +18,7 @@ export class Reporter {
   private decodeError = 0;
   private exporterLost = 0;
   private lastError: string | null = null;
+  /** performance.now() of the last line: a wall clock stepped back (NTP) would silence lines for the step, forward spam them. */
   private lastAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   /** Lines written so far (tests assert the rate limit with it). */
@@ -29,7 +31,7 @@ export class Reporter {
     this[reason] += n;
     if (err !== null && err !== undefined) this.lastError = describeError(err);
     if (this.timer !== null) return;
-    const wait = this.lastAt + this.intervalMs - Date.now();
+    const wait = this.lastAt + this.intervalMs - performance.now();
     if (wait <= 0) { this.flush(); return; }
     this.timer = setTimeout(flushReporter, wait, this);
     this.timer.unref();
@@ -48,11 +50,11 @@ export class Reporter {
     const total = this.queueFull + this.exportFailed + this.shutdown + this.tooLarge + this.tracerTableFull + this.abandoned + this.decodeError + this.exporterLost;
     if (total === 0) return;
     const parts = dropParts(this.queueFull, this.exportFailed, this.shutdown, this.tooLarge, this.tracerTableFull, this.abandoned, this.decodeError, this.exporterLost);
-    const since = this.lastAt === -Infinity ? '' : ` in the last ${Math.round((Date.now() - this.lastAt) / 1000)}s`;
+    const since = this.lastAt === -Infinity ? '' : ` in the last ${Math.round((performance.now() - this.lastAt) / 1000)}s`;
     const err = this.lastError !== null && this.exportFailed > 0 ? `; last error: ${this.lastError}` : '';
     this.queueFull = this.exportFailed = this.shutdown = this.tooLarge = this.tracerTableFull = this.abandoned = this.decodeError = this.exporterLost = 0;
     this.lastError = null;
-    this.lastAt = Date.now();
+    this.lastAt = performance.now();
     this.lines++;
     try {
       this.log(`${this.name}: dropped ${total} span${total === 1 ? '' : 's'}${since} (${parts.join(', ')})${err}; see tracer.stats()`);
@@ -61,7 +63,7 @@ export class Reporter {
 
   /** The caller just wrote its own line about these drops: the next line here waits for the interval (unless one is pending). */
   said(): void {
-    if (this.timer === null) this.lastAt = Date.now();
+    if (this.timer === null) this.lastAt = performance.now();
   }
 }
 

@@ -2,7 +2,8 @@
 // over a keep-alive agent, retry exactly as opentelemetry-proto specification.md says (429/502/503/504
 // and network errors, exponential backoff with jitter, Retry-After honoured), all inside one time budget.
 // Its own requests carry the markNoTrace brand, so no adapter ever traces them (no export loops).
-// Options are resolved in otlp-options.ts, retry delays in retry-delay.ts, failure wording in otlp-failures.ts.
+// Options are resolved in otlp-options.ts, retry delays in retry-delay.ts, failure wording in otlp-failures.ts,
+// a batch over maxRequestBytes split into requests in otlp-parts.ts.
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
@@ -17,13 +18,13 @@ import { TLS_CONFIG_ERROR } from './otlp-tls.js';
 import { resolveOtlpOptions, type OtlpExporterOptions, type RetryOptions } from './otlp-options.js';
 import { backoff, retryAfterMs } from './retry-delay.js';
 import { describeNet, statusDetail, tlsFailure } from './otlp-failures.js';
+import { encodePart, partOnly, PartTally } from './otlp-parts.js';
 
 export type { OtlpExporterOptions, RetryOptions } from './otlp-options.js';
 export { backoff, retryAfterMs, httpDate } from './retry-delay.js';
 
 const RETRYABLE = new Set([429, 502, 503, 504]); // specification.md "Failures": only these are retried
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024; // specification.md: responses are capped at 4 MiB
-const CHUNK = 32; // spans encoded between two reads of the clock (the slice budget is checked per CHUNK)
 
 // 'request': node:http refused to build the request (it throws synchronously): the same request fails the same way, so no retry.
 interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted' | 'request'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown }
@@ -106,33 +107,29 @@ export class OtlpHttpExporter implements SpanExporter {
     if (enc === this.encoder) this.encoderBusy = true;
     try {
       const grouped = groupSpans(spans);
-      enc.begin();
-      let turnStart = performance.now();
-      let inTurn = 0;
-      for (let i = 0; i < grouped.length;) {
-        const end = Math.min(i + CHUNK, i + this.sliceSize - inTurn, grouped.length);
-        const written = enc.add(grouped, i, end);
-        if (written < end) break;
-        inTurn += end - i;
-        i = end;
-        if (i < grouped.length && (inTurn >= this.sliceSize || performance.now() - turnStart >= this.sliceBudgetMs)) {
-          await new Promise(setImmediate); // let I/O and timers run between slices
+      const n = grouped.length;
+      const tally = new PartTally();
+      // Over maxRequestBytes: as many requests as it takes, each filled up to the cap, each with its own retries.
+      for (let i = 0; i < n;) {
+        if (i > 0 && performance.now() >= deadline) { tally.add(n - i, this.fail('TW_ERR_OTLP_TIMEOUT', `the ${this.timeoutMs} ms export budget ran out after ${tally.parts} of the batch's requests`)); break; }
+        enc.begin();
+        const stop = await encodePart(enc, grouped, i, this.sliceSize, this.sliceBudgetMs, signal);
+        if (stop < 0) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
+        tally.skipped += enc.skipped;
+        const k = enc.count;
+        i = k === 0 && stop < n ? stop + 1 : stop;
+        if (k === 0) { if (stop < n) tally.tooLarge++; continue; } // the span at `stop` alone is over the cap
+        let body: Buffer = enc.end();
+        if (this.gzip) {
+          body = await gzip(body);
           if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
-          turnStart = performance.now();
-          inTurn = 0;
         }
+        const r = await this.send(body, signal, deadline);
+        tally.add(k, r);
+        if (!r.ok && i < n && !partOnly(r)) { tally.failed += n - i; break; }
       }
-      const cut = grouped.length - enc.count; // over the size cap, or (never expected) unreadable: enc.skipped
-      if (cut > 0) this.counters.tooLarge += cut - enc.skipped;
-      if (enc.count === 0) return { ok: false, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `request over ${this.maxBytes} bytes; not sent`) };
-      let body: Buffer = enc.end();
-      if (this.gzip) {
-        body = await gzip(body);
-        if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
-      }
-      const r = await this.send(body, signal, deadline);
-      if (r.ok && cut > 0) return { ok: true, rejected: (r.rejected ?? 0) + cut, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${cut} spans left out (over the ${this.maxBytes}-byte request cap)`) };
-      return r;
+      this.counters.tooLarge += tally.tooLarge;
+      return tally.result(this.maxBytes);
     } catch (e) {
       return { ok: false, error: new ExportError('TW_ERR_OTLP_INTERNAL', this.scrub(String((e as Error)?.message ?? e))) };
     } finally {

@@ -28,7 +28,7 @@ export interface OtlpExporterOptions {
   timeoutMs?: number;
   /** Retry policy, or false for a single attempt. */
   retry?: RetryOptions | false;
-  /** Hard cap of one request body (default 64 MiB); spans past it are dropped and counted. */
+  /** Hard cap of one request body (default 64 MiB): a batch over it goes as several requests; a span alone over it is dropped and counted (tooLarge). */
   maxRequestBytes?: number;
   /** At most this many spans encoded per event-loop turn (default 512). */
   sliceSize?: number;

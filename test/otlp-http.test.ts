@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureProcessor } from './helpers/capture.js';
+import { OtlpJsonEncoder } from '../src/otlp-json.js';
 
 // The exporter's own timers are unref'd (the batcher decides what keeps a process alive); tests that call
 // export() directly keep the loop alive themselves.
@@ -441,18 +442,79 @@ test('an abort signal ends the export at once (batcher timeout / shutdown deadli
   await e.shutdown(); await r.close();
 });
 
-test('request size cap: spans over it are not sent and are counted; a lone oversize span sends nothing', async () => {
+/** maxRequestBytes for which `batch` encodes to `times` × the cap. */
+const capFor = (batch: Span[], times: number) => Math.ceil(new OtlpJsonEncoder().encode(batch).length / times);
+const ids = (list: { spanId: string }[]) => list.map((s) => s.spanId).sort();
+
+test('request size cap: a batch encoding to 2.5x maxRequestBytes is sent as 3 or more requests, each under the cap; every span arrives once, none dropped', async () => {
   const r = await startReceiver();
-  const e = make(r, { maxRequestBytes: 8192 });
-  const res = await run(e, spans(40, { pad: 'q'.repeat(400) }));
-  assert.is(res.ok, true);
-  const sent = r.spans().length;
-  assert.ok(sent > 0 && sent < 40);
-  assert.is(res.rejected, 40 - sent);
-  assert.ok(r.requests[0]!.bytes <= 8192);
-  const lone = await run(e, spans(1, { a: 'q'.repeat(4000), b: 'r'.repeat(4000), c: 's'.repeat(4000) }));
+  const batch = spans(60, { pad: 'q'.repeat(400) });
+  const cap = capFor(batch, 2.5);
+  const e = make(r, { maxRequestBytes: cap });
+  const res = await run(e, batch);
+  assert.equal(res, { ok: true });
+  assert.ok(r.requests.length >= 3, `${r.requests.length} requests`);
+  for (const q of r.requests) assert.ok(q.bytes <= cap, `${q.bytes} > ${cap}`);
+  assert.equal(ids(r.spans()), batch.map((s) => s.spanId).sort());
+  assert.is(e.stats().tooLarge, 0);
+  await e.shutdown(); await r.close();
+});
+
+test('request size cap: a span alone over the cap is dropped and counted as too large; the rest of its batch arrives and exported + dropped = ended', async () => {
+  const r = await startReceiver();
+  const cp = new CaptureProcessor();
+  const t = createTracer({ service: 'http-test', processor: cp, env: {} });
+  for (let i = 0; i < 30; i++) t.startSpan('op', { root: true, attributes: { i, pad: 'p'.repeat(300) } }).end();
+  const cap = capFor(cp.spans as Span[], 2.5);
+  const e = make(r, { maxRequestBytes: cap });
+  const logs: string[] = [];
+  const tracer = createTracer({ service: 'http-test', exporter: e, env: {}, logger: (m) => logs.push(m), batch: { maxExportBatchSize: 64, reportIntervalMs: 0 } });
+  const big = { a: 'x'.repeat(4000), b: 'y'.repeat(4000), c: 'z'.repeat(4000) };
+  for (let i = 0; i < 31; i++) tracer.startSpan('op', { root: true, attributes: i === 15 ? big : { i, pad: 'p'.repeat(300) } }).end();
+  await tracer.forceFlush();
+  const st = tracer.stats();
+  assert.is(st.ended, 31);
+  assert.is(st.exported, 30);
+  assert.is(st.dropped.exportFailed, 1);
+  assert.is(st.ended, st.exported + st.dropped.exportFailed + st.queued);
+  assert.is(r.spans().length, 30);
+  assert.ok(r.requests.length >= 3);
+  assert.is(e.stats().tooLarge, 1);
+  assert.match(logs.join('\n'), /export failed 1/);
+  const lone = await run(e, spans(1, big));
   assert.is(code(lone), 'TW_ERR_OTLP_TOO_LARGE');
-  assert.is(r.requests.length, 1);
+  assert.is(lone.ok, false);
+  assert.is(e.stats().tooLarge, 2);
+  assert.is(r.spans().length, 30, 'nothing sent for it');
+  await tracer.shutdown(); await r.close();
+});
+
+test('request size cap: each part has its own retry; a part refused for good is counted as rejected, the other parts still arrive', async () => {
+  const r = await startReceiver();
+  const batch = spans(60, { pad: 'q'.repeat(400) });
+  const e = make(r, { maxRequestBytes: capFor(batch, 2.5) });
+  r.respondNext([{ mode: 'ok' }, { mode: 'status', status: 503 }]);
+  assert.equal(await run(e, batch), { ok: true });
+  assert.is(e.stats().retries, 1);
+  assert.equal(ids(r.spans()), batch.map((s) => s.spanId).sort());
+  r.requests.length = 0;
+  r.respondNext([{ mode: 'ok' }, { mode: 'status', status: 400 }]);
+  const res = await run(e, batch);
+  assert.is(res.ok, true);
+  assert.is(code(res), 'TW_ERR_OTLP_HTTP_STATUS');
+  const refused = r.requests[1]!.json.resourceSpans[0].scopeSpans[0].spans.length;
+  assert.ok(refused > 0);
+  assert.is(res.rejected, refused);
+  assert.is(r.spans().length, 60 - refused);
+  // the backend itself failing (connection reset until retries run out): the parts after it are not sent, all counted
+  r.requests.length = 0;
+  await r.setMode('reset');
+  r.respondNext([{ mode: 'ok' }]);
+  const down = await run(e, batch);
+  const first = r.requests[0]!.json.resourceSpans[0].scopeSpans[0].spans.length;
+  assert.is(code(down), 'TW_ERR_OTLP_RETRIES_EXHAUSTED');
+  assert.is(down.rejected, 60 - first);
+  assert.is(r.requests.length, 1 + fast.maxAttempts, 'no request for the third part');
   await e.shutdown(); await r.close();
 });
 

@@ -1,0 +1,67 @@
+// A batch over maxRequestBytes goes as several requests (otlp-http.ts export()): each part encoded up to the cap,
+// in slices that yield to the event loop, and the parts' answers folded into the one result the batcher counts.
+import { performance } from 'node:perf_hooks';
+import type { Span } from './span.js';
+import { ExportError, type ExportResult } from './exporter.js';
+import type { OtlpJsonEncoder } from './otlp-json.js';
+
+const CHUNK = 32; // spans encoded between two reads of the clock (the slice budget is checked per CHUNK)
+
+/**
+ * Encodes grouped spans from `from` into `enc` (begun) until the size cap or the end, yielding between slices of at most
+ * `sliceSize` spans or `budgetMs`; returns the index it stopped at (the first span that did not fit), -1 if aborted meanwhile.
+ */
+export async function encodePart(enc: OtlpJsonEncoder, grouped: readonly Span[], from: number, sliceSize: number, budgetMs: number, signal: AbortSignal): Promise<number> {
+  let turnStart = performance.now();
+  let inTurn = 0;
+  for (let i = from; i < grouped.length;) {
+    const end = Math.min(i + CHUNK, i + sliceSize - inTurn, grouped.length);
+    const written = enc.add(grouped, i, end);
+    if (written < end) return written;
+    inTurn += end - i;
+    i = end;
+    if (i < grouped.length && (inTurn >= sliceSize || performance.now() - turnStart >= budgetMs)) {
+      await new Promise(setImmediate); // let I/O and timers run between slices
+      if (signal.aborted) return -1;
+      turnStart = performance.now();
+      inTurn = 0;
+    }
+  }
+  return grouped.length;
+}
+
+/** Whether the next part is worth sending after `r` failed: a refused status is about that request's spans; anything else (network, TLS, timeout, throttling) would meet the next part too. */
+export function partOnly(r: ExportResult): boolean {
+  return (r.error as { code?: unknown } | undefined)?.code === 'TW_ERR_OTLP_HTTP_STATUS';
+}
+
+/** The parts of one batch, folded into one result: exported + rejected = the batch, as the batcher counts it. */
+export class PartTally {
+  parts = 0;
+  accepted = 0; // spans in parts answered 2xx (their partialSuccess rejections included)
+  rejected = 0; // partialSuccess rejections
+  failed = 0; // spans in parts that failed, or were not sent after a failure
+  tooLarge = 0; // a span alone over the cap
+  skipped = 0; // spans the encoder could not read
+  last: ExportResult | null = null;
+  lastFailure: ExportResult | null = null;
+  warning: unknown = undefined;
+
+  add(n: number, r: ExportResult): void {
+    this.parts++;
+    this.last = r;
+    if (r.ok) { this.accepted += n; this.rejected += Math.min(n, r.rejected ?? 0); if (r.error !== undefined) this.warning = r.error; }
+    else { this.failed += n; this.lastFailure = r; }
+  }
+
+  /** One part and nothing cut: its answer as is. Nothing accepted: a failure (the whole batch is counted). Else ok, the rest rejected. */
+  result(maxBytes: number): ExportResult {
+    const cut = this.tooLarge + this.skipped;
+    if (this.parts === 1 && cut === 0 && this.failed === 0) return this.last!;
+    const tooBig = cut > 0 ? new ExportError('TW_ERR_OTLP_TOO_LARGE', this.accepted === 0 ? `request over ${maxBytes} bytes; not sent` : `${cut} spans left out (over the ${maxBytes}-byte request cap)`) : null;
+    if (this.accepted === 0) return { ok: false, error: this.lastFailure?.error ?? tooBig ?? new ExportError('TW_ERR_OTLP_INTERNAL', 'no span could be encoded') };
+    const lost = this.failed + cut + this.rejected;
+    if (lost === 0) return this.warning === undefined ? { ok: true } : { ok: true, error: this.warning };
+    return { ok: true, rejected: lost, error: this.lastFailure?.error ?? tooBig ?? this.warning };
+  }
+}

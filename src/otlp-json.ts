@@ -6,19 +6,18 @@
 // Non-finite doubles use the proto3 JSON strings "NaN", "Infinity", "-Infinity"; -0 is intValue "0".
 import { ORIGIN_SEC, ORIGIN_NS } from './clock.js';
 import { OVERFLOW, CLOSE_RESERVE, Frag, ascii, asciiFrag } from './json-writer.js';
-import { OtlpValueWriter, K_ATTRS, KEY_CACHE_MAX, VALUE_CACHE_MAX_LEN } from './otlp-attrs.js';
+import { K_ATTRS, KEY_CACHE_MAX, VALUE_CACHE_MAX_LEN } from './otlp-attrs.js';
+import { OtlpEventLinkWriter, SPAN_FIXED, FLAG_HAS_IS_REMOTE, FLAG_IS_REMOTE, K_DROPPED_ATTRS } from './otlp-events-links.js';
+import { groupSpans } from './otlp-group.js';
 import type { Span } from './span.js';
 import { exportName } from './span-name.js';
+
+export { groupSpans };
 
 /** The client SHOULD cap a request at 64 MiB and MUST NOT send more (OTLP specification.md, size limits). */
 export const OTLP_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 const INITIAL_BYTES = 64 * 1024; // 512 realistic spans take ~320 KB: a few doublings on the first batch only
-const SPAN_FIXED = 320; // worst case of every fixed-size part of a span (IDs, flags, kind, times, keys)
 // Span times are (sec, ns) since performance.timeOrigin (clock.ts); the origin split the same way.
-// Bits 8 and 9 of Span.flags / Link.flags: "has is_remote" and "is_remote" (trace.proto SpanFlags).
-const FLAG_HAS_IS_REMOTE = 0x100;
-const FLAG_IS_REMOTE = 0x200;
-
 const HEAD = ascii('{"resourceSpans":[');
 const HEX32 = '0'.repeat(32), HEX16 = '0'.repeat(16), DIGITS19 = '0'.repeat(19);
 // Offsets used in span(): traceId digits at 12, spanId at 56, parentSpanId at 90, flags in the last 3 bytes;
@@ -26,25 +25,16 @@ const HEX32 = '0'.repeat(32), HEX16 = '0'.repeat(16), DIGITS19 = '0'.repeat(19);
 const T_HEAD = asciiFrag(`{"traceId":"${HEX32}","spanId":"${HEX16}","flags":000`);
 const T_HEAD_PARENT = asciiFrag(`{"traceId":"${HEX32}","spanId":"${HEX16}","parentSpanId":"${HEX16}","flags":000`);
 const T_TIMES = ascii(`,"kind":0,"startTimeUnixNano":"${DIGITS19}","endTimeUnixNano":"${DIGITS19}"`);
-const K_TRACE_ID = ascii('{"traceId":"');
-const K_SPAN_ID = ascii('","spanId":"');
 const K_PARENT = ascii('","parentSpanId":"');
-const K_FLAGS = ascii('","flags":');
-const K_TRACE_STATE = ascii(',"traceState":');
 const K_KIND = ascii(',"kind":');
 const K_START = ascii(',"startTimeUnixNano":"');
 const K_END = ascii('","endTimeUnixNano":"');
-const K_DROPPED_ATTRS = ascii(',"droppedAttributesCount":');
-const K_EVENTS = ascii(',"events":[');
 const K_DROPPED_EVENTS = ascii(',"droppedEventsCount":');
-const K_LINKS = ascii(',"links":[');
 const K_DROPPED_LINKS = ascii(',"droppedLinksCount":');
 const K_STATUS_UNSET = asciiFrag(',"status":{}}');
 const K_STATUS_OK = asciiFrag(',"status":{"code":1}}');
 const K_STATUS_ERROR = ascii(',"status":{"code":2');
 const K_MESSAGE = ascii(',"message":');
-const K_EVENT_TIME = ascii('{"timeUnixNano":"');
-const K_EVENT_NAME = ascii('","name":');
 const K_NAME = ascii(',"name":');
 const CLOSE_SCOPE_OPEN = ascii(']},');
 const CLOSE_GROUP_OPEN = ascii(']}]},');
@@ -54,35 +44,13 @@ const CLOSE_ALL = ascii(']}');
 interface Group { resource: object; scope: object; resourceFrag: Frag; scopeFrag: Frag }
 interface NameTemplate { bytes: Frag; kindAt: number }
 
-/** Stable grouping by resource, then scope; the common single-tracer batch is returned as is. */
-export function groupSpans(spans: readonly Span[]): readonly Span[] {
-  const n = spans.length;
-  if (n < 2) return spans;
-  const t = spans[0]!.tracer;
-  let i = 1;
-  while (i < n && spans[i]!.tracer === t) i++;
-  if (i === n) return spans;
-  const byResource = new Map<object, Map<object, Span[]>>();
-  for (let k = 0; k < n; k++) {
-    const s = spans[k]!;
-    let byScope = byResource.get(s.tracer.resource);
-    if (byScope === undefined) byResource.set(s.tracer.resource, (byScope = new Map()));
-    const list = byScope.get(s.tracer.scope);
-    if (list === undefined) byScope.set(s.tracer.scope, [s]);
-    else list.push(s);
-  }
-  const out: Span[] = [];
-  for (const byScope of byResource.values()) for (const list of byScope.values()) for (const s of list) out.push(s);
-  return out;
-}
-
 export interface EncoderOptions {
   /** Hard cap of one request in bytes (default 64 MiB); spans past it are left out and reported by `count`. */
   maxBytes?: number;
   initialBytes?: number;
 }
 
-export class OtlpJsonEncoder extends OtlpValueWriter {
+export class OtlpJsonEncoder extends OtlpEventLinkWriter {
   /** Resource and scope fragments per tracer, built on first sight and kept while the tracer lives. */
   private readonly groups = new WeakMap<object, Group>();
   private readonly names = new Map<string, NameTemplate>();
@@ -90,8 +58,6 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
   private n0: string | null = null; private f0: NameTemplate | null = null;
   private n1: string | null = null; private f1: NameTemplate | null = null;
   private cur: Group | null = null;
-  private lastTs: unknown = null;
-  private lastTsStr = '';
   /** Spans written since begin(), and spans left out because they could not be read. */
   count = 0;
   skipped = 0;
@@ -265,50 +231,6 @@ export class OtlpJsonEncoder extends OtlpValueWriter {
     }
     this.n1 = this.n0; this.f1 = this.f0; this.n0 = name; this.f0 = f;
     return f;
-  }
-
-  private traceState(ts: { toString(): string }): void {
-    // Spans of one trace share their parent's TraceState: serialize it once per run of spans.
-    if (ts !== this.lastTs) { this.lastTs = ts; this.lastTsStr = ts.toString(); }
-    if (this.lastTsStr === '') return;
-    this.rawR(K_TRACE_STATE);
-    this.str(this.lastTsStr);
-  }
-
-  private events(list: readonly { name: string; time: number; attrs: unknown[] | null; nAttr: number; dropped: number }[]): void {
-    this.rawR(K_EVENTS);
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      if (i > 0) this.byte(44);
-      this.rawR(K_EVENT_TIME);
-      this.msTime(e.time);
-      this.rawR(K_EVENT_NAME);
-      this.str(e.name);
-      if (e.nAttr > 0 && e.attrs !== null) { this.rawR(K_ATTRS); this.attrList(e.attrs, e.nAttr); }
-      if (e.dropped > 0) { this.rawR(K_DROPPED_ATTRS); this.uint(e.dropped); }
-      this.byte(125);
-    }
-    this.byte(93); // ']'
-  }
-
-  private links(list: readonly { t0: number; t1: number; t2: number; t3: number; s0: number; s1: number; traceFlags: number; isRemote: boolean; traceState: { toString(): string } | null; attrs: unknown[] | null; nAttr: number; dropped: number }[]): void {
-    this.rawR(K_LINKS);
-    for (let i = 0; i < list.length; i++) {
-      const l = list[i]!;
-      this.reserve(SPAN_FIXED);
-      if (i > 0) this.u8[this.pos++] = 44;
-      this.raw(K_TRACE_ID);
-      this.hex8(l.t0); this.hex8(l.t1); this.hex8(l.t2); this.hex8(l.t3);
-      this.raw(K_SPAN_ID);
-      this.hex8(l.s0); this.hex8(l.s1);
-      this.raw(K_FLAGS);
-      this.uint((l.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (l.isRemote ? FLAG_IS_REMOTE : 0));
-      if (l.traceState !== null) this.traceState(l.traceState);
-      if (l.nAttr > 0 && l.attrs !== null) { this.rawR(K_ATTRS); this.attrList(l.attrs, l.nAttr); }
-      if (l.dropped > 0) { this.rawR(K_DROPPED_ATTRS); this.uint(l.dropped); }
-      this.byte(125);
-    }
-    this.byte(93);
   }
 
   /** (sec, ns) since timeOrigin → unix ns as decimal digits, integer arithmetic only. */

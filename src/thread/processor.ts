@@ -125,12 +125,12 @@ export async function requestFlush(l: L.Layout, timeoutMs: number): Promise<bool
   const ticket = (Atomics.add(i32, L.FLUSH_REQ, 1) + 1) | 0;
   Atomics.add(i32, L.DOORBELL, 1);
   Atomics.notify(i32, L.DOORBELL);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // monotonic: an NTP step must not stretch or cut the wait
   for (;;) {
     const done = Atomics.load(i32, L.FLUSH_DONE);
     if (((done - ticket) | 0) >= 0) return true;
     if (Atomics.load(i32, L.STOPPED) !== 0) return false;
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) return false;
     const slice = Math.min(left, 250);
     const w = L.waitAsync(i32, L.FLUSH_DONE, done, slice);

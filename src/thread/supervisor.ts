@@ -125,7 +125,7 @@ export class ThreadProcessor extends RingProcessor {
       return;
     }
     this.worker = w;
-    this.startedAt = Date.now();
+    this.startedAt = performance.now(); // monotonic, as every interval here: a wall-clock step must not silence the restart log
     w.on('message', (m: { type?: string; msg?: string }) => {
       if (m && m.type === 'log' && typeof m.msg === 'string') this.logger(m.msg);
       else if (m && m.type === 'loss') this.sayLosses();
@@ -143,11 +143,11 @@ export class ThreadProcessor extends RingProcessor {
     this.sayLosses(); // it may have published losses and died before asking (an OOM in between)
     if (this.closing !== null) return; // shutdown waits for the exit itself
     // only a thread that ran (w) can have been healthy: after a failed start startedAt is an older thread's (0 at first)
-    if (w !== null && Date.now() - this.startedAt > HEALTHY_MS) this.failures = 0;
+    if (w !== null && performance.now() - this.startedAt > HEALTHY_MS) this.failures = 0;
     const delay = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2 ** Math.min(this.failures, 10));
     this.failures++;
     Atomics.add(this.layout.i32, L.RESTARTS, 1);
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastLog >= LOG_EVERY_MS) {
       this.lastLog = now;
       this.logger(`export thread stopped (${why}); restarting in ${delay} ms, spans in the ring are kept (restarts so far: ${Atomics.load(this.layout.i32, L.RESTARTS)})`);

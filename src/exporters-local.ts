@@ -3,7 +3,7 @@
 import type { Span } from './span.js';
 import { exportName } from './span-name.js';
 import { ExportError, describeError, type ExportResult, type SpanExporter } from './exporter.js';
-import { OtlpJsonEncoder } from './otlp-json.js';
+import { OtlpJsonEncoder, groupSpans } from './otlp-json.js';
 import { NL, RotatingFile } from './rotating-file.js';
 
 // Kept importable from here (src/index.ts, tests, cli/demo.ts).
@@ -25,6 +25,8 @@ export interface FileExporterOptions {
   maxBytes?: number;
   /** Files kept in total, the live one included (default 5; 1 = truncate on rotation). */
   maxFiles?: number;
+  /** A line's cap in bytes (default 64 MiB, the OTLP request cap; at least 4096): a batch over it goes as several lines. */
+  maxLineBytes?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export class FileExporter implements SpanExporter {
   readonly name: string;
   readonly path: string;
   private readonly file: RotatingFile;
-  private readonly encoder = new OtlpJsonEncoder();
+  private readonly encoder: OtlpJsonEncoder;
   private readonly queue: Pending[] = [];
   private queuedBytes = 0;
   /** The running write loop (resolved when idle): forceFlush and shutdown wait for it. */
@@ -51,6 +53,28 @@ export class FileExporter implements SpanExporter {
     const maxBytes = o.maxBytes !== undefined && o.maxBytes > 0 ? o.maxBytes : 10 * 1024 * 1024;
     const maxFiles = o.maxFiles !== undefined && o.maxFiles >= 1 ? Math.floor(o.maxFiles) : 5;
     this.file = new RotatingFile(o.path, maxBytes, maxFiles);
+    if (o.maxLineBytes !== undefined && !(Number.isInteger(o.maxLineBytes) && o.maxLineBytes >= 4096)) {
+      throw new ExportError('TW_ERR_CONFIG', `fileExporter: maxLineBytes must be an integer of at least 4096, got ${String(o.maxLineBytes)}`);
+    }
+    this.encoder = new OtlpJsonEncoder({ maxBytes: o.maxLineBytes === undefined ? undefined : o.maxLineBytes - 1 }); // - 1: the newline
+  }
+
+  /** The batch as lines under the cap, each a whole request: filled in order, a new line where the next span does not fit. */
+  private encodeLines(spans: readonly Span[]): { line: Buffer; cut: number } {
+    const g = groupSpans(spans);
+    const enc = this.encoder;
+    const parts: Buffer[] = [];
+    let cut = 0;
+    for (let i = 0; i < g.length;) {
+      enc.begin();
+      const stop = enc.add(g, i, g.length);
+      cut += enc.skipped;
+      if (stop === i) { cut++; i++; continue; } // this span alone is over the cap: left out, counted
+      // copy now: the stream keeps the chunk until it is written, and the encoder reuses its buffer
+      if (enc.count > 0) parts.push(Buffer.from(enc.end()), NL);
+      i = stop;
+    }
+    return { line: Buffer.concat(parts), cut };
   }
 
   export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
@@ -60,10 +84,8 @@ export class FileExporter implements SpanExporter {
       this.counters.refused++;
       return Promise.resolve({ ok: false, error: new ExportError('TW_ERR_FILE_BUSY', `${this.name}: earlier writes have not completed; batch not written`) });
     }
-    // Copy now: the stream keeps the chunk until it is written, and the encoder reuses its buffer.
-    const view = this.encoder.encode(spans);
-    const cut = spans.length - this.encoder.count;
-    const line = Buffer.concat([view, NL]);
+    const { line, cut } = this.encodeLines(spans);
+    if (line.length === 0) return Promise.resolve({ ok: false, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${this.name}: no span could be written (each over the ${this.encoder.maxBytes + 1}-byte line cap, or unreadable)`) });
     const job: Pending = { line, cut, signal, resolve: noop, onAbort: noop };
     this.queue.push(job);
     this.queuedBytes += line.length;

@@ -35,6 +35,31 @@ test('file: one OTLP JSON ExportTraceServiceRequest per line, appended', async (
   assert.is(lines(f).length, 3, 'appends to an existing file');
 });
 
+test('file: a batch over the line cap (maxLineBytes) is written as several whole lines, not cut; a span alone over it is left out and counted', async () => {
+  const f = path.join(dir, 'split.jsonl');
+  const e = fileExporter({ path: f, maxLineBytes: 8192 });
+  const batch = spans(40, 500); // ~ 40 * 650 B: about 3 lines' worth
+  assert.equal(await e.export(batch, signal), { ok: true });
+  const l = lines(f);
+  assert.ok(l.length >= 3, `${l.length} lines`);
+  for (const line of l) assert.ok(Buffer.byteLength(line) + 1 <= 8192, 'each line under the cap');
+  const ids = l.flatMap((line) => JSON.parse(line).resourceSpans[0].scopeSpans[0].spans.map((x: { name: string }) => x.name));
+  assert.equal(ids, batch.map((x) => x.name), 'every span once, in order');
+  cap.spans.length = 0;
+  const v = 'x'.repeat(4000); // 3 values of the 4096-char limit: one span over 8 KiB
+  tracer.startSpan('big', { root: true, attributes: { a: v, b: v, c: v } }).end();
+  const big = cap.spans.slice() as Span[];
+  const mixed = [...spans(2), ...big, ...spans(2)];
+  const r = await e.export(mixed, signal);
+  assert.is(r.ok, true);
+  assert.is(r.rejected, 1);
+  assert.is((r.error as { code?: string }).code, 'TW_ERR_OTLP_TOO_LARGE');
+  await e.shutdown();
+  const after = lines(f).slice(l.length).flatMap((line) => JSON.parse(line).resourceSpans[0].scopeSpans[0].spans.length);
+  assert.is(after.reduce((a, b) => a + b, 0), 4, 'the four that fit are written');
+  assert.throws(() => fileExporter({ path: f, maxLineBytes: 10 }), /maxLineBytes/);
+});
+
 test('file: rotated by size into path.1 (newest) … path.(maxFiles-1); nothing older is kept', async () => {
   const f = path.join(dir, 'rot.jsonl');
   const e = fileExporter({ path: f, maxBytes: 3000, maxFiles: 3 });

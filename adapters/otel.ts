@@ -13,13 +13,19 @@
 // | attribute(s)                                              | default                                        |
 // |-----------------------------------------------------------|------------------------------------------------|
 // | db.query.text, db.statement                               | literals → `?`, comments removed (tokenizer;   |
-// |                                                           | dialect from db.system(.name): SQL keeps "id", |
-// |                                                           | mysql/mariadb/neo4j/spanner/hive strip "..",   |
-// |                                                           | JSON keeps keys only,                          |
-// |                                                           | redis/memcached keep the command name only)    |
+// |                                                           | dialect from db.system(.name): postgresql and  |
+// |                                                           | oracle keep "id" (oracle: q'[..]' quoting),    |
+// |                                                           | mysql/mariadb/neo4j/spanner/hive strip ".." and|
+// |                                                           | # comments, JSON keeps keys only,              |
+// |                                                           | redis/memcached keep the command name only;    |
+// |                                                           | any other system: every reading at once, so    |
+// |                                                           | "id" is stripped too). Where two readings end  |
+// |                                                           | a literal at different places (a backslash     |
+// |                                                           | with MySQL NO_BACKSLASH_ESCAPES, q'[..]' not   |
+// |                                                           | known to be Oracle's) the rest is stripped     |
 // | graphql.document, graphql.source (instrumentation-graphql)| string and number literals → `?`               |
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
-// | span names (startSpan, updateName) containing `'`         | literals → `?` (names built from raw SQL)      |
+// | span names (startSpan, updateName) containing `'` or `"`  | literals → `?` (names built from raw SQL)      |
 // | url.full, http.url, url.original                          | user info, query and fragment removed          |
 // | http.target                                               | query and fragment removed                     |
 // | url.query, url.fragment                                   | dropped                                        |

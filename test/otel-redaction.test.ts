@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
+import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from '../adapters/otel-sql.js';
 
 function setup() {
   return setupBridge('redaction-test');
@@ -77,6 +78,47 @@ test('AC-007 instrumentation-typeorm with collectParameters: db.statement.parame
   s.end();
   assert.equal(named(cap, 'typeorm.query').attributes, { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM "user" WHERE "email" = $1' });
   assert.is(r.stats().redaction.dropped, 1);
+});
+
+test('AC-007 sanitizeQuery: Oracle q-quoting, MySQL # comments, "..." of an unknown system and MySQL NO_BACKSLASH_ESCAPES leave no literal behind', () => {
+  const { ORACLE, DQ_STRING, SQL, UNKNOWN } = QueryDialect;
+  const cases: [string, number, string][] = [
+    // Oracle alternative quoting: q'<delim>...<close>'; the literal holds quotes freely
+    ["SELECT q'[it's a secret]' FROM dual WHERE b = 1", ORACLE, 'SELECT ? FROM dual WHERE b = ?'],
+    ["SELECT Q'{se'cret}', nq'<x'secret>', q'!a'secret!' FROM dual", ORACLE, 'SELECT ?, ?, ? FROM dual'],
+    ["SELECT 'C:\\' , 'secret' FROM dual", ORACLE, 'SELECT ? , ? FROM dual'], // Oracle has no backslash escapes
+    // the system unknown: a q-quote read either way; where the readings part, the rest is stripped
+    ["SELECT q'[it's a secret]' FROM dual", UNKNOWN, 'SELECT ?'],
+    ["SELECT q'[plain]' FROM dual", UNKNOWN, 'SELECT ? FROM dual'],
+    ["SELECT q'[it's a secret]' FROM dual", SQL, 'SELECT ?'],
+    // MySQL # comments
+    ['SELECT a FROM t # user=bob-secret\nWHERE b = 1', DQ_STRING, 'SELECT a FROM t \nWHERE b = ?'],
+    ['SELECT a FROM t # user=bob-secret\nWHERE b = 1', UNKNOWN, 'SELECT a FROM t \nWHERE b = ?'],
+    ["SELECT a FROM t WHERE b #>> '{x}' = 'secret'", SQL, "SELECT a FROM t WHERE b #>> ? = ?"], // PostgreSQL: # is an operator
+    // unknown system: "..." may be a MySQL string; a lost identifier is better than a leaked literal
+    ['SELECT a FROM t WHERE b = "bob-secret"', UNKNOWN, 'SELECT a FROM t WHERE b = ?'],
+    // MySQL NO_BACKSLASH_ESCAPES: 'a\' is a whole literal there, and "a\" too
+    ["SELECT 'a\\' , 'secret' FROM t", DQ_STRING, 'SELECT ?'],
+    ['SELECT "a\\" , "secret" FROM t', DQ_STRING, 'SELECT ?'],
+    ["SELECT 'a\\' , 'secret' FROM t", UNKNOWN, 'SELECT ?'],
+  ];
+  for (const [q, d, want] of cases) {
+    const got = sanitizeQuery(q, d as QueryDialectValue);
+    assert.is(got, want, q);
+    assert.not.ok(got.includes('secret'), q);
+  }
+  assert.equal(['oracle', 'oracle.db', 'postgresql', 'mysql', 'sqlite', 'mssql', undefined].map(dialectFor), [ORACLE, ORACLE, SQL, DQ_STRING, UNKNOWN, UNKNOWN, UNKNOWN]);
+  assert.is(sanitizeQuery('SELECT a FROM t WHERE b = "bob-secret"'), 'SELECT a FROM t WHERE b = ?', 'the default dialect is UNKNOWN');
+});
+
+test('AC-007 a query of an unknown system, and a span name, are stripped as any dialect would read them', () => {
+  const { cap, otel } = setup();
+  otel.startSpan('SELECT * FROM t WHERE email = "bob@example.com"', { attributes: { 'db.query.text': 'SELECT * FROM t WHERE email = "bob@example.com"' } }).end();
+  otel.startSpan('sqlite', { attributes: { 'db.system.name': 'sqlite', 'db.query.text': 'SELECT * FROM t WHERE email = "bob@example.com"' } }).end();
+  otel.startSpan('pg', { attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT "email" FROM t' } }).end();
+  const all = JSON.stringify(cap.spans.map((s) => [s.name, s.attributes]));
+  assert.not.ok(all.includes('bob@'), all);
+  assert.is(named(cap, 'pg').getAttribute('db.query.text'), 'SELECT "email" FROM t', 'a PostgreSQL identifier is kept');
 });
 
 test.run();

@@ -109,7 +109,12 @@ export class Redactor {
     if (r === Rule.DROP || typeof value !== 'string') { this.stats.dropped++; return undefined; } // non-string query/URL: unknown shape
     let v: string;
     switch (r) {
-      case Rule.URL: v = stripUrl(value); break;
+      case Rule.URL: { // a URL whose user info cannot be told from its path: dropped
+        const w = urlWithoutSecrets(value, true);
+        if (w === undefined) { this.stats.dropped++; return undefined; }
+        v = w;
+        break;
+      }
       case Rule.TARGET: v = stripQuery(value); break;
       case Rule.QUERY: v = sanitizeQuery(value, dialectFor(system)); break;
       default: v = sanitizeQuery(value, QueryDialect.DQ_STRING as QueryDialectValue); break; // GraphQL: "..." are strings
@@ -141,14 +146,65 @@ function authorityStart(u: string): number {
   return i;
 }
 
+/** The first `/`, `\`, `?` or `#` from `i`: where an authority ends (WHATWG URL; `\` for special schemes). */
+function authorityEnd(u: string, i: number): number {
+  for (; i < u.length; i++) { const c = u.charCodeAt(i); if (c === 47 || c === 92 || c === 63 || c === 35) return i; }
+  return u.length;
+}
+
+/** The first `?` or `#` from `i`. */
+function queryStart(u: string, i: number): number {
+  for (; i < u.length; i++) { const c = u.charCodeAt(i); if (c === 63 || c === 35) return i; }
+  return u.length;
+}
+
+/** The port's `:` in the host u[h, e) (after an IPv6 literal's `]`), or -1. */
+function portColon(u: string, h: number, e: number): number {
+  if (e <= h) return -1;
+  const b = u.charCodeAt(h) === 91 ? u.indexOf(']', h) : h - 1;
+  const c = u.lastIndexOf(':', e - 1);
+  return c >= h && c > b ? c : -1;
+}
+
+function isPort(u: string, c: number, e: number): boolean {
+  if (c + 1 >= e) return false;
+  for (let j = c + 1; j < e; j++) { const d = u.charCodeAt(j); if (d < 48 || d > 57) return false; }
+  return true;
+}
+
+/**
+ * `u` without user info, query, fragment and session parameters. A password may hold `/`, `?`, `#` or `@`
+ * unencoded (hand-written connection strings), which ends the authority early where parsers look:
+ * - after `user:pa` (no port) the authority cannot end there: the user info runs to the last `@` (none: the host
+ *   only), and with more than one `@` after it `strict` gives undefined (the bridge drops the URL, counted);
+ * - after `user:12` or `host:12` (a colon, a valid port) it may, or not (`user:12/34@h` vs `host:12/34@x`):
+ *   an `@` further on makes it undecidable, and `strict` gives undefined (the bridge drops the URL, counted),
+ *   else the user info runs to that `@` (safe, though the host may then be a path's).
+ * Without a colon before it, an `@` after the authority is the path's (`/@types/node`, `/vue@3`), as parsers read it.
+ */
+export function urlWithoutSecrets(u: string, strict: boolean): string | undefined {
+  const from = authorityStart(u);
+  const ae = authorityEnd(u, from);
+  const at = u.lastIndexOf('@', ae - 1);
+  let h = at < from ? from : at + 1;
+  const pc = portColon(u, h, ae);
+  if (pc >= 0 && !isPort(u, pc, ae)) {
+    const l = u.lastIndexOf('@'); // the password may hold `?`, `#` or `@` too: the last `@` anywhere
+    if (l < ae) return u.slice(0, from) + u.slice(h, pc); // `user:pw` and no host: nothing after the colon
+    if (strict && u.indexOf('@', ae) !== l) return undefined; // `u:p/w@h/x?to=a@b`: which `@` ends it?
+    h = l + 1;
+  } else if (pc >= 0 || (at >= from && u.lastIndexOf(':', at) >= from)) {
+    const q = queryStart(u, ae);
+    const l = q === ae ? u.lastIndexOf('@') : u.lastIndexOf('@', q - 1); // no path: a `?` or `#` may be the password's
+    if (l >= ae) {
+      if (strict) return undefined;
+      h = l + 1;
+    }
+  }
+  return u.slice(0, from) + stripQuery(u.slice(h));
+}
+
 /** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */
 export function stripUrl(s: string): string {
-  const u = stripQuery(s);
-  const from = authorityStart(u);
-  let slash = u.indexOf('/', from);
-  const back = u.indexOf('\\', from); // a special scheme's authority ends at a backslash too (WHATWG URL)
-  if (slash < 0 || (back >= 0 && back < slash)) slash = back;
-  if (slash < 0) slash = u.length;
-  const at = u.lastIndexOf('@', slash - 1);
-  return at < from ? u : u.slice(0, from) + u.slice(at + 1);
+  return urlWithoutSecrets(s, false)!;
 }

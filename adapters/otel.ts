@@ -26,7 +26,10 @@
 // | graphql.document, graphql.source (instrumentation-graphql)| string and number literals → `?`               |
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
 // | span names (startSpan, updateName) containing `'` or `"`  | literals → `?` (names built from raw SQL)      |
-// | url.full, http.url, url.original                          | user info, query and fragment removed          |
+// | url.full, http.url, url.original                          | user info, query and fragment removed; a       |
+// |                                                           | password holding / ? # @ unencoded too; dropped|
+// |                                                           | where the user info cannot be told from the    |
+// |                                                           | path (`u:12/34@h` vs `h:12/34@x`)              |
 // | http.target                                               | query and fragment removed                     |
 // | url.query, url.fragment                                   | dropped                                        |
 // | db.connection_string, db.postgresql.values/plan           | dropped                                        |

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from '../adapters/otel-sql.js';
+import { stripUrl } from '../adapters/otel-redact.js';
 
 function setup() {
   return setupBridge('redaction-test');
@@ -119,6 +120,36 @@ test('AC-007 a query of an unknown system, and a span name, are stripped as any 
   const all = JSON.stringify(cap.spans.map((s) => [s.name, s.attributes]));
   assert.not.ok(all.includes('bob@'), all);
   assert.is(named(cap, 'pg').getAttribute('db.query.text'), 'SELECT "email" FROM t', 'a PostgreSQL identifier is kept');
+});
+
+test('AC-007 a password holding an unencoded / ? # or @ never survives in url.full; where user info and path cannot be told apart the URL is dropped, counted', () => {
+  const cases: [string, string][] = [
+    ['postgres://user:pa/ss-secret@db.example/app', 'postgres://db.example/app'], // WHATWG reads host "user", port "pa": no URL, so a password
+    ['https://u:p?w-secret@h.example/p', 'https://h.example/p'],
+    ['https://u:p#w-secret@h.example/p', 'https://h.example/p'],
+    ['redis://:a/b/c-secret@h:6379/0', 'redis://h:6379/0'],
+    ['https://user:pa\\ss-secret@h.example/p', 'https://h.example/p'],
+    ['https://user:pw-secret', 'https://user'], // no host at all: nothing after the colon is kept
+    // an @ in the path with no colon before it: the path, as every URL parser reads it
+    ['https://registry.npmjs.org/@types/node', 'https://registry.npmjs.org/@types/node'],
+    ['https://cdn.jsdelivr.net/npm/vue@3/dist/vue.js?v=1', 'https://cdn.jsdelivr.net/npm/vue@3/dist/vue.js'],
+    ['https://u:pw-secret@h.example:8443/a/b?x=1#f', 'https://h.example:8443/a/b'],
+  ];
+  for (const [u, want] of cases) assert.is(stripUrl(u), want, u);
+  // `user:12/34@host` reads as `host:12` with `/34@host` as path: either reading's secret goes, and the bridge drops such a URL
+  // and `user:pa/ss@db/app?to=a@b` may hold its password up to either @
+  for (const u of ['postgres://user-secret:12/34-secret@db.example/app', 'http://svc:8080/users/bob@example.com', 'https://u:1@2/3-secret@h.example/p', 'http://h:80?to=x-secret@y',
+    'postgres://user-secret:pa/ss-secret@db.example/app?sslmode=require&to=a@b.example']) {
+    const got = stripUrl(u);
+    assert.not.ok(got.includes('secret'), `${u} -> ${got}`);
+  }
+  const { cap, otel, reg: r } = setup();
+  otel.startSpan('dropped', { attributes: { 'url.full': 'postgres://user:12/34-secret@db.example/app', 'http.url': 'http://svc:8080/users/bob@example.com',
+    'url.original': 'postgres://user:pa/ss-secret@db.example/app?to=a@b.example' } }).end();
+  otel.startSpan('kept', { attributes: { 'url.full': 'postgres://user:pa/ss-secret@db.example/app' } }).end();
+  assert.equal(named(cap, 'dropped').attributes, {});
+  assert.equal(named(cap, 'kept').attributes, { 'url.full': 'postgres://db.example/app' });
+  assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [3, 1]);
 });
 
 test.run();

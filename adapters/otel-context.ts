@@ -8,7 +8,8 @@ import { kNoTrace } from '../src/suppress.js';
 import { hex8 } from '../src/hex.js';
 import { SpanContext, type SpanContextLike } from '../src/span-context.js';
 import type { TraceState } from '../src/tracestate.js';
-import { Bridge, BridgeSpan, coreContextOf } from './otel-span.js';
+import { Bridge, BridgeSpan } from './otel-span.js';
+import { coreContextOf } from './otel-convert.js';
 
 /** The API's keys: createContextKey is Symbol.for(description), so every copy of the API agrees. */
 export const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');

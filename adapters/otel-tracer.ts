@@ -7,7 +7,8 @@ import { storage } from '../src/context.js';
 import type { SpanOptions } from '../src/span.js';
 import type { SpanContextLike } from '../src/span-context.js';
 import { extractContext, injectContext } from '../src/propagation.js';
-import { Bridge, BridgeSpan, coreContextOf, kindOf, redactAttributes, spanName, timeToMs } from './otel-span.js';
+import { Bridge, BridgeSpan, redactAttributes, spanName } from './otel-span.js';
+import { coreContextOf, kindOf, timeToMs } from './otel-convert.js';
 import { BridgeContext, BridgeContextManager, INVALID, SUPPRESSED, contextOf, parentOf } from './otel-context.js';
 
 /** Reused for every startSpan: the core reads its options synchronously and keeps none of them. */

@@ -57,7 +57,8 @@ export { sanitizeQuery, QueryDialect, type QueryDialectValue } from './otel-sql.
 export { stripUrl, stripQuery } from './otel-redact.js';
 export type { BridgeTracer, BridgeTracerProvider, BridgePropagator } from './otel-tracer.js';
 export type { BridgeContextManager, BridgeContext } from './otel-context.js';
-export type { BridgeSpan, OtelTraceState } from './otel-span.js';
+export type { BridgeSpan } from './otel-span.js';
+export type { OtelTraceState } from './otel-convert.js';
 
 /** The parts of `@opentelemetry/api` (1.x) the bridge uses: pass the module object itself. */
 export interface OtelApiLike {

@@ -19,6 +19,8 @@ export class BridgeCounters {
   foreignErrors = 0;
   /** tracer.startSpan threw (a user sampler); a non-recording span was returned */
   startErrors = 0;
+  /** recordException given null, undefined or another non-object (not a string): no event (as the OTel SDK) */
+  invalidExceptions = 0;
 }
 
 /** Everything a bridge span needs, resolved once at registration. */
@@ -191,7 +193,8 @@ export class BridgeSpan implements ApiSpan {
   recordException(exception: Exception, time?: TimeInput): void {
     const rec = this.rec;
     if (rec === null || !rec.isRecording()) return;
-    const type = typeof exception === 'string' ? '_OTHER' : errorType(exception);
+    if (typeof exception !== 'string' && (exception === null || typeof exception !== 'object')) { this.b.counters.invalidExceptions++; return; }
+    const type = typeof exception === 'string' ? '_OTHER' : exceptionType(exception);
     this.exc = type;
     if (rec.status === 2 && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', type);
     const attrs: Attributes = { 'exception.type': type };
@@ -201,6 +204,15 @@ export class BridgeSpan implements ApiSpan {
     }
     rec.addEvent('exception', attrs, timeToMs(time));
   }
+}
+
+/** exception.type as the OTel SDK picks it, bounded as errorType: the code, a non-zero number too (gRPC statuses), else the class. */
+function exceptionType(e: object): string {
+  try {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'number' && c !== 0 && Number.isFinite(c)) return String(c);
+  } catch { /* a throwing getter: errorType reads it again and gives _OTHER */ }
+  return errorType(e);
 }
 
 /** Span names: SQL literals stripped (some instrumentations name spans by their query); a non-string is left to the core, which names and counts it. */

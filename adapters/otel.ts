@@ -84,6 +84,7 @@ export interface OtelBridgeStats {
   invalidContexts: number;
   foreignErrors: number;
   startErrors: number;
+  invalidExceptions: number;
   redaction: { dropped: number; sanitized: number; statusMessages: number };
 }
 

@@ -74,4 +74,37 @@ test('AC-007 attribute objects with a throwing getter never throw into the host:
   assert.is(tracer.stats().attributes.invalid, 4);
 });
 
+test('AC-007 recordException(null / undefined / a number) records nothing and is counted; a numeric code is exception.type, as in the OTel SDK', () => {
+  const { cap, otel, reg: r } = setup();
+  const s = otel.startSpan('exc');
+  for (const bad of [null, undefined, 42, true]) s.recordException(bad as never);
+  s.recordException({ code: 42, message: 'db said 42' }); // OTel SDK: exception.type '42'
+  s.recordException(Object.assign(new Error('grpc'), { code: 14 })); // @grpc/grpc-js ServiceError: a numeric status
+  s.recordException(Object.assign(new RangeError('zero'), { code: 0 })); // 0: no code (the SDK tests it for truthiness)
+  s.setStatus({ code: api.SpanStatusCode.ERROR });
+  s.end();
+  const x = named(cap, 'exc');
+  assert.equal(x.events.map((e) => e.attrs), [['exception.type', '42'], ['exception.type', '14'], ['exception.type', 'RangeError']]);
+  assert.is(x.getAttribute('error.type'), 'RangeError');
+  assert.is(r.stats().invalidExceptions, 4);
+  const ok = otel.startSpan('after-bad');
+  ok.recordException(undefined as never);
+  ok.setStatus({ code: api.SpanStatusCode.ERROR });
+  ok.end();
+  assert.is(named(cap, 'after-bad').getAttribute('error.type'), undefined, 'a bad call leaves no error.type behind');
+});
+
+test('AC-003 addEvent(name, attributes, time) and addEvent(name, time) take every TimeInput form', () => {
+  const { cap, otel } = setup();
+  const t = 1_600_000_000_000;
+  const s = otel.startSpan('times');
+  s.addEvent('attrs-ms', { 'app.k': 1 }, t + 1);
+  s.addEvent('attrs-hr', { 'app.k': 2 }, [1_600_000_000, 2_000_000]);
+  s.addEvent('attrs-date', { 'app.k': 3 }, new Date(t + 3));
+  s.addEvent('hr', [1_600_000_000, 4_000_000]);
+  s.addEvent('date', new Date(t + 5));
+  s.end();
+  assert.equal(named(cap, 'times').events.map((e) => [e.name, e.time]), [['attrs-ms', t + 1], ['attrs-hr', t + 2], ['attrs-date', t + 3], ['hr', t + 4], ['date', t + 5]]);
+});
+
 test.run();

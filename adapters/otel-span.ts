@@ -37,21 +37,40 @@ export class Bridge {
   }
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Only own keys are attributes (the OTel SDK reads Object.entries); for..in lists inherited ones too, except on an
+ * object literal or a null-prototype object, whose prototype has no enumerable keys: those keep the fast path.
+ */
+function ownOnly(o: object): boolean {
+  const p: unknown = Object.getPrototypeOf(o);
+  return p === Object.prototype || p === null;
+}
+
+function ownValue(o: ApiAttributes, k: string): unknown {
+  return hasOwn.call(o, k) ? o[k] : undefined;
+}
+
 /** Span attributes after the bridge's rules: `attrs` itself when no key has a rule (the common case). */
 export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): Attributes | undefined {
   if (attrs == null || typeof attrs !== 'object') return undefined;
   const red = b.redactor;
   let hit = false;
+  let own = true;
   // A throwing getter or Proxy trap is an invalid value, counted, never a throw (as the core reads attributes).
   try {
-    for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
+    own = ownOnly(attrs);
+    if (!own) hit = true; // a copy of the own keys: the core's for..in would read the inherited ones
+    else for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
   } catch { b.tracer.attrStats.invalid++; return undefined; } // keys that cannot be listed: nothing to read
   if (!hit) return attrs as Attributes; // the core reads each value itself, guarded
   const out: Attributes = {};
   let system: unknown;
-  try { system = attrs['db.system.name'] ?? attrs['db.system']; } catch { system = undefined; } // counted below, as that key's value
+  try { system = ownValue(attrs, 'db.system.name') ?? ownValue(attrs, 'db.system'); } catch { system = undefined; } // counted below, as that key's value
   try {
     for (const k in attrs) {
+      if (!own && !hasOwn.call(attrs, k)) continue;
       let v: unknown;
       try { v = attrs[k]; } catch { b.tracer.attrStats.invalid++; continue; }
       const r = red.rule(k);
@@ -121,7 +140,9 @@ export class BridgeSpan implements ApiSpan {
     if (this.rec === null || attributes == null) return this;
     const stats = this.b.tracer.attrStats;
     try {
+      const own = ownOnly(attributes);
       for (const k in attributes) {
+        if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not an attribute (OTel SDK: Object.entries)
         let v: SpanAttributeValue | undefined;
         try { v = attributes[k]; } catch { stats.invalid++; continue; } // a throwing getter: invalid, counted (as the core's setAttributes)
         this.setAttribute(k, v as SpanAttributeValue);

@@ -107,4 +107,28 @@ test('AC-003 addEvent(name, attributes, time) and addEvent(name, time) take ever
   assert.equal(named(cap, 'times').events.map((e) => [e.name, e.time]), [['attrs-ms', t + 1], ['attrs-hr', t + 2], ['attrs-date', t + 3], ['hr', t + 4], ['date', t + 5]]);
 });
 
+test('AC-007 only an attribute object\'s own keys are attributes (OTel SDK: Object.entries): inherited ones never reach the span', () => {
+  const { cap, otel } = setup();
+  const attrs = (): api.Attributes => Object.assign(Object.create({ 'app.inherited': 'secret-from-proto', 'url.full': 'https://u:pw@h/p?t=x' }), { 'app.own': 1 });
+  const other = otel.startSpan('other');
+  const s = otel.startSpan('proto', { attributes: attrs(), links: [{ context: other.spanContext(), attributes: attrs() }] });
+  s.setAttributes(attrs());
+  s.addEvent('ev', attrs());
+  s.addLink({ context: other.spanContext(), attributes: attrs() });
+  s.end();
+  other.end();
+  const x = named(cap, 'proto');
+  const obj = (flat: unknown[] | null): Record<string, unknown> => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; flat !== null && i < flat.length; i += 2) o[flat[i] as string] = flat[i + 1];
+    return o;
+  };
+  const want = { 'app.own': 1 };
+  assert.equal([x.attributes, obj(x.events[0]!.attrs), obj(x.links[0]!.attrs), obj(x.links[1]!.attrs)], [want, want, want, want]);
+  // a null-prototype object is read as it is
+  const bare = Object.assign(Object.create(null), { 'app.a': 1 }) as api.Attributes;
+  otel.startSpan('bare', { attributes: bare }).end();
+  assert.equal(named(cap, 'bare').attributes, { 'app.a': 1 });
+});
+
 test.run();

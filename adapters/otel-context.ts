@@ -45,7 +45,8 @@ export class BridgeContext implements Context, SpanContextLike {
   suppressed: boolean;
 
   constructor(span: unknown, core: SpanContextLike | null, key: symbol | null, value: unknown, parent: BridgeContext | null, map: Map<symbol, unknown> | null, fallback: Context | null, depth: number, suppressed: boolean, view = false) {
-    const c = core ?? INVALID;
+    // suppressed: all-zero IDs, so the core's startSpan reaches its no-trace branch (src/tracer.ts begin) and injects nothing
+    const c = core === null || suppressed ? INVALID : core;
     this.t0 = c.t0; this.t1 = c.t1; this.t2 = c.t2; this.t3 = c.t3;
     this.s0 = c.s0; this.s1 = c.s1;
     this.traceFlags = c.traceFlags;

@@ -17,6 +17,7 @@ import { createPropagationStats, extractContext, injectContext, type Propagation
 import type { SpanContext } from './span-context.js';
 import { checkSampler, type TracerOptions } from './tracer-options.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
+import { isNoTrace } from './suppress.js';
 
 export type { TracerOptions } from './tracer-options.js';
 export { TracerCounters, type TracerStats } from './tracer-stats.js';
@@ -25,6 +26,8 @@ export { TracerCounters, type TracerStats } from './tracer-stats.js';
 const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
 /** startSpan(name) reads its options from this (frozen: nothing can add a parent to every span). */
 const NO_OPTIONS: SpanOptions = Object.freeze({});
+/** startSpan under OTel's suppressTracing: the invalid context (as the OTel SDK returns), which injects nothing. */
+const SUPPRESSED = new NonRecordingSpan(0, 0, 0, 0, 0, 0, 0, null);
 /** Pooled attribute arrays per tracer: 1024 x 16 slots bounds the pool at ~150 KB. */
 const ATTR_POOL_MAX = 1024;
 const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
@@ -106,8 +109,12 @@ export class Tracer {
     const asRoot = sampleAsRoot === true;
     if (parent instanceof NonRecordingSpan && !asRoot && this.reusable(parent)) return parent;
     const sampler = asRoot ? this.rootSampler : this.sampler;
-    // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent.
-    if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) parent = null;
+    // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent; one under
+    // suppressTracing (a bridge context then shows all-zero IDs) gets no span: checked on this rare branch only.
+    if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) {
+      if (isNoTrace(parent)) { this.counters.unsampled++; return SUPPRESSED; }
+      parent = null;
+    }
     const ids: TraceIdWords = parent !== null ? parent : scratch;
     if (parent === null) fillTraceId(scratch);
     // The sampler sees the attributes a local parent passes on (tenant.id: a child samples as its tenant).
@@ -296,7 +303,10 @@ export class Tracer {
   /** The active span or context, if any (under the OpenTelemetry bridge: the tracewire span its context holds). */
   activeSpan(): SpanContextLike | undefined {
     const c = storage.getStore();
-    return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0 ? coreOf(c) : undefined;
+    if (c === undefined) return undefined;
+    if ((c.t0 | c.t1 | c.t2 | c.t3) !== 0) return coreOf(c);
+    const held = coreOf(c); // a suppressed bridge context shows no IDs, yet holds its span (OTel getActiveSpan returns it)
+    return held !== c && (held.t0 | held.t1 | held.t2 | held.t3) !== 0 ? held : undefined;
   }
 
   /** W3C extract from request headers, counting rejected headers in this tracer's stats. */

@@ -435,6 +435,35 @@ test('AC-007 suppressTracing also holds for root spans (options.root), as in the
   assert.is(r.stats().suppressed, 2);
 });
 
+test('AC-007 suppressTracing also holds for spans started through the core tracer in that context (tracer.startSpan, startActiveSpan), counted as unsampled', () => {
+  const { cap, tracer } = setup();
+  const parent = tracer.startSpan('parent') as Span;
+  const before = tracer.stats().unsampled;
+  const seen = tracer.withSpan(parent, () => context.with(suppressTracing(context.active()), () => {
+    const a = tracer.startSpan('core-suppressed');
+    const b = tracer.startActiveSpan('core-active-suppressed', undefined, (sp) => {
+      const c = tracer.startSpan('nested');
+      c.end();
+      sp.end();
+      return sp.isRecording() || c.isRecording();
+    });
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    const rec = a.isRecording() || b;
+    a.end();
+    return { rec, ids: a.traceId + a.spanId, active: tracer.activeSpan(), carrier };
+  }));
+  context.with(suppressTracing(ROOT_CONTEXT), () => tracer.startSpan('no-span-in-context').end()); // an exporter's timer
+  context.with(unsuppressTracing(suppressTracing(ROOT_CONTEXT)), () => tracer.startSpan('unsuppressed').end());
+  parent.end();
+  assert.equal(cap.spans.map((x) => x.name), ['unsuppressed', 'parent']);
+  assert.is(seen.rec, false);
+  assert.is(seen.ids, '0'.repeat(48), 'the invalid context, as the OTel SDK returns there');
+  assert.is(seen.active, parent, 'tracer.activeSpan() is still the span the context holds (as OTel\'s getActiveSpan)');
+  assert.equal(seen.carrier, {});
+  assert.is(tracer.stats().unsampled - before, 4);
+});
+
 test('AC-001 propagation through the bridge: inject/extract by the core W3C rules, plain and getter/setter carriers', () => {
   const { cap, otel, tracer } = setup();
   const headers = { traceparent: `00-${TID}-${SID}-01`, tracestate: 'a=1,b=2' };

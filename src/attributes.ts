@@ -154,12 +154,43 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
   return out;
 }
 
+/**
+ * Whether for…in over `o` lists only its own keys: true for object literals and null-prototype objects (V8 folds the
+ * test to a constant at a call site that sees only those); otherwise the loop also checks hasOwn (Object.entries, as OTel).
+ */
+export function ownKeysOnly(o: object): boolean {
+  const p = Object.getPrototypeOf(o);
+  return p === Object.prototype || p === null;
+}
+
+export const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The own enumerable keys of `o` in a null-prototype copy; a getter that throws stays one that throws (counted where read). */
+export function ownAttributes(o: Attributes): Attributes {
+  const out = Object.create(null) as Attributes;
+  try {
+    for (const k of Object.keys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, k);
+      if (d !== undefined) Object.defineProperty(out, k, d.get !== undefined ? { get: d.get.bind(o), enumerable: true } : { value: d.value, enumerable: true });
+    }
+  } catch { /* a Proxy whose keys cannot be listed: what was read */ }
+  return out;
+}
+
+/** `o[k] = v` for a view object, defined rather than assigned so a key `__proto__` is a key, not a prototype swap. */
+export function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 /** Attributes for links and events: same policy as span attributes; drops and cuts counted in `stats`. */
 export function flattenAttributes(attributes: Attributes, policy: AttributePolicy, stats: AttributeStats): unknown[] | null {
   const out: unknown[] = [];
   const allow = policy.allow;
   try {
+    const own = ownKeysOnly(attributes);
     for (const k in attributes) {
+      if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not this object's attribute
       let v0: Attributes[string];
       try { v0 = attributes[k]; } catch { stats.invalid++; continue; } // a throwing getter: invalid, counted (as Span.setAttributes)
       if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one

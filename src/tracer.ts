@@ -4,7 +4,7 @@ import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin, explicitTime, EXACT } from './clock.js';
 import { coreOf, storage, storeWith } from './context.js';
-import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
+import { AttributePolicy, AttributeStats, ownAttributes, ownKeysOnly, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
@@ -216,6 +216,8 @@ export class Tracer {
     const allow = policy.allow;
     let a: unknown[] | null = null;
     let n = 0;
+    // inherited keys are not this object's attributes (Object.entries, as OTel): a rare copy of the own ones
+    if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes);
     try {
       for (const k in attributes) {
         let v: unknown = attributes[k];

@@ -210,4 +210,37 @@ test('flattenAttributes (link and event attributes): the span policy applies, ev
   assert.is(flattenAttributes({ none: undefined }, policy, stats), null, 'nothing kept: null, not []');
 });
 
+
+test('AC-007 only an attribute object\'s own keys are recorded (Object.entries, as OTel): inherited keys on a prototype are not, on start, setAttributes, events and links', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ service: 't', processor: cap });
+  const secret = Object.create({ 'user.email': 'a@b.c' }) as Record<string, string>;
+  secret['http.route'] = '/x';
+  const s = t.startSpan('op', { attributes: secret, links: [{ context: parseTraceparent('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')!, attributes: secret }] });
+  s.setAttributes(Object.assign(Object.create({ 'user.id': 7 }), { 'k': 1 }));
+  s.addEvent('e', secret);
+  s.end();
+  const sp = cap.spans[0] as Span;
+  assert.equal(Object.keys(sp.attributes).sort(), ['http.route', 'k']);
+  assert.equal(sp.links[0]!.attrs, ['http.route', '/x']);
+  assert.equal(sp.events[0]!.attrs, ['http.route', '/x']);
+  const r = createTracer({ service: 't', resource: Object.assign(Object.create({ 'user.email': 'a@b.c' }), { 'deployment.environment.name': 'prod' }), processor: new CaptureProcessor() });
+  assert.is(r.resource['user.email'], undefined, 'resource option: own keys only');
+  assert.is(r.resource['deployment.environment.name'], 'prod');
+  // object literals and null-prototype objects: every key, as before
+  const np = Object.assign(Object.create(null), { a: 1 });
+  const s2 = t.startSpan('op2', { attributes: np }) as Span;
+  s2.setAttributes({ b: 2 });
+  assert.equal(s2.attributes, { a: 1, b: 2 });
+});
+
+test('span.attributes shows a key named __proto__ as a key (a valid attribute key; it was dropped from the view object)', () => {
+  const t = createTracer({ service: 't', processor: new CaptureProcessor() });
+  const s = t.startSpan('op') as Span;
+  s.setAttribute('__proto__', 'v');
+  const o = s.attributes;
+  assert.is(Object.getOwnPropertyDescriptor(o, '__proto__')?.value, 'v');
+  assert.is(Object.getPrototypeOf(o), Object.prototype);
+});
+
 test.run();

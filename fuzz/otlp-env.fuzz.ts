@@ -1,11 +1,11 @@
 // Properties of the OTEL_EXPORTER_OTLP_* parsers (src/otlp-env.ts): the HEADERS list (W3C-baggage-like,
 // percent-decoded) ⇔ an oracle with its own percent-decoder (RFC 3986 §2.1 + UTF-8 via a fatal TextDecoder) and
 // the RFC 9110 token / field-value grammars as regexes, plus an encode → parse round trip; integer variables
-// (timeouts) ⇔ a BigInt oracle; TRACES_ over generic precedence; redactUrl never keeps userinfo, query, fragment.
+// (timeouts: 0 = no limit) ⇔ a BigInt oracle; TRACES_ over generic precedence; redactUrl never keeps userinfo, query, fragment.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { parseHeaders, intVar, otlpFromEnv, redactUrl, MAX_TIMER_MS } from '../src/otlp-env.js';
+import { parseHeaders, intVar, otlpFromEnv, bspFromEnv, redactUrl, MAX_TIMER_MS } from '../src/otlp-env.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
@@ -109,13 +109,17 @@ test('integer variables ⇔ a BigInt oracle (clamp past max, zero only when allo
   }), { numRuns: RUNS * 2 });
 });
 
-test('timeout and compression: the TRACES_ variable wins when valid, else the generic one', () => {
+/** A Timeout variable (SDK env spec "Timeout"): an integer as above, zero allowed and meaning no limit (MAX_TIMER_MS). */
+const timeoutOracle = (v: string | undefined): number | undefined => { const n = intOracle(v, true, MAX_TIMER_MS); return n === 0 ? MAX_TIMER_MS : n; };
+
+test('timeout and compression: the TRACES_ variable wins when valid, else the generic one; a timeout of 0 is no limit', () => {
   const comp = fc.constantFrom(undefined, '', 'gzip', 'GZIP', ' none ', 'zstd', 'br');
   const compOracle = (v: string | undefined) => { const t = v?.replace(WS, '').toLowerCase(); return t === 'gzip' || t === 'none' ? t : undefined; };
   fc.assert(fc.property(fc.option(intText, { nil: undefined }), fc.option(intText, { nil: undefined }), comp, comp, (tt, gt, tc, gc) => {
     const o = otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: tt, OTEL_EXPORTER_OTLP_TIMEOUT: gt, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: tc, OTEL_EXPORTER_OTLP_COMPRESSION: gc }, () => {});
-    assert.is(o.timeoutMs, intOracle(tt, false, MAX_TIMER_MS) ?? intOracle(gt, false, MAX_TIMER_MS));
+    assert.is(o.timeoutMs, timeoutOracle(tt) ?? timeoutOracle(gt));
     assert.is(o.compression, compOracle(tc) ?? compOracle(gc));
+    assert.is(bspFromEnv({ OTEL_BSP_EXPORT_TIMEOUT: tt }, () => {}).exportTimeoutMillis, timeoutOracle(tt));
   }), { numRuns: RUNS });
 });
 

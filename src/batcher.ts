@@ -22,7 +22,7 @@ export interface BatchOptions {
   maxExportBatchSize?: number;
   /** Longest a span waits for a batch to fill (OTEL_BSP_SCHEDULE_DELAY, default 5000 ms). At most 2^31-1 ms (setTimeout's limit): larger values, here or in the variable, are clamped to it with a warning. */
   scheduledDelayMillis?: number;
-  /** An export is aborted and counted as failed after this (OTEL_BSP_EXPORT_TIMEOUT, default 30000 ms). At most 2^31-1 ms: larger values are clamped with a warning. */
+  /** An export is aborted and counted as failed after this (OTEL_BSP_EXPORT_TIMEOUT, default 30000 ms; the variable's 0 is no limit, 2^31-1). At most 2^31-1 ms: larger values are clamped with a warning. */
   exportTimeoutMillis?: number;
   /** Aliases of the two above. */
   scheduledDelayMs?: number;

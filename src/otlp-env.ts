@@ -1,5 +1,5 @@
 // OTEL_BSP_* and OTEL_EXPORTER_OTLP_* parsing (configuration/sdk-environment-variables.md,
-// protocol/exporter.md). Rules: empty = unset; unparsable = warn and ignore; per-signal (TRACES_)
+// protocol/exporter.md). Rules: empty = unset; unparsable = warn and ignore; a Timeout of 0 = no limit; per-signal (TRACES_)
 // variables win over the generic ones; explicit options win over both (resolved by the callers).
 // Warnings name the variable, never a header value.
 import http from 'node:http';
@@ -66,6 +66,12 @@ export function intVar(env: Env, name: string, warn: Warn, allowZero = false, ma
   return n;
 }
 
+/** A Timeout variable (SDK env spec "Timeout"): milliseconds; 0 is no limit, which the spec lets us make the largest 32-bit duration. */
+export function timeoutVar(env: Env, name: string, warn: Warn): number | undefined {
+  const n = intVar(env, name, warn, true, MAX_TIMER_MS);
+  return n === 0 ? MAX_TIMER_MS : n;
+}
+
 /** Explicit option (validated, warned when invalid) > environment value > default. Past `max` (Infinity too): clamped, warned. */
 export function pickSetting(name: string, explicit: unknown, fromEnv: number | undefined, dflt: number, warn: Warn, allowZero = false, max = Infinity): number {
   if (explicit !== undefined && explicit !== null) {
@@ -81,7 +87,7 @@ export function bspFromEnv(env: Env, warn: Warn): BspEnvConfig {
   const q = intVar(env, 'OTEL_BSP_MAX_QUEUE_SIZE', warn, false, MAX_RING_SIZE); // the ring's bound: said, not silently capped
   const b = intVar(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', warn);
   const d = intVar(env, 'OTEL_BSP_SCHEDULE_DELAY', warn, true, MAX_TIMER_MS);
-  const t = intVar(env, 'OTEL_BSP_EXPORT_TIMEOUT', warn, false, MAX_TIMER_MS);
+  const t = timeoutVar(env, 'OTEL_BSP_EXPORT_TIMEOUT', warn);
   if (q !== undefined) o.maxQueueSize = q;
   if (b !== undefined) o.maxExportBatchSize = b;
   if (d !== undefined) o.scheduledDelayMillis = d;
@@ -178,7 +184,7 @@ export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
   const th = parseHeaders(value(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'), 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', warn);
   const headers = { ...h, ...th }; // per key: the signal-specific value wins
   if (Object.keys(headers).length > 0) o.headers = headers;
-  const t = intVar(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', warn, false, MAX_TIMER_MS) ?? intVar(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', warn, false, MAX_TIMER_MS);
+  const t = timeoutVar(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', warn) ?? timeoutVar(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', warn);
   if (t !== undefined) o.timeoutMs = t;
   const c = compressionVar(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', warn) ?? compressionVar(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', warn);
   if (c !== undefined) o.compression = c;

@@ -24,7 +24,7 @@ export interface OtlpExporterOptions {
   headers?: Record<string, string>;
   /** 'gzip' or 'none' (default: OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION, else none). */
   compression?: 'gzip' | 'none';
-  /** Budget of one export, every attempt and backoff included (default: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, else 10000 ms). At most 2^31-1 ms (setTimeout's limit): larger values (Infinity too), here or in the variable, are clamped to it with a warning. */
+  /** Budget of one export, every attempt and backoff included (default: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, whose 0 is no limit, else 10000 ms). At most 2^31-1 ms (setTimeout's limit): larger values (Infinity too), here or in the variable, are clamped to it with a warning. */
   timeoutMs?: number;
   /** Retry policy, or false for a single attempt. */
   retry?: RetryOptions | false;

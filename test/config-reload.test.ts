@@ -386,7 +386,7 @@ test('AC-005 OTEL_* problems are warned once, not once per destination, lane and
   const env = { OTEL_BSP_MAX_QUEUE_SIZE: 'abc', OTEL_BSP_EXPORT_TIMEOUT: '-5', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' };
   const t = tracerFromConfig({ path: p, env, logger: (m) => logs.push(m), watch: false });
   for (let i = 1; i <= 3; i++) { writeFileSync(p, three(i)); assert.ok((await t.reload())?.ok); }
-  assert.equal(logs.filter((l) => l.includes('OTEL_BSP_')), ['OTEL_BSP_MAX_QUEUE_SIZE="abc" is not a positive integer; ignored', 'OTEL_BSP_EXPORT_TIMEOUT="-5" is not a positive integer; ignored']);
+  assert.equal(logs.filter((l) => l.includes('OTEL_BSP_')), ['OTEL_BSP_MAX_QUEUE_SIZE="abc" is not a positive integer; ignored', 'OTEL_BSP_EXPORT_TIMEOUT="-5" is not a non-negative integer; ignored']);
   // without exporters in the file they come from OTEL_*: its warnings once too
   const q = join(dir, 'env-exporters.json');
   writeFileSync(q, cfg({}));

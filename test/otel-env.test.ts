@@ -1,0 +1,25 @@
+// OTEL_* conformance with the SDK environment variable spec (configuration/sdk-environment-variables.md,
+// protocol/exporter.md): what the readers make of values other tests leave out.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { otlpFromEnv, bspFromEnv, MAX_TIMER_MS } from '../src/otlp-env.js';
+import { resolveOtlpOptions } from '../src/otlp-options.js';
+import { BatchSpanProcessor } from '../src/batcher.js';
+import { memoryExporter } from '../src/memory-exporter.js';
+
+test('Timeout variables: 0 means no limit (spec "Timeout": indefinite, or the largest 32-bit duration), without a warning', () => {
+  const warn: string[] = [];
+  const w = (m: string) => warn.push(m);
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, w), { timeoutMs: MAX_TIMER_MS });
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: ' 0 ', OTEL_EXPORTER_OTLP_TIMEOUT: '500' }, w), { timeoutMs: MAX_TIMER_MS });
+  assert.equal(bspFromEnv({ OTEL_BSP_EXPORT_TIMEOUT: '0' }, w), { exportTimeoutMillis: MAX_TIMER_MS });
+  assert.is(resolveOtlpOptions({ env: { OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, logger: w }).timeoutMs, MAX_TIMER_MS);
+  assert.is(new BatchSpanProcessor(memoryExporter(), { env: { OTEL_BSP_EXPORT_TIMEOUT: '0' }, logger: w }).exportTimeoutMillis, MAX_TIMER_MS);
+  assert.equal(warn, []);
+  // a negative one is still invalid: warned, the default used
+  assert.equal(otlpFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '-1' }, w), {});
+  assert.equal(bspFromEnv({ OTEL_BSP_EXPORT_TIMEOUT: '-1' }, w), {});
+  assert.is(warn.length, 2);
+});
+
+test.run();

@@ -188,8 +188,9 @@ export function otlpFromEnv(env: Env, warn: Warn): OtlpEnvConfig {
   if (t !== undefined) o.timeoutMs = t;
   const c = compressionVar(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', warn) ?? compressionVar(env, 'OTEL_EXPORTER_OTLP_COMPRESSION', warn);
   if (c !== undefined) o.compression = c;
-  const proto = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (proto !== undefined && proto.toLowerCase() !== 'http/json') warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(proto.slice(0, 40))}: tracewire sends OTLP http/json`);
+  const pv = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') === undefined ? 'OTEL_EXPORTER_OTLP_PROTOCOL' : 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL';
+  const proto = value(env, pv);
+  if (proto !== undefined && proto.toLowerCase() !== 'http/json') warn(`${pv}=${JSON.stringify(proto.slice(0, 40))}: tracewire sends OTLP http/json (a collector takes it on its OTLP/HTTP port, 4318)`);
   // Per piece, the TRACES_ variable wins over the generic one (paths only: the exporter reads the files).
   const tls: TlsFileRefs = {};
   for (const p of ['ca', 'cert', 'key'] as const) {

@@ -22,4 +22,14 @@ test('Timeout variables: 0 means no limit (spec "Timeout": indefinite, or the la
   assert.is(warn.length, 2);
 });
 
+test('OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL other than http/json: the warning names the variable that was set', () => {
+  const warn: string[] = [];
+  otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }, (m) => warn.push(m));
+  otlpFromEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, (m) => warn.push(m));
+  otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'HTTP/JSON', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, (m) => warn.push(m));
+  assert.is(warn.length, 2, warn.join('\n'));
+  assert.ok(warn[0]!.startsWith('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="grpc"'), warn[0]);
+  assert.ok(warn[1]!.startsWith('OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"'), warn[1]);
+});
+
 test.run();

@@ -49,6 +49,9 @@ export function compileAllowlist(patterns: readonly string[]): KeyFilter {
   };
 }
 
+/** The most attributes a span holds: the count's width in Span.bits (span.ts). */
+export const MAX_ATTRIBUTE_COUNT = 16383;
+
 export class AttributePolicy {
   readonly maxCount: number;
   readonly maxValueLength: number;
@@ -60,7 +63,9 @@ export class AttributePolicy {
 
   /** `warn` hears about a limit that is not usable (negative, not an integer, a value length of 0): the default is used. */
   constructor(o: AttributeLimitsOptions = {}, warn: (msg: string) => void = () => {}) {
-    this.maxCount = Math.min(limit(o.maxCount, 128, 0, 'maxCount', warn), 16383); // the count's width in Span.bits
+    const count = limit(o.maxCount, 128, 0, 'maxCount', warn);
+    if (count > MAX_ATTRIBUTE_COUNT) warn(`attributes.maxCount=${count} is above ${MAX_ATTRIBUTE_COUNT}, the most a span holds; using ${MAX_ATTRIBUTE_COUNT}`);
+    this.maxCount = Math.min(count, MAX_ATTRIBUTE_COUNT);
     this.maxValueLength = limit(o.maxValueLength, 4096, 1, 'maxValueLength', warn);
     this.maxLinks = limit(o.maxLinks, 128, 0, 'maxLinks', warn);
     this.maxEvents = limit(o.maxEvents, 128, 0, 'maxEvents', warn);

@@ -184,8 +184,10 @@ test('initial attributes are copied: mutating the object after startSpan does no
 
 test('maxCount is capped at 16383 (the width of the count in Span.bits): a span never holds more, the rest are counted', () => {
   const cap = new CaptureProcessor();
-  const t = createTracer({ service: 's', processor: cap, attributes: { maxCount: 100_000 } });
+  const warned: string[] = [];
+  const t = createTracer({ service: 's', processor: cap, attributes: { maxCount: 100_000 }, logger: (m) => warned.push(m) });
   assert.is(t.attrPolicy.maxCount, 16383);
+  assert.equal(warned, ['attributes.maxCount=100000 is above 16383, the most a span holds; using 16383']);
   const s = t.startSpan('x') as Span;
   for (let i = 0; i < 16390; i++) s.setAttribute('k' + i, i);
   assert.is(s.nAttr, 16383);

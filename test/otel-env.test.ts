@@ -6,6 +6,8 @@ import { otlpFromEnv, bspFromEnv, MAX_TIMER_MS } from '../src/otlp-env.js';
 import { resolveOtlpOptions } from '../src/otlp-options.js';
 import { BatchSpanProcessor } from '../src/batcher.js';
 import { memoryExporter } from '../src/memory-exporter.js';
+import { createTracer } from '../src/tracer.js';
+import { tracerFromConfig } from '../src/config/build.js';
 
 test('Timeout variables: 0 means no limit (spec "Timeout": indefinite, or the largest 32-bit duration), without a warning', () => {
   const warn: string[] = [];
@@ -30,6 +32,20 @@ test('OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL other than http/json: the warning nam
   assert.is(warn.length, 2, warn.join('\n'));
   assert.ok(warn[0]!.startsWith('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="grpc"'), warn[0]);
   assert.ok(warn[1]!.startsWith('OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"'), warn[1]);
+});
+
+test('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (or attributes.maxCount) above 16383 is capped to it with a warning, not silently', async () => {
+  const logs: string[] = [];
+  const t = tracerFromConfig({ path: '/nonexistent/tracewire.json', watch: false, logger: (m) => logs.push(m), env: { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '20000', OTEL_TRACES_EXPORTER: 'none' } });
+  assert.is(t.attrPolicy.maxCount, 16383);
+  assert.ok(logs.some((l) => l.startsWith('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="20000" is above 16383')), logs.join('\n'));
+  assert.is(logs.filter((l) => l.includes('16383')).length, 1, 'said once');
+  await t.shutdown();
+  const warn: string[] = [];
+  assert.is(createTracer({ attributes: { maxCount: 16383 }, env: {}, logger: (m) => warn.push(m) }).attrPolicy.maxCount, 16383);
+  assert.equal(warn, []);
+  assert.is(createTracer({ attributes: { maxCount: 16384 }, env: {}, logger: (m) => warn.push(m) }).attrPolicy.maxCount, 16383);
+  assert.is(warn.length, 1);
 });
 
 test.run();

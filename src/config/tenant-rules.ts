@@ -2,7 +2,7 @@
 // adapter's tenant header rule. A tenant of routes or sampler that no span can carry is misrouted in silence (its
 // spans take the default route), so the validator checks them, against the values the tracer applies: code > file >
 // OTEL_* at startup, and on a reload the startup ones (all read once, build.ts RESTART_ONLY), never a new file's own.
-import { AttributePolicy, type AttributeLimitsOptions } from '../attributes.js';
+import { AttributePolicy, MAX_ATTRIBUTE_COUNT, type AttributeLimitsOptions } from '../attributes.js';
 import { DEFAULT_TENANT_MAX_LENGTH, isBoundedId } from '../bounded-id.js';
 import { intVar } from '../otlp-env.js';
 import { DEFAULT_TENANT_ATTRIBUTE } from './types.js';
@@ -41,10 +41,10 @@ const quiet = (): void => {};
 
 interface Picked { v: number | undefined; name: string }
 
-function pick(code: number | undefined, codeName: string, file: number | undefined, fileName: string, env: NodeJS.ProcessEnv, vars: string[], zeroOk: boolean, warn: (m: string) => void): Picked {
+function pick(code: number | undefined, codeName: string, file: number | undefined, fileName: string, env: NodeJS.ProcessEnv, vars: string[], zeroOk: boolean, warn: (m: string) => void, max = Infinity): Picked {
   if (code !== undefined) return { v: code, name: `attributes.${codeName} (set by the application)` };
   if (file !== undefined) return { v: file, name: fileName };
-  for (const n of vars) { const v = intVar(env, n, warn, zeroOk); if (v !== undefined) return { v, name: n }; }
+  for (const n of vars) { const v = intVar(env, n, warn, zeroOk, max); if (v !== undefined) return { v, name: n }; }
   return { v: undefined, name: `the default ${codeName}` };
 }
 
@@ -52,7 +52,7 @@ function pick(code: number | undefined, codeName: string, file: number | undefin
 export function pickLimits(code: AttributeLimitsOptions | undefined, file: { maxAttributes?: number; maxAttributeValueLength?: number }, env: NodeJS.ProcessEnv, warn: (m: string) => void): { maxCount: Picked; maxValueLength: Picked } {
   return {
     // count limits of 0 are valid (nothing kept, each drop counted: OTel SpanLimits); a value length must be positive
-    maxCount: pick(code?.maxCount, 'maxCount', file.maxAttributes, 'limits.maxAttributes', env, ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], true, warn),
+    maxCount: pick(code?.maxCount, 'maxCount', file.maxAttributes, 'limits.maxAttributes', env, ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], true, warn, MAX_ATTRIBUTE_COUNT),
     maxValueLength: pick(code?.maxValueLength, 'maxValueLength', file.maxAttributeValueLength, 'limits.maxAttributeValueLength', env, ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], false, warn),
   };
 }

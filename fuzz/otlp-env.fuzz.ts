@@ -1,11 +1,14 @@
 // Properties of the OTEL_EXPORTER_OTLP_* parsers (src/otlp-env.ts): the HEADERS list (W3C-baggage-like,
 // percent-decoded) ⇔ an oracle with its own percent-decoder (RFC 3986 §2.1 + UTF-8 via a fatal TextDecoder) and
 // the RFC 9110 token / field-value grammars as regexes, plus an encode → parse round trip; integer variables
-// (timeouts: 0 = no limit) ⇔ a BigInt oracle; TRACES_ over generic precedence; redactUrl never keeps userinfo, query, fragment.
+// (timeouts: 0 = no limit) ⇔ a BigInt oracle; TRACES_ over generic precedence; redactUrl never keeps userinfo, query, fragment;
+// the unread-variables warning names exactly the set, ignored ones (otel-env-unread.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { parseHeaders, intVar, otlpFromEnv, bspFromEnv, redactUrl, MAX_TIMER_MS } from '../src/otlp-env.js';
+import { unreadOtelEnv } from '../src/otel-env-unread.js';
+import type { TracerOptions } from '../src/tracer-options.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
@@ -133,6 +136,45 @@ test('redactUrl never keeps userinfo, query or fragment, and keeps the path of a
     assert.not.ok(got.includes('SECRET'), `${url} -> ${got}`);
     if (/^https?$/i.test(scheme)) assert.is(got, new URL(`${scheme}://${h}${p}`).href, url);
   }), { numRuns: RUNS });
+});
+
+// ---- the unread OTEL_* warning: exactly the variables set (non-blank) that no API reads, unless the value asks for
+// tracewire's own behaviour; under createTracer also tracerFromConfig's, unless the matching option is given
+const NEVER = ['OTEL_SDK_DISABLED', 'OTEL_PROPAGATORS', 'OTEL_LOG_LEVEL', 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'];
+const CONFIG_ONLY: Record<string, (o: TracerOptions) => boolean> = {
+  OTEL_TRACES_SAMPLER: (o) => o.sampler !== undefined,
+  OTEL_TRACES_EXPORTER: (o) => o.exporter !== undefined || o.processor !== undefined,
+  OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: (o) => o.attributes?.maxCount !== undefined,
+  OTEL_ATTRIBUTE_COUNT_LIMIT: (o) => o.attributes?.maxCount !== undefined,
+  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: (o) => o.attributes?.maxValueLength !== undefined,
+  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: (o) => o.attributes?.maxValueLength !== undefined,
+  OTEL_SPAN_EVENT_COUNT_LIMIT: (o) => o.attributes?.maxEvents !== undefined,
+  OTEL_SPAN_LINK_COUNT_LIMIT: (o) => o.attributes?.maxLinks !== undefined,
+};
+const READ = ['OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_TRACES_SAMPLER_ARG'];
+const OTHERS = ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_BLRP_SCHEDULE_DELAY', 'OTEL_SEMCONV_STABILITY_OPT_IN', 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', 'OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_NODE_RESOURCE_DETECTORS'];
+const quiet = (name: string, v: string): boolean => {
+  if (name === 'OTEL_SDK_DISABLED') return v.toLowerCase() === 'false';
+  if (name === 'OTEL_PROPAGATORS') return v.split(',').every((p) => ['', 'tracecontext'].includes(p.replace(WS, '').toLowerCase()));
+  return false;
+};
+
+test('unread OTEL_* warning: names exactly the ignored variables that are set; null when none; never throws', () => {
+  const names = fc.constantFrom(...NEVER, ...Object.keys(CONFIG_ONLY), ...READ, ...OTHERS);
+  const val = fc.oneof(fc.constantFrom('', ' ', '\t', 'true', 'TRUE', 'false', 'False', ' false ', 'tracecontext', 'TraceContext, ', 'tracecontext,baggage', 'b3', 'none', ',', '0', '5'), fc.string({ maxLength: 8 }));
+  const opts = fc.record({ sampler: fc.boolean(), exporter: fc.boolean(), processor: fc.boolean(), maxCount: fc.boolean(), maxValueLength: fc.boolean(), maxEvents: fc.boolean(), maxLinks: fc.boolean() });
+  fc.assert(fc.property(fc.dictionary(names, fc.option(val, { nil: undefined }), { maxKeys: 8 }), fc.option(opts, { nil: null }), (env, g) => {
+    const o: TracerOptions | null = g === null ? null : {
+      ...(g.sampler ? { sampler: {} as TracerOptions['sampler'] } : {}), ...(g.exporter ? { exporter: [] } : {}), ...(g.processor ? { processor: {} as TracerOptions['processor'] } : {}),
+      attributes: { ...(g.maxCount ? { maxCount: 1 } : {}), ...(g.maxValueLength ? { maxValueLength: 1 } : {}), ...(g.maxEvents ? { maxEvents: 1 } : {}), ...(g.maxLinks ? { maxLinks: 1 } : {}) },
+    };
+    const isSet = (n: string) => env[n] !== undefined && env[n]!.replace(WS, '') !== '';
+    const want = [...NEVER.filter((n) => isSet(n) && !quiet(n, env[n]!.replace(WS, ''))), ...(o === null ? [] : Object.keys(CONFIG_ONLY).filter((n) => isSet(n) && !CONFIG_ONLY[n]!(o)))];
+    const line = unreadOtelEnv(env, o);
+    const named = line === null ? [] : [...line.matchAll(/OTEL_[A-Z_]+/g)].map((m) => m[0]);
+    assert.equal([...new Set(named)].sort(), [...want].sort(), JSON.stringify([env, g, line]));
+    assert.is(line === null, want.length === 0);
+  }), { numRuns: RUNS * 2 });
 });
 
 test.run();

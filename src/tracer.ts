@@ -16,6 +16,7 @@ import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
 import type { SpanContext } from './span-context.js';
 import { checkSampler, type TracerOptions } from './tracer-options.js';
+import { warnUnreadOtelEnv } from './otel-env-unread.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 import { isNoTrace } from './suppress.js';
 
@@ -342,6 +343,8 @@ export class Tracer {
   }
 }
 
-export function createTracer(options?: TracerOptions): Tracer {
-  return new Tracer(options);
+export function createTracer(options: TracerOptions = {}): Tracer {
+  const t = new Tracer(options);
+  warnUnreadOtelEnv(options, t.logger); // once per tracer: OTEL_* it ignores (OTEL_SDK_DISABLED...) are not silent
+  return t;
 }

@@ -8,6 +8,7 @@ import { BatchSpanProcessor } from '../src/batcher.js';
 import { memoryExporter } from '../src/memory-exporter.js';
 import { createTracer } from '../src/tracer.js';
 import { tracerFromConfig } from '../src/config/build.js';
+import { alwaysOn } from '../src/sampler.js';
 
 test('Timeout variables: 0 means no limit (spec "Timeout": indefinite, or the largest 32-bit duration), without a warning', () => {
   const warn: string[] = [];
@@ -46,6 +47,34 @@ test('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (or attributes.maxCount) above 16383 is ca
   assert.equal(warn, []);
   assert.is(createTracer({ attributes: { maxCount: 16384 }, env: {}, logger: (m) => warn.push(m) }).attrPolicy.maxCount, 16383);
   assert.is(warn.length, 1);
+});
+
+test('createTracer names, in one warning, the OTEL_* variables set that it ignores; not those it reads, nor other signals\' or instrumentations\'', () => {
+  const warn: string[] = [];
+  createTracer({ logger: (m) => warn.push(m), env: {
+    OTEL_SDK_DISABLED: 'true', OTEL_PROPAGATORS: 'b3', OTEL_TRACES_SAMPLER: 'always_off', OTEL_SPAN_LINK_COUNT_LIMIT: '5', OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '9',
+    OTEL_SERVICE_NAME: 'svc', OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_METRICS_EXPORTER: 'none', OTEL_SEMCONV_STABILITY_OPT_IN: 'http', OTEL_LOG_LEVEL: ' ',
+  } });
+  assert.is(warn.length, 1, warn.join('\n'));
+  const w = warn[0]!;
+  for (const n of ['OTEL_SDK_DISABLED (tracing stays on)', 'OTEL_PROPAGATORS (W3C tracecontext only)', 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_TRACES_SAMPLER', 'OTEL_SPAN_LINK_COUNT_LIMIT']) assert.ok(w.includes(n), n);
+  for (const n of ['OTEL_SERVICE_NAME', 'OTEL_BSP_', 'OTEL_METRICS_', 'OTEL_SEMCONV_', 'OTEL_LOG_LEVEL']) assert.not.ok(w.includes(n), n);
+  assert.ok(w.indexOf('OTEL_TRACES_SAMPLER') > w.indexOf('not createTracer'), w);
+  // what asks for tracewire's behaviour anyway, a variable whose option is given, an empty one: nothing said
+  createTracer({ logger: (m) => warn.push(m), sampler: alwaysOn, attributes: { maxLinks: 3 }, env: { OTEL_SDK_DISABLED: 'FALSE', OTEL_PROPAGATORS: ' tracecontext ', OTEL_TRACES_SAMPLER: 'always_off', OTEL_SPAN_LINK_COUNT_LIMIT: '5', OTEL_LOG_LEVEL: '' } });
+  assert.is(warn.length, 1, warn.join('\n'));
+  // a logger that throws does not fail the tracer
+  createTracer({ logger: () => { throw new Error('logger'); }, env: { OTEL_PROPAGATORS: 'b3' } });
+});
+
+test('tracerFromConfig names the OTEL_* variables no tracewire API reads, once, and not those it reads itself', async () => {
+  const logs: string[] = [];
+  const t = tracerFromConfig({ path: '/nonexistent/tracewire.json', watch: false, logger: (m) => logs.push(m),
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_TRACES_SAMPLER: 'always_off', OTEL_SPAN_LINK_COUNT_LIMIT: '5', OTEL_PROPAGATORS: 'tracecontext,baggage', OTEL_CONFIG_FILE: '/etc/otel.yaml' } });
+  const said = logs.filter((l) => l.includes('does not read'));
+  assert.equal(said, ['OTEL_* variables tracewire does not read, ignored: OTEL_PROPAGATORS (W3C tracecontext only), OTEL_CONFIG_FILE (the config file is TRACEWIRE_CONFIG) (README: Environment variables)']);
+  assert.not.ok(logs.some((l) => l.includes('not createTracer')), logs.join('\n'));
+  await t.shutdown();
 });
 
 test.run();

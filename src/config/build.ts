@@ -8,6 +8,7 @@ import { Tracer, type TracerOptions, type TracerStats } from '../tracer.js';
 import { samplerFromEnv, type Sampler } from '../sampler.js';
 import { compileAllowlist, type AttributeLimitsOptions } from '../attributes.js';
 import { intVar } from '../otlp-env.js';
+import { unreadOtelEnv } from '../otel-env-unread.js';
 import type { ShutdownOptions } from '../processor.js';
 import type { DestinationStats } from '../batcher.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
@@ -175,6 +176,8 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   }
 
   const envSampler: Sampler = samplerFromEnv(env, logger);
+  const unread = unreadOtelEnv(env, null);
+  if (unread !== null) logger(unread);
   const reloadable = code.sampler === undefined ? new ReloadableSampler(config.sampler ? samplerFromSettings(config.sampler, config.tenantAttribute) : envSampler) : null;
   const startup = config;
   const threadStart = thread === null ? null : threadKey(config, code.batch, env);

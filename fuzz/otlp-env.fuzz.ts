@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { parseHeaders, intVar, otlpFromEnv, bspFromEnv, redactUrl, MAX_TIMER_MS } from '../src/otlp-env.js';
 import { unreadOtelEnv } from '../src/otel-env-unread.js';
+import { envValue } from '../src/env-value.js';
 import type { TracerOptions } from '../src/tracer-options.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -135,6 +136,16 @@ test('redactUrl never keeps userinfo, query or fragment, and keeps the path of a
     const got = redactUrl(url);
     assert.not.ok(got.includes('SECRET'), `${url} -> ${got}`);
     if (/^https?$/i.test(scheme)) assert.is(got, new URL(`${scheme}://${h}${p}`).href, url);
+  }), { numRuns: RUNS });
+});
+
+test('envValue: what process.env would store (String), trimmed, empty = unset; a number reads as its string would', () => {
+  const raw = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(' ', '\t\n', ' 5 '), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+  fc.assert(fc.property(raw, (v) => {
+    const env = { X: v } as unknown as Record<string, string>;
+    const t = v === null || v === undefined ? '' : String(v).replace(WS, '');
+    assert.is(envValue(env, 'X'), t === '' ? undefined : t, JSON.stringify(v));
+    assert.is(intVar(env, 'X', () => {}, true), intVar({ X: v === null || v === undefined ? undefined : String(v) }, 'X', () => {}, true));
   }), { numRuns: RUNS });
 });
 

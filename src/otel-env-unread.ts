@@ -2,6 +2,7 @@
 // is built: someone coming from OpenTelemetry would otherwise find OTEL_SDK_DISABLED=true or OTEL_PROPAGATORS=b3
 // silently without effect. Other signals' variables and instrumentations' own are not ours to judge.
 import type { TracerOptions } from './tracer-options.js';
+import { envValue } from './env-value.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -28,13 +29,6 @@ const CONFIG_ONLY: ReadonlyArray<readonly [string, (o: TracerOptions) => unknown
   ['OTEL_SPAN_LINK_COUNT_LIMIT', (o) => o.attributes?.maxLinks],
 ];
 
-/** A variable's value as the spec reads it: empty (or blank) is unset. */
-function set(env: Env, name: string): string | undefined {
-  const v = env[name];
-  const t = typeof v === 'string' ? v.trim() : '';
-  return t === '' ? undefined : t;
-}
-
 /**
  * One line naming the OTEL_* variables set in `env` that the tracer ignores, or null. `createTracer`: that tracer's
  * options (the variables tracerFromConfig reads count too); null for tracerFromConfig.
@@ -42,10 +36,10 @@ function set(env: Env, name: string): string | undefined {
 export function unreadOtelEnv(env: Env, createTracer: TracerOptions | null): string | null {
   const never: string[] = [];
   for (const [name, instead, quiet] of NEVER_READ) {
-    const v = set(env, name);
+    const v = envValue(env, name);
     if (v !== undefined && quiet?.(v) !== true) never.push(`${name} (${instead})`);
   }
-  const configOnly = createTracer === null ? [] : CONFIG_ONLY.filter(([name, given]) => set(env, name) !== undefined && given(createTracer) === undefined).map(([name]) => name);
+  const configOnly = createTracer === null ? [] : CONFIG_ONLY.filter(([name, given]) => envValue(env, name) !== undefined && given(createTracer) === undefined).map(([name]) => name);
   if (never.length === 0 && configOnly.length === 0) return null;
   const parts: string[] = [];
   if (never.length > 0) parts.push(`OTEL_* variables tracewire does not read, ignored: ${never.join(', ')}`);

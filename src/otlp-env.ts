@@ -4,6 +4,7 @@
 // Warnings name the variable, never a header value.
 import http from 'node:http';
 import { MAX_RING_SIZE } from './ring.js';
+import { envValue } from './env-value.js';
 import type { TlsFileRefs } from './otlp-tls.js';
 
 /**
@@ -43,12 +44,7 @@ export function timerMs(ms: number): number {
   return ms > 0 ? (ms < MAX_TIMER_MS ? ms : MAX_TIMER_MS) : 0;
 }
 
-function value(env: Env, name: string): string | undefined {
-  const v = env[name];
-  if (v === undefined) return undefined;
-  const t = v.trim();
-  return t === '' ? undefined : t; // spec: an empty value means unset
-}
+const value = envValue;
 
 /**
  * A non-negative (or positive) integer variable; undefined when unset or invalid (warned).

@@ -1,6 +1,7 @@
 // Resource attributes, resolved once per tracer (OTel resource SDK spec: OTEL_SERVICE_NAME wins over
 // service.name in OTEL_RESOURCE_ATTRIBUTES; a decode error discards the whole variable).
 import { VERSION } from './version.js';
+import { envValue } from './env-value.js';
 import { AttributePolicy, AttributeStats, hasOwn, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 
 export interface ResourceInput {
@@ -47,8 +48,9 @@ export function buildResource(o: ResourceInput): Record<string, AttributeValue> 
   res['telemetry.sdk.name'] = 'tracewire';
   res['telemetry.sdk.language'] = 'nodejs';
   res['telemetry.sdk.version'] = VERSION;
-  Object.assign(res, parseResourceAttributesEnv(env.OTEL_RESOURCE_ATTRIBUTES, warn));
-  if (env.OTEL_SERVICE_NAME && env.OTEL_SERVICE_NAME.trim()) res['service.name'] = env.OTEL_SERVICE_NAME.trim();
+  Object.assign(res, parseResourceAttributesEnv(envValue(env, 'OTEL_RESOURCE_ATTRIBUTES'), warn));
+  const envName = envValue(env, 'OTEL_SERVICE_NAME');
+  if (envName !== undefined) res['service.name'] = envName;
   if (o.attributes) Object.assign(res, resourceOption(o.attributes, warn));
   if (o.service) res['service.name'] = o.service;
   if (o.serviceVersion) res['service.version'] = o.serviceVersion;

@@ -5,6 +5,7 @@ import { FLAG_RANDOM, FLAG_SAMPLED, type SpanContextLike } from './span-context.
 import type { TraceIdWords } from './ids.js';
 import type { Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
+import { envValue } from './env-value.js';
 import { Span } from './span.js';
 import { MAX_OT_LENGTH, MAX_THRESHOLD, consistentParentState, encodeThreshold, probabilityThreshold, setOtSubKey, unsampledTraceState, validRv, withoutOtSubKey } from './ot-state.js';
 
@@ -197,8 +198,8 @@ function explicitRv(parent: SpanContextLike | null): string | undefined {
 
 /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK env spec); unknown values warn and fall back to the default. */
 export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = () => {}): Sampler {
-  const name = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase();
-  const argRaw = (env.OTEL_TRACES_SAMPLER_ARG ?? '').trim();
+  const name = (envValue(env, 'OTEL_TRACES_SAMPLER') ?? '').toLowerCase();
+  const argRaw = envValue(env, 'OTEL_TRACES_SAMPLER_ARG') ?? '';
   let arg = 1;
   if (argRaw !== '') {
     // a decimal Float (SDK env spec): Number() alone also reads '0x0', '0b1', '0o1'

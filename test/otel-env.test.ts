@@ -8,7 +8,7 @@ import { BatchSpanProcessor } from '../src/batcher.js';
 import { memoryExporter } from '../src/memory-exporter.js';
 import { createTracer } from '../src/tracer.js';
 import { tracerFromConfig } from '../src/config/build.js';
-import { alwaysOn } from '../src/sampler.js';
+import { alwaysOn, samplerFromEnv } from '../src/sampler.js';
 
 test('Timeout variables: 0 means no limit (spec "Timeout": indefinite, or the largest 32-bit duration), without a warning', () => {
   const warn: string[] = [];
@@ -75,6 +75,20 @@ test('tracerFromConfig names the OTEL_* variables no tracewire API reads, once, 
   assert.equal(said, ['OTEL_* variables tracewire does not read, ignored: OTEL_PROPAGATORS (W3C tracecontext only), OTEL_CONFIG_FILE (the config file is TRACEWIRE_CONFIG) (README: Environment variables)']);
   assert.not.ok(logs.some((l) => l.includes('not createTracer')), logs.join('\n'));
   await t.shutdown();
+});
+
+test('an env option holding numbers or null (a JS test double of process.env) is read as process.env would store it, never thrown', async () => {
+  const env = { OTEL_SERVICE_NAME: 42, OTEL_RESOURCE_ATTRIBUTES: null, OTEL_BSP_SCHEDULE_DELAY: 100, OTEL_TRACES_SAMPLER: 7, OTEL_TRACES_SAMPLER_ARG: 0.5, OTEL_TRACES_EXPORTER: false, TRACEWIRE_CONFIG: 0 } as unknown as NodeJS.ProcessEnv;
+  const warn: string[] = [];
+  const t = createTracer({ env, exporter: memoryExporter(), logger: (m) => warn.push(m) });
+  assert.is(t.resource['service.name'], '42');
+  assert.is((t.processor as BatchSpanProcessor).scheduledDelayMillis, 100);
+  await t.shutdown();
+  samplerFromEnv(env, (m) => warn.push(m));
+  assert.ok(warn.some((m) => m.startsWith('OTEL_TRACES_SAMPLER="7" is not supported')), warn.join('\n'));
+  const c = tracerFromConfig({ env, watch: false, logger: (m) => warn.push(m) });
+  assert.ok(warn.some((m) => m.startsWith('OTEL_TRACES_EXPORTER: "false" is not supported')), warn.join('\n'));
+  await c.shutdown();
 });
 
 test.run();

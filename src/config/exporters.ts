@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { SpanExporter } from '../exporter.js';
 import type { BatchOptions } from '../batcher.js';
 import { bspFromEnv, DEFAULT_OTLP_BASE, otlpFromEnv, tracesUrlFromBase, type Env, type Warn } from '../otlp-env.js';
+import { envValue } from '../env-value.js';
 import { Secret } from './secrets.js';
 import type { Destination, RoutePlan } from './routing.js';
 import type { OtlpTlsOptions, TlsFileRefs } from '../otlp-tls.js';
@@ -116,7 +117,7 @@ export function envTlsRefs(env: Env): TlsFileRefs | undefined {
  * PEM files as the config loader read them (config.envTls); without it, paths the exporter reads once when built.
  */
 export function envExporters(env: Env, warn: Warn, tls: OtlpTlsSettings | null = null): Record<string, ExporterSettings> {
-  const raw = (env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase();
+  const raw = (envValue(env, 'OTEL_TRACES_EXPORTER') ?? '').toLowerCase();
   const list = raw === '' ? ['otlp'] : raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const out: Record<string, ExporterSettings> = {};
   for (const n of list) {

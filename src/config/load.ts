@@ -9,6 +9,7 @@ import { notRegularFile, overMax, readBounded, readBoundedSync, type Bounded } f
 import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, type PendingConfig } from './normalize.js';
 import { readPem, readPemSync, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
 import { envPemFiles } from './tls-files.js';
+import { envValue } from '../env-value.js';
 import type { TracewireConfig } from './types.js';
 import type { RulesInForce } from './tenant-rules.js';
 
@@ -20,7 +21,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Explicit path > TRACEWIRE_CONFIG > /etc/tracewire/config.json. `explicit` = someone asked for this file. */
 export function resolveConfigPath(path?: string, env: Record<string, string | undefined> = process.env): { path: string; explicit: boolean } {
   if (path !== undefined && path !== '') return { path, explicit: true };
-  const e = env[CONFIG_PATH_ENV]?.trim();
+  const e = envValue(env, CONFIG_PATH_ENV);
   if (e) return { path: e, explicit: true };
   return { path: DEFAULT_CONFIG_PATH, explicit: false };
 }

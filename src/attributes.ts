@@ -182,11 +182,6 @@ export function ownAttributes(o: Attributes): Attributes {
   return out;
 }
 
-/** `o[k] = v` for a view object, defined rather than assigned so a key `__proto__` is a key, not a prototype swap. */
-export function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
 /** Attributes for links and events: same policy as span attributes; drops and cuts counted in `stats`. */
 export function flattenAttributes(attributes: Attributes, policy: AttributePolicy, stats: AttributeStats): unknown[] | null {

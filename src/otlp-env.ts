@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { MAX_RING_SIZE } from './ring.js';
 import { envValue } from './env-value.js';
+import { setOwn } from './own-keys.js';
 import type { TlsFileRefs } from './otlp-tls.js';
 
 /**
@@ -151,7 +152,7 @@ export function parseHeaders(v: string | undefined, name: string, warn: Warn): R
       warn(`${name}: member #${i + 1} is not a valid key=value pair; ignored`);
       continue;
     }
-    out[k.toLowerCase()] = val;
+    setOwn(out, k.toLowerCase(), val); // a header named __proto__ is a header
   }
   return out;
 }

@@ -5,7 +5,8 @@ import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
 import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
-import { sanitizeValue, truncate, flattenAttributes, boundName, hasOwn, ownKeysOnly, setKey, type Attributes, type AttributeValue } from './attributes.js';
+import { setOwn } from './own-keys.js';
+import { sanitizeValue, truncate, flattenAttributes, boundName, hasOwn, ownKeysOnly, type Attributes, type AttributeValue } from './attributes.js';
 import { errorType, errorMessage } from './error-attrs.js';
 import type { NonRecordingSpan } from './non-recording-span.js';
 import type { Tracer } from './tracer.js';
@@ -133,7 +134,7 @@ export class Span implements SpanContextLike {
   get attributes(): Record<string, AttributeValue> {
     const o: Record<string, AttributeValue> = {};
     const a = this.attrs;
-    for (let i = 0, n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK; i < n; i++) setKey(o, a![2 * i] as string, a![2 * i + 1] as AttributeValue);
+    for (let i = 0, n = (this.bits >>> NATTR_SHIFT) & NATTR_MASK; i < n; i++) setOwn(o, a![2 * i] as string, a![2 * i + 1] as AttributeValue);
     return o;
   }
   getAttribute(key: string): AttributeValue | undefined {

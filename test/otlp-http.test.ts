@@ -78,6 +78,14 @@ test('headers: k=v list, percent-decoded, TRACES_ overrides per key, explicit wi
   assert.equal(parseHeaders('a=%ZZ', 'X', () => {}), {}, 'bad percent-encoding skipped');
 });
 
+test('headers: a header named __proto__ (a valid token) in OTEL_EXPORTER_OTLP_HEADERS is a header, not a prototype swap', async () => {
+  const h = parseHeaders('__proto__=x,a=1', 'X', () => {});
+  assert.is(Object.getOwnPropertyDescriptor(h, '__proto__')?.value, 'x');
+  assert.is(Object.getPrototypeOf(h), Object.prototype);
+  const o = otlpFromEnv({ OTEL_EXPORTER_OTLP_HEADERS: '__proto__=x', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'b=2' }, () => {});
+  assert.equal(Object.keys(o.headers!).sort(), ['__proto__', 'b']);
+});
+
 test('timeout, compression, protocol; BSP variables', () => {
   const warn: string[] = [];
   const w = (m: string) => warn.push(m);

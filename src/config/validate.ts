@@ -14,10 +14,7 @@ const patterns: Partial<Record<Format, RegExp>> = {};
 for (const k of Object.keys(FORMAT_PATTERNS) as Format[]) patterns[k] = new RegExp(FORMAT_PATTERNS[k]!);
 
 export const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-/** `o[k] = v` for a key the file chose: an assignment to "__proto__" sets the prototype, and the key is lost. */
-export function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-}
+export { setOwn } from '../own-keys.js';
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `$.a.b["x-y"][0]`: dotted when the key is an identifier, bracketed (JSON string) otherwise. */

@@ -4,7 +4,8 @@ import { toEpochMs, unixNanoString } from '../clock.js';
 import { SpanEvent, SpanLink, SpanRare } from '../span.js';
 import { FLAG_SAMPLED, type SpanContextLike } from '../span-context.js';
 import { EMPTY_TRACESTATE, TraceState } from '../tracestate.js';
-import { setKey, type AttributeValue } from '../attributes.js';
+import type { AttributeValue } from '../attributes.js';
+import { setOwn } from '../own-keys.js';
 import type { ByteReader } from './codec.js';
 import type { DictReader, ThreadTracer } from './dict.js';
 import { PARENT_REMOTE, HAS_PARENT, STATUS_SHIFT, kindOf } from '../span.js';
@@ -63,7 +64,7 @@ export class ThreadSpan {
   get duration(): number { return (this.endSec - this.startSec) * 1000 + (this.endNs - this.startNs) / 1e6; }
   get attributes(): Record<string, unknown> {
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < this.nAttr; i++) setKey(o, this.attrs![2 * i] as string, this.attrs![2 * i + 1]);
+    for (let i = 0; i < this.nAttr; i++) setOwn(o, this.attrs![2 * i] as string, this.attrs![2 * i + 1]);
     return o;
   }
   getAttribute(key: string): AttributeValue | undefined {

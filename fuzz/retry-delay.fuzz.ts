@@ -78,15 +78,16 @@ function oracleRetry(v: string | undefined, now: number): number | null {
 // ---- generators: dates from components (some out of range), rendered in one of the three forms, then mutated
 const p2 = (n: number) => String(n).padStart(2, '0');
 const comp = fc.record({
-  y: fc.integer({ min: 1000, max: 2200 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 0, max: 32 }),
+  y: fc.oneof(fc.integer({ min: 1000, max: 2200 }), fc.integer({ min: 0, max: 999 })) /* below 100: Date.UTC reads 19xx; written 4-digit below */, m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 0, max: 32 }),
   h: fc.integer({ min: 0, max: 24 }), mi: fc.integer({ min: 0, max: 60 }), s: fc.integer({ min: 0, max: 61 }), wd: fc.nat(6),
 });
 const rendered = fc.tuple(comp, fc.constantFrom(0, 1, 2)).map(([c, form]) => {
   const mon = MON[c.m - 1]!;
   const time = `${p2(c.h)}:${p2(c.mi)}:${p2(c.s)}`;
-  if (form === 0) return `${DAY3[c.wd]}, ${p2(c.d)} ${mon} ${c.y} ${time} GMT`;
+  const y4 = String(c.y).padStart(4, '0');
+  if (form === 0) return `${DAY3[c.wd]}, ${p2(c.d)} ${mon} ${y4} ${time} GMT`;
   if (form === 1) return `${DAYL[c.wd]}, ${p2(c.d)}-${mon}-${p2(c.y % 100)} ${time} GMT`;
-  return `${DAY3[c.wd]} ${mon} ${String(c.d).padStart(2, c.d < 10 && c.wd % 2 ? '0' : ' ')} ${time} ${c.y}`;
+  return `${DAY3[c.wd]} ${mon} ${String(c.d).padStart(2, c.d < 10 && c.wd % 2 ? '0' : ' ')} ${time} ${y4}`;
 });
 const ODD = [' ', '  ', '\t', '0', '9', 'x', ',', '-', ':', 'GMT', 'jan', 'JAN', 'Sept', 'UTC', '+0000', '\n', '١'];
 const mutation = fc.oneof(

@@ -39,9 +39,15 @@ export function httpDate(s: string, now = Date.now()): number | null {
   return null;
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function utc(y: number, mon: string, d: number, h: number, mi: number, sec: number): number | null {
   const mo = MONTHS.indexOf(mon);
-  // day 0 of the next month is this month's last day (no 31 Feb); second 60 is a leap second (§5.6.7)
-  if (mo < 0 || d < 1 || d > new Date(Date.UTC(y, mo + 1, 0)).getUTCDate() || h > 23 || mi > 59 || sec > 60) return null;
-  return Date.UTC(y, mo, d, h, mi, sec);
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  // no 31 Feb; second 60 is a leap second (§5.6.7)
+  if (mo < 0 || d < 1 || d > (mo === 1 && leap ? 29 : DAYS[mo]!) || h > 23 || mi > 59 || sec > 60) return null;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0..99 as 1900..1999
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo, d);
+  return t.setUTCHours(h, mi, sec, 0);
 }

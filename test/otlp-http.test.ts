@@ -613,6 +613,17 @@ test('Retry-After rfc850-date across a century: a two-digit year is the nearest 
   assert.is(httpDate('Tuesday, 01-Jan-41 00:00:00 GMT', y2090), Date.UTC(2041, 0, 1));
 });
 
+test('HTTP-date with a four-digit year below 100 is that year, not 1900 + it (Date.UTC maps 0..99 to 19xx): in the past', () => {
+  const year0 = Date.parse('0000-01-01T00:00:00Z'); // ISO strings keep the year as written
+  assert.is(httpDate('Sun Jan  1 00:00:00 0000'), year0);
+  assert.is(httpDate('Sat, 01 Jan 0000 00:00:00 GMT'), year0);
+  assert.is(httpDate('Tue, 29 Feb 0000 00:00:00 GMT'), Date.parse('0000-02-29T00:00:00Z'), 'year 0 is a leap year (proleptic Gregorian)');
+  assert.is(httpDate('Thu, 29 Feb 1900 00:00:00 GMT'), null, '1900 is not');
+  assert.is(httpDate('Mon, 01 Jan 0099 12:00:00 GMT'), Date.parse('0099-01-01T12:00:00Z'));
+  // 1990 is after year 0: a Retry-After of that date means now, never 'wait until 1900'
+  assert.is(retryAfterMs('Sun Jan  1 00:00:00 0000', 631152000000), 0);
+});
+
 test('an unusable Retry-After ("1.5") means the backoff, not an immediate retry', async () => {
   const r = await startReceiver({ mode: 'status', status: 503, retryAfter: '1.5' });
   // the backoff (60 s) is past the 500 ms budget: with the header ignored the export gives up after one request

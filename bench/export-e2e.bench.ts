@@ -18,10 +18,10 @@ import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { createTracer, SpanKind, type Tracer } from '../src/index.js';
 import type { Span } from '../src/span.js';
 import { otlpExporter } from '../src/otlp-http.js';
-import { runTasks, check } from './util.js';
+import { runTasks, check, QUICK } from './util.js';
 
 const PAIRS_PER_OP = 512;
-const LOAD_MS = Number(process.env.E2E_LOAD_MS ?? 1000);
+const LOAD_MS = Number(process.env.E2E_LOAD_MS ?? (QUICK ? 50 : 1000));
 const BATCH = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30000 };
 
 // ---- loopback receiver: drains the body, counts bytes, answers {} ----
@@ -127,7 +127,7 @@ const modes: Record<string, [(i: number) => void, () => Promise<void>]> = {
 };
 // Modes take turns (order rotated each round, DELAY_ROUNDS rounds of LOAD_MS): the first mode to run
 // otherwise pays the warm-up (measured +0.35 ms p99 for whichever tracewire mode came first).
-const ROUNDS_DELAY = Number(process.env.DELAY_ROUNDS ?? 4);
+const ROUNDS_DELAY = Number(process.env.DELAY_ROUNDS ?? (QUICK ? 1 : 4));
 const names = Object.keys(modes);
 const perMode: Record<string, { p99Ms: number; maxMs: number; spansPerSec: number }[]> = {};
 for (let r = 0; r < ROUNDS_DELAY; r++) {

@@ -11,16 +11,18 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as api from '@opentelemetry/api';
 import { check, runTasks, sink, type Task } from './util.js';
+import { ATTR_SETS, USERS } from './span-fixture.js';
 
 const { context, trace, ROOT_CONTEXT } = api;
 const PHASE = process.env.OTEL_BRIDGE_BENCH_SIDE;
 
-// --- the baseline's unit of work, verbatim (otel-setup.mjs) ---
-const ATTRS = { 'http.request.method': 'GET', 'url.path': '/api/items', 'http.response.status_code': 200, 'server.port': 8080 };
+// --- the baseline's unit of work (otel-setup.mjs), its values rotated as in span.bench (span-fixture.ts) ---
+let k = 0;
 function oneSpan(tracer: api.Tracer, ctx?: api.Context): api.Span {
-  const span = tracer.startSpan('op', { attributes: ATTRS }, ctx);
-  span.setAttribute('app.user_id', 'u-1234');
-  span.setAttribute('app.cache_hit', true);
+  const i = k++ & 7;
+  const span = tracer.startSpan('op', { attributes: ATTR_SETS[i]! }, ctx);
+  span.setAttribute('app.user_id', USERS[i]!);
+  span.setAttribute('app.cache_hit', (i & 1) === 0);
   span.setStatus({ code: 1 /* SpanStatusCode.OK */ });
   span.end();
   return span;
@@ -29,9 +31,13 @@ function oneSpan(tracer: api.Tracer, ctx?: api.Context): api.Span {
 const B = 100; // spans per sample, as the baseline's benchmark 4
 
 /** Preflight (a child is a child, a root has no parent, context.with activates the parent), then the 3 tasks. */
-function tasks(impl: 'otel' | 'tracewire', tracer: api.Tracer, parent: api.Span, parentOf: (s: api.Span) => string | undefined, after: () => void): Task[] {
+function tasks(impl: 'otel' | 'tracewire', tracer: api.Tracer, parent: api.Span, parentOf: (s: api.Span) => string | undefined, after: () => void, attrsOf: (s: api.Span) => Record<string, unknown>): Task[] {
   const parentCtx = trace.setSpan(ROOT_CONTEXT, parent);
   const pid = parent.spanContext().spanId;
+  const i0 = k & 7;
+  const want = { ...ATTR_SETS[i0], 'app.user_id': USERS[i0], 'app.cache_hit': (i0 & 1) === 0 };
+  const got = attrsOf(oneSpan(tracer, parentCtx));
+  check(JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(want).sort()), `${impl}: the span has the 6 attributes it was given`);
   check(parentOf(oneSpan(tracer, parentCtx)) === pid, `${impl}: child span has the parent's span ID`);
   check(parentOf(oneSpan(tracer)) === undefined, `${impl}: root span has no parent`);
   context.with(parentCtx, () => check(parentOf(oneSpan(tracer)) === pid, `${impl}: context.with makes the parent active`));
@@ -66,9 +72,9 @@ async function otelSide(): Promise<void> {
   provider.register();
   const tracer = trace.getTracer('otel-bench', '1.0.0');
   check(tracer.constructor.name !== 'ProxyTracer', 'api.trace.getTracer returns the SDK tracer itself');
-  let created = 4; // parent + 3 preflight spans
+  let created = 5; // parent + 4 preflight spans
   const parent = tracer.startSpan('parent', {}, ROOT_CONTEXT);
-  const list = tasks('otel', tracer, parent, (s) => (s as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId, () => { created += B; });
+  const list = tasks('otel', tracer, parent, (s) => (s as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId, () => { created += B; }, (s) => (s as unknown as { attributes: Record<string, unknown> }).attributes);
   await runTasks('otel-bridge', list, {
     side: 'otel',
     get spansCheck() {
@@ -76,6 +82,8 @@ async function otelSide(): Promise<void> {
       return { created, exported: exporter.exportedSpans, buffered, unfinished: 1, lost: created - 1 - exporter.exportedSpans - buffered };
     },
   });
+  const lost = created - 1 - exporter.exportedSpans - (bsp as unknown as { _finishedSpans: unknown[] })._finishedSpans.length;
+  check(lost === 0 && (bsp as unknown as { _droppedSpansCount: number })._droppedSpansCount === 0, `otel: every ended span exported or buffered (${lost} lost)`);
   parent.end();
   await provider.shutdown();
 }
@@ -99,7 +107,7 @@ async function tracewireSide(): Promise<void> {
   const list = tasks('tracewire', tracer, parent, (s) => {
     const r = (s as unknown as Rec).rec;
     return r !== null && r.hasParent ? r.parentSpanId : undefined;
-  }, () => { if ((sinceFlush += B) >= 1024) { sinceFlush = 0; void tw.forceFlush(); } });
+  }, () => { if ((sinceFlush += B) >= 1024) { sinceFlush = 0; void tw.forceFlush(); } }, (s) => (s as unknown as { rec: { attributes: Record<string, unknown> } }).rec.attributes);
   await runTasks('otel-bridge', list, {
     side: 'tracewire',
     get spansCheck() {

@@ -5,6 +5,9 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ATTR_SETS, USERS } from './span-fixture.js';
+
+export { ATTRS } from './span-fixture.js';
 
 export class OtelNoopExporter {
   exportedSpans = 0;
@@ -26,13 +29,13 @@ export function makeOtel() {
   return { provider, tracer, exporter, bsp, parentCtx: trace.setSpan(ROOT_CONTEXT, parent), parent };
 }
 
-/** The baseline's unit of work: startSpan(4 attributes) + setAttribute x2 + setStatus + end. */
-export const ATTRS = { 'http.request.method': 'GET', 'url.path': '/api/items', 'http.response.status_code': 200, 'server.port': 8080 };
-
+/** The baseline's unit of work: startSpan(4 attributes) + setAttribute x2 + setStatus + end, values rotated (span-fixture.ts). */
+let k = 0;
 export function otelSpan(tracer: ReturnType<typeof makeOtel>['tracer'], ctx?: unknown) {
-  const span = tracer.startSpan('op', { attributes: ATTRS }, ctx as never);
-  span.setAttribute('app.user_id', 'u-1234');
-  span.setAttribute('app.cache_hit', true);
+  const i = k++ & 7;
+  const span = tracer.startSpan('op', { attributes: ATTR_SETS[i]! }, ctx as never);
+  span.setAttribute('app.user_id', USERS[i]!);
+  span.setAttribute('app.cache_hit', (i & 1) === 0);
   span.setStatus({ code: 1 });
   span.end();
   return span;

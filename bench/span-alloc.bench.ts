@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeOtel, otelSpan } from './otel-setup.js';
 import { makeTw, twSpan } from './tw-setup.js';
+import { checkSpanWork } from './span-preflight.js';
+import { check, QUICK } from './util.js';
 
 if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
   const r = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=128', '--min-semi-space-size=128', ...process.execArgv.filter((a) => a !== '--expose-gc'), fileURLToPath(import.meta.url)], { stdio: 'inherit' });
@@ -17,10 +19,11 @@ const gc = (globalThis as { gc?: (o?: unknown) => void }).gc;
 if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
 
 const WINDOW = 10_000;
-const WINDOWS = Number(process.env.ALLOC_WINDOWS ?? 60);
+const WINDOWS = Number(process.env.ALLOC_WINDOWS ?? (QUICK ? 3 : 60));
 const YIELD_EVERY = 100;
 const otel = makeOtel();
 const tw = makeTw();
+checkSpanWork(tw, otel); // both harnesses do the same span work before any window is measured
 let sinkSpan: unknown;
 
 type Work = () => unknown;
@@ -57,9 +60,12 @@ const cases: Record<string, Work> = {
   'otel root': () => otelSpan(otel.tracer),
   'otel child': () => otelSpan(otel.tracer, otel.parentCtx),
 };
-for (const w of Object.values(cases)) await loop(200_000, w); // warm-up: everything optimised first
+for (const w of Object.values(cases)) await loop(QUICK ? 2_000 : 200_000, w); // warm-up: everything optimised first
 const res: Record<string, ReturnType<typeof windows> extends Promise<infer R> ? R : never> = {};
 for (const [k, w] of Object.entries(cases)) res[k] = await windows(w);
+for (const [k, r] of Object.entries(res)) check(r.windows > 0, `${k}: every one of ${WINDOWS} windows saw a GC, nothing measured`);
+const st = tw.tracer.stats();
+check(st.dropped.queueFull === 0 && (otel.bsp as unknown as { _droppedSpansCount: number })._droppedSpansCount === 0, 'no span dropped: a drop path allocates less');
 const base = res.baseline!.bytes;
 const net = (k: string) => res[k]!.bytes - base;
 const alloc = {

@@ -1,22 +1,22 @@
 // Span lifecycle: startSpan(4 attributes) + setAttribute x2 + setStatus + end, under each library's batch
 // processor with a no-op exporter; root and child; plus an unsampled child (the no-op path).
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { runTasks, sink, check } from './util.js';
 import { makeOtel, otelSpan } from './otel-setup.js';
 import { makeTw, twSpan } from './tw-setup.js';
-import { parentBased, alwaysOff, SpanStatusCode, type Span } from '../src/index.js';
-import { ATTRS } from './otel-setup.js';
+import { parentBased, alwaysOff, SpanStatusCode } from '../src/index.js';
+import { ATTR_SETS, USERS } from './span-fixture.js';
+import { checkSpanWork } from './span-preflight.js';
 
 const otel = makeOtel();
 const tw = makeTw();
 const twOff = makeTw({ sampler: parentBased(alwaysOff) });
+let kOff = 0; // unsampledOnly's rotation
+const otelDrops: string[] = [];
+diag.setLogger({ warn: (m: string) => void otelDrops.push(m), error: (m: string) => void otelDrops.push(m) } as never, DiagLogLevel.WARN);
 
-{ // preflight: children are children, spans reach the exporter path
-  const c = twSpan(tw.tracer, tw.parent) as Span;
-  check(c.parentSpanId === tw.parent.spanId && c.traceId === tw.parent.traceId, 'tracewire child');
-  const o = otelSpan(otel.tracer, otel.parentCtx) as any;
-  check(o.parentSpanContext?.spanId === otel.parent.spanContext().spanId, 'otel child');
-  check(twOff.tracer.startSpan('x', { parent: twOff.parent }) === twOff.parent, 'unsampled child reuses parent');
-}
+checkSpanWork(tw, otel); // same work on both sides, children are children
+check(twOff.tracer.startSpan('x', { parent: twOff.parent }) === twOff.parent, 'unsampled child reuses parent');
 
 const B = 100;
 await runTasks('span', [
@@ -36,6 +36,12 @@ await runTasks('span', [
     return { twEnded: st.ended, twExported: st.exported, twQueued: st.queued, twDropped: st.dropped, otelExported: otel.exporter.exportedSpans };
   },
 });
+// After the run: no span took a drop path, which would flatter either side's number.
+await tw.tracer.forceFlush();
+const st = tw.tracer.stats();
+check(st.dropped.queueFull === 0 && st.ended === st.exported + st.queued, `tracewire: every ended span exported or queued (${st.exported} + ${st.queued} of ${st.ended}, ${st.dropped.queueFull} dropped)`);
+const bsp = otel.bsp as unknown as { _droppedSpansCount: number };
+check(otelDrops.length === 0 && bsp._droppedSpansCount === 0, `otel: no span dropped by its BatchSpanProcessor (${otelDrops.join('; ')})`);
 
 function empty(a: unknown, b: unknown): unknown { sink.n++; return a ?? b; }
 
@@ -44,9 +50,10 @@ function empty(a: unknown, b: unknown): unknown { sink.n++; return a ?? b; }
  * tracer (polymorphic, as in an app sampling a fraction); these see only the no-op span (a fully unsampled path).
  */
 function unsampledOnly(tracer: typeof twOff.tracer, parent: typeof twOff.parent) {
-  const span = tracer.startSpan('op', { attributes: ATTRS, parent });
-  span.setAttribute('app.user_id', 'u-1234');
-  span.setAttribute('app.cache_hit', true);
+  const i = kOff++ & 7;
+  const span = tracer.startSpan('op', { attributes: ATTR_SETS[i]!, parent });
+  span.setAttribute('app.user_id', USERS[i]!);
+  span.setAttribute('app.cache_hit', (i & 1) === 0);
   span.setStatus(SpanStatusCode.OK);
   span.end();
   return span;

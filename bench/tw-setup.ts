@@ -1,6 +1,6 @@
 // tracewire set up like the OTel baseline: default batcher (queue 2048, batch 512, 5 s) + a no-op exporter.
 import { createTracer, SpanStatusCode, NonRecordingSpan, type SpanExporter, type Tracer, type AnySpan, type SpanContextLike } from '../src/index.js';
-import { ATTRS } from './otel-setup.js';
+import { ATTR_SETS, USERS } from './span-fixture.js';
 
 export class NoopExporter implements SpanExporter {
   exportedSpans = 0;
@@ -15,13 +15,16 @@ export function makeTw(opts: Parameters<typeof createTracer>[0] = {}) {
 }
 
 let ended = 0;
+let k = 0;
+/** The baseline's unit of work, values rotated as otelSpan rotates them (span-fixture.ts). */
 export function twSpan(tracer: Tracer, parent?: SpanContextLike): AnySpan {
+  const i = k++ & 7;
   // One literal per call, as OTel's harness writes it (its context is a separate argument; parent undefined =
   // none). It was `parent === undefined ? {...} : {...}`: with two literals flowing into one call, whether V8
   // removed them varied by process on Node 20 (197 or 229 B per root span).
-  const span = tracer.startSpan('op', { attributes: ATTRS, parent });
-  span.setAttribute('app.user_id', 'u-1234');
-  span.setAttribute('app.cache_hit', true);
+  const span = tracer.startSpan('op', { attributes: ATTR_SETS[i]!, parent });
+  span.setAttribute('app.user_id', USERS[i]!);
+  span.setAttribute('app.cache_hit', (i & 1) === 0);
   span.setStatus(SpanStatusCode.OK);
   span.end();
   // Our batcher starts exports from setImmediate (never inside end()), and tinybench's loop only yields to

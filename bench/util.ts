@@ -5,9 +5,11 @@
 // carry the drift into the ratio. A ratio is taken within each round (same machine state), then the median.
 import { Bench } from 'tinybench';
 
-export const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1500);
-export const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
-export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 10));
+/** BENCH_QUICK=1: one round of a few ms per task, no warm-up: checks that a bench runs and its assertions hold (test/bench-smoke); its numbers mean nothing. */
+export const QUICK = process.env.BENCH_QUICK === '1';
+export const TIME_MS = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 5 : 1500));
+export const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? (QUICK ? 0 : 500));
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 10)));
 
 /** Results land here so V8 cannot drop the measured work as dead code. */
 export const sink: { v: unknown; n: number } = { v: undefined, n: 0 };
@@ -22,7 +24,7 @@ export interface TaskResult {
 }
 
 export function check(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error('bench preflight failed: ' + msg);
+  if (!cond) throw new Error('bench check failed: ' + msg);
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -32,7 +34,7 @@ export async function runTasks(file: string, tasks: Task[], extra: Record<string
   const means: number[][] = tasks.map(() => []);
   const samples = tasks.map(() => 0);
   for (let round = 0; round < ROUNDS; round++) {
-    const bench = new Bench({ time: TIME_MS / ROUNDS, warmupTime: round === 0 ? WARMUP_MS : 0, warmup: round === 0, warmupIterations: 20, iterations: 10, timestampProvider: 'hrtimeNow' } as never);
+    const bench = new Bench({ time: TIME_MS / ROUNDS, warmupTime: round === 0 ? WARMUP_MS : 0, warmup: round === 0 && !QUICK, warmupIterations: 20, iterations: 10, timestampProvider: 'hrtimeNow' } as never);
     const order = tasks.map((_, i) => (i + round) % tasks.length);
     for (const i of order) bench.add(tasks[i]!.name, tasks[i]!.fn);
     await bench.run();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [filter]: runs each bench/*.bench.ts in RUNS fresh processes (round-robin), keeps the
 // RESULT lines in bench/results/latest.json, and prints medians across processes with tracewire/otel ratios.
+// BENCH_QUICK=1: one process per file, a few ms per task (bench/util.ts): checks the benches run and assert;
+// its numbers mean nothing, so latest.json is left as it is.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = Number(process.env.RUNS ?? 3);
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.RUNS ?? (QUICK ? 1 : 3));
 const filters = process.argv.slice(2);
 const files = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.bench.ts') && (!filters.length || filters.some((x) => f.includes(x)))).sort();
 const all = {};
@@ -22,7 +25,9 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const summary = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, runs: RUNS, files: {} };
+const command = `RUNS=${RUNS}${QUICK ? ' BENCH_QUICK=1' : ''} node scripts/bench.mjs ${filters.join(' ')}`.trim();
+const summary = { date: new Date().toISOString(), command, node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), runs: RUNS, files: {} };
+console.log(`${command}: Node ${process.version}, ${summary.cpu} x ${summary.cores}, ${summary.memGiB} GiB, ${os.platform()} ${os.arch()}; medians across ${RUNS} process(es) [min–max]`);
 for (const [f, runs] of Object.entries(all)) {
   const byName = {};
   for (const r of runs) for (const t of r.tasks ?? []) { const b = (byName[t.name] ??= { ...t, medians: [], paired: [] }); b.medians.push(t.medianNs); if (t.pairedRatio) b.paired.push(t.pairedRatio); }
@@ -34,5 +39,11 @@ for (const [f, runs] of Object.entries(all)) {
     if ((t.impl === 'tracewire' || t.impl === 'ref') && t.group) { const o = tasks.find((x) => x.group === t.group && x.impl === 'otel'); if (o) ratio = `  ${(o.medianNs / t.medianNs).toFixed(1)}x faster than OTel` + (t.pairedRatio ? ` (paired within rounds: ${t.pairedRatio.toFixed(2)}x [${t.pairedMin.toFixed(2)}–${t.pairedMax.toFixed(2)}])` : ''); }
     console.log(`${t.name.padEnd(64)} ${t.medianNs.toFixed(1).padStart(9)} ns [${t.min.toFixed(1)}–${t.max.toFixed(1)}]${ratio}`);
   }
+  const allocs = summary.files[f].extra.map((x) => x.alloc).filter(Boolean); // span-alloc: heap bytes per span, one figure per process
+  for (const k of allocs.length ? ['tracewireRoot', 'tracewireChild', 'otelRoot', 'otelChild'] : []) {
+    const v = allocs.map((a) => a[k]);
+    console.log(`heap bytes per span, ${k.padEnd(52)} ${median(v).toFixed(1).padStart(9)} B  [${v.map((x) => x.toFixed(0)).join(', ')}]`);
+  }
 }
-writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(summary, null, 2));
+if (QUICK) console.log('\nBENCH_QUICK: a correctness run, not a measurement; bench/results/latest.json not written');
+else writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(summary, null, 2));

@@ -1,5 +1,9 @@
 // W3C inject: tracewire injectContext vs OTel W3CTraceContextPropagator, the cases of
 // ../shared/otel-baseline/bench/02-propagator-inject.mjs, in one process. Contexts rotate among 4.
+// OTel's contexts hold hex IDs (made when the span started); ours hold words, so which hex is cached matters:
+// 'inject tp' is a SpanContext (extracted or held) whose hex is cached after its first use; 'inject tp, live
+// span' injects a span of our tracer (what tracer.inject() and the fetch adapters do for a client span: no
+// cache, the hex is written per call); 'cold hex' a SpanContext made from words and injected once.
 import { propagation, trace, ROOT_CONTEXT, TraceFlags, defaultTextMapSetter, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, TraceState as OtelTraceState } from '@opentelemetry/core';
 import { runTasks, sink, check } from './util.js';
@@ -7,6 +11,9 @@ import { injectContext } from '../src/propagation.js';
 import { parseTraceparent } from '../src/traceparent.js';
 import { parseTracestate } from '../src/tracestate.js';
 import { SpanContext } from '../src/span-context.js';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { makeTw } from './tw-setup.js';
+import type { Span } from '../src/index.js';
 
 const propagator = new W3CTraceContextPropagator();
 propagation.setGlobalPropagator(propagator);
@@ -41,6 +48,23 @@ for (let i = 0; i < K; i++) {
   check(t3.traceparent === tpOf(i), 'inject fresh context ' + i);
 }
 
+// Live spans, one per trace ID slot: our tracer's Span objects, OTel's spans in their contexts.
+const tw = makeTw();
+const twLive: Span[] = traceIds.map(() => tw.tracer.startSpan('client', { root: true }) as Span);
+const otelTracer = new BasicTracerProvider().getTracer('bench');
+const otelLive: Context[] = traceIds.map(() => trace.setSpan(ROOT_CONTEXT, otelTracer.startSpan('client', {}, ROOT_CONTEXT)));
+for (let i = 0; i < K; i++) {
+  const t: Record<string, unknown> = {};
+  injectContext(twLive[i]!, t);
+  const s = twLive[i]!;
+  check(t.traceparent === `00-${s.traceId}-${s.spanId}-0${s.traceFlags & 3}` && !('tracestate' in t), 'inject live span ' + i);
+  const o: Record<string, string> = {};
+  propagation.inject(otelLive[i]!, o, defaultTextMapSetter);
+  const oc = trace.getSpanContext(otelLive[i]!)!;
+  check(o.traceparent === `00-${oc.traceId}-${oc.spanId}-01`, 'otel inject live span ' + i);
+}
+check(new Set(twLive.map((s) => s.traceId)).size === K, 'live spans differ');
+
 const B = 1000;
 await runTasks('propagation-inject', [
   { name: 'tracewire injectContext traceparent into {}', group: 'inject tp', impl: 'tracewire', batch: B,
@@ -53,7 +77,15 @@ await runTasks('propagation-inject', [
     fn() { let c; for (let i = 0; i < B; i++) { c = {}; propagation.inject(otelTs[i & 3]!, c, defaultTextMapSetter); } sink.v = c; } },
   { name: 'otel inject traceparent into {} direct', group: 'inject tp direct', impl: 'otel', batch: B,
     fn() { let c; for (let i = 0; i < B; i++) { c = {}; propagator.inject(otelNoTs[i & 3]!, c, defaultTextMapSetter); } sink.v = c; } },
-  // Informational: a context injected once (hex made from the words on this call, nothing cached).
+  // A span of ours (hex written from its words on every call) against OTel's span (hex made at its start).
+  { name: 'tracewire injectContext(live span) into {}', group: 'inject tp, live span', impl: 'tracewire', batch: B,
+    fn() { let c; for (let i = 0; i < B; i++) { c = {}; injectContext(twLive[i & 3]!, c); } sink.v = c; } },
+  { name: 'otel inject live span context into {} via propagation', group: 'inject tp, live span', impl: 'otel', batch: B,
+    fn() { let c; for (let i = 0; i < B; i++) { c = {}; propagation.inject(otelLive[i & 3]!, c, defaultTextMapSetter); } sink.v = c; } },
+  // A context injected once (the SpanContext built here, hex made from the words on this call, nothing cached);
+  // paired with OTel's inject of a context it already holds: an upper bound on our cost.
   { name: 'tracewire injectContext fresh context (hex not cached) into {}', group: 'inject tp, cold hex', impl: 'tracewire', batch: B,
     fn() { let c; for (let i = 0; i < B; i++) { const w = words[i & 3]!; c = {}; injectContext(new SpanContext(w[0], w[1], w[2], w[3], w[4], w[5], 1, false, null), c); } sink.v = c; } },
+  { name: 'otel inject traceparent into {} via propagation (cold-hex pair)', group: 'inject tp, cold hex', impl: 'otel', batch: B,
+    fn() { let c; for (let i = 0; i < B; i++) { c = {}; propagation.inject(otelNoTs[i & 3]!, c, defaultTextMapSetter); } sink.v = c; } },
 ]);

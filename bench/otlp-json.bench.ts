@@ -5,7 +5,7 @@
 import { trace, ROOT_CONTEXT, SpanKind as OtelKind, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { createTracer, SpanKind, type Tracer } from '../src/index.js';
 import type { Span } from '../src/span.js';
 import { emptyDrops, type SpanProcessor } from '../src/processor.js';
@@ -62,20 +62,27 @@ const theirBytes = JsonTraceSerializer.serializeRequest(theirs as never)!;
 const a = JSON.parse(ourBytes.toString()).resourceSpans[0].scopeSpans[0].spans;
 const b = JSON.parse(Buffer.from(theirBytes).toString()).resourceSpans[0].scopeSpans[0].spans;
 check(a.length === N && b.length === N, 'both encode 512 spans');
-const sig = (s: any) => `${s.name}|${s.kind}|${s.attributes.length}|${s.status.code ?? 0}|${s.status.message ?? ''}|${s.parentSpanId ? 1 : 0}`;
-check(a.map(sig).sort().join() === b.map(sig).sort().join(), 'same span content in both outputs');
+// attribute values compared as JSON text of the AnyValue (intValue: ours a string, OTel's a number: same OTLP value)
+const av = (v: any) => JSON.stringify(v, (_k, x) => (typeof x === 'number' ? String(x) : x));
+const attrs = (s: any) => s.attributes.map((a: any) => `${a.key}=${av(a.value)}`).sort().join(';');
+const sig = (s: any) => `${s.name}|${s.kind}|${attrs(s)}|${s.status.code ?? 0}|${s.status.message ?? ''}|${s.parentSpanId ? 1 : 0}`;
+check(a.map(sig).sort().join() === b.map(sig).sort().join(), 'same span content in both outputs (names, kinds, attribute keys and values, status, parent)');
+check(new Set(a.map((s: any) => s.attributes.find((x: any) => x.key === 'url.path')?.value.stringValue).filter(Boolean)).size === N / 2, 'a fixture of 256 distinct paths');
+check(ProtobufTraceSerializer.serializeRequest(theirs as never)!.length > 0, 'otel protobuf encodes');
 
 // Vary one attribute per iteration so V8 cannot fold the work (dd-trace encoding/index.js tickTrace).
 let tick = 0;
-const grouped = groupSpans(ours);
 const SLICE = 64;
 await runTasks('otlp-json', [
   { name: 'tracewire OtlpJsonEncoder.encode(512 spans) per span', group: 'encode-512', impl: 'tracewire', batch: N,
     fn() { ours[0]!.attrs![3] = `/api/items/${tick++ & 1023}`; sink.v = enc.encode(ours); } },
   { name: `tracewire encode in slices of ${SLICE} (begin/add/end) per span`, group: 'encode-512-sliced', impl: 'tracewire', batch: N,
-    fn() { enc.begin(); for (let i = 0; i < N; i += SLICE) enc.add(grouped, i, i + SLICE); sink.v = enc.end(); } },
+    fn() { ours[0]!.attrs![3] = `/api/items/${tick++ & 1023}`; const g = groupSpans(ours); enc.begin(); for (let i = 0; i < N; i += SLICE) enc.add(g, i, i + SLICE); sink.v = enc.end(); } },
   { name: 'otel JsonTraceSerializer.serializeRequest(512) per span', group: 'encode-512', impl: 'otel', batch: N,
     fn() { (theirs[0] as any).attributes['url.path'] = `/api/items/${tick++ & 1023}`; sink.v = JsonTraceSerializer.serializeRequest(theirs as never); } },
+  // Informational: OTel's exporters default to http/protobuf (OTEL_EXPORTER_OTLP_PROTOCOL); a different output, so not paired.
+  { name: 'otel ProtobufTraceSerializer.serializeRequest(512) per span (not JSON: informational)', group: 'encode-512-protobuf', impl: 'otel', batch: N,
+    fn() { (theirs[0] as any).attributes['url.path'] = `/api/items/${tick++ & 1023}`; sink.v = ProtobufTraceSerializer.serializeRequest(theirs as never); } },
 ], {
   spansPerBatch: N,
   tracewireBytes: ourBytes.length, tracewireBytesPerSpan: ourBytes.length / N,

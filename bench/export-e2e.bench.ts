@@ -54,22 +54,32 @@ function twPair(t: Tracer, i: number): void {
 class OtelJsonHttpExporter implements OtelExporter {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   exported = 0;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     const body = JsonTraceSerializer.serializeRequest(spans)!;
+    this.inFlight++;
+    const settle = (r: ExportResult): void => {
+      if (--this.inFlight === 0) for (const w of this.waiters.splice(0)) w();
+      done(r);
+    };
     const req = http.request(url, { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
       res.resume();
-      res.on('end', () => { this.exported += spans.length; done({ code: res.statusCode === 200 ? ExportResultCode.SUCCESS : ExportResultCode.FAILED }); });
+      res.on('end', () => { this.exported += spans.length; settle({ code: res.statusCode === 200 ? ExportResultCode.SUCCESS : ExportResultCode.FAILED }); });
     });
-    req.on('error', (error) => done({ code: ExportResultCode.FAILED, error }));
+    req.on('error', (error) => settle({ code: ExportResultCode.FAILED, error }));
     req.end(body);
   }
+  /** Resolves when no export is in flight: the BSP's forceFlush does not wait for the batch it started itself at 512 spans. */
+  idle(): Promise<void> { return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => void this.waiters.push(r)); }
   async shutdown(): Promise<void> { this.agent.destroy(); }
   async forceFlush(): Promise<void> {}
 }
 function otelProvider() {
   const exporter = new OtelJsonHttpExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'e2e' }), spanProcessors: [new BatchSpanProcessor(exporter, BATCH)] });
-  return { provider, exporter, tracer: provider.getTracer('e2e', '1.0.0') };
+  const bsp = new BatchSpanProcessor(exporter, BATCH);
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'e2e' }), spanProcessors: [bsp] });
+  return { provider, exporter, bsp, tracer: provider.getTracer('e2e', '1.0.0') };
 }
 type OtelTracer = ReturnType<typeof otelProvider>['tracer'];
 function otelPair(t: OtelTracer, i: number): void {
@@ -96,6 +106,7 @@ await tw.forceFlush();
 check(tw.stats().exported === 2 * PAIRS_PER_OP && received > 0, 'tracewire exported one op');
 for (let i = 0; i < PAIRS_PER_OP; i++) otelPair(otel.tracer, n++);
 await otel.provider.forceFlush();
+await otel.exporter.idle();
 check(otel.exporter.exported === 2 * PAIRS_PER_OP, 'otel exported one op');
 
 // ---- event-loop delay under export load ----
@@ -123,7 +134,7 @@ const modes: Record<string, [(i: number) => void, () => Promise<void>]> = {
   tracewireDefault: [(i) => twPair(twDefault, i), () => twDefault.forceFlush()],
   tracewireWhole512: [(i) => twPair(twWhole, i), () => twWhole.forceFlush()],
   tracewireSliced128: [(i) => twPair(twSliced, i), () => twSliced.forceFlush()],
-  otel: [(i) => otelPair(otel.tracer, i), () => otel.provider.forceFlush()],
+  otel: [(i) => otelPair(otel.tracer, i), () => otel.provider.forceFlush().then(() => otel.exporter.idle())],
 };
 // Modes take turns (order rotated each round, DELAY_ROUNDS rounds of LOAD_MS): the first mode to run
 // otherwise pays the warm-up (measured +0.35 ms p99 for whichever tracewire mode came first).
@@ -140,13 +151,20 @@ const med = (xs: number[]): number => { const v = [...xs].sort((a, b) => a - b);
 const delay = Object.fromEntries(names.map((m) => [m, { p99Ms: med(perMode[m]!.map((x) => x.p99Ms)), maxMs: med(perMode[m]!.map((x) => x.maxMs)), spansPerSec: med(perMode[m]!.map((x) => x.spansPerSec)), p99sMs: perMode[m]!.map((x) => x.p99Ms) }]));
 const dropped = { tracewire: tw.stats().dropped, tracewireDefault: twDefault.stats().dropped, tracewireWhole512: twWhole.stats().dropped, tracewireSliced128: twSliced.stats().dropped };
 
+let otelOps = 0;
+const otelBefore = otel.exporter.exported; // the load modes above share this provider
 await runTasks('export-e2e', [
   { name: 'tracewire startSpan→OTLP bytes acked, per span (1024/op)', group: 'e2e', impl: 'tracewire', batch: 2 * PAIRS_PER_OP,
     async fn() { for (let i = 0; i < PAIRS_PER_OP; i++) { twPair(tw, n++); if ((i & 127) === 127) await yieldLoop(); } await tw.forceFlush(); } },
   { name: 'otel BSP + JsonTraceSerializer + http POST, per span (1024/op)', group: 'e2e', impl: 'otel', batch: 2 * PAIRS_PER_OP,
-    async fn() { for (let i = 0; i < PAIRS_PER_OP; i++) { otelPair(otel.tracer, n++); if ((i & 127) === 127) await yieldLoop(); } await otel.provider.forceFlush(); } },
+    async fn() { for (let i = 0; i < PAIRS_PER_OP; i++) { otelPair(otel.tracer, n++); if ((i & 127) === 127) await yieldLoop(); } await otel.provider.forceFlush(); await otel.exporter.idle(); otelOps++; } },
 ], { eventLoopDelayUnderLoad: delay, loadMs: LOAD_MS, receivedBytes: received, tracewireDrops: dropped, tracewireStats: { exported: tw.stats().exported, queued: tw.stats().queued } });
 for (const [k, v] of Object.entries(delay)) console.error(`event-loop delay ${k.padEnd(20)} p99 ${v.p99Ms.toFixed(2)} ms (median of ${ROUNDS_DELAY} rounds: ${v.p99sMs.map((x) => x.toFixed(2)).join(' ')})  max ${v.maxMs.toFixed(2)} ms  (${Math.round(v.spansPerSec)} spans/s produced)`);
+
+// After the run: every span of the timed ops reached the receiver on both sides (a dropped span is a cheaper one).
+const twSt = tw.stats();
+check(twSt.exported === twSt.ended && twSt.queued === 0, `tracewire: every span exported (${twSt.exported} of ${twSt.ended}, dropped ${JSON.stringify(twSt.dropped)})`);
+check(otel.exporter.exported - otelBefore === otelOps * 2 * PAIRS_PER_OP && (otel.bsp as unknown as { _droppedSpansCount: number })._droppedSpansCount === 0, `otel: every span exported (${otel.exporter.exported - otelBefore} of ${otelOps * 2 * PAIRS_PER_OP})`);
 
 await Promise.all([tw.shutdown({ deadlineMs: 1000 }), twSliced.shutdown({ deadlineMs: 1000 }), twWhole.shutdown({ deadlineMs: 1000 }), twDefault.shutdown({ deadlineMs: 1000 }), otel.provider.shutdown()]);
 receiver.closeAllConnections();

@@ -27,6 +27,8 @@ export class SpanContext implements SpanContextLike {
   traceState: TraceState | null;
   private _traceId: string | null;
   private _spanId: string | null;
+  /** @internal The version-00 traceparent of this context with its known flags (formatTraceparent): the header it was parsed from, else made once. */
+  tp: string | null;
 
   constructor(t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, traceFlags: number, isRemote: boolean, traceState: TraceState | null) {
     this.t0 = t0 | 0; this.t1 = t1 | 0; this.t2 = t2 | 0; this.t3 = t3 | 0;
@@ -36,16 +38,18 @@ export class SpanContext implements SpanContextLike {
     this.traceState = traceState;
     this._traceId = null;
     this._spanId = null;
+    this.tp = null;
   }
 
   /** 32 lowercase hex chars. */
   get traceId(): string {
-    return this._traceId ??= hex32(this.t0, this.t1, this.t2, this.t3);
+    // a slice of the header it came from shares that string's bytes (V8 sliced string): no hex to write
+    return this._traceId ??= this.tp !== null ? this.tp.slice(3, 35) : hex32(this.t0, this.t1, this.t2, this.t3);
   }
 
   /** 16 lowercase hex chars. */
   get spanId(): string {
-    return this._spanId ??= hex16(this.s0, this.s1);
+    return this._spanId ??= this.tp !== null ? this.tp.slice(36, 52) : hex16(this.s0, this.s1);
   }
 
   get sampled(): boolean {

@@ -18,8 +18,6 @@ const SP = 32;
 const HTAB = 9;
 const VERSION_INVALID = 0xff; // §3.2.2.1: version ff is forbidden
 
-/** '-01' etc.: trace-flags with unknown bits cleared (§3.2.2.5.3: other flags MUST be sent as 0). */
-const FLAG_SUFFIX = ['-00', '-01', '-02', '-03'];
 
 /**
  * Parse a `traceparent` header value. Returns a remote SpanContext, or null for anything the spec says
@@ -61,7 +59,10 @@ function parseString(s: string): SpanContext | null {
   const flags = readHex2(s, start + 53);
   if (bad < 0 || flags < 0 || (s0 | s1) === 0) return null; // §3.2.2.4: all-zero parent-id is invalid
   // §4.3 (higher version): parse only the flags this version knows; version 00 keeps its byte as sent.
-  return new SpanContext(t0, t1, t2, t3, s0, s1, version === 0 ? flags : flags & KNOWN_FLAGS, true, null);
+  const ctx = new SpanContext(t0, t1, t2, t3, s0, s1, version === 0 ? flags : flags & KNOWN_FLAGS, true, null);
+  // the header as formatTraceparent would write it (version 00, known flags, no OWS): inject returns it as is
+  if (version === 0 && flags <= KNOWN_FLAGS && n === len) ctx.tp = s;
+  return ctx;
 }
 
 /** Sign bit set by word() when a char was not lowercase hex (parsing is synchronous, so one slot suffices). */
@@ -128,11 +129,21 @@ function trimOws(s: string): string {
 
 /**
  * `00-<trace-id>-<parent-id>-<flags & KNOWN_FLAGS>`, always version 00 (§3.2.4: downgrade higher versions).
- * A SpanContext caches its hex strings (21 ns per inject once cached); spans keep only words, so they are
- * written into one reusable buffer and sliced once (95 ns vs 214 ns concatenating 24 hex pieces, flattened).
+ * Trace-flags with unknown bits cleared (§3.2.2.5.3: other flags MUST be sent as 0). A SpanContext keeps the
+ * string (the header it was parsed from, else written once); spans keep only words, so theirs is written into one
+ * reusable buffer and sliced once (95 ns vs 214 ns concatenating 24 hex pieces, flattened).
  */
 export function formatTraceparent(ctx: SpanContextLike): string {
-  if (ctx instanceof SpanContext) return '00-' + ctx.traceId + '-' + ctx.spanId + FLAG_SUFFIX[ctx.traceFlags & KNOWN_FLAGS]!;
+  if (ctx instanceof SpanContext) {
+    // made once per context (or the header it was parsed from), checked against flags set since
+    const tp = ctx.tp;
+    if (tp !== null && tp.charCodeAt(54) === 48 + (ctx.traceFlags & KNOWN_FLAGS)) return tp;
+    return (ctx.tp = written(ctx));
+  }
+  return written(ctx);
+}
+
+function written(ctx: SpanContextLike): string {
   const b = SCRATCH;
   writeHex8(b, 3, ctx.t0); writeHex8(b, 11, ctx.t1); writeHex8(b, 19, ctx.t2); writeHex8(b, 27, ctx.t3);
   writeHex8(b, 36, ctx.s0); writeHex8(b, 44, ctx.s1);

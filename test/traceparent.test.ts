@@ -202,4 +202,24 @@ test('format then parse returns the same words and known flags', () => {
   }
 });
 
+test('inject of an extracted context sends the header it came from, and follows a flags change; a context made from words writes its header once', () => {
+  const h = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const c = parseTraceparent(h)!;
+  assert.is(formatTraceparent(c), h);
+  assert.is(c.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.is(c.spanId, '00f067aa0ba902b7');
+  c.traceFlags = 0; // a sampler's decision after extract
+  assert.is(formatTraceparent(c), '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00');
+  c.traceFlags = 3;
+  assert.is(formatTraceparent(c), '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03');
+  // not the canonical form as sent: OWS, unknown flag bits, a higher version: written, not passed through
+  assert.is(formatTraceparent(parseTraceparent(' ' + h + '\t')!), h);
+  assert.is(formatTraceparent(parseTraceparent(h.slice(0, -2) + 'ff')!), h.slice(0, -2) + '03');
+  assert.is(formatTraceparent(parseTraceparent('01' + h.slice(2) + '-x')!), h);
+  const w = new SpanContext(1, 2, 3, 4, 5, 6, 1, false, null);
+  const first = formatTraceparent(w);
+  assert.is(first, '00-00000001000000020000000300000004-0000000500000006-01');
+  assert.is(formatTraceparent(w), first);
+});
+
 test.run();

@@ -1,13 +1,12 @@
 // Span: one monomorphic class, every field assigned in the constructor; IDs as int32 words, times as
 // (sec, ns) Smis, attributes in one flat [key, value, ...] array. Unsampled work gets NonRecordingSpan.
 import { hex16, hex32 } from './hex.js';
-import { SpanLink, SpanEvent, SpanRare } from './span-rare.js';
-import { now, toMillis, sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
+import { SpanLink, SpanEvent, SpanRare, spanSetAttributes, spanRecordError, spanUpdateName, spanAddLink, spanAddEvent } from './span-rare.js';
+import { sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 import { setOwn } from './own-keys.js';
-import { sanitizeValue, truncate, flattenAttributes, boundName, hasOwn, ownKeysOnly, type Attributes, type AttributeValue } from './attributes.js';
-import { errorType, errorMessage } from './error-attrs.js';
+import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
 import type { NonRecordingSpan } from './non-recording-span.js';
 import type { Tracer } from './tracer.js';
 
@@ -198,21 +197,6 @@ export class Span implements SpanContextLike {
     return this;
   }
 
-  setAttributes(attributes: Attributes | null | undefined): this {
-    if (attributes == null) return this;
-    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; } // one ignored call, counted once (not once per key)
-    try {
-      const own = ownKeysOnly(attributes);
-      for (const k in attributes) {
-        if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not this object's attribute
-        let v: Attributes[string];
-        try { v = attributes[k]; } catch { this.tracer.attrStats.invalid++; continue; } // a throwing getter: that value is invalid, counted
-        this.setAttribute(k, v);
-      }
-    } catch { this.tracer.attrStats.invalid++; } // a Proxy whose keys cannot be listed: nothing more to read, counted
-    return this;
-  }
-
   /** setStatus(SpanStatusCode.ERROR, 'why') or OTel style setStatus({ code, message }). */
   setStatus(code: number | { code: number; message?: string }, message?: string): this {
     const b = this.bits;
@@ -238,53 +222,20 @@ export class Span implements SpanContextLike {
     return this;
   }
 
+  // Calls few spans make, done in span-rare.ts. The *Full methods stay here: setAttribute, setStatus and end call
+  // this.f(a, b), and an imported f(this, a, b) is a longer call (bigger bytecode for V8's inlining budget).
+  setAttributes(attributes: Attributes | null | undefined): this { spanSetAttributes(this, attributes); return this; }
+
   /**
    * Records `error.type` (the error's code or class name) and sets status ERROR. The message is recorded
    * (as exception.message and the status description) only when the tracer has `recordErrorMessages: true`:
    * error messages often carry PII.
    */
-  recordError(err: unknown): this {
-    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
-    this.setAttribute('error.type', errorType(err));
-    const message = this.tracer.recordErrorMessages ? errorMessage(err) : undefined;
-    if (message !== undefined) this.setAttribute('exception.message', message);
-    return this.setStatus(SpanStatusCode.ERROR, message);
-  }
+  recordError(err: unknown): this { spanRecordError(this, err); return this; }
 
-  updateName(name: string): this {
-    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
-    if (typeof name === 'string') this.name = name;
-    else this.tracer.counters.invalidNames++; // a JS caller's non-string: ignored, counted (the name stays)
-    return this;
-  }
-
-  addLink(ctx: SpanContextLike, attributes?: Attributes): this {
-    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
-    const r = (this.rare ??= new SpanRare());
-    const links = (r.links ??= []);
-    // no trace to link to (null, all-zero or not a span context): dropped like a link over the limit, counted
-    if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= this.tracer.attrPolicy.maxLinks) {
-      r.droppedLinks++; this.tracer.counters.linksDropped++; return this;
-    }
-    const st = this.tracer.attrStats, before = st.dropped; // flattenAttributes counts drops over maxCount there
-    const flat = attributes ? flattenAttributes(attributes, this.tracer.attrPolicy, st) : null;
-    links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before));
-    return this;
-  }
-
-  addEvent(name: string, attributes?: Attributes, time?: number | Date): this {
-    if ((this.bits & ENDED) !== 0) { this.tracer.counters.afterEnd++; return this; }
-    const r = (this.rare ??= new SpanRare());
-    const events = (r.events ??= []);
-    if (events.length >= this.tracer.attrPolicy.maxEvents) { r.droppedEvents++; this.tracer.counters.eventsDropped++; return this; }
-    const st = this.tracer.attrStats, before = st.dropped;
-    const flat = attributes ? flattenAttributes(attributes, this.tracer.attrPolicy, st) : null;
-    let t = toMillis(time);
-    if (t !== t) { t = now(); if (time !== undefined) this.tracer.counters.invalidTimes++; }
-    const n = boundName(spanNameOf(name), this.tracer.attrPolicy, st); // spanNameOf: String() throws for a null-prototype object
-    events.push(new SpanEvent(n, t, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before));
-    return this;
-  }
+  updateName(name: string): this { spanUpdateName(this, name); return this; }
+  addLink(ctx: SpanContextLike, attributes?: Attributes): this { spanAddLink(this, ctx, attributes); return this; }
+  addEvent(name: string, attributes?: Attributes, time?: number | Date): this { spanAddEvent(this, name, attributes, time); return this; }
 
   /** Ends the span once; later calls are counted and ignored. */
   end(endTime?: number | Date): void {
@@ -340,12 +291,6 @@ export class Span implements SpanContextLike {
     this.attrs = a;
     this.bits = (this.bits & ~COUNT_BITS) | (n << NATTR_SHIFT);
   }
-}
-
-/** The name exporters write: a span name that is not a string (JS callers) as its String() form, 'unknown' if that throws. */
-export function spanNameOf(name: unknown): string {
-  if (typeof name === 'string') return name;
-  try { return String(name); } catch { return 'unknown'; }
 }
 
 export type AnySpan = Span | NonRecordingSpan;

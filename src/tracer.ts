@@ -2,16 +2,16 @@
 // allocation (the span) and, for sampled spans, copies attributes into the span's flat array.
 import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
-import { sinceOrigin, explicitTime, EXACT } from './clock.js';
+import { sinceOrigin } from './clock.js';
 import { coreOf, storage, storeWith } from './context.js';
 import { AttributePolicy, AttributeStats, ownAttributes, ownKeysOnly, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
-import { NonRecordingSpan, Span, SpanRare, spanNameOf, type AnySpan, type SpanOptions } from './span.js';
+import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
 import { parentBased, alwaysOn, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { VERSION } from './version.js';
 import { unsampledTraceState } from './ot-state.js';
 import type { TraceState } from './tracestate.js';
-import { deadlineOf, settled, FLUSH_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, type ShutdownOptions, type SpanProcessor } from './processor.js';
+import { settled, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
 import type { SpanContext } from './span-context.js';
@@ -19,10 +19,10 @@ import { checkSampler, type TracerOptions } from './tracer-options.js';
 import { warnUnreadOtelEnv } from './otel-env-unread.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 import { isNoTrace } from './suppress.js';
+import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs } from './tracer-rare.js';
 
 export type { TracerOptions } from './tracer-options.js';
 export { TracerCounters, type TracerStats } from './tracer-stats.js';
-
 
 const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
 /** startSpan(name) reads its options from this (frozen: nothing can add a parent to every span). */
@@ -52,7 +52,8 @@ export class Tracer {
   private readonly samplerChecksState: boolean;
   private noExporterDrops = 0;
   private readonly attrPool: unknown[][] = [];
-  private readonly inherit: readonly string[] | null;
+  /** @internal the `inheritAttributes` keys, null when none (tracer-rare.ts inheritFrom) */
+  readonly inherit: readonly string[] | null;
   /** The sampler reads a child's attributes (it does not just follow the parent): it must see the inherited ones. */
   private readonly inheritForSampler: boolean;
 
@@ -144,15 +145,21 @@ export class Tracer {
       return nr;
     }
     const span = new Span(this, name, kind, flags, parent, traceState, startTime === undefined ? sinceOrigin() : 0);
-    if (startTime !== undefined) this.explicitStart(span, startTime);
+    if (startTime !== undefined) explicitStart(span, startTime);
     span.t0 = ids.t0; span.t1 = ids.t1; span.t2 = ids.t2; span.t3 = ids.t3;
     fillSpanId(span);
     if (attributes !== undefined) this.copyInitial(span, attributes);
-    if (this.inherit !== null) this.inheritFrom(span, parent);
-    if (links !== undefined) this.initialLinks(span, links);
+    if (this.inherit !== null) inheritFrom(span, parent);
+    if (links !== undefined) initialLinks(span, links);
     this.counters.started++;
     return span;
   }
+
+  // begin() calls these as this.f(x), as before (an imported f(this, x) is a byte longer: the import's hole check); bodies in tracer-rare.ts
+  /** The sampler's view of a child's start attributes: with those a local parent passes on. */
+  private withInherited(parent: SpanContextLike | null, attributes: Attributes | undefined): Attributes | undefined { return mergeInherited(this.inherit!, parent, attributes); }
+  /** A caller's bug that must not throw into the request: the name becomes String(name), counted, said once. */
+  private invalidName(name: unknown): string { return invalidName(this, name); }
 
   /** A sampled span's tracestate: what the sampler's hook records, else the parent's (for sampleAsRoot without its `th`). */
   private sampledState(sampler: Sampler, parent: SpanContextLike | null, traceState: TraceState | null, attributes: Attributes | undefined, asRoot: boolean): TraceState | null {
@@ -165,33 +172,6 @@ export class Tracer {
     // our sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom
     // sampler): the caller's `th` would misstate this decision
     return (asRoot || !sampler.followsParent) && traceState !== null ? unsampledTraceState(traceState) : traceState;
-  }
-
-  /** startTime given: exact to the ns (clock.exactFromEpoch); an unusable one is replaced by the clock's time, counted. */
-  private explicitStart(span: Span, startTime: number | Date): void {
-    if (!explicitTime(startTime)) this.counters.invalidTimes++;
-    span.startSec = EXACT.sec;
-    span.startNs = EXACT.ns;
-  }
-
-  /** The `links` option: a value that is not an iterable of contexts (or throws while read) is a counted drop, never a throw. */
-  private initialLinks(span: Span, links: NonNullable<SpanOptions['links']>): void {
-    try {
-      for (const l of links) {
-        if (l == null) continue;
-        if ('context' in l && l.context) span.addLink(l.context, l.attributes);
-        else span.addLink(l as SpanContextLike);
-      }
-    } catch {
-      this.counters.linksDropped++;
-    }
-  }
-
-  /** A caller's bug that must not throw into the request: the name becomes String(name), counted, said once. */
-  private invalidName(name: unknown): string {
-    const s = spanNameOf(name);
-    if (this.counters.invalidNames++ === 0) this.logger(`startSpan(name): the name must be a string, got ${name === null ? 'null' : typeof name}; the span is named ${JSON.stringify(s)} (counted in stats().invalidNames)`);
-    return s;
   }
 
   private samplerFailed(err: unknown): void {
@@ -239,38 +219,10 @@ export class Tracer {
     span.setAttrs(a, n);
   }
 
-  /** The start attributes plus the `inheritAttributes` a local parent has and they lack (a copy only then), for the sampler. */
-  private withInherited(ctx: SpanContextLike | null, attributes: Attributes | undefined): Attributes | undefined {
-    const parent = ctx === null ? null : coreOf(ctx); // a bridge context's span passes its attributes on too
-    if (!(parent instanceof Span)) return attributes;
-    const keys = this.inherit!;
-    let out = attributes;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (attributes !== undefined && attributes[k] != null) continue;
-      const v = parent.getAttribute(k);
-      if (v === undefined) continue;
-      if (out === attributes) out = { ...attributes };
-      out![k] = v;
-    }
-    return out;
-  }
-
   /** An initial attribute over the count limit: counted in the tracer's stats and in the span's droppedAttributesCount. */
   private dropInitial(span: Span): void {
     this.attrStats.dropped++;
     (span.rare ??= new SpanRare()).droppedAttrs++;
-  }
-
-  /** Copy `inheritAttributes` a local parent span has and the child was not given (the child's own value wins). */
-  private inheritFrom(span: Span, ctx: SpanContextLike | null): void {
-    const parent = ctx === null ? null : coreOf(ctx);
-    if (!(parent instanceof Span)) return;
-    const keys = this.inherit!;
-    for (let i = 0; i < keys.length; i++) {
-      const v = parent.getAttribute(keys[i]!);
-      if (v !== undefined && span.getAttribute(keys[i]!) === undefined) span.setAttribute(keys[i]!, v);
-    }
   }
 
   /** Called by Span.end(): hand the span to the processor, never letting a failure reach the caller. */
@@ -328,18 +280,12 @@ export class Tracer {
 
   /** Export what has ended; returns by `deadlineMs` (default 30000) whatever the processor does (counted as processorTimeouts). */
   forceFlush(options?: Pick<ShutdownOptions, 'deadlineMs'>): Promise<void> {
-    return settled(this.processor, true, options).then((r) => this.settledAs(r, 'forceFlush', options));
+    return settled(this.processor, true, options).then((r) => settledAs(this, r, 'forceFlush', options));
   }
 
   /** Drain what can be exported before the deadline, then return whatever the backend or processor does. */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    return settled(this.processor, false, options).then((r) => this.settledAs(r, 'shutdown', options));
-  }
-
-  private settledAs(r: 'done' | 'late', what: string, options: ShutdownOptions | undefined): void {
-    if (r === 'done' || this.counters.processorTimeouts++ > 0) return;
-    const ms = deadlineOf(options?.deadlineMs, what === 'shutdown' ? SHUTDOWN_DEADLINE_MS : FLUSH_DEADLINE_MS);
-    this.logger(`span processor's ${what}() had not settled ${ms} ms after the call; the tracer stopped waiting (counted in stats().processorTimeouts)`);
+    return settled(this.processor, false, options).then((r) => settledAs(this, r, 'shutdown', options));
   }
 }
 

@@ -1,0 +1,72 @@
+// What startSpan and shutdown do off their common path (an explicit start time, links, inheritAttributes, a name that
+// is not a string, a late processor), kept out of tracer.ts as span-rare.ts is out of span.ts. begin() calls
+// f(span, x) where it called this.f(span, x): the same bytecode size (the tracer is span.tracer).
+import { explicitTime, EXACT } from './clock.js';
+import { coreOf } from './context.js';
+import { spanNameOf } from './span-name.js';
+import { Span, type SpanOptions } from './span.js';
+import type { Attributes } from './attributes.js';
+import type { SpanContextLike } from './span-context.js';
+import { deadlineOf, FLUSH_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, type ShutdownOptions } from './processor.js';
+import type { Tracer } from './tracer.js';
+
+/** startTime given: exact to the ns (clock.exactFromEpoch); an unusable one is replaced by the clock's time, counted. */
+export function explicitStart(span: Span, startTime: number | Date): void {
+  if (!explicitTime(startTime)) span.tracer.counters.invalidTimes++;
+  span.startSec = EXACT.sec;
+  span.startNs = EXACT.ns;
+}
+
+/** The `links` option: a value that is not an iterable of contexts (or throws while read) is a counted drop, never a throw. */
+export function initialLinks(span: Span, links: NonNullable<SpanOptions['links']>): void {
+  try {
+    for (const l of links) {
+      if (l == null) continue;
+      if ('context' in l && l.context) span.addLink(l.context, l.attributes);
+      else span.addLink(l as SpanContextLike);
+    }
+  } catch {
+    span.tracer.counters.linksDropped++;
+  }
+}
+
+/** The start attributes plus the `inheritAttributes` (keys) a local parent has and they lack (a copy only then), for the sampler. */
+export function mergeInherited(keys: readonly string[], ctx: SpanContextLike | null, attributes: Attributes | undefined): Attributes | undefined {
+  const parent = ctx === null ? null : coreOf(ctx); // a bridge context's span passes its attributes on too
+  if (!(parent instanceof Span)) return attributes;
+  let out = attributes;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (attributes !== undefined && attributes[k] != null) continue;
+    const v = parent.getAttribute(k);
+    if (v === undefined) continue;
+    if (out === attributes) out = { ...attributes };
+    out![k] = v;
+  }
+  return out;
+}
+
+/** Copy `inheritAttributes` a local parent span has and the child was not given (the child's own value wins). */
+export function inheritFrom(span: Span, ctx: SpanContextLike | null): void {
+  const parent = ctx === null ? null : coreOf(ctx);
+  if (!(parent instanceof Span)) return;
+  const keys = span.tracer.inherit!;
+  for (let i = 0; i < keys.length; i++) {
+    const v = parent.getAttribute(keys[i]!);
+    if (v !== undefined && span.getAttribute(keys[i]!) === undefined) span.setAttribute(keys[i]!, v);
+  }
+}
+
+/** startSpan(name) with a name that is not a string (a JS caller's bug): String(name), counted, said once. */
+export function invalidName(t: Tracer, name: unknown): string {
+  const s = spanNameOf(name);
+  if (t.counters.invalidNames++ === 0) t.logger(`startSpan(name): the name must be a string, got ${name === null ? 'null' : typeof name}; the span is named ${JSON.stringify(s)} (counted in stats().invalidNames)`);
+  return s;
+}
+
+/** forceFlush / shutdown returned at the deadline: counted, said once. */
+export function settledAs(t: Tracer, r: 'done' | 'late', what: 'forceFlush' | 'shutdown', options: ShutdownOptions | undefined): void {
+  if (r === 'done' || t.counters.processorTimeouts++ > 0) return;
+  const ms = deadlineOf(options?.deadlineMs, what === 'shutdown' ? SHUTDOWN_DEADLINE_MS : FLUSH_DEADLINE_MS);
+  t.logger(`span processor's ${what}() had not settled ${ms} ms after the call; the tracer stopped waiting (counted in stats().processorTimeouts)`);
+}

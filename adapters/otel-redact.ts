@@ -1,7 +1,7 @@
 // Redaction of attributes arriving through the OpenTelemetry bridge (the table is in adapters/otel.ts).
 // A key's rule is decided once and cached, so the per-attribute cost is one Map lookup.
 import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
-import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from './otel-sql.js';
+import { dialectFor, QueryDialect, sanitizeQuery } from './otel-sql.js';
 import { withoutSessionParams } from './http-url.js';
 
 export interface RedactionOptions {
@@ -16,7 +16,7 @@ export interface RedactionOptions {
 }
 
 /** What happens to a key. */
-export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5 } as const;
+export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5, GRAPHQL_SOURCE: 6 } as const;
 type RuleValue = (typeof Rule)[keyof typeof Rule];
 
 /** Dropped outright by default: credentials, payloads, parameter values, PII. */
@@ -95,7 +95,8 @@ export class Redactor {
     if (key === 'exception.message' && !this.messages) return Rule.DROP; // messages carry PII unless the tracer opts in
     for (let i = 0; i < DROP_PREFIXES.length; i++) if (key.startsWith(DROP_PREFIXES[i]!)) return Rule.DROP;
     if (QUERY_KEYS.includes(key)) return this.dbQuery;
-    if (key === 'graphql.document' || key === 'graphql.source') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL : this.dbQuery;
+    if (key === 'graphql.document') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL : this.dbQuery;
+    if (key === 'graphql.source') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL_SOURCE : this.dbQuery; // instrumentation-graphql's print
     if (this.url && URL_KEYS.includes(key)) return Rule.URL;
     if (this.url && TARGET_KEYS.includes(key)) return Rule.TARGET;
     return Rule.KEEP;
@@ -117,7 +118,8 @@ export class Redactor {
       }
       case Rule.TARGET: v = stripQuery(value); break;
       case Rule.QUERY: v = sanitizeQuery(value, dialectFor(system)); break;
-      default: v = sanitizeQuery(value, QueryDialect.DQ_STRING as QueryDialectValue); break; // GraphQL: "..." are strings
+      case Rule.GRAPHQL: v = sanitizeQuery(value, QueryDialect.GRAPHQL); break;
+      default: v = sanitizeQuery(value, QueryDialect.GRAPHQL_SOURCE); break;
     }
     if (v !== value) this.stats.sanitized++;
     return v;

@@ -15,15 +15,20 @@
 // | db.query.text, db.statement                               | literals → `?`, comments removed (tokenizer;   |
 // |                                                           | dialect from db.system(.name): postgresql and  |
 // |                                                           | oracle keep "id" (oracle: q'[..]' quoting),    |
-// |                                                           | mysql/mariadb/neo4j/spanner/hive strip ".." and|
-// |                                                           | # comments, JSON keeps keys only,              |
-// |                                                           | redis/memcached keep the command name only;    |
-// |                                                           | any other system: every reading at once, so    |
-// |                                                           | "id" is stripped too). Where two readings end  |
-// |                                                           | a literal at different places (a backslash     |
-// |                                                           | with MySQL NO_BACKSLASH_ESCAPES, q'[..]' not   |
-// |                                                           | known to be Oracle's) the rest is stripped     |
-// | graphql.document, graphql.source (instrumentation-graphql)| string and number literals → `?`               |
+// |                                                           | mysql/mariadb strip ".." and # comments, neo4j |
+// |                                                           | by Cypher (// comments), hive by HiveQL,       |
+// |                                                           | spanner by GoogleSQL and PostgreSQL at once,   |
+// |                                                           | JSON keeps keys only, redis/memcached keep the |
+// |                                                           | command name only; any other system: every     |
+// |                                                           | reading at once, so "id" is stripped too).     |
+// |                                                           | Where two readings end a literal at different  |
+// |                                                           | places (a backslash with MySQL                 |
+// |                                                           | NO_BACKSLASH_ESCAPES, q'[..]' not known to be  |
+// |                                                           | Oracle's) the rest is stripped                 |
+// | graphql.document, graphql.source (instrumentation-graphql)| string and number literals → `?`, comments     |
+// |                                                           | removed (GraphQL: """block strings""", #); in  |
+// |                                                           | graphql.source a backslash may not escape (the |
+// |                                                           | instrumentation prints values unescaped)       |
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
 // | span names (startSpan, updateName) containing `'` or `"`  | literals → `?` (names built from raw SQL)      |
 // | url.full, http.url, url.original                          | user info, query and fragment removed; a       |

@@ -1,7 +1,7 @@
 // Where a literal, quoted identifier or comment that opens at `i` ends, for the literal stripper (otel-sql.ts).
 // Each takes a rule from the dialect's lexicon (otel-sql-dialect.ts); where a rule may read two ways and the
 // readings end at different places, the end is the statement's: a leak is worse than a lost tail.
-import { MAYBE, ALWAYS, NEVER, NO, YES, EITHER, ESCAPED, BLOCK, type Lexicon } from './otel-sql-dialect.js';
+import { MAYBE, ALWAYS, NO, YES, EITHER, ESCAPED, BLOCK, type Lexicon } from './otel-sql-dialect.js';
 
 export const SQ = 39; // '
 export const DQ = 34; // "
@@ -12,8 +12,8 @@ export const SLASH = 47;
 export const STAR = 42;
 export const HASH = 35;
 
-/** How a quoted run reads: a backslash escapes the next character; a doubled quote continues it; it cannot hold a line break. */
-export const ESC = 1, DOUBLED = 2, ONE_LINE = 4;
+/** How a quoted run reads: a backslash escapes the next character; a doubled quote continues it; it cannot hold a line break; left open it gives -1. */
+export const ESC = 1, DOUBLED = 2, ONE_LINE = 4, OPEN = 8;
 
 export function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 /** Identifier characters: letters, digits, `_`, `$` and anything non-ASCII (Unicode identifiers). */
@@ -26,10 +26,11 @@ export function isSpace(c: number): boolean { return c === 32 || c === 9 || c ==
  * End of a quoted run starting at `i` (the opening quote). `mode`: ESC, a backslash escape continues it (MySQL
  * `'a\\'b'`, PostgreSQL E'..'); DOUBLED, so does a doubled quote (standard `'it''s'`); ONE_LINE, a line break,
  * escaped or not, is not allowed in it (GraphQL, GoogleSQL): the statement is not of the language, the rest goes.
- * Unterminated: the end.
+ * Unterminated: the end, or -1 with OPEN.
  */
 export function skipQuoted(s: string, i: number, q: number, mode: number): number {
   const n = s.length;
+  const open = (mode & OPEN) !== 0 ? -1 : n;
   for (let j = i + 1; j < n; j++) {
     let c = s.charCodeAt(j);
     if (c === BS && (mode & ESC) !== 0) c = s.charCodeAt(++j); // the escaped character: only a line break counts
@@ -37,9 +38,9 @@ export function skipQuoted(s: string, i: number, q: number, mode: number): numbe
       if ((mode & DOUBLED) !== 0 && s.charCodeAt(j + 1) === q) { j++; continue; }
       return j + 1;
     }
-    if ((c === 10 || c === 13) && (mode & ONE_LINE) !== 0) return n;
+    if ((c === 10 || c === 13) && (mode & ONE_LINE) !== 0) return open;
   }
-  return n;
+  return open;
 }
 
 /** Where `k` characters `c` in a row start in s[from, to), or -1. */
@@ -96,12 +97,15 @@ export function foreignEnd(s: string, i: number, q: number): number {
   return e;
 }
 
-/** End of a backtick identifier at `i`, or -1 where the readings of a backslash in it part (GoogleSQL escapes one, MySQL does not). */
-export function identEnd(s: string, i: number, bs: number): number {
-  const plain = skipQuoted(s, i, BT, DOUBLED);
-  if (bs === NEVER) return plain;
-  const esc = skipQuoted(s, i, BT, DOUBLED | ESC);
-  return bs === ALWAYS || esc === plain ? esc : -1;
+/**
+ * End of a backtick identifier at `i`, or -1 where the rest must go: left open (a literal after it would be kept
+ * as part of the name), or where the readings of a backslash in it part (GoogleSQL escapes one, MySQL does not).
+ */
+export function identEnd(s: string, i: number, bs: number, oneLine: boolean): number {
+  const mode = DOUBLED | OPEN | (oneLine ? ONE_LINE : 0);
+  if (bs !== MAYBE) return skipQuoted(s, i, BT, bs === ALWAYS ? mode | ESC : mode);
+  const plain = skipQuoted(s, i, BT, mode);
+  return skipQuoted(s, i, BT, mode | ESC) === plain ? plain : -1;
 }
 
 /** Oracle q'<d>...<d>'` with the quote at `i` ([, {, <, ( close with their pair): its end, or -1 if the delimiter cannot open one. */

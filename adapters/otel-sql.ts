@@ -6,7 +6,7 @@
 import { QueryDialect, LEXICON, ALWAYS, FOREIGN, NO, YES, EITHER, SPACED, NO_BLOCK, SQL_PREFIX, GSQL_PREFIX, type QueryDialectValue } from './otel-sql-dialect.js';
 import {
   SQ, DQ, BT, DOLLAR, SLASH, STAR, HASH, isDigit, isWord, isSpace, skipQuoted, stringEnd, foreignEnd, identEnd, qQuotedEnd, lineEnd,
-  blockEnd, skipDollarQuoted, DOUBLED,
+  blockEnd, skipDollarQuoted, DOUBLED, OPEN,
 } from './otel-sql-lex.js';
 
 export { QueryDialect, dialectFor, type QueryDialectValue } from './otel-sql-dialect.js';
@@ -61,14 +61,15 @@ export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDiale
     let replacement = '?';
     if (c === SQ) end = lx.sq === FOREIGN ? foreignEnd(s, i, SQ) : stringEnd(s, i, SQ, lx.sq, lx);
     else if (c === DQ) {
-      // an SQL identifier has no backslash escapes: `"dir\"` ends there
-      const e = lx.dqString ? stringEnd(s, i, DQ, lx.dq, lx) : skipQuoted(s, i, DQ, DOUBLED);
-      if (lx.dqString && !(json && isJsonKey(s, e))) end = e;
-      else { i = e; continue; } // an identifier or a JSON key
+      if (lx.dqString) {
+        end = stringEnd(s, i, DQ, lx.dq, lx);
+        if (json && isJsonKey(s, end)) { i = end; continue; }
+      } else if ((end = skipQuoted(s, i, DQ, DOUBLED | OPEN)) >= 0) { i = end; continue; } // an SQL identifier: no backslash escapes, `"dir\"` ends there
+      else end = n; // left open: what follows would be kept as part of the name
     } else if (c === BT) { // a quoted identifier (MySQL, GoogleSQL, Cypher, HiveQL)
       if (lx.bt === FOREIGN) end = foreignEnd(s, i, BT);
-      else if ((end = identEnd(s, i, lx.bt)) >= 0) { i = end; continue; }
-      else end = n; // GoogleSQL and MySQL end it at different places
+      else if ((end = identEnd(s, i, lx.bt, lx.oneLine)) >= 0) { i = end; continue; }
+      else end = n; // left open, or GoogleSQL and MySQL end it at different places
     } else if (c === HASH && lx.hash !== NO) { // # line comment; PostgreSQL reads # as an operator
       end = lineEnd(s, i, lx.hash === YES);
       replacement = '';

@@ -113,6 +113,19 @@ test('AC-007 graphql.source as instrumentation-graphql prints it (allowValues: s
   assert.is(sanitizeQuery('{ a(x: "a \\" b", y: "secret") { id } }', QueryDialect.GRAPHQL_SOURCE), '{ a(x: ?', 'either reading of the backslash');
 });
 
+test('AC-007 a quoted name left open takes the rest of the statement: no literal after it is kept as part of the name', () => {
+  const cases: [string, QueryDialectValue, string][] = [
+    ["SELECT \"abc FROM t WHERE pw = 'secret'", QueryDialect.SQL, 'SELECT ?'],
+    ["SELECT \"abc FROM t WHERE pw = 'secret'", QueryDialect.ORACLE, 'SELECT ?'],
+    ["SELECT `abc FROM t WHERE pw = 'secret'", QueryDialect.DQ_STRING, 'SELECT ?'],
+    ["SELECT `abc FROM t WHERE pw = 'secret'", QueryDialect.UNKNOWN, 'SELECT ?'],
+    ["MATCH (n) RETURN n.`abc, 'secret'", QueryDialect.CYPHER, 'MATCH (n) RETURN n.?'],
+    ["SELECT `abc\n` FROM t WHERE pw = 'secret'", QueryDialect.GOOGLESQL, 'SELECT ?'], // GoogleSQL: no line break in a name
+    ["SELECT `a``b`, \"c\"\"d\" FROM t WHERE pw = 'secret'", QueryDialect.SQL, 'SELECT `a``b`, "c""d" FROM t WHERE pw = ?'],
+  ];
+  for (const [q, d, want] of cases) assert.is(sanitizeQuery(q, d), want, q);
+});
+
 test('AC-007 through the bridge: graphql.document by the GraphQL grammar, db.query.text by db.system.name', () => {
   const { cap, otel } = setupBridge('dialects-test');
   otel.startSpan('gql', { attributes: { 'graphql.document': '{ # token secret\n  login(pw: "a \\" secret", note: """x "secret" y""") { id } }' } }).end();

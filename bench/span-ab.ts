@@ -18,8 +18,8 @@ const pa = ta.startSpan('p', { root: true }), pb = tb.startSpan('p', { root: tru
 const sink: { v: unknown } = { v: null };
 let ea = 0, eb = 0;
 // One function per side, so each has its own feedback and inlining (as one app would).
-function fa(t: typeof ta, parent?: unknown) { const s = t.startSpan('op', { attributes: ATTRS, parent: parent as never }); s.setAttribute('app.user_id', 'u-1234'); s.setAttribute('app.cache_hit', true); s.setStatus(1); s.end(); if ((++ea & 511) === 0) void t.forceFlush(); return s; }
-function fb(t: typeof tb, parent?: unknown) { const s = t.startSpan('op', { attributes: ATTRS, parent: parent as never }); s.setAttribute('app.user_id', 'u-1234'); s.setAttribute('app.cache_hit', true); s.setStatus(1); s.end(); if ((++eb & 511) === 0) void t.forceFlush(); return s; }
+function fa(t: typeof ta, parent?: unknown) { const s = t.startSpan('op', { attributes: ATTRS, parent: parent as never }); s.setAttribute('app.user_id', 'u-1234'); s.setAttribute('app.cache_hit', true); s.setStatus(1); s.end(); if ((++ea & 511) === 0) void t.processor?.forceFlush(); return s; }
+function fb(t: typeof tb, parent?: unknown) { const s = t.startSpan('op', { attributes: ATTRS, parent: parent as never }); s.setAttribute('app.user_id', 'u-1234'); s.setAttribute('app.cache_hit', true); s.setStatus(1); s.end(); if ((++eb & 511) === 0) void t.processor?.forceFlush(); return s; }
 check(fa(ta, pa).isRecording() === false && fb(tb, pb).isRecording() === false && ta.stats().ended === 1 && tb.stats().ended === 1, 'both sides record and end spans');
 const tasks: [string, () => unknown][] = [['base root', () => fa(ta)], ['this root', () => fb(tb)], ['base child', () => fa(ta, pa)], ['this child', () => fb(tb, pb)]];
 const per: Record<string, number[]> = {};

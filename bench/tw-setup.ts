@@ -29,8 +29,10 @@ export function twSpan(tracer: Tracer, parent?: SpanContextLike): AnySpan {
   span.end();
   // Our batcher starts exports from setImmediate (never inside end()), and tinybench's loop only yields to
   // microtasks; a flush per full batch stands in for that turn, as OTel's BSP exports inside onEnd at 512.
-  // Unsampled spans never reach the batcher, so there is no export turn to stand in for.
+  // Unsampled spans never reach the batcher, so there is no export turn to stand in for. The batcher's own
+  // forceFlush, not tracer.forceFlush(): that one also arms a deadline timer (for processors that might hang),
+  // ~2 KB per call that the batcher's own turn never allocates (201 vs 197 B per span on Node 20).
   if (span instanceof NonRecordingSpan) return span;
-  if ((++ended & 511) === 0) void tracer.forceFlush();
+  if ((++ended & 511) === 0) void tracer.processor?.forceFlush();
   return span;
 }

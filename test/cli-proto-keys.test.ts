@@ -3,12 +3,13 @@
 // audit --json and the HTML report's graph, instead of vanishing or breaking the page.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { otlpLine, otlpSpan, id16, id32, type SynthSpan } from '../cli/synth.js';
 import { cli } from './helpers/cli-run.js';
+import { launchChromium } from './helpers/browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-proto-'));
 const T = id32(1, 0x9707);
@@ -57,14 +58,8 @@ test('AC-006 report: services named constructor and __proto__ are graph nodes li
   const out = join(dir, 'report.html');
   const r = await cli(['report', '--file', file, '--out', out]);
   assert.is(r.code, 0, r.err);
-  const exe = '/usr/bin/chromium';
-  if (!existsSync(exe)) {
-    if (process.env.TRACEWIRE_REQUIRE_SERVICES === '1') assert.unreachable('chromium is required (apt-get install -y chromium) but /usr/bin/chromium is missing');
-    console.log('SKIP: /usr/bin/chromium not installed (apt-get install -y chromium)'); // a system package, not an npm dependency
-    return;
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
+  if (browser === null) return;
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

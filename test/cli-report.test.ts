@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { otlpLine, id16, id32, synthTrace, type SynthSpan } from '../cli/synth.js';
 import { cli } from './helpers/cli-run.js';
+import { launchChromium } from './helpers/browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-cli-report-'));
 const shots = mkdtempSync(join(tmpdir(), 'tw-report-shots-'));
@@ -68,15 +69,8 @@ test('AC-004 report --trace with an ID the file does not hold: the report is wri
 });
 
 test('AC-004 report in Chromium: search a trace ID, see its waterfall rows and the graph; hostile names stay inert', async () => {
-  const exe = '/usr/bin/chromium';
-  if (!existsSync(exe)) {
-    if (process.env.TRACEWIRE_REQUIRE_SERVICES === '1') assert.unreachable('chromium is required (apt-get install -y chromium) but /usr/bin/chromium is missing');
-    // the browser is a system package, not an npm dependency: skip where it is not installed
-    console.log('SKIP: /usr/bin/chromium not installed (apt-get install -y chromium)');
-    return;
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
+  if (browser === null) return;
   try {
     const page = await browser.newPage();
     const dialogs: string[] = [];
@@ -143,14 +137,8 @@ test('AC-006 report graph: a service pair joined via a parent and via a span lin
   const out = join(dir, 'pair.html');
   const r = await cli(['report', '--file', pair, '--out', out], { cwd: dir });
   assert.is(r.code, 0, r.err);
-  const exe = '/usr/bin/chromium';
-  if (!existsSync(exe)) {
-    if (process.env.TRACEWIRE_REQUIRE_SERVICES === '1') assert.unreachable('chromium is required (apt-get install -y chromium) but /usr/bin/chromium is missing');
-    console.log('SKIP: /usr/bin/chromium not installed (apt-get install -y chromium)'); // a system package, not an npm dependency
-    return;
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
+  if (browser === null) return;
   try {
     const page = await browser.newPage();
     await page.goto(pathToFileURL(out).href);
@@ -180,14 +168,8 @@ test('AC-006 report graph: a service calling itself gets a visible loop arrow on
   const out = join(dir, 'self.html');
   const r = await cli(['report', '--file', self, '--out', out], { cwd: dir });
   assert.is(r.code, 0, r.err);
-  const exe = '/usr/bin/chromium';
-  if (!existsSync(exe)) {
-    if (process.env.TRACEWIRE_REQUIRE_SERVICES === '1') assert.unreachable('chromium is required (apt-get install -y chromium) but /usr/bin/chromium is missing');
-    console.log('SKIP: /usr/bin/chromium not installed (apt-get install -y chromium)'); // a system package, not an npm dependency
-    return;
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
+  if (browser === null) return;
   try {
     const page = await browser.newPage();
     await page.goto(pathToFileURL(out).href);

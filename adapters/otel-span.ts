@@ -3,7 +3,7 @@
 import type { Attributes as ApiAttributes, Exception, Link, Span as ApiSpan, SpanAttributeValue, SpanStatus, TimeInput } from '@opentelemetry/api';
 import { Span, errorType } from '../src/span.js';
 import type { SpanContextLike } from '../src/span-context.js';
-import type { Attributes, AttributeValue } from '../src/attributes.js';
+import { ownKeysOnly, type Attributes, type AttributeValue } from '../src/attributes.js';
 import type { Tracer } from '../src/tracer.js';
 import { QUERY_KEYS, Redactor, Rule, type RedactionOptions } from './otel-redact.js';
 import { sanitizeName } from './otel-sql.js';
@@ -39,15 +39,6 @@ export class Bridge {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/**
- * Only own keys are attributes (the OTel SDK reads Object.entries); for..in lists inherited ones too, except on an
- * object literal or a null-prototype object, whose prototype has no enumerable keys: those keep the fast path.
- */
-function ownOnly(o: object): boolean {
-  const p: unknown = Object.getPrototypeOf(o);
-  return p === Object.prototype || p === null;
-}
-
 function ownValue(o: ApiAttributes, k: string): unknown {
   return hasOwn.call(o, k) ? o[k] : undefined;
 }
@@ -60,7 +51,7 @@ export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): A
   let own = true;
   // A throwing getter or Proxy trap is an invalid value, counted, never a throw (as the core reads attributes).
   try {
-    own = ownOnly(attrs);
+    own = ownKeysOnly(attrs);
     if (!own) hit = true; // a copy of the own keys: the core's for..in would read the inherited ones
     else for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
   } catch { b.tracer.attrStats.invalid++; return undefined; } // keys that cannot be listed: nothing to read
@@ -140,7 +131,7 @@ export class BridgeSpan implements ApiSpan {
     if (this.rec === null || attributes == null) return this;
     const stats = this.b.tracer.attrStats;
     try {
-      const own = ownOnly(attributes);
+      const own = ownKeysOnly(attributes);
       for (const k in attributes) {
         if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not an attribute (OTel SDK: Object.entries)
         let v: SpanAttributeValue | undefined;

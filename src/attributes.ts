@@ -161,24 +161,23 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
 
 /**
  * Whether for…in over `o` lists only its own keys: true for object literals and null-prototype objects (V8 folds the
- * test to a constant at a call site that sees only those); otherwise the loop also checks hasOwn (Object.entries, as OTel).
+ * test to a constant at a call site that sees only those); otherwise the readers take ownAttributes' copy (Object.entries, as OTel).
  */
 export function ownKeysOnly(o: object): boolean {
   const p = Object.getPrototypeOf(o);
   return p === Object.prototype || p === null;
 }
 
-export const hasOwn = Object.prototype.hasOwnProperty;
-
-/** The own enumerable keys of `o` in a null-prototype copy; a getter that throws stays one that throws (counted where read). */
+/**
+ * The own enumerable keys of `o` in a null-prototype copy; a getter that throws stays one that throws (counted where
+ * read). A Proxy trap that throws throws here: callers call it inside the try that counts it.
+ */
 export function ownAttributes(o: Attributes): Attributes {
   const out = Object.create(null) as Attributes;
-  try {
-    for (const k of Object.keys(o)) {
-      const d = Object.getOwnPropertyDescriptor(o, k);
-      if (d !== undefined) Object.defineProperty(out, k, d.get !== undefined ? { get: d.get.bind(o), enumerable: true } : { value: d.value, enumerable: true });
-    }
-  } catch { /* a Proxy whose keys cannot be listed: what was read */ }
+  for (const k of Object.keys(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    if (d !== undefined) Object.defineProperty(out, k, d.get !== undefined ? { get: d.get.bind(o), enumerable: true } : { value: d.value, enumerable: true });
+  }
   return out;
 }
 
@@ -188,9 +187,8 @@ export function flattenAttributes(attributes: Attributes, policy: AttributePolic
   const out: unknown[] = [];
   const allow = policy.allow;
   try {
-    const own = ownKeysOnly(attributes);
+    if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes); // inherited keys are not its attributes
     for (const k in attributes) {
-      if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not this object's attribute
       let v0: Attributes[string];
       try { v0 = attributes[k]; } catch { stats.invalid++; continue; } // a throwing getter: invalid, counted (as Span.setAttributes)
       if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one

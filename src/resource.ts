@@ -2,7 +2,7 @@
 // service.name in OTEL_RESOURCE_ATTRIBUTES; a decode error discards the whole variable).
 import { VERSION } from './version.js';
 import { envValue } from './env-value.js';
-import { AttributePolicy, AttributeStats, hasOwn, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
+import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 
 export interface ResourceInput {
   service?: string;
@@ -73,7 +73,7 @@ const RESOURCE_POLICY = new AttributePolicy({ maxValueLength: Number.MAX_SAFE_IN
 function resourceOption(attrs: Attributes, warn: (m: string) => void): Record<string, AttributeValue> {
   const out = record<AttributeValue>();
   for (const k in attrs) {
-    if (!hasOwn.call(attrs, k)) continue; // inherited: not an attribute of this object (Object.entries, as OTel)
+    if (!Object.hasOwn(attrs, k)) continue; // inherited: not an attribute of this object (Object.entries, as OTel)
     let v: unknown;
     try { v = attrs[k]; } catch { v = Symbol(); } // a throwing getter: invalid
     if (v == null) continue;

@@ -2,7 +2,7 @@
 // common span stays at 16 fields, and the span calls that few make (Span's methods delegate), so span.ts is its hot path.
 import { hex16, hex32 } from './hex.js';
 import { now, toMillis } from './clock.js';
-import { flattenAttributes, boundName, hasOwn, ownKeysOnly, type Attributes } from './attributes.js';
+import { flattenAttributes, boundName, ownAttributes, ownKeysOnly, type Attributes } from './attributes.js';
 import { errorType, errorMessage } from './error-attrs.js';
 import { spanNameOf } from './span-name.js';
 import type { SpanContextLike } from './span-context.js';
@@ -52,9 +52,8 @@ function afterEnd(span: Span): boolean {
 export function spanSetAttributes(span: Span, attributes: Attributes | null | undefined): void {
   if (attributes == null || afterEnd(span)) return;
   try {
-    const own = ownKeysOnly(attributes);
+    if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes); // inherited keys are not its attributes
     for (const k in attributes) {
-      if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not this object's attribute
       let v: Attributes[string];
       try { v = attributes[k]; } catch { span.tracer.attrStats.invalid++; continue; } // a throwing getter: that value is invalid, counted
       span.setAttribute(k, v);

@@ -197,9 +197,9 @@ export class Tracer {
     const allow = policy.allow;
     let a: unknown[] | null = null;
     let n = 0;
-    // inherited keys are not this object's attributes (Object.entries, as OTel): a rare copy of the own ones
-    if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes);
     try {
+      // inherited keys are not this object's attributes (Object.entries, as OTel): a rare copy of the own ones
+      if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes);
       for (const k in attributes) {
         let v: unknown = attributes[k];
         // typeof compared in place: a `const t = typeof v` is a Typeof builtin call per value (4 attributes: 89 -> 72 ns on Node 20, 74 -> 54 on Node 24)

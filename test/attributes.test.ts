@@ -245,4 +245,19 @@ test('span.attributes shows a key named __proto__ as a key (a valid attribute ke
   assert.is(Object.getPrototypeOf(o), Object.prototype);
 });
 
+test('AC-007 an attributes Proxy whose getPrototypeOf or ownKeys trap throws never throws into the host: counted invalid, on start, setAttributes and events', () => {
+  const t = createTracer({ service: 't', processor: new CaptureProcessor() });
+  const boom = () => { throw new Error('trap'); };
+  const noProto = new Proxy({ a: 1 }, { getPrototypeOf: boom });
+  const noKeys = new Proxy(Object.create({ x: 1 }), { ownKeys: boom });
+  const before = t.stats().attributes.invalid;
+  const s = t.startSpan('op', { attributes: noProto }) as Span;
+  t.startSpan('op2', { attributes: noKeys });
+  s.setAttributes(noProto);
+  s.setAttributes(noKeys);
+  s.addEvent('e', noKeys);
+  s.end();
+  assert.is(t.stats().attributes.invalid - before, 5);
+});
+
 test.run();

@@ -166,7 +166,8 @@ export class Tracer {
     if (sampler.traceStateFor !== undefined) {
       try {
         const ts = sampler.traceStateFor(parent, attributes);
-        if (ts !== undefined || !asRoot) return ts === undefined ? traceState : ts;
+        if (ts !== undefined) return ts;
+        if (!asRoot) return traceState; // the hook's undefined: unchanged
       } catch (err) { this.samplerFailed(err); return traceState; }
     }
     // our sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom

@@ -199,19 +199,38 @@ export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: 
   return consumeMessage(tracer, readNatsCarrier(msg), natsConsumeOptions(tracer, msg, options), (span) => handler(msg, span));
 }
 
-/** The CONSUMER span's options; the handler's respond traced first when asked. Throws for a message it cannot read. */
+/**
+ * The CONSUMER span's options; the handler's respond traced first when asked. Never throws: a subject that cannot be
+ * read (a getter that throws, not a string) leaves the span without a destination, counted in carrierUnreadable.
+ */
 function natsConsumeOptions(tracer: Tracer, msg: NatsMsgLike, options: NatsConsumeOptions): ConsumeOptions {
   if (options.createHeaders !== undefined) traceRespond(tracer, msg, options.createHeaders);
-  return { system: SYSTEM, destination: msg.subject, temporary: msg.subject.startsWith(INBOX), mode: options.mode };
+  let subject: unknown;
+  try { subject = msg.subject; } catch { subject = undefined; }
+  if (typeof subject !== 'string') {
+    tracer.propagationStats.carrierUnreadable++;
+    return { system: SYSTEM, destination: '', mode: options.mode }; // '': the span is named `process`, no destination attribute
+  }
+  return { system: SYSTEM, destination: subject, temporary: subject.startsWith(INBOX), mode: options.mode };
 }
 
-/** Shadow the message's respond (its prototype method) with one that injects the responder's context. */
+/**
+ * Shadow the message's respond (its prototype method) with one that injects the responder's context. A message
+ * where that cannot be done (frozen, a respond getter or setter that throws) keeps nats.js's respond: its reply
+ * goes out without the context, counted in carrierUnwritable.
+ */
 function traceRespond(tracer: Tracer, msg: NatsMsgLike, createHeaders: () => NatsHeadersLike): void {
-  if (typeof msg.respond !== 'function') return;
-  const respond = untraced(msg.respond);
-  const traced: Respond = (payload, o) => respondWith(tracer, msg, respond, payload, { headers: o?.headers, createHeaders, reply: o?.reply });
-  (traced as Respond & { [ORIGINAL]?: Respond })[ORIGINAL] = respond;
-  msg.respond = traced;
+  try {
+    const own = msg.respond;
+    if (typeof own !== 'function') return;
+    const respond = untraced(own);
+    const traced: Respond = (payload, o) => respondWith(tracer, msg, respond, payload, { headers: o?.headers, createHeaders, reply: o?.reply });
+    (traced as Respond & { [ORIGINAL]?: Respond })[ORIGINAL] = respond;
+    msg.respond = traced;
+    if (msg.respond !== traced) throw msg; // a setter that ignored it
+  } catch {
+    tracer.propagationStats.carrierUnwritable++;
+  }
 }
 
 /**
@@ -228,7 +247,7 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
         else tracer.logger(`tracewire/queue-nats: the subscription to ${JSON.stringify(subject)} failed (${(err as Error)?.message ?? err}); pass options.onError to handle it`); // reported, never a crash
         return;
       }
-      storage.run(undefined, deliver, tracer, subject, msg, handler, options);
+      storage.run(undefined, deliver, tracer, msg, handler, options);
     },
   });
 }
@@ -237,18 +256,10 @@ export function subscribeNats(tracer: Tracer, nc: NatsConnectionLike, subject: s
  * One message of subscribeNats. Without onError the handler's error surfaces as untraced: nats.js's processMsg
  * has no try, so a synchronous throw ends its reader (it logs "reader closed"); a rejection stays unhandled.
  */
-function deliver(tracer: Tracer, subject: string, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => unknown, options: NatsConsumeOptions): void {
+function deliver(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => unknown, options: NatsConsumeOptions): void {
   const onError = options.onError;
-  let o: ConsumeOptions;
-  let carrier: Carrier | null;
-  try {
-    o = natsConsumeOptions(tracer, msg, options);
-    carrier = readNatsCarrier(msg);
-  } catch (e) { // a message whose subject or respond cannot be read: never into nats.js's callback
-    if (onError !== undefined) onError(e, msg);
-    else tracer.logger(`tracewire/queue-nats: a message on ${JSON.stringify(subject)} could not be read (${(e as Error)?.message ?? e}); pass options.onError to handle it`);
-    return;
-  }
+  const o = natsConsumeOptions(tracer, msg, options); // a message tracing cannot read still reaches the handler
+  const carrier = readNatsCarrier(msg);
   if (onError === undefined) { consumeMessage(tracer, carrier, o, (span) => handler(msg, span)); return; }
   let r: unknown;
   try {

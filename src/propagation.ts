@@ -31,9 +31,15 @@ export class PropagationStats {
   /**
    * tracewire/queue: message metadata that threw when read (a getter, a Proxy, a detached Buffer; nats.js headers
    * it cannot decode, JetStream info it cannot parse) or that is not a carrier (BullMQ metadata not a JSON object within 2 KiB): the message is
-   * still handled, in a new trace.
+   * still handled, in a new trace (a NATS subject that threw: the span has no destination, its context still read).
    */
   carrierUnreadable: number;
+  /**
+   * tracewire/queue: message metadata the context could not be written into (a frozen or read-only carrier, a
+   * setter, Proxy or NATS headers object that throws; a frozen NATS message whose respond cannot be traced): the
+   * message is still sent, without the context.
+   */
+  carrierUnwritable: number;
 
   constructor() {
     this.traceparentMissing = 0;
@@ -50,6 +56,7 @@ export class PropagationStats {
     this.tracestateTooLong = 0;
     this.tracestateTruncated = 0;
     this.carrierUnreadable = 0;
+    this.carrierUnwritable = 0;
   }
 }
 

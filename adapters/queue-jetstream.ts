@@ -7,7 +7,7 @@ import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import type { Attributes } from '../src/attributes.js';
 import { consumeMessage, startPublish, UNREADABLE_CARRIER, type ConsumeOptions } from './queue.js';
-import { headersOf, readNatsCarrier, setCarrier, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
+import { headersOf, readNatsCarrier, setCarrier, subjectOf, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
 /** The JsMsg fields the recipe reads (nats.js jetstream/jsmsg). */
 export interface JsMsgLike extends NatsMsgLike {
@@ -94,7 +94,7 @@ function processOne<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (ms
     if (Number.isSafeInteger(seq)) messageId = String(seq); // parseInt of a malformed $JS.ACK token is NaN
   }
   const carrier = info === undefined ? UNREADABLE_CARRIER : readNatsCarrier(msg);
-  return consumeMessage(tracer, carrier, { system: SYSTEM, destination: msg.subject, mode: options.mode, messageId, attributes }, (span) => handler(msg, span));
+  return consumeMessage(tracer, carrier, { system: SYSTEM, destination: subjectOf(tracer, msg), mode: options.mode, messageId, attributes }, (span) => handler(msg, span));
 }
 
 /** Deliveries before this one: nats.js's count includes this delivery (a first delivery is 1, not a redelivery). */

@@ -205,13 +205,20 @@ export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: 
  */
 function natsConsumeOptions(tracer: Tracer, msg: NatsMsgLike, options: NatsConsumeOptions): ConsumeOptions {
   if (options.createHeaders !== undefined) traceRespond(tracer, msg, options.createHeaders);
+  const subject = subjectOf(tracer, msg);
+  return { system: SYSTEM, destination: subject, temporary: subject.startsWith(INBOX), mode: options.mode };
+}
+
+/**
+ * The message's subject, or '' (the span named by the operation, no destination attribute) when it cannot be read
+ * (a getter that throws, not a string), counted in carrierUnreadable. Internal (queue-jetstream).
+ */
+export function subjectOf(tracer: Tracer, msg: NatsMsgLike): string {
   let subject: unknown;
   try { subject = msg.subject; } catch { subject = undefined; }
-  if (typeof subject !== 'string') {
-    tracer.propagationStats.carrierUnreadable++;
-    return { system: SYSTEM, destination: '', mode: options.mode }; // '': the span is named `process`, no destination attribute
-  }
-  return { system: SYSTEM, destination: subject, temporary: subject.startsWith(INBOX), mode: options.mode };
+  if (typeof subject === 'string') return subject;
+  tracer.propagationStats.carrierUnreadable++;
+  return '';
 }
 
 /**

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, type Span } from '../src/index.js';
 import { processNats, subscribeNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { processJetStream, processJetStreamMessages, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
 const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -68,6 +69,26 @@ test('AC-007 subscribeNats/processNats with createHeaders: a frozen message (res
   assert.equal(cap.spans.map((s) => s.name), ['process svc.quote', 'process svc.quote']);
   assert.is(tracer.stats().propagation.carrierUnwritable, 2);
   assert.equal(logs, []);
+});
+
+test('AC-007 processJetStream/processJetStreamMessages: a JetStream message whose subject getter throws still reaches the handler (and can be acked), its span named `process`, the failure counted', async () => {
+  const { cap, tracer } = setup();
+  const acks: number[] = [];
+  const msg = (seq: number): JsMsgLike & { ack(): void } => {
+    const m = { data: new Uint8Array(), headers: hdrs({ traceparent: TP }), seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', deliveryCount: 1 }, ack: () => acks.push(seq) };
+    Object.defineProperty(m, 'subject', { get() { throw new Error('subject: no such field'); } });
+    return m as unknown as JsMsgLike & { ack(): void };
+  };
+  assert.is(processJetStream(tracer, msg(1), (m) => { m.ack(); return 'done'; }), 'done');
+  const errors: unknown[] = [];
+  async function* two() { yield msg(2); yield msg(3); }
+  await processJetStreamMessages(tracer, two(), (m) => { m.ack(); }, { onError: (e) => errors.push(e) });
+  assert.equal(acks, [1, 2, 3], 'every message handled and acked, as untraced');
+  assert.equal(errors, []);
+  assert.equal(cap.spans.map((s) => s.name), ['process', 'process', 'process']);
+  assert.is(cap.spans[0]!.parentSpanId, 'b7ad6b7169203331', 'the headers still read');
+  assert.is(cap.spans[0]!.getAttribute('messaging.consumer.group.name'), 'billing');
+  assert.is(tracer.stats().propagation.carrierUnreadable, 3);
 });
 
 test.run();

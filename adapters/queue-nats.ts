@@ -3,7 +3,8 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
-import { consumeMessage, extractMessageContext, isPromiseLike, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
+import { dropped } from './queue-result.js';
+import { consumeMessage, extractMessageContext, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void; delete?(k: string): void }
 export interface NatsMsgLike {
@@ -267,7 +268,7 @@ function deliver(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, s
   const onError = options.onError;
   const o = natsConsumeOptions(tracer, msg, options); // a message tracing cannot read still reaches the handler
   const carrier = readNatsCarrier(msg);
-  if (onError === undefined) { consumeMessage(tracer, carrier, o, (span) => handler(msg, span)); return; }
+  if (onError === undefined) { dropped(consumeMessage(tracer, carrier, o, (span) => handler(msg, span)), undefined); return; }
   let r: unknown;
   try {
     r = consumeMessage(tracer, carrier, o, (span) => handler(msg, span));
@@ -275,5 +276,5 @@ function deliver(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, s
     onError(e, msg);
     return;
   }
-  if (isPromiseLike(r)) r.then(undefined, (e: unknown) => onError(e, msg));
+  dropped(r, (e: unknown) => onError(e, msg));
 }

@@ -11,6 +11,9 @@ import { MAX_TRACEPARENT_CHARS } from '../src/traceparent.js';
 import { MAX_TRACESTATE_INPUT } from '../src/tracestate.js';
 import { isNoTrace } from '../src/suppress.js';
 import { tracerOf } from './retry.js';
+import { handBack } from './queue-result.js';
+
+export { isPromiseLike, settle } from './queue-result.js'; // internal (the recipes)
 
 /** A message's metadata map. Values may arrive as strings, Buffers (AMQP) or string arrays. */
 export type Carrier = Record<string, unknown>;
@@ -205,8 +208,9 @@ export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined
 
 /**
  * `fn` under `span`, returned as the untraced `fn(span)` would be: a synchronous throw is thrown (span ended with
- * the error first), a value returned as is, a promise (thenable) answered by one that settles as it does once the
- * span ended. A broker library treats these differently (nats.js stops a consumer on a throw, drops a promise).
+ * the error first), anything else handed back by handBack (a value as is, a custom thenable as that very object, a
+ * native promise as one that settles as it does), the span ended when it is known. A broker library treats these
+ * differently (nats.js stops a consumer on a throw, drops a promise).
  */
 function runIn<R>(span: AnySpan, fn: (span: AnySpan) => R): R {
   if (span === SUPPRESSED_SPAN) return fn(span); // the suppressed context stays active for fn
@@ -218,30 +222,13 @@ function runIn<R>(span: AnySpan, fn: (span: AnySpan) => R): R {
     span.end();
     throw err;
   }
-  if (!isPromiseLike(r)) { span.end(); return r; }
-  return settle(span, r) as R;
-}
-
-/** A value `await` would wait for. Internal (the recipes). */
-export function isPromiseLike(r: unknown): r is PromiseLike<unknown> {
-  return r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as PromiseLike<unknown>).then === 'function';
-}
-
-/** End `span` when `p` settles; a rejection is recorded and passed on. Internal (the recipes). */
-export async function settle<T>(span: AnySpan, p: PromiseLike<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    span.recordError(err);
-    throw err;
-  } finally {
-    span.end();
-  }
+  return handBack(span, r);
 }
 
 /**
  * Process one message under a CONSUMER span (active while `fn` runs); errors are recorded and surface as they would
- * untraced: a synchronous throw is thrown, a rejection rejects the returned promise. A value comes back as is.
+ * untraced: a synchronous throw is thrown, a rejection rejects the returned promise. A value comes back as is, a
+ * thenable that is no native Promise as that very object (its span ends when its `then`, called by your await, settles).
  */
 export function consumeMessage<R>(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions, fn: (span: AnySpan) => R): R {
   return runIn(startConsume(tracer, carrier, o), fn);

@@ -1,0 +1,110 @@
+// What a traced message handler's caller gets back: what the untraced handler would have returned, the message's
+// span ended when that outcome is known. Internal (queue.ts and the recipes).
+import type { AnySpan } from '../src/span.js';
+
+type Then = (this: unknown, onFulfilled?: unknown, onRejected?: unknown) => unknown;
+
+/**
+ * `r`'s `then` when `await r` would call it, else undefined. A `then` getter that throws makes it no thenable here:
+ * it is handed back as a value, and the caller's own `await` meets the same throw it would untraced.
+ */
+function thenOf(r: unknown): Then | undefined {
+  if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return undefined;
+  try {
+    const then = (r as { then?: unknown }).then;
+    return typeof then === 'function' ? (then as Then) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value `await` would wait for. */
+export function isPromiseLike(r: unknown): r is PromiseLike<unknown> {
+  return thenOf(r) !== undefined;
+}
+
+/**
+ * A handler's result its broker library drops (nats.js's subscription callback), handed back by handBack: a custom
+ * thenable's `then` is called once, so its span ends when it settles; `onError` gets a rejection (or a `then` that
+ * throws), else a rejection stays as unhandled as untraced. A native promise (already subscribed by handBack) gets
+ * `onError` only.
+ */
+export function dropped(r: unknown, onError: ((err: unknown) => void) | undefined): void {
+  if (!isPromiseLike(r) || (onError === undefined && r instanceof Promise)) return;
+  try {
+    if (onError === undefined) r.then();
+    else r.then(undefined, onError);
+  } catch (err) { // a custom thenable's then threw (its span ended with it): never into the broker library
+    if (onError !== undefined) onError(err);
+  }
+}
+
+/** End `span` when `p` settles; a rejection is recorded and passed on. Calls `p.then` once. */
+export async function settle<T>(span: AnySpan, p: PromiseLike<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    span.recordError(err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * The handler's result `r` handed back with `span` ended when it is known: a value at once, as is. A native promise:
+ * a promise that settles as it does once the span ended (its rejection stays as unhandled as untraced when dropped).
+ * Any other thenable (a Bluebird promise, a query builder that runs on `then`, a one-shot thenable): that very object,
+ * its next `then` call (an `await`'s) observed, so `then` runs as often and as late as the application calls it and
+ * the span ends before the callbacks passed to it. A thenable nothing can be marked on (frozen, a Proxy): a promise
+ * that settles as it does, `then` called once now.
+ */
+export function handBack<R>(span: AnySpan, r: R): R {
+  const then = thenOf(r);
+  if (then === undefined) { span.end(); return r; }
+  if (r instanceof Promise || !observeNextThen(span, r as object, then)) return settle(span, r as PromiseLike<unknown>) as R;
+  return r;
+}
+
+/**
+ * Shadow `r.then` with a non-enumerable own property that, on its first call, puts the thenable back as it was and
+ * calls its own `then` once with callbacks that end `span` first. False when `r` cannot take the property.
+ */
+function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
+  let own: PropertyDescriptor | undefined;
+  try { own = Object.getOwnPropertyDescriptor(r, 'then'); } catch { return false; }
+  const restore = (): void => {
+    try {
+      if (own === undefined) delete (r as { then?: unknown }).then;
+      else Object.defineProperty(r, 'then', own);
+    } catch { /* a Proxy that refuses: its then stays ours, which calls the original */ }
+  };
+  let called = false;
+  let ended = false;
+  const end = (err: unknown, failed: boolean): void => {
+    if (ended) return; // a thenable that calls back twice
+    ended = true;
+    if (failed) span.recordError(err);
+    span.end();
+  };
+  function traced(this: unknown, onFulfilled?: unknown, onRejected?: unknown): unknown {
+    if (called) return Reflect.apply(then, this, [onFulfilled, onRejected]); // later calls, if restoring failed
+    called = true;
+    restore();
+    try {
+      return Reflect.apply(then, this, [
+        (v: unknown) => { end(undefined, false); return typeof onFulfilled === 'function' ? onFulfilled(v) : v; },
+        (e: unknown) => { end(e, true); if (typeof onRejected === 'function') return onRejected(e); throw e; },
+      ]);
+    } catch (err) { // its then threw: the caller's await rejects with that, as untraced
+      end(err, true);
+      throw err;
+    }
+  }
+  try {
+    Object.defineProperty(r, 'then', { value: traced, writable: true, configurable: true, enumerable: false });
+    if ((r as { then?: unknown }).then === traced) return true;
+  } catch { return false; }
+  restore(); // a Proxy that accepted the property but does not show it
+  return false;
+}

@@ -1,0 +1,110 @@
+// A handler that returns a thenable that is no native Promise (a Bluebird promise, a query builder that runs on
+// then, a one-shot custom thenable) gets exactly that object back from the traced wrapper: its `then` is called
+// as often as the application calls it (once per await), the span ends when it settles, before the application's
+// callbacks run.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, SpanStatusCode } from '../src/index.js';
+import { consumeBatch, consumeMessage } from '../adapters/queue.js';
+import { processJob } from '../adapters/queue-bullmq.js';
+import { processNats, subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { processJetStream, processJetStreamMessages, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { consumeAmqp, getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+function setup() {
+  const cap = new CaptureProcessor();
+  return { cap, tracer: createTracer({ service: 'svc', processor: cap }) };
+}
+const BOOM = new TypeError('bad message');
+
+/** Lazy and one-shot: its work starts on the first `then` (as a query builder's does); a second `then` throws. */
+class OneShot<T> {
+  calls = 0;
+  started = false;
+  constructor(private readonly outcome: { value?: T; error?: unknown }) {}
+  then<A = T, B = never>(onF?: ((v: T) => A | PromiseLike<A>) | null, onR?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    if (++this.calls > 1) throw new Error('one-shot thenable: then called twice');
+    this.started = true;
+    const p = 'error' in this.outcome ? Promise.reject(this.outcome.error) : Promise.resolve(this.outcome.value as T);
+    return p.then(onF, onR);
+  }
+}
+
+function jsMsg(seq: number): JsMsgLike {
+  return { subject: 'orders.new', data: new Uint8Array(), seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', deliveryCount: 1 } };
+}
+const WRAPPERS: Record<string, (tracer: ReturnType<typeof setup>['tracer'], h: () => unknown) => unknown> = {
+  consumeMessage: (t, h) => consumeMessage(t, null, { system: 'rabbitmq', destination: 'q' }, h),
+  consumeBatch: (t, h) => consumeBatch(t, [null, null], { system: 'rabbitmq', destination: 'q' }, h),
+  processJetStream: (t, h) => processJetStream(t, jsMsg(1), h),
+  processNats: (t, h) => processNats(t, { subject: 'orders.new', data: new Uint8Array() }, h),
+  processJob: (t, h) => processJob(t, h)({ id: '1', name: 'mail', queueName: 'q' }),
+};
+
+for (const [wrapper, wrap] of Object.entries(WRAPPERS)) {
+  test(`AC-007 ${wrapper}: a handler's custom thenable comes back as that very object, then called once (by the await), laziness kept, the span ended when it settles and before the caller's callback`, async () => {
+    const { cap, tracer } = setup();
+    const ok = new OneShot({ value: 'done' });
+    const r = wrap(tracer, () => ok);
+    assert.is(r, ok, 'exactly what the handler returned');
+    assert.is(ok.calls, 0, 'not subscribed behind the caller\'s back: a lazy thenable has not started');
+    assert.equal(Object.keys(ok), ['outcome', 'calls', 'started'], 'no visible property added');
+    assert.is(cap.spans.length, 0, 'the span is still open: nothing settled');
+    let endedFirst = false;
+    const v = await (r as OneShot<string>).then((x) => { endedFirst = cap.spans.length === 1; return x; });
+    assert.is(v, 'done');
+    assert.ok(endedFirst, 'the span ended before the caller\'s callback ran');
+    assert.is(ok.calls, 1);
+    assert.is(cap.spans[0]!.status, SpanStatusCode.UNSET);
+    assert.is(Object.getOwnPropertyDescriptor(ok, 'then'), undefined, 'the thenable is as it was');
+    // a rejecting one, awaited: rejected with the same error, the span ended with it first
+    const bad = new OneShot({ error: BOOM });
+    const r2 = wrap(tracer, () => bad);
+    assert.is(r2, bad);
+    let seen: unknown;
+    try { await r2; } catch (e) { seen = e; endedFirst = cap.spans.length === 2; }
+    assert.is(seen, BOOM);
+    assert.ok(endedFirst);
+    assert.is(bad.calls, 1, 'await called then once');
+    assert.is(cap.spans[1]!.status, SpanStatusCode.ERROR);
+  });
+}
+
+test('AC-007 a frozen custom thenable (nothing can be marked on it) is answered by a promise that settles as it does, its then called once', async () => {
+  const { cap, tracer } = setup();
+  let calls = 0;
+  const ok = Object.freeze({ then(onF: (v: number) => unknown) { calls++; return Promise.resolve(7).then(onF); } });
+  const r = consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => ok);
+  assert.ok(r instanceof Promise);
+  assert.is(await r, 7);
+  assert.is(calls, 1);
+  assert.is(cap.spans.length, 1);
+});
+
+test('AC-007 the recipes whose broker library drops the handler\'s result (subscribeNats, consumeAmqp) and the pull loops end the span when a custom thenable settles, calling then once', async () => {
+  const { cap, tracer } = setup();
+  const made: Array<OneShot<unknown>> = [];
+  const handler = (): OneShot<unknown> => { const t = new OneShot({ value: 1 }); made.push(t); return t; };
+  let natsCb: ((e: Error | null, m: NatsMsgLike) => void) | undefined;
+  subscribeNats(tracer, { publish: () => {}, subscribe: (_s: string, o?: { callback?: (e: Error | null, m: NatsMsgLike) => void }) => { natsCb = o!.callback; return {}; } }, 'jobs', handler);
+  natsCb!(null, { subject: 'jobs', data: new Uint8Array() });
+  const errors: unknown[] = [];
+  subscribeNats(tracer, { publish: () => {}, subscribe: (_s: string, o?: { callback?: (e: Error | null, m: NatsMsgLike) => void }) => { natsCb = o!.callback; return {}; } }, 'jobs', handler, { onError: (e) => errors.push(e) });
+  natsCb!(null, { subject: 'jobs', data: new Uint8Array() });
+  let amqpCb: ((m: AmqpMessageLike | null) => void) | undefined;
+  const amqpMsg: AmqpMessageLike = { content: Buffer.from('x'), fields: { exchange: '', routingKey: 'q' }, properties: {} };
+  const ch = { publish: () => true, consume: async (_q: string, cb: (m: AmqpMessageLike | null) => void) => { amqpCb = cb; return { consumerTag: 't' }; }, get: async () => amqpMsg };
+  await consumeAmqp(tracer, ch, 'q', handler);
+  amqpCb!(amqpMsg);
+  async function* two() { yield jsMsg(1); yield jsMsg(2); }
+  await processJetStreamMessages(tracer, two(), handler);
+  assert.is(await getAmqp(tracer, ch, 'q', handler), 1);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.is(made.length, 6);
+  assert.equal(made.map((t) => t.calls), [1, 1, 1, 1, 1, 1], 'each thenable subscribed exactly once');
+  assert.is(cap.spans.length, 6, 'every span ended');
+  assert.equal(errors, []);
+});
+
+test.run();

@@ -4,6 +4,7 @@ import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { consumeMessage, isPromiseLike, settle, startConsume, startPublish, type ConsumeOptions } from './queue.js';
+import { receiveOne } from './queue-receive.js';
 
 export interface AmqpPublishOptions { headers?: Record<string, unknown>; messageId?: string; [option: string]: unknown }
 export interface AmqpMessageLike {
@@ -140,9 +141,16 @@ function consumeOne(tracer: Tracer, queue: string, handler: (msg: AmqpMessageLik
 }
 
 export interface AmqpGetOptions {
+  /** Default `parent`; with receiveSpan, `link` (the process span under the receive span, linking the creation context). */
   mode?: ConsumeOptions['mode'];
   /** Passed to channel.get (noAck). */
   getOptions?: Record<string, unknown>;
+  /**
+   * Also record a CLIENT `receive <queue>` span over the basic.get (messaging conventions for pull consumers): a child
+   * of your polling span, linking the message's creation context; the process span runs under it. An empty queue
+   * records no span. Default false.
+   */
+  receiveSpan?: boolean;
 }
 
 /**
@@ -154,6 +162,10 @@ export interface AmqpGetOptions {
  */
 export async function getAmqp<R>(tracer: Tracer, channel: AmqpChannelLike, queue: string, handler: (msg: AmqpMessageLike, span: AnySpan) => R | Promise<R>, options: AmqpGetOptions = {}): Promise<R | false> {
   if (typeof channel.get !== 'function') throw new TypeError('tracewire/queue-amqp: getAmqp needs a channel with get()');
+  if (options.receiveSpan === true) {
+    return receiveOne(tracer, () => channel.get!(queue, options.getOptions), false as const, (msg) => ({ carrier: msg.properties.headers, o: consumeOptions(queue, {}, msg) }),
+      { system: SYSTEM, destination: queue, temporary: isTemporary(queue) }, options.mode, handler);
+  }
   const msg = await channel.get(queue, options.getOptions);
   if (msg === false) return false;
   return consumeMessage(tracer, msg.properties.headers, consumeOptions(queue, options, msg), (span) => handler(msg, span));

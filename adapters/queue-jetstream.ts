@@ -7,6 +7,7 @@ import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import type { Attributes } from '../src/attributes.js';
 import { consumeMessage, startPublish, UNREADABLE_CARRIER, type ConsumeOptions } from './queue.js';
+import { receiveOne, type Pulled } from './queue-receive.js';
 import { headersOf, readNatsCarrier, setCarrier, subjectOf, type NatsHeadersLike, type NatsMsgLike, type NatsPublishOptions } from './queue-nats.js';
 
 /** The JsMsg fields the recipe reads (nats.js jetstream/jsmsg). */
@@ -63,6 +64,13 @@ export interface JetStreamConsumeOptions {
   onError?: (err: unknown, msg: JsMsgLike) => void;
   /** nextJetStream: passed to consumer.next (expires). */
   nextOptions?: Record<string, unknown>;
+  /**
+   * nextJetStream: also record a CLIENT `receive <subject>` span over consumer.next (messaging conventions for pull
+   * consumers): a child of your polling span, linking the message's creation context; the process span runs under it
+   * (`mode` then defaults to `link`). `null` (nothing came) records no span. A failed next is an error on a span named
+   * `receive`. Default false.
+   */
+  receiveSpan?: boolean;
 }
 
 /**
@@ -80,6 +88,12 @@ export function processJetStream<M extends JsMsgLike, R>(tracer: Tracer, msg: M,
 
 /** processJetStream in the current context: its active span is a link (the parent in link mode), as consumeMessage does. */
 function processOne<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (msg: M, span: AnySpan) => R, options: JetStreamConsumeOptions): R {
+  const p = readJs(tracer, msg);
+  return consumeMessage(tracer, p.carrier, { ...p.o, mode: options.mode }, (span) => handler(msg, span));
+}
+
+/** The message's carrier and span options (no mode). */
+function readJs(tracer: Tracer, msg: JsMsgLike): Pulled {
   let info: JsMsgLike['info'] | undefined;
   // nats.js's info getter (and seq, which reads it) throws for a reply subject that is not $JS.ACK: the handler still
   // gets the message, as untraced; its metadata counts as unreadable (a new trace), headers it cannot decode likewise.
@@ -94,7 +108,7 @@ function processOne<M extends JsMsgLike, R>(tracer: Tracer, msg: M, handler: (ms
     if (Number.isSafeInteger(seq)) messageId = String(seq); // parseInt of a malformed $JS.ACK token is NaN
   }
   const carrier = info === undefined ? UNREADABLE_CARRIER : readNatsCarrier(msg);
-  return consumeMessage(tracer, carrier, { system: SYSTEM, destination: subjectOf(tracer, msg), mode: options.mode, messageId, attributes }, (span) => handler(msg, span));
+  return { carrier, o: { system: SYSTEM, destination: subjectOf(tracer, msg), messageId, attributes } };
 }
 
 /** Deliveries before this one: nats.js's count includes this delivery (a first delivery is 1, not a redelivery). */
@@ -109,6 +123,7 @@ function redeliveries(info: JsMsgLike['info']): number {
  * is returned as is, with no span.
  */
 export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, consumer: JsConsumerLike<M>, handler: (msg: M, span: AnySpan) => R | Promise<R>, options: JetStreamConsumeOptions = {}): Promise<R | null> {
+  if (options.receiveSpan === true) return receiveOne(tracer, () => consumer.next(options.nextOptions), null, (m) => readJs(tracer, m), { system: SYSTEM, destination: '' }, options.mode, handler);
   const msg = await consumer.next(options.nextOptions);
   if (msg === null) return null;
   return processOne(tracer, msg, handler, options);

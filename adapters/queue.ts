@@ -55,7 +55,8 @@ export interface ConsumeOptions {
 
 const OPERATION_TYPE: Record<string, string> = { publish: 'send', send: 'send', request: 'send', create: 'create', process: 'process', receive: 'receive' };
 
-function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attributes {
+/** The messaging attributes of a span for operation `op`. Internal (queue-receive). */
+export function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attributes {
   const a: Attributes = { 'messaging.system': o.system };
   if (o.destination !== '') a['messaging.destination.name'] = o.destination; // '': a batch to several destinations (semconv: none applies to all)
   a['messaging.operation.name'] = op;
@@ -67,7 +68,7 @@ function baseAttributes(o: PublishOptions | ConsumeOptions, op: string): Attribu
 }
 
 /** Span name per the messaging conventions: `{operation} {destination}`, the operation alone for a temporary or no ('') destination. */
-function spanName(op: string, o: PublishOptions | ConsumeOptions): string {
+export function spanName(op: string, o: PublishOptions | ConsumeOptions): string {
   return o.temporary === true || o.destination === '' ? op : op + ' ' + o.destination;
 }
 
@@ -188,12 +189,21 @@ export async function publish<T>(tracer: Tracer, carrier: Carrier, o: PublishOpt
 
 /** Start the CONSUMER span for one message (parent or link per `mode`). The caller ends it. */
 export function startConsume(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions): AnySpan {
-  const op = o.operation ?? 'process';
   const ambient = storage.getStore();
   if (isNoTrace(ambient)) return SUPPRESSED_SPAN;
+  return consumeSpan(tracer, ambient, extractMessageContext(carrier, tracer), o);
+}
+
+/** consumeMessage for a message whose creation context is already extracted (null: none). Internal (queue-receive). */
+export function consumeExtracted<R>(tracer: Tracer, creation: SpanContext | null, o: ConsumeOptions, fn: (span: AnySpan) => R): R {
+  const ambient = storage.getStore();
+  return runIn(isNoTrace(ambient) ? SUPPRESSED_SPAN : consumeSpan(tracer, ambient, creation, o), fn);
+}
+
+function consumeSpan(tracer: Tracer, ambient: SpanContextLike | undefined, creation: SpanContext | null, o: ConsumeOptions): AnySpan {
+  const op = o.operation ?? 'process';
   // The given tracer, not the ambient span's: a consumer callback's ambient context is often stale (js#4001).
   const t = tracer;
-  const creation = extractMessageContext(carrier, t);
   const opts: SpanOptions = { kind: op === 'receive' ? SpanKind.CLIENT : SpanKind.CONSUMER, attributes: baseAttributes(o, op) };
   if (o.mode === 'link') {
     opts.parent = ambient ?? null;

@@ -547,4 +547,75 @@ test('AC-007 NATS JetStream consume({ callback }) with processJetStream: a handl
   }
 });
 
+test('AC-002 receiveSpan on the real brokers: RabbitMQ getAmqp and JetStream nextJetStream record a CLIENT receive span under the poller, linking the producer, the process span under it; an empty poll records none', async () => {
+  const rabbit = await need('RabbitMQ', 5672);
+  const nats = await need('NATS', 4222);
+  if (rabbit) {
+    const amqp = require('amqplib') as { connect(url: string): Promise<{ createChannel(): Promise<AmqpChannelLike & { assertQueue(q: string, o: object): Promise<unknown>; ack(m: AmqpMessageLike): void; close(): Promise<void> }>; close(): Promise<void> }> };
+    const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+    const ch = await conn.createChannel();
+    const queue = 'tracewire-test-' + randomUUID();
+    try {
+      await ch.assertQueue(queue, { exclusive: true, autoDelete: true });
+      const { pc, cc, producer, consumer } = pair();
+      assert.is(await getAmqp(consumer, ch, queue, () => assert.unreachable(), { receiveSpan: true }), false);
+      assert.is(cc.spans.length, 0, 'an empty poll records no span');
+      producer.withSpan(producer.startSpan('place-order'), () => publishAmqp(producer, ch, '', queue, Buffer.from(SECRET_BODY)));
+      const poll = consumer.startSpan('poll') as Span;
+      let got: string | false = false;
+      for (let i = 0; i < 100 && got === false; i++) {
+        got = await consumer.withSpan(poll, () => getAmqp(consumer, ch, queue, (msg) => { ch.ack(msg); return msg.content.toString(); }, { receiveSpan: true }));
+        if (got === false) await new Promise((r) => setTimeout(r, 20));
+      }
+      poll.end();
+      assert.is(got, SECRET_BODY);
+      const prod = pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+      const receive = cc.spans.find((s) => s.name === 'receive ' + queue)!;
+      const proc = cc.spans.find((s) => s.name === 'process ' + queue)!;
+      assert.is(cc.spans.length, 3, 'receive, process, poll: the empty polls made none');
+      assert.is(receive.kind, SpanKind.CLIENT);
+      assert.is(receive.parentSpanId, poll.spanId);
+      assert.equal(receive.links.map((l) => l.spanId), [prod.spanId]);
+      assert.is(proc.parentSpanId, receive.spanId);
+      assert.equal(proc.links.map((l) => l.spanId), [prod.spanId]);
+    } finally {
+      await ch.close().catch(() => {});
+      await conn.close().catch(() => {});
+    }
+  }
+  if (nats) {
+    const { connect, headers, AckPolicy } = await import('nats');
+    const nc = await connect({ servers: '127.0.0.1:4222' });
+    const stream = 'TW_' + randomUUID().replace(/-/g, '');
+    const subject = 'tracewire.js.' + randomUUID();
+    const jsm = await nc.jetstreamManager();
+    try {
+      await jsm.streams.add({ name: stream, subjects: [subject] });
+      await jsm.consumers.add(stream, { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
+      const js = nc.jetstream();
+      const { pc, cc, producer, consumer } = pair();
+      const c = (await js.consumers.get(stream, 'worker')) as unknown as JsConsumerLike<JsMsgLike & { ack(): void }>;
+      assert.is(await nextJetStream(consumer, c, () => assert.unreachable(), { receiveSpan: true, nextOptions: { expires: 1000 } }), null);
+      assert.is(cc.spans.length, 0, 'nothing came: no span');
+      await publishJetStream(producer, js as unknown as JetStreamLike, subject, SECRET_BODY, { createHeaders: headers });
+      const poll = consumer.startSpan('poll') as Span;
+      assert.is(await consumer.withSpan(poll, () => nextJetStream(consumer, c, (m) => { m.ack(); return m.seq; }, { receiveSpan: true, nextOptions: { expires: 2000 } })), 1);
+      poll.end();
+      const prod = pc.spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+      const [receive, proc] = cc.spans as [Span, Span];
+      assert.is(receive.name, 'receive ' + subject);
+      assert.is(receive.kind, SpanKind.CLIENT);
+      assert.is(receive.parentSpanId, poll.spanId);
+      assert.equal(receive.links.map((l) => l.spanId), [prod.spanId]);
+      assert.is(receive.getAttribute('messaging.consumer.group.name'), 'worker');
+      assert.is(proc.name, 'process ' + subject);
+      assert.is(proc.parentSpanId, receive.spanId);
+      assert.equal(proc.links.map((l) => l.spanId), [prod.spanId]);
+    } finally {
+      await jsm.streams.delete(stream).catch(() => {});
+      await nc.close();
+    }
+  }
+});
+
 test.run();

@@ -46,7 +46,7 @@ export async function publishJetStream(tracer: Tracer, js: JetStreamLike, subjec
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject });
   try {
-    setCarrier(h, carrier);
+    setCarrier(tracer, h, carrier);
     const ack = await js.publish(subject, payload, { ...options.publishOptions, headers: h });
     span.setAttribute('messaging.message.id', String(ack.seq));
     return ack;

@@ -50,7 +50,7 @@ export function publishNats(tracer: Tracer, nc: NatsConnectionLike, subject: str
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, temporary: options.temporary ?? isInbox(nc, subject) });
   try {
-    setCarrier(h, carrier);
+    setCarrier(tracer, h, carrier);
     nc.publish(subject, payload, options.reply === undefined ? { headers: h } : { headers: h, reply: options.reply });
   } catch (err) {
     span.recordError(err);
@@ -70,11 +70,18 @@ export function headersOf(options: NatsPublishOptions, fn: string, passed?: Reco
   return h;
 }
 
-/** Internal (queue-jetstream). */
-export function setCarrier(h: NatsHeadersLike, carrier: Record<string, string>): void {
-  for (const k in carrier) h.set(k, carrier[k]!);
-  // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
-  if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate');
+/**
+ * The context into the message headers, never into the host: headers that refuse it (set throws: read-only, a key
+ * or value another client version rejects) are sent without it, counted in carrierUnwritable. Internal (queue-jetstream).
+ */
+export function setCarrier(tracer: Tracer, h: NatsHeadersLike, carrier: Record<string, string>): void {
+  try {
+    for (const k in carrier) h.set(k, carrier[k]!);
+    // forwarded headers: their tracestate belongs to their own traceparent, not to the one just set
+    if (carrier.tracestate === undefined && h.get('tracestate')) h.delete?.('tracestate');
+  } catch {
+    tracer.propagationStats.carrierUnwritable++;
+  }
 }
 
 /**
@@ -101,7 +108,7 @@ function respondWith(tracer: Tracer, msg: NatsMsgLike, respond: NonNullable<Nats
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: msg.reply, temporary: options.temporary ?? true });
   try {
-    setCarrier(h, carrier);
+    setCarrier(tracer, h, carrier);
     return respond.call(msg, payload, options.reply === undefined ? { headers: h } : { headers: h, reply: options.reply });
   } catch (err) {
     span.recordError(err);
@@ -132,7 +139,7 @@ export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subjec
   const carrier: Record<string, string> = {};
   const span = startPublish(tracer, carrier, { system: SYSTEM, destination: subject, operation: 'request', temporary: options.temporary ?? isInbox(nc, subject) });
   try {
-    setCarrier(h, carrier);
+    setCarrier(tracer, h, carrier);
     const o: Record<string, unknown> = { ...options.requestOptions, headers: h };
     if (options.timeout !== undefined) o.timeout = options.timeout;
     const reply = await nc.request(subject, payload, o);

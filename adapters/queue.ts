@@ -142,9 +142,18 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
   const op = o.operation ?? 'publish';
   const active = storage.getStore();
   if (isNoTrace(active)) return SUPPRESSED_SPAN;
-  const span = tracerOf(active, tracer).startSpan(spanName(op, o), { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
-  injectHeaders(span, carrier);
+  const t = tracerOf(active, tracer);
+  const span = t.startSpan(spanName(op, o), { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
+  writeContext(t, span, carrier);
   return span;
+}
+
+/**
+ * Inject `span` into `carrier`, never into the host: a carrier that refuses the write (frozen, a setter or Proxy that
+ * throws) is sent without the context, counted in carrierUnwritable.
+ */
+function writeContext(t: Tracer, span: AnySpan, carrier: Carrier): void {
+  try { injectHeaders(span, carrier); } catch { t.propagationStats.carrierUnwritable++; }
 }
 
 /**
@@ -155,8 +164,9 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
 export function createMessage(tracer: Tracer, carrier: Carrier, o: PublishOptions, parent?: SpanContextLike): AnySpan {
   const active = storage.getStore();
   if (isNoTrace(active)) return SUPPRESSED_SPAN;
-  const span = tracerOf(active, tracer).startSpan(spanName('create', o), { kind: SpanKind.PRODUCER, parent, attributes: baseAttributes(o, 'create') });
-  injectHeaders(span, carrier);
+  const t = tracerOf(active, tracer);
+  const span = t.startSpan(spanName('create', o), { kind: SpanKind.PRODUCER, parent, attributes: baseAttributes(o, 'create') });
+  writeContext(t, span, carrier);
   span.end();
   return span;
 }

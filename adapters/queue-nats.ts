@@ -3,6 +3,7 @@
 import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
+import { isNoTrace } from '../src/suppress.js';
 import { dropped } from './queue-result.js';
 import { consumeMessage, extractMessageContext, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
 
@@ -200,10 +201,18 @@ export interface NatsConsumeOptions {
 }
 
 /**
- * Process one message under a CONSUMER span `process <subject>`. Returns what `handler` does, as consumeMessage: a
- * synchronous throw is thrown (recorded first), a rejection rejects, a value comes back as is.
+ * Process one message nats.js handed over (your own `for await (const m of nc.subscribe(...))` loop or callback) under a
+ * CONSUMER span `process <subject>`, started with no ambient span as subscribeNats does: the loop runs in the context it
+ * was started in (a startup or request span) and a callback in the connection's, neither of which is a parent or link
+ * of the message (js#4001); a no-trace context (OTel suppressTracing) is kept. Returns what `handler` does, as
+ * consumeMessage: a synchronous throw is thrown (recorded first), a rejection rejects, a value comes back as is.
  */
 export function processNats<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R, options: NatsConsumeOptions = {}): R {
+  const ambient = storage.getStore();
+  return storage.run(isNoTrace(ambient) ? ambient : undefined, processOne, tracer, msg, handler, options);
+}
+
+function processOne<R>(tracer: Tracer, msg: NatsMsgLike, handler: (msg: NatsMsgLike, span: AnySpan) => R, options: NatsConsumeOptions): R {
   return consumeMessage(tracer, readNatsCarrier(msg), natsConsumeOptions(tracer, msg, options), (span) => handler(msg, span));
 }
 

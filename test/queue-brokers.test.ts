@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createTracer, SpanKind, type Span } from '../src/index.js';
 import { consumeAmqp, getAmqp, publishAmqp, type AmqpChannelLike, type AmqpMessageLike } from '../adapters/queue-amqp.js';
 import { addFlow, addFlows, addJob, addJobs, processJob, type BullFlowProducerLike } from '../adapters/queue-bullmq.js';
-import { publishNats, requestNats, subscribeNats, type NatsConnectionLike } from '../adapters/queue-nats.js';
+import { processNats, publishNats, requestNats, subscribeNats, type NatsConnectionLike, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { nextJetStream, processJetStream, processJetStreamMessages, publishJetStream, type JetStreamLike, type JsConsumerLike, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
 import { reachable } from './helpers/net.js';
@@ -615,6 +615,37 @@ test('AC-002 receiveSpan on the real brokers: RabbitMQ getAmqp and JetStream nex
       await jsm.streams.delete(stream).catch(() => {});
       await nc.close();
     }
+  }
+});
+
+test('AC-002 NATS processNats in a for await (const m of nc.subscribe(...)) loop started inside a span: that span is no parent or link of the messages (js#4001), each under its publisher', async () => {
+  if (!(await need('NATS', 4222))) return;
+  const { connect, headers } = await import('nats');
+  const nc = await connect({ servers: '127.0.0.1:4222' });
+  try {
+    const subject = 'tracewire.test.' + randomUUID();
+    const { pc, cc, producer, consumer } = pair();
+    const sub = nc.subscribe(subject, { max: 2 });
+    const startup = consumer.startSpan('startup') as Span;
+    const loop = consumer.withSpan(startup, async () => {
+      let i = 0;
+      for await (const m of sub) processNats(consumer, m as unknown as NatsMsgLike, () => {}, { mode: i++ === 0 ? 'parent' : 'link' });
+    });
+    startup.end();
+    await nc.flush();
+    const root = producer.startSpan('notify') as Span;
+    for (let i = 0; i < 2; i++) producer.withSpan(root, () => publishNats(producer, nc as unknown as NatsConnectionLike, subject, 'x', { createHeaders: headers }));
+    root.end();
+    await deadline(loop, 5000, 'nats subscription loop');
+    const pubs = pc.spans.filter((s) => s.kind === SpanKind.PRODUCER);
+    const procs = cc.spans.filter((s) => s.kind === SpanKind.CONSUMER);
+    assert.is(procs.length, 2);
+    assert.is(procs[0]!.parentSpanId, pubs[0]!.spanId, 'parent mode: under its publisher');
+    assert.equal(procs[0]!.links.length, 0, 'the loop\'s span is no link');
+    assert.is.not(procs[1]!.parentSpanId, startup.spanId, 'link mode: the loop\'s span is no parent');
+    assert.equal(procs[1]!.links.map((l) => l.spanId), [pubs[1]!.spanId]);
+  } finally {
+    await nc.close();
   }
 });
 

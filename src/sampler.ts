@@ -30,25 +30,41 @@ export interface Sampler {
   readonly thDropped?: number;
   /** Parent-based children whose sampled parent's `th` was malformed or inconsistent (R < T): erased. */
   readonly thInconsistent?: number;
+  /** Decisions that presumed the trace ID random: a parent without the W3C random flag and without `rv`. */
+  readonly randomnessPresumed?: number;
+  /** @internal Where this sampler says what it counts (the tracer's logger; set by createTracer, see useLogger). */
+  useLogger?(logger: (msg: string) => void): void;
 }
 
 /** Counters of a sampler tree, as tracer.stats().sampling reports them. */
-export interface SamplingStats { thDropped: number; thInconsistent: number }
+export interface SamplingStats { thDropped: number; thInconsistent: number; randomnessPresumed: number }
+
+/** Every sampler of a tree once: `s`, its root and what it delegates to (a sampler shared by several tenants is met once). */
+function eachSampler(s: Sampler, f: (x: Sampler) => void, seen: Set<Sampler> = new Set()): void {
+  if (seen.has(s)) return;
+  seen.add(s);
+  f(s);
+  if (s.root !== undefined) eachSampler(s.root, f, seen);
+  for (const d of s.delegates ?? []) eachSampler(d, f, seen);
+}
 
 /** Sum of the counters over `s` and everything it delegates to (a sampler shared by several tenants counts once). */
-export function samplingStats(s: Sampler, seen: Set<Sampler> = new Set()): SamplingStats {
-  const out: SamplingStats = { thDropped: 0, thInconsistent: 0 };
-  const walk = (x: Sampler): void => {
-    if (seen.has(x)) return;
-    seen.add(x);
+export function samplingStats(s: Sampler): SamplingStats {
+  const out: SamplingStats = { thDropped: 0, thInconsistent: 0, randomnessPresumed: 0 };
+  eachSampler(s, (x) => {
     out.thDropped += x.thDropped ?? 0;
     out.thInconsistent += x.thInconsistent ?? 0;
-    if (x.root !== undefined) walk(x.root);
-    for (const d of x.delegates ?? []) walk(d);
-  };
-  walk(s);
+    out.randomnessPresumed += x.randomnessPresumed ?? 0;
+  });
   return out;
 }
+
+/** @internal A tree's samplers report through `logger` (a sampler shared by tracers keeps the first tracer's). */
+export function useLogger(s: Sampler, logger: (msg: string) => void): void {
+  eachSampler(s, (x) => x.useLogger?.(logger));
+}
+
+const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
 
 export const alwaysOn: Sampler = { description: 'AlwaysOn', followsParent: false, shouldSample: () => true };
 export const alwaysOff: Sampler = { description: 'AlwaysOff', followsParent: true, shouldSample: () => false };
@@ -69,6 +85,11 @@ export class ProbabilitySampler implements Sampler {
   readonly th: string;
   /** Sampled spans whose `th` could not be written: the `ot` member would pass 256 chars (see traceStateFor). */
   thDropped = 0;
+  /** Decisions under a parent without the random flag and without `rv`: the trace ID's bits presumed random. */
+  randomnessPresumed = 0;
+  /** True when R does not matter: nothing is ever sampled (T = 2^56) or everything is (T = 0). */
+  private readonly anyR: boolean;
+  private logger: ((msg: string) => void) | null = null;
   private readonly rootState: TraceState;
 
   constructor(probability: number) {
@@ -82,6 +103,7 @@ export class ProbabilitySampler implements Sampler {
     this.hi = Number(t >> 32n);
     this.lo = Number(t & 0xffffffffn);
     this.th = this.never ? '' : encodeThreshold(t);
+    this.anyR = this.never || t === 0n;
     this.description = `ProbabilitySampler{${p}}`;
     this.rootState = new TraceState().set('ot', 'th:' + this.th);
   }
@@ -94,8 +116,24 @@ export class ProbabilitySampler implements Sampler {
     if (rv !== undefined) { // explicit randomness wins (OTel tracestate §rv)
       rHi = parseInt(rv.slice(0, 6), 16);
       rLo = parseInt(rv.slice(6), 16);
+    } else if (parent !== null && (parent.traceFlags & FLAG_RANDOM) === 0 && !this.anyR) {
+      this.presumed();
     }
     return rHi > this.hi || (rHi === this.hi && rLo >= this.lo);
+  }
+
+  /** @internal */
+  useLogger(logger: (msg: string) => void): void { this.logger ??= logger; }
+
+  /**
+   * The trace ID's bits decide though nobody said they are random: counted, and said the first time, as OTel
+   * probability sampling asks ("Migration to consistent probability samplers"; OTel JS ProbabilitySampler warns once too).
+   */
+  private presumed(): void {
+    if (this.randomnessPresumed++ !== 0) return;
+    try {
+      (this.logger ?? defaultLogger)(`${this.description}: a parent context without the W3C random flag (Trace Context Level 2) and without ot=rv: its trace ID is presumed random for the decision, and no th is recorded; callers on Level 2 avoid this (counted in stats().sampling.randomnessPresumed)`);
+    } catch { /* a throwing logger must not reach the host */ }
   }
 
   traceStateFor(parent: SpanContextLike | null): TraceState | null {

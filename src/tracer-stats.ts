@@ -38,7 +38,8 @@ export interface TracerStats extends ProcessorStats {
   propagation: PropagationStats;
   /**
    * thDropped: sampled spans whose `ot=th` did not fit in 256 chars (none written, the parent's erased);
-   * thInconsistent: parent-based children whose sampled parent's `th` was malformed or R < T (erased).
+   * thInconsistent: parent-based children whose sampled parent's `th` was malformed or R < T (erased);
+   * randomnessPresumed: probability decisions under a parent without the random flag and without `rv` (said once).
    */
   sampling: SamplingStats;
 }

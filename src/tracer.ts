@@ -6,7 +6,7 @@ import { sinceOrigin } from './clock.js';
 import { coreOf, storage, storeWith } from './context.js';
 import { AttributePolicy, AttributeStats, ownAttributes, ownKeysOnly, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
-import { parentBased, alwaysOn, type Sampler } from './sampler.js';
+import { parentBased, alwaysOn, useLogger, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { VERSION } from './version.js';
 import { unsampledTraceState } from './ot-state.js';
@@ -65,6 +65,7 @@ export class Tracer {
     this.sampler = o.sampler === undefined ? parentBased(alwaysOn) : checkSampler(o.sampler);
     this.followsParent = this.sampler.followsParent;
     this.rootSampler = this.sampler.root ?? this.sampler;
+    useLogger(this.sampler, this.logger); // what a sampler counts and says once (presumed randomness) goes to this logger
     // decided once: most samplers never touch tracestate, so the per-span hook call is skipped
     this.samplerSetsState = this.sampler.traceStateFor !== undefined && (this.rootSampler === this.sampler || this.rootSampler.traceStateFor !== undefined);
     // a parent-based sampler checks a parent's th (OTel: an inconsistent one is erased), and one that decides without

@@ -206,7 +206,7 @@ test('parent-based: a sampled parent\'s th passes on iff R >= T (R from the trac
       const rest = (rv === undefined ? '' : `rv:${hex(rv, 14)};`) + 'k:v';
       assert.is(s.traceState?.get('ot'), consistent ? ot : rest, `R=${R.toString(16)} T=${T.toString(16)}`);
       assert.is(s.traceState?.get('other'), '1', 'other members stay');
-      assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: consistent ? 0 : 1 });
+      assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: consistent ? 0 : 1, randomnessPresumed: 0 });
       const carrier: Record<string, unknown> = {};
       injectContext(s, carrier);
       assert.is(carrier.tracestate, consistent ? `ot=${ot},other=1` : `ot=${rest},other=1`, 'what the next service receives');
@@ -276,7 +276,7 @@ test('parent-based th check costs nothing without an ot th: the hook runs only f
     assert.is((t.startSpan('x', { parent: p }) as Span).traceState, p.traceState, state);
   }
   assert.is(calls, 3);
-  assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: 0 });
+  assert.equal(t.stats().sampling, { thDropped: 0, thInconsistent: 0, randomnessPresumed: 0 });
 });
 
 test('an ot value whose part before th ends in a space (valid W3C, not OTel grammar): th is still erased or replaced, never left stale', () => {

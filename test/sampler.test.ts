@@ -63,7 +63,7 @@ test('probability sampler with a parent updates th and keeps other ot sub-keys',
 });
 
 test('a parent without the W3C random flag and without rv: the probability sampler records no th and erases an incoming one (OTel ProbabilitySampler, unknown randomness)', () => {
-  const t = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor() });
+  const t = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor(), logger: () => {} }); // the presumption is said once: sampler-randomness.test.ts
   const nonRandom = '00-4bf92f3577b34da6a3ffffffffffffff-00f067aa0ba902b7-01'; // flags 01: random flag not set; R bits would sample
   const p1 = parseTraceparent(nonRandom)!;
   p1.traceState = parseTracestate('ot=th:c;x:1,other=1');

@@ -1,5 +1,5 @@
 // Sampler from the config file, and a wrapper that lets a reload swap it: one extra call per span start.
-import { alwaysOn, parentBased, probability, samplingStats, TenantSampler, type Sampler } from '../sampler.js';
+import { alwaysOn, parentBased, probability, samplingStats, TenantSampler, useLogger, type Sampler } from '../sampler.js';
 import type { SpanContextLike } from '../span-context.js';
 import type { TraceIdWords } from '../ids.js';
 import type { Attributes } from '../attributes.js';
@@ -28,6 +28,8 @@ export class ReloadableSampler implements Sampler {
   /** Counts of the samplers reloads replaced (stats() stay monotonic across a swap). */
   thDropped = 0;
   thInconsistent = 0;
+  randomnessPresumed = 0;
+  private logger: ((msg: string) => void) | null = null;
   constructor(initial: Sampler) {
     this.current = initial;
     this.followsParent = initial.followsParent;
@@ -44,10 +46,14 @@ export class ReloadableSampler implements Sampler {
       const was = samplingStats(this.current), now = samplingStats(next);
       this.thDropped += was.thDropped - now.thDropped;
       this.thInconsistent += was.thInconsistent - now.thInconsistent;
+      this.randomnessPresumed += was.randomnessPresumed - now.randomnessPresumed;
     }
+    if (this.logger !== null) useLogger(next, this.logger); // the tracer's, as the first sampler got it
     this.current = next;
     return true;
   }
+  /** @internal the tracer's logger, kept for samplers a reload brings in */
+  useLogger(logger: (msg: string) => void): void { this.logger ??= logger; }
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {
     return this.current.shouldSample(parent, trace, name, kind, attributes);
   }

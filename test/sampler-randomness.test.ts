@@ -1,0 +1,81 @@
+// Where the trace's randomness R comes from for probability sampling, and what is done when it is unknown or
+// ambiguous: a parent without the W3C random flag and without `rv` (presumed random: counted, said once), a repeated
+// `rv` (the last one, as OTel JS), and a `th` in uppercase (not OTel grammar: erased, counted where checked).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTracer, probability, parentBased, alwaysOn, parseTraceparent, parseTracestate, injectContext, Span, NonRecordingSpan, TenantSampler, type ProbabilitySampler, type Sampler } from '../src/index.js';
+import { ReloadableSampler } from '../src/config/sampling.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+const TID = '4bf92f3577b34da6a3ce929d0e0e4736'; // low 56 bits ce929d0e0e4736: sampled at 0.5 (>= 8...)
+const R_ZERO = '4bf92f3577b34da6a300000000000000';
+const remote = (flags: string, state?: string, tid = TID) => {
+  const c = parseTraceparent(`00-${tid}-00f067aa0ba902b7-${flags}`)!;
+  if (state !== undefined) c.traceState = parseTracestate(state);
+  return c;
+};
+const tracerWith = (sampler: Sampler) => {
+  const lines: string[] = [];
+  const t = createTracer({ sampler, processor: new CaptureProcessor(), logger: (m) => lines.push(m) });
+  return { t, lines };
+};
+
+test('a probability sampler that presumes the trace ID random (parent without the random flag, without rv) counts it and says so once (OTel probability sampling, "Migration")', () => {
+  const { t, lines } = tracerWith(probability(0.5));
+  for (const flags of ['01', '00']) t.startSpan('x', { parent: remote(flags) });
+  t.startSpan('x', { parent: remote('01', 'ot=th:c,o=1') });
+  assert.is(t.stats().sampling.randomnessPresumed, 3);
+  assert.is(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /random flag/);
+  assert.match(lines[0]!, /randomnessPresumed/);
+  // known randomness: a root (we set the flag), the random flag, a valid rv
+  t.startSpan('root');
+  t.startSpan('x', { parent: remote('03') });
+  t.startSpan('x', { parent: remote('01', 'ot=rv:ffffffffffffff') });
+  assert.is(t.stats().sampling.randomnessPresumed, 3);
+  assert.is(lines.length, 1);
+});
+
+test('presumed randomness: not counted where the decision needs no R (probability 1 writes th:0, probability 0 samples nothing)', () => {
+  for (const p of [1, 0]) {
+    const { t, lines } = tracerWith(probability(p));
+    t.startSpan('x', { parent: remote('01') });
+    assert.is(t.stats().sampling.randomnessPresumed, 0, String(p));
+    assert.is(lines.length, 0);
+  }
+});
+
+test('presumed randomness under parent-based sampling: a child follows its parent (no R needed); sampleAsRoot asks the root sampler, which presumes', () => {
+  const { t, lines } = tracerWith(parentBased(probability(0.5)));
+  t.startSpan('x', { parent: remote('01') });
+  assert.is(t.stats().sampling.randomnessPresumed, 0);
+  t.startSpan('x', { parent: remote('01'), sampleAsRoot: true });
+  t.startSpan('x', { parent: remote('00'), sampleAsRoot: true });
+  assert.is(t.stats().sampling.randomnessPresumed, 2);
+  assert.is(lines.length, 1);
+});
+
+test('presumed randomness: a tenant\'s probability sampler and a reloaded config sampler report through the tracer\'s logger; the count survives a swap', () => {
+  const { t, lines } = tracerWith(new TenantSampler(alwaysOn, { a: probability(0.5) }));
+  t.startSpan('x', { parent: remote('01'), attributes: { 'tenant.id': 'a' } });
+  assert.is(t.stats().sampling.randomnessPresumed, 1);
+  assert.is(lines.length, 1);
+
+  const reloadable = new ReloadableSampler(probability(0.5));
+  const r = tracerWith(reloadable);
+  r.t.startSpan('x', { parent: remote('01') });
+  assert.ok(reloadable.swap(probability(0.25)));
+  assert.is(r.t.stats().sampling.randomnessPresumed, 1, 'kept across the swap');
+  r.t.startSpan('x', { parent: remote('01') });
+  assert.is(r.t.stats().sampling.randomnessPresumed, 2);
+  assert.is(r.lines.length, 2, 'the new sampler says it once too, through the same logger');
+});
+
+test('presumed randomness: a logger that throws never reaches the caller; the span still decides and the count still moves', () => {
+  const t = createTracer({ sampler: probability(0.5), processor: new CaptureProcessor(), logger: () => { throw new Error('logger down'); } });
+  const s = t.startSpan('x', { parent: remote('01') });
+  assert.instance(s, Span);
+  assert.is(t.stats().sampling.randomnessPresumed, 1);
+});
+
+test.run();

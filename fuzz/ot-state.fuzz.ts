@@ -18,9 +18,9 @@ const ths = (ot: string | undefined): string[] => partsOf(ot).filter((p) => keyO
 const restOf = (ot: string): string => partsOf(ot).filter((p) => p !== '' && keyOf(p) !== 'th').join(';').replace(/ +$/, '');
 /** The parent's ot with th erased: as it came when it has none (nothing to modify), else restOf. */
 const erased = (ot: string): string => (ths(ot).length === 0 ? ot : restOf(ot));
-/** R: the first rv if it is 14 lowercase hex digits (OTel tracestate handling), else the trace ID's low 56 bits when the random flag is set. */
+/** R: the last rv if it is 14 lowercase hex digits (OTel tracestate handling; the last as OTel JS), else the trace ID's low 56 bits when the random flag is set. */
 function randomness(ot: string, low56: bigint, flags: number): bigint | undefined {
-  const rv = partsOf(ot).find((p) => keyOf(p) === 'rv')?.slice(3);
+  const rv = partsOf(ot).filter((p) => keyOf(p) === 'rv').pop()?.slice(3);
   if (rv !== undefined && /^[0-9a-f]{14}$/.test(rv)) return BigInt('0x' + rv);
   return (flags & 2) !== 0 ? low56 : undefined;
 }

@@ -24,20 +24,27 @@ export function encodeThreshold(t: bigint): string {
   return t.toString(16).padStart(14, '0').replace(/0+$/, '');
 }
 
-/** The explicit randomness `rv` of an `ot` value, if valid: exactly 14 lowercase hex digits (OTel tracestate handling, `rv`). */
+/**
+ * The explicit randomness `rv` of an `ot` value, if valid: exactly 14 lowercase hex digits (OTel tracestate handling,
+ * `rv`). A repeated rv: the last one, valid or not (the spec only says keys MUST be unique; OTel JS parseOtelTraceState reads the last).
+ */
 export function validRv(ot: string | undefined): string | undefined {
-  const rv = otSubKey(ot, 'rv');
+  const rv = otSubKey(ot, 'rv', true);
   return rv !== undefined && rv.length === 14 && /^[0-9a-f]{14}$/.test(rv) ? rv : undefined;
 }
 
-/** The value of sub-key `key` in an `ot` value `k:v;k:v`. */
-export function otSubKey(ot: string | undefined, key: string): string | undefined {
+/** The value of sub-key `key` in an `ot` value `k:v;k:v`: its first occurrence, or its last with `last`. */
+export function otSubKey(ot: string | undefined, key: string, last = false): string | undefined {
   if (!ot) return undefined;
+  let found: string | undefined;
   for (const part of ot.split(';')) {
     const i = part.indexOf(':');
-    if (i > 0 && part.slice(0, i) === key) return part.slice(i + 1);
+    if (i > 0 && part.slice(0, i) === key) {
+      found = part.slice(i + 1);
+      if (!last) return found;
+    }
   }
-  return undefined;
+  return found;
 }
 
 /** `ot` with `key:value` first and any earlier `key` removed (OTel: "keys MUST be unique"; order need not be kept). */

@@ -78,4 +78,32 @@ test('presumed randomness: a logger that throws never reaches the caller; the sp
   assert.is(t.stats().sampling.randomnessPresumed, 1);
 });
 
+test('a repeated rv: the last one is R (OTel JS parseOtelTraceState reads the last; the spec only says keys MUST be unique), for the decision and for the parent-based th check', () => {
+  // first rv 0 (never at 0.5), last ff.. (always): sampled
+  const s = probability(0.5) as ProbabilitySampler;
+  const p1 = remote('01', 'ot=rv:00000000000000;rv:ffffffffffffff', R_ZERO);
+  assert.ok(s.shouldSample(p1, p1));
+  const p2 = remote('03', 'ot=rv:ffffffffffffff;rv:00000000000000');
+  assert.not.ok(s.shouldSample(p2, p2));
+  // the last one invalid: no explicit randomness (as OTel JS), the trace ID decides
+  const p3 = remote('03', 'ot=rv:ffffffffffffff;rv:FFFFFFFFFFFFFF', R_ZERO);
+  assert.not.ok(s.shouldSample(p3, p3));
+  // parent-based: th:8 is consistent with the last rv (ff..), not with the first (00..)
+  const { t } = tracerWith(parentBased(alwaysOn));
+  const child = t.startSpan('x', { parent: remote('03', 'ot=th:8;rv:00000000000000;rv:ffffffffffffff', R_ZERO) }) as Span;
+  assert.is(child.traceState?.get('ot'), 'th:8;rv:00000000000000;rv:ffffffffffffff', 'kept, rv untouched (SHOULD NOT be modified)');
+  assert.is(t.stats().sampling.thInconsistent, 0);
+  const bad = t.startSpan('x', { parent: remote('03', 'ot=th:8;rv:ffffffffffffff;rv:00000000000000') }) as Span;
+  assert.is(bad.traceState?.get('ot'), 'rv:ffffffffffffff;rv:00000000000000');
+  assert.is(t.stats().sampling.thInconsistent, 1);
+});
+
+test('a repeated rv: the probability sampler records its th beside the rv it used, and every rv passes on (th is consistent with the one the next reader takes)', () => {
+  const { t } = tracerWith(probability(0.5));
+  const s = t.startSpan('x', { parent: remote('01', 'ot=rv:00000000000000;rv:ffffffffffffff,o=1', R_ZERO) }) as Span;
+  assert.instance(s, Span);
+  assert.is(s.traceState?.toString(), 'ot=th:8;rv:00000000000000;rv:ffffffffffffff,o=1');
+  assert.is(t.stats().sampling.randomnessPresumed, 0, 'an rv is known randomness');
+});
+
 test.run();

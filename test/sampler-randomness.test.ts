@@ -106,4 +106,34 @@ test('a repeated rv: the probability sampler records its th beside the rv it use
   assert.is(t.stats().sampling.randomnessPresumed, 0, 'an rv is known randomness');
 });
 
+test('a th in uppercase hex is not a threshold (OTel tracestate handling: 1-14 lowercase hex digits): erased and counted by the parent-based check, whatever R, and on every other path erased or replaced as any th', () => {
+  const { t } = tracerWith(parentBased(alwaysOn));
+  let n = 0;
+  for (const th of ['A', '8A', 'C', 'FFFFFFFFFFFFFF', 'fF']) {
+    for (const [flags, tid] of [['03', TID], ['03', R_ZERO], ['01', TID]] as const) {
+      const s = t.startSpan('x', { parent: remote(flags, `ot=th:${th};k:v,o=1`, tid) }) as Span;
+      assert.instance(s, Span);
+      assert.is(s.traceState?.toString(), 'ot=k:v,o=1', `${th} ${flags}`);
+      const carrier: Record<string, unknown> = {};
+      injectContext(s, carrier);
+      assert.is(carrier.tracestate, 'ot=k:v,o=1', 'what the next service receives');
+      // its children (local) pass the checked state on: nothing more counted
+      assert.is((t.startSpan('y', { parent: s }) as Span).traceState?.toString(), 'ot=k:v,o=1');
+      assert.is(t.stats().sampling.thInconsistent, ++n);
+    }
+  }
+  // an unsampled parent: its child is unsampled and carries no th (no threshold to check: not counted)
+  const u = t.startSpan('x', { parent: remote('02', 'ot=th:8A;k:v') });
+  assert.instance(u, NonRecordingSpan);
+  assert.is(u.traceState?.toString(), 'ot=k:v');
+  assert.is(t.stats().sampling.thInconsistent, n);
+  // a probability sampler ignores the parent's th (an independent decision): replaced by its own, or erased
+  const p = tracerWith(probability(0.5)).t;
+  assert.is((p.startSpan('x', { parent: remote('03', 'ot=th:8A;k:v') }) as Span).traceState?.toString(), 'ot=th:8;k:v');
+  assert.is((p.startSpan('x', { parent: remote('01', 'ot=th:8A;k:v') }) as Span).traceState?.toString(), 'ot=k:v', 'R unknown: no th at all');
+  assert.is(p.startSpan('x', { parent: remote('03', 'ot=th:8A;k:v', R_ZERO) }).traceState?.toString(), 'ot=k:v', 'unsampled');
+  // sampleAsRoot under alwaysOn: the caller's th goes, whatever its case
+  assert.is((t.startSpan('x', { parent: remote('03', 'ot=th:8A;k:v'), sampleAsRoot: true }) as Span).traceState?.toString(), 'ot=k:v');
+});
+
 test.run();

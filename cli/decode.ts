@@ -9,6 +9,8 @@ export interface DecodeResult { spans: number; bad: number; why: string; error: 
 const scratch = new SpanInput();
 const KIND_BY_NAME: Record<string, number> = { SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5 };
 const STATUS_BY_NAME: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+/** Resource attributes that name a span's host, in the order Jaeger's clock-skew adjuster reads them (hostKey). */
+const HOST_KEYS = ['host.id', 'host.ip', 'host.name'];
 
 type Obj = Record<string, unknown>;
 /** An object for keys from span data: no prototype, so a key `__proto__` is a key like any other, not a prototype swap. */
@@ -101,11 +103,23 @@ export function decodeRequest(req: unknown, model: Model, only?: ReadonlySet<str
   for (const rs of req.resourceSpans) {
     if (!isObj(rs)) { r.error ??= 'a resourceSpans entry is not an object: skipped'; continue; }
     let service = '';
+    const host = ['', '', '']; // HOST_KEYS' values: the first set names the spans' clock
+    let instance = '';
     if (isObj(rs.resource) && Array.isArray(rs.resource.attributes)) {
       for (const kv of rs.resource.attributes) {
-        if (isObj(kv) && kv.key === 'service.name') { const v = anyValue(kv.value); if (typeof v === 'string') service = v; }
+        if (!isObj(kv)) continue;
+        const at = HOST_KEYS.indexOf(kv.key as string);
+        if (kv.key !== 'service.name' && kv.key !== 'service.instance.id' && at < 0) continue;
+        let v = anyValue(kv.value);
+        if (Array.isArray(v)) v = v[0]; // host.ip is a list
+        if (typeof v !== 'string' || v === '') continue;
+        if (kv.key === 'service.name') service = v;
+        else if (kv.key === 'service.instance.id') instance = v;
+        else host[at] = v;
       }
     }
+    // without host attributes, one service instance is one process, one clock; '' (no service either): none known
+    const clock = host[0] || host[1] || host[2] ? 'host\u0000' + (host[0] || host[1] || host[2]) : service === '' ? '' : 'svc\u0000' + service + '\u0000' + instance;
     // instrumentationLibrarySpans: its name before OTLP 0.15 (Collectors before v0.50 wrote it), still in old files
     const scopes = rs.scopeSpans ?? rs.instrumentationLibrarySpans;
     if (scopes === undefined || scopes === null) continue; // an empty repeated field may be left out (protobuf JSON)
@@ -130,6 +144,7 @@ export function decodeRequest(req: unknown, model: Model, only?: ReadonlySet<str
         else if ((words[0]! | words[1]!) === 0) { s.hasParent = false; s.pHi = 0; s.pLo = 0; }
         else { s.hasParent = true; s.pHi = words[0]!; s.pLo = words[1]!; }
         s.service = service;
+        s.clock = clock;
         s.name = typeof sp.name === 'string' ? sp.name : '';
         s.kind = enumValue(sp.kind, KIND_BY_NAME, 5);
         s.status = isObj(sp.status) ? enumValue(sp.status.code, STATUS_BY_NAME, 2) : 0;

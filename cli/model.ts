@@ -1,4 +1,4 @@
-// The trace index: one column per span field (typed arrays, ~70 bytes per span, strings interned), so a
+// The trace index: one column per span field (typed arrays, ~74 bytes per span, strings interned), so a
 // file of a million spans fits in memory; spans are grouped by trace with one counting sort.
 
 import { InputError } from './read.js';
@@ -34,6 +34,8 @@ export class SpanInput {
   hasParent = false;
   name = '';
   service = '';
+  /** whose clock the times are on: a host (resource host.*), else a service instance; '' unknown (cli/skew.ts) */
+  clock = '';
   kind = 0;
   status = 0;
   start = NaN;
@@ -87,7 +89,7 @@ export class Model {
   private cap: number;
   trace: Int32Array; sHi: Int32Array; sLo: Int32Array; pHi: Int32Array; pLo: Int32Array;
   start: Float64Array; end: Float64Array;
-  service: Int32Array; name: Int32Array; peer: Int32Array; keyset: Int32Array;
+  service: Int32Array; name: Int32Array; peer: Int32Array; keyset: Int32Array; clock: Int32Array;
   kind: Uint8Array; status: Uint8Array; flags: Uint8Array; missing: Uint8Array;
   http: Uint16Array; resend: Uint16Array; links: Uint16Array;
   readonly strings: Interner;
@@ -120,7 +122,7 @@ export class Model {
     const c = (this.cap = Math.max(16, o.capacity ?? 1024));
     this.trace = new Int32Array(c); this.sHi = new Int32Array(c); this.sLo = new Int32Array(c); this.pHi = new Int32Array(c); this.pLo = new Int32Array(c);
     this.start = new Float64Array(c); this.end = new Float64Array(c);
-    this.service = new Int32Array(c); this.name = new Int32Array(c); this.peer = new Int32Array(c); this.keyset = new Int32Array(c);
+    this.service = new Int32Array(c); this.name = new Int32Array(c); this.peer = new Int32Array(c); this.keyset = new Int32Array(c); this.clock = new Int32Array(c);
     this.kind = new Uint8Array(c); this.status = new Uint8Array(c); this.flags = new Uint8Array(c); this.missing = new Uint8Array(c);
     this.http = new Uint16Array(c); this.resend = new Uint16Array(c); this.links = new Uint16Array(c);
     this.attrs = o.keepAttributes === true ? [] : null;
@@ -130,7 +132,7 @@ export class Model {
     this.cap = c;
     this.trace = grow(this.trace, c); this.sHi = grow(this.sHi, c); this.sLo = grow(this.sLo, c); this.pHi = grow(this.pHi, c); this.pLo = grow(this.pLo, c);
     this.start = grow(this.start, c); this.end = grow(this.end, c);
-    this.service = grow(this.service, c); this.name = grow(this.name, c); this.peer = grow(this.peer, c); this.keyset = grow(this.keyset, c);
+    this.service = grow(this.service, c); this.name = grow(this.name, c); this.peer = grow(this.peer, c); this.keyset = grow(this.keyset, c); this.clock = grow(this.clock, c);
     this.kind = grow(this.kind, c); this.status = grow(this.status, c); this.flags = grow(this.flags, c); this.missing = grow(this.missing, c);
     this.http = grow(this.http, c); this.resend = grow(this.resend, c); this.links = grow(this.links, c);
   }
@@ -152,7 +154,7 @@ export class Model {
     this.trace[i] = t;
     this.sHi[i] = s.sHi; this.sLo[i] = s.sLo; this.pHi[i] = s.pHi; this.pLo[i] = s.pLo;
     this.start[i] = s.start; this.end[i] = s.end;
-    this.service[i] = this.strings.id(s.service); this.name[i] = this.strings.id(s.name); this.peer[i] = this.strings.id(s.peer);
+    this.service[i] = this.strings.id(s.service); this.name[i] = this.strings.id(s.name); this.peer[i] = this.strings.id(s.peer); this.clock[i] = this.strings.id(s.clock);
     this.keyset[i] = this.keysets.id(s.keys);
     this.kind[i] = s.kind; this.status[i] = s.status; this.missing[i] = s.missing;
     this.flags[i] = (s.hasParent ? F_PARENT : 0) | (s.external ? F_EXTERNAL : 0);

@@ -18,6 +18,7 @@ td.n,th.n{text-align:right}tr.pick{cursor:pointer}tr.pick:hover{background:#f3f4
 .wf-row .op{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.wf-row.crit .op{font-weight:600}
 .track{position:relative;height:12px;background:#f3f4f6}.track .b{position:absolute;top:0;height:12px;min-width:2px;background:var(--bar)}
 .wf-row.crit .b{background:var(--crit)}.wf-row.error .b{background:var(--err)}.tag{font-size:11px;padding:0 4px;border-radius:3px;background:#fef3c7}
+.tag.skew{background:#ffedd5;color:#9a3412}.wf-row.adjusted .b{outline:1px dashed #9a3412;outline-offset:1px}
 svg text{font:12px system-ui,sans-serif}svg .node rect{fill:#eef2ff;stroke:#6366f1}svg .edge{stroke:#9ca3af;fill:none}svg .edge.bad{stroke:var(--err)}svg .edge.link{stroke-dasharray:5 4}svg .lbl{fill:var(--mute);font-size:11px}
 `;
 
@@ -34,6 +35,7 @@ function fmt(ms) {
   if (ms < 1000) return ms.toFixed(1) + 'ms';
   return (ms / 1000).toFixed(2) + 's';
 }
+function signed(ms) { return (ms < 0 ? '-' : '+') + fmt(Math.abs(ms)); }
 function pct(x) { return isFinite(x) ? (x * 100).toFixed(1) + '%' : '-'; }
 function cell(tr, text, cls) { var td = el('td', cls, text); tr.appendChild(td); return td; }
 function head(table, cols) { var tr = el('tr'); cols.forEach(function (c) { tr.appendChild(el('th', /^[a-z]/.test(c) ? '' : 'n', c.replace(/^#/, ''))); }); table.appendChild(tr); }
@@ -48,18 +50,27 @@ function showTrace(id) {
   var t = byId[m[0]];
   if (!t) { msg.className = 'err'; msg.textContent = 'Trace ' + m[0] + ' is not in this report (it holds ' + data.traces.length + ' of ' + data.totals.traces + ' traces; regenerate with --trace ' + m[0] + ').'; return; }
   msg.className = '';
-  msg.textContent = 'Trace ' + t.id + ' · ' + t.spans.length + ' spans · ' + fmt(t.dur) + (t.err ? ' · ' + t.err + ' errors' : '') + (t.orphans ? ' · ' + t.orphans + ' orphan spans' : '') + (t.cut ? ' · first ' + t.spans.length + ' of ' + t.n + ' spans' : '');
+  msg.textContent = 'Trace ' + t.id + ' · ' + t.spans.length + ' spans · ' + fmt(t.dur) + (t.err ? ' · ' + t.err + ' errors' : '') + (t.orphans ? ' · ' + t.orphans + ' orphan spans' : '') + (t.adj ? ' · ' + t.adj + (t.adj === 1 ? ' span' : ' spans') + ' shifted for clock skew (' + fmt(t.rdur) + ' as recorded)' : '') + (t.cut ? ' · first ' + t.spans.length + ' of ' + t.n + ' spans' : '');
   var h = el('div', 'wf-head');
   ['service', 'operation', 'start', 'duration', 'timeline (critical path in amber)', 'status', 'http'].forEach(function (c) { h.appendChild(el('div', '', c)); });
   wf.appendChild(h);
   var total = t.dur > 0 ? t.dur : 1;
   t.spans.forEach(function (s) {
-    var row = el('div', 'wf-row' + (s[9] ? ' crit' : '') + (s[6] === 2 ? ' error' : ''));
+    var row = el('div', 'wf-row' + (s[9] ? ' crit' : '') + (s[6] === 2 ? ' error' : '') + (s[11] ? ' adjusted' : ''));
     row.appendChild(el('div', 'svc', S[s[1]]));
     var op = el('div', 'op', (s[0] > 0 ? '└ ' : '') + (S[s[2]] || '(no name)'));
     op.style.paddingLeft = Math.min(s[0], 30) * 12 + 'px';
     if (s[8] > 0) { op.appendChild(document.createTextNode(' ')); op.appendChild(el('span', 'tag', '↻ retry #' + s[8])); }
     if (s[10]) { op.appendChild(document.createTextNode(' ')); op.appendChild(el('span', 'tag', 'parent missing')); }
+    if (s[11] || s[12] > 0) {
+      // clock skew: shown shifted into the parent's time (s[11]), or recorded before the parent on its clock (s[12], not shifted)
+      var sk = el('span', 'tag skew', s[11] ? '⇆ clock skew' : '⚠ clock skew');
+      var lead = s[12] > 0 ? fmt(s[12]) + ' before its parent' : '';
+      var at = s[3] - s[11];
+      sk.title = s[11] ? 'shown shifted by ' + signed(s[11]) + " into its parent's time; recorded start " + (at < 0 ? '-' : '') + fmt(Math.abs(at)) + (lead ? ', ' + lead : '')
+        : 'recorded ' + lead + ", on its parent's clock: not shifted";
+      op.appendChild(document.createTextNode(' ')); op.appendChild(sk);
+    }
     op.title = S[s[1]] + ' · ' + S[s[2]] + ' · self ' + fmt(s[5]);
     row.appendChild(op);
     row.appendChild(el('div', 'mono', fmt(s[3])));

@@ -50,8 +50,10 @@ export function reportData(m: Model, o: { maxTraces: number; maxSpansPerTrace: n
     const rows = s.spans.slice(0, o.maxSpansPerTrace).map((r) => [
       r.depth, strings.id(r.service), strings.id(r.name), r3(r.startOffsetMs), r3(r.durationMs), r3(r.selfMs),
       r.status === 'error' ? 2 : r.status === 'ok' ? 1 : 0, r.httpStatusCode ?? 0, r.retries, r.critical ? 1 : 0, r.orphan ? 1 : 0,
+      r3(r.adjustMs), r3(r.skewMs), // clock skew: the shift shown (start - shift = recorded start), the recorded lead on the parent
     ]);
-    return { id: s.traceId, n: s.spanCount, cut: s.spanCount > rows.length, dur: r3(s.durationMs), err: s.errors, orphans: s.orphans,
+    // dur from the shown times (clock-skew adjusted), rdur as recorded
+    return { id: s.traceId, n: s.spanCount, cut: s.spanCount > rows.length, dur: r3(s.durationMs), rdur: r3(s.recordedDurationMs), adj: s.adjusted, err: s.errors, orphans: s.orphans,
       rs: strings.id(root?.service ?? ''), rn: strings.id(root?.name ?? ''), spans: rows };
   });
   return {

@@ -2,7 +2,7 @@
 // spans) and latency per service and per operation, with self time (AC-006).
 import { EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, load, num, out, styleFor, type Command, type Values } from './args.js';
 import { key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, STATUS_ERROR, type Model } from './model.js';
-import { buildTree, selfTimes } from './tree.js';
+import { buildTree, recordedTimes, selfTimes } from './tree.js';
 import { readHex8 } from '../src/hex.js';
 import { clean, fmtInt, fmtMs, fmtPct, table, type Style } from './term.js';
 
@@ -130,7 +130,7 @@ export function analyze(m: Model): ServiceGraph {
     const tr = buildTree(m, t);
     spans += tr.size;
     duplicates += tr.duplicates;
-    const self = selfTimes(m, tr);
+    const self = selfTimes(tr, recordedTimes(m, tr));
     for (let i = 0; i < tr.size; i++) {
       const g = tr.spans[i]!;
       const svc = m.service[g]!;

@@ -7,6 +7,8 @@ export interface SynthSpan {
   kind?: number; start: number; dur: number; status?: number; http?: number; resend?: number;
   attrs?: Record<string, string | number | boolean>;
   links?: ReadonlyArray<{ trace: string; id: string }>;
+  /** Resource attributes besides service.name (e.g. host.name). */
+  resource?: Record<string, string>;
 }
 
 export const BASE_MS = 1_700_000_000_000;
@@ -39,17 +41,21 @@ export function otlpSpan(s: SynthSpan, base = BASE_MS): Record<string, unknown> 
   };
 }
 
-/** One ExportTraceServiceRequest line for these spans (grouped by service.name, in first-seen order). */
+/** One ExportTraceServiceRequest line for these spans (grouped by resource, in first-seen order). */
 export function otlpLine(spans: readonly SynthSpan[], base = BASE_MS): string {
-  const by = new Map<string, Record<string, unknown>[]>();
+  const by = new Map<string, { s: SynthSpan; list: Record<string, unknown>[] }>();
   for (const s of spans) {
-    let l = by.get(s.service);
-    if (!l) by.set(s.service, (l = []));
-    l.push(otlpSpan(s, base));
+    const key = s.resource === undefined ? s.service : s.service + '\u0000' + JSON.stringify(s.resource);
+    let g = by.get(key);
+    if (!g) by.set(key, (g = { s, list: [] }));
+    g.list.push(otlpSpan(s, base));
   }
   return JSON.stringify({
-    resourceSpans: [...by].map(([service, list]) => ({
-      resource: { attributes: service === '' ? [] : [{ key: 'service.name', value: { stringValue: service } }] },
+    resourceSpans: [...by.values()].map(({ s, list }) => ({
+      resource: {
+        attributes: [...(s.service === '' ? [] : [['service.name', s.service]]), ...Object.entries(s.resource ?? {})]
+          .map(([key, v]) => ({ key, value: { stringValue: v } })),
+      },
       scopeSpans: [{ scope: { name: 'tracewire' }, spans: list }],
     })),
   });

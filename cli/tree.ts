@@ -21,6 +21,16 @@ export class TraceTree {
 export const ROOT = -1;
 export const ORPHAN = -2;
 
+/** Start and end per span of a tree (local indices): as recorded, or as shown after clock-skew adjustment (skew.ts). */
+export interface Times { readonly start: Float64Array; readonly end: Float64Array }
+
+export function recordedTimes(m: Model, tr: TraceTree): Times {
+  const start = new Float64Array(tr.size);
+  const end = new Float64Array(tr.size);
+  for (let i = 0; i < tr.size; i++) { start[i] = m.start[tr.spans[i]!]!; end[i] = m.end[tr.spans[i]!]!; }
+  return { start, end };
+}
+
 export function buildTree(m: Model, t: number): TraceTree {
   const all = Array.from(m.spansOf(t));
   // a span without a start time sorts last: NaN in the compare made the order inconsistent (siblings out of order)
@@ -68,6 +78,9 @@ export function buildTree(m: Model, t: number): TraceTree {
   return new TraceTree(Int32Array.from(spans), parent, childOff, childList, roots, duplicates, t0, t1);
 }
 
+/** A start for sorting: a span without one sorts last (NaN in a compare makes the order inconsistent). */
+const at = (start: Float64Array, i: number): number => { const x = start[i]!; return x === x ? x : Infinity; };
+
 /** Corrupt or hostile input can make parent links loop (a → b → a): the span where a loop closes becomes an orphan root. */
 function breakCycles(parent: Int32Array): void {
   const state = new Uint8Array(parent.length); // 0 new, 1 on the current path, 2 done
@@ -82,20 +95,19 @@ function breakCycles(parent: Int32Array): void {
 }
 
 /** Self time per span: duration minus the union of its children's intervals (clipped to the span). */
-export function selfTimes(m: Model, tr: TraceTree): Float64Array {
+export function selfTimes(tr: TraceTree, t: Times): Float64Array {
   const out = new Float64Array(tr.size);
   for (let i = 0; i < tr.size; i++) {
-    const g = tr.spans[i]!;
-    const s = m.start[g]!;
-    const e = m.end[g]!;
+    const s = t.start[i]!;
+    const e = t.end[i]!;
     if (!(e >= s)) { out[i] = NaN; continue; }
     let covered = 0;
     let cs = 0;
     let ce = -Infinity;
     for (let k = tr.childOff[i]!; k < tr.childOff[i + 1]!; k++) {
-      const c = tr.spans[tr.childList[k]!]!;
-      const a = Math.max(m.start[c]!, s);
-      const b = Math.min(m.end[c]!, e);
+      const c = tr.childList[k]!;
+      const a = Math.max(t.start[c]!, s);
+      const b = Math.min(t.end[c]!, e);
       if (!(b > a)) continue;
       if (a > ce) { if (ce > cs) covered += ce - cs; cs = a; ce = b; }
       else if (b > ce) ce = b;
@@ -111,16 +123,17 @@ export function selfTimes(m: Model, tr: TraceTree): Float64Array {
  * last, then the child that finished before that one started, and so on, recursively. 1 = on the path.
  * Each child's interval is first clamped into its parent's, and one wholly outside it is left out with its
  * subtree (Jaeger's sanitizeOverflowingChildren): a child on a host whose clock is off by more than the
- * call took cannot be what its parent waited on as recorded.
+ * call took cannot be what its parent waited on as recorded. `view` passes the times after clock-skew
+ * adjustment (skew.ts), so only what that leaves outside (a longer child, one on its parent's clock) is cut.
  */
-export function criticalPath(m: Model, tr: TraceTree): Uint8Array {
+export function criticalPath(tr: TraceTree, t: Times): Uint8Array {
   const on = new Uint8Array(tr.size);
   const lo = new Float64Array(tr.size); // clamped intervals, set as the walk reaches a span
   const hi = new Float64Array(tr.size);
   // from the trace's real roots; orphan fragments only when the real root is missing
   const real = tr.roots.filter((r) => tr.parent[r] === ROOT);
   const stack = real.length > 0 ? real : tr.roots.slice();
-  for (const r of stack) { lo[r] = m.start[tr.spans[r]!]!; hi[r] = m.end[tr.spans[r]!]!; }
+  for (const r of stack) { lo[r] = t.start[r]!; hi[r] = t.end[r]!; }
   const kids: number[] = [];
   while (stack.length) {
     const i = stack.pop()!;
@@ -129,26 +142,28 @@ export function criticalPath(m: Model, tr: TraceTree): Uint8Array {
     const e = hi[i]!;
     kids.length = 0;
     for (const k of tr.children(i)) {
-      const g = tr.spans[k]!;
-      if (!(m.end[g]! > s && m.start[g]! < e)) continue; // wholly outside the parent (clock skew), or no times
-      lo[k] = Math.max(m.start[g]!, s);
-      hi[k] = Math.min(m.end[g]!, e);
+      if (!(t.end[k]! > s && t.start[k]! < e)) continue; // wholly outside the parent (clock skew), or no times
+      lo[k] = Math.max(t.start[k]!, s);
+      hi[k] = Math.min(t.end[k]!, e);
       kids.push(k);
     }
     kids.sort((a, b) => hi[b]! - hi[a]!);
-    let t = e;
+    let until = e;
     for (const k of kids) {
-      if (hi[k]! > t) continue; // overlaps the child already on the path
+      if (hi[k]! > until) continue; // overlaps the child already on the path
       stack.push(k);
-      t = lo[k]!;
-      if (t <= s) break;
+      until = lo[k]!;
+      if (until <= s) break;
     }
   }
   return on;
 }
 
-/** Depth-first order (children by start) with depths; iterative, so a 10,000-deep chain is fine. */
-export function walk(tr: TraceTree): { order: Int32Array; depth: Int32Array } {
+/**
+ * Depth-first order (children by start: as recorded, or by `start` when given, e.g. the shown times after
+ * clock-skew adjustment) with depths; iterative, so a 10,000-deep chain is fine.
+ */
+export function walk(tr: TraceTree, start?: Float64Array): { order: Int32Array; depth: Int32Array } {
   const order = new Int32Array(tr.size);
   const depth = new Int32Array(tr.size);
   let n = 0;
@@ -158,8 +173,10 @@ export function walk(tr: TraceTree): { order: Int32Array; depth: Int32Array } {
   while (stack.length) {
     const i = stack.pop()!;
     order[n] = i; depth[n] = d[i]!; n++;
-    for (let k = tr.childOff[i + 1]! - 1; k >= tr.childOff[i]!; k--) {
-      const c = tr.childList[k]!;
+    let kids = tr.children(i);
+    if (start !== undefined && kids.length > 1) kids = kids.slice().sort((a, b) => at(start, a) - at(start, b) || a - b);
+    for (let k = kids.length - 1; k >= 0; k--) {
+      const c = kids[k]!;
       d[c] = d[i]! + 1;
       stack.push(c);
     }

@@ -3,35 +3,51 @@
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, UsageError, load, out, styleFor, traceIdArg, num, type Command, type Values } from './args.js';
 import { KIND_NAMES, STATUS_ERROR, STATUS_NAMES, type Model } from './model.js';
 import { buildTree, criticalPath, selfTimes, walk, ORPHAN, type TraceTree } from './tree.js';
+import { adjustClockSkew } from './skew.js';
 import { bar, clean, fit, fmtMs, fmtPct, padEnd, padStart, table, width, type Style } from './term.js';
 import { linkedHeader, linkedTargets, renderLinks, traceLinks, MAX_FOLLOW, type LinkedTarget } from './view-links.js';
 
 export interface TraceRow {
   spanId: string; parentSpanId: string; service: string; name: string; kind: string; depth: number;
-  startOffsetMs: number; durationMs: number | null; selfMs: number | null; status: string; httpStatusCode: number | null;
+  /** shown start, from the trace's shown start: after clock-skew adjustment (adjustMs) */
+  startOffsetMs: number;
+  /** the recorded start, from the same origin: startOffsetMs - adjustMs */
+  recordedStartOffsetMs: number;
+  durationMs: number | null; selfMs: number | null; status: string; httpStatusCode: number | null;
   retries: number; critical: boolean; orphan: boolean; links: number;
-  /** how long before its parent the span starts (its host's clock is behind), else 0 */
+  /** how long before its parent the span starts as recorded (its host's clock is behind), else 0 */
   skewMs: number;
+  /** ms its times are shifted by for display (clock skew against its parent, or its parent's shift), else 0 */
+  adjustMs: number;
   attributes?: Record<string, unknown> | null;
 }
 
 export interface TraceSummary {
-  traceId: string; spanCount: number; durationMs: number; errors: number; roots: number; orphans: number; duplicates: number;
-  /** spans that start before their parent: clock skew between hosts (no span can start before its cause) */
+  traceId: string; spanCount: number;
+  /** from the shown times (after clock-skew adjustment) */
+  durationMs: number;
+  /** from the recorded times */
+  recordedDurationMs: number;
+  errors: number; roots: number; orphans: number; duplicates: number;
+  /** spans recorded as starting before their parent: clock skew between hosts (no span can start before its cause) */
   skewed: number;
+  /** spans shown shifted (adjustMs !== 0) */
+  adjusted: number;
   services: Array<{ service: string; spans: number; selfMs: number; share: number }>;
   spans: TraceRow[];
 }
 
 /** Everything a view needs about one trace, in waterfall order (shared by view and report). */
 export function summarize(m: Model, tr: TraceTree, traceId: string, withAttributes: boolean): TraceSummary {
-  const crit = criticalPath(m, tr);
-  const self = selfTimes(m, tr);
-  const { order, depth } = walk(tr);
+  const shown = adjustClockSkew(m, tr);
+  const crit = criticalPath(tr, shown);
+  const self = selfTimes(tr, shown);
+  const { order, depth } = walk(tr, shown.start);
   const spans: TraceRow[] = [];
   let errors = 0;
   let orphans = 0;
   let skewed = 0;
+  let adjusted = 0; // of the rounded shifts, so that every span counted is marked
   const perService = new Map<string, { spans: number; selfMs: number }>();
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
@@ -50,23 +66,25 @@ export function summarize(m: Model, tr: TraceTree, traceId: string, withAttribut
     if (skew > 0) skewed++;
     const row: TraceRow = {
       spanId: m.spanId(g), parentSpanId: m.parentId(g), service, name: m.opName(g), kind: KIND_NAMES[m.kind[g]!] ?? 'unspecified',
-      depth: depth[k]!, startOffsetMs: round(m.start[g]! - tr.start), durationMs: Number.isFinite(d) ? round(d) : null,
+      depth: depth[k]!, startOffsetMs: round(shown.start[i]! - shown.t0), recordedStartOffsetMs: round(m.start[g]! - shown.t0), durationMs: Number.isFinite(d) ? round(d) : null,
       selfMs: Number.isFinite(self[i]!) ? round(self[i]!) : null, status: STATUS_NAMES[status] ?? 'unset',
       httpStatusCode: m.http[g]! || null, retries: m.resend[g]!, critical: crit[i] === 1, orphan: p === ORPHAN, links: m.links[g]!,
-      skewMs: skew > 0 ? skew : 0,
+      skewMs: skew > 0 ? skew : 0, adjustMs: round(shown.shift[i]!),
     };
+    if (row.adjustMs !== 0) adjusted++;
     if (withAttributes && m.attrs !== null) row.attributes = m.attrs[g] ?? null;
     spans.push(row);
   }
-  const total = tr.end - tr.start;
+  const total = shown.t1 - shown.t0;
+  const recorded = tr.end - tr.start;
   // share of all self time, as `services` has it: parallel children make the sum exceed the trace's duration
   let selfAll = 0;
   for (const v of perService.values()) selfAll += v.selfMs;
   const services = [...perService].map(([service, v]) => ({ service, spans: v.spans, selfMs: round(v.selfMs), share: selfAll > 0 ? v.selfMs / selfAll : 0 }))
     .sort((a, b) => b.selfMs - a.selfMs);
   return {
-    traceId, spanCount: tr.size, durationMs: round(Number.isFinite(total) ? total : 0), errors, roots: tr.roots.length - orphans, orphans,
-    duplicates: tr.duplicates, skewed, services, spans,
+    traceId, spanCount: tr.size, durationMs: round(Number.isFinite(total) ? total : 0), recordedDurationMs: round(Number.isFinite(recorded) ? recorded : 0),
+    errors, roots: tr.roots.length - orphans, orphans, duplicates: tr.duplicates, skewed, adjusted, services, spans,
   };
 }
 
@@ -76,11 +94,14 @@ const MAX_INDENT = 16;
 export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string {
   const lines: string[] = [];
   const svcs = s.services.length;
+  let unshifted = 0; // recorded before their parent and left there (on its clock): flagged only
+  for (const r of s.spans) if (r.skewMs > 0 && r.adjustMs === 0) unshifted++;
   lines.push(st.bold(`Trace ${s.traceId}`) + `  ${s.spanCount} span${s.spanCount === 1 ? '' : 's'} · ${svcs} service${svcs === 1 ? '' : 's'} · ${fmtMs(s.durationMs)}` +
     (s.errors ? ' · ' + st.red(`${s.errors} error${s.errors === 1 ? '' : 's'}`) : '') +
     (s.orphans ? ' · ' + st.yellow(`${s.orphans} orphan span${s.orphans === 1 ? '' : 's'} (uninstrumented hop?)`) : '') +
     (s.roots > 1 ? ' · ' + st.yellow(`${s.roots} roots`) : '') +
-    (s.skewed ? ' · ' + st.yellow(`${s.skewed} span${s.skewed === 1 ? ' starts' : 's start'} before ${s.skewed === 1 ? 'its' : 'their'} parent (clock skew?)`) : ''));
+    (s.adjusted ? ' · ' + st.yellow(`${s.adjusted} span${s.adjusted === 1 ? '' : 's'} shifted for clock skew (${fmtMs(s.recordedDurationMs)} as recorded)`) : '') +
+    (unshifted ? ' · ' + st.yellow(`${unshifted} span${unshifted === 1 ? ' starts' : 's start'} before ${unshifted === 1 ? 'its' : 'their'} parent (clock skew?)`) : ''));
   let svcW = 7; // a loop, not Math.max(...spans): a trace of ~120k+ spans overflows the stack
   for (const r of s.spans) if (svcW < 20) svcW = Math.min(20, Math.max(svcW, width(clean(r.service, 20))));
   const nameW = Math.max(24, Math.min(60, Math.floor(cols * 0.35)));
@@ -100,7 +121,8 @@ export function renderWaterfall(s: TraceSummary, st: Style, cols = 120): string 
     let tail = '';
     if (r.retries > 0) tail += ' ' + st.yellow(`↻ retry #${r.retries}`);
     if (r.orphan) tail += ' ' + st.yellow(`⚠ parent ${r.parentSpanId} not in trace`);
-    if (r.skewMs > 0) tail += ' ' + st.yellow(`⚠ starts ${fmtMs(r.skewMs)} before its parent (clock skew?)`);
+    if (r.adjustMs !== 0) tail += ' ' + st.yellow(`⇆ shifted ${r.adjustMs > 0 ? '+' : '−'}${fmtMs(Math.abs(r.adjustMs))} for clock skew` + (r.skewMs > 0 ? ` (recorded ${fmtMs(r.skewMs)} before its parent)` : ''));
+    else if (r.skewMs > 0) tail += ' ' + st.yellow(`⚠ starts ${fmtMs(r.skewMs)} before its parent (clock skew?)`);
     const line = `${r.critical ? st.bold(st.yellow(mark)) : mark} ${padEnd(clean(r.service || '?', svcW), svcW)} ${padEnd(r.critical ? st.bold(name) : name, nameW)} ` +
       `${padStart(fmtMs(r.startOffsetMs), 8)} ${padStart(r.durationMs === null ? '?' : fmtMs(dur), 9)} │${r.critical ? st.yellow(b) : err ? st.red(b) : st.cyan(b)}│ ` +
       `${padEnd(err ? st.red('ERROR') : r.status === 'ok' ? 'ok' : '', 6)}  ${padEnd(http, 4)}${tail}`;
@@ -120,6 +142,8 @@ export const viewCommand: Command = {
 
 Look a trace up by its ID and show the whole path as a waterfall tree. The ID may be given as 32 hex
 digits, as a traceparent, or as a server-timing value (trace;desc=00-<trace-id>-<span-id>-01).
+A span on another host's clock that starts before its parent or ends after it is shown shifted into the
+parent's time, marked ⇆ (clock-skew adjustment, as Jaeger does); --json keeps the recorded times too.
 Exit code 1 when the trace is not in the files.
 
 Options:

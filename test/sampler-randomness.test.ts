@@ -78,6 +78,20 @@ test('presumed randomness: a logger that throws never reaches the caller; the sp
   assert.is(t.stats().sampling.randomnessPresumed, 1);
 });
 
+test('presumed randomness: a probability sampler no tracer has taken says it through console.warn, once, as the tracer\'s default logger does', () => {
+  const warn = console.warn;
+  const said: unknown[] = [];
+  console.warn = (...a: unknown[]) => { said.push(a.join(' ')); };
+  try {
+    const s = probability(0.5) as ProbabilitySampler;
+    const p = remote('01');
+    s.shouldSample(p, p);
+    s.shouldSample(p, p);
+  } finally { console.warn = warn; }
+  assert.is(said.length, 1);
+  assert.match(String(said[0]), /^\[tracewire\] ProbabilitySampler\{0\.5\}: /);
+});
+
 test('a repeated rv: the last one is R (OTel JS parseOtelTraceState reads the last; the spec only says keys MUST be unique), for the decision and for the parent-based th check', () => {
   // first rv 0 (never at 0.5), last ff.. (always): sampled
   const s = probability(0.5) as ProbabilitySampler;

@@ -5,12 +5,12 @@
 // synchronous step as every state change, so any stats() call sees it balanced.
 import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
-import { describeError, type SpanExporter } from './exporter.js';
+import { describeError, type ExportProgress, type SpanExporter } from './exporter.js';
 import { emptyDrops, type DestinationStats } from './processor.js';
 import { Ring } from './ring.js';
 import { timerMs } from './otlp-env.js';
 import type { Reporter } from './batch-report.js';
-import { callBounded, fromResult, releaseAll, type Settle } from './batch-export.js';
+import { callBounded, fromResult, releaseAll, unfinished, type Settle } from './batch-export.js';
 
 /** One export destination: its own ring, timer, in-flight export and counters. */
 export class Destination {
@@ -110,46 +110,55 @@ export class Destination {
         this.account(b, s);
         resolve();
       };
+      const progress: ExportProgress = { delivered: 0, rejected: 0 }; // per export: a timed-out exporter may still write to it
       const t = setTimeout(() => {
         timedOut = true;
         this.exports.abandoned++;
         ac.abort(new Error(`export timed out after ${this.timeoutMs} ms`));
-        finish({ n, kind: 'timeout', rejected: 0, error: null });
+        finish(unfinished(n, 'timeout', progress, null));
       }, this.timeoutMs);
       // Unref'd unless someone awaits a flush: a hung exporter must not hold an idle process open.
       if (this.waiters.length === 0 || !this.holdOpen) t.unref();
       this.exportTimer = t;
-      this.abortCurrent = () => { ac.abort(new Error('shutdown deadline passed')); finish({ n, kind: 'shutdown', rejected: 0, error: null }); };
+      this.abortCurrent = () => { ac.abort(new Error('shutdown deadline passed')); finish(unfinished(n, 'shutdown', progress, null)); };
       const settled = (s: Settle): void => { if (timedOut) this.exports.abandoned--; finish(s); };
       try {
-        Promise.resolve(this.exporter.export(batch!, ac.signal)).then(
-          (r) => settled(fromResult(n, r)),
-          (e) => settled({ n, kind: 'failed', rejected: 0, error: e }),
+        Promise.resolve(this.exporter.export(batch!, ac.signal, progress)).then(
+          (r) => settled(fromResult(n, r, progress)),
+          (e) => settled(unfinished(n, 'failed', progress, e)),
         );
       } catch (e) {
-        finish({ n, kind: 'failed', rejected: 0, error: e });
+        finish(unfinished(n, 'failed', progress, e));
       }
     });
   }
 
-  /** All counters for one settled batch move together, in one synchronous step. */
+  /**
+   * All counters for one settled batch move together, in one synchronous step. Spans the backend acknowledged count
+   * as exported (less its partial-success rejections) even when the batch as a whole timed out, failed or was cut
+   * by the shutdown deadline; only the others count as dropped for that reason.
+   */
   private account(batch: Span[], s: Settle): void {
     const n = s.n;
     this.inFlight -= n;
     this.settled += n;
+    this.exported += s.delivered - s.rejected;
+    if (s.rejected > 0) {
+      this.drops.exportFailed += s.rejected;
+      this.reporter.note('exportFailed', s.rejected, (s.kind === 'ok' ? s.error : null) ?? 'backend rejected spans (partial success)');
+    }
+    const rest = n - s.delivered;
     if (s.kind === 'ok') {
       this.exports.ok++;
-      this.exported += n - s.rejected;
-      if (s.rejected > 0) { this.drops.exportFailed += s.rejected; this.reporter.note('exportFailed', s.rejected, s.error ?? 'backend rejected spans (partial success)'); }
     } else if (s.kind === 'shutdown') {
-      this.drops.shutdown += n;
-      this.reporter.note('shutdown', n, null);
+      this.drops.shutdown += rest;
+      this.reporter.note('shutdown', rest, null);
     } else {
       if (s.kind === 'timeout') this.exports.timedOut++; else this.exports.failed++;
-      this.drops.exportFailed += n;
-      const err = s.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` : s.error;
+      this.drops.exportFailed += rest;
+      const err = s.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` + (s.delivered > 0 ? ` (${s.delivered} of ${n} spans delivered)` : '') : s.error;
       this.lastError = describeError(err);
-      this.reporter.note('exportFailed', n, err);
+      this.reporter.note('exportFailed', rest, err);
     }
     // Recycle attribute arrays and the batch array only once the exporter has settled: a timed-out one may
     // still be reading them. release = one destination whose exporter does not keep spans (exporter.ts).

@@ -13,19 +13,33 @@ export interface ExportResult {
 }
 
 /**
+ * What the backend has acknowledged of a batch so far, for an exporter that sends one batch in pieces (OTLP requests
+ * under maxRequestBytes, file lines). The batcher passes a fresh one to each export() and reads it only when it stops
+ * waiting (export timeout, shutdown deadline, a failure result): `delivered` spans then count as exported, less
+ * `rejected`, and only the rest as dropped. An exporter that never touches it is counted as before: all or nothing.
+ */
+export interface ExportProgress {
+  /** Spans acknowledged so far (2xx, written), partial-success rejections included. Only ever add to it. */
+  delivered: number;
+  /** Of `delivered`, the spans the backend refused (OTLP partialSuccess.rejectedSpans). */
+  rejected: number;
+}
+
+/**
  * A destination for ended spans.
  * - `export` gets an array of spans that is valid until the returned promise settles: afterwards the batcher
  *   reuses the array and recycles the spans' attribute arrays (no garbage per batch). Copy what you keep, or
  *   declare `keepsSpans: true` and both are yours. Spans may be shared with other destinations: read-only.
  * - `signal` aborts when the export timeout or the shutdown deadline passes: stop work and settle soon after.
- * - Resolving `undefined` counts as success; throwing or rejecting counts as failure for the whole batch.
+ * - Resolving `undefined` counts as success; throwing or rejecting counts as failure for the batch, less what
+ *   `progress` says was delivered.
  */
 export interface SpanExporter {
   /** Shown in stats and log lines (e.g. `otlp http://collector:4318/v1/traces`); never includes credentials. */
   readonly name?: string;
   /** true when the exporter keeps the spans or the array after export settles (memory exporter): the batcher then never recycles either. */
   readonly keepsSpans?: boolean;
-  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult | void>;
+  export(spans: readonly Span[], signal: AbortSignal, progress?: ExportProgress): Promise<ExportResult | void>;
   /** Flush anything the exporter buffers itself (e.g. a file stream). */
   forceFlush?(): Promise<void>;
   /** Release sockets, files and timers; bounded by the caller's deadline. */

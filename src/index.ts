@@ -7,7 +7,7 @@ export { compileAllowlist, type Attributes, type AttributeValue, type AttributeL
 export { activeContext, runWithContext } from './context.js';
 export { now } from './clock.js';
 export type { SpanProcessor, ProcessorStats, DropCounts, ShutdownOptions } from './processor.js';
-export { ExportError, type SpanExporter, type ExportResult } from './exporter.js';
+export { ExportError, type SpanExporter, type ExportResult, type ExportProgress } from './exporter.js';
 export { otlpExporter, OtlpHttpExporter, type OtlpExporterOptions, type RetryOptions } from './otlp-http.js';
 export type { OtlpTlsOptions } from './otlp-tls.js';
 export { fileExporter, consoleExporter, memoryExporter, FileExporter, ConsoleExporter, MemoryExporter, formatSpan, type FileExporterOptions, type ConsoleExporterOptions, type MemoryExporterOptions, type MemoryFailure } from './exporters-local.js';

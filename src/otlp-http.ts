@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import { inspect } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
-import { ExportError, type ExportResult, type SpanExporter } from './exporter.js';
+import { ExportError, type ExportProgress, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder } from './otlp-json.js';
 import { groupSpans } from './otlp-group.js';
 import { redactUrl, timerMs } from './otlp-env.js';
@@ -91,7 +91,7 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   /** Never rejects: every failure is an { ok: false } result with an ExportError (stable `code`, no secrets). */
-  async export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
+  async export(spans: readonly Span[], signal: AbortSignal, progress?: ExportProgress): Promise<ExportResult> {
     if (this.closed) return { ok: false, error: new ExportError('TW_ERR_OTLP_SHUTDOWN', 'exporter is shut down') };
     if (spans.length === 0) return { ok: true }; // specification: SHOULD NOT send empty envelopes
     if (this.tlsError !== null) { this.counters.failedTls++; return this.fail(TLS_CONFIG_ERROR, `${this.tlsError} (not sent)`); }
@@ -101,7 +101,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const pause = Math.ceil(this.throttledUntil - performance.now());
     if (pause > 0) {
       if (performance.now() + pause >= deadline) { this.counters.throttled++; return this.fail('TW_ERR_OTLP_THROTTLED', `the backend asked for a pause (Retry-After) of ${pause} more ms, past the ${this.timeoutMs} ms export budget; batch not sent`); }
-      if (!(await sleep(pause, signal))) { this.counters.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
+      if (!(await sleep(pause, signal))) return this.aborted();
     }
     // A timed-out export may still hold the shared encoder's buffer: the next one gets its own.
     const enc = this.encoderBusy ? new OtlpJsonEncoder({ maxBytes: this.maxBytes }) : this.encoder;
@@ -109,13 +109,13 @@ export class OtlpHttpExporter implements SpanExporter {
     try {
       const grouped = groupSpans(spans);
       const n = grouped.length;
-      const tally = new PartTally();
+      const tally = new PartTally(progress);
       // Over maxRequestBytes: as many requests as it takes, each filled up to the cap, each with its own retries.
       for (let i = 0; i < n;) {
         if (i > 0 && performance.now() >= deadline) { tally.add(n - i, this.fail('TW_ERR_OTLP_TIMEOUT', `the ${this.timeoutMs} ms export budget ran out after ${tally.parts} of the batch's requests`)); break; }
         enc.begin();
         const stop = await encodePart(enc, grouped, i, this.sliceSize, this.sliceBudgetMs, signal);
-        if (stop < 0) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
+        if (stop < 0) { tally.add(n - i, this.aborted()); break; } // parts already acknowledged stay exported
         tally.skipped += enc.skipped;
         const k = enc.count;
         i = k === 0 && stop < n ? stop + 1 : stop;
@@ -123,7 +123,7 @@ export class OtlpHttpExporter implements SpanExporter {
         let body: Buffer = enc.end();
         if (this.gzip) {
           body = await gzip(body);
-          if (signal.aborted) return { ok: false, error: new ExportError('TW_ERR_OTLP_ABORTED', 'export aborted') };
+          if (signal.aborted) { tally.add(k, this.aborted()); tally.failed += n - i; break; }
         }
         const r = await this.send(body, signal, deadline);
         tally.add(k, r);
@@ -152,7 +152,7 @@ export class OtlpHttpExporter implements SpanExporter {
       }
       else if (a.kind === 'timeout') { c.timeouts++; return this.fail('TW_ERR_OTLP_TIMEOUT', `no response within the ${this.timeoutMs} ms export budget (attempt ${attempt})`); }
       else if (a.kind === 'request') { c.failedRequest++; return this.fail('TW_ERR_OTLP_REQUEST', `${describeNet(a.error, 'request refused by node:http')} (not retryable)`); }
-      else { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
+      else return this.aborted();
       const retryable = a.kind === 'network' || RETRYABLE.has(a.status);
       if (!retryable) return this.fail('TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
       const ra = retryAfterMs(a.retryAfter);
@@ -160,7 +160,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (attempt >= this.retry.maxAttempts) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why} after ${attempt} attempts`);
       const wait = ra === null ? backoff(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs) : Math.min(ra, this.retry.maxRetryAfterMs);
       if (performance.now() + wait >= deadline) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why}; next retry (in ${wait} ms) would pass the ${this.timeoutMs} ms export budget`);
-      if (!(await sleep(wait, signal))) { c.aborted++; return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted'); }
+      if (!(await sleep(wait, signal))) return this.aborted();
       c.retries++;
     }
   }
@@ -179,6 +179,11 @@ export class OtlpHttpExporter implements SpanExporter {
       return { ok: true, rejected: n, error: new ExportError('TW_ERR_OTLP_PARTIAL', `backend rejected ${n} spans${msg ? ': ' + msg : ''}`) };
     }
     return msg ? { ok: true, error: new ExportError('TW_ERR_OTLP_PARTIAL', 'backend warning: ' + msg) } : { ok: true };
+  }
+
+  private aborted(): ExportResult {
+    this.counters.aborted++;
+    return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted');
   }
 
   private fail(code: string, msg: string): ExportResult {

@@ -2,7 +2,7 @@
 // in slices that yield to the event loop, and the parts' answers folded into the one result the batcher counts.
 import { performance } from 'node:perf_hooks';
 import type { Span } from './span.js';
-import { ExportError, type ExportResult } from './exporter.js';
+import { ExportError, type ExportProgress, type ExportResult } from './exporter.js';
 import type { OtlpJsonEncoder } from './otlp-json.js';
 
 const CHUNK = 32; // spans encoded between two reads of the clock (the slice budget is checked per CHUNK)
@@ -35,7 +35,10 @@ export function partOnly(r: ExportResult): boolean {
   return (r.error as { code?: unknown } | undefined)?.code === 'TW_ERR_OTLP_HTTP_STATUS';
 }
 
-/** The parts of one batch, folded into one result: exported + rejected = the batch, as the batcher counts it. */
+/**
+ * The parts of one batch, folded into one result: exported + rejected = the batch, as the batcher counts it.
+ * Each acknowledged part is also added to `progress` as it arrives: a batcher that stops waiting counts those as exported.
+ */
 export class PartTally {
   parts = 0;
   accepted = 0; // spans in parts answered 2xx (their partialSuccess rejections included)
@@ -47,11 +50,18 @@ export class PartTally {
   lastFailure: ExportResult | null = null;
   warning: unknown = undefined;
 
+  constructor(private readonly progress: ExportProgress | undefined) {}
+
   add(n: number, r: ExportResult): void {
     this.parts++;
     this.last = r;
-    if (r.ok) { this.accepted += n; this.rejected += Math.min(n, r.rejected ?? 0); if (r.error !== undefined) this.warning = r.error; }
-    else { this.failed += n; this.lastFailure = r; }
+    if (r.ok) {
+      const rej = Math.min(n, r.rejected ?? 0);
+      this.accepted += n;
+      this.rejected += rej;
+      if (r.error !== undefined) this.warning = r.error;
+      if (this.progress !== undefined) { this.progress.delivered += n; this.progress.rejected += rej; }
+    } else { this.failed += n; this.lastFailure = r; }
   }
 
   /** One part and nothing cut: its answer as is. Nothing accepted: a failure (the whole batch is counted). Else ok, the rest rejected. */

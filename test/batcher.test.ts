@@ -223,6 +223,45 @@ for (const mode of ['hang', 'never'] as const) {
   });
 }
 
+test('AC-007 an exporter that reports progress then fails: the delivered spans are exported, the rest exportFailed; a bogus progress is clamped, never thrown', async () => {
+  let mode: 'reject' | 'result' | 'bogus' | 'throwing' = 'reject';
+  const ex: SpanExporter = {
+    name: 'pieces',
+    export: async (_spans, _signal, progress) => {
+      if (mode === 'bogus') { progress!.delivered = 1e9; progress!.rejected = -3; throw new Error('gone'); }
+      if (mode === 'throwing') { Object.defineProperty(progress, 'delivered', { get() { throw new Error('trap'); } }); return { ok: false }; }
+      progress!.delivered += 3;
+      progress!.rejected += 1;
+      if (mode === 'reject') throw new Error('connection lost after 3');
+      return { ok: false, error: 'refused the rest' };
+    },
+  };
+  const { tracer } = setup(ex, { maxQueueSize: 64, maxExportBatchSize: 8 });
+  endSpans(tracer, 8);
+  await tracer.forceFlush();
+  let s = balanced(tracer, 'reject');
+  assert.is(s.exported, 2);
+  assert.is(s.dropped.exportFailed, 6);
+  mode = 'result';
+  endSpans(tracer, 8);
+  await tracer.forceFlush();
+  s = balanced(tracer, 'result');
+  assert.is(s.exported, 4);
+  mode = 'bogus';
+  endSpans(tracer, 8);
+  await tracer.forceFlush();
+  s = balanced(tracer, 'bogus');
+  assert.is(s.exported, 12, 'delivered clamped to the batch');
+  mode = 'throwing';
+  endSpans(tracer, 8);
+  await tracer.forceFlush();
+  s = balanced(tracer, 'throwing');
+  assert.is(s.exported, 12, 'unreadable progress: nothing delivered');
+  assert.is(s.dropped.exportFailed, 20);
+  await tracer.shutdown({ deadlineMs: 50 });
+  assert.equal(unhandled, []);
+});
+
 test('an export that never settles does not pin its spans: memory stays at the ring plus one batch', async () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;

@@ -2,7 +2,7 @@
 // (shut down with the last), the view of it each lane's batcher gets, and a lane's counters as a destination entry.
 import { inspect } from 'node:util';
 import type { Span } from '../span.js';
-import type { SpanExporter, ExportResult } from '../exporter.js';
+import type { SpanExporter, ExportProgress, ExportResult } from '../exporter.js';
 import type { BatchOptions, DestinationStats } from '../batcher.js';
 import type { ProcessorStats, SpanProcessor } from '../processor.js';
 import { addTotals, emptyDestination, type Totals } from './routing-stats.js';
@@ -28,7 +28,7 @@ export class LaneExporter implements SpanExporter {
     this.name = inner.name && inner.name !== dest ? `${dest} (${inner.name})` : dest;
     this.keepsSpans = !exclusive || inner.keepsSpans === true;
   }
-  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult | void> { return this.shared.exporter.export(spans, signal); }
+  export(spans: readonly Span[], signal: AbortSignal, progress?: ExportProgress): Promise<ExportResult | void> { return this.shared.exporter.export(spans, signal, progress); }
   forceFlush(): Promise<void> { return this.shared.exporter.forceFlush ? this.shared.exporter.forceFlush() : Promise.resolve(); }
   async shutdown(): Promise<void> {}
   stats(): Record<string, unknown> { return this.shared.exporter.stats?.() ?? {}; }

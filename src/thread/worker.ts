@@ -25,7 +25,7 @@ export type ThreadExporterSpec = (
 /** The exporter under the spec's name: the batcher names a destination after its exporter. */
 function named(e: SpanExporter, name: unknown): SpanExporter {
   if (typeof name !== 'string' || name === '' || name === e.name) return e;
-  const n: { -readonly [K in keyof SpanExporter]: SpanExporter[K] } = { name, export: (spans, signal) => e.export(spans, signal) };
+  const n: { -readonly [K in keyof SpanExporter]: SpanExporter[K] } = { name, export: (spans, signal, progress) => e.export(spans, signal, progress) };
   if (e.keepsSpans === true) n.keepsSpans = true;
   if (typeof e.forceFlush === 'function') n.forceFlush = () => e.forceFlush!();
   if (typeof e.shutdown === 'function') n.shutdown = () => e.shutdown!();

@@ -2,21 +2,21 @@
 // The file's open/rotate/follow mechanics are in rotating-file.ts; the memory exporter (tests) in memory-exporter.ts.
 import type { Span } from './span.js';
 import { exportName } from './span-name.js';
-import { ExportError, describeError, type ExportResult, type SpanExporter } from './exporter.js';
+import { ExportError, describeError, type ExportProgress, type ExportResult, type SpanExporter } from './exporter.js';
 import { OtlpJsonEncoder, groupSpans } from './otlp-json.js';
-import { NL, RotatingFile } from './rotating-file.js';
+import { RotatingFile } from './rotating-file.js';
 
 // Kept importable from here (src/index.ts, tests, cli/demo.ts).
 export { MemoryExporter, memoryExporter, type MemoryExporterOptions, type MemoryFailure } from './memory-exporter.js';
 
 const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS = ['UNSET', 'OK', 'ERROR'];
-// Lines waiting behind the one being written are refused past this many bytes: a write that never completes
-// (a FIFO nobody reads, a hung mount) must not make every later batch pile up in memory.
-const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+// Batches waiting behind the one being written are refused past this many spans (64 default batches): a write that
+// never completes (a FIFO nobody reads, a hung mount) must not let callers that never abort pile up without end.
+const MAX_QUEUED_SPANS = 32768;
 
-/** A line waiting for its turn; `line` is dropped (null) as soon as it is written, refused or aborted. */
-interface Pending { line: Buffer | null; cut: number; signal: AbortSignal; resolve: (r: ExportResult) => void; onAbort: () => void }
+/** A batch waiting for its turn or being written; `spans` is let go (null) once it settles: the caller may reuse them then. */
+interface Pending { spans: readonly Span[] | null; signal: AbortSignal; progress: ExportProgress | undefined; resolve: (r: ExportResult) => void; onAbort: () => void }
 
 export interface FileExporterOptions {
   /** File to append to; rotated files are `path.1` (newest) … `path.(maxFiles - 1)`. */
@@ -31,8 +31,10 @@ export interface FileExporterOptions {
 
 /**
  * One OTLP JSON ExportTraceServiceRequest per line, appended in order through a non-blocking write stream.
+ * A batch is encoded one line at a time, each line written (straight from the encoder's buffer) before the next is
+ * encoded, so the bytes held are one line's, whatever the batch; the export settles after its last line.
  * Several tracers may share one (concurrent exports queue up); while a write is stuck, an aborted export
- * lets go of its line at once, and past 16 MiB of waiting lines new exports fail at once (TW_ERR_FILE_BUSY).
+ * lets go of its spans at once, and past 32768 waiting spans new exports fail at once (TW_ERR_FILE_BUSY).
  */
 export class FileExporter implements SpanExporter {
   readonly name: string;
@@ -40,7 +42,7 @@ export class FileExporter implements SpanExporter {
   private readonly file: RotatingFile;
   private readonly encoder: OtlpJsonEncoder;
   private readonly queue: Pending[] = [];
-  private queuedBytes = 0;
+  private queuedSpans = 0;
   /** The running write loop (resolved when idle): forceFlush and shutdown wait for it. */
   private draining: Promise<void> = Promise.resolve();
   private writing = false;
@@ -56,82 +58,84 @@ export class FileExporter implements SpanExporter {
     if (o.maxLineBytes !== undefined && !(Number.isInteger(o.maxLineBytes) && o.maxLineBytes >= 4096)) {
       throw new ExportError('TW_ERR_CONFIG', `fileExporter: maxLineBytes must be an integer of at least 4096, got ${String(o.maxLineBytes)}`);
     }
-    this.encoder = new OtlpJsonEncoder({ maxBytes: o.maxLineBytes === undefined ? undefined : o.maxLineBytes - 1 }); // - 1: the newline
+    this.encoder = new OtlpJsonEncoder({ maxBytes: o.maxLineBytes }); // endLine(): the newline fits in the closing reserve
   }
 
-  /** The batch as lines under the cap, each a whole request: filled in order, a new line where the next span does not fit. */
-  private encodeLines(spans: readonly Span[]): { line: Buffer; cut: number } {
-    const g = groupSpans(spans);
-    const enc = this.encoder;
-    const parts: Buffer[] = [];
-    let cut = 0;
-    for (let i = 0; i < g.length;) {
-      enc.begin();
-      const stop = enc.add(g, i, g.length);
-      cut += enc.skipped;
-      if (stop === i) { cut++; i++; continue; } // this span alone is over the cap: left out, counted
-      // copy now: the stream keeps the chunk until it is written, and the encoder reuses its buffer
-      if (enc.count > 0) parts.push(Buffer.from(enc.end()), NL);
-      i = stop;
-    }
-    return { line: Buffer.concat(parts), cut };
-  }
-
-  export(spans: readonly Span[], signal: AbortSignal): Promise<ExportResult> {
+  export(spans: readonly Span[], signal: AbortSignal, progress?: ExportProgress): Promise<ExportResult> {
     if (spans.length === 0) return Promise.resolve({ ok: true });
     if (signal.aborted) return Promise.resolve(aborted());
-    if (this.queuedBytes >= MAX_QUEUED_BYTES) {
+    if (this.queuedSpans >= MAX_QUEUED_SPANS) {
       this.counters.refused++;
       return Promise.resolve({ ok: false, error: new ExportError('TW_ERR_FILE_BUSY', `${this.name}: earlier writes have not completed; batch not written`) });
     }
-    const { line, cut } = this.encodeLines(spans);
-    if (line.length === 0) return Promise.resolve({ ok: false, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${this.name}: no span could be written (each over the ${this.encoder.maxBytes + 1}-byte line cap, or unreadable)`) });
-    const job: Pending = { line, cut, signal, resolve: noop, onAbort: noop };
+    const job: Pending = { spans, signal, progress, resolve: noop, onAbort: noop };
     this.queue.push(job);
-    this.queuedBytes += line.length;
-    // The closures below see `job` only, never `line`: once written or abandoned, nothing here pins the bytes.
+    this.queuedSpans += spans.length;
     const p = new Promise<ExportResult>((resolve) => { job.resolve = resolve; job.onAbort = () => this.abandon(job); });
     signal.addEventListener('abort', job.onAbort, { once: true });
     if (!this.writing) this.draining = this.drain();
     return p;
   }
 
-  /** The export timed out: answer now. A queued line is let go; one being written stays with the stream until it completes. */
+  /** The export timed out: answer now and let go of its spans. A line being written stays with the stream until it completes. */
   private abandon(job: Pending): void {
+    if (job.spans === null) return;
     const i = this.queue.indexOf(job);
-    if (i >= 0) { this.queue.splice(i, 1); this.queuedBytes -= job.line!.length; job.line = null; }
+    if (i >= 0) { this.queue.splice(i, 1); this.queuedSpans -= job.spans.length; }
+    job.spans = null;
     job.resolve(aborted());
   }
 
-  /** Writes queued lines one at a time, in order; never rejects. */
+  /** Writes queued batches one at a time, in order; never rejects. */
   private async drain(): Promise<void> {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
         const job = this.queue.shift()!;
-        const line = job.line!;
-        job.line = null;
-        this.queuedBytes -= line.length;
-        const r = await this.append(line, job.cut);
+        this.queuedSpans -= job.spans!.length;
+        const r = await this.writeBatch(job);
         job.signal.removeEventListener('abort', job.onAbort);
-        job.resolve(r);
+        if (job.spans !== null) { job.spans = null; job.resolve(r); }
       }
-    } catch { /* append never throws */ } finally {
+    } catch { /* writeBatch never throws */ } finally {
       this.writing = false;
     }
   }
 
-  private async append(line: Buffer, cut: number): Promise<ExportResult> {
-    try {
-      await this.file.write(line);
+  /**
+   * The batch as lines under the cap, each a whole request, filled in order (a new line where the next span does not
+   * fit), each written before the next is encoded; stops reading the spans as soon as the export is abandoned.
+   */
+  private async writeBatch(job: Pending): Promise<ExportResult> {
+    const g = groupSpans(job.spans!);
+    const enc = this.encoder;
+    let cut = 0;
+    let written = 0;
+    for (let i = 0; i < g.length;) {
+      if (job.spans === null) return aborted(); // aborted while a line was written: the spans are the caller's again
+      enc.begin();
+      const stop = enc.add(g, i, g.length);
+      cut += enc.skipped;
+      if (stop === i) { cut++; i++; continue; } // this span alone is over the cap: left out, counted
+      const n = enc.count;
+      i = stop;
+      if (n === 0) continue;
+      const line = enc.endLine(); // a view of the encoder's buffer: not reused before the stream is done with it
+      try {
+        await this.file.write(line, written === 0); // one identity check (logrotate) per batch
+      } catch (e) {
+        this.counters.writeErrors++;
+        void this.file.close();
+        const error = new ExportError('TW_ERR_FILE_WRITE', `${this.name}: ${describeError(e)}`);
+        return written === 0 ? { ok: false, error } : { ok: true, rejected: g.length - written, error };
+      }
       this.counters.lines++;
       this.counters.bytes += line.length;
-      return cut > 0 ? { ok: true, rejected: cut, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${cut} spans over the line size cap`) } : { ok: true };
-    } catch (e) {
-      this.counters.writeErrors++;
-      this.file.close();
-      return { ok: false, error: new ExportError('TW_ERR_FILE_WRITE', `${this.name}: ${describeError(e)}`) };
+      written += n;
+      if (job.progress !== undefined) job.progress.delivered += n;
     }
+    if (written === 0) return { ok: false, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${this.name}: no span could be written (each over the ${enc.maxBytes}-byte line cap, or unreadable)`) };
+    return cut > 0 ? { ok: true, rejected: cut, error: new ExportError('TW_ERR_OTLP_TOO_LARGE', `${cut} spans over the line size cap`) } : { ok: true };
   }
 
   async forceFlush(): Promise<void> {
@@ -146,9 +150,9 @@ export class FileExporter implements SpanExporter {
   stats(): Record<string, unknown> {
     const c = this.counters;
     const f = this.file;
-    // rotations and reopened are the file's counters; the key order is the one stats() always had (printed as is).
+    // rotations and reopened are the file's counters; queuedSpans: spans waiting behind the batch being written.
     return { path: this.path, lines: c.lines, bytes: c.bytes, rotations: f.rotations, writeErrors: c.writeErrors, refused: c.refused, reopened: f.reopened,
-      queuedBytes: this.queuedBytes, lastStreamError: f.streamError ? describeError(f.streamError) : null };
+      queuedSpans: this.queuedSpans, lastStreamError: f.streamError ? describeError(f.streamError) : null };
   }
 }
 

@@ -115,6 +115,13 @@ export class OtlpJsonEncoder extends OtlpEventLinkWriter {
     return this.result();
   }
 
+  /** end() and a newline (a JSON-lines record), still within maxBytes: the closing reserve has room for it. */
+  endLine(): Buffer {
+    this.end();
+    this.byte(10);
+    return this.result();
+  }
+
   private groupOf(s: Span): Group {
     const t = s.tracer;
     let g = this.groups.get(t);

@@ -19,10 +19,13 @@ export class RotatingFile {
   /** `path.1` (newest) … `path.(maxFiles - 1)` are the rotated files; maxFiles 1 = truncate on rotation. */
   constructor(readonly path: string, private readonly maxBytes: number, private readonly maxFiles: number) {}
 
-  /** Opens, follows or rotates the file as needed, then writes `line`; rejects on any error (the caller closes). */
-  async write(line: Buffer): Promise<void> {
+  /**
+   * Opens, follows (when `follow`: the first line of a batch) or rotates the file as needed, then writes `line`;
+   * resolves once the stream is done with `line`; rejects on any error (the caller closes).
+   */
+  async write(line: Buffer, follow = true): Promise<void> {
     if (this.stream === null) await this.open();
-    else await this.follow();
+    else if (follow) await this.follow();
     if (this.size > 0 && this.size + line.length > this.maxBytes) await this.rotate();
     await new Promise<void>((resolve, reject) => this.stream!.write(line, (e) => (e ? reject(e) : resolve())));
     this.size += line.length;

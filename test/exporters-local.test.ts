@@ -60,6 +60,122 @@ test('file: a batch over the line cap (maxLineBytes) is written as several whole
   assert.throws(() => fileExporter({ path: f, maxLineBytes: 10 }), /maxLineBytes/);
 });
 
+/** A stream for the exporter's file whose writes complete only when the test says: `done(i)` calls back write i. */
+function heldStream(e: unknown, f: string) {
+  fs.writeFileSync(f, '');
+  const st = fs.statSync(f); // the stream below stands for this (live) file
+  const chunks: Buffer[] = [];
+  const callbacks: ((err: Error | null) => void)[] = [];
+  Object.assign((e as { file: object }).file, { stream: { write: (b: Buffer, cb: (err: Error | null) => void) => { chunks.push(Buffer.from(b)); callbacks.push(cb); }, end(cb?: () => void) { cb?.(); }, once() {}, on() {} }, ino: st.ino, dev: st.dev });
+  return { chunks, callbacks };
+}
+const until = async (cond: () => boolean, what: string): Promise<void> => {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
+  assert.ok(cond(), what);
+};
+const turns = async (n = 20): Promise<void> => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
+
+test('AC-007 file: a batch over maxLineBytes goes to the file one line at a time, the next encoded only once the previous is written; the export settles after the last line (memory: one line, not the batch)', async () => {
+  const e = fileExporter({ path: path.join(dir, 'lazy.jsonl'), maxLineBytes: 8192 });
+  const { chunks, callbacks } = heldStream(e, path.join(dir, 'lazy.jsonl'));
+  const batch = spans(40, 500); // about 3 lines' worth
+  const progress = { delivered: 0, rejected: 0 };
+  let result: unknown = null;
+  const p = e.export(batch, signal, progress).then((r) => (result = r));
+  await until(() => callbacks.length === 1, 'the first line is written');
+  await turns();
+  assert.is(callbacks.length, 1, 'the second line waits for the first');
+  assert.ok(chunks[0]!.length <= 8192, `${chunks[0]!.length} bytes handed to the stream: one line, not the batch`);
+  assert.is(chunks[0]![chunks[0]!.length - 1], 10, 'a whole line, newline included');
+  assert.is(progress.delivered, 0);
+  const first = spanCount(chunks[0]!.toString('utf8'));
+  callbacks[0]!(null);
+  await until(() => callbacks.length === 2, 'then the second');
+  assert.is(progress.delivered, first, 'a written line counts as delivered');
+  assert.is(result, null, 'not settled before the whole batch is written');
+  for (let i = 1; result === null; i++) { await until(() => callbacks.length > i || result !== null, `line ${i}`); if (callbacks[i]) callbacks[i]!(null); await turns(2); }
+  await p;
+  assert.equal(result, { ok: true });
+  assert.is(progress.delivered, 40);
+  const names = chunks.flatMap((c) => c.toString('utf8').split('\n').filter(Boolean)).flatMap((l) => JSON.parse(l).resourceSpans[0].scopeSpans[0].spans.map((x: { name: string }) => x.name));
+  assert.equal(names, batch.map((x) => x.name), 'every span once, in order');
+  for (const c of chunks) assert.ok(c.length <= 8192);
+});
+
+test('AC-007 file: aborted while a line of its batch is being written, an export settles at once and reads none of its spans afterwards; the next export is written whole', async () => {
+  const f = path.join(dir, 'lazy-abort.jsonl');
+  const e = fileExporter({ path: f, maxLineBytes: 8192 });
+  const { chunks, callbacks } = heldStream(e, f);
+  const batch = spans(40, 500);
+  const ac = new AbortController();
+  const p = e.export(batch, ac.signal);
+  await until(() => callbacks.length === 1, 'the first line is being written');
+  ac.abort();
+  assert.is(errCode(await settle(p)), 'TW_ERR_FILE_ABORTED');
+  batch.length = 0; // the caller may reuse its array once the export settled (the batcher does)
+  const next = spans(2);
+  const q = e.export(next, signal);
+  callbacks[0]!(null); // the stuck write completes: no more line of the aborted batch
+  await until(() => callbacks.length === 2, 'the next export is written');
+  assert.is(spanCount(chunks[1]!.toString('utf8')), 2);
+  callbacks[1]!(null);
+  assert.equal(await q, { ok: true });
+  assert.is(chunks.length, 2);
+});
+
+test('AC-007 file: the batcher gives up on a batch (export timeout) while a later line is stuck: the lines already written count as exported, the rest as exportFailed', async () => {
+  const f = path.join(dir, 'lazy-timeout.jsonl');
+  const e = fileExporter({ path: f, maxLineBytes: 8192 });
+  const { chunks, callbacks } = heldStream(e, f);
+  const t = createTracer({ service: 'local-test', exporter: e, env: {}, logger: () => {}, batch: { maxExportBatchSize: 64, exportTimeoutMillis: 300, reportIntervalMs: 0 } });
+  for (let i = 0; i < 40; i++) t.startSpan('op-' + i, { root: true, attributes: { i, pad: 'x'.repeat(500) } }).end();
+  const flushed = t.forceFlush();
+  await until(() => callbacks.length === 1, 'the first line is being written');
+  callbacks[0]!(null); // the second line's write never completes
+  await flushed;
+  const first = spanCount(chunks[0]!.toString('utf8'));
+  const s = t.stats();
+  assert.is(s.exported, first);
+  assert.is(s.dropped.exportFailed, 40 - first);
+  assert.is(s.ended, s.exported + s.dropped.exportFailed + s.queued);
+  await t.shutdown({ deadlineMs: 50 });
+});
+
+test('file: a write error after some lines of a batch were written: ok with the rest rejected (TW_ERR_FILE_WRITE), not the whole batch failed', async () => {
+  const f = path.join(dir, 'lazy-error.jsonl');
+  const e = fileExporter({ path: f, maxLineBytes: 8192 });
+  const { chunks, callbacks } = heldStream(e, f);
+  const p = e.export(spans(40, 500), signal);
+  await until(() => callbacks.length === 1, 'the first line');
+  callbacks[0]!(null);
+  await until(() => callbacks.length === 2, 'the second line');
+  callbacks[1]!(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+  const r = await p;
+  assert.is(r.ok, true);
+  assert.is(r.rejected, 40 - spanCount(chunks[0]!.toString('utf8')));
+  assert.is(errCode(r), 'TW_ERR_FILE_WRITE');
+  assert.is((e.stats() as { writeErrors: number }).writeErrors, 1);
+});
+
+test('file: batches of several lines through the batcher, attribute storage recycled between them: every span on disk with its own attributes', async () => {
+  const f = path.join(dir, 'lazy-recycle.jsonl');
+  const t = createTracer({ service: 'local-test', exporter: fileExporter({ path: f, maxLineBytes: 8192 }), env: {}, batch: { maxExportBatchSize: 32 } });
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 32; i++) { const k = round * 32 + i; t.startSpan('op-' + k, { root: true, attributes: { k, v: 'v' + k + '-'.repeat(400) } }).end(); }
+    await t.forceFlush();
+  }
+  await t.shutdown({ deadlineMs: 5000 });
+  const all = lines(f).flatMap((l) => JSON.parse(l).resourceSpans[0].scopeSpans[0].spans);
+  assert.is(all.length, 128);
+  assert.ok(lines(f).length > 4, 'several lines per batch');
+  for (const x of all) {
+    const k = Number(x.name.slice(3));
+    const attrs = Object.fromEntries(x.attributes.map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]));
+    assert.equal([attrs.k, attrs.v], [String(k), 'v' + k + '-'.repeat(400)], x.name);
+  }
+  assert.is(t.stats().exported, 128);
+});
+
 test('file: rotated by size into path.1 (newest) … path.(maxFiles-1); nothing older is kept', async () => {
   const f = path.join(dir, 'rot.jsonl');
   const e = fileExporter({ path: f, maxBytes: 3000, maxFiles: 3 });
@@ -139,7 +255,7 @@ test('file: concurrent exports (several tracers sharing one exporter) are all wr
 const settle = <T>(p: Promise<T>): Promise<T | 'pending'> => new Promise((resolve) => { const t = setTimeout(() => resolve('pending'), 1000); p.then((v) => { clearTimeout(t); resolve(v); }); });
 const errCode = (r: unknown) => (r as { error?: { code?: string } }).error?.code;
 
-test('AC-007 file: a write that never completes (stuck FIFO, hung mount) pins one line at most; aborted exports let go at once; past 16 MiB waiting, new ones fail at once', async () => {
+test('AC-007 file: a write that never completes (stuck FIFO, hung mount) pins one line at most; aborted exports let go at once; past 32768 waiting spans, new ones fail at once', async () => {
   const stuck = path.join(dir, 'stuck.jsonl');
   const e = fileExporter({ path: stuck });
   let writes = 0;
@@ -147,32 +263,33 @@ test('AC-007 file: a write that never completes (stuck FIFO, hung mount) pins on
   const st = fs.statSync(stuck); // the stream below stands for this (live) file
   // The exporter's file (rotating-file.ts) gets a stream whose write callback never comes
   Object.assign((e as unknown as { file: object }).file, { stream: { write: () => { writes++; }, end() {}, once() {}, on() {} }, ino: st.ino, dev: st.dev });
-  const queued = () => (e.stats() as { queuedBytes: number }).queuedBytes;
+  const queued = () => (e.stats() as { queuedSpans: number }).queuedSpans;
   const ac1 = new AbortController();
   const p1 = e.export(spans(2), ac1.signal); // being written, forever
   for (let i = 0; i < 1000 && writes === 0; i++) await new Promise((r) => setTimeout(r, 5)); // once the live file's identity is checked
   for (let i = 0; i < 5; i++) { // what the batcher does: each later export times out and is aborted
     const ac = new AbortController();
     const p = e.export(spans(2, 1000), ac.signal);
-    assert.ok(queued() > 0);
+    assert.is(queued(), 2);
     ac.abort();
     assert.is(errCode(await settle(p)), 'TW_ERR_FILE_ABORTED', `export ${i} settles at its abort`);
-    assert.is(queued(), 0, 'its line is let go');
+    assert.is(queued(), 0, 'its spans are let go');
   }
   ac1.abort();
   assert.is(errCode(await settle(p1)), 'TW_ERR_FILE_ABORTED');
   assert.is(writes, 1);
-  // callers that never abort: lines wait up to 16 MiB, then new exports fail at once instead of piling up
-  const big = spans(512, 4000); // ~2.2 MB a line
+  // callers that never abort: batches wait up to 32768 spans, then new exports fail at once instead of piling up
+  const big = spans(512);
   const waiting: Promise<unknown>[] = [];
   let refused: unknown = null;
-  for (let i = 0; i < 12 && refused === null; i++) {
+  for (let i = 0; i < 80 && refused === null; i++) {
     const p = e.export(big, signal);
     const r = await Promise.race([p, new Promise((res) => setImmediate(() => res('waiting')))]);
     if (r === 'waiting') waiting.push(p); else refused = r;
   }
   assert.is(errCode(refused), 'TW_ERR_FILE_BUSY');
-  assert.ok(queued() >= 16 * 1024 * 1024 && queued() < 20 * 1024 * 1024, String(queued()));
+  assert.is(waiting.length, 64);
+  assert.is(queued(), 32768);
   assert.is((e.stats() as { refused: number }).refused, 1);
   assert.is(writes, 1);
 });

@@ -86,18 +86,19 @@ export class FileExporter implements SpanExporter {
     job.resolve(aborted());
   }
 
-  /** Writes queued batches one at a time, in order; never rejects. */
+  /** Writes queued batches one at a time, in order; every job is answered (a throw, e.g. spans that are not spans, fails its own); never rejects. */
   private async drain(): Promise<void> {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
         const job = this.queue.shift()!;
         this.queuedSpans -= job.spans!.length;
-        const r = await this.writeBatch(job);
+        let r: ExportResult;
+        try { r = await this.writeBatch(job); } catch (e) { r = { ok: false, error: new ExportError('TW_ERR_FILE_INTERNAL', `${this.name}: ${describeError(e)}`) }; }
         job.signal.removeEventListener('abort', job.onAbort);
         if (job.spans !== null) { job.spans = null; job.resolve(r); }
       }
-    } catch { /* writeBatch never throws */ } finally {
+    } finally {
       this.writing = false;
     }
   }

@@ -176,6 +176,17 @@ test('file: batches of several lines through the batcher, attribute storage recy
   assert.is(t.stats().exported, 128);
 });
 
+test('file: a batch the encoder cannot even group (not spans) fails that export at once and the queue goes on', async () => {
+  const f = path.join(dir, 'garbage.jsonl');
+  const e = fileExporter({ path: f });
+  const bad = await settle(Promise.resolve().then(() => e.export([{}, null] as never, signal)).catch((err) => ({ ok: false, error: err })));
+  assert.not.equal(bad, 'pending');
+  assert.is((bad as { ok: boolean }).ok, false);
+  assert.equal(await settle(e.export(spans(2), signal)), { ok: true });
+  await e.shutdown();
+  assert.equal(lines(f).map(spanCount), [2]);
+});
+
 test('file: rotated by size into path.1 (newest) … path.(maxFiles-1); nothing older is kept', async () => {
   const f = path.join(dir, 'rot.jsonl');
   const e = fileExporter({ path: f, maxBytes: 3000, maxFiles: 3 });

@@ -31,6 +31,17 @@ export function tlsFailure(e: unknown): string | null {
   return null;
 }
 
+/**
+ * An answer node:http could not parse as HTTP/1.1 before any status line (llhttp's HPE_* codes): the endpoint speaks
+ * something else, most often OTLP/gRPC (HTTP/2 only, port 4317: the OTLP/HTTP port is 4318). Every attempt meets it
+ * again, so it is not retried (OTel JS retries only a list of transient network codes too); null for anything else.
+ */
+export function protocolFailure(e: unknown): string | null {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('HPE_')) return null;
+  return `the endpoint does not answer in HTTP/1.1 (${code}): an OTLP/gRPC port (4317) or another protocol? tracewire sends OTLP/HTTP, usually port 4318`;
+}
+
 /** A network error by its code (ECONNREFUSED…), else its message cut to 200 characters. */
 export function describeNet(e: unknown, what = 'network error'): string {
   const code = (e as { code?: unknown })?.code;

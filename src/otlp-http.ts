@@ -18,7 +18,7 @@ import { markNoTrace } from './suppress.js';
 import { TLS_CONFIG_ERROR } from './otlp-tls.js';
 import { resolveOtlpOptions, type OtlpExporterOptions, type RetryOptions } from './otlp-options.js';
 import { backoff, retryAfterMs } from './retry-delay.js';
-import { describeNet, statusDetail, tlsFailure } from './otlp-failures.js';
+import { describeNet, protocolFailure, statusDetail, tlsFailure } from './otlp-failures.js';
 import { encodePart, partOnly, PartTally } from './otlp-parts.js';
 
 export type { OtlpExporterOptions, RetryOptions } from './otlp-options.js';
@@ -66,8 +66,9 @@ export class OtlpHttpExporter implements SpanExporter {
   /**
    * invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted).
    * throttled: batches not sent because the backend's Retry-After pause outlasted their export budget.
+   * failedProtocol: answers that were not HTTP/1.1 (an OTLP/gRPC port), not retried.
    */
-  private readonly counters = { throttled: 0, failedTls: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+  private readonly counters = { throttled: 0, failedTls: 0, failedProtocol: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {
     const r = resolveOtlpOptions(o);
@@ -148,6 +149,8 @@ export class OtlpHttpExporter implements SpanExporter {
       else if (a.kind === 'network') {
         const tls = this.secure ? tlsFailure(a.error) : null;
         if (tls !== null) { c.failedTls++; return this.fail('TW_ERR_OTLP_TLS', `${tls} (not retried: it fails the same way until the setup changes)`); }
+        const proto = protocolFailure(a.error);
+        if (proto !== null) { c.failedProtocol++; return this.fail('TW_ERR_OTLP_PROTOCOL', `${proto} (not retried)`); }
         c.failedNetwork++; why = describeNet(a.error);
       }
       else if (a.kind === 'timeout') { c.timeouts++; return this.fail('TW_ERR_OTLP_TIMEOUT', `no response within the ${this.timeoutMs} ms export budget (attempt ${attempt})`); }

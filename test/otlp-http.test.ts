@@ -338,6 +338,30 @@ test('connection refused is retried (network error), bounded, then a failure', a
   await e.shutdown(); await r.close();
 });
 
+test('AC-007 an endpoint that does not speak HTTP/1.1 (an OTLP/gRPC port, h2c only): a clear failure naming the likely fix, counted, not retried', async () => {
+  const { default: http2 } = await import('node:http2');
+  const net = await import('node:net');
+  const h2 = http2.createServer();
+  const banner = net.createServer((s) => s.end('SSH-2.0-OpenSSH_9.6\r\n'));
+  await new Promise<void>((ok) => h2.listen(0, '127.0.0.1', ok));
+  await new Promise<void>((ok) => banner.listen(0, '127.0.0.1', ok));
+  try {
+    for (const srv of [h2, banner]) {
+      const e = otlpExporter({ url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1/traces`, env: {}, retry: fast, timeoutMs: 2000 });
+      const res = await run(e, spans(1));
+      const msg = String((res.error as Error).message);
+      assert.is(code(res), 'TW_ERR_OTLP_PROTOCOL', msg);
+      assert.match(msg, 'HTTP/1.1');
+      assert.match(msg, '4318');
+      const st = e.stats() as { requests: number; retries: number; failedProtocol: number; failedNetwork: number };
+      assert.equal([st.requests, st.retries, st.failedProtocol, st.failedNetwork], [1, 0, 1, 0]);
+      await e.shutdown();
+    }
+  } finally {
+    h2.close(); banner.close();
+  }
+});
+
 test('a receiver that never answers: the export fails at its time budget', async () => {
   const r = await startReceiver({ mode: 'hang' });
   const e = make(r, { timeoutMs: 600 }); // 150 ms failed once with the 2 cores at load 14: the request had not reached the receiver yet

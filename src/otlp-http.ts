@@ -28,7 +28,8 @@ const RETRYABLE = new Set([429, 502, 503, 504]); // specification.md "Failures":
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024; // specification.md: responses are capped at 4 MiB
 
 // 'request': node:http refused to build the request (it throws synchronously): the same request fails the same way, so no retry.
-interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted' | 'request'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown }
+// location: a redirect's Location header, said in the failure (redirects are not followed: the endpoint is to be fixed).
+interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted' | 'request'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown; location?: string }
 
 export class OtlpHttpExporter implements SpanExporter {
   readonly name: string;
@@ -145,7 +146,7 @@ export class OtlpHttpExporter implements SpanExporter {
       const a = await this.attempt(body, signal, deadline);
       if (a.kind === 'ok') { c.ok++; return this.success(a.body); }
       let why: string;
-      if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}`; }
+      if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}${this.redirect(a.location)}`; }
       else if (a.kind === 'network') {
         const tls = this.secure ? tlsFailure(a.error) : null;
         if (tls !== null) { c.failedTls++; return this.fail('TW_ERR_OTLP_TLS', `${tls} (not retried: it fails the same way until the setup changes)`); }
@@ -184,6 +185,14 @@ export class OtlpHttpExporter implements SpanExporter {
     return msg ? { ok: true, error: new ExportError('TW_ERR_OTLP_PARTIAL', 'backend warning: ' + msg) } : { ok: true };
   }
 
+  /** Where a 3xx pointed (origin and path: no credentials, no query), for the user to set as the endpoint. */
+  private redirect(location: string | undefined): string {
+    if (location === undefined) return '';
+    let to: string;
+    try { to = redactUrl(new URL(location, this.url).href); } catch { to = '<invalid url>'; }
+    return `, a redirect to ${to.slice(0, 200)}: not followed, set the endpoint to it`;
+  }
+
   private aborted(): ExportResult {
     this.counters.aborted++;
     return this.fail('TW_ERR_OTLP_ABORTED', 'export aborted');
@@ -204,12 +213,14 @@ export class OtlpHttpExporter implements SpanExporter {
       let done = false;
       let status = 0; // once a status line has arrived
       let retryAfter: string | undefined;
+      let location: string | undefined;
       let req: http.ClientRequest | null = null;
       const finish = (a: Attempt): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        if (a.kind === 'status' && location !== undefined) a.location = location;
         resolve(a);
       };
       const onAbort = (): void => { req?.destroy(); finish({ kind: 'aborted', status: 0, body: null, retryAfter: undefined, error: null }); };
@@ -238,6 +249,7 @@ export class OtlpHttpExporter implements SpanExporter {
         req = (t.protocol === 'https:' ? https : http).request(opts, (res) => {
           status = res.statusCode ?? 0;
           retryAfter = header(res.headers['retry-after']);
+          if (status >= 300 && status < 400) location = header(res.headers.location);
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (d: Buffer) => {

@@ -648,6 +648,22 @@ test('HTTP-date with a four-digit year below 100 is that year, not 1900 + it (Da
   assert.is(retryAfterMs('Sun Jan  1 00:00:00 0000', 631152000000), 0);
 });
 
+test('AC-007 a redirect (an http:// endpoint the ingress sends to https://) is not followed nor retried, and the failure says where it pointed, without its query or credentials', async () => {
+  const r = await startReceiver({ mode: 'status', status: 308, body: '<html>moved</html>', headers: { location: 'https://u:pw@collector.example.com/v1/traces?token=abc123' } });
+  const e = make(r);
+  const res = await run(e, spans(1));
+  const msg = String((res.error as Error).message);
+  assert.is(code(res), 'TW_ERR_OTLP_HTTP_STATUS');
+  assert.match(msg, 'HTTP 308');
+  assert.match(msg, 'redirect to https://collector.example.com/v1/traces');
+  assert.match(msg, 'not followed');
+  for (const s of ['abc123', 'pw@', 'token']) assert.not.ok(msg.includes(s), msg);
+  assert.is(r.requests.length, 1, 'not retried');
+  await r.setMode('status', { status: 307, headers: { location: '/otlp/v1/traces' } }); // relative: read against the endpoint
+  assert.match(String(((await run(e, spans(1))).error as Error).message), `redirect to http://127.0.0.1:${r.port}/otlp/v1/traces`);
+  await e.shutdown(); await r.close();
+});
+
 test('an unusable Retry-After ("1.5") means the backoff, not an immediate retry', async () => {
   const r = await startReceiver({ mode: 'status', status: 503, retryAfter: '1.5' });
   // the backoff (60 s) is past the 500 ms budget: with the header ignored the export gives up after one request

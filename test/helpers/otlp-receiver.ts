@@ -23,6 +23,8 @@ export interface ModeOptions {
   status?: number;
   /** Retry-After header value for 'status' (seconds or an HTTP-date). */
   retryAfter?: string;
+  /** More response headers for 'status' (e.g. a redirect's location). */
+  headers?: Record<string, string>;
   /** Response body for 'status' (default a google.rpc.Status JSON). */
   body?: string;
   /** 'partial': rejectedSpans (default 1) and errorMessage. */
@@ -96,7 +98,7 @@ export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions 
           setImmediate(() => req.socket.destroy());
           return;
         case 'status': {
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          const headers: Record<string, string> = { 'content-type': 'application/json', ...a.headers };
           if (a.retryAfter !== undefined) headers['retry-after'] = a.retryAfter;
           res.writeHead(status, headers).end(a.body ?? JSON.stringify({ code: 14, message: `receiver answered ${status}` }));
           return;

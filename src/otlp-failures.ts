@@ -1,6 +1,8 @@
 // Why an OTLP request failed, in words for the ExportError message: the google.rpc.Status message of an error
-// body, a network error by its code, and the TLS failures that no retry can heal (said with what to change).
+// body, a network error by its code, the TLS and protocol failures that no retry can heal (said with what to change),
+// and where a redirect pointed.
 // The caller scrubs secrets from these and decides the error code; nothing here reads configuration.
+import { redactUrl } from './otlp-env.js';
 
 /** The message of a google.rpc.Status error body, uncut (the caller scrubs, then cuts it). */
 export function statusDetail(body: Buffer | null): string {
@@ -40,6 +42,14 @@ export function protocolFailure(e: unknown): string | null {
   const code = (e as { code?: unknown })?.code;
   if (typeof code !== 'string' || !code.startsWith('HPE_')) return null;
   return `the endpoint does not answer in HTTP/1.1 (${code}): an OTLP/gRPC port (4317) or another protocol? tracewire sends OTLP/HTTP, usually port 4318`;
+}
+
+/** Where a 3xx pointed (origin and path: no credentials, no query), read against `base`, for the user to set as the endpoint. */
+export function redirectDetail(location: string | undefined, base: string): string {
+  if (location === undefined) return '';
+  let to: string;
+  try { to = redactUrl(new URL(location, base).href); } catch { to = '<invalid url>'; }
+  return `, a redirect to ${to.slice(0, 200)}: not followed, set the endpoint to it`;
 }
 
 /** A network error by its code (ECONNREFUSED…), else its message cut to 200 characters. */

@@ -18,7 +18,7 @@ import { markNoTrace } from './suppress.js';
 import { TLS_CONFIG_ERROR } from './otlp-tls.js';
 import { resolveOtlpOptions, type OtlpExporterOptions, type RetryOptions } from './otlp-options.js';
 import { backoff, retryAfterMs } from './retry-delay.js';
-import { describeNet, protocolFailure, statusDetail, tlsFailure } from './otlp-failures.js';
+import { describeNet, protocolFailure, redirectDetail, statusDetail, tlsFailure } from './otlp-failures.js';
 import { encodePart, partOnly, PartTally } from './otlp-parts.js';
 
 export type { OtlpExporterOptions, RetryOptions } from './otlp-options.js';
@@ -146,7 +146,7 @@ export class OtlpHttpExporter implements SpanExporter {
       const a = await this.attempt(body, signal, deadline);
       if (a.kind === 'ok') { c.ok++; return this.success(a.body); }
       let why: string;
-      if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}${this.redirect(a.location)}`; }
+      if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}${redirectDetail(a.location, this.url)}`; }
       else if (a.kind === 'network') {
         const tls = this.secure ? tlsFailure(a.error) : null;
         if (tls !== null) { c.failedTls++; return this.fail('TW_ERR_OTLP_TLS', `${tls} (not retried: it fails the same way until the setup changes)`); }
@@ -183,14 +183,6 @@ export class OtlpHttpExporter implements SpanExporter {
       return { ok: true, rejected: n, error: new ExportError('TW_ERR_OTLP_PARTIAL', `backend rejected ${n} spans${msg ? ': ' + msg : ''}`) };
     }
     return msg ? { ok: true, error: new ExportError('TW_ERR_OTLP_PARTIAL', 'backend warning: ' + msg) } : { ok: true };
-  }
-
-  /** Where a 3xx pointed (origin and path: no credentials, no query), for the user to set as the endpoint. */
-  private redirect(location: string | undefined): string {
-    if (location === undefined) return '';
-    let to: string;
-    try { to = redactUrl(new URL(location, this.url).href); } catch { to = '<invalid url>'; }
-    return `, a redirect to ${to.slice(0, 200)}: not followed, set the endpoint to it`;
   }
 
   private aborted(): ExportResult {

@@ -152,13 +152,13 @@ export class Destination {
       this.exports.ok++;
     } else if (s.kind === 'shutdown') {
       this.drops.shutdown += rest;
-      this.reporter.note('shutdown', rest, null);
+      if (rest > 0) this.reporter.note('shutdown', rest, null);
     } else {
       if (s.kind === 'timeout') this.exports.timedOut++; else this.exports.failed++;
       this.drops.exportFailed += rest;
       const err = s.kind === 'timeout' ? `timed out after ${this.timeoutMs} ms` + (s.delivered > 0 ? ` (${s.delivered} of ${n} spans delivered)` : '') : s.error;
       this.lastError = describeError(err);
-      this.reporter.note('exportFailed', rest, err);
+      if (rest > 0) this.reporter.note('exportFailed', rest, err);
     }
     // Recycle attribute arrays and the batch array only once the exporter has settled: a timed-out one may
     // still be reading them. release = one destination whose exporter does not keep spans (exporter.ts).

@@ -44,7 +44,7 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
   const orig = s.emit as (...a: unknown[]) => boolean;
   s[kOrigEmit] = own ? (orig as Server['emit']) : null;
   s[kConfig] = cfg;
-  if (tracedServers++ === 0) diagnostics.subscribe(REQUEST_START, onRequestStart);
+  if (server.listening) hear(s);
   // With no 'checkExpectation' listener Node answers an Expect other than 100-continue 417 itself, with no
   // event (parserOnIncoming): ours makes it emit one, and the same 417 is given here, to a traced request.
   server.on('checkExpectation', expectListener);
@@ -53,6 +53,9 @@ export function traceServer<S extends Server>(tracer: Tracer, server: S, options
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
       if (event === 'clientError') return onClientError(cfg, this, orig, req as unknown as Error, res as unknown as Socket);
       if (event === 'dropRequest') onDropRequest(cfg, req);
+      // Heard from 'listening' or its first connection (one handed over with emit('connection') too) to its 'close'.
+      else if (event === 'connection' || event === 'listening') { if ((this as unknown as Patched)[kHeard] !== true) hear(this as unknown as Patched); }
+      else if (event === 'close') unhear(this as unknown as Patched);
       return orig.apply(this, arguments as unknown as unknown[]);
     }
     const span = startRequest(cfg, req, res);
@@ -112,9 +115,33 @@ function onClientError(cfg: ServerConfig, server: Server, orig: (...a: unknown[]
 
 const REQUEST_START = 'http.server.request.start';
 const kConfig = Symbol('tracewire.http.config'); // this copy's servers only: another copy hears its own
-let tracedServers = 0; // the channel is heard while any server is traced
-/** The response of the request last published on a server with maxRequestsPerSocket, for dropRequest (which passes none). */
+const kHeard = Symbol('tracewire.http.heard');
+/**
+ * Traced servers that may get requests (listening, or given a connection) and have not closed: the channel is
+ * heard while there is one. Counted on the server, not held here: a server closed (or untraced) is forgotten at
+ * its 'close', and none is referenced, so a discarded one is collected. A server only ever handed connections
+ * and dropped without close() keeps the count up (the listener stays, the server does not).
+ */
+let heardServers = 0;
+/**
+ * The response of the request last published on a server with maxRequestsPerSocket, for dropRequest (which
+ * passes none). One slot for the process, emptied when a heard server closes: a closed server's last
+ * response (its request, socket and the server itself) is not kept.
+ */
 let published: Res | null = null;
+
+function hear(s: Patched): void {
+  if (s[kHeard] === true) return;
+  s[kHeard] = true;
+  if (heardServers++ === 0) diagnostics.subscribe(REQUEST_START, onRequestStart);
+}
+
+function unhear(s: Patched): void {
+  if (s[kHeard] !== true) return;
+  s[kHeard] = false; // not deleted: a server listening again keeps its shape
+  published = null;
+  if (--heardServers === 0) diagnostics.unsubscribe(REQUEST_START, onRequestStart);
+}
 
 /**
  * Published by lib/_http_server.js parserOnIncoming (Node 20 and 24) for each request, after the upgrade check
@@ -165,7 +192,7 @@ function expectationFailed(res: Res): boolean {
   return true;
 }
 
-type Patched = { emit: Server['emit']; requireHostHeader?: boolean; maxRequestsPerSocket?: number | null; [kOrigEmit]?: Server['emit'] | null; [kConfig]?: ServerConfig };
+type Patched = { emit: Server['emit']; requireHostHeader?: boolean; maxRequestsPerSocket?: number | null; [kOrigEmit]?: Server['emit'] | null; [kConfig]?: ServerConfig; [kHeard]?: boolean };
 
 /** Undo traceServer: the server's emit is exactly what it was. */
 export function untraceServer(server: Server): void {
@@ -178,5 +205,5 @@ export function untraceServer(server: Server): void {
   server.removeListener('checkExpectation', expectListener);
   if (s[kConfig] === undefined) return; // patched by another copy of tracewire
   delete s[kConfig];
-  if (--tracedServers === 0) { diagnostics.unsubscribe(REQUEST_START, onRequestStart); published = null; }
+  unhear(s);
 }

@@ -1,15 +1,15 @@
 // Global fetch (undici) traced through its diagnostics channels, without replacing fetch: a CLIENT span
-// per request undici puts on the wire (a redirect hop is its own request), traceparent added with
-// request.addHeader. A request the explicit wrapper already traced gets no second span; a traceparent or
-// tracestate the caller set itself (e.g. forwarded from an incoming request) is replaced by the CLIENT
-// span's, as the node:http client does. `url.full` drops the query string entirely.
-// Hops of one redirect chain share nothing in undici 6 / 7's request:create (no field, handler or options
-// object): with no active span each is its own trace, a documented limit (README, fetch).
+// per request undici puts on the wire (a redirect hop is its own request, in the chain's trace with
+// resend_count: fetch-redirect), traceparent added with request.addHeader. A request the explicit wrapper
+// already traced gets no second span; a traceparent or tracestate the caller set itself (e.g. forwarded
+// from an incoming request) is replaced by the CLIENT span's, as the node:http client does. `url.full`
+// drops the query string entirely.
 // Node 20's bundled undici (6.x) publishes request:create, request:bodySent, request:headers,
 // request:trailers and request:error; the span ends at headers (a body never read must not hold it open).
 import diagnostics from 'node:diagnostics_channel';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
+import type { SpanContextLike } from '../src/span-context.js';
 import { formatTraceparent } from '../src/traceparent.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
@@ -20,6 +20,7 @@ import { httpStats, reportInternal } from './http-stats.js';
 import { hostOf, hostPortOf } from './http-host.js';
 import { fromWrapper } from './fetch-wrapper.js';
 import { resendCountOf, tracerOf } from './retry.js';
+import { anyArmed, armHop, isRedirect, takeHop, type Hop } from './fetch-redirect.js';
 
 export interface FetchTracingOptions {
   /** Trace only fetches made while a span is active (default false). */
@@ -41,7 +42,13 @@ interface UndiciRequest {
 const kSpan = Symbol.for('tracewire.fetch.span');
 /** Marks a request seen by request:create, traced or not, so a second create event is ignored. */
 const SKIPPED = 0;
-type Marked = UndiciRequest & { [kSpan]?: AnySpan | typeof SKIPPED; [kOnUpgrade]?: (statusCode: unknown, headers: unknown, socket: unknown) => unknown };
+/** kStore: the async store a traced request was created under; kHop: the redirect hop it is (only hops have one). */
+const kStore = Symbol('tracewire.fetch.store');
+const kHop = Symbol('tracewire.fetch.hop');
+type Marked = UndiciRequest & {
+  [kSpan]?: AnySpan | typeof SKIPPED; [kStore]?: SpanContextLike | undefined; [kHop]?: Hop;
+  [kOnUpgrade]?: (statusCode: unknown, headers: unknown, socket: unknown) => unknown;
+};
 
 class FetchConfig {
   readonly tracer: Tracer;
@@ -49,11 +56,14 @@ class FetchConfig {
   readonly ignoreOrigins: Set<string> | null;
   readonly attrs = new StartAttrs();
   readonly opts: SpanOptions;
+  /** A redirect hop's options: its parent set per hop (the chain's first span when the chain has no parent). */
+  readonly hopOpts: SpanOptions;
   constructor(tracer: Tracer, o: FetchTracingOptions = {}) {
     this.tracer = tracer;
     this.requireParent = o.requireParent === true;
     this.ignoreOrigins = o.ignoreOrigins && o.ignoreOrigins.length > 0 ? new Set(o.ignoreOrigins) : null;
     this.opts = { kind: SpanKind.CLIENT, attributes: this.attrs };
+    this.hopOpts = { kind: SpanKind.CLIENT, attributes: this.attrs, parent: undefined };
   }
 }
 
@@ -116,9 +126,19 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   const host = hostOf(authority) ?? authority;
   const p = hostPortOf(authority);
   const port = p > 0 ? p : defaultPort(scheme);
-  const method = fillClientAttrs(cfg.attrs, request.method, scheme, host, port, request.path ?? '/', resendCountOf(active));
-  const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
+  const path = request.path ?? '/';
+  const hop = anyArmed() ? takeHop(origin, path, active) : undefined;
+  const method = fillClientAttrs(cfg.attrs, request.method, scheme, host, port, path, hop === undefined ? resendCountOf(active) : hop.resend + 1);
+  let span: AnySpan;
+  if (hop === undefined) span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
+  else {
+    cfg.hopOpts.parent = hop.root ?? undefined; // undefined: the active context, the first hop's parent
+    span = tracerOf(hop.root ?? active, cfg.tracer).startSpan(nameOfMethod(method), cfg.hopOpts);
+    cfg.hopOpts.parent = undefined; // no span kept alive by the options
+    request[kHop] = hop;
+  }
   request[kSpan] = span;
+  request[kStore] = active;
   inFlight++;
   if (typeof request.addHeader === 'function') {
     request.addHeader(TRACEPARENT, formatTraceparent(span));
@@ -145,12 +165,13 @@ function spanOf(request: Marked | undefined): AnySpan | undefined {
   return s === undefined || s === SKIPPED ? undefined : s;
 }
 
-function onHeaders(request: Marked, statusCode: unknown): void {
+function onHeaders(request: Marked, statusCode: unknown, headers?: unknown): void {
   const span = spanOf(request);
   if (span === undefined) return;
   // An informational response (103 Early Hints) is published too: the final response's headers follow (RFC 9110 §15.2).
   if (typeof statusCode === 'number' && statusCode < 200 && statusCode !== 101) return;
   request[kSpan] = SKIPPED;
+  if (isRedirect(statusCode)) armHop(originOf(request.origin), request.path ?? '/', headers, span, request[kStore], request[kHop]);
   if (typeof statusCode === 'number') {
     span.setAttribute('http.response.status_code', statusCode);
     if (statusCode >= 400) { span.setAttribute('error.type', String(statusCode)); span.setStatus(SpanStatusCode.ERROR); }
@@ -177,7 +198,7 @@ let logger: (msg: string) => void = (m) => console.warn('[tracewire] ' + m);
 let endsSubscribed = false;
 
 function onHeadersMessage(m: unknown): void {
-  try { const x = m as { request: Marked; response?: { statusCode?: unknown } }; onHeaders(x.request, x.response?.statusCode); } catch (err) { reportInternal(logger, 'tracewire/fetch', err); }
+  try { const x = m as { request: Marked; response?: { statusCode?: unknown; headers?: unknown } }; onHeaders(x.request, x.response?.statusCode, x.response?.headers); } catch (err) { reportInternal(logger, 'tracewire/fetch', err); }
 }
 function onErrorMessage(m: unknown): void {
   try { const x = m as { request: Marked; error?: unknown }; onError(x.request, x.error); } catch (err) { reportInternal(logger, 'tracewire/fetch', err); }

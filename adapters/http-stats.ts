@@ -23,6 +23,11 @@ export class HttpAdapterStats {
   traceHeadersReplaced = 0;
   /** duplicate `undici:request:create` events for a request already handled */
   duplicateCreate = 0;
+  /**
+   * fetch redirects answered beyond 64 in one turn of the event loop: the oldest is forgotten, and its next hop
+   * (if fetch follows it) is traced as a request of its own, in a trace of its own when no span is active
+   */
+  redirectHopsDropped = 0;
   /** handlers that threw or rejected */
   handlerErrors = 0;
   /**

@@ -89,49 +89,118 @@ test('AC-002 a redirect: exactly one span per request on the wire, each the pare
     assert.match(String(seen[i]!.headers.traceparent), new RegExp(`-${cap.spans[i]!.spanId}-`));
   }
   for (const s of cap.spans) { assert.is(s.traceId, parent.traceId); assert.is(s.parentSpanId, parent.spanId); }
+  assert.equal(cap.spans.map((s) => s.getAttribute('http.request.resend_count')), [undefined, 1], 'a redirect is a resend (semconv)');
 });
 
-test('AC-002 documented limit: with no active span, traceFetch makes each redirect hop its own trace (undici ties nothing between hops); an active span or tracedFetch keeps concurrent chains apart', async () => {
+/** Redirects to itself: /loop/N answers 302 to /loop/N-1 (with a query), /loop/0 answers 200; each request noted with its traceparent. */
+async function loopServer() {
+  const seen: { url: string; chain: string; traceparent: string }[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url!, chain: String(req.headers['x-chain']), traceparent: String(req.headers.traceparent) });
+    const n = Number(/^\/loop\/(\d+)/.exec(req.url!)?.[1] ?? 0);
+    if (n > 0) { res.writeHead(302, { location: `/loop/${n - 1}?token=s3cret` }); res.end('moved'); } else res.end('ok');
+  });
+  const port = await listen(server);
+  return { seen, server, port };
+}
+const tpSpanId = (tp: string) => tp.slice(36, 52);
+
+test('AC-002 a redirect with no active span (a server that 302s to itself): each hop its own CLIENT span in ONE trace, the hops after the first under it, resend_count 1, 2; each hop\'s traceparent names its span', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });
-  const { seen, server, port } = await downstream();
+  const { seen, server, port } = await loopServer();
   const undo = traceFetch(tracer);
-  const tpSpan = (i: number) => String(seen[i]!.headers.traceparent).slice(36, 52);
-  // 1. No active span: two roots in two traces, each hop's request naming its own span.
-  await (await fetch(`http://127.0.0.1:${port}/redirect`)).text();
-  await settle(cap, 2);
-  const [hop1, hop2] = cap.spans.splice(0) as [Span, Span];
-  assert.equal([seen[0]!.url, seen[1]!.url], ['/redirect', '/final']);
-  assert.equal([hop1.parentSpanId, hop2.parentSpanId], ['', ''], 'both hops are roots');
-  assert.is.not(hop1.traceId, hop2.traceId, 'the limit: one trace per hop');
-  assert.equal([tpSpan(0), tpSpan(1)], [hop1.spanId, hop2.spanId]);
-  seen.length = 0;
-  // 2. Workaround: an active span per call; two concurrent chains to the same URL stay in their own traces.
-  const parents = [tracer.startSpan('a') as Span, tracer.startSpan('b') as Span];
-  await Promise.all(parents.map((p) => tracer.withSpan(p, async () => (await fetch(`http://127.0.0.1:${port}/redirect`)).text())));
-  for (const p of parents) p.end();
-  await settle(cap, 6);
-  const hops = cap.spans.splice(0).filter((s) => s.kind === SpanKind.CLIENT);
-  assert.is(hops.length, 4);
-  for (const p of parents) {
-    const mine = hops.filter((s) => s.parentSpanId === p.spanId);
-    assert.equal(mine.map((s) => s.getAttribute('http.response.status_code')).sort(), [200, 302]);
-    for (const s of mine) assert.is(s.traceId, p.traceId);
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/loop/2`);
+    assert.is(await res.text(), 'ok');
+    await settle(cap, 3);
+  } finally { undo(); await close(server); }
+  assert.equal(seen.map((r) => r.url), ['/loop/2', '/loop/1?token=s3cret', '/loop/0?token=s3cret']);
+  const hops = cap.spans as Span[];
+  assert.is(hops.length, 3, 'one CLIENT span per request on the wire');
+  const [first, second, third] = hops as [Span, Span, Span];
+  for (const s of hops) { assert.is(s.kind, SpanKind.CLIENT); assert.is(s.traceId, first.traceId, 'one trace for the chain'); }
+  assert.is(first.parentSpanId, '');
+  assert.equal([second.parentSpanId, third.parentSpanId], [first.spanId, first.spanId]);
+  assert.equal(hops.map((s) => s.getAttribute('http.request.resend_count')), [undefined, 1, 2]);
+  assert.equal(hops.map((s) => s.getAttribute('http.response.status_code')), [302, 302, 200]);
+  assert.equal(seen.map((r) => tpSpanId(r.traceparent)), hops.map((s) => s.spanId), 'each hop names its own span');
+  for (const s of hops) assert.not.ok(String(s.getAttribute('url.full')).includes('s3cret'), 'no query in url.full');
+});
+
+test('AC-002 concurrent redirect chains to the same URL, no active span: each chain in its own trace, none mixed', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await loopServer();
+  const undo = traceFetch(tracer);
+  const N = 6;
+  try {
+    await Promise.all(Array.from({ length: N }, async (_, i) => (await fetch(`http://127.0.0.1:${port}/loop/2`, { headers: { 'x-chain': String(i) } })).text()));
+    await settle(cap, 3 * N);
+  } finally { undo(); await close(server); }
+  assert.is(seen.length, 3 * N);
+  assert.is(cap.spans.length, 3 * N);
+  const byId = new Map(cap.spans.map((s) => [s.spanId, s]));
+  const traces = new Set<string>();
+  for (let i = 0; i < N; i++) {
+    const mine = seen.filter((r) => r.chain === String(i)).map((r) => byId.get(tpSpanId(r.traceparent))!);
+    assert.is(mine.length, 3);
+    assert.equal(new Set(mine.map((s) => s.traceId)).size, 1, `chain ${i}: its hops in one trace`);
+    assert.equal(mine.map((s) => s.getAttribute('http.request.resend_count')), [undefined, 1, 2]);
+    assert.equal([mine[1]!.parentSpanId, mine[2]!.parentSpanId], [mine[0]!.spanId, mine[0]!.spanId]);
+    traces.add(mine[0]!.traceId);
   }
-  assert.is.not(parents[0]!.traceId, parents[1]!.traceId);
-  seen.length = 0;
-  // 3. Workaround: tracedFetch, no active span: one root span per chain, both hops of a chain carry it.
+  assert.is(traces.size, N, 'no two chains share a trace');
+});
+
+test('AC-002 a redirect under retry(): the hop after attempt 2 counts on (resend_count 2); redirect: manual then a later fetch of the Location is a new request, not a hop', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { server, port } = await loopServer();
+  const undo = traceFetch(tracer);
+  try {
+    let n = 0;
+    await retry(tracer, async () => { const r = await fetch(`http://127.0.0.1:${port}/loop/${n++ === 0 ? 'x' : 1}`); await r.text(); return n === 1 ? { status: 503 } : r; }, { name: 'op', minDelayMs: 1 });
+    await settle(cap, 4);
+    const op = cap.spans.find((s) => s.name === 'op')!;
+    const client = cap.spans.filter((s) => s.kind === SpanKind.CLIENT);
+    assert.equal(client.map((s) => s.getAttribute('http.request.resend_count')), [undefined, 1, 2]);
+    for (const s of client) assert.is(s.parentSpanId, op.spanId);
+    cap.spans.length = 0;
+    const manual = await fetch(`http://127.0.0.1:${port}/loop/1`, { redirect: 'manual' });
+    assert.is(manual.status, 302);
+    await manual.text();
+    await new Promise((r) => setTimeout(r, 5));
+    await (await fetch(`http://127.0.0.1:${port}/loop/0?token=s3cret`)).text();
+    await settle(cap, 2);
+  } finally { undo(); await close(server); }
+  const [a, b] = cap.spans as [Span, Span];
+  assert.is.not(a.traceId, b.traceId);
+  assert.is(b.parentSpanId, '');
+  assert.is(b.getAttribute('http.request.resend_count'), undefined);
+});
+
+test('AC-002 tracedFetch on a redirect chain, with traceFetch installed too: one span per chain (the wrapper\'s), every hop carries it, none from the channel', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const { seen, server, port } = await loopServer();
+  const undo = traceFetch(tracer);
   const f = tracedFetch(tracer);
-  await Promise.all([0, 1].map(async () => (await f(`http://127.0.0.1:${port}/redirect`)).text()));
-  await settle(cap, 2);
-  undo();
-  await close(server);
-  assert.is(cap.spans.length, 2, 'one span per chain, none from the channel');
-  assert.is.not(cap.spans[0]!.traceId, cap.spans[1]!.traceId);
-  for (const s of cap.spans) {
-    assert.is(s.parentSpanId, '');
-    assert.equal(seen.filter((r) => String(r.headers.traceparent).includes(s.spanId)).map((r) => r.url).sort(), ['/final', '/redirect']);
+  try {
+    await Promise.all([0, 1].map(async (i) => (await f(`http://127.0.0.1:${port}/loop/2`, { headers: { 'x-chain': String(i) } })).text()));
+    const parent = tracer.startSpan('page') as Span;
+    await tracer.withSpan(parent, async () => (await f(`http://127.0.0.1:${port}/loop/1`, { headers: { 'x-chain': '2' } })).text());
+    parent.end();
+    await settle(cap, 4);
+  } finally { undo(); await close(server); }
+  const client = cap.spans.filter((s) => s.kind === SpanKind.CLIENT);
+  assert.is(client.length, 3, 'one span per chain, none from the channel');
+  for (let i = 0; i < 3; i++) {
+    const tps = new Set(seen.filter((r) => r.chain === String(i)).map((r) => r.traceparent));
+    assert.is(tps.size, 1, `chain ${i}: every hop carries the wrapper's traceparent`);
+    assert.ok(client.some((s) => tpSpanId([...tps][0]!) === s.spanId));
   }
+  assert.is(seen.length, 3 + 3 + 2);
 });
 
 test('AC-002 a second request:create for the same request is ignored and counted (no duplicate span)', async () => {

@@ -1,6 +1,8 @@
 // The loaded config: validated, normalised (defaults that the file may omit are filled in here),
 // deep-frozen. Header values are Secret instances, so JSON.stringify(config) never shows one.
 import type { Secret } from './secrets.js';
+// Types only (erased): the config names the http adapter's options, it loads none of the adapter.
+import type { ServerTracingOptions, TrustPolicy } from '../../adapters/http-server-config.js';
 
 export type ScalarValue = string | number | boolean;
 
@@ -67,29 +69,27 @@ export interface ExportThreadSettings {
   flushTimeoutMs?: number;
 }
 
-export type TrustPolicyName = 'preserve' | 'preserve-ids' | 'link' | 'restart';
+/** The http adapter's trust policies (its TrustPolicy). */
+export type TrustPolicyName = TrustPolicy;
 /** The request as far as a trust function needs it (structurally an http.IncomingMessage). */
 export interface PeerRequest { socket?: { remoteAddress?: string | undefined } | null }
 
 /**
- * Options for the http adapter, with its option names: `withTracing(tracer, handler, tracer.config.http)`.
- * Only what the file sets is present; the adapter's defaults apply to the rest.
+ * Options for the http adapter that the file can set: `withTracing(tracer, handler, tracer.config.http)`.
+ * Only what the file sets is present; the adapter's defaults apply to the rest. Picked from the adapter's
+ * ServerTracingOptions (names, types and docs), so the two cannot drift: a key renamed or dropped there fails
+ * to compile here, and `trust` / `tenant`, narrowed to what a file can say, must stay assignable to the adapter's.
  */
-export interface HttpConfig {
+export interface HttpConfig extends Pick<ServerTracingOptions, 'tenantAttribute' | 'tenantMaxLength' | 'serverTimingHeader'
+  | 'traceIdHeader' | 'traceResponseHeader' | 'recordPath' | 'requestHeaders' | 'responseHeaders'> {
   /** A policy, or (from `{ networks, inside, outside }`) a function of the peer address. */
   trust?: TrustPolicyName | ((req: PeerRequest) => TrustPolicyName);
-  /** Request header holding the tenant (recorded as `tenantAttribute`). */
+  /** Request header holding the tenant (recorded as `tenantAttribute`, which the loader sets whenever `tenant` is). */
   tenant?: string;
-  /** The config's top-level `tenantAttribute`, set whenever `tenant` is. */
-  tenantAttribute?: string;
-  tenantMaxLength?: number;
-  serverTimingHeader?: string | false;
-  traceIdHeader?: string | false;
-  traceResponseHeader?: string | boolean;
-  recordPath?: boolean;
-  requestHeaders?: readonly string[];
-  responseHeaders?: readonly string[];
 }
+/** Compile-time only: the loaded section is a valid ServerTracingOptions as it is. */
+type Holds<T extends true> = T;
+type HttpConfigIsServerTracingOptions = Holds<HttpConfig extends ServerTracingOptions ? true : false>;
 
 export interface TracewireConfig {
   /** The file it was read from; null for the built-in defaults (no file, or an invalid one at startup). */

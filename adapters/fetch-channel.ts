@@ -11,7 +11,7 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import type { SpanContextLike } from '../src/span-context.js';
 import { formatTraceparent } from '../src/traceparent.js';
-import { storage } from '../src/context.js';
+import { hasTrace, storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import { StartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
 import { defaultPort } from './http-url.js';
@@ -108,7 +108,7 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   request[kSpan] = SKIPPED;
   const active = storage.getStore();
   if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; }
-  if (active === undefined && cfg.requireParent) return;
+  if (cfg.requireParent && !hasTrace(active)) return; // an OTel context holding only baggage is no parent
   const origin = originOf(request.origin);
   if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return; // untraced: the caller's headers go out as written
   const headers = request.headers;

@@ -12,6 +12,7 @@ import type { SpanContextLike } from '../src/span-context.js';
 import { resendCountOf } from './retry.js';
 import { isName } from './http-headers.js';
 import { httpStats } from './http-stats.js';
+import { hasTrace } from '../src/context.js';
 
 /** A redirect answered and maybe about to be followed. */
 export class Hop {
@@ -35,11 +36,6 @@ let sweep: { unref?: () => unknown } | null = null;
 function expire(): void {
   sweep = null;
   armed.length = 0;
-}
-
-/** Does the store hold a trace (a span startSpan would take as parent)? */
-function hasTrace(c: SpanContextLike | undefined): boolean {
-  return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0;
 }
 
 /** The redirect statuses fetch follows (Fetch §2.2.6 redirect status). */

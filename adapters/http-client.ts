@@ -9,7 +9,7 @@ import { errorMonitor } from 'node:events';
 import { syncBuiltinESMExports } from 'node:module';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
-import { storage } from '../src/context.js';
+import { hasTrace, storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import { StartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
 import { defaultPort } from './http-url.js';
@@ -70,7 +70,7 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
     if (isNoTrace(req)) { httpStats.noTraceSkipped++; return; }
     const active = storage.getStore();
     if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; } // OTel suppressTracing (an exporter's own request), through the bridge
-    if (active === undefined && cfg.requireParent) return;
+    if (cfg.requireParent && !hasTrace(active)) return; // an OTel context holding only baggage is no parent
     const host = req.host ?? 'localhost';
     if (cfg.ignoreHosts !== null && cfg.ignoreHosts.has(host)) return;
     const scheme = req.protocol === 'https:' ? 'https' : 'http';

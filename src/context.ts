@@ -15,6 +15,11 @@ export function activeContext(): SpanContextLike | undefined {
   return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0 ? c : undefined; // bridge contexts may hold no span
 }
 
+/** Does a store value hold a trace (what startSpan takes as a parent)? A bridge context may hold only other keys. */
+export function hasTrace(c: SpanContextLike | undefined): boolean {
+  return c !== undefined && (c.t0 | c.t1 | c.t2 | c.t3) !== 0;
+}
+
 /** Run fn with `ctx` active; no closure is created. */
 export function runWithContext<A extends unknown[], R>(ctx: SpanContextLike | undefined, fn: (...args: A) => R, ...args: A): R {
   return storage.run(ctx, fn, ...args);

@@ -686,4 +686,23 @@ test('AC-002 tracer.withSpan / startActiveSpan inside an OpenTelemetry context k
   assert.is(tracer.withSpan(mine, () => tracer.activeSpan()), mine);
 });
 
+test('AC-002 requireParent under the bridge: a context holding baggage (or other keys) but no span is no parent; node:http client and fetch trace nothing there', async () => {
+  const { cap, tracer } = setup();
+  const seen: (string | undefined)[] = [];
+  const server = http.createServer((req, res) => { seen.push(req.headers.traceparent as string | undefined); res.end('ok'); });
+  const port = await listen(server);
+  const undoHttp = traceHttpClient(tracer, { requireParent: true });
+  const undoFetch = traceFetch(tracer, { requireParent: true });
+  try {
+    const bag = propagation.setBaggage(ROOT_CONTEXT, propagation.createBaggage({ user: { value: 'u1' } }));
+    await context.with(bag, async () => {
+      await request({ host: '127.0.0.1', port, agent: false });
+      await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    });
+    await tick();
+  } finally { undoHttp(); undoFetch(); await close(server); }
+  assert.equal(seen, [undefined, undefined], 'no traceparent: nothing was traced');
+  assert.is(cap.spans.length, 0);
+});
+
 test.run();

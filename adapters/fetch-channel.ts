@@ -43,8 +43,8 @@ const kSpan = Symbol.for('tracewire.fetch.span');
 /** Marks a request seen by request:create, traced or not, so a second create event is ignored. */
 const SKIPPED = 0;
 /** kStore: the async store a traced request was created under; kHop: the redirect hop it is (only hops have one). */
-const kStore = Symbol('tracewire.fetch.store');
-const kHop = Symbol('tracewire.fetch.hop');
+const kStore = Symbol.for('tracewire.fetch.store'); // Symbol.for, as kSpan: two copies of the adapter read one request alike
+const kHop = Symbol.for('tracewire.fetch.hop');
 type Marked = UndiciRequest & {
   [kSpan]?: AnySpan | typeof SKIPPED; [kStore]?: SpanContextLike | undefined; [kHop]?: Hop;
   [kOnUpgrade]?: (statusCode: unknown, headers: unknown, socket: unknown) => unknown;

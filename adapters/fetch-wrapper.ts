@@ -42,6 +42,15 @@ function withHeaders(init: RequestInit | undefined, headers: Headers): RequestIn
   }
   return out as RequestInit;
 }
+/**
+ * A Request of the global fetch, or of the implementation passed as fetchImpl (undici from npm, a polyfill: not
+ * an instance of the global class): an object with a string `url`. A URL object is a URL.
+ */
+function isRequestLike(input: unknown): boolean {
+  if (typeof Request !== 'undefined' && input instanceof Request) return true;
+  return input !== null && typeof input === 'object' && !(input instanceof URL) && typeof (input as { url?: unknown }).url === 'string';
+}
+
 /** The methods fetch upper-cases; any other goes on the wire as given (Fetch §2.2.1, method normalize). */
 const FETCH_NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
@@ -56,11 +65,11 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
     let args: [Parameters<FetchFn>[0], Parameters<FetchFn>[1]] = [input, init];
     try {
       const active = storage.getStore();
-      const isReq = !isNoTrace(active) && typeof Request !== 'undefined' && input instanceof Request;
+      const isReq = !isNoTrace(active) && isRequestLike(input);
       const url = isNoTrace(active) ? null : new URL(isReq ? (input as Request).url : String(input));
       // Only http(s) goes on the wire: a data: or blob: URL is no CLIENT call, and its path is the payload (AC-007).
       if (url !== null && (url.protocol === 'http:' || url.protocol === 'https:')) {
-        const raw = init?.method ?? (isReq ? (input as Request).method : 'GET');
+        const raw = init?.method ?? (isReq ? (input as Request).method : undefined) ?? 'GET';
         const upper = raw.toUpperCase();
         const method = normalizeMethod(FETCH_NORMALIZED.has(upper) ? upper : raw); // the method fetch sends (Fetch §2.2.1 normalize)
         const scheme = url.protocol.slice(0, -1);

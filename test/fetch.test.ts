@@ -438,6 +438,35 @@ test('AC-007 tracedFetch(url, init) sends what fetch sends when init is a Reques
   assert.equal(cap.spans.map((s) => s.getAttribute('http.request.method')), ['PUT', 'DELETE']);
 });
 
+test('AC-002 tracedFetch(tracer, fetchImpl) with that implementation\'s own Request objects (undici from npm, a polyfill): traced like a global Request, its method and headers kept', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'caller', processor: cap });
+  const before = adapterStats().internalErrors;
+  // Another fetch implementation's Request: not an instance of the global Request class.
+  class OtherRequest {
+    readonly url: string; readonly method: string; readonly headers: Headers;
+    constructor(url: string, init: { method?: string; headers?: Record<string, string> } = {}) { this.url = url; this.method = init.method ?? 'GET'; this.headers = new Headers(init.headers); }
+  }
+  const calls: { input: unknown; headers: Headers }[] = [];
+  const impl = (async (input: unknown, init?: RequestInit) => {
+    calls.push({ input, headers: new Headers(init?.headers ?? (input as OtherRequest).headers) });
+    return new Response('ok', { status: 201 });
+  }) as typeof fetch;
+  const f = tracedFetch(tracer, impl);
+  const req = new OtherRequest('http://api.example:8080/items?secret=1', { method: 'POST', headers: { 'x-keep': 'yes' } });
+  const res = await f(req as unknown as Request);
+  assert.is(res.status, 201);
+  assert.is(calls[0]!.input, req, 'the caller\'s request object is passed on');
+  assert.is(calls[0]!.headers.get('x-keep'), 'yes');
+  assert.is(cap.spans.length, 1, 'one CLIENT span');
+  const s = cap.spans[0]!;
+  assert.is(calls[0]!.headers.get('traceparent'), `00-${s.traceId}-${s.spanId}-03`);
+  assert.is(s.name, 'POST');
+  assert.is(s.getAttribute('url.full'), 'http://api.example:8080/items');
+  assert.is(s.getAttribute('http.response.status_code'), 201);
+  assert.is(adapterStats().internalErrors - before, 0, 'no internal error');
+});
+
 test('AC-003 an informational response (103 Early Hints) does not end the fetch span: the final status is recorded', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

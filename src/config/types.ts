@@ -2,7 +2,7 @@
 // deep-frozen. Header values are Secret instances, so JSON.stringify(config) never shows one.
 import type { Secret } from './secrets.js';
 // Types only (erased): the config names the http adapter's options, it loads none of the adapter.
-import type { ServerTracingOptions, TrustPolicy } from '../../adapters/http-server-config.js';
+import type { ServerTracingOptions, TrustPolicy } from '../http-server-options.js';
 
 export type ScalarValue = string | number | boolean;
 

@@ -61,7 +61,7 @@ test('consecutive records from repeating call sites decode to the same OTLP as t
   fc.assert(fc.property(fc.array(spanSpec, { minLength: 1, maxLength: 40 }), maxCount, (specs, max) => {
     const l = L.createLayout(1 << 20);
     const tee = new Tee(new RingProcessor(l));
-    const tracer = createTracer({ service: 'rec', processor: tee, env: {}, attributes: { maxValueLength: 10000, maxCount: max } });
+    const tracer = createTracer({ service: 'rec', processor: tee, env: {}, attributes: { maxValueLength: 10000, maxCount: max, maxEventAttributes: max, maxLinkAttributes: max } });
     for (const sp of specs) {
       const parent = sp.parentState === undefined ? null : new SpanContext(1, 2, 3, 4, 5, 6, 1, true, sp.parentState);
       const s = tracer.startSpan(sp.name, { parent, root: parent === null, attributes: Object.fromEntries(sp.attrs) });

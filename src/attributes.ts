@@ -8,8 +8,8 @@ export type Attributes = Record<string, AttributeValue | null | undefined>;
 
 export interface AttributeLimitsOptions {
   /**
-   * Max attributes per span, and per event or link (OTel default 128); extra ones are dropped and counted.
-   * 0 keeps none (each counted as dropped), as OTel's AttributeCountLimit 0.
+   * Max attributes per span (OTel SpanAttributeCountLimit, default 128); extra ones are dropped and counted.
+   * 0 keeps none (each counted as dropped), as OTel's AttributeCountLimit 0. Events and links have their own limits.
    */
   maxCount?: number;
   /**
@@ -22,6 +22,10 @@ export interface AttributeLimitsOptions {
   maxLinks?: number;
   /** Max events per span (OTel EventCountLimit, default 128; 0 keeps none); extra ones are dropped and counted. */
   maxEvents?: number;
+  /** Max attributes per event (OTel EventAttributeCountLimit, default 128; 0 keeps none); extra ones are dropped and counted. */
+  maxEventAttributes?: number;
+  /** Max attributes per link (OTel LinkAttributeCountLimit, default 128; 0 keeps none); extra ones are dropped and counted. */
+  maxLinkAttributes?: number;
   /**
    * Which keys may be recorded: exact keys or `prefix.*` patterns, or a predicate. null/undefined = all keys.
    * Rejected keys are counted, never stored.
@@ -57,6 +61,8 @@ export class AttributePolicy {
   readonly maxValueLength: number;
   readonly maxLinks: number;
   readonly maxEvents: number;
+  readonly maxEventAttributes: number;
+  readonly maxLinkAttributes: number;
   readonly allow: KeyFilter | null;
   /** Span.setAttribute's fast path applies below this many attributes x 2: maxCount, or 0 with an allowlist. */
   readonly fastMax2: number;
@@ -69,6 +75,8 @@ export class AttributePolicy {
     this.maxValueLength = limit(o.maxValueLength, 4096, 1, 'maxValueLength', warn);
     this.maxLinks = limit(o.maxLinks, 128, 0, 'maxLinks', warn);
     this.maxEvents = limit(o.maxEvents, 128, 0, 'maxEvents', warn);
+    this.maxEventAttributes = limit(o.maxEventAttributes, 128, 0, 'maxEventAttributes', warn);
+    this.maxLinkAttributes = limit(o.maxLinkAttributes, 128, 0, 'maxLinkAttributes', warn);
     const a = o.allow;
     this.allow = a == null ? null : typeof a === 'function' ? guarded(a) : compileAllowlist(a);
     this.fastMax2 = this.allow === null ? 2 * this.maxCount : 0;
@@ -182,8 +190,11 @@ export function ownAttributes(o: Attributes): Attributes {
 }
 
 
-/** Attributes for links and events: same policy as span attributes; drops and cuts counted in `stats`. */
-export function flattenAttributes(attributes: Attributes, policy: AttributePolicy, stats: AttributeStats): unknown[] | null {
+/**
+ * Attributes for links and events: the span's allowlist and value length, their own count limit `maxCount`
+ * (policy.maxEventAttributes / maxLinkAttributes); drops and cuts counted in `stats`.
+ */
+export function flattenAttributes(attributes: Attributes, policy: AttributePolicy, stats: AttributeStats, maxCount: number): unknown[] | null {
   const out: unknown[] = [];
   const allow = policy.allow;
   try {
@@ -194,7 +205,7 @@ export function flattenAttributes(attributes: Attributes, policy: AttributePolic
       if (v0 === undefined || v0 === null) continue; // skipped, as on spans: "no value", not an invalid one
       if (k.length === 0) { stats.invalid++; continue; }
       if (allow !== null && !allow(k)) { stats.rejected++; continue; }
-      const kept = out.length < 2 * policy.maxCount; // a dropped value counts once, as dropped, not also as truncated
+      const kept = out.length < 2 * maxCount; // a dropped value counts once, as dropped, not also as truncated
       const v = sanitizeValue(v0, policy, stats, kept);
       if (v === undefined) continue;
       if (!kept) { stats.dropped++; continue; }

@@ -11,8 +11,6 @@ const NEVER_READ: ReadonlyArray<readonly [string, string, ((v: string) => boolea
   ['OTEL_SDK_DISABLED', 'tracing stays on', (v) => v.toLowerCase() === 'false'],
   ['OTEL_PROPAGATORS', 'W3C tracecontext only', (v) => v.split(',').every((p) => { const t = p.trim().toLowerCase(); return t === '' || t === 'tracecontext'; })],
   ['OTEL_LOG_LEVEL', 'warnings go to the logger option'],
-  ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', "events take the span's attribute count limit"],
-  ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', "links take the span's attribute count limit"],
   ['OTEL_CONFIG_FILE', 'the config file is TRACEWIRE_CONFIG'],
   ['OTEL_EXPERIMENTAL_CONFIG_FILE', 'the config file is TRACEWIRE_CONFIG'],
 ];
@@ -27,6 +25,8 @@ const CONFIG_ONLY: ReadonlyArray<readonly [string, (o: TracerOptions) => unknown
   ['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', (o) => o.attributes?.maxValueLength],
   ['OTEL_SPAN_EVENT_COUNT_LIMIT', (o) => o.attributes?.maxEvents],
   ['OTEL_SPAN_LINK_COUNT_LIMIT', (o) => o.attributes?.maxLinks],
+  ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', (o) => o.attributes?.maxEventAttributes],
+  ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', (o) => o.attributes?.maxLinkAttributes],
 ];
 
 /**

@@ -9,7 +9,7 @@ import type { SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 import type { Span } from './span.js';
 
-/** A link to another span context, with its own attributes (flat [k, v, ...]); `dropped`: attributes over maxCount (OTLP droppedAttributesCount). */
+/** A link to another span context, with its own attributes (flat [k, v, ...]); `dropped`: attributes over maxLinkAttributes (OTLP droppedAttributesCount). */
 export class SpanLink {
   t0: number; t1: number; t2: number; t3: number; s0: number; s1: number;
   traceFlags: number; isRemote: boolean; traceState: TraceState | null; attrs: unknown[] | null; nAttr: number; dropped: number;
@@ -22,7 +22,7 @@ export class SpanLink {
   get spanId(): string { return hex16(this.s0, this.s1); }
 }
 
-/** `dropped`: attributes over maxCount (OTLP droppedAttributesCount). */
+/** `dropped`: attributes over maxEventAttributes (OTLP droppedAttributesCount). */
 export class SpanEvent {
   constructor(public name: string, public time: number, public attrs: unknown[] | null, public nAttr: number, public dropped = 0) {}
 }
@@ -85,8 +85,8 @@ export function spanAddLink(span: Span, ctx: SpanContextLike, attributes: Attrib
   if (ctx == null || ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0) || links.length >= t.attrPolicy.maxLinks) {
     r.droppedLinks++; t.counters.linksDropped++; return;
   }
-  const st = t.attrStats, before = st.dropped; // flattenAttributes counts drops over maxCount there
-  const flat = attributes ? flattenAttributes(attributes, t.attrPolicy, st) : null;
+  const st = t.attrStats, before = st.dropped; // flattenAttributes counts drops over maxLinkAttributes there
+  const flat = attributes ? flattenAttributes(attributes, t.attrPolicy, st, t.attrPolicy.maxLinkAttributes) : null;
   links.push(new SpanLink(ctx, flat, flat === null ? 0 : flat.length >> 1, st.dropped - before));
 }
 
@@ -97,7 +97,7 @@ export function spanAddEvent(span: Span, name: string, attributes: Attributes | 
   const events = (r.events ??= []);
   if (events.length >= t.attrPolicy.maxEvents) { r.droppedEvents++; t.counters.eventsDropped++; return; }
   const st = t.attrStats, before = st.dropped;
-  const flat = attributes ? flattenAttributes(attributes, t.attrPolicy, st) : null;
+  const flat = attributes ? flattenAttributes(attributes, t.attrPolicy, st, t.attrPolicy.maxEventAttributes) : null;
   let ms = toMillis(time);
   if (ms !== ms) { ms = now(); if (time !== undefined) t.counters.invalidTimes++; }
   const n = boundName(spanNameOf(name), t.attrPolicy, st); // spanNameOf: String() throws for a null-prototype object

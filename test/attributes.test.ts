@@ -98,7 +98,7 @@ test('AC-003 array attributes are homogeneous (OTel common spec): a mixed-type a
 });
 
 test('AC-003 limits: a long value that arrives at maxCount is counted once, as dropped, never also as truncated (setAttribute, startSpan, events, links)', () => {
-  const t = mk({ maxCount: 1, maxValueLength: 4 });
+  const t = mk({ maxCount: 1, maxEventAttributes: 1, maxLinkAttributes: 1, maxValueLength: 4 });
   const long = 'abcdefgh';
   const s = t.startSpan('x', { attributes: { a: 1, b: long, c: [long], d: new Uint8Array(8) as never } }) as Span;
   s.setAttribute('e', long);
@@ -201,15 +201,15 @@ test('maxCount is capped at 16383 (the width of the count in Span.bits): a span 
   assert.is(cap.spans.length, 1);
 });
 
-test('flattenAttributes (link and event attributes): the span policy applies, every skip is counted once in the given stats', () => {
-  const policy = new AttributePolicy({ maxCount: 2, maxValueLength: 3, allow: (k) => k !== 'deny' });
+test('flattenAttributes (link and event attributes): the span policy applies with the given count limit, every skip is counted once in the given stats', () => {
+  const policy = new AttributePolicy({ maxCount: 9, maxValueLength: 3, allow: (k) => k !== 'deny' });
   const stats = new AttributeStats();
   const attrs: Record<string, unknown> = { a: 'abcdef', none: null, '': 1, deny: 1, b: 2, over: 'xyzxyz' };
   Object.defineProperty(attrs, 'boom', { enumerable: true, get() { throw new Error('getter'); } });
-  assert.equal(flattenAttributes(attrs as never, policy, stats), ['a', 'abc', 'b', 2]);
+  assert.equal(flattenAttributes(attrs as never, policy, stats, 2), ['a', 'abc', 'b', 2]);
   // 'abcdef' cut (truncated 1); '' and the throwing getter invalid; 'deny' rejected; 'over' dropped, its cut not counted
   assert.equal({ ...stats }, { dropped: 1, truncated: 1, rejected: 1, invalid: 2 });
-  assert.is(flattenAttributes({ none: undefined }, policy, stats), null, 'nothing kept: null, not []');
+  assert.is(flattenAttributes({ none: undefined }, policy, stats, 2), null, 'nothing kept: null, not []');
 });
 
 

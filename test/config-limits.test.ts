@@ -64,6 +64,36 @@ test('AC-005 limits precedence: code > file > OTEL_SPAN_LINK_COUNT_LIMIT / OTEL_
   for (const t of [fromFile, fromCode, fromEnv, defaults]) await t.shutdown({ deadlineMs: 0 });
 });
 
+test('AC-005 limits: event and link attribute counts, precedence code > file > OTEL_EVENT/LINK_ATTRIBUTE_COUNT_LIMIT > OTEL_ATTRIBUTE_COUNT_LIMIT > 128', async () => {
+  for (const ok of [{ limits: { maxEventAttributes: 0, maxLinkAttributes: 10_000 } }]) {
+    assert.equal(schemaErrors(ok, schema), [], JSON.stringify(ok));
+    assert.equal(validateConfig(ok), [], JSON.stringify(ok));
+  }
+  for (const bad of [{ limits: { maxEventAttributes: -1 } }, { limits: { maxLinkAttributes: 2.5 } }]) {
+    assert.ok(schemaErrors(bad, schema).length > 0, `schema accepted ${JSON.stringify(bad)}`);
+    assert.ok(validateConfig(bad).length > 0, `validator accepted ${JSON.stringify(bad)}`);
+  }
+  const env = { OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '5', OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '6', OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '7' };
+  const p = file({ exporters: {}, limits: { maxEventAttributes: 2, maxLinkAttributes: 3 } });
+  const logs: string[] = [];
+  const fromFile = tracerFromConfig({ ...quiet, path: p, env });
+  const fromCode = tracerFromConfig({ ...quiet, path: p, env, attributes: { maxEventAttributes: 0, maxLinkAttributes: 1 } });
+  const fromEnv = tracerFromConfig({ ...quiet, path: file({ exporters: {} }), env, logger: (m) => logs.push(m) });
+  const general = tracerFromConfig({ ...quiet, path: file({ exporters: {} }), env: { OTEL_ATTRIBUTE_COUNT_LIMIT: '9', OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '7' } });
+  const defaults = tracerFromConfig({ ...quiet, path: file({ exporters: {}, limits: { maxAttributes: 1 } }), env: {} });
+  const lim = (t: typeof fromFile) => [t.attrPolicy.maxEventAttributes, t.attrPolicy.maxLinkAttributes];
+  assert.equal(lim(fromFile), [2, 3]);
+  assert.equal(lim(fromCode), [0, 1]);
+  assert.equal(lim(fromEnv), [5, 6]);
+  assert.equal(lim(general), [9, 9], 'the general OTEL_ATTRIBUTE_COUNT_LIMIT when the model-specific one is not set (common spec, Attribute Limits)');
+  assert.equal(lim(defaults), [128, 128], 'not the span limit');
+  assert.not.ok(logs.some((l) => l.includes('EVENT_ATTRIBUTE') || l.includes('LINK_ATTRIBUTE')), logs.join('\n'));
+  const s = fromEnv.startSpan('op') as Span;
+  s.addEvent('e', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 });
+  assert.equal([s.events[0]!.nAttr, s.events[0]!.dropped, fromEnv.stats().attributes.dropped], [5, 1, 1]);
+  for (const t of [fromFile, fromCode, fromEnv, general, defaults]) await t.shutdown({ deadlineMs: 0 });
+});
+
 test('AC-005 limits are read once at startup, like every other limit: a reload that changes maxLinks or maxEvents is listed in restartRequired', async () => {
   const p = file({ exporters: {}, limits: { maxLinks: 1 } });
   const t = tracerFromConfig({ ...quiet, path: p, env: {} });

@@ -60,6 +60,7 @@ test('createTracer names, in one warning, the OTEL_* variables set that it ignor
   for (const n of ['OTEL_SDK_DISABLED (tracing stays on)', 'OTEL_PROPAGATORS (W3C tracecontext only)', 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_TRACES_SAMPLER', 'OTEL_SPAN_LINK_COUNT_LIMIT']) assert.ok(w.includes(n), n);
   for (const n of ['OTEL_SERVICE_NAME', 'OTEL_BSP_', 'OTEL_METRICS_', 'OTEL_SEMCONV_', 'OTEL_LOG_LEVEL']) assert.not.ok(w.includes(n), n);
   assert.ok(w.indexOf('OTEL_TRACES_SAMPLER') > w.indexOf('not createTracer'), w);
+  assert.ok(w.indexOf('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT') > w.indexOf('not createTracer'), 'read by tracerFromConfig: ' + w);
   // what asks for tracewire's behaviour anyway, a variable whose option is given, an empty one: nothing said
   createTracer({ logger: (m) => warn.push(m), sampler: alwaysOn, attributes: { maxLinks: 3 }, env: { OTEL_SDK_DISABLED: 'FALSE', OTEL_PROPAGATORS: ' tracecontext ', OTEL_TRACES_SAMPLER: 'always_off', OTEL_SPAN_LINK_COUNT_LIMIT: '5', OTEL_LOG_LEVEL: '' } });
   assert.is(warn.length, 1, warn.join('\n'));

@@ -182,8 +182,8 @@ test('dropped counts are written only when non-zero', () => {
   assert.is(j.events.length, 2);
 });
 
-test('an event\'s or link\'s attributes over maxCount are in its own droppedAttributesCount (OTLP Span.Event/Span.Link), as OTel writes it', () => {
-  const { cap, t } = tracer('drops-ev', { attributes: { maxCount: 2 } });
+test('an event\'s or link\'s attributes over their count limits are in its own droppedAttributesCount (OTLP Span.Event/Span.Link), as OTel writes it', () => {
+  const { cap, t } = tracer('drops-ev', { attributes: { maxCount: 2, maxEventAttributes: 2, maxLinkAttributes: 2 } });
   const s = t.startSpan('d', { root: true }) as Span;
   s.addEvent('over', { a: 1, b: 2, c: 3, d: 4, e: 5 });
   s.addEvent('within', { a: 1 });

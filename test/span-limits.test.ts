@@ -34,8 +34,8 @@ test('attributes.maxCount 0 keeps no attribute, each counted as dropped (span an
   assert.equal(warnings, []);
 });
 
-test('attributes.maxCount 0: an array value is counted once, as dropped, not also as truncated (span, event, link)', () => {
-  const { tracer } = mk({ maxCount: 0 });
+test('count limits 0: an array value is counted once, as dropped, not also as truncated (span, event, link)', () => {
+  const { tracer } = mk({ maxCount: 0, maxEventAttributes: 0, maxLinkAttributes: 0 });
   const s = tracer.startSpan('x', { attributes: { a: [1, 2] }, links: [parseTraceparent(REMOTE)!] }) as Span;
   s.setAttribute('b', ['x', 'y']);
   s.addEvent('e', { c: [true] });
@@ -52,8 +52,8 @@ test('maxLinks / maxEvents are their own limits (OTel LinkCountLimit / EventCoun
   s.addEvent('e', { k: 1 });
   assert.is(s.links.length, 1);
   assert.is(s.events.length, 1);
-  assert.is(s.events[0]!.attrs, null, 'event attributes follow maxCount');
-  assert.is(a.tracer.stats().attributes.dropped, 1);
+  assert.equal(s.events[0]!.nAttr, 1, 'event attributes have their own limit (maxEventAttributes)');
+  assert.is(a.tracer.stats().attributes.dropped, 0);
   const b = mk({ maxLinks: 0, maxEvents: 0 });
   const t = b.tracer.startSpan('y', { links: [remote, remote] }) as Span;
   t.addLink(remote); t.addEvent('e1'); t.addEvent('e2');
@@ -66,6 +66,35 @@ test('maxLinks / maxEvents are their own limits (OTel LinkCountLimit / EventCoun
   for (let i = 0; i < 3; i++) { u.addLink(remote); u.addEvent('e' + i); }
   assert.equal([u.links.length, u.events.length], [3, 3]);
   assert.equal([c.tracer.attrPolicy.maxLinks, c.tracer.attrPolicy.maxEvents], [128, 128]);
+});
+
+test('maxEventAttributes / maxLinkAttributes are their own limits (OTel EventAttributeCountLimit / LinkAttributeCountLimit, 128), not the span\'s maxCount; drops counted', () => {
+  const remote = parseTraceparent(REMOTE)!;
+  const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => ['k' + i, i]));
+  // the span limit does not reach events and links
+  const a = mk({ maxCount: 1 });
+  assert.equal([a.tracer.attrPolicy.maxEventAttributes, a.tracer.attrPolicy.maxLinkAttributes], [128, 128]);
+  const s = a.tracer.startSpan('x', { links: [{ context: remote, attributes: many(3) }] }) as Span;
+  s.addEvent('e', many(3));
+  assert.equal([s.events[0]!.nAttr, s.links[0]!.nAttr, s.events[0]!.dropped, s.links[0]!.dropped], [3, 3, 0, 0]);
+  assert.is(a.tracer.stats().attributes.dropped, 0);
+  // their own limits: extra attributes dropped, counted in stats and in the event's / link's droppedAttributesCount
+  const cap = new CaptureProcessor();
+  const b = createTracer({ service: 't', processor: cap, attributes: { maxCount: 0, maxEventAttributes: 2, maxLinkAttributes: 1 }, logger: () => {} });
+  const t = b.startSpan('y', { links: [{ context: remote, attributes: many(3) }] }) as Span;
+  t.addEvent('e', many(5));
+  t.addLink(remote, { only: 1 });
+  t.end();
+  assert.equal([t.events[0]!.nAttr, t.events[0]!.dropped, t.links[0]!.nAttr, t.links[0]!.dropped, t.links[1]!.nAttr], [2, 3, 1, 2, 1]);
+  assert.is(b.stats().attributes.dropped, 5);
+  const j = JSON.parse(new TextDecoder().decode(new OtlpJsonEncoder().encode(cap.spans)));
+  const span = j.resourceSpans[0].scopeSpans[0].spans[0];
+  assert.equal([span.events[0].attributes.length, span.events[0].droppedAttributesCount, span.links[0].attributes.length, span.links[0].droppedAttributesCount], [2, 3, 1, 2]);
+  // 0 keeps none; an unusable value is warned about and 128 used
+  const c = mk({ maxEventAttributes: 0, maxLinkAttributes: -2 });
+  assert.equal([c.tracer.attrPolicy.maxEventAttributes, c.tracer.attrPolicy.maxLinkAttributes], [0, 128]);
+  assert.is(c.warnings.length, 1);
+  assert.match(c.warnings[0]!, /attributes\.maxLinkAttributes=-2 is not an integer >= 0; using 128/);
 });
 
 test('maxValueLength 0 (and negative or fractional limits) are warned about and the default used (OTel JS: a value length limit <= 0 is ignored, warned)', () => {

@@ -76,14 +76,14 @@ test('AC-005 the main thread and a host worker thread share one exporter thread:
   const r = await startReceiver();
   const p = threadProcessor({ exporter: { type: 'otlp', url: r.url }, batch: { scheduledDelayMillis: 20 }, flushTimeoutMs: FLUSH_MS });
   const mine = new Map<string, unknown>();
-  const tracer = createTracer({ service: 'api', processor: tee(p, mine), recordErrorMessages: true, attributes: { maxCount: 4 } });
+  const tracer = createTracer({ service: 'api', processor: tee(p, mine), recordErrorMessages: true, attributes: { maxCount: 4, maxEventAttributes: 4, maxLinkAttributes: 4 } });
   try {
     const w = hostWorker(p, { service: 'api', id: 1, count: 300 });
     const answer = reply(w);
     for (let i = 0; i < 300; i++) {
       const s = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER, root: true, attributes: { 'http.response.status_code': 200 + (i % 3), i, 'url.path': '/items/' + i } });
       if (i % 10 === 0) { s.addEvent('cache-miss', { key: 'k' + i }); s.recordError(new Error('boom ' + i)); }
-      // over maxCount: 2 dropped from the event, 1 from the link (each in its own droppedAttributesCount)
+      // over maxEventAttributes / maxLinkAttributes: 2 dropped from the event, 1 from the link (each in its own droppedAttributesCount)
       if (i % 10 === 5) { s.addEvent('wide', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 }); s.addLink(s.spanContext(), { a: 1, b: 2, c: 3, d: 4, e: 5 }); }
       s.end();
     }

@@ -47,7 +47,7 @@ function sumDrops(d: object): number {
 test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, status, attributes, events, links', () => {
   const l = L.createLayout(1 << 16);
   const tee = new Tee(new RingProcessor(l));
-  const tracer = createTracer({ service: 'svc-ring', serviceVersion: '1.2.3', processor: tee, recordErrorMessages: true, attributes: { maxCount: 5 }, scope: { name: 'scope-a', version: '9' } });
+  const tracer = createTracer({ service: 'svc-ring', serviceVersion: '1.2.3', processor: tee, recordErrorMessages: true, attributes: { maxCount: 5, maxEventAttributes: 5, maxLinkAttributes: 5 }, scope: { name: 'scope-a', version: '9' } });
   const remote = tracer.extract({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=abc,other=x:y' })!;
   const server = tracer.startSpan('GET /orders/{id}', { kind: SpanKind.SERVER, parent: remote, attributes: {
     s: 'plain', u: 'héllo ✓ 🚀', i: 200, neg: -7, f: 1.25, big: 2 ** 40, z: -0, nan: NaN, inf: -Infinity, t: true, no: false,
@@ -59,7 +59,7 @@ test('AC-003 a record decodes to byte-identical OTLP: IDs, parent, times, kind, 
   child.addEvent('bare');
   child.addLink(remote, { 'link.kind': 'follows', n: 1 });
   child.addLink(server);
-  child.addEvent('wide', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 }); // 2 over maxCount: the event's droppedAttributesCount
+  child.addEvent('wide', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 }); // 2 over maxEventAttributes: the event's droppedAttributesCount
   child.addLink(remote, { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 });
   child.recordError(Object.assign(new Error('connection refused by upstream'), { code: 'ECONNREFUSED' }));
   child.end(Date.now() - 250.5);

@@ -97,15 +97,21 @@ function mergeAllow(code: AttributeLimitsOptions['allow'], file: readonly string
   return (k: string) => k === tenantAttribute || app(k) || extra(k);
 }
 
-/** Per setting: code > file `limits` > OTEL_SPAN_*_LIMIT / OTEL_ATTRIBUTE_*_LIMIT > the tracer's defaults. */
+/**
+ * Per setting: code > file `limits` > the model-specific OTEL_*_LIMIT > the general OTEL_ATTRIBUTE_*_LIMIT (common
+ * spec, Attribute Limits) > the tracer's defaults. `logger` says each distinct warning once (two limits read the general one).
+ */
 function attributeOptions(code: AttributeLimitsOptions | undefined, config: TracewireConfig, env: NodeJS.ProcessEnv, logger: (m: string) => void): AttributeLimitsOptions {
   const l = config.limits;
   const picked = pickLimits(code, l, env, logger); // the tenant checks read the same choice (tenant-rules.ts)
+  const count = (name: string): number | undefined => intVar(env, name, logger, true) ?? intVar(env, 'OTEL_ATTRIBUTE_COUNT_LIMIT', logger, true);
   return {
     maxCount: picked.maxCount.v,
     maxValueLength: picked.maxValueLength.v,
     maxLinks: code?.maxLinks ?? l.maxLinks ?? intVar(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', logger, true),
     maxEvents: code?.maxEvents ?? l.maxEvents ?? intVar(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', logger, true),
+    maxEventAttributes: code?.maxEventAttributes ?? l.maxEventAttributes ?? count('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'),
+    maxLinkAttributes: code?.maxLinkAttributes ?? l.maxLinkAttributes ?? count('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'),
     allow: mergeAllow(code?.allow, config.attributes.allow, config.tenantAttribute, logger),
   };
 }
@@ -199,7 +205,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     return restart;
   };
 
-  const attributes = attributeOptions(code.attributes, config, env, logger);
+  const attributes = attributeOptions(code.attributes, config, env, setupLog);
 
   // Checked whether or not the file loaded: a bad file on a subPath mount is one whose fix never arrives.
   const subPath = warnSubPath([path, ...secretFiles], logger);

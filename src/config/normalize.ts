@@ -84,6 +84,8 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
   if (raw.limits?.maxAttributeValueLength !== undefined) limits.maxAttributeValueLength = raw.limits.maxAttributeValueLength;
   if (raw.limits?.maxLinks !== undefined) limits.maxLinks = raw.limits.maxLinks;
   if (raw.limits?.maxEvents !== undefined) limits.maxEvents = raw.limits.maxEvents;
+  if (raw.limits?.maxEventAttributes !== undefined) limits.maxEventAttributes = raw.limits.maxEventAttributes;
+  if (raw.limits?.maxLinkAttributes !== undefined) limits.maxLinkAttributes = raw.limits.maxLinkAttributes;
   const service: TracewireConfig['service'] = { attributes: { ...(raw.service?.attributes ?? {}) } };
   if (raw.service?.name !== undefined) service.name = raw.service.name;
   if (raw.service?.version !== undefined) service.version = raw.service.version;

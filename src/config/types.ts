@@ -113,8 +113,8 @@ export interface TracewireConfig {
   exportThread: ExportThreadSettings | null;
   http: HttpConfig;
   attributes: { allow: readonly string[] };
-  /** Read once at startup (a changed value is listed in restartRequired); each overrides its OTEL_SPAN_*_LIMIT. */
-  limits: { maxAttributes?: number; maxAttributeValueLength?: number; maxLinks?: number; maxEvents?: number };
+  /** Read once at startup (a changed value is listed in restartRequired); each overrides its OTEL_*_LIMIT. */
+  limits: { maxAttributes?: number; maxAttributeValueLength?: number; maxLinks?: number; maxEvents?: number; maxEventAttributes?: number; maxLinkAttributes?: number };
   recordErrorMessages?: boolean;
 }
 

@@ -9,6 +9,7 @@ import { memoryExporter } from '../src/memory-exporter.js';
 import { createTracer } from '../src/tracer.js';
 import { tracerFromConfig } from '../src/config/build.js';
 import { alwaysOn, samplerFromEnv } from '../src/sampler.js';
+import { envExporters } from '../src/config/exporters.js';
 
 test('Timeout variables: 0 means no limit (spec "Timeout": indefinite, or the largest 32-bit duration), without a warning', () => {
   const warn: string[] = [];
@@ -90,6 +91,24 @@ test('an env option holding numbers or null (a JS test double of process.env) is
   const c = tracerFromConfig({ env, watch: false, logger: (m) => warn.push(m) });
   assert.ok(warn.some((m) => m.startsWith('OTEL_TRACES_EXPORTER: "false" is not supported')), warn.join('\n'));
   await c.shutdown();
+});
+
+test('OTEL_TRACES_EXPORTER: `none` alone turns export off; in a list with exporters it is no exporter of its own, ignored with a warning (enum rule: an unrecognised value is warned about and ignored)', async () => {
+  const warn: string[] = [];
+  const w = (m: string) => warn.push(m);
+  assert.equal(Object.keys(envExporters({ OTEL_TRACES_EXPORTER: 'none' }, w)), []);
+  assert.equal(Object.keys(envExporters({ OTEL_TRACES_EXPORTER: ' NONE , none' }, w)), []);
+  assert.equal(warn, [], 'none alone (or repeated) is what it says: no warning');
+  assert.equal(Object.keys(envExporters({ OTEL_TRACES_EXPORTER: 'otlp,none' }, w)), ['otlp']);
+  assert.equal(Object.keys(envExporters({ OTEL_TRACES_EXPORTER: 'none, console ,otlp' }, w)), ['console', 'otlp']);
+  assert.is(warn.length, 2, warn.join('\n'));
+  assert.match(warn[0]!, /^OTEL_TRACES_EXPORTER="otlp,none": "none" is listed with exporters; it adds none and is ignored \(otlp exports\)/);
+  // the same through tracerFromConfig: the OTLP destination is built, said once
+  const logs: string[] = [];
+  const t = tracerFromConfig({ path: '/nonexistent/tracewire.json', watch: false, logger: (m) => logs.push(m), env: { OTEL_TRACES_EXPORTER: 'otlp,none' } });
+  assert.equal(t.routing!.describe().default, ['otlp']);
+  assert.is(logs.filter((l) => l.includes('"none" is listed')).length, 1, logs.join('\n'));
+  await t.shutdown({ deadlineMs: 0 });
 });
 
 test.run();

@@ -115,13 +115,16 @@ export function envTlsRefs(env: Env): TlsFileRefs | undefined {
 /**
  * OTEL_TRACES_EXPORTER (default otlp; `none`, `console`; a comma list) with OTEL_EXPORTER_OTLP_* settings. `tls`: the
  * PEM files as the config loader read them (config.envTls); without it, paths the exporter reads once when built.
+ * `none` is the enum's null value ("no automatically configured exporter"): alone it means no export; the spec gives
+ * it no meaning in a list with exporters, so there it is an unrecognised value, warned about and ignored (Enum rule).
  */
 export function envExporters(env: Env, warn: Warn, tls: OtlpTlsSettings | null = null): Record<string, ExporterSettings> {
   const raw = (envValue(env, 'OTEL_TRACES_EXPORTER') ?? '').toLowerCase();
   const list = raw === '' ? ['otlp'] : raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const others = list.filter((n) => n !== 'none');
+  if (others.length === 0) return {};
   const out: Record<string, ExporterSettings> = {};
-  for (const n of list) {
-    if (n === 'none') return {};
+  for (const n of others) {
     if (n === 'console') out.console = { type: 'console', batch: {} };
     else if (n === 'otlp') {
       const o = otlpFromEnv(env, warn);
@@ -143,5 +146,6 @@ export function envExporters(env: Env, warn: Warn, tls: OtlpTlsSettings | null =
       out.otlp = s;
     } else warn(`OTEL_TRACES_EXPORTER: ${JSON.stringify(n.slice(0, 40))} is not supported (otlp, console, none); ignored`);
   }
+  if (others.length < list.length) warn(`OTEL_TRACES_EXPORTER=${JSON.stringify(raw.slice(0, 80))}: "none" is listed with exporters; it adds none and is ignored (${Object.keys(out).length > 0 ? Object.keys(out).join(', ') + ' exports' : 'no supported exporter is left'})`);
   return out;
 }

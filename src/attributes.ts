@@ -214,3 +214,29 @@ export function flattenAttributes(attributes: Attributes, policy: AttributePolic
   } catch { stats.invalid++; } // a Proxy whose keys cannot be listed
   return out.length ? out : null;
 }
+
+const unseen = new AttributeStats(); // startValue's reads count nowhere: copyInitial counts them once, for the span
+
+/**
+ * The value `key` will have on a span started with `attributes` under `policy` (Tracer.copyInitial's rules: nulls and
+ * invalid values skipped, allowlist, value length cut, the first maxCount kept), undefined when the span will not hold
+ * it. For a sampler that must read what routing reads off the ended span; not on the common path (it walks the keys).
+ */
+export function startValue(attributes: Attributes, key: string, policy: AttributePolicy): AttributeValue | undefined {
+  const allow = policy.allow;
+  let n = 0;
+  try {
+    if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes);
+    for (const k in attributes) {
+      const v0 = attributes[k];
+      if (v0 === undefined || v0 === null || k.length === 0 || (allow !== null && !allow(k))) continue;
+      if (n >= policy.maxCount) return undefined; // full before `key` was reached: it is dropped too
+      const v = sanitizeValue(v0, policy, unseen);
+      if (v === undefined) continue;
+      if (k === key) return v;
+      n++;
+    }
+  } catch { /* a throwing getter or Proxy trap ends copyInitial's copy there too */ }
+  return undefined;
+}
+

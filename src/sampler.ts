@@ -3,7 +3,7 @@
 // OpenTelemetry ProbabilitySampler does, and records the threshold in tracestate as `ot=th:<hex>`.
 import { FLAG_RANDOM, FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceIdWords } from './ids.js';
-import type { Attributes } from './attributes.js';
+import { startValue, type AttributePolicy, type Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
 import { envValue } from './env-value.js';
 import { Span } from './span.js';
@@ -189,7 +189,8 @@ export class ParentBasedSampler implements Sampler {
 /**
  * Per-tenant samplers chosen by an attribute (default `tenant.id`) given at span start. Tenant keys are
  * strings (JSON object keys); a numeric attribute value matches too when it is a safe integer
- * (`tenant.id: 42` picks tenant "42"); other numbers match no tenant.
+ * (`tenant.id: 42` picks tenant "42"); other numbers match no tenant. With `policy` (the tracer's attribute limits),
+ * the tenant is read as the span will hold it (cut to maxValueLength, or absent past maxCount), as routes read it.
  */
 export class TenantSampler implements Sampler {
   readonly description: string;
@@ -198,7 +199,7 @@ export class TenantSampler implements Sampler {
   readonly root?: Sampler;
   readonly delegates: readonly Sampler[];
   private readonly byTenant: Map<string, Sampler>;
-  constructor(readonly fallback: Sampler, tenants: Record<string, Sampler>, readonly key = 'tenant.id') {
+  constructor(readonly fallback: Sampler, tenants: Record<string, Sampler>, readonly key = 'tenant.id', private readonly policy: AttributePolicy | null = null) {
     this.byTenant = new Map(Object.entries(tenants));
     this.followsParent = fallback.followsParent && [...this.byTenant.values()].every((s) => s.followsParent);
     this.description = `TenantSampler{${key}}`;
@@ -206,11 +207,11 @@ export class TenantSampler implements Sampler {
     this.delegates = all;
     if (all.some((s) => s.root !== undefined)) {
       const rootOf = (s: Sampler): Sampler => s.root ?? s;
-      this.root = new TenantSampler(rootOf(fallback), Object.fromEntries([...this.byTenant].map(([k, s]) => [k, rootOf(s)])), key);
+      this.root = new TenantSampler(rootOf(fallback), Object.fromEntries([...this.byTenant].map(([k, s]) => [k, rootOf(s)])), key, policy);
     }
   }
   private pick(attributes: Attributes | undefined): Sampler {
-    const t = attributes?.[this.key];
+    const t = attributes === undefined || this.policy === null ? attributes?.[this.key] : startValue(attributes, this.key, this.policy);
     const k = typeof t === 'string' ? t : Number.isSafeInteger(t) ? String(t) : undefined; // 42 → "42"
     return (k !== undefined && this.byTenant.get(k)) || this.fallback;
   }

@@ -205,4 +205,28 @@ test('AC-005 startup: the value length limit in force is the application\'s or O
   await t2.shutdown({ deadlineMs: 0 });
 });
 
+test('AC-005 per-tenant sampling and tenant routing read the same tenant value: one cut by maxAttributeValueLength samples at the rate of the tenant it routes to', async () => {
+  // 'acme-shadow' is cut to 'acme' on the span, so it routes to acme: it must also sample at acme's rate
+  for (const [rates, want] of [[{ probability: 1, tenants: { acme: 0 } }, [0, 0]], [{ probability: 0, tenants: { acme: 1 } }, [1, 0]]] as const) {
+    const m = memory();
+    const t = tracerFromConfig({ ...quiet, path: file(routed({ limits: { maxAttributeValueLength: 4 }, sampler: { parentBased: false, ...rates } })), env: {}, ...m, batch: { scheduledDelayMs: 1 } });
+    (t.startSpan('op', { attributes: { 'tenant.id': 'acme-shadow' } }) as Span).end();
+    await t.forceFlush();
+    assert.equal([m.ex.acme!.spans.length, m.ex.shared!.spans.length], want, JSON.stringify(rates));
+    await t.shutdown({ deadlineMs: 0 });
+  }
+});
+
+test('AC-005 per-tenant sampling and tenant routing read the same tenant value: one dropped by maxAttributes is no tenant for either', async () => {
+  const m = memory();
+  const t = tracerFromConfig({ ...quiet, path: file(routed({ limits: { maxAttributes: 2 }, sampler: { parentBased: false, probability: 1, tenants: { acme: 0 } } })), env: {}, ...m, batch: { scheduledDelayMs: 1 } });
+  // the HTTP adapter's order: the tenant comes after the request's own attributes
+  const s = t.startSpan('op', { attributes: { 'http.request.method': 'GET', 'url.path': '/', 'tenant.id': 'acme' } }) as Span;
+  assert.is(s.getAttribute('tenant.id'), undefined, 'over the count limit: not on the span');
+  s.end();
+  await t.forceFlush();
+  assert.equal([m.ex.acme!.spans.length, m.ex.shared!.spans.length], [0, 1], 'sampled at the default rate, as it routes: the default route');
+  await t.shutdown({ deadlineMs: 0 });
+});
+
 test.run();

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Tracer, type TracerOptions, type TracerStats } from '../tracer.js';
 import { samplerFromEnv, type Sampler } from '../sampler.js';
-import { compileAllowlist, type AttributeLimitsOptions } from '../attributes.js';
+import { AttributePolicy, compileAllowlist, type AttributeLimitsOptions } from '../attributes.js';
 import { intVar } from '../otlp-env.js';
 import { unreadOtelEnv } from '../otel-env-unread.js';
 import type { ShutdownOptions } from '../processor.js';
@@ -184,7 +184,11 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const envSampler: Sampler = samplerFromEnv(env, logger);
   const unread = unreadOtelEnv(env, null);
   if (unread !== null) logger(unread);
-  const reloadable = code.sampler === undefined ? new ReloadableSampler(config.sampler ? samplerFromSettings(config.sampler, config.tenantAttribute) : envSampler) : null;
+  const attributes = attributeOptions(code.attributes, config, env, setupLog);
+  // per-tenant rates read the tenant as spans hold it (the tracer's limits, fixed at startup), as routes do
+  const policy = new AttributePolicy(attributes);
+  const fileSampler = (c: TracewireConfig): Sampler => samplerFromSettings(c.sampler!, c.tenantAttribute, policy);
+  const reloadable = code.sampler === undefined ? new ReloadableSampler(config.sampler ? fileSampler(config) : envSampler) : null;
   const startup = config;
   const threadStart = thread === null ? null : threadKey(config, code.batch, env);
   let threadNoted = false;
@@ -201,11 +205,10 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
       }
       restart.push(...t);
     }
-    if (reloadable !== null && !reloadable.swap(next.sampler ? samplerFromSettings(next.sampler, next.tenantAttribute) : envSampler)) restart.push('sampler.parentBased');
+    if (reloadable !== null && !reloadable.swap(next.sampler ? fileSampler(next) : envSampler)) restart.push('sampler.parentBased');
     return restart;
   };
 
-  const attributes = attributeOptions(code.attributes, config, env, setupLog);
 
   // Checked whether or not the file loaded: a bad file on a subPath mount is one whose fix never arrives.
   const subPath = warnSubPath([path, ...secretFiles], logger);

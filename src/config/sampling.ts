@@ -2,17 +2,20 @@
 import { alwaysOn, parentBased, probability, samplingStats, TenantSampler, useLogger, type Sampler } from '../sampler.js';
 import type { SpanContextLike } from '../span-context.js';
 import type { TraceIdWords } from '../ids.js';
-import type { Attributes } from '../attributes.js';
+import type { AttributePolicy, Attributes } from '../attributes.js';
 import type { TraceState } from '../tracestate.js';
 import type { SamplerSettings } from './types.js';
 
 const ratio = (p: number): Sampler => (p >= 1 ? alwaysOn : probability(p));
 
-/** probability for new traces, per-tenant overrides by `tenantAttribute` at span start, parent-based by default. */
-export function samplerFromSettings(s: SamplerSettings, tenantAttribute: string): Sampler {
+/**
+ * probability for new traces, per-tenant overrides by `tenantAttribute` at span start, parent-based by default. `policy`:
+ * the tracer's attribute limits, so a tenant is read as the span holds it, the value routes read.
+ */
+export function samplerFromSettings(s: SamplerSettings, tenantAttribute: string, policy: AttributePolicy | null = null): Sampler {
   const tenants = Object.keys(s.tenants);
   let root = ratio(s.probability);
-  if (tenants.length > 0) root = new TenantSampler(root, Object.fromEntries(tenants.map((t) => [t, ratio(s.tenants[t]!)])), tenantAttribute);
+  if (tenants.length > 0) root = new TenantSampler(root, Object.fromEntries(tenants.map((t) => [t, ratio(s.tenants[t]!)])), tenantAttribute, policy);
   return s.parentBased ? parentBased(root) : root;
 }
 

@@ -151,7 +151,7 @@ test('envValue: what process.env would store (String), trimmed, empty = unset; a
 
 // ---- the unread OTEL_* warning: exactly the variables set (non-blank) that no API reads, unless the value asks for
 // tracewire's own behaviour; under createTracer also tracerFromConfig's, unless the matching option is given
-const NEVER = ['OTEL_SDK_DISABLED', 'OTEL_PROPAGATORS', 'OTEL_LOG_LEVEL', 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'];
+const NEVER = ['OTEL_SDK_DISABLED', 'OTEL_PROPAGATORS', 'OTEL_LOG_LEVEL', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'];
 const CONFIG_ONLY: Record<string, (o: TracerOptions) => boolean> = {
   OTEL_TRACES_SAMPLER: (o) => o.sampler !== undefined,
   OTEL_TRACES_EXPORTER: (o) => o.exporter !== undefined || o.processor !== undefined,
@@ -161,6 +161,8 @@ const CONFIG_ONLY: Record<string, (o: TracerOptions) => boolean> = {
   OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: (o) => o.attributes?.maxValueLength !== undefined,
   OTEL_SPAN_EVENT_COUNT_LIMIT: (o) => o.attributes?.maxEvents !== undefined,
   OTEL_SPAN_LINK_COUNT_LIMIT: (o) => o.attributes?.maxLinks !== undefined,
+  OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: (o) => o.attributes?.maxEventAttributes !== undefined,
+  OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: (o) => o.attributes?.maxLinkAttributes !== undefined,
 };
 const READ = ['OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_TRACES_SAMPLER_ARG'];
 const OTHERS = ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_BLRP_SCHEDULE_DELAY', 'OTEL_SEMCONV_STABILITY_OPT_IN', 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', 'OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_NODE_RESOURCE_DETECTORS'];
@@ -173,11 +175,11 @@ const quiet = (name: string, v: string): boolean => {
 test('unread OTEL_* warning: names exactly the ignored variables that are set; null when none; never throws', () => {
   const names = fc.constantFrom(...NEVER, ...Object.keys(CONFIG_ONLY), ...READ, ...OTHERS);
   const val = fc.oneof(fc.constantFrom('', ' ', '\t', 'true', 'TRUE', 'false', 'False', ' false ', 'tracecontext', 'TraceContext, ', 'tracecontext,baggage', 'b3', 'none', ',', '0', '5'), fc.string({ maxLength: 8 }));
-  const opts = fc.record({ sampler: fc.boolean(), exporter: fc.boolean(), processor: fc.boolean(), maxCount: fc.boolean(), maxValueLength: fc.boolean(), maxEvents: fc.boolean(), maxLinks: fc.boolean() });
+  const opts = fc.record({ sampler: fc.boolean(), exporter: fc.boolean(), processor: fc.boolean(), maxCount: fc.boolean(), maxValueLength: fc.boolean(), maxEvents: fc.boolean(), maxLinks: fc.boolean(), maxEventAttributes: fc.boolean(), maxLinkAttributes: fc.boolean() });
   fc.assert(fc.property(fc.dictionary(names, fc.option(val, { nil: undefined }), { maxKeys: 8 }), fc.option(opts, { nil: null }), (env, g) => {
     const o: TracerOptions | null = g === null ? null : {
       ...(g.sampler ? { sampler: {} as TracerOptions['sampler'] } : {}), ...(g.exporter ? { exporter: [] } : {}), ...(g.processor ? { processor: {} as TracerOptions['processor'] } : {}),
-      attributes: { ...(g.maxCount ? { maxCount: 1 } : {}), ...(g.maxValueLength ? { maxValueLength: 1 } : {}), ...(g.maxEvents ? { maxEvents: 1 } : {}), ...(g.maxLinks ? { maxLinks: 1 } : {}) },
+      attributes: { ...(g.maxCount ? { maxCount: 1 } : {}), ...(g.maxValueLength ? { maxValueLength: 1 } : {}), ...(g.maxEvents ? { maxEvents: 1 } : {}), ...(g.maxLinks ? { maxLinks: 1 } : {}), ...(g.maxEventAttributes ? { maxEventAttributes: 1 } : {}), ...(g.maxLinkAttributes ? { maxLinkAttributes: 1 } : {}) },
     };
     const isSet = (n: string) => env[n] !== undefined && env[n]!.replace(WS, '') !== '';
     const want = [...NEVER.filter((n) => isSet(n) && !quiet(n, env[n]!.replace(WS, ''))), ...(o === null ? [] : Object.keys(CONFIG_ONLY).filter((n) => isSet(n) && !CONFIG_ONLY[n]!(o)))];

@@ -112,13 +112,9 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
   const origin = originOf(request.origin);
   if (cfg.ignoreOrigins !== null && cfg.ignoreOrigins.has(origin)) return; // untraced: the caller's headers go out as written
   const headers = request.headers;
-  if (hasTraceparent(headers)) {
-    // The wrapper's own request (one span per fetch), or a header we cannot rewrite (undici 5's string form).
-    if (fromWrapper(headers) || !Array.isArray(headers)) { httpStats.alreadyPropagated++; return; }
-    httpStats.traceHeadersReplaced++;
-  }
-  // The caller's own traceparent / tracestate go: the callee's parent is this CLIENT span, never a stale one.
-  if (Array.isArray(headers)) dropTraceHeaders(headers);
+  const had = hasTraceparent(headers);
+  // The wrapper's own request (one span per fetch), or a header we cannot rewrite (undici 5's string form).
+  if (had && (fromWrapper(headers) || !Array.isArray(headers))) { httpStats.alreadyPropagated++; return; }
   const sep = origin.indexOf('://');
   const scheme = sep > 0 ? origin.slice(0, sep) : 'http';
   const at = origin.lastIndexOf('@');
@@ -137,6 +133,10 @@ function onCreate(cfg: FetchConfig, request: Marked): void {
     cfg.hopOpts.parent = undefined; // no span kept alive by the options
     request[kHop] = hop;
   }
+  if ((span.t0 | span.t1 | span.t2 | span.t3) === 0) return; // a disabled tracer with no trace to pass on: the caller's headers go as written
+  if (had) httpStats.traceHeadersReplaced++;
+  // The caller's own traceparent / tracestate go: the callee's parent is this CLIENT span, never a stale one.
+  if (Array.isArray(headers)) dropTraceHeaders(headers);
   request[kSpan] = span;
   request[kStore] = active;
   inFlight++;

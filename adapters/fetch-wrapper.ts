@@ -83,13 +83,17 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
             'url.full': urlFull(scheme, host, port, url.pathname), 'http.request.resend_count': resend > 0 ? resend : undefined,
           },
         });
-        const headers = new Headers(init?.headers ?? (isReq ? (input as Request).headers : undefined));
-        tp = formatTraceparent(span);
-        headers.set(TRACEPARENT, tp);
-        const ts = span.traceState;
-        if (ts !== null && ts.size > 0) headers.set(TRACESTATE, ts.toString());
-        else headers.delete(TRACESTATE);
-        args = [input, withHeaders(init, headers)];
+        // a disabled tracer with no trace to pass on: the request goes as written
+        if ((span.t0 | span.t1 | span.t2 | span.t3) === 0) span = undefined;
+        else {
+          const headers = new Headers(init?.headers ?? (isReq ? (input as Request).headers : undefined));
+          tp = formatTraceparent(span);
+          headers.set(TRACEPARENT, tp);
+          const ts = span.traceState;
+          if (ts !== null && ts.size > 0) headers.set(TRACESTATE, ts.toString());
+          else headers.delete(TRACESTATE);
+          args = [input, withHeaders(init, headers)];
+        }
       }
     } catch (err) {
       reportInternal(tracer.logger, 'tracewire/fetch wrapper', err);

@@ -81,6 +81,7 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
     }
     const method = fillClientAttrs(cfg.attrs, req.method, scheme, host, port, req.path, resendCountOf(active));
     const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
+    if ((span.t0 | span.t1 | span.t2 | span.t3) === 0) return; // a disabled tracer with no trace to pass on: the caller's headers go as written
     req[kSpan] = span;
     if (req.headersSent) {
       // An Expect header or raw-array headers: Node rendered the head in the constructor.

@@ -76,6 +76,8 @@ export class ServerConfig {
     this.timingHeader = o.serverTimingHeader === false ? null : headerName(o.serverTimingHeader ?? 'server-timing', 'serverTimingHeader');
     this.traceIdHeader = o.traceIdHeader === false ? null : headerName(o.traceIdHeader ?? 'x-trace-id', 'traceIdHeader');
     this.traceResponseHeader = o.traceResponseHeader === true ? 'traceresponse' : typeof o.traceResponseHeader === 'string' ? headerName(o.traceResponseHeader, 'traceResponseHeader') : null;
+    // OTEL_SDK_DISABLED: no span of this service to name; the IDs at hand are the caller's own (README, Environment variables)
+    if (tracer.disabled === true) this.timingHeader = this.traceIdHeader = this.traceResponseHeader = null;
     this.anyHeader = this.timingHeader !== null || this.traceIdHeader !== null || this.traceResponseHeader !== null;
     this.recordPath = o.recordPath !== false;
     this.routeOf = o.routeOf ?? null;

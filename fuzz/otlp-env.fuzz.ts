@@ -151,7 +151,7 @@ test('envValue: what process.env would store (String), trimmed, empty = unset; a
 
 // ---- the unread OTEL_* warning: exactly the variables set (non-blank) that no API reads, unless the value asks for
 // tracewire's own behaviour; under createTracer also tracerFromConfig's, unless the matching option is given
-const NEVER = ['OTEL_SDK_DISABLED', 'OTEL_PROPAGATORS', 'OTEL_LOG_LEVEL', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'];
+const NEVER = ['OTEL_PROPAGATORS', 'OTEL_LOG_LEVEL', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'];
 const CONFIG_ONLY: Record<string, (o: TracerOptions) => boolean> = {
   OTEL_TRACES_SAMPLER: (o) => o.sampler !== undefined,
   OTEL_TRACES_EXPORTER: (o) => o.exporter !== undefined || o.processor !== undefined,
@@ -164,10 +164,9 @@ const CONFIG_ONLY: Record<string, (o: TracerOptions) => boolean> = {
   OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: (o) => o.attributes?.maxEventAttributes !== undefined,
   OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: (o) => o.attributes?.maxLinkAttributes !== undefined,
 };
-const READ = ['OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_TRACES_SAMPLER_ARG'];
+const READ = ['OTEL_SDK_DISABLED', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_TRACES_SAMPLER_ARG'];
 const OTHERS = ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_BLRP_SCHEDULE_DELAY', 'OTEL_SEMCONV_STABILITY_OPT_IN', 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', 'OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_NODE_RESOURCE_DETECTORS'];
 const quiet = (name: string, v: string): boolean => {
-  if (name === 'OTEL_SDK_DISABLED') return v.toLowerCase() === 'false';
   if (name === 'OTEL_PROPAGATORS') return v.split(',').every((p) => ['', 'tracecontext'].includes(p.replace(WS, '').toLowerCase()));
   return false;
 };

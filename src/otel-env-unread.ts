@@ -1,5 +1,5 @@
 // The SDK-spec OTEL_* variables (configuration/sdk-environment-variables.md) a tracer ignores, named once when it
-// is built: someone coming from OpenTelemetry would otherwise find OTEL_SDK_DISABLED=true or OTEL_PROPAGATORS=b3
+// is built: someone coming from OpenTelemetry would otherwise find OTEL_PROPAGATORS=b3 or OTEL_LOG_LEVEL
 // silently without effect. Other signals' variables and instrumentations' own are not ours to judge.
 import type { TracerOptions } from './tracer-options.js';
 import { envValue } from './env-value.js';
@@ -8,7 +8,6 @@ type Env = Record<string, string | undefined>;
 
 /** Read by no tracewire API: the name, what tracewire does instead, and a value that asks for just that (not said). */
 const NEVER_READ: ReadonlyArray<readonly [string, string, ((v: string) => boolean)?]> = [
-  ['OTEL_SDK_DISABLED', 'tracing stays on', (v) => v.toLowerCase() === 'false'],
   ['OTEL_PROPAGATORS', 'W3C tracecontext only', (v) => v.split(',').every((p) => { const t = p.trim().toLowerCase(); return t === '' || t === 'tracecontext'; })],
   ['OTEL_LOG_LEVEL', 'warnings go to the logger option'],
   ['OTEL_CONFIG_FILE', 'the config file is TRACEWIRE_CONFIG'],

@@ -30,6 +30,11 @@ export interface TracerOptions {
    * tracers inherit their `tenantAttribute`. Default none (no per-span cost).
    */
   inheritAttributes?: readonly string[];
+  /**
+   * Turn tracing off (spans record nothing, nothing is exported; context is passed on unchanged). Default:
+   * OTEL_SDK_DISABLED; this option wins over it, both ways (tracerFromConfig: over the file's `disabled` too).
+   */
+  disabled?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Where tracewire reports problems (rate-limited by each component). Default: console.warn with a prefix. */
   logger?: (msg: string) => void;

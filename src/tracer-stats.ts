@@ -42,10 +42,12 @@ export interface TracerStats extends ProcessorStats {
    * randomnessPresumed: probability decisions under a parent without the random flag and without `rv` (said once).
    */
   sampling: SamplingStats;
+  /** OTEL_SDK_DISABLED (or the `disabled` option) is in effect: nothing is recorded, so every count stays 0. */
+  disabled: boolean;
 }
 
 /** tracer.stats(): the processor's stats (zeros without one) merged with the tracer's own counters. */
-export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, noExporterDrops: number, attrStats: AttributeStats, propagationStats: PropagationStats, sampler: Sampler): TracerStats {
+export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, noExporterDrops: number, attrStats: AttributeStats, propagationStats: PropagationStats, sampler: Sampler, disabled = false): TracerStats {
   const p: ProcessorStats = processor?.stats() ?? { enqueued: 0, exported: 0, queued: 0, dropped: emptyDrops() };
   const dropped = { ...p.dropped, noExporter: (p.dropped.noExporter ?? 0) + noExporterDrops, processorError: c.processorErrors };
   return {
@@ -56,5 +58,6 @@ export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, 
     attributes: { dropped: attrStats.dropped, truncated: attrStats.truncated, rejected: attrStats.rejected, invalid: attrStats.invalid },
     propagation: { ...propagationStats },
     sampling: samplingStats(sampler),
+    disabled,
   };
 }

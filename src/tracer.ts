@@ -20,6 +20,7 @@ import { warnUnreadOtelEnv } from './otel-env-unread.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 import { isNoTrace } from './suppress.js';
 import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs } from './tracer-rare.js';
+import { disabledAtStart } from './sdk-disabled.js';
 
 export type { TracerOptions } from './tracer-options.js';
 export { TracerCounters, type TracerStats } from './tracer-stats.js';
@@ -46,6 +47,8 @@ export class Tracer {
   readonly propagationStats: PropagationStats = createPropagationStats();
   readonly recordErrorMessages: boolean;
   readonly logger: (msg: string) => void;
+  /** OTEL_SDK_DISABLED (or the `disabled` option): records nothing, exports nothing, passes context on (sdk-disabled.ts). */
+  readonly disabled: boolean;
   processor: SpanProcessor | null;
   private readonly followsParent: boolean;
   private readonly samplerSetsState: boolean;
@@ -77,7 +80,8 @@ export class Tracer {
     this.inherit = inherit.length > 0 ? inherit : null;
     // A parent-following sampler decides a child by its parent's flag alone: no merged attributes to build per span.
     this.inheritForSampler = this.inherit !== null && !this.sampler.followsParent;
-    this.processor = o.processor ?? (o.exporter ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
+    this.disabled = disabledAtStart(this, o.disabled, o.env ?? process.env, this.logger);
+    this.processor = o.processor ?? (o.exporter && !this.disabled ? new BatchSpanProcessor(o.exporter, { ...o.batch, env: o.env, logger: this.logger } as BatchOptions) : null);
   }
 
   /**
@@ -277,7 +281,7 @@ export class Tracer {
   }
 
   stats(): TracerStats {
-    return tracerStats(this.counters, this.processor, this.noExporterDrops, this.attrStats, this.propagationStats, this.sampler);
+    return tracerStats(this.counters, this.processor, this.noExporterDrops, this.attrStats, this.propagationStats, this.sampler, this.disabled);
   }
 
   /** Export what has ended; returns by `deadlineMs` (default 30000) whatever the processor does (counted as processorTimeouts). */

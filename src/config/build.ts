@@ -9,6 +9,7 @@ import { samplerFromEnv, type Sampler } from '../sampler.js';
 import { AttributePolicy, compileAllowlist, type AttributeLimitsOptions } from '../attributes.js';
 import { intVar } from '../otlp-env.js';
 import { unreadOtelEnv } from '../otel-env-unread.js';
+import { DISABLED_NOTE, sdkDisabledEnv } from '../sdk-disabled.js';
 import type { ShutdownOptions } from '../processor.js';
 import type { DestinationStats } from '../batcher.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
@@ -44,7 +45,7 @@ export interface ConfigOptions extends TracerOptions {
 /** Settings the tracer reads once at construction: a changed value needs a restart. */
 // tenantAttribute: spans inherit it (inheritAttributes) and the http adapter records it under the startup name, so
 // routing or sampling on a reloaded name would send a tenant's child spans down the default route.
-const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages', 'exportThread', 'tenantAttribute'] as const;
+const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages', 'exportThread', 'tenantAttribute', 'disabled'] as const;
 
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)) ?? 'undefined';
 
@@ -159,12 +160,16 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     ({ config, fingerprint, secretFiles } = snap);
   }
 
+  // code > file > OTEL_SDK_DISABLED; disabled: no exporter, thread or route is built (a reload lists a change as restartRequired)
+  const disabled = code.disabled ?? config.disabled ?? sdkDisabledEnv(env, logger);
+  if (disabled && code.disabled === undefined) logger(`${config.disabled === true ? 'config file "disabled": true' : 'OTEL_SDK_DISABLED=true'}: ${DISABLED_NOTE}`);
+  const noExport = codeOwnsExport || disabled;
   if (codeOwnsExport && config.exporters !== null) logger(`config ${path}: exporters and routes ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
   const factories: ExporterFactories = { ...defaultExporterFactories, ...exporterFactories };
   if (codeOwnsExport && config.exportThread !== null) logger(`config ${path}: exportThread ignored: the application passes its own ${code.processor ? 'processor' : 'exporter'}`);
-  const thread = codeOwnsExport || config.exportThread === null ? null : startThread(config, code.batch, env, logger, setupLog, strict === true, exporterFactories !== undefined);
+  const thread = noExport || config.exportThread === null ? null : startThread(config, code.batch, env, logger, setupLog, strict === true, exporterFactories !== undefined);
   // env {}: each destination's batch settings already hold OTEL_BSP_* (resolveBatch); a lane must not parse and warn again.
-  const routing = codeOwnsExport || thread !== null ? null : new RoutingProcessor({ logger, env: {}, drainDeadlineMs });
+  const routing = noExport || thread !== null ? null : new RoutingProcessor({ logger, env: {}, drainDeadlineMs });
   const install = (c: TracewireConfig): void => {
     if (routing === null) return;
     const d = destinationsFromConfig(c, factories, code.batch, env, setupLog);
@@ -231,6 +236,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     // Children carry their request's tenant, so tenant routes and sampling see every span of it (AC-005).
     inheritAttributes: code.inheritAttributes ?? [config.tenantAttribute],
     processor: code.processor ?? thread ?? routing ?? undefined,
+    disabled,
     env,
     logger,
   };

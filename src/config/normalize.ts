@@ -104,6 +104,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
     limits,
   };
   if (raw.recordErrorMessages !== undefined) config.recordErrorMessages = raw.recordErrorMessages;
+  if (raw.disabled !== undefined) config.disabled = raw.disabled;
   return { config, secrets, tls };
 }
 

@@ -144,4 +144,5 @@ export const rootSpec: ObjectSpec = obj({
   // count limits of 0 keep none, each drop counted (OTel SpanLimits); a value length must be positive (attributes.ts)
   limits: obj({ maxAttributes: int(0, 10_000), maxAttributeValueLength: int(1, 1_048_576), maxLinks: int(0, 10_000), maxEvents: int(0, 10_000), maxEventAttributes: int(0, 10_000), maxLinkAttributes: int(0, 10_000) }),
   recordErrorMessages: bool,
+  disabled: bool,
 });

@@ -94,6 +94,8 @@ type HttpConfigIsServerTracingOptions = Holds<HttpConfig extends ServerTracingOp
 export interface TracewireConfig {
   /** The file it was read from; null for the built-in defaults (no file, or an invalid one at startup). */
   source: string | null;
+  /** Tracing off (a no-op tracer that passes context on); overrides OTEL_SDK_DISABLED. Read once at startup. */
+  disabled?: boolean;
   service: { name?: string; version?: string; attributes: Readonly<Record<string, ScalarValue>> };
   /** Span attribute holding the tenant, for routing and per-tenant sampling (default `tenant.id`). */
   tenantAttribute: string;

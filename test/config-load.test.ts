@@ -170,11 +170,15 @@ test('AC-005 strict: true turns the startup error into an exception; a missing d
   const t = tracerFromConfig({ watch: false, logger: (m) => logs.push(m), path: join(root, 'nope.json'), env: {}, exporterFactories: recording().factories });
   assert.is(logs.length, 1);
   assert.match(logs[0]!, /TW_CONFIG_NOT_FOUND/);
+  assert.equal([t.configStats().lastError, t.configStats().fileRejected], ['TW_CONFIG_NOT_FOUND', true]);
   void t.shutdown({ deadlineMs: 0 });
-  // nothing at the default path and no TRACEWIRE_CONFIG: normal, silent, even with strict
+  // nothing at the default path and no TRACEWIRE_CONFIG: normal, silent, even with strict; and no rejection in
+  // configStats() either (a health check reading fileRejected must not fail every service that uses no file)
   const logs2: string[] = [];
   const t2 = tracerFromConfig({ watch: false, strict: true, logger: (m) => logs2.push(m), env: {}, exporterFactories: recording().factories });
   assert.equal(logs2, []);
+  const st = t2.configStats();
+  assert.equal([st.loaded, st.lastError, st.lastErrorMessage, st.fileRejected, st.reloadFailures], [false, null, null, false, 0]);
   void t2.shutdown({ deadlineMs: 0 });
 });
 

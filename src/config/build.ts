@@ -143,6 +143,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   let failure: FailedSnapshot | null = null;
   let fingerprint: string | null = null;
   let secretFiles: string[] = [];
+  let unasked = false; // nothing at the default path: normal, no rejection (configStats().fileRejected stays false)
   const codeOwnsExport = code.processor !== undefined || code.exporter !== undefined;
   // The OTEL_* exporter's PEM files are read and watched with the file (a rotated Secret rebuilds that exporter).
   const envTls = codeOwnsExport ? undefined : envTlsRefs(env);
@@ -151,6 +152,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const snap = readSnapshotSync(path, { envTls, inForce: startupRules });
   if (isFailed(snap)) {
     const quiet = !explicit && snap.error.code === ConfigErrorCode.NOT_FOUND; // no config at the default place: normal
+    unasked = quiet;
     if (strict === true && !quiet) throw snap.error;
     if (!quiet) logger(`config not applied (${snap.error.code}): ${snap.error.message}; tracing continues with OTEL_* and defaults`);
     failure = snap;
@@ -181,6 +183,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
     if (strict === true) throw e;
     logger(`config not applied (${(e as ConfigError).code ?? ConfigErrorCode.EXPORTER}): ${(e as Error).message}; tracing continues with OTEL_* and defaults`);
     failure = { error: e as ConfigError, fingerprint: fingerprint ?? '', secretFiles };
+    unasked = false;
     fingerprint = null;
     config = emptyConfig();
     try { install(config); } catch (e2) { logger(`no exporter from OTEL_* either (${(e2 as Error).message}); spans are counted as dropped`); }
@@ -220,7 +223,7 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   if (fingerprint !== null) logger(`config loaded from ${path}: ${describeConfig(config)}`);
 
   const reloader = new ConfigReloader({
-    path, logger, apply, onReload, config, fingerprint, secretFiles, envTls, startupFailure: failure, subPath,
+    path, logger, apply, onReload, config, fingerprint, secretFiles, envTls, startupFailure: failure, startupUnasked: unasked, subPath,
     inForce: sinceStartup(startupRules(ownRules(config))),
     watch: watch !== false && (explicit || existsSync(dirname(path))),
     watchOptions: { debounceMs, pollMs, onWarn: logger },

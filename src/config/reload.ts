@@ -53,6 +53,8 @@ export interface ReloaderOptions {
   /** The tenant rules in force (limits, http, tenantAttribute are read at startup): a new file's own do not count. */
   inForce?: RulesInForce;
   startupFailure: FailedSnapshot | null;
+  /** The startup failure is no rejection: nothing at the default path, which nobody asked for (kept only so a poll stays quiet). */
+  startupUnasked?: boolean;
   subPath: boolean;
   watch: boolean;
   watchOptions?: WatchOptions;
@@ -84,10 +86,11 @@ export class ConfigReloader {
     this.fingerprint = o.fingerprint;
     this.failedFingerprint = o.startupFailure?.fingerprint ?? null;
     this.secretFiles = o.secretFiles;
+    const rejected = o.startupUnasked === true ? null : o.startupFailure;
     this.s = {
       path: o.path, loaded: o.fingerprint !== null, reloads: 0, reloadFailures: 0, unchanged: 0,
-      lastError: o.startupFailure?.error.code ?? null, lastErrorMessage: o.startupFailure?.error.message ?? null,
-      fileRejected: o.startupFailure !== undefined && o.startupFailure !== null, subPath: o.subPath, watching: [], restartRequired: [],
+      lastError: rejected?.error.code ?? null, lastErrorMessage: rejected?.error.message ?? null,
+      fileRejected: rejected !== undefined && rejected !== null, subPath: o.subPath, watching: [], restartRequired: [],
     };
     this.watcher = o.watch ? new DirWatcher(this.dirs(), () => { void this.check(); }, o.watchOptions) : null;
   }

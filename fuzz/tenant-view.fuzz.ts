@@ -16,8 +16,12 @@ const value = fc.oneof(
   fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 3 }), fc.constant({ nested: 1 }), fc.constant(new Uint8Array(5)),
 );
 const key = fc.constantFrom(KEY, 'a', 'b', 'c', 'http.route', '', 'deny');
-const attrs = fc.array(fc.tuple(key, value), { maxLength: 8 }).map((kv) => {
-  const o: Record<string, unknown> = {};
+/** What callers pass: a literal, a class instance (the http adapter's start attributes), an object with inherited keys. */
+class Attrs { [k: string]: unknown }
+const holder = fc.constantFrom('literal', 'instance', 'inherits', 'null-proto');
+const attrs = fc.tuple(fc.array(fc.tuple(key, value), { maxLength: 8 }), holder, fc.array(fc.tuple(key, value), { maxLength: 3 })).map(([kv, h, inherited]) => {
+  const proto = h === 'inherits' ? Object.fromEntries(inherited) : h === 'instance' ? Attrs.prototype : h === 'null-proto' ? null : Object.prototype;
+  const o = Object.create(proto) as Record<string, unknown>;
   for (const [k, v] of kv) o[k] = v;
   return o;
 });

@@ -216,6 +216,7 @@ export function flattenAttributes(attributes: Attributes, policy: AttributePolic
 }
 
 const unseen = new AttributeStats(); // startValue's reads count nowhere: copyInitial counts them once, for the span
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * The value `key` will have on a span started with `attributes` under `policy` (Tracer.copyInitial's rules: nulls and
@@ -226,8 +227,11 @@ export function startValue(attributes: Attributes, key: string, policy: Attribut
   const allow = policy.allow;
   let n = 0;
   try {
-    if (!ownKeysOnly(attributes)) attributes = ownAttributes(attributes);
+    // own keys in Object.keys order (for-in lists them first, in that order) without ownAttributes' copy: the http
+    // adapter's start attributes are a class instance, and this runs at every root span start with per-tenant rates
+    const own = ownKeysOnly(attributes);
     for (const k in attributes) {
+      if (!own && !hasOwn.call(attributes, k)) continue;
       const v0 = attributes[k];
       if (v0 === undefined || v0 === null || k.length === 0 || (allow !== null && !allow(k))) continue;
       if (n >= policy.maxCount) return undefined; // full before `key` was reached: it is dropped too

@@ -13,7 +13,7 @@ import type { SpanContextLike } from '../src/span-context.js';
 import { formatTraceparent } from '../src/traceparent.js';
 import { hasTrace, storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { StartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
+import { clientStartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
 import { defaultPort } from './http-url.js';
 import { isName } from './http-headers.js';
 import { httpStats, reportInternal } from './http-stats.js';
@@ -54,7 +54,7 @@ class FetchConfig {
   readonly tracer: Tracer;
   readonly requireParent: boolean;
   readonly ignoreOrigins: Set<string> | null;
-  readonly attrs = new StartAttrs();
+  readonly attrs = clientStartAttrs();
   readonly opts: SpanOptions;
   /** A redirect hop's options: its parent set per hop (the chain's first span when the chain has no parent). */
   readonly hopOpts: SpanOptions;

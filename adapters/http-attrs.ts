@@ -34,14 +34,22 @@ export function clientErrorStatus(code: string | null): number {
 }
 
 /** Start attributes of a CLIENT span (fetch and node:http), one reusable object per config: every key present. */
-export class StartAttrs {
+export interface StartAttrs {
   [key: string]: string | number | undefined;
-  'http.request.method' = '';
-  'http.request.method_original': string | undefined = undefined;
-  'server.address' = '';
-  'server.port' = 0;
-  'url.full' = '';
-  'http.request.resend_count': number | undefined = undefined;
+  'http.request.method': string;
+  'http.request.method_original': string | undefined;
+  'server.address': string;
+  'server.port': number;
+  'url.full': string;
+  'http.request.resend_count': number | undefined;
+}
+
+/**
+ * A plain object literal, not a class instance: startSpan reads an attributes object whose prototype is not
+ * Object.prototype through a rare own-keys copy (inherited keys are no attributes), per request.
+ */
+export function clientStartAttrs(): StartAttrs {
+  return { 'http.request.method': '', 'http.request.method_original': undefined, 'server.address': '', 'server.port': 0, 'url.full': '', 'http.request.resend_count': undefined };
 }
 
 /** Fill a CLIENT span's start attributes (node:http and fetch alike); returns the normalized method for the span name. */

@@ -11,7 +11,7 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import { hasTrace, storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { StartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
+import { clientStartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
 import { defaultPort } from './http-url.js';
 import { HeaderAllowlist } from './http-headers.js';
 import { httpStats, reportInternal } from './http-stats.js';
@@ -39,7 +39,7 @@ export class ClientConfig {
   readonly reqHeaders: HeaderAllowlist;
   readonly resHeaders: HeaderAllowlist;
   readonly ignoreHosts: Set<string> | null;
-  readonly attrs = new StartAttrs();
+  readonly attrs = clientStartAttrs();
   readonly opts: SpanOptions;
   readonly onClose: (this: Req) => void;
   readonly onError: (this: Req, err: unknown) => void;

@@ -21,15 +21,20 @@ export function policyOf(p: unknown): number {
 }
 
 /** Start attributes, one reused object per config: startSpan copies them synchronously. */
-class StartAttrs {
+interface StartAttrs {
   [key: string]: string | number | undefined;
-  'http.request.method' = '';
-  'http.request.method_original': string | undefined = undefined;
-  'url.path': string | undefined = undefined;
-  'url.scheme' = '';
-  'server.address' = '';
-  'server.port' = 0;
-  'tenant.id': string | undefined = undefined;
+  'http.request.method': string;
+  'http.request.method_original': string | undefined;
+  'url.path': string | undefined;
+  'url.scheme': string;
+  'server.address': string;
+  'server.port': number;
+  'tenant.id': string | undefined;
+}
+
+/** A plain object literal (Object.prototype), which startSpan reads in place; a class instance it would copy first. */
+function startAttrs(): StartAttrs {
+  return { 'http.request.method': '', 'http.request.method_original': undefined, 'url.path': undefined, 'url.scheme': '', 'server.address': '', 'server.port': 0, 'tenant.id': undefined };
 }
 
 export class ServerConfig {
@@ -51,7 +56,7 @@ export class ServerConfig {
   readonly respondOnThrow: boolean;
   readonly serverAddress: string | null;
   readonly ignore: ((req: IncomingMessage) => boolean) | null;
-  readonly attrs = new StartAttrs();
+  readonly attrs = startAttrs();
   readonly opts: SpanOptions;
   /** Last Host header seen and what it parsed to. */
   lastHost: string | undefined = undefined;

@@ -6,7 +6,7 @@ import { sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXAC
 import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 import { setOwn } from './own-keys.js';
-import { sanitizeValue, truncate, type Attributes, type AttributeValue } from './attributes.js';
+import { sanitizeValue, boundName, type Attributes, type AttributeValue } from './attributes.js';
 import type { NonRecordingSpan } from './non-recording-span.js';
 import type { Tracer } from './tracer.js';
 
@@ -217,7 +217,8 @@ export class Span implements SpanContextLike {
     if (cur === SpanStatusCode.OK) return this; // OTel: OK is final
     this.bits = (this.bits & ~(3 << STATUS_SHIFT)) | (code << STATUS_SHIFT);
     if (code === SpanStatusCode.ERROR && typeof message === 'string' && message.length > 0) {
-      (this.rare ??= new SpanRare()).statusMessage = message.length > this.tracer.attrPolicy.maxValueLength ? truncate(message, this.tracer.attrPolicy.maxValueLength) : message;
+      // cut as a name is (counted as truncated): the same count whichever mode exports the span
+      (this.rare ??= new SpanRare()).statusMessage = boundName(message, this.tracer.attrPolicy, this.tracer.attrStats);
     }
     return this;
   }

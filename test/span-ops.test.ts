@@ -73,7 +73,7 @@ test('span write side (fast paths and full methods) follows the documented rules
         if (o.code !== 1 && o.code !== 2) continue; // UNSET is ignored (OTel trace API, Set Status), other codes too
         if (status === 1) continue; // OK is final
         status = o.code;
-        if (o.code === 2 && typeof o.message === 'string' && o.message.length > 0) statusMessage = o.message.slice(0, pol.maxValueLength);
+        if (o.code === 2 && typeof o.message === 'string' && o.message.length > 0) statusMessage = clip(o.message); // cut and counted, as names and values
       } else {
         span.end(o.time === undefined ? undefined : startMs + o.time);
         if (ended) { c.endedTwice++; continue; }

@@ -1,6 +1,6 @@
-// One rule for long names, in-thread and off-thread alike: a span or event name longer than the tracer's
-// maxValueLength is exported cut to it (never splitting a surrogate pair), counted once in
-// stats().attributes.truncated, however many destinations encode the span.
+// One rule for long names and status messages, in-thread and off-thread alike: a span or event name, or a
+// status message, longer than the tracer's maxValueLength is exported cut to it (never splitting a surrogate
+// pair), counted once in stats().attributes.truncated, however many destinations encode the span.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTracer, formatSpan, type Span, type SpanExporter } from '../src/index.js';
@@ -68,6 +68,38 @@ test('a name within maxValueLength is exported whole in both modes, nothing coun
   assert.is(JSON.parse(a[0]!).resourceSpans[0].scopeSpans[0].spans[0].name, NAME);
   assert.is(tracer.stats().attributes.truncated, 0);
   await tracer.shutdown();
+});
+
+test('AC-003 a status message over maxValueLength is exported cut to it and counted as truncated, in-thread and off-thread alike (setStatus, OTel-style setStatus, recordError)', async () => {
+  const MESSAGE = 'upstream refused: connection reset by peer'; // 42 chars
+  const set = (tracer: ReturnType<typeof createTracer>): void => {
+    const a = tracer.startSpan('a', { root: true }); a.setStatus(2, MESSAGE); a.end();
+    const b = tracer.startSpan('b', { root: true }); b.setStatus({ code: 2, message: MESSAGE }); b.end();
+    const c = tracer.startSpan('c', { root: true }); c.recordError(new Error(MESSAGE)); c.end();
+    const d = tracer.startSpan('d', { root: true }); d.setStatus(2, MESSAGE.slice(0, LIMIT)); d.end(); // at the limit: whole, not counted
+  };
+  const messages = (json: string[]): string[] => json.flatMap((j) => JSON.parse(j).resourceSpans[0].scopeSpans[0].spans.map((s: { status: { message: string } }) => s.status.message));
+  const a: string[] = [];
+  const inThread = createTracer({ service: 'names', env: {}, recordErrorMessages: true, attributes: { maxValueLength: LIMIT }, processor: new BatchSpanProcessor([otlpCapture('a', a)], { logger: () => {} }) });
+  set(inThread);
+  await inThread.forceFlush();
+
+  const l = L.createLayout(1 << 16);
+  const offThread = createTracer({ service: 'names', env: {}, recordErrorMessages: true, attributes: { maxValueLength: LIMIT }, processor: new RingProcessor(l) });
+  set(offThread);
+  const reader = new RingReader(l, 5000);
+  const br = new ByteReader(Buffer.from(l.sab)), dict = new DictReader(l);
+  const decoded: Span[] = [];
+  for (let at = reader.next(); at >= 0; at = reader.next()) decoded.push(decodeSpan(l.i32, br, at, dict) as unknown as Span);
+  const off = [new OtlpJsonEncoder().encode(decoded).toString()];
+
+  const cut = MESSAGE.slice(0, LIMIT);
+  assert.equal(messages(a), [cut, cut, cut, cut], 'in-thread');
+  assert.equal(messages(off), [cut, cut, cut, cut], 'off-thread');
+  // recordError also records exception.message (an attribute, cut and counted as any): 3 messages + 1 attribute
+  assert.is(inThread.stats().attributes.truncated, 4, 'in-thread: each cut message counted');
+  assert.is(offThread.stats().attributes.truncated, inThread.stats().attributes.truncated, 'off-thread counts what in-thread counts');
+  await inThread.shutdown();
 });
 
 test.run();

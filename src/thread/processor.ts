@@ -8,10 +8,13 @@ import { DictWriter } from './dict.js';
 import { FULL, RingWriter, SWEPT_OUT } from './ring.js';
 import { attach, release, type Attachment } from './producers.js';
 import { readStats, type ThreadStats } from './stats.js';
+import { requestFlush } from './flush-wait.js';
 import * as L from './layout.js';
 
 /** Rings the doorbell once per crossing of half the ring, so a burst wakes the exporter before the ring fills. */
 const WAKE_FRACTION = 2;
+
+export { requestFlush };
 
 export class RingProcessor implements SpanProcessor {
   readonly layout: L.Layout;
@@ -115,33 +118,6 @@ export class RingProcessor implements SpanProcessor {
 }
 
 function noop(): void {}
-
-/**
- * Takes a flush ticket and waits (Atomics.waitAsync: never blocks the event loop) until the exporter thread
- * has served it. Resolves false on timeout or when the exporter thread has stopped.
- */
-export async function requestFlush(l: L.Layout, timeoutMs: number): Promise<boolean> {
-  const i32 = l.i32;
-  const ticket = (Atomics.add(i32, L.FLUSH_REQ, 1) + 1) | 0;
-  Atomics.add(i32, L.DOORBELL, 1);
-  Atomics.notify(i32, L.DOORBELL);
-  const deadline = performance.now() + timeoutMs; // monotonic: an NTP step must not stretch or cut the wait
-  for (;;) {
-    const done = Atomics.load(i32, L.FLUSH_DONE);
-    if (((done - ticket) | 0) >= 0) return true;
-    if (Atomics.load(i32, L.STOPPED) !== 0) return false;
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    const slice = Math.min(left, 250);
-    const w = L.waitAsync(i32, L.FLUSH_DONE, done, slice);
-    if (!w.async) continue;
-    // A pending waitAsync does not keep the event loop alive: a ref'd timer does, so `await forceFlush()`
-    // at the end of a script really waits.
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([w.value, new Promise<void>((r) => { t = setTimeout(r, slice); })]);
-    clearTimeout(t);
-  }
-}
 
 /** A processor for a host worker thread, writing into the ring of the owner's thread processor. */
 export function attachThreadProcessor(handle: L.ThreadHandle | SharedArrayBuffer): RingProcessor {

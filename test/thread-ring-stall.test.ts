@@ -10,7 +10,7 @@ import { memoryExporter } from '../src/exporters-local.js';
 import { RingProcessor } from '../src/thread/processor.js';
 import { Consumer } from '../src/thread/consumer.js';
 import { readStats } from '../src/thread/stats.js';
-import type { RingWriter } from '../src/thread/ring.js';
+import { RingReader, RingWriter } from '../src/thread/ring.js';
 import * as L from '../src/thread/layout.js';
 
 function sumDrops(d: object): number {
@@ -101,6 +101,107 @@ test('AC-007 a writer that marked its record before the consumer gave up the dea
   assert.is(st.thread.inRing, 0);
   assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);
   await batcher.shutdown();
+});
+
+/** The world after the hook: drains, flushes, publishes and reads the shared totals. */
+async function settle(consumer: Consumer, batcher: BatchSpanProcessor): Promise<ReturnType<typeof readStats>> {
+  for (let k = 0; k < 4; k++) consumer.drain();
+  await batcher.forceFlush();
+  consumer.publish();
+  return readStats(consumer.l);
+}
+
+test('AC-007 a writer stopped before its mark across two dead-writer skips counts itself once: the second skip does not hide the first (its space freed, or lapped over)', async () => {
+  for (const after of ['freed', 'lapped over'] as const) {
+    const l = L.createLayout(4096);
+    const mem = memoryExporter();
+    const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+    const consumer = new Consumer(l, batcher, { stallMs: 0 });
+    const tracer = createTracer({ service: 'b', processor: new RingProcessor(l) });
+    let sent = 0;
+    const one = (name: string): void => { tracer.startSpan(name, { root: true, attributes: { i: sent++ } }).end(); };
+    const dead = (): void => { Atomics.add(l.i32, L.ENQ, 1); Atomics.add(l.i32, L.WRITE, 256); }; // reserved, died before marking
+    dead(); // A1
+    consumer.drain(); // first look at A1: the stall clock starts
+    let filler = 0;
+    atFirstMark(l, () => {
+      // B is between its WRITE CAS and its first mark: A1 is given up, B's space swept with it and freed
+      consumer.drain();
+      assert.is(consumer.reader.abandoned, 1);
+      dead(); // A2, reserved after B
+      consumer.drain(); consumer.drain(); // a second skip, past A2
+      assert.is(consumer.reader.abandoned, 2);
+      if (after === 'lapped over') {
+        // a later lap's record covers B's first word (a body word, not zero): B's mark CAS fails on it
+        const w = new RingWriter(l);
+        for (const size of [l.ringBytes - (Atomics.load(l.i32, L.WRITE) & (l.ringBytes - 1)), 512]) { // the tail, then [0, 512): B starts at 256
+          const at = w.reserve(size);
+          assert.ok(at >= 0);
+          new Int32Array(l.sab, at + 4, (size >> 2) - 1).fill(0x01010101);
+          assert.ok(w.commit(at, size, L.T_PAD)); // skipped by the consumer: not a span
+          filler++;
+        }
+      }
+    }, () => one('B'));
+    Atomics.sub(l.i32, L.ENQ, filler); // the filler is no span reservation
+    consumer.drain(); // room for one more
+    one('after');
+    const st = await settle(consumer, batcher);
+    const names = mem.spans.map((s) => s.name);
+    assert.equal(names, ['after'], `${after}: B was given up, the ring flows`);
+    assert.is(st.thread.lateWrites, 1, `${after}: B saw it had been skipped`);
+    assert.is(Number(Atomics.load(l.i64, L.C_SWEPT)), 1, `${after}: B counted itself (the consumer counted A1 and A2)`);
+    assert.is(st.dropped.abandoned, 3, `${after}: A1, A2 and B, each once`);
+    assert.is(st.thread.inRing, 0, `${after}: nothing left counted in the ring`);
+    assert.is(st.thread.ended, sent + 2);
+    assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);
+    await batcher.shutdown();
+  }
+});
+
+test('AC-007 an exporter thread that dies in the middle of skipping a dead writer\'s record: its successor finishes the skip, counted once, and a writer stopped in the skipped space counts itself once', async () => {
+  // dies after 1, 5 or 40 CASes of the skip (B's first word is the 33rd), or once every word is marked, at its first store after them
+  for (const dies of [1, 5, 40, 'marked'] as const) {
+    const l = L.createLayout(4096);
+    const mem = memoryExporter();
+    const tracer = createTracer({ service: 'b', processor: new RingProcessor(l) });
+    let sent = 0;
+    const one = (name: string): void => { tracer.startSpan(name, { root: true, attributes: { i: sent++ } }).end(); };
+    const b1 = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+    const c1 = new Consumer(l, b1, { stallMs: 0 });
+    Atomics.add(l.i32, L.ENQ, 1); Atomics.add(l.i32, L.WRITE, 256); // A: reserved, died before marking
+    c1.drain(); // first look at A
+    const b2 = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+    let c2: Consumer | null = null;
+    atFirstMark(l, () => {
+      // B is between its WRITE CAS and its mark. c1 skips A (and B's space with it) and its thread is terminated
+      // after `dies` CASes of that skip, before it published anything; a new exporter thread takes over
+      const cas = Atomics.compareExchange, store = Atomics.store;
+      let n = 0;
+      const A = Atomics as unknown as { compareExchange: typeof cas; store: typeof store };
+      A.compareExchange = ((a: Int32Array, i: number, e: number, v: number) => {
+        if (a === l.i32 && i >= l.base >> 2 && e === 0 && dies !== 'marked' && ++n > dies) throw new Error('exporter thread terminated');
+        return cas(a, i, e, v);
+      }) as typeof cas;
+      A.store = ((a: Int32Array, i: number, v: number) => {
+        if (dies === 'marked' && (a.buffer === l.sab && a !== l.i32 ? true : a === l.i32 && i >= l.base >> 2)) throw new Error('exporter thread terminated');
+        return store(a as never, i, v as never);
+      }) as unknown as typeof store;
+      try { assert.throws(() => c1.drain(), /terminated/); } finally { A.compareExchange = cas; A.store = store; }
+      c2 = new Consumer(l, b2, { stallMs: 0 });
+      c2.drain(); c2.drain();
+    }, () => one('B'));
+    one('after');
+    const st = await settle(c2!, b2);
+    const names = mem.spans.map((s) => s.name);
+    assert.equal(names, ['after'], `dies after ${dies}: the ring flows`);
+    assert.is(st.dropped.abandoned, 2, `dies after ${dies}: A counted once (by the consumers), B once (by itself)`);
+    assert.is(Number(Atomics.load(l.i64, L.C_SWEPT)), 1, `dies after ${dies}: B counted itself`);
+    assert.is(st.thread.inRing, 0, `dies after ${dies}: nothing left counted in the ring`);
+    assert.is(st.thread.ended, sent + 1);
+    assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);
+    await b1.shutdown(); await b2.shutdown();
+  }
 });
 
 test.run();

@@ -1,18 +1,25 @@
 // Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
 // [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
-// [512, 1536): producer slots · [1536, 67072): per-destination counters, two copies (dest-stats.ts) · then the
-// append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
+// [512, 1536): producer slots · [1536, 2048): the skipped-region log · [2048, 67584): per-destination counters, two
+// copies (dest-stats.ts) · then the append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
 
-export const MAGIC = 0x74777234; // 'twr4' (twr3 wrote an absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
+export const MAGIC = 0x74777235; // 'twr5' (twr4 kept only the last skipped region, twr3 wrote an absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
 export const CTRL_BYTES = 256;
 export const COUNTER_BYTES = 256;
 /** One Int32 per attached processor: its thread's threadId + 1, 0 = free (see producers.ts). */
 export const PRODUCER_SLOTS = 256;
 export const SLOTS_OFFSET = CTRL_BYTES + COUNTER_BYTES;
+/**
+ * Regions given up past a dead writer's unmarked record (ring.ts sweep()), the last SWEEP_LOG of them, one BigInt64
+ * each: start position (uint32) | length << 32. A writer stopped inside one, back after the space was freed, looks
+ * its position up here to know that the consumer did not count it (it counts itself, C_SWEPT).
+ */
+export const SWEEP_LOG = 64;
+export const SWEEPS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
 /** Destinations of the exporter thread's batcher listed in stats(): the config file's 64 exporters (more are exported, not listed; warned at start). */
 export const MAX_DESTS = 64;
 export const DEST_BYTES = 512;
-export const DESTS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
+export const DESTS_OFFSET = SWEEPS_OFFSET + SWEEP_LOG * 8;
 export const DICT_OFFSET = DESTS_OFFSET + 2 * MAX_DESTS * DEST_BYTES;
 
 // Int32 indexes. Line 0: contended by every producer (the reservation CAS and the enqueue count share it anyway).
@@ -22,11 +29,15 @@ export const ENQ = 1; // span records reserved, mod 2^32 (only differences are r
 export const READ = 16; // next byte to read; everything before it is zeroed and free
 export const CK = 17; // position the published consumer counters account for (always >= READ)
 export const SEQ = 18; // seqlock over the consumer counters: odd while they are being written
-// The last region given up past a dead writer's unmarked record (ring.ts stalled()): a writer whose space was in it
-// and freed before it could mark it counts itself (C_SWEPT), the consumer having counted the dead writer only.
-export const SWEEP_FROM = 19;
-export const SWEEP_TO = 20;
+// Regions given up past a dead writer's unmarked record (ring.ts sweep()): how many were logged (SWEEPS_OFFSET), and
+// the one being given up now: SWEEP_OPEN is 1 from before its first mark until it is logged, so that a consumer
+// taking over from one that died mid-way finishes it (from SWEEP_AT up to the WRITE it had read, SWEEP_LIMIT)
+// instead of counting its rest as another dead writer.
+export const SWEEP_N = 19;
+export const SWEEP_OPEN = 20;
 export const CK_B = 21; // CK of the consumer counters' second copy (see C_CONSUMED)
+export const SWEEP_AT = 22;
+export const SWEEP_LIMIT = 23;
 // Line 2: configuration and control, rarely written.
 export const MAGIC_I = 32;
 export const RING_BYTES_I = 33;
@@ -77,13 +88,16 @@ export const COPY_B = 14; // C_CONSUMED + COPY_B .. C_W_QUEUED + COPY_B: 22 .. 3
 // blocks (dest-stats.ts), published with the totals.
 
 // Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written;
-// negative with low bits set (-length | 7) = given up by the consumer (see ring.ts): a late writer must not write;
-// SWEPT (-8 | 6) = a word of a region given up past a dead writer's unmarked record: its writer, if any, counts itself.
+// negative with low bits set = given up by the consumer (see ring.ts), a late writer must not write: -length | 7 a
+// marked record (counted by the consumer), -length | 5 the first word of a region given up past a dead writer's
+// unmarked record (counted by the consumer: that writer), SWEPT (-8 | 6) any other word of such a region (its
+// writer, if one starts there, counts itself).
 export const T_SPAN = 1;
 export const T_PAD = 2;
 export const TYPE_MASK = 7;
 export const ALIGN = 8;
 export const SWEPT = -ALIGN | 6;
+export const T_SWEEP = 5;
 
 export const DEFAULT_RING_BYTES = 8 << 20;
 export const MIN_RING_BYTES = 4096;
@@ -101,6 +115,8 @@ export interface Layout {
   readonly sab: SharedArrayBuffer;
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
+  /** The skipped-region log (SWEEPS_OFFSET). */
+  readonly sweeps: BigInt64Array;
   readonly u8: Uint8Array;
   /** Byte offset of the ring data in the SAB. */
   readonly base: number;
@@ -140,6 +156,7 @@ function viewLayout(sab: SharedArrayBuffer, ring: number, dict: number): Layout 
     sab,
     i32: new Int32Array(sab),
     i64: new BigInt64Array(sab, CTRL_BYTES, COUNTER_BYTES >> 3),
+    sweeps: new BigInt64Array(sab, SWEEPS_OFFSET, SWEEP_LOG),
     u8: new Uint8Array(sab),
     base: DICT_OFFSET + dict,
     ringBytes: ring,

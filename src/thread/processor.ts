@@ -53,14 +53,14 @@ export class RingProcessor implements SpanProcessor {
     const ring = this.ring;
     const at = ring.reserve(total);
     if (at < 0) {
-      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span, at === SWEPT_OUT);
+      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span, ring.swept(at === SWEPT_OUT));
       return;
     }
     // A thread stopped here for longer than stallMs finds its space given up by the consumer (and maybe
     // reused): it must not write a byte of it. One check before the copy, the commit CAS after it (which never
     // publishes a given-up record). Not covered: a stop inside the copy loop itself (~40 word stores), whose
     // rest of the body would still land in the reclaimed space.
-    if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span, ring.swept()); return; }
+    if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span, ring.swept(false)); return; }
     // Word copy (at and total are 8-aligned): 2-3x cheaper than Buffer#copy for ~150 bytes. Word 0 is the
     // header: it stays the reservation mark until commit.
     const src = this.rec.words, dst = l.i32, base = at >> 2;

@@ -4,18 +4,20 @@
 // Atomics.wait: a producer that finds the ring full drops and counts. Correctness argument: see README of
 // the thread module in docs/report (memory order: every header/cursor access is a SeqCst Atomics op).
 import { performance } from 'node:perf_hooks';
-import { ALIGN, CK, ENQ, READ, SWEEP_FROM, SWEEP_TO, SWEPT, T_PAD, TYPE_MASK, WRITE, type Layout } from './layout.js';
+import { ALIGN, CK, ENQ, READ, SWEEP_AT, SWEEP_LIMIT, SWEEP_OPEN, SWEPT, T_PAD, T_SWEEP, TYPE_MASK, WRITE, type Layout } from './layout.js';
+import { inSweep, logSweep } from './sweep-log.js';
 
 export const FULL = -1;
 /** reserve(): the space was claimed, then given up by the consumer before its header was marked (a stalled writer). */
 export const LATE = -2;
-/** reserve(): as LATE, but the space was inside a region given up past a dead writer before it: the consumer did not count it. */
+/** reserve(): as LATE, and the mark found was SWEPT (swept() tells whether that was this reservation's region). */
 export const SWEPT_OUT = -3;
 /** Give up after this many lost CAS races in a row (each loss means another producer made progress). */
 const MAX_SPINS = 1024;
 
 export class RingWriter {
   readonly i32: Int32Array;
+  private readonly sweeps: BigInt64Array;
   readonly base: number;
   readonly cap: number;
   readonly mask: number;
@@ -31,6 +33,7 @@ export class RingWriter {
 
   constructor(l: Layout) {
     this.i32 = l.i32;
+    this.sweeps = l.sweeps;
     this.base = l.base;
     this.cap = l.ringBytes;
     this.mask = l.ringBytes - 1;
@@ -75,8 +78,9 @@ export class RingWriter {
       // is freed too, marks zeroes that owns() then refuses, and abandon() takes the marks back.
       let was: number;
       if (pad !== 0) {
+        this.padEnd = this.pos; this.padLen = pad; // before the mark: swept() finds where this reservation starts
         if ((was = Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD)) !== 0) return was === SWEPT ? SWEPT_OUT : LATE;
-        at = this.base; this.padEnd = this.pos; this.padLen = pad;
+        at = this.base;
       }
       if ((was = Atomics.compareExchange(i32, at >> 2, 0, -total)) !== 0) return was === SWEPT ? SWEPT_OUT : LATE; // reserved: the consumer knows the length even if we die
       return at;
@@ -115,16 +119,15 @@ export class RingWriter {
   }
 
   /**
-   * After owns() said no: the last reservation was inside the last region the consumer gave up past a dead
-   * writer's unmarked record, not at its start, so the consumer counted that writer and not this one. Only
-   * the last such region is kept: a second one given up while this writer was stopped leaves it uncounted.
+   * The last reservation was given up by the consumer (reserve() said LATE or SWEPT_OUT, or owns() said no):
+   * true when its first word was inside a region given up past a dead writer's unmarked record, not at its
+   * start, so the consumer counted that writer and not this one (this one counts itself). `sawSwept`: the mark
+   * reserve() found was SWEPT. While the space is not freed that mark is this lap's and says it; once freed (and
+   * maybe reused by a later lap) the region log does, whatever was given up since (its last SWEEP_LOG regions).
    */
-  swept(): boolean {
-    const i32 = this.i32;
-    const from = Atomics.load(i32, SWEEP_FROM);
+  swept(sawSwept: boolean): boolean {
     const start = this.padEnd === this.pos ? (this.pos - this.padLen) | 0 : this.pos;
-    const off = (start - from) >>> 0;
-    return off > 0 && off < ((Atomics.load(i32, SWEEP_TO) - from) >>> 0);
+    return ((start - Atomics.load(this.i32, READ)) | 0) >= 0 ? sawSwept : inSweep(this.sweeps, start);
   }
 
   /**
@@ -140,6 +143,7 @@ export class RingWriter {
 export class RingReader {
   readonly i32: Int32Array;
   readonly u8: Uint8Array;
+  private readonly sweeps: BigInt64Array;
   readonly base: number;
   readonly cap: number;
   readonly mask: number;
@@ -154,10 +158,13 @@ export class RingReader {
   private stallSince: number;
   /** Last WRITE seen: re-read only when pos catches up with it (one atomic load per batch, not per record). */
   private write: number;
+  /** Start of the region a predecessor died giving up (SWEEP_OPEN), finished here when pos reaches it; else null. */
+  private resumeAt: number | null;
 
   constructor(l: Layout, stallMs = 5000) {
     this.i32 = l.i32;
     this.u8 = l.u8;
+    this.sweeps = l.sweeps;
     this.base = l.base;
     this.cap = l.ringBytes;
     this.mask = l.ringBytes - 1;
@@ -167,6 +174,7 @@ export class RingReader {
     this.stallPos = -1;
     this.stallSince = 0;
     this.write = Atomics.load(this.i32, WRITE);
+    this.resumeAt = Atomics.load(this.i32, SWEEP_OPEN) !== 0 ? Atomics.load(this.i32, SWEEP_AT) : null;
     // A previous consumer may have accounted records up to CK without freeing them: finish its job.
     const read = Atomics.load(this.i32, READ);
     const ck = Atomics.load(this.i32, CK);
@@ -224,7 +232,7 @@ export class RingReader {
   private stalled(p: number, h: number): boolean {
     const i32 = this.i32;
     const at = (this.base + (p & this.mask)) >> 2;
-    // Only read by a consumer whose predecessor died sweeping: that word's writer, if any, counted itself.
+    // Only read by a consumer whose predecessor died sweeping and was not resumed: that word's writer, if any, counted itself.
     if (h === SWEPT) { this.pos = (p + ALIGN) | 0; return true; }
     const gaveUp = h < 0 && (h & TYPE_MASK) !== 0;
     const t = performance.now();
@@ -235,26 +243,51 @@ export class RingReader {
     this.stallPos = -1;
     this.write = Atomics.load(i32, WRITE); // pos must never pass the WRITE we compare it with
     let next: number;
-    if (h < 0) {
+    if (gaveUp && (h & TYPE_MASK) === T_SWEEP && p === this.resumeAt) {
+      // The predecessor died giving this region up (its count was never published): finish it, counted once here.
+      this.resumeAt = null;
+      next = this.sweep(p, Atomics.load(i32, SWEEP_LIMIT));
+    } else if (h < 0) {
       next = (p - (h & ~TYPE_MASK)) | 0;
       if (!gaveUp && Atomics.compareExchange(i32, at, h, -((next - p) | 0) | TYPE_MASK) !== h) return true; // committed just now: look again
     } else {
       // Died between the CAS and marking the length: its bytes are all zero (freed space is zeroed), and so is
-      // the start of a later writer still between its own CAS and mark. Each zero word up to the next non-zero
-      // one (or WRITE) is marked SWEPT by CAS, so such a writer finds the mark, writes nothing and counts itself:
-      // a plain scan let it commit into space the consumer had passed (lost). Its first word first: a writer
-      // marking it now finds it taken; if it marked it just now, look again.
-      if (Atomics.compareExchange(i32, at, 0, -ALIGN | TYPE_MASK) !== 0) return true;
-      const w = this.write;
-      next = (p + ALIGN) | 0;
-      while (next !== w && Atomics.compareExchange(i32, (this.base + (next & this.mask)) >> 2, 0, SWEPT) === 0) next = (next + ALIGN) | 0;
-      Atomics.store(i32, at, -((next - p) | 0) | TYPE_MASK);
-      Atomics.store(i32, SWEEP_FROM, p);
-      Atomics.store(i32, SWEEP_TO, next);
+      // the start of a later writer still between its own CAS and mark. The region is opened first (a successor
+      // finishes it), then its first word marked by CAS: a writer marking it now finds it taken; if it marked it
+      // just now, look again.
+      this.resumeAt = null; // a predecessor's region opened here but never marked: this one replaces it
+      Atomics.store(i32, SWEEP_AT, p);
+      Atomics.store(i32, SWEEP_LIMIT, this.write);
+      Atomics.store(i32, SWEEP_OPEN, 1);
+      if (Atomics.compareExchange(i32, at, 0, -ALIGN | T_SWEEP) !== 0) { Atomics.store(i32, SWEEP_OPEN, 0); return true; }
+      next = this.sweep(p, this.write);
     }
     this.abandoned++;
     this.pos = next;
     return true;
+  }
+
+  /**
+   * Gives up the region from the dead writer's first word at p (marked -8 | T_SWEEP) to the next non-zero word or
+   * `limit` (the WRITE read when it was opened). Each zero word is marked SWEPT by CAS, so a writer stopped between
+   * its own CAS and mark finds the mark, writes nothing and counts itself: a plain scan let it commit into space the
+   * consumer had passed (lost). Words already SWEPT (by a predecessor that died here) are passed. Then the region is
+   * logged (a writer back after it was freed looks itself up there), its first word given its length, and closed.
+   */
+  private sweep(p: number, limit: number): number {
+    const i32 = this.i32;
+    let next = (p + ALIGN) | 0;
+    while (next !== limit) {
+      const i = (this.base + (next & this.mask)) >> 2;
+      const v = Atomics.load(i32, i);
+      if (v !== SWEPT && (v !== 0 || Atomics.compareExchange(i32, i, 0, SWEPT) !== 0)) break;
+      next = (next + ALIGN) | 0;
+    }
+    const len = (next - p) | 0;
+    logSweep(i32, this.sweeps, p, len);
+    Atomics.store(i32, (this.base + (p & this.mask)) >> 2, -len | T_SWEEP);
+    Atomics.store(i32, SWEEP_OPEN, 0);
+    return next;
   }
 
   /** Publishes that everything up to `pos` is accounted for (call before free(), after counters are published). */

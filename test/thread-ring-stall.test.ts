@@ -204,4 +204,83 @@ test('AC-007 an exporter thread that dies in the middle of skipping a dead write
   }
 });
 
+test('AC-007 a writer paused inside its copy (a debugger pause) longer than stallMs while the ring laps writes no more of it: the later records are read intact, its span counted (abandoned, lateWrites)', async () => {
+  const l = L.createLayout(4096);
+  const mem = memoryExporter();
+  const batcher = new BatchSpanProcessor(mem, { scheduledDelayMillis: 1, logger: () => {} });
+  const consumer = new Consumer(l, batcher, { stallMs: 0 }); // gives up on an uncommitted record at its second look
+  const slowP = new RingProcessor(l);
+  const slow = createTracer({ service: 'slow', processor: slowP });
+  const other = createTracer({ service: 'other', processor: new RingProcessor(l) });
+  let sent = 0;
+  let slowTotal = 0;
+  // The pause: the consumer gives the slow record up and frees it, another thread fills the ring a whole lap over
+  // the same bytes (committed, not read yet).
+  const pause = (): void => {
+    consumer.drain(); consumer.drain();
+    assert.is(consumer.reader.abandoned, 1, 'given up');
+    while ((Atomics.load(l.i32, L.WRITE) >>> 0) < l.ringBytes + slowTotal + 64) {
+      other.startSpan('other', { root: true, attributes: { i: sent++, pad: 'o'.repeat(40) } }).end();
+      if ((Atomics.load(l.i32, L.WRITE) >>> 0) < l.ringBytes) consumer.drain(); // room for the first lap only
+    }
+    lapped = ring8().slice();
+  };
+  const ring8 = (): Uint8Array => new Uint8Array(l.sab, l.base, l.ringBytes);
+  let lapped: Uint8Array | null = null;
+  // White-box: a pause lands where V8 can stop a thread, a call or a loop back-edge: here the copy's back-edge
+  // after its first 16 body words. Whichever comes first: the next ownership check (a call), or the read of
+  // the 17th word (a copy loop without that check reads it next).
+  const ring = (slowP as unknown as { ring: RingWriter }).ring;
+  const rec = (slowP as unknown as { rec: { words: Int32Array } }).rec;
+  let paused = false, owned = 0;
+  const once = (): void => { if (!paused) { paused = true; pause(); } };
+  const owns = ring.owns.bind(ring), reserve = ring.reserve.bind(ring);
+  ring.reserve = (total: number) => { slowTotal = total; return reserve(total); };
+  ring.owns = (at: number, total: number) => { if (++owned === 2) once(); return owns(at, total); };
+  const words = rec.words;
+  rec.words = new Proxy(words, { get: (t, k) => { if (k === '17') once(); return Reflect.get(t, k); }, set: (t, k, v) => Reflect.set(t, k, v) });
+  assert.is(Atomics.load(l.i32, L.WRITE), 0, 'the slow record is the first: offset 0');
+  slow.startSpan('slow', { root: true, attributes: { blob: 's'.repeat(300) } }).end();
+  rec.words = words;
+  assert.ok(paused, 'the pause happened');
+  assert.ok(Buffer.from(ring8()).equals(Buffer.from(lapped!)), 'the paused writer wrote nothing into the ring once back'); // (else the reads below could loop on garbage)
+  for (let k = 0; k < 4; k++) consumer.drain(); // (not drainAll: a desynchronised ring would wait on garbage)
+  await batcher.forceFlush();
+  consumer.publish();
+  const got = mem.spans.map((s) => `${s.name}:${String(s.attributes.i ?? '')}:${String(s.attributes.pad ?? s.attributes.blob).length}`);
+  assert.equal(got, Array.from({ length: sent }, (_, i) => `other:${i}:40`), 'every other record intact, in order, once; the slow span not delivered');
+  const st = readStats(l);
+  assert.is(st.dropped.abandoned, 1);
+  assert.is(st.dropped.decodeError, 0);
+  assert.is(st.thread.lateWrites, 1, 'the writer saw it had been given up');
+  assert.is(st.thread.ended, sent + 1);
+  assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);
+  assert.is(st.thread.inRing, 0);
+  await batcher.shutdown();
+});
+
+test('AC-007 a writer paused before its commit while the ring laps, back when a later writer holds the same bytes with the same length, does not publish that writer\'s half-written record', () => {
+  const l = L.createLayout(4096);
+  const a = new RingWriter(l), b = new RingWriter(l);
+  const r = new RingReader(l, 0);
+  const at = a.reserve(256);
+  assert.is(at, l.base, 'a at offset 0');
+  new Int32Array(l.sab, at + 4, 63).fill(7); // a's body written; a stops before its commit
+  assert.is(r.next(), -1, 'first look');
+  assert.is(r.next(), -1, 'a given up');
+  r.free();
+  const rest = b.reserve(l.ringBytes - 256); // the rest of the lap
+  assert.ok(b.commit(rest, l.ringBytes - 256, L.T_PAD));
+  assert.is(r.next(), -1);
+  r.free();
+  const at2 = b.reserve(256); // the next lap: the same bytes, the same length, b's mark where a's was
+  assert.is(at2, at);
+  new Int32Array(l.sab, at2 + 4, 10).fill(9); // b is half way through its body
+  assert.not.ok(a.commit(at, 256, L.T_SPAN), 'a\'s late commit publishes nothing');
+  assert.is(r.next(), -1, 'nothing committed to read');
+  assert.ok(b.commit(at2, 256, L.T_SPAN), 'b commits its own record');
+  assert.is(r.next(), at2);
+  assert.is(r.abandoned, 1);
+});
+
 test.run();

@@ -132,10 +132,13 @@ export class RingWriter {
 
   /**
    * Publishes a record written at `at` (SeqCst CAS: every earlier write of its body is visible first). False
-   * when the consumer gave up on it meanwhile (the writer was stopped longer than stallMs): not published.
+   * when the consumer gave up on it meanwhile (the writer was stopped longer than stallMs): not published. Freed
+   * since (READ past it) is given up too: the mark there may be a later lap's writer's, same place, same length,
+   * whose half-written record the CAS would publish.
    */
   commit(at: number, total: number, type: number): boolean {
-    return Atomics.compareExchange(this.i32, at >> 2, -total, total | type) === -total;
+    const i32 = this.i32;
+    return ((this.pos - i32[READ]!) | 0) >= 0 && Atomics.compareExchange(i32, at >> 2, -total, total | type) === -total;
   }
 }
 

@@ -7,7 +7,7 @@ import type { DestinationStats, ProcessorStats, SpanProcessor } from '../process
 import { ByteReader } from './codec.js';
 import { DictReader } from './dict.js';
 import { decodeSpan } from './thread-span.js';
-import { RingReader } from './ring.js';
+import { RingReader } from './ring-reader.js';
 import { ConsumerTotals, readStats, takeOver } from './stats.js';
 import { DestBook, type Carry } from './dest-stats.js';
 import { Reporter, reportInterval } from '../batch-report.js';

@@ -160,8 +160,9 @@ test('AC-007 a writer stopped before its mark across two dead-writer skips count
 });
 
 test('AC-007 an exporter thread that dies in the middle of skipping a dead writer\'s record: its successor finishes the skip, counted once, and a writer stopped in the skipped space counts itself once', async () => {
-  // dies after 1, 5 or 40 CASes of the skip (B's first word is the 33rd), or once every word is marked, at its first store after them
-  for (const dies of [1, 5, 40, 'marked'] as const) {
+  // dies after 1, 5 or 40 CASes of the skip (B's first word is the 33rd); once every word is marked, at its first store
+  // after them; or at its first store into the ring after them (the region logged, not closed)
+  for (const dies of [1, 5, 40, 'marked', 'logged'] as const) {
     const l = L.createLayout(4096);
     const mem = memoryExporter();
     const tracer = createTracer({ service: 'b', processor: new RingProcessor(l) });
@@ -180,11 +181,11 @@ test('AC-007 an exporter thread that dies in the middle of skipping a dead write
       let n = 0;
       const A = Atomics as unknown as { compareExchange: typeof cas; store: typeof store };
       A.compareExchange = ((a: Int32Array, i: number, e: number, v: number) => {
-        if (a === l.i32 && i >= l.base >> 2 && e === 0 && dies !== 'marked' && ++n > dies) throw new Error('exporter thread terminated');
+        if (a === l.i32 && i >= l.base >> 2 && e === 0 && typeof dies === 'number' && ++n > dies) throw new Error('exporter thread terminated');
         return cas(a, i, e, v);
       }) as typeof cas;
       A.store = ((a: Int32Array, i: number, v: number) => {
-        if (dies === 'marked' && (a.buffer === l.sab && a !== l.i32 ? true : a === l.i32 && i >= l.base >> 2)) throw new Error('exporter thread terminated');
+        if (typeof dies === 'string' && (a === l.i32 ? i >= l.base >> 2 : dies === 'marked' && a.buffer === l.sab)) throw new Error('exporter thread terminated');
         return store(a as never, i, v as never);
       }) as unknown as typeof store;
       try { assert.throws(() => c1.drain(), /terminated/); } finally { A.compareExchange = cas; A.store = store; }
@@ -197,6 +198,7 @@ test('AC-007 an exporter thread that dies in the middle of skipping a dead write
     assert.equal(names, ['after'], `dies after ${dies}: the ring flows`);
     assert.is(st.dropped.abandoned, 2, `dies after ${dies}: A counted once (by the consumers), B once (by itself)`);
     assert.is(Number(Atomics.load(l.i64, L.C_SWEPT)), 1, `dies after ${dies}: B counted itself`);
+    assert.is(Atomics.load(l.i32, L.SWEEP_N), 1, `dies after ${dies}: one region logged, once`);
     assert.is(st.thread.inRing, 0, `dies after ${dies}: nothing left counted in the ring`);
     assert.is(st.thread.ended, sent + 1);
     assert.is(st.thread.ended, st.exported + sumDrops(st.dropped) + st.queued);

@@ -336,7 +336,10 @@ test('AC-007 shutdown while worker threads are still writing: the ring is draine
     assert.ok(ended > 100, 'the workers produced');
     assert.is(st.thread.ended, ended, 'every span of every thread is accounted');
     assert.is(st.queued, 0);
-    assert.is(st.exported, r.spans().length);
+    // at least once: a batch the receiver took just before the exporter thread was stopped at the deadline is
+    // counted as a shutdown drop (no answer came back), never the other way round
+    assert.ok(st.exported <= r.spans().length, `exported ${st.exported} <= received ${r.spans().length}`);
+    assert.ok(r.spans().length <= st.exported + st.dropped.shutdown, 'whatever was received was exported or counted as a shutdown drop');
     assert.ok(st.dropped.shutdown > 0, 'spans ended after shutdown are counted');
     assert.is(st.exported + dropsOf(st), ended);
   } finally {

@@ -6,7 +6,7 @@
 export const QueryDialect = {
   /** PostgreSQL: "x" is an identifier and is kept; block comments nest; E'..' has backslash escapes. */
   SQL: 0,
-  /** MySQL, MariaDB, TiDB, N1QL: "x" is a string literal; # starts a comment; a backslash may be an escape (NO_BACKSLASH_ESCAPES). */
+  /** MySQL, MariaDB, TiDB, N1QL: "x" is a string literal; # starts a comment; a backslash may be an escape (NO_BACKSLASH_ESCAPES); `$a$` is a name (no dollar quoting). */
   DQ_STRING: 1,
   /** JSON documents (MongoDB, Elasticsearch): string values stripped, object keys kept. */
   JSON: 2,
@@ -84,7 +84,7 @@ const GRAPHQL: Lexicon = {
 /** Indexed by QueryDialect (COMMAND never reaches the lexer). */
 export const LEXICON: readonly Lexicon[] = [
   { ...BASE, dqString: false, nest: YES, qq: EITHER }, // SQL: MAYBE for standard_conforming_strings off
-  { ...BASE, hash: YES, dashes: SPACED }, // DQ_STRING
+  { ...BASE, hash: YES, dashes: SPACED, dollar: false }, // DQ_STRING: `$` is a letter of MySQL names
   { ...BASE, sq: ALWAYS, dq: ALWAYS }, // JSON
   BASE, // COMMAND
   // UNKNOWN: -- before a space may be Cypher's relationship, with a string spanning lines after it

@@ -140,4 +140,12 @@ test('AC-007 through the bridge: graphql.document by the GraphQL grammar, db.que
   assert.not.ok(JSON.stringify(cap.spans.map((s) => s.attributes)).includes('secret'));
 });
 
+test('AC-007 MySQL has no dollar quoting: $a$ is a name there (a $ is a letter of MySQL names), and a literal after it is still stripped on its own; PostgreSQL keeps $tag$..$tag$', () => {
+  for (const system of ['mysql', 'mariadb', 'tidb']) {
+    assert.is(sanitizeQuery("SELECT $a$, a$b FROM t WHERE x = 'secret' AND y = 2", dialectFor(system)), 'SELECT $a$, a$b FROM t WHERE x = ? AND y = ?', system);
+  }
+  check([["SELECT $a$ it's secret $a$, $$x$$ FROM t WHERE b = $1", 'SELECT ?, ? FROM t WHERE b = $1']], QueryDialect.SQL);
+  check([["SELECT $a$ FROM t WHERE x = 'secret'", 'SELECT ?']], QueryDialect.UNKNOWN); // may be PostgreSQL's: the rest goes
+});
+
 test.run();

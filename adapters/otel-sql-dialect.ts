@@ -6,7 +6,7 @@
 export const QueryDialect = {
   /** PostgreSQL: "x" is an identifier and is kept; block comments nest; E'..' has backslash escapes. */
   SQL: 0,
-  /** MySQL, MariaDB, TiDB, N1QL: "x" is a string literal; # starts a comment; a backslash may be an escape (NO_BACKSLASH_ESCAPES); `$a$` is a name (no dollar quoting). */
+  /** MySQL, MariaDB, TiDB: "x" is a string literal; # starts a comment; a backslash may be an escape (NO_BACKSLASH_ESCAPES); `$a$` is a name (no dollar quoting). */
   DQ_STRING: 1,
   /** JSON documents (MongoDB, Elasticsearch): string values stripped, object keys kept. */
   JSON: 2,
@@ -28,6 +28,8 @@ export const QueryDialect = {
   SPANNER: 10,
   /** graphql.source as @opentelemetry/instrumentation-graphql prints it: with allowValues, string values between quotes unescaped, so a backslash may be an escape or not. */
   GRAPHQL_SOURCE: 11,
+  /** Couchbase N1QL (SQL++): '..' and ".." with backslash escapes ('' doubled), `names` with escapes, -- and flat block comments; no # comments. */
+  N1QL: 12,
 } as const;
 export type QueryDialectValue = (typeof QueryDialect)[keyof typeof QueryDialect];
 
@@ -96,6 +98,8 @@ export const LEXICON: readonly Lexicon[] = [
   { ...BASE, sq: ALWAYS, nest: YES, dollar: false, prefix: NO }, // HIVE: ".." MAYBE, an identifier without escapes in standard mode
   { ...BASE, bt: ALWAYS, triple: EITHER, hash: EITHER, nest: EITHER, prefix: GSQL_PREFIX }, // SPANNER: GOOGLESQL and SQL at once
   { ...GRAPHQL, dq: MAYBE }, // GRAPHQL_SOURCE
+  // N1QL, as couchbase/query's lexer (parser/n1ql/n1ql.nex) reads it; "a""b" is two strings there, read as one here (the same span)
+  { ...BASE, sq: ALWAYS, dq: ALWAYS, bt: ALWAYS, dollar: false, prefix: NO },
 ];
 
 /** The dialect for a `db.system.name` / `db.system` value; UNKNOWN for any other (SQLite and SQL Server read "x" as a string in some settings). */
@@ -104,7 +108,8 @@ export function dialectFor(system: unknown): QueryDialectValue {
     case 'postgresql': return QueryDialect.SQL;
     case 'oracle': case 'oracle.db': return QueryDialect.ORACLE;
     case 'redis': case 'memcached': case 'valkey': return QueryDialect.COMMAND;
-    case 'mysql': case 'mariadb': case 'tidb': case 'couchbase': return QueryDialect.DQ_STRING;
+    case 'mysql': case 'mariadb': case 'tidb': return QueryDialect.DQ_STRING;
+    case 'couchbase': return QueryDialect.N1QL;
     case 'neo4j': return QueryDialect.CYPHER;
     case 'spanner': case 'gcp.spanner': return QueryDialect.SPANNER;
     case 'hive': return QueryDialect.HIVE;

@@ -15,8 +15,9 @@
 // | db.query.text, db.statement                               | literals → `?`, comments removed (tokenizer;   |
 // |                                                           | dialect from db.system(.name): postgresql and  |
 // |                                                           | oracle keep "id" (oracle: q'[..]' quoting),    |
-// |                                                           | mysql/mariadb strip ".." and # comments, neo4j |
-// |                                                           | by Cypher (// comments), hive by HiveQL,       |
+// |                                                           | mysql/mariadb strip ".." and # comments (no    |
+// |                                                           | $tag$ quoting), couchbase by N1QL, neo4j by    |
+// |                                                           | Cypher (// comments), hive by HiveQL,          |
 // |                                                           | spanner by GoogleSQL and PostgreSQL at once,   |
 // |                                                           | JSON keeps keys only, redis/memcached keep the |
 // |                                                           | command name only; any other system: every     |

@@ -148,4 +148,18 @@ test('AC-007 MySQL has no dollar quoting: $a$ is a name there (a $ is a letter o
   check([["SELECT $a$ FROM t WHERE x = 'secret'", 'SELECT ?']], QueryDialect.UNKNOWN); // may be PostgreSQL's: the rest goes
 });
 
+test('AC-007 Couchbase N1QL by its own lexer: \\ escapes in \'..\', ".." and `..`, \'\' doubled, -- without a space, no # comments, $name and @name parameters', () => {
+  assert.is(dialectFor('couchbase'), QueryDialect.N1QL);
+  check([
+    // a backslash always escapes, in either quote; '' continues a string
+    ["SELECT `name` FROM `travel-sample` WHERE pw = 'it\\'s' AND x = \"a \\\" b\" AND y = 'it''s' AND z = 'secret'",
+      'SELECT `name` FROM `travel-sample` WHERE pw = ? AND x = ? AND y = ? AND z = ?'],
+    // `a\`b` is one name; `c``d` too
+    ["SELECT `a\\`b`, `c``d` FROM t WHERE x = 'secret'", 'SELECT `a\\`b`, `c``d` FROM t WHERE x = ?'],
+    // -- is a comment before anything (MySQL needs a space); # is not one
+    ["SELECT a FROM t --'secret\nWHERE b = $name AND c = @p AND d = $1 AND e = 'secret' # x", 'SELECT a FROM t \nWHERE b = $name AND c = @p AND d = $1 AND e = ? # x'],
+    ["SELECT a /* a /* b */ FROM t WHERE $a$ = 'secret'", 'SELECT a  FROM t WHERE $a$ = ?'],
+  ], QueryDialect.N1QL);
+});
+
 test.run();

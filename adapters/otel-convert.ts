@@ -1,10 +1,25 @@
 // Values of the OpenTelemetry API as tracewire's and back: span kinds, times (TimeInput), span contexts
 // (hex strings vs int32 words) and trace state. Plain functions and data classes; no bridge state.
-import type { SpanContext as ApiSpanContextShape, TimeInput, TraceState as ApiTraceState } from '@opentelemetry/api';
+import type { Link, SpanContext as ApiSpanContextShape, TimeInput, TraceState as ApiTraceState } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { SpanContext, type SpanContextLike } from '../src/span-context.js';
 import { parseTracestate, type TraceState } from '../src/tracestate.js';
 import { readHex8 } from '../src/hex.js';
+import { fieldOf } from '../src/own-keys.js';
+
+const OBJECT_PROTO = Object.prototype as Record<string, unknown>;
+
+/**
+ * Object.prototype holds a key the bridge reads from the API's plain objects (span options, links, span contexts,
+ * statuses, exceptions, carriers): some library put it there (prototype pollution), and every object lacking the key
+ * would give its value. Named loads, free in optimised code; when true, those reads go through fieldOf.
+ */
+export function apiKeysPolluted(): boolean {
+  const p = OBJECT_PROTO;
+  return p.kind !== undefined || p.root !== undefined || p.attributes !== undefined || p.links !== undefined || p.startTime !== undefined
+    || p.context !== undefined || p.traceId !== undefined || p.spanId !== undefined || p.traceFlags !== undefined || p.isRemote !== undefined
+    || p.traceState !== undefined || p.code !== undefined || p.message !== undefined || p.traceparent !== undefined || p.tracestate !== undefined;
+}
 
 const ORIGIN = performance.timeOrigin;
 /** No performance.now() reading gets this large (the process would have run since ~1998). */
@@ -68,6 +83,7 @@ function hexWord(s: string, off: number): number {
 /** An OTel API SpanContext (hex strings) as a tracewire context, or null when it is not a valid one. */
 export function coreContextOf(sc: ApiSpanContextShape | null | undefined): SpanContextLike | null {
   if (sc == null) return null;
+  if (apiKeysPolluted()) sc = ownSpanContext(sc);
   const tid = sc.traceId;
   const sid = sc.spanId;
   if (typeof tid !== 'string' || tid.length !== 32 || typeof sid !== 'string' || sid.length !== 16) return null;
@@ -77,6 +93,19 @@ export function coreContextOf(sc: ApiSpanContextShape | null | undefined): SpanC
   if ((t0 | t1 | t2 | t3) === 0 || (s0 | s1) === 0) return null;
   const flags = typeof sc.traceFlags === 'number' ? sc.traceFlags & 0xff : 0;
   return new SpanContext(t0, t1, t2, t3, s0, s1, flags, sc.isRemote === true, coreTraceState(sc.traceState));
+}
+
+/** The link's own (or its class's) fields, none that only Object.prototype holds (pollution). */
+export function ownLink(l: Link): Link {
+  return { context: fieldOf(l, 'context') as Link['context'], attributes: fieldOf(l, 'attributes') as Link['attributes'] };
+}
+
+/** The fields `sc` gives itself (or through its class), none that only Object.prototype holds (pollution). */
+function ownSpanContext(sc: ApiSpanContextShape): ApiSpanContextShape {
+  return {
+    traceId: fieldOf(sc, 'traceId') as string, spanId: fieldOf(sc, 'spanId') as string, traceFlags: fieldOf(sc, 'traceFlags') as number,
+    isRemote: fieldOf(sc, 'isRemote') as boolean | undefined, traceState: fieldOf(sc, 'traceState') as ApiTraceState | undefined,
+  };
 }
 
 function coreTraceState(ts: ApiTraceState | undefined): TraceState | null {

@@ -3,6 +3,7 @@
 import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
 import { dialectFor, QueryDialect, sanitizeQuery } from './otel-sql.js';
 import { withoutSessionParams } from './http-url.js';
+import { fieldOf } from '../src/own-keys.js';
 
 export interface RedactionOptions {
   /** `db.query.text` / `db.statement` (and GraphQL documents): 'sanitize' (default: literals become `?`), 'drop', or 'keep' (as sent). */
@@ -60,10 +61,13 @@ export class Redactor {
   readonly sanitizesNames: boolean;
 
   constructor(o: RedactionOptions = {}, recordErrorMessages = false) {
-    this.keep = o.keep && o.keep.length ? compileAllowlist(o.keep) : null;
-    this.drop = o.drop && o.drop.length ? compileAllowlist(o.drop) : null;
-    this.dbQuery = o.dbQuery === 'keep' ? Rule.KEEP : o.dbQuery === 'drop' ? Rule.DROP : Rule.QUERY;
-    this.url = o.url !== 'keep';
+    // own keys only: one on Object.prototype (pollution) is not the user's, and must not turn a rule off
+    const keep = fieldOf(o, 'keep') as RedactionOptions['keep'], drop = fieldOf(o, 'drop') as RedactionOptions['drop'];
+    const dbQuery = fieldOf(o, 'dbQuery'), url = fieldOf(o, 'url');
+    this.keep = keep && keep.length ? compileAllowlist(keep) : null;
+    this.drop = drop && drop.length ? compileAllowlist(drop) : null;
+    this.dbQuery = dbQuery === 'keep' ? Rule.KEEP : dbQuery === 'drop' ? Rule.DROP : Rule.QUERY;
+    this.url = url !== 'keep';
     this.messages = recordErrorMessages;
     this.sanitizesNames = this.dbQuery === Rule.QUERY;
   }

@@ -5,9 +5,10 @@ import { Span, errorType } from '../src/span.js';
 import type { SpanContextLike } from '../src/span-context.js';
 import { ownKeysOnly, type Attributes, type AttributeValue } from '../src/attributes.js';
 import type { Tracer } from '../src/tracer.js';
+import { fieldOf, protoPolluted, setOwn } from '../src/own-keys.js';
 import { QUERY_KEYS, Redactor, Rule, type RedactionOptions } from './otel-redact.js';
 import { sanitizeName } from './otel-sql.js';
-import { ApiSpanContext, coreContextOf, timeToMs } from './otel-convert.js';
+import { ApiSpanContext, apiKeysPolluted, coreContextOf, ownLink, timeToMs } from './otel-convert.js';
 
 /** Counters of the bridge itself (redaction counters live in `redaction`). */
 export class BridgeCounters {
@@ -48,31 +49,35 @@ export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): A
   if (attrs == null || typeof attrs !== 'object') return undefined;
   const red = b.redactor;
   let hit = false;
-  let own = true;
   // A throwing getter or Proxy trap is an invalid value, counted, never a throw (as the core reads attributes).
   try {
-    own = ownKeysOnly(attrs);
-    if (!own) hit = true; // a copy of the own keys: the core's for..in would read the inherited ones
-    else for (const k in attrs) if (red.rule(k) !== Rule.KEEP) { hit = true; break; }
+    if (!ownKeysOnly(attrs)) hit = true; // a copy of the own keys: the core's for..in would read the inherited ones
+    // an inherited key of a plain object is one some library put on Object.prototype (pollution): a copy too (in
+    // a for..in, V8 answers hasOwnProperty from the enum cache: no lookup)
+    else for (const k in attrs) if (!hasOwn.call(attrs, k) || red.rule(k) !== Rule.KEEP) { hit = true; break; }
   } catch { b.tracer.attrStats.invalid++; return undefined; } // keys that cannot be listed: nothing to read
   if (!hit) return attrs as Attributes; // the core reads each value itself, guarded
-  const out: Attributes = {};
+  const out: Record<string, unknown> = {};
+  let inherited = false;
+  let plain = false;
   let system: unknown;
   try { system = ownValue(attrs, 'db.system.name') ?? ownValue(attrs, 'db.system'); } catch { system = undefined; } // counted below, as that key's value
   try {
+    plain = Object.getPrototypeOf(attrs) === Object.prototype;
     for (const k in attrs) {
-      if (!own && !hasOwn.call(attrs, k)) continue;
+      if (!hasOwn.call(attrs, k)) { inherited = true; continue; }
       let v: unknown;
       try { v = attrs[k]; } catch { b.tracer.attrStats.invalid++; continue; }
       const r = red.rule(k);
-      if (r === Rule.KEEP) out[k] = v as AttributeValue;
+      if (r === Rule.KEEP) setOwn(out, k, v);
       else if (v != null) {
         const w = red.apply(r, v, system);
-        if (w !== undefined) out[k] = w as AttributeValue;
+        if (w !== undefined) setOwn(out, k, w);
       }
     }
   } catch { b.tracer.attrStats.invalid++; }
-  return out;
+  // the core lists `out` with for..in: where Object.prototype has keys (a plain object showed some), a copy without one
+  return (plain ? inherited : protoPolluted()) ? Object.assign(Object.create(null) as Attributes, out) : out as Attributes;
 }
 
 function isTimeInput(x: unknown): x is TimeInput {
@@ -131,9 +136,8 @@ export class BridgeSpan implements ApiSpan {
     if (this.rec === null || attributes == null) return this;
     const stats = this.b.tracer.attrStats;
     try {
-      const own = ownKeysOnly(attributes);
       for (const k in attributes) {
-        if (!own && !hasOwn.call(attributes, k)) continue; // inherited: not an attribute (OTel SDK: Object.entries)
+        if (!hasOwn.call(attributes, k)) continue; // inherited, Object.prototype's too: not an attribute (OTel SDK: Object.entries)
         let v: SpanAttributeValue | undefined;
         try { v = attributes[k]; } catch { stats.invalid++; continue; } // a throwing getter: invalid, counted (as the core's setAttributes)
         this.setAttribute(k, v as SpanAttributeValue);
@@ -155,6 +159,7 @@ export class BridgeSpan implements ApiSpan {
   addLink(link: Link): this {
     const rec = this.rec;
     if (rec === null || link == null) return this;
+    if (apiKeysPolluted()) link = ownLink(link);
     const c = coreContextOf(link.context);
     if (c === null) { this.b.counters.invalidContexts++; return this; }
     rec.addLink(c, redactAttributes(this.b, link.attributes));
@@ -171,14 +176,16 @@ export class BridgeSpan implements ApiSpan {
     const rec = this.rec;
     if (rec === null || status == null) return this;
     // OTel: ignored whole on an ended span and once OK (final); the core counts the call after end
-    if (status.code === 2 && (rec.status === 1 || !rec.isRecording())) { rec.setStatus(2); return this; }
-    const msg = status.message;
-    if (status.code === 2 && this.exc !== null && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', this.exc);
-    if (status.code === 2 && typeof msg === 'string' && msg.length > 0) {
+    const polluted = apiKeysPolluted();
+    const code = (polluted ? fieldOf(status, 'code') : status.code) as SpanStatus['code'];
+    if (code === 2 && (rec.status === 1 || !rec.isRecording())) { rec.setStatus(2); return this; }
+    const msg = polluted ? fieldOf(status, 'message') : status.message;
+    if (code === 2 && this.exc !== null && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', this.exc);
+    if (code === 2 && typeof msg === 'string' && msg.length > 0) {
       // Error messages often quote data (pg: `invalid input syntax for type integer: "..."`).
       if (this.b.messages) rec.setStatus(2, msg);
       else { this.b.redactor.stats.statusMessages++; rec.setStatus(2); }
-    } else rec.setStatus(status.code);
+    } else rec.setStatus(code);
     return this;
   }
 
@@ -209,9 +216,10 @@ export class BridgeSpan implements ApiSpan {
     const type = typeof exception === 'string' ? '_OTHER' : exceptionType(exception);
     this.exc = type;
     if (rec.status === 2 && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', type);
-    const attrs: Attributes = { 'exception.type': type };
+    const attrs = Object.create(null) as Attributes; // read by the core's for..in: no prototype, whatever Object.prototype holds
+    attrs['exception.type'] = type;
     if (this.b.messages) {
-      const m = typeof exception === 'string' ? exception : exception?.message;
+      const m = typeof exception === 'string' ? exception : apiKeysPolluted() ? fieldOf(exception, 'message') : exception.message;
       if (typeof m === 'string' && m.length > 0) attrs['exception.message'] = m;
     }
     rec.addEvent('exception', attrs, timeToMs(time));
@@ -221,7 +229,7 @@ export class BridgeSpan implements ApiSpan {
 /** exception.type as the OTel SDK picks it, bounded as errorType: the code, a non-zero number too (gRPC statuses), else the class. */
 function exceptionType(e: object): string {
   try {
-    const c = (e as { code?: unknown }).code;
+    const c = apiKeysPolluted() ? fieldOf(e, 'code') : (e as { code?: unknown }).code;
     if (typeof c === 'number' && c !== 0 && Number.isFinite(c)) return String(c);
   } catch { /* a throwing getter: errorType reads it again and gives _OTHER */ }
   return errorType(e);

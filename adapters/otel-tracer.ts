@@ -7,25 +7,36 @@ import { storage } from '../src/context.js';
 import type { SpanOptions } from '../src/span.js';
 import type { SpanContextLike } from '../src/span-context.js';
 import { extractContext, injectContext } from '../src/propagation.js';
+import { fieldOf } from '../src/own-keys.js';
 import { Bridge, BridgeSpan, redactAttributes, spanName } from './otel-span.js';
-import { coreContextOf, kindOf, timeToMs } from './otel-convert.js';
+import { apiKeysPolluted, coreContextOf, kindOf, ownLink, timeToMs } from './otel-convert.js';
 import { BridgeContext, BridgeContextManager, INVALID, SUPPRESSED, contextOf, parentOf } from './otel-context.js';
 
-/** Reused for every startSpan: the core reads its options synchronously and keeps none of them. */
-const scratch: SpanOptions = { kind: 1, parent: null, root: false, attributes: undefined, startTime: undefined, links: undefined };
+/** Reused for every startSpan: the core reads its options synchronously and keeps none of them. Every option is an own key (none read from Object.prototype). */
+const scratch: SpanOptions = { kind: 1, parent: null, root: false, sampleAsRoot: false, attributes: undefined, startTime: undefined, links: undefined };
 
 type CoreLink = { context: SpanContextLike; attributes?: Record<string, never> };
 
 function coreLinks(b: Bridge, links: Link[]): CoreLink[] | undefined {
   if (!Array.isArray(links) || links.length === 0) return undefined;
   const out: CoreLink[] = [];
+  const polluted = apiKeysPolluted();
   for (let i = 0; i < links.length; i++) {
-    const l = links[i];
+    let l = links[i];
+    if (l != null && polluted) l = ownLink(l);
     const c = l == null ? null : coreContextOf(l.context);
     if (c === null) { b.counters.invalidContexts++; continue; }
     out.push({ context: c, attributes: redactAttributes(b, l!.attributes) as Record<string, never> | undefined });
   }
   return out;
+}
+
+/** The options `o` gives itself (or through its class), none that only Object.prototype holds (pollution). */
+function ownOptions(o: ApiSpanOptions): ApiSpanOptions {
+  return {
+    kind: fieldOf(o, 'kind') as ApiSpanOptions['kind'], attributes: fieldOf(o, 'attributes') as ApiSpanOptions['attributes'],
+    links: fieldOf(o, 'links') as ApiSpanOptions['links'], startTime: fieldOf(o, 'startTime') as ApiSpanOptions['startTime'], root: fieldOf(o, 'root') as boolean | undefined,
+  };
 }
 
 export class BridgeTracer implements ApiTracer {
@@ -45,6 +56,7 @@ export class BridgeTracer implements ApiTracer {
     const parent = parentOf(context); // read for root spans too: suppressTracing applies to them as well (as in OTel's SDK)
     if (parent === SUPPRESSED) { b.counters.suppressed++; return this.noop; }
     const o = scratch;
+    if (options != null && apiKeysPolluted()) options = ownOptions(options);
     o.parent = options != null && options.root === true ? null : parent;
     if (options != null) {
       o.kind = options.kind === undefined ? 1 : kindOf(options.kind);
@@ -138,8 +150,12 @@ export class BridgePropagator implements TextMapPropagator {
     if (carrier === null || carrier === undefined) return context;
     const stats = this.b.tracer.propagationStats;
     let remote;
-    if ((getter === undefined || getter === this.plainGetter) && typeof carrier === 'object') {
+    if ((getter === undefined || getter === this.plainGetter) && typeof carrier === 'object' && !apiKeysPolluted()) {
       remote = extractContext(carrier as Record<string, string | string[] | undefined>, stats);
+    } else if (getter === undefined || getter === this.plainGetter) { // the carrier's own headers: not Object.prototype's
+      headers.traceparent = fieldOf(carrier, TRACEPARENT) as string | undefined;
+      headers.tracestate = fieldOf(carrier, TRACESTATE) as string | undefined;
+      try { remote = extractContext(headers, stats); } finally { headers.traceparent = undefined; headers.tracestate = undefined; }
     } else {
       headers.traceparent = getter.get(carrier, TRACEPARENT);
       headers.tracestate = getter.get(carrier, TRACESTATE);

@@ -6,6 +6,8 @@
 // Context: one AsyncLocalStorage (src/context.ts) for both; spans nest in either direction.
 // Propagation: W3C traceparent/tracestate by the core's rules (no baggage: it carries user data).
 // Scope: every instrumentation's spans are exported under the tracewire tracer's scope.
+// Keys some library put on Object.prototype (prototype pollution) are read as no attribute, option, span context
+// field, status, exception field or carrier header: only the objects' own keys and their classes' are.
 //
 // Redaction defaults for attributes arriving through the bridge (before the tracer's own allowlist and
 // limits; `redaction.keep` exempts keys, `redaction.drop` adds keys; counted in stats().redaction):
@@ -57,6 +59,7 @@ import { Bridge } from './otel-span.js';
 import { BridgeContextManager } from './otel-context.js';
 import { BridgePropagator, BridgeTracer, BridgeTracerProvider } from './otel-tracer.js';
 import type { RedactionOptions } from './otel-redact.js';
+import { fieldOf } from '../src/own-keys.js';
 
 export type { RedactionOptions } from './otel-redact.js';
 export { sanitizeQuery, QueryDialect, type QueryDialectValue } from './otel-sql.js';
@@ -125,14 +128,15 @@ function isApi(x: unknown): x is OtelApiLike {
  */
 export function registerOpenTelemetry(tracer: Tracer, apiOrOptions: OtelApiLike | OtelBridgeOptions): OtelRegistration {
   const o: OtelBridgeOptions = isApi(apiOrOptions) ? { api: apiOrOptions } : (apiOrOptions as OtelBridgeOptions);
-  const api = o?.api;
+  const api = o == null ? undefined : fieldOf(o, 'api');
   if (!isApi(api)) throw new OtelRegistrationError('TW_ERR_OTEL_API', 'registerOpenTelemetry(tracer, api): pass the @opentelemetry/api module object (or { api })');
-  const withPropagator = o.propagator !== false;
-  const b = new Bridge(tracer, o.redaction);
+  // options read as their own keys: one on Object.prototype (pollution) is not the user's
+  const withPropagator = fieldOf(o, 'propagator') !== false;
+  const b = new Bridge(tracer, fieldOf(o, 'redaction') as RedactionOptions | undefined);
   const cm = new BridgeContextManager(b, api.ROOT_CONTEXT);
   const provider = new BridgeTracerProvider(new BridgeTracer(b, cm));
   const propagator = new BridgePropagator(b, cm, api.defaultTextMapGetter, api.defaultTextMapSetter);
-  if (o.override === true) {
+  if (fieldOf(o, 'override') === true) {
     api.trace.disable();
     api.context.disable();
     if (withPropagator) api.propagation.disable();

@@ -1,13 +1,18 @@
 // The values Span.recordError records: error.type (low cardinality) and exception.message (opt-in, may hold PII).
+import { fieldOf } from './own-keys.js';
+
+const OBJECT_PROTO = Object.prototype as { code?: unknown; name?: unknown };
 
 /** error.type per the semantic conventions: a low-cardinality identifier, never the message. */
 export function errorType(err: unknown): string {
   if (err !== null && typeof err === 'object') {
     // a getter or Proxy trap that throws (or a non-string ctor name) must not turn recordError into a throw in the host
     try {
-      const code = (err as { code?: unknown }).code;
+      // a code or name some library put on Object.prototype (pollution) is not the error's: read past it only then
+      const polluted = OBJECT_PROTO.code !== undefined || OBJECT_PROTO.name !== undefined;
+      const code = polluted ? fieldOf(err, 'code') : (err as { code?: unknown }).code;
       if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
-      const name = (err as { name?: unknown }).name;
+      const name = polluted ? fieldOf(err, 'name') : (err as { name?: unknown }).name;
       if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name === 'Error' ? subclassName(err as object) ?? name : name;
       const ctor = (err as object).constructor?.name;
       if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 64) return ctor;

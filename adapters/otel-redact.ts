@@ -186,7 +186,7 @@ function isPort(u: string, c: number, e: number): boolean {
  * - after `user:12` or `host:12` (a colon, a valid port) it may, or not (`user:12/34@h` vs `host:12/34@x`):
  *   an `@` further on makes it undecidable, and `strict` gives undefined (the bridge drops the URL, counted),
  *   else the user info runs to that `@` (safe, though the host may then be a path's).
- * Without a colon before it, an `@` after the authority is the path's (`/@types/node`, `/vue@3`), as parsers read it.
+ * - a username may hold `/` or `\` too, and a password after it (`us/er@h`, `us/er:pw@h`): slashUserEnd.
  */
 export function urlWithoutSecrets(u: string, strict: boolean): string | undefined {
   const from = authorityStart(u);
@@ -206,8 +206,33 @@ export function urlWithoutSecrets(u: string, strict: boolean): string | undefine
       if (strict) return undefined;
       h = l + 1;
     }
+  } else if (at < from) {
+    const e = slashUserEnd(u, from, ae, strict);
+    if (e === undefined) return undefined;
+    h = e;
   }
   return u.slice(0, from) + stripQuery(u.slice(h));
+}
+
+/**
+ * Where the host starts when the authority u[from, ae) holds no `@` or `:`, but user info holding `/` or `\` may have
+ * ended it early where parsers look (`https://us/er@h/p`): `from` when there is none.
+ * - a `:` after `ae` (before the query) and an `@` after that: a password (`us/er:pw@h`), or a path (`h/a:b@c`):
+ *   the user info runs to the last `@`, and `strict` gives undefined (the bridge drops the URL, counted);
+ * - else an `@` in the first path segment after a host of one label (not localhost): a username (`us/er@h/p`, safe
+ *   either way: what precedes the `@` goes). After a dotted host or localhost, at a segment's start or past the
+ *   first segment, an `@` stays the path's (`unpkg.com/react@18`, `/@types/node`, `svc/users/bob@x`).
+ */
+function slashUserEnd(u: string, from: number, ae: number, strict: boolean): number | undefined {
+  const last = u.lastIndexOf('@');
+  if (last < ae) return from; // no `@` after the authority (most URLs): one scan
+  const c = u.indexOf(':', ae);
+  if (c >= 0 && c < queryStart(u, ae) && c < last) return strict ? undefined : last + 1;
+  const d = u.charCodeAt(ae);
+  if ((d !== 47 && d !== 92) || ae === from) return from; // the authority ended at `?` or `#`, or is empty
+  const l = u.lastIndexOf('@', authorityEnd(u, ae + 1) - 1); // the last `@` in the first path segment
+  if (l <= ae + 1 || u.lastIndexOf('.', ae - 1) >= from || u.slice(from, ae).toLowerCase() === 'localhost') return from;
+  return l + 1;
 }
 
 /** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */

@@ -35,9 +35,12 @@
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
 // | span names (startSpan, updateName) containing `'` or `"`  | literals → `?` (names built from raw SQL)      |
 // | url.full, http.url, url.original                          | user info, query and fragment removed; a       |
-// |                                                           | password holding / ? # @ unencoded too; dropped|
+// |                                                           | password holding / ? # @ unencoded too, and a  |
+// |                                                           | username holding / (`us/er@h`: after a host of |
+// |                                                           | one label, in the first segment); dropped      |
 // |                                                           | where the user info cannot be told from the    |
-// |                                                           | path (`u:12/34@h` vs `h:12/34@x`)              |
+// |                                                           | path (`u:12/34@h` vs `h:12/34@x`, `u/s:pw@h`   |
+// |                                                           | vs `h/a:b@c`)                                  |
 // | http.target                                               | query and fragment removed                     |
 // | url.query, url.fragment                                   | dropped                                        |
 // | db.connection_string, db.postgresql.values/plan           | dropped                                        |

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 import { dialectFor, QueryDialect, sanitizeQuery, type QueryDialectValue } from '../adapters/otel-sql.js';
-import { stripUrl } from '../adapters/otel-redact.js';
+import { stripUrl, urlWithoutSecrets } from '../adapters/otel-redact.js';
 
 function setup() {
   return setupBridge('redaction-test');
@@ -150,6 +150,37 @@ test('AC-007 a password holding an unencoded / ? # or @ never survives in url.fu
   assert.equal(named(cap, 'dropped').attributes, {});
   assert.equal(named(cap, 'kept').attributes, { 'url.full': 'postgres://db.example/app' });
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [3, 1]);
+});
+
+test('AC-007 a username holding an unencoded / is user info: stripped with no password, the host, port and path after it kept; with a password after it the bridge drops the URL, counted', () => {
+  const cases: [string, string][] = [
+    ['https://us/er@h.example/path?x=1#f', 'https://h.example/path'],
+    ['https://us/er@h.example:8443/a/b', 'https://h.example:8443/a/b'],
+    ['https://us/er@h.example', 'https://h.example'],
+    ['https://us\\er@h.example/p', 'https://h.example/p'],
+    ['https://us/er@x@h.example/p', 'https://h.example/p'],
+    ['//us/er@h.example/p', '//h.example/p'],
+    ['postgres://svc/reader@db/app', 'postgres://db/app'],
+    // the path's, as parsers read it: after a dotted host or localhost, an @ opening a segment, an @ past the first segment
+    ['https://unpkg.com/react@18.2.0/umd/react.js', 'https://unpkg.com/react@18.2.0/umd/react.js'],
+    ['https://registry.npmjs.org/@types/node', 'https://registry.npmjs.org/@types/node'],
+    ['http://localhost/a@b/c', 'http://localhost/a@b/c'],
+    ['http://svc/users/bob@example.com', 'http://svc/users/bob@example.com'],
+  ];
+  for (const [u, want] of cases) {
+    assert.is(stripUrl(u), want, u);
+    assert.is(urlWithoutSecrets(u, true), want, `${u} (bridge)`);
+  }
+  // a password after a username holding / (or a path holding : then @): stripUrl takes the user info to the last @, the bridge drops it
+  for (const u of ['https://us/er:pw-secret@h.example/p', 'https://us/er:p?w-secret@h.example/p', 'https://web.archive.org/web/2020/https://u:pw-secret@site.example/']) {
+    const got = stripUrl(u);
+    assert.not.ok(got.includes('secret'), `${u} -> ${got}`);
+    assert.is(urlWithoutSecrets(u, true), undefined, u);
+  }
+  const { cap, otel, reg: r } = setup();
+  otel.startSpan('user', { attributes: { 'url.full': 'https://us/er@h.example/p?t=1', 'http.url': 'https://us/er:pw-secret@h.example/p' } }).end();
+  assert.equal(named(cap, 'user').attributes, { 'url.full': 'https://h.example/p' });
+  assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [1, 1]);
 });
 
 test.run();

@@ -24,7 +24,7 @@ type RuleValue = (typeof Rule)[keyof typeof Rule];
 const DROP_EXACT = [
   'db.connection_string', 'db.postgresql.values', 'db.postgresql.plan', 'db.statement.parameters', 'url.query', 'url.fragment', 'http.request.body',
   'http.response.body', 'messaging.message.body', 'messaging.kafka.message.key', 'exception.stacktrace',
-  'http.request.header', 'http.response.header',
+  'http.request.header', 'http.response.header', 'db.memcached.key',
 ];
 const DROP_PREFIXES = [
   'http.request.header.', 'http.response.header.', 'rpc.request.metadata.', 'rpc.response.metadata.',
@@ -32,7 +32,7 @@ const DROP_PREFIXES = [
   'rpc.connect_rpc.response.metadata.', 'db.query.parameter.', 'db.operation.parameter.', 'messaging.message.body.',
   'enduser.', 'user.', 'graphql.variables.',
 ];
-const URL_KEYS = ['url.full', 'http.url', 'url.original'];
+const URL_KEYS = ['url.full', 'http.url', 'url.original', 'messaging.url']; // messaging.url: instrumentation-amqplib
 const TARGET_KEYS = ['http.target', 'url.path'];
 export const QUERY_KEYS: readonly string[] = ['db.query.text', 'db.statement'];
 const CACHE_LIMIT = 4096; // distinct keys remembered; instrumentations use a few dozen
@@ -114,13 +114,13 @@ export class Redactor {
     if (r === Rule.DROP || typeof value !== 'string') { this.stats.dropped++; return undefined; } // non-string query/URL: unknown shape
     let v: string;
     switch (r) {
-      case Rule.URL: { // a URL whose user info cannot be told from its path: dropped
-        const w = urlWithoutSecrets(value, true);
+      case Rule.URL: case Rule.TARGET: { // a URL whose user info cannot be told from its path: dropped
+        // a request target in absolute-form (a forward proxy's: `http://u:pw@h/p`) is a URL; else a path
+        const w = r === Rule.URL || SCHEME.test(value) ? urlWithoutSecrets(value, true) : stripQuery(value);
         if (w === undefined) { this.stats.dropped++; return undefined; }
         v = w;
         break;
       }
-      case Rule.TARGET: v = stripQuery(value); break;
       case Rule.QUERY: v = sanitizeQuery(value, dialectFor(system)); break;
       case Rule.GRAPHQL: v = sanitizeQuery(value, QueryDialect.GRAPHQL); break;
       default: v = sanitizeQuery(value, QueryDialect.GRAPHQL_SOURCE); break;

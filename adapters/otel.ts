@@ -34,16 +34,18 @@
 // |                                                           | instrumentation prints values unescaped)       |
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
 // | span names (startSpan, updateName) containing `'` or `"`  | literals → `?` (names built from raw SQL)      |
-// | url.full, http.url, url.original                          | user info, query and fragment removed; a       |
+// | url.full, http.url, url.original, messaging.url (amqplib) | user info, query and fragment removed; a       |
 // |                                                           | password holding / ? # @ unencoded too, and a  |
 // |                                                           | username holding / (`us/er@h`: after a host of |
 // |                                                           | one label, in the first segment); dropped      |
 // |                                                           | where the user info cannot be told from the    |
 // |                                                           | path (`u:12/34@h` vs `h:12/34@x`, `u/s:pw@h`   |
 // |                                                           | vs `h/a:b@c`)                                  |
-// | http.target                                               | query and fragment removed                     |
+// | http.target, url.path                                     | query and fragment removed (absolute-form:     |
+// |                                                           | as url.full)                                   |
 // | url.query, url.fragment                                   | dropped                                        |
 // | db.connection_string, db.postgresql.values/plan           | dropped                                        |
+// | db.memcached.key (instrumentation-memcached)              | dropped (keys are data: sessions, user IDs)    |
 // | db.query.parameter.*, db.operation.parameter.*            | dropped (bound values)                         |
 // | db.statement.parameters (instrumentation-typeorm)         | dropped (bound values)                         |
 // | http.request.header.*, http.response.header.*             | dropped (cookies, tokens)                      |

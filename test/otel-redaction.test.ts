@@ -183,4 +183,21 @@ test('AC-007 a username holding an unencoded / is user info: stripped with no pa
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [1, 1]);
 });
 
+test('AC-007 amqplib\'s messaging.url (its password mask misses a password holding /), a memcached key and an absolute-form http.target with user info leave no credential behind', () => {
+  const { cap, otel, reg: r } = setup();
+  // instrumentation-amqplib: censorPassword is url.replace(/:[^:@/]*@/, ':***@')
+  otel.startSpan('amqp', { attributes: { 'messaging.system': 'rabbitmq', 'messaging.url': 'amqp://user:pa/ss-secret@rabbit.example:5672/vhost?heartbeat=30' } }).end();
+  otel.startSpan('amqp-masked', { attributes: { 'messaging.url': 'amqp://user:***@rabbit.example:5672/vhost' } }).end();
+  // instrumentation-memcached: the key is data, as the statement's arguments are
+  otel.startSpan('memcached', { attributes: { 'db.system': 'memcached', 'db.memcached.key': 'session:secret-token', 'db.statement': 'get session:secret-token' } }).end();
+  // a forward proxy's request target is absolute-form
+  otel.startSpan('proxy', { attributes: { 'http.target': 'http://user:pw-secret@h.example/p?q=1', 'url.path': '/a;jsessionid=secret/b' } }).end();
+  assert.equal(named(cap, 'amqp').attributes, { 'messaging.system': 'rabbitmq', 'messaging.url': 'amqp://rabbit.example:5672/vhost' });
+  assert.equal(named(cap, 'amqp-masked').attributes, { 'messaging.url': 'amqp://rabbit.example:5672/vhost' });
+  assert.equal(named(cap, 'memcached').attributes, { 'db.system': 'memcached', 'db.statement': 'get ?' });
+  assert.equal(named(cap, 'proxy').attributes, { 'http.target': 'http://h.example/p', 'url.path': '/a/b' });
+  assert.not.ok(JSON.stringify(cap.spans.map((x) => x.attributes)).includes('secret'));
+  assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [1, 5]);
+});
+
 test.run();

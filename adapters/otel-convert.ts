@@ -80,8 +80,12 @@ function hexWord(s: string, off: number): number {
   return w === w ? w : readHex8(s.toLowerCase(), off); // the API accepts upper-case hex; W3C output is lower-case
 }
 
-/** An OTel API SpanContext (hex strings) as a tracewire context, or null when it is not a valid one. */
+/** An OTel API SpanContext (hex strings) as a tracewire context, or null when it is not a valid one (or a getter, or its trace state's serialize, throws). */
 export function coreContextOf(sc: ApiSpanContextShape | null | undefined): SpanContextLike | null {
+  try { return readContext(sc); } catch { return null; }
+}
+
+function readContext(sc: ApiSpanContextShape | null | undefined): SpanContextLike | null {
   if (sc == null) return null;
   if (apiKeysPolluted()) sc = ownSpanContext(sc);
   const tid = sc.traceId;

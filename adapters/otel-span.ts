@@ -16,9 +16,9 @@ export class BridgeCounters {
   suppressed = 0;
   /** span contexts from other OpenTelemetry implementations that were invalid and ignored */
   invalidContexts = 0;
-  /** a foreign span or context threw when read; treated as absent */
+  /** an object made outside tracewire threw when read or written (another implementation's span or context, a carrier or its getter/setter, a link, status or exception getter); treated as absent */
   foreignErrors = 0;
-  /** tracer.startSpan threw (a user sampler); a non-recording span was returned */
+  /** tracer.startSpan threw (a user sampler), or the span options did when read; a non-recording span was returned */
   startErrors = 0;
   /** recordException given null, undefined or another non-object (not a string): no event (as the OTel SDK) */
   invalidExceptions = 0;
@@ -159,8 +159,12 @@ export class BridgeSpan implements ApiSpan {
   addLink(link: Link): this {
     const rec = this.rec;
     if (rec === null || link == null) return this;
-    if (apiKeysPolluted()) link = ownLink(link);
-    const c = coreContextOf(link.context);
+    let ctx: Link['context'];
+    try {
+      if (apiKeysPolluted()) link = ownLink(link);
+      ctx = link.context;
+    } catch { this.b.counters.foreignErrors++; return this; } // a getter that throws: no link
+    const c = coreContextOf(ctx);
     if (c === null) { this.b.counters.invalidContexts++; return this; }
     rec.addLink(c, redactAttributes(this.b, link.attributes));
     return this;
@@ -177,9 +181,11 @@ export class BridgeSpan implements ApiSpan {
     if (rec === null || status == null) return this;
     // OTel: ignored whole on an ended span and once OK (final); the core counts the call after end
     const polluted = apiKeysPolluted();
-    const code = (polluted ? fieldOf(status, 'code') : status.code) as SpanStatus['code'];
+    let code: SpanStatus['code'];
+    let msg: unknown;
+    try { code = (polluted ? fieldOf(status, 'code') : status.code) as SpanStatus['code']; } catch { this.b.counters.foreignErrors++; return this; }
     if (code === 2 && (rec.status === 1 || !rec.isRecording())) { rec.setStatus(2); return this; }
-    const msg = polluted ? fieldOf(status, 'message') : status.message;
+    try { msg = polluted ? fieldOf(status, 'message') : status.message; } catch { this.b.counters.foreignErrors++; msg = undefined; } // ERROR, no message
     if (code === 2 && this.exc !== null && rec.getAttribute('error.type') === undefined) rec.setAttribute('error.type', this.exc);
     if (code === 2 && typeof msg === 'string' && msg.length > 0) {
       // Error messages often quote data (pg: `invalid input syntax for type integer: "..."`).
@@ -219,7 +225,8 @@ export class BridgeSpan implements ApiSpan {
     const attrs = Object.create(null) as Attributes; // read by the core's for..in: no prototype, whatever Object.prototype holds
     attrs['exception.type'] = type;
     if (this.b.messages) {
-      const m = typeof exception === 'string' ? exception : apiKeysPolluted() ? fieldOf(exception, 'message') : exception.message;
+      let m: unknown;
+      try { m = typeof exception === 'string' ? exception : apiKeysPolluted() ? fieldOf(exception, 'message') : exception.message; } catch { this.b.counters.foreignErrors++; }
       if (typeof m === 'string' && m.length > 0) attrs['exception.message'] = m;
     }
     rec.addEvent('exception', attrs, timeToMs(time));

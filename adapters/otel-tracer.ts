@@ -56,17 +56,17 @@ export class BridgeTracer implements ApiTracer {
     const parent = parentOf(context); // read for root spans too: suppressTracing applies to them as well (as in OTel's SDK)
     if (parent === SUPPRESSED) { b.counters.suppressed++; return this.noop; }
     const o = scratch;
-    if (options != null && apiKeysPolluted()) options = ownOptions(options);
-    o.parent = options != null && options.root === true ? null : parent;
-    if (options != null) {
-      o.kind = options.kind === undefined ? 1 : kindOf(options.kind);
-      o.attributes = options.attributes === undefined ? undefined : redactAttributes(b, options.attributes);
-      o.startTime = options.startTime === undefined ? undefined : timeToMs(options.startTime);
-      o.links = options.links === undefined ? undefined : coreLinks(b, options.links);
-    } else o.kind = 1;
-    try {
+    try { // options read here too: a getter or Proxy trap that throws is counted as a failed start
+      if (options != null && apiKeysPolluted()) options = ownOptions(options);
+      o.parent = options != null && options.root === true ? null : parent;
+      if (options != null) {
+        o.kind = options.kind === undefined ? 1 : kindOf(options.kind);
+        o.attributes = options.attributes === undefined ? undefined : redactAttributes(b, options.attributes);
+        o.startTime = options.startTime === undefined ? undefined : timeToMs(options.startTime);
+        o.links = options.links === undefined ? undefined : coreLinks(b, options.links);
+      } else o.kind = 1;
       return new BridgeSpan(b, b.tracer.startSpan(b.redactor.sanitizesNames ? spanName(name) : name, o));
-    } catch (err) { // only a user sampler can throw here; the instrumentation must not see it
+    } catch (err) { // a user sampler, or options whose getters throw: the instrumentation must not see it
       b.counters.startErrors++;
       if (b.counters.startErrors === 1) b.tracer.logger(`otel bridge: startSpan threw (${(err as Error)?.message ?? err}); a non-recording span was returned`);
       return this.noop;
@@ -131,36 +131,37 @@ export class BridgePropagator implements TextMapPropagator {
     if (carrier === null || carrier === undefined) return;
     const ctx = parentOf(context); // SUPPRESSED has all-zero IDs: injectContext writes nothing (as OTel under suppressTracing)
     if (ctx === null) return;
-    if ((setter === undefined || setter === this.plainSetter) && typeof carrier === 'object') {
-      injectContext(ctx, carrier as Record<string, unknown>);
-      return;
-    }
-    out.traceparent = undefined;
-    out.tracestate = undefined;
-    injectContext(ctx, out);
-    const tp = out.traceparent as string | undefined;
-    const ts = out.tracestate as string | undefined;
-    out.traceparent = undefined;
-    out.tracestate = undefined;
-    if (tp !== undefined) setter.set(carrier, TRACEPARENT, tp);
-    if (ts !== undefined) setter.set(carrier, TRACESTATE, ts);
+    try { // a frozen carrier (shared message headers) or a setter that throws: the caller's send still goes out
+      if ((setter === undefined || setter === this.plainSetter) && typeof carrier === 'object') {
+        injectContext(ctx, carrier as Record<string, unknown>);
+        return;
+      }
+      out.traceparent = undefined;
+      out.tracestate = undefined;
+      injectContext(ctx, out);
+      const tp = out.traceparent as string | undefined;
+      const ts = out.tracestate as string | undefined;
+      out.traceparent = undefined;
+      out.tracestate = undefined;
+      if (tp !== undefined) setter.set(carrier, TRACEPARENT, tp);
+      if (ts !== undefined) setter.set(carrier, TRACESTATE, ts);
+    } catch { this.b.counters.foreignErrors++; }
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (carrier === null || carrier === undefined) return context;
     const stats = this.b.tracer.propagationStats;
     let remote;
-    if ((getter === undefined || getter === this.plainGetter) && typeof carrier === 'object' && !apiKeysPolluted()) {
-      remote = extractContext(carrier as Record<string, string | string[] | undefined>, stats);
-    } else if (getter === undefined || getter === this.plainGetter) { // the carrier's own headers: not Object.prototype's
-      headers.traceparent = fieldOf(carrier, TRACEPARENT) as string | undefined;
-      headers.tracestate = fieldOf(carrier, TRACESTATE) as string | undefined;
-      try { remote = extractContext(headers, stats); } finally { headers.traceparent = undefined; headers.tracestate = undefined; }
-    } else {
-      headers.traceparent = getter.get(carrier, TRACEPARENT);
-      headers.tracestate = getter.get(carrier, TRACESTATE);
-      try { remote = extractContext(headers, stats); } finally { headers.traceparent = undefined; headers.tracestate = undefined; }
-    }
+    try { // a header getter, carrier getter or Proxy trap that throws: nothing extracted, counted
+      if ((getter === undefined || getter === this.plainGetter) && typeof carrier === 'object' && !apiKeysPolluted()) {
+        remote = extractContext(carrier as Record<string, string | string[] | undefined>, stats);
+      } else {
+        const plain = getter === undefined || getter === this.plainGetter; // then the carrier's own headers, not Object.prototype's
+        headers.traceparent = plain ? fieldOf(carrier, TRACEPARENT) as string | undefined : getter.get(carrier, TRACEPARENT);
+        headers.tracestate = plain ? fieldOf(carrier, TRACESTATE) as string | undefined : getter.get(carrier, TRACESTATE);
+        remote = extractContext(headers, stats);
+      }
+    } catch { this.b.counters.foreignErrors++; return context; } finally { headers.traceparent = undefined; headers.tracestate = undefined; }
     if (remote === null) return context;
     return this.cm.toBridge(context).withSpan(new BridgeSpan(this.b, remote));
   }

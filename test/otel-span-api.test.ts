@@ -131,4 +131,49 @@ test('AC-007 only an attribute object\'s own keys are attributes (OTel SDK: Obje
   assert.equal(named(cap, 'bare').attributes, { 'app.a': 1 });
 });
 
+test('AC-007 a carrier that cannot be written or read never throws into the host: a frozen object, a throwing setter, getter or header getter; counted in foreignErrors', () => {
+  const { otel, reg: r } = setup();
+  const boom = (): never => { throw new Error('carrier'); };
+  const s = otel.startSpan('out');
+  const ctx = api.trace.setSpan(api.ROOT_CONTEXT, s);
+  // e.g. message headers a producer shares as a frozen constant: the send must still go out
+  api.propagation.inject(ctx, Object.freeze({ 'content-type': 'json' }));
+  api.propagation.inject(ctx, {}, { set: boom });
+  const reads = [
+    api.propagation.extract(api.ROOT_CONTEXT, { get traceparent(): string { return boom(); } }),
+    api.propagation.extract(api.ROOT_CONTEXT, new Proxy({}, { get: boom })),
+    api.propagation.extract(api.ROOT_CONTEXT, {}, { get: boom, keys: () => [] }),
+  ];
+  s.end();
+  assert.equal(reads, [api.ROOT_CONTEXT, api.ROOT_CONTEXT, api.ROOT_CONTEXT]);
+  assert.is(r.stats().foreignErrors, 5);
+  const carrier: Record<string, string> = {};
+  api.propagation.inject(ctx, carrier);
+  assert.ok(carrier.traceparent, 'a plain carrier is still written');
+});
+
+test('AC-007 span options, links, statuses, exceptions and span contexts whose getters throw never throw into the host: counted', () => {
+  const { cap, otel, reg: r } = setup({ recordErrorMessages: true, logger: () => {} });
+  const boom = (): never => { throw new Error('getter'); };
+  const other = otel.startSpan('other');
+  const started = [
+    otel.startSpan('opts', { get kind(): never { return boom(); } }),
+    otel.startSpan('proxy-opts', new Proxy({}, { get: boom })),
+    otel.startSpan('link', { links: [{ get context(): never { return boom(); } } as never] }),
+  ];
+  const s = otel.startSpan('s');
+  s.addLink({ get context(): never { return boom(); } } as never);
+  s.addLink({ context: { get traceId(): string { return boom(); }, spanId: '00f067aa0ba902b7', traceFlags: 1 } as never });
+  s.addLink({ context: { ...other.spanContext(), traceState: { serialize: boom } as never } });
+  s.setStatus({ get code(): never { return boom(); } } as never);
+  s.setStatus({ code: api.SpanStatusCode.ERROR, get message(): string { return boom(); } });
+  s.recordException({ name: 'E', get message(): string { return boom(); } });
+  s.end();
+  other.end();
+  for (const x of started) assert.not.ok(x.isRecording());
+  const x = named(cap, 's');
+  assert.equal([x.links.length, x.status, x.statusMessage ?? '', x.events.map((e) => e.attrs)], [0, 2, '', [['exception.type', 'E']]]);
+  assert.equal([r.stats().startErrors, r.stats().invalidContexts, r.stats().foreignErrors], [3, 2, 4]);
+});
+
 test.run();

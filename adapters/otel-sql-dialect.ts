@@ -74,11 +74,13 @@ export interface Lexicon {
   readonly prefix: number;
   /** -7 is one literal (GraphQL has no minus operator) */
   readonly signed: boolean;
+  /** `[name]` may be a name (SQL Server, SQLite) as well as a subscript: read both ways at once */
+  readonly brackets: boolean;
 }
 
 const BASE: Lexicon = {
   sq: MAYBE, dqString: true, dq: MAYBE, bt: NEVER, doubled: true, oneLine: false, triple: NO, hash: NO, dashes: YES, slashes: NO,
-  nest: NO, qq: NO, dollar: true, prefix: SQL_PREFIX, signed: false,
+  nest: NO, qq: NO, dollar: true, prefix: SQL_PREFIX, signed: false, brackets: false,
 };
 const GRAPHQL: Lexicon = {
   ...BASE, sq: FOREIGN, dq: ALWAYS, bt: FOREIGN, doubled: false, oneLine: true, triple: BLOCK, hash: YES, dashes: NO, nest: NO_BLOCK, dollar: false, prefix: NO, signed: true,
@@ -90,7 +92,7 @@ export const LEXICON: readonly Lexicon[] = [
   { ...BASE, sq: ALWAYS, dq: ALWAYS }, // JSON
   BASE, // COMMAND
   // UNKNOWN: -- before a space may be Cypher's relationship, with a string spanning lines after it
-  { ...BASE, bt: MAYBE, triple: EITHER, hash: EITHER, dashes: EITHER, slashes: EITHER, nest: EITHER, qq: EITHER },
+  { ...BASE, bt: MAYBE, triple: EITHER, hash: EITHER, dashes: EITHER, slashes: EITHER, nest: EITHER, qq: EITHER, brackets: true },
   { ...BASE, sq: NEVER, dqString: false, qq: YES }, // ORACLE
   GRAPHQL,
   { ...BASE, sq: ALWAYS, dq: ALWAYS, doubled: false, dashes: NO, slashes: YES, dollar: false, prefix: NO }, // CYPHER

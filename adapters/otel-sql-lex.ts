@@ -150,6 +150,12 @@ export function blockEnd(s: string, i: number, nest: number): number {
   return commentEnd(s, i, true) === flat ? flat : s.length;
 }
 
+/** The `]` closing a SQL Server / SQLite `[name]` at `i` (`]]` is a `]` in it), or -1 when left open. */
+export function bracketEnd(s: string, i: number): number {
+  for (let j = s.indexOf(']', i + 1); j >= 0; j = s.indexOf(']', j + 2)) if (s.charCodeAt(j + 1) !== 93) return j;
+  return -1;
+}
+
 /** `$$...$$` or `$tag$...$tag$` (PostgreSQL dollar quoting) at i; returns its end, or -1 if i is not one. */
 export function skipDollarQuoted(s: string, i: number): number {
   let j = i + 1;

@@ -6,7 +6,7 @@
 import { QueryDialect, LEXICON, ALWAYS, FOREIGN, NO, YES, EITHER, SPACED, NO_BLOCK, SQL_PREFIX, GSQL_PREFIX, type QueryDialectValue } from './otel-sql-dialect.js';
 import {
   SQ, DQ, BT, DOLLAR, SLASH, STAR, HASH, isDigit, isWord, isSpace, skipQuoted, stringEnd, foreignEnd, identEnd, qQuotedEnd, lineEnd,
-  blockEnd, skipDollarQuoted, DOUBLED, OPEN,
+  blockEnd, skipDollarQuoted, bracketEnd, DOUBLED, OPEN,
 } from './otel-sql-lex.js';
 
 export { QueryDialect, dialectFor, type QueryDialectValue } from './otel-sql-dialect.js';
@@ -16,6 +16,7 @@ const DOT = 46;
 const COLON = 58;
 const AMP = 38;
 const PLUS = 43;
+const LBRACKET = 91;
 
 /** After a JSON string ending at `end`: is the next significant char ':' (so the string is a key)? */
 function isJsonKey(s: string, end: number): boolean {
@@ -54,6 +55,9 @@ export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDiale
   const pg = dialect === QueryDialect.SQL;
   let out = '';
   let last = 0; // s[last, i) not yet copied to out
+  // A `[name]` read the other way too (lx.brackets): its `]`. A literal, comment or quoted name opening before it and
+  // ending past it is read differently by the two (T-SQL: part of the name), so the rest goes.
+  let close = -1;
   while (i < n) {
     const c = s.charCodeAt(i);
     const start = i; // what gets replaced: [start, end)
@@ -68,8 +72,8 @@ export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDiale
       else end = n; // left open: what follows would be kept as part of the name
     } else if (c === BT) { // a quoted identifier (MySQL, GoogleSQL, Cypher, HiveQL)
       if (lx.bt === FOREIGN) end = foreignEnd(s, i, BT);
-      else if ((end = identEnd(s, i, lx.bt, lx.oneLine)) >= 0) { i = end; continue; }
-      else end = n; // left open, or GoogleSQL and MySQL end it at different places
+      else if ((end = identEnd(s, i, lx.bt, lx.oneLine)) >= 0 && !(i < close && end > close)) { i = end; continue; }
+      else end = n; // left open, GoogleSQL and MySQL end it at different places, or it crosses a [name]'s ]
     } else if (c === HASH && lx.hash !== NO) { // # line comment; PostgreSQL reads # as an operator
       end = lineEnd(s, i, lx.hash === YES);
       replacement = '';
@@ -108,7 +112,12 @@ export function sanitizeQuery(s: string, dialect: QueryDialectValue = QueryDiale
       else if (lx.prefix === GSQL_PREFIX && (d === SQ || d === DQ) && isGsqlPrefix(s, i, j)) end = stringEnd(s, j, d, d === SQ ? lx.sq : lx.dq, lx);
       else { i = j; continue; }
     } else if (c === COLON && s.charCodeAt(i + 1) === COLON) { i += 2; continue; } // PostgreSQL cast ::type
-    else { i++; continue; }
+    else {
+      if (c === LBRACKET && lx.brackets && i > close) close = bracketEnd(s, i);
+      i++;
+      continue;
+    }
+    if (start < close && end > close) end = n;
     out += s.slice(last, start) + replacement;
     last = i = end;
   }

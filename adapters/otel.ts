@@ -23,7 +23,8 @@
 // |                                                           | spanner by GoogleSQL and PostgreSQL at once,   |
 // |                                                           | JSON keeps keys only, redis/memcached keep the |
 // |                                                           | command name only; any other system: every     |
-// |                                                           | reading at once, so "id" is stripped too).     |
+// |                                                           | reading at once, SQL Server and SQLite [names] |
+// |                                                           | too, so "id" is stripped too).                 |
 // |                                                           | Where two readings end a literal at different  |
 // |                                                           | places (a backslash with MySQL                 |
 // |                                                           | NO_BACKSLASH_ESCAPES, q'[..]' not known to be  |

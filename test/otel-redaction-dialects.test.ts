@@ -162,4 +162,18 @@ test('AC-007 Couchbase N1QL by its own lexer: \\ escapes in \'..\', ".." and `..
   ], QueryDialect.N1QL);
 });
 
+test('AC-007 SQL Server and SQLite [names], read with every other reading (unknown system): a quote or comment opener in one never leaves a literal after it behind', () => {
+  assert.equal(['mssql', 'sqlite'].map(dialectFor), [QueryDialect.UNKNOWN, QueryDialect.UNKNOWN]);
+  check([
+    // T-SQL: a name; any other reading: a string opening inside it and running past its ]
+    ["SELECT [Customer's Name] FROM t WHERE email = 'bob-secret'", 'SELECT [Customer?'],
+    ["SELECT [a]]'b] FROM t WHERE x = 'secret'", 'SELECT [a]]?'],
+    ["SELECT [a--b], x FROM t WHERE y = 'secret'", 'SELECT [a'],
+    ["SELECT [a`b] FROM t WHERE x = 'secret' AND `c`", 'SELECT [a?'],
+    // what opens and closes inside the brackets reads the same either way: only the literal goes
+    ["SELECT a[1], ARRAY['x'] FROM t WHERE y = 'secret'", 'SELECT a[?], ARRAY[?] FROM t WHERE y = ?'],
+    ["SELECT [Name], [Order Id] FROM [dbo].[Orders] WHERE id = 5 AND n = N'secret'", 'SELECT [Name], [Order Id] FROM [dbo].[Orders] WHERE id = ? AND n = ?'],
+  ], QueryDialect.UNKNOWN);
+});
+
 test.run();

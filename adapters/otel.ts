@@ -54,7 +54,8 @@
 // | messaging.message.body(.*), messaging.kafka.message.key   | dropped (payload)                              |
 // | http.request.body, http.response.body                     | dropped (payload)                              |
 // | enduser.*, user.*                                         | dropped (PII)                                  |
-// | exception.message, error status message                   | dropped unless tracer recordErrorMessages      |
+// | exception.message, error status message, error.message,   | dropped unless tracer recordErrorMessages      |
+// | *.error.message, *.error_message (http., grpc.)           |                                                |
 // | exception.stacktrace                                      | dropped (paths and messages)                   |
 // | non-string value for a rewritten key (query, URL)         | dropped                                        |
 //

@@ -200,4 +200,20 @@ test('AC-007 amqplib\'s messaging.url (its password mask misses a password holdi
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [1, 5]);
 });
 
+test('AC-007 error messages instrumentations set as attributes (instrumentation-http http.error_message, instrumentation-grpc grpc.error_message, error.message) are dropped unless the tracer records messages', () => {
+  const msgs = {
+    'http.error_message': 'invalid token for bob@example.com', 'grpc.error_message': 'user bob@example.com not found',
+    'error.message': 'quota of bob@example.com', 'feature_flag.error.message': 'flag for bob@example.com', 'exception.message': 'bob@example.com',
+  };
+  const names = { 'http.error_name': 'Error', 'grpc.error_name': 'Error' };
+  const { cap, otel, reg: r } = setup();
+  otel.startSpan('off', { attributes: { ...names, ...msgs } }).end();
+  assert.equal(named(cap, 'off').attributes, names);
+  assert.is(r.stats().redaction.dropped, 5);
+  unregisterBridge();
+  const on = setupBridge('redaction-messages', { recordErrorMessages: true });
+  on.otel.startSpan('on', { attributes: { ...names, ...msgs } }).end();
+  assert.equal(named(on.cap, 'on').attributes, { ...names, ...msgs });
+});
+
 test.run();

@@ -224,23 +224,38 @@ export function urlWithoutSecrets(u: string, strict: boolean): string | undefine
 
 /**
  * Where the host starts when the authority u[from, ae) holds no `@` or `:`, but user info holding `/` or `\` may have
- * ended it early where parsers look (`https://us/er@h/p`): `from` when there is none.
- * - a `:` after `ae` (before the query) and an `@` after that: a password (`us/er:pw@h`), or a path (`h/a:b@c`):
- *   the user info runs to the last `@`, and `strict` gives undefined (the bridge drops the URL, counted);
- * - else an `@` in the first path segment after a host of one label (not localhost): a username (`us/er@h/p`, safe
- *   either way: what precedes the `@` goes). After a dotted host or localhost, at a segment's start or past the
- *   first segment, an `@` stays the path's (`unpkg.com/react@18`, `/@types/node`, `svc/users/bob@x`).
+ * ended it early where parsers look (`https://us/er@h/p`): `from` when there is none. Only an `@` in the first path
+ * segment, not opening it, is looked at; past it, or at a segment's start, an `@` or `:` is the path's, as parsers
+ * read it (`/@types/node`, `svc/users/bob@x`, `/x:y/vue@3`).
+ * - a `:` before that `@`: a password (`us/er:pw@h`) or a path (`h/a:b@c`): the user info runs to the `@`, and
+ *   `strict` gives undefined (the bridge drops the URL, counted);
+ * - else a username (`us/er@h/p`) when the host is one label, not localhost, and what follows the `@` reads as a host
+ *   (a letter, `[`, or four numbers): `unpkg.com/react@18`, `db/vue@3` and `localhost/a@b` stay the path's. Safe
+ *   either way: what precedes the `@` goes, though the host may then be a path's (`svc/bob@example.com`).
  */
 function slashUserEnd(u: string, from: number, ae: number, strict: boolean): number | undefined {
-  const last = u.lastIndexOf('@');
-  if (last < ae) return from; // no `@` after the authority (most URLs): one scan
-  const c = u.indexOf(':', ae);
-  if (c >= 0 && c < queryStart(u, ae) && c < last) return strict ? undefined : last + 1;
   const d = u.charCodeAt(ae);
-  if ((d !== 47 && d !== 92) || ae === from) return from; // the authority ended at `?` or `#`, or is empty
-  const l = u.lastIndexOf('@', authorityEnd(u, ae + 1) - 1); // the last `@` in the first path segment
-  if (l <= ae + 1 || u.lastIndexOf('.', ae - 1) >= from || u.slice(from, ae).toLowerCase() === 'localhost') return from;
+  if ((d !== 47 && d !== 92) || ae === from) return from; // the authority ended at `?`, `#` or the end, or is empty
+  const se = authorityEnd(u, ae + 1); // the first path segment: u[ae + 1, se)
+  const l = u.lastIndexOf('@', se - 1);
+  if (l <= ae + 1) return from; // none (most URLs), or `/@scope`
+  const c = u.indexOf(':', ae + 1);
+  if (c >= 0 && c < l) return strict ? undefined : l + 1;
+  if (u.lastIndexOf('.', ae - 1) >= from || u.slice(from, ae).toLowerCase() === 'localhost' || !readsAsHost(u, l + 1)) return from;
   return l + 1;
+}
+
+/** The host at `i` (to a `/`, `\`, `?`, `#` or `:`) has a letter, is an IPv6 literal or an IPv4 address of four numbers. */
+function readsAsHost(u: string, i: number): boolean {
+  if (u.charCodeAt(i) === 91) return true;
+  let dots = 0;
+  for (let j = i; j < u.length; j++) {
+    const c = u.charCodeAt(j);
+    if (c === 47 || c === 92 || c === 63 || c === 35 || c === 58) break;
+    if (c === 46) dots++;
+    else if (((c | 32) >= 97 && (c | 32) <= 122) || c >= 128) return true;
+  }
+  return dots === 3;
 }
 
 /** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */

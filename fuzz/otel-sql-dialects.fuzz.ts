@@ -1,5 +1,5 @@
 // Properties of the query sanitizer (adapters/otel-sql.ts) for the languages that always read a backslash as an
-// escape: GraphQL, Cypher, GoogleSQL and HiveQL. The oracle is each language's lexical grammar, written into the
+// escape: GraphQL, Cypher, GoogleSQL, HiveQL and N1QL. The oracle is each language's lexical grammar, written into the
 // generators (test/helpers/sql-gen.ts): a query built token by token has a known sanitized text; and literals
 // written as any reading of the language may have them never leave their content behind.
 import { test } from 'uvu';
@@ -76,5 +76,14 @@ exactTest('HIVE', QueryDialect.HIVE, query(fc.oneof(lit(hiveSq), lit(noBs.map(dq
   [gone(fc.tuple(fc.constantFrom('-- ', '--'), noBreak).map(([m, s]) => m + line(s)), '\n'), gone(nestedC, ''), gone(blockC, ''), btDoubled.map(kept)]));
 noSecretTest('HIVE', QueryDialect.HIVE, [hiveSq, fc.tuple(content, fc.boolean()).map(([s, d]) => dqEsc(s, d)), content.map(dq),
   content.map((s) => '--' + line(s)), nestedC, blockC, btDoubled]);
+
+// N1QL (couchbase/query parser/n1ql/n1ql.nex): '..' with escapes or '' doubled, ".." with escapes, -- comments before
+// anything, flat /* */ comments (hints /*+ */ too), `..` names with escapes or doubled; no # comments, no $tag$ quoting.
+const n1qlString = fc.tuple(content, fc.constantFrom("'", '"'), fc.boolean()).map(([s, q, d]) => q === "'" ? sqEsc(s, d) : dqEsc(s, false));
+const n1qlComment = fc.tuple(fc.constantFrom('-- ', '--', '--+'), noBreak).map(([m, s]) => m + line(s));
+const n1qlDoubled = btDoubled.map((s) => s.replace(/\\/g, '/')); // `a``b`: a backslash in a name escapes in N1QL too
+exactTest('N1QL', QueryDialect.N1QL, query(fc.oneof(lit(n1qlString), number),
+  [gone(n1qlComment, '\n'), gone(blockC, ''), btEsc.map(kept), n1qlDoubled.map(kept), fc.constantFrom('$a$', '@p', '$name').map(kept)]));
+noSecretTest('N1QL', QueryDialect.N1QL, [n1qlString, content.map((s) => '--' + line(s)), blockC, btEsc, n1qlDoubled]);
 
 test.run();

@@ -18,7 +18,7 @@ const query = fc.constantFrom('', '?x=1', '?to=a@b.example', '?u=user:pw@h', '#f
 /** A password: random characters, the ones that end an authority included, with the marker somewhere in it. */
 const password = fc.tuple(fc.array(fc.constantFrom('a', 'Z', '0', '1', '9', '/', '?', '#', '@', ':', '\\', '[', ']', '%', '-'), { maxLength: 8 }), fc.nat())
   .map(([cs, at]) => { const i = at % (cs.length + 1); return cs.slice(0, i).join('') + 'SECRET' + cs.slice(i).join(''); });
-/** A user name (plain: a user name holding `/` without a password reads like a path, as URL parsers read it: urlWithoutSecrets). */
+/** A user name (plain here; one holding `/` reads like a host and path to URL parsers: the last property, slashUserEnd). */
 const user = fc.constantFrom('', 'u', 'bob.smith', 'svc-1', 'x_y').map((u) => 'USR' + u);
 const userinfo = fc.oneof(fc.tuple(user, password).map(([u, p]) => u + ':' + p), password.map((p) => ':' + p), fc.tuple(user, password).map(([u, p]) => u + '@x:' + p));
 
@@ -53,6 +53,17 @@ test('well-formed user info (no reserved characters in it) and no @ in the path:
     const got = stripUrl(u);
     const a = new URL(u), b = new URL(got);
     assert.equal([b.host, b.pathname, b.username, b.password], [a.host, a.pathname.replace(/;jsessionid=S1/g, ''), '', ''], `${u} -> ${got}`);
+  }), { numRuns: RUNS });
+});
+
+test('a username holding one / or \\ and no password: no part of it survives; host, port and path after it kept (stripUrl and the bridge alike)', () => {
+  const slashUser = fc.constantFrom('USRus/er', 'USRsvc-1\\x', 'USRx_y/z', 'USRa/b@c');
+  const lettered = fc.tuple(fc.constantFrom('h.example', 'db', 'a-b.c', '[::1]', '10.0.0.1'), fc.constantFrom('', ':5432', ':8')).map(([h, p]) => h + p);
+  fc.assert(fc.property(scheme, slashUser, lettered, path, query, (sc, us, h, p, q) => {
+    const u = sc + us + '@' + h + p + q;
+    const want = sc + h + p.replace(/;jsessionid=S1/g, '');
+    assert.is(stripUrl(u), want, u);
+    assert.is(redactor.apply(Rule.URL, u, undefined), want, u);
   }), { numRuns: RUNS });
 });
 

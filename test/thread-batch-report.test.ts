@@ -92,6 +92,9 @@ test('AC-007 off-thread: export failures held in the report of an exporter threa
   await until(() => st().dropped.exportFailed === 12 && st().queued === 0, 5000); // published; the line is held
   end(tracer, 1, 'block');
   await until(() => st().thread.inRing === 0 && st().queued === 1, 5000); // taken; its export blocks the thread
+  // the processor's own shutdown, which settles once the thread is terminated and its spans counted: the tracer's
+  // wait (deadline + 250 ms, for processors that hang) can end first on a loaded machine (failed under load ~15)
+  await p.shutdown({ deadlineMs: 200 });
   await tracer.shutdown({ deadlineMs: 200 });
   assert.ok(logs.some((l) => l.includes('was terminated')), logs.join('\n'));
   // old code: the 7 died with the thread, counted in stats() and never said

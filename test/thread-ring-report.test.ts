@@ -111,6 +111,9 @@ test('AC-007 off-thread: an exporter thread stuck past the shutdown deadline is 
   for (let i = 0; i < 20; i++) tracer.startSpan('op', { root: true }).end();
   const st = (): ThreadStats => tracer.stats() as unknown as ThreadStats;
   await until(() => st().thread.inRing === 0 && st().queued === 20, 5000); // taken by the exporter thread, now stuck in export
+  // the processor's own shutdown, which settles once the thread is terminated and its spans counted: the tracer's
+  // wait (deadline + 250 ms, for processors that hang) can end first on a loaded machine (failed under load ~15)
+  await p.shutdown({ deadlineMs: 200 });
   await tracer.shutdown({ deadlineMs: 200 });
   assert.is(st().dropped.shutdown, 20);
   const line = logs.find((l) => l.includes('was terminated'));
@@ -153,6 +156,24 @@ test('AC-007 off-thread: when no exporter thread can be started to drain the rin
   assert.is(st().dropped.shutdown, 20);
   const said = logs.reduce((a, l) => a + Number(/shutdown (\d+)/.exec(l)?.[1] ?? 0), 0);
   assert.is(said, 20, logs.join('\n')); // old code: not a word about them
+});
+
+test('AC-007 off-thread: an exporter thread that finished its shutdown drain but had not exited by the deadline is terminated without saying its drops a second time', async () => {
+  // the export hangs (spans stay in the ring, said by the thread's own stop()), and an 'exit' handler holds the thread
+  // 1.5 s past its process.exit: the owner's deadline passes after the thread said everything (old code: said twice)
+  const mod = 'data:text/javascript,' + encodeURIComponent('export default () => { process.on("exit", () => { const t = Date.now(); while (Date.now() - t < 1500); }); return { name: "slow-exit", export() { return new Promise(() => {}); } }; }');
+  const logs: string[] = [];
+  const p = threadProcessor({ exporter: { type: 'module', module: mod }, batch: { maxQueueSize: 16, maxExportBatchSize: 16, scheduledDelayMillis: 10, exportTimeoutMillis: 60_000, reportIntervalMs: 60_000 }, ringBytes: 1 << 16, flushTimeoutMs: 5000, logger: (m) => logs.push(m) });
+  const tracer = createTracer({ service: 'slow-exit', processor: p });
+  for (let i = 0; i < 100; i++) tracer.startSpan('op', { root: true }).end();
+  await until(() => (tracer.stats() as unknown as ThreadStats).queued > 0 && (tracer.stats() as unknown as ThreadStats).thread.inRing < 100, 5000);
+  await p.shutdown({ deadlineMs: 200 });
+  await tracer.shutdown({ deadlineMs: 200 });
+  const st = tracer.stats() as unknown as ThreadStats;
+  assert.is(st.dropped.shutdown, 100, 'every span is a shutdown drop');
+  assert.ok(logs.some((l) => l.includes('had not exited by the deadline and was terminated')), logs.join('\n'));
+  const said = logs.reduce((a, l) => a + Number(/shutdown (\d+)/.exec(l)?.[1] ?? 0), 0);
+  assert.is(said, st.dropped.shutdown, 'said once\n' + logs.join('\n'));
 });
 
 test.run();

@@ -196,7 +196,9 @@ export class ThreadProcessor extends RingProcessor {
     if (!clean) { await w.terminate().catch(() => {}); }
     const finished = Atomics.load(i32, L.STOPPED) !== 0;
     if (!finished) Atomics.store(i32, L.STOPPED, 2); // queued spans count as shutdown drops
-    if (!clean) this.sayUnfinished(held, 'did not stop within the shutdown deadline and was terminated');
+    // finished but not yet exited (a loaded machine): its stop() already said what it held; saying it here too counted it twice
+    if (!clean && finished) this.logger('export thread finished its shutdown drain but had not exited by the deadline and was terminated');
+    else if (!clean) this.sayUnfinished(held, 'did not stop within the shutdown deadline and was terminated');
     else if (!finished) this.sayUnfinished(held, `stopped during the shutdown drain (${this.lastError})`);
     this.sayLastLosses();
     Atomics.store(i32, L.FLUSH_DONE, Atomics.load(i32, L.FLUSH_REQ));

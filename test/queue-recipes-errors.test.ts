@@ -3,20 +3,12 @@
 // Fake clients call back as nats.js v2.29 does (jetstream/consumer.js _push, protocol.js processMsg).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, SpanStatusCode, type Span } from '../src/index.js';
-import { consumeBatch, consumeMessage } from '../adapters/queue.js';
-import { processJob } from '../adapters/queue-bullmq.js';
-import { processNats, subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { SpanStatusCode, type Span } from '../src/index.js';
+import { subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { processJetStream, processJetStreamMessages, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
+import { setup, jsMsg, WRAPPERS } from './helpers/queue-wrappers.js';
 
-function setup() {
-  const cap = new CaptureProcessor();
-  return { cap, tracer: createTracer({ service: 'svc', processor: cap }) };
-}
-function jsMsg(seq: number): JsMsgLike {
-  return { subject: 'orders.new', data: new Uint8Array(), seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', deliveryCount: 1 } };
-}
 const BOOM = new TypeError('bad message');
 /** The four shapes a handler can have: what the untraced call returns is what the traced one must. */
 const HANDLERS: Record<string, () => unknown> = {
@@ -42,13 +34,6 @@ async function outcome(cap: CaptureProcessor, call: () => unknown, traced: boole
   }
 }
 
-const WRAPPERS: Record<string, (tracer: ReturnType<typeof setup>['tracer'], h: () => unknown) => unknown> = {
-  consumeMessage: (t, h) => consumeMessage(t, null, { system: 'rabbitmq', destination: 'q' }, h),
-  consumeBatch: (t, h) => consumeBatch(t, [null, null], { system: 'rabbitmq', destination: 'q' }, h),
-  processJetStream: (t, h) => processJetStream(t, jsMsg(1), h),
-  processNats: (t, h) => processNats(t, { subject: 'orders.new', data: new Uint8Array() }, h),
-  processJob: (t, h) => processJob(t, h)({ id: '1', name: 'mail', queueName: 'q' }),
-};
 
 for (const [wrapper, wrap] of Object.entries(WRAPPERS)) {
   test(`AC-007 ${wrapper}: a sync throw is thrown synchronously, a sync value returned as is, a promise settles as the handler's, the span ended first`, async () => {

@@ -4,18 +4,13 @@
 // callbacks run.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, SpanStatusCode } from '../src/index.js';
-import { consumeBatch, consumeMessage } from '../adapters/queue.js';
-import { processJob } from '../adapters/queue-bullmq.js';
-import { processNats, subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
-import { processJetStream, processJetStreamMessages, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { SpanStatusCode } from '../src/index.js';
+import { consumeMessage } from '../adapters/queue.js';
+import { subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { processJetStreamMessages } from '../adapters/queue-jetstream.js';
 import { consumeAmqp, getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
-import { CaptureProcessor } from './helpers/capture.js';
+import { setup, jsMsg, WRAPPERS } from './helpers/queue-wrappers.js';
 
-function setup() {
-  const cap = new CaptureProcessor();
-  return { cap, tracer: createTracer({ service: 'svc', processor: cap }) };
-}
 const BOOM = new TypeError('bad message');
 
 /** Lazy and one-shot: its work starts on the first `then` (as a query builder's does); a second `then` throws. */
@@ -31,16 +26,6 @@ class OneShot<T> {
   }
 }
 
-function jsMsg(seq: number): JsMsgLike {
-  return { subject: 'orders.new', data: new Uint8Array(), seq, redelivered: false, info: { stream: 'ORDERS', consumer: 'billing', deliveryCount: 1 } };
-}
-const WRAPPERS: Record<string, (tracer: ReturnType<typeof setup>['tracer'], h: () => unknown) => unknown> = {
-  consumeMessage: (t, h) => consumeMessage(t, null, { system: 'rabbitmq', destination: 'q' }, h),
-  consumeBatch: (t, h) => consumeBatch(t, [null, null], { system: 'rabbitmq', destination: 'q' }, h),
-  processJetStream: (t, h) => processJetStream(t, jsMsg(1), h),
-  processNats: (t, h) => processNats(t, { subject: 'orders.new', data: new Uint8Array() }, h),
-  processJob: (t, h) => processJob(t, h)({ id: '1', name: 'mail', queueName: 'q' }),
-};
 
 for (const [wrapper, wrap] of Object.entries(WRAPPERS)) {
   test(`AC-007 ${wrapper}: a handler's custom thenable comes back as that very object, then called once (by the await), laziness kept, the span ended when it settles and before the caller's callback`, async () => {

@@ -35,3 +35,6 @@ export class NonRecordingSpan implements SpanContextLike {
   getAttribute(_k: string): undefined { return undefined; }
   end(_t?: unknown): void {}
 }
+
+/** The invalid context (all-zero IDs, as the OTel SDK returns where there is no trace): injects nothing. Shared. */
+export const INVALID_SPAN = new NonRecordingSpan(0, 0, 0, 0, 0, 0, 0, null);

@@ -4,12 +4,9 @@
 import { envValue } from './env-value.js';
 import { storage } from './context.js';
 import { fillSpanId } from './ids.js';
-import { NonRecordingSpan } from './non-recording-span.js';
+import { NonRecordingSpan, INVALID_SPAN } from './non-recording-span.js';
 import { FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
 import type { AnySpan, SpanOptions } from './span.js';
-
-/** No trace to pass on (no parent, or one the options leave out): the invalid context, which injects nothing. */
-const NO_TRACE = new NonRecordingSpan(0, 0, 0, 0, 0, 0, 0, null);
 
 export const DISABLED_NOTE = 'tracing is off: spans record nothing, nothing is exported, and an incoming trace context is passed on unchanged to downstream calls (responses carry no trace headers); README: Environment variables';
 
@@ -43,7 +40,7 @@ export function disabledAtStart(t: { startSpan: unknown }, option: boolean | und
 export function passThrough(_name: string, options?: SpanOptions): AnySpan {
   let parent: SpanContextLike | null | undefined = options?.root === true ? null : options?.parent;
   if (parent === undefined) parent = storage.getStore() ?? null;
-  if (parent === null || (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0 || (parent.s0 | parent.s1) === 0) return NO_TRACE;
+  if (parent === null || (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0 || (parent.s0 | parent.s1) === 0) return INVALID_SPAN; // no trace to pass on
   if (options?.sampleAsRoot === true) {
     const nr = new NonRecordingSpan(parent.t0, parent.t1, parent.t2, parent.t3, 0, 0, parent.traceFlags & KNOWN_FLAGS & ~FLAG_SAMPLED, parent.traceState);
     fillSpanId(nr);

@@ -6,6 +6,7 @@ import { sinceOrigin } from './clock.js';
 import { coreOf, storage, storeWith } from './context.js';
 import { AttributePolicy, AttributeStats, ownAttributes, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
+import { INVALID_SPAN } from './non-recording-span.js';
 import { parentBased, alwaysOn, useLogger, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { VERSION } from './version.js';
@@ -28,8 +29,6 @@ export { TracerCounters, type TracerStats } from './tracer-stats.js';
 const scratch: TraceIdWords = { t0: 0, t1: 0, t2: 0, t3: 0 };
 /** startSpan(name) reads its options from this (frozen: nothing can add a parent to every span). */
 const NO_OPTIONS: SpanOptions = Object.freeze({});
-/** startSpan under OTel's suppressTracing: the invalid context (as the OTel SDK returns), which injects nothing. */
-const SUPPRESSED = new NonRecordingSpan(0, 0, 0, 0, 0, 0, 0, null);
 /** Pooled attribute arrays per tracer: 1024 x 16 slots bounds the pool at ~150 KB. */
 const ATTR_POOL_MAX = 1024;
 const defaultLogger = (msg: string): void => console.warn('[tracewire] ' + msg);
@@ -119,7 +118,7 @@ export class Tracer {
     // A store value without a trace (e.g. an OTel bridge context holding only other keys) is no parent; one under
     // suppressTracing (a bridge context then shows all-zero IDs) gets no span: checked on this rare branch only.
     if (parent !== null && (parent.t0 | parent.t1 | parent.t2 | parent.t3) === 0) {
-      if (isNoTrace(parent)) { this.counters.unsampled++; return SUPPRESSED; }
+      if (isNoTrace(parent)) { this.counters.unsampled++; return INVALID_SPAN; } // OTel's suppressTracing: the invalid context
       parent = null;
     }
     const ids: TraceIdWords = parent !== null ? parent : scratch;

@@ -4,28 +4,25 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT_FINDING, EXIT_OK, FILE_HELP, FILE_OPTIONS, UsageError, list, load, num, out, traceIdArg, type Command, type Values } from './args.js';
 import { Interner, STATUS_ERROR, type Model } from './model.js';
-import { buildTree } from './tree.js';
+import { buildTree, type TraceTree } from './tree.js';
+import type { Shown } from './skew.js';
 import { analyze } from './services.js';
 import { summarize } from './view.js';
 import { renderHtml } from './report-template.js';
 import { clean, fmtInt } from './term.js';
 
-interface TraceOverview { t: number; dur: number; errors: number; start: number }
+/** A trace as ranked: its duration and start as shown (clock skew adjusted, as its waterfall), its error spans. */
+export interface TraceOverview { t: number; dur: number; errors: number; start: number }
+
+/** Trace t's overview from its tree and shown times (what `analyze` hands each trace to). */
+export function overview(m: Model, t: number, tr: TraceTree, shown: Shown): TraceOverview {
+  let errors = 0;
+  for (let i = 0; i < tr.size; i++) if (m.status[tr.spans[i]!] === STATUS_ERROR) errors++;
+  return { t, dur: shown.t1 - shown.t0, errors, start: shown.t0 };
+}
 
 /** Errors first (up to half the room), then the slowest, then the most recent; forced IDs always. */
-export function pickTraces(m: Model, max: number, forced: number[]): number[] {
-  const all: TraceOverview[] = [];
-  for (let t = 0; t < m.traceCount; t++) {
-    let s = Infinity;
-    let e = -Infinity;
-    let errors = 0;
-    for (const g of m.spansOf(t)) {
-      if (m.start[g]! < s) s = m.start[g]!;
-      if (m.end[g]! > e) e = m.end[g]!;
-      if (m.status[g] === STATUS_ERROR) errors++;
-    }
-    all.push({ t, dur: e - s, errors, start: s });
-  }
+export function pickTraces(all: readonly TraceOverview[], max: number, forced: number[]): number[] {
   const chosen = new Set<number>(forced);
   const take = (list: TraceOverview[], limit: number): void => { for (const x of list) { if (chosen.size >= limit) break; chosen.add(x.t); } };
   take(all.filter((x) => x.errors > 0).sort((a, b) => b.errors - a.errors || b.dur - a.dur), Math.max(chosen.size, Math.floor(max / 2)));
@@ -41,10 +38,11 @@ export function pickTraces(m: Model, max: number, forced: number[]): number[] {
 const r3 = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 
 export function reportData(m: Model, o: { maxTraces: number; maxSpansPerTrace: number; forced: string[]; files: string[] }): Record<string, unknown> {
-  const g = analyze(m);
+  const all: TraceOverview[] = [];
+  const g = analyze(m, (t, tr, shown) => { all.push(overview(m, t, tr, shown)); });
   const strings = new Interner();
   const forced = o.forced.map((id) => m.traceNumber(id)).filter((t) => t >= 0);
-  const traces = pickTraces(m, o.maxTraces, forced).map((t) => {
+  const traces = pickTraces(all, o.maxTraces, forced).map((t) => {
     const s = summarize(m, buildTree(m, t), m.traceIds[t]!, false);
     const root = s.spans[0];
     const rows = s.spans.slice(0, o.maxSpansPerTrace).map((r) => [
@@ -75,7 +73,8 @@ embedded as inert JSON and rendered as text only, so hostile span names cannot r
 Options:
 ${FILE_HELP}
   -o, --out <path>    the HTML file to write (default ./tracewire-report.html)
-  --max-traces <n>    traces embedded (default 300): errors first, then slowest, then most recent
+  --max-traces <n>    traces embedded (default 300): errors first, then slowest (by the duration shown,
+                      after clock-skew adjustment), then most recent
   --trace <id>        always embed this trace (repeatable; exit code 1 if a file lacks it)
   --max-spans <n>     spans shown per trace (default 5000)
   --json              print what was written as JSON (an error too: {"error", "code", "exitCode"})

@@ -2,7 +2,8 @@
 // spans) and latency per service and per operation, with self time (AC-006).
 import { EXIT_OK, FILE_HELP, FILE_OPTIONS, OUTPUT_HELP, load, num, out, styleFor, type Command, type Values } from './args.js';
 import { key53, F_EXTERNAL, KIND_CLIENT, KIND_CONSUMER, KIND_PRODUCER, KIND_SERVER, STATUS_ERROR, type Model } from './model.js';
-import { buildTree, recordedTimes, selfTimes } from './tree.js';
+import { buildTree, selfTimes, type TraceTree } from './tree.js';
+import { adjustClockSkew, type Shown } from './skew.js';
 import { readHex8 } from '../src/hex.js';
 import { clean, fmtInt, fmtMs, fmtPct, table, type Style } from './term.js';
 
@@ -109,8 +110,12 @@ export function resolveLinks(m: Model): Int32Array {
   return target;
 }
 
-/** One pass over every trace: edges, per-service and per-operation accumulators. */
-export function analyze(m: Model): ServiceGraph {
+/**
+ * One pass over every trace: edges, per-service and per-operation accumulators. Self times come from the times
+ * `view` shows (clock skew adjusted, skew.ts), so they agree with it; `onTrace` gets each trace's tree and those
+ * times, for a caller that needs them too (report's ranking) without building every tree twice.
+ */
+export function analyze(m: Model, onTrace?: (t: number, tr: TraceTree, shown: Shown) => void): ServiceGraph {
   // keys: packPair(caller, callee) (peer edges: packPair(caller, peer name)); packPair(service, name) for ops
   const edges = new Map<number, Acc>();
   const linkEdges = new Map<number, Acc>();
@@ -130,7 +135,9 @@ export function analyze(m: Model): ServiceGraph {
     const tr = buildTree(m, t);
     spans += tr.size;
     duplicates += tr.duplicates;
-    const self = selfTimes(tr, recordedTimes(m, tr));
+    const shown = adjustClockSkew(m, tr);
+    onTrace?.(t, tr, shown);
+    const self = selfTimes(tr, shown);
     for (let i = 0; i < tr.size; i++) {
       const g = tr.spans[i]!;
       const svc = m.service[g]!;
@@ -228,7 +235,8 @@ export const servicesCommand: Command = {
 
 The dependency graph (caller → callee from parent/child spans across services: call count, error rate,
 p50/p95/p99), and latency per service and per operation: total and self time (a span's duration minus
-the union of its children's intervals). A client or producer span whose server or consumer span is in the
+the union of its children's intervals, with the times 'view' shows: a span on a skewed host clock is shifted
+into its parent's time first). A client or producer span whose server or consumer span is in the
 same service (another replica, its own queue) is a call too: an edge from the service to itself. A client
 span with no downstream span is shown as a call to "<peer> (no spans)": the callee is not instrumented or
 the context was not propagated; one that failed with no response (error status, no HTTP status code:

@@ -1,6 +1,7 @@
 // One trace as a tree (parents, children by start, duplicates and parent-link loops resolved) and what is
 // computed on it: self time per span, the critical path, the depth-first waterfall order.
 import { F_PARENT, key53, type Model } from './model.js';
+import type { Shown } from './skew.js';
 
 /** One trace as a tree: local indices into `spans` (sorted by start), parents, children (CSR, by start). */
 export class TraceTree {
@@ -21,15 +22,12 @@ export class TraceTree {
 export const ROOT = -1;
 export const ORPHAN = -2;
 
-/** Start and end per span of a tree (local indices): as recorded, or as shown after clock-skew adjustment (skew.ts). */
+/**
+ * Start and end per span of a tree (local indices). What is computed on times (self time, critical path) takes
+ * the shown ones, skew.ts's adjustClockSkew, in every view (view, report, services), so none disagrees with the
+ * waterfall; a span's duration is its recorded end - start either way (a shift moves a span, never stretches it).
+ */
 export interface Times { readonly start: Float64Array; readonly end: Float64Array }
-
-export function recordedTimes(m: Model, tr: TraceTree): Times {
-  const start = new Float64Array(tr.size);
-  const end = new Float64Array(tr.size);
-  for (let i = 0; i < tr.size; i++) { start[i] = m.start[tr.spans[i]!]!; end[i] = m.end[tr.spans[i]!]!; }
-  return { start, end };
-}
 
 export function buildTree(m: Model, t: number): TraceTree {
   const all = Array.from(m.spansOf(t));
@@ -95,7 +93,7 @@ function breakCycles(parent: Int32Array): void {
 }
 
 /** Self time per span: duration minus the union of its children's intervals (clipped to the span). */
-export function selfTimes(tr: TraceTree, t: Times): Float64Array {
+export function selfTimes(tr: TraceTree, t: Shown): Float64Array {
   const out = new Float64Array(tr.size);
   for (let i = 0; i < tr.size; i++) {
     const s = t.start[i]!;
@@ -123,10 +121,10 @@ export function selfTimes(tr: TraceTree, t: Times): Float64Array {
  * last, then the child that finished before that one started, and so on, recursively. 1 = on the path.
  * Each child's interval is first clamped into its parent's, and one wholly outside it is left out with its
  * subtree (Jaeger's sanitizeOverflowingChildren): a child on a host whose clock is off by more than the
- * call took cannot be what its parent waited on as recorded. `view` passes the times after clock-skew
- * adjustment (skew.ts), so only what that leaves outside (a longer child, one on its parent's clock) is cut.
+ * call took cannot be what its parent waited on as recorded. It gets the times after clock-skew adjustment
+ * (skew.ts), so only what that leaves outside (a longer child, one on its parent's clock) is cut.
  */
-export function criticalPath(tr: TraceTree, t: Times): Uint8Array {
+export function criticalPath(tr: TraceTree, t: Shown): Uint8Array {
   const on = new Uint8Array(tr.size);
   const lo = new Float64Array(tr.size); // clamped intervals, set as the walk reaches a span
   const hi = new Float64Array(tr.size);

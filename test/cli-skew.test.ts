@@ -139,6 +139,59 @@ test('AC-006 report in Chromium: a shifted span and a skewed one are marked on t
   }
 });
 
+// Shown times of the fixture: GET [5, 85] holds GET /orders shifted to [6, 84]; POST [20, 30] holds POST /charge
+// shifted to [21, 29]. As recorded, GET's child lay 1 s before it (GET's self time 80 ms instead of 2 ms) and
+// POST's stuck out by 4 ms (6 ms instead of 2 ms): gateway 113 ms of self time, more than orders' 78 ms.
+interface SvcRow { service: string; selfMs: number }
+interface OpRow { service: string; operation: string; selfMs: number; selfAvgMs: number; p50: number; totalMs: number }
+
+test('AC-006 services: self times come from the times view shows (clock skew shifted), so a child recorded outside its parent still covers it', async () => {
+  const r = await cli(['services', '--file', file, '--json']);
+  assert.is(r.code, 0, r.err);
+  const g = JSON.parse(r.out);
+  const op = (svc: string, name: string): OpRow => g.operations.find((o: OpRow) => o.service === svc && o.operation === name);
+  assert.equal([op('gateway', 'GET').selfMs, op('gateway', 'POST').selfMs], [2, 2], 'the call minus the shifted server span inside it');
+  assert.equal(g.services.map((s: SvcRow) => [s.service, s.selfMs]), [['orders', 78], ['gateway', 31], ['billing', 8], ['worker', 0.5]], 'ranked by the shown self time');
+  // shifting moves a span, never stretches it: durations are the recorded ones
+  assert.equal([op('orders', 'GET /orders').p50, op('orders', 'GET /orders').totalMs, op('billing', 'POST /charge').p50], [78, 78, 8]);
+  // the same self time per service as view's table for this (only) trace
+  const v = JSON.parse((await cli(['view', K, '--file', file, '--json'])).out);
+  assert.equal(g.services.map((s: SvcRow) => [s.service, s.selfMs]), v.services.map((s: SvcRow) => [s.service, s.selfMs]));
+  const t = await cli(['services', '--file', file]);
+  const svcRows = t.out.split('\n').filter((l) => /^\s+(orders|gateway|billing|worker)\s+\d/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+  assert.equal(svcRows.slice(0, 4), ['orders', 'gateway', 'billing', 'worker'], t.out);
+});
+
+test('AC-006 report: traces are ranked and picked by the duration they are shown with (after clock-skew adjustment), not the recorded one', async () => {
+  // L: 300 ms, no skew; M, N: short and more recent. K lasts 100 ms as shown, 1.09 s as recorded.
+  const other = (n: number, start: number, dur: number): SynthSpan[] => {
+    const T = id32(20 + n, 0x5c3);
+    return [{ trace: T, id: id16(0, 0x600 + n), service: 'gateway', name: `GET /t${n}`, kind: 2, start, dur, http: 200 }];
+  };
+  const L = other(0, 0, 300); const M = other(1, 5000, 10); const N = other(2, 6000, 10);
+  const f = join(dir, 'ranked.jsonl');
+  writeFileSync(f, [skewed, L, M, N].map((x) => otlpLine(x)).join('\n') + '\n');
+  const read = (html: string) => {
+    const s = readFileSync(html, 'utf8');
+    const open = '<script type="application/json" id="tw-data">';
+    return JSON.parse(s.slice(s.indexOf(open) + open.length, s.indexOf('</script>', s.indexOf(open))));
+  };
+  const all = join(dir, 'ranked-all.html');
+  assert.is((await cli(['report', '--file', f, '--out', all])).code, 0);
+  const d = read(all);
+  assert.equal(d.traces.map((x: { id: string; dur: number }) => [x.id, x.dur]), [[L[0]!.trace, 300], [K, 100], [M[0]!.trace, 10], [N[0]!.trace, 10]], 'slowest first, by the duration shown');
+  // with room for 2: one slowest (L, not K for its skew), then the most recent (N)
+  const two = join(dir, 'ranked-2.html');
+  assert.is((await cli(['report', '--file', f, '--out', two, '--max-traces', '2'])).code, 0);
+  assert.equal(read(two).traces.map((x: { id: string }) => x.id), [L[0]!.trace, N[0]!.trace]);
+  // its latency tables are `services`' (shown self times)
+  const g = JSON.parse((await cli(['services', '--file', f, '--json'])).out);
+  assert.equal(d.services.map((s: SvcRow) => [s.service, s.selfMs]), g.services.map((s: SvcRow) => [s.service, s.selfMs]));
+  assert.equal(d.services.map((s: SvcRow) => [s.service, s.selfMs]), [['gateway', 351], ['orders', 78], ['billing', 8], ['worker', 0.5]]);
+  const gw = d.operations.find((o: OpRow) => o.service === 'gateway' && o.operation === 'GET');
+  assert.is(gw.selfMs, 2);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

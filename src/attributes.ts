@@ -172,8 +172,9 @@ function sanitizeArray(a: readonly unknown[], policy: AttributePolicy, stats: At
  * test to a constant at a call site that sees only those); otherwise the readers take ownAttributes' copy (Object.entries, as OTel).
  */
 export function ownKeysOnly(o: object): boolean {
-  const p = Object.getPrototypeOf(o);
-  return p === Object.prototype || p === null;
+  // `__proto__` is a load V8 folds for a literal, getPrototypeOf a runtime call; an own "__proto__" key answers false: a copy
+  const p = (o as { __proto__?: unknown }).__proto__;
+  return p === Object.prototype || (p === undefined && Object.getPrototypeOf(o) === null);
 }
 
 /**

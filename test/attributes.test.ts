@@ -236,6 +236,23 @@ test('AC-007 only an attribute object\'s own keys are recorded (Object.entries, 
   assert.equal(s2.attributes, { a: 1, b: 2 });
 });
 
+test('start attributes: an own key named __proto__ is recorded (object literal or null prototype), and a chain without Object.prototype gives only own keys', () => {
+  const cap = new CaptureProcessor();
+  const t = createTracer({ service: 't', processor: cap });
+  // copyInitial reads `attributes.__proto__` for its own-keys test: an own "__proto__" answers instead of the prototype
+  t.startSpan('lit', { attributes: { ['__proto__']: 'v', a: 1 } as never }).end();
+  const np = Object.create(null) as Record<string, unknown>;
+  Object.defineProperty(np, '__proto__', { value: 'w', enumerable: true });
+  np.b = 2;
+  t.startSpan('np', { attributes: np as never }).end();
+  const chain = Object.create(Object.assign(Object.create(null), { 'user.email': 'a@b.c' })) as Record<string, unknown>;
+  chain.k = 3;
+  t.startSpan('chain', { attributes: chain as never }).end();
+  const attrs = (cap.spans as Span[]).map((s) => s.attributes);
+  assert.equal(attrs.map((o) => Object.getOwnPropertyDescriptor(o, '__proto__')?.value), ['v', 'w', undefined]);
+  assert.equal(attrs.map((o) => Object.keys(o).sort()), [['__proto__', 'a'], ['__proto__', 'b'], ['k']]);
+});
+
 test('span.attributes shows a key named __proto__ as a key (a valid attribute key; it was dropped from the view object)', () => {
   const t = createTracer({ service: 't', processor: new CaptureProcessor() });
   const s = t.startSpan('op') as Span;

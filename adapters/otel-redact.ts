@@ -147,6 +147,8 @@ export function stripQuery(s: string): string {
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]/;
+/** WHATWG URL's special schemes, where a `\` is a `/`; elsewhere (postgres://DOMAIN\user@h) it is the authority's. */
+const SPECIAL = /^(?:https?|wss?|ftp|file):/i;
 
 /**
  * Where the authority starts: after `scheme:` and its slashes, one or any number (WHATWG URL parsers read
@@ -160,9 +162,12 @@ function authorityStart(u: string): number {
   return i;
 }
 
-/** The first `/`, `\`, `?` or `#` from `i`: where an authority ends (WHATWG URL; `\` for special schemes). */
-function authorityEnd(u: string, i: number): number {
-  for (; i < u.length; i++) { const c = u.charCodeAt(i); if (c === 47 || c === 92 || c === 63 || c === 35) return i; }
+/**
+ * The first `/`, `?` or `#` from `i`, or `\` when `bs` (a special scheme's): where an authority or a path segment ends
+ * (RFC 3986 §3.2, WHATWG URL).
+ */
+function authorityEnd(u: string, i: number, bs: boolean): number {
+  for (; i < u.length; i++) { const c = u.charCodeAt(i); if (c === 47 || c === 63 || c === 35 || (c === 92 && bs)) return i; }
   return u.length;
 }
 
@@ -180,6 +185,14 @@ function portColon(u: string, h: number, e: number): number {
   return c >= h && c > b ? c : -1;
 }
 
+/** Where the host u[h, e) holds a `\` (no host does): the first `\`, or a `:` before it (a password's), else -1. */
+function noHost(u: string, h: number, e: number): number {
+  const b = u.indexOf('\\', h);
+  if (b < 0 || b >= e) return -1;
+  const c = u.indexOf(':', u.charCodeAt(h) === 91 ? Math.max(h, u.indexOf(']', h)) : h); // not an IPv6 literal's
+  return c >= 0 && c < b ? c : b;
+}
+
 function isPort(u: string, c: number, e: number): boolean {
   if (c + 1 >= e) return false;
   for (let j = c + 1; j < e; j++) { const d = u.charCodeAt(j); if (d < 48 || d > 57) return false; }
@@ -194,17 +207,21 @@ function isPort(u: string, c: number, e: number): boolean {
  * - after `user:12` or `host:12` (a colon, a valid port) it may, or not (`user:12/34@h` vs `host:12/34@x`):
  *   an `@` further on makes it undecidable, and `strict` gives undefined (the bridge drops the URL, counted),
  *   else the user info runs to that `@` (safe, though the host may then be a path's).
- * - a username may hold `/` or `\` too, and a password after it (`us/er@h`, `us/er:pw@h`): slashUserEnd.
+ * - user info is only in the authority: an `@` after it, with no `:` before, is the path's, query's or fragment's
+ *   (`http://svc/bob@example.com`: host svc), but see pathPasswordEnd.
+ * A scheme-relative or scheme-less `u` is read as a non-special scheme's: a `\` stays in the authority (user info).
  */
 export function urlWithoutSecrets(u: string, strict: boolean): string | undefined {
   const from = authorityStart(u);
-  const ae = authorityEnd(u, from);
+  const bs = from > 0 && SPECIAL.test(u);
+  const ae = authorityEnd(u, from, bs);
   const at = u.lastIndexOf('@', ae - 1);
   let h = at < from ? from : at + 1;
   const pc = portColon(u, h, ae);
-  if (pc >= 0 && !isPort(u, pc, ae)) {
+  const bad = bs ? -1 : noHost(u, h, ae); // postgres://u:p\w/x@h: no host holds a `\`
+  if ((pc >= 0 && !isPort(u, pc, ae)) || bad >= 0) {
     const l = u.lastIndexOf('@'); // the password may hold `?`, `#` or `@` too: the last `@` anywhere
-    if (l < ae) return u.slice(0, from) + u.slice(h, pc); // `user:pw` and no host: nothing after the colon
+    if (l < ae) return u.slice(0, from) + u.slice(h, bad >= 0 ? bad : pc); // `user:pw` and no host: nothing after the colon
     if (strict && u.indexOf('@', ae) !== l) return undefined; // `u:p/w@h/x?to=a@b`: which `@` ends it?
     h = l + 1;
   } else if (pc >= 0 || (at >= from && u.lastIndexOf(':', at) >= from)) {
@@ -215,7 +232,7 @@ export function urlWithoutSecrets(u: string, strict: boolean): string | undefine
       h = l + 1;
     }
   } else if (at < from) {
-    const e = slashUserEnd(u, from, ae, strict);
+    const e = pathPasswordEnd(u, from, ae, bs, strict);
     if (e === undefined) return undefined;
     h = e;
   }
@@ -223,39 +240,18 @@ export function urlWithoutSecrets(u: string, strict: boolean): string | undefine
 }
 
 /**
- * Where the host starts when the authority u[from, ae) holds no `@` or `:`, but user info holding `/` or `\` may have
- * ended it early where parsers look (`https://us/er@h/p`): `from` when there is none. Only an `@` in the first path
- * segment, not opening it, is looked at; past it, or at a segment's start, an `@` or `:` is the path's, as parsers
- * read it (`/@types/node`, `svc/users/bob@x`, `/x:y/vue@3`).
- * - a `:` before that `@`: a password (`us/er:pw@h`) or a path (`h/a:b@c`): the user info runs to the `@`, and
- *   `strict` gives undefined (the bridge drops the URL, counted);
- * - else a username (`us/er@h/p`) when the host is one label, not localhost, and what follows the `@` reads as a host
- *   (a letter, `[`, or four numbers): `unpkg.com/react@18`, `db/vue@3` and `localhost/a@b` stay the path's. Safe
- *   either way: what precedes the `@` goes, though the host may then be a path's (`svc/bob@example.com`).
+ * Where the host starts when the authority u[from, ae) holds no `@` or `:`: `from`, as every parser reads it (an `@`
+ * after the authority is the path's: `http://svc/bob@example.com`, `/@types/node`, `db/vue@3`), except where the first
+ * path segment holds a `:` and then an `@`, past its start: a password after a username holding `/` (`us/er:pw@h`) or a
+ * path (`h/a:b@c`). There `strict` gives undefined (the bridge drops the URL, counted), else the user info runs to the `@`.
  */
-function slashUserEnd(u: string, from: number, ae: number, strict: boolean): number | undefined {
+function pathPasswordEnd(u: string, from: number, ae: number, bs: boolean, strict: boolean): number | undefined {
   const d = u.charCodeAt(ae);
   if ((d !== 47 && d !== 92) || ae === from) return from; // the authority ended at `?`, `#` or the end, or is empty
-  const se = authorityEnd(u, ae + 1); // the first path segment: u[ae + 1, se)
-  const l = u.lastIndexOf('@', se - 1);
+  const l = u.lastIndexOf('@', authorityEnd(u, ae + 1, bs) - 1); // in the first path segment
   if (l <= ae + 1) return from; // none (most URLs), or `/@scope`
   const c = u.indexOf(':', ae + 1);
-  if (c >= 0 && c < l) return strict ? undefined : l + 1;
-  if (u.lastIndexOf('.', ae - 1) >= from || u.slice(from, ae).toLowerCase() === 'localhost' || !readsAsHost(u, l + 1)) return from;
-  return l + 1;
-}
-
-/** The host at `i` (to a `/`, `\`, `?`, `#` or `:`) has a letter, is an IPv6 literal or an IPv4 address of four numbers. */
-function readsAsHost(u: string, i: number): boolean {
-  if (u.charCodeAt(i) === 91) return true;
-  let dots = 0;
-  for (let j = i; j < u.length; j++) {
-    const c = u.charCodeAt(j);
-    if (c === 47 || c === 92 || c === 63 || c === 35 || c === 58) break;
-    if (c === 46) dots++;
-    else if (((c | 32) >= 97 && (c | 32) <= 122) || c >= 128) return true;
-  }
-  return dots === 3;
+  return c < 0 || c > l ? from : strict ? undefined : l + 1;
 }
 
 /** `scheme://user:pass@host/path?q#f` → `scheme://host/path` (also `//user@host`): user info, query and fragment removed. */

@@ -36,12 +36,13 @@
 // | graphql.variables.* (instrumentation-graphql allowValues) | dropped (variable values)                      |
 // | span names (startSpan, updateName) containing `'` or `"`  | literals → `?` (names built from raw SQL)      |
 // | url.full, http.url, url.original, messaging.url (amqplib) | user info, query and fragment removed; a       |
-// |                                                           | password holding / ? # @ unencoded too, and a  |
-// |                                                           | username holding / (`us/er@h`: after a host of |
-// |                                                           | one label, in the first segment); dropped      |
-// |                                                           | where the user info cannot be told from the    |
-// |                                                           | path (`u:12/34@h` vs `h:12/34@x`, `u/s:pw@h`   |
-// |                                                           | vs `h/a:b@c`)                                  |
+// |                                                           | password holding / ? # @ unencoded too. User   |
+// |                                                           | info is only in the authority (RFC 3986): an @ |
+// |                                                           | after it is the path's (`http://svc/bob@x`:    |
+// |                                                           | host svc; `\` a `/` for http(s), ws(s), ftp,   |
+// |                                                           | file only). Dropped where the user info cannot |
+// |                                                           | be told from the path (`u:12/34@h` vs          |
+// |                                                           | `h:12/34@x`, `u/s:pw@h` vs `h/a:b@c`)          |
 // | http.target, url.path                                     | query and fragment removed (absolute-form:     |
 // |                                                           | as url.full)                                   |
 // | url.query, url.fragment                                   | dropped                                        |

@@ -152,20 +152,27 @@ test('AC-007 a password holding an unencoded / ? # or @ never survives in url.fu
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [3, 1]);
 });
 
-test('AC-007 a username holding an unencoded / is user info: stripped with no password, the host, port and path after it kept; with a password after it the bridge drops the URL, counted', () => {
+test('AC-007 user info is only in the authority (RFC 3986 §3.2, WHATWG URL): an @ in the path, query or fragment keeps the host before it (http://svc/bob@example.com was recorded as http://example.com); a : before an @ in the first path segment (us/er:pw@h) still drops the URL in the bridge, counted', () => {
   const cases: [string, string][] = [
-    ['https://us/er@h.example/path?x=1#f', 'https://h.example/path'],
-    ['https://us/er@h.example:8443/a/b', 'https://h.example:8443/a/b'],
-    ['https://us/er@h.example', 'https://h.example'],
-    ['https://us\\er@h.example/p', 'https://h.example/p'],
-    ['https://us/er@x@h.example/p', 'https://h.example/p'],
-    ['//us/er@h.example/p', '//h.example/p'],
-    ['postgres://svc/reader@db/app', 'postgres://db/app'],
-    ['https://us/er@10.0.0.1/p', 'https://10.0.0.1/p'],
-    // the path's, as parsers read it: after a dotted host or localhost, before what is no host (a version), an @
-    // opening a segment or past the first segment, a : and @ past it
+    ['http://svc/bob@example.com', 'http://svc/bob@example.com'],
+    ['http://svc/bob@example.com?x=1#f', 'http://svc/bob@example.com'],
+    ['https://us/er@h.example:8443/a/b', 'https://us/er@h.example:8443/a/b'],
+    ['https://us/er@x@h.example/p', 'https://us/er@x@h.example/p'],
+    ['//svc/bob@example.com', '//svc/bob@example.com'],
+    ['svc/bob@example.com', 'svc/bob@example.com'], // no scheme: what precedes the first / is read as the authority
+    ['postgres://svc/reader@db/app', 'postgres://svc/reader@db/app'],
+    ['http://[::1]/bob@example.com', 'http://[::1]/bob@example.com'],
+    ['http://10.0.0.1/a@10.0.0.2', 'http://10.0.0.1/a@10.0.0.2'],
+    ['http://svc?to=bob@example.com', 'http://svc'],
+    ['http://svc#bob@example.com', 'http://svc'],
+    ['http://svc/p?to=bob@example.com#a@b', 'http://svc/p'],
+    // a special scheme's \ is a / (WHATWG): it ends the authority; another scheme's is the user info's
+    ['https://svc\\bob@example.com/p', 'https://svc\\bob@example.com/p'],
+    ['postgres://DOMAIN\\bob@db.example/app', 'postgres://db.example/app'],
+    ['mssql://DOMAIN\\bob:pw-secret@db.example/app', 'mssql://db.example/app'],
+    // unchanged: user info in the authority goes, an @ after it stays the path's
+    ['https://u@h.example/npm/vue@3', 'https://h.example/npm/vue@3'],
     ['https://unpkg.com/react@18.2.0/umd/react.js', 'https://unpkg.com/react@18.2.0/umd/react.js'],
-    ['http://db/vue@3/dist/vue.js', 'http://db/vue@3/dist/vue.js'],
     ['https://registry.npmjs.org/@types/node', 'https://registry.npmjs.org/@types/node'],
     ['http://localhost/a@b/c', 'http://localhost/a@b/c'],
     ['http://svc/users/bob@example.com', 'http://svc/users/bob@example.com'],
@@ -174,6 +181,10 @@ test('AC-007 a username holding an unencoded / is user info: stripped with no pa
   for (const [u, want] of cases) {
     assert.is(stripUrl(u), want, u);
     assert.is(urlWithoutSecrets(u, true), want, `${u} (bridge)`);
+    if (/^(https?|postgres|mssql):/.test(u)) { // the host every WHATWG parser reads
+      const a = new URL(u), b = new URL(want);
+      assert.equal([b.host, b.username, b.password], [a.host, '', ''], `${u}: the host is WHATWG URL's`);
+    }
   }
   // a password after a username holding / (or a path segment a:b@c): stripUrl takes the user info to the @, the bridge drops the URL
   for (const u of ['https://us/er:pw-secret@h.example/p', 'https://h.example/us:pw-secret@h2.example/p']) {
@@ -182,8 +193,8 @@ test('AC-007 a username holding an unencoded / is user info: stripped with no pa
     assert.is(urlWithoutSecrets(u, true), undefined, u);
   }
   const { cap, otel, reg: r } = setup();
-  otel.startSpan('user', { attributes: { 'url.full': 'https://us/er@h.example/p?t=1', 'http.url': 'https://us/er:pw-secret@h.example/p' } }).end();
-  assert.equal(named(cap, 'user').attributes, { 'url.full': 'https://h.example/p' });
+  otel.startSpan('path', { attributes: { 'url.full': 'http://svc/bob@example.com?t=1', 'http.url': 'https://us/er:pw-secret@h.example/p' } }).end();
+  assert.equal(named(cap, 'path').attributes, { 'url.full': 'http://svc/bob@example.com' });
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [1, 1]);
 });
 

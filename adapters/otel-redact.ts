@@ -177,10 +177,11 @@ function queryStart(u: string, i: number): number {
   return u.length;
 }
 
-/** The port's `:` in the host u[h, e) (after an IPv6 literal's `]`), or -1. */
+/** The port's `:` in the host u[h, e) (after an IPv6 literal's `]`; a `[` with no `]` before `e` is none), or -1. */
 function portColon(u: string, h: number, e: number): number {
   if (e <= h) return -1;
-  const b = u.charCodeAt(h) === 91 ? u.indexOf(']', h) : h - 1;
+  let b = h - 1;
+  if (u.charCodeAt(h) === 91 && ((b = u.indexOf(']', h)) < 0 || b >= e)) b = h; // `@[pw:/?@[::1]`: not the host's `]`
   const c = u.lastIndexOf(':', e - 1);
   return c >= h && c > b ? c : -1;
 }

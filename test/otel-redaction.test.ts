@@ -122,7 +122,7 @@ test('AC-007 a query of an unknown system, and a span name, are stripped as any 
   assert.is(named(cap, 'pg').getAttribute('db.query.text'), 'SELECT "email" FROM t', 'a PostgreSQL identifier is kept');
 });
 
-test('AC-007 a password holding an unencoded / ? # or @ never survives in url.full; where user info and path cannot be told apart the URL is dropped, counted', () => {
+test('AC-007 a password holding an unencoded / ? # @ or [ never survives in url.full; where user info and path cannot be told apart the URL is dropped, counted', () => {
   const cases: [string, string][] = [
     ['postgres://user:pa/ss-secret@db.example/app', 'postgres://db.example/app'], // WHATWG reads host "user", port "pa": no URL, so a password
     ['https://u:p?w-secret@h.example/p', 'https://h.example/p'],
@@ -134,8 +134,12 @@ test('AC-007 a password holding an unencoded / ? # or @ never survives in url.fu
     ['https://registry.npmjs.org/@types/node', 'https://registry.npmjs.org/@types/node'],
     ['https://cdn.jsdelivr.net/npm/vue@3/dist/vue.js?v=1', 'https://cdn.jsdelivr.net/npm/vue@3/dist/vue.js'],
     ['https://u:pw-secret@h.example:8443/a/b?x=1#f', 'https://h.example:8443/a/b'],
+    // a password holding @[ (read as an IPv6 literal's [) and a : but no ]: the ] of the real host further on is no end of it
+    ['https://u:@[pw-secret:/?@[::1]/p', 'https://[::1]/p'],
+    ['redis://:@[pw-secret:/#@[::1]:6379', 'redis://[::1]:6379'],
   ];
   for (const [u, want] of cases) assert.is(stripUrl(u), want, u);
+  for (const [u, want] of cases.slice(-2)) assert.is(urlWithoutSecrets(u, true), want, `${u} (bridge)`);
   // `user:12/34@host` reads as `host:12` with `/34@host` as path: either reading's secret goes, and the bridge drops such a URL
   // and `user:pa/ss@db/app?to=a@b` may hold its password up to either @
   for (const u of ['postgres://user-secret:12/34-secret@db.example/app', 'http://svc:8080/users/bob@example.com', 'https://u:1@2/3-secret@h.example/p', 'http://h:80?to=x-secret@y',

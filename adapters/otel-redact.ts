@@ -20,11 +20,11 @@ export interface RedactionOptions {
 export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5, GRAPHQL_SOURCE: 6 } as const;
 type RuleValue = (typeof Rule)[keyof typeof Rule];
 
-/** Dropped outright by default: credentials, payloads, parameter values, PII. */
+/** Dropped outright by default: credentials, payloads, parameter values, PII (user names: db.user, enduser.*, user.*). */
 const DROP_EXACT = [
-  'db.connection_string', 'db.postgresql.values', 'db.postgresql.plan', 'db.statement.parameters', 'url.query', 'url.fragment', 'http.request.body',
-  'http.response.body', 'messaging.message.body', 'messaging.kafka.message.key', 'exception.stacktrace',
-  'http.request.header', 'http.response.header', 'db.memcached.key',
+  'db.connection_string', 'db.user', 'db.postgresql.values', 'db.postgresql.plan', 'db.statement.parameters', 'url.query', 'url.fragment',
+  'http.request.body', 'http.response.body', 'messaging.message.body', 'messaging.kafka.message.key', 'kafka.message.key',
+  'exception.stacktrace', 'http.request.header', 'http.response.header', 'db.memcached.key',
 ];
 const DROP_PREFIXES = [
   'http.request.header.', 'http.response.header.', 'rpc.request.metadata.', 'rpc.response.metadata.',

@@ -47,12 +47,13 @@
 // |                                                           | as url.full)                                   |
 // | url.query, url.fragment                                   | dropped                                        |
 // | db.connection_string, db.postgresql.values/plan           | dropped                                        |
+// | db.user (old db semconv: the database user name)          | dropped (a user name)                          |
 // | db.memcached.key (instrumentation-memcached)              | dropped (keys are data: sessions, user IDs)    |
 // | db.query.parameter.*, db.operation.parameter.*            | dropped (bound values)                         |
 // | db.statement.parameters (instrumentation-typeorm)         | dropped (bound values)                         |
 // | http.request.header.*, http.response.header.*             | dropped (cookies, tokens)                      |
 // | rpc.{,grpc.,connect_rpc.}{request,response}.metadata.*    | dropped                                        |
-// | messaging.message.body(.*), messaging.kafka.message.key   | dropped (payload)                              |
+// | messaging.message.body(.*), (messaging.)kafka.message.key | dropped (payload)                              |
 // | http.request.body, http.response.body                     | dropped (payload)                              |
 // | enduser.*, user.*                                         | dropped (PII)                                  |
 // | exception.message, error status message, error.message,   | dropped unless tracer recordErrorMessages      |

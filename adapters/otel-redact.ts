@@ -17,20 +17,32 @@ export interface RedactionOptions {
 }
 
 /** What happens to a key. */
-export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5, GRAPHQL_SOURCE: 6 } as const;
+export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5, GRAPHQL_SOURCE: 6, SIZE: 7 } as const;
 type RuleValue = (typeof Rule)[keyof typeof Rule];
 
 /** Dropped outright by default: credentials, payloads, parameter values, PII (user names: db.user, enduser.*, user.*). */
 const DROP_EXACT = [
   'db.connection_string', 'db.user', 'db.postgresql.values', 'db.postgresql.plan', 'db.statement.parameters', 'url.query', 'url.fragment',
-  'http.request.body', 'http.response.body', 'messaging.message.body', 'messaging.kafka.message.key', 'kafka.message.key',
-  'exception.stacktrace', 'http.request.header', 'http.response.header', 'db.memcached.key',
+  'http.request.body', 'http.response.body', 'http.request.body.content', 'http.response.body.content', 'messaging.message.body',
+  'messaging.kafka.message.key', 'kafka.message.key', 'exception.stacktrace', 'http.request.header', 'http.response.header',
+  'db.memcached.key',
 ];
 const DROP_PREFIXES = [
   'http.request.header.', 'http.response.header.', 'rpc.request.metadata.', 'rpc.response.metadata.',
   'rpc.grpc.request.metadata.', 'rpc.grpc.response.metadata.', 'rpc.connect_rpc.request.metadata.',
   'rpc.connect_rpc.response.metadata.', 'db.query.parameter.', 'db.operation.parameter.', 'messaging.message.body.',
   'enduser.', 'user.', 'graphql.variables.',
+];
+/**
+ * Sizes of payloads (bytes): operational metadata, kept, but only as numbers (anything else under such a key may be
+ * the payload itself). messaging.message.body.size would fall under the messaging.message.body.* drop otherwise.
+ */
+const SIZE_KEYS = [
+  'messaging.message.body.size', 'messaging.message.envelope.size', 'messaging.message_payload_size_bytes',
+  'messaging.message_payload_compressed_size_bytes', 'http.request.body.size', 'http.response.body.size', 'http.request.size',
+  'http.response.size', 'http.request_content_length', 'http.request_content_length_uncompressed', 'http.response_content_length',
+  'http.response_content_length_uncompressed', 'rpc.message.compressed_size', 'rpc.message.uncompressed_size',
+  'message.compressed_size', 'message.uncompressed_size', 'azure.cosmosdb.request.body.size', 'db.cosmosdb.request_content_length',
 ];
 const URL_KEYS = ['url.full', 'http.url', 'url.original', 'messaging.url']; // messaging.url: instrumentation-amqplib
 const TARGET_KEYS = ['http.target', 'url.path'];
@@ -105,6 +117,7 @@ export class Redactor {
     if (this.drop !== null && this.drop(key)) return Rule.DROP;
     if (DROP_EXACT.includes(key)) return Rule.DROP;
     if (!this.messages && isErrorMessage(key)) return Rule.DROP; // messages carry PII unless the tracer opts in
+    if (SIZE_KEYS.includes(key)) return Rule.SIZE;
     for (let i = 0; i < DROP_PREFIXES.length; i++) if (key.startsWith(DROP_PREFIXES[i]!)) return Rule.DROP;
     if (QUERY_KEYS.includes(key)) return this.dbQuery;
     if (key === 'graphql.document') return this.dbQuery === Rule.QUERY ? Rule.GRAPHQL : this.dbQuery;
@@ -119,7 +132,9 @@ export class Redactor {
    * span's db.system(.name), which picks the query dialect.
    */
   apply(r: RuleValue, value: unknown, system: unknown): unknown {
-    if (r === Rule.DROP || typeof value !== 'string') { this.stats.dropped++; return undefined; } // non-string query/URL: unknown shape
+    if (r === Rule.SIZE && typeof value === 'number') return value; // a size that is no number may be the payload: dropped
+    // non-string query/URL: unknown shape
+    if (r === Rule.DROP || r === Rule.SIZE || typeof value !== 'string') { this.stats.dropped++; return undefined; }
     let v: string;
     switch (r) {
       case Rule.URL: case Rule.TARGET: { // a URL whose user info cannot be told from its path: dropped

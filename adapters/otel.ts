@@ -54,7 +54,10 @@
 // | http.request.header.*, http.response.header.*             | dropped (cookies, tokens)                      |
 // | rpc.{,grpc.,connect_rpc.}{request,response}.metadata.*    | dropped                                        |
 // | messaging.message.body(.*), (messaging.)kafka.message.key | dropped (payload)                              |
-// | http.request.body, http.response.body                     | dropped (payload)                              |
+// | http.{request,response}.body(.content)                    | dropped (payload)                              |
+// | sizes: messaging.message.{body,envelope}.size,            | kept as numbers; any other value dropped       |
+// | http.{request,response}(.body).size, rpc.message.*_size,  | (it may be the payload)                        |
+// | their deprecated names (http.*_content_length, ...)       |                                                |
 // | enduser.*, user.*                                         | dropped (PII)                                  |
 // | exception.message, error status message, error.message,   | dropped unless tracer recordErrorMessages      |
 // | *.error.message, *.error_message (http., grpc.)           |                                                |

@@ -18,7 +18,7 @@ const query = fc.constantFrom('', '?x=1', '?to=a@b.example', '?u=user:pw@h', '#f
 /** A password: random characters, the ones that end an authority included, with the marker somewhere in it. */
 const password = fc.tuple(fc.array(fc.constantFrom('a', 'Z', '0', '1', '9', '/', '?', '#', '@', ':', '\\', '[', ']', '%', '-'), { maxLength: 8 }), fc.nat())
   .map(([cs, at]) => { const i = at % (cs.length + 1); return cs.slice(0, i).join('') + 'SECRET' + cs.slice(i).join(''); });
-/** A user name (plain here; one holding `/` reads like a host and path to URL parsers: the last property, slashUserEnd). */
+/** A user name (plain here; one holding `/` is a host and path to URL parsers, and to the stripper: the last property). */
 const user = fc.constantFrom('', 'u', 'bob.smith', 'svc-1', 'x_y').map((u) => 'USR' + u);
 const userinfo = fc.oneof(fc.tuple(user, password).map(([u, p]) => u + ':' + p), password.map((p) => ':' + p), fc.tuple(user, password).map(([u, p]) => u + '@x:' + p));
 

@@ -68,7 +68,8 @@ export interface JetStreamConsumeOptions {
    * nextJetStream: also record a CLIENT `receive <subject>` span over consumer.next (messaging conventions for pull
    * consumers): a child of your polling span, linking the message's creation context; the process span runs under it
    * (`mode` then defaults to `link`). `null` (nothing came) records no span. A failed next is an error on a span named
-   * `receive`. Default false.
+   * `receive`. processJetStreamMessages: one such span per message, over the loop's wait for it (the iterator's
+   * `next()`), a child of the span active when the loop was called; the iterator's end records none. Default false.
    */
   receiveSpan?: boolean;
 }
@@ -137,6 +138,7 @@ export async function nextJetStream<M extends JsMsgLike, R>(tracer: Tracer, cons
  * or link of every message (js#4001); the message's creation context is its parent (a link in `mode: 'link'`).
  */
 export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions = {}): Promise<void> {
+  if (options.receiveSpan === true) return receiveEach(tracer, messages, handler, options);
   const onError = options.onError;
   for await (const msg of messages) {
     if (onError === undefined) { await processJetStream(tracer, msg, handler, options); continue; }
@@ -145,5 +147,46 @@ export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Trac
     } catch (err) {
       onError(err, msg);
     }
+  }
+}
+
+/** The iterator's end, as receiveOne's "empty poll". */
+const DONE: unique symbol = Symbol('tracewire.jetstream.done');
+
+/**
+ * processJetStreamMessages with `receiveSpan`: each `next()` of the iterator is the application's receive of one message
+ * (nats.js pulls the batches behind it, unseen): a `receive <subject>` span over that wait, as nextJetStream's over
+ * consumer.next, its parent the span active at the call (a poll span around a fetch(); none: a root). Errors as the
+ * plain loop: the iterator's own is rethrown (a `receive` error span first), a handler's goes to onError or stops the
+ * loop, the iterator closed as `for await` closes it.
+ */
+async function receiveEach<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions): Promise<void> {
+  const it = messages[Symbol.asyncIterator]();
+  const onError = options.onError;
+  let pullFailed = false;
+  let msg: M | undefined;
+  const pull = async (): Promise<M | typeof DONE> => {
+    try {
+      const r = await it.next();
+      return r.done === true ? DONE : r.value;
+    } catch (err) {
+      pullFailed = true;
+      throw err;
+    }
+  };
+  const read = (m: M): Pulled => { msg = m; return readJs(tracer, m); };
+  let open = true; // the iterator still to be closed when the loop stops early
+  try {
+    for (;;) {
+      try {
+        if (await receiveOne(tracer, pull, DONE, read, { system: SYSTEM, destination: '' }, options.mode, handler) === DONE) { open = false; return; }
+      } catch (err) {
+        if (pullFailed) { open = false; throw err; } // as for await: a failed next() is not followed by return()
+        if (onError === undefined) throw err;
+        onError(err, msg!);
+      }
+    }
+  } finally {
+    if (open) try { await it.return?.(); } catch { /* for await: the loop's own error wins */ }
   }
 }

@@ -547,7 +547,7 @@ test('AC-007 NATS JetStream consume({ callback }) with processJetStream: a handl
   }
 });
 
-test('AC-002 receiveSpan on the real brokers: RabbitMQ getAmqp and JetStream nextJetStream record a CLIENT receive span under the poller, linking the producer, the process span under it; an empty poll records none', async () => {
+test('AC-002 receiveSpan on the real brokers: RabbitMQ getAmqp, JetStream nextJetStream and processJetStreamMessages over a fetch() record a CLIENT receive span under the poller, linking the producer, the process span under it; an empty poll records none', async () => {
   const rabbit = await need('RabbitMQ', 5672);
   const nats = await need('NATS', 4222);
   if (rabbit) {
@@ -611,6 +611,25 @@ test('AC-002 receiveSpan on the real brokers: RabbitMQ getAmqp and JetStream nex
       assert.is(proc.name, 'process ' + subject);
       assert.is(proc.parentSpanId, receive.spanId);
       assert.equal(proc.links.map((l) => l.spanId), [prod.spanId]);
+      // processJetStreamMessages over a real fetch(): one receive span per message, under the poll span, its process span under it
+      for (const body of ['two', 'three']) await publishJetStream(producer, js as unknown as JetStreamLike, subject, body, { createHeaders: headers });
+      const prods = pc.spans.filter((s) => s.kind === SpanKind.PRODUCER).slice(1);
+      const n = cc.spans.length;
+      const poll2 = consumer.startSpan('poll') as Span;
+      const acked: number[] = [];
+      await consumer.withSpan(poll2, async () => deadline(processJetStreamMessages(consumer, await (c as unknown as { fetch(o: object): Promise<unknown> }).fetch({ max_messages: 2, expires: 2000 }) as AsyncIterable<JsMsgLike & { ack(): void }>, (m) => { m.ack(); acked.push(m.seq); }, { receiveSpan: true }), 5000, 'jetstream fetch with receive spans'));
+      poll2.end();
+      assert.equal(acked, [2, 3]);
+      const batch = cc.spans.slice(n, -1);
+      assert.equal(batch.map((s) => s.name), ['receive ' + subject, 'process ' + subject, 'receive ' + subject, 'process ' + subject], 'the fetch\'s end records no span');
+      for (let i = 0; i < 2; i++) {
+        assert.is(batch[2 * i]!.kind, SpanKind.CLIENT);
+        assert.is(batch[2 * i]!.parentSpanId, poll2.spanId);
+        assert.equal(batch[2 * i]!.links.map((l) => l.spanId), [prods[i]!.spanId]);
+        assert.is(batch[2 * i]!.getAttribute('messaging.message.id'), String(i + 2));
+        assert.is(batch[2 * i + 1]!.parentSpanId, batch[2 * i]!.spanId);
+        assert.equal(batch[2 * i + 1]!.links.map((l) => l.spanId), [prods[i]!.spanId]);
+      }
     } finally {
       await jsm.streams.delete(stream).catch(() => {});
       await nc.close();

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { createTracer, SpanKind, SpanStatusCode, type Span } from '../src/index.js';
 import { injectMessageContext } from '../adapters/queue.js';
 import { getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
-import { nextJetStream, type JsMsgLike } from '../adapters/queue-jetstream.js';
+import { nextJetStream, processJetStreamMessages, type JsMsgLike } from '../adapters/queue-jetstream.js';
 import type { NatsHeadersLike } from '../adapters/queue-nats.js';
 import { storage } from '../src/context.js';
 import { markNoTrace } from '../src/suppress.js';
@@ -125,6 +125,92 @@ test('AC-002 nextJetStream receiveSpan: receive <subject> over consumer.next wit
   assert.is(failed.parentSpanId, '', 'no ambient span here: a root');
 });
 
+/** An async iterator of JetStream messages as nats.js's fetch()/consume() hands them over: each after `waitMs`, then `end` (done or a throw). */
+function jsIterator(msgs: JsMsgLike[], waitMs: number, end: 'done' | Error = 'done') {
+  const it = {
+    returned: 0,
+    nexts: 0,
+    [Symbol.asyncIterator]() { return it; },
+    async next(): Promise<IteratorResult<JsMsgLike>> {
+      it.nexts++;
+      await new Promise((r) => setTimeout(r, waitMs));
+      const m = msgs.shift();
+      if (m !== undefined) return { done: false, value: m };
+      if (end instanceof Error) throw end;
+      return { done: true, value: undefined };
+    },
+    async return(): Promise<IteratorResult<JsMsgLike>> { it.returned++; return { done: true, value: undefined }; },
+  };
+  return it;
+}
+
+test('AC-002 processJetStreamMessages receiveSpan: one CLIENT receive span per message over the wait for it (child of the span active at the call, linking the message\'s creation context), its process span under it; the end of the iterator records none', async () => {
+  const { cap, tracer } = setup();
+  const prod = producerSpan(tracer);
+  const h = () => hdrs({ traceparent: `00-${prod.traceId}-${prod.spanId}-01` });
+  const it = jsIterator([jsMsg(h(), 1), jsMsg(h(), 2)], 25);
+  const poll = tracer.startSpan('poll') as Span;
+  const seen: Array<[number, boolean]> = [];
+  await tracer.withSpan(poll, () => processJetStreamMessages(tracer, it, (m, span) => { seen.push([m.seq, tracer.activeSpan() === span]); }, { receiveSpan: true }));
+  poll.end();
+  assert.equal(seen, [[1, true], [2, true]]);
+  assert.is(it.nexts, 3, 'the iterator read to its end');
+  const spans = cap.spans.slice(1, -1); // between the producer and the poll span
+  assert.equal(spans.map((s) => s.name), ['receive orders.new', 'process orders.new', 'receive orders.new', 'process orders.new'], 'the end of the iterator (done) records no receive span');
+  for (let i = 0; i < 2; i++) {
+    const receive = spans[2 * i]!;
+    const proc = spans[2 * i + 1]!;
+    assert.is(receive.kind, SpanKind.CLIENT, 'semconv: receive is CLIENT');
+    assert.is(receive.parentSpanId, poll.spanId, 'a child of the span active at the call');
+    assert.equal(receive.links.map((l) => l.spanId), [prod.spanId]);
+    assert.is(receive.getAttribute('messaging.operation.type'), 'receive');
+    assert.is(receive.getAttribute('messaging.message.id'), String(i + 1));
+    assert.is(receive.getAttribute('messaging.consumer.group.name'), 'billing');
+    assert.ok(receive.duration >= 15, `the receive span covers the wait for the message (${receive.duration} ms)`);
+    assert.ok(receive.endTime <= proc.startTime, 'not the handling');
+    assert.is(proc.kind, SpanKind.CONSUMER);
+    assert.is(proc.parentSpanId, receive.spanId, 'process under receive (mode defaults to link)');
+    assert.equal(proc.links.map((l) => l.spanId), [prod.spanId]);
+  }
+  // mode 'parent': the producer stays the process span's parent, the receive span a link
+  const n = cap.spans.length;
+  await processJetStreamMessages(tracer, jsIterator([jsMsg(h(), 3)], 0), () => {}, { receiveSpan: true, mode: 'parent' });
+  const [receive3, proc3] = cap.spans.slice(n) as [Span, Span];
+  assert.is(receive3.parentSpanId, '', 'no span active at the call: a root');
+  assert.is(proc3.parentSpanId, prod.spanId);
+  assert.equal(proc3.links.map((l) => l.spanId), [receive3.spanId]);
+  // default: no receive span
+  const m = cap.spans.length;
+  await processJetStreamMessages(tracer, jsIterator([jsMsg(h(), 4)], 0), () => {});
+  assert.equal(cap.spans.slice(m).map((s) => s.name), ['process orders.new']);
+});
+
+test('AC-007 processJetStreamMessages receiveSpan: an iterator that fails is an error on a receive span, rethrown; a handler error goes to onError and the loop goes on, without onError it stops the loop (the iterator closed, as for await does) and is rethrown', async () => {
+  const { cap, tracer } = setup();
+  const it = jsIterator([jsMsg(undefined, 1)], 0, new Error('heartbeats missed'));
+  const handled: number[] = [];
+  await processJetStreamMessages(tracer, it, (m) => { handled.push(m.seq); }, { receiveSpan: true }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'heartbeats missed'));
+  assert.equal(handled, [1]);
+  const failed = cap.spans.at(-1)!;
+  assert.is(failed.name, 'receive', 'no message, no subject: named by the operation');
+  assert.is(failed.kind, SpanKind.CLIENT);
+  assert.is(failed.status, SpanStatusCode.ERROR);
+  assert.is(it.returned, 0, 'a failed iterator is not closed (as for await)');
+  const BOOM = new Error('bad message');
+  const errors: Array<[unknown, number]> = [];
+  const it2 = jsIterator([jsMsg(undefined, 1), jsMsg(undefined, 2)], 0);
+  await processJetStreamMessages(tracer, it2, (m) => { if (m.seq === 1) throw BOOM; handled.push(m.seq); }, { receiveSpan: true, onError: (e, m) => errors.push([e, m.seq]) });
+  assert.equal(errors, [[BOOM, 1]]);
+  assert.equal(handled, [1, 2], 'the loop went on');
+  assert.is(it2.returned, 0);
+  const it3 = jsIterator([jsMsg(undefined, 1), jsMsg(undefined, 2)], 0);
+  await processJetStreamMessages(tracer, it3, async () => { throw BOOM; }, { receiveSpan: true }).then(() => assert.unreachable(), (e) => assert.is(e, BOOM));
+  assert.is(it3.returned, 1, 'the loop stopped: the iterator closed (nats.js stops the consumer)');
+  assert.is(it3.nexts, 1);
+  const [receive, proc] = cap.spans.slice(-2) as [Span, Span];
+  assert.equal([receive.name, receive.status, proc.name, proc.status], ['receive orders.new', SpanStatusCode.UNSET, 'process orders.new', SpanStatusCode.ERROR]);
+});
+
 test('AC-007 receiveSpan under a no-trace context (OTel suppressTracing) records nothing; the handler still runs', async () => {
   const { cap, tracer } = setup();
   const prod = producerSpan(tracer);
@@ -133,6 +219,9 @@ test('AC-007 receiveSpan under a no-trace context (OTel suppressTracing) records
   assert.is(r, 'ran');
   const r2 = await storage.run(suppressed, () => nextJetStream(tracer, { next: async () => jsMsg(undefined, 1) }, () => 'ran', { receiveSpan: true }));
   assert.is(r2, 'ran');
+  const ran: number[] = [];
+  await storage.run(suppressed, () => processJetStreamMessages(tracer, jsIterator([jsMsg(undefined, 1)], 0), (m) => { ran.push(m.seq); }, { receiveSpan: true }));
+  assert.equal(ran, [1]);
   assert.is(cap.spans.length, 1, 'only the producer');
 });
 

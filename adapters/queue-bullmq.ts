@@ -5,6 +5,7 @@ import type { Tracer } from '../src/tracer.js';
 import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { consumeMessage, createMessage, startBatchSend, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
+import { queueCounters } from './queue-stats.js';
 
 export interface BullQueueLike<J = { id?: string | undefined }> {
   name: string;
@@ -162,17 +163,25 @@ function flowNode(tracer: Tracer, node: BullFlowJob, parent: AnySpan | undefined
 
 /**
  * The carrier stored by addJob, or null when absent or not ours. A sandboxed (file) processor gets the job's
- * options as stored in Redis, telemetry.metadata under its short key `tm` (bullmq Job.optsAsJSON).
+ * options as stored in Redis, telemetry.metadata under its short key `tm` (bullmq Job.optsAsJSON). Metadata that is
+ * not ours or throws when read (a getter, a Proxy): null, counted in queueStats().carrierUnreadable, never a throw.
  */
 export function jobCarrier(job: BullJobLike): Carrier | null {
   const c = readJobCarrier(job);
-  return c === UNREADABLE_CARRIER ? null : c;
+  if (c !== UNREADABLE_CARRIER) return c;
+  queueCounters.carrierUnreadable++;
+  return null;
 }
 
-/** jobCarrier, with metadata that is there but not ours as UNREADABLE_CARRIER (counted when extracted). */
+/** jobCarrier, with metadata that is there but not ours, or throws when read, as UNREADABLE_CARRIER (counted when extracted). */
 function readJobCarrier(job: BullJobLike): Carrier | null {
-  const o = job.opts;
-  const m = o?.telemetry?.metadata ?? o?.tm;
+  let m: unknown;
+  try {
+    const o = job.opts;
+    m = o?.telemetry?.metadata ?? o?.tm;
+  } catch {
+    return UNREADABLE_CARRIER;
+  }
   if (m === undefined || m === null) return null;
   if (typeof m !== 'string' || m.length > MAX_METADATA || m.charCodeAt(0) !== 123) return UNREADABLE_CARRIER;
   try {

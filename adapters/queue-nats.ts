@@ -5,6 +5,7 @@ import type { AnySpan } from '../src/span.js';
 import { storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
 import { dropped } from './queue-result.js';
+import { queueCounters } from './queue-stats.js';
 import { consumeMessage, extractMessageContext, startPublish, UNREADABLE_CARRIER, type Carrier, type ConsumeOptions } from './queue.js';
 
 export interface NatsHeadersLike { get(k: string): string; set(k: string, v: string): void; delete?(k: string): void }
@@ -158,9 +159,14 @@ export async function requestNats(tracer: Tracer, nc: NatsConnectionLike, subjec
 /**
  * The W3C carrier in a NATS message's headers (get() returns '' for a missing header). NATS header names are
  * case-sensitive: `Traceparent` (Go producers injecting through http.Header, which canonicalises names) is
- * read too, as extractMessageContext does for other carriers.
+ * read too, as extractMessageContext does for other carriers. Headers that throw when read (a key nats.js cannot
+ * decode): null, counted in queueStats().carrierUnreadable, never a throw.
  */
 export function natsCarrier(msg: NatsMsgLike): Carrier | null {
+  try { return headersCarrier(msg); } catch { queueCounters.carrierUnreadable++; return null; }
+}
+
+function headersCarrier(msg: NatsMsgLike): Carrier | null {
   const h = msg.headers;
   if (h === undefined) return null;
   let tp = h.get('traceparent');
@@ -179,7 +185,7 @@ export function natsCarrier(msg: NatsMsgLike): Carrier | null {
  * decode, from another client): the message is handled as it would be untraced, in a new trace. Internal (queue-jetstream).
  */
 export function readNatsCarrier(msg: NatsMsgLike): Carrier | null {
-  try { return natsCarrier(msg); } catch { return UNREADABLE_CARRIER; }
+  try { return headersCarrier(msg); } catch { return UNREADABLE_CARRIER; }
 }
 
 export interface NatsConsumeOptions {

@@ -12,6 +12,7 @@ import { MAX_TRACESTATE_INPUT } from '../src/tracestate.js';
 import { isNoTrace } from '../src/suppress.js';
 import { tracerOf } from './retry.js';
 import { handBack } from './queue-result.js';
+import { queueCounters } from './queue-stats.js';
 
 export { isPromiseLike, settle } from './queue-result.js'; // internal (the recipes)
 
@@ -72,9 +73,20 @@ export function spanName(op: string, o: PublishOptions | ConsumeOptions): string
   return o.temporary === true || o.destination === '' ? op : op + ' ' + o.destination;
 }
 
-/** Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier. */
-export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore()): Carrier {
-  if (ctx !== undefined) injectHeaders(ctx, carrier); // a forwarded carrier's old tracestate is dropped there
+/**
+ * Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier; returns the carrier.
+ * Never throws: a carrier that refuses the write (frozen, a setter or Proxy that throws) comes back without the
+ * context, counted in carrierUnwritable of the span's tracer (else of `tracer`; with neither, queueStats()'s).
+ */
+export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore(), tracer?: Tracer): Carrier {
+  if (ctx === undefined) return carrier;
+  try {
+    injectHeaders(ctx, carrier); // a forwarded carrier's old tracestate is dropped there
+  } catch {
+    const t = tracerOf(ctx, tracer as Tracer); // the span's own tracer, else the one passed (maybe none)
+    if (t !== undefined) t.propagationStats.carrierUnwritable++;
+    else queueCounters.carrierUnwritable++;
+  }
   return carrier;
 }
 
@@ -271,6 +283,8 @@ export function consumeBatch<R>(tracer: Tracer, carriers: ReadonlyArray<Carrier 
   const span = t.startSpan(spanName(op, o), { kind, parent: ambient ?? null, attributes, links });
   return runIn(span, fn);
 }
+
+export { queueStats, type QueueAdapterStats } from './queue-stats.js';
 
 /** Aliases matching the issue's names. */
 export { injectMessageContext as injectContext, extractMessageContext as extractContext };

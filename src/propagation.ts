@@ -35,9 +35,9 @@ export class PropagationStats {
    */
   carrierUnreadable: number;
   /**
-   * tracewire/queue: message metadata the context could not be written into (a frozen or read-only carrier, a
-   * setter, Proxy or NATS headers object that throws; a frozen NATS message whose respond cannot be traced): the
-   * message is still sent, without the context.
+   * tracewire/queue and tracer.inject: message metadata (or a carrier) the context could not be written into (a frozen
+   * or read-only carrier, a setter, Proxy or NATS headers object that throws; a frozen NATS message whose respond cannot
+   * be traced): the message is still sent, without the context.
    */
   carrierUnwritable: number;
 

@@ -290,9 +290,13 @@ export class Tracer {
     return extractContext(headers, this.propagationStats);
   }
 
-  /** W3C inject of `ctx` (default: the active span) into a carrier of headers. */
+  /**
+   * W3C inject of `ctx` (default: the active span) into a carrier of headers. Never throws: a carrier that refuses the
+   * write (frozen, a setter or Proxy that throws) is left without the context, counted in propagation.carrierUnwritable.
+   */
   inject(carrier: Record<string, unknown>, ctx: SpanContextLike | undefined = this.activeSpan()): void {
-    if (ctx !== undefined) injectContext(ctx, carrier);
+    if (ctx === undefined) return;
+    try { injectContext(ctx, carrier); } catch { this.propagationStats.carrierUnwritable++; }
   }
 
   stats(): TracerStats {

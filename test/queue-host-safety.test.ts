@@ -3,9 +3,10 @@
 // is handed back as the untraced call would, its span ended.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTracer, SpanKind } from '../src/index.js';
-import { consumeMessage, createMessage, publish, startPublish } from '../adapters/queue.js';
-import { publishNats, requestNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { createTracer, parseTraceparent, SpanKind, type Span } from '../src/index.js';
+import { consumeMessage, createMessage, injectContext, injectMessageContext, publish, queueStats, startPublish } from '../adapters/queue.js';
+import { natsCarrier, publishNats, requestNats, type NatsHeadersLike, type NatsMsgLike } from '../adapters/queue-nats.js';
+import { jobCarrier, processJob } from '../adapters/queue-bullmq.js';
 import { publishJetStream } from '../adapters/queue-jetstream.js';
 import { CaptureProcessor } from './helpers/capture.js';
 
@@ -60,6 +61,56 @@ test('AC-007 consumeMessage: a handler result whose then getter throws comes bac
   assert.is(r, odd, 'as the untraced handler returns it');
   assert.is(cap.spans.length, 1);
   assert.is(cap.spans[0]!.status, 0);
+});
+
+test('AC-007 injectMessageContext (an explicit call, no tracer to count on) into a carrier that refuses the write: no throw, the carrier handed back without the context, counted on the span\'s tracer, the passed tracer, or else queueStats()', () => {
+  const { tracer } = setup();
+  const span = tracer.startSpan('work') as Span;
+  const frozen = Object.freeze({ 'x-app': '1' });
+  assert.is(injectMessageContext(frozen, span), frozen, 'handed back, as the untraced send would use it');
+  assert.equal(frozen, { 'x-app': '1' });
+  assert.is(tracer.withSpan(span, () => injectContext(Object.freeze({}))).traceparent, undefined, 'the alias, the active span by default');
+  const refusing = new Proxy({} as Record<string, unknown>, { set() { throw new Error('read-only headers'); } });
+  assert.is(injectMessageContext(refusing, span), refusing);
+  assert.is(tracer.stats().propagation.carrierUnwritable, 3, 'the span\'s own tracer');
+  // a bare context (parsed, extracted): no span, so no tracer of its own
+  const remote = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')!;
+  const before = queueStats().carrierUnwritable;
+  assert.not.throws(() => injectMessageContext(Object.freeze({}), remote));
+  assert.not.throws(() => injectMessageContext(null as never, remote), 'a JavaScript caller\'s null');
+  assert.is(queueStats().carrierUnwritable, before + 2, 'counted where the adapter can: its own stats');
+  assert.not.throws(() => injectMessageContext(Object.freeze({}), remote, tracer));
+  assert.is(tracer.stats().propagation.carrierUnwritable, 4, 'a tracer passed counts it');
+  assert.is(queueStats().carrierUnwritable, before + 2);
+  // a writable carrier still gets the context
+  assert.is(injectMessageContext({}, remote).traceparent, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+  span.end();
+});
+
+test('AC-007 tracer.inject into a frozen carrier: no throw, counted in stats().propagation.carrierUnwritable', () => {
+  const { tracer } = setup();
+  const span = tracer.startSpan('work');
+  const frozen = Object.freeze({});
+  assert.not.throws(() => tracer.inject(frozen, span));
+  assert.is(tracer.stats().propagation.carrierUnwritable, 1);
+  span.end();
+});
+
+test('AC-007 natsCarrier and jobCarrier on metadata that throws when read: null (no context), never a throw, counted in queueStats().carrierUnreadable; processJob still runs such a job', async () => {
+  const { cap, tracer } = setup();
+  const before = queueStats().carrierUnreadable;
+  const msg = { subject: 'orders', data: new Uint8Array(), get headers(): NatsHeadersLike { throw new Error('invalid header key'); } };
+  assert.is(natsCarrier(msg), null);
+  const badGet = { subject: 'orders', data: new Uint8Array(), headers: { get: () => { throw new Error('cannot decode'); }, set: () => {} } };
+  assert.is(natsCarrier(badGet), null);
+  const job = { name: 'mail', queueName: 'q', get opts(): never { throw new Error('opts: not readable'); } };
+  assert.is(jobCarrier(job), null);
+  assert.is(jobCarrier({ name: 'mail', queueName: 'q', opts: { telemetry: { metadata: 'not json' } } }), null, 'metadata not ours');
+  assert.is(queueStats().carrierUnreadable, before + 4);
+  assert.is(await processJob(tracer, () => 'sent')(job), 'sent', 'the job runs as untraced');
+  assert.is(cap.spans.length, 1, 'in a new trace');
+  assert.is(tracer.stats().propagation.carrierUnreadable, 1, 'the recipe counts it on its tracer');
+  assert.is(queueStats().carrierUnreadable, before + 4, 'not twice');
 });
 
 test.run();

@@ -1,6 +1,9 @@
 // What a traced message handler's caller gets back: what the untraced handler would have returned, the message's
 // span ended when that outcome is known. Internal (queue.ts and the recipes).
-import type { AnySpan } from '../src/span.js';
+import { Span, type AnySpan } from '../src/span.js';
+import type { Tracer } from '../src/tracer.js';
+import { queueCounters } from './queue-stats.js';
+import { unwatch, watch, type Watch } from './queue-unsettled.js';
 
 type Then = (this: unknown, onFulfilled?: unknown, onRejected?: unknown) => unknown;
 
@@ -56,7 +59,8 @@ export async function settle<T>(span: AnySpan, p: PromiseLike<T>): Promise<T> {
  * a promise that settles as it does once the span ended (its rejection stays as unhandled as untraced when dropped).
  * Any other thenable (a Bluebird promise, a query builder that runs on `then`, a one-shot thenable): that very object,
  * its next `then` call (an `await`'s) observed, so `then` runs as often and as late as the application calls it and
- * the span ends before the callbacks passed to it. A thenable nothing can be marked on (frozen, a Proxy): a promise
+ * the span ends before the callbacks passed to it; if nothing calls its `then` within the deadline (setThenableDeadline),
+ * the span is ended unsettled (see expireUnsettled). A thenable nothing can be marked on (frozen, a Proxy): a promise
  * that settles as it does, `then` called once now.
  */
 export function handBack<R>(span: AnySpan, r: R): R {
@@ -68,9 +72,12 @@ export function handBack<R>(span: AnySpan, r: R): R {
 
 /**
  * Shadow `r.then` with a non-enumerable own property that, on its first call, puts the thenable back as it was and
- * calls its own `then` once with callbacks that end `span` first. False when `r` cannot take the property.
+ * calls its own `then` once with callbacks that end `span` first. False when `r` cannot take the property. Until that
+ * first call it is watched: past the deadline it is put back as it was and the span ended unsettled.
  */
 function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
+  const returnedAt = performance.now();
+  let watched: Watch | null = null;
   let own: PropertyDescriptor | undefined;
   try { own = Object.getOwnPropertyDescriptor(r, 'then'); } catch { return false; }
   const restore = (): void => {
@@ -90,6 +97,7 @@ function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
   function traced(this: unknown, onFulfilled?: unknown, onRejected?: unknown): unknown {
     if (called) return Reflect.apply(then, this, [onFulfilled, onRejected]); // later calls, if restoring failed
     called = true;
+    unwatch(watched);
     restore();
     try {
       return Reflect.apply(then, this, [
@@ -103,8 +111,36 @@ function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
   }
   try {
     Object.defineProperty(r, 'then', { value: traced, writable: true, configurable: true, enumerable: false });
-    if ((r as { then?: unknown }).then === traced) return true;
+    if ((r as { then?: unknown }).then === traced) {
+      watched = watch(() => { // then not called within the deadline: it never will be, or too late for the span
+        if (called || ended) return;
+        ended = true; // a late then still runs the thenable (put back, or through traced), without ending the span again
+        try { if (Object.getOwnPropertyDescriptor(r, 'then')?.value === traced) restore(); } catch { /* a Proxy: traced stays, calls the original */ }
+        expireUnsettled(span, returnedAt);
+      });
+      return true;
+    }
   } catch { return false; }
   restore(); // a Proxy that accepted the property but does not show it
   return false;
+}
+
+/** Tracers already told about an unsettled thenable (reported once per tracer, counted always). */
+const told = new WeakSet<Tracer>();
+
+/**
+ * A handler's thenable whose `then` nothing called within the deadline: its span ends, at the handler's return (the
+ * only time known: the work may never have started, or ran unobserved), marked `tracewire.queue.unsettled` with no
+ * error status (its outcome is unknown); counted in queueStats().thenablesUnsettled, reported once per tracer.
+ */
+function expireUnsettled(span: AnySpan, returnedAt: number): void {
+  queueCounters.thenablesUnsettled++;
+  if (span.ended) return; // ended by the handler itself: nothing was held open
+  span.setAttribute('tracewire.queue.unsettled', true);
+  span.end(returnedAt);
+  if (!(span instanceof Span) || told.has(span.tracer)) return;
+  told.add(span.tracer);
+  try {
+    span.tracer.logger(`tracewire/queue: a message handler returned a thenable that is no native Promise and nothing called its then within the deadline; its span "${span.name}" was ended, marked tracewire.queue.unsettled (count in queueStats().thenablesUnsettled). Where the broker library drops the handler's result (nats.js consume({ callback })), return a native promise or await it yourself; setThenableDeadline(ms) changes the deadline`);
+  } catch { /* never into the host */ }
 }

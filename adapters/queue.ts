@@ -260,7 +260,8 @@ function runIn<R>(span: AnySpan, fn: (span: AnySpan) => R): R {
 /**
  * Process one message under a CONSUMER span (active while `fn` runs); errors are recorded and surface as they would
  * untraced: a synchronous throw is thrown, a rejection rejects the returned promise. A value comes back as is, a
- * thenable that is no native Promise as that very object (its span ends when its `then`, called by your await, settles).
+ * thenable that is no native Promise as that very object (its span ends when its `then`, called by your await, settles;
+ * one whose `then` nothing calls within the deadline is ended unsettled, see setThenableDeadline).
  */
 export function consumeMessage<R>(tracer: Tracer, carrier: Carrier | null | undefined, o: ConsumeOptions, fn: (span: AnySpan) => R): R {
   return runIn(startConsume(tracer, carrier, o), fn);
@@ -285,6 +286,7 @@ export function consumeBatch<R>(tracer: Tracer, carriers: ReadonlyArray<Carrier 
 }
 
 export { queueStats, type QueueAdapterStats } from './queue-stats.js';
+export { setThenableDeadline } from './queue-unsettled.js';
 
 /** Aliases matching the issue's names. */
 export { injectMessageContext as injectContext, extractMessageContext as extractContext };

@@ -4,8 +4,10 @@
 // callbacks run.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SpanStatusCode } from '../src/index.js';
-import { consumeMessage } from '../adapters/queue.js';
+import { createTracer, SpanStatusCode } from '../src/index.js';
+import { consumeMessage, queueStats, setThenableDeadline } from '../adapters/queue.js';
+import { DEFAULT_DEADLINE_MS, watching } from '../adapters/queue-unsettled.js';
+import { CaptureProcessor } from './helpers/capture.js';
 import { subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { processJetStreamMessages } from '../adapters/queue-jetstream.js';
 import { consumeAmqp, getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
@@ -90,6 +92,86 @@ test('AC-007 the recipes whose broker library drops the handler\'s result (subsc
   assert.equal(made.map((t) => t.calls), [1, 1, 1, 1, 1, 1], 'each thenable subscribed exactly once');
   assert.is(cap.spans.length, 6, 'every span ended');
   assert.equal(errors, []);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('AC-007 a custom thenable nothing ever calls then on (nats.js drops what a consume({ callback }) returns): past the deadline its span is ended (at the handler\'s return), marked tracewire.queue.unsettled, counted, reported once per tracer; then never called, the thenable put back as it was', async () => {
+  const cap = new CaptureProcessor();
+  const logs: string[] = [];
+  const tracer = createTracer({ service: 'svc', processor: cap, logger: (m) => logs.push(m) });
+  setThenableDeadline(40);
+  try {
+    const before = queueStats().thenablesUnsettled;
+    const dropped = Object.entries(WRAPPERS).map(([name, wrap]) => {
+      const t = new OneShot({ value: name });
+      assert.is(wrap(tracer, () => t), t, name + ': handed back untouched');
+      return t;
+    });
+    assert.is(cap.spans.length, 0, 'open while the deadline runs');
+    await sleep(120);
+    assert.is(cap.spans.length, dropped.length, 'every span ended, so exported');
+    for (const s of cap.spans) {
+      assert.is(s.getAttribute('tracewire.queue.unsettled'), true, s.name);
+      assert.is(s.status, SpanStatusCode.UNSET, 'no error: its outcome is unknown');
+      assert.ok(s.duration < 40, `ended at the handler's return, not at the deadline (${s.duration} ms)`);
+    }
+    assert.is(queueStats().thenablesUnsettled, before + dropped.length);
+    assert.equal(dropped.map((t) => t.calls), dropped.map(() => 0), 'then never called: a lazy thenable never started behind the application\'s back');
+    assert.ok(dropped.every((t) => Object.getOwnPropertyDescriptor(t, 'then') === undefined), 'the thenable is as it was');
+    assert.is(logs.filter((m) => m.includes('thenablesUnsettled')).length, 1, 'reported once');
+    // awaited after all, late: then runs once, the value comes through, the span is not ended twice
+    assert.is(await (dropped[0] as OneShot<string>), 'consumeMessage');
+    assert.is(dropped[0]!.calls, 1);
+    assert.is(cap.spans.length, dropped.length);
+    assert.is(tracer.stats().endedTwice, 0);
+    assert.is(watching(), 0, 'nothing held');
+  } finally {
+    setThenableDeadline(DEFAULT_DEADLINE_MS);
+  }
+});
+
+test('AC-007 a custom thenable awaited before the deadline is not marked nor counted, and leaves the watch list at once; the watch is one shared unref\'d timer, not one per message', async () => {
+  const { cap, tracer } = setup();
+  setThenableDeadline(30);
+  const realSetTimeout = globalThis.setTimeout;
+  let timers = 0;
+  try {
+    const before = queueStats().thenablesUnsettled;
+    const timeouts = process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
+    (globalThis as { setTimeout: unknown }).setTimeout = (...a: Parameters<typeof setTimeout>) => { timers++; return realSetTimeout(...a); };
+    const many = Array.from({ length: 200 }, (_, i) => consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => new OneShot({ value: i })));
+    globalThis.setTimeout = realSetTimeout;
+    assert.is(timers, 1, 'one timer for 200 messages');
+    assert.is(watching(), 200);
+    assert.is(process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length, timeouts, 'unref\'d: it keeps no process alive');
+    assert.equal(await Promise.all(many), Array.from({ length: 200 }, (_, i) => i));
+    assert.is(watching(), 0, 'awaited: out of the list (span and thenable no longer held)');
+    await sleep(80);
+    assert.is(cap.spans.length, 200);
+    assert.ok(cap.spans.every((s) => s.getAttribute('tracewire.queue.unsettled') === undefined));
+    assert.is(queueStats().thenablesUnsettled, before);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    setThenableDeadline(DEFAULT_DEADLINE_MS);
+  }
+});
+
+test('AC-007 setThenableDeadline(Infinity) turns the deadline off (the span waits for then, as before); an invalid value is a TypeError', async () => {
+  const { cap, tracer } = setup();
+  setThenableDeadline(Infinity);
+  try {
+    const t = new OneShot({ value: 1 });
+    consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => t);
+    assert.is(watching(), 0);
+    await sleep(40);
+    assert.is(cap.spans.length, 0, 'still open');
+    assert.is(await t, 1);
+    assert.is(cap.spans.length, 1);
+    for (const bad of [0, -1, 1.5, NaN, 2 ** 31, '100' as unknown as number]) assert.throws(() => setThenableDeadline(bad), TypeError);
+  } finally {
+    setThenableDeadline(DEFAULT_DEADLINE_MS);
+  }
 });
 
 test.run();

@@ -118,6 +118,15 @@ export function truncate(s: string, max: number): string {
 }
 
 /**
+ * Whether `v`, read off a span, may be a longer value that `truncate` cut: that leaves maxValueLength units, or one
+ * fewer before a surrogate pair. The span does not say which, so a tenant of that length matches no route or rate:
+ * `acme-shadow` cut to `acme` must not pass as tenant `acme` (the config validator refuses such tenant keys).
+ */
+export function mayBeCut(v: string, maxValueLength: number): boolean {
+  return v.length >= maxValueLength - 1;
+}
+
+/**
  * Normalise a value for storage: returns the value to store, or undefined to drop it.
  * Strings longer than the limit are truncated (counted); arrays are copied (they may be mutated by the caller).
  * `kept` false: the caller drops the value over maxCount (counted there), so a cut is not counted: it was never recorded truncated.

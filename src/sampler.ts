@@ -3,7 +3,7 @@
 // OpenTelemetry ProbabilitySampler does, and records the threshold in tracestate as `ot=th:<hex>`.
 import { FLAG_RANDOM, FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
 import type { TraceIdWords } from './ids.js';
-import { startValue, type AttributePolicy, type Attributes } from './attributes.js';
+import { mayBeCut, startValue, type AttributePolicy, type Attributes } from './attributes.js';
 import { TraceState } from './tracestate.js';
 import { envValue } from './env-value.js';
 import { Span } from './span.js';
@@ -190,7 +190,8 @@ export class ParentBasedSampler implements Sampler {
  * Per-tenant samplers chosen by an attribute (default `tenant.id`) given at span start. Tenant keys are
  * strings (JSON object keys); a numeric attribute value matches too when it is a safe integer
  * (`tenant.id: 42` picks tenant "42"); other numbers match no tenant. With `policy` (the tracer's attribute limits),
- * the tenant is read as the span will hold it (cut to maxValueLength, or absent past maxCount), as routes read it.
+ * the tenant is read as the span will hold it (absent past maxCount), as routes read it; a value that may have been cut
+ * to maxValueLength (attributes.ts mayBeCut) is no tenant, as for routes: it samples at the fallback's rate.
  */
 export class TenantSampler implements Sampler {
   readonly description: string;
@@ -211,8 +212,9 @@ export class TenantSampler implements Sampler {
     }
   }
   private pick(attributes: Attributes | undefined): Sampler {
-    const t = attributes === undefined || this.policy === null ? attributes?.[this.key] : startValue(attributes, this.key, this.policy);
-    const k = typeof t === 'string' ? t : Number.isSafeInteger(t) ? String(t) : undefined; // 42 → "42"
+    const p = this.policy;
+    const t = attributes === undefined || p === null ? attributes?.[this.key] : startValue(attributes, this.key, p);
+    const k = typeof t === 'string' ? (p !== null && mayBeCut(t, p.maxValueLength) ? undefined : t) : Number.isSafeInteger(t) ? String(t) : undefined; // 42 → "42"
     return (k !== undefined && this.byTenant.get(k)) || this.fallback;
   }
   shouldSample(parent: SpanContextLike | null, trace: TraceIdWords, name: string, kind: number, attributes: Attributes | undefined): boolean {

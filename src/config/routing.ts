@@ -13,6 +13,7 @@ import { ConfigError, ConfigErrorCode } from './errors.js';
 import { timerMs } from '../otlp-env.js';
 import { addDestination, addTotals, emptyDestination, emptyTotals, type Totals } from './routing-stats.js';
 import { Lane, LaneExporter, laneDestination, SharedExporter, type Role } from './routing-lanes.js';
+import { mayBeCut } from '../attributes.js';
 
 /** What a destination needs; `exporterKey` identifies equal settings (secret values included). */
 export interface Destination {
@@ -62,6 +63,7 @@ export class RoutingProcessor implements SpanProcessor {
   private readonly retiredPrimary = emptyTotals();
   private readonly retiredByName = new Map<string, DestinationStats>();
   private noRoute = 0;
+  private tenantCut = 0;
   private afterShutdown = 0;
   private laneErrors = 0;
   private primaryLaneErrors = 0;
@@ -87,12 +89,28 @@ export class RoutingProcessor implements SpanProcessor {
       const v = span.getAttribute(t.tenantAttribute);
       // route keys are strings (JSON object keys): a safe-integer tenant id 42 routes as "42"
       const k = typeof v === 'string' ? v : Number.isSafeInteger(v) ? String(v) : undefined;
-      if (k !== undefined) { const l = t.byTenant.get(k); if (l !== undefined) lanes = l; }
+      if (k !== undefined) {
+        const l = t.byTenant.get(k);
+        // a value the span's limit may have cut (`acme-shadow` held as `acme`) is no tenant: another tenant's spans must not reach this route
+        if (l !== undefined) {
+          const max = span.tracer.attrPolicy.maxValueLength;
+          if (typeof v === 'string' && mayBeCut(v, max)) this.cutTenant(t.tenantAttribute, v.length, max);
+          else lanes = l;
+        }
+      }
     }
     if (lanes.length === 0) { if (this.closed) this.afterShutdown++; else this.noRoute++; return; }
     for (let i = 0; i < lanes.length; i++) {
       try { lanes[i]!.processor.onEnd(span); } catch { this.laneErrors++; if (i === 0) this.primaryLaneErrors++; }
     }
+  }
+
+  /** A tenant value that matched a route but may be a longer value's cut: the default route, counted, said once (never the value). */
+  private cutTenant(attr: string, length: number, max: number): void {
+    if (this.tenantCut++ !== 0) return;
+    try {
+      this.logger(`a span's ${attr} matched a tenant route but is ${length} UTF-16 units long, within 1 of the attribute value length limit (${max}): it may be a longer value cut to that length, so it takes the default route (counted in stats().routing.tenantCut); keep tenants at least 2 units under the limit or raise it`);
+    } catch { /* a throwing logger must not cost the span its route */ }
   }
 
   /**
@@ -228,7 +246,7 @@ export class RoutingProcessor implements SpanProcessor {
     return {
       enqueued: total.enqueued, exported: total.exported, queued: total.queued, inFlight: total.inFlight, dropped,
       destinations: [...per.values()],
-      routing: { noRoute: this.noRoute, laneErrors: this.laneErrors, lanes: this.lanes.size, draining: this.draining.size, exporters: this.exporters.size, applies: this.applies },
+      routing: { noRoute: this.noRoute, tenantCut: this.tenantCut, laneErrors: this.laneErrors, lanes: this.lanes.size, draining: this.draining.size, exporters: this.exporters.size, applies: this.applies },
     };
   }
 

@@ -2,7 +2,7 @@
 // adapter's tenant header rule. A tenant of routes or sampler that no span can carry is misrouted in silence (its
 // spans take the default route), so the validator checks them, against the values the tracer applies: code > file >
 // OTEL_* at startup, and on a reload the startup ones (all read once, build.ts RESTART_ONLY), never a new file's own.
-import { AttributePolicy, MAX_ATTRIBUTE_COUNT, type AttributeLimitsOptions } from '../attributes.js';
+import { AttributePolicy, MAX_ATTRIBUTE_COUNT, mayBeCut, type AttributeLimitsOptions } from '../attributes.js';
 import { DEFAULT_TENANT_MAX_LENGTH, isBoundedId } from '../bounded-id.js';
 import { intVar } from '../otlp-env.js';
 import { DEFAULT_TENANT_ATTRIBUTE } from './types.js';
@@ -100,6 +100,9 @@ export function tenantChecks(root: Record<string, unknown>, r: TenantRules, w: W
     const at = childPath(path, t);
     // the tracer cuts values by UTF-16 code units (attributes.ts truncate), not characters: an emoji is 2
     if (len !== undefined && t.length > len.value) w.add(at, `is ${lengthOf(t)}, over ${shown(len)}${t.length === charCount(t) ? '' : ', which counts UTF-16 code units'}: ${attr} is cut to that length on spans, so this tenant never matches`);
+    // a longer value is cut to the limit (one unit fewer before a surrogate pair): `acme-shadow` cut to 4 is `acme`, so
+    // another tenant's spans would take this tenant's route and rate; routes and samplers treat such values as no tenant
+    else if (len !== undefined && mayBeCut(t, len.value)) w.add(at, `is ${lengthOf(t)}, within 1 of ${shown(len)}: a longer ${attr} is cut to ${len.value} UTF-16 code units (${len.value - 1} before a surrogate pair) on spans and would equal this tenant, so such values match no tenant (another tenant's spans must not reach this one's route): ${len.value > 2 ? `use tenants of at most ${len.value - 2} units or raise` : 'raise'} the limit to ${t.length + 2} or more`);
     // the http adapter's rule: other values are dropped and counted as tenantRejected
     else if (header !== null && !isBoundedId(t, header.value)) w.add(at, t.length > header.value ? `is ${t.length} chars, over ${shown(header)}: the header's value is rejected, so this tenant never matches` : `has characters the http adapter rejects in a tenant header (allowed: letters, digits and . _ : @ -), so this tenant never matches`);
   }

@@ -38,7 +38,7 @@ function wellFormed(problems: ReturnType<typeof validateConfig>): void {
 function build(v: unknown): void {
   const pending = normalizeConfig(v as Record<string, unknown>, '/fuzz.json');
   const contents = new Map(secretFiles(pending).map((f) => [f, { ok: true as const, value: 'tok' }]));
-  const c = resolveConfig(pending, contents);
+  const c = resolveConfig(pending, { secrets: contents, pems: new Map(), passphrases: new Map() });
   JSON.stringify(c);
 }
 

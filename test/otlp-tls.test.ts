@@ -95,6 +95,48 @@ if (pki !== null) {
     assert.ok(mutual.requests.slice(before).every((q) => q.clientCn === 'tracewire-client'));
   });
 
+  test('an encrypted client key: tls.passphrase (text) or tls.passphraseFile decrypts it (PKCS#8 and Proc-Type forms); also for an OTEL_EXPORTER_OTLP_CLIENT_KEY file', async () => {
+    const before = mutual.requests.length;
+    for (const key of [p.clientKeyEncrypted, p.clientKeyEncryptedLegacy]) {
+      for (const tls of [{ caFile: p.caCert, certFile: p.clientCert, keyFile: key, passphrase: p.passphrase }, { caFile: p.caCert, certFile: p.clientCert, keyFile: key, passphraseFile: p.passphraseFile }]) {
+        const { r, warnings } = await run({ url: mutual.url, tls, env: {} });
+        assert.equal(r, { ok: true }, message(r));
+        assert.equal(warnings, []);
+      }
+    }
+    const env = await run({ url: mutual.url, tls: { passphraseFile: p.passphraseFile }, env: { OTEL_EXPORTER_OTLP_CERTIFICATE: p.caCert, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: p.clientCert, OTEL_EXPORTER_OTLP_CLIENT_KEY: p.clientKeyEncrypted } });
+    assert.equal(env.r, { ok: true }, message(env.r));
+    assert.is(mutual.requests.length, before + 5);
+    assert.ok(mutual.requests.slice(before).every((q) => q.clientCn === 'tracewire-client'));
+  });
+
+  test('an encrypted client key without its passphrase, or with a wrong one: TW_ERR_OTLP_TLS_CONFIG saying which, once, nothing sent, the passphrase never shown', async () => {
+    const wrong = 'xyzzy plugh';
+    const wrongFile = join(p.dir, 'wrong-pass');
+    writeFileSync(wrongFile, wrong + '\n');
+    const base = { caFile: p.caCert, certFile: p.clientCert, keyFile: p.clientKeyEncrypted };
+    const cases: [OtlpExporterOptions['tls'], RegExp][] = [
+      [base, /client key file .* \(tls\.keyFile\) is encrypted .*and no passphrase is given: set tls\.passphrase or tls\.passphraseFile/],
+      [{ ...base, passphrase: wrong }, /the passphrase \(tls\.passphrase\) does not decrypt the client key/],
+      [{ ...base, passphraseFile: wrongFile }, /the passphrase in .*wrong-pass \(tls\.passphraseFile\) does not decrypt the client key/],
+      [{ ...base, passphraseFile: join(p.dir, 'missing-pass') }, /passphrase file .*missing-pass \(tls\.passphraseFile\) is unusable: ENOENT/],
+      [{ caFile: p.caCert, passphrase: wrong }, /a passphrase decrypts the client key: no client key is set/],
+      // the passphrase itself given as passphraseFile: not a path, so not printed
+      [{ ...base, passphraseFile: wrong }, /passphrase file \(tls\.passphraseFile: value not shown, it does not look like a path and may be the passphrase itself\) is unusable: ENOENT/],
+    ];
+    const before = mutual.requests.length;
+    for (const [tls, why] of cases) {
+      const { r, stats, warnings } = await run({ url: mutual.url, tls, env: {} });
+      assert.is(code(r), 'TW_ERR_OTLP_TLS_CONFIG', message(r));
+      assert.match(message(r), why);
+      assert.is(warnings.length, 1);
+      assert.match(warnings[0]!, why);
+      assert.is(stats.requests, 0);
+      assert.not.ok([message(r), ...warnings].some((m) => m.includes(wrong) || m.includes(p.passphrase)), 'no passphrase in messages');
+    }
+    assert.is(mutual.requests.length, before);
+  });
+
   test('signal-specific precedence: OTEL_EXPORTER_OTLP_TRACES_* wins over OTEL_EXPORTER_OTLP_*, per variable', async () => {
     const good = await run({ url: mutual.url, env: {
       OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: p.caCert, OTEL_EXPORTER_OTLP_CERTIFICATE: p.otherCaCert,

@@ -22,6 +22,7 @@ export function crossChecks(root: Record<string, unknown>, w: Walker, inForce?: 
         const target = (e.url ?? e.endpoint) as string | undefined;
         if (target !== undefined && !target.startsWith('https://')) w.add(childPath(p, 'tls'), `applies to an https:// ${e.url !== undefined ? 'url' : 'endpoint'} only (this one is plain http://): use https:// or remove tls`);
         if ((tls.cert === undefined) !== (tls.key === undefined)) w.add(childPath(p, 'tls'), `"cert" and "key" go together (the client certificate and its private key, for mTLS): missing "${tls.cert === undefined ? 'cert' : 'key'}"`);
+        else if (tls.passphrase !== undefined && tls.key === undefined) w.add(childPath(p, 'tls'), '"passphrase" decrypts the client key: it needs "key" (and "cert")');
       }
       const seen = new Map<string, string>();
       for (const h of Object.keys((e.headers ?? {}) as object)) {

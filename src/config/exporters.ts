@@ -18,6 +18,7 @@ export function tlsOption(t: OtlpTlsSettings): OtlpTlsOptions {
   if (t.ca !== undefined) o.ca = t.ca.reveal();
   if (t.cert !== undefined) o.cert = t.cert.reveal();
   if (t.key !== undefined) o.key = t.key.reveal();
+  if (t.passphrase !== undefined) o.passphrase = t.passphrase.reveal();
   if (t.caFile !== undefined) o.caFile = t.caFile;
   if (t.certFile !== undefined) o.certFile = t.certFile;
   if (t.keyFile !== undefined) o.keyFile = t.keyFile;

@@ -2,12 +2,12 @@
 // files and tls PEM files, and a fingerprint of everything read (the reloader compares content, never mtime).
 import { createHash } from 'node:crypto';
 import { ConfigError, ConfigErrorCode, invalidConfig } from './errors.js';
-import { readSecret, readSecretSync, type SecretContent } from './secrets.js';
+import { readSecret, readSecretSync } from './secrets.js';
 import { validateConfig } from './validate.js';
 import { jsonErrorOffset } from './json-scan.js';
 import { notRegularFile, overMax, readBounded, readBoundedSync, type Bounded } from '../read-bounded.js';
-import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, type PendingConfig } from './normalize.js';
-import { readPem, readPemSync, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
+import { normalizeConfig, resolveConfig, secretFiles, tlsFiles, tlsPassphraseFiles, type FileTexts, type PendingConfig } from './normalize.js';
+import { readPassphrase, readPassphraseSync, readPem, readPemSync, type TlsFileRefs } from '../otlp-tls.js';
 import { envPemFiles } from './tls-files.js';
 import { envValue } from '../env-value.js';
 import type { TracewireConfig } from './types.js';
@@ -26,7 +26,7 @@ export function resolveConfigPath(path?: string, env: Record<string, string | un
   return { path: DEFAULT_CONFIG_PATH, explicit: false };
 }
 
-/** Everything one read produced; `fingerprint` covers the file text and every secret and tls file's content. */
+/** Everything one read produced; `fingerprint` covers the file text and every secret, tls and passphrase file's content. */
 export interface ConfigSnapshot {
   config: TracewireConfig;
   fingerprint: string;
@@ -34,9 +34,9 @@ export interface ConfigSnapshot {
   secretFiles: string[];
 }
 
-/** What the files besides the config hold: header secrets, tls PEM files. */
-interface FileContents { secrets: Map<string, SecretContent>; pems: Map<string, PemContent> }
-type Reader = (secrets: string[], pems: string[]) => FileContents;
+/** The files besides the config: header secrets, tls PEM files, tls key passphrases. */
+interface FileLists { secrets: string[]; pems: string[]; passphrases: string[] }
+type Reader = (l: FileLists) => FileTexts;
 
 /** A failed read, with the fingerprint of what was read (so an unchanged bad file is reported once). */
 export interface FailedSnapshot { error: ConfigError; fingerprint: string; secretFiles: string[] }
@@ -88,45 +88,55 @@ function textOf(r: Bounded, file: string): string | FailedSnapshot {
   return { error: readError(reason, file), fingerprint: 'unread:' + reason, secretFiles: [] };
 }
 
-function fingerprintOf(text: string, files: string[], pemFiles: string[], c: FileContents): string {
+function fingerprintOf(text: string, l: FileLists, c: FileTexts): string {
   const h = createHash('sha256').update(text);
-  for (const f of files) {
+  for (const f of l.secrets) {
     const s = c.secrets.get(f);
     h.update('\0' + f + '\0' + (s === undefined ? '?' : s.ok ? 'v' + s.value : 'e' + s.reason));
   }
-  for (const f of pemFiles) {
+  for (const f of l.pems) {
     const p = c.pems.get(f);
     h.update('\0pem\0' + f + '\0' + (p === undefined ? '?' : p.ok ? 'v' + p.pem : 'e' + p.reason));
   }
+  for (const f of l.passphrases) {
+    const p = c.passphrases.get(f);
+    h.update('\0pass\0' + f + '\0' + (p === undefined ? '?' : p.ok ? 'v' + p.value : 'e' + p.reason));
+  }
   return h.digest('hex');
 }
+
+const NO_FILES: FileLists = { secrets: [], pems: [], passphrases: [] };
+const NO_TEXTS: FileTexts = { secrets: new Map(), pems: new Map(), passphrases: new Map() };
 
 /** How a read is done: the OTEL_* exporter's PEM files (`envTls`), the tenant rules in force (`inForce`, validateConfig). */
 export interface ReadOptions { envTls?: TlsFileRefs; inForce?: RulesInForce }
 
 function finish(text: string, file: string, o: ReadOptions, read: Reader): ConfigSnapshot | FailedSnapshot;
-function finish(text: string, file: string, o: ReadOptions, read: (secrets: string[], pems: string[]) => Promise<FileContents>): Promise<ConfigSnapshot | FailedSnapshot>;
-function finish(text: string, file: string, o: ReadOptions, read: (secrets: string[], pems: string[]) => FileContents | Promise<FileContents>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
+function finish(text: string, file: string, o: ReadOptions, read: (l: FileLists) => Promise<FileTexts>): Promise<ConfigSnapshot | FailedSnapshot>;
+function finish(text: string, file: string, o: ReadOptions, read: (l: FileLists) => FileTexts | Promise<FileTexts>): ConfigSnapshot | FailedSnapshot | Promise<ConfigSnapshot | FailedSnapshot> {
   const envTls = o.envTls;
   let pending: PendingConfig;
   try {
     pending = parseConfig(text, file, o.inForce);
   } catch (e) {
-    return { error: e as ConfigError, fingerprint: fingerprintOf(text, [], [], { secrets: new Map(), pems: new Map() }), secretFiles: [] };
+    return { error: e as ConfigError, fingerprint: fingerprintOf(text, NO_FILES, NO_TEXTS), secretFiles: [] };
   }
-  const files = secretFiles(pending);
-  // without `exporters` the OTEL_* exporter's PEM files count as the config's: same fingerprint, same watcher
-  const pemFiles = [...new Set([...tlsFiles(pending), ...(pending.config.exporters === null ? envPemFiles(envTls) : [])])];
-  const watched = [...new Set([...files, ...pemFiles])];
-  const done = (c: FileContents): ConfigSnapshot | FailedSnapshot => {
-    const fingerprint = fingerprintOf(text, files, pemFiles, c);
+  const lists: FileLists = {
+    secrets: secretFiles(pending),
+    // without `exporters` the OTEL_* exporter's PEM files count as the config's: same fingerprint, same watcher
+    pems: [...new Set([...tlsFiles(pending), ...(pending.config.exporters === null ? envPemFiles(envTls) : [])])],
+    passphrases: tlsPassphraseFiles(pending),
+  };
+  const watched = [...new Set([...lists.secrets, ...lists.pems, ...lists.passphrases])];
+  const done = (c: FileTexts): ConfigSnapshot | FailedSnapshot => {
+    const fingerprint = fingerprintOf(text, lists, c);
     try {
-      return { config: resolveConfig(pending, c.secrets, c.pems, envTls), fingerprint, secretFiles: watched };
+      return { config: resolveConfig(pending, c, envTls), fingerprint, secretFiles: watched };
     } catch (e) {
       return { error: e as ConfigError, fingerprint, secretFiles: watched };
     }
   };
-  const c = read(files, pemFiles);
+  const c = read(lists);
   return c instanceof Promise ? c.then(done) : done(c);
 }
 
@@ -137,16 +147,21 @@ function finish(text: string, file: string, o: ReadOptions, read: (secrets: stri
 export function readSnapshotSync(file: string, o: ReadOptions = {}): ConfigSnapshot | FailedSnapshot {
   const text = textOf(readBoundedSync(file, MAX_CONFIG_BYTES, 'unknown error'), file);
   if (typeof text !== 'string') return text;
-  return finish(text, file, o, (files, pems) => ({ secrets: new Map(files.map((f) => [f, readSecretSync(f)])), pems: new Map(pems.map((f) => [f, readPemSync(f)])) }));
+  return finish(text, file, o, (l) => ({
+    secrets: new Map(l.secrets.map((f) => [f, readSecretSync(f)])),
+    pems: new Map(l.pems.map((f) => [f, readPemSync(f)])),
+    passphrases: new Map(l.passphrases.map((f) => [f, readPassphraseSync(f)])),
+  }));
 }
 
 /** Asynchronous read (reloads: the event loop is never blocked on a slow volume). */
 export async function readSnapshot(file: string, o: ReadOptions = {}): Promise<ConfigSnapshot | FailedSnapshot> {
   const text = textOf(await readBounded(file, MAX_CONFIG_BYTES, 'unknown error'), file);
   if (typeof text !== 'string') return text;
-  return finish(text, file, o, async (files, pems) => ({
-    secrets: new Map(await Promise.all(files.map(async (f) => [f, await readSecret(f)] as const))),
-    pems: new Map(await Promise.all(pems.map(async (f) => [f, await readPem(f)] as const))),
+  return finish(text, file, o, async (l) => ({
+    secrets: new Map(await Promise.all(l.secrets.map(async (f) => [f, await readSecret(f)] as const))),
+    pems: new Map(await Promise.all(l.pems.map(async (f) => [f, await readPem(f)] as const))),
+    passphrases: new Map(await Promise.all(l.passphrases.map(async (f) => [f, await readPassphrase(f)] as const))),
   }));
 }
 

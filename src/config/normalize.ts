@@ -6,13 +6,20 @@ import { Secret, secretFromRef, type SecretContent, type SecretRef } from './sec
 import { childPath, setOwn } from './validate.js';
 import { DEFAULT_TENANT_ATTRIBUTE, type BatchSettings, type ExporterSettings, type OtlpExporterSettings, type RoutesConfig, type TracewireConfig } from './types.js';
 import { httpConfig } from './http-config.js';
-import { envTlsSettings, pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
-import type { PemContent, TlsFileRefs } from '../otlp-tls.js';
+import { envTlsSettings, passphraseFiles, pemFiles, pendingTls, resolvePending, type PendingTls } from './tls-files.js';
+import type { PassphraseContent, PemContent, TlsFileRefs } from '../otlp-tls.js';
 import { threadSettings } from './thread-settings.js';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated shape
 
 interface PendingHeader { ref: SecretRef; target: Record<string, Secret>; key: string }
+
+/** What the files besides the config hold: header secrets, tls PEM files, tls key passphrases (by path). */
+export interface FileTexts {
+  secrets: ReadonlyMap<string, SecretContent>;
+  pems: ReadonlyMap<string, PemContent>;
+  passphrases: ReadonlyMap<string, PassphraseContent>;
+}
 
 /** A normalised config whose file-backed header values and tls PEM files are still to be read. */
 export interface PendingConfig {
@@ -118,14 +125,19 @@ export function tlsFiles(p: PendingConfig): string[] {
   return pemFiles(p.tls);
 }
 
+/** The tls key passphrase files a pending config needs (each once). */
+export function tlsPassphraseFiles(p: PendingConfig): string[] {
+  return passphraseFiles(p.tls);
+}
+
 /**
- * Fill in file-backed header values and tls PEM files (and, without `exporters`, the OTEL_* exporter's `envTls`
- * files), and freeze; throws TW_CONFIG_SECRET_UNREADABLE / TW_CONFIG_TLS.
+ * Fill in file-backed header values, tls PEM files and key passphrases (and, without `exporters`, the OTEL_*
+ * exporter's `envTls` files), and freeze; throws TW_CONFIG_SECRET_UNREADABLE / TW_CONFIG_TLS.
  */
-export function resolveConfig(p: PendingConfig, contents: ReadonlyMap<string, SecretContent>, pems: ReadonlyMap<string, PemContent> = new Map(), envTls?: TlsFileRefs): TracewireConfig {
-  for (const s of p.secrets) setOwn(s.target, s.key, secretFromRef(s.ref, contents.get(s.ref.file), p.config.source));
-  resolvePending(p.tls, pems, p.config.source);
-  if (envTls !== undefined && p.config.exporters === null) p.config.envTls = envTlsSettings(envTls, pems);
+export function resolveConfig(p: PendingConfig, files: FileTexts, envTls?: TlsFileRefs): TracewireConfig {
+  for (const s of p.secrets) setOwn(s.target, s.key, secretFromRef(s.ref, files.secrets.get(s.ref.file), p.config.source));
+  resolvePending(p.tls, files.pems, p.config.source, files.passphrases);
+  if (envTls !== undefined && p.config.exporters === null) p.config.envTls = envTlsSettings(envTls, files.pems);
   return deepFreeze(p.config);
 }
 
@@ -137,5 +149,5 @@ export function deepFreeze<T>(o: T): T {
 
 /** The config in effect without a file: everything from code, OTEL_* and defaults. */
 export function emptyConfig(): TracewireConfig {
-  return resolveConfig(normalizeConfig({}, null), new Map());
+  return resolveConfig(normalizeConfig({}, null), { secrets: new Map(), pems: new Map(), passphrases: new Map() });
 }

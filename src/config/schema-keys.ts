@@ -72,6 +72,8 @@ export const headerValueSpec: UnionSpec = { t: 'union', of: [str({ format: 'head
 
 /** A PEM file (CA bundle, client certificate or key), read by load.ts like a secret file. */
 const pemFileSpec = str({ format: 'abs-path', maxLength: 4096 });
+/** The file holding an encrypted key's passphrase; sensitive: a value that is not a path may be the passphrase itself. */
+const passphraseFileSpec = str({ format: 'abs-path', maxLength: 4096, sensitive: true });
 
 export const exporterNameSpec = str({ format: 'name' });
 const tenantIdSpec = str({ minLength: 1, maxLength: 256 });
@@ -87,7 +89,7 @@ export const exporterSpec: TaggedSpec = {
       headers: { t: 'map', key: str({ format: 'header-name', maxLength: 256 }), value: headerValueSpec, maxKeys: 64, hideBadKeys: true },
       timeoutMs: int(1, MAX_TIMEOUT_MS),
       compression: str({ enum: ['gzip', 'none'] }),
-      tls: { ...obj({ ca: pemFileSpec, cert: pemFileSpec, key: pemFileSpec }), hint: 'an object like { "ca": "/etc/tracewire/tls/ca.crt", "cert": "/etc/tracewire/tls/tls.crt", "key": "/etc/tracewire/tls/tls.key" }' },
+      tls: { ...obj({ ca: pemFileSpec, cert: pemFileSpec, key: pemFileSpec, passphrase: passphraseFileSpec }), hint: 'an object like { "ca": "/etc/tracewire/tls/ca.crt", "cert": "/etc/tracewire/tls/tls.crt", "key": "/etc/tracewire/tls/tls.key" }' },
       batch: batchSpec,
     }, ['type']),
     file: obj({ type: str({ enum: ['file'] }), path: str({ format: 'abs-path', maxLength: 4096 }), batch: batchSpec }, ['type', 'path']),

@@ -1,7 +1,8 @@
-// `exporters.<name>.tls`: PEM files (CA, client certificate, key) mounted from a Secret. load.ts reads them with
-// the header secret files (same fingerprint, same watched directories), so a rotated certificate is a reload;
-// here they become Secrets on the settings and are checked together (an unusable set refuses the config).
-import { PIECE_TEXT, tlsProblem, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
+// `exporters.<name>.tls`: PEM files (CA, client certificate, key) and the key's passphrase file, mounted from a Secret.
+// load.ts reads them with the header secret files (same fingerprint, same watched directories), so a rotated
+// certificate is a reload; here they become Secrets on the settings and are checked together (an unusable set, a
+// missing or wrong passphrase, refuses the config).
+import { PIECE_TEXT, tlsProblem, type PassphraseContent, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { Secret } from './secrets.js';
 import { childPath } from './validate.js';
@@ -10,27 +11,34 @@ import type { OtlpTlsSettings } from './types.js';
 type Piece = 'ca' | 'cert' | 'key';
 const PIECES: readonly Piece[] = ['ca', 'cert', 'key'];
 
-/** One exporter's tls block whose files are still to be read. */
-export interface PendingTls { at: string; target: OtlpTlsSettings; files: Partial<Record<Piece, string>> }
+/** One exporter's tls block whose files are still to be read: PEM files, and the key's passphrase file. */
+export interface PendingTls { at: string; target: OtlpTlsSettings; files: Partial<Record<Piece, string>>; passphrase?: string }
 
 /** From a validated `tls` object (file paths); `at` is its JSON path. */
-export function pendingTls(raw: Partial<Record<Piece, string>>, at: string): PendingTls {
+export function pendingTls(raw: Partial<Record<Piece | 'passphrase', string>>, at: string): PendingTls {
   const files: PendingTls['files'] = {};
   const target: OtlpTlsSettings = {};
   for (const p of PIECES) if (raw[p] !== undefined) { files[p] = raw[p]; target[p] = new Secret('', raw[p]); }
-  return { at, target, files };
+  const t: PendingTls = { at, target, files };
+  if (raw.passphrase !== undefined) { t.passphrase = raw.passphrase; target.passphrase = new Secret('', raw.passphrase); }
+  return t;
 }
 
 export function pemFiles(list: readonly PendingTls[]): string[] {
   return [...new Set(list.flatMap((t) => Object.values(t.files)))];
 }
 
+/** The passphrase files of these tls blocks (each once). */
+export function passphraseFiles(list: readonly PendingTls[]): string[] {
+  return [...new Set(list.flatMap((t) => (t.passphrase === undefined ? [] : [t.passphrase])))];
+}
+
 function tlsError(configFile: string | null, at: string, what: string): ConfigError {
   return new ConfigError(ConfigErrorCode.TLS, `${configFile ?? 'config'}: ${at}: ${what}`, configFile, [{ path: at, message: what }]);
 }
 
-/** Fill in the PEM contents and check each set; throws TW_CONFIG_TLS (file path and reason, never content). */
-export function resolvePending(list: readonly PendingTls[], contents: ReadonlyMap<string, PemContent>, configFile: string | null): void {
+/** Fill in the PEM contents and passphrases and check each set; throws TW_CONFIG_TLS (file path and reason, never content). */
+export function resolvePending(list: readonly PendingTls[], contents: ReadonlyMap<string, PemContent>, configFile: string | null, passphrases: ReadonlyMap<string, PassphraseContent> = new Map()): void {
   for (const t of list) {
     for (const p of PIECES) {
       const file = t.files[p];
@@ -39,8 +47,18 @@ export function resolvePending(list: readonly PendingTls[], contents: ReadonlyMa
       if (c === undefined || !c.ok) throw tlsError(configFile, childPath(t.at, p), `${PIECE_TEXT[p]} file ${file} is unusable (${c === undefined ? 'not read' : c.reason}); expected a readable PEM file`);
       t.target[p] = new Secret(c.pem, file);
     }
-    const bad = tlsProblem({ ca: t.target.ca?.reveal(), cert: t.target.cert?.reveal(), key: t.target.key?.reveal() });
-    if (bad !== null) throw tlsError(configFile, bad.piece === null ? t.at : childPath(t.at, bad.piece), `${bad.reason}${bad.piece === null ? '' : ` (${t.files[bad.piece] ?? PIECE_TEXT[bad.piece]})`}`);
+    const pf = t.passphrase;
+    if (pf !== undefined) {
+      const c = passphrases.get(pf);
+      if (c === undefined || !c.ok) throw tlsError(configFile, childPath(t.at, 'passphrase'), `passphrase file ${pf} is unusable (${c === undefined ? 'not read' : c.reason}); expected a readable file holding the client key's passphrase on one line`);
+      t.target.passphrase = new Secret(c.value, pf);
+    }
+    const bad = tlsProblem({ ca: t.target.ca?.reveal(), cert: t.target.cert?.reveal(), key: t.target.key?.reveal(), passphrase: t.target.passphrase?.reveal() });
+    if (bad === null) continue;
+    if (bad.encrypted !== undefined) throw tlsError(configFile, childPath(t.at, 'key'), `client key ${t.files.key} is encrypted (${bad.encrypted}) and there is no passphrase: add "passphrase", the path of a file holding it (e.g. a key of the same Secret)`);
+    if (bad.wrongPassphrase !== undefined) throw tlsError(configFile, childPath(t.at, 'passphrase'), `the passphrase in ${pf} does not decrypt the client key ${t.files.key} (${bad.wrongPassphrase})`);
+    const piece = bad.piece === null ? null : bad.piece === 'passphrase' ? pf : t.files[bad.piece];
+    throw tlsError(configFile, bad.piece === null ? t.at : childPath(t.at, bad.piece), `${bad.reason}${bad.piece === null ? '' : ` (${piece ?? PIECE_TEXT[bad.piece]})`}`);
   }
 }
 

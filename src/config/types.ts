@@ -29,7 +29,7 @@ export interface OtlpExporterSettings {
  * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_* (no `exporters` in the file): the same when read with the config
  * (config.envTls), else (an unreadable file, or no file config in effect) paths the exporter reads itself.
  */
-export interface OtlpTlsSettings { ca?: Secret; cert?: Secret; key?: Secret; caFile?: string; certFile?: string; keyFile?: string }
+export interface OtlpTlsSettings { ca?: Secret; cert?: Secret; key?: Secret; caFile?: string; certFile?: string; keyFile?: string; /** the file's `tls.passphrase`: its content (source: the file) */ passphrase?: Secret }
 export interface FileExporterSettings { type: 'file'; path: string; batch: BatchSettings }
 export interface ConsoleExporterSettings { type: 'console'; batch: BatchSettings }
 export type ExporterSettings = OtlpExporterSettings | FileExporterSettings | ConsoleExporterSettings;

@@ -21,6 +21,12 @@ export interface TestPki {
   rotatedKey: string;
   /** A CA that signed nothing here: trusting it alone must fail verification. */
   otherCaCert: string;
+  /** clientKey encrypted with `passphrase`: PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`) and the traditional form (`Proc-Type: 4,ENCRYPTED`). */
+  clientKeyEncrypted: string;
+  clientKeyEncryptedLegacy: string;
+  passphrase: string;
+  /** `passphrase` and a line break, as `kubectl create secret --from-file` keeps it. */
+  passphraseFile: string;
   /** Removes the directory. */
   remove(): void;
 }
@@ -55,8 +61,15 @@ export function makePki(): TestPki | null {
   const client = leaf(dir, 'tracewire-client', root, 'extendedKeyUsage=clientAuth\n');
   const rotated = leaf(dir, 'rotated-client', root, 'extendedKeyUsage=clientAuth\n');
   const other = ca(dir, 'other-ca');
+  const passphrase = 'correct horse battery staple';
+  const passphraseFile = join(dir, 'key-passphrase');
+  writeFileSync(passphraseFile, passphrase + '\n');
+  const clientKeyEncrypted = join(dir, 'tracewire-client-key.enc.pem'), clientKeyEncryptedLegacy = join(dir, 'tracewire-client-key.legacy.pem');
+  openssl(['pkey', '-in', client.key, '-aes256', '-passout', `file:${passphraseFile}`, '-out', clientKeyEncrypted]);
+  openssl(['ec', '-in', client.key, '-aes256', '-passout', `file:${passphraseFile}`, '-out', clientKeyEncryptedLegacy]);
   return {
     dir, caCert: root.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key, rotatedCert: rotated.cert, rotatedKey: rotated.key, otherCaCert: other.cert,
+    clientKeyEncrypted, clientKeyEncryptedLegacy, passphrase, passphraseFile,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

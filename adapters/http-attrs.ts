@@ -39,9 +39,10 @@ export interface StartAttrs {
   'http.request.method': string;
   'http.request.method_original': string | undefined;
   'server.address': string;
-  'server.port': number;
+  'server.port': number | undefined;
   'url.full': string;
   'http.request.resend_count': number | undefined;
+  'network.transport': string | undefined;
 }
 
 /**
@@ -49,7 +50,7 @@ export interface StartAttrs {
  * Object.prototype through a rare own-keys copy (inherited keys are no attributes), per request.
  */
 export function clientStartAttrs(): StartAttrs {
-  return { 'http.request.method': '', 'http.request.method_original': undefined, 'server.address': '', 'server.port': 0, 'url.full': '', 'http.request.resend_count': undefined };
+  return { 'http.request.method': '', 'http.request.method_original': undefined, 'server.address': '', 'server.port': 0, 'url.full': '', 'http.request.resend_count': undefined, 'network.transport': undefined };
 }
 
 /** Fill a CLIENT span's start attributes (node:http and fetch alike); returns the normalized method for the span name. */
@@ -61,5 +62,29 @@ export function fillClientAttrs(a: StartAttrs, rawMethod: string | undefined, sc
   a['server.port'] = port;
   a['url.full'] = urlFull(scheme, host, port, path);
   a['http.request.resend_count'] = resend > 0 ? resend : undefined;
+  a['network.transport'] = undefined; // TCP: not recorded (a server.port says it); fillSocketAttrs sets it
   return method;
+}
+
+/**
+ * A request sent over a local socket (node:http's `socketPath`) rather than TCP: `server.address` is the socket's
+ * name (semconv: "IP address or Unix domain socket name"), `network.transport` `unix` or `pipe`, and no
+ * `server.port`. url.full keeps the URI the request names (scheme://<Host authority>/path): the socket is how it
+ * was reached, not part of its URI.
+ */
+export function fillSocketAttrs(a: StartAttrs, socketPath: string): void {
+  a['server.address'] = socketName(socketPath);
+  a['server.port'] = undefined;
+  a['network.transport'] = isNamedPipe(socketPath) ? 'pipe' : 'unix';
+}
+
+/** A socket path as an attribute value: a Linux abstract socket (leading NUL) is written `@name`, as `ss` shows it. */
+export function socketName(socketPath: string): string {
+  return socketPath.charCodeAt(0) === 0 ? '@' + socketPath.slice(1) : socketPath;
+}
+
+/** A Windows named pipe (`\\.\pipe\name` or `\\?\pipe\name`), which node:net takes as a socketPath too. */
+export function isNamedPipe(p: string): boolean {
+  return p.length > 9 && p.charCodeAt(0) === 92 && p.charCodeAt(1) === 92 && (p[2] === '.' || p[2] === '?') && p.charCodeAt(3) === 92 &&
+    p.slice(4, 9).toLowerCase() === 'pipe\\';
 }

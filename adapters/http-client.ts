@@ -11,7 +11,7 @@ import type { Tracer } from '../src/tracer.js';
 import { SpanKind, SpanStatusCode, type AnySpan, type SpanOptions } from '../src/span.js';
 import { hasTrace, storage } from '../src/context.js';
 import { isNoTrace } from '../src/suppress.js';
-import { clientStartAttrs, fillClientAttrs, nameOfMethod } from './http-attrs.js';
+import { clientStartAttrs, fillClientAttrs, fillSocketAttrs, nameOfMethod, socketName } from './http-attrs.js';
 import { defaultPort } from './http-url.js';
 import { HeaderAllowlist } from './http-headers.js';
 import { httpStats, reportInternal } from './http-stats.js';
@@ -26,12 +26,12 @@ export interface ClientTracingOptions {
   requestHeaders?: readonly string[];
   /** Response headers to record as `http.response.header.<name>`. */
   responseHeaders?: readonly string[];
-  /** Hosts never traced (exact `server.address` match), e.g. a collector reached without the no-trace brand. */
+  /** Hosts never traced (exact `server.address` match: a socket path for `socketPath` requests), e.g. a collector reached without the no-trace brand. */
   ignoreHosts?: readonly string[];
 }
 
 const kSpan = Symbol.for('tracewire.httpClient.span');
-type Req = ClientRequest & { [kSpan]?: AnySpan; res?: IncomingMessage | null; host?: string; protocol?: string };
+type Req = ClientRequest & { [kSpan]?: AnySpan; res?: IncomingMessage | null; host?: string; protocol?: string; socketPath?: unknown };
 
 export class ClientConfig {
   readonly tracer: Tracer;
@@ -72,7 +72,8 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
     if (isNoTrace(active)) { httpStats.noTraceSkipped++; return; } // OTel suppressTracing (an exporter's own request), through the bridge
     if (cfg.requireParent && !hasTrace(active)) return; // an OTel context holding only baggage is no parent
     const host = req.host ?? 'localhost';
-    if (cfg.ignoreHosts !== null && cfg.ignoreHosts.has(host)) return;
+    const sp = req.socketPath, local = typeof sp === 'string' && sp.length > 0; // Node connects there; `host` only makes the Host header
+    if (cfg.ignoreHosts !== null && cfg.ignoreHosts.has(local ? socketName(sp) : host)) return;
     const scheme = req.protocol === 'https:' ? 'https' : 'http';
     if (port <= 0) {
       const hostHeader = req.getHeader('host');
@@ -80,6 +81,7 @@ export function traceRequest(cfg: ClientConfig, req: Req, port = -1): void {
       if (port <= 0) port = defaultPort(scheme);
     }
     const method = fillClientAttrs(cfg.attrs, req.method, scheme, host, port, req.path, resendCountOf(active));
+    if (local) fillSocketAttrs(cfg.attrs, sp);
     const span = tracerOf(active, cfg.tracer).startSpan(nameOfMethod(method), cfg.opts);
     if ((span.t0 | span.t1 | span.t2 | span.t3) === 0) return; // a disabled tracer with no trace to pass on: the caller's headers go as written
     req[kSpan] = span;

@@ -10,6 +10,7 @@ import { pathOf } from './http-url.js';
 import { httpStats, reportCallback, reportInternal } from './http-stats.js';
 import { hostOf, hostPortOf } from './http-host.js';
 import { policyOf, type RequestHandler, type ServerConfig } from './http-server-config.js';
+import { authorityOf, startHttp2 } from './http2-compat.js';
 
 /** Start the SERVER span and set the response headers; undefined when the request is not traced. */
 export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | undefined {
@@ -27,7 +28,8 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     a['url.path'] = cfg.recordPath ? pathOf(req.url) : undefined;
     const socket = req.socket;
     a['url.scheme'] = socket !== null && (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
-    const host = req.headers.host;
+    let host = req.headers.host;
+    if (host === undefined) host = authorityOf(req); // HTTP/2 (the cold branch of HTTP/1.1, where Host is required)
     if (host === undefined || host !== cfg.lastHost) resolveHost(cfg, host);
     if (cfg.lastHostBad) httpStats.hostRejected++;
     a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? socket?.localAddress ?? '';
@@ -48,6 +50,8 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     const span = tracer.startSpan(name, opts);
     if (cfg.reqHeaders.names.length > 0 && span.isRecording()) cfg.reqHeaders.record(span, req.headers);
     setResponseHeaders(cfg, req, res, span);
+    // node:http2 compat API. HTTP/1 pays this one compare (an own field of IncomingMessage); an h2 request may carry Host, so not folded into the Host branch
+    if (req.httpVersionMajor === 2) startHttp2(cfg, req, res, span);
     return span;
   } catch (err) {
     reportInternal(cfg.tracer.logger, 'tracewire/http server', err);

@@ -2,6 +2,7 @@
 // writeHead if the handler replaced Server-Timing), and the end of the SERVER span when the response
 // closes (status, route, error.type). Listeners are shared per ServerConfig, never made per request.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import { SpanStatusCode, type AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server-config.js';
@@ -181,18 +182,7 @@ export function finish(cfg: ServerConfig, res: Res): void {
   if (span === undefined || span.ended) return; // ended already: a queued response closed by its socket (trackQueued), or by the app
   try {
     if (span.isRecording()) {
-      const route = req[kRoute] ?? (cfg.routeOf !== null ? cfg.routeOf!(req, res) : undefined);
-      if (typeof route === 'string' && route.length > 0) applyRoute(span, req, route);
-      if (res.headersSent) {
-        const code = res.statusCode;
-        span.setAttribute('http.response.status_code', code);
-        // Semconv: 5xx is an error on a server span, 4xx is the client's.
-        if (code >= 500) {
-          if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', String(code)); // a recorded exception type wins
-          span.setStatus(SpanStatusCode.ERROR);
-        }
-        if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.getHeaders());
-      }
+      recordResponse(cfg, span, req, res);
       // The client went away before the response completed: not a server failure, but not a response either.
       // Or Node ended the connection itself after the request event (requestTimeout while the body was still
       // coming, a malformed chunked body): the socket's error says which (read only on this path).
@@ -206,21 +196,37 @@ export function finish(cfg: ServerConfig, res: Res): void {
   span.end();
 }
 
+/** Route and status of a closing response (HTTP/1 finish, and finishHttp2): what happened before any cut. */
+export function recordResponse(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
+  const route = req[kRoute] ?? (cfg.routeOf !== null ? cfg.routeOf!(req, res) : undefined);
+  if (typeof route === 'string' && route.length > 0) applyRoute(span, req, route);
+  if (res.headersSent) {
+    const code = res.statusCode;
+    span.setAttribute('http.response.status_code', code);
+    // Semconv: 5xx is an error on a server span, 4xx is the client's.
+    if (code >= 500) {
+      if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', String(code)); // a recorded exception type wins
+      span.setStatus(SpanStatusCode.ERROR);
+    }
+    if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.getHeaders());
+  }
+}
+
 function applyRoute(span: AnySpan, req: IncomingMessage, route: string): void {
   span.setAttribute('http.route', route);
   span.updateName(nameOfMethod(normalizeMethod(req.method)) + ' ' + route);
 }
 
 /** For routers: the matched route template (`/orders/:id`), never the raw path. Names the span `{method} {route}`. */
-export function setRoute(req: IncomingMessage, route: string): void {
+export function setRoute(req: IncomingMessage | Http2ServerRequest, route: string): void {
   if (typeof route !== 'string' || route.length === 0) return;
-  const r = req as Req;
+  const r = req as unknown as Req;
   r[kRoute] = route;
   const span = r[kSpan];
-  if (span !== undefined && span.isRecording()) applyRoute(span, req, route);
+  if (span !== undefined && span.isRecording()) applyRoute(span, r, route);
 }
 
 /** The SERVER span of a request (to add attributes), if it is traced. */
-export function getRequestSpan(req: IncomingMessage): AnySpan | undefined {
-  return (req as Req)[kSpan];
+export function getRequestSpan(req: IncomingMessage | Http2ServerRequest): AnySpan | undefined {
+  return (req as unknown as Req)[kSpan];
 }

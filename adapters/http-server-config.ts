@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Tracer } from '../src/tracer.js';
 import { SpanKind, type SpanOptions } from '../src/span.js';
-import { finish, tracedWriteHead, type Res } from './http-response.js';
+import { finish, tracedWriteHead, type Req, type Res } from './http-response.js';
+import { finishHttp2 } from './http2-compat.js';
 import { HeaderAllowlist, HTTP_TOKEN } from './http-headers.js';
 import { DEFAULT_TENANT_MAX_LENGTH } from '../src/bounded-id.js';
 import type { TrustPolicy, ServerTracingOptions } from '../src/http-server-options.js';
@@ -66,6 +67,8 @@ export class ServerConfig {
   lastHostBad = false;
   /** Per-config listeners (not per request): `this` is the response. */
   readonly onClose: (this: Res) => void;
+  /** HTTP/2 compat requests only: their span ends at the request's 'close' (http2-compat). */
+  readonly onHttp2Close: (this: Req) => void;
   readonly writeHead: (this: Res, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
   constructor(tracer: Tracer, o: ServerTracingOptions = {}) {
@@ -94,6 +97,7 @@ export class ServerConfig {
     this.opts = { kind: SpanKind.SERVER, parent: null, attributes: this.attrs, links: undefined, sampleAsRoot: false };
     const cfg = this;
     this.onClose = function onClose(this: Res): void { finish(cfg, this); };
+    this.onHttp2Close = function onHttp2Close(this: Req): void { finishHttp2(cfg, this); };
     this.writeHead = function writeHead(this: Res, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse { return tracedWriteHead(cfg, this, statusCode, reason, headers); };
   }
 }

@@ -1,9 +1,10 @@
-// node:http / node:https ingress entry points: withTracing wraps a `(req, res)` handler, traceServer patches a
+// node:http / node:https (and node:http2 compat API) ingress entry points: withTracing wraps a `(req, res)` handler, traceServer patches a
 // server's emit ('request', Expect: events, and the answers Node gives itself: clientError, dropRequest, an
 // unmet Expect) and hears http.server.request.start (missing Host). Options live in http-server-config, the
 // per-request path in http-request(-context).
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Tracer } from '../src/tracer.js';
 import { cannedResponse, kSpan, type Req, type Res } from './http-response.js';
@@ -18,25 +19,35 @@ export { startRequest } from './http-request.js';
 
 const kOrigEmit = Symbol.for('tracewire.http.origEmit');
 
+/** A node:http2 compatibility-API handler, for `http2.createServer` / `http2.createSecureServer`. */
+export type Http2RequestHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => unknown;
+/** The servers traceServer patches: node:http, node:https and node:http2 (its compatibility API's 'request' events). */
+type AnyServer = Server | Http2Server | Http2SecureServer;
+
 /**
- * Wrap a `(req, res)` handler for `http.createServer` / `https.createServer`. The span is active while the
- * handler runs and in its request-body listeners.
+ * Wrap a `(req, res)` handler for `http.createServer` / `https.createServer`, or an HTTP/2 compatibility-API one
+ * for `http2.createServer` / `http2.createSecureServer`. The span is active while the handler runs and in its
+ * request-body listeners.
  */
 export function withTracing(tracer: Tracer, handler: RequestHandler, options?: ServerTracingOptions): RequestHandler;
-export function withTracing<S extends Server>(tracer: Tracer, server: S, options?: ServerTracingOptions): S;
-export function withTracing(tracer: Tracer, target: RequestHandler | Server, options?: ServerTracingOptions): RequestHandler | Server {
+export function withTracing(tracer: Tracer, handler: Http2RequestHandler, options?: ServerTracingOptions): Http2RequestHandler;
+export function withTracing<S extends AnyServer>(tracer: Tracer, server: S, options?: ServerTracingOptions): S;
+export function withTracing(tracer: Tracer, target: RequestHandler | Http2RequestHandler | AnyServer, options?: ServerTracingOptions): RequestHandler | Http2RequestHandler | AnyServer {
   if (typeof target !== 'function') return traceServer(tracer, target, options);
   const cfg = new ServerConfig(tracer, options);
   return function tracedHandler(this: unknown, req: IncomingMessage, res: ServerResponse): unknown {
     const span = startRequest(cfg, req as Req, res as Res);
-    if (span === undefined) { leaveStale(req as Req); return target.call(this, req, res); }
+    if (span === undefined) { leaveStale(req as Req); return (target as RequestHandler).call(this, req, res); }
     enterRequest(req as Req, span);
-    return callHandler(cfg, span, target, this, req as Req, res as Res);
+    return callHandler(cfg, span, target as RequestHandler, this, req as Req, res as Res);
   };
 }
 
-/** Trace every request of an existing `http.Server` / `https.Server` (its 'request' listeners run in the span). Returns the server. */
-export function traceServer<S extends Server>(tracer: Tracer, server: S, options?: ServerTracingOptions): S {
+/**
+ * Trace every request of an existing `http.Server` / `https.Server`, or an `http2` server's compatibility-API
+ * requests (its 'request' listeners run in the span). Returns the server.
+ */
+export function traceServer<S extends AnyServer>(tracer: Tracer, server: S, options?: ServerTracingOptions): S {
   const s = server as unknown as Patched;
   if (s[kOrigEmit] !== undefined) untraceServer(server);
   const cfg = new ServerConfig(tracer, options);
@@ -195,7 +206,7 @@ function expectationFailed(res: Res): boolean {
 type Patched = { emit: Server['emit']; requireHostHeader?: boolean; maxRequestsPerSocket?: number | null; [kOrigEmit]?: Server['emit'] | null; [kConfig]?: ServerConfig; [kHeard]?: boolean };
 
 /** Undo traceServer: the server's emit is exactly what it was. */
-export function untraceServer(server: Server): void {
+export function untraceServer(server: AnyServer): void {
   const s = server as unknown as Patched;
   const orig = s[kOrigEmit];
   if (orig === undefined) return;

@@ -1,7 +1,7 @@
 // tracewire/http: node:http / node:https server (ingress) and client instrumentation, plus retry().
 export {
   withTracing, traceServer, untraceServer, setRoute, getRequestSpan, startRequest, ServerConfig,
-  type ServerTracingOptions, type TrustPolicy, type RequestHandler,
+  type ServerTracingOptions, type TrustPolicy, type RequestHandler, type Http2RequestHandler,
 } from './http-server.js';
 export { traceHttpClient, untraceHttpClient, traceRequest, ClientConfig, type ClientTracingOptions } from './http-client.js';
 export { retry, AttemptContext, resendCountOf, type RetryPolicy } from './retry.js';

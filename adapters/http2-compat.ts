@@ -1,0 +1,55 @@
+// HTTP/2 compatibility-API requests (node:http2 createServer / createSecureServer handlers, allowHTTP1 or not), on
+// the ingress path's cold branch (`httpVersionMajor === 2`; an HTTP/1 request never enters this module). The
+// response headers need nothing here: every compat path (end, write, flushHeaders, writeHead) goes through
+// `res.writeHead` (lib/internal/http2/compat.js, Node 20 and 24), where ours are added as for HTTP/1, and none of
+// ours is connection-specific (RFC 9113 §8.2.2). What differs:
+// - the authority is the `:authority` pseudo-header (RFC 9113 §8.3.1); Host when the client sent that instead;
+// - `network.protocol.version` is '2';
+// - the span ends at the request's 'close': the compat response emits no 'close' for a HEAD stream reset before
+//   res.end() (onStreamCloseResponse compares headRequest flags), and a reset stream reads writableFinished true;
+// - body events: all streams of a session are emitted from the session's async context, where Node 20's
+//   enterWith leaves the last handler's span; the request's own emit runs them in its span (as on Node 24).
+import type { Http2ServerResponse } from 'node:http2';
+import type { AnySpan } from '../src/span.js';
+import type { ServerConfig } from './http-server-config.js';
+import { kSpan, recordResponse, type Req, type Res } from './http-response.js';
+import { emitInRequestSpan } from './http-request-context.js';
+import { reportInternal } from './http-stats.js';
+
+const kRes = Symbol('tracewire.http2.res');
+type H2Req = Req & { [kRes]?: Res };
+
+/** The authority of a request without a Host header: HTTP/2's `:authority`; undefined for HTTP/1 (1.0 may send none). */
+export function authorityOf(req: Req): string | undefined {
+  if (req.httpVersionMajor !== 2) return undefined;
+  const a = req.headers[':authority'];
+  return typeof a === 'string' ? a : undefined;
+}
+
+/** After the SERVER span of an HTTP/2 request started (its response headers set as for HTTP/1). */
+export function startHttp2(cfg: ServerConfig, req: Req, res: Res, span: AnySpan): void {
+  if (span.isRecording()) span.setAttribute('network.protocol.version', '2');
+  (req as H2Req)[kRes] = res;
+  req.on('close', cfg.onHttp2Close); // before the response's own 'close' (the request's stream listener is registered first)
+  req.emit = emitInRequestSpan;
+}
+
+/** The request's stream closed: status and route as for HTTP/1, then whether the response was cut short. */
+export function finishHttp2(cfg: ServerConfig, req: H2Req): void {
+  const res = req[kRes];
+  const span = req[kSpan];
+  if (res === undefined || span === undefined || span.ended) return;
+  req[kRes] = undefined;
+  try {
+    if (span.isRecording()) {
+      recordResponse(cfg, span, req, res);
+      // Never ended by the handler, or reset (RST_STREAM by the client, res.destroy()): the client got no whole
+      // response. A stream closed normally has rstCode NGHTTP2_NO_ERROR (0).
+      const stream = (res as unknown as Http2ServerResponse).stream as { rstCode?: number } | undefined;
+      if ((!res.writableEnded || (stream?.rstCode ?? 0) !== 0) && span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
+    }
+  } catch (err) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http2 finish', err);
+  }
+  span.end();
+}

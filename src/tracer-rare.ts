@@ -5,7 +5,10 @@ import { explicitTime, EXACT } from './clock.js';
 import { coreOf } from './context.js';
 import { spanNameOf } from './span-name.js';
 import { Span, type SpanOptions } from './span.js';
-import type { Attributes } from './attributes.js';
+import { ownAttributes, type Attributes, type AttributeValue } from './attributes.js';
+import { unsampledTraceState } from './ot-state.js';
+import type { Sampler } from './sampler.js';
+import type { TraceState } from './tracestate.js';
 import type { SpanContextLike } from './span-context.js';
 import { deadlineOf, FLUSH_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, type ShutdownOptions } from './processor.js';
 import type { Tracer } from './tracer.js';
@@ -69,4 +72,41 @@ export function settledAs(t: Tracer, r: 'done' | 'late', what: 'forceFlush' | 's
   if (r === 'done' || t.counters.processorTimeouts++ > 0) return;
   const ms = deadlineOf(options?.deadlineMs, what === 'shutdown' ? SHUTDOWN_DEADLINE_MS : FLUSH_DEADLINE_MS);
   t.logger(`span processor's ${what}() had not settled ${ms} ms after the call; the tracer stopped waiting (counted in stats().processorTimeouts)`);
+}
+
+/** A sampled span's tracestate: what the sampler's hook records, else the parent's (for sampleAsRoot without its `th`). */
+export function sampledState(t: Tracer, sampler: Sampler, parent: SpanContextLike | null, traceState: TraceState | null, attributes: Attributes | undefined, asRoot: boolean): TraceState | null {
+  if (sampler.traceStateFor !== undefined) {
+    try {
+      const ts = sampler.traceStateFor(parent, attributes);
+      if (ts !== undefined) return ts;
+      if (!asRoot) return traceState; // the hook's undefined: unchanged
+    } catch (err) { samplerFailed(t, err); return traceState; }
+  }
+  // our sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom
+  // sampler): the caller's `th` would misstate this decision
+  return (asRoot || !sampler.followsParent) && traceState !== null ? unsampledTraceState(traceState) : traceState;
+}
+
+/** A user sampler threw: the span is unsampled (the caller's job), counted, said once. */
+export function samplerFailed(t: Tracer, err: unknown): void {
+  if (t.counters.samplerErrors++ === 0) t.logger(`sampler threw (${(err as Error)?.message ?? err}); those spans are unsampled and counted (samplerErrors)`);
+}
+
+/** Start attributes of another kind (class instance, Proxy): their own enumerable keys in a null-prototype copy. */
+export function copyOwn(t: Tracer, span: Span, attributes: Attributes): void {
+  const own = ownAttributes(attributes);
+  const d = Object.getOwnPropertyDescriptor(own, '__proto__');
+  if (d === undefined) { t.copyInitial(span, own); return; }
+  // an own "__proto__" key reads as the copy's `__proto__` and would send it back here: the others first, it last
+  const rest = Object.create(null) as Attributes;
+  for (const k of Object.keys(own)) if (k !== '__proto__') Object.defineProperty(rest, k, Object.getOwnPropertyDescriptor(own, k)!);
+  t.copyInitial(span, rest);
+  span.setAttribute('__proto__', (d.get !== undefined ? d.get() : d.value) as AttributeValue);
+}
+
+/** A span ended on a tracer with no exporter or processor: dropped and counted; the first drop says how to fix it. */
+export function dropUnexported(t: Tracer, span: Span): void {
+  if (t.noExporterDrops++ === 0) t.logger('a span ended but this tracer has no exporter: spans are dropped and counted in stats().dropped.noExporter; pass createTracer({ exporter: otlpExporter() }) (or fileExporter(), consoleExporter(), a processor)');
+  span.release();
 }

@@ -4,13 +4,12 @@ import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin } from './clock.js';
 import { coreOf, storage, storeWith } from './context.js';
-import { AttributePolicy, AttributeStats, ownAttributes, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
+import { AttributePolicy, AttributeStats, sanitizeValue, type Attributes, type AttributeValue } from './attributes.js';
 import { NonRecordingSpan, Span, SpanRare, type AnySpan, type SpanOptions } from './span.js';
 import { INVALID_SPAN } from './non-recording-span.js';
 import { parentBased, alwaysOn, useLogger, type Sampler } from './sampler.js';
 import { buildResource } from './resource.js';
 import { VERSION } from './version.js';
-import { unsampledTraceState } from './ot-state.js';
 import type { TraceState } from './tracestate.js';
 import { settled, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
@@ -20,7 +19,7 @@ import { checkSampler, type TracerOptions } from './tracer-options.js';
 import { warnUnreadOtelEnv } from './otel-env-unread.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 import { isNoTrace } from './suppress.js';
-import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs } from './tracer-rare.js';
+import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs, sampledState, samplerFailed, copyOwn, dropUnexported } from './tracer-rare.js';
 import { disabledAtStart } from './sdk-disabled.js';
 
 export type { TracerOptions } from './tracer-options.js';
@@ -52,7 +51,8 @@ export class Tracer {
   private readonly followsParent: boolean;
   private readonly samplerSetsState: boolean;
   private readonly samplerChecksState: boolean;
-  private noExporterDrops = 0;
+  /** @internal */
+  noExporterDrops = 0;
   private readonly attrPool: unknown[][] = [];
   /** @internal the `inheritAttributes` keys, null when none (tracer-rare.ts inheritFrom) */
   readonly inherit: readonly string[] | null;
@@ -166,22 +166,8 @@ export class Tracer {
   private invalidName(name: unknown): string { return invalidName(this, name); }
 
   /** A sampled span's tracestate: what the sampler's hook records, else the parent's (for sampleAsRoot without its `th`). */
-  private sampledState(sampler: Sampler, parent: SpanContextLike | null, traceState: TraceState | null, attributes: Attributes | undefined, asRoot: boolean): TraceState | null {
-    if (sampler.traceStateFor !== undefined) {
-      try {
-        const ts = sampler.traceStateFor(parent, attributes);
-        if (ts !== undefined) return ts;
-        if (!asRoot) return traceState; // the hook's undefined: unchanged
-      } catch (err) { this.samplerFailed(err); return traceState; }
-    }
-    // our sampler decided, not the caller, and recorded no threshold (alwaysOn, a tenant's alwaysOn, a custom
-    // sampler): the caller's `th` would misstate this decision
-    return (asRoot || !sampler.followsParent) && traceState !== null ? unsampledTraceState(traceState) : traceState;
-  }
-
-  private samplerFailed(err: unknown): void {
-    if (this.counters.samplerErrors++ === 0) this.logger(`sampler threw (${(err as Error)?.message ?? err}); those spans are unsampled and counted (samplerErrors)`);
-  }
+  private sampledState(sampler: Sampler, parent: SpanContextLike | null, traceState: TraceState | null, attributes: Attributes | undefined, asRoot: boolean): TraceState | null { return sampledState(this, sampler, parent, traceState, attributes, asRoot); }
+  private samplerFailed(err: unknown): void { samplerFailed(this, err); }
 
   /** A flat attribute array from the pool (arrays come back from exported spans via Span.release()). */
   takeAttrArray(): unknown[] {
@@ -197,7 +183,8 @@ export class Tracer {
   }
 
   /** Copy initial attributes into a pooled flat array. */
-  private copyInitial(span: Span, attributes: Attributes): void {
+  /** @internal */
+  copyInitial(span: Span, attributes: Attributes): void {
     const policy = this.attrPolicy;
     const allow = policy.allow;
     let a: unknown[] | null = null;
@@ -229,16 +216,7 @@ export class Tracer {
   }
 
   /** A class instance or Proxy: its own enumerable keys in a null-prototype copy, which copyInitial reads in place. */
-  private copyOwn(span: Span, attributes: Attributes): void {
-    const own = ownAttributes(attributes);
-    const d = Object.getOwnPropertyDescriptor(own, '__proto__');
-    if (d === undefined) { this.copyInitial(span, own); return; }
-    // an own "__proto__" key reads as the copy's `__proto__` and would send it back here: the others first, it last
-    const rest = Object.create(null) as Attributes;
-    for (const k of Object.keys(own)) if (k !== '__proto__') Object.defineProperty(rest, k, Object.getOwnPropertyDescriptor(own, k)!);
-    this.copyInitial(span, rest);
-    span.setAttribute('__proto__', (d.get !== undefined ? d.get() : d.value) as AttributeValue);
-  }
+  private copyOwn(span: Span, attributes: Attributes): void { copyOwn(this, span, attributes); }
 
   /** An initial attribute over the count limit: counted in the tracer's stats and in the span's droppedAttributesCount. */
   private dropInitial(span: Span): void {
@@ -260,10 +238,7 @@ export class Tracer {
   }
 
   /** No exporter or processor: the span is dropped and counted, and the first drop says how to fix it. */
-  private dropUnexported(span: Span): void {
-    if (this.noExporterDrops++ === 0) this.logger('a span ended but this tracer has no exporter: spans are dropped and counted in stats().dropped.noExporter; pass createTracer({ exporter: otlpExporter() }) (or fileExporter(), consoleExporter(), a processor)');
-    span.release();
-  }
+  private dropUnexported(span: Span): void { dropUnexported(this, span); }
 
   /** Start a span, make it active while fn runs, and pass it to fn. The caller ends it. */
   startActiveSpan<R>(name: string, options: SpanOptions | undefined, fn: (span: AnySpan) => R): R {

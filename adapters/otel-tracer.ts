@@ -131,11 +131,12 @@ export class BridgePropagator implements TextMapPropagator {
     if (carrier === null || carrier === undefined) return;
     const ctx = parentOf(context); // SUPPRESSED has all-zero IDs: injectContext writes nothing (as OTel under suppressTracing)
     if (ctx === null) return;
-    try { // a frozen carrier (shared message headers) or a setter that throws: the caller's send still goes out
-      if ((setter === undefined || setter === this.plainSetter) && typeof carrier === 'object') {
-        injectContext(ctx, carrier as Record<string, unknown>);
-        return;
-      }
+    if ((setter === undefined || setter === this.plainSetter) && typeof carrier === 'object') {
+      // false: a carrier that refused the write (frozen shared message headers, a throwing setter or Proxy)
+      if (!injectContext(ctx, carrier as Record<string, unknown>)) this.b.counters.foreignErrors++;
+      return;
+    }
+    try { // a setter that throws: the caller's send still goes out
       out.traceparent = undefined;
       out.tracestate = undefined;
       injectContext(ctx, out);

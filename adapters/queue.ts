@@ -80,9 +80,7 @@ export function spanName(op: string, o: PublishOptions | ConsumeOptions): string
  */
 export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore(), tracer?: Tracer): Carrier {
   if (ctx === undefined) return carrier;
-  try {
-    injectHeaders(ctx, carrier); // a forwarded carrier's old tracestate is dropped there
-  } catch {
+  if (!injectHeaders(ctx, carrier)) { // a forwarded carrier's old tracestate is dropped there
     const t = tracerOf(ctx, tracer as Tracer); // the span's own tracer, else the one passed (maybe none)
     if (t !== undefined) t.propagationStats.carrierUnwritable++;
     else queueCounters.carrierUnwritable++;
@@ -156,16 +154,8 @@ export function startPublish(tracer: Tracer, carrier: Carrier, o: PublishOptions
   if (isNoTrace(active)) return SUPPRESSED_SPAN;
   const t = tracerOf(active, tracer);
   const span = t.startSpan(spanName(op, o), { kind: SpanKind.PRODUCER, attributes: baseAttributes(o, op) });
-  writeContext(t, span, carrier);
+  injectHeaders(span, carrier, t.propagationStats); // a carrier that refuses it (frozen, a throwing setter or Proxy): sent without it, counted
   return span;
-}
-
-/**
- * Inject `span` into `carrier`, never into the host: a carrier that refuses the write (frozen, a setter or Proxy that
- * throws) is sent without the context, counted in carrierUnwritable.
- */
-function writeContext(t: Tracer, span: AnySpan, carrier: Carrier): void {
-  try { injectHeaders(span, carrier); } catch { t.propagationStats.carrierUnwritable++; }
 }
 
 /**
@@ -178,7 +168,7 @@ export function createMessage(tracer: Tracer, carrier: Carrier, o: PublishOption
   if (isNoTrace(active)) return SUPPRESSED_SPAN;
   const t = tracerOf(active, tracer);
   const span = t.startSpan(spanName('create', o), { kind: SpanKind.PRODUCER, parent, attributes: baseAttributes(o, 'create') });
-  writeContext(t, span, carrier);
+  injectHeaders(span, carrier, t.propagationStats); // as in startPublish
   span.end();
   return span;
 }

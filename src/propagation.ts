@@ -134,19 +134,43 @@ function countTraceparent(stats: PropagationStats, why: TraceparentRejection): v
 }
 
 /**
- * Write `traceparent` (always version 00) and, when non-empty, `tracestate` into `carrier`. A context with
- * an all-zero trace or span ID is not propagated (§3.2.2.3/§3.2.2.4: the receiver would discard it).
+ * Write `traceparent` (always version 00) and, when non-empty, `tracestate` into `carrier`; a tracestate already
+ * there is removed when the context has none. Never throws. Returns false when the carrier refused a write it
+ * needed (frozen or not extensible, a setter or Proxy trap that throws, a read-only tracestate; also a `carrier` or
+ * `ctx` that is not one, a JavaScript caller's null): the carrier is left without this context (a traceparent
+ * already written is removed again, so it never travels with a tracestate not its own), counted in
+ * `stats.carrierUnwritable` when `stats` is passed. Returns true otherwise: the context written, or, for a context
+ * with an all-zero trace or span ID, nothing written on purpose (§3.2.2.3/§3.2.2.4: the receiver would discard
+ * it): nothing to propagate is not a refusal, the carrier is untouched and nothing counted.
  */
-export function injectContext(ctx: SpanContextLike, carrier: Record<string, unknown>): void {
-  if ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0 || (ctx.s0 | ctx.s1) === 0) return;
-  carrier[TRACEPARENT] = formatTraceparent(ctx);
-  const ts = ctx.traceState;
-  if (ts === null || ts === undefined || ts.size === 0) {
-    // A carrier that already held a context (forwarded message headers): its tracestate belongs to its own
-    // traceparent and must not ride along with ours (W3C §3.3).
-    if (carrier[TRACESTATE] !== undefined) delete carrier[TRACESTATE];
-    return;
+export function injectContext(ctx: SpanContextLike, carrier: Record<string, unknown>, stats?: PropagationStats): boolean {
+  try {
+    if ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0 || (ctx.s0 | ctx.s1) === 0) return true;
+    carrier[TRACEPARENT] = formatTraceparent(ctx);
+  } catch {
+    return refused(carrier, stats, false);
   }
-  const h = ts.toString();
-  carrier[TRACESTATE] = h.length <= MAX_TRACESTATE_CHARS ? h : truncateTracestate(ts, MAX_TRACESTATE_CHARS).toString();
+  try {
+    const ts = ctx.traceState;
+    if (ts === null || ts === undefined || ts.size === 0) {
+      // A carrier that already held a context (forwarded message headers): its tracestate belongs to its own
+      // traceparent and must not ride along with ours (W3C §3.3).
+      if (carrier[TRACESTATE] !== undefined) delete carrier[TRACESTATE];
+    } else {
+      const h = ts.toString();
+      carrier[TRACESTATE] = h.length <= MAX_TRACESTATE_CHARS ? h : truncateTracestate(ts, MAX_TRACESTATE_CHARS).toString();
+    }
+  } catch {
+    return refused(carrier, stats, true);
+  }
+  return true;
+}
+
+/** injectContext's cold path: count, and take back a traceparent that would travel with a tracestate not its own. */
+function refused(carrier: Record<string, unknown>, stats: PropagationStats | undefined, wroteTraceparent: boolean): false {
+  if (stats !== undefined) stats.carrierUnwritable++;
+  if (wroteTraceparent) {
+    try { delete carrier[TRACEPARENT]; } catch { /* non-configurable: nothing more the carrier lets us do */ }
+  }
+  return false;
 }

@@ -271,7 +271,7 @@ export class Tracer {
    */
   inject(carrier: Record<string, unknown>, ctx: SpanContextLike | undefined = this.activeSpan()): void {
     if (ctx === undefined) return;
-    try { injectContext(ctx, carrier); } catch { this.propagationStats.carrierUnwritable++; }
+    injectContext(ctx, carrier, this.propagationStats);
   }
 
   stats(): TracerStats {

@@ -56,6 +56,28 @@ test('take returns at most max items in order', () => {
   assert.equal(r.take(3), []);
 });
 
+test('takeInto fills a reused array in FIFO order across the wrap, clears the slots it read, and a short ring leaves the rest undefined', () => {
+  const r = new Ring<number>(8);
+  const slots = (r as unknown as { slots: unknown[] }).slots;
+  let next = 0, expect = 0;
+  const out = new Array<number>(3);
+  for (let round = 0; round < 200; round++) {
+    while (r.length < 5 + (round % 4)) r.push(next++);
+    assert.is(r.takeInto(out), out);
+    assert.equal(out, [expect, expect + 1, expect + 2]);
+    expect += 3;
+    assert.is(r.length, (next - expect));
+    assert.is(slots.filter((x) => x !== undefined).length, r.length, 'only queued items are held');
+  }
+  while (r.length > 1) r.shift();
+  const last = r.shift()! + 1;
+  r.push(last);
+  assert.equal(r.takeInto(out), [last, undefined, undefined]);
+  assert.is(r.length, 0);
+  assert.is(r.push(7), true);
+  assert.is(r.shift(), 7, 'head and tail still agree after a short takeInto');
+});
+
 test('invalid limits fall back to one slot', () => {
   assert.is(new Ring(0).limit, 1);
   assert.is(new Ring(-5).limit, 1);

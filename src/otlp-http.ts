@@ -3,7 +3,7 @@
 // and network errors, exponential backoff with jitter, Retry-After honoured), all inside one time budget.
 // Its own requests carry the markNoTrace brand, so no adapter ever traces them (no export loops).
 // Options are resolved in otlp-options.ts, retry delays in retry-delay.ts, failure wording in otlp-failures.ts,
-// a batch over maxRequestBytes split into requests in otlp-parts.ts.
+// a batch over maxRequestBytes split into requests in otlp-parts.ts, one POST and its bounded response in otlp-request.ts.
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
@@ -20,23 +20,17 @@ import { resolveOtlpOptions, type OtlpExporterOptions, type RetryOptions } from 
 import { backoff, retryAfterMs } from './retry-delay.js';
 import { describeNet, protocolFailure, redirectDetail, statusDetail, tlsFailure } from './otlp-failures.js';
 import { encodePart, partOnly, PartTally } from './otlp-parts.js';
+import { dropIdle, postOnce, type Attempt, type RequestTarget } from './otlp-request.js';
 
 export type { OtlpExporterOptions, RetryOptions } from './otlp-options.js';
 export { backoff, retryAfterMs, httpDate } from './retry-delay.js';
 
 const RETRYABLE = new Set([429, 502, 503, 504]); // specification.md "Failures": only these are retried
-const MAX_RESPONSE_BYTES = 4 * 1024 * 1024; // specification.md: responses are capped at 4 MiB
-
-// 'request': node:http refused to build the request (it throws synchronously): the same request fails the same way, so no retry.
-// location: a redirect's Location header, said in the failure (redirects are not followed: the endpoint is to be fixed).
-interface Attempt { kind: 'ok' | 'status' | 'network' | 'timeout' | 'aborted' | 'request'; status: number; body: Buffer | null; retryAfter: string | undefined; error: unknown; location?: string }
 
 export class OtlpHttpExporter implements SpanExporter {
   readonly name: string;
   readonly url: string;
-  private readonly target: URL;
-  /** `user:password` for node:http's `auth`, decoded once (undefined without userinfo). */
-  private readonly auth: string | undefined;
+  private readonly to: RequestTarget;
   private readonly headers: Record<string, string>;
   private readonly secrets: string[];
   private readonly gzip: boolean;
@@ -68,16 +62,16 @@ export class OtlpHttpExporter implements SpanExporter {
    * invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted).
    * throttled: batches not sent because the backend's Retry-After pause outlasted their export budget.
    * failedProtocol: answers that were not HTTP/1.1 (an OTLP/gRPC port), not retried.
+   * largeResponses: 2xx bodies over 64 KiB, not parsed.
+   * staleSocketRetries: requests re-sent at once on a new connection after a pooled one turned out closed.
    */
-  private readonly counters = { throttled: 0, failedTls: 0, failedProtocol: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+  private readonly counters = { largeResponses: 0, staleSocketRetries: 0, throttled: 0, failedTls: 0, failedProtocol: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {
     const r = resolveOtlpOptions(o);
-    this.target = r.target;
     this.url = r.url;
     this.name = r.name;
     this.headers = r.headers;
-    this.auth = r.auth;
     this.secrets = r.secrets;
     this.gzip = r.gzip;
     this.timeoutMs = r.timeoutMs;
@@ -86,6 +80,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.ownAgent = o.agent === undefined;
     this.tlsError = r.tlsError;
     this.agent = o.agent ?? markNoTrace(r.secure ? new https.Agent({ keepAlive: true, maxSockets: 4, ...r.tlsMaterial }) : new http.Agent({ keepAlive: true, maxSockets: 4 }));
+    this.to = { target: r.target, headers: r.headers, gzip: r.gzip, agent: this.agent, auth: r.auth };
     this.sliceSize = r.sliceSize;
     this.sliceBudgetMs = r.sliceBudgetMs;
     this.maxBytes = r.maxBytes;
@@ -142,9 +137,19 @@ export class OtlpHttpExporter implements SpanExporter {
 
   private async send(body: Buffer, signal: AbortSignal, deadline: number): Promise<ExportResult> {
     const c = this.counters;
+    let resent = false;
     for (let attempt = 1; ; attempt++) {
-      const a = await this.attempt(body, signal, deadline);
-      if (a.kind === 'ok') { c.ok++; return this.success(a.body); }
+      const a = await postOnce(this.to, body, signal, deadline, c);
+      if (a.kind === 'network' && a.stale === true && !resent) {
+        // A pooled connection the server had closed while idle: the request never reached it. Once, at once, on a new
+        // connection (the other idle ones of our own agent likely died with it), and not as an attempt.
+        resent = true;
+        c.staleSocketRetries++;
+        if (this.ownAgent) dropIdle(this.agent);
+        attempt--;
+        continue;
+      }
+      if (a.kind === 'ok') { c.ok++; return this.success(a); }
       let why: string;
       if (a.kind === 'status') { c.failedStatus++; const d = this.scrub(statusDetail(a.body)); why = `HTTP ${a.status}${d ? ': ' + d.slice(0, 200) : ''}${redirectDetail(a.location, this.url)}`; }
       else if (a.kind === 'network') {
@@ -169,8 +174,10 @@ export class OtlpHttpExporter implements SpanExporter {
     }
   }
 
-  /** 2xx: read partialSuccess (rejected spans count as failed; a message alone is a warning). */
-  private success(body: Buffer | null): ExportResult {
+  /** 2xx: read partialSuccess (rejected spans count as failed; a message alone is a warning); a large body is not parsed. */
+  private success(a: Attempt): ExportResult {
+    if (a.large === true) { this.counters.largeResponses++; return { ok: true }; }
+    const body = a.body;
     if (body === null || body.length === 0) return { ok: true };
     let j: { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } } | null;
     try { j = JSON.parse(body.toString('utf8')); } catch { this.counters.invalidResponses++; return { ok: true }; }
@@ -200,70 +207,6 @@ export class OtlpHttpExporter implements SpanExporter {
     return s;
   }
 
-  private attempt(body: Buffer, signal: AbortSignal, deadline: number): Promise<Attempt> {
-    return new Promise<Attempt>((resolve) => {
-      let done = false;
-      let status = 0; // once a status line has arrived
-      let retryAfter: string | undefined;
-      let location: string | undefined;
-      let req: http.ClientRequest | null = null;
-      const finish = (a: Attempt): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        if (a.kind === 'status' && location !== undefined) a.location = location;
-        resolve(a);
-      };
-      const onAbort = (): void => { req?.destroy(); finish({ kind: 'aborted', status: 0, body: null, retryAfter: undefined, error: null }); };
-      // The connection died. After a 2xx status line the batch was accepted (specification.md "Success"): re-sending it
-      // would store it twice, so it is a success with an unreadable body (counted); before one, a network error (retried).
-      // After any other status line, the status decides (specification.md "Failures": a 400 is not retried, cut body or not).
-      const cut = (e: unknown): void => {
-        if (done) return;
-        if (status >= 200 && status < 300) { this.counters.invalidResponses++; finish({ kind: 'ok', status, body: null, retryAfter: undefined, error: null }); }
-        else if (status !== 0) finish({ kind: 'status', status, body: null, retryAfter, error: null });
-        else finish({ kind: 'network', status, body: null, retryAfter: undefined, error: e });
-      };
-      const timer = setTimeout(() => {
-        req?.destroy(); // after a 2xx status line the batch was accepted, as in cut(): its body is what timed out
-        if (status >= 200 && status < 300) { this.counters.invalidResponses++; finish({ kind: 'ok', status, body: null, retryAfter: undefined, error: null }); }
-        else finish({ kind: 'timeout', status: 0, body: null, retryAfter: undefined, error: null });
-      }, timerMs(Math.max(1, deadline - performance.now())));
-      timer.unref();
-      if (signal.aborted) { onAbort(); return; }
-      signal.addEventListener('abort', onAbort, { once: true });
-      const headers: Record<string, string | number> = { ...this.headers, 'content-length': body.length };
-      if (this.gzip) headers['content-encoding'] = 'gzip';
-      const t = this.target;
-      const opts = markNoTrace({ protocol: t.protocol, hostname: t.hostname.replace(/^\[|\]$/g, ''), port: t.port || undefined, path: t.pathname + t.search, method: 'POST', headers, agent: this.agent, auth: this.auth });
-      try {
-        req = (t.protocol === 'https:' ? https : http).request(opts, (res) => {
-          status = res.statusCode ?? 0;
-          retryAfter = header(res.headers['retry-after']);
-          if (status >= 300 && status < 400) location = header(res.headers.location);
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (d: Buffer) => {
-            size += d.length;
-            if (size > MAX_RESPONSE_BYTES) { res.destroy(); finish({ kind: status >= 200 && status < 300 ? 'ok' : 'status', status, body: null, retryAfter: header(res.headers['retry-after']), error: null }); return; }
-            chunks.push(d);
-          });
-          res.on('end', () => finish({ kind: status >= 200 && status < 300 ? 'ok' : 'status', status, body: Buffer.concat(chunks), retryAfter: header(res.headers['retry-after']), error: null }));
-          res.on('error', (e) => cut(e));
-          res.on('close', () => { if (!res.complete) cut(new Error('response cut short')); });
-        });
-        req.on('error', (e) => cut(e));
-        this.counters.requests++;
-        this.counters.bytesSent += body.length;
-        req.end(body);
-      } catch (e) {
-        req?.destroy();
-        finish({ kind: 'request', status: 0, body: null, retryAfter: undefined, error: e });
-      }
-    }).then((a) => { this.counters.lastStatus = a.status; return a; });
-  }
-
   async forceFlush(): Promise<void> {}
 
   async shutdown(): Promise<void> {
@@ -275,10 +218,6 @@ export class OtlpHttpExporter implements SpanExporter {
   stats(): Record<string, unknown> {
     return { url: redactUrl(this.url), compression: this.gzip ? 'gzip' : 'none', ...this.counters };
   }
-}
-
-function header(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function gzip(b: Buffer): Promise<Buffer> {

@@ -6,6 +6,7 @@
 //   r.spans()                                          // every span of every accepted (2xx) request, flattened
 //   r.setMode('status', { status: 503, retryAfter: '1' });
 //   r.respondNext([{ mode: 'status', status: 503 }, { mode: 'ok' }]);   // one-off answers, then the mode again
+//   r.closeIdle();                                     // end the idle keep-alive connections, as a server's idle timeout does
 //   await r.close();
 //
 // Modes: ok | status (any code, optional Retry-After and body) | partial (partialSuccess) | invalid-json |
@@ -63,6 +64,8 @@ export interface Receiver {
   waitForRequests(n: number, timeoutMs?: number): Promise<void>;
   /** Connections accepted so far (a keep-alive agent reuses them). */
   readonly connections: number;
+  /** Ends every idle keep-alive connection now (server.closeIdleConnections), as an idle timeout would. */
+  closeIdle(): void;
   close(): Promise<void>;
 }
 
@@ -128,6 +131,10 @@ export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions 
     let json: any = null;
     try { json = body.length ? JSON.parse(body.toString('utf8')) : null; } catch { json = null; }
     requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, bytes: raw.length, json, status, mode: m });
+    notify();
+  }
+
+  function notify(): void {
     for (let i = waiters.length - 1; i >= 0; i--) if (requests.length >= waiters[i]!.n) { waiters[i]!.resolve(); waiters.splice(i, 1); }
   }
 
@@ -166,6 +173,7 @@ export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions 
       mode = m;
     },
     respondNext(answers) { queue.push(...answers); },
+    closeIdle() { server.closeIdleConnections(); },
     waitForRequests(n, timeoutMs = 5000) {
       if (requests.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -19,7 +19,7 @@ import { TLS_CONFIG_ERROR } from './otlp-tls.js';
 import { resolveOtlpOptions, type OtlpExporterOptions, type RetryOptions } from './otlp-options.js';
 import { backoff, retryAfterMs } from './retry-delay.js';
 import { describeNet, protocolFailure, redirectDetail, statusDetail, tlsFailure } from './otlp-failures.js';
-import { encodePart, partOnly, PartTally } from './otlp-parts.js';
+import { encodePart, partOnly, PartTally, PAYLOAD_TOO_LARGE, MAX_TOO_LARGE_ANSWERS } from './otlp-parts.js';
 import { dropIdle, postOnce, type Attempt, type RequestTarget } from './otlp-request.js';
 
 export type { OtlpExporterOptions, RetryOptions } from './otlp-options.js';
@@ -62,10 +62,11 @@ export class OtlpHttpExporter implements SpanExporter {
    * invalidResponses: 2xx answers whose body was not JSON or was cut short (still successes: the batch was accepted).
    * throttled: batches not sent because the backend's Retry-After pause outlasted their export budget.
    * failedProtocol: answers that were not HTTP/1.1 (an OTLP/gRPC port), not retried.
-   * largeResponses: 2xx bodies over 64 KiB, not parsed.
+   * splits: requests answered 413 and sent again as smaller ones. tooLarge: spans dropped for size (alone over
+   * maxRequestBytes, or refused with 413 alone). largeResponses: 2xx bodies over 64 KiB, not parsed.
    * staleSocketRetries: requests re-sent at once on a new connection after a pooled one turned out closed.
    */
-  private readonly counters = { largeResponses: 0, staleSocketRetries: 0, throttled: 0, failedTls: 0, failedProtocol: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
+  private readonly counters = { splits: 0, largeResponses: 0, staleSocketRetries: 0, throttled: 0, failedTls: 0, failedProtocol: 0, requests: 0, retries: 0, ok: 0, failedStatus: 0, failedNetwork: 0, failedRequest: 0, timeouts: 0, aborted: 0, tooLarge: 0, partialRejected: 0, invalidResponses: 0, bytesSent: 0, lastStatus: 0 };
 
   constructor(o: OtlpExporterOptions = {}) {
     const r = resolveOtlpOptions(o);
@@ -107,26 +108,46 @@ export class OtlpHttpExporter implements SpanExporter {
       const grouped = groupSpans(spans);
       const n = grouped.length;
       const tally = new PartTally(progress);
+      let cap = this.maxBytes; // halved on each 413 (a proxy's or backend's body limit under ours), for this batch
+      let answers413 = 0;
       // Over maxRequestBytes: as many requests as it takes, each filled up to the cap, each with its own retries.
       for (let i = 0; i < n;) {
-        if (i > 0 && performance.now() >= deadline) { tally.add(n - i, this.fail('TW_ERR_OTLP_TIMEOUT', `the ${this.timeoutMs} ms export budget ran out after ${tally.parts} of the batch's requests`)); break; }
-        enc.begin();
-        const stop = await encodePart(enc, grouped, i, this.sliceSize, this.sliceBudgetMs, signal);
+        if ((i > 0 || answers413 > 0) && performance.now() >= deadline) { tally.add(n - i, this.fail('TW_ERR_OTLP_TIMEOUT', `the ${this.timeoutMs} ms export budget ran out after ${tally.parts} of the batch's requests`)); break; }
+        enc.begin(cap);
+        let from = i, end = n;
+        let stop = await encodePart(enc, grouped, i, this.sliceSize, this.sliceBudgetMs, signal);
         if (stop < 0) { tally.add(n - i, this.aborted()); break; } // parts already acknowledged stay exported
-        tally.skipped += enc.skipped;
+        if (enc.count === 0 && stop < n && cap < this.maxBytes) {
+          // the span at `stop` alone is over the cap halved after a 413, not over maxRequestBytes: it goes alone
+          tally.skipped += enc.skipped;
+          from = stop; end = stop + 1;
+          enc.begin();
+          stop = enc.add(grouped, from, end);
+        }
         const k = enc.count;
-        i = k === 0 && stop < n ? stop + 1 : stop;
-        if (k === 0) { if (stop < n) tally.tooLarge++; continue; } // the span at `stop` alone is over the cap
+        const over = stop < end; // the span at `stop` did not fit
+        const next = k === 0 && over ? stop + 1 : stop;
+        tally.skipped += enc.skipped;
+        if (k === 0) { if (over) tally.tooLarge++; i = next; continue; } // alone over the cap
         let body: Buffer = enc.end();
+        const raw = body.length;
         if (this.gzip) {
           body = await gzip(body);
-          if (signal.aborted) { tally.add(k, this.aborted()); tally.failed += n - i; break; }
+          if (signal.aborted) { tally.add(k, this.aborted()); tally.failed += n - next; break; }
         }
         const r = await this.send(body, signal, deadline);
+        if (!r.ok && (r.error as { code?: unknown } | undefined)?.code === PAYLOAD_TOO_LARGE && answers413++ < MAX_TOO_LARGE_ANSWERS) {
+          // 413: send it again as smaller requests (not a retry of the same one); a span refused alone is dropped
+          if (k > 1) { this.counters.splits++; tally.skipped -= enc.skipped; cap = raw >> 1; i = from; continue; } // re-encoded: skipped again
+          tally.refusedLarge++;
+          i = next;
+          continue;
+        }
         tally.add(k, r);
+        i = next;
         if (!r.ok && i < n && !partOnly(r)) { tally.failed += n - i; break; }
       }
-      this.counters.tooLarge += tally.tooLarge;
+      this.counters.tooLarge += tally.tooLarge + tally.refusedLarge;
       return tally.result(this.maxBytes);
     } catch (e) {
       return { ok: false, error: new ExportError('TW_ERR_OTLP_INTERNAL', this.scrub(String((e as Error)?.message ?? e))) };
@@ -163,7 +184,7 @@ export class OtlpHttpExporter implements SpanExporter {
       else if (a.kind === 'request') { c.failedRequest++; return this.fail('TW_ERR_OTLP_REQUEST', `${describeNet(a.error, 'request refused by node:http')} (not retryable)`); }
       else return this.aborted();
       const retryable = a.kind === 'network' || RETRYABLE.has(a.status);
-      if (!retryable) return this.fail('TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
+      if (!retryable) return this.fail(a.status === 413 ? PAYLOAD_TOO_LARGE : 'TW_ERR_OTLP_HTTP_STATUS', `${why} (not retryable)`);
       const ra = retryAfterMs(a.retryAfter);
       if (ra !== null) this.throttledUntil = Math.max(this.throttledUntil, performance.now() + Math.min(ra, this.retry.maxRetryAfterMs));
       if (attempt >= this.retry.maxAttempts) return this.fail('TW_ERR_OTLP_RETRIES_EXHAUSTED', `${why} after ${attempt} attempts`);

@@ -58,6 +58,7 @@ export class OtlpJsonEncoder extends OtlpEventLinkWriter {
   private n0: string | null = null; private f0: NameTemplate | null = null;
   private n1: string | null = null; private f1: NameTemplate | null = null;
   private cur: Group | null = null;
+  private softCap = Infinity;
   /** Spans written since begin(), and spans left out because they could not be read. */
   count = 0;
   skipped = 0;
@@ -74,8 +75,12 @@ export class OtlpJsonEncoder extends OtlpEventLinkWriter {
     return this.end();
   }
 
-  /** Start a request; then add() grouped spans (see groupSpans) in as many slices as wanted, then end(). */
-  begin(): void {
+  /**
+   * Start a request; then add() grouped spans (see groupSpans) in as many slices as wanted, then end().
+   * `limit`: this request's own cap in bytes, under maxBytes (a backend that answered 413 to a larger one).
+   */
+  begin(limit = Infinity): void {
+    this.softCap = Math.min(limit, this.maxBytes) - CLOSE_RESERVE;
     this.reset();
     this.cur = null;
     this.count = 0;
@@ -95,6 +100,8 @@ export class OtlpJsonEncoder extends OtlpEventLinkWriter {
         if (cur === null || cur.resource !== t.resource || cur.scope !== t.scope) this.openGroup(this.groupOf(s), cur);
         else this.byte(44); // ','
         this.span(s);
+        // over this request's own cap (begin(limit)): reserve() checks maxBytes only, and only when the buffer grows
+        if (this.pos > this.softCap) { this.pos = mark; this.cur = cur; return i; }
       } catch (e) {
         this.pos = mark;
         this.cur = cur;

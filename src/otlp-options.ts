@@ -3,7 +3,6 @@
 // not something to retry); anything else is a warning. Also gathers what scrub() hides: header values, URL credentials.
 import http from 'node:http';
 import { ExportError } from './exporter.js';
-import { OTLP_MAX_REQUEST_BYTES } from './otlp-json.js';
 import { BODY_HEADERS, otlpFromEnv, redactUrl, tracesUrlFromBase, timerMs, MAX_TIMER_MS, DEFAULT_OTLP_BASE, DEFAULT_OTLP_TIMEOUT_MS, type Env } from './otlp-env.js';
 import { resolveTls, TLS_CONFIG_ERROR, type OtlpTlsOptions, type TlsFileRefs, type TlsMaterial, type TlsResult } from './otlp-tls.js';
 
@@ -28,7 +27,10 @@ export interface OtlpExporterOptions {
   timeoutMs?: number;
   /** Retry policy, or false for a single attempt. */
   retry?: RetryOptions | false;
-  /** Hard cap of one request body (default 64 MiB): a batch over it goes as several requests; a span alone over it is dropped and counted (tooLarge). */
+  /**
+   * Hard cap of one request body before compression (default 16 MiB, under the OpenTelemetry Collector's default body
+   * limit): a batch over it goes as several requests; a span alone over it is dropped and counted (tooLarge).
+   */
   maxRequestBytes?: number;
   /** At most this many spans encoded per event-loop turn (default 512). */
   sliceSize?: number;
@@ -55,6 +57,7 @@ export interface OtlpExporterOptions {
 // event-loop p99 4.2-6.9 ms on a slow VM vs 2.2-3.1 ms in 128-span turns).
 const SLICE_SIZE = 512;
 const SLICE_BUDGET_MS = 0.25;
+export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024; // under the Collector's default 20 MiB max_request_body_size (opentelemetry-collector config/confighttp/server.go)
 
 /** OtlpExporterOptions with every default and variable applied; secrets are what error messages must never show. */
 export interface ResolvedOtlpOptions {
@@ -135,7 +138,7 @@ export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions 
     tlsMaterial: t.ok ? t.material : null,
     sliceSize: positive(o.sliceSize) ?? SLICE_SIZE,
     sliceBudgetMs: positive(o.sliceBudgetMs) ?? SLICE_BUDGET_MS,
-    maxBytes: positive(o.maxRequestBytes) ?? OTLP_MAX_REQUEST_BYTES,
+    maxBytes: positive(o.maxRequestBytes) ?? DEFAULT_MAX_REQUEST_BYTES,
   };
 }
 

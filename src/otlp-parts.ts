@@ -6,6 +6,13 @@ import { ExportError, type ExportProgress, type ExportResult } from './exporter.
 import type { OtlpJsonEncoder } from './otlp-json.js';
 
 const CHUNK = 32; // spans encoded between two reads of the clock (the slice budget is checked per CHUNK)
+/** The code of a request the backend answered 413 (Payload Too Large): the exporter sends its spans again in smaller requests. */
+export const PAYLOAD_TOO_LARGE = 'TW_ERR_OTLP_PAYLOAD_TOO_LARGE';
+/**
+ * 413 answers one batch may act on (halve the request, or drop a span refused alone); past them a 413 fails the rest
+ * of the batch. Halving 64 MiB takes 16 steps down to 1 KiB: a backend refusing everything costs 24 requests, not one per span.
+ */
+export const MAX_TOO_LARGE_ANSWERS = 24;
 
 /**
  * Encodes grouped spans from `from` into `enc` (begun) until the size cap or the end, yielding between slices of at most
@@ -45,6 +52,7 @@ export class PartTally {
   rejected = 0; // partialSuccess rejections
   failed = 0; // spans in parts that failed, or were not sent after a failure
   tooLarge = 0; // a span alone over the cap
+  refusedLarge = 0; // a span the backend refused alone with 413
   skipped = 0; // spans the encoder could not read
   last: ExportResult | null = null;
   lastFailure: ExportResult | null = null;
@@ -66,12 +74,19 @@ export class PartTally {
 
   /** One part and nothing cut: its answer as is. Nothing accepted: a failure (the whole batch is counted). Else ok, the rest rejected. */
   result(maxBytes: number): ExportResult {
-    const cut = this.tooLarge + this.skipped;
+    const cut = this.tooLarge + this.refusedLarge + this.skipped;
     if (this.parts === 1 && cut === 0 && this.failed === 0) return this.last!;
-    const tooBig = cut > 0 ? new ExportError('TW_ERR_OTLP_TOO_LARGE', this.accepted === 0 ? `request over ${maxBytes} bytes; not sent` : `${cut} spans left out (over the ${maxBytes}-byte request cap)`) : null;
+    const tooBig = cut > 0 ? new ExportError('TW_ERR_OTLP_TOO_LARGE', this.cutMessage(maxBytes)) : null;
     if (this.accepted === 0) return { ok: false, error: this.lastFailure?.error ?? tooBig ?? new ExportError('TW_ERR_OTLP_INTERNAL', 'no span could be encoded') };
     const lost = this.failed + cut + this.rejected;
     if (lost === 0) return this.warning === undefined ? { ok: true } : { ok: true, error: this.warning };
     return { ok: true, rejected: lost, error: this.lastFailure?.error ?? tooBig ?? this.warning };
+  }
+
+  private cutMessage(maxBytes: number): string {
+    const refused = `refused by the backend as too large (HTTP 413) even alone`;
+    if (this.refusedLarge === 0) return this.accepted === 0 ? `request over ${maxBytes} bytes; not sent` : `${this.tooLarge + this.skipped} spans left out (over the ${maxBytes}-byte request cap)`;
+    if (this.tooLarge === 0) return this.accepted === 0 ? `span ${refused}` : `${this.refusedLarge + this.skipped} spans left out (${refused})`;
+    return `${this.tooLarge + this.refusedLarge + this.skipped} spans left out (${this.tooLarge} over the ${maxBytes}-byte request cap, ${this.refusedLarge} ${refused})`;
   }
 }

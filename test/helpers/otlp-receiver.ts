@@ -8,6 +8,8 @@
 //   r.respondNext([{ mode: 'status', status: 503 }, { mode: 'ok' }]);   // one-off answers, then the mode again
 //   r.closeIdle();                                     // end the idle keep-alive connections, as a server's idle timeout does
 //   await r.close();
+// startReceiver({ maxBodyBytes, tooLargeStatus }) refuses a body over maxBodyBytes before any mode (default 413; the
+// OpenTelemetry Collector answers 400), as a size-capped backend or proxy does.
 //
 // Modes: ok | status (any code, optional Retry-After and body) | partial (partialSuccess) | invalid-json |
 // slow (answer after delayMs) | hang (read the body, never answer) | reset (RST while the body arrives) |
@@ -33,6 +35,12 @@ export interface ModeOptions {
   errorMessage?: string;
   /** 'slow': answer 200 after this many ms (default 200). */
   delayMs?: number;
+}
+
+export interface ReceiverLimits {
+  /** Bodies (bytes on the wire) over this are refused with tooLargeStatus, unparsed. */
+  maxBodyBytes?: number;
+  tooLargeStatus?: number;
 }
 
 export interface Answer extends ModeOptions { mode: Exclude<ReceiverMode, 'refuse'> }
@@ -69,7 +77,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions = {}): Promise<Receiver> {
+export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions & ReceiverLimits = {}): Promise<Receiver> {
   let mode: ReceiverMode = init.mode ?? 'ok';
   let opts: ModeOptions = { ...init };
   const queue: Answer[] = [];
@@ -91,6 +99,13 @@ export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions 
     req.on('data', (d: Buffer) => { chunks.push(d); size += d.length; });
     req.on('end', () => {
       const raw = Buffer.concat(chunks, size);
+      if (init.maxBodyBytes !== undefined && size > init.maxBodyBytes) {
+        const st = init.tooLargeStatus ?? 413;
+        requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, bytes: size, json: null, status: st, mode: 'status' });
+        notify();
+        res.writeHead(st, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 3, message: `body of ${size} bytes is over ${init.maxBodyBytes}` }));
+        return;
+      }
       const status = a.mode === 'hang' || a.mode === 'truncate' ? 0 : a.mode === 'status' ? a.status ?? 500 : 200;
       record(req, raw, status, a.mode);
       switch (a.mode) {

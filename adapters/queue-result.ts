@@ -70,14 +70,36 @@ export function handBack<R>(span: AnySpan, r: R): R {
   return r;
 }
 
+/** A span waiting for the next `then` call of a thenable handed back untouched (`returnedAt`: the handler's return). */
+interface Waiter { readonly span: AnySpan; readonly returnedAt: number; watch: Watch | null }
+
+/**
+ * A thenable whose next `then` call is observed: `traced` shadows its `then` until that call. Handed back again
+ * meanwhile (an application that keeps one thenable and returns it for every message), it is not shadowed twice
+ * (each shadow over the last would hold every earlier span, and one `then` would recurse through them all): the new
+ * span waits here too, one `then` call ends them all, and each span's deadline takes that span out.
+ */
+interface Observed { readonly traced: Then; readonly waiting: Set<Waiter>; called: boolean; readonly expire: (w: Waiter) => void }
+
+/** The thenables being observed (an entry whose `traced` is no longer their `then` is stale: replaced on the next hand-back). */
+const observed = new WeakMap<object, Observed>();
+
+/** `w` waits on `o` until its `then` is called, or past the deadline. */
+function wait(o: Observed, w: Waiter): void {
+  o.waiting.add(w);
+  w.watch = watch(() => o.expire(w));
+}
+
 /**
  * Shadow `r.then` with a non-enumerable own property that, on its first call, puts the thenable back as it was and
- * calls its own `then` once with callbacks that end `span` first. False when `r` cannot take the property. Until that
- * first call it is watched: past the deadline it is put back as it was and the span ended unsettled.
+ * calls its own `then` once with callbacks that end the waiting spans first. False when `r` cannot take the property.
+ * Until that first call each span is watched: past its deadline it is ended unsettled, and once none waits the
+ * thenable is put back as it was.
  */
 function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
-  const returnedAt = performance.now();
-  let watched: Watch | null = null;
+  const w: Waiter = { span, returnedAt: performance.now(), watch: null };
+  const seen = observed.get(r);
+  if (seen !== undefined && !seen.called && then === seen.traced) { wait(seen, w); return true; } // already shadowed: one more span waits
   let own: PropertyDescriptor | undefined;
   try { own = Object.getOwnPropertyDescriptor(r, 'then'); } catch { return false; }
   const restore = (): void => {
@@ -86,19 +108,20 @@ function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
       else Object.defineProperty(r, 'then', own);
     } catch { /* a Proxy that refuses: its then stays ours, which calls the original */ }
   };
-  let called = false;
-  let ended = false;
-  const end = (err: unknown, failed: boolean): void => {
-    if (ended) return; // a thenable that calls back twice
-    ended = true;
-    if (failed) span.recordError(err);
-    span.end();
-  };
   function traced(this: unknown, onFulfilled?: unknown, onRejected?: unknown): unknown {
-    if (called) return Reflect.apply(then, this, [onFulfilled, onRejected]); // later calls, if restoring failed
-    called = true;
-    unwatch(watched);
+    if (o.called) return Reflect.apply(then, this, [onFulfilled, onRejected]); // later calls, if restoring failed
+    o.called = true;
+    if (observed.get(r) === o) observed.delete(r);
+    const spans: AnySpan[] = [];
+    for (const x of o.waiting) { unwatch(x.watch); spans.push(x.span); }
+    o.waiting.clear();
     restore();
+    let ended = false;
+    const end = (err: unknown, failed: boolean): void => {
+      if (ended) return; // a thenable that calls back twice
+      ended = true;
+      for (const s of spans) { if (failed) s.recordError(err); s.end(); }
+    };
     try {
       return Reflect.apply(then, this, [
         (v: unknown) => { end(undefined, false); return typeof onFulfilled === 'function' ? onFulfilled(v) : v; },
@@ -109,15 +132,25 @@ function observeNextThen(span: AnySpan, r: object, then: Then): boolean {
       throw err;
     }
   }
+  const o: Observed = {
+    traced,
+    waiting: new Set(),
+    called: false,
+    // then not called within the deadline: it never will be, or too late for the span. A late then still runs the
+    // thenable (put back, or through traced), without ending the span: it no longer waits
+    expire: (x: Waiter): void => {
+      if (o.called || !o.waiting.delete(x)) return;
+      if (o.waiting.size === 0) {
+        try { if (Object.getOwnPropertyDescriptor(r, 'then')?.value === traced) restore(); } catch { /* a Proxy: traced stays, calls the original */ }
+      }
+      expireUnsettled(x.span, x.returnedAt);
+    },
+  };
   try {
     Object.defineProperty(r, 'then', { value: traced, writable: true, configurable: true, enumerable: false });
     if ((r as { then?: unknown }).then === traced) {
-      watched = watch(() => { // then not called within the deadline: it never will be, or too late for the span
-        if (called || ended) return;
-        ended = true; // a late then still runs the thenable (put back, or through traced), without ending the span again
-        try { if (Object.getOwnPropertyDescriptor(r, 'then')?.value === traced) restore(); } catch { /* a Proxy: traced stays, calls the original */ }
-        expireUnsettled(span, returnedAt);
-      });
+      observed.set(r, o);
+      wait(o, w);
       return true;
     }
   } catch { return false; }

@@ -28,7 +28,7 @@ export function setThenableDeadline(ms: number): void {
     throw new TypeError(`tracewire/queue: setThenableDeadline takes whole ms from 1 to ${MAX_DELAY}, or Infinity (got ${String(ms)})`);
   }
   deadlineMs = ms;
-  rearm();
+  arm();
 }
 
 /** Watch a thenable just handed back; null when the deadline is off. `expire` runs once, past the deadline. */
@@ -53,22 +53,19 @@ export function unwatch(w: Watch | null): void {
   w.prev = w.next = null;
 }
 
+/** The one timer, for the oldest watch; one already set is cleared (a watch added while sweep ran armed its own). */
 function arm(): void {
+  if (timer !== undefined) clearTimeout(timer);
+  timer = undefined;
   if (head === null || deadlineMs === Infinity) return;
   const due = head.at + deadlineMs;
   timer = setTimeout(sweep, Math.min(MAX_DELAY, Math.max(1, Math.ceil(due - performance.now()))));
   timer.unref(); // never keeps the process alive
 }
 
-function rearm(): void {
-  if (timer !== undefined) clearTimeout(timer);
-  timer = undefined;
-  arm();
-}
-
 /** Expire every watch past the deadline, oldest first; then wait for the next one. */
 function sweep(): void {
-  timer = undefined;
+  timer = undefined; // fired; an expire that hands back another thenable (or sets the deadline) may arm one: arm() below clears it
   const now = performance.now();
   while (head !== null && head.at + deadlineMs <= now) {
     const expire = head.expire!;

@@ -174,4 +174,79 @@ test('AC-007 setThenableDeadline(Infinity) turns the deadline off (the span wait
   }
 });
 
+/** A custom thenable an application keeps and hands back again and again (a shared "ready" thenable, a cached query). */
+class Shared {
+  calls = 0;
+  then(onF?: (v: string) => unknown, onR?: (e: unknown) => unknown): Promise<unknown> { this.calls++; return Promise.resolve('ready').then(onF, onR); }
+}
+
+test('AC-007 one custom thenable handed back for several messages and never awaited: past the deadline each span is ended unsettled and counted once, and the thenable is put back as it was (no then of ours left on it, holding spans)', async () => {
+  const { cap, tracer } = setup();
+  setThenableDeadline(30);
+  try {
+    const before = queueStats().thenablesUnsettled;
+    const t = new Shared();
+    for (let i = 0; i < 3; i++) assert.is(consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => t), t);
+    assert.is(watching(), 3);
+    await sleep(100);
+    assert.is(cap.spans.length, 3);
+    assert.ok(cap.spans.every((s) => s.getAttribute('tracewire.queue.unsettled') === true));
+    assert.is(queueStats().thenablesUnsettled, before + 3);
+    assert.is(Object.getOwnPropertyDescriptor(t, 'then'), undefined, 'the thenable is as it was');
+    assert.is(watching(), 0);
+    assert.is(await t, 'ready');
+    assert.is(t.calls, 1);
+    assert.is(cap.spans.length, 3);
+    assert.is(tracer.stats().endedTwice, 0);
+  } finally {
+    setThenableDeadline(DEFAULT_DEADLINE_MS);
+  }
+});
+
+test('AC-007 one custom thenable handed back for 20000 messages, then awaited: no RangeError into the host, its then called once, every span ended when it settles, the thenable as it was', async () => {
+  const { cap, tracer } = setup();
+  const t = new Shared();
+  for (let i = 0; i < 20000; i++) consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => t);
+  assert.is(await t, 'ready');
+  assert.is(t.calls, 1);
+  assert.is(cap.spans.length, 20000);
+  assert.is(watching(), 0, 'none left waiting');
+  assert.is(Object.getOwnPropertyDescriptor(t, 'then'), undefined);
+  // handed back again afterwards: observed afresh
+  const r = consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => t);
+  assert.is(r, t);
+  assert.is(await t, 'ready');
+  assert.is(t.calls, 2);
+  assert.is(cap.spans.length, 20001);
+});
+
+test('AC-007 a thenable handed back while the deadline sweep runs (a span processor that consumes a message from onEnd) leaves one deadline timer, not two', async () => {
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const live = new Set<unknown>();
+  (globalThis as { setTimeout: unknown }).setTimeout = (fn: () => void, ms?: number) => { const h: unknown = realSetTimeout(() => { live.delete(h); fn(); }, ms); live.add(h); return h; };
+  (globalThis as { clearTimeout: unknown }).clearTimeout = (h: Parameters<typeof clearTimeout>[0]) => { live.delete(h); realClearTimeout(h); };
+  const cap = new CaptureProcessor();
+  let again = true;
+  const tracer = createTracer({ service: 'svc', logger: () => {}, processor: { onEnd(s) { cap.onEnd(s); if (again) { again = false; consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => new Shared()); } }, forceFlush: async () => {}, shutdown: async () => {}, stats: () => cap.stats() } });
+  try {
+    assert.is(watching(), 0, 'nothing left waiting by the tests before');
+    setThenableDeadline(30);
+    live.clear(); // the timers of what ran before
+    consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => new Shared());
+    assert.is(live.size, 1);
+    await sleep(45); // the first is swept; the processor hands back a second one from its onEnd
+    assert.is(cap.spans.length, 1);
+    assert.is(watching(), 1);
+    assert.is(live.size, 1, 'one timer for the one waiting thenable');
+    await sleep(60);
+    assert.is(cap.spans.length, 2);
+    assert.is(live.size, 0);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    globalThis.clearTimeout = realClearTimeout;
+    setThenableDeadline(DEFAULT_DEADLINE_MS);
+  }
+});
+
 test.run();

@@ -150,6 +150,14 @@ export async function processJetStreamMessages<M extends JsMsgLike>(tracer: Trac
   }
 }
 
+/** The iterator `for await` reads: the async one, else a sync iterable's (an array) as async (for await's fallback). */
+function iteratorOf<M>(messages: AsyncIterable<M>): AsyncIterator<M> {
+  if (typeof (messages as Partial<AsyncIterable<M>>)[Symbol.asyncIterator] === 'function') return messages[Symbol.asyncIterator]();
+  const sync = messages as unknown as Partial<Iterable<M>>;
+  if (typeof sync[Symbol.iterator] !== 'function') throw new TypeError('tracewire/queue-jetstream: processJetStreamMessages takes an async iterable of messages (consumer.fetch(), consumer.consume())');
+  return (async function* () { yield* sync as Iterable<M>; })();
+}
+
 /** The iterator's end, as receiveOne's "empty poll". */
 const DONE: unique symbol = Symbol('tracewire.jetstream.done');
 
@@ -161,7 +169,7 @@ const DONE: unique symbol = Symbol('tracewire.jetstream.done');
  * loop, the iterator closed as `for await` closes it.
  */
 async function receiveEach<M extends JsMsgLike>(tracer: Tracer, messages: AsyncIterable<M>, handler: (msg: M, span: AnySpan) => unknown, options: JetStreamConsumeOptions): Promise<void> {
-  const it = messages[Symbol.asyncIterator]();
+  const it = iteratorOf(messages);
   const onError = options.onError;
   let pullFailed = false;
   let msg: M | undefined;

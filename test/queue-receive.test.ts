@@ -211,6 +211,24 @@ test('AC-007 processJetStreamMessages receiveSpan: an iterator that fails is an 
   assert.equal([receive.name, receive.status, proc.name, proc.status], ['receive orders.new', SpanStatusCode.UNSET, 'process orders.new', SpanStatusCode.ERROR]);
 });
 
+test('AC-007 processJetStreamMessages receiveSpan takes what the loop without it takes: a sync iterable of messages (an array) is read as for await reads it, not a TypeError', async () => {
+  const { cap, tracer } = setup();
+  const prod = producerSpan(tracer);
+  const h = () => hdrs({ traceparent: `00-${prod.traceId}-${prod.spanId}-01` });
+  const seen: number[] = [];
+  await processJetStreamMessages(tracer, [jsMsg(h(), 1), jsMsg(h(), 2)] as unknown as AsyncIterable<JsMsgLike>, (m) => { seen.push(m.seq); });
+  const n = cap.spans.length;
+  await processJetStreamMessages(tracer, [jsMsg(h(), 3), jsMsg(h(), 4)] as unknown as AsyncIterable<JsMsgLike>, (m) => { seen.push(m.seq); }, { receiveSpan: true });
+  assert.equal(seen, [1, 2, 3, 4]);
+  assert.equal(cap.spans.slice(n).map((s) => s.name), ['receive orders.new', 'process orders.new', 'receive orders.new', 'process orders.new']);
+  // stopped early by a handler error: the sync iterator is closed, as for await closes it
+  let closed = 0;
+  const gen = (function* () { try { yield jsMsg(h(), 5); yield jsMsg(h(), 6); } finally { closed++; } })();
+  const BOOM = new Error('bad message');
+  await processJetStreamMessages(tracer, gen as unknown as AsyncIterable<JsMsgLike>, () => { throw BOOM; }, { receiveSpan: true }).then(() => assert.unreachable(), (e) => assert.is(e, BOOM));
+  assert.is(closed, 1);
+});
+
 test('AC-007 receiveSpan under a no-trace context (OTel suppressTracing) records nothing; the handler still runs', async () => {
   const { cap, tracer } = setup();
   const prod = producerSpan(tracer);

@@ -146,9 +146,18 @@ function shownPath(file: string, from: string): string {
   return `${file} (${from})`;
 }
 
-/** A passphrase setting that does not look like a path may be the passphrase itself: not printed. */
-function shownPassphrasePath(file: string, from: string): string {
-  return /^[./\\]|[/\\]/.test(file) && !/[\x00-\x1f]/.test(file) && file.length <= 4096 ? `${file} (${from})` : `(${from}: value not shown, it does not look like a path and may be the passphrase itself)`;
+/** A read's reason saying the path names no file (readBounded's errno codes). */
+export function namesNoFile(reason: string): boolean {
+  return reason === 'ENOENT' || reason === 'ENOTDIR' || reason === 'ENAMETOOLONG';
+}
+
+/**
+ * A passphrase file setting as printed: only when it names a file. One that names none may be the passphrase itself
+ * given in its place, and looking like a path proves nothing (a base64 passphrase holds / and may start with it).
+ */
+function shownPassphrasePath(file: string, from: string, found: boolean): string {
+  if (!found) return `(${from}: no such file; the value is not shown, it may be the passphrase itself)`;
+  return /[\x00-\x1f]/.test(file) ? `(${from}: value not shown)` : `${file} (${from})`;
 }
 
 /** Where each piece comes from when no PEM text is given: a file and the name of the setting that gave it. */
@@ -194,9 +203,9 @@ function passphraseOf(o: OtlpTlsOptions | undefined, material: TlsMaterial, from
   const f = o?.passphraseFile;
   if (typeof f !== 'string' || f === '') return null;
   const c = readPassphraseSync(f);
-  if (!c.ok) return { ok: false, message: `${PIECE_TEXT.passphrase} file ${shownPassphrasePath(f, 'tls.passphraseFile')} is unusable: ${c.reason}` };
+  if (!c.ok) return { ok: false, message: `${PIECE_TEXT.passphrase} file ${shownPassphrasePath(f, 'tls.passphraseFile', !namesNoFile(c.reason))} is unusable: ${c.reason}` };
   material.passphrase = c.value;
   from.push('tls.passphraseFile');
-  where.passphrase = `in ${shownPassphrasePath(f, 'tls.passphraseFile')}`;
+  where.passphrase = `in ${shownPassphrasePath(f, 'tls.passphraseFile', true)}`;
   return null;
 }

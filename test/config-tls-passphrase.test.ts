@@ -72,7 +72,7 @@ if (pki !== null) {
       [{ key: p.clientKeyEncryptedLegacy }, '$.exporters.a.tls.key', /is encrypted/],
       [{ key: p.clientKeyEncrypted, passphrase: text(wrong + '\n') }, '$.exporters.a.tls.passphrase', /the passphrase in .* does not decrypt the client key/],
       [{ key: p.clientKeyEncryptedLegacy, passphrase: text(wrong) }, '$.exporters.a.tls.passphrase', /does not decrypt the client key/],
-      [{ key: p.clientKeyEncrypted, passphrase: join(p.dir, 'no-such-pass') }, '$.exporters.a.tls.passphrase', /passphrase file .*no-such-pass is unusable \(ENOENT\)/],
+      [{ key: p.clientKeyEncrypted, passphrase: join(p.dir, 'no-such-pass') }, '$.exporters.a.tls.passphrase', /passphrase file \(no such file; the value is not shown, it may be the passphrase itself\) is unusable \(ENOENT\)/],
       [{ key: p.clientKeyEncrypted, passphrase: text('\n') }, '$.exporters.a.tls.passphrase', /is unusable \(empty\)/],
       [{ key: p.clientKeyEncrypted, passphrase: text(`${p.passphrase}\nsecond line\n`) }, '$.exporters.a.tls.passphrase', /is unusable \(more than one line\)/],
     ];
@@ -86,6 +86,23 @@ if (pki !== null) {
         for (const secret of [wrong, p.passphrase, keyLine(p.clientKeyEncrypted), keyLine(p.clientKeyEncryptedLegacy)]) assert.not.ok(e.message.includes(secret) || JSON.stringify(e.problems).includes(secret), 'no secret in the error');
       }
     }
+  });
+
+  test('AC-005 a passphrase written in place of its file\'s path that reads as an absolute path (a base64 passphrase may start with /): TW_CONFIG_TLS at tls.passphrase, the value never shown', () => {
+    const secret = '/q3K8wPZx9aLm+Tr0vB2cN5eYh7jU1sD4fG6kI8oP0=';
+    const f = file({ exporters: { a: otlp(mutual.url, { ca: p.caCert, cert: p.clientCert, key: p.clientKeyEncrypted, passphrase: secret }) } });
+    try { loadConfig(f); assert.unreachable('accepted'); } catch (e) {
+      if (!isConfigError(e)) throw e;
+      assert.is(e.code, 'TW_CONFIG_TLS', e.message);
+      assert.is(e.problems[0]!.path, '$.exporters.a.tls.passphrase');
+      assert.match(e.message, /passphrase file \(.*not shown.*\) is unusable \(ENOENT\)/);
+      assert.not.ok(e.message.includes(secret) || JSON.stringify(e.problems).includes(secret) || inspect(e).includes(secret), 'not in the error');
+    }
+    const logs: string[] = [];
+    const t = tracerFromConfig({ path: f, env: {}, watch: false, logger: (m) => logs.push(m) });
+    assert.is(t.configStats().lastError, 'TW_CONFIG_TLS');
+    assert.not.ok(logs.join('\n').includes(secret) || JSON.stringify(t.configStats()).includes(secret), 'not in logs or configStats()');
+    return t.shutdown({ deadlineMs: 0 });
   });
 
   test('AC-005 tracerFromConfig with a wrong passphrase: the host keeps running on defaults (strict: throws TW_CONFIG_TLS); a reload that breaks the passphrase keeps the last good exporter', async () => {

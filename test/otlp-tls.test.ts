@@ -119,10 +119,11 @@ if (pki !== null) {
       [base, /client key file .* \(tls\.keyFile\) is encrypted .*and no passphrase is given: set tls\.passphrase or tls\.passphraseFile/],
       [{ ...base, passphrase: wrong }, /the passphrase \(tls\.passphrase\) does not decrypt the client key/],
       [{ ...base, passphraseFile: wrongFile }, /the passphrase in .*wrong-pass \(tls\.passphraseFile\) does not decrypt the client key/],
-      [{ ...base, passphraseFile: join(p.dir, 'missing-pass') }, /passphrase file .*missing-pass \(tls\.passphraseFile\) is unusable: ENOENT/],
+      // a path that names no file is not printed either: it may be the passphrase itself
+      [{ ...base, passphraseFile: join(p.dir, 'missing-pass') }, /passphrase file \(tls\.passphraseFile: no such file; the value is not shown, it may be the passphrase itself\) is unusable: ENOENT/],
       [{ caFile: p.caCert, passphrase: wrong }, /a passphrase decrypts the client key: no client key is set/],
       // the passphrase itself given as passphraseFile: not a path, so not printed
-      [{ ...base, passphraseFile: wrong }, /passphrase file \(tls\.passphraseFile: value not shown, it does not look like a path and may be the passphrase itself\) is unusable: ENOENT/],
+      [{ ...base, passphraseFile: wrong }, /passphrase file \(tls\.passphraseFile: no such file; the value is not shown, it may be the passphrase itself\) is unusable: ENOENT/],
     ];
     const before = mutual.requests.length;
     for (const [tls, why] of cases) {
@@ -135,6 +136,16 @@ if (pki !== null) {
       assert.not.ok([message(r), ...warnings].some((m) => m.includes(wrong) || m.includes(p.passphrase)), 'no passphrase in messages');
     }
     assert.is(mutual.requests.length, before);
+  });
+
+  test('a passphrase given in place of its file\'s path (tls.passphraseFile), holding a / as base64 passphrases often do: never printed, whatever it looks like', async () => {
+    const base = { caFile: p.caCert, certFile: p.clientCert, keyFile: p.clientKeyEncrypted };
+    for (const secret of ['q3K/8wPZx9aLm+Tr0vB2cN5eYh7jU1sD4fG6kI8oP0=', '/q3K8wPZx9aLm+Tr0vB2cN5eYh7jU1sD4', 'rel/ative-looking']) {
+      const { r, warnings } = await run({ url: mutual.url, tls: { ...base, passphraseFile: secret }, env: {} });
+      assert.is(code(r), 'TW_ERR_OTLP_TLS_CONFIG', message(r));
+      assert.match(message(r), /client key passphrase file \(tls\.passphraseFile: .*not shown.*\) is unusable: ENOENT/);
+      assert.not.ok([message(r), ...warnings].some((m) => m.includes(secret)), `${secret} printed: ${message(r)}`);
+    }
   });
 
   test('signal-specific precedence: OTEL_EXPORTER_OTLP_TRACES_* wins over OTEL_EXPORTER_OTLP_*, per variable', async () => {

@@ -2,7 +2,7 @@
 // load.ts reads them with the header secret files (same fingerprint, same watched directories), so a rotated
 // certificate is a reload; here they become Secrets on the settings and are checked together (an unusable set, a
 // missing or wrong passphrase, refuses the config).
-import { PIECE_TEXT, tlsProblem, type PassphraseContent, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
+import { namesNoFile, PIECE_TEXT, tlsProblem, type PassphraseContent, type PemContent, type TlsFileRefs } from '../otlp-tls.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { Secret } from './secrets.js';
 import { childPath } from './validate.js';
@@ -50,7 +50,9 @@ export function resolvePending(list: readonly PendingTls[], contents: ReadonlyMa
     const pf = t.passphrase;
     if (pf !== undefined) {
       const c = passphrases.get(pf);
-      if (c === undefined || !c.ok) throw tlsError(configFile, childPath(t.at, 'passphrase'), `passphrase file ${pf} is unusable (${c === undefined ? 'not read' : c.reason}); expected a readable file holding the client key's passphrase on one line`);
+      // a path that names no file may be the passphrase itself written in its place (a base64 one may start with /): not shown
+      const shown = c !== undefined && !c.ok && namesNoFile(c.reason) ? '(no such file; the value is not shown, it may be the passphrase itself)' : pf;
+      if (c === undefined || !c.ok) throw tlsError(configFile, childPath(t.at, 'passphrase'), `passphrase file ${shown} is unusable (${c === undefined ? 'not read' : c.reason}); expected a readable file holding the client key's passphrase on one line`);
       t.target.passphrase = new Secret(c.value, pf);
     }
     const bad = tlsProblem({ ca: t.target.ca?.reveal(), cert: t.target.cert?.reveal(), key: t.target.key?.reveal(), passphrase: t.target.passphrase?.reveal() });

@@ -104,7 +104,7 @@ test('AC-005 the validator refuses (TW_CONFIG_INVALID) a tenant key a longer val
       const ps = validateConfig(c);
       assert.is(ps.length, 1, JSON.stringify(c));
       assert.match(ps[0]!.path, /^\$\.(routes|sampler)\.tenants\.acme$/);
-      assert.match(ps[0]!.message, new RegExp(`^is 4 chars, within 1 of limits\\.maxAttributeValueLength \\(${max}\\): a longer ${'tenant\\.id'} is cut to ${max}`));
+      assert.match(ps[0]!.message, new RegExp(`^is 4 chars, (the length of|1 under) limits\\.maxAttributeValueLength \\(${max}\\): a longer ${'tenant\\.id'} `));
     }
   }
   assert.equal(validateConfig({ exporters, routes: { tenants: { acme: ['b'] }, default: ['a'] }, limits: { maxAttributeValueLength: 6 } }), []);
@@ -116,6 +116,20 @@ test('AC-005 the validator refuses (TW_CONFIG_INVALID) a tenant key a longer val
     if (!isConfigError(e)) throw e;
     assert.is(e.code, 'TW_CONFIG_INVALID');
     assert.is(e.problems[0]!.path, '$.routes.tenants.acme');
+  }
+});
+
+test('AC-005 the validator\'s refusal says why this tenant is refused: at the limit, a longer value is cut to it; one under, only a longer value whose next character takes 2 units (an emoji) is cut to it; either way this tenant\'s own spans match no route or rate', () => {
+  const exporters = { a: { type: 'console' }, b: { type: 'console' } };
+  const msg = (max: number): string => validateConfig({ exporters, routes: { tenants: { acme: ['b'] }, default: ['a'] }, limits: { maxAttributeValueLength: max } })[0]!.message;
+  const at = msg(4);
+  assert.match(at, /^is 4 chars, the length of limits\.maxAttributeValueLength \(4\): a longer tenant\.id is cut to 4 UTF-16 code units on spans/);
+  const under = msg(5);
+  assert.match(under, /^is 4 chars, 1 under limits\.maxAttributeValueLength \(5\): a longer tenant\.id whose next character takes 2 UTF-16 code units \(an emoji\) is cut before it, to 4 units, on spans/);
+  assert.not.match(under, /cut to 5/, 'a value cut to 5 units never equals a 4-unit tenant: not the reason');
+  for (const m of [at, under]) {
+    assert.match(m, /this tenant's own spans included/, m);
+    assert.match(m, /the limit to 6 or more$/, m);
   }
 });
 

@@ -80,6 +80,15 @@ function lengthOf(t: string): string {
   return chars === t.length ? `${t.length} chars` : `${t.length} UTF-16 code units long (${chars} characters)`;
 }
 
+/** Why a tenant key a cut value can equal is refused (mayBeCut): the cut that makes it, and what it costs this tenant. */
+function cutMessage(t: string, attr: string, len: InForceLimit): string {
+  const max = len.value;
+  const how = t.length === max
+    ? `is ${lengthOf(t)}, the length of ${shown(len)}: a longer ${attr} is cut to ${max} UTF-16 code units on spans`
+    : `is ${lengthOf(t)}, 1 under ${shown(len)}: a longer ${attr} whose next character takes 2 UTF-16 code units (an emoji) is cut before it, to ${max - 1} units, on spans`;
+  return `${how} and could equal this tenant, so routes and sampler rates take any ${attr} of this length for no tenant, this tenant's own spans included (another tenant's spans must not reach this one's route): ${max > 2 ? `use tenants of at most ${max - 2} UTF-16 code units or raise` : 'raise'} the limit to ${t.length + 2} or more`;
+}
+
 export function tenantChecks(root: Record<string, unknown>, r: TenantRules, w: Walker): void {
   const lists: [string, Record<string, unknown>][] = [
     ['$.routes.tenants', ((root.routes as Record<string, unknown> | undefined)?.tenants ?? {}) as Record<string, unknown>],
@@ -102,7 +111,7 @@ export function tenantChecks(root: Record<string, unknown>, r: TenantRules, w: W
     if (len !== undefined && t.length > len.value) w.add(at, `is ${lengthOf(t)}, over ${shown(len)}${t.length === charCount(t) ? '' : ', which counts UTF-16 code units'}: ${attr} is cut to that length on spans, so this tenant never matches`);
     // a longer value is cut to the limit (one unit fewer before a surrogate pair): `acme-shadow` cut to 4 is `acme`, so
     // another tenant's spans would take this tenant's route and rate; routes and samplers treat such values as no tenant
-    else if (len !== undefined && mayBeCut(t, len.value)) w.add(at, `is ${lengthOf(t)}, within 1 of ${shown(len)}: a longer ${attr} is cut to ${len.value} UTF-16 code units (${len.value - 1} before a surrogate pair) on spans and would equal this tenant, so such values match no tenant (another tenant's spans must not reach this one's route): ${len.value > 2 ? `use tenants of at most ${len.value - 2} units or raise` : 'raise'} the limit to ${t.length + 2} or more`);
+    else if (len !== undefined && mayBeCut(t, len.value)) w.add(at, cutMessage(t, attr, len));
     // the http adapter's rule: other values are dropped and counted as tenantRejected
     else if (header !== null && !isBoundedId(t, header.value)) w.add(at, t.length > header.value ? `is ${t.length} chars, over ${shown(header)}: the header's value is rejected, so this tenant never matches` : `has characters the http adapter rejects in a tenant header (allowed: letters, digits and . _ : @ -), so this tenant never matches`);
   }

@@ -5,7 +5,7 @@ import type { AnySpan } from '../src/span.js';
 import type { SpanContext } from '../src/span-context.js';
 import { kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
 import { isBoundedId } from '../src/bounded-id.js';
-import { nameOfMethod, normalizeMethod } from './http-attrs.js';
+import { isNamedPipe, nameOfMethod, normalizeMethod, socketName } from './http-attrs.js';
 import { pathOf } from './http-url.js';
 import { httpStats, reportCallback, reportInternal } from './http-stats.js';
 import { hostOf, hostPortOf } from './http-host.js';
@@ -32,8 +32,13 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     if (host === undefined) host = authorityOf(req); // HTTP/2 (the cold branch of HTTP/1.1, where Host is required)
     if (host === undefined || host !== cfg.lastHost) resolveHost(cfg, host);
     if (cfg.lastHostBad) httpStats.hostRejected++;
-    a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? socket?.localAddress ?? '';
-    a['server.port'] = cfg.lastPort > 0 ? cfg.lastPort : socket?.localPort ?? 0;
+    // The listener, not the socket: a Unix socket has no port (localPort undefined) and no address of its own
+    const listener = socket === null ? undefined : (socket as { server?: unknown }).server;
+    if (listener !== cfg.lastServer) resolveListener(cfg, listener);
+    const pipe = cfg.lastPipe;
+    a['server.address'] = cfg.serverAddress ?? cfg.lastAddress ?? (pipe ?? socket?.localAddress) ?? '';
+    a['server.port'] = cfg.lastPort > 0 ? cfg.lastPort : pipe !== null ? undefined : socket?.localPort; // never 0: unknown is unrecorded
+    a['network.transport'] = cfg.lastTransport;
     a[cfg.tenantKey] = cfg.tenantHeader === null && cfg.tenantFn === null ? undefined : tenantOf(cfg, req);
     const opts = cfg.opts;
     opts.parent = null;
@@ -66,6 +71,25 @@ function resolveHost(cfg: ServerConfig, host: string | undefined): void {
   cfg.lastPort = hostPortOf(host);
   // No name from a non-empty value, or a port written but unusable (`h:0`); `h:` and an empty Host are valid
   cfg.lastHostBad = host !== undefined && host.length > 0 && (cfg.lastAddress === null || (cfg.lastPort < 0 && !host.endsWith(':') && hasPort(host)));
+}
+
+/**
+ * What the server a request came in on listens on, kept for its next requests (one compare per request): a
+ * `net.Server` on a Unix socket or named pipe gives its path as address() (a TCP one an object), and its
+ * requests have no port. Semconv as on the client (http-attrs fillSocketAttrs): `network.transport` `unix`
+ * or `pipe`, the socket's name as `server.address` when no Host names the server. No `socket.server` (a
+ * connection handed in with emit('connection')): TCP's attributes, from the socket.
+ */
+function resolveListener(cfg: ServerConfig, listener: unknown): void {
+  cfg.lastServer = listener;
+  let path: unknown = null;
+  try {
+    const address = (listener as { address?: unknown } | undefined)?.address;
+    if (typeof address === 'function') path = address.call(listener);
+  } catch { /* its handle failed getsockname: as TCP */ }
+  const pipe = typeof path === 'string' && path.length > 0;
+  cfg.lastPipe = pipe ? socketName(path as string) : null;
+  cfg.lastTransport = !pipe ? undefined : isNamedPipe(path as string) ? 'pipe' : 'unix';
 }
 
 /** Does a valid Host value carry a port part (a ':' past any IP-literal)? */

@@ -29,13 +29,14 @@ interface StartAttrs {
   'url.path': string | undefined;
   'url.scheme': string;
   'server.address': string;
-  'server.port': number;
+  'server.port': number | undefined;
+  'network.transport': string | undefined;
   'tenant.id': string | undefined;
 }
 
 /** A plain object literal (Object.prototype), which startSpan reads in place; a class instance it would copy first. */
 function startAttrs(): StartAttrs {
-  return { 'http.request.method': '', 'http.request.method_original': undefined, 'url.path': undefined, 'url.scheme': '', 'server.address': '', 'server.port': 0, 'tenant.id': undefined };
+  return { 'http.request.method': '', 'http.request.method_original': undefined, 'url.path': undefined, 'url.scheme': '', 'server.address': '', 'server.port': 0, 'network.transport': undefined, 'tenant.id': undefined };
 }
 
 export class ServerConfig {
@@ -65,6 +66,12 @@ export class ServerConfig {
   lastPort = -1;
   /** lastHost is no RFC 9110 Host, or names no usable port: counted per request (httpStats.hostRejected) */
   lastHostBad = false;
+  /** The listener of the last request's socket (`socket.server`; null before any) and what it listens on. */
+  lastServer: unknown = null;
+  /** Its socket name when it listens on a Unix socket or named pipe (`@name` for a Linux abstract one), else null (TCP). */
+  lastPipe: string | null = null;
+  /** `network.transport` of its requests: 'unix', 'pipe', or undefined for TCP (the default, not recorded). */
+  lastTransport: string | undefined = undefined;
   /** Per-config listeners (not per request): `this` is the response. */
   readonly onClose: (this: Res) => void;
   /** HTTP/2 compat requests only: their span ends at the request's 'close' (http2-compat). */

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AnySpan } from '../src/span.js';
 import type { SpanContext } from '../src/span-context.js';
-import { kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
+import { endAtClose, kSpan, setResponseHeaders, type Req, type Res } from './http-response.js';
 import { isBoundedId } from '../src/bounded-id.js';
 import { isNamedPipe, nameOfMethod, normalizeMethod, socketName } from './http-attrs.js';
 import { pathOf } from './http-url.js';
@@ -57,6 +57,7 @@ export function startRequest(cfg: ServerConfig, req: Req, res: Res): AnySpan | u
     setResponseHeaders(cfg, req, res, span);
     // node:http2 compat API. HTTP/1 pays this one compare (an own field of IncomingMessage); an h2 request may carry Host, so not folded into the Host branch
     if (req.httpVersionMajor === 2) startHttp2(cfg, req, res, span);
+    else endAtClose(cfg, req, res, span);
     return span;
   } catch (err) {
     reportInternal(cfg.tracer.logger, 'tracewire/http server', err);

@@ -25,8 +25,17 @@ export function setResponseHeaders(cfg: ServerConfig, req: Req, res: Res, span: 
     // Node's alias (DEP0063, documentation-only) is the prototype's writeHead itself: it would skip ours.
     (res as { writeHeader?: unknown }).writeHeader = cfg.writeHead;
   }
-  res.on('close', cfg.onClose);
-  if (res.socket === null && span.isRecording()) trackQueued(cfg, req.socket as QSocket | null, res);
+}
+
+/** HTTP/1: the span ends when the response closes (finish). */
+export function endAtClose(cfg: ServerConfig, req: Req, res: Res, span: AnySpan): void {
+  // Closed already: a handler called late (after an outer listener's await) by which time the client had left.
+  // No 'close' is coming; the span ends once the handler's synchronous part has named it.
+  if (res.closed === true) process.nextTick(finishLate, cfg, res);
+  else {
+    res.on('close', cfg.onClose);
+    if (res.socket === null && span.isRecording()) trackQueued(cfg, req.socket as QSocket | null, res);
+  }
 }
 
 const kQueued = Symbol('tracewire.http.queued');
@@ -196,10 +205,34 @@ export function finish(cfg: ServerConfig, res: Res): void {
   span.end();
 }
 
-/** Route and status of a closing response (HTTP/1 finish, and finishHttp2): what happened before any cut. */
-export function recordResponse(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
+/**
+ * A request gone before its handler ran (HTTP/1 response closed, HTTP/2 stream reset: a handler called late, after
+ * an outer listener's await), ended after the handler's synchronous part: its route, `aborted`, no status (a head
+ * written then reached no client).
+ */
+export function finishLate(cfg: ServerConfig, res: Res): void {
+  const req = res.req;
+  const span = req?.[kSpan];
+  if (span === undefined || span.ended) return; // ended at a 'close' still to come when the handler ran (HTTP/2)
+  try {
+    if (span.isRecording()) {
+      recordRoute(cfg, span, req, res);
+      if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
+    }
+  } catch (err) {
+    reportInternal(cfg.tracer.logger, 'tracewire/http finish', err);
+  }
+  span.end();
+}
+
+function recordRoute(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
   const route = req[kRoute] ?? (cfg.routeOf !== null ? cfg.routeOf!(req, res) : undefined);
   if (typeof route === 'string' && route.length > 0) applyRoute(span, req, route);
+}
+
+/** Route and status of a closing response (HTTP/1 finish, and finishHttp2): what happened before any cut. */
+export function recordResponse(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
+  recordRoute(cfg, span, req, res);
   if (res.headersSent) {
     const code = res.statusCode;
     span.setAttribute('http.response.status_code', code);

@@ -12,7 +12,7 @@
 import type { Http2ServerResponse } from 'node:http2';
 import type { AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server-config.js';
-import { kSpan, recordResponse, type Req, type Res } from './http-response.js';
+import { finishLate, kSpan, recordResponse, type Req, type Res } from './http-response.js';
 import { emitInRequestSpan } from './http-request-context.js';
 import { reportInternal } from './http-stats.js';
 
@@ -30,7 +30,12 @@ export function authorityOf(req: Req): string | undefined {
 export function startHttp2(cfg: ServerConfig, req: Req, res: Res, span: AnySpan): void {
   if (span.isRecording()) span.setAttribute('network.protocol.version', '2');
   (req as H2Req)[kRes] = res;
-  req.on('close', cfg.onHttp2Close); // before the response's own 'close' (the request's stream listener is registered first)
+  // The span's only end: the compat response's 'close' (HTTP/1's end) is not heard, it may come first with
+  // HTTP/1's reading of the response (res.end() on a reset HEAD stream emits it; writableFinished reads true).
+  req.on('close', cfg.onHttp2Close);
+  // Reset already: a handler called late (after an outer listener's await); its request's 'close' may be past.
+  // Ended after the handler's synchronous part (its route); if the 'close' is still to come, whichever is first.
+  if ((res as unknown as Http2ServerResponse).stream.destroyed) process.nextTick(finishLate, cfg, res);
   req.emit = emitInRequestSpan;
 }
 

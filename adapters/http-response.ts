@@ -128,7 +128,14 @@ function setOurs(cfg: ServerConfig, res: Res, h: unknown): unknown {
   if (ours.timing !== null) {
     const name = cfg.timingHeader!;
     let inArgs = false;
-    if (Array.isArray(h)) {
+    if (Array.isArray(h) && h.length > 0 && Array.isArray(h[0])) {
+      // [name, value] pairs: the HTTP/2 compat writeHead takes them with progressive headers too (and drops
+      // a setHeader'd name the pairs give), HTTP/1 only without
+      for (let i = 0; i < h.length; i++) {
+        const e = h[i] as unknown[];
+        if (Array.isArray(e) && isName(e[0], name)) { const c = h.slice(); c[i] = [e[0], mergeTiming(e[1], ours.timing)]; h = c; inArgs = true; break; }
+      }
+    } else if (Array.isArray(h)) {
       for (let i = 0; i < h.length; i += 2) if (isName(h[i], name)) { const c = h.slice(); c[i + 1] = mergeTiming(c[i + 1], ours.timing); h = c; inArgs = true; break; }
     } else if (h !== null && typeof h === 'object') {
       for (const k in h as Record<string, unknown>) {

@@ -1,0 +1,63 @@
+// node:http2 compat servers, the ways a handler can answer besides res.end(): writeHead with headers as an array of
+// [name, value] pairs after setHeader (the compat API's slow path, which HTTP/1 does not take), and the core API
+// (res.stream.respond(), respondWithFile()), which bypasses the compat response. h2c on loopback.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { createTracer, type Span } from '../src/index.js';
+import { withTracing } from '../adapters/http.js';
+import { CaptureProcessor } from './helpers/capture.js';
+
+interface H2Reply { headers: http2.IncomingHttpHeaders; body: string; rst?: number }
+function h2(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, closeAfter?: { ms: number; code: number }): Promise<H2Reply> {
+  return new Promise((resolve) => {
+    const s = session.request(headers);
+    let h: http2.IncomingHttpHeaders = {};
+    let b = '';
+    s.on('response', (r) => (h = r));
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (b += d));
+    s.on('error', () => {});
+    s.on('close', () => resolve({ headers: h, body: b, rst: s.rstCode }));
+    if (closeAfter !== undefined) setTimeout(() => s.close(closeAfter.code), closeAfter.ms);
+  });
+}
+async function settle(cap: CaptureProcessor, n: number): Promise<void> {
+  for (let i = 0; i < 200 && cap.spans.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+}
+const byPath = (cap: CaptureProcessor, path: string): Span => cap.spans.find((s) => s.getAttribute('url.path') === path)!;
+async function serve(handler: (req: Http2ServerRequest, res: Http2ServerResponse) => void): Promise<{ cap: CaptureProcessor; session: http2.ClientHttp2Session; done: () => Promise<void> }> {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'h2', processor: cap });
+  const server = http2.createServer(withTracing(tracer, handler));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return { cap, session, done: async () => { session.close(); await new Promise<void>((r) => server.close(() => r())); } };
+}
+
+test('AC-001 writeHead(status, [[name, value], ...]) after setHeader: the handler\'s Server-Timing pair is merged with ours, not sent instead of it', async () => {
+  const { cap, session, done } = await serve((req, res) => {
+    res.setHeader('x-app', '1'); // compat writeHead then replaces the names its array gives
+    const pairs = req.url === '/own-id' ? [['x-trace-id', 'mine']] : [['content-type', 'text/plain'], ['Server-Timing', 'db;dur=3']];
+    res.writeHead(200, pairs as unknown as http2.OutgoingHttpHeaders); // @types/node has no array form; Node accepts both
+    res.end('ok');
+  });
+  try {
+    const pairs = await h2(session, { ':path': '/pairs' });
+    const ownId = await h2(session, { ':path': '/own-id' });
+    await settle(cap, 2);
+    const s = byPath(cap, '/pairs');
+    assert.is(pairs.headers['server-timing'], `db;dur=3, trace;desc=00-${s.traceId}-${s.spanId}-0${s.traceFlags & 3}`);
+    assert.is(pairs.headers['content-type'], 'text/plain');
+    assert.is(pairs.headers['x-app'], '1');
+    assert.is(pairs.headers['x-trace-id'], s.traceId);
+    const o = byPath(cap, '/own-id');
+    assert.is(ownId.headers['x-trace-id'], 'mine', 'the handler\'s own x-trace-id wins, as on HTTP/1');
+    assert.ok(String(ownId.headers['server-timing']).endsWith(`${o.traceId}-${o.spanId}-0${o.traceFlags & 3}`));
+  } finally {
+    await done();
+  }
+});
+
+test.run();

@@ -232,23 +232,26 @@ export function finishLate(cfg: ServerConfig, res: Res): void {
   span.end();
 }
 
-function recordRoute(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
+/** Route and status of a closing HTTP/1 response: what happened before any cut. */
+function recordResponse(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
+  recordRoute(cfg, span, req, res);
+  if (res.headersSent) {
+    recordStatus(span, res.statusCode);
+    if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.getHeaders());
+  }
+}
+
+export function recordRoute(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
   const route = req[kRoute] ?? (cfg.routeOf !== null ? cfg.routeOf!(req, res) : undefined);
   if (typeof route === 'string' && route.length > 0) applyRoute(span, req, route);
 }
 
-/** Route and status of a closing response (HTTP/1 finish, and finishHttp2): what happened before any cut. */
-export function recordResponse(cfg: ServerConfig, span: AnySpan, req: Req, res: Res): void {
-  recordRoute(cfg, span, req, res);
-  if (res.headersSent) {
-    const code = res.statusCode;
-    span.setAttribute('http.response.status_code', code);
-    // Semconv: 5xx is an error on a server span, 4xx is the client's.
-    if (code >= 500) {
-      if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', String(code)); // a recorded exception type wins
-      span.setStatus(SpanStatusCode.ERROR);
-    }
-    if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, res.getHeaders());
+/** The status sent. Semconv: 5xx is an error on a server span, 4xx is the client's. */
+export function recordStatus(span: AnySpan, code: number): void {
+  span.setAttribute('http.response.status_code', code);
+  if (code >= 500) {
+    if (span.getAttribute('error.type') === undefined) span.setAttribute('error.type', String(code)); // a recorded exception type wins
+    span.setStatus(SpanStatusCode.ERROR);
   }
 }
 

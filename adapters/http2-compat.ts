@@ -7,12 +7,13 @@
 // - `network.protocol.version` is '2';
 // - the span ends at the request's 'close': the compat response emits no 'close' for a HEAD stream reset before
 //   res.end() (onStreamCloseResponse compares headRequest flags), and a reset stream reads writableFinished true;
+//   the status is the one the stream sent (a handler may answer through the core API, past the compat response);
 // - body events: all streams of a session are emitted from the session's async context, where Node 20's
 //   enterWith leaves the last handler's span; the request's own emit runs them in its span (as on Node 24).
 import type { Http2ServerResponse } from 'node:http2';
 import type { AnySpan } from '../src/span.js';
 import type { ServerConfig } from './http-server-config.js';
-import { finishLate, kSpan, recordResponse, type Req, type Res } from './http-response.js';
+import { finishLate, kSpan, recordRoute, recordStatus, type Req, type Res } from './http-response.js';
 import { emitInRequestSpan } from './http-request-context.js';
 import { reportInternal } from './http-stats.js';
 
@@ -39,7 +40,12 @@ export function startHttp2(cfg: ServerConfig, req: Req, res: Res, span: AnySpan)
   req.emit = emitInRequestSpan;
 }
 
-/** The request's stream closed: status and route as for HTTP/1, then whether the response was cut short. */
+type H2Stream = { rstCode?: number; headersSent?: boolean; sentHeaders?: Record<string, unknown> };
+
+/**
+ * The request's stream closed: route, then the status the stream sent (the compat response's, or one the handler
+ * sent through the core API: res.stream.respond(), respondWithFile()), then whether the response was cut short.
+ */
 export function finishHttp2(cfg: ServerConfig, req: H2Req): void {
   const res = req[kRes];
   const span = req[kSpan];
@@ -47,11 +53,20 @@ export function finishHttp2(cfg: ServerConfig, req: H2Req): void {
   req[kRes] = undefined;
   try {
     if (span.isRecording()) {
-      recordResponse(cfg, span, req, res);
-      // Never ended by the handler, or reset (RST_STREAM by the client, res.destroy()): the client got no whole
-      // response. A stream closed normally has rstCode NGHTTP2_NO_ERROR (0).
-      const stream = (res as unknown as Http2ServerResponse).stream as { rstCode?: number } | undefined;
-      if ((!res.writableEnded || (stream?.rstCode ?? 0) !== 0) && span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
+      recordRoute(cfg, span, req, res);
+      const stream = (res as unknown as Http2ServerResponse).stream as H2Stream | undefined;
+      const sent = stream?.headersSent === true ? stream.sentHeaders : undefined;
+      const code = sent?.[':status']; // a number: node:http2 coerces it before sending
+      if (typeof code === 'number') {
+        recordStatus(span, code);
+        if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, sent!);
+      }
+      // The client got no whole response: nothing sent, a reset (RST_STREAM by the client, res.destroy(); a stream
+      // closed normally has rstCode NGHTTP2_NO_ERROR, 0), or a compat response never ended (a reset with NO_ERROR,
+      // node:http2's stream.close() default). Compat's writeHead puts :status in its own headers, the core API's
+      // respond() does not: a core answer is judged by rstCode alone (it may end past the compat response).
+      const cut = (stream?.rstCode ?? 0) !== 0 || typeof code !== 'number' || (!res.writableEnded && res.getHeader(':status') !== undefined);
+      if (cut && span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
     }
   } catch (err) {
     reportInternal(cfg.tracer.logger, 'tracewire/http2 finish', err);

@@ -4,10 +4,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createTracer, type Span } from '../src/index.js';
+import { createTracer, SpanStatusCode, type Span } from '../src/index.js';
 import { withTracing } from '../adapters/http.js';
 import { CaptureProcessor } from './helpers/capture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tracewire-h2-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface H2Reply { headers: http2.IncomingHttpHeaders; body: string; rst?: number }
 function h2(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, closeAfter?: { ms: number; code: number }): Promise<H2Reply> {
@@ -58,6 +64,47 @@ test('AC-001 writeHead(status, [[name, value], ...]) after setHeader: the handle
   } finally {
     await done();
   }
+});
+
+test('AC-003 an answer through the core API (stream.respond, respondWithFile): the span has the status sent, no error.type aborted for a complete answer', async () => {
+  const file = join(dir, 'f.txt');
+  writeFileSync(file, 'file body');
+  const { cap, session, done } = await serve((req, res) => {
+    const stream = res.stream;
+    if (req.url === '/file') stream.respondWithFile(file, { 'content-type': 'text/plain' });
+    else if (req.url === '/missing') { stream.respond({ ':status': 404 }); stream.end('no'); }
+    else if (req.url === '/unavailable') stream.respond({ ':status': 503 }, { endStream: true });
+    else if (req.url === '/partial') { stream.respond({ ':status': 200 }); stream.write('part'); } // never ended
+    else if (req.url === '/compat-partial') { res.writeHead(200); res.write('part'); } // never ended
+  });
+  try {
+    const file1 = await h2(session, { ':path': '/file' });
+    const missing = await h2(session, { ':path': '/missing' });
+    const unavailable = await h2(session, { ':path': '/unavailable' });
+    // the client gives up on an answer that never ends: a reset with CANCEL, and one with NO_ERROR (node:http2's stream.close() default)
+    await h2(session, { ':path': '/partial' }, { ms: 30, code: http2.constants.NGHTTP2_CANCEL });
+    await h2(session, { ':path': '/compat-partial' }, { ms: 30, code: http2.constants.NGHTTP2_NO_ERROR });
+    await settle(cap, 5);
+    assert.is(file1.body, 'file body');
+    assert.is(missing.headers[':status'], 404);
+    assert.is(unavailable.headers[':status'], 503);
+  } finally {
+    await done();
+  }
+  const f = byPath(cap, '/file');
+  assert.is(f.getAttribute('http.response.status_code'), 200);
+  assert.is(f.getAttribute('error.type'), undefined, 'a whole file was sent');
+  const m = byPath(cap, '/missing');
+  assert.is(m.getAttribute('http.response.status_code'), 404, 'the status sent, not the compat response\'s default 200');
+  assert.is(m.getAttribute('error.type'), undefined);
+  assert.is(m.status, SpanStatusCode.UNSET);
+  const u = byPath(cap, '/unavailable');
+  assert.is(u.getAttribute('http.response.status_code'), 503);
+  assert.is(u.getAttribute('error.type'), '503');
+  assert.is(u.status, SpanStatusCode.ERROR);
+  assert.is(byPath(cap, '/partial').getAttribute('error.type'), 'aborted');
+  assert.is(byPath(cap, '/compat-partial').getAttribute('error.type'), 'aborted', 'a compat answer cut short, even by a NO_ERROR reset');
+  assert.is(byPath(cap, '/compat-partial').getAttribute('http.response.status_code'), 200);
 });
 
 test.run();

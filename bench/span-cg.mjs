@@ -3,8 +3,10 @@
 // a flush every 512) with 512-span chunks inside JSON.parse's reviver, so callgrind counts only those chunks:
 //   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='v8::internal::JsonParseInternalizer::Internalize*' \
 //     node --single-threaded bench/span-cg.mjs <built dist/esm/src/index.js> <warm> <measure> <root|child>
-// Per span = (instructions at measure=30720 - at measure=10240) / 20480, warm=200000; the same build reads the same
-// to 0.1% run to run, or one of two modes ~260 apart (JIT), so take two runs per build (BENCHMARKS.md, span section).
+// Per span = instructions at warm=1000000, measure=30720, divided by 30720 (sixteenth session): repeats to 0.02% run
+// to run (2518.6 / 2518.7 / 2519.2). With warm=200000 a TurboFan compile still landed in the window in some runs (the
+// 'two modes ~260 apart' of the fifteenth session's differencing method); `--perf-basic-prof` and a map of the
+// callgrind addresses give the per-function split (BENCHMARKS.md, span section).
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 

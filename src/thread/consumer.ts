@@ -150,6 +150,8 @@ export class Consumer {
   publish(): void {
     const s = this.batcher.stats();
     const b = this.base, t = this.totals, r = this.reader;
+    // the reservations passed inside a region given up past a dead writer's record: counted now, published with the rest
+    r.settle(b.consumed + this.taken + this.decodeErrors + r.abandoned);
     t.consumed = b.consumed + this.taken + this.decodeErrors + r.abandoned;
     t.exported = b.exported + s.exported;
     t.queueFull = b.queueFull + s.dropped.queueFull;

@@ -1,25 +1,21 @@
 // Where everything lives in the one SharedArrayBuffer that producer threads and the exporter thread share.
 // [0, 256): Int32 control words, hot ones on their own 64-byte cache line · [256, 512): 64-bit counters ·
-// [512, 1536): producer slots · [1536, 2048): the skipped-region log · [2048, 67584): per-destination counters, two
-// copies (dest-stats.ts) · then the append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
+// [512, 1536): producer slots · [1536, 67072): per-destination counters, two copies (dest-stats.ts) · then the
+// append-only tracer dictionary · then the record ring (a power of two, 8-aligned).
 
-export const MAGIC = 0x74777235; // 'twr5' (twr4 kept only the last skipped region, twr3 wrote an absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
+// 'twr6' (twr5 logged the last 64 skipped regions and a writer stopped inside one counted itself, C_SWEPT: one back
+// after 64 more was never counted, nor one that died there; twr4 kept only the last skipped region, twr3 wrote an
+// absent link tracestate as '', twr2 had no event/link dropped counts nor destination blocks, twr1 no producer slots)
+export const MAGIC = 0x74777236;
 export const CTRL_BYTES = 256;
 export const COUNTER_BYTES = 256;
 /** One Int32 per attached processor: its thread's threadId + 1, 0 = free (see producers.ts). */
 export const PRODUCER_SLOTS = 256;
 export const SLOTS_OFFSET = CTRL_BYTES + COUNTER_BYTES;
-/**
- * Regions given up past a dead writer's unmarked record (ring.ts sweep()), the last SWEEP_LOG of them, one BigInt64
- * each: start position (uint32) | length << 32. A writer stopped inside one, back after the space was freed, looks
- * its position up here to know that the consumer did not count it (it counts itself, C_SWEPT).
- */
-export const SWEEP_LOG = 64;
-export const SWEEPS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
 /** Destinations of the exporter thread's batcher listed in stats(): the config file's 64 exporters (more are exported, not listed; warned at start). */
 export const MAX_DESTS = 64;
 export const DEST_BYTES = 512;
-export const DESTS_OFFSET = SWEEPS_OFFSET + SWEEP_LOG * 8;
+export const DESTS_OFFSET = SLOTS_OFFSET + PRODUCER_SLOTS * 4;
 export const DICT_OFFSET = DESTS_OFFSET + 2 * MAX_DESTS * DEST_BYTES;
 
 // Int32 indexes. Line 0: contended by every producer (the reservation CAS and the enqueue count share it anyway).
@@ -29,11 +25,10 @@ export const ENQ = 1; // span records reserved, mod 2^32 (only differences are r
 export const READ = 16; // next byte to read; everything before it is zeroed and free
 export const CK = 17; // position the published consumer counters account for (always >= READ)
 export const SEQ = 18; // seqlock over the consumer counters: odd while they are being written
-// Regions given up past a dead writer's unmarked record (ring.ts sweep()): how many were logged (SWEEPS_OFFSET), and
-// the one being given up now: SWEEP_OPEN is 1 from before its first mark until it is logged, so that a consumer
-// taking over from one that died mid-way finishes it (from SWEEP_AT up to the WRITE it had read, SWEEP_LIMIT)
-// instead of counting its rest as another dead writer.
-export const SWEEP_N = 19;
+// The region being given up past a dead writer's unmarked record (ring-reader.ts sweep()): SWEEP_OPEN is 1 from
+// before its first mark until it is closed, so that a consumer taking over from one that died mid-way finishes it
+// (from SWEEP_AT up to the WRITE it had read, SWEEP_LIMIT) instead of counting its rest as another dead writer.
+// (19: unused, twr5's count of logged regions.)
 export const SWEEP_OPEN = 20;
 export const CK_B = 21; // CK of the consumer counters' second copy (see C_CONSUMED)
 export const SWEEP_AT = 22;
@@ -66,17 +61,17 @@ export const C_AFTER_SHUTDOWN = 2;
 export const C_DICT_FULL = 3;
 export const C_TRUNCATED = 4; // records trimmed to fit (attributes, events or links dropped and counted in the span)
 export const C_LATE = 5; // reservations whose writer resumed after the consumer skipped them as abandoned (not written; counted in C_ABANDONED)
-export const C_SWEPT = 6; // reservations inside a region skipped for a dead writer before them: counted by their writer (dropped.abandoned), not the consumer
+// 6: unused (twr5's C_SWEPT: reservations inside a skipped region are counted by the consumer now, ring-reader.ts settle())
 // Consumer-side counters (line 1 of the block), single writer, published under SEQ in two copies (a seqcount latch,
 // stats.ts): this one with CK and DESTS, the second at + COPY_B with CK_B and DESTS_B. A thread dying or stopped inside
 // a publish leaves one complete copy, read by every reader and taken over by its successor.
-export const C_CONSUMED = 8; // span records taken off the ring
+export const C_CONSUMED = 8; // span records taken off the ring (read, or given up: C_ABANDONED)
 export const C_EXPORTED = 9;
 export const C_W_QUEUE_FULL = 10;
 export const C_EXPORT_FAILED = 11;
 export const C_W_SHUTDOWN = 12;
 export const C_NO_EXPORTER = 13;
-export const C_ABANDONED = 14; // reserved by a thread that died before committing: skipped after the stall timeout
+export const C_ABANDONED = 14; // reserved by a thread that died (or stopped) before committing: skipped after the stall timeout, each reservation once
 export const C_DECODE_ERR = 15;
 export const C_LOST = 16; // held in memory by an exporter thread that died
 export const C_W_QUEUED = 17; // held by the exporter thread (batcher queue or export in flight)
@@ -90,8 +85,8 @@ export const COPY_B = 14; // C_CONSUMED + COPY_B .. C_W_QUEUED + COPY_B: 22 .. 3
 // Record header word: committed length (a multiple of 8) | type; negative = -length, reserved and being written;
 // negative with low bits set = given up by the consumer (see ring.ts), a late writer must not write: -length | 7 a
 // marked record (counted by the consumer), -length | 5 the first word of a region given up past a dead writer's
-// unmarked record (counted by the consumer: that writer), SWEPT (-8 | 6) any other word of such a region (its
-// writer, if one starts there, counts itself).
+// unmarked record (counted by the consumer: that writer), SWEPT (-8 | 6) any other word of such a region (a writer
+// that starts there is counted by the consumer too, later: ring-reader.ts settle()).
 export const T_SPAN = 1;
 export const T_PAD = 2;
 export const TYPE_MASK = 7;
@@ -115,8 +110,6 @@ export interface Layout {
   readonly sab: SharedArrayBuffer;
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
-  /** The skipped-region log (SWEEPS_OFFSET). */
-  readonly sweeps: BigInt64Array;
   readonly u8: Uint8Array;
   /** Byte offset of the ring data in the SAB. */
   readonly base: number;
@@ -156,7 +149,6 @@ function viewLayout(sab: SharedArrayBuffer, ring: number, dict: number): Layout 
     sab,
     i32: new Int32Array(sab),
     i64: new BigInt64Array(sab, CTRL_BYTES, COUNTER_BYTES >> 3),
-    sweeps: new BigInt64Array(sab, SWEEPS_OFFSET, SWEEP_LOG),
     u8: new Uint8Array(sab),
     base: DICT_OFFSET + dict,
     ringBytes: ring,

@@ -5,7 +5,7 @@ import type { Span } from '../span.js';
 import type { ShutdownOptions, SpanProcessor } from '../processor.js';
 import { RecordWriter } from './record.js';
 import { DictWriter } from './dict.js';
-import { FULL, RingWriter, SWEPT_OUT } from './ring.js';
+import { FULL, RingWriter } from './ring.js';
 import { attach, release, type Attachment } from './producers.js';
 import { readStats, type ThreadStats } from './stats.js';
 import { requestFlush } from './flush-wait.js';
@@ -53,7 +53,7 @@ export class RingProcessor implements SpanProcessor {
     const ring = this.ring;
     const at = ring.reserve(total);
     if (at < 0) {
-      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span, ring.swept(at === SWEPT_OUT));
+      if (at === FULL) { this.drop(span, L.C_RING_FULL); this.wake(); } else this.late(span);
       return;
     }
     // Word copy (at and total are 8-aligned): 2-3x cheaper than Buffer#copy for ~150 bytes. Word 0 is the header:
@@ -65,7 +65,7 @@ export class RingProcessor implements SpanProcessor {
     const src = this.rec.words, dst = l.i32, base = at >> 2, n = total >> 2;
     for (let i = 1; ; i += 16) {
       if (i > n - 16) i = n - 16;
-      if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span, ring.swept(false)); return; }
+      if (!ring.owns(at, total)) { ring.abandon(at, total); this.late(span); return; }
       const d = base + i;
       dst[d] = src[i]!; dst[d + 1] = src[i + 1]!; dst[d + 2] = src[i + 2]!; dst[d + 3] = src[i + 3]!;
       dst[d + 4] = src[i + 4]!; dst[d + 5] = src[i + 5]!; dst[d + 6] = src[i + 6]!; dst[d + 7] = src[i + 7]!;
@@ -73,7 +73,7 @@ export class RingProcessor implements SpanProcessor {
       dst[d + 12] = src[i + 12]!; dst[d + 13] = src[i + 13]!; dst[d + 14] = src[i + 14]!; dst[d + 15] = src[i + 15]!;
       if (i === n - 16) break;
     }
-    if (!ring.commit(at, total, L.T_SPAN)) { this.late(span, false); return; }
+    if (!ring.commit(at, total, L.T_SPAN)) { this.late(span); return; }
     if (this.rec.trimmed) Atomics.add(l.i64, L.C_TRUNCATED, 1n);
     span.release();
     const used = this.ring.used;
@@ -86,11 +86,10 @@ export class RingProcessor implements SpanProcessor {
   }
 
   /**
-   * Our reservation was skipped as abandoned: the consumer counted the span (dropped.abandoned), unless it was
-   * swept past with a dead writer's record before it (the consumer counted that one): then we count it. Noted here.
+   * Our reservation was skipped as abandoned: the consumer counts the span (dropped.abandoned), whether it gave up
+   * our marked record or swept our unmarked one with a dead writer's before it (ring-reader.ts settle()). Noted here.
    */
-  private late(span: Span, swept: boolean): void {
-    if (swept) Atomics.add(this.layout.i64, L.C_SWEPT, 1n); // after our ENQ: stats() never sees consumed > ENQ
+  private late(span: Span): void {
     Atomics.add(this.layout.i64, L.C_LATE, 1n);
     span.release();
   }

@@ -1,14 +1,13 @@
 // The consumer's side of the ring (ring.ts): reads committed records in ring order, gives up the records of writers
-// that stopped past stallMs (dead, or paused: see stalled()), zeroes what it read and hands the space back.
+// that stopped past stallMs (dead, or paused: see stalled()), counts every reservation given up (settle()), zeroes
+// what it read and hands the space back.
 import { performance } from 'node:perf_hooks';
-import { ALIGN, CK, READ, SWEEP_AT, SWEEP_LIMIT, SWEEP_OPEN, SWEPT, T_PAD, T_SWEEP, TYPE_MASK, WRITE, type Layout } from './layout.js';
-import { logSweep } from './sweep-log.js';
+import { ALIGN, CK, ENQ, READ, SWEEP_AT, SWEEP_LIMIT, SWEEP_OPEN, SWEPT, T_PAD, T_SWEEP, TYPE_MASK, WRITE, type Layout } from './layout.js';
 
 /** The single consumer. Reads committed records in ring order; `free()` hands the space back to producers. */
 export class RingReader {
   readonly i32: Int32Array;
   readonly u8: Uint8Array;
-  private readonly sweeps: BigInt64Array;
   readonly base: number;
   readonly cap: number;
   readonly mask: number;
@@ -16,7 +15,10 @@ export class RingReader {
   pos: number;
   /** Length of the record returned by the last next(). */
   len: number;
-  /** Records skipped because their writer never committed them within stallMs. */
+  /**
+   * Reservations given up because their writer never committed them within stallMs: a marked record or the first
+   * of a region given up past an unmarked one at once, the others of such a region by settle().
+   */
   abandoned: number;
   stallMs: number;
   private stallPos: number;
@@ -25,11 +27,14 @@ export class RingReader {
   private write: number;
   /** Start of the region a predecessor died giving up (SWEEP_OPEN), finished here when pos reaches it; else null. */
   private resumeAt: number | null;
+  /** settle()'s look: ENQ, then WRITE, read one after the other; `looked` false: none pending. */
+  private lookEnq: number;
+  private lookWrite: number;
+  private looked: boolean;
 
   constructor(l: Layout, stallMs = 5000) {
     this.i32 = l.i32;
     this.u8 = l.u8;
-    this.sweeps = l.sweeps;
     this.base = l.base;
     this.cap = l.ringBytes;
     this.mask = l.ringBytes - 1;
@@ -40,6 +45,9 @@ export class RingReader {
     this.stallSince = 0;
     this.write = Atomics.load(this.i32, WRITE);
     this.resumeAt = Atomics.load(this.i32, SWEEP_OPEN) !== 0 ? Atomics.load(this.i32, SWEEP_AT) : null;
+    this.lookEnq = 0;
+    this.lookWrite = 0;
+    this.looked = false;
     // A previous consumer may have accounted records up to CK without freeing them: finish its job.
     const read = Atomics.load(this.i32, READ);
     const ck = Atomics.load(this.i32, CK);
@@ -97,7 +105,7 @@ export class RingReader {
   private stalled(p: number, h: number): boolean {
     const i32 = this.i32;
     const at = (this.base + (p & this.mask)) >> 2;
-    // Only read by a consumer whose predecessor died sweeping and was not resumed: that word's writer, if any, counted itself.
+    // Only read by a consumer whose predecessor died sweeping and was not resumed: a writer that starts there, if any, is counted by settle().
     if (h === SWEPT) { this.pos = (p + ALIGN) | 0; return true; }
     const gaveUp = h < 0 && (h & TYPE_MASK) !== 0;
     const t = performance.now();
@@ -135,9 +143,10 @@ export class RingReader {
   /**
    * Gives up the region from the dead writer's first word at p (marked -8 | T_SWEEP) to the next non-zero word or
    * `limit` (the WRITE read when it was opened). Each zero word is marked SWEPT by CAS, so a writer stopped between
-   * its own CAS and mark finds the mark, writes nothing and counts itself: a plain scan let it commit into space the
-   * consumer had passed (lost). Words already SWEPT (by a predecessor that died here) are passed. Then the region is
-   * logged (a writer back after it was freed looks itself up there), its first word given its length, and closed.
+   * its own CAS and mark finds the mark and writes nothing: a plain scan let it commit into space the consumer had
+   * passed (lost). Words already SWEPT (by a predecessor that died here) are passed. Then its first word is given its
+   * length, and the region closed. Counted here: the one writer at p. How many others reserved inside it (dead, or
+   * stopped before their mark) no word says: settle() counts them.
    */
   private sweep(p: number, limit: number): number {
     const i32 = this.i32;
@@ -149,10 +158,41 @@ export class RingReader {
       next = (next + ALIGN) | 0;
     }
     const len = (next - p) | 0;
-    logSweep(i32, this.sweeps, p, len);
     Atomics.store(i32, (this.base + (p & this.mask)) >> 2, -len | T_SWEEP);
     Atomics.store(i32, SWEEP_OPEN, 0);
     return next;
+  }
+
+  /**
+   * Counts, in `abandoned`, the reservations passed without a count: those inside a region given up past a dead
+   * writer's unmarked record (ring.ts reserve() moves WRITE, then counts ENQ, then marks: a writer that died, or
+   * stopped, in between left nothing that tells where its reservation starts, nor whether there was one). No log, no
+   * table: ENQ says how many there are. A look reads ENQ, then WRITE; once pos has reached that WRITE, every
+   * reservation counted in that ENQ lies behind pos, and was read or counted (`consumed`: everything this consumer
+   * and its predecessors have taken off the ring, read or given up, as C_CONSUMED will say), or was passed inside
+   * such a region: ENQ - consumed of them, when that is positive. Never more than there are: a reservation whose
+   * writer counted ENQ after the look, and which was read or counted, only makes the difference smaller (then the
+   * next look counts the rest). Exact once the writers of everything behind pos have counted ENQ; a region's writers
+   * are counted whether they died or come back later (those find the consumer's mark, or their space freed: not
+   * written, stats().thread.lateWrites). Returns how many were added; call with the totals about to be published.
+   */
+  settle(consumed: number): number {
+    let n = 0;
+    if (this.looked && ((this.pos - this.lookWrite) | 0) >= 0) { n = this.unaccounted(consumed); this.looked = false; }
+    if (!this.looked) {
+      this.lookEnq = Atomics.load(this.i32, ENQ);
+      this.lookWrite = Atomics.load(this.i32, WRITE);
+      this.looked = true;
+      if (this.pos === this.lookWrite) { n += this.unaccounted(consumed + n); this.looked = false; } // caught up: at once
+    }
+    return n;
+  }
+
+  private unaccounted(consumed: number): number {
+    const d = (this.lookEnq - consumed) | 0; // ENQ is 32-bit and wraps: only differences are read
+    if (d <= 0) return 0;
+    this.abandoned += d;
+    return d;
   }
 
   /** Publishes that everything up to `pos` is accounted for (call before free(), after counters are published). */

@@ -4,22 +4,21 @@
 // Atomics.wait: a producer that finds the ring full drops and counts. Correctness argument: see README of
 // the thread module in docs/report (memory order: every header/cursor access is a SeqCst Atomics op). The
 // producers' side here, the consumer's in ring-reader.ts.
-import { ENQ, READ, SWEPT, T_PAD, WRITE, type Layout } from './layout.js';
-import { inSweep } from './sweep-log.js';
+import { ENQ, READ, T_PAD, WRITE, type Layout } from './layout.js';
 
 export { RingReader } from './ring-reader.js';
 
 export const FULL = -1;
-/** reserve(): the space was claimed, then given up by the consumer before its header was marked (a stalled writer). */
+/**
+ * reserve(): the space was claimed, then given up by the consumer before its header was marked (a stalled writer).
+ * Not written, counted in dropped.abandoned by the consumer (ring-reader.ts): the writer counts only lateWrites.
+ */
 export const LATE = -2;
-/** reserve(): as LATE, and the mark found was SWEPT (swept() tells whether that was this reservation's region). */
-export const SWEPT_OUT = -3;
 /** Give up after this many lost CAS races in a row (each loss means another producer made progress). */
 const MAX_SPINS = 1024;
 
 export class RingWriter {
   readonly i32: Int32Array;
-  private readonly sweeps: BigInt64Array;
   readonly base: number;
   readonly cap: number;
   readonly mask: number;
@@ -35,7 +34,6 @@ export class RingWriter {
 
   constructor(l: Layout) {
     this.i32 = l.i32;
-    this.sweeps = l.sweeps;
     this.base = l.base;
     this.cap = l.ringBytes;
     this.mask = l.ringBytes - 1;
@@ -78,13 +76,12 @@ export class RingWriter {
       // Both marks by CAS from 0 (the space is zeroed before READ passes it): a writer stopped right here for
       // longer than stallMs finds the consumer's give-up mark instead, and writes nothing; or, once that space
       // is freed too, marks zeroes that owns() then refuses, and abandon() takes the marks back.
-      let was: number;
       if (pad !== 0) {
-        this.padEnd = this.pos; this.padLen = pad; // before the mark: swept() finds where this reservation starts
-        if ((was = Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD)) !== 0) return was === SWEPT ? SWEPT_OUT : LATE;
+        this.padEnd = this.pos; this.padLen = pad; // before the mark: abandon() finds the pad this reservation placed
+        if (Atomics.compareExchange(i32, at >> 2, 0, pad | T_PAD) !== 0) return LATE;
         at = this.base;
       }
-      if ((was = Atomics.compareExchange(i32, at >> 2, 0, -total)) !== 0) return was === SWEPT ? SWEPT_OUT : LATE; // reserved: the consumer knows the length even if we die
+      if (Atomics.compareExchange(i32, at >> 2, 0, -total) !== 0) return LATE; // reserved: the consumer knows the length even if we die
       return at;
     }
     return FULL;
@@ -118,18 +115,6 @@ export class RingWriter {
     if (this.padEnd !== pos) return;
     const padPos = (pos - this.padLen) | 0;
     if (((write - ((padPos + this.cap) | 0)) | 0) <= 0) Atomics.compareExchange(i32, (this.base + (padPos & this.mask)) >> 2, this.padLen | T_PAD, 0);
-  }
-
-  /**
-   * The last reservation was given up by the consumer (reserve() said LATE or SWEPT_OUT, or owns() said no):
-   * true when its first word was inside a region given up past a dead writer's unmarked record, not at its
-   * start, so the consumer counted that writer and not this one (this one counts itself). `sawSwept`: the mark
-   * reserve() found was SWEPT. While the space is not freed that mark is this lap's and says it; once freed (and
-   * maybe reused by a later lap) the region log does, whatever was given up since (its last SWEEP_LOG regions).
-   */
-  swept(sawSwept: boolean): boolean {
-    const start = this.padEnd === this.pos ? (this.pos - this.padLen) | 0 : this.pos;
-    return ((start - Atomics.load(this.i32, READ)) | 0) >= 0 ? sawSwept : inSweep(this.sweeps, start);
   }
 
   /**

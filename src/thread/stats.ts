@@ -13,7 +13,11 @@ export interface ThreadDrops extends DropCounts {
   tooLarge: number;
   /** the tracer dictionary in the ring is full (thousands of distinct resource/scope pairs) */
   tracerTableFull: number;
-  /** reserved by a thread that died before committing the record (or reserved right after one, and stopped until it was skipped with it) */
+  /**
+   * reserved by a thread that died, or stopped longer than stallMs, before committing the record: each reservation
+   * once (several in one region skipped past a dead writer's unmarked record included), counted by the exporter thread
+   * once it has read past them (until then in thread.inRing)
+   */
   abandoned: number;
   /** a record that could not be decoded or handed to the batcher (never expected: a bug) */
   decodeError: number;
@@ -130,10 +134,8 @@ function count(l: L.Layout, i: number): number {
 
 export function readStats(l: L.Layout): ThreadStats {
   const c = readConsumer(l);
-  // Reservations the consumer passed without counting them (their writers did): taken off the ring all the same.
-  const swept = count(l, L.C_SWEPT);
-  // ENQ after the consumer totals and swept: every record they count was reserved (ENQ++) before, so inRing >= 0.
-  const inRing = (Atomics.load(l.i32, L.ENQ) - ((c.consumed + swept) % 4294967296)) >>> 0;
+  // ENQ after the consumer totals: every record they count was reserved (ENQ++) before, so inRing >= 0.
+  const inRing = (Atomics.load(l.i32, L.ENQ) - (c.consumed % 4294967296)) >>> 0;
   const stopped = Atomics.load(l.i32, L.STOPPED) !== 0;
   const dropped: ThreadDrops = {
     ...emptyDrops(),
@@ -143,7 +145,7 @@ export function readStats(l: L.Layout): ThreadStats {
     noExporter: c.noExporter,
     tooLarge: count(l, L.C_TOO_LARGE),
     tracerTableFull: count(l, L.C_DICT_FULL),
-    abandoned: c.abandoned + swept,
+    abandoned: c.abandoned,
     decodeError: c.decodeError,
     exporterLost: c.lost,
   };
@@ -153,7 +155,7 @@ export function readStats(l: L.Layout): ThreadStats {
   const ended = c.exported + queued + dropped.queueFull + dropped.exportFailed + dropped.shutdown + dropped.noExporter
     + dropped.tooLarge + dropped.tracerTableFull + dropped.abandoned + dropped.decodeError + dropped.exporterLost;
   return {
-    enqueued: c.consumed + swept + inRing,
+    enqueued: c.consumed + inRing,
     exported: c.exported,
     queued,
     dropped,

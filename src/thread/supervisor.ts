@@ -208,8 +208,7 @@ export class ThreadProcessor extends RingProcessor {
   /** Reads the shared loss counters (the exporter thread asks, after publishing them): new ones go to the log. */
   private sayLosses(): void {
     const c = readConsumer(this.layout);
-    const swept = Number(Atomics.load(this.layout.i64, L.C_SWEPT)); // counted by their writers (stats.ts)
-    this.losses.update({ abandoned: c.abandoned + swept, decodeError: c.decodeError, exporterLost: c.lost });
+    this.losses.update({ abandoned: c.abandoned, decodeError: c.decodeError, exporterLost: c.lost });
   }
 
   /** Shutdown: what the last publish added, and the pending summary; nobody will say them later. */

@@ -187,12 +187,13 @@ export function ownKeysOnly(o: object): boolean {
 }
 
 /**
- * The own enumerable keys of `o` in a null-prototype copy; a getter that throws stays one that throws (counted where
+ * The own enumerable keys of `o` (but `skip`) in a null-prototype copy; a getter that throws stays one that throws (counted where
  * read). A Proxy trap that throws throws here: callers call it inside the try that counts it.
  */
-export function ownAttributes(o: Attributes): Attributes {
+export function ownAttributes(o: Attributes, skip?: string): Attributes {
   const out = Object.create(null) as Attributes;
   for (const k of Object.keys(o)) {
+    if (k === skip) continue;
     const d = Object.getOwnPropertyDescriptor(o, k);
     if (d !== undefined) Object.defineProperty(out, k, d.get !== undefined ? { get: d.get.bind(o), enumerable: true } : { value: d.value, enumerable: true });
   }

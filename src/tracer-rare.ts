@@ -95,14 +95,10 @@ export function samplerFailed(t: Tracer, err: unknown): void {
 
 /** Start attributes of another kind (class instance, Proxy): their own enumerable keys in a null-prototype copy. */
 export function copyOwn(t: Tracer, span: Span, attributes: Attributes): void {
-  const own = ownAttributes(attributes);
-  const d = Object.getOwnPropertyDescriptor(own, '__proto__');
-  if (d === undefined) { t.copyInitial(span, own); return; }
-  // an own "__proto__" key reads as the copy's `__proto__` and would send it back here: the others first, it last
-  const rest = Object.create(null) as Attributes;
-  for (const k of Object.keys(own)) if (k !== '__proto__') Object.defineProperty(rest, k, Object.getOwnPropertyDescriptor(own, k)!);
-  t.copyInitial(span, rest);
-  span.setAttribute('__proto__', (d.get !== undefined ? d.get() : d.value) as AttributeValue);
+  // an own "__proto__" key would read as the copy's `__proto__` and send it back here: the others first, it last
+  const d = Object.getOwnPropertyDescriptor(attributes, '__proto__');
+  t.copyInitial(span, ownAttributes(attributes, '__proto__'));
+  if (d !== undefined && d.enumerable === true) span.setAttribute('__proto__', (d.get !== undefined ? d.get.call(attributes) : d.value) as AttributeValue);
 }
 
 /** A span ended on a tracer with no exporter or processor: dropped and counted; the first drop says how to fix it. */

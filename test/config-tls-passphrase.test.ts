@@ -9,9 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { loadConfig, tracerFromConfig, validateConfig, isConfigError, type ConfiguredTracer } from '../src/config/index.js';
-import type { Span } from '../src/index.js';
 import { close } from './helpers/net.js';
-import { makePki, startTlsReceiver, type TlsReceiver } from './helpers/certs.js';
+import { makePki, sendSpans as send, startTlsReceiver, type TlsReceiver } from './helpers/certs.js';
 
 const pki = makePki();
 if (pki === null) console.log('SKIP config-tls-passphrase (TLS files part): the openssl CLI is needed to make test certificates');
@@ -29,11 +28,6 @@ test('AC-005 validation: tls.passphrase is an absolute file path, shown nowhere 
   const alone = problems({ exporters: { a: otlp('https://c/v1/traces', { ca: '/s/ca.crt', passphrase: '/s/tls.pass' }) } });
   assert.equal(alone.map((p) => `${p.path}: ${p.message}`), ['$.exporters.a.tls: "passphrase" decrypts the client key: it needs "key" (and "cert")']);
 });
-
-async function send(t: ConfiguredTracer, n = 1): Promise<void> {
-  for (let i = 0; i < n; i++) (t.startSpan('op') as Span).end();
-  await t.forceFlush();
-}
 
 if (pki !== null) {
   const p = pki;

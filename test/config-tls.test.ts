@@ -10,7 +10,7 @@ import { inspect } from 'node:util';
 import { loadConfig, tracerFromConfig, validateConfig, isConfigError, type ConfiguredTracer } from '../src/config/index.js';
 import type { Span } from '../src/index.js';
 import { close } from './helpers/net.js';
-import { makePki, startTlsReceiver, type TlsReceiver } from './helpers/certs.js';
+import { makePki, sendSpans as send, startTlsReceiver, type TlsReceiver } from './helpers/certs.js';
 import { KubeletVolume, reloadEvents } from './helpers/kubelet-volume.js';
 
 const pki = makePki();
@@ -34,11 +34,6 @@ test('AC-005 validation: tls holds absolute file paths, cert and key together, h
   assert.match(problems({ exporters: { a: otlp('https://c/v1/traces', { ca: 'ca.crt' }) } })[0]!, /^\$\.exporters\.a\.tls\.ca: expected an absolute file path/);
   assert.match(problems({ exporters: { a: { type: 'otlp', url: 'https://c/v1/traces', tls: '/s/ca.crt' } } })[0]!, /^\$\.exporters\.a\.tls: expected an object like \{ "ca"/);
 });
-
-async function send(t: ConfiguredTracer, n = 1): Promise<void> {
-  for (let i = 0; i < n; i++) (t.startSpan('op') as Span).end();
-  await t.forceFlush();
-}
 
 if (pki !== null) {
   const p = pki;

@@ -6,6 +6,8 @@ import https from 'node:https';
 import type http from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { listen } from './net.js';
+import type { ConfiguredTracer } from '../../src/config/index.js';
+import type { Span } from '../../src/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,4 +92,10 @@ export async function startTlsReceiver(p: TestPki, mtls: boolean): Promise<TlsRe
   });
   const port = await listen(server as unknown as http.Server);
   return { url: `https://127.0.0.1:${port}/v1/traces`, requests, server };
+}
+
+/** End `n` spans on a configured tracer and flush them (to the TLS receiver under test). */
+export async function sendSpans(t: ConfiguredTracer, n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) (t.startSpan('op') as Span).end();
+  await t.forceFlush();
 }

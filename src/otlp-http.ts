@@ -80,7 +80,9 @@ export class OtlpHttpExporter implements SpanExporter {
     this.secure = r.secure;
     this.ownAgent = o.agent === undefined;
     this.tlsError = r.tlsError;
-    this.agent = o.agent ?? markNoTrace(r.secure ? new https.Agent({ keepAlive: true, maxSockets: 4, ...r.tlsMaterial }) : new http.Agent({ keepAlive: true, maxSockets: 4 }));
+    // `timeout`: node:http destroys a pooled socket idle that long (a socket in use only emits 'timeout', nobody ends it).
+    const pool = { keepAlive: true, maxSockets: 4, timeout: r.idleTimeoutMs };
+    this.agent = o.agent ?? markNoTrace(r.secure ? new https.Agent({ ...pool, ...r.tlsMaterial }) : new http.Agent(pool));
     this.to = { target: r.target, headers: r.headers, gzip: r.gzip, agent: this.agent, auth: r.auth };
     this.sliceSize = r.sliceSize;
     this.sliceBudgetMs = r.sliceBudgetMs;

@@ -42,6 +42,14 @@ export interface OtlpExporterOptions {
    */
   agent?: http.Agent;
   /**
+   * Close a kept-alive connection of the exporter's own agent once it has sat idle this long (default 15000 ms; 0: keep it
+   * until the server closes it): a load balancer or NAT that forgets an idle flow (AWS ALB after 60 s, Azure after 4 min,
+   * GCP after 600 s) sends no FIN or RST, and a request on that connection would wait out the whole `timeoutMs`. A
+   * server's shorter `Keep-Alive: timeout=` hint still wins (node:http). Ignored, with a warning, when you pass `agent`
+   * (give it `timeout`, which node:http uses for the same thing).
+   */
+  idleTimeoutMs?: number;
+  /**
    * https only: the backend's CA and a client certificate for mTLS, as PEM text or files read once here; per piece over
    * OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY. A problem (unreadable file, bad PEM,
    * certificate without key) is logged once and every export fails with TW_ERR_OTLP_TLS_CONFIG (counted as failedTls).
@@ -57,6 +65,9 @@ export interface OtlpExporterOptions {
 // event-loop p99 4.2-6.9 ms on a slow VM vs 2.2-3.1 ms in 128-span turns).
 const SLICE_SIZE = 512;
 const SLICE_BUDGET_MS = 0.25;
+// Under the shortest common load-balancer idle timeout (AWS ALB 60 s; Azure 4 min, GCP 600 s, AWS NAT 350 s), with room
+// for the batcher's export interval (5 s): a connection is reused while spans flow, renewed after a quiet spell.
+export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024; // under the Collector's default 20 MiB max_request_body_size (opentelemetry-collector config/confighttp/server.go)
 
 /** OtlpExporterOptions with every default and variable applied; secrets are what error messages must never show. */
@@ -71,6 +82,8 @@ export interface ResolvedOtlpOptions {
   gzip: boolean;
   secure: boolean;
   timeoutMs: number;
+  /** node:http Agent `timeout` of the exporter's own agent: a free socket idle this long is destroyed (0: never). */
+  idleTimeoutMs: number;
   retry: Required<RetryOptions>;
   /** Why the TLS settings are unusable (no secret in it), else null. */
   tlsError: string | null;
@@ -128,6 +141,7 @@ export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions 
     gzip: (o.compression ?? env.compression) === 'gzip',
     secure,
     timeoutMs: over ? MAX_TIMER_MS : timerMs(positive(tm) ?? env.timeoutMs ?? DEFAULT_OTLP_TIMEOUT_MS),
+    idleTimeoutMs: idleTimeout(o.idleTimeoutMs, o.agent !== undefined, warn),
     retry: {
       maxAttempts: positive(r.maxAttempts) ?? 5,
       initialBackoffMs: positive(r.initialBackoffMs) ?? 1000,
@@ -140,6 +154,18 @@ export function resolveOtlpOptions(o: OtlpExporterOptions): ResolvedOtlpOptions 
     sliceBudgetMs: positive(o.sliceBudgetMs) ?? SLICE_BUDGET_MS,
     maxBytes: positive(o.maxRequestBytes) ?? DEFAULT_MAX_REQUEST_BYTES,
   };
+}
+
+/** A number of ms from 0 (never) to setTimeout's limit; anything else is warned about and replaced by the default. */
+function idleTimeout(v: unknown, userAgent: boolean, warn: (m: string) => void): number {
+  if (v === undefined) return DEFAULT_IDLE_TIMEOUT_MS;
+  if (userAgent) warn('otlpExporter: idleTimeoutMs ignored: the agent you pass decides (give it `timeout`)');
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+    warn(`otlpExporter: idleTimeoutMs ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v)} is not a number of ms from 0 (0: no idle limit); using ${DEFAULT_IDLE_TIMEOUT_MS}`);
+    return DEFAULT_IDLE_TIMEOUT_MS;
+  }
+  if (v > MAX_TIMER_MS) { warn(`otlpExporter: idleTimeoutMs ${v} is above ${MAX_TIMER_MS}; using ${MAX_TIMER_MS}`); return MAX_TIMER_MS; }
+  return Math.floor(v);
 }
 
 /** TLS settings are for https with the exporter's own agent; anywhere else they are said to be ignored, once. */

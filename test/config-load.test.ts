@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolveConfigPath, tracerFromConfig, detectSubPath, ConfigError, DEFAULT_CONFIG_PATH, MAX_CONFIG_BYTES, type ConfigOptions, type ExporterFactories, type OtlpFactoryOptions } from '../src/config/index.js';
 import { mountTable } from '../src/config/subpath.js';
+import { threadPlan } from '../src/config/thread-export.js';
 import { memoryExporter, type MemoryExporter } from '../src/exporters-local.js';
 import { createTracer, parentBased, probability, type Span } from '../src/index.js';
 
@@ -111,6 +112,12 @@ test('AC-005 exporters: the file\'s replace OTEL_EXPORTER_OTLP_*; without them t
   assert.is(o1.url, 'http://file-collector:4318/v1/traces');
   assert.equal(o1.headers, {}); // the env's credentials never go to the file's backend
   assert.is(o1.timeoutMs, undefined);
+  const i = recording();
+  const ti = tracerFromConfig({ ...quiet, path: file({ exporters: { p: { type: 'otlp', url: 'http://file-collector:4318/v1/traces', idleTimeoutMs: 2500 }, q: { type: 'otlp', url: 'http://q:4318/v1/traces', idleTimeoutMs: 0 } } }), env, exporterFactories: i.factories });
+  assert.equal(i.built.map((x) => (x.o as OtlpFactoryOptions).idleTimeoutMs), [2500, 0], 'the file\'s idleTimeoutMs, 0 included, reaches the exporter');
+  const plan = threadPlan(loadConfig(file({ exporters: { p: { type: 'otlp', url: 'http://file-collector:4318/v1/traces', idleTimeoutMs: 2500 } } }), {}), undefined, {}, () => {});
+  assert.is((plan.specs[0] as { idleTimeoutMs?: number }).idleTimeoutMs, 2500, 'and the export thread\'s exporter');
+  void ti.shutdown({ deadlineMs: 0 });
   const b = recording();
   const t2 = tracerFromConfig({ ...quiet, path: file({}), env, exporterFactories: b.factories });
   const o2 = b.built[0]!.o as OtlpFactoryOptions;

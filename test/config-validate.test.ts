@@ -39,6 +39,8 @@ test('AC-005 wrong types and ranges name the path, what was given and what is al
   assert.is(one({ recordErrorMessages: 'yes' }), '$.recordErrorMessages: expected true or false, got "yes" (a string)');
   assert.is(one({ exporters: { p: otlp({ compression: 'zip' }) } }), '$.exporters.p.compression: expected one of "gzip", "none"; did you mean "gzip"?, got "zip" (a string)');
   assert.match(one({ exporters: { p: otlp({ timeoutMs: 1.5 }) } }), /^\$\.exporters\.p\.timeoutMs: expected an integer from 1 to 600000, got 1.5$/);
+  assert.match(one({ exporters: { p: otlp({ idleTimeoutMs: -1 }) } }), /^\$\.exporters\.p\.idleTimeoutMs: expected an integer from 0 to 600000, got -1$/);
+  assert.equal(problems({ exporters: { p: otlp({ idleTimeoutMs: 0 }) } }), []);
   assert.is(one([]), '$: expected an object, got a list');
   assert.is(one({ routes: { default: 'platform' } }), '$.routes.default: expected a list (each a name of 1-63 letters, digits, ".", "_" or "-" starting with a letter or digit), got "platform" (a string)');
 });

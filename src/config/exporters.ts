@@ -10,7 +10,7 @@ import type { Destination, RoutePlan } from './routing.js';
 import type { OtlpTlsOptions, TlsFileRefs } from '../otlp-tls.js';
 import type { BatchSettings, ExporterSettings, OtlpTlsSettings, TracewireConfig } from './types.js';
 
-export interface OtlpFactoryOptions { url: string; headers: Record<string, string>; timeoutMs?: number; compression?: 'gzip' | 'none'; tls?: OtlpTlsOptions; logger?: (msg: string) => void }
+export interface OtlpFactoryOptions { url: string; headers: Record<string, string>; timeoutMs?: number; idleTimeoutMs?: number; compression?: 'gzip' | 'none'; tls?: OtlpTlsOptions; logger?: (msg: string) => void }
 
 /** The exporter's `tls` option: PEM contents revealed (the file's tls), or paths (OTEL_EXPORTER_OTLP_* exporters). */
 export function tlsOption(t: OtlpTlsSettings): OtlpTlsOptions {
@@ -58,6 +58,7 @@ function makeExporter(s: ExporterSettings, f: ExporterFactories, logger: Warn): 
       const headers: Record<string, string> = Object.fromEntries(Object.keys(s.headers).map((k) => [k, s.headers[k]!.reveal()]));
       const o: OtlpFactoryOptions = { url: s.url, headers, logger };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
+      if (s.idleTimeoutMs !== undefined) o.idleTimeoutMs = s.idleTimeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;
       if (s.tls !== undefined) o.tls = tlsOption(s.tls);
       return f.otlp(o);

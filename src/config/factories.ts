@@ -5,7 +5,7 @@ import { consoleExporter, fileExporter } from '../exporters-local.js';
 import type { ExporterFactories } from './exporters.js';
 
 export const defaultExporterFactories: ExporterFactories = {
-  otlp: (o) => otlpExporter({ url: o.url, headers: o.headers, compression: o.compression, timeoutMs: o.timeoutMs, tls: o.tls, env: {}, logger: o.logger }),
+  otlp: (o) => otlpExporter({ url: o.url, headers: o.headers, compression: o.compression, timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, tls: o.tls, env: {}, logger: o.logger }),
   file: (o) => fileExporter({ path: o.path }),
   console: () => consoleExporter(),
 };

@@ -73,6 +73,7 @@ export function normalizeConfig(raw: Raw, source: string | null): PendingConfig 
         }
         const o: ExporterSettings = { type: 'otlp', url: e.url !== undefined ? new URL(e.url).href : tracesUrlFromBase(e.endpoint), headers, batch };
         if (e.timeoutMs !== undefined) o.timeoutMs = e.timeoutMs;
+        if (e.idleTimeoutMs !== undefined) o.idleTimeoutMs = e.idleTimeoutMs;
         if (e.compression !== undefined) o.compression = e.compression;
         if (e.tls !== undefined) { const t = pendingTls(e.tls, childPath(childPath('$.exporters', name), 'tls')); o.tls = t.target; tls.push(t); }
         exporters[name] = dumpsRedacted(o);

@@ -88,6 +88,7 @@ export const exporterSpec: TaggedSpec = {
       endpoint: str({ format: 'url', maxLength: 2048 }),
       headers: { t: 'map', key: str({ format: 'header-name', maxLength: 256 }), value: headerValueSpec, maxKeys: 64, hideBadKeys: true },
       timeoutMs: int(1, MAX_TIMEOUT_MS),
+      idleTimeoutMs: int(0, MAX_TIMEOUT_MS),
       compression: str({ enum: ['gzip', 'none'] }),
       tls: { ...obj({ ca: pemFileSpec, cert: pemFileSpec, key: pemFileSpec, passphrase: passphraseFileSpec }), hint: 'an object like { "ca": "/etc/tracewire/tls/ca.crt", "cert": "/etc/tracewire/tls/tls.crt", "key": "/etc/tracewire/tls/tls.key" }' },
       batch: batchSpec,

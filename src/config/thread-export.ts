@@ -25,6 +25,7 @@ function specOf(name: string, s: ExporterSettings): ThreadExporterSpec {
       const headers: Record<string, string> = Object.fromEntries(Object.keys(s.headers).map((k) => [k, s.headers[k]!.reveal()]));
       const o: Extract<ThreadExporterSpec, { type: 'otlp' }> = { type: 'otlp', name, url: s.url, headers };
       if (s.timeoutMs !== undefined) o.timeoutMs = s.timeoutMs;
+      if (s.idleTimeoutMs !== undefined) o.idleTimeoutMs = s.idleTimeoutMs;
       if (s.compression !== undefined) o.compression = s.compression;
       if (s.tls !== undefined) o.tls = tlsOption(s.tls);
       return o;

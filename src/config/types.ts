@@ -20,6 +20,8 @@ export interface OtlpExporterSettings {
   /** Lower-case header names; every value is a Secret (inline values too). */
   headers: Readonly<Record<string, Secret>>;
   timeoutMs?: number;
+  /** Close a kept-alive connection idle this long (the exporter's `idleTimeoutMs`; 0: never). */
+  idleTimeoutMs?: number;
   compression?: 'gzip' | 'none';
   tls?: OtlpTlsSettings;
   batch: BatchSettings;

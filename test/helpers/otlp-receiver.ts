@@ -9,7 +9,8 @@
 //   r.closeIdle();                                     // end the idle keep-alive connections, as a server's idle timeout does
 //   await r.close();
 // startReceiver({ maxBodyBytes, tooLargeStatus }) refuses a body over maxBodyBytes before any mode (default 413; the
-// OpenTelemetry Collector answers 400), as a size-capped backend or proxy does.
+// OpenTelemetry Collector answers 400), as a size-capped backend or proxy does. startReceiver({ keepAliveTimeoutMs: 0 })
+// neither times out idle connections nor sends a `Keep-Alive: timeout=` hint (as many load balancers and backends).
 //
 // Modes: ok | status (any code, optional Retry-After and body) | partial (partialSuccess) | invalid-json |
 // slow (answer after delayMs) | hang (read the body, never answer) | reset (RST while the body arrives) |
@@ -41,6 +42,8 @@ export interface ReceiverLimits {
   /** Bodies (bytes on the wire) over this are refused with tooLargeStatus, unparsed. */
   maxBodyBytes?: number;
   tooLargeStatus?: number;
+  /** server.keepAliveTimeout (Node's default 5000, announced as `Keep-Alive: timeout=5`, which node:http clients follow); 0: none. */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface Answer extends ModeOptions { mode: Exclude<ReceiverMode, 'refuse'> }
@@ -137,6 +140,7 @@ export async function startReceiver(init: { mode?: ReceiverMode } & ModeOptions 
       }
     });
   });
+  if (init.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = init.keepAliveTimeoutMs;
   server.on('connection', (s) => { connections++; sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('clientError', (_e, s) => s.destroy());
 

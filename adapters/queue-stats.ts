@@ -9,6 +9,11 @@ export class QueueAdapterStats {
    */
   carrierUnwritable = 0;
   /**
+   * injectMessageContext given a `ctx` of null (a JavaScript caller's) and no tracer: the carrier is handed back as it was.
+   * With a tracer passed it is counted in that tracer's `stats().propagation.contextMissing` instead.
+   */
+  contextMissing = 0;
+  /**
    * natsCarrier or jobCarrier on metadata that threw when read (a getter, a Proxy, headers nats.js cannot decode) or,
    * for jobCarrier, BullMQ metadata that is not ours: null is returned (no context), never a throw.
    */

@@ -76,10 +76,16 @@ export function spanName(op: string, o: PublishOptions | ConsumeOptions): string
 /**
  * Write `traceparent` (+ `tracestate`) of `ctx` (default: the active span) into a message carrier; returns the carrier.
  * Never throws: a carrier that refuses the write (frozen, a setter or Proxy that throws) comes back without the
- * context, counted in carrierUnwritable of the span's tracer (else of `tracer`; with neither, queueStats()'s).
+ * context, counted in carrierUnwritable of the span's tracer (else of `tracer`; with neither, queueStats()'s). A `ctx`
+ * of null (a JavaScript caller's) hands it back as it was, counted in contextMissing of `tracer` (else queueStats()'s).
  */
 export function injectMessageContext(carrier: Carrier, ctx: SpanContextLike | undefined = storage.getStore(), tracer?: Tracer): Carrier {
   if (ctx === undefined) return carrier;
+  if (ctx === null) { // not a refusal of the carrier: counted apart from carrierUnwritable
+    if (tracer !== undefined) tracer.propagationStats.contextMissing++;
+    else queueCounters.contextMissing++;
+    return carrier;
+  }
   if (!injectHeaders(ctx, carrier)) { // a forwarded carrier's old tracestate is dropped there
     const t = tracerOf(ctx, tracer as Tracer); // the span's own tracer, else the one passed (maybe none)
     if (t !== undefined) t.propagationStats.carrierUnwritable++;

@@ -40,6 +40,12 @@ export class PropagationStats {
    * be traced): the message is still sent, without the context.
    */
   carrierUnwritable: number;
+  /**
+   * injectContext / tracer.inject / injectMessageContext given no context (a JavaScript caller's null or undefined): the
+   * carrier is left as it was. Not a refusal of the carrier (carrierUnwritable); no active span, the default, is not
+   * counted: there is nothing to propagate.
+   */
+  contextMissing: number;
 
   constructor() {
     this.traceparentMissing = 0;
@@ -57,6 +63,7 @@ export class PropagationStats {
     this.tracestateTruncated = 0;
     this.carrierUnreadable = 0;
     this.carrierUnwritable = 0;
+    this.contextMissing = 0;
   }
 }
 
@@ -136,14 +143,16 @@ function countTraceparent(stats: PropagationStats, why: TraceparentRejection): v
 /**
  * Write `traceparent` (always version 00) and, when non-empty, `tracestate` into `carrier`; a tracestate already
  * there is removed when the context has none. Never throws. Returns false when the carrier refused a write it
- * needed (frozen or not extensible, a setter or Proxy trap that throws, a read-only tracestate; also a `carrier` or
- * `ctx` that is not one, a JavaScript caller's null): the carrier is left without this context (a traceparent
- * already written is removed again, so it never travels with a tracestate not its own), counted in
- * `stats.carrierUnwritable` when `stats` is passed. Returns true otherwise: the context written, or, for a context
+ * needed (frozen or not extensible, a setter or Proxy trap that throws, a read-only tracestate; also a `carrier`
+ * that is not one, a JavaScript caller's null): the carrier is left without this context (a traceparent already
+ * written is removed again, so it never travels with a tracestate not its own), counted in `stats.carrierUnwritable`
+ * when `stats` is passed. Returns false too for no `ctx` (null or undefined), the carrier untouched, counted in
+ * `stats.contextMissing` instead: the carrier refused nothing. Returns true otherwise: the context written, or, for a context
  * with an all-zero trace or span ID, nothing written on purpose (§3.2.2.3/§3.2.2.4: the receiver would discard
  * it): nothing to propagate is not a refusal, the carrier is untouched and nothing counted.
  */
 export function injectContext(ctx: SpanContextLike, carrier: Record<string, unknown>, stats?: PropagationStats): boolean {
+  if (ctx === null || ctx === undefined) { if (stats !== undefined) stats.contextMissing++; return false; } // typed out, a JavaScript caller's slip
   try {
     if ((ctx.t0 | ctx.t1 | ctx.t2 | ctx.t3) === 0 || (ctx.s0 | ctx.s1) === 0) return true;
     carrier[TRACEPARENT] = formatTraceparent(ctx);

@@ -266,8 +266,9 @@ export class Tracer {
   }
 
   /**
-   * W3C inject of `ctx` (default: the active span) into a carrier of headers. Never throws: a carrier that refuses the
-   * write (frozen, a setter or Proxy that throws) is left without the context, counted in propagation.carrierUnwritable.
+   * W3C inject of `ctx` (default: the active span; none: nothing written or counted) into a carrier of headers. Never
+   * throws: a carrier that refuses the write (frozen, a setter or Proxy that throws) is left without the context, counted
+   * in propagation.carrierUnwritable; a `ctx` of null (a JavaScript caller's) writes nothing, counted in contextMissing.
    */
   inject(carrier: Record<string, unknown>, ctx: SpanContextLike | undefined = this.activeSpan()): void {
     if (ctx === undefined) return;

@@ -1,6 +1,7 @@
 // injectContext never throws into the host: a carrier that refuses the write (frozen, a throwing setter, a Proxy
 // trap, a read-only tracestate) makes it return false, counted in stats.carrierUnwritable when stats are passed,
-// and the carrier is left without the new context; a context with nothing to propagate (all-zero IDs) is no refusal.
+// and the carrier is left without the new context; a context with nothing to propagate (all-zero IDs) is no refusal;
+// no context at all (a JavaScript caller's null) returns false too, counted apart, in stats.contextMissing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -87,11 +88,44 @@ test('injectContext of a context with nothing to propagate (all-zero IDs) return
   assert.is(stats.carrierUnwritable, 0);
 });
 
-test('injectContext given what is not a carrier or a context (a JavaScript caller\'s null) returns false, never throws, counted', () => {
+test('injectContext given what is not a carrier (a JavaScript caller\'s null) returns false, never throws, counted as carrierUnwritable', () => {
   const stats = createPropagationStats();
   assert.is(injectContext(withState, null as never, stats), false);
-  assert.is(injectContext(null as never, {}, stats), false);
+  assert.is(injectContext(withState, undefined as never, stats), false);
   assert.is(stats.carrierUnwritable, 2);
+  assert.is(stats.contextMissing, 0);
+});
+
+test('injectContext given no context (a JavaScript caller\'s null or undefined) returns false, never throws, leaves the carrier as it was, counted as contextMissing (the carrier refused nothing)', () => {
+  const stats = createPropagationStats();
+  for (const ctx of [null, undefined]) {
+    const carrier: Record<string, unknown> = { traceparent: OLD_TP, tracestate: 'vendor=old' };
+    let r: boolean | undefined;
+    assert.not.throws(() => { r = injectContext(ctx as never, carrier, stats); });
+    assert.is(r, false, String(ctx));
+    assert.equal(carrier, { traceparent: OLD_TP, tracestate: 'vendor=old' });
+    assert.not.throws(() => injectContext(ctx as never, carrier), 'without stats');
+  }
+  assert.is(stats.contextMissing, 2);
+  assert.is(stats.carrierUnwritable, 0);
+  assert.is(injectContext(null as never, null as never, stats), false);
+  assert.equal([stats.contextMissing, stats.carrierUnwritable], [3, 0], 'no context and no carrier: nothing was to be written');
+});
+
+test('tracer.inject and injectMessageContext given a null context count contextMissing, not carrierUnwritable; no active span (the default context) is nothing to propagate, counted nowhere', () => {
+  const tracer = createTracer({ service: 'svc', processor: new CaptureProcessor() });
+  const carrier: Record<string, unknown> = {};
+  assert.not.throws(() => tracer.inject(carrier, null as never));
+  assert.not.throws(() => tracer.inject(carrier));
+  assert.equal(carrier, {});
+  assert.equal([tracer.stats().propagation.contextMissing, tracer.stats().propagation.carrierUnwritable], [1, 0]);
+  assert.is(injectMessageContext(carrier, null as never, tracer), carrier);
+  assert.is(injectMessageContext(carrier), carrier);
+  assert.equal(carrier, {});
+  assert.equal([tracer.stats().propagation.contextMissing, tracer.stats().propagation.carrierUnwritable], [2, 0]);
+  const before = queueStats();
+  injectMessageContext(carrier, null as never);
+  assert.equal([queueStats().contextMissing, queueStats().carrierUnwritable], [before.contextMissing + 1, before.carrierUnwritable], 'no tracer: the adapter\'s own counters');
 });
 
 test('property: injectContext never throws; false exactly when a write it needed was refused (then counted, no traceparent of ours left); else the context is in the carrier', () => {

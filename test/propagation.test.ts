@@ -14,7 +14,7 @@ const TP = `00-${TRACE}-${SPAN}-01`;
 const TS = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,vendor@tenant=abc123';
 
 const COUNTERS = ['traceparentMissing', 'traceparentDuplicate', 'traceparentLength', 'traceparentVersion', 'traceparentHex', 'traceparentZeroTraceId',
-  'traceparentZeroSpanId', 'traceparentFormat', 'traceparentTrailingData', 'tracestateInvalid', 'tracestateTooManyMembers', 'tracestateTooLong', 'tracestateTruncated', 'carrierUnreadable', 'carrierUnwritable'];
+  'traceparentZeroSpanId', 'traceparentFormat', 'traceparentTrailingData', 'tracestateInvalid', 'tracestateTooManyMembers', 'tracestateTooLong', 'tracestateTruncated', 'carrierUnreadable', 'carrierUnwritable', 'contextMissing'];
 
 function nonZero(s: PropagationStats): Record<string, number> {
   const out: Record<string, number> = {};

@@ -18,6 +18,7 @@ export class TracerCounters {
   invalidTimes = 0; // a start/end/event time that was not a usable epoch time (ms or Date): the clock's time was used
   invalidNames = 0; // a span name that is not a string: startSpan used String(name), updateName() ignored it
   processorTimeouts = 0; // a processor's forceFlush/shutdown had not settled by the deadline: the tracer stopped waiting
+  processorStatsErrors = 0; // a processor had no stats() or it threw: stats() read its counts as 0 rather than throw
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -34,6 +35,8 @@ export interface TracerStats extends ProcessorStats {
   invalidTimes: number;
   invalidNames: number;
   processorTimeouts: number;
+  /** Calls of stats() that found the processor's stats() missing or throwing (its counts then read 0). */
+  processorStatsErrors: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
   /**
@@ -48,16 +51,28 @@ export interface TracerStats extends ProcessorStats {
 
 /** tracer.stats(): the processor's stats (zeros without one) merged with the tracer's own counters. */
 export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, noExporterDrops: number, attrStats: AttributeStats, propagationStats: PropagationStats, sampler: Sampler, disabled = false): TracerStats {
-  const p: ProcessorStats = processor?.stats() ?? { enqueued: 0, exported: 0, queued: 0, dropped: emptyDrops() };
+  const p: ProcessorStats = processorStats(c, processor) ?? { enqueued: 0, exported: 0, queued: 0, dropped: emptyDrops() };
   const dropped = { ...p.dropped, noExporter: (p.dropped.noExporter ?? 0) + noExporterDrops, processorError: c.processorErrors };
   return {
     ...p,
     started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
     linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames, processorTimeouts: c.processorTimeouts,
+    processorStatsErrors: c.processorStatsErrors,
     dropped,
     attributes: { dropped: attrStats.dropped, truncated: attrStats.truncated, rejected: attrStats.rejected, invalid: attrStats.invalid },
     propagation: { ...propagationStats },
     sampling: samplingStats(sampler),
     disabled,
   };
+}
+
+/** A processor of the user's (plain JS) may lack stats() or throw from it: a health endpoint reading stats() must not throw. */
+function processorStats(c: TracerCounters, processor: SpanProcessor | null): ProcessorStats | null {
+  if (processor === null) return null;
+  try {
+    const p = processor.stats();
+    if (p !== null && typeof p === 'object' && p.dropped !== null && typeof p.dropped === 'object') return p;
+  } catch { /* counted below */ }
+  c.processorStatsErrors++;
+  return null;
 }

@@ -61,4 +61,20 @@ test('our batcher with a hung exporter stops at the deadline itself: its drops a
   assert.is(s.ended, s.exported + s.dropped.shutdown + s.queued);
 });
 
+test('a processor without stats(), or whose stats() throws, never makes tracer.stats() throw: its part reads 0, counted in processorStatsErrors', () => {
+  const bare = { onEnd() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() } as unknown as SpanProcessor;
+  const throwing = { ...bare, stats() { throw new Error('stats'); } } as unknown as SpanProcessor;
+  for (const p of [bare, throwing]) {
+    const { tracer } = tracerWith(p);
+    tracer.startSpan('s').end();
+    const s = tracer.stats();
+    assert.is(s.ended, 1);
+    assert.is(s.exported, 0);
+    assert.is(s.processorStatsErrors, 1);
+    assert.is(tracer.stats().processorStatsErrors, 2, 'counted per call');
+  }
+  const { tracer } = tracerWith({ onEnd() {}, stats, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() });
+  assert.is(tracer.stats().processorStatsErrors, 0);
+});
+
 test.run();

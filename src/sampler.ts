@@ -237,8 +237,8 @@ function explicitRv(parent: SpanContextLike | null): string | undefined {
   return parent === null || parent.traceState === null ? undefined : validRv(parent.traceState.get('ot'));
 }
 
-/** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK env spec); unknown values warn and fall back to the default. */
-export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = () => {}): Sampler {
+/** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (SDK env spec); unknown values warn (default console.warn) and fall back to the default. */
+export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = defaultLogger): Sampler { // not a no-op: it hid typos
   const name = (envValue(env, 'OTEL_TRACES_SAMPLER') ?? '').toLowerCase();
   const argRaw = envValue(env, 'OTEL_TRACES_SAMPLER_ARG') ?? '';
   let arg = 1;

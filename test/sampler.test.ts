@@ -117,6 +117,20 @@ test('OTEL_TRACES_SAMPLER / _ARG, with warnings for bad values', () => {
   assert.is(w.length, 4);
 });
 
+test('samplerFromEnv() with no warn function still warns about a bad value (console.warn), as the README says', () => {
+  const seen: string[] = [];
+  const orig = console.warn;
+  console.warn = (...a: unknown[]) => { seen.push(a.join(' ')); };
+  try {
+    samplerFromEnv({ OTEL_TRACES_SAMPLER: 'jaeger_remote' });
+    samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' });
+    samplerFromEnv({ OTEL_TRACES_SAMPLER: 'always_off' });
+  } finally { console.warn = orig; }
+  assert.is(seen.length, 2, seen.join('\n'));
+  assert.match(seen[0]!, /^\[tracewire\] OTEL_TRACES_SAMPLER="jaeger_remote"/);
+  assert.match(seen[1]!, /OTEL_TRACES_SAMPLER_ARG="half"/);
+});
+
 test('per-tenant sampling picks the sampler by the tenant attribute', () => {
   const cap = new CaptureProcessor();
   const t = createTracer({ sampler: new TenantSampler(alwaysOff, { gold: alwaysOn }), processor: cap });

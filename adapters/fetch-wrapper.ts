@@ -8,7 +8,7 @@ import { isNoTrace } from '../src/suppress.js';
 import { nameOfMethod, normalizeMethod } from './http-attrs.js';
 import { defaultPort, urlFull } from './http-url.js';
 import { isName } from './http-headers.js';
-import { reportInternal } from './http-stats.js';
+import { httpStats, reportInternal } from './http-stats.js';
 import { resendCountOf, tracerOf } from './retry.js';
 
 const TRACEPARENT = 'traceparent';
@@ -88,6 +88,7 @@ export function tracedFetch(tracer: Tracer, fetchImpl: FetchFn = globalThis.fetc
         else {
           const headers = new Headers(init?.headers ?? (isReq ? (input as Request).headers : undefined));
           tp = formatTraceparent(span);
+          if (headers.has(TRACEPARENT)) httpStats.traceHeadersReplaced++; // the caller's own goes, as in traceFetch
           headers.set(TRACEPARENT, tp);
           const ts = span.traceState;
           if (ts !== null && ts.size > 0) headers.set(TRACESTATE, ts.toString());

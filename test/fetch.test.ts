@@ -379,6 +379,26 @@ test('AC-002 a traceparent / tracestate the caller set itself (a proxy forwardin
   assert.is(adapterStats().traceHeadersReplaced - before, 1);
 });
 
+test('tracedFetch replacing a traceparent the caller set counts it in traceHeadersReplaced, as traceFetch does', async () => {
+  const cap = new CaptureProcessor();
+  const tracer = createTracer({ service: 'proxy', processor: cap });
+  const { seen, server, port } = await downstream();
+  const before = adapterStats().traceHeadersReplaced;
+  const upstream = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const f = tracedFetch(tracer);
+  try {
+    await (await f(`http://127.0.0.1:${port}/h`, { headers: { traceparent: upstream } })).text();
+    await (await f(new Request(`http://127.0.0.1:${port}/r`, { headers: { traceparent: upstream } }))).text();
+    await (await f(`http://127.0.0.1:${port}/i`, { headers: { tracestate: 'stale=1' } })).text(); // no traceparent: nothing replaced
+    await (await f(`http://127.0.0.1:${port}/j`)).text();
+  } finally { await close(server); }
+  await settle(cap, 4);
+  assert.is(seen.length, 4);
+  assert.is.not(seen[0]!.headers.traceparent, upstream);
+  assert.is.not(seen[1]!.headers.traceparent, upstream);
+  assert.is(adapterStats().traceHeadersReplaced - before, 2);
+});
+
 test('AC-002 undo() while a fetch is in flight: its CLIENT span still ends; later fetches are not traced', async () => {
   const cap = new CaptureProcessor();
   const tracer = createTracer({ service: 'caller', processor: cap });

@@ -33,8 +33,9 @@ export class HttpAdapterStats {
   /**
    * Requests Node refused before a request object existed (malformed request line or headers, headers over
    * maxHeaderSize, headersTimeout/requestTimeout before the headers were complete): Node answers 400/431/408
-   * itself, with no span and no trace headers; and pipelined requests past `maxRequestsPerSocket`, answered
-   * 503 the same way. Counted under `traceServer` only (a handler never sees them).
+   * itself, with no span and no trace headers; and requests past `maxRequestsPerSocket` that were not traced
+   * (ignored, or the adapter failed: a traced one gets a span and its 503 the trace headers). Counted under
+   * `traceServer` only (a handler never sees them).
    */
   clientErrors = 0;
 }

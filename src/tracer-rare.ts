@@ -103,6 +103,6 @@ export function copyOwn(t: Tracer, span: Span, attributes: Attributes): void {
 
 /** A span ended on a tracer with no exporter or processor: dropped and counted; the first drop says how to fix it. */
 export function dropUnexported(t: Tracer, span: Span): void {
-  if (t.noExporterDrops++ === 0) t.logger('a span ended but this tracer has no exporter: spans are dropped and counted in stats().dropped.noExporter; pass createTracer({ exporter: otlpExporter() }) (or fileExporter(), consoleExporter(), a processor)');
+  if (t.noExporterDrops++ === 0) t.logger('a span ended but this tracer has no exporter: spans are dropped and counted in stats().dropped.noExporter; pass createTracer({ exporter: otlpExporter() }) (or fileExporter({ path }), consoleExporter(), a processor)');
   span.release();
 }

@@ -66,8 +66,9 @@ export class BatchSpanProcessor implements SpanProcessor {
       batch = this.maxQueueSize;
     }
     this.maxExportBatchSize = batch;
-    this.scheduledDelayMillis = pickSetting('scheduledDelayMillis', o.scheduledDelayMillis ?? o.scheduledDelayMs, env.scheduledDelayMillis, 5000, log, true, MAX_TIMER_MS);
-    this.exportTimeoutMillis = pickSetting('exportTimeoutMillis', o.exportTimeoutMillis ?? o.exportTimeoutMs, env.exportTimeoutMillis, 30000, log, false, MAX_TIMER_MS);
+    // a warning names the option as the caller spelt it (the README gives the *Ms aliases)
+    this.scheduledDelayMillis = pickSetting(o.scheduledDelayMillis !== undefined ? 'scheduledDelayMillis' : 'scheduledDelayMs', o.scheduledDelayMillis ?? o.scheduledDelayMs, env.scheduledDelayMillis, 5000, log, true, MAX_TIMER_MS);
+    this.exportTimeoutMillis = pickSetting(o.exportTimeoutMillis !== undefined ? 'exportTimeoutMillis' : 'exportTimeoutMs', o.exportTimeoutMillis ?? o.exportTimeoutMs, env.exportTimeoutMillis, 30000, log, false, MAX_TIMER_MS);
     const interval = pickSetting('reportIntervalMs', o.reportIntervalMs, undefined, 10000, log, true, MAX_TIMER_MS);
     const given = Array.isArray(exporter) ? exporter : [exporter];
     const list = given.filter((e) => e != null && typeof e.export === 'function');

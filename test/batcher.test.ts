@@ -48,6 +48,18 @@ test('defaults follow OpenTelemetry (queue 2048, batch 512, delay 5000, timeout 
   assert.equal([p.maxQueueSize, p.maxExportBatchSize, p.scheduledDelayMillis, p.exportTimeoutMillis], [2048, 512, 5000, 30000]);
 });
 
+test('a bad scheduledDelayMs / exportTimeoutMs (the names the README gives) is warned about under that name, not its alias', () => {
+  const logs: string[] = [];
+  const p = new BatchSpanProcessor(memoryExporter(), { logger: (m) => logs.push(m), scheduledDelayMs: 'x' as unknown as number, exportTimeoutMs: -1, env: {} });
+  assert.equal([p.scheduledDelayMillis, p.exportTimeoutMillis], [5000, 30000]);
+  assert.is(logs.length, 2, logs.join('\n'));
+  assert.match(logs[0]!, /option scheduledDelayMs=x /);
+  assert.match(logs[1]!, /option exportTimeoutMs=-1 /);
+  logs.length = 0;
+  new BatchSpanProcessor(memoryExporter(), { logger: (m) => logs.push(m), scheduledDelayMillis: -2, env: {} });
+  assert.match(logs.join(), /option scheduledDelayMillis=-2 /);
+});
+
 test('OTEL_BSP_*: read, empty = unset, unparsable warned and ignored, batch clamped to queue, options win', () => {
   const logs: string[] = [];
   const logger = (m: string) => logs.push(m);

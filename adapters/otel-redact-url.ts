@@ -35,6 +35,14 @@ function authorityEnd(u: string, i: number, bs: boolean): number {
   return u.length;
 }
 
+/** semconv's placeholder for user info in url.full (`https://REDACTED:REDACTED@host/`). */
+const PLACEHOLDER = 'REDACTED:REDACTED';
+
+/** The user info u[from, at) is the placeholder: the instrumentation took the real one out of a parsed URL. */
+function isPlaceholder(u: string, from: number, at: number): boolean {
+  return at - from === PLACEHOLDER.length && u.startsWith(PLACEHOLDER, from);
+}
+
 /** The first `?` or `#` from `i`. */
 function queryStart(u: string, i: number): number {
   for (; i < u.length; i++) { const c = u.charCodeAt(i); if (c === 63 || c === 35) return i; }
@@ -73,7 +81,10 @@ function isPort(u: string, c: number, e: number): boolean {
  *   an `@` further on makes it undecidable, and `strict` gives undefined (the bridge drops the URL, counted),
  *   else the user info runs to that `@` (safe, though the host may then be a path's).
  * - user info is only in the authority: an `@` after it, with no `:` before, is the path's, query's or fragment's
- *   (`http://svc/bob@example.com`: host svc), but see pathPasswordEnd.
+ *   (`http://svc/bob@example.com`: host svc), but see pathPasswordEnd;
+ * - user info that is exactly semconv's placeholder `REDACTED:REDACTED` holds no password: an instrumentation wrote it
+ *   over a parsed URL's (instrumentation-http), so the host, port and path after it are that parser's, and an `@`
+ *   further on is the path's, query's or fragment's (`REDACTED:REDACTED@h:8443/a@b`: host h:8443, path /a@b).
  * A scheme-relative or scheme-less `u` is read as a non-special scheme's: a `\` stays in the authority (user info).
  */
 export function urlWithoutSecrets(u: string, strict: boolean): string | undefined {
@@ -89,7 +100,7 @@ export function urlWithoutSecrets(u: string, strict: boolean): string | undefine
     if (l < ae) return u.slice(0, from) + u.slice(h, bad >= 0 ? bad : pc); // `user:pw` and no host: nothing after the colon
     if (strict && u.indexOf('@', ae) !== l) return undefined; // `u:p/w@h/x?to=a@b`: which `@` ends it?
     h = l + 1;
-  } else if (pc >= 0 || (at >= from && u.lastIndexOf(':', at) >= from)) {
+  } else if ((pc >= 0 || (at >= from && u.lastIndexOf(':', at) >= from)) && !isPlaceholder(u, from, at)) {
     const q = queryStart(u, ae);
     const l = q === ae ? u.lastIndexOf('@') : u.lastIndexOf('@', q - 1); // no path: a `?` or `#` may be the password's
     if (l >= ae) {

@@ -42,7 +42,13 @@
 // |                                                           | host svc; `\` a `/` for http(s), ws(s), ftp,   |
 // |                                                           | file only). Dropped where the user info cannot |
 // |                                                           | be told from the path (`u:12/34@h` vs          |
-// |                                                           | `h:12/34@x`, `u/s:pw@h` vs `h/a:b@c`)          |
+// |                                                           | `h:12/34@x`, `u/s:pw@h` vs `h/a:b@c`), so a    |
+// |                                                           | port or password then an @ (`h:8443/p@q`,      |
+// |                                                           | `u:pw@h/a@b`) drops it. User info that is      |
+// |                                                           | semconv's placeholder `REDACTED:REDACTED`      |
+// |                                                           | (instrumentation-http) is none: the host, port |
+// |                                                           | and path after it are kept as parsers read     |
+// |                                                           | them (`h:8443/a@b`)                            |
 // | http.target, url.path                                     | query and fragment removed (absolute-form:     |
 // |                                                           | as url.full)                                   |
 // | url.query, url.fragment                                   | dropped                                        |

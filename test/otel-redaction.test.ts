@@ -202,6 +202,35 @@ test('AC-007 user info is only in the authority (RFC 3986 §3.2, WHATWG URL): an
   assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [1, 1]);
 });
 
+test('AC-007 semconv\'s placeholder user info (REDACTED:REDACTED@, what instrumentation-http writes in url.full for a request with auth) followed by a port or an @ in the path, query or fragment: host, port and path are kept (the URL was dropped, counted); a real password or a port there still drops it', () => {
+  const kept: [string, string][] = [
+    ['https://REDACTED:REDACTED@host:8443/a@b?x=1', 'https://host:8443/a@b'],
+    ['http://REDACTED:REDACTED@svc/users/bob@example.com', 'http://svc/users/bob@example.com'],
+    ['https://REDACTED:REDACTED@registry.example:4873/@types%2fnode', 'https://registry.example:4873/@types%2fnode'],
+    ['https://REDACTED:REDACTED@[::1]:8443/p@q#f@g', 'https://[::1]:8443/p@q'],
+    ['https://REDACTED:REDACTED@h.example?to=a@b', 'https://h.example'],
+    ['postgres://REDACTED:REDACTED@db:5432/app@v2', 'postgres://db:5432/app@v2'],
+  ];
+  for (const [u, want] of kept) {
+    assert.is(stripUrl(u), want, u);
+    assert.is(urlWithoutSecrets(u, true), want, `${u} (bridge)`);
+    if (/^https?:/.test(u)) { // the host and path every WHATWG parser reads
+      const a = new URL(u), b = new URL(want);
+      assert.equal([b.host, b.pathname, b.username, b.password], [a.host, a.pathname, '', ''], u);
+    }
+  }
+  // not the placeholder: a password (or a username) that reads as a port or holds @ and /, so the @ further on may end it
+  const dropped = ['https://user:pw@host:8443/a@b?x=1', 'https://host:8443/p@q', 'https://REDACTED:REDACTEDx@host:8443/a@b',
+    'https://redacted:redacted@host:8443/a@b', 'https://REDACTED@host:8443/a@b', 'https://u:REDACTED:REDACTED@host/a@b', 'https://u:p@REDACTED:REDACTED@host/a@b'];
+  for (const u of dropped) assert.is(urlWithoutSecrets(u, true), undefined, u);
+  const { cap, otel, reg: r } = setup();
+  otel.startSpan('GET', { kind: 2, attributes: { 'url.full': kept[0]![0], 'http.url': kept[1]![0] } }).end();
+  otel.startSpan('ambiguous', { attributes: { 'url.full': dropped[0]!, 'http.url': dropped[1]! } }).end();
+  assert.equal(named(cap, 'GET').attributes, { 'url.full': kept[0]![1], 'http.url': kept[1]![1] });
+  assert.equal(named(cap, 'ambiguous').attributes, {});
+  assert.equal([r.stats().redaction.dropped, r.stats().redaction.sanitized], [2, 2]);
+});
+
 test('AC-007 amqplib\'s messaging.url (its password mask misses a password holding /), a memcached key and an absolute-form http.target with user info leave no credential behind', () => {
   const { cap, otel, reg: r } = setup();
   // instrumentation-amqplib: censorPassword is url.replace(/:[^:@/]*@/, ':***@')

@@ -44,8 +44,11 @@ function ownValue(o: ApiAttributes, k: string): unknown {
   return hasOwn.call(o, k) ? o[k] : undefined;
 }
 
-/** Span attributes after the bridge's rules: `attrs` itself when no key has a rule (the common case). */
-export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): Attributes | undefined {
+/**
+ * Span attributes after the bridge's rules, for a span of OTLP kind `kind` (its events' and links' too): `attrs` itself
+ * when no key has a rule (the common case).
+ */
+export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined, kind: number): Attributes | undefined {
   if (attrs == null || typeof attrs !== 'object') return undefined;
   const red = b.redactor;
   let hit = false;
@@ -54,7 +57,7 @@ export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): A
     if (!ownKeysOnly(attrs)) hit = true; // a copy of the own keys: the core's for..in would read the inherited ones
     // an inherited key of a plain object is one some library put on Object.prototype (pollution): a copy too (in
     // a for..in, V8 answers hasOwnProperty from the enum cache: no lookup)
-    else for (const k in attrs) if (!hasOwn.call(attrs, k) || red.rule(k) !== Rule.KEEP) { hit = true; break; }
+    else for (const k in attrs) if (!hasOwn.call(attrs, k) || !red.keeps(k, kind)) { hit = true; break; }
   } catch { b.tracer.attrStats.invalid++; return undefined; } // keys that cannot be listed: nothing to read
   if (!hit) return attrs as Attributes; // the core reads each value itself, guarded
   const out: Record<string, unknown> = {};
@@ -71,7 +74,7 @@ export function redactAttributes(b: Bridge, attrs: ApiAttributes | undefined): A
       const r = red.rule(k);
       if (r === Rule.KEEP) setOwn(out, k, v);
       else if (v != null) {
-        const w = red.apply(r, v, system);
+        const w = red.apply(r, v, system, kind);
         if (w !== undefined) setOwn(out, k, w);
       }
     }
@@ -115,7 +118,7 @@ export class BridgeSpan implements ApiSpan {
       rec.setAttribute(key, value as AttributeValue);
       if ((key === 'db.system' || key === 'db.system.name') && rec.isRecording()) this.redialect(rec);
     } else if (value != null) {
-      const v = this.b.redactor.apply(r, value, rec.getAttribute('db.system.name') ?? rec.getAttribute('db.system'));
+      const v = this.b.redactor.apply(r, value, rec.getAttribute('db.system.name') ?? rec.getAttribute('db.system'), rec.kind);
       if (v !== undefined) rec.setAttribute(key, v as AttributeValue);
     }
     return this;
@@ -128,7 +131,7 @@ export class BridgeSpan implements ApiSpan {
     for (let i = 0; i < QUERY_KEYS.length; i++) {
       const k = QUERY_KEYS[i]!;
       const q = rec.getAttribute(k);
-      if (typeof q === 'string' && red.rule(k) === Rule.QUERY) rec.setAttribute(k, red.apply(Rule.QUERY, q, system) as string);
+      if (typeof q === 'string' && red.rule(k) === Rule.QUERY) rec.setAttribute(k, red.apply(Rule.QUERY, q, system, rec.kind) as string);
     }
   }
 
@@ -152,7 +155,7 @@ export class BridgeSpan implements ApiSpan {
     let attrs: ApiAttributes | undefined;
     if (isTimeInput(attributesOrStartTime)) startTime = attributesOrStartTime;
     else attrs = attributesOrStartTime;
-    rec.addEvent(name, redactAttributes(this.b, attrs), timeToMs(startTime)); // a non-string name: the core names it (String() throws for some)
+    rec.addEvent(name, redactAttributes(this.b, attrs, rec.kind), timeToMs(startTime)); // a non-string name: the core names it (String() throws for some)
     return this;
   }
 
@@ -166,7 +169,7 @@ export class BridgeSpan implements ApiSpan {
     } catch { this.b.counters.foreignErrors++; return this; } // a getter that throws: no link
     const c = coreContextOf(ctx);
     if (c === null) { this.b.counters.invalidContexts++; return this; }
-    rec.addLink(c, redactAttributes(this.b, link.attributes));
+    rec.addLink(c, redactAttributes(this.b, link.attributes, rec.kind));
     return this;
   }
 

@@ -17,7 +17,7 @@ const scratch: SpanOptions = { kind: 1, parent: null, root: false, sampleAsRoot:
 
 type CoreLink = { context: SpanContextLike; attributes?: Record<string, never> };
 
-function coreLinks(b: Bridge, links: Link[]): CoreLink[] | undefined {
+function coreLinks(b: Bridge, links: Link[], kind: number): CoreLink[] | undefined {
   if (!Array.isArray(links) || links.length === 0) return undefined;
   const out: CoreLink[] = [];
   const polluted = apiKeysPolluted();
@@ -26,7 +26,7 @@ function coreLinks(b: Bridge, links: Link[]): CoreLink[] | undefined {
     if (l != null && polluted) l = ownLink(l);
     const c = l == null ? null : coreContextOf(l.context);
     if (c === null) { b.counters.invalidContexts++; continue; }
-    out.push({ context: c, attributes: redactAttributes(b, l!.attributes) as Record<string, never> | undefined });
+    out.push({ context: c, attributes: redactAttributes(b, l!.attributes, kind) as Record<string, never> | undefined });
   }
   return out;
 }
@@ -61,9 +61,9 @@ export class BridgeTracer implements ApiTracer {
       o.parent = options != null && options.root === true ? null : parent;
       if (options != null) {
         o.kind = options.kind === undefined ? 1 : kindOf(options.kind);
-        o.attributes = options.attributes === undefined ? undefined : redactAttributes(b, options.attributes);
+        o.attributes = options.attributes === undefined ? undefined : redactAttributes(b, options.attributes, o.kind);
         o.startTime = options.startTime === undefined ? undefined : timeToMs(options.startTime);
-        o.links = options.links === undefined ? undefined : coreLinks(b, options.links);
+        o.links = options.links === undefined ? undefined : coreLinks(b, options.links, o.kind);
       } else o.kind = 1;
       return new BridgeSpan(b, b.tracer.startSpan(b.redactor.sanitizesNames ? spanName(name) : name, o));
     } catch (err) { // a user sampler, or options whose getters throw: the instrumentation must not see it

@@ -65,6 +65,31 @@
 // | http.{request,response}(.body).size, rpc.message.*_size,  | (it may be the payload)                        |
 // | their deprecated names (http.*_content_length, ...)       |                                                |
 // | enduser.*, user.*                                         | dropped (PII)                                  |
+// | gen_ai.input.messages, gen_ai.output.messages,            | dropped (payload: prompts, completions, tool   |
+// | gen_ai.system_instructions, gen_ai.prompt(.*),            | calls; tool definitions and descriptions go to |
+// | gen_ai.completion(.*), gen_ai.tool.call.arguments and     | the model with the prompt; memory namespaces   |
+// | gen_ai.tool.call.result, gen_ai.tool.definitions,         | are user IDs)                                  |
+// | gen_ai.tool.description, gen_ai.agent.description,        |                                                |
+// | gen_ai.retrieval.*, gen_ai.evaluation.explanation,        |                                                |
+// | gen_ai.memory.{content,query,namespace}; any gen_ai.*     |                                                |
+// | key not kept below                                        |                                                |
+// | gen_ai.usage.* (token counts)                             | kept as numbers; any other value dropped       |
+// | gen_ai: provider (system), operation, request and         | kept (the list: otel-redact-keys.ts)           |
+// | response model, request settings, finish reasons, IDs     |                                                |
+// | (response, conversation, tool call), agent, tool and      |                                                |
+// | prompt names, evaluation scores                           |                                                |
+// | aws.s3.key, aws.s3.copy_source, aws.s3.delete,            | dropped (object and message keys are data);    |
+// | aws.dynamodb.item_collection_metrics,                     | aws.s3.bucket, upload_id, part_number kept     |
+// | messaging.rocketmq.message.keys,                          |                                                |
+// | messaging.gcp_pubsub.message.ordering_key                 |                                                |
+// | geo.*, and embedded (client.geo.*)                        | continent, country, region kept; locality,     |
+// |                                                           | postal code, coordinates, other keys dropped   |
+// | client.address, client.socket.address, source.address,    | dropped (the caller: an end user's IP); their  |
+// | http.client_ip                                            | ports kept                                     |
+// | network.peer.address, net.peer.ip, net.peer.name,         | dropped on SERVER spans (the caller), kept on  |
+// | net.sock.peer.addr, net.sock.peer.name                    | others (the server or broker connected to)     |
+// | user_agent.original, http.user_agent                      | kept (client software; names no one once       |
+// |                                                           | client addresses are dropped)                  |
 // | exception.message, error status message, error.message,   | dropped unless tracer recordErrorMessages      |
 // | *.error.message, *.error_message (http., grpc.)           |                                                |
 // | exception.stacktrace                                      | dropped (paths and messages)                   |

@@ -40,7 +40,7 @@ export function startHttp2(cfg: ServerConfig, req: Req, res: Res, span: AnySpan)
   req.emit = emitInRequestSpan;
 }
 
-type H2Stream = { rstCode?: number; headersSent?: boolean; sentHeaders?: Record<string, unknown> };
+type H2Stream = { rstCode?: number; aborted?: boolean; headersSent?: boolean; sentHeaders?: Record<string, unknown> };
 
 /**
  * The request's stream closed: route, then the status the stream sent (the compat response's, or one the handler
@@ -62,10 +62,12 @@ export function finishHttp2(cfg: ServerConfig, req: H2Req): void {
         if (cfg.resHeaders.names.length > 0) cfg.resHeaders.record(span, sent!);
       }
       // The client got no whole response: nothing sent, a reset (RST_STREAM by the client, res.destroy(); a stream
-      // closed normally has rstCode NGHTTP2_NO_ERROR, 0), or a compat response never ended (a reset with NO_ERROR,
-      // node:http2's stream.close() default). Compat's writeHead puts :status in its own headers, the core API's
-      // respond() does not: a core answer is judged by rstCode alone (it may end past the compat response).
-      const cut = (stream?.rstCode ?? 0) !== 0 || typeof code !== 'number' || (!res.writableEnded && res.getHeader(':status') !== undefined);
+      // closed normally has rstCode NGHTTP2_NO_ERROR, 0), or an answer never ended, reset with NO_ERROR (node:http2's
+      // stream.close() default): Node marks the stream `aborted` when it closes before its writable side ended, the
+      // core API's (respond(), write()) as the compat response's; the compat tell (its writeHead puts :status in its
+      // own headers, unended) is kept beside it.
+      const cut = (stream?.rstCode ?? 0) !== 0 || typeof code !== 'number' || stream?.aborted === true
+        || (!res.writableEnded && res.getHeader(':status') !== undefined);
       if (cut && span.getAttribute('error.type') === undefined) span.setAttribute('error.type', 'aborted');
     }
   } catch (err) {

@@ -107,4 +107,41 @@ test('AC-003 an answer through the core API (stream.respond, respondWithFile): t
   assert.is(byPath(cap, '/compat-partial').getAttribute('http.response.status_code'), 200);
 });
 
+test('AC-003 a core-API answer (stream.respond) cut by the client\'s RST_STREAM with NO_ERROR before it ended is aborted, as a compat one is: error.type aborted, the status sent, no error status', async () => {
+  const arrived = new Map<string, () => void>();
+  const arrival = (path: string) => new Promise<void>((r) => arrived.set(path, r));
+  const { cap, session, done } = await serve((req, res) => {
+    const stream = res.stream;
+    if (req.url === '/core-cut') { stream.respond({ ':status': 200 }); stream.write('part'); } // never ended
+    else if (req.url === '/core-cut-headers') stream.respond({ ':status': 201 }); // headers only, never ended
+    else if (req.url === '/core-whole') stream.respond({ ':status': 202 }, { endStream: true });
+    arrived.get(req.url!)?.();
+  });
+  try {
+    // reset with NO_ERROR (node:http2's stream.close() default) once the handler has answered, the answer not ended
+    const cut = arrival('/core-cut');
+    const cutP = h2(session, { ':path': '/core-cut' }, { ms: 30, code: http2.constants.NGHTTP2_NO_ERROR });
+    await cut;
+    const r = await cutP;
+    assert.is(r.rst, http2.constants.NGHTTP2_NO_ERROR, 'the client reset with NO_ERROR');
+    assert.is(r.body, 'part', 'the answer began');
+    await h2(session, { ':path': '/core-cut-headers' }, { ms: 30, code: http2.constants.NGHTTP2_NO_ERROR });
+    // a whole core answer the client closes the same way afterwards is no cut
+    await h2(session, { ':path': '/core-whole' }, { ms: 30, code: http2.constants.NGHTTP2_NO_ERROR });
+    await settle(cap, 3);
+  } finally {
+    await done();
+  }
+  const c = byPath(cap, '/core-cut');
+  assert.is(c.getAttribute('error.type'), 'aborted', 'cut short by a NO_ERROR reset');
+  assert.is(c.getAttribute('http.response.status_code'), 200, 'the status sent');
+  assert.is(c.status, SpanStatusCode.UNSET, 'the client went away: no server error');
+  const h = byPath(cap, '/core-cut-headers');
+  assert.is(h.getAttribute('error.type'), 'aborted');
+  assert.is(h.getAttribute('http.response.status_code'), 201);
+  const w = byPath(cap, '/core-whole');
+  assert.is(w.getAttribute('error.type'), undefined, 'ended before the reset');
+  assert.is(w.getAttribute('http.response.status_code'), 202);
+});
+
 test.run();

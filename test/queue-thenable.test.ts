@@ -11,22 +11,9 @@ import { CaptureProcessor } from './helpers/capture.js';
 import { subscribeNats, type NatsMsgLike } from '../adapters/queue-nats.js';
 import { processJetStreamMessages } from '../adapters/queue-jetstream.js';
 import { consumeAmqp, getAmqp, type AmqpMessageLike } from '../adapters/queue-amqp.js';
-import { setup, jsMsg, WRAPPERS } from './helpers/queue-wrappers.js';
+import { setup, jsMsg, WRAPPERS, OneShot } from './helpers/queue-wrappers.js';
 
 const BOOM = new TypeError('bad message');
-
-/** Lazy and one-shot: its work starts on the first `then` (as a query builder's does); a second `then` throws. */
-class OneShot<T> {
-  calls = 0;
-  started = false;
-  constructor(private readonly outcome: { value?: T; error?: unknown }) {}
-  then<A = T, B = never>(onF?: ((v: T) => A | PromiseLike<A>) | null, onR?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    if (++this.calls > 1) throw new Error('one-shot thenable: then called twice');
-    this.started = true;
-    const p = 'error' in this.outcome ? Promise.reject(this.outcome.error) : Promise.resolve(this.outcome.value as T);
-    return p.then(onF, onR);
-  }
-}
 
 
 for (const [wrapper, wrap] of Object.entries(WRAPPERS)) {
@@ -163,11 +150,12 @@ test('AC-007 setThenableDeadline(Infinity) turns the deadline off (the span wait
   try {
     const t = new OneShot({ value: 1 });
     consumeMessage(tracer, null, { system: 'nats', destination: 'q' }, () => t);
-    assert.is(watching(), 0);
+    assert.is(watching(), 1, 'waiting, held weakly until a finite deadline is set (queue-thenable-deadline)');
     await sleep(40);
     assert.is(cap.spans.length, 0, 'still open');
     assert.is(await t, 1);
     assert.is(cap.spans.length, 1);
+    assert.is(watching(), 0, 'then called: no longer held');
     for (const bad of [0, -1, 1.5, NaN, 2 ** 31, '100' as unknown as number]) assert.throws(() => setThenableDeadline(bad), TypeError);
   } finally {
     setThenableDeadline(DEFAULT_DEADLINE_MS);

@@ -164,11 +164,12 @@ const told = new WeakSet<Tracer>();
 /**
  * A handler's thenable whose `then` nothing called within the deadline: its span ends, at the handler's return (the
  * only time known: the work may never have started, or ran unobserved), marked `tracewire.queue.unsettled` with no
- * error status (its outcome is unknown); counted in queueStats().thenablesUnsettled, reported once per tracer.
+ * error status (its outcome is unknown); counted in queueStats().thenablesUnsettled, reported once per tracer. A span
+ * the handler ended itself is left as it is, counted in thenablesUnsettledSpanEnded only.
  */
 function expireUnsettled(span: AnySpan, returnedAt: number): void {
+  if (span.ended) { queueCounters.thenablesUnsettledSpanEnded++; return; } // nothing held open nor lost: the handler's end stands
   queueCounters.thenablesUnsettled++;
-  if (span.ended) return; // ended by the handler itself: nothing was held open
   span.setAttribute('tracewire.queue.unsettled', true);
   span.end(returnedAt);
   if (!(span instanceof Span) || told.has(span.tracer)) return;

@@ -21,8 +21,14 @@ export class QueueAdapterStats {
   /**
    * Handler results that are thenables but no native Promise (kept untouched, see handBack) whose `then` nothing called
    * within the deadline (setThenableDeadline, default 30 s): the span was ended then, marked `tracewire.queue.unsettled`.
+   * One whose span the handler had already ended itself is not counted here but in thenablesUnsettledSpanEnded.
    */
   thenablesUnsettled = 0;
+  /**
+   * As thenablesUnsettled, but the handler had already ended the span itself: the span was left as the handler ended
+   * it (not marked, nothing held open); counted apart, as the result was still never awaited (a dropped result).
+   */
+  thenablesUnsettledSpanEnded = 0;
 }
 
 export const queueCounters = new QueueAdapterStats();

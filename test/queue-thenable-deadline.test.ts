@@ -1,5 +1,6 @@
-// setThenableDeadline: a deadline set later applies to the thenables handed back while it was Infinity (weakly held
-// meanwhile: a dropped one is not kept).
+// setThenableDeadline and the unsettled count: a deadline set later applies to the thenables handed back while it
+// was Infinity (weakly held meanwhile: a dropped one is not kept), and a span the handler ended itself is no
+// unsettled span: its never-awaited thenable is counted apart.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setFlagsFromString } from 'node:v8';
@@ -99,6 +100,39 @@ test('AC-007 while the deadline is Infinity a dropped thenable is not kept (its 
     assert.is(timersDuring(() => setThenableDeadline(30)), 0, 'none alive: nothing to watch');
     assert.is(watching(), 0);
     assert.is(held(), 0);
+  } finally {
+    setThenableDeadline(DEFAULT_DEADLINE_MS);
+  }
+});
+
+test('AC-007 a handler that ended its span itself and returned a thenable nothing awaits: not counted in thenablesUnsettled (no span was held open nor marked), counted in thenablesUnsettledSpanEnded, not reported, not ended twice', async () => {
+  const cap = new CaptureProcessor();
+  const logs: string[] = [];
+  const tracer = createTracer({ service: 'svc', processor: cap, logger: (m) => logs.push(m) });
+  setThenableDeadline(30);
+  try {
+    const before = queueStats();
+    const t = new OneShot({ value: 1 });
+    assert.is(consumeMessage(tracer, null, Q, (span) => { span.setAttribute('app', 'done'); span.end(); return t; }), t);
+    assert.is(cap.spans.length, 1, 'ended by the handler');
+    await sleep(80);
+    const after = queueStats();
+    assert.is(after.thenablesUnsettled, before.thenablesUnsettled, 'no span ended unsettled');
+    assert.is(after.thenablesUnsettledSpanEnded, before.thenablesUnsettledSpanEnded + 1, 'the never-awaited thenable counted apart');
+    assert.is(cap.spans.length, 1);
+    assert.is(cap.spans[0]!.getAttribute('tracewire.queue.unsettled'), undefined, 'not marked: its end was the handler\'s');
+    assert.is(cap.spans[0]!.getAttribute('app'), 'done');
+    assert.equal(logs, [], 'nothing to report: no span of the application was touched');
+    assert.is(tracer.stats().endedTwice, 0);
+    assert.is(Object.getOwnPropertyDescriptor(t, 'then'), undefined, 'put back as it was');
+    assert.is(watching(), 0);
+    // one the handler ends after returning, before the deadline: the same
+    let span: { end(): void } | undefined;
+    consumeMessage(tracer, null, Q, (s) => { span = s; return new OneShot({ value: 2 }); });
+    span!.end();
+    await sleep(80);
+    assert.is(queueStats().thenablesUnsettled, before.thenablesUnsettled);
+    assert.is(queueStats().thenablesUnsettledSpanEnded, before.thenablesUnsettledSpanEnded + 2);
   } finally {
     setThenableDeadline(DEFAULT_DEADLINE_MS);
   }

@@ -19,6 +19,7 @@ export class TracerCounters {
   invalidNames = 0; // a span name that is not a string: startSpan used String(name), updateName() ignored it
   processorTimeouts = 0; // a processor's forceFlush/shutdown had not settled by the deadline: the tracer stopped waiting
   processorStatsErrors = 0; // a processor had no stats() or it threw: stats() read its counts as 0 rather than throw
+  invalidCallbacks = 0; // startActiveSpan without a function last: no span started, undefined returned
 }
 
 export interface TracerStats extends ProcessorStats {
@@ -37,6 +38,8 @@ export interface TracerStats extends ProcessorStats {
   processorTimeouts: number;
   /** Calls of stats() that found the processor's stats() missing or throwing (its counts then read 0). */
   processorStatsErrors: number;
+  /** startActiveSpan calls without a function as their last argument: no span was started, undefined returned. */
+  invalidCallbacks: number;
   attributes: { dropped: number; truncated: number; rejected: number; invalid: number };
   propagation: PropagationStats;
   /**
@@ -57,7 +60,7 @@ export function tracerStats(c: TracerCounters, processor: SpanProcessor | null, 
     ...p,
     started: c.started, ended: c.ended, unsampled: c.unsampled, endedTwice: c.endedTwice, afterEnd: c.afterEnd,
     linksDropped: c.linksDropped, eventsDropped: c.eventsDropped, processorErrors: c.processorErrors, samplerErrors: c.samplerErrors, invalidTimes: c.invalidTimes, invalidNames: c.invalidNames, processorTimeouts: c.processorTimeouts,
-    processorStatsErrors: c.processorStatsErrors,
+    processorStatsErrors: c.processorStatsErrors, invalidCallbacks: c.invalidCallbacks,
     dropped,
     attributes: { dropped: attrStats.dropped, truncated: attrStats.truncated, rejected: attrStats.rejected, invalid: attrStats.invalid },
     propagation: { ...propagationStats },

@@ -21,6 +21,7 @@ import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js
 import { isNoTrace } from './suppress.js';
 import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs, sampledState, samplerFailed, copyOwn, dropUnexported } from './tracer-rare.js';
 import { disabledAtStart } from './sdk-disabled.js';
+import { startActive } from './active-span.js';
 
 export type { TracerOptions } from './tracer-options.js';
 export { TracerCounters, type TracerStats } from './tracer-stats.js';
@@ -240,11 +241,14 @@ export class Tracer {
   /** No exporter or processor: the span is dropped and counted, and the first drop says how to fix it. */
   private dropUnexported(span: Span): void { dropUnexported(this, span); }
 
-  /** Start a span, make it active while fn runs, and pass it to fn. The caller ends it. */
-  startActiveSpan<R>(name: string, options: SpanOptions | undefined, fn: (span: AnySpan) => R): R {
-    const span = this.startSpan(name, options);
-    return storage.run(storeWith(span), fn, span);
-  }
+  /**
+   * Start a span, make it active while fn runs, and pass it to fn; the caller ends it. OpenTelemetry's overloads: a
+   * `context` is the parent (undefined: as without it; null: a new trace). No function last: no span, undefined, counted.
+   */
+  startActiveSpan<R>(name: string, fn: (span: AnySpan) => R): R;
+  startActiveSpan<R>(name: string, options: SpanOptions | undefined, fn: (span: AnySpan) => R): R;
+  startActiveSpan<R>(name: string, options: SpanOptions | undefined, context: SpanContextLike | null | undefined, fn: (span: AnySpan) => R): R;
+  startActiveSpan<R>(name: string, a?: unknown, b?: unknown, c?: unknown): R | undefined { return startActive<R>(this, name, a, b, c); }
 
   /** Run fn(...args) with `span` (or a remote context) active; an OpenTelemetry context's other keys (baggage) stay. */
   withSpan<A extends unknown[], R>(span: SpanContextLike | undefined, fn: (...args: A) => R, ...args: A): R {

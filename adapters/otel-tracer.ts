@@ -6,7 +6,7 @@ import type {
 import { storage } from '../src/context.js';
 import type { SpanOptions } from '../src/span.js';
 import type { SpanContextLike } from '../src/span-context.js';
-import { extractContext, injectContext } from '../src/propagation.js';
+import { readContext, injectContext } from '../src/propagation.js';
 import { fieldOf } from '../src/own-keys.js';
 import { Bridge, BridgeSpan, redactAttributes, spanName } from './otel-span.js';
 import { apiKeysPolluted, coreContextOf, kindOf, ownLink, timeToMs } from './otel-convert.js';
@@ -155,12 +155,12 @@ export class BridgePropagator implements TextMapPropagator {
     let remote;
     try { // a header getter, carrier getter or Proxy trap that throws: nothing extracted, counted
       if ((getter === undefined || getter === this.plainGetter) && typeof carrier === 'object' && !apiKeysPolluted()) {
-        remote = extractContext(carrier as Record<string, string | string[] | undefined>, stats);
+        remote = readContext(carrier as Record<string, string | string[] | undefined>, stats);
       } else {
         const plain = getter === undefined || getter === this.plainGetter; // then the carrier's own headers, not Object.prototype's
         headers.traceparent = plain ? fieldOf(carrier, TRACEPARENT) as string | undefined : getter.get(carrier, TRACEPARENT);
         headers.tracestate = plain ? fieldOf(carrier, TRACESTATE) as string | undefined : getter.get(carrier, TRACESTATE);
-        remote = extractContext(headers, stats);
+        remote = readContext(headers, stats);
       }
     } catch { this.b.counters.foreignErrors++; return context; } finally { headers.traceparent = undefined; headers.tracestate = undefined; }
     if (remote === null) return context;

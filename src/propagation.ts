@@ -29,6 +29,8 @@ export class PropagationStats {
   /** tracestate longer than 512 chars, cut by whole entries (§3.3.1.5). */
   tracestateTruncated: number;
   /**
+   * extractContext / extractFromGetter / tracer.extract given no carrier (a JavaScript caller's null) or one that threw
+   * when read (a getter, a Proxy trap, a header getter): no context, a new trace.
    * tracewire/queue: message metadata that threw when read (a getter, a Proxy, a detached Buffer; nats.js headers
    * it cannot decode, JetStream info it cannot parse) or that is not a carrier (BullMQ metadata not a JSON object within 2 KiB): the message is
    * still handled, in a new trace (a NATS subject that threw: the span has no destination, its context still read).
@@ -77,9 +79,25 @@ export type HeaderRecord = Record<string, string | string[] | undefined>;
 /**
  * Extract the remote parent from lower-case request headers. Null when traceparent is missing or invalid
  * (then tracestate is ignored too, §3.3: "MUST NOT attempt to parse tracestate"). An invalid tracestate
- * is dropped without affecting traceparent (§3.3).
+ * is dropped without affecting traceparent (§3.3). Never throws: no carrier (a JavaScript caller's null or
+ * undefined) or one that throws when read (a getter, a Proxy trap) gives null, counted in `stats.carrierUnreadable`.
  */
 export function extractContext(headers: HeaderRecord, stats?: PropagationStats): SpanContext | null {
+  try {
+    return readContext(headers, stats);
+  } catch {
+    return unreadable(stats);
+  }
+}
+
+/** The carrier could not be read: a new trace, counted (a half-read carrier gives no context either). */
+function unreadable(stats: PropagationStats | undefined): null {
+  if (stats !== undefined) stats.carrierUnreadable++;
+  return null;
+}
+
+/** @internal extractContext without its catch: the OpenTelemetry bridge counts a carrier that throws in its own foreignErrors. */
+export function readContext(headers: HeaderRecord, stats?: PropagationStats): SpanContext | null {
   const tp = headers[TRACEPARENT];
   if (tp === undefined) { // the common case at an ingress: a new trace, not a rejection
     if (stats !== undefined) stats.traceparentMissing++;
@@ -95,17 +113,24 @@ export function extractContext(headers: HeaderRecord, stats?: PropagationStats):
   return ctx;
 }
 
-/** Same as extractContext for a `Headers`-like carrier: `extractFromGetter((n) => headers.get(n))`. */
+/**
+ * Same as extractContext for a `Headers`-like carrier: `extractFromGetter((n) => headers.get(n))`. Never throws: a `get`
+ * that throws, or is not a function, gives null, counted in `stats.carrierUnreadable`.
+ */
 export function extractFromGetter(get: (name: string) => string | string[] | null | undefined, stats?: PropagationStats): SpanContext | null {
-  const tp = get(TRACEPARENT);
-  const ctx = parseTraceparent(tp);
-  if (ctx === null) {
-    if (stats !== undefined) countTraceparent(stats, traceparentRejection(tp));
-    return null;
+  try {
+    const tp = get(TRACEPARENT);
+    const ctx = parseTraceparent(tp);
+    if (ctx === null) {
+      if (stats !== undefined) countTraceparent(stats, traceparentRejection(tp));
+      return null;
+    }
+    const ts = get(TRACESTATE);
+    if (ts !== undefined && ts !== null) ctx.traceState = tracestateOf(ts, stats);
+    return ctx;
+  } catch {
+    return unreadable(stats);
   }
-  const ts = get(TRACESTATE);
-  if (ts !== undefined && ts !== null) ctx.traceState = tracestateOf(ts, stats);
-  return ctx;
 }
 
 function tracestateOf(value: string | string[], stats: PropagationStats | undefined): TraceState | null {

@@ -264,7 +264,7 @@ export class Tracer {
     return held !== c && (held.t0 | held.t1 | held.t2 | held.t3) !== 0 ? held : undefined;
   }
 
-  /** W3C extract from request headers, counting rejected headers in this tracer's stats. */
+  /** W3C extract from request headers, counting rejected headers in this tracer's stats; never throws (propagation.ts). */
   extract(headers: Record<string, string | string[] | undefined>): SpanContext | null {
     return extractContext(headers, this.propagationStats);
   }

@@ -7,6 +7,7 @@ import { extractContext, extractFromGetter, injectContext, createPropagationStat
 import { parseTracestate, tracestateRejection, MAX_TRACESTATE_CHARS, MAX_TRACESTATE_INPUT } from '../src/tracestate.js';
 import { MAX_TRACEPARENT_CHARS } from '../src/traceparent.js';
 import { SpanContext } from '../src/span-context.js';
+import { createTracer } from '../src/tracer.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -136,6 +137,33 @@ test('extractFromGetter reads a fetch Headers object (case-insensitive names, re
   const viaArray = createPropagationStats();
   extractContext({ traceparent: [TP, TP] }, viaArray);
   assert.equal(nonZero(viaArray), { traceparentDuplicate: 1 });
+});
+
+test('AC-007 extract never throws: no carrier (null, undefined), a getter, Proxy trap or header getter that throws; null, counted as carrierUnreadable', () => {
+  const boom = (): never => { throw new Error('carrier'); };
+  const carriers: unknown[] = [
+    null, undefined,
+    { get traceparent(): string { return boom(); } },
+    new Proxy({}, { get: boom }),
+    { traceparent: TP, get tracestate(): string { return boom(); } }, // read half-way: still no context from a carrier that throws
+  ];
+  for (const [i, c] of carriers.entries()) {
+    const stats = createPropagationStats();
+    assert.is(extractContext(c as IncomingHttpHeaders, stats), null, `carrier ${i}`);
+    assert.equal(nonZero(stats), { carrierUnreadable: 1 }, `carrier ${i}`);
+    assert.is(extractContext(c as IncomingHttpHeaders), null, 'stats are optional');
+  }
+  const getters: unknown[] = [boom, (n: string) => (n === 'tracestate' ? boom() : TP), null, 'not a function'];
+  for (const [i, g] of getters.entries()) {
+    const stats = createPropagationStats();
+    assert.is(extractFromGetter(g as (n: string) => string, stats), null, `getter ${i}`);
+    assert.equal(nonZero(stats), { carrierUnreadable: 1 }, `getter ${i}`);
+  }
+  const tracer = createTracer({ service: 'svc', env: {} });
+  assert.is(tracer.extract(null as never), null);
+  assert.is(tracer.extract(new Proxy({}, { get: boom })), null);
+  assert.is(tracer.stats().propagation.carrierUnreadable, 2);
+  assert.ok(tracer.extract({ traceparent: TP }), 'a plain carrier still reads');
 });
 
 test('AC-002 inject writes version 00 traceparent and the tracestate, straight from the context', () => {

@@ -2,7 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseTraceparent, formatTraceparent, traceparentRejection, TRACEPARENT_LENGTH } from '../src/traceparent.js';
-import { SpanContext, FLAG_SAMPLED, FLAG_RANDOM } from '../src/span-context.js';
+import { SpanContext, FLAG_SAMPLED, FLAG_RANDOM, type SpanContextLike } from '../src/span-context.js';
+import { injectContext } from '../src/propagation.js';
+import { INVALID_SPAN } from '../src/non-recording-span.js';
 
 const TRACE = '12345678901234567890123456789012';
 const SPAN = '1234567890123456';
@@ -220,6 +222,26 @@ test('inject of an extracted context sends the header it came from, and follows 
   const first = formatTraceparent(w);
   assert.is(first, '00-00000001000000020000000300000004-0000000500000006-01');
   assert.is(formatTraceparent(w), first);
+});
+
+test('AC-007 formatTraceparent of no context or an invalid one never throws: \'\' (as injectContext, which writes nothing for either)', () => {
+  const inputs: unknown[] = [null, undefined, 'abc', 42, {}, true,
+    new SpanContext(0, 0, 0, 0, 5, 6, 1, false, null), // all-zero trace ID (§3.2.2.3)
+    new SpanContext(1, 2, 3, 4, 0, 0, 1, false, null), // all-zero parent ID (§3.2.2.4)
+    { t0: 1, t1: 2, t2: 3, t3: 4, s0: 0, s1: 0, traceFlags: 1 }, INVALID_SPAN];
+  for (const [i, c] of inputs.entries()) {
+    const carrier: Record<string, unknown> = {};
+    if (c !== null && c !== undefined) assert.ok(injectContext(c as SpanContextLike, carrier), `input ${i}`);
+    assert.equal(carrier, {}, `input ${i}: injectContext writes nothing`);
+    assert.is(formatTraceparent(c as SpanContextLike), '', `input ${i}`);
+    assert.is(parseTraceparent(formatTraceparent(c as SpanContextLike)), null);
+  }
+  // a zero context asked twice still reads its IDs (no '' kept as its header)
+  const z = new SpanContext(0, 0, 0, 0, 5, 6, 1, false, null);
+  formatTraceparent(z);
+  assert.is(formatTraceparent(z), '');
+  assert.is(z.traceId, '0'.repeat(32));
+  assert.is(z.spanId, '0000000500000006');
 });
 
 test.run();

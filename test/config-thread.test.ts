@@ -158,6 +158,8 @@ test('AC-005 hot reload in thread mode: a changed exporter or rotated secret is 
     assert.is(e1!.ok, true);
     assert.equal(e1!.restartRequired, ['exporters']);
     assert.equal(t.configStats().restartRequired, ['exporters']);
+    const inEffect = t.config.exporters!.platform!;
+    assert.is(inEffect.type === 'otlp' && inEffect.url, rx.url, 'config shows the exporter the thread runs on');
     // 3. The Secret is rotated: still a restart; the note is not repeated.
     writeConfig('reload.json', conf(rx.url, { batch: { scheduledDelayMs: 50 } }));
     writeFileSync(tokenFile, TOKEN + '-rotated\n');
@@ -182,7 +184,8 @@ test('AC-005 hot reload in thread mode: a changed exporter or rotated secret is 
     assert.is(bad!.ok, false);
     assert.is(bad!.error!.code, 'TW_CONFIG_INVALID');
     assert.equal(bad!.error!.problems.map((p) => p.path), ['$.routes.tenants.acme']);
-    assert.is(t.config.exportThread, null, 'the last good config (step 4) is still in effect');
+    assert.equal(t.config.exportThread, { ringBytes: 65536, flushTimeoutMs: FLUSH_MS }, 'the thread it started with (step 4 needs a restart) is still in effect');
+    assert.equal(t.configStats().restartRequired, ['exportThread'], 'the last good reload (step 4) still says so');
   } finally {
     await t.shutdown({ deadlineMs: 2000 });
     await rx.close();

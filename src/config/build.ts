@@ -47,6 +47,19 @@ export interface ConfigOptions extends TracerOptions {
 // routing or sampling on a reloaded name would send a tenant's child spans down the default route.
 const RESTART_ONLY = ['service', 'limits', 'attributes', 'http', 'recordErrorMessages', 'exportThread', 'tenantAttribute', 'disabled'] as const;
 
+/** With exportThread, what the running thread was started with (threadRestart lists a change to them). */
+const THREAD_FIXED = ['exporters', 'envTls', 'routes', 'batch'] as const;
+
+/** The config a reload leaves in effect: `loaded`, with the startup values of what only a restart applies, and `sampler`. */
+function inEffect(loaded: TracewireConfig, startup: TracewireConfig, thread: boolean, sampler: TracewireConfig['sampler']): TracewireConfig {
+  const c: Record<string, unknown> = { ...loaded, sampler };
+  for (const k of thread ? [...RESTART_ONLY, ...THREAD_FIXED] : RESTART_ONLY) {
+    if (Object.hasOwn(startup, k)) c[k] = startup[k];
+    else delete c[k]; // optional keys (disabled, recordErrorMessages) the startup file did not set
+  }
+  return deepFreeze(c as unknown as TracewireConfig);
+}
+
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x)) ?? 'undefined';
 
 export class ConfiguredTracer extends Tracer {
@@ -55,7 +68,10 @@ export class ConfiguredTracer extends Tracer {
     readonly thread: ConfigThreadProcessor | null = null) {
     super(options);
   }
-  /** The config in effect (the last good one); `config.http` is for the http adapter. */
+  /**
+   * The config in effect: the last good file's, except what only a restart applies (service, limits, attributes, http,
+   * tenantAttribute, ...; with exportThread also exporters, routes and batch), shown as at startup. `config.http` is for the http adapter.
+   */
   get config(): TracewireConfig { return this.reloader.current; }
   configStats(): ConfigStats { return this.reloader.stats(); }
   /** Check the file now instead of waiting for the watcher. */
@@ -200,7 +216,8 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
   const startup = config;
   const threadStart = thread === null ? null : threadKey(config, code.batch, env);
   let threadNoted = false;
-  const apply = (loaded: TracewireConfig): string[] => {
+  let samplerInEffect = config.sampler; // a refused switch (parentBased) keeps the sampler running
+  const apply = (loaded: TracewireConfig): { inEffect: TracewireConfig; restartRequired: string[] } => {
     const restart: string[] = RESTART_ONLY.filter((k) => canon(startup[k]) !== canon(loaded[k]));
     // Routes and per-tenant rates keep reading the tenant attribute the tracer started with (see RESTART_ONLY).
     const next = loaded.tenantAttribute === startup.tenantAttribute ? loaded : deepFreeze({ ...loaded, tenantAttribute: startup.tenantAttribute });
@@ -213,8 +230,9 @@ export function tracerFromConfig(options: ConfigOptions = {}): ConfiguredTracer 
       }
       restart.push(...t);
     }
-    if (reloadable !== null && !reloadable.swap(next.sampler ? fileSampler(next) : envSampler)) restart.push('sampler.parentBased');
-    return restart;
+    if (reloadable === null || reloadable.swap(next.sampler ? fileSampler(next) : envSampler)) samplerInEffect = next.sampler;
+    else restart.push('sampler.parentBased');
+    return { inEffect: inEffect(next, startup, threadStart !== null, samplerInEffect), restartRequired: restart };
   };
 
 

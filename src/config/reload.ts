@@ -11,7 +11,7 @@ import type { RulesInForce } from './tenant-rules.js';
 
 export interface ReloadEvent {
   ok: boolean;
-  /** The config in effect after this event (the last good one when ok is false). */
+  /** The config in effect after this event (the last good one when ok is false; restart-only settings as at startup). */
   config: TracewireConfig;
   error: ConfigError | null;
   /** Changed settings that only a restart applies (service, limits, attributes, http, ...). */
@@ -41,8 +41,11 @@ export interface ConfigStats {
 export interface ReloaderOptions {
   path: string;
   logger: (msg: string) => void;
-  /** Install a config; returns the changed settings that need a restart; throws ConfigError to refuse it. */
-  apply: (config: TracewireConfig) => string[];
+  /**
+   * Install a config; returns the config now in effect (restart-only settings as at startup) and the changed settings
+   * that need a restart; throws ConfigError to refuse it.
+   */
+  apply: (config: TracewireConfig) => { inEffect: TracewireConfig; restartRequired: string[] };
   onReload?: (event: ReloadEvent) => void;
   config: TracewireConfig;
   /** Fingerprint of the file content in effect; null when no file config is. */
@@ -138,13 +141,14 @@ export class ConfigReloader {
       this.s.fileRejected = false;
       return null;
     }
-    let restartRequired: string[];
+    let applied: { inEffect: TracewireConfig; restartRequired: string[] };
     try {
-      restartRequired = this.o.apply(snap.config);
+      applied = this.o.apply(snap.config);
     } catch (e) {
       return this.fail(e instanceof ConfigError ? e : new ConfigError('TW_CONFIG_EXPORTER', String((e as Error)?.message ?? e), this.o.path), snap.fingerprint);
     }
-    this.config = snap.config;
+    const { inEffect, restartRequired } = applied;
+    this.config = inEffect; // not the file as loaded: a restart-only change (service) is not running
     this.fingerprint = snap.fingerprint;
     this.failedFingerprint = null;
     this.s.fileRejected = false;
@@ -154,8 +158,8 @@ export class ConfigReloader {
     this.s.loaded = true;
     this.s.restartRequired = restartRequired;
     const restart = restartRequired.length ? `; changes to ${restartRequired.join(', ')} take effect at the next restart` : '';
-    this.log(`config reloaded from ${this.o.path}: ${describeConfig(snap.config)}${restart}`);
-    return this.emit({ ok: true, config: snap.config, error: null, restartRequired });
+    this.log(`config reloaded from ${this.o.path}: ${describeConfig(inEffect)}${restart}`);
+    return this.emit({ ok: true, config: inEffect, error: null, restartRequired });
   }
 
   private fail(error: ConfigError, fingerprint: string): ReloadEvent | null {

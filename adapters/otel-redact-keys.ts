@@ -1,12 +1,14 @@
-// The bridge's table of attribute keys: which are dropped, kept only as numbers, or rewritten (URLs, queries).
+// The bridge's table of attribute keys: which are dropped, kept only as numbers, or rewritten (URLs, queries); LLM and
+// agent telemetry (gen_ai.*, mcp.*, llm.*, ai.*, ...) has its own table, adapters/otel-redact-ai.ts.
 // Read once per key by Redactor.classify (adapters/otel-redact.ts), which caches the answer; the user's
 // `redaction.keep` / `redaction.drop` and the tracer's recordErrorMessages are applied there, before this table.
 
-/** What happens to a key. SIZE: kept only as a number. PEER: dropped on SERVER spans only (Redactor.apply). */
-export const Rule = { KEEP: 0, DROP: 1, URL: 2, TARGET: 3, QUERY: 4, GRAPHQL: 5, GRAPHQL_SOURCE: 6, SIZE: 7, PEER: 8 } as const;
-export type RuleValue = (typeof Rule)[keyof typeof Rule];
+import { aiRule } from './otel-redact-ai.js';
+import { Rule, type RuleValue } from './otel-redact-rule.js';
 
-/** Dropped outright by default: credentials, payloads, parameter values, PII (user names: db.user, enduser.*, user.*). */
+export { Rule, type RuleValue } from './otel-redact-rule.js';
+
+/** Dropped outright by default: credentials, payloads, parameter values, PII (user names and IDs: db.user, enduser.*, user.*). */
 const DROP_EXACT = [
   'db.connection_string', 'db.user', 'db.postgresql.values', 'db.postgresql.plan', 'db.statement.parameters', 'url.query', 'url.fragment',
   'http.request.body', 'http.response.body', 'http.request.body.content', 'http.response.body.content', 'messaging.message.body',
@@ -20,7 +22,12 @@ const DROP_EXACT = [
   'messaging.rocketmq.message.keys', 'messaging.gcp_pubsub.message.ordering_key',
   // the caller's address: on a server, an end user's IP (from X-Forwarded-For / Forwarded too); its port stays
   'client.address', 'client.socket.address', 'source.address', 'http.client_ip',
+  // a server's session ID is often the session cookie's value (a bearer credential); any session ID links one person's requests
+  'session.id', 'session.previous_id',
+  'user_id', 'customer_id', 'session_id', // bare: what OpenLLMetry's Associations.set writes on the active span
 ];
+/** What a caller may do, not who it is: kept under the enduser.* / user.* drop (roles and OAuth scopes name permissions). */
+const KEEP_EXACT = ['enduser.role', 'enduser.scope', 'user.roles'];
 /**
  * The socket peer: on a SERVER span the caller (an end user, or the proxy in front of them), dropped; on any other
  * span the server or broker connected to (instrumentation-net's tcp.connect is INTERNAL), kept. Ports always stay.
@@ -43,39 +50,6 @@ const SIZE_KEYS = [
   'http.response_content_length_uncompressed', 'rpc.message.compressed_size', 'rpc.message.uncompressed_size',
   'message.compressed_size', 'message.uncompressed_size', 'azure.cosmosdb.request.body.size', 'db.cosmosdb.request_content_length',
 ];
-/**
- * gen_ai.*: which model was asked what kind of thing and what it cost, never what it was told or answered. Only these
- * keys stay; every other gen_ai.* key is dropped, as new keys in this family tend to be content: prompts and
- * completions (gen_ai.input.messages, .output.messages, .system_instructions, the deprecated gen_ai.prompt and
- * gen_ai.completion, OpenLLMetry's gen_ai.prompt.N.*), tool calls' arguments and results, gen_ai.tool.definitions,
- * gen_ai.tool.description and gen_ai.agent.description (text sent to the model with the prompt), retrieval queries and
- * documents, gen_ai.evaluation.explanation (prose about the answer), memory content and queries, and
- * gen_ai.memory.namespace (user IDs: `user_12345`).
- */
-const GEN_AI_KEEP = [
-  // provider, operation and model
-  'gen_ai.provider.name', 'gen_ai.system', 'gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.response.model', 'gen_ai.output.type',
-  // settings the code chose: numbers, formats, stop sequences
-  'gen_ai.request.max_tokens', 'gen_ai.request.temperature', 'gen_ai.request.top_p', 'gen_ai.request.top_k', 'gen_ai.request.seed',
-  'gen_ai.request.frequency_penalty', 'gen_ai.request.presence_penalty', 'gen_ai.request.choice.count', 'gen_ai.request.stop_sequences',
-  'gen_ai.request.encoding_formats', 'gen_ai.embeddings.dimension.count', 'gen_ai.token.type',
-  // how it ended, and IDs (a provider's, usable only with the caller's own key; a conversation's, as session.id)
-  'gen_ai.response.finish_reasons', 'gen_ai.response.id', 'gen_ai.conversation.id', 'gen_ai.tool.call.id',
-  // names and IDs the application gives its agents, tools, prompt templates and data sources
-  'gen_ai.agent.id', 'gen_ai.agent.name', 'gen_ai.agent.version', 'gen_ai.tool.name', 'gen_ai.tool.type', 'gen_ai.prompt.name',
-  'gen_ai.data_source.id',
-  // evaluations: the metric, its score and a low-cardinality label
-  'gen_ai.evaluation.name', 'gen_ai.evaluation.score.value', 'gen_ai.evaluation.score.label',
-  // memory operations: which store, what kind, how many
-  'gen_ai.memory.id', 'gen_ai.memory.store.id', 'gen_ai.memory.store.name', 'gen_ai.memory.type', 'gen_ai.memory.scope',
-  'gen_ai.memory.update.strategy', 'gen_ai.memory.importance', 'gen_ai.memory.expiration_date', 'gen_ai.memory.search.result.count',
-  'gen_ai.memory.search.similarity.threshold',
-  // the deprecated gen_ai.openai.* settings
-  'gen_ai.openai.request.response_format', 'gen_ai.openai.request.seed', 'gen_ai.openai.request.service_tier',
-  'gen_ai.openai.response.service_tier', 'gen_ai.openai.response.system_fingerprint',
-];
-/** gen_ai.usage.*: token counts, kept only as numbers (input_tokens, output_tokens, cache_read.input_tokens, ...). */
-const GEN_AI_NUMBERS = 'gen_ai.usage.';
 /**
  * geo.* (where a client is, from its IP or device), also embedded (`client.geo.*`): a country or region holds
  * millions and stays; a locality (a village), a postal code (a street in places) or coordinates (a house) go, as
@@ -101,8 +75,10 @@ export function isErrorMessage(key: string): boolean {
 export function tableRule(key: string): RuleValue {
   if (DROP_EXACT.includes(key)) return Rule.DROP;
   if (SIZE_KEYS.includes(key)) return Rule.SIZE;
+  if (KEEP_EXACT.includes(key)) return Rule.KEEP;
   for (let i = 0; i < DROP_PREFIXES.length; i++) if (key.startsWith(DROP_PREFIXES[i]!)) return Rule.DROP;
-  if (key.startsWith('gen_ai.')) return GEN_AI_KEEP.includes(key) ? Rule.KEEP : key.startsWith(GEN_AI_NUMBERS) ? Rule.SIZE : Rule.DROP;
+  const ai = aiRule(key);
+  if (ai !== -1) return ai;
   const g = geoTail(key);
   if (g >= 0) return GEO_KEEP.includes(key.slice(g)) ? Rule.KEEP : Rule.DROP;
   if (PEER_KEYS.includes(key)) return Rule.PEER;

@@ -11,6 +11,15 @@ export function stripQuery(s: string): string {
 }
 
 export const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]/;
+/**
+ * A URI's `scheme:` alone (at most 32 characters, followed by `/` or `\` as in `file:///`, `postgres://`), or undefined:
+ * all the bridge keeps of an MCP resource URI. Without the slash, `bob:pw@host` would read as the scheme `bob:`.
+ */
+export function schemeOnly(s: string): string | undefined {
+  const c = s.indexOf(':');
+  return c > 0 && c <= 32 && SCHEME.test(s) ? s.slice(0, c + 1) : undefined;
+}
+
 /** WHATWG URL's special schemes, where a `\` is a `/`; elsewhere (postgres://DOMAIN\user@h) it is the authority's. */
 const SPECIAL = /^(?:https?|wss?|ftp|file):/i;
 

@@ -1,9 +1,10 @@
 // Redaction of attributes arriving through the OpenTelemetry bridge (the table is in adapters/otel.ts; the keys in
-// adapters/otel-redact-keys.ts, URLs in adapters/otel-redact-url.ts).
+// adapters/otel-redact-keys.ts and, for LLM and agent telemetry, adapters/otel-redact-ai.ts; URLs in
+// adapters/otel-redact-url.ts).
 // A key's rule is decided once and cached, so the per-attribute cost is one Map lookup.
 import { compileAllowlist, type KeyFilter } from '../src/attributes.js';
 import { dialectFor, QueryDialect, sanitizeQuery } from './otel-sql.js';
-import { SCHEME, stripQuery, urlWithoutSecrets } from './otel-redact-url.js';
+import { SCHEME, schemeOnly, stripQuery, urlWithoutSecrets } from './otel-redact-url.js';
 import { fieldOf } from '../src/own-keys.js';
 import { SpanKind } from '../src/span.js';
 import { isErrorMessage, QUERY_KEYS, Rule, tableRule, TARGET_KEYS, URL_KEYS, type RuleValue } from './otel-redact-keys.js';
@@ -111,6 +112,12 @@ export class Redactor {
       case Rule.URL: case Rule.TARGET: { // a URL whose user info cannot be told from its path: dropped
         // a request target in absolute-form (a forward proxy's: `http://u:pw@h/p`) is a URL; else a path
         const w = r === Rule.URL || SCHEME.test(value) ? urlWithoutSecrets(value, true) : stripQuery(value);
+        if (w === undefined) { this.stats.dropped++; return undefined; }
+        v = w;
+        break;
+      }
+      case Rule.SCHEME: { // an MCP resource URI: which kind of resource; one with no scheme is dropped
+        const w = schemeOnly(value);
         if (w === undefined) { this.stats.dropped++; return undefined; }
         v = w;
         break;

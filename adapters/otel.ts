@@ -64,20 +64,58 @@
 // | sizes: messaging.message.{body,envelope}.size,            | kept as numbers; any other value dropped       |
 // | http.{request,response}(.body).size, rpc.message.*_size,  | (it may be the payload)                        |
 // | their deprecated names (http.*_content_length, ...)       |                                                |
-// | enduser.*, user.*                                         | dropped (PII)                                  |
+// | enduser.*, user.* (ids, names, emails, user.hash)         | dropped (PII); enduser.role, enduser.scope,    |
+// |                                                           | user.roles kept (permissions, not people)      |
+// | session.id, session.previous_id; bare user_id,            | dropped (a session ID is often the cookie's    |
+// | customer_id, session_id (OpenLLMetry's Associations)      | bearer value; any links a person's requests)   |
 // | gen_ai.input.messages, gen_ai.output.messages,            | dropped (payload: prompts, completions, tool   |
 // | gen_ai.system_instructions, gen_ai.prompt(.*),            | calls; tool definitions and descriptions go to |
 // | gen_ai.completion(.*), gen_ai.tool.call.arguments and     | the model with the prompt; memory namespaces   |
 // | gen_ai.tool.call.result, gen_ai.tool.definitions,         | are user IDs)                                  |
 // | gen_ai.tool.description, gen_ai.agent.description,        |                                                |
 // | gen_ai.retrieval.*, gen_ai.evaluation.explanation,        |                                                |
-// | gen_ai.memory.{content,query,namespace}; any gen_ai.*     |                                                |
-// | key not kept below                                        |                                                |
+// | gen_ai.memory.{content,query,namespace},                  |                                                |
+// | gen_ai.prompt.variable.*; any gen_ai.* key not kept below |                                                |
 // | gen_ai.usage.* (token counts)                             | kept as numbers; any other value dropped       |
-// | gen_ai: provider (system), operation, request and         | kept (the list: otel-redact-keys.ts)           |
-// | response model, request settings, finish reasons, IDs     |                                                |
+// | gen_ai: provider (system), operation, request and         | kept (the lists: otel-redact-ai.ts; an index   |
+// | response model, request settings, finish reasons, IDs     | segment, `.0.`, never changes a key's rule)    |
 // | (response, conversation, tool call), agent, tool and      |                                                |
 // | prompt names, evaluation scores                           |                                                |
+// | mcp.*: method, protocol version, request ID and type,     | kept                                           |
+// | tool, prompt, client and server names, result shape       |                                                |
+// | (is_error, content count and type), log level             |                                                |
+// | mcp.resource.uri                                          | `scheme:` only (`file:`); none: dropped        |
+// | mcp.session.id, mcp.request.argument(s), tool and prompt  | dropped (a session a server routes by; tool    |
+// | results, mcp.logging.message, any other mcp.* key         | arguments and results; log text)               |
+// | traceloop.* (OpenLLMetry): span kind, workflow, entity    | kept                                           |
+// | and prompt names and versions                             |                                                |
+// | traceloop.entity.input/output, .association.properties.*, | dropped (a function's arguments and return     |
+// | .prompt.template(_variables), any other traceloop.* key   | value; user and session IDs)                   |
+// | llm.* (OpenLLMetry, OpenInference): vendor, provider,     | kept; llm.usage.*, llm.token_count.*,          |
+// | model names, settings, finish reason, function names      | llm.cost.* as numbers only                     |
+// | llm.prompts, llm.completions, llm.input/output_messages,  | dropped (payload; function descriptions and    |
+// | llm.request.functions.*.description/parameters,           | schemas go with the prompt; invocation         |
+// | llm.invocation_parameters, llm.prompt_template.*,         | parameters may hold OpenAI's `user`)           |
+// | llm.tools.*, llm.user, any other llm.* key                |                                                |
+// | ai.* (Vercel AI SDK): operation, model, provider,         | kept; ai.usage.* as numbers only               |
+// | functionId, settings, finish reason, response id, model,  |                                                |
+// | timings, tool call name and id, schema name               |                                                |
+// | ai.prompt(.*), ai.response.text/toolCalls/object/         | dropped (payload; metadata often holds user    |
+// | reasoning/providerMetadata, ai.toolCall.args/result,      | IDs; header values)                            |
+// | ai.value(s), ai.embedding(s), ai.schema(.description),    |                                                |
+// | ai.telemetry.metadata.*, ai.request.headers.*; any other  |                                                |
+// | ai.* key                                                  |                                                |
+// | langfuse.*: trace and observation names, type, level,     | kept                                           |
+// | model, prompt name and version, usage and cost details    |                                                |
+// | langfuse.{trace,observation}.{input,output,metadata},     | dropped (payload, user and session IDs)        |
+// | model.parameters, status_message, user.id, session.id     |                                                |
+// | input.value, output.value, retrieval.*, reranker.query    | dropped (OpenInference: a span's input and     |
+// | and documents, embedding.embeddings.*                     | output, documents, embedded texts); model      |
+// |                                                           | names and reranker.top_k kept                  |
+// | db.query.result.{document,metadata,vector},               | dropped (OpenLLMetry's vector stores: stored   |
+// | db.query.embeddings.vector, db.vector.query.result.*.     | documents and vectors, the query's embedding   |
+// | {metadata,values,sparse.*}, db.vector.query.metadata_     | and filter values); result ids, scores and     |
+// | filter, db.vector.{get,delete}.selector                   | counts kept                                    |
 // | aws.s3.key, aws.s3.copy_source, aws.s3.delete,            | dropped (object and message keys are data);    |
 // | aws.dynamodb.item_collection_metrics,                     | aws.s3.bucket, upload_id, part_number kept     |
 // | messaging.rocketmq.message.keys,                          |                                                |

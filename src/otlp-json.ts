@@ -176,7 +176,8 @@ export class OtlpJsonEncoder extends OtlpEventLinkWriter {
       this.rawF(T_HEAD_PARENT);
       this.hexAt(p + 12, s.t0, s.t1, s.t2, s.t3);
       this.hexAt2(p + 56, s.s0, s.s1);
-      this.hexAt2(p + 90, s.p0, s.p1);
+      const pc = s.parent!;
+      this.hexAt2(p + 90, pc.s0, pc.s1);
     } else {
       this.rawF(T_HEAD);
       this.hexAt(p + 12, s.t0, s.t1, s.t2, s.t3);

@@ -97,7 +97,8 @@ export class RecordWriter {
     q[0] = 0;
     q[1] = tracerRef;
     q[2] = span.t0; q[3] = span.t1; q[4] = span.t2; q[5] = span.t3;
-    q[6] = span.s0; q[7] = span.s1; q[8] = span.p0; q[9] = span.p1;
+    const pc = span.parent;
+    q[6] = span.s0; q[7] = span.s1; q[8] = pc === null ? 0 : pc.s0; q[9] = pc === null ? 0 : pc.s1;
     q[10] = span.bits & SPAN_BITS;
     absTime(q, 11, span.startSec, span.startNs);
     absTime(q, 13, span.endSec, span.endNs);

@@ -15,12 +15,19 @@ import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, LINK_REMOTE, LINK_TRACESTATE, ORIGI
  * A decoded span, shaped like Span where the OTLP encoder and exporters read it. Times are stored relative
  * to THIS thread's timeOrigin, so the encoder's (ORIGIN + rel) arithmetic yields the producer's exact unix ns.
  */
+/** A decoded record's parent span ID: what the encoder reads from Span.parent (s0, s1). */
+export class ParentIds {
+  s0: number; s1: number;
+  constructor(s0: number, s1: number) { this.s0 = s0; this.s1 = s1; }
+}
+
 export class ThreadSpan {
   tracer: ThreadTracer;
   name: string;
   t0: number; t1: number; t2: number; t3: number;
   s0: number; s1: number;
-  p0: number; p1: number;
+  /** The parent span ID's words (s0, s1), as Span.parent holds its parent's context; null for a root. */
+  parent: ParentIds | null;
   bits: number;
   startSec: number; startNs: number;
   endSec: number; endNs: number;
@@ -33,7 +40,7 @@ export class ThreadSpan {
     this.tracer = tracer;
     this.name = name;
     this.t0 = 0; this.t1 = 0; this.t2 = 0; this.t3 = 0;
-    this.s0 = 0; this.s1 = 0; this.p0 = 0; this.p1 = 0;
+    this.s0 = 0; this.s1 = 0; this.parent = null;
     this.bits = 0;
     this.startSec = 0; this.startNs = 0; this.endSec = 0; this.endNs = 0;
     this.attrs = null;
@@ -56,7 +63,7 @@ export class ThreadSpan {
   get statusMessage(): string | null { return this.rare === null ? null : this.rare.statusMessage; }
   get traceId(): string { return hex(this.t0) + hex(this.t1) + hex(this.t2) + hex(this.t3); }
   get spanId(): string { return hex(this.s0) + hex(this.s1); }
-  get parentSpanId(): string { return this.hasParent ? hex(this.p0) + hex(this.p1) : ''; }
+  get parentSpanId(): string { return this.parent === null ? '' : hex(this.parent.s0) + hex(this.parent.s1); }
   get startTime(): number { return toEpochMs(this.startSec, this.startNs); }
   get endTime(): number { return toEpochMs(this.endSec, this.endNs); }
   get startUnixNano(): string { return unixNanoString(this.startSec, this.startNs); }
@@ -103,8 +110,9 @@ export function decodeSpan(i32: Int32Array, r: ByteReader, at: number, dict: Dic
   r.pos = at + FIXED;
   const s = new ThreadSpan(dict.get(i32[b + 1]!), r.str());
   s.t0 = i32[b + 2]!; s.t1 = i32[b + 3]!; s.t2 = i32[b + 4]!; s.t3 = i32[b + 5]!;
-  s.s0 = i32[b + 6]!; s.s1 = i32[b + 7]!; s.p0 = i32[b + 8]!; s.p1 = i32[b + 9]!;
+  s.s0 = i32[b + 6]!; s.s1 = i32[b + 7]!;
   s.bits = i32[b + 10]! & SPAN_BITS;
+  if ((s.bits & HAS_PARENT) !== 0) s.parent = new ParentIds(i32[b + 8]!, i32[b + 9]!);
   relTime(s, true, i32[b + 11]! >>> 0, i32[b + 12]!);
   relTime(s, false, i32[b + 13]! >>> 0, i32[b + 14]!);
   const flags = i32[b + 21]!;

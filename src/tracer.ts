@@ -241,10 +241,7 @@ export class Tracer {
   /** No exporter or processor: the span is dropped and counted, and the first drop says how to fix it. */
   private dropUnexported(span: Span): void { dropUnexported(this, span); }
 
-  /**
-   * Start a span, make it active while fn runs, and pass it to fn; the caller ends it. OpenTelemetry's overloads: a
-   * `context` is the parent (undefined: as without it; null: a new trace). No function last: no span, undefined, counted.
-   */
+  /** Start a span, active while fn(span) runs; the caller ends it. OTel's overloads (active-span.ts: a `context` is the parent). */
   startActiveSpan<R>(name: string, fn: (span: AnySpan) => R): R;
   startActiveSpan<R>(name: string, options: SpanOptions | undefined, fn: (span: AnySpan) => R): R;
   startActiveSpan<R>(name: string, options: SpanOptions | undefined, context: SpanContextLike | null | undefined, fn: (span: AnySpan) => R): R;

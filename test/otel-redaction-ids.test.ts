@@ -4,22 +4,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SpanKind } from '@opentelemetry/api';
-import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
-import type { CaptureProcessor } from './helpers/capture.js';
-import type { Span } from '../src/index.js';
+import { eventAttrs, everything, named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 
 test.after.each(unregisterBridge);
-
-function everything(cap: CaptureProcessor): string {
-  return JSON.stringify(cap.spans.map((x) => [x.attributes, x.events.map((e) => e.attrs)]));
-}
-
-function eventAttrs(s: Span, i: number): Record<string, unknown> {
-  const a = (s.events[i]!.attrs ?? []) as unknown[];
-  const o: Record<string, unknown> = {};
-  for (let j = 0; j < a.length; j += 2) o[a[j] as string] = a[j + 1];
-  return o;
-}
 
 test('AC-007 session.id and session.previous_id are dropped, counted (a server\'s session ID is often the cookie\'s bearer value; in any case one person\'s requests linked); redaction.keep takes them back; gen_ai.conversation.id stays', () => {
   const { cap, otel, reg: r } = setupBridge('redaction-ids-session');

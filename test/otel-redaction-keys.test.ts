@@ -3,8 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SpanKind } from '@opentelemetry/api';
-import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
-import type { CaptureProcessor } from './helpers/capture.js';
+import { everything, named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 
 function setup() {
   return setupBridge('redaction-keys-test');
@@ -55,11 +54,6 @@ test('AC-007 sizes of payloads are kept as numbers (messaging.message.body.size 
   for (const secret of ['secret', 'hunter2', '4111']) assert.not.ok(all.includes(secret), secret);
   assert.is(r.stats().redaction.dropped, 1 + 4 + 5);
 });
-
-/** Every string, number and array value of `cap`'s spans, events and links, as one string: where a secret would show. */
-function everything(cap: CaptureProcessor): string {
-  return JSON.stringify(cap.spans.map((x) => [x.attributes, x.events.map((e) => e.attrs)]));
-}
 
 test('AC-007 gen_ai.*: prompts, completions, system instructions, tool call arguments and results, tool definitions and descriptions, retrieval queries and documents are dropped, counted; model, provider, operation, request settings, finish reasons, IDs and names stay; token counts only as numbers; any other gen_ai.* key is dropped', () => {
   const { cap, otel, reg: r } = setup();

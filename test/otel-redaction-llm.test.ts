@@ -4,27 +4,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SpanKind } from '@opentelemetry/api';
-import { named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
-import type { CaptureProcessor } from './helpers/capture.js';
-import type { Span } from '../src/index.js';
+import { eventAttrs, everything, named, setupBridge, unregisterBridge } from './helpers/otel-bridge.js';
 
 function setup() {
   return setupBridge('redaction-llm-test');
 }
 test.after.each(unregisterBridge);
-
-/** Every value of `cap`'s spans and events, as one string: where a secret would show. */
-function everything(cap: CaptureProcessor): string {
-  return JSON.stringify(cap.spans.map((x) => [x.attributes, x.events.map((e) => e.attrs)]));
-}
-
-/** The attributes of `s`'s `i`th event as an object. */
-function eventAttrs(s: Span, i: number): Record<string, unknown> {
-  const a = (s.events[i]!.attrs ?? []) as unknown[];
-  const o: Record<string, unknown> = {};
-  for (let j = 0; j < a.length; j += 2) o[a[j] as string] = a[j + 1];
-  return o;
-}
 
 test('AC-007 mcp.*: method, protocol, request ID, tool and prompt names, client and server names stay; the session ID, tool arguments and results, prompt results and log messages are dropped, counted; mcp.resource.uri keeps its scheme only', () => {
   const { cap, otel, reg: r } = setup();

@@ -26,3 +26,16 @@ export function named(cap: CaptureProcessor, name: string): Span {
   assert.ok(s, `span ${name} exported`);
   return s!;
 }
+
+/** Every attribute value of `cap`'s spans and their events, as one string: where a secret would show. */
+export function everything(cap: CaptureProcessor): string {
+  return JSON.stringify(cap.spans.map((x) => [x.attributes, x.events.map((e) => e.attrs)]));
+}
+
+/** The attributes of `s`'s `i`th event as an object. */
+export function eventAttrs(s: Span, i: number): Record<string, unknown> {
+  const a = (s.events[i]!.attrs ?? []) as unknown[];
+  const o: Record<string, unknown> = {};
+  for (let j = 0; j < a.length; j += 2) o[a[j] as string] = a[j + 1];
+  return o;
+}

@@ -57,6 +57,12 @@ export class SpanContext implements SpanContextLike {
   }
 }
 
+/** A parent span ID's words (s0, s1), all a span keeps of a parent it need not pin (Span.parent; a thread record's decoded parent). */
+export class ParentIds {
+  s0: number; s1: number;
+  constructor(s0: number, s1: number) { this.s0 = s0; this.s1 = s1; }
+}
+
 export function traceIdOf(c: SpanContextLike): string {
   return hex32(c.t0, c.t1, c.t2, c.t3);
 }

@@ -3,7 +3,7 @@
 import { hex16, hex32 } from './hex.js';
 import { SpanLink, SpanEvent, SpanRare, spanSetAttributes, spanRecordError, spanUpdateName, spanAddLink, spanAddEvent } from './span-rare.js';
 import { sinceOrigin, secOf, nsOf, toEpochMs, unixNanoString, explicitTime, EXACT } from './clock.js';
-import { FLAG_SAMPLED, type SpanContextLike } from './span-context.js';
+import { FLAG_SAMPLED, type ParentIds, type SpanContextLike } from './span-context.js';
 import type { TraceState } from './tracestate.js';
 import { setOwn } from './own-keys.js';
 import { sanitizeValue, boundName, type Attributes, type AttributeValue } from './attributes.js';
@@ -54,8 +54,8 @@ export class Span implements SpanContextLike {
   name: string;
   t0: number; t1: number; t2: number; t3: number;
   s0: number; s1: number;
-  /** The parent's context (its s0/s1 are the parent span ID), null for a root: one field where two ID words were (-8 B per span). */
-  parent: SpanContextLike | null;
+  /** The parent's context (its s0/s1 are the parent span ID), null for a root: one field where two ID words were (-8 B per span). At end, less of some (tracer-rare.ts unpinParent). */
+  parent: SpanContextLike | ParentIds | null;
   /** trace flags (bits 0-7) | kind | status | remote parent | has parent | ended | attribute count. */
   bits: number;
   startSec: number; startNs: number;

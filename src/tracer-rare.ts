@@ -9,7 +9,7 @@ import { ownAttributes, type Attributes, type AttributeValue } from './attribute
 import { unsampledTraceState } from './ot-state.js';
 import type { Sampler } from './sampler.js';
 import type { TraceState } from './tracestate.js';
-import type { SpanContextLike } from './span-context.js';
+import { ParentIds, type SpanContextLike } from './span-context.js';
 import { deadlineOf, FLUSH_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, type ShutdownOptions } from './processor.js';
 import type { Tracer } from './tracer.js';
 
@@ -105,4 +105,16 @@ export function copyOwn(t: Tracer, span: Span, attributes: Attributes): void {
 export function dropUnexported(t: Tracer, span: Span): void {
   if (t.noExporterDrops++ === 0) t.logger('a span ended but this tracer has no exporter: spans are dropped and counted in stats().dropped.noExporter; pass createTracer({ exporter: otlpExporter() }) (or fileExporter({ path }), consoleExporter(), a processor)');
   span.release();
+}
+
+/**
+ * Tracer.onEnd, for a span whose parent is no live local span nor a remote context: an ended parent would pin its own
+ * parent (a poll loop's runs, each started in the last one's context, would all stay alive), an OTel bridge context
+ * its values; the span keeps the parent's IDs, or the context's own span, instead.
+ */
+export function unpinParent(span: Span, pp: SpanContextLike | ParentIds): void {
+  if (pp instanceof ParentIds) return;
+  let c: SpanContextLike | ParentIds = coreOf(pp);
+  if (c instanceof Span && !c.isRecording()) c = new ParentIds(c.s0, c.s1);
+  if (c !== pp) span.parent = c;
 }

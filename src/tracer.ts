@@ -1,6 +1,6 @@
 // The tracer: resolves every option once at construction; startSpan does a sampling decision, one
 // allocation (the span) and, for sampled spans, copies attributes into the span's flat array.
-import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, type SpanContextLike } from './span-context.js';
+import { FLAG_RANDOM, FLAG_SAMPLED, KNOWN_FLAGS, SpanContext, type SpanContextLike } from './span-context.js';
 import { fillSpanId, fillTraceId, type TraceIdWords } from './ids.js';
 import { sinceOrigin } from './clock.js';
 import { coreOf, storage, storeWith } from './context.js';
@@ -14,12 +14,11 @@ import type { TraceState } from './tracestate.js';
 import { settled, type ShutdownOptions, type SpanProcessor } from './processor.js';
 import { BatchSpanProcessor, type BatchOptions } from './batcher.js';
 import { createPropagationStats, extractContext, injectContext, type PropagationStats } from './propagation.js';
-import type { SpanContext } from './span-context.js';
 import { checkSampler, type TracerOptions } from './tracer-options.js';
 import { warnUnreadOtelEnv } from './otel-env-unread.js';
 import { TracerCounters, tracerStats, type TracerStats } from './tracer-stats.js';
 import { isNoTrace } from './suppress.js';
-import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs, sampledState, samplerFailed, copyOwn, dropUnexported } from './tracer-rare.js';
+import { explicitStart, initialLinks, mergeInherited, inheritFrom, invalidName, settledAs, sampledState, samplerFailed, copyOwn, dropUnexported, unpinParent } from './tracer-rare.js';
 import { disabledAtStart } from './sdk-disabled.js';
 import { startActive } from './active-span.js';
 
@@ -228,6 +227,8 @@ export class Tracer {
   /** Called by Span.end(): hand the span to the processor, never letting a failure reach the caller. */
   onEnd(span: Span): void {
     this.counters.ended++;
+    const pp = span.parent; // a local parent still live, or a remote one, is kept as is: nothing to check
+    if (pp !== null && !(pp instanceof Span && pp.isRecording()) && !(pp instanceof SpanContext)) unpinParent(span, pp);
     const p = this.processor;
     if (p === null) { this.dropUnexported(span); return; }
     try {

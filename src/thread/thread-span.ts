@@ -2,7 +2,7 @@
 // exporters read it, decoded straight from the SAB (layout: record.ts).
 import { toEpochMs, unixNanoString } from '../clock.js';
 import { SpanEvent, SpanLink, SpanRare } from '../span.js';
-import { FLAG_SAMPLED, type SpanContextLike } from '../span-context.js';
+import { FLAG_SAMPLED, ParentIds, type SpanContextLike } from '../span-context.js';
 import { EMPTY_TRACESTATE, TraceState } from '../tracestate.js';
 import type { AttributeValue } from '../attributes.js';
 import { setOwn } from '../own-keys.js';
@@ -11,16 +11,13 @@ import type { DictReader, ThreadTracer } from './dict.js';
 import { PARENT_REMOTE, HAS_PARENT, STATUS_SHIFT, kindOf } from '../span.js';
 import { FIXED, HAS_MESSAGE, HAS_TRACESTATE, LINK_REMOTE, LINK_TRACESTATE, ORIGIN_NS, ORIGIN_SEC, SPAN_BITS } from './record.js';
 
+/** A decoded record's parent span ID: what the encoder reads from Span.parent (s0, s1); one class with the core's. */
+export { ParentIds };
+
 /**
  * A decoded span, shaped like Span where the OTLP encoder and exporters read it. Times are stored relative
  * to THIS thread's timeOrigin, so the encoder's (ORIGIN + rel) arithmetic yields the producer's exact unix ns.
  */
-/** A decoded record's parent span ID: what the encoder reads from Span.parent (s0, s1). */
-export class ParentIds {
-  s0: number; s1: number;
-  constructor(s0: number, s1: number) { this.s0 = s0; this.s1 = s1; }
-}
-
 export class ThreadSpan {
   tracer: ThreadTracer;
   name: string;

@@ -165,7 +165,7 @@ function idleTimeout(v: unknown, userAgent: boolean, warn: (m: string) => void):
     return DEFAULT_IDLE_TIMEOUT_MS;
   }
   if (v > MAX_TIMER_MS) { warn(`otlpExporter: idleTimeoutMs ${v} is above ${MAX_TIMER_MS}; using ${MAX_TIMER_MS}`); return MAX_TIMER_MS; }
-  return Math.floor(v);
+  return v === 0 ? 0 : Math.max(1, Math.floor(v)); // a fraction of a ms is a limit still: floored to 0 it would be none
 }
 
 /** TLS settings are for https with the exporter's own agent; anywhere else they are said to be ignored, once. */

@@ -75,6 +75,8 @@ test('idleTimeoutMs: resolved once; the default is under the shortest common loa
   assert.is(warnings.length, 0);
   assert.is(opts(2500).idleTimeoutMs, 2500);
   assert.is(opts(0).idleTimeoutMs, 0);
+  assert.is(opts(0.5).idleTimeoutMs, 1, 'a fraction of a ms is still a limit, never 0 (no limit)');
+  assert.is(opts(1500.7).idleTimeoutMs, 1500);
   assert.is(warnings.length, 0);
   for (const bad of [-1, Number.NaN, '5000', true]) {
     warnings.length = 0;
